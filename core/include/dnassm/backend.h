@@ -1,0 +1,112 @@
+// dnassm::Backend — the set of compute ops a model needs, one implementation per device.
+//
+// Ops take POD argument structs (pointers, sizes, element strides) built by the model code; the
+// backend validates nothing the model already guarantees. Layouts are time-major: a sequence of
+// L positions with C channels is {L, C} with row stride ld >= C. Shapes use MODELS.md's symbols.
+// Every op writes only its outputs and is deterministic for any thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dnassm {
+
+/// y{M, N} = x{M, K} · W{N, K}^T + bias{N}   (PyTorch nn.Linear; bias may be null).
+struct LinearArgs {
+    std::int64_t M = 0, K = 0, N = 0;
+    const float* x = nullptr;
+    std::int64_t ld_x = 0;
+    const float* weight = nullptr;  // {N, K}, contiguous
+    const float* bias = nullptr;    // {N} or null
+    float* y = nullptr;
+    std::int64_t ld_y = 0;
+    bool accumulate = false;  // y += instead of y =
+};
+
+enum class NormKind { kRms, kLayer };
+
+/// Per-row normalisation over D channels: RMSNorm y = x·rsqrt(mean(x²)+eps)·w, or
+/// LayerNorm y = (x−mean)·rsqrt(var+eps)·w + b (biased variance). x and y are {rows, D}.
+struct NormArgs {
+    NormKind kind = NormKind::kRms;
+    std::int64_t rows = 0, D = 0;
+    const float* x = nullptr;
+    const float* weight = nullptr;  // {D}
+    const float* bias = nullptr;    // {D} or null (LayerNorm)
+    float eps = 1e-5f;
+    float* y = nullptr;
+};
+
+/// Causal depthwise conv over time with W taps (PyTorch Conv1d(groups=E, padding=W−1)[..., :L]):
+/// y[t, e] = act(bias[e] + Σ_k weight[e, k] · x[t − (W−1) + k, e]),   act = SiLU or identity.
+/// `state` {E, W} holds the last W inputs before this chunk (oldest first, zeros at the start of a
+/// sequence; mamba_ssm's conv_state) and is updated to the last W inputs after it. Null = zeros.
+struct CausalConv1dArgs {
+    std::int64_t L = 0, E = 0, W = 0;
+    const float* x = nullptr;  // {L, E}
+    std::int64_t ld_x = 0;
+    const float* weight = nullptr;  // {E, W}
+    const float* bias = nullptr;    // {E} or null
+    float* state = nullptr;         // {E, W} in/out, or null
+    bool silu = true;
+    float* y = nullptr;  // {L, E}
+    std::int64_t ld_y = 0;
+};
+
+/// Mamba-1 selective scan with real A and time-varying B, C (MODELS.md §2.2):
+///   delta = softplus(delta + delta_bias);  s_t = exp(delta·A) ⊙ s_{t−1} + delta·B_t·u_t
+///   y_t = C_t·s_t + D·u_t;  out_t = y_t · silu(z_t)  (when z is given)
+/// `state` {E, N}: initial state in (zeros when null) and final state out.
+struct SelectiveScanArgs {
+    std::int64_t L = 0, E = 0, N = 0;
+    const float* u = nullptr;  // {L, E}
+    std::int64_t ld_u = 0;
+    const float* delta = nullptr;  // {L, E}, before bias and softplus
+    std::int64_t ld_delta = 0;
+    const float* A = nullptr;  // {E, N}, A = −exp(A_log)
+    const float* B = nullptr;  // {L, N}
+    std::int64_t ld_B = 0;
+    const float* C = nullptr;  // {L, N}
+    std::int64_t ld_C = 0;
+    const float* D = nullptr;           // {E} or null
+    const float* delta_bias = nullptr;  // {E} or null
+    bool delta_softplus = true;
+    const float* z = nullptr;  // {L, E} or null
+    std::int64_t ld_z = 0;
+    float* state = nullptr;  // {E, N} in/out, or null
+    float* y = nullptr;      // {L, E}
+    std::int64_t ld_y = 0;
+};
+
+/// y{L, D} = table{V, D}[ids[t]]; every id must be < V.
+struct EmbeddingArgs {
+    std::int64_t L = 0, V = 0, D = 0;
+    const std::int32_t* ids = nullptr;
+    const float* table = nullptr;
+    float* y = nullptr;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    /// "cpu", "cpu-ref", "cuda:0".
+    [[nodiscard]] virtual std::string name() const = 0;
+
+    virtual void linear(const LinearArgs& a) = 0;
+    virtual void norm(const NormArgs& a) = 0;
+    virtual void causal_conv1d(const CausalConv1dArgs& a) = 0;
+    virtual void selective_scan(const SelectiveScanArgs& a) = 0;
+    virtual void embedding(const EmbeddingArgs& a) = 0;
+    /// x += y, elementwise over n floats.
+    virtual void add_inplace(float* x, const float* y, std::int64_t n) = 0;
+};
+
+/// Names of the backends this build can run here, best first ("cpu", "cpu-ref"; CUDA when built
+/// and a device is usable).
+[[nodiscard]] std::vector<std::string> available_backends();
+/// "auto" picks the first available. Throws Error(kUsage) naming the alternatives otherwise.
+[[nodiscard]] std::unique_ptr<Backend> make_backend(const std::string& name);
+
+}  // namespace dnassm

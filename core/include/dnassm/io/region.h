@@ -1,0 +1,44 @@
+// Genomic intervals. Inside dnassm every interval is 0-based half-open [beg, end); users write
+// samtools strings (1-based inclusive, parsed by HTSlib's hts_parse_region) or BED (0-based).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dnassm {
+
+struct Contig {
+    std::string name;
+    std::int64_t length = 0;
+};
+
+struct Region {
+    std::string contig;
+    std::int64_t beg = 0, end = 0;  // 0-based half-open
+    int tid = -1;                   // index into the contig list it was resolved against
+    std::string name;               // BED column 4, when present
+
+    [[nodiscard]] std::int64_t length() const { return end - beg; }
+    /// samtools form, 1-based inclusive: "chr:beg+1-end".
+    [[nodiscard]] std::string label() const;
+};
+
+/// Parses samtools region strings ("chr", "chr:beg", "chr:beg-end", "{odd:name}:beg-end",
+/// thousands separators allowed) against `contigs`. An unknown contig, reversed or empty range,
+/// or coordinates past the contig end are Error(kInput) naming the region.
+[[nodiscard]] std::vector<Region> parse_regions(const std::vector<std::string>& specs,
+                                                const std::vector<Contig>& contigs);
+
+/// Reads BED (plain or bgzip; '#', "track" and "browser" lines skipped; columns 1-3 required,
+/// column 4 kept as the name). Bad lines are Error(kInput) naming file and line number.
+[[nodiscard]] std::vector<Region> read_bed(const std::string& path,
+                                           const std::vector<Contig>& contigs);
+
+/// One region per contig, whole length.
+[[nodiscard]] std::vector<Region> whole_contigs(const std::vector<Contig>& contigs);
+
+/// Sorts by (contig order, beg) and merges overlapping or touching intervals (for tracks).
+[[nodiscard]] std::vector<Region> sort_and_merge(std::vector<Region> regions);
+
+}  // namespace dnassm

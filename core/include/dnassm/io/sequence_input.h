@@ -1,0 +1,56 @@
+// Sequence input through HTSlib: FASTA (plain, gzip or BGZF; faidx random access), FASTQ, and
+// SAM/BAM/CRAM reads. "-" reads standard input (FASTA/FASTQ/SAM/BAM).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dnassm/io/region.h"
+
+namespace dnassm {
+
+enum class InputFormat { kFasta, kFastq, kAlignments };
+
+/// Filters for SAM/BAM/CRAM reads (samtools view -q/-f/-F semantics).
+struct ReadFilter {
+    int min_mapq = 0;
+    std::uint16_t require_flags = 0;
+    std::uint16_t exclude_flags = 0x900;  // secondary and supplementary
+};
+
+struct InputOptions {
+    ReadFilter filter;
+    std::string reference;  // FASTA for CRAM decoding (optional)
+};
+
+/// One sequence to run a model on: a reference interval or one read.
+struct SequenceRecord {
+    std::string name;  // region label ("chr:beg-end"), contig name, or read name
+    std::string seq;   // bases as stored in the file
+    Region region;     // reference interval (FASTA); for reads the alignment span, tid may be -1
+};
+
+class SequenceInput {
+public:
+    virtual ~SequenceInput() = default;
+    /// Opens and sniffs the format. Missing/unreadable/unrecognised files are Error naming them.
+    static std::unique_ptr<SequenceInput> open(const std::string& path, const InputOptions& opts = {});
+
+    [[nodiscard]] virtual InputFormat format() const = 0;
+    [[nodiscard]] const std::string& path() const { return path_; }
+    /// Reference contigs (FASTA records, or the SAM header's @SQ lines); empty for FASTQ.
+    [[nodiscard]] virtual const std::vector<Contig>& contigs() const = 0;
+    /// Calls fn for every record: for FASTA each region's sequence (whole contigs when `regions`
+    /// is empty); for reads every read passing the filter that overlaps a region (all reads when
+    /// empty). Throws Error(kInput) when regions are given for an input that cannot seek.
+    virtual void for_each(const std::vector<Region>& regions,
+                          const std::function<void(SequenceRecord&)>& fn) = 0;
+
+protected:
+    std::string path_;
+};
+
+}  // namespace dnassm

@@ -1,0 +1,61 @@
+// dnassm::Model — a DNA language model loaded from a directory with config.json and
+// model.safetensors (dnassm's own format or a published checkpoint's, see MODELS.md).
+//
+// forward() maps token ids {L} to per-base hidden states {L, D} after the final norm. Causal
+// models carry a ModelState from one chunk to the next, so a long sequence run chunk by chunk
+// gives the same numbers as one pass.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dnassm/backend.h"
+#include "dnassm/tensor.h"
+#include "dnassm/tokenizer.h"
+
+namespace dnassm {
+
+struct ModelInfo {
+    std::string family;        // "mamba"
+    std::string format;        // "dnassm" or "mamba_ssm" (the published layout)
+    std::string path;          // the model directory
+    std::int64_t d_model = 0;  // width of the hidden states
+    std::int64_t n_layer = 0;
+    std::int64_t vocab_size = 0;  // padded vocabulary (rows of the LM head)
+    std::int64_t n_params = 0;    // unique learnable scalars (tied tensors counted once)
+    std::string details;          // one line of architecture hyper-parameters
+    std::string provenance;       // where the weights came from
+};
+
+/// Recurrent state carried between chunks (per layer conv and SSM states for Mamba).
+class ModelState {
+public:
+    virtual ~ModelState() = default;
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+    /// Loads `dir` (or the config.json / model.safetensors inside it). Errors are Error(kModel)
+    /// naming the file and problem.
+    static std::unique_ptr<Model> load(const std::string& dir);
+
+    [[nodiscard]] virtual const ModelInfo& info() const = 0;
+    [[nodiscard]] virtual const CharTokenizer& tokenizer() const = 0;
+    [[nodiscard]] virtual bool causal() const = 0;
+    [[nodiscard]] virtual std::unique_ptr<ModelState> new_state() const = 0;
+
+    /// ids {L} -> hidden {L, D}. `state` (may be null: fresh) is advanced past these tokens.
+    /// `layers`, when given, receives the residual stream after each block ({L, D} each).
+    [[nodiscard]] virtual Tensor forward(Backend& backend,
+                                         std::span<const std::int32_t> ids,
+                                         ModelState* state,
+                                         std::vector<Tensor>* layers = nullptr) const = 0;
+    /// hidden {L, D} -> logits {L, V} through the LM head.
+    [[nodiscard]] virtual Tensor logits(Backend& backend, const Tensor& hidden) const = 0;
+};
+
+}  // namespace dnassm

@@ -1,0 +1,57 @@
+#include "dnassm/io/atomic_file.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dnassm/error.h"
+
+namespace dnassm {
+
+namespace fs = std::filesystem;
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+    DNASSM_CHECK(!path_.empty(), ErrorKind::kUsage, "empty output path");
+    fs::path dir = fs::path(path_).parent_path();
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    DNASSM_CHECK(fs::is_directory(dir, ec), ErrorKind::kResource,
+                 path_ + ": output folder '" + dir.string() + "' does not exist");
+    DNASSM_CHECK(access(dir.c_str(), W_OK) == 0, ErrorKind::kResource,
+                 path_ + ": output folder '" + dir.string() + "' is not writable");
+    DNASSM_CHECK(!fs::is_directory(path_, ec), ErrorKind::kResource,
+                 path_ + ": is a folder, expected a file name");
+    temp_ = path_ + ".tmp." + std::to_string(getpid());
+}
+
+AtomicFile::~AtomicFile() {
+    if (!committed_) std::remove(temp_.c_str());
+}
+
+void AtomicFile::commit() {
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0)
+        throw Error(ErrorKind::kResource,
+                    path_ + ": cannot rename temp file into place: " + std::strerror(errno));
+    committed_ = true;
+}
+
+std::string read_file(const std::string& path) {
+    std::error_code ec;
+    DNASSM_CHECK(fs::exists(path, ec), ErrorKind::kResource, path + ": no such file");
+    DNASSM_CHECK(!fs::is_directory(path, ec), ErrorKind::kResource,
+                 path + ": is a folder, expected a file");
+    std::ifstream in(path, std::ios::binary);
+    DNASSM_CHECK(in.good(), ErrorKind::kResource,
+                 path + ": cannot open for reading: " + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    DNASSM_CHECK(!in.bad(), ErrorKind::kResource, path + ": read error");
+    return ss.str();
+}
+
+}  // namespace dnassm

@@ -1,0 +1,95 @@
+#include "dnassm/io/npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <regex>
+
+#include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+
+namespace dnassm {
+
+void write_npy(const std::string& path, const Tensor& t) {
+    std::string shape = "(";
+    for (int i = 0; i < t.rank(); ++i) shape += std::to_string(t.dim(i)) + ",";
+    if (t.rank() > 1) shape.pop_back();
+    shape += ")";
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+    const std::size_t total = 10 + header.size() + 1;
+    header.append((64 - total % 64) % 64, ' ');
+    header += '\n';
+    AtomicFile file(path);
+    {
+        std::ofstream out(file.temp_path(), std::ios::binary);
+        DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": cannot open for writing");
+        out.write("\x93NUMPY\x01\x00", 8);
+        const std::uint16_t len = static_cast<std::uint16_t>(header.size());
+        out.write(reinterpret_cast<const char*>(&len), 2);
+        out.write(header.data(), static_cast<std::streamsize>(header.size()));
+        out.write(reinterpret_cast<const char*>(t.f32()), static_cast<std::streamsize>(t.numel() * 4));
+        out.close();
+        DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": write failed (disk full?)");
+    }
+    file.commit();
+}
+
+Tensor read_npy(const std::string& path) {
+    const std::string bytes = read_file(path);
+    auto bad = [&](const std::string& what) {
+        throw Error(ErrorKind::kInput, path + ": not a supported .npy file: " + what);
+    };
+    if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) bad("missing magic");
+    std::size_t hlen = 0, hstart = 0;
+    if (bytes[6] == 1) {
+        hlen = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+        hstart = 10;
+    } else if (bytes.size() >= 12) {
+        std::uint32_t l;
+        std::memcpy(&l, bytes.data() + 8, 4);
+        hlen = l;
+        hstart = 12;
+    }
+    if (hstart == 0 || hstart + hlen > bytes.size()) bad("truncated header");
+    const std::string header = bytes.substr(hstart, hlen);
+    std::smatch m;
+    if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<|][fi][48])'"))) bad("dtype");
+    const std::string descr = m[1];
+    if (header.find("'fortran_order': False") == std::string::npos) bad("Fortran order");
+    if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([0-9, ]*)\\)"))) bad("shape");
+    std::vector<std::int64_t> shape;
+    const std::string dims = m[1];
+    std::regex num("[0-9]+");
+    for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator();
+         ++it)
+        shape.push_back(std::stoll(it->str()));
+    std::int64_t numel = 1;
+    for (auto d : shape) numel *= d;
+    const std::size_t elem = descr[2] == '8' ? 8 : 4;
+    const char* data = bytes.data() + hstart + hlen;
+    if (bytes.size() - hstart - hlen < static_cast<std::size_t>(numel) * elem) bad("truncated data");
+    if (descr[1] == 'f') {
+        if (elem != 4) bad("only float32 is supported");
+        Tensor t(shape, DType::kF32);
+        std::memcpy(t.f32(), data, static_cast<std::size_t>(numel) * 4);
+        return t;
+    }
+    Tensor t(shape, DType::kI32);
+    auto* out = t.data<std::int32_t>();
+    for (std::int64_t i = 0; i < numel; ++i) {
+        std::int64_t v = 0;
+        if (elem == 8) {
+            std::memcpy(&v, data + i * 8, 8);
+        } else {
+            std::int32_t v32;
+            std::memcpy(&v32, data + i * 4, 4);
+            v = v32;
+        }
+        if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max())
+            bad("integer out of int32 range");
+        out[i] = static_cast<std::int32_t>(v);
+    }
+    return t;
+}
+
+}  // namespace dnassm

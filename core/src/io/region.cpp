@@ -1,0 +1,168 @@
+#include "dnassm/io/region.h"
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_map>
+
+#include <htslib/hts.h>
+#include <htslib/kseq.h>
+#include <htslib/kstring.h>
+
+#include "dnassm/error.h"
+
+namespace dnassm {
+
+std::string Region::label() const {
+    return contig + ":" + std::to_string(beg + 1) + "-" + std::to_string(end);
+}
+
+namespace {
+
+struct ContigIndex {
+    const std::vector<Contig>* contigs;
+    std::unordered_map<std::string, int> ids;
+};
+
+int lookup_contig(void* data, const char* name) {
+    auto* index = static_cast<ContigIndex*>(data);
+    auto it = index->ids.find(name);
+    return it == index->ids.end() ? -1 : it->second;
+}
+
+ContigIndex make_index(const std::vector<Contig>& contigs) {
+    ContigIndex index{&contigs, {}};
+    for (size_t i = 0; i < contigs.size(); ++i) index.ids.emplace(contigs[i].name, static_cast<int>(i));
+    return index;
+}
+
+void check_range(const Region& r, const Contig& c, const std::string& where) {
+    DNASSM_CHECK(r.beg < r.end, ErrorKind::kInput, where + ": empty or reversed interval");
+    DNASSM_CHECK(r.beg < c.length, ErrorKind::kInput,
+                 where + ": starts beyond the end of " + c.name + " (length " +
+                     std::to_string(c.length) + ")");
+    DNASSM_CHECK(r.end <= c.length, ErrorKind::kInput,
+                 where + ": ends beyond the end of " + c.name + " (length " +
+                     std::to_string(c.length) + ")");
+}
+
+}  // namespace
+
+std::vector<Region> parse_regions(const std::vector<std::string>& specs,
+                                  const std::vector<Contig>& contigs) {
+    ContigIndex index = make_index(contigs);
+    std::vector<Region> out;
+    for (const auto& spec : specs) {
+        const std::string where = "region '" + spec + "'";
+        DNASSM_CHECK(!spec.empty(), ErrorKind::kUsage, "empty region string");
+        int tid = -1;
+        hts_pos_t beg = 0, end = 0;
+        const char* rest = hts_parse_region(spec.c_str(), &tid, &beg, &end, lookup_contig, &index,
+                                            HTS_PARSE_THOUSANDS_SEP);
+        if (!rest || tid < 0) {
+            // Tell an unknown contig apart from a malformed coordinate part.
+            const auto colon = spec.rfind(':');
+            const std::string name = spec.substr(0, colon);
+            if (lookup_contig(&index, spec.c_str()) < 0 && lookup_contig(&index, name.c_str()) < 0)
+                throw Error(ErrorKind::kInput, where + ": unknown contig '" + name +
+                                                   "' (not in the input's " +
+                                                   std::to_string(contigs.size()) + " contigs)");
+            throw Error(ErrorKind::kInput, where + ": cannot parse coordinates (expected chr, "
+                                                   "chr:beg or chr:beg-end, 1-based)");
+        }
+        DNASSM_CHECK(*rest == '\0', ErrorKind::kInput, where + ": trailing characters");
+        const Contig& c = contigs[static_cast<size_t>(tid)];
+        Region r;
+        r.contig = c.name;
+        r.tid = tid;
+        r.beg = beg;
+        r.end = end >= HTS_POS_MAX ? c.length : end;
+        if (beg > end && end < HTS_POS_MAX)
+            throw Error(ErrorKind::kInput, where + ": end is before start");
+        check_range(r, c, where);
+        out.push_back(r);
+    }
+    return out;
+}
+
+std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>& contigs) {
+    ContigIndex index = make_index(contigs);
+    htsFile* fp = hts_open(path.c_str(), "r");
+    DNASSM_CHECK(fp, ErrorKind::kResource, path + ": cannot open BED file");
+    std::vector<Region> out;
+    kstring_t line = KS_INITIALIZE;
+    long lineno = 0;
+    int ret;
+    try {
+        while ((ret = hts_getline(fp, KS_SEP_LINE, &line)) >= 0) {
+            ++lineno;
+            std::string_view s(line.s, line.l);
+            if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+            if (s.empty() || s[0] == '#' || s.rfind("track", 0) == 0 || s.rfind("browser", 0) == 0)
+                continue;
+            std::vector<std::string_view> f;
+            size_t pos = 0;
+            while (f.size() < 4) {
+                const size_t tab = s.find('\t', pos);
+                f.push_back(s.substr(pos, tab == std::string_view::npos ? s.npos : tab - pos));
+                if (tab == std::string_view::npos) break;
+                pos = tab + 1;
+            }
+            const std::string where = path + ":" + std::to_string(lineno);
+            DNASSM_CHECK(f.size() >= 3, ErrorKind::kInput,
+                         where + ": expected at least 3 tab-separated columns (chrom, start, end)");
+            Region r;
+            r.contig = std::string(f[0]);
+            auto parse = [&](std::string_view v, std::int64_t& x, const char* what) {
+                auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+                DNASSM_CHECK(ec == std::errc() && p == v.data() + v.size() && x >= 0, ErrorKind::kInput,
+                             where + ": " + what + " '" + std::string(v) +
+                                 "' is not a non-negative integer");
+            };
+            parse(f[1], r.beg, "start");
+            parse(f[2], r.end, "end");
+            if (f.size() > 3) {
+                std::string_view name = f[3];
+                r.name = std::string(name.substr(0, name.find('\t')));
+            }
+            r.tid = lookup_contig(&index, r.contig.c_str());
+            DNASSM_CHECK(r.tid >= 0, ErrorKind::kInput,
+                         where + ": unknown contig '" + r.contig + "'");
+            check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
+            out.push_back(std::move(r));
+        }
+    } catch (...) {
+        ks_free(&line);
+        hts_close(fp);
+        throw;
+    }
+    ks_free(&line);
+    hts_close(fp);
+    DNASSM_CHECK(ret == -1, ErrorKind::kInput, path + ": read error after line " + std::to_string(lineno));
+    DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no regions in BED file");
+    return out;
+}
+
+std::vector<Region> whole_contigs(const std::vector<Contig>& contigs) {
+    std::vector<Region> out;
+    for (size_t i = 0; i < contigs.size(); ++i)
+        out.push_back(Region{contigs[i].name, 0, contigs[i].length, static_cast<int>(i), {}});
+    return out;
+}
+
+std::vector<Region> sort_and_merge(std::vector<Region> regions) {
+    std::sort(regions.begin(), regions.end(), [](const Region& a, const Region& b) {
+        return a.tid != b.tid ? a.tid < b.tid : a.beg < b.beg;
+    });
+    std::vector<Region> out;
+    for (auto& r : regions) {
+        if (!out.empty() && out.back().tid == r.tid && r.beg <= out.back().end) {
+            out.back().end = std::max(out.back().end, r.end);
+            out.back().name.clear();
+        } else {
+            out.push_back(std::move(r));
+        }
+    }
+    return out;
+}
+
+}  // namespace dnassm

@@ -1,0 +1,236 @@
+#include "dnassm/io/sequence_input.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+#include <htslib/bgzf.h>
+#include <htslib/faidx.h>
+#include <htslib/hfile.h>
+#include <htslib/hts.h>
+#include <htslib/hts_log.h>
+#include <htslib/kseq.h>
+#include <htslib/sam.h>
+
+#include "dnassm/error.h"
+
+namespace {
+// kseq over BGZF reads plain, gzip and BGZF FASTA/FASTQ alike.
+int bgzf_read_adapter(BGZF* fp, void* buf, int len) {
+    return static_cast<int>(bgzf_read(fp, buf, static_cast<size_t>(len)));
+}
+KSEQ_INIT(BGZF*, bgzf_read_adapter)
+}  // namespace
+
+namespace dnassm {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// FASTA/FASTQ: faidx when the file can be indexed (plain or BGZF, index present or creatable),
+// otherwise every record is read into memory once.
+class FastaInput final : public SequenceInput {
+public:
+    FastaInput(const std::string& path, InputFormat fmt) : fmt_(fmt) {
+        path_ = path;
+        if (path != "-" && fmt == InputFormat::kFasta) {
+            fai_ = fai_load3(path.c_str(), nullptr, nullptr, FAI_CREATE);
+        }
+        if (fai_) {
+            for (int i = 0; i < faidx_nseq(fai_); ++i) {
+                const char* name = faidx_iseq(fai_, i);
+                contigs_.push_back(Contig{name, faidx_seq_len(fai_, name)});
+            }
+        } else {
+            load_all();
+        }
+        DNASSM_CHECK(!contigs_.empty(), ErrorKind::kInput,
+                     path_ + ": no sequences (empty or not FASTA/FASTQ)");
+    }
+    ~FastaInput() override {
+        if (fai_) fai_destroy(fai_);
+    }
+    InputFormat format() const override { return fmt_; }
+    const std::vector<Contig>& contigs() const override { return contigs_; }
+
+    void for_each(const std::vector<Region>& regions,
+                  const std::function<void(SequenceRecord&)>& fn) override {
+        const bool whole = regions.empty();
+        const std::vector<Region> todo = whole ? whole_contigs(contigs_) : regions;
+        DNASSM_CHECK(whole || fmt_ == InputFormat::kFasta, ErrorKind::kInput,
+                     path_ + ": regions need a FASTA or BAM/CRAM input, not FASTQ");
+        for (const Region& r : todo) {
+            SequenceRecord rec;
+            rec.region = r;
+            rec.name = whole ? r.contig : r.label();
+            if (fai_) {
+                hts_pos_t len = 0;
+                char* s = faidx_fetch_seq64(fai_, r.contig.c_str(), r.beg, r.end - 1, &len);
+                DNASSM_CHECK(s && len == r.length(), ErrorKind::kInput,
+                             path_ + ": cannot fetch " + r.label() + " (corrupt file or index?)");
+                rec.seq.assign(s, static_cast<size_t>(len));
+                std::free(s);
+            } else {
+                const std::string& all = seqs_.at(static_cast<size_t>(r.tid));
+                rec.seq = all.substr(static_cast<size_t>(r.beg), static_cast<size_t>(r.length()));
+            }
+            fn(rec);
+        }
+    }
+
+private:
+    void load_all() {
+        BGZF* fp = path_ == "-" ? bgzf_dopen(STDIN_FILENO, "r") : bgzf_open(path_.c_str(), "r");
+        DNASSM_CHECK(fp, ErrorKind::kResource, path_ + ": cannot open");
+        kseq_t* ks = kseq_init(fp);
+        int ret;
+        std::map<std::string, int> seen;
+        while ((ret = kseq_read(ks)) >= 0) {
+            std::string name(ks->name.s, ks->name.l);
+            if (!seen.emplace(name, static_cast<int>(contigs_.size())).second) {
+                kseq_destroy(ks);
+                bgzf_close(fp);
+                throw Error(ErrorKind::kInput, path_ + ": duplicate sequence name '" + name + "'");
+            }
+            contigs_.push_back(Contig{name, static_cast<std::int64_t>(ks->seq.l)});
+            seqs_.emplace_back(ks->seq.s, ks->seq.l);
+        }
+        kseq_destroy(ks);
+        bgzf_close(fp);
+        DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+                     path_ + (ret == -2 ? ": truncated FASTQ quality string"
+                                        : ": malformed or truncated FASTA/FASTQ"));
+    }
+
+    InputFormat fmt_;
+    faidx_t* fai_ = nullptr;
+    std::vector<Contig> contigs_;
+    std::vector<std::string> seqs_;  // in-memory fallback only
+};
+
+class AlignmentInput final : public SequenceInput {
+public:
+    AlignmentInput(const std::string& path, const InputOptions& opts) : filter_(opts.filter) {
+        path_ = path;
+        fp_ = sam_open(path.c_str(), "r");
+        DNASSM_CHECK(fp_, ErrorKind::kResource, path_ + ": cannot open");
+        if (!opts.reference.empty()) hts_set_fai_filename(fp_, opts.reference.c_str());
+        hdr_ = sam_hdr_read(fp_);
+        if (!hdr_) {
+            sam_close(fp_);
+            throw Error(ErrorKind::kInput, path_ + ": cannot read the SAM/BAM/CRAM header");
+        }
+        for (int i = 0; i < sam_hdr_nref(hdr_); ++i)
+            contigs_.push_back(Contig{sam_hdr_tid2name(hdr_, i), sam_hdr_tid2len(hdr_, i)});
+    }
+    ~AlignmentInput() override {
+        if (idx_) hts_idx_destroy(idx_);
+        bam_hdr_destroy(hdr_);
+        sam_close(fp_);
+    }
+    InputFormat format() const override { return InputFormat::kAlignments; }
+    const std::vector<Contig>& contigs() const override { return contigs_; }
+
+    void for_each(const std::vector<Region>& regions,
+                  const std::function<void(SequenceRecord&)>& fn) override {
+        bam1_t* b = bam_init1();
+        auto guard = std::unique_ptr<bam1_t, void (*)(bam1_t*)>(b, bam_destroy1);
+        if (regions.empty()) {
+            int ret;
+            while ((ret = sam_read1(fp_, hdr_, b)) >= 0) emit(b, fn);
+            DNASSM_CHECK(ret == -1, ErrorKind::kInput, path_ + ": truncated or corrupt record");
+            return;
+        }
+        if (!idx_) {
+            DNASSM_CHECK(path_ != "-", ErrorKind::kInput, "regions cannot be used with stdin input");
+            idx_ = sam_index_load(fp_, path_.c_str());
+            DNASSM_CHECK(idx_, ErrorKind::kInput,
+                         path_ + ": no index (.bai/.csi/.crai); run 'samtools index' to use regions");
+        }
+        for (const Region& r : regions) {
+            hts_itr_t* itr = sam_itr_queryi(idx_, r.tid, r.beg, r.end);
+            DNASSM_CHECK(itr, ErrorKind::kInput, path_ + ": cannot query " + r.label());
+            int ret;
+            while ((ret = sam_itr_next(fp_, itr, b)) >= 0) emit(b, fn);
+            hts_itr_destroy(itr);
+            DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+                         path_ + ": truncated or corrupt record in " + r.label());
+        }
+    }
+
+private:
+    void emit(bam1_t* b, const std::function<void(SequenceRecord&)>& fn) {
+        const auto& c = b->core;
+        if (c.qual < filter_.min_mapq) return;
+        if ((c.flag & filter_.require_flags) != filter_.require_flags) return;
+        if (c.flag & filter_.exclude_flags) return;
+        if (c.l_qseq <= 0) return;  // SEQ '*'
+        SequenceRecord rec;
+        rec.name = bam_get_qname(b);
+        if (c.flag & BAM_FPAIRED) rec.name += (c.flag & BAM_FREAD1) ? "/1" : "/2";
+        rec.seq.resize(static_cast<size_t>(c.l_qseq));
+        const std::uint8_t* s = bam_get_seq(b);
+        for (int i = 0; i < c.l_qseq; ++i) rec.seq[static_cast<size_t>(i)] = seq_nt16_str[bam_seqi(s, i)];
+        rec.region.tid = c.tid;
+        if (c.tid >= 0) {
+            rec.region.contig = contigs_[static_cast<size_t>(c.tid)].name;
+            rec.region.beg = c.pos;
+            rec.region.end = bam_endpos(b);
+        }
+        fn(rec);
+    }
+
+    ReadFilter filter_;
+    samFile* fp_ = nullptr;
+    sam_hdr_t* hdr_ = nullptr;
+    hts_idx_t* idx_ = nullptr;
+    std::vector<Contig> contigs_;
+};
+
+}  // namespace
+
+std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path, const InputOptions& opts) {
+    hts_set_log_level(HTS_LOG_OFF);  // we report errors ourselves, one line each
+    if (path != "-") {
+        std::error_code ec;
+        DNASSM_CHECK(fs::exists(path, ec), ErrorKind::kResource, path + ": no such file");
+        DNASSM_CHECK(!fs::is_directory(path, ec), ErrorKind::kResource,
+                     path + ": is a folder, expected a sequence file");
+        DNASSM_CHECK(access(path.c_str(), R_OK) == 0, ErrorKind::kResource,
+                     path + ": permission denied");
+        DNASSM_CHECK(fs::file_size(path, ec) > 0, ErrorKind::kInput, path + ": empty file");
+    }
+    htsFormat fmt{};
+    if (path == "-") {
+        // Peek is impossible on a pipe without consuming it; stdin is FASTA/FASTQ via kseq, or
+        // SAM/BAM via "-" handled by htslib when asked explicitly through a .bam/.sam name.
+        return std::make_unique<FastaInput>(path, InputFormat::kFasta);
+    }
+    hFILE* hf = hopen(path.c_str(), "r");
+    DNASSM_CHECK(hf, ErrorKind::kResource, path + ": cannot open");
+    const int det = hts_detect_format2(hf, path.c_str(), &fmt);
+    hclose_abruptly(hf);
+    DNASSM_CHECK(det == 0, ErrorKind::kInput, path + ": cannot detect the file format");
+    switch (fmt.format) {
+        case fasta_format:
+            return std::make_unique<FastaInput>(path, InputFormat::kFasta);
+        case fastq_format:
+            return std::make_unique<FastaInput>(path, InputFormat::kFastq);
+        case sam:
+        case bam:
+        case cram:
+            return std::make_unique<AlignmentInput>(path, opts);
+        default: {
+            char* desc = hts_format_description(&fmt);
+            const std::string what = desc ? desc : "unknown";
+            std::free(desc);
+            throw Error(ErrorKind::kInput,
+                        path + ": not FASTA, FASTQ, SAM, BAM or CRAM (detected: " + what + ")");
+        }
+    }
+}
+
+}  // namespace dnassm

@@ -1,0 +1,119 @@
+// Mamba-1 LM forward (MODELS.md §2.2, §2.4): x = Emb[ids]; per layer x += Mixer(Norm(x));
+// hidden = Norm_f(x); logits = hidden · W_lm^T. Activations are time-major {L, C}.
+#include "mamba.h"
+
+#include <cmath>
+
+#include "dnassm/error.h"
+
+namespace dnassm {
+
+void mamba_mixer_forward(Backend& backend, const MambaConfig& cfg, const MambaMixerWeights& w,
+                         const float* h, std::int64_t L, MambaLayerState* state, float* out) {
+    const std::int64_t D = cfg.d_model, E = cfg.d_inner(), N = cfg.d_state, R = cfg.dt_rank;
+    const std::int64_t W = cfg.d_conv, P = R + 2 * N;
+    Tensor xz({L, 2 * E}), xc({L, E}), xdbl({L, P}), dt({L, E}), y({L, E});
+
+    backend.linear({.M = L, .K = D, .N = 2 * E, .x = h, .ld_x = D, .weight = w.in_proj_w.f32(),
+                    .bias = w.in_proj_b.empty() ? nullptr : w.in_proj_b.f32(), .y = xz.f32(),
+                    .ld_y = 2 * E});
+    backend.causal_conv1d({.L = L, .E = E, .W = W, .x = xz.f32(), .ld_x = 2 * E,
+                           .weight = w.conv_w.f32(),
+                           .bias = w.conv_b.empty() ? nullptr : w.conv_b.f32(),
+                           .state = state ? state->conv.f32() : nullptr, .silu = true,
+                           .y = xc.f32(), .ld_y = E});
+    backend.linear({.M = L, .K = E, .N = P, .x = xc.f32(), .ld_x = E, .weight = w.x_proj_w.f32(),
+                    .y = xdbl.f32(), .ld_y = P});
+    // dt_proj without its bias: the bias is added inside the scan before softplus.
+    backend.linear({.M = L, .K = R, .N = E, .x = xdbl.f32(), .ld_x = P, .weight = w.dt_proj_w.f32(),
+                    .y = dt.f32(), .ld_y = E});
+    backend.selective_scan({.L = L, .E = E, .N = N, .u = xc.f32(), .ld_u = E, .delta = dt.f32(),
+                            .ld_delta = E, .A = w.A.f32(), .B = xdbl.f32() + R, .ld_B = P,
+                            .C = xdbl.f32() + R + N, .ld_C = P, .D = w.D.f32(),
+                            .delta_bias = w.dt_proj_b.f32(), .delta_softplus = true,
+                            .z = xz.f32() + E, .ld_z = 2 * E,
+                            .state = state ? state->ssm.f32() : nullptr, .y = y.f32(), .ld_y = E});
+    backend.linear({.M = L, .K = E, .N = D, .x = y.f32(), .ld_x = E, .weight = w.out_proj_w.f32(),
+                    .bias = w.out_proj_b.empty() ? nullptr : w.out_proj_b.f32(), .y = out,
+                    .ld_y = D});
+}
+
+MambaModel::MambaModel(MambaConfig cfg, WeightStore& ws, ModelInfo info)
+    : cfg_(cfg), info_(std::move(info)), tokenizer_(cfg.uppercase) {
+    const std::int64_t D = cfg.d_model, E = cfg.d_inner(), N = cfg.d_state, R = cfg.dt_rank;
+    const std::int64_t V = cfg.vocab_size, W = cfg.d_conv;
+    embedding_ = ws.get("embedding.weight", {V, D}, {"embeddings.word_embeddings.weight"});
+    for (std::int64_t i = 0; i < cfg.n_layer; ++i) {
+        const std::string p = "layers." + std::to_string(i) + ".";
+        Layer l;
+        l.norm_w = ws.get(p + "norm.weight", {D});
+        if (!cfg.rms_norm) l.norm_b = ws.get(p + "norm.bias", {D});
+        auto& m = l.mixer;
+        const std::string q = p + "mixer.";
+        m.in_proj_w = ws.get(q + "in_proj.weight", {2 * E, D});
+        if (cfg.bias) m.in_proj_b = ws.get(q + "in_proj.bias", {2 * E});
+        m.conv_w = ws.get(q + "conv1d.weight", {E, W});
+        if (cfg.conv_bias) m.conv_b = ws.get(q + "conv1d.bias", {E});
+        m.x_proj_w = ws.get(q + "x_proj.weight", {R + 2 * N, E});
+        m.dt_proj_w = ws.get(q + "dt_proj.weight", {E, R});
+        m.dt_proj_b = ws.get(q + "dt_proj.bias", {E});
+        const Tensor A_log = ws.get(q + "A_log", {E, N});
+        m.A = Tensor({E, N});
+        for (std::int64_t k = 0; k < E * N; ++k) m.A.f32()[k] = -std::exp(A_log.f32()[k]);
+        m.D = ws.get(q + "D", {E});
+        m.out_proj_w = ws.get(q + "out_proj.weight", {D, E});
+        if (cfg.bias) m.out_proj_b = ws.get(q + "out_proj.bias", {D});
+        layers_.push_back(std::move(l));
+    }
+    norm_f_w_ = ws.get("norm_f.weight", {D});
+    if (!cfg.rms_norm) norm_f_b_ = ws.get("norm_f.bias", {D});
+    if (!cfg.tie_embeddings || ws.has("lm_head.weight"))
+        lm_head_ = ws.get("lm_head.weight", {V, D});
+    else
+        lm_head_ = embedding_;
+}
+
+std::unique_ptr<ModelState> MambaModel::new_state() const {
+    auto s = std::make_unique<MambaState>();
+    for (std::int64_t i = 0; i < cfg_.n_layer; ++i)
+        s->layers.push_back({Tensor({cfg_.d_inner(), cfg_.d_conv}), Tensor({cfg_.d_inner(), cfg_.d_state})});
+    return s;
+}
+
+Tensor MambaModel::forward(Backend& backend, std::span<const std::int32_t> ids, ModelState* state,
+                           std::vector<Tensor>* layers) const {
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model;
+    auto* st = dynamic_cast<MambaState*>(state);
+    DNASSM_ASSERT(state == nullptr || st != nullptr);
+    for (auto id : ids)
+        DNASSM_CHECK(id >= 0 && id < cfg_.vocab_size, ErrorKind::kInput,
+                     "token id " + std::to_string(id) + " outside the model's vocabulary");
+    Tensor x({L, D}), h({L, D}), out({L, D});
+    backend.embedding({.L = L, .V = cfg_.vocab_size, .D = D, .ids = ids.data(),
+                       .table = embedding_.f32(), .y = x.f32()});
+    const NormKind kind = cfg_.rms_norm ? NormKind::kRms : NormKind::kLayer;
+    for (std::int64_t i = 0; i < cfg_.n_layer; ++i) {
+        const Layer& l = layers_[static_cast<size_t>(i)];
+        backend.norm({.kind = kind, .rows = L, .D = D, .x = x.f32(), .weight = l.norm_w.f32(),
+                      .bias = l.norm_b.empty() ? nullptr : l.norm_b.f32(), .eps = cfg_.norm_eps,
+                      .y = h.f32()});
+        mamba_mixer_forward(backend, cfg_, l.mixer, h.f32(), L,
+                            st ? &st->layers[static_cast<size_t>(i)] : nullptr, out.f32());
+        backend.add_inplace(x.f32(), out.f32(), L * D);
+        if (layers) layers->push_back(x.clone());
+    }
+    backend.norm({.kind = kind, .rows = L, .D = D, .x = x.f32(), .weight = norm_f_w_.f32(),
+                  .bias = norm_f_b_.empty() ? nullptr : norm_f_b_.f32(), .eps = cfg_.norm_eps,
+                  .y = h.f32()});
+    return h;
+}
+
+Tensor MambaModel::logits(Backend& backend, const Tensor& hidden) const {
+    const std::int64_t L = hidden.dim(0), D = cfg_.d_model, V = cfg_.vocab_size;
+    Tensor out({L, V});
+    backend.linear({.M = L, .K = D, .N = V, .x = hidden.f32(), .ld_x = D,
+                    .weight = lm_head_.f32(), .y = out.f32(), .ld_y = V});
+    return out;
+}
+
+}  // namespace dnassm

@@ -1,0 +1,75 @@
+// Internal: Mamba-1 language model (mamba_ssm MambaLMHeadModel / MixerModel, MODELS.md §2).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "dnassm/model.h"
+#include "weights.h"
+
+namespace dnassm {
+
+struct MambaConfig {
+    std::int64_t d_model = 0, n_layer = 0, vocab_size = 0;  // vocab_size padded
+    std::int64_t d_state = 16, d_conv = 4, expand = 2, dt_rank = 0;
+    bool rms_norm = true, conv_bias = true, bias = false, tie_embeddings = true;
+    float norm_eps = 1e-5f;
+    bool uppercase = true;
+    [[nodiscard]] std::int64_t d_inner() const { return expand * d_model; }
+};
+
+/// Parses mamba_ssm's published config.json or dnassm's own; `format` is set to which it was.
+MambaConfig parse_mamba_config(const nlohmann::json& j, const std::string& path, std::string& format);
+
+struct MambaMixerWeights {
+    Tensor in_proj_w, in_proj_b;  // {2E, D}, {2E} or empty
+    Tensor conv_w, conv_b;        // {E, W}, {E} or empty
+    Tensor x_proj_w;              // {R + 2N, E}
+    Tensor dt_proj_w, dt_proj_b;  // {E, R}, {E}
+    Tensor A;                     // {E, N} = -exp(A_log)
+    Tensor D;                     // {E}
+    Tensor out_proj_w, out_proj_b;  // {D, E}, {D} or empty
+};
+
+struct MambaLayerState {
+    Tensor conv;  // {E, W}: the last W pre-conv inputs (mamba_ssm conv_state)
+    Tensor ssm;   // {E, N}
+};
+
+/// One Mamba mixer over a chunk h {L, D} -> out {L, D}; `state` may be null (zeros, discarded).
+void mamba_mixer_forward(Backend& backend, const MambaConfig& cfg, const MambaMixerWeights& w,
+                         const float* h, std::int64_t L, MambaLayerState* state, float* out);
+
+class MambaState final : public ModelState {
+public:
+    std::vector<MambaLayerState> layers;
+};
+
+class MambaModel final : public Model {
+public:
+    MambaModel(MambaConfig cfg, WeightStore& weights, ModelInfo info);
+
+    const ModelInfo& info() const override { return info_; }
+    const CharTokenizer& tokenizer() const override { return tokenizer_; }
+    bool causal() const override { return true; }
+    std::unique_ptr<ModelState> new_state() const override;
+    Tensor forward(Backend& backend, std::span<const std::int32_t> ids, ModelState* state,
+                   std::vector<Tensor>* layers) const override;
+    Tensor logits(Backend& backend, const Tensor& hidden) const override;
+
+    void set_info(ModelInfo info) { info_ = std::move(info); }
+    [[nodiscard]] const MambaConfig& config() const { return cfg_; }
+    [[nodiscard]] const MambaMixerWeights& mixer(std::int64_t i) const { return layers_[i].mixer; }
+
+private:
+    struct Layer {
+        Tensor norm_w, norm_b;
+        MambaMixerWeights mixer;
+    };
+    MambaConfig cfg_;
+    ModelInfo info_;
+    CharTokenizer tokenizer_;
+    Tensor embedding_, norm_f_w_, norm_f_b_, lm_head_;
+    std::vector<Layer> layers_;
+};
+
+}  // namespace dnassm

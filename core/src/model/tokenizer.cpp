@@ -1,0 +1,56 @@
+#include "dnassm/tokenizer.h"
+
+#include <array>
+
+#include "dnassm/error.h"
+
+namespace dnassm {
+
+namespace {
+
+// 0 = invalid, else the token id; IUPAC codes other than N map to N and are counted.
+constexpr std::array<std::int8_t, 256> make_table() {
+    std::array<std::int8_t, 256> t{};
+    t['A'] = token::kA;
+    t['C'] = token::kC;
+    t['G'] = token::kG;
+    t['T'] = token::kT;
+    t['N'] = token::kN;
+    for (char c : {'R', 'Y', 'S', 'W', 'K', 'M', 'B', 'D', 'H', 'V', 'U'}) t[static_cast<unsigned char>(c)] = -1;
+    return t;
+}
+constexpr auto kTable = make_table();
+
+}  // namespace
+
+void CharTokenizer::encode(std::string_view seq, std::vector<std::int32_t>& ids,
+                           TokenizeStats& stats, const std::string& where) const {
+    ids.resize(seq.size());
+    for (size_t i = 0; i < seq.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(seq[i]);
+        const bool lower = c >= 'a' && c <= 'z';
+        if (lower) {
+            ++stats.lowercase;
+            c = static_cast<unsigned char>(c - 'a' + 'A');
+        }
+        const std::int8_t v = kTable[c];
+        if (v == 0)
+            throw Error(ErrorKind::kInput, where + ": invalid base '" + std::string(1, seq[i]) +
+                                               "' at position " + std::to_string(i + 1));
+        if (lower && !uppercase_) {
+            ids[i] = token::kUnk;
+            continue;
+        }
+        if (v < 0) {
+            ++stats.iupac;
+            ++stats.n;
+            ids[i] = token::kN;
+        } else {
+            if (v == token::kN) ++stats.n;
+            ids[i] = v;
+        }
+    }
+    stats.bases += static_cast<std::int64_t>(seq.size());
+}
+
+}  // namespace dnassm

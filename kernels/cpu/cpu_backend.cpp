@@ -1,0 +1,55 @@
+// The two CPU backends: "cpu" (fast, threaded) and "cpu-ref" (naive oracle; embedding and add
+// are shared since they are exact).
+#include <cblas.h>
+
+#include <memory>
+
+#include "cpu_backend.h"
+#include "cpu_ops.h"
+
+namespace dnassm::cpu {
+
+namespace {
+
+class CpuBackend final : public Backend {
+public:
+    CpuBackend() {
+        // Our pool does the threading; BLAS stays single-threaded so results are reproducible.
+        static const bool once = [] {
+            openblas_set_num_threads(1);
+            return true;
+        }();
+        (void)once;
+    }
+    std::string name() const override { return "cpu"; }
+    void linear(const LinearArgs& a) override { cpu::linear(a); }
+    void norm(const NormArgs& a) override { cpu::norm(a); }
+    void causal_conv1d(const CausalConv1dArgs& a) override { cpu::causal_conv1d(a); }
+    void selective_scan(const SelectiveScanArgs& a) override { cpu::selective_scan(a); }
+    void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
+    void add_inplace(float* x, const float* y, std::int64_t n) override {
+        cpu::add_inplace(x, y, n);
+    }
+};
+
+class CpuReferenceBackend final : public Backend {
+public:
+    std::string name() const override { return "cpu-ref"; }
+    void linear(const LinearArgs& a) override { ref::linear(a); }
+    void norm(const NormArgs& a) override { ref::norm(a); }
+    void causal_conv1d(const CausalConv1dArgs& a) override { ref::causal_conv1d(a); }
+    void selective_scan(const SelectiveScanArgs& a) override { ref::selective_scan(a); }
+    void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
+    void add_inplace(float* x, const float* y, std::int64_t n) override {
+        for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+std::unique_ptr<Backend> make_cpu_reference_backend() {
+    return std::make_unique<CpuReferenceBackend>();
+}
+
+}  // namespace dnassm::cpu

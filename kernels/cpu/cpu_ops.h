@@ -1,0 +1,24 @@
+// Internal: the fast CPU op implementations behind CpuBackend (one file per op).
+#pragma once
+
+#include "dnassm/backend.h"
+
+namespace dnassm::cpu {
+
+void linear(const LinearArgs& a);
+void norm(const NormArgs& a);
+void causal_conv1d(const CausalConv1dArgs& a);
+void selective_scan(const SelectiveScanArgs& a);
+void embedding(const EmbeddingArgs& a);
+void add_inplace(float* x, const float* y, std::int64_t n);
+
+/// The naive single-threaded double-accumulating reference ops ("cpu-ref"), the oracle for the
+/// other backends.
+namespace ref {
+void linear(const LinearArgs& a);
+void norm(const NormArgs& a);
+void causal_conv1d(const CausalConv1dArgs& a);
+void selective_scan(const SelectiveScanArgs& a);
+}  // namespace ref
+
+}  // namespace dnassm::cpu

@@ -1,0 +1,108 @@
+// Vectorised exp/log for GCC vector types (float lanes), Cephes-style polynomials (~2 ulp).
+// Included by the per-ISA translation units of the CPU kernels; V is e.g. float[8] for AVX2.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace dnassm::cpu::simd {
+
+template <int kLanes>
+struct VecTypes {
+    typedef float F __attribute__((vector_size(kLanes * 4)));
+    typedef std::int32_t I __attribute__((vector_size(kLanes * 4)));
+};
+
+template <typename F>
+inline F splat(float x) {
+    return F{} + x;
+}
+
+template <typename F>
+inline F load(const float* p) {
+    F v;
+    std::memcpy(&v, p, sizeof(F));
+    return v;
+}
+
+template <typename F>
+inline void store(float* p, F v) {
+    std::memcpy(p, &v, sizeof(F));
+}
+
+/// exp(x) for x in float range; underflows to 0 below about -87.3.
+template <typename F, typename I>
+inline F exp(F x) {
+    const F hi = splat<F>(88.3762626647949f);
+    const F lo = splat<F>(-87.3365478515625f);
+    auto under = x < lo;
+    x = x > hi ? hi : x;
+    x = x < lo ? lo : x;
+    F fx = x * 1.44269504088896341f + 0.5f;
+    I ix = __builtin_convertvector(fx, I);
+    F fl = __builtin_convertvector(ix, F);
+    fl = fl > fx ? fl - 1.0f : fl;  // floor
+    x = x - fl * 0.693359375f;
+    x = x + fl * 2.12194440e-4f;
+    F z = x * x;
+    F y = splat<F>(1.9875691500E-4f);
+    y = y * x + 1.3981999507E-3f;
+    y = y * x + 8.3334519073E-3f;
+    y = y * x + 4.1665795894E-2f;
+    y = y * x + 1.6666665459E-1f;
+    y = y * x + 5.0000001201E-1f;
+    y = y * z + x + 1.0f;
+    I e = (__builtin_convertvector(fl, I) + 127) << 23;
+    F pow2;
+    std::memcpy(&pow2, &e, sizeof(F));
+    y = y * pow2;
+    return under ? splat<F>(0.0f) : y;
+}
+
+/// Natural log for x > 0 (normal numbers).
+template <typename F, typename I>
+inline F log(F x) {
+    I bits;
+    std::memcpy(&bits, &x, sizeof(F));
+    I exponent = ((bits >> 23) & 0xff) - 126;
+    bits = (bits & 0x007fffff) | 0x3f000000;  // mantissa in [0.5, 1)
+    F m;
+    std::memcpy(&m, &bits, sizeof(F));
+    F e = __builtin_convertvector(exponent, F);
+    auto small = m < 0.707106781186547524f;
+    e = small ? e - 1.0f : e;
+    m = small ? m + m - 1.0f : m - 1.0f;
+    F z = m * m;
+    F y = splat<F>(7.0376836292E-2f);
+    y = y * m - 1.1514610310E-1f;
+    y = y * m + 1.1676998740E-1f;
+    y = y * m - 1.2420140846E-1f;
+    y = y * m + 1.4249322787E-1f;
+    y = y * m - 1.6668057665E-1f;
+    y = y * m + 2.0000714765E-1f;
+    y = y * m - 2.4999993993E-1f;
+    y = y * m + 3.3333331174E-1f;
+    y = y * m * z;
+    y = y + e * -2.12194440e-4f;
+    y = y - z * 0.5f;
+    return m + y + e * 0.693359375f;
+}
+
+/// mamba_ssm softplus: x > 20 ? x : log1p(exp(x)), with log1p done accurately (Goldberg's trick).
+template <typename F, typename I>
+inline F softplus(F x) {
+    F ex = exp<F, I>(x);
+    F u = ex + 1.0f;
+    F denom = u - 1.0f;
+    F safe = denom == 0.0f ? splat<F>(1.0f) : denom;
+    F r = log<F, I>(u) * (ex / safe);
+    r = denom == 0.0f ? ex : r;
+    return x > 20.0f ? x : r;
+}
+
+template <typename F, typename I>
+inline F silu(F x) {
+    return x / (exp<F, I>(-x) + 1.0f);
+}
+
+}  // namespace dnassm::cpu::simd

@@ -1,0 +1,70 @@
+// Shared helpers for the GoogleTest suites.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "dnassm/tensor.h"
+
+namespace dnassm::test {
+
+/// tests/data in the source tree.
+inline std::string data_dir() { return DNASSM_TEST_DATA_DIR; }
+/// ../shared/data beside the project (may be absent).
+inline std::string shared_data_dir() { return DNASSM_SHARED_DATA_DIR; }
+
+/// Relative L2 error ‖out − ref‖ / ‖ref‖ over n values (double accumulation).
+inline double rel_l2(const float* out, const float* ref, std::int64_t n) {
+    double num = 0, den = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(out[i]) - ref[i];
+        num += d * d;
+        den += static_cast<double>(ref[i]) * ref[i];
+    }
+    return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+inline bool all_finite(const float* p, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i)
+        if (!std::isfinite(p[i])) return false;
+    return true;
+}
+
+/// Deterministic pseudo-random floats in [lo, hi) (SplitMix64; no std:: distributions, whose
+/// output differs between standard libraries).
+class Rng {
+public:
+    explicit Rng(std::uint64_t seed) : s_(seed) {}
+    std::uint64_t next() {
+        std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+    float uniform(float lo, float hi) {
+        return lo + (hi - lo) * static_cast<float>((next() >> 40) * (1.0 / 16777216.0));
+    }
+    void fill(float* p, std::int64_t n, float lo, float hi) {
+        for (std::int64_t i = 0; i < n; ++i) p[i] = uniform(lo, hi);
+    }
+
+private:
+    std::uint64_t s_;
+};
+
+/// {B, E, L} (PyTorch kernel layout) row b -> {L, E} (dnassm time-major).
+inline Tensor to_time_major(const Tensor& bel, std::int64_t b) {
+    const std::int64_t E = bel.dim(1), L = bel.dim(2);
+    Tensor out({L, E});
+    const float* src = bel.f32() + b * E * L;
+    for (std::int64_t e = 0; e < E; ++e)
+        for (std::int64_t t = 0; t < L; ++t) out.f32()[t * E + e] = src[e * L + t];
+    return out;
+}
+
+}  // namespace dnassm::test
