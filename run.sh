@@ -25,8 +25,8 @@ case "$what" in
             -o "$out/lambda_embed.npy" data/lambda/lambda_virus.fa.gz
         "$bin" predict -m data/models/dnassm-mamba-small --track loglik \
             -o "$out/lambda_loglik.bw" data/lambda/lambda_virus.fa.gz
-        "$bin" embed -m data/models/dnassm-mamba-small --pool mean -R data/lambda/lambda_genes.bed \
-            -o "$out/lambda_genes_pooled.h5" data/lambda/lambda_virus.fa.gz
+        "$bin" embed -m data/models/dnassm-mamba-small --pool mean -R data/lambda/lambda_windows_10kb.bed \
+            -o "$out/lambda_windows_pooled.h5" data/lambda/lambda_virus.fa.gz
         echo "demo outputs in $out/:" >&2
         ls -l "$out" >&2
         ;;

@@ -1,1 +1,66 @@
-int main(){}
+// dnassm: samtools-style subcommand dispatch. Exit codes: 0 success, 1 error, 2 usage error.
+#include <htslib/hts.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "commands.h"
+#include "dnassm/backend.h"
+#include "dnassm/error.h"
+
+namespace {
+
+void print_usage(std::FILE* out) {
+    std::fprintf(out,
+                 "Program: dnassm (state-space DNA language models)\n"
+                 "Version: %s\n\n"
+                 "Usage:   dnassm <command> [options]\n\n"
+                 "Commands:\n"
+                 "  embed     per-base embeddings (NPY/HDF5), or pooled vectors\n"
+                 "  predict   per-base LM tracks (bigWig/bedGraph): loglik, entropy\n"
+                 "  info      describe a model directory\n\n"
+                 "Run 'dnassm <command> --help' for a command's options.\n",
+                 DNASSM_VERSION);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        print_usage(stderr);
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    if (cmd == "--version" || cmd == "version") {
+        std::string backends;
+        for (const auto& b : dnassm::available_backends()) backends += " " + b;
+        std::printf("dnassm %s\nhtslib %s\nbackends:%s\n", DNASSM_VERSION, hts_version(), backends.c_str());
+        return 0;
+    }
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+        print_usage(stdout);
+        return 0;
+    }
+    try {
+        if (cmd == "embed") return dnassm::app::cmd_embed(argc - 1, argv + 1);
+        if (cmd == "predict") return dnassm::app::cmd_predict(argc - 1, argv + 1);
+        if (cmd == "info") return dnassm::app::cmd_info(argc - 1, argv + 1);
+        std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
+        return 2;
+    } catch (const boost::program_options::error& e) {
+        std::fprintf(stderr, "dnassm %s: %s (see 'dnassm %s --help')\n", cmd.c_str(), e.what(), cmd.c_str());
+        return 2;
+    } catch (const dnassm::Error& e) {
+        std::fprintf(stderr, "dnassm %s: %s\n", cmd.c_str(), e.what());
+        return e.kind() == dnassm::ErrorKind::kUsage ? 2 : 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "dnassm %s: out of memory\n", cmd.c_str());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "dnassm %s: internal error: %s\n", cmd.c_str(), e.what());
+        return 1;
+    }
+}

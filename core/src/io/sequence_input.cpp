@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -190,6 +191,16 @@ private:
     std::vector<Contig> contigs_;
 };
 
+int first_char(const std::string& path) {
+    BGZF* fp = bgzf_open(path.c_str(), "r");
+    if (!fp) return -1;
+    int c;
+    while ((c = bgzf_getc(fp)) >= 0 && std::isspace(c)) {
+    }
+    bgzf_close(fp);
+    return c;
+}
+
 }  // namespace
 
 std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path, const InputOptions& opts) {
@@ -224,6 +235,11 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path, cons
         case cram:
             return std::make_unique<AlignmentInput>(path, opts);
         default: {
+            // htslib only recognises FASTA whose lines look like sequence; a file that starts
+            // like FASTA/FASTQ goes to our reader, whose tokenizer names the offending base.
+            const int first = first_char(path);
+            if (first == '>') return std::make_unique<FastaInput>(path, InputFormat::kFasta);
+            if (first == '@') return std::make_unique<FastaInput>(path, InputFormat::kFastq);
             char* desc = hts_format_description(&fmt);
             const std::string what = desc ? desc : "unknown";
             std::free(desc);

@@ -1,0 +1,8 @@
+// One function per subcommand; argv[0] is the subcommand name.
+#pragma once
+
+namespace dnassm::app {
+int cmd_embed(int argc, char** argv);
+int cmd_predict(int argc, char** argv);
+int cmd_info(int argc, char** argv);
+}  // namespace dnassm::app

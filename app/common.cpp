@@ -1,0 +1,113 @@
+#include "common.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "dnassm/error.h"
+#include "dnassm/thread_pool.h"
+
+namespace dnassm::app {
+
+void add_common_options(po::options_description& desc, CommonOptions& o) {
+    desc.add_options()
+        ("help,h", "show this help")
+        ("model,m", po::value(&o.model_dir)->required(), "model directory (config.json + model.safetensors)")
+        ("output,o", po::value(&o.output)->required(), "output file")
+        ("region,r", po::value(&o.regions)->composing(),
+         "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")
+        ("regions-file,R", po::value(&o.bed), "BED file of regions (0-based half-open)")
+        ("threads,@", po::value(&o.threads)->default_value(1), "worker threads")
+        ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cpu-ref")
+        ("chunk", po::value(&o.chunk)->default_value(65536),
+         "bases per streamed chunk (state is carried across chunks)")
+        ("progress", po::value(&o.progress)->default_value("auto"), "auto, bar, json or none (on stderr)")
+        ("keep-case", po::bool_switch(&o.keep_case),
+         "do not upper-case soft-masked bases (reference tokenizer: lowercase -> [UNK])")
+        ("min-mapq,q", po::value(&o.min_mapq)->default_value(0), "SAM/BAM/CRAM: skip reads with MAPQ below this")
+        ("require-flags,f", po::value(&o.require_flags)->default_value("0"), "SAM/BAM/CRAM: keep reads with all these flags")
+        ("exclude-flags,F", po::value(&o.exclude_flags)->default_value("0x900"),
+         "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")
+        ("reference,T", po::value(&o.reference), "CRAM: reference FASTA");
+}
+
+bool parse_command_line(int argc, char** argv, const std::string& usage,
+                        po::options_description& desc, CommonOptions& o) {
+    po::options_description hidden;
+    hidden.add_options()("input", po::value(&o.input), "input file");
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description pos;
+    pos.add("input", 1);
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) {
+        std::cout << "Usage: " << usage << "\n\n" << desc << "\n";
+        return false;
+    }
+    po::notify(vm);
+    DNASSM_CHECK(!o.input.empty(), ErrorKind::kUsage,
+                 "missing input file (FASTA/FASTQ/SAM/BAM/CRAM, or - for stdin)");
+    return true;
+}
+
+static std::uint16_t parse_flags(const std::string& s, const char* opt) {
+    try {
+        size_t used = 0;
+        const unsigned long v = std::stoul(s, &used, 0);
+        if (used == s.size() && v <= 0xffff) return static_cast<std::uint16_t>(v);
+    } catch (const std::exception&) {
+    }
+    throw Error(ErrorKind::kUsage, std::string(opt) + ": '" + s + "' is not a flag value (e.g. 0x900)");
+}
+
+Session open_session(const CommonOptions& o) {
+    DNASSM_CHECK(o.threads >= 1 && o.threads <= 1024, ErrorKind::kUsage, "-@/--threads must be 1..1024");
+    DNASSM_CHECK(o.chunk >= 1, ErrorKind::kUsage, "--chunk must be positive");
+    DNASSM_CHECK(o.regions.empty() || o.bed.empty(), ErrorKind::kUsage, "use -r or -R, not both");
+    set_num_threads(o.threads);
+    Session s;
+    s.progress_mode = parse_progress_mode(o.progress);
+    s.backend = make_backend(o.device);
+    s.model = Model::load(o.model_dir);
+    InputOptions in_opts;
+    in_opts.filter.min_mapq = o.min_mapq;
+    in_opts.filter.require_flags = parse_flags(o.require_flags, "-f/--require-flags");
+    in_opts.filter.exclude_flags = parse_flags(o.exclude_flags, "-F/--exclude-flags");
+    in_opts.reference = o.reference;
+    s.input = SequenceInput::open(o.input, in_opts);
+    const auto& contigs = s.input->contigs();
+    auto with_file = [&](const std::string& spec_src, auto&& parse) {
+        try {
+            return parse();
+        } catch (const Error& e) {
+            throw Error(e.kind(), spec_src + ": " + e.what());
+        }
+    };
+    if (!o.regions.empty())
+        s.regions = with_file(o.input, [&] { return parse_regions(o.regions, contigs); });
+    if (!o.bed.empty()) s.regions = read_bed(o.bed, contigs);
+    if (s.input->format() != InputFormat::kAlignments) {
+        for (const auto& r : s.regions.empty() ? whole_contigs(contigs) : s.regions) s.total_bases += r.length();
+    }
+    return s;
+}
+
+void tokenize(const Session& s, const CommonOptions& o, const SequenceRecord& rec,
+              std::vector<std::int32_t>& ids, TokenizeStats& stats) {
+    DNASSM_CHECK(!rec.seq.empty(), ErrorKind::kInput, o.input + ": " + rec.name + ": empty sequence");
+    CharTokenizer tok(!o.keep_case);
+    tok.encode(rec.seq, ids, stats, o.input + ": " + rec.name);
+    (void)s;
+}
+
+void report_base_stats(const TokenizeStats& stats, const CommonOptions& o) {
+    if (stats.lowercase > 0)
+        std::fprintf(stderr, "dnassm: note: %lld soft-masked (lowercase) bases %s\n",
+                     static_cast<long long>(stats.lowercase),
+                     o.keep_case ? "kept as [UNK] (--keep-case)" : "upper-cased");
+    if (stats.iupac > 0)
+        std::fprintf(stderr, "dnassm: note: %lld IUPAC ambiguity codes mapped to N\n",
+                     static_cast<long long>(stats.iupac));
+}
+
+}  // namespace dnassm::app

@@ -1,0 +1,55 @@
+// Options and plumbing shared by the model-running subcommands (embed, predict).
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dnassm/backend.h"
+#include "dnassm/io/sequence_input.h"
+#include "dnassm/model.h"
+#include "dnassm/progress.h"
+#include "dnassm/tokenizer.h"
+
+namespace dnassm::app {
+
+namespace po = boost::program_options;
+
+struct CommonOptions {
+    std::string model_dir, input, output, bed, device = "auto", progress = "auto", reference;
+    std::vector<std::string> regions;
+    std::int64_t chunk = 65536;
+    int threads = 1;
+    int min_mapq = 0;
+    std::string require_flags = "0", exclude_flags = "0x900";
+    bool keep_case = false;
+};
+
+/// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.
+void add_common_options(po::options_description& desc, CommonOptions& o);
+/// Parses argv (after the subcommand); returns false when --help was printed.
+bool parse_command_line(int argc, char** argv, const std::string& usage,
+                        po::options_description& desc, CommonOptions& o);
+
+/// Everything a model-running command needs, opened and validated from the options.
+struct Session {
+    std::unique_ptr<Model> model;
+    std::unique_ptr<Backend> backend;
+    std::unique_ptr<SequenceInput> input;
+    std::vector<Region> regions;  // empty = whole input
+    ProgressMode progress_mode = ProgressMode::kAuto;
+    std::int64_t total_bases = 0;  // 0 when unknown (reads)
+    TokenizeStats stats;
+};
+
+[[nodiscard]] Session open_session(const CommonOptions& o);
+
+/// Tokenizes one record; invalid characters are an error naming the input and record.
+void tokenize(const Session& s, const CommonOptions& o, const SequenceRecord& rec,
+              std::vector<std::int32_t>& ids, TokenizeStats& stats);
+
+/// Prints, once, how many lowercase and IUPAC bases were seen.
+void report_base_stats(const TokenizeStats& stats, const CommonOptions& o);
+
+}  // namespace dnassm::app

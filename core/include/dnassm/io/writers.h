@@ -1,0 +1,48 @@
+// Output writers. Every writer writes to a temp file and renames it onto the target only in
+// commit(); destroying a writer without commit() leaves nothing behind.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dnassm/io/region.h"
+
+namespace dnassm {
+
+/// Per-region 2-D float32 arrays {rows, cols}, written a block of rows at a time.
+class ArrayWriter {
+public:
+    virtual ~ArrayWriter() = default;
+    /// Starts one array. `region` supplies the chrom/start/end attributes (HDF5) when tid >= 0
+    /// or contig is set. rows may be 0 for a 1-D vector of `cols` values.
+    virtual void begin(const std::string& name, const Region& region, std::int64_t rows,
+                       std::int64_t cols) = 0;
+    virtual void write_rows(const float* data, std::int64_t n_rows) = 0;
+    virtual void end() = 0;
+    virtual void commit() = 0;
+
+    /// ".npy" (exactly one array) or ".h5"/".hdf5" (any number, one dataset each).
+    static std::unique_ptr<ArrayWriter> create(const std::string& path);
+};
+
+/// Per-base tracks: runs of consecutive bases with one value each.
+class TrackWriter {
+public:
+    virtual ~TrackWriter() = default;
+    /// values[i] belongs to base start + i (0-based) of `contig`; runs must come in the contig
+    /// order given at creation and increasing position.
+    virtual void add_run(const std::string& contig, std::int64_t start, const float* values,
+                         std::int64_t n) = 0;
+    virtual void commit() = 0;
+
+    /// ".bw"/".bigwig" (libBigWig; header lists every contig) or ".bedgraph"/".bg".
+    static std::unique_ptr<TrackWriter> create(const std::string& path,
+                                               const std::vector<Contig>& contigs);
+};
+
+/// Lower-case extension of a path including the dot (".npy"); empty when none.
+[[nodiscard]] std::string file_extension(const std::string& path);
+
+}  // namespace dnassm

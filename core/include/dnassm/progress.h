@@ -1,0 +1,33 @@
+// Progress of long runs on stderr: a bar when stderr is a terminal, one JSON object per line with
+// --progress json (for pipelines and the GUI), nothing with --progress none.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace dnassm {
+
+enum class ProgressMode { kAuto, kNone, kBar, kJson };
+
+/// "auto", "none", "bar", "json"; Error(kUsage) otherwise.
+[[nodiscard]] ProgressMode parse_progress_mode(const std::string& s);
+
+class Progress {
+public:
+    Progress(ProgressMode mode, std::int64_t total_bases, std::string task);
+    ~Progress();
+    void advance(std::int64_t bases);
+    void finish();
+
+private:
+    void report(bool final);
+
+    ProgressMode mode_;
+    std::int64_t total_, done_ = 0;
+    std::string task_;
+    std::chrono::steady_clock::time_point start_, last_;
+    bool finished_ = false;
+};
+
+}  // namespace dnassm

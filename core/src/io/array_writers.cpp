@@ -1,0 +1,174 @@
+// NPY (streamed rows, one array) and HDF5 (one dataset per region) array writers.
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+
+#include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+#include "dnassm/io/writers.h"
+
+namespace dnassm {
+
+std::string file_extension(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    const auto dot = path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+    std::string ext = path.substr(dot);
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+}
+
+namespace {
+
+class NpyWriter final : public ArrayWriter {
+public:
+    explicit NpyWriter(const std::string& path) : file_(path) {}
+    void begin(const std::string&, const Region&, std::int64_t rows, std::int64_t cols) override {
+        DNASSM_CHECK(!started_, ErrorKind::kUsage,
+                     file_.path() + ": a .npy file holds one array but the input has several "
+                                    "regions/records; write .h5 instead");
+        started_ = true;
+        out_.open(file_.temp_path(), std::ios::binary);
+        DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": cannot open for writing");
+        std::string shape = "(";
+        if (rows > 0) shape.append(std::to_string(rows)).append(", ");
+        shape.append(std::to_string(cols)).append(rows > 0 ? ")" : ",)");
+        std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+        header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+        header += '\n';
+        out_.write("\x93NUMPY\x01\x00", 8);
+        const std::uint16_t len = static_cast<std::uint16_t>(header.size());
+        out_.write(reinterpret_cast<const char*>(&len), 2);
+        out_.write(header.data(), static_cast<std::streamsize>(header.size()));
+        expected_ = std::max<std::int64_t>(rows, 1) * cols;
+        cols_ = cols;
+    }
+    void write_rows(const float* data, std::int64_t n_rows) override {
+        out_.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n_rows * cols_ * 4));
+        written_ += n_rows * cols_;
+    }
+    void end() override { DNASSM_ASSERT(written_ == expected_); }
+    void commit() override {
+        DNASSM_CHECK(started_, ErrorKind::kInput, file_.path() + ": nothing to write (no input records)");
+        out_.close();
+        DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": write failed (disk full?)");
+        file_.commit();
+    }
+
+private:
+    AtomicFile file_;
+    std::ofstream out_;
+    bool started_ = false;
+    std::int64_t expected_ = 0, written_ = 0, cols_ = 0;
+};
+
+class Hdf5Writer final : public ArrayWriter {
+public:
+    explicit Hdf5Writer(const std::string& path) : file_(path) {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become our exceptions, not stderr dumps
+        fid_ = H5Fcreate(file_.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        DNASSM_CHECK(fid_ >= 0, ErrorKind::kResource, file_.path() + ": cannot create HDF5 file");
+    }
+    ~Hdf5Writer() override {
+        close_dataset();
+        if (fid_ >= 0) H5Fclose(fid_);
+    }
+    void begin(const std::string& name, const Region& region, std::int64_t rows,
+               std::int64_t cols) override {
+        std::string ds_name = name;
+        std::replace(ds_name.begin(), ds_name.end(), '/', '|');  // '/' separates HDF5 groups
+        if (ds_name.empty() || ds_name == ".") ds_name = "unnamed";
+        std::string unique = ds_name;
+        for (int k = 2; H5Lexists(fid_, unique.c_str(), H5P_DEFAULT) > 0; ++k)
+            unique = ds_name + "#" + std::to_string(k);
+        const hsize_t dims2[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)};
+        const hsize_t dims1[1] = {static_cast<hsize_t>(cols)};
+        space_ = rows > 0 ? H5Screate_simple(2, dims2, nullptr) : H5Screate_simple(1, dims1, nullptr);
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (rows > 0) {
+            const hsize_t chunk[2] = {static_cast<hsize_t>(std::min<std::int64_t>(rows, 4096)),
+                                      static_cast<hsize_t>(cols)};
+            H5Pset_chunk(dcpl, 2, chunk);
+        }
+        ds_ = H5Dcreate2(fid_, unique.c_str(), H5T_IEEE_F32LE, space_, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+        DNASSM_CHECK(ds_ >= 0, ErrorKind::kResource,
+                     file_.path() + ": cannot create dataset '" + unique + "'");
+        if (!region.contig.empty()) {
+            write_attr("chrom", region.contig);
+            write_attr("start", region.beg);
+            write_attr("end", region.end);
+        }
+        if (!region.name.empty()) write_attr("name", region.name);
+        rows_ = rows;
+        cols_ = cols;
+        row_ = 0;
+    }
+    void write_rows(const float* data, std::int64_t n_rows) override {
+        herr_t st;
+        if (rows_ == 0) {
+            st = H5Dwrite(ds_, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+        } else {
+            const hsize_t start[2] = {static_cast<hsize_t>(row_), 0};
+            const hsize_t count[2] = {static_cast<hsize_t>(n_rows), static_cast<hsize_t>(cols_)};
+            H5Sselect_hyperslab(space_, H5S_SELECT_SET, start, nullptr, count, nullptr);
+            hid_t mem = H5Screate_simple(2, count, nullptr);
+            st = H5Dwrite(ds_, H5T_NATIVE_FLOAT, mem, space_, H5P_DEFAULT, data);
+            H5Sclose(mem);
+        }
+        DNASSM_CHECK(st >= 0, ErrorKind::kResource, file_.path() + ": HDF5 write failed (disk full?)");
+        row_ += n_rows;
+    }
+    void end() override { close_dataset(); }
+    void commit() override {
+        close_dataset();
+        const herr_t st = H5Fclose(fid_);
+        fid_ = -1;
+        DNASSM_CHECK(st >= 0, ErrorKind::kResource, file_.path() + ": HDF5 close failed (disk full?)");
+        file_.commit();
+    }
+
+private:
+    void write_attr(const char* key, const std::string& value) {
+        // Variable-length UTF-8, which h5py returns as str.
+        hid_t type = H5Tcopy(H5T_C_S1);
+        H5Tset_size(type, H5T_VARIABLE);
+        H5Tset_cset(type, H5T_CSET_UTF8);
+        hid_t sp = H5Screate(H5S_SCALAR);
+        hid_t a = H5Acreate2(ds_, key, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        const char* str = value.c_str();
+        H5Awrite(a, type, &str);
+        H5Aclose(a);
+        H5Sclose(sp);
+        H5Tclose(type);
+    }
+    void write_attr(const char* key, std::int64_t value) {
+        hid_t sp = H5Screate(H5S_SCALAR);
+        hid_t a = H5Acreate2(ds_, key, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        H5Awrite(a, H5T_NATIVE_INT64, &value);
+        H5Aclose(a);
+        H5Sclose(sp);
+    }
+    void close_dataset() {
+        if (ds_ >= 0) H5Dclose(ds_);
+        if (space_ >= 0) H5Sclose(space_);
+        ds_ = space_ = -1;
+    }
+
+    AtomicFile file_;
+    hid_t fid_ = -1, ds_ = -1, space_ = -1;
+    std::int64_t rows_ = 0, cols_ = 0, row_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ArrayWriter> ArrayWriter::create(const std::string& path) {
+    const std::string ext = file_extension(path);
+    if (ext == ".npy") return std::make_unique<NpyWriter>(path);
+    if (ext == ".h5" || ext == ".hdf5") return std::make_unique<Hdf5Writer>(path);
+    throw Error(ErrorKind::kUsage, path + ": unknown output type '" + ext + "' (use .npy or .h5)");
+}
+
+}  // namespace dnassm

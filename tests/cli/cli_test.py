@@ -1,0 +1,305 @@
+#!/usr/bin/python3
+"""End-to-end tests of the dnassm CLI on real data; outputs are read back with numpy, h5py and
+pyBigWig. Run by ctest as `cli_test.py DNASSM_BINARY TestClass`."""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+import pyBigWig
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DNASSM = None  # set from argv
+MODEL = os.path.join(ROOT, "data", "models", "dnassm-mamba-small")
+GOLDEN_MODEL = os.path.join(ROOT, "tests", "data", "golden", "mamba1_rmsnorm_L2048_B2")
+LAMBDA = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
+SHARED = os.path.abspath(os.path.join(ROOT, "..", "shared", "data"))
+ECOLI = os.path.join(SHARED, "ecoli_k12_mg1655", "ecoli_k12_mg1655.bgzf.fa.gz")
+EX1_BAM = os.path.join(SHARED, "bam", "pysam_ex1", "ex1.bam")
+
+
+def run(*args, stdin=None, expect=0):
+    p = subprocess.run([DNASSM, *args], input=stdin, capture_output=True, timeout=600)
+    err = p.stderr.decode()
+    if expect is not None and p.returncode != expect:
+        raise AssertionError(f"dnassm {' '.join(args)}: exit {p.returncode}, expected {expect}\n{err}")
+    return p.returncode, p.stdout.decode(), err
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for k, v in header.items():
+        if k == "__metadata__":
+            continue
+        b, e = v["data_offsets"]
+        out[k] = np.frombuffer(data[b:e], dtype="<f4").reshape(v["shape"])
+    return out
+
+
+def lambda_seq():
+    import gzip
+    with gzip.open(LAMBDA, "rt") as f:
+        return "".join(l.strip() for l in f if not l.startswith(">"))
+
+
+class Tmp(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="dnassm_cli_")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def assert_only_files(self, *names):
+        self.assertEqual(sorted(os.listdir(self.tmp)), sorted(names), "unexpected files (temp left behind?)")
+
+
+class EmbedTests(Tmp):
+    def test_npy_single_region_shape_chunking_and_threads(self):
+        out = self.path("e.npy")
+        run("embed", "-m", MODEL, "-r", "NC_001416.1:1001-6000", "-o", out, LAMBDA)
+        a = np.load(out)
+        self.assertEqual(a.shape, (5000, 128))
+        self.assertEqual(a.dtype, np.float32)
+        self.assertTrue(np.isfinite(a).all())
+        run("embed", "-m", MODEL, "-r", "NC_001416.1:1001-6000", "--chunk", "777", "-o", self.path("c.npy"), LAMBDA)
+        b = np.load(self.path("c.npy"))
+        self.assertLess(np.linalg.norm(a - b) / np.linalg.norm(a), 1e-5, "chunked output differs")
+        run("embed", "-m", MODEL, "-r", "NC_001416.1:1001-6000", "-@", "2", "-o", self.path("t.npy"), LAMBDA)
+        self.assertTrue(np.array_equal(a, np.load(self.path("t.npy"))), "-@ 2 changed the numbers")
+        self.assert_only_files("e.npy", "c.npy", "t.npy")
+
+    def test_h5_many_regions_attrs_and_pooling(self):
+        out = self.path("e.h5")
+        regions = ["NC_001416.1:1-3000", "NC_001416.1:40001-41000"]
+        run("embed", "-m", MODEL, *sum([["-r", r] for r in regions], []), "-o", out, LAMBDA)
+        run("embed", "-m", MODEL, "-r", regions[1], "-o", self.path("one.npy"), LAMBDA)
+        run("embed", "-m", MODEL, "--pool", "mean", *sum([["-r", r] for r in regions], []), "-o",
+            self.path("p.h5"), LAMBDA)
+        with h5py.File(out) as f, h5py.File(self.path("p.h5")) as p:
+            self.assertEqual(sorted(f.keys()), sorted(regions))
+            d = f["NC_001416.1:40001-41000"]
+            self.assertEqual(d.shape, (1000, 128))
+            self.assertEqual(d.attrs["chrom"], "NC_001416.1")
+            self.assertEqual(int(d.attrs["start"]), 40000)
+            self.assertEqual(int(d.attrs["end"]), 41000)
+            np.testing.assert_array_equal(d[:], np.load(self.path("one.npy")))
+            for r in regions:
+                self.assertEqual(p[r].shape, (128,))
+                np.testing.assert_allclose(p[r][:], f[r][:].mean(axis=0), rtol=1e-5, atol=1e-6)
+
+    def test_stdin_equals_file(self):
+        import gzip
+        with gzip.open(LAMBDA, "rb") as f:
+            data = f.read()
+        run("embed", "-m", MODEL, "-o", self.path("s.npy"), "-", stdin=data)
+        run("embed", "-m", MODEL, "-o", self.path("f.npy"), LAMBDA)
+        np.testing.assert_array_equal(np.load(self.path("s.npy")), np.load(self.path("f.npy")))
+
+    def test_lowercase_and_iupac_reported_once(self):
+        fa = self.path("m.fa")
+        with open(fa, "w") as f:
+            f.write(">s\nACGTacgtRYNNacgtACGT\n")
+        _, _, err = run("embed", "-m", MODEL, "-o", self.path("o.npy"), fa)
+        self.assertIn("8 soft-masked (lowercase) bases upper-cased", err)
+        self.assertIn("2 IUPAC ambiguity codes mapped to N", err)
+        run("embed", "-m", MODEL, "-o", self.path("u.npy"), fa.replace("m.fa", "m.fa"))
+        self.assertEqual(np.load(self.path("o.npy")).shape, (20, 128))
+
+    def test_progress_json_lines(self):
+        _, _, err = run("embed", "-m", MODEL, "--progress", "json", "--chunk", "5000", "-o", self.path("e.npy"), LAMBDA)
+        events = [json.loads(l) for l in err.splitlines() if l.startswith("{")]
+        self.assertTrue(events and events[-1]["event"] == "done")
+        self.assertEqual(events[-1]["bases_done"], 48502)
+
+    @unittest.skipUnless(os.path.exists(ECOLI), f"skipped: {ECOLI} absent (../shared/data)")
+    def test_ecoli_genes_bed(self):
+        bed = self.path("genes.bed")
+        with open(os.path.join(SHARED, "ecoli_k12_mg1655", "ecoli_k12_mg1655.genes.bed")) as f, open(bed, "w") as o:
+            o.writelines(f.readlines()[:20])
+        run("embed", "-m", MODEL, "-R", bed, "--pool", "mean", "-@", "2", "-o", self.path("g.h5"), ECOLI)
+        with h5py.File(self.path("g.h5")) as f:
+            self.assertEqual(len(f.keys()), 20)
+            for k in f:
+                self.assertEqual(f[k].shape, (128,))
+                self.assertTrue(np.isfinite(f[k][:]).all())
+
+    @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
+    def test_bam_reads_region_and_filters_match_samtools(self):
+        region = "chr1:100-300"
+        out = self.path("reads.h5")
+        run("embed", "-m", MODEL, "-q", "30", "-r", region, "--pool", "mean", "-o", out, EX1_BAM)
+        count = subprocess.run(["samtools", "view", "-c", "-q", "30", "-F", "0x900", EX1_BAM, region],
+                               capture_output=True, check=True).stdout.decode().strip()
+        with h5py.File(out) as f:
+            self.assertEqual(len(f.keys()), int(count))
+
+
+class PredictTests(Tmp):
+    def test_bigwig_loglik_matches_numpy_from_embeddings(self):
+        bw_path, emb = self.path("l.bw"), self.path("h.npy")
+        region = "NC_001416.1:20001-22000"
+        run("predict", "-m", MODEL, "--track", "loglik", "-r", region, "-o", bw_path, LAMBDA)
+        run("embed", "-m", MODEL, "-r", region, "-o", emb, LAMBDA)
+        w = read_safetensors(os.path.join(MODEL, "model.safetensors"))["embedding.weight"]
+        logits = np.load(emb).astype(np.float64) @ w.T.astype(np.float64)
+        acgt = logits[:, 7:11]
+        logp = acgt - np.log(np.exp(acgt - acgt.max(1, keepdims=True)).sum(1, keepdims=True)) - acgt.max(1, keepdims=True)
+        seq = lambda_seq()[20000:22000]
+        want = np.array([logp[i - 1, "ACGT".index(seq[i])] for i in range(1, len(seq))])
+        bw = pyBigWig.open(bw_path)
+        self.assertEqual(bw.chroms(), {"NC_001416.1": 48502})
+        got = np.array(bw.values("NC_001416.1", 20000, 22000))
+        self.assertTrue(np.isnan(got[0]), "first base has no left context")
+        np.testing.assert_allclose(got[1:], want, rtol=1e-4, atol=1e-5)
+        self.assertTrue((got[1:] <= 0).all())
+
+    def test_entropy_bedgraph_and_merged_regions(self):
+        out = self.path("e.bedgraph")
+        run("predict", "-m", MODEL, "--track", "entropy", "-r", "NC_001416.1:501-600", "-r",
+            "NC_001416.1:101-200", "-r", "NC_001416.1:150-250", "-o", out, LAMBDA)
+        rows = [l.split("\t") for l in open(out)]
+        starts = [int(r[1]) for r in rows]
+        self.assertEqual(starts, sorted(starts), "bedGraph must be sorted")
+        self.assertEqual(int(rows[0][1]), 101)       # merged 101-250: first predicted base is the 2nd
+        self.assertEqual(int(rows[-1][2]), 600)
+        covered = sum(int(r[2]) - int(r[1]) for r in rows)
+        self.assertEqual(covered, (250 - 100 - 1) + (600 - 500 - 1))
+        for r in rows:
+            self.assertTrue(0.0 <= float(r[3]) <= np.log(4) + 1e-6)
+
+    def test_whole_genome_bigwig_readable(self):
+        out = self.path("g.bw")
+        run("predict", "-m", MODEL, "-@", "2", "-o", out, LAMBDA)
+        bw = pyBigWig.open(out)
+        self.assertTrue(bw.isBigWig())
+        vals = np.array(bw.values("NC_001416.1", 0, 48502))
+        self.assertEqual(np.isnan(vals).sum(), 1)
+
+
+class InfoAndUsageTests(Tmp):
+    def test_info(self):
+        _, out, _ = run("info", MODEL)
+        self.assertIn("family:      mamba", out)
+        self.assertIn("parameters:  468608", out)
+        self.assertIn("RANDOM weights", out)
+        _, out, _ = run("info", GOLDEN_MODEL)
+        self.assertIn("format:      mamba_ssm", out)
+        self.assertIn("parameters:  66496", out)
+
+    def test_version_help_and_usage_errors(self):
+        _, out, _ = run("--version")
+        self.assertRegex(out, r"^dnassm \d+\.\d+\.\d+")
+        for cmd in ("embed", "predict", "info"):
+            _, out, _ = run(cmd, "--help")
+            self.assertIn("Usage: dnassm " + cmd, out)
+        run("frobnicate", expect=2)
+        _, _, err = run("embed", "-m", MODEL, LAMBDA, expect=2)  # no -o
+        self.assertIn("output", err)
+        run("embed", "-m", MODEL, "--bogus", "-o", self.path("x.npy"), LAMBDA, expect=2)
+        run("embed", "-m", MODEL, "-@", "0", "-o", self.path("x.npy"), LAMBDA, expect=2)
+        run("embed", "-m", MODEL, "--device", "tpu", "-o", self.path("x.npy"), LAMBDA, expect=2)
+        self.assert_only_files()
+
+
+class BadInputTests(Tmp):
+    def expect_error(self, args, needle, code=1, stdin=None):
+        rc, _, err = run(*args, stdin=stdin, expect=None)
+        self.assertEqual(rc, code, err)
+        lines = err.strip().splitlines()
+        self.assertEqual(len(lines), 1, f"expected a one-line message, got:\n{err}")
+        self.assertIn(needle, lines[0])
+        self.assertNotIn("Traceback", err)
+
+    def broken_model(self, mutate):
+        d = self.path("model")
+        shutil.copytree(MODEL, d)
+        mutate(d)
+        return d
+
+    def test_truncated_and_corrupt_safetensors(self):
+        out = self.path("out") + "/e.npy"
+        os.makedirs(self.path("out"))
+
+        def truncate(d):
+            p = os.path.join(d, "model.safetensors")
+            with open(p, "r+b") as f:
+                f.truncate(os.path.getsize(p) // 2)
+        m = self.broken_model(truncate)
+        self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "model.safetensors: not a valid safetensors file")
+        shutil.rmtree(m)
+
+        def corrupt(d):
+            with open(os.path.join(d, "model.safetensors"), "r+b") as f:
+                f.seek(8)
+                f.write(b"#garbage#")
+        m = self.broken_model(corrupt)
+        self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "not valid JSON")
+        shutil.rmtree(m)
+
+        def bad_config(d):
+            with open(os.path.join(d, "config.json"), "w") as f:
+                f.write('{"family": "mamba", "d_model": "wide"')
+        m = self.broken_model(bad_config)
+        self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "config.json: not valid JSON")
+        shutil.rmtree(m)
+
+        def wrong_shape(d):
+            cfg = json.load(open(os.path.join(d, "config.json")))
+            cfg["d_state"] = 8
+            json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
+        m = self.broken_model(wrong_shape)
+        self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "expected [24, 256]")
+        self.assertEqual(os.listdir(self.path("out")), [])
+
+    def test_bad_sequences_and_regions(self):
+        out = self.path("e.npy")
+        bad = self.path("bad.fa")
+        with open(bad, "w") as f:
+            f.write(">x\nACGT--12ACGT\n")
+        self.expect_error(["embed", "-m", MODEL, "-o", out, bad], "bad.fa: x: invalid base '-' at position 5")
+        junk = self.path("junk.fa")
+        with open(junk, "w") as f:
+            f.write("hello world\nthis is not sequence\n")
+        self.expect_error(["embed", "-m", MODEL, "-o", out, junk], "junk.fa")
+        empty = self.path("empty.fa")
+        open(empty, "w").close()
+        self.expect_error(["embed", "-m", MODEL, "-o", out, empty], "empty.fa: empty file")
+        self.expect_error(["embed", "-m", MODEL, "-r", "chrZ:1-100", "-o", out, LAMBDA], "unknown contig 'chrZ'")
+        self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:500-100", "-o", out, LAMBDA], "NC_001416.1:500-100")
+        self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:48000-49000", "-o", out, LAMBDA],
+                          "ends beyond the end of NC_001416.1 (length 48502)")
+        bed = self.path("empty_region.bed")
+        with open(bed, "w") as f:
+            f.write("NC_001416.1\t100\t100\n")
+        self.expect_error(["embed", "-m", MODEL, "-R", bed, "-o", out, LAMBDA], "empty_region.bed:1")
+        self.expect_error(["embed", "-m", MODEL, "-o", out, self.path("missing.fa")], "missing.fa: no such file")
+        self.expect_error(["embed", "-m", self.path("nomodel"), "-o", out, LAMBDA], "model directory does not exist")
+        self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:1-10", "-r", "NC_001416.1:20-30", "-o", out,
+                           LAMBDA], "write .h5 instead", code=2)
+        self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed")  # faidx index, as samtools builds it
+
+    def test_unwritable_outputs(self):
+        self.expect_error(["embed", "-m", MODEL, "-o", self.path("nodir/e.npy"), LAMBDA], "does not exist")
+        self.expect_error(["embed", "-m", MODEL, "-o", self.tmp, LAMBDA], "unknown output type", code=2)
+        os.makedirs(self.path("d.npy"))
+        self.expect_error(["embed", "-m", MODEL, "-o", self.path("d.npy"), LAMBDA], "is a folder")
+        self.expect_error(["predict", "-m", MODEL, "-o", self.path("x.wig"), LAMBDA], "unknown track type", code=2)
+        self.assert_only_files("d.npy")
+
+
+if __name__ == "__main__":
+    DNASSM = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "dnassm/error.h"
+#include "dnassm/io/region.h"
+#include "test_util.h"
+
+namespace dnassm {
+namespace {
+
+const std::vector<Contig> kContigs = {{"chr1", 1000}, {"chr2", 500}, {"HLA-A*01:01", 300}};
+
+Region one(const std::string& s) { return parse_regions({s}, kContigs).at(0); }
+
+std::string error_of(const std::string& s) {
+    try {
+        (void)parse_regions({s}, kContigs);
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kInput);
+        return e.what();
+    }
+    return "";
+}
+
+TEST(Regions, SamtoolsSemantics) {
+    Region r = one("chr1:101-200");
+    EXPECT_EQ(r.beg, 100);
+    EXPECT_EQ(r.end, 200);
+    EXPECT_EQ(r.tid, 0);
+    EXPECT_EQ(r.label(), "chr1:101-200");
+    r = one("chr2");
+    EXPECT_EQ(r.beg, 0);
+    EXPECT_EQ(r.end, 500);
+    r = one("chr2:401");
+    EXPECT_EQ(r.beg, 400);
+    EXPECT_EQ(r.end, 500);
+    EXPECT_EQ(one("chr1:1-1,000").end, 1000);  // thousands separators
+    EXPECT_THROW((void)one("chr1:1,001-1,000"), Error);
+}
+
+TEST(Regions, OddContigNamesNeedBraces) {
+    Region r = one("{HLA-A*01:01}:11-20");
+    EXPECT_EQ(r.contig, "HLA-A*01:01");
+    EXPECT_EQ(r.beg, 10);
+    EXPECT_EQ(one("HLA-A*01:01").end, 300);
+}
+
+TEST(Regions, ClearErrorsNamingTheRegion) {
+    EXPECT_NE(error_of("chrX:1-10").find("unknown contig 'chrX'"), std::string::npos);
+    EXPECT_NE(error_of("chr1:200-100").find("region 'chr1:200-100'"), std::string::npos);
+    EXPECT_NE(error_of("chr1:900-1200").find("ends beyond the end of chr1 (length 1000)"), std::string::npos);
+    EXPECT_NE(error_of("chr2:600-700").find("starts beyond"), std::string::npos);
+}
+
+TEST(Regions, BedParsingAndErrors) {
+    const std::string path = testing::TempDir() + "/r.bed";
+    {
+        std::ofstream f(path);
+        f << "track name=x\n# comment\nchr1\t0\t10\tpeak1\t5\t+\nchr2\t100\t200\n";
+    }
+    auto rs = read_bed(path, kContigs);
+    ASSERT_EQ(rs.size(), 2u);
+    EXPECT_EQ(rs[0].name, "peak1");
+    EXPECT_EQ(rs[1].label(), "chr2:101-200");
+    auto bad = [&](const std::string& text, const std::string& needle) {
+        {
+            std::ofstream f(path);
+            f << text;
+        }
+        try {
+            (void)read_bed(path, kContigs);
+            FAIL() << text;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(path + ":"), std::string::npos) << e.what();
+        }
+    };
+    bad("chr1\t0\n", "at least 3");
+    bad("chr1\tx\t10\n", "start 'x'");
+    bad("chrZ\t0\t10\n", "unknown contig 'chrZ'");
+    bad("chr1\t10\t10\n", "empty");
+    bad("chr1\t0\t5000\n", "ends beyond");
+    bad("", "no regions");
+}
+
+TEST(Regions, SortAndMerge) {
+    auto rs = sort_and_merge(parse_regions({"chr2:1-10", "chr1:50-60", "chr1:1-55", "chr1:61-70"}, kContigs));
+    ASSERT_EQ(rs.size(), 2u);
+    EXPECT_EQ(rs[0].label(), "chr1:1-70");
+    EXPECT_EQ(rs[1].label(), "chr2:1-10");
+}
+
+}  // namespace
+}  // namespace dnassm

@@ -1,0 +1,115 @@
+#include <gtest/gtest.h>
+#include <htslib/bgzf.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "dnassm/error.h"
+#include "dnassm/io/sequence_input.h"
+#include "test_util.h"
+
+namespace dnassm {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string write_text(const std::string& name, const std::string& text) {
+    const std::string path = testing::TempDir() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+std::vector<SequenceRecord> all(SequenceInput& in, const std::vector<Region>& regions = {}) {
+    std::vector<SequenceRecord> out;
+    in.for_each(regions, [&](SequenceRecord& r) { out.push_back(r); });
+    return out;
+}
+
+TEST(SequenceInput, PlainFastaIndexedOnDemand) {
+    const std::string fa = write_text("two.fa", ">c1 desc\nACGTACGTAC\nGT\n>c2\nNNNNacgt\n");
+    fs::remove(fa + ".fai");
+    auto in = SequenceInput::open(fa);
+    EXPECT_TRUE(fs::exists(fa + ".fai")) << "faidx index should be built next to the file";
+    ASSERT_EQ(in->contigs().size(), 2u);
+    EXPECT_EQ(in->contigs()[0].length, 12);
+    auto recs = all(*in, parse_regions({"c1:3-5", "c2"}, in->contigs()));
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_EQ(recs[0].seq, "GTA");
+    EXPECT_EQ(recs[0].name, "c1:3-5");
+    EXPECT_EQ(recs[1].seq, "NNNNacgt");
+}
+
+TEST(SequenceInput, BgzfLambdaWithIndex) {
+    auto in = SequenceInput::open(test::data_dir() + "/../../data/lambda/lambda_virus.fa.gz");
+    ASSERT_EQ(in->contigs().size(), 1u);
+    EXPECT_EQ(in->contigs()[0].name, "NC_001416.1");
+    EXPECT_EQ(in->contigs()[0].length, 48502);
+    auto recs = all(*in, parse_regions({"NC_001416.1:1-10"}, in->contigs()));
+    EXPECT_EQ(recs.at(0).seq, "GGGCGGCGAC");
+}
+
+TEST(SequenceInput, PlainGzipFallsBackToMemory) {
+    const std::string path = testing::TempDir() + "/plain.fa.gz";
+    // A gzip (not BGZF) file: faidx cannot index it, so records are read into memory.
+    const std::string text = ">x\nACGTTGCA\n";
+    BGZF* fp = bgzf_open(path.c_str(), "wg");
+    ASSERT_TRUE(fp);
+    ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    bgzf_close(fp);
+    auto in = SequenceInput::open(path);
+    auto recs = all(*in, parse_regions({"x:2-4"}, in->contigs()));
+    EXPECT_EQ(recs.at(0).seq, "CGT");
+}
+
+TEST(SequenceInput, Fastq) {
+    const std::string fq = write_text("r.fq", "@r1\nACGT\n+\nIIII\n@r2\nGG\n+\nII\n");
+    auto in = SequenceInput::open(fq);
+    EXPECT_EQ(in->format(), InputFormat::kFastq);
+    auto recs = all(*in);
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_EQ(recs[1].name, "r2");
+    EXPECT_EQ(recs[1].seq, "GG");
+    EXPECT_THROW(all(*in, {Region{"r1", 0, 2, 0, {}}}), Error);
+}
+
+TEST(SequenceInput, BadFilesAreClearErrors) {
+    auto msg = [](const std::string& path) -> std::string {
+        try {
+            auto in = SequenceInput::open(path);
+            all(*in);
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return "";
+    };
+    EXPECT_NE(msg("/nonexistent.fa").find("/nonexistent.fa: no such file"), std::string::npos);
+    EXPECT_NE(msg(write_text("empty.fa", "")).find("empty file"), std::string::npos);
+    EXPECT_NE(msg(testing::TempDir()).find("is a folder"), std::string::npos);
+    const std::string junk = write_text("junk.fa", "this is not a fasta file\n");
+    EXPECT_NE(msg(junk).find("junk.fa"), std::string::npos);
+}
+
+TEST(SequenceInput, BamReadsWithRegionAndMapqFilter) {
+    const std::string bam = test::shared_data_dir() + "/bam/pysam_ex1/ex1.bam";
+    if (!fs::exists(bam)) GTEST_SKIP() << "skipped: " << bam << " absent (../shared/data)";
+    InputOptions opts;
+    auto in = SequenceInput::open(bam, opts);
+    EXPECT_EQ(in->format(), InputFormat::kAlignments);
+    ASSERT_EQ(in->contigs().size(), 2u);
+    const auto everything = all(*in);
+    EXPECT_EQ(everything.size(), 3270u);
+    auto region = parse_regions({in->contigs()[0].name + ":100-200"}, in->contigs());
+    const auto in_region = all(*in, region);
+    EXPECT_GT(in_region.size(), 0u);
+    for (const auto& r : in_region) {
+        EXPECT_LT(r.region.beg, 200);
+        EXPECT_GE(r.region.end, 100);
+        EXPECT_FALSE(r.seq.empty());
+    }
+    opts.filter.min_mapq = 60;
+    auto strict = SequenceInput::open(bam, opts);
+    EXPECT_LT(all(*strict, region).size(), in_region.size());
+}
+
+}  // namespace
+}  // namespace dnassm

@@ -1,0 +1,40 @@
+#include <gtest/gtest.h>
+
+#include "dnassm/error.h"
+#include "dnassm/tokenizer.h"
+
+namespace dnassm {
+
+TEST(Tokenizer, ReferenceIds) {
+    std::vector<std::int32_t> ids;
+    TokenizeStats st;
+    CharTokenizer().encode("ACGTN", ids, st, "x");
+    EXPECT_EQ(ids, (std::vector<std::int32_t>{7, 8, 9, 10, 11}));
+    EXPECT_EQ(st.bases, 5);
+}
+
+TEST(Tokenizer, LowercaseUppercasedByDefaultOrUnkLikeReference) {
+    std::vector<std::int32_t> ids;
+    TokenizeStats st;
+    CharTokenizer(true).encode("acgtn", ids, st, "x");
+    EXPECT_EQ(ids, (std::vector<std::int32_t>{7, 8, 9, 10, 11}));
+    EXPECT_EQ(st.lowercase, 5);
+    CharTokenizer(false).encode("aC", ids, st, "x");
+    EXPECT_EQ(ids, (std::vector<std::int32_t>{6, 8}));
+}
+
+TEST(Tokenizer, IupacToNCountedInvalidRejected) {
+    std::vector<std::int32_t> ids;
+    TokenizeStats st;
+    CharTokenizer().encode("ARYKmn", ids, st, "x");
+    EXPECT_EQ(ids, (std::vector<std::int32_t>{7, 11, 11, 11, 11, 11}));
+    EXPECT_EQ(st.iupac, 4);
+    try {
+        CharTokenizer().encode("AC-GT", ids, st, "in.fa: chr1");
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "in.fa: chr1: invalid base '-' at position 3");
+    }
+}
+
+}  // namespace dnassm
