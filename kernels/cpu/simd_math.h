@@ -30,33 +30,34 @@ inline void store(float* p, F v) {
     std::memcpy(p, &v, sizeof(F));
 }
 
-/// exp(x) for x in float range; underflows to 0 below about -87.3.
+/// exp(x), ~2 ulp, for x <= 88.3; underflows smoothly to 0 below -87.3 (inputs are clamped
+/// there, returning ~1e-38, which is 0 for every use here). Round-to-nearest via the 1.5·2^23
+/// trick, Cody-Waite reduction, degree-5 minimax polynomial (Cephes expf coefficients).
 template <typename F, typename I>
 inline F exp(F x) {
-    const F hi = splat<F>(88.3762626647949f);
-    const F lo = splat<F>(-87.3365478515625f);
-    auto under = x < lo;
-    x = x > hi ? hi : x;
-    x = x < lo ? lo : x;
-    F fx = x * 1.44269504088896341f + 0.5f;
-    I ix = __builtin_convertvector(fx, I);
-    F fl = __builtin_convertvector(ix, F);
-    fl = fl > fx ? fl - 1.0f : fl;  // floor
-    x = x - fl * 0.693359375f;
-    x = x + fl * 2.12194440e-4f;
-    F z = x * x;
+    x = x < -87.3365478515625f ? splat<F>(-87.3365478515625f) : x;
+    x = x > 88.3762626647949f ? splat<F>(88.3762626647949f) : x;
+    const float kShift = 12582912.0f;  // 1.5 * 2^23
+    F t = x * 1.44269504088896341f + kShift;
+    F n = t - kShift;  // round(x / ln 2)
+    I ti;
+    std::memcpy(&ti, &t, sizeof(F));
+    I e = (ti - 0x4B400000) << 23;  // integer n shifted into the exponent field
+    F r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    F z = r * r;
     F y = splat<F>(1.9875691500E-4f);
-    y = y * x + 1.3981999507E-3f;
-    y = y * x + 8.3334519073E-3f;
-    y = y * x + 4.1665795894E-2f;
-    y = y * x + 1.6666665459E-1f;
-    y = y * x + 5.0000001201E-1f;
-    y = y * z + x + 1.0f;
-    I e = (__builtin_convertvector(fl, I) + 127) << 23;
-    F pow2;
-    std::memcpy(&pow2, &e, sizeof(F));
-    y = y * pow2;
-    return under ? splat<F>(0.0f) : y;
+    y = y * r + 1.3981999507E-3f;
+    y = y * r + 8.3334519073E-3f;
+    y = y * r + 4.1665795894E-2f;
+    y = y * r + 1.6666665459E-1f;
+    y = y * r + 5.0000001201E-1f;
+    y = y * z + r + 1.0f;
+    I yi;
+    std::memcpy(&yi, &y, sizeof(F));
+    yi += e;
+    std::memcpy(&y, &yi, sizeof(F));
+    return y;
 }
 
 /// Natural log for x > 0 (normal numbers).
