@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages dnassm needs, skipping those already present. Idempotent.
 #   ./setup.sh            build + test dependencies
 #   ./setup.sh --gui      also Qt6 (for dnassm-gui)
-#   ./setup.sh --bench    also python3-torch (PyTorch baseline for bench/ and tests/reference/)
+#   ./setup.sh --bench    also E. coli 536 (bowtie-examples), hyperfine, perf for bench/
 set -euo pipefail
 
 build_pkgs=(
@@ -10,12 +10,12 @@ build_pkgs=(
     libhts-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
     libbigwig-dev libhdf5-dev libfftw3-dev libopenblas-dev nlohmann-json3-dev
 )
-test_pkgs=(python3-numpy python3-pybigwig python3-h5py bowtie2-examples htslib-test samtools tabix)
+test_pkgs=(python3-numpy python3-pybigwig python3-h5py python3-torch bowtie2-examples samtools tabix)
 extra_pkgs=()
 for arg in "$@"; do
     case "$arg" in
         --gui) extra_pkgs+=(qt6-base-dev qt6-base-dev-tools libqt6svg6-dev xvfb) ;;
-        --bench) extra_pkgs+=(python3-torch bowtie-examples hyperfine) ;;
+        --bench) extra_pkgs+=(bowtie-examples hyperfine linux-perf) ;;
         -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac

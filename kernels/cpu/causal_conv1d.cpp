@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "../common/scalar_math.h"
 #include "cpu_ops.h"
 #include "dnassm/thread_pool.h"
 
@@ -33,8 +32,7 @@ void causal_conv1d(const CausalConv1dArgs& a) {
                 const float* w = wt.data() + k * E;
                 for (std::int64_t e = 0; e < E; ++e) y[e] += w[e] * xr[e];
             }
-            if (a.silu)
-                for (std::int64_t e = 0; e < E; ++e) y[e] = math::silu(y[e]);
+            if (a.silu) silu_inplace(y, E);
         }
     });
     if (a.state)

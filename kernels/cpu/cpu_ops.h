@@ -11,6 +11,8 @@ void causal_conv1d(const CausalConv1dArgs& a);
 void selective_scan(const SelectiveScanArgs& a);
 void embedding(const EmbeddingArgs& a);
 void add_inplace(float* x, const float* y, std::int64_t n);
+/// x = silu(x) elementwise (vectorised).
+void silu_inplace(float* x, std::int64_t n);
 
 /// The naive single-threaded double-accumulating reference ops ("cpu-ref"), the oracle for the
 /// other backends.

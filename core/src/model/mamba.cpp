@@ -8,11 +8,31 @@
 
 namespace dnassm {
 
+void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L) {
+    if (L <= rows) return;
+    const std::int64_t D = cfg.d_model, E = cfg.d_inner(), P = cfg.dt_rank + 2 * cfg.d_state;
+    x = Tensor({L, D});
+    out = Tensor({L, D});
+    xz = Tensor({L, 2 * E});
+    xc = Tensor({L, E});
+    xdbl = Tensor({L, P});
+    dt = Tensor({L, E});
+    y = Tensor({L, E});
+    rows = L;
+}
+
 void mamba_mixer_forward(Backend& backend, const MambaConfig& cfg, const MambaMixerWeights& w,
-                         const float* h, std::int64_t L, MambaLayerState* state, float* out) {
+                         const float* h, std::int64_t L, MambaLayerState* state, float* out,
+                         MambaScratch* scratch) {
     const std::int64_t D = cfg.d_model, E = cfg.d_inner(), N = cfg.d_state, R = cfg.dt_rank;
     const std::int64_t W = cfg.d_conv, P = R + 2 * N;
-    Tensor xz({L, 2 * E}), xc({L, E}), xdbl({L, P}), dt({L, E}), y({L, E});
+    MambaScratch local;
+    if (!scratch) {
+        local.reserve(cfg, L);
+        scratch = &local;
+    }
+    DNASSM_ASSERT(scratch->rows >= L);
+    Tensor &xz = scratch->xz, &xc = scratch->xc, &xdbl = scratch->xdbl, &dt = scratch->dt, &y = scratch->y;
 
     backend.linear({.M = L, .K = D, .N = 2 * E, .x = h, .ld_x = D, .weight = w.in_proj_w.f32(),
                     .bias = w.in_proj_b.empty() ? nullptr : w.in_proj_b.f32(), .y = xz.f32(),
@@ -88,7 +108,11 @@ Tensor MambaModel::forward(Backend& backend, std::span<const std::int32_t> ids, 
     for (auto id : ids)
         DNASSM_CHECK(id >= 0 && id < cfg_.vocab_size, ErrorKind::kInput,
                      "token id " + std::to_string(id) + " outside the model's vocabulary");
-    Tensor x({L, D}), h({L, D}), out({L, D});
+    MambaScratch local;
+    MambaScratch& ws = st ? st->scratch : local;
+    ws.reserve(cfg_, L);
+    const Tensor x = ws.x.slice_rows(0, L), out = ws.out.slice_rows(0, L);
+    Tensor h({L, D});  // returned to the caller, so not part of the reused scratch
     backend.embedding({.L = L, .V = cfg_.vocab_size, .D = D, .ids = ids.data(),
                        .table = embedding_.f32(), .y = x.f32()});
     const NormKind kind = cfg_.rms_norm ? NormKind::kRms : NormKind::kLayer;
@@ -98,7 +122,7 @@ Tensor MambaModel::forward(Backend& backend, std::span<const std::int32_t> ids, 
                       .bias = l.norm_b.empty() ? nullptr : l.norm_b.f32(), .eps = cfg_.norm_eps,
                       .y = h.f32()});
         mamba_mixer_forward(backend, cfg_, l.mixer, h.f32(), L,
-                            st ? &st->layers[static_cast<size_t>(i)] : nullptr, out.f32());
+                            st ? &st->layers[static_cast<size_t>(i)] : nullptr, out.f32(), &ws);
         backend.add_inplace(x.f32(), out.f32(), L * D);
         if (layers) layers->push_back(x.clone());
     }

@@ -35,13 +35,24 @@ struct MambaLayerState {
     Tensor ssm;   // {E, N}
 };
 
+/// Activation buffers of one forward call, kept in the stream state so that chunk after chunk
+/// reuses the same memory (large fresh allocations cost a page fault per 4 KiB).
+struct MambaScratch {
+    Tensor x, out, xz, xc, xdbl, dt, y;
+    std::int64_t rows = 0;
+    void reserve(const MambaConfig& cfg, std::int64_t L);
+};
+
 /// One Mamba mixer over a chunk h {L, D} -> out {L, D}; `state` may be null (zeros, discarded).
+/// `scratch` must have been reserved for at least L rows (a local one is used when null).
 void mamba_mixer_forward(Backend& backend, const MambaConfig& cfg, const MambaMixerWeights& w,
-                         const float* h, std::int64_t L, MambaLayerState* state, float* out);
+                         const float* h, std::int64_t L, MambaLayerState* state, float* out,
+                         MambaScratch* scratch = nullptr);
 
 class MambaState final : public ModelState {
 public:
     std::vector<MambaLayerState> layers;
+    MambaScratch scratch;
 };
 
 class MambaModel final : public Model {

@@ -1,0 +1,9 @@
+// AVX2+FMA instances of the vectorised CPU kernels (this file alone is compiled with
+// -mavx2 -mfma; selective_scan.cpp picks it at run time when the CPU has both).
+#include "activations_impl.h"
+#include "selective_scan_impl.h"
+
+namespace dnassm::cpu {
+void selective_scan_avx2(const SelectiveScanArgs& a) { selective_scan_blocks<8>(a); }
+void silu_inplace_avx2(float* x, std::int64_t n) { silu_inplace_lanes<8>(x, n); }
+}  // namespace dnassm::cpu

@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""Independent PyTorch implementation of a Mamba-1 LM (mamba_ssm's MambaLMHeadModel with the
+non-fused, non-CUDA path: nn.Conv1d + selective_scan_ref + step semantics), written from
+MODELS.md §2. It reads the same model directories as dnassm (mamba_ssm's published layout or
+dnassm's own) and streams long sequences in chunks, carrying conv and SSM state.
+
+Used as the parity reference for dnassm-format models and as the PyTorch baseline in bench/.
+"""
+import gzip
+import json
+import math
+import os
+import struct
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+CHAR_IDS = {"A": 7, "C": 8, "G": 9, "T": 10, "N": 11}
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for k, v in header.items():
+        if k == "__metadata__":
+            continue
+        assert v["dtype"] == "F32", f"{k}: only F32 supported here"
+        b, e = v["data_offsets"]
+        out[k] = torch.from_numpy(np.frombuffer(data[b:e], dtype="<f4").reshape(v["shape"]).copy())
+    return out
+
+
+def tokenize(seq):
+    return torch.tensor([CHAR_IDS.get(c, 11) for c in seq.upper()], dtype=torch.long)
+
+
+def read_fasta_region(path, beg, end):
+    """0-based half-open slice of the first record of a (b)gzipped or plain FASTA."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt") as f:
+        seq, started = [], False
+        for line in f:
+            if line.startswith(">"):
+                if started:
+                    break
+                started = True
+                continue
+            seq.append(line.strip())
+    return "".join(seq)[beg:end]
+
+
+class TorchMamba:
+    def __init__(self, model_dir):
+        cfg = json.load(open(os.path.join(model_dir, "config.json")))
+        t = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+        if cfg.get("format") == "dnassm":
+            self.D, self.n_layer = cfg["d_model"], cfg["n_layer"]
+            self.N, self.W, expand = cfg["d_state"], cfg["d_conv"], cfg["expand"]
+            self.rms = cfg.get("norm", "rms") == "rms"
+            self.eps = cfg.get("norm_eps", 1e-5)
+            get = lambda k: t[k] if k in t else t["backbone." + k]
+        else:
+            ssm = cfg.get("ssm_cfg", {})
+            self.D, self.n_layer = cfg["d_model"], cfg["n_layer"]
+            self.N, self.W, expand = ssm.get("d_state", 16), ssm.get("d_conv", 4), ssm.get("expand", 2)
+            self.rms = cfg.get("rms_norm", True)
+            self.eps = cfg.get("norm_epsilon", 1e-5)
+            get = lambda k: t["backbone." + k] if "backbone." + k in t else t[k]
+        self.E = expand * self.D
+        self.emb = get("embedding.weight")
+        self.lm_head = t.get("lm_head.weight", self.emb)
+        self.layers = []
+        for i in range(self.n_layer):
+            p = f"layers.{i}."
+            L = {k: get(p + "mixer." + k) for k in
+                 ("in_proj.weight", "conv1d.weight", "conv1d.bias", "x_proj.weight", "dt_proj.weight",
+                  "dt_proj.bias", "A_log", "D", "out_proj.weight")}
+            L["norm.weight"] = get(p + "norm.weight")
+            L["norm.bias"] = None if self.rms else get(p + "norm.bias")
+            self.layers.append(L)
+        self.norm_f = (get("norm_f.weight"), None if self.rms else get("norm_f.bias"))
+        self.R = self.layers[0]["dt_proj.weight"].shape[1]
+
+    def norm(self, x, w, b):
+        if self.rms:
+            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * w
+        return F.layer_norm(x, (self.D,), w, b, self.eps)
+
+    def new_state(self):
+        return [(torch.zeros(self.E, self.W), torch.zeros(self.E, self.N)) for _ in range(self.n_layer)]
+
+    def mixer(self, L, h, state):
+        conv_state, ssm_state = state
+        xz = h @ L["in_proj.weight"].T                      # [T, 2E]
+        x, z = xz[:, :self.E], xz[:, self.E:]
+        T = x.shape[0]
+        hist = torch.cat([conv_state[:, 1:].T, x], 0)      # last W-1 inputs, then the chunk
+        xc = F.conv1d(hist.T.unsqueeze(0), L["conv1d.weight"], L["conv1d.bias"], groups=self.E)[0].T
+        xc = F.silu(xc)                                      # [T, E]
+        new_conv = torch.cat([conv_state.T, x], 0)[-self.W:].T.contiguous()
+        x_dbl = xc @ L["x_proj.weight"].T
+        dt_low, Bm, Cm = x_dbl.split([self.R, self.N, self.N], dim=-1)
+        delta = F.softplus(dt_low @ L["dt_proj.weight"].T + L["dt_proj.bias"])   # threshold 20
+        A = -torch.exp(L["A_log"])                          # [E, N]
+        dA = torch.exp(delta.unsqueeze(-1) * A)             # [T, E, N]
+        dBu = (delta * xc).unsqueeze(-1) * Bm.unsqueeze(1)  # [T, E, N]
+        s = ssm_state
+        ys = []
+        for i in range(T):                                  # selective_scan_ref's loop
+            s = dA[i] * s + dBu[i]
+            ys.append(s @ Cm[i])
+        y = torch.stack(ys) + xc * L["D"]
+        y = y * F.silu(z)
+        return y @ L["out_proj.weight"].T, (new_conv, s)
+
+    @torch.no_grad()
+    def forward(self, ids, state=None, layers_out=None):
+        state = state if state is not None else self.new_state()
+        x = self.emb[ids]
+        for i, L in enumerate(self.layers):
+            out, state[i] = self.mixer(L, self.norm(x, L["norm.weight"], L["norm.bias"]), state[i])
+            x = x + out
+            if layers_out is not None:
+                layers_out.append(x.clone())
+        return self.norm(x, *self.norm_f), state
+
+    @torch.no_grad()
+    def embed(self, ids, chunk=16384):
+        state, outs = self.new_state(), []
+        for t in range(0, len(ids), chunk):
+            h, state = self.forward(ids[t:t + chunk], state)
+            outs.append(h)
+        return torch.cat(outs)
