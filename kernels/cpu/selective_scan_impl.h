@@ -38,7 +38,9 @@ void selective_scan_blocks(const SelectiveScanArgs& a) {
             const std::int64_t e0 = (b0 + j) * kLanes;
             const int lanes = lanes_of(b0 + j);
             for (std::int64_t n = 0; n < N; ++n) {
-                for (int l = 0; l < kLanes; ++l) tmp[l] = l < lanes ? a.A[(e0 + l) * N + n] : -1.0f;
+                // exp(dt·A) is computed as 2^(dt·A·log2 e).
+                for (int l = 0; l < kLanes; ++l)
+                    tmp[l] = l < lanes ? a.A[(e0 + l) * N + n] * 1.44269504088896341f : -1.0f;
                 A[j * N + n] = simd::load<F>(tmp);
                 for (int l = 0; l < kLanes; ++l)
                     tmp[l] = (l < lanes && a.state) ? a.state[(e0 + l) * N + n] : 0.0f;
@@ -73,7 +75,7 @@ void selective_scan_blocks(const SelectiveScanArgs& a) {
                 for (std::int64_t n0 = 0; n0 < N; n0 += kStateTile) {
                     const std::int64_t nt = std::min<std::int64_t>(kStateTile, N - n0);
                     F dA[kStateTile];
-                    for (std::int64_t k = 0; k < nt; ++k) dA[k] = simd::exp<F, I>(dt * Aj[n0 + k]);
+                    for (std::int64_t k = 0; k < nt; ++k) dA[k] = simd::exp2_nonpositive<F, I>(dt * Aj[n0 + k]);
                     std::int64_t k = 0;
                     for (; k + 4 <= nt; k += 4) {
                         const std::int64_t n = n0 + k;

@@ -60,6 +60,33 @@ inline F exp(F x) {
     return y;
 }
 
+/// 2^x for x <= 0 (the scan's decay factors; A·log2(e) is folded into x by the caller).
+/// Inputs below -126 are clamped (result ~1e-38, i.e. 0 for the scan). Degree-6 Taylor
+/// polynomial of 2^f on |f| <= 0.5: relative error < 2e-7.
+template <typename F, typename I>
+inline F exp2_nonpositive(F x) {
+    x = x < -126.0f ? splat<F>(-126.0f) : x;
+    const float kShift = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+    F t = x + kShift;
+    F n = t - kShift;
+    F f = x - n;  // in [-0.5, 0.5]
+    I ti;
+    std::memcpy(&ti, &t, sizeof(F));
+    I e = (ti - 0x4B400000) << 23;
+    F y = splat<F>(1.5403530393381609e-4f);
+    y = y * f + 1.3333558146428443e-3f;
+    y = y * f + 9.6181291076284772e-3f;
+    y = y * f + 5.5504108664821580e-2f;
+    y = y * f + 2.4022650695910071e-1f;
+    y = y * f + 6.9314718055994531e-1f;
+    y = y * f + 1.0f;
+    I yi;
+    std::memcpy(&yi, &y, sizeof(F));
+    yi += e;
+    std::memcpy(&y, &yi, sizeof(F));
+    return y;
+}
+
 /// Natural log for x > 0 (normal numbers).
 template <typename F, typename I>
 inline F log(F x) {
