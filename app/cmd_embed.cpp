@@ -2,11 +2,12 @@
 #include <algorithm>
 #include <vector>
 
-#include "commands.h"
-#include "common.h"
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/sequence_runner.h"
+
+#include "commands.h"
+#include "common.h"
 
 namespace dnassm::app {
 
@@ -35,23 +36,28 @@ int cmd_embed(int argc, char** argv) {
         ++records;
         if (pool == "mean") {
             std::vector<double> sum(static_cast<size_t>(D), 0.0);
-            run_sequence(*s.model, *s.backend, ids, o.chunk, &progress, [&](std::int64_t, const Tensor& h) {
-                for (std::int64_t t = 0; t < h.dim(0); ++t)
-                    for (std::int64_t d = 0; d < D; ++d) sum[static_cast<size_t>(d)] += h.f32()[t * D + d];
-            });
+            run_sequence(*s.model, *s.backend, ids, o.chunk, &progress,
+                         [&](std::int64_t, const Tensor& h) {
+                             for (std::int64_t t = 0; t < h.dim(0); ++t)
+                                 for (std::int64_t d = 0; d < D; ++d)
+                                     sum[static_cast<size_t>(d)] += h.f32()[t * D + d];
+                         });
             std::vector<float> mean(static_cast<size_t>(D));
             for (std::int64_t d = 0; d < D; ++d)
-                mean[static_cast<size_t>(d)] = static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(L));
+                mean[static_cast<size_t>(d)] =
+                    static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(L));
             writer->begin(rec.name, rec.region, 0, D);
             writer->write_rows(mean.data(), 1);
         } else {
             writer->begin(rec.name, rec.region, L, D);
-            run_sequence(*s.model, *s.backend, ids, o.chunk, &progress,
-                         [&](std::int64_t, const Tensor& h) { writer->write_rows(h.f32(), h.dim(0)); });
+            run_sequence(
+                *s.model, *s.backend, ids, o.chunk, &progress,
+                [&](std::int64_t, const Tensor& h) { writer->write_rows(h.f32(), h.dim(0)); });
         }
         writer->end();
     });
-    DNASSM_CHECK(records > 0, ErrorKind::kInput, o.input + ": no sequences to embed (no reads passed the filters?)");
+    DNASSM_CHECK(records > 0, ErrorKind::kInput,
+                 o.input + ": no sequences to embed (no reads passed the filters?)");
     progress.finish();
     writer->commit();
     report_base_stats(s.stats, o);

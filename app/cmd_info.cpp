@@ -1,9 +1,10 @@
 // dnassm info: what a model is and where its weights came from.
 #include <iostream>
 
+#include "dnassm/error.h"
+
 #include "commands.h"
 #include "common.h"
-#include "dnassm/error.h"
 
 namespace dnassm::app {
 

@@ -6,11 +6,12 @@
 #include <cmath>
 #include <vector>
 
-#include "commands.h"
-#include "common.h"
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/sequence_runner.h"
+
+#include "commands.h"
+#include "common.h"
 
 namespace dnassm::app {
 
@@ -48,10 +49,11 @@ int cmd_predict(int argc, char** argv) {
     add_common_options(desc, o);
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
                        "loglik (ln p of the observed base given its left context) or entropy");
-    if (!parse_command_line(argc, argv,
-                            "dnassm predict -m MODEL_DIR [-r REGION]... [-R BED] --track loglik|entropy "
-                            "-o OUT.{bw,bedgraph} IN.fa",
-                            desc, o))
+    if (!parse_command_line(
+            argc, argv,
+            "dnassm predict -m MODEL_DIR [-r REGION]... [-R BED] --track loglik|entropy "
+            "-o OUT.{bw,bedgraph} IN.fa",
+            desc, o))
         return 0;
     DNASSM_CHECK(track_name == "loglik" || track_name == "entropy", ErrorKind::kUsage,
                  "--track: '" + track_name + "' is not one of loglik, entropy");
@@ -60,7 +62,8 @@ int cmd_predict(int argc, char** argv) {
     DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
                  o.input + ": predict writes reference-coordinate tracks and needs a FASTA input");
     // Tracks are written in contig order without overlaps.
-    std::vector<Region> regions = sort_and_merge(s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions);
+    std::vector<Region> regions =
+        sort_and_merge(s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions);
     for (auto& r : regions) r.name.clear();
     auto writer = TrackWriter::create(o.output, s.input->contigs());
     const std::int64_t V = s.model->info().vocab_size;
@@ -72,26 +75,29 @@ int cmd_predict(int argc, char** argv) {
         std::vector<float> run;  // consecutive defined values
         std::int64_t run_start = -1;
         auto flush = [&] {
-            if (!run.empty()) writer->add_run(rec.region.contig, rec.region.beg + run_start, run.data(),
-                                              static_cast<std::int64_t>(run.size()));
+            if (!run.empty())
+                writer->add_run(rec.region.contig, rec.region.beg + run_start, run.data(),
+                                static_cast<std::int64_t>(run.size()));
             run.clear();
             run_start = -1;
         };
-        run_sequence(*s.model, *s.backend, ids, o.chunk, &progress, [&](std::int64_t offset, const Tensor& h) {
-            const Tensor logits = s.model->logits(*s.backend, h);
-            for (std::int64_t i = 0; i < h.dim(0); ++i) {
-                const std::int64_t pos = offset + i + 1;  // the base this row predicts
-                if (pos >= L) break;
-                float v = 0;
-                if (track_value(logits.f32() + i * V, ids[static_cast<size_t>(pos)], track, v)) {
-                    if (run.empty()) run_start = pos;
-                    run.push_back(v);
-                } else {
-                    flush();
-                }
-            }
-            if (run.size() >= (1u << 20)) flush();
-        });
+        run_sequence(*s.model, *s.backend, ids, o.chunk, &progress,
+                     [&](std::int64_t offset, const Tensor& h) {
+                         const Tensor logits = s.model->logits(*s.backend, h);
+                         for (std::int64_t i = 0; i < h.dim(0); ++i) {
+                             const std::int64_t pos = offset + i + 1;  // the base this row predicts
+                             if (pos >= L) break;
+                             float v = 0;
+                             if (track_value(logits.f32() + i * V, ids[static_cast<size_t>(pos)],
+                                             track, v)) {
+                                 if (run.empty()) run_start = pos;
+                                 run.push_back(v);
+                             } else {
+                                 flush();
+                             }
+                         }
+                         if (run.size() >= (1u << 20)) flush();
+                     });
         flush();
     });
     progress.finish();

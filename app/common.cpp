@@ -9,29 +9,35 @@
 namespace dnassm::app {
 
 void add_common_options(po::options_description& desc, CommonOptions& o) {
-    desc.add_options()
-        ("help,h", "show this help")
-        ("model,m", po::value(&o.model_dir)->required(), "model directory (config.json + model.safetensors)")
-        ("output,o", po::value(&o.output)->required(), "output file")
-        ("region,r", po::value(&o.regions)->composing(),
-         "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")
-        ("regions-file,R", po::value(&o.bed), "BED file of regions (0-based half-open)")
-        ("threads,@", po::value(&o.threads)->default_value(1), "worker threads")
-        ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cpu-ref")
-        ("chunk", po::value(&o.chunk)->default_value(65536),
-         "bases per streamed chunk (state is carried across chunks)")
-        ("progress", po::value(&o.progress)->default_value("auto"), "auto, bar, json or none (on stderr)")
-        ("keep-case", po::bool_switch(&o.keep_case),
-         "do not upper-case soft-masked bases (reference tokenizer: lowercase -> [UNK])")
-        ("min-mapq,q", po::value(&o.min_mapq)->default_value(0), "SAM/BAM/CRAM: skip reads with MAPQ below this")
-        ("require-flags,f", po::value(&o.require_flags)->default_value("0"), "SAM/BAM/CRAM: keep reads with all these flags")
-        ("exclude-flags,F", po::value(&o.exclude_flags)->default_value("0x900"),
-         "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")
-        ("reference,T", po::value(&o.reference), "CRAM: reference FASTA");
+    desc.add_options()("help,h", "show this help")(
+        "model,m", po::value(&o.model_dir)->required(),
+        "model directory (config.json + model.safetensors)")(
+        "output,o", po::value(&o.output)->required(), "output file")(
+        "region,r", po::value(&o.regions)->composing(),
+        "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")(
+        "regions-file,R", po::value(&o.bed), "BED file of regions (0-based half-open)")(
+        "threads,@", po::value(&o.threads)->default_value(1), "worker threads")(
+        "device", po::value(&o.device)->default_value("auto"), "auto, cpu or cpu-ref")(
+        "chunk", po::value(&o.chunk)->default_value(65536),
+        "bases per streamed chunk (state is carried across chunks)")(
+        "progress", po::value(&o.progress)->default_value("auto"),
+        "auto, bar, json or none (on stderr)")(
+        "keep-case", po::bool_switch(&o.keep_case),
+        "do not upper-case soft-masked bases (reference tokenizer: lowercase -> [UNK])")(
+        "min-mapq,q", po::value(&o.min_mapq)->default_value(0),
+        "SAM/BAM/CRAM: skip reads with MAPQ below this")(
+        "require-flags,f", po::value(&o.require_flags)->default_value("0"),
+        "SAM/BAM/CRAM: keep reads with all these flags")(
+        "exclude-flags,F", po::value(&o.exclude_flags)->default_value("0x900"),
+        "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")(
+        "reference,T", po::value(&o.reference), "CRAM: reference FASTA");
 }
 
-bool parse_command_line(int argc, char** argv, const std::string& usage,
-                        po::options_description& desc, CommonOptions& o) {
+bool parse_command_line(int argc,
+                        char** argv,
+                        const std::string& usage,
+                        po::options_description& desc,
+                        CommonOptions& o) {
     po::options_description hidden;
     hidden.add_options()("input", po::value(&o.input), "input file");
     po::options_description all;
@@ -57,11 +63,13 @@ static std::uint16_t parse_flags(const std::string& s, const char* opt) {
         if (used == s.size() && v <= 0xffff) return static_cast<std::uint16_t>(v);
     } catch (const std::exception&) {
     }
-    throw Error(ErrorKind::kUsage, std::string(opt) + ": '" + s + "' is not a flag value (e.g. 0x900)");
+    throw Error(ErrorKind::kUsage,
+                std::string(opt) + ": '" + s + "' is not a flag value (e.g. 0x900)");
 }
 
 Session open_session(const CommonOptions& o) {
-    DNASSM_CHECK(o.threads >= 1 && o.threads <= 1024, ErrorKind::kUsage, "-@/--threads must be 1..1024");
+    DNASSM_CHECK(o.threads >= 1 && o.threads <= 1024, ErrorKind::kUsage,
+                 "-@/--threads must be 1..1024");
     DNASSM_CHECK(o.chunk >= 1, ErrorKind::kUsage, "--chunk must be positive");
     DNASSM_CHECK(o.regions.empty() || o.bed.empty(), ErrorKind::kUsage, "use -r or -R, not both");
     set_num_threads(o.threads);
@@ -87,14 +95,19 @@ Session open_session(const CommonOptions& o) {
         s.regions = with_file(o.input, [&] { return parse_regions(o.regions, contigs); });
     if (!o.bed.empty()) s.regions = read_bed(o.bed, contigs);
     if (s.input->format() != InputFormat::kAlignments) {
-        for (const auto& r : s.regions.empty() ? whole_contigs(contigs) : s.regions) s.total_bases += r.length();
+        for (const auto& r : s.regions.empty() ? whole_contigs(contigs) : s.regions)
+            s.total_bases += r.length();
     }
     return s;
 }
 
-void tokenize(const Session& s, const CommonOptions& o, const SequenceRecord& rec,
-              std::vector<std::int32_t>& ids, TokenizeStats& stats) {
-    DNASSM_CHECK(!rec.seq.empty(), ErrorKind::kInput, o.input + ": " + rec.name + ": empty sequence");
+void tokenize(const Session& s,
+              const CommonOptions& o,
+              const SequenceRecord& rec,
+              std::vector<std::int32_t>& ids,
+              TokenizeStats& stats) {
+    DNASSM_CHECK(!rec.seq.empty(), ErrorKind::kInput,
+                 o.input + ": " + rec.name + ": empty sequence");
     CharTokenizer tok(!o.keep_case);
     tok.encode(rec.seq, ids, stats, o.input + ": " + rec.name);
     (void)s;

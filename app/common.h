@@ -1,10 +1,11 @@
 // Options and plumbing shared by the model-running subcommands (embed, predict).
 #pragma once
 
-#include <boost/program_options.hpp>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <boost/program_options.hpp>
 
 #include "dnassm/backend.h"
 #include "dnassm/io/sequence_input.h"
@@ -29,8 +30,11 @@ struct CommonOptions {
 /// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.
 void add_common_options(po::options_description& desc, CommonOptions& o);
 /// Parses argv (after the subcommand); returns false when --help was printed.
-bool parse_command_line(int argc, char** argv, const std::string& usage,
-                        po::options_description& desc, CommonOptions& o);
+bool parse_command_line(int argc,
+                        char** argv,
+                        const std::string& usage,
+                        po::options_description& desc,
+                        CommonOptions& o);
 
 /// Everything a model-running command needs, opened and validated from the options.
 struct Session {
@@ -46,8 +50,11 @@ struct Session {
 [[nodiscard]] Session open_session(const CommonOptions& o);
 
 /// Tokenizes one record; invalid characters are an error naming the input and record.
-void tokenize(const Session& s, const CommonOptions& o, const SequenceRecord& rec,
-              std::vector<std::int32_t>& ids, TokenizeStats& stats);
+void tokenize(const Session& s,
+              const CommonOptions& o,
+              const SequenceRecord& rec,
+              std::vector<std::int32_t>& ids,
+              TokenizeStats& stats);
 
 /// Prints, once, how many lowercase and IUPAC bases were seen.
 void report_base_stats(const TokenizeStats& stats, const CommonOptions& o);

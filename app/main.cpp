@@ -1,15 +1,16 @@
 // dnassm: samtools-style subcommand dispatch. Exit codes: 0 success, 1 error, 2 usage error.
-#include <htslib/hts.h>
-
-#include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
 
-#include "commands.h"
+#include <boost/program_options.hpp>
+#include <htslib/hts.h>
+
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
+
+#include "commands.h"
 
 namespace {
 
@@ -37,7 +38,8 @@ int main(int argc, char** argv) {
     if (cmd == "--version" || cmd == "version") {
         std::string backends;
         for (const auto& b : dnassm::available_backends()) backends += " " + b;
-        std::printf("dnassm %s\nhtslib %s\nbackends:%s\n", DNASSM_VERSION, hts_version(), backends.c_str());
+        std::printf("dnassm %s\nhtslib %s\nbackends:%s\n", DNASSM_VERSION, hts_version(),
+                    backends.c_str());
         return 0;
     }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
@@ -51,7 +53,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
         return 2;
     } catch (const boost::program_options::error& e) {
-        std::fprintf(stderr, "dnassm %s: %s (see 'dnassm %s --help')\n", cmd.c_str(), e.what(), cmd.c_str());
+        std::fprintf(stderr, "dnassm %s: %s (see 'dnassm %s --help')\n", cmd.c_str(), e.what(),
+                     cmd.c_str());
         return 2;
     } catch (const dnassm::Error& e) {
         std::fprintf(stderr, "dnassm %s: %s\n", cmd.c_str(), e.what());

@@ -1,8 +1,8 @@
 // CPU kernel throughput: selective scan (state updates/s = L·E·N per second) and the GEMMs of a
 // Mamba block, at 1 and 2 threads.  Run: build/release/bench/bench_kernels
-#include <benchmark/benchmark.h>
-
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "dnassm/backend.h"
 #include "dnassm/thread_pool.h"
@@ -29,16 +29,32 @@ void BM_SelectiveScan(benchmark::State& st) {
         B[i] = 0.01f * static_cast<float>(i % 101) - 0.5f;
         C[i] = 0.01f * static_cast<float>(i % 103) - 0.5f;
     }
-    dnassm::SelectiveScanArgs a{.L = L, .E = E, .N = N, .u = u.data(), .ld_u = E, .delta = dt.data(),
-                                .ld_delta = E, .A = A.data(), .B = B.data(), .ld_B = N, .C = C.data(),
-                                .ld_C = N, .D = D.data(), .delta_bias = bias.data(), .delta_softplus = true,
-                                .z = z.data(), .ld_z = E, .state = s.data(), .y = y.data(), .ld_y = E};
+    dnassm::SelectiveScanArgs a{.L = L,
+                                .E = E,
+                                .N = N,
+                                .u = u.data(),
+                                .ld_u = E,
+                                .delta = dt.data(),
+                                .ld_delta = E,
+                                .A = A.data(),
+                                .B = B.data(),
+                                .ld_B = N,
+                                .C = C.data(),
+                                .ld_C = N,
+                                .D = D.data(),
+                                .delta_bias = bias.data(),
+                                .delta_softplus = true,
+                                .z = z.data(),
+                                .ld_z = E,
+                                .state = s.data(),
+                                .y = y.data(),
+                                .ld_y = E};
     for (auto _ : st) {
         be->selective_scan(a);
         benchmark::DoNotOptimize(y.data());
     }
-    st.counters["updates_per_s"] =
-        benchmark::Counter(static_cast<double>(L * E * N), benchmark::Counter::kIsIterationInvariantRate);
+    st.counters["updates_per_s"] = benchmark::Counter(
+        static_cast<double>(L * E * N), benchmark::Counter::kIsIterationInvariantRate);
     st.counters["threads"] = threads;
     st.SetLabel(backend_name);
 }
@@ -50,20 +66,36 @@ void BM_Linear(benchmark::State& st) {
     auto be = dnassm::make_backend("cpu");
     std::vector<float> x(M * K, 0.01f), w(N * K, 0.02f), y(M * N);
     for (auto _ : st) {
-        be->linear({.M = M, .K = K, .N = N, .x = x.data(), .ld_x = K, .weight = w.data(), .y = y.data(), .ld_y = N});
+        be->linear({.M = M,
+                    .K = K,
+                    .N = N,
+                    .x = x.data(),
+                    .ld_x = K,
+                    .weight = w.data(),
+                    .y = y.data(),
+                    .ld_y = N});
         benchmark::DoNotOptimize(y.data());
     }
-    st.counters["flop_per_s"] =
-        benchmark::Counter(2.0 * static_cast<double>(M * K * N), benchmark::Counter::kIsIterationInvariantRate);
+    st.counters["flop_per_s"] = benchmark::Counter(2.0 * static_cast<double>(M * K * N),
+                                                   benchmark::Counter::kIsIterationInvariantRate);
     st.counters["threads"] = threads;
 }
 
 }  // namespace
 
 // The shape: L = 16384, E = 256, N = 16; cpu-ref (naive, double) for scale.
-BENCHMARK(BM_SelectiveScan)->Args({16384, 256, 16, 1, 0})->Args({16384, 256, 16, 2, 0})
-    ->Args({16384, 256, 16, 1, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SelectiveScan)
+    ->Args({16384, 256, 16, 1, 0})
+    ->Args({16384, 256, 16, 2, 0})
+    ->Args({16384, 256, 16, 1, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 // The Mamba block GEMMs of the bundled model (D 128, E 256) on a 16k chunk: in_proj, out_proj.
-BENCHMARK(BM_Linear)->Args({16384, 128, 512, 1})->Args({16384, 128, 512, 2})->Args({16384, 256, 128, 1})
-    ->Args({16384, 256, 128, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Linear)
+    ->Args({16384, 128, 512, 1})
+    ->Args({16384, 128, 512, 2})
+    ->Args({16384, 256, 128, 1})
+    ->Args({16384, 256, 128, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_MAIN();

@@ -1,9 +1,10 @@
 // Backend registry: the one place that knows which backends exist in this build.
 #include <string>
 
-#include "cpu/cpu_backend.h"
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
+
+#include "cpu/cpu_backend.h"
 
 namespace dnassm {
 
@@ -15,9 +16,9 @@ std::unique_ptr<Backend> make_backend(const std::string& name) {
     std::string names;
     for (const auto& n : available_backends()) names += (names.empty() ? "" : ", ") + n;
     if (name.rfind("cuda", 0) == 0)
-        throw Error(ErrorKind::kUsage, "--device " + name +
-                                           ": this build has no CUDA backend; available: auto, " +
-                                           names);
+        throw Error(
+            ErrorKind::kUsage,
+            "--device " + name + ": this build has no CUDA backend; available: auto, " + names);
     throw Error(ErrorKind::kUsage,
                 "--device " + name + ": unknown device; available: auto, " + names);
 }

@@ -1,13 +1,13 @@
 // Shared helpers for the GoogleTest suites.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "dnassm/tensor.h"
 
@@ -38,7 +38,7 @@ inline bool all_finite(const float* p, std::int64_t n) {
 /// Deterministic pseudo-random floats in [lo, hi) (SplitMix64; no std:: distributions, whose
 /// output differs between standard libraries).
 class Rng {
-public:
+  public:
     explicit Rng(std::uint64_t seed) : s_(seed) {}
     std::uint64_t next() {
         std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
@@ -53,7 +53,7 @@ public:
         for (std::int64_t i = 0; i < n; ++i) p[i] = uniform(lo, hi);
     }
 
-private:
+  private:
     std::uint64_t s_;
 };
 

@@ -13,7 +13,8 @@ void silu_inplace_lanes(float* x, std::int64_t n) {
     using F = typename simd::VecTypes<kLanes>::F;
     using I = typename simd::VecTypes<kLanes>::I;
     std::int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) simd::store<F>(x + i, simd::silu<F, I>(simd::load<F>(x + i)));
+    for (; i + kLanes <= n; i += kLanes)
+        simd::store<F>(x + i, simd::silu<F, I>(simd::load<F>(x + i)));
     if (i < n) {
         float tmp[kLanes] = {};
         for (std::int64_t k = i; k < n; ++k) tmp[k - i] = x[k];

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "cpu_ops.h"
 #include "dnassm/thread_pool.h"
+
+#include "cpu_ops.h"
 
 namespace dnassm::cpu {
 

@@ -1,10 +1,11 @@
 // The two CPU backends: "cpu" (fast, threaded) and "cpu-ref" (naive oracle; embedding and add
 // are shared since they are exact).
-#include <cblas.h>
+#include "cpu_backend.h"
 
 #include <memory>
 
-#include "cpu_backend.h"
+#include <cblas.h>
+
 #include "cpu_ops.h"
 
 namespace dnassm::cpu {
@@ -12,7 +13,7 @@ namespace dnassm::cpu {
 namespace {
 
 class CpuBackend final : public Backend {
-public:
+  public:
     CpuBackend() {
         // Our pool does the threading; BLAS stays single-threaded so results are reproducible.
         static const bool once = [] {
@@ -33,7 +34,7 @@ public:
 };
 
 class CpuReferenceBackend final : public Backend {
-public:
+  public:
     std::string name() const override { return "cpu-ref"; }
     void linear(const LinearArgs& a) override { ref::linear(a); }
     void norm(const NormArgs& a) override { ref::norm(a); }

@@ -1,12 +1,13 @@
 // y = x·W^T + b through BLAS sgemm. Rows are split into fixed blocks on our pool with BLAS itself
 // single-threaded, so the result does not depend on the thread count.
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 
-#include "cpu_ops.h"
+#include <cblas.h>
+
 #include "dnassm/thread_pool.h"
+
+#include "cpu_ops.h"
 
 namespace dnassm::cpu {
 

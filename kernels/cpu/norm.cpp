@@ -1,8 +1,9 @@
 // RMSNorm / LayerNorm over the last dimension, rows on the pool, statistics in double.
 #include <cmath>
 
-#include "cpu_ops.h"
 #include "dnassm/thread_pool.h"
+
+#include "cpu_ops.h"
 
 namespace dnassm::cpu {
 

@@ -47,7 +47,8 @@ void causal_conv1d(const CausalConv1dArgs& a) {
     for (std::int64_t t = 0; t < a.L; ++t)
         for (std::int64_t e = 0; e < a.E; ++e) {
             double acc = a.bias ? a.bias[e] : 0.0;
-            for (std::int64_t k = 0; k < W; ++k) acc += a.weight[e * W + k] * input(t - (W - 1) + k, e);
+            for (std::int64_t k = 0; k < W; ++k)
+                acc += a.weight[e * W + k] * input(t - (W - 1) + k, e);
             a.y[t * a.ld_y + e] = static_cast<float>(a.silu ? math::silu(acc) : acc);
         }
     if (a.state) std::copy(new_state.begin(), new_state.end(), a.state);

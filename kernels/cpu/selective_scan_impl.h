@@ -10,6 +10,7 @@
 
 #include "dnassm/backend.h"
 #include "dnassm/thread_pool.h"
+
 #include "simd_math.h"
 
 namespace dnassm::cpu {
@@ -24,7 +25,8 @@ void selective_scan_blocks(const SelectiveScanArgs& a) {
     const std::int64_t N = a.N;
     // Each channel's result is independent of how blocks are grouped, so the grain may follow
     // the thread count without affecting reproducibility.
-    const std::int64_t grain = std::max<std::int64_t>(1, (n_blocks + num_threads() - 1) / num_threads());
+    const std::int64_t grain =
+        std::max<std::int64_t>(1, (n_blocks + num_threads() - 1) / num_threads());
 
     parallel_for(n_blocks, grain, [&](std::int64_t b0, std::int64_t b1) {
         const std::int64_t nb = b1 - b0;
@@ -48,7 +50,8 @@ void selective_scan_blocks(const SelectiveScanArgs& a) {
             }
             for (int l = 0; l < kLanes; ++l) tmp[l] = (l < lanes && a.D) ? a.D[e0 + l] : 0.0f;
             Dv[j] = simd::load<F>(tmp);
-            for (int l = 0; l < kLanes; ++l) tmp[l] = (l < lanes && a.delta_bias) ? a.delta_bias[e0 + l] : 0.0f;
+            for (int l = 0; l < kLanes; ++l)
+                tmp[l] = (l < lanes && a.delta_bias) ? a.delta_bias[e0 + l] : 0.0f;
             bias[j] = simd::load<F>(tmp);
         }
 
@@ -60,7 +63,8 @@ void selective_scan_blocks(const SelectiveScanArgs& a) {
                 const int lanes = lanes_of(b0 + j);
                 auto row = [&](const float* base, std::int64_t ld) {
                     if (lanes == kLanes) return simd::load<F>(base + t * ld + e0);
-                    for (int l = 0; l < kLanes; ++l) tmp[l] = l < lanes ? base[t * ld + e0 + l] : 0.0f;
+                    for (int l = 0; l < kLanes; ++l)
+                        tmp[l] = l < lanes ? base[t * ld + e0 + l] : 0.0f;
                     return simd::load<F>(tmp);
                 };
                 F dt = row(a.delta, a.ld_delta) + bias[j];
@@ -75,7 +79,8 @@ void selective_scan_blocks(const SelectiveScanArgs& a) {
                 for (std::int64_t n0 = 0; n0 < N; n0 += kStateTile) {
                     const std::int64_t nt = std::min<std::int64_t>(kStateTile, N - n0);
                     F dA[kStateTile];
-                    for (std::int64_t k = 0; k < nt; ++k) dA[k] = simd::exp2_nonpositive<F, I>(dt * Aj[n0 + k]);
+                    for (std::int64_t k = 0; k < nt; ++k)
+                        dA[k] = simd::exp2_nonpositive<F, I>(dt * Aj[n0 + k]);
                     std::int64_t k = 0;
                     for (; k + 4 <= nt; k += 4) {
                         const std::int64_t n = n0 + k;

@@ -147,6 +147,44 @@ class EmbedTests(Tmp):
             self.assertEqual(len(f.keys()), int(count))
 
 
+class ReadsTests(Tmp):
+    """FASTQ, SAM and CRAM inputs: each read's sequence is one record."""
+
+    def test_fastq(self):
+        fq = self.path("r.fq")
+        with open(fq, "w") as f:
+            f.write("@read1\nACGTACGTTT\n+\nIIIIIIIIII\n@read2\nGGGCCCAAATTT\n+\nIIIIIIIIIIII\n")
+        run("embed", "-m", MODEL, "-o", self.path("r.h5"), fq)
+        with h5py.File(self.path("r.h5")) as f:
+            self.assertEqual(sorted(f.keys()), ["read1", "read2"])
+            self.assertEqual(f["read2"].shape, (12, 128))
+        rc, _, err = run("embed", "-m", MODEL, "-r", "read1", "-o", self.path("x.h5"), fq, expect=1)
+        self.assertIn("regions need a FASTA or BAM/CRAM input", err)
+
+    @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
+    def test_sam_and_cram_equal_bam(self):
+        ref = os.path.join(SHARED, "bam", "pysam_ex1", "ex1.fa")
+        shutil.copy(ref, self.path("ex1.fa"))
+        subprocess.run(["samtools", "view", "-h", "-o", self.path("ex1.sam"), EX1_BAM], check=True)
+        subprocess.run(["samtools", "view", "-C", "-T", self.path("ex1.fa"), "-o", self.path("ex1.cram"), EX1_BAM],
+                       check=True)
+        subprocess.run(["samtools", "index", self.path("ex1.cram")], check=True)
+        outs = {}
+        for name, extra in (("bam", [EX1_BAM]), ("sam", [self.path("ex1.sam")]),
+                            ("cram", ["-T", self.path("ex1.fa"), self.path("ex1.cram")])):
+            out = self.path(name + ".h5")
+            run("embed", "-m", MODEL, "--pool", "mean", "-q", "20", "-r", "chr2:500-700", "-o", out, *extra) \
+                if name != "sam" else \
+                run("embed", "-m", MODEL, "--pool", "mean", "-q", "20", "-o", out, *extra)
+            with h5py.File(out) as f:
+                outs[name] = {k: f[k][:] for k in f}
+        self.assertGreater(len(outs["bam"]), 0)
+        self.assertEqual(sorted(outs["bam"]), sorted(outs["cram"]))
+        for k, v in outs["bam"].items():
+            np.testing.assert_array_equal(v, outs["cram"][k])
+            np.testing.assert_array_equal(v, outs["sam"][k])  # SAM (whole file) holds the same reads
+
+
 class PredictTests(Tmp):
     def test_bigwig_loglik_matches_numpy_from_embeddings(self):
         bw_path, emb = self.path("l.bw"), self.path("h.npy")

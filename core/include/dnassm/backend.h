@@ -89,7 +89,7 @@ struct EmbeddingArgs {
 };
 
 class Backend {
-public:
+  public:
     virtual ~Backend() = default;
     /// "cpu", "cpu-ref", "cuda:0".
     [[nodiscard]] virtual std::string name() const = 0;

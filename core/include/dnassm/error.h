@@ -19,11 +19,11 @@ enum class ErrorKind {
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
     [[nodiscard]] ErrorKind kind() const noexcept { return kind_; }
 
-private:
+  private:
     ErrorKind kind_;
 };
 
@@ -32,16 +32,16 @@ private:
 }  // namespace dnassm
 
 /// Throws dnassm::Error(kind, message) unless cond holds.
-#define DNASSM_CHECK(cond, kind, message)                \
-    do {                                                 \
+#define DNASSM_CHECK(cond, kind, message)                  \
+    do {                                                   \
         if (!(cond)) ::dnassm::throw_error(kind, message); \
     } while (0)
 
 /// Internal invariant: a failure is a bug in dnassm, reported with file:line.
-#define DNASSM_ASSERT(cond)                                                                  \
-    do {                                                                                     \
-        if (!(cond))                                                                         \
-            ::dnassm::throw_error(::dnassm::ErrorKind::kInternal,                            \
+#define DNASSM_ASSERT(cond)                                                                 \
+    do {                                                                                    \
+        if (!(cond))                                                                        \
+            ::dnassm::throw_error(::dnassm::ErrorKind::kInternal,                           \
                                   std::string("internal error: ") + #cond + " failed at " + \
                                       __FILE__ + ":" + std::to_string(__LINE__));           \
     } while (0)

@@ -32,12 +32,12 @@ struct ModelInfo {
 
 /// Recurrent state carried between chunks (per layer conv and SSM states for Mamba).
 class ModelState {
-public:
+  public:
     virtual ~ModelState() = default;
 };
 
 class Model {
-public:
+  public:
     virtual ~Model() = default;
     /// Loads `dir` (or the config.json / model.safetensors inside it). Errors are Error(kModel)
     /// naming the file and problem.

@@ -14,13 +14,13 @@ enum class ProgressMode { kAuto, kNone, kBar, kJson };
 [[nodiscard]] ProgressMode parse_progress_mode(const std::string& s);
 
 class Progress {
-public:
+  public:
     Progress(ProgressMode mode, std::int64_t total_bases, std::string task);
     ~Progress();
     void advance(std::int64_t bases);
     void finish();
 
-private:
+  private:
     void report(bool final);
 
     ProgressMode mode_;

@@ -23,7 +23,8 @@ struct SafetensorsFile {
 [[nodiscard]] SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& path);
 
 /// Writes float32 tensors (sorted by name) atomically: to a temp file, renamed on success.
-void write_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
+void write_safetensors(const std::string& path,
+                       const std::map<std::string, Tensor>& tensors,
                        const std::map<std::string, std::string>& metadata = {});
 
 }  // namespace dnassm

@@ -12,8 +12,11 @@
 namespace dnassm {
 
 /// on_chunk(offset, hidden {n, D}) is called in order for consecutive chunks covering ids.
-void run_sequence(const Model& model, Backend& backend, std::span<const std::int32_t> ids,
-                  std::int64_t chunk, Progress* progress,
+void run_sequence(const Model& model,
+                  Backend& backend,
+                  std::span<const std::int32_t> ids,
+                  std::int64_t chunk,
+                  Progress* progress,
                   const std::function<void(std::int64_t, const Tensor&)>& on_chunk);
 
 }  // namespace dnassm

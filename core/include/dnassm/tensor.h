@@ -21,14 +21,16 @@ enum class DType { kF32, kI32 };
 [[nodiscard]] const char* dtype_name(DType dtype);
 
 class Tensor {
-public:
+  public:
     Tensor() = default;
     /// Allocates a zero-filled tensor.
     explicit Tensor(std::vector<std::int64_t> shape, DType dtype = DType::kF32);
     Tensor(std::initializer_list<std::int64_t> shape, DType dtype = DType::kF32)
         : Tensor(std::vector<std::int64_t>(shape), dtype) {}
     /// Borrows `data` (not owned; `keep_alive` is held to keep its owner alive, may be null).
-    static Tensor borrow(void* data, std::vector<std::int64_t> shape, DType dtype,
+    static Tensor borrow(void* data,
+                         std::vector<std::int64_t> shape,
+                         DType dtype,
                          std::shared_ptr<const void> keep_alive = nullptr);
 
     [[nodiscard]] const std::vector<std::int64_t>& shape() const { return shape_; }
@@ -53,7 +55,7 @@ public:
     /// Deep copy.
     [[nodiscard]] Tensor clone() const;
 
-private:
+  private:
     std::vector<std::int64_t> shape_;
     std::int64_t numel_ = 0;
     DType dtype_ = DType::kF32;

@@ -16,7 +16,8 @@ void set_num_threads(int n);
 
 /// Calls fn(begin, end) for consecutive ranges covering [0, n), each of at most `grain` items,
 /// on the pool; returns when all are done. Exceptions from fn are rethrown (the first one).
-void parallel_for(std::int64_t n, std::int64_t grain,
+void parallel_for(std::int64_t n,
+                  std::int64_t grain,
                   const std::function<void(std::int64_t, std::int64_t)>& fn);
 
 }  // namespace dnassm

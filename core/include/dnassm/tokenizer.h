@@ -21,16 +21,18 @@ struct TokenizeStats {
 };
 
 class CharTokenizer {
-public:
+  public:
     /// uppercase = true folds soft-masked bases (a/c/g/t) to A/C/G/T; false keeps the reference
     /// behaviour, where lowercase letters become [UNK].
     explicit CharTokenizer(bool uppercase = true) : uppercase_(uppercase) {}
     /// Characters that are not IUPAC nucleotide codes (digits, '-', '*', ...) are Error(kInput)
     /// naming `where` and the 1-based position.
-    void encode(std::string_view seq, std::vector<std::int32_t>& ids, TokenizeStats& stats,
+    void encode(std::string_view seq,
+                std::vector<std::int32_t>& ids,
+                TokenizeStats& stats,
                 const std::string& where) const;
 
-private:
+  private:
     bool uppercase_;
 };
 

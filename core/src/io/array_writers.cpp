@@ -1,9 +1,9 @@
 // NPY (streamed rows, one array) and HDF5 (one dataset per region) array writers.
-#include <hdf5.h>
-
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+
+#include <hdf5.h>
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
@@ -16,19 +16,21 @@ std::string file_extension(const std::string& path) {
     const auto dot = path.find_last_of('.');
     if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
     std::string ext = path.substr(dot);
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     return ext;
 }
 
 namespace {
 
 class NpyWriter final : public ArrayWriter {
-public:
+  public:
     explicit NpyWriter(const std::string& path) : file_(path) {}
     void begin(const std::string&, const Region&, std::int64_t rows, std::int64_t cols) override {
         DNASSM_CHECK(!started_, ErrorKind::kUsage,
-                     file_.path() + ": a .npy file holds one array but the input has several "
-                                    "regions/records; write .h5 instead");
+                     file_.path() +
+                         ": a .npy file holds one array but the input has several "
+                         "regions/records; write .h5 instead");
         started_ = true;
         out_.open(file_.temp_path(), std::ios::binary);
         DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": cannot open for writing");
@@ -46,18 +48,21 @@ public:
         cols_ = cols;
     }
     void write_rows(const float* data, std::int64_t n_rows) override {
-        out_.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n_rows * cols_ * 4));
+        out_.write(reinterpret_cast<const char*>(data),
+                   static_cast<std::streamsize>(n_rows * cols_ * 4));
         written_ += n_rows * cols_;
     }
     void end() override { DNASSM_ASSERT(written_ == expected_); }
     void commit() override {
-        DNASSM_CHECK(started_, ErrorKind::kInput, file_.path() + ": nothing to write (no input records)");
+        DNASSM_CHECK(started_, ErrorKind::kInput,
+                     file_.path() + ": nothing to write (no input records)");
         out_.close();
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": write failed (disk full?)");
+        DNASSM_CHECK(out_.good(), ErrorKind::kResource,
+                     file_.path() + ": write failed (disk full?)");
         file_.commit();
     }
 
-private:
+  private:
     AtomicFile file_;
     std::ofstream out_;
     bool started_ = false;
@@ -65,9 +70,10 @@ private:
 };
 
 class Hdf5Writer final : public ArrayWriter {
-public:
+  public:
     explicit Hdf5Writer(const std::string& path) : file_(path) {
-        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become our exceptions, not stderr dumps
+        H5Eset_auto2(H5E_DEFAULT, nullptr,
+                     nullptr);  // errors become our exceptions, not stderr dumps
         fid_ = H5Fcreate(file_.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
         DNASSM_CHECK(fid_ >= 0, ErrorKind::kResource, file_.path() + ": cannot create HDF5 file");
     }
@@ -75,7 +81,9 @@ public:
         close_dataset();
         if (fid_ >= 0) H5Fclose(fid_);
     }
-    void begin(const std::string& name, const Region& region, std::int64_t rows,
+    void begin(const std::string& name,
+               const Region& region,
+               std::int64_t rows,
                std::int64_t cols) override {
         std::string ds_name = name;
         std::replace(ds_name.begin(), ds_name.end(), '/', '|');  // '/' separates HDF5 groups
@@ -85,14 +93,16 @@ public:
             unique = ds_name + "#" + std::to_string(k);
         const hsize_t dims2[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)};
         const hsize_t dims1[1] = {static_cast<hsize_t>(cols)};
-        space_ = rows > 0 ? H5Screate_simple(2, dims2, nullptr) : H5Screate_simple(1, dims1, nullptr);
+        space_ =
+            rows > 0 ? H5Screate_simple(2, dims2, nullptr) : H5Screate_simple(1, dims1, nullptr);
         hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
         if (rows > 0) {
             const hsize_t chunk[2] = {static_cast<hsize_t>(std::min<std::int64_t>(rows, 4096)),
                                       static_cast<hsize_t>(cols)};
             H5Pset_chunk(dcpl, 2, chunk);
         }
-        ds_ = H5Dcreate2(fid_, unique.c_str(), H5T_IEEE_F32LE, space_, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        ds_ = H5Dcreate2(fid_, unique.c_str(), H5T_IEEE_F32LE, space_, H5P_DEFAULT, dcpl,
+                         H5P_DEFAULT);
         H5Pclose(dcpl);
         DNASSM_CHECK(ds_ >= 0, ErrorKind::kResource,
                      file_.path() + ": cannot create dataset '" + unique + "'");
@@ -118,7 +128,8 @@ public:
             st = H5Dwrite(ds_, H5T_NATIVE_FLOAT, mem, space_, H5P_DEFAULT, data);
             H5Sclose(mem);
         }
-        DNASSM_CHECK(st >= 0, ErrorKind::kResource, file_.path() + ": HDF5 write failed (disk full?)");
+        DNASSM_CHECK(st >= 0, ErrorKind::kResource,
+                     file_.path() + ": HDF5 write failed (disk full?)");
         row_ += n_rows;
     }
     void end() override { close_dataset(); }
@@ -126,11 +137,12 @@ public:
         close_dataset();
         const herr_t st = H5Fclose(fid_);
         fid_ = -1;
-        DNASSM_CHECK(st >= 0, ErrorKind::kResource, file_.path() + ": HDF5 close failed (disk full?)");
+        DNASSM_CHECK(st >= 0, ErrorKind::kResource,
+                     file_.path() + ": HDF5 close failed (disk full?)");
         file_.commit();
     }
 
-private:
+  private:
     void write_attr(const char* key, const std::string& value) {
         // Variable-length UTF-8, which h5py returns as str.
         hid_t type = H5Tcopy(H5T_C_S1);

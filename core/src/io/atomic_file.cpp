@@ -1,13 +1,13 @@
 #include "dnassm/io/atomic_file.h"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "dnassm/error.h"
 

@@ -27,7 +27,8 @@ void write_npy(const std::string& path, const Tensor& t) {
         const std::uint16_t len = static_cast<std::uint16_t>(header.size());
         out.write(reinterpret_cast<const char*>(&len), 2);
         out.write(header.data(), static_cast<std::streamsize>(header.size()));
-        out.write(reinterpret_cast<const char*>(t.f32()), static_cast<std::streamsize>(t.numel() * 4));
+        out.write(reinterpret_cast<const char*>(t.f32()),
+                  static_cast<std::streamsize>(t.numel() * 4));
         out.close();
         DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": write failed (disk full?)");
     }
@@ -60,14 +61,15 @@ Tensor read_npy(const std::string& path) {
     std::vector<std::int64_t> shape;
     const std::string dims = m[1];
     std::regex num("[0-9]+");
-    for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator();
-         ++it)
+    for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num);
+         it != std::sregex_iterator(); ++it)
         shape.push_back(std::stoll(it->str()));
     std::int64_t numel = 1;
     for (auto d : shape) numel *= d;
     const std::size_t elem = descr[2] == '8' ? 8 : 4;
     const char* data = bytes.data() + hstart + hlen;
-    if (bytes.size() - hstart - hlen < static_cast<std::size_t>(numel) * elem) bad("truncated data");
+    if (bytes.size() - hstart - hlen < static_cast<std::size_t>(numel) * elem)
+        bad("truncated data");
     if (descr[1] == 'f') {
         if (elem != 4) bad("only float32 is supported");
         Tensor t(shape, DType::kF32);
@@ -85,7 +87,8 @@ Tensor read_npy(const std::string& path) {
             std::memcpy(&v32, data + i * 4, 4);
             v = v32;
         }
-        if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max())
+        if (v < std::numeric_limits<std::int32_t>::min() ||
+            v > std::numeric_limits<std::int32_t>::max())
             bad("integer out of int32 range");
         out[i] = static_cast<std::int32_t>(v);
     }

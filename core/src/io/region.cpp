@@ -31,7 +31,8 @@ int lookup_contig(void* data, const char* name) {
 
 ContigIndex make_index(const std::vector<Contig>& contigs) {
     ContigIndex index{&contigs, {}};
-    for (size_t i = 0; i < contigs.size(); ++i) index.ids.emplace(contigs[i].name, static_cast<int>(i));
+    for (size_t i = 0; i < contigs.size(); ++i)
+        index.ids.emplace(contigs[i].name, static_cast<int>(i));
     return index;
 }
 
@@ -66,8 +67,9 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
                 throw Error(ErrorKind::kInput, where + ": unknown contig '" + name +
                                                    "' (not in the input's " +
                                                    std::to_string(contigs.size()) + " contigs)");
-            throw Error(ErrorKind::kInput, where + ": cannot parse coordinates (expected chr, "
-                                                   "chr:beg or chr:beg-end, 1-based)");
+            throw Error(ErrorKind::kInput, where +
+                                               ": cannot parse coordinates (expected chr, "
+                                               "chr:beg or chr:beg-end, 1-based)");
         }
         DNASSM_CHECK(*rest == '\0', ErrorKind::kInput, where + ": trailing characters");
         const Contig& c = contigs[static_cast<size_t>(tid)];
@@ -114,7 +116,8 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
             r.contig = std::string(f[0]);
             auto parse = [&](std::string_view v, std::int64_t& x, const char* what) {
                 auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-                DNASSM_CHECK(ec == std::errc() && p == v.data() + v.size() && x >= 0, ErrorKind::kInput,
+                DNASSM_CHECK(ec == std::errc() && p == v.data() + v.size() && x >= 0,
+                             ErrorKind::kInput,
                              where + ": " + what + " '" + std::string(v) +
                                  "' is not a non-negative integer");
             };
@@ -137,7 +140,8 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
     }
     ks_free(&line);
     hts_close(fp);
-    DNASSM_CHECK(ret == -1, ErrorKind::kInput, path + ": read error after line " + std::to_string(lineno));
+    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+                 path + ": read error after line " + std::to_string(lineno));
     DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no regions in BED file");
     return out;
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "dnassm/error.h"
@@ -135,14 +136,16 @@ SafetensorsFile read_safetensors(const std::string& path) {
     return parse_safetensors(read_file(path), path);
 }
 
-void write_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
+void write_safetensors(const std::string& path,
+                       const std::map<std::string, Tensor>& tensors,
                        const std::map<std::string, std::string>& metadata) {
     json header = json::object();
     if (!metadata.empty()) header["__metadata__"] = metadata;
     std::uint64_t offset = 0;
     for (const auto& [name, t] : tensors) {
         const std::uint64_t n = static_cast<std::uint64_t>(t.numel()) * 4;
-        header[name] = {{"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + n}}};
+        header[name] = {
+            {"dtype", "F32"}, {"shape", t.shape()}, {"data_offsets", {offset, offset + n}}};
         offset += n;
     }
     std::string h = header.dump();

@@ -1,11 +1,11 @@
 #include "dnassm/io/sequence_input.h"
 
-#include <unistd.h>
-
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+
+#include <unistd.h>
 
 #include <htslib/bgzf.h>
 #include <htslib/faidx.h>
@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 // FASTA/FASTQ: faidx when the file can be indexed (plain or BGZF, index present or creatable),
 // otherwise every record is read into memory once.
 class FastaInput final : public SequenceInput {
-public:
+  public:
     FastaInput(const std::string& path, InputFormat fmt) : fmt_(fmt) {
         path_ = path;
         if (path != "-" && fmt == InputFormat::kFasta) {
@@ -82,7 +82,7 @@ public:
         }
     }
 
-private:
+  private:
     void load_all() {
         BGZF* fp = path_ == "-" ? bgzf_dopen(STDIN_FILENO, "r") : bgzf_open(path_.c_str(), "r");
         DNASSM_CHECK(fp, ErrorKind::kResource, path_ + ": cannot open");
@@ -113,7 +113,7 @@ private:
 };
 
 class AlignmentInput final : public SequenceInput {
-public:
+  public:
     AlignmentInput(const std::string& path, const InputOptions& opts) : filter_(opts.filter) {
         path_ = path;
         fp_ = sam_open(path.c_str(), "r");
@@ -146,10 +146,12 @@ public:
             return;
         }
         if (!idx_) {
-            DNASSM_CHECK(path_ != "-", ErrorKind::kInput, "regions cannot be used with stdin input");
+            DNASSM_CHECK(path_ != "-", ErrorKind::kInput,
+                         "regions cannot be used with stdin input");
             idx_ = sam_index_load(fp_, path_.c_str());
-            DNASSM_CHECK(idx_, ErrorKind::kInput,
-                         path_ + ": no index (.bai/.csi/.crai); run 'samtools index' to use regions");
+            DNASSM_CHECK(
+                idx_, ErrorKind::kInput,
+                path_ + ": no index (.bai/.csi/.crai); run 'samtools index' to use regions");
         }
         for (const Region& r : regions) {
             hts_itr_t* itr = sam_itr_queryi(idx_, r.tid, r.beg, r.end);
@@ -162,7 +164,7 @@ public:
         }
     }
 
-private:
+  private:
     void emit(bam1_t* b, const std::function<void(SequenceRecord&)>& fn) {
         const auto& c = b->core;
         if (c.qual < filter_.min_mapq) return;
@@ -174,7 +176,8 @@ private:
         if (c.flag & BAM_FPAIRED) rec.name += (c.flag & BAM_FREAD1) ? "/1" : "/2";
         rec.seq.resize(static_cast<size_t>(c.l_qseq));
         const std::uint8_t* s = bam_get_seq(b);
-        for (int i = 0; i < c.l_qseq; ++i) rec.seq[static_cast<size_t>(i)] = seq_nt16_str[bam_seqi(s, i)];
+        for (int i = 0; i < c.l_qseq; ++i)
+            rec.seq[static_cast<size_t>(i)] = seq_nt16_str[bam_seqi(s, i)];
         rec.region.tid = c.tid;
         if (c.tid >= 0) {
             rec.region.contig = contigs_[static_cast<size_t>(c.tid)].name;
@@ -203,7 +206,8 @@ int first_char(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path, const InputOptions& opts) {
+std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
+                                                   const InputOptions& opts) {
     hts_set_log_level(HTS_LOG_OFF);  // we report errors ourselves, one line each
     if (path != "-") {
         std::error_code ec;

@@ -1,10 +1,10 @@
 // bigWig (libBigWig) and bedGraph per-base track writers.
-#include <bigWig.h>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+
+#include <bigWig.h>
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
@@ -15,13 +15,14 @@ namespace dnassm {
 namespace {
 
 class BigWigWriter final : public TrackWriter {
-public:
+  public:
     BigWigWriter(const std::string& path, const std::vector<Contig>& contigs) : file_(path) {
         static std::once_flag init;
         std::call_once(init, [] { bwInit(1 << 17); });
         fp_ = bwOpen(file_.temp_path().c_str(), nullptr, "w");
         DNASSM_CHECK(fp_, ErrorKind::kResource, path + ": cannot create bigWig file");
-        DNASSM_CHECK(bwCreateHdr(fp_, 10) == 0, ErrorKind::kResource, path + ": bigWig header failed");
+        DNASSM_CHECK(bwCreateHdr(fp_, 10) == 0, ErrorKind::kResource,
+                     path + ": bigWig header failed");
         std::vector<const char*> names;
         std::vector<std::uint32_t> lengths;
         for (const auto& c : contigs) {
@@ -30,20 +31,23 @@ public:
             names.push_back(c.name.c_str());
             lengths.push_back(static_cast<std::uint32_t>(c.length));
         }
-        fp_->cl = bwCreateChromList(names.data(), lengths.data(), static_cast<int64_t>(names.size()));
+        fp_->cl =
+            bwCreateChromList(names.data(), lengths.data(), static_cast<int64_t>(names.size()));
         DNASSM_CHECK(fp_->cl && bwWriteHdr(fp_) == 0, ErrorKind::kResource,
                      path + ": cannot write the bigWig header");
     }
     ~BigWigWriter() override {
         if (fp_) bwClose(fp_);
     }
-    void add_run(const std::string& contig, std::int64_t start, const float* values,
+    void add_run(const std::string& contig,
+                 std::int64_t start,
+                 const float* values,
                  std::int64_t n) override {
         if (n <= 0) return;
-        DNASSM_CHECK(bwAddIntervalSpanSteps(fp_, contig.c_str(), static_cast<std::uint32_t>(start), 1, 1,
-                                            const_cast<float*>(values),
-                                            static_cast<std::uint32_t>(n)) == 0,
-                     ErrorKind::kResource, file_.path() + ": bigWig write failed at " + contig);
+        DNASSM_CHECK(
+            bwAddIntervalSpanSteps(fp_, contig.c_str(), static_cast<std::uint32_t>(start), 1, 1,
+                                   const_cast<float*>(values), static_cast<std::uint32_t>(n)) == 0,
+            ErrorKind::kResource, file_.path() + ": bigWig write failed at " + contig);
         any_ = true;
     }
     void commit() override {
@@ -53,18 +57,20 @@ public:
         file_.commit();
     }
 
-private:
+  private:
     AtomicFile file_;
     bigWigFile_t* fp_ = nullptr;
     bool any_ = false;
 };
 
 class BedGraphWriter final : public TrackWriter {
-public:
+  public:
     explicit BedGraphWriter(const std::string& path) : file_(path), out_(file_.temp_path()) {
         DNASSM_CHECK(out_.good(), ErrorKind::kResource, path + ": cannot open for writing");
     }
-    void add_run(const std::string& contig, std::int64_t start, const float* values,
+    void add_run(const std::string& contig,
+                 std::int64_t start,
+                 const float* values,
                  std::int64_t n) override {
         // Adjacent bases with identical values share one line, as bedGraph tools do.
         char buf[64];
@@ -80,11 +86,12 @@ public:
     void commit() override {
         DNASSM_CHECK(any_, ErrorKind::kInput, file_.path() + ": no values to write");
         out_.close();
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": write failed (disk full?)");
+        DNASSM_CHECK(out_.good(), ErrorKind::kResource,
+                     file_.path() + ": write failed (disk full?)");
         file_.commit();
     }
 
-private:
+  private:
     AtomicFile file_;
     std::ofstream out_;
     bool any_ = false;

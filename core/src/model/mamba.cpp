@@ -21,8 +21,13 @@ void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L) {
     rows = L;
 }
 
-void mamba_mixer_forward(Backend& backend, const MambaConfig& cfg, const MambaMixerWeights& w,
-                         const float* h, std::int64_t L, MambaLayerState* state, float* out,
+void mamba_mixer_forward(Backend& backend,
+                         const MambaConfig& cfg,
+                         const MambaMixerWeights& w,
+                         const float* h,
+                         std::int64_t L,
+                         MambaLayerState* state,
+                         float* out,
                          MambaScratch* scratch) {
     const std::int64_t D = cfg.d_model, E = cfg.d_inner(), N = cfg.d_state, R = cfg.dt_rank;
     const std::int64_t W = cfg.d_conv, P = R + 2 * N;
@@ -32,29 +37,74 @@ void mamba_mixer_forward(Backend& backend, const MambaConfig& cfg, const MambaMi
         scratch = &local;
     }
     DNASSM_ASSERT(scratch->rows >= L);
-    Tensor &xz = scratch->xz, &xc = scratch->xc, &xdbl = scratch->xdbl, &dt = scratch->dt, &y = scratch->y;
+    Tensor &xz = scratch->xz, &xc = scratch->xc, &xdbl = scratch->xdbl, &dt = scratch->dt,
+           &y = scratch->y;
 
-    backend.linear({.M = L, .K = D, .N = 2 * E, .x = h, .ld_x = D, .weight = w.in_proj_w.f32(),
-                    .bias = w.in_proj_b.empty() ? nullptr : w.in_proj_b.f32(), .y = xz.f32(),
+    backend.linear({.M = L,
+                    .K = D,
+                    .N = 2 * E,
+                    .x = h,
+                    .ld_x = D,
+                    .weight = w.in_proj_w.f32(),
+                    .bias = w.in_proj_b.empty() ? nullptr : w.in_proj_b.f32(),
+                    .y = xz.f32(),
                     .ld_y = 2 * E});
-    backend.causal_conv1d({.L = L, .E = E, .W = W, .x = xz.f32(), .ld_x = 2 * E,
+    backend.causal_conv1d({.L = L,
+                           .E = E,
+                           .W = W,
+                           .x = xz.f32(),
+                           .ld_x = 2 * E,
                            .weight = w.conv_w.f32(),
                            .bias = w.conv_b.empty() ? nullptr : w.conv_b.f32(),
-                           .state = state ? state->conv.f32() : nullptr, .silu = true,
-                           .y = xc.f32(), .ld_y = E});
-    backend.linear({.M = L, .K = E, .N = P, .x = xc.f32(), .ld_x = E, .weight = w.x_proj_w.f32(),
-                    .y = xdbl.f32(), .ld_y = P});
+                           .state = state ? state->conv.f32() : nullptr,
+                           .silu = true,
+                           .y = xc.f32(),
+                           .ld_y = E});
+    backend.linear({.M = L,
+                    .K = E,
+                    .N = P,
+                    .x = xc.f32(),
+                    .ld_x = E,
+                    .weight = w.x_proj_w.f32(),
+                    .y = xdbl.f32(),
+                    .ld_y = P});
     // dt_proj without its bias: the bias is added inside the scan before softplus.
-    backend.linear({.M = L, .K = R, .N = E, .x = xdbl.f32(), .ld_x = P, .weight = w.dt_proj_w.f32(),
-                    .y = dt.f32(), .ld_y = E});
-    backend.selective_scan({.L = L, .E = E, .N = N, .u = xc.f32(), .ld_u = E, .delta = dt.f32(),
-                            .ld_delta = E, .A = w.A.f32(), .B = xdbl.f32() + R, .ld_B = P,
-                            .C = xdbl.f32() + R + N, .ld_C = P, .D = w.D.f32(),
-                            .delta_bias = w.dt_proj_b.f32(), .delta_softplus = true,
-                            .z = xz.f32() + E, .ld_z = 2 * E,
-                            .state = state ? state->ssm.f32() : nullptr, .y = y.f32(), .ld_y = E});
-    backend.linear({.M = L, .K = E, .N = D, .x = y.f32(), .ld_x = E, .weight = w.out_proj_w.f32(),
-                    .bias = w.out_proj_b.empty() ? nullptr : w.out_proj_b.f32(), .y = out,
+    backend.linear({.M = L,
+                    .K = R,
+                    .N = E,
+                    .x = xdbl.f32(),
+                    .ld_x = P,
+                    .weight = w.dt_proj_w.f32(),
+                    .y = dt.f32(),
+                    .ld_y = E});
+    backend.selective_scan({.L = L,
+                            .E = E,
+                            .N = N,
+                            .u = xc.f32(),
+                            .ld_u = E,
+                            .delta = dt.f32(),
+                            .ld_delta = E,
+                            .A = w.A.f32(),
+                            .B = xdbl.f32() + R,
+                            .ld_B = P,
+                            .C = xdbl.f32() + R + N,
+                            .ld_C = P,
+                            .D = w.D.f32(),
+                            .delta_bias = w.dt_proj_b.f32(),
+                            .delta_softplus = true,
+                            .z = xz.f32() + E,
+                            .ld_z = 2 * E,
+                            .state = state ? state->ssm.f32() : nullptr,
+                            .y = y.f32(),
+                            .ld_y = E});
+    backend.linear({.M = L,
+                    .K = E,
+                    .N = D,
+                    .x = y.f32(),
+                    .ld_x = E,
+                    .weight = w.out_proj_w.f32(),
+                    .bias = w.out_proj_b.empty() ? nullptr : w.out_proj_b.f32(),
+                    .y = out,
                     .ld_y = D});
 }
 
@@ -96,11 +146,14 @@ MambaModel::MambaModel(MambaConfig cfg, WeightStore& ws, ModelInfo info)
 std::unique_ptr<ModelState> MambaModel::new_state() const {
     auto s = std::make_unique<MambaState>();
     for (std::int64_t i = 0; i < cfg_.n_layer; ++i)
-        s->layers.push_back({Tensor({cfg_.d_inner(), cfg_.d_conv}), Tensor({cfg_.d_inner(), cfg_.d_state})});
+        s->layers.push_back(
+            {Tensor({cfg_.d_inner(), cfg_.d_conv}), Tensor({cfg_.d_inner(), cfg_.d_state})});
     return s;
 }
 
-Tensor MambaModel::forward(Backend& backend, std::span<const std::int32_t> ids, ModelState* state,
+Tensor MambaModel::forward(Backend& backend,
+                           std::span<const std::int32_t> ids,
+                           ModelState* state,
                            std::vector<Tensor>* layers) const {
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model;
     auto* st = dynamic_cast<MambaState*>(state);
@@ -113,21 +166,35 @@ Tensor MambaModel::forward(Backend& backend, std::span<const std::int32_t> ids, 
     ws.reserve(cfg_, L);
     const Tensor x = ws.x.slice_rows(0, L), out = ws.out.slice_rows(0, L);
     Tensor h({L, D});  // returned to the caller, so not part of the reused scratch
-    backend.embedding({.L = L, .V = cfg_.vocab_size, .D = D, .ids = ids.data(),
-                       .table = embedding_.f32(), .y = x.f32()});
+    backend.embedding({.L = L,
+                       .V = cfg_.vocab_size,
+                       .D = D,
+                       .ids = ids.data(),
+                       .table = embedding_.f32(),
+                       .y = x.f32()});
     const NormKind kind = cfg_.rms_norm ? NormKind::kRms : NormKind::kLayer;
     for (std::int64_t i = 0; i < cfg_.n_layer; ++i) {
         const Layer& l = layers_[static_cast<size_t>(i)];
-        backend.norm({.kind = kind, .rows = L, .D = D, .x = x.f32(), .weight = l.norm_w.f32(),
-                      .bias = l.norm_b.empty() ? nullptr : l.norm_b.f32(), .eps = cfg_.norm_eps,
+        backend.norm({.kind = kind,
+                      .rows = L,
+                      .D = D,
+                      .x = x.f32(),
+                      .weight = l.norm_w.f32(),
+                      .bias = l.norm_b.empty() ? nullptr : l.norm_b.f32(),
+                      .eps = cfg_.norm_eps,
                       .y = h.f32()});
         mamba_mixer_forward(backend, cfg_, l.mixer, h.f32(), L,
                             st ? &st->layers[static_cast<size_t>(i)] : nullptr, out.f32(), &ws);
         backend.add_inplace(x.f32(), out.f32(), L * D);
         if (layers) layers->push_back(x.clone());
     }
-    backend.norm({.kind = kind, .rows = L, .D = D, .x = x.f32(), .weight = norm_f_w_.f32(),
-                  .bias = norm_f_b_.empty() ? nullptr : norm_f_b_.f32(), .eps = cfg_.norm_eps,
+    backend.norm({.kind = kind,
+                  .rows = L,
+                  .D = D,
+                  .x = x.f32(),
+                  .weight = norm_f_w_.f32(),
+                  .bias = norm_f_b_.empty() ? nullptr : norm_f_b_.f32(),
+                  .eps = cfg_.norm_eps,
                   .y = h.f32()});
     return h;
 }
@@ -135,8 +202,14 @@ Tensor MambaModel::forward(Backend& backend, std::span<const std::int32_t> ids, 
 Tensor MambaModel::logits(Backend& backend, const Tensor& hidden) const {
     const std::int64_t L = hidden.dim(0), D = cfg_.d_model, V = cfg_.vocab_size;
     Tensor out({L, V});
-    backend.linear({.M = L, .K = D, .N = V, .x = hidden.f32(), .ld_x = D,
-                    .weight = lm_head_.f32(), .y = out.f32(), .ld_y = V});
+    backend.linear({.M = L,
+                    .K = D,
+                    .N = V,
+                    .x = hidden.f32(),
+                    .ld_x = D,
+                    .weight = lm_head_.f32(),
+                    .y = out.f32(),
+                    .ld_y = V});
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dnassm/model.h"
+
 #include "weights.h"
 
 namespace dnassm {
@@ -18,15 +19,17 @@ struct MambaConfig {
 };
 
 /// Parses mamba_ssm's published config.json or dnassm's own; `format` is set to which it was.
-MambaConfig parse_mamba_config(const nlohmann::json& j, const std::string& path, std::string& format);
+MambaConfig parse_mamba_config(const nlohmann::json& j,
+                               const std::string& path,
+                               std::string& format);
 
 struct MambaMixerWeights {
-    Tensor in_proj_w, in_proj_b;  // {2E, D}, {2E} or empty
-    Tensor conv_w, conv_b;        // {E, W}, {E} or empty
-    Tensor x_proj_w;              // {R + 2N, E}
-    Tensor dt_proj_w, dt_proj_b;  // {E, R}, {E}
-    Tensor A;                     // {E, N} = -exp(A_log)
-    Tensor D;                     // {E}
+    Tensor in_proj_w, in_proj_b;    // {2E, D}, {2E} or empty
+    Tensor conv_w, conv_b;          // {E, W}, {E} or empty
+    Tensor x_proj_w;                // {R + 2N, E}
+    Tensor dt_proj_w, dt_proj_b;    // {E, R}, {E}
+    Tensor A;                       // {E, N} = -exp(A_log)
+    Tensor D;                       // {E}
     Tensor out_proj_w, out_proj_b;  // {D, E}, {D} or empty
 };
 
@@ -45,25 +48,32 @@ struct MambaScratch {
 
 /// One Mamba mixer over a chunk h {L, D} -> out {L, D}; `state` may be null (zeros, discarded).
 /// `scratch` must have been reserved for at least L rows (a local one is used when null).
-void mamba_mixer_forward(Backend& backend, const MambaConfig& cfg, const MambaMixerWeights& w,
-                         const float* h, std::int64_t L, MambaLayerState* state, float* out,
+void mamba_mixer_forward(Backend& backend,
+                         const MambaConfig& cfg,
+                         const MambaMixerWeights& w,
+                         const float* h,
+                         std::int64_t L,
+                         MambaLayerState* state,
+                         float* out,
                          MambaScratch* scratch = nullptr);
 
 class MambaState final : public ModelState {
-public:
+  public:
     std::vector<MambaLayerState> layers;
     MambaScratch scratch;
 };
 
 class MambaModel final : public Model {
-public:
+  public:
     MambaModel(MambaConfig cfg, WeightStore& weights, ModelInfo info);
 
     const ModelInfo& info() const override { return info_; }
     const CharTokenizer& tokenizer() const override { return tokenizer_; }
     bool causal() const override { return true; }
     std::unique_ptr<ModelState> new_state() const override;
-    Tensor forward(Backend& backend, std::span<const std::int32_t> ids, ModelState* state,
+    Tensor forward(Backend& backend,
+                   std::span<const std::int32_t> ids,
+                   ModelState* state,
                    std::vector<Tensor>* layers) const override;
     Tensor logits(Backend& backend, const Tensor& hidden) const override;
 
@@ -71,7 +81,7 @@ public:
     [[nodiscard]] const MambaConfig& config() const { return cfg_; }
     [[nodiscard]] const MambaMixerWeights& mixer(std::int64_t i) const { return layers_[i].mixer; }
 
-private:
+  private:
     struct Layer {
         Tensor norm_w, norm_b;
         MambaMixerWeights mixer;

@@ -1,4 +1,5 @@
 #include "dnassm/error.h"
+
 #include "mamba.h"
 
 namespace dnassm {
@@ -31,7 +32,9 @@ std::int64_t dt_rank_of(const nlohmann::json& v, std::int64_t d_model, const std
 
 }  // namespace
 
-MambaConfig parse_mamba_config(const nlohmann::json& j, const std::string& path, std::string& format) {
+MambaConfig parse_mamba_config(const nlohmann::json& j,
+                               const std::string& path,
+                               std::string& format) {
     MambaConfig c;
     c.d_model = required_int(j, "d_model", path);
     c.n_layer = required_int(j, "n_layer", path);
@@ -51,7 +54,8 @@ MambaConfig parse_mamba_config(const nlohmann::json& j, const std::string& path,
         c.conv_bias = field<bool>(j, "conv_bias", true, path);
         c.bias = field<bool>(j, "bias", false, path);
         c.tie_embeddings = field<bool>(j, "tie_embeddings", true, path);
-        if (j.contains("tokenizer")) c.uppercase = field<bool>(j["tokenizer"], "uppercase", true, path);
+        if (j.contains("tokenizer"))
+            c.uppercase = field<bool>(j["tokenizer"], "uppercase", true, path);
         return c;
     }
     // mamba_ssm MambaConfig (models/config_mamba.py) as written by save_pretrained.

@@ -1,11 +1,14 @@
 // Model::load: reads config.json, picks the family, maps weights by name.
+#include "dnassm/model.h"
+
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
-#include "dnassm/model.h"
+
 #include "mamba.h"
 
 namespace dnassm {
@@ -41,8 +44,9 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     info.path = dir.string();
     MambaConfig mc = parse_mamba_config(cfg, config_path, info.format);
     WeightStore ws(read_safetensors(weights_path), weights_path,
-                   info.format == "dnassm" ? std::vector<std::string>{"", "backbone."}
-                                           : std::vector<std::string>{"backbone.", "", "model.backbone."});
+                   info.format == "dnassm"
+                       ? std::vector<std::string>{"", "backbone."}
+                       : std::vector<std::string>{"backbone.", "", "model.backbone."});
     auto model_ptr = std::make_unique<MambaModel>(mc, ws, info);
     const auto unused = ws.unused();
     DNASSM_CHECK(unused.empty(), ErrorKind::kModel,
@@ -73,13 +77,12 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     info.d_model = mc.d_model;
     info.n_layer = mc.n_layer;
     info.vocab_size = mc.vocab_size;
-    info.details = "d_model " + std::to_string(mc.d_model) + ", n_layer " + std::to_string(mc.n_layer) +
-                   ", d_inner " + std::to_string(mc.d_inner()) + ", d_state " +
-                   std::to_string(mc.d_state) + ", d_conv " + std::to_string(mc.d_conv) +
-                   ", dt_rank " + std::to_string(mc.dt_rank) + ", " +
-                   (mc.rms_norm ? "RMSNorm" : "LayerNorm") + ", vocab " +
-                   std::to_string(mc.vocab_size) +
-                   (mc.tie_embeddings ? ", tied LM head" : ", separate LM head");
+    info.details =
+        "d_model " + std::to_string(mc.d_model) + ", n_layer " + std::to_string(mc.n_layer) +
+        ", d_inner " + std::to_string(mc.d_inner()) + ", d_state " + std::to_string(mc.d_state) +
+        ", d_conv " + std::to_string(mc.d_conv) + ", dt_rank " + std::to_string(mc.dt_rank) + ", " +
+        (mc.rms_norm ? "RMSNorm" : "LayerNorm") + ", vocab " + std::to_string(mc.vocab_size) +
+        (mc.tie_embeddings ? ", tied LM head" : ", separate LM head");
     if (cfg.contains("provenance")) {
         info.provenance = cfg["provenance"].is_string() ? cfg["provenance"].get<std::string>()
                                                         : cfg["provenance"].dump();

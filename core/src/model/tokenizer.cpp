@@ -16,15 +16,18 @@ constexpr std::array<std::int8_t, 256> make_table() {
     t['G'] = token::kG;
     t['T'] = token::kT;
     t['N'] = token::kN;
-    for (char c : {'R', 'Y', 'S', 'W', 'K', 'M', 'B', 'D', 'H', 'V', 'U'}) t[static_cast<unsigned char>(c)] = -1;
+    for (char c : {'R', 'Y', 'S', 'W', 'K', 'M', 'B', 'D', 'H', 'V', 'U'})
+        t[static_cast<unsigned char>(c)] = -1;
     return t;
 }
 constexpr auto kTable = make_table();
 
 }  // namespace
 
-void CharTokenizer::encode(std::string_view seq, std::vector<std::int32_t>& ids,
-                           TokenizeStats& stats, const std::string& where) const {
+void CharTokenizer::encode(std::string_view seq,
+                           std::vector<std::int32_t>& ids,
+                           TokenizeStats& stats,
+                           const std::string& where) const {
     ids.resize(seq.size());
     for (size_t i = 0; i < seq.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(seq[i]);

@@ -20,7 +20,8 @@ const std::string* WeightStore::find(const std::string& name) const {
 
 bool WeightStore::has(const std::string& name) const { return find(name) != nullptr; }
 
-Tensor WeightStore::get(const std::string& name, const std::vector<std::int64_t>& shape,
+Tensor WeightStore::get(const std::string& name,
+                        const std::vector<std::int64_t>& shape,
                         const std::vector<std::string>& alt) {
     const std::string* key = find(name);
     for (size_t i = 0; !key && i < alt.size(); ++i) key = find(alt[i]);

@@ -11,13 +11,14 @@
 namespace dnassm {
 
 class WeightStore {
-public:
+  public:
     WeightStore(SafetensorsFile file, std::string path, std::vector<std::string> prefixes)
         : file_(std::move(file)), path_(std::move(path)), prefixes_(std::move(prefixes)) {}
 
     /// Finds `name` under any known prefix and checks its shape; Error(kModel) when absent or
     /// mis-shaped. `alt` names are tried in order after `name`.
-    Tensor get(const std::string& name, const std::vector<std::int64_t>& shape,
+    Tensor get(const std::string& name,
+               const std::vector<std::int64_t>& shape,
                const std::vector<std::string>& alt = {});
     bool has(const std::string& name) const;
     /// Keys of the file that no get() asked for.
@@ -25,7 +26,7 @@ public:
     [[nodiscard]] const std::string& path() const { return path_; }
     [[nodiscard]] const SafetensorsFile& file() const { return file_; }
 
-private:
+  private:
     const std::string* find(const std::string& name) const;
 
     SafetensorsFile file_;

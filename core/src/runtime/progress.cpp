@@ -1,8 +1,8 @@
 #include "dnassm/progress.h"
 
-#include <unistd.h>
-
 #include <cstdio>
+
+#include <unistd.h>
 
 #include "dnassm/error.h"
 
@@ -18,7 +18,8 @@ ProgressMode parse_progress_mode(const std::string& s) {
 
 Progress::Progress(ProgressMode mode, std::int64_t total_bases, std::string task)
     : mode_(mode), total_(total_bases), task_(std::move(task)) {
-    if (mode_ == ProgressMode::kAuto) mode_ = isatty(STDERR_FILENO) ? ProgressMode::kBar : ProgressMode::kNone;
+    if (mode_ == ProgressMode::kAuto)
+        mode_ = isatty(STDERR_FILENO) ? ProgressMode::kBar : ProgressMode::kNone;
     start_ = last_ = std::chrono::steady_clock::now();
 }
 
@@ -44,9 +45,11 @@ void Progress::finish() {
 
 void Progress::report(bool final) {
     if (mode_ == ProgressMode::kNone) return;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double rate = secs > 0 ? static_cast<double>(done_) / secs : 0.0;
-    const double eta = rate > 0 && total_ > done_ ? static_cast<double>(total_ - done_) / rate : 0.0;
+    const double eta =
+        rate > 0 && total_ > done_ ? static_cast<double>(total_ - done_) / rate : 0.0;
     if (mode_ == ProgressMode::kJson) {
         std::fprintf(stderr,
                      "{\"event\":\"%s\",\"task\":\"%s\",\"bases_done\":%lld,\"bases_total\":%lld,"
@@ -54,12 +57,13 @@ void Progress::report(bool final) {
                      final ? "done" : "progress", task_.c_str(), static_cast<long long>(done_),
                      static_cast<long long>(total_), rate, secs, eta);
     } else {
-        const double frac = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
+        const double frac =
+            total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
         const int width = 30, filled = static_cast<int>(frac * width);
-        std::fprintf(stderr, "\r%s [%.*s%*s] %5.1f%% %lld/%lld bp %.0f bp/s ETA %.0fs%s", task_.c_str(),
-                     filled, "##############################", width - filled, "", 100.0 * frac,
-                     static_cast<long long>(done_), static_cast<long long>(total_), rate, eta,
-                     final ? "\n" : "");
+        std::fprintf(stderr, "\r%s [%.*s%*s] %5.1f%% %lld/%lld bp %.0f bp/s ETA %.0fs%s",
+                     task_.c_str(), filled, "##############################", width - filled, "",
+                     100.0 * frac, static_cast<long long>(done_), static_cast<long long>(total_),
+                     rate, eta, final ? "\n" : "");
     }
     std::fflush(stderr);
 }

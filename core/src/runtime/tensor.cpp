@@ -32,7 +32,9 @@ Tensor::Tensor(std::vector<std::int64_t> shape, DType dtype)
     data_ = p;
 }
 
-Tensor Tensor::borrow(void* data, std::vector<std::int64_t> shape, DType dtype,
+Tensor Tensor::borrow(void* data,
+                      std::vector<std::int64_t> shape,
+                      DType dtype,
                       std::shared_ptr<const void> keep_alive) {
     Tensor t;
     t.shape_ = std::move(shape);
@@ -72,7 +74,8 @@ Tensor Tensor::slice_rows(std::int64_t begin, std::int64_t end) const {
     Tensor t = *this;
     t.shape_[0] = end - begin;
     t.numel_ = row * (end - begin);
-    t.data_ = static_cast<char*>(data_) + begin * row * static_cast<std::int64_t>(dtype_size(dtype_));
+    t.data_ =
+        static_cast<char*>(data_) + begin * row * static_cast<std::int64_t>(dtype_size(dtype_));
     return t;
 }
 

@@ -19,7 +19,7 @@ namespace {
 thread_local bool in_parallel_region = false;
 
 class Pool {
-public:
+  public:
     ~Pool() { stop(); }
 
     void resize(int n) {
@@ -53,7 +53,7 @@ public:
         if (error_) std::rethrow_exception(error_);
     }
 
-private:
+  private:
     void drain() {
         in_parallel_region = true;
         for (;;) {
@@ -120,7 +120,8 @@ void set_num_threads(int n) {
 
 int num_threads() { return pool().size(); }
 
-void parallel_for(std::int64_t n, std::int64_t grain,
+void parallel_for(std::int64_t n,
+                  std::int64_t grain,
                   const std::function<void(std::int64_t, std::int64_t)>& fn) {
     if (n <= 0) return;
     grain = std::max<std::int64_t>(1, grain);

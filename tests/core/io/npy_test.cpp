@@ -1,7 +1,9 @@
+#include "dnassm/io/npy.h"
+
 #include <gtest/gtest.h>
 
 #include "dnassm/error.h"
-#include "dnassm/io/npy.h"
+
 #include "test_util.h"
 
 namespace dnassm {

@@ -1,9 +1,11 @@
-#include <gtest/gtest.h>
+#include "dnassm/io/region.h"
 
 #include <fstream>
 
+#include <gtest/gtest.h>
+
 #include "dnassm/error.h"
-#include "dnassm/io/region.h"
+
 #include "test_util.h"
 
 namespace dnassm {
@@ -49,7 +51,8 @@ TEST(Regions, OddContigNamesNeedBraces) {
 TEST(Regions, ClearErrorsNamingTheRegion) {
     EXPECT_NE(error_of("chrX:1-10").find("unknown contig 'chrX'"), std::string::npos);
     EXPECT_NE(error_of("chr1:200-100").find("region 'chr1:200-100'"), std::string::npos);
-    EXPECT_NE(error_of("chr1:900-1200").find("ends beyond the end of chr1 (length 1000)"), std::string::npos);
+    EXPECT_NE(error_of("chr1:900-1200").find("ends beyond the end of chr1 (length 1000)"),
+              std::string::npos);
     EXPECT_NE(error_of("chr2:600-700").find("starts beyond"), std::string::npos);
 }
 
@@ -85,7 +88,8 @@ TEST(Regions, BedParsingAndErrors) {
 }
 
 TEST(Regions, SortAndMerge) {
-    auto rs = sort_and_merge(parse_regions({"chr2:1-10", "chr1:50-60", "chr1:1-55", "chr1:61-70"}, kContigs));
+    auto rs = sort_and_merge(
+        parse_regions({"chr2:1-10", "chr1:50-60", "chr1:1-55", "chr1:61-70"}, kContigs));
     ASSERT_EQ(rs.size(), 2u);
     EXPECT_EQ(rs[0].label(), "chr1:1-70");
     EXPECT_EQ(rs[1].label(), "chr2:1-10");

@@ -1,12 +1,14 @@
 // The safetensors reader must turn every corruption into an Error, never a crash.
-#include <gtest/gtest.h>
+#include "dnassm/safetensors.h"
 
 #include <cstring>
 #include <filesystem>
 
+#include <gtest/gtest.h>
+
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
-#include "dnassm/safetensors.h"
+
 #include "test_util.h"
 
 namespace dnassm {
@@ -35,8 +37,8 @@ void expect_model_error(const std::string& bytes, const std::string& needle) {
 }
 
 TEST(Safetensors, ParsesF32F16Bf16AndMetadata) {
-    const std::string half = std::string("\x00\x3c\x00\xc0", 4);   // F16 1.0, -2.0
-    const std::string bf16 = std::string("\x80\x3f\x40\x40", 4);   // BF16 1.0, 3.0
+    const std::string half = std::string("\x00\x3c\x00\xc0", 4);  // F16 1.0, -2.0
+    const std::string bf16 = std::string("\x80\x3f\x40\x40", 4);  // BF16 1.0, 3.0
     const std::string hdr =
         R"({"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
         R"("h":{"dtype":"F16","shape":[2],"data_offsets":[8,12]},"b":{"dtype":"BF16","shape":[1,2],"data_offsets":[12,16]}})";
@@ -52,27 +54,35 @@ TEST(Safetensors, ParsesF32F16Bf16AndMetadata) {
 TEST(Safetensors, CorruptionsAreErrors) {
     const std::string ok = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
     expect_model_error("abc", "shorter than");
-    expect_model_error(image(ok, floats({1.0f})), "outside");                     // truncated data
+    expect_model_error(image(ok, floats({1.0f})), "outside");  // truncated data
     std::string big = image(ok, floats({1, 2}));
     const std::uint64_t huge = 1ull << 62;
     std::memcpy(big.data(), &huge, 8);
     expect_model_error(big, "exceeds file size");
     expect_model_error(image("{not json", ""), "not valid JSON");
     expect_model_error(image("[1,2]", ""), "not a JSON object");
-    expect_model_error(image(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", std::string(8, '\0')),
-                       "unsupported dtype");
-    expect_model_error(image(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2})),
-                       "does not match shape");
-    expect_model_error(image(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}})", floats({1, 2})),
-                       "non-integer");
-    expect_model_error(image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", floats({1, 2})),
-                       "outside");
-    expect_model_error(image(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296]},"data_offsets":[0,8]})",
-                             floats({1, 2})),
-                       "lacks");
-    expect_model_error(image(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})",
-                             floats({1, 2})),
-                       "overflows");
+    expect_model_error(
+        image(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", std::string(8, '\0')),
+        "unsupported dtype");
+    expect_model_error(
+        image(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2})),
+        "does not match shape");
+    expect_model_error(
+        image(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,8]}})", floats({1, 2})),
+        "non-integer");
+    expect_model_error(
+        image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", floats({1, 2})),
+        "outside");
+    expect_model_error(
+        image(
+            R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296]},"data_offsets":[0,8]})",
+            floats({1, 2})),
+        "lacks");
+    expect_model_error(
+        image(
+            R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}})",
+            floats({1, 2})),
+        "overflows");
 }
 
 TEST(Safetensors, WriteReadRoundTripIsAtomic) {

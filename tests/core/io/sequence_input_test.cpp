@@ -1,11 +1,13 @@
-#include <gtest/gtest.h>
-#include <htslib/bgzf.h>
+#include "dnassm/io/sequence_input.h"
 
 #include <filesystem>
 #include <fstream>
 
+#include <gtest/gtest.h>
+#include <htslib/bgzf.h>
+
 #include "dnassm/error.h"
-#include "dnassm/io/sequence_input.h"
+
 #include "test_util.h"
 
 namespace dnassm {

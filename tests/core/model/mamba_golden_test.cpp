@@ -5,13 +5,15 @@
 
 #include "dnassm/io/npy.h"
 #include "dnassm/model.h"
+
 #include "model/mamba.h"
 #include "test_util.h"
 
 namespace dnassm {
 namespace {
 
-constexpr double kTol = 1e-4;  // ‖out − ref‖ / ‖ref‖, the bound (the reference reaches ~1e-6)
+constexpr double kTol =
+    1e-4;  // ‖out − ref‖ / ‖ref‖, the bound (the reference reaches ~1e-6)
 
 struct GoldenCase {
     std::string name;
@@ -23,7 +25,7 @@ void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name << " on " <<
 std::string case_dir(const std::string& name) { return test::data_dir() + "/golden/" + name; }
 
 class MambaGolden : public ::testing::TestWithParam<GoldenCase> {
-protected:
+  protected:
     void SetUp() override {
         model_ = Model::load(case_dir(GetParam().name));
         backend_ = make_backend(GetParam().backend);
@@ -50,7 +52,8 @@ TEST_P(MambaGolden, LayersHiddenAndLogits) {
         // Report the first diverging block, the most useful fact when parity breaks.
         for (size_t k = 0; k < layers.size(); ++k) {
             const double e = test::rel_l2(layers[k].f32(), layer_refs[k].f32() + b * L * D, L * D);
-            ASSERT_LE(e, kTol) << "first diverging block: layer " << k << " (batch row " << b << ")";
+            ASSERT_LE(e, kTol) << "first diverging block: layer " << k << " (batch row " << b
+                               << ")";
         }
         EXPECT_LE(test::rel_l2(hidden.f32(), hidden_ref.f32() + b * L * D, L * D), kTol)
             << "final norm diverges (all layers matched)";
@@ -73,12 +76,14 @@ TEST_P(MambaGolden, DecodingMatchesStepLogitsAndStates) {
             std::int64_t t = 0;
             while (t < T) {
                 const std::int64_t n = t == 0 ? prefill : 1;
-                const Tensor h = model_->forward(*backend_, {row + t, static_cast<size_t>(n)}, state.get());
+                const Tensor h =
+                    model_->forward(*backend_, {row + t, static_cast<size_t>(n)}, state.get());
                 const Tensor lg = model_->logits(*backend_, h);
                 std::copy(lg.f32(), lg.f32() + n * V, got.f32() + t * V);
                 t += n;
             }
-            EXPECT_LE(test::rel_l2(got.f32(), want.f32() + b * T * V, T * V), kTol) << file << " row " << b;
+            EXPECT_LE(test::rel_l2(got.f32(), want.f32() + b * T * V, T * V), kTol)
+                << file << " row " << b;
             if (prefill == 1) {
                 const auto& st = dynamic_cast<const MambaState&>(*state);
                 for (size_t k = 0; k < st.layers.size(); ++k) {
@@ -109,10 +114,25 @@ TEST_P(MambaGoldenMixer, ScanCallMixerAndStep) {
     const Tensor want = test::to_time_major(ref("scan_out.npy"), 0);
     const std::int64_t L = u.dim(0), E = u.dim(1), N = A.dim(1);
     Tensor y({L, E});
-    backend_->selective_scan({.L = L, .E = E, .N = N, .u = u.f32(), .ld_u = E, .delta = delta.f32(),
-                              .ld_delta = E, .A = A.f32(), .B = Bm.f32(), .ld_B = N, .C = Cm.f32(),
-                              .ld_C = N, .D = Dv.f32(), .delta_bias = bias.f32(),
-                              .delta_softplus = true, .z = z.f32(), .ld_z = E, .y = y.f32(), .ld_y = E});
+    backend_->selective_scan({.L = L,
+                              .E = E,
+                              .N = N,
+                              .u = u.f32(),
+                              .ld_u = E,
+                              .delta = delta.f32(),
+                              .ld_delta = E,
+                              .A = A.f32(),
+                              .B = Bm.f32(),
+                              .ld_B = N,
+                              .C = Cm.f32(),
+                              .ld_C = N,
+                              .D = Dv.f32(),
+                              .delta_bias = bias.f32(),
+                              .delta_softplus = true,
+                              .z = z.f32(),
+                              .ld_z = E,
+                              .y = y.f32(),
+                              .ld_y = E});
     EXPECT_LE(test::rel_l2(y.f32(), want.f32(), L * E), kTol) << "selective_scan";
 
     // The mixer alone on random input.
@@ -132,16 +152,19 @@ TEST_P(MambaGoldenMixer, ScanCallMixerAndStep) {
         mamba_mixer_forward(*backend_, cfg, mamba().mixer(0), in.f32() + t * D, 1, &st,
                             step_out.f32() + t * D);
     EXPECT_LE(test::rel_l2(step_out.f32(), step_ref.f32(), T * D), kTol) << "step outputs";
-    const Tensor conv_ref = ref("mixer_step_conv_state.npy"), ssm_ref = ref("mixer_step_ssm_state.npy");
+    const Tensor conv_ref = ref("mixer_step_conv_state.npy"),
+                 ssm_ref = ref("mixer_step_ssm_state.npy");
     EXPECT_LE(test::rel_l2(st.conv.f32(), conv_ref.f32(), conv_ref.numel()), kTol) << "conv_state";
     EXPECT_LE(test::rel_l2(st.ssm.f32(), ssm_ref.f32(), ssm_ref.numel()), kTol) << "ssm_state";
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, MambaGoldenMixer,
+INSTANTIATE_TEST_SUITE_P(Golden,
+                         MambaGoldenMixer,
                          ::testing::Values(GoldenCase{"mamba1_rmsnorm_L2048_B2", "cpu"},
                                            GoldenCase{"mamba1_rmsnorm_L2048_B2", "cpu-ref"}),
                          [](const auto& param_info) {
-                             return param_info.param.backend == "cpu" ? std::string("cpu") : std::string("cpu_ref");
+                             return param_info.param.backend == "cpu" ? std::string("cpu")
+                                                                      : std::string("cpu_ref");
                          });
 
 std::vector<GoldenCase> cases() {
@@ -151,7 +174,9 @@ std::vector<GoldenCase> cases() {
     return c;
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, MambaGolden, ::testing::ValuesIn(cases()),
+INSTANTIATE_TEST_SUITE_P(Golden,
+                         MambaGolden,
+                         ::testing::ValuesIn(cases()),
                          [](const auto& param_info) {
                              std::string n = param_info.param.name + "_" + param_info.param.backend;
                              for (auto& ch : n)

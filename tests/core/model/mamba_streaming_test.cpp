@@ -1,12 +1,13 @@
 // Streaming: a causal model run chunk by chunk, carrying conv and SSM state, equals one pass.
-#include <gtest/gtest.h>
-
 #include <cstring>
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "dnassm/io/sequence_input.h"
 #include "dnassm/model.h"
 #include "dnassm/thread_pool.h"
+
 #include "test_util.h"
 
 namespace dnassm {
@@ -23,7 +24,10 @@ std::vector<std::int32_t> real_tokens(const std::string& path, const std::string
     return ids;
 }
 
-Tensor run_chunked(const Model& m, Backend& be, const std::vector<std::int32_t>& ids, std::int64_t chunk) {
+Tensor run_chunked(const Model& m,
+                   Backend& be,
+                   const std::vector<std::int32_t>& ids,
+                   std::int64_t chunk) {
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = m.info().d_model;
     Tensor out({L, D});
     auto state = m.new_state();
@@ -46,13 +50,15 @@ void expect_chunking_invariant(const std::vector<std::int32_t>& ids) {
 }
 
 TEST(MambaStreaming, ChunkedEqualsOnePassOnLambda) {
-    expect_chunking_invariant(real_tokens(test::data_dir() + "/../../data/lambda/lambda_virus.fa.gz",
-                                          "NC_001416.1"));
+    expect_chunking_invariant(
+        real_tokens(test::data_dir() + "/../../data/lambda/lambda_virus.fa.gz", "NC_001416.1"));
 }
 
 TEST(MambaStreaming, ChunkedEqualsOnePassOn100kbEcoli) {
-    const std::string fa = test::shared_data_dir() + "/ecoli_k12_mg1655/ecoli_k12_mg1655.bgzf.fa.gz";
-    if (!std::filesystem::exists(fa)) GTEST_SKIP() << "skipped: " << fa << " absent (../shared/data)";
+    const std::string fa =
+        test::shared_data_dir() + "/ecoli_k12_mg1655/ecoli_k12_mg1655.bgzf.fa.gz";
+    if (!std::filesystem::exists(fa))
+        GTEST_SKIP() << "skipped: " << fa << " absent (../shared/data)";
     expect_chunking_invariant(real_tokens(fa, "NC_000913.3:1000001-1100000"));
 }
 

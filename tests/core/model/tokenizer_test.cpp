@@ -1,7 +1,8 @@
+#include "dnassm/tokenizer.h"
+
 #include <gtest/gtest.h>
 
 #include "dnassm/error.h"
-#include "dnassm/tokenizer.h"
 
 namespace dnassm {
 

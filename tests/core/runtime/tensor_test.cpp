@@ -1,7 +1,8 @@
+#include "dnassm/tensor.h"
+
 #include <gtest/gtest.h>
 
 #include "dnassm/error.h"
-#include "dnassm/tensor.h"
 
 namespace dnassm {
 

@@ -1,10 +1,11 @@
-#include <gtest/gtest.h>
+#include "dnassm/thread_pool.h"
 
 #include <atomic>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "dnassm/error.h"
-#include "dnassm/thread_pool.h"
 
 namespace dnassm {
 

@@ -1,11 +1,12 @@
 // Backend parity: every op of every non-reference backend against "cpu-ref" on random inputs,
 // several shapes (odd sizes, L = 1), with sentinel guards around outputs; plus chunked = one-pass
 // for the stateful ops.
-#include <gtest/gtest.h>
-
 #include <cstring>
 
+#include <gtest/gtest.h>
+
 #include "dnassm/backend.h"
+
 #include "test_util.h"
 
 namespace dnassm {
@@ -16,11 +17,13 @@ constexpr float kSentinel = -12345.678f;
 
 // An output buffer with sentinel guards on both sides.
 struct Guarded {
-    explicit Guarded(std::int64_t count) : buf(static_cast<size_t>(count + 2 * kGuard), kSentinel), n(count) {}
+    explicit Guarded(std::int64_t count)
+        : buf(static_cast<size_t>(count + 2 * kGuard), kSentinel), n(count) {}
     float* data() { return buf.data() + kGuard; }
     bool intact() const {
         for (std::int64_t i = 0; i < kGuard; ++i)
-            if (buf[static_cast<size_t>(i)] != kSentinel || buf[static_cast<size_t>(kGuard + n + i)] != kSentinel)
+            if (buf[static_cast<size_t>(i)] != kSentinel ||
+                buf[static_cast<size_t>(kGuard + n + i)] != kSentinel)
                 return false;
         return true;
     }
@@ -41,7 +44,7 @@ struct Shape {
 void PrintTo(const Shape& s, std::ostream* os) { *os << "L" << s.L << "_E" << s.E << "_N" << s.N; }
 
 class OpsParity : public ::testing::TestWithParam<std::tuple<std::string, Shape>> {
-protected:
+  protected:
     std::unique_ptr<Backend> be = make_backend(std::get<0>(GetParam()));
     std::unique_ptr<Backend> ref = make_backend("cpu-ref");
     Shape s = std::get<1>(GetParam());
@@ -50,10 +53,18 @@ protected:
 
 TEST_P(OpsParity, Linear) {
     const std::int64_t M = s.L, K = s.E, N = s.N + 3;
-    auto x = rand_vec(rng, M * K, -1, 1), w = rand_vec(rng, N * K, -1, 1), b = rand_vec(rng, N, -1, 1);
+    auto x = rand_vec(rng, M * K, -1, 1), w = rand_vec(rng, N * K, -1, 1),
+         b = rand_vec(rng, N, -1, 1);
     Guarded y(M * N), y_ref(M * N);
-    LinearArgs a{.M = M, .K = K, .N = N, .x = x.data(), .ld_x = K, .weight = w.data(), .bias = b.data(),
-                 .y = y.data(), .ld_y = N};
+    LinearArgs a{.M = M,
+                 .K = K,
+                 .N = N,
+                 .x = x.data(),
+                 .ld_x = K,
+                 .weight = w.data(),
+                 .bias = b.data(),
+                 .y = y.data(),
+                 .ld_y = N};
     be->linear(a);
     a.y = y_ref.data();
     ref->linear(a);
@@ -63,11 +74,17 @@ TEST_P(OpsParity, Linear) {
 
 TEST_P(OpsParity, RmsAndLayerNorm) {
     const std::int64_t R = s.L, D = s.E;
-    auto x = rand_vec(rng, R * D, -3, 3), w = rand_vec(rng, D, 0.5, 1.5), b = rand_vec(rng, D, -1, 1);
+    auto x = rand_vec(rng, R * D, -3, 3), w = rand_vec(rng, D, 0.5, 1.5),
+         b = rand_vec(rng, D, -1, 1);
     for (NormKind kind : {NormKind::kRms, NormKind::kLayer}) {
         Guarded y(R * D), y_ref(R * D);
-        NormArgs a{.kind = kind, .rows = R, .D = D, .x = x.data(), .weight = w.data(),
-                   .bias = kind == NormKind::kLayer ? b.data() : nullptr, .y = y.data()};
+        NormArgs a{.kind = kind,
+                   .rows = R,
+                   .D = D,
+                   .x = x.data(),
+                   .weight = w.data(),
+                   .bias = kind == NormKind::kLayer ? b.data() : nullptr,
+                   .y = y.data()};
         be->norm(a);
         a.y = y_ref.data();
         ref->norm(a);
@@ -78,12 +95,22 @@ TEST_P(OpsParity, RmsAndLayerNorm) {
 
 TEST_P(OpsParity, CausalConv1dChunkedEqualsOnePass) {
     const std::int64_t L = s.L, E = s.E, W = 4;
-    auto x = rand_vec(rng, L * E, -2, 2), w = rand_vec(rng, E * W, -1, 1), b = rand_vec(rng, E, -1, 1);
+    auto x = rand_vec(rng, L * E, -2, 2), w = rand_vec(rng, E * W, -1, 1),
+         b = rand_vec(rng, E, -1, 1);
     auto st0 = rand_vec(rng, E * W, -1, 1);
     Guarded y(L * E), y_ref(L * E);
     std::vector<float> st = st0, st_ref = st0;
-    CausalConv1dArgs a{.L = L, .E = E, .W = W, .x = x.data(), .ld_x = E, .weight = w.data(),
-                       .bias = b.data(), .state = st.data(), .silu = true, .y = y.data(), .ld_y = E};
+    CausalConv1dArgs a{.L = L,
+                       .E = E,
+                       .W = W,
+                       .x = x.data(),
+                       .ld_x = E,
+                       .weight = w.data(),
+                       .bias = b.data(),
+                       .state = st.data(),
+                       .silu = true,
+                       .y = y.data(),
+                       .ld_y = E};
     be->causal_conv1d(a);
     a.state = st_ref.data();
     a.y = y_ref.data();
@@ -108,16 +135,35 @@ TEST_P(OpsParity, CausalConv1dChunkedEqualsOnePass) {
 
 TEST_P(OpsParity, SelectiveScanChunkedEqualsOnePass) {
     const std::int64_t L = s.L, E = s.E, N = s.N;
-    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1), z = rand_vec(rng, L * E, -3, 3);
-    auto A = rand_vec(rng, E * N, -8, -0.5), Bm = rand_vec(rng, L * N, -1, 1), Cm = rand_vec(rng, L * N, -1, 1);
-    auto D = rand_vec(rng, E, 0.5, 1.5), bias = rand_vec(rng, E, -3, 0), s0 = rand_vec(rng, E * N, -0.5, 0.5);
+    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
+         z = rand_vec(rng, L * E, -3, 3);
+    auto A = rand_vec(rng, E * N, -8, -0.5), Bm = rand_vec(rng, L * N, -1, 1),
+         Cm = rand_vec(rng, L * N, -1, 1);
+    auto D = rand_vec(rng, E, 0.5, 1.5), bias = rand_vec(rng, E, -3, 0),
+         s0 = rand_vec(rng, E * N, -0.5, 0.5);
     dt[0] = 30.0f;  // softplus identity branch (> 20)
     Guarded y(L * E), y_ref(L * E);
     std::vector<float> st = s0, st_ref = s0;
-    SelectiveScanArgs a{.L = L, .E = E, .N = N, .u = u.data(), .ld_u = E, .delta = dt.data(), .ld_delta = E,
-                        .A = A.data(), .B = Bm.data(), .ld_B = N, .C = Cm.data(), .ld_C = N, .D = D.data(),
-                        .delta_bias = bias.data(), .delta_softplus = true, .z = z.data(), .ld_z = E,
-                        .state = st.data(), .y = y.data(), .ld_y = E};
+    SelectiveScanArgs a{.L = L,
+                        .E = E,
+                        .N = N,
+                        .u = u.data(),
+                        .ld_u = E,
+                        .delta = dt.data(),
+                        .ld_delta = E,
+                        .A = A.data(),
+                        .B = Bm.data(),
+                        .ld_B = N,
+                        .C = Cm.data(),
+                        .ld_C = N,
+                        .D = D.data(),
+                        .delta_bias = bias.data(),
+                        .delta_softplus = true,
+                        .z = z.data(),
+                        .ld_z = E,
+                        .state = st.data(),
+                        .y = y.data(),
+                        .ld_y = E};
     be->selective_scan(a);
     a.state = st_ref.data();
     a.y = y_ref.data();
@@ -140,20 +186,24 @@ TEST_P(OpsParity, SelectiveScanChunkedEqualsOnePass) {
     a.C += cut * N;
     a.y = y2.data() + cut * E;
     be->selective_scan(a);
-    EXPECT_EQ(0, std::memcmp(y2.data(), y.data(), y2.size() * 4)) << "chunked scan differs from one pass";
+    EXPECT_EQ(0, std::memcmp(y2.data(), y.data(), y2.size() * 4))
+        << "chunked scan differs from one pass";
 }
 
 // Shapes: L = 1, odd E (tail lanes), the golden model (E 128), a larger model (E 512).
-INSTANTIATE_TEST_SUITE_P(
-    Cpu, OpsParity,
-    ::testing::Combine(::testing::Values("cpu"),
-                       ::testing::Values(Shape{1, 8, 16}, Shape{37, 129, 16}, Shape{300, 128, 16},
-                                         Shape{64, 512, 4}, Shape{5, 3, 1})),
-    [](const auto& pinfo) {
-        const Shape& sh = std::get<1>(pinfo.param);
-        return std::get<0>(pinfo.param) + "_L" + std::to_string(sh.L) + "_E" + std::to_string(sh.E) +
-               "_N" + std::to_string(sh.N);
-    });
+INSTANTIATE_TEST_SUITE_P(Cpu,
+                         OpsParity,
+                         ::testing::Combine(::testing::Values("cpu"),
+                                            ::testing::Values(Shape{1, 8, 16},
+                                                              Shape{37, 129, 16},
+                                                              Shape{300, 128, 16},
+                                                              Shape{64, 512, 4},
+                                                              Shape{5, 3, 1})),
+                         [](const auto& pinfo) {
+                             const Shape& sh = std::get<1>(pinfo.param);
+                             return std::get<0>(pinfo.param) + "_L" + std::to_string(sh.L) + "_E" +
+                                    std::to_string(sh.E) + "_N" + std::to_string(sh.N);
+                         });
 
 }  // namespace
 }  // namespace dnassm

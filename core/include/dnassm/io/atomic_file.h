@@ -7,7 +7,7 @@
 namespace dnassm {
 
 class AtomicFile {
-public:
+  public:
     /// Checks that the target's folder exists and is writable (Error(kResource) otherwise).
     explicit AtomicFile(std::string path);
     ~AtomicFile();  // removes the temp file unless commit() succeeded
@@ -20,7 +20,7 @@ public:
     /// Renames the temp file onto the target.
     void commit();
 
-private:
+  private:
     std::string path_, temp_;
     bool committed_ = false;
 };

@@ -34,10 +34,11 @@ struct SequenceRecord {
 };
 
 class SequenceInput {
-public:
+  public:
     virtual ~SequenceInput() = default;
     /// Opens and sniffs the format. Missing/unreadable/unrecognised files are Error naming them.
-    static std::unique_ptr<SequenceInput> open(const std::string& path, const InputOptions& opts = {});
+    static std::unique_ptr<SequenceInput> open(const std::string& path,
+                                               const InputOptions& opts = {});
 
     [[nodiscard]] virtual InputFormat format() const = 0;
     [[nodiscard]] const std::string& path() const { return path_; }
@@ -49,7 +50,7 @@ public:
     virtual void for_each(const std::vector<Region>& regions,
                           const std::function<void(SequenceRecord&)>& fn) = 0;
 
-protected:
+  protected:
     std::string path_;
 };
 

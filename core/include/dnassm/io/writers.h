@@ -13,11 +13,13 @@ namespace dnassm {
 
 /// Per-region 2-D float32 arrays {rows, cols}, written a block of rows at a time.
 class ArrayWriter {
-public:
+  public:
     virtual ~ArrayWriter() = default;
     /// Starts one array. `region` supplies the chrom/start/end attributes (HDF5) when tid >= 0
     /// or contig is set. rows may be 0 for a 1-D vector of `cols` values.
-    virtual void begin(const std::string& name, const Region& region, std::int64_t rows,
+    virtual void begin(const std::string& name,
+                       const Region& region,
+                       std::int64_t rows,
                        std::int64_t cols) = 0;
     virtual void write_rows(const float* data, std::int64_t n_rows) = 0;
     virtual void end() = 0;
@@ -29,11 +31,13 @@ public:
 
 /// Per-base tracks: runs of consecutive bases with one value each.
 class TrackWriter {
-public:
+  public:
     virtual ~TrackWriter() = default;
     /// values[i] belongs to base start + i (0-based) of `contig`; runs must come in the contig
     /// order given at creation and increasing position.
-    virtual void add_run(const std::string& contig, std::int64_t start, const float* values,
+    virtual void add_run(const std::string& contig,
+                         std::int64_t start,
+                         const float* values,
                          std::int64_t n) = 0;
     virtual void commit() = 0;
 
