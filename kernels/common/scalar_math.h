@@ -19,4 +19,12 @@ DNASSM_HD inline double softplus(double x) { return x <= 20.0 ? log1p(exp(x)) : 
 DNASSM_HD inline float silu(float x) { return x / (1.0f + expf(-x)); }
 DNASSM_HD inline double silu(double x) { return x / (1.0 + exp(-x)); }
 
+/// GELU with the tanh approximation (PyTorch approximate='tanh').
+DNASSM_HD inline float gelu_tanh(float x) {
+    return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+}
+DNASSM_HD inline double gelu_tanh(double x) {
+    return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+}
+
 }  // namespace dnassm::math

@@ -27,10 +27,12 @@ class CpuBackend final : public Backend {
     void norm(const NormArgs& a) override { cpu::norm(a); }
     void causal_conv1d(const CausalConv1dArgs& a) override { cpu::causal_conv1d(a); }
     void selective_scan(const SelectiveScanArgs& a) override { cpu::selective_scan(a); }
+    void hyena_conv(const HyenaConvArgs& a) override { cpu::hyena_conv(a); }
     void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
     void add_inplace(float* x, const float* y, std::int64_t n) override {
         cpu::add_inplace(x, y, n);
     }
+    void gelu_tanh_inplace(float* x, std::int64_t n) override { cpu::gelu_tanh_inplace(x, n); }
 };
 
 class CpuReferenceBackend final : public Backend {
@@ -40,10 +42,12 @@ class CpuReferenceBackend final : public Backend {
     void norm(const NormArgs& a) override { ref::norm(a); }
     void causal_conv1d(const CausalConv1dArgs& a) override { ref::causal_conv1d(a); }
     void selective_scan(const SelectiveScanArgs& a) override { ref::selective_scan(a); }
+    void hyena_conv(const HyenaConvArgs& a) override { ref::hyena_conv(a); }
     void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
     void add_inplace(float* x, const float* y, std::int64_t n) override {
         for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];
     }
+    void gelu_tanh_inplace(float* x, std::int64_t n) override { ref::gelu_tanh_inplace(x, n); }
 };
 
 }  // namespace

@@ -11,6 +11,8 @@ void causal_conv1d(const CausalConv1dArgs& a);
 void selective_scan(const SelectiveScanArgs& a);
 void embedding(const EmbeddingArgs& a);
 void add_inplace(float* x, const float* y, std::int64_t n);
+void hyena_conv(const HyenaConvArgs& a);
+void gelu_tanh_inplace(float* x, std::int64_t n);
 /// x = silu(x) elementwise (vectorised).
 void silu_inplace(float* x, std::int64_t n);
 
@@ -21,6 +23,8 @@ void linear(const LinearArgs& a);
 void norm(const NormArgs& a);
 void causal_conv1d(const CausalConv1dArgs& a);
 void selective_scan(const SelectiveScanArgs& a);
+void hyena_conv(const HyenaConvArgs& a);
+void gelu_tanh_inplace(float* x, std::int64_t n);
 }  // namespace ref
 
 }  // namespace dnassm::cpu

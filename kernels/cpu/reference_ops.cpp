@@ -75,4 +75,22 @@ void selective_scan(const SelectiveScanArgs& a) {
     }
 }
 
+void hyena_conv(const HyenaConvArgs& a) {
+    const std::int64_t D = a.D;
+    std::vector<double> w(static_cast<size_t>(a.L));
+    for (std::int64_t d = 0; d < D; ++d) {
+        for (std::int64_t t = 0; t < a.L; ++t)
+            w[t] = static_cast<double>(a.uc[t * a.ld_uc + 2 * D + d]) * a.uc[t * a.ld_uc + D + d];
+        for (std::int64_t t = 0; t < a.L; ++t) {
+            double acc = a.bias[d] * w[t];
+            for (std::int64_t j = 0; j <= t; ++j) acc += a.k[j * D + d] * w[t - j];
+            a.y[t * a.ld_y + d] = static_cast<float>(a.uc[t * a.ld_uc + d] * acc);
+        }
+    }
+}
+
+void gelu_tanh_inplace(float* x, std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(math::gelu_tanh(static_cast<double>(x[i])));
+}
+
 }  // namespace dnassm::cpu::ref

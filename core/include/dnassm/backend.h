@@ -80,6 +80,20 @@ struct SelectiveScanArgs {
     std::int64_t ld_y = 0;
 };
 
+/// Hyena order-2 long convolution with its gates (MODELS.md §1.5, fused as in §6.3):
+///   w = v ⊙ x1;  y = x0 ⊙ ( causalconv(w, k) + bias ⊙ w ),  causalconv(w,k)[t] = Σ_{j<=t} k[j] w[t-j]
+/// where x0, x1, v are the three D-wide parts of uc {L, 3D} (in that order) and k is the implicit
+/// filter, time-major {>= L, D}. Exact linear (not circular) convolution.
+struct HyenaConvArgs {
+    std::int64_t L = 0, D = 0;
+    const float* uc = nullptr;  // {L, 3D}: x0 | x1 | v
+    std::int64_t ld_uc = 0;
+    const float* k = nullptr;     // {>= L, D}
+    const float* bias = nullptr;  // {D}
+    float* y = nullptr;           // {L, D}
+    std::int64_t ld_y = 0;
+};
+
 /// y{L, D} = table{V, D}[ids[t]]; every id must be < V.
 struct EmbeddingArgs {
     std::int64_t L = 0, V = 0, D = 0;
@@ -99,8 +113,11 @@ class Backend {
     virtual void causal_conv1d(const CausalConv1dArgs& a) = 0;
     virtual void selective_scan(const SelectiveScanArgs& a) = 0;
     virtual void embedding(const EmbeddingArgs& a) = 0;
+    virtual void hyena_conv(const HyenaConvArgs& a) = 0;
     /// x += y, elementwise over n floats.
     virtual void add_inplace(float* x, const float* y, std::int64_t n) = 0;
+    /// x = gelu_tanh(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise.
+    virtual void gelu_tanh_inplace(float* x, std::int64_t n) = 0;
 };
 
 /// Names of the backends this build can run here, best first ("cpu", "cpu-ref"; CUDA when built

@@ -46,6 +46,12 @@ class Model {
     [[nodiscard]] virtual const ModelInfo& info() const = 0;
     [[nodiscard]] virtual const CharTokenizer& tokenizer() const = 0;
     [[nodiscard]] virtual bool causal() const = 0;
+    /// True when forward() can carry state across chunks (Mamba); false when long inputs must
+    /// be tiled into windows (Hyena).
+    [[nodiscard]] virtual bool streams() const = 0;
+    /// Longest input forward() accepts (HyenaDNA's l_max); 0 = unlimited.
+    [[nodiscard]] virtual std::int64_t max_length() const = 0;
+    /// A fresh recurrent state, or null for models that do not stream.
     [[nodiscard]] virtual std::unique_ptr<ModelState> new_state() const = 0;
 
     /// ids {L} -> hidden {L, D}. `state` (may be null: fresh) is advanced past these tokens.

@@ -70,6 +70,8 @@ class MambaModel final : public Model {
     const ModelInfo& info() const override { return info_; }
     const CharTokenizer& tokenizer() const override { return tokenizer_; }
     bool causal() const override { return true; }
+    bool streams() const override { return true; }
+    std::int64_t max_length() const override { return 0; }
     std::unique_ptr<ModelState> new_state() const override;
     Tensor forward(Backend& backend,
                    std::span<const std::int32_t> ids,

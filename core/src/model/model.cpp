@@ -2,13 +2,14 @@
 #include "dnassm/model.h"
 
 #include <filesystem>
-#include <set>
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
 
+#include "hyena.h"
 #include "mamba.h"
 
 namespace dnassm {
@@ -36,53 +37,77 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     std::string family = cfg.value("family", "");
     if (family.empty()) family = cfg.value("model_type", "");
     if (family.empty() && cfg.contains("ssm_cfg")) family = "mamba";
-    DNASSM_CHECK(family == "mamba", ErrorKind::kModel,
-                 config_path + ": unsupported model family '" + family + "' (supported: mamba)");
+    if (family == "hyenadna") family = "hyena";
+    DNASSM_CHECK(family == "mamba" || family == "hyena", ErrorKind::kModel,
+                 config_path + ": unsupported model family '" + family + "' (supported: mamba, hyena)");
 
     ModelInfo info;
     info.family = family;
     info.path = dir.string();
-    MambaConfig mc = parse_mamba_config(cfg, config_path, info.format);
-    WeightStore ws(read_safetensors(weights_path), weights_path,
-                   info.format == "dnassm"
-                       ? std::vector<std::string>{"", "backbone."}
-                       : std::vector<std::string>{"backbone.", "", "model.backbone."});
-    auto model_ptr = std::make_unique<MambaModel>(mc, ws, info);
+    std::unique_ptr<Model> model_ptr;
+    std::unique_ptr<WeightStore> ws_ptr;
+    if (family == "mamba") {
+        MambaConfig mc = parse_mamba_config(cfg, config_path, info.format);
+        ws_ptr = std::make_unique<WeightStore>(
+            read_safetensors(weights_path), weights_path,
+            info.format == "dnassm" ? std::vector<std::string>{"", "backbone."}
+                                    : std::vector<std::string>{"backbone.", "", "model.backbone."});
+        auto m = std::make_unique<MambaModel>(mc, *ws_ptr, info);
+        info.d_model = mc.d_model;
+        info.n_layer = mc.n_layer;
+        info.vocab_size = mc.vocab_size;
+        info.details = "d_model " + std::to_string(mc.d_model) + ", n_layer " + std::to_string(mc.n_layer) +
+                       ", d_inner " + std::to_string(mc.d_inner()) + ", d_state " + std::to_string(mc.d_state) +
+                       ", d_conv " + std::to_string(mc.d_conv) + ", dt_rank " + std::to_string(mc.dt_rank) + ", " +
+                       (mc.rms_norm ? "RMSNorm" : "LayerNorm") + ", vocab " + std::to_string(mc.vocab_size) +
+                       (mc.tie_embeddings ? ", tied LM head" : ", separate LM head");
+        model_ptr = std::move(m);
+    } else {
+        HyenaConfig hc = parse_hyena_config(cfg, config_path, info.format);
+        ws_ptr = std::make_unique<WeightStore>(
+            read_safetensors(weights_path), weights_path,
+            std::vector<std::string>{"backbone.", "hyena.backbone.", "model.backbone.", "", "hyena.", "model."});
+        auto m = std::make_unique<HyenaModel>(hc, *ws_ptr, info);
+        info.d_model = hc.d_model;
+        info.n_layer = hc.n_layer;
+        info.vocab_size = hc.vocab_size;
+        info.details = "d_model " + std::to_string(hc.d_model) + ", n_layer " + std::to_string(hc.n_layer) +
+                       ", d_inner " + std::to_string(hc.d_inner) + ", l_max " + std::to_string(hc.l_max) +
+                       ", filter_order " + std::to_string(hc.filter_order) + ", emb_dim " +
+                       std::to_string(hc.emb_dim) + ", shift " + std::to_string(hc.shift).substr(0, 4) +
+                       ", vocab " + std::to_string(hc.vocab_size) +
+                       (m->config().n_classes ? ", classification head " + std::to_string(m->config().n_classes)
+                                              : std::string());
+        model_ptr = std::move(m);
+    }
+    WeightStore& ws = *ws_ptr;
     const auto unused = ws.unused();
     DNASSM_CHECK(unused.empty(), ErrorKind::kModel,
-                 weights_path + ": unexpected tensor '" + (unused.empty() ? "" : unused[0]) +
-                     "' (" + std::to_string(unused.size()) +
-                     " unused; is this a Mamba-1 checkpoint matching config.json?)");
+                 weights_path + ": unexpected tensor '" + (unused.empty() ? "" : unused[0]) + "' (" +
+                     std::to_string(unused.size()) + " unused; does the checkpoint match config.json?)");
 
-    // Unique learnable scalars: tied tensors share storage and are counted once.
-    std::set<const void*> seen;
+    // Learnable scalars: buffers (HyenaDNA's pos_emb.z/t, modulation.deltas) are not counted,
+    // and tensors stored more than once (tied lm_head, the shared Sin freq) count once.
     std::int64_t n = 0;
-    for (const auto& [name, t] : ws.file().tensors)
-        if (seen.insert(t.data<void>()).second) n += t.numel();
-    if (ws.has("lm_head.weight") && ws.has("embedding.weight")) {
-        // Published files store the tied lm_head as a second copy; count it once.
-        const auto& ts = ws.file().tensors;
-        auto find = [&](const std::string& s) -> const Tensor* {
-            for (const char* p : {"", "backbone."})
-                if (auto it = ts.find(p + s); it != ts.end()) return &it->second;
-            return nullptr;
-        };
-        const Tensor* a = find("lm_head.weight");
-        const Tensor* b = find("embedding.weight");
-        if (a && b && a->numel() == b->numel() &&
-            std::equal(a->f32(), a->f32() + a->numel(), b->f32()))
-            n -= a->numel();
+    const auto& ts = ws.file().tensors;
+    auto ends_with = [](const std::string& s, const std::string& suf) {
+        return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+    };
+    const Tensor* emb = nullptr;
+    for (const auto& [name, t] : ts)
+        if (ends_with(name, "embedding.weight") || ends_with(name, "word_embeddings.weight")) emb = &t;
+    for (const auto& [name, t] : ts) {
+        if (ends_with(name, "pos_emb.z") || ends_with(name, "pos_emb.t") || ends_with(name, "modulation.deltas"))
+            continue;
+        if ((ends_with(name, ".3.freq") || ends_with(name, ".5.freq")) &&
+            ts.count(name.substr(0, name.size() - 6) + "1.freq"))
+            continue;
+        if (ends_with(name, "lm_head.weight") && emb && emb->numel() == t.numel() &&
+            std::equal(t.f32(), t.f32() + t.numel(), emb->f32()))
+            continue;
+        n += t.numel();
     }
     info.n_params = n;
-    info.d_model = mc.d_model;
-    info.n_layer = mc.n_layer;
-    info.vocab_size = mc.vocab_size;
-    info.details =
-        "d_model " + std::to_string(mc.d_model) + ", n_layer " + std::to_string(mc.n_layer) +
-        ", d_inner " + std::to_string(mc.d_inner()) + ", d_state " + std::to_string(mc.d_state) +
-        ", d_conv " + std::to_string(mc.d_conv) + ", dt_rank " + std::to_string(mc.dt_rank) + ", " +
-        (mc.rms_norm ? "RMSNorm" : "LayerNorm") + ", vocab " + std::to_string(mc.vocab_size) +
-        (mc.tie_embeddings ? ", tied LM head" : ", separate LM head");
     if (cfg.contains("provenance")) {
         info.provenance = cfg["provenance"].is_string() ? cfg["provenance"].get<std::string>()
                                                         : cfg["provenance"].dump();
@@ -93,7 +118,8 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     } else {
         info.provenance = "published " + info.format + " checkpoint (no provenance recorded)";
     }
-    model_ptr->set_info(info);
+    if (auto* mm = dynamic_cast<MambaModel*>(model_ptr.get())) mm->set_info(info);
+    if (auto* hm = dynamic_cast<HyenaModel*>(model_ptr.get())) hm->set_info(info);
     return model_ptr;
 }
 

@@ -20,6 +20,12 @@ const std::string* WeightStore::find(const std::string& name) const {
 
 bool WeightStore::has(const std::string& name) const { return find(name) != nullptr; }
 
+std::vector<std::int64_t> WeightStore::shape_of(const std::string& name) const {
+    const std::string* key = find(name);
+    DNASSM_CHECK(key, ErrorKind::kModel, path_ + ": missing tensor '" + name + "'");
+    return file_.tensors.at(*key).shape();
+}
+
 Tensor WeightStore::get(const std::string& name,
                         const std::vector<std::int64_t>& shape,
                         const std::vector<std::string>& alt) {

@@ -21,6 +21,8 @@ class WeightStore {
                const std::vector<std::int64_t>& shape,
                const std::vector<std::string>& alt = {});
     bool has(const std::string& name) const;
+    /// Shape of a stored tensor (Error(kModel) when absent).
+    [[nodiscard]] std::vector<std::int64_t> shape_of(const std::string& name) const;
     /// Keys of the file that no get() asked for.
     [[nodiscard]] std::vector<std::string> unused() const;
     [[nodiscard]] const std::string& path() const { return path_; }

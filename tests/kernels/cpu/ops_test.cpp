@@ -190,6 +190,27 @@ TEST_P(OpsParity, SelectiveScanChunkedEqualsOnePass) {
         << "chunked scan differs from one pass";
 }
 
+TEST_P(OpsParity, HyenaFftConvEqualsDirectConv) {
+    const std::int64_t L = s.L, D = s.E;
+    auto uc = rand_vec(rng, L * 3 * D, -1, 1), k = rand_vec(rng, (L + 5) * D, -0.5, 0.5), b = rand_vec(rng, D, -1, 1);
+    Guarded y(L * D), y_ref(L * D);
+    HyenaConvArgs a{.L = L, .D = D, .uc = uc.data(), .ld_uc = 3 * D, .k = k.data(), .bias = b.data(),
+                    .y = y.data(), .ld_y = D};
+    be->hyena_conv(a);
+    a.y = y_ref.data();
+    ref->hyena_conv(a);
+    EXPECT_TRUE(y.intact()) << "out-of-bounds write detected by sentinels";
+    EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * D), 1e-5);
+}
+
+TEST_P(OpsParity, GeluTanh) {
+    const std::int64_t n = s.L * s.E;
+    auto x = rand_vec(rng, n, -6, 6), x_ref = x;
+    be->gelu_tanh_inplace(x.data(), n);
+    ref->gelu_tanh_inplace(x_ref.data(), n);
+    EXPECT_LE(test::rel_l2(x.data(), x_ref.data(), n), 1e-6);
+}
+
 // Shapes: L = 1, odd E (tail lanes), the golden model (E 128), a larger model (E 512).
 INSTANTIATE_TEST_SUITE_P(Cpu,
                          OpsParity,

@@ -1,0 +1,71 @@
+// Internal: HyenaDNA language model (standalone_hyenadna.py HyenaDNAModel / LMBackbone,
+// MODELS.md §1): pre-norm blocks of an order-2 Hyena operator and a GELU MLP.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "dnassm/model.h"
+#include "weights.h"
+
+namespace dnassm {
+
+struct HyenaConfig {
+    std::int64_t d_model = 0, n_layer = 0, d_inner = 0, vocab_size = 16;  // vocab padded
+    std::int64_t l_max = 0;                 // filter / positional-embedding length
+    std::int64_t emb_dim = 5, filter_order = 64, short_filter = 3, num_inner_mlps = 2;
+    float shift = 0.05f;                    // ExponentialModulation shift (§1.5.1)
+    bool modulate = true;
+    float norm_eps = 1e-5f;
+    bool tie_embeddings = true;
+    std::int64_t n_classes = 0;             // pooled classification head ("head.*"), 0 = none
+};
+
+/// Parses the HyenaDNA config.json (original repo/Lightning form with a "layer" object, the HF
+/// "-hf" form with flat fields, or dnassm's own); `format` is set to which it was.
+HyenaConfig parse_hyena_config(const nlohmann::json& j, const std::string& path, std::string& format);
+
+struct HyenaLayer {
+    Tensor norm1_w, norm1_b, norm2_w, norm2_b;
+    Tensor in_proj_w, in_proj_b;        // {3D, D}, {3D}
+    Tensor short_w, short_b;            // {3D, 3}, {3D}
+    Tensor filter_bias;                 // {D}
+    Tensor out_proj_w, out_proj_b;      // {D, D}, {D}
+    Tensor fc1_w, fc1_b, fc2_w, fc2_b;  // {E, D}, {E}, {D, E}, {D}
+    Tensor k;                           // implicit filter {l_max, D}, computed at load
+};
+
+/// The implicit long filter k {l_max, D} of one layer (positional embedding -> Sin MLP ->
+/// exponential modulation). z {l_max, emb_dim}, t {l_max} and deltas {D} come from the
+/// checkpoint when stored, else from the formulas of §1.5.1.
+Tensor hyena_implicit_filter(Backend& backend, const HyenaConfig& cfg, WeightStore& ws,
+                             const std::string& prefix);
+
+class HyenaModel final : public Model {
+public:
+    HyenaModel(HyenaConfig cfg, WeightStore& weights, ModelInfo info);
+
+    const ModelInfo& info() const override { return info_; }
+    const CharTokenizer& tokenizer() const override { return tokenizer_; }
+    bool causal() const override { return true; }
+    bool streams() const override { return false; }
+    std::int64_t max_length() const override { return cfg_.l_max; }
+    std::unique_ptr<ModelState> new_state() const override { return nullptr; }
+    Tensor forward(Backend& backend, std::span<const std::int32_t> ids, ModelState* state,
+                   std::vector<Tensor>* layers) const override;
+    Tensor logits(Backend& backend, const Tensor& hidden) const override;
+
+    void set_info(ModelInfo info) { info_ = std::move(info); }
+    [[nodiscard]] const HyenaConfig& config() const { return cfg_; }
+    [[nodiscard]] const HyenaLayer& layer(std::int64_t i) const { return layers_[static_cast<size_t>(i)]; }
+    /// The pooled classification head (mean over positions -> Linear), {n_classes}.
+    [[nodiscard]] std::vector<float> classify(Backend& backend, const Tensor& hidden) const;
+
+private:
+    HyenaConfig cfg_;
+    ModelInfo info_;
+    CharTokenizer tokenizer_{false};
+    Tensor embedding_, ln_f_w_, ln_f_b_, lm_head_, head_w_, head_b_;
+    std::vector<HyenaLayer> layers_;
+};
+
+}  // namespace dnassm
