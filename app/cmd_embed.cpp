@@ -1,10 +1,10 @@
-// dnassm embed: per-base hidden states after the final norm (or one pooled vector per region).
+// dnassm embed: per-base hidden states after the final norm, optionally averaged with the
+// reverse complement (--rc), over K-base bins (--stride), or over the region (--pool mean).
 #include <algorithm>
 #include <vector>
 
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
-#include "dnassm/sequence_runner.h"
 
 #include "commands.h"
 #include "common.h"
@@ -13,47 +13,73 @@ namespace dnassm::app {
 
 int cmd_embed(int argc, char** argv) {
     CommonOptions o;
-    std::string pool = "none";
+    std::string pool = "none", dtype = "f32";
+    std::int64_t stride = 1;
     po::options_description desc("dnassm embed options");
     add_common_options(desc, o);
-    desc.add_options()("pool", po::value(&pool)->default_value("none"),
-                       "none (one row per base) or mean (one vector per region)");
+    // clang-format off
+    desc.add_options()
+        ("pool", po::value(&pool)->default_value("none"), "none (one row per base) or mean (one vector per region)")
+        ("stride", po::value(&stride)->default_value(1), "average K consecutive bases into one row")
+        ("dtype", po::value(&dtype)->default_value("f32"), "f32 or f16 (half the file size)");
+    // clang-format on
     if (!parse_command_line(argc, argv,
                             "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN",
                             desc, o))
         return 0;
     DNASSM_CHECK(pool == "none" || pool == "mean", ErrorKind::kUsage,
                  "--pool: '" + pool + "' is not one of none, mean");
+    DNASSM_CHECK(dtype == "f32" || dtype == "f16", ErrorKind::kUsage,
+                 "--dtype: '" + dtype + "' is not one of f32, f16");
+    DNASSM_CHECK(stride >= 1, ErrorKind::kUsage, "--stride must be >= 1");
     Session s = open_session(o);
-    auto writer = ArrayWriter::create(o.output);
+    auto writer = ArrayWriter::create(o.output, dtype == "f16");
     const std::int64_t D = s.model->info().d_model;
-    Progress progress(s.progress_mode, s.total_bases, "embed");
+    Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "embed");
     std::vector<std::int32_t> ids;
     std::int64_t records = 0;
     s.input->for_each(s.regions, [&](SequenceRecord& rec) {
         tokenize(s, o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
+        note_plan(s, o, L);
         ++records;
         if (pool == "mean") {
             std::vector<double> sum(static_cast<size_t>(D), 0.0);
-            run_sequence(*s.model, *s.backend, ids, o.chunk, &progress,
-                         [&](std::int64_t, const Tensor& h) {
-                             for (std::int64_t t = 0; t < h.dim(0); ++t)
-                                 for (std::int64_t d = 0; d < D; ++d)
-                                     sum[static_cast<size_t>(d)] += h.f32()[t * D + d];
-                         });
+            run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* h, std::int64_t n) {
+                for (std::int64_t t = 0; t < n; ++t)
+                    for (std::int64_t d = 0; d < D; ++d)
+                        sum[static_cast<size_t>(d)] += h[t * D + d];
+            });
             std::vector<float> mean(static_cast<size_t>(D));
             for (std::int64_t d = 0; d < D; ++d)
                 mean[static_cast<size_t>(d)] =
                     static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(L));
             writer->begin(rec.name, rec.region, 0, D);
             writer->write_rows(mean.data(), 1);
-        } else {
-            writer->begin(rec.name, rec.region, L, D);
-            run_sequence(
-                *s.model, *s.backend, ids, o.chunk, &progress,
-                [&](std::int64_t, const Tensor& h) { writer->write_rows(h.f32(), h.dim(0)); });
+            writer->end();
+            return;
         }
+        // Rows are binned by --stride (the last bin may be shorter); stride 1 writes through.
+        writer->begin(rec.name, rec.region, (L + stride - 1) / stride, D);
+        std::vector<float> bin(static_cast<size_t>(D), 0.0f);
+        std::int64_t in_bin = 0;
+        auto flush_bin = [&] {
+            for (auto& v : bin) v /= static_cast<float>(in_bin);
+            writer->write_rows(bin.data(), 1);
+            std::fill(bin.begin(), bin.end(), 0.0f);
+            in_bin = 0;
+        };
+        run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* h, std::int64_t n) {
+            if (stride == 1) {
+                writer->write_rows(h, n);
+                return;
+            }
+            for (std::int64_t t = 0; t < n; ++t) {
+                for (std::int64_t d = 0; d < D; ++d) bin[static_cast<size_t>(d)] += h[t * D + d];
+                if (++in_bin == stride) flush_bin();
+            }
+        });
+        if (in_bin > 0) flush_bin();
         writer->end();
     });
     DNASSM_CHECK(records > 0, ErrorKind::kInput,

@@ -3,7 +3,11 @@
 //   entropy = entropy (nats) of that 4-way distribution
 // Position t is predicted from the hidden state at t-1, so the first base of each region has no
 // value; loglik is also undefined where the observed base is not A/C/G/T (N): both are gaps.
+// With --rc the reverse-complement strand gives a second value for each base, predicted from the
+// bases to its right (the complement's probability on that strand); the track is the mean of
+// the two where both exist (the first and last base of a region then have one value each).
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "dnassm/error.h"
@@ -67,38 +71,54 @@ int cmd_predict(int argc, char** argv) {
     for (auto& r : regions) r.name.clear();
     auto writer = TrackWriter::create(o.output, s.input->contigs());
     const std::int64_t V = s.model->info().vocab_size;
-    Progress progress(s.progress_mode, s.total_bases, "predict");
+    Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
     std::vector<std::int32_t> ids;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    // Per-base values of one strand: row i of the logits predicts base i + 1.
+    auto strand_values = [&](const std::vector<std::int32_t>& tok) {
+        const auto L = static_cast<std::int64_t>(tok.size());
+        std::vector<float> vals(static_cast<size_t>(L), nan);
+        run_sequence(
+            *s.model, *s.backend, tok, run_options(s, o), &progress,
+            [&](std::int64_t offset, const Tensor& h) {
+                const Tensor logits = s.model->logits(*s.backend, h);
+                for (std::int64_t i = 0; i < h.dim(0) && offset + i + 1 < L; ++i) {
+                    const std::int64_t pos = offset + i + 1;
+                    float v = 0;
+                    if (track_value(logits.f32() + i * V, tok[static_cast<size_t>(pos)], track, v))
+                        vals[static_cast<size_t>(pos)] = v;
+                }
+            });
+        return vals;
+    };
     s.input->for_each(regions, [&](SequenceRecord& rec) {
         tokenize(s, o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
-        std::vector<float> run;  // consecutive defined values
-        std::int64_t run_start = -1;
-        auto flush = [&] {
-            if (!run.empty())
-                writer->add_run(rec.region.contig, rec.region.beg + run_start, run.data(),
-                                static_cast<std::int64_t>(run.size()));
-            run.clear();
-            run_start = -1;
-        };
-        run_sequence(*s.model, *s.backend, ids, o.chunk, &progress,
-                     [&](std::int64_t offset, const Tensor& h) {
-                         const Tensor logits = s.model->logits(*s.backend, h);
-                         for (std::int64_t i = 0; i < h.dim(0); ++i) {
-                             const std::int64_t pos = offset + i + 1;  // the base this row predicts
-                             if (pos >= L) break;
-                             float v = 0;
-                             if (track_value(logits.f32() + i * V, ids[static_cast<size_t>(pos)],
-                                             track, v)) {
-                                 if (run.empty()) run_start = pos;
-                                 run.push_back(v);
-                             } else {
-                                 flush();
-                             }
-                         }
-                         if (run.size() >= (1u << 20)) flush();
-                     });
-        flush();
+        note_plan(s, o, L);
+        std::vector<float> vals = strand_values(ids);
+        if (o.rc) {
+            // The reverse strand predicts each base from its right-hand context; average the two
+            // strands' values where both exist, else keep the one that does.
+            std::vector<std::int32_t> rc = ids;
+            reverse_complement(rc);
+            const std::vector<float> r = strand_values(rc);
+            for (std::int64_t p = 0; p < L; ++p) {
+                const float a = vals[static_cast<size_t>(p)], b = r[static_cast<size_t>(L - 1 - p)];
+                vals[static_cast<size_t>(p)] = std::isnan(a)   ? b
+                                               : std::isnan(b) ? a
+                                                               : 0.5f * (a + b);
+            }
+        }
+        for (std::int64_t p = 0; p < L;) {  // runs of defined values
+            if (std::isnan(vals[static_cast<size_t>(p)])) {
+                ++p;
+                continue;
+            }
+            std::int64_t q = p;
+            while (q < L && !std::isnan(vals[static_cast<size_t>(q)])) ++q;
+            writer->add_run(rec.region.contig, rec.region.beg + p, vals.data() + p, q - p);
+            p = q;
+        }
     });
     progress.finish();
     writer->commit();

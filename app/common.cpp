@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -9,28 +10,37 @@
 namespace dnassm::app {
 
 void add_common_options(po::options_description& desc, CommonOptions& o) {
-    desc.add_options()("help,h", "show this help")(
-        "model,m", po::value(&o.model_dir)->required(),
-        "model directory (config.json + model.safetensors)")(
-        "output,o", po::value(&o.output)->required(), "output file")(
-        "region,r", po::value(&o.regions)->composing(),
-        "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")(
-        "regions-file,R", po::value(&o.bed), "BED file of regions (0-based half-open)")(
-        "threads,@", po::value(&o.threads)->default_value(1), "worker threads")(
-        "device", po::value(&o.device)->default_value("auto"), "auto, cpu or cpu-ref")(
-        "chunk", po::value(&o.chunk)->default_value(65536),
-        "bases per streamed chunk (state is carried across chunks)")(
-        "progress", po::value(&o.progress)->default_value("auto"),
-        "auto, bar, json or none (on stderr)")(
-        "keep-case", po::bool_switch(&o.keep_case),
-        "do not upper-case soft-masked bases (reference tokenizer: lowercase -> [UNK])")(
-        "min-mapq,q", po::value(&o.min_mapq)->default_value(0),
-        "SAM/BAM/CRAM: skip reads with MAPQ below this")(
-        "require-flags,f", po::value(&o.require_flags)->default_value("0"),
-        "SAM/BAM/CRAM: keep reads with all these flags")(
-        "exclude-flags,F", po::value(&o.exclude_flags)->default_value("0x900"),
-        "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")(
-        "reference,T", po::value(&o.reference), "CRAM: reference FASTA");
+    // clang-format off
+    desc.add_options()
+        ("help,h", "show this help")
+        ("model,m", po::value(&o.model_dir)->required(), "model directory (config.json + model.safetensors)")
+        ("output,o", po::value(&o.output)->required(), "output file")
+        ("region,r", po::value(&o.regions)->composing(),
+         "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")
+        ("regions-file,R", po::value(&o.bed), "BED file of regions (0-based half-open)")
+        ("threads,@", po::value(&o.threads)->default_value(1), "worker threads")
+        ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cpu-ref")
+        ("chunk", po::value(&o.run.chunk)->default_value(65536),
+         "bases per streamed chunk (Mamba: state is carried across chunks)")
+        ("window", po::value(&o.run.window)->default_value(0),
+         "tile inputs into windows of N bases (default: the model's limit, e.g. HyenaDNA l_max); "
+         "given for a streaming model, tiles it instead of streaming")
+        ("overlap", po::value(&o.run.overlap)->default_value(-1),
+         "bases of context on each side of a window's kept part (default: window/8)")
+        ("no-tile", po::bool_switch(&o.run.no_tile), "refuse inputs longer than the model allows")
+        ("rc", po::bool_switch(&o.rc),
+         "average per-base outputs of the sequence and of its reverse complement (mapped back to "
+         "forward coordinates)")
+        ("progress", po::value(&o.progress)->default_value("auto"), "auto, bar, json or none (on stderr)")
+        ("keep-case", po::bool_switch(&o.keep_case),
+         "do not upper-case soft-masked bases (reference tokenizer: lowercase -> [UNK])")
+        ("min-mapq,q", po::value(&o.min_mapq)->default_value(0), "SAM/BAM/CRAM: skip reads with MAPQ below this")
+        ("require-flags,f", po::value(&o.require_flags)->default_value("0"),
+         "SAM/BAM/CRAM: keep reads with all these flags")
+        ("exclude-flags,F", po::value(&o.exclude_flags)->default_value("0x900"),
+         "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")
+        ("reference,T", po::value(&o.reference), "CRAM: reference FASTA");
+    // clang-format on
 }
 
 bool parse_command_line(int argc,
@@ -70,7 +80,8 @@ static std::uint16_t parse_flags(const std::string& s, const char* opt) {
 Session open_session(const CommonOptions& o) {
     DNASSM_CHECK(o.threads >= 1 && o.threads <= 1024, ErrorKind::kUsage,
                  "-@/--threads must be 1..1024");
-    DNASSM_CHECK(o.chunk >= 1, ErrorKind::kUsage, "--chunk must be positive");
+    DNASSM_CHECK(o.run.chunk >= 1, ErrorKind::kUsage, "--chunk must be positive");
+    DNASSM_CHECK(o.run.window >= 0, ErrorKind::kUsage, "--window must be positive");
     DNASSM_CHECK(o.regions.empty() || o.bed.empty(), ErrorKind::kUsage, "use -r or -R, not both");
     set_num_threads(o.threads);
     Session s;
@@ -111,6 +122,66 @@ void tokenize(const Session& s,
     CharTokenizer tok(!o.keep_case);
     tok.encode(rec.seq, ids, stats, o.input + ": " + rec.name);
     (void)s;
+}
+
+RunOptions run_options(const Session& s, const CommonOptions& o) {
+    RunOptions run = o.run;
+    run.tile = run.tile || (o.run.window > 0 && s.model->streams());
+    return run;
+}
+
+void note_plan(Session& s, const CommonOptions& o, std::int64_t L) {
+    const RunPlan plan = plan_run(*s.model, L, run_options(s, o));
+    if (plan.tiled && !s.plan_noted) {
+        std::fprintf(stderr, "dnassm: note: sequences longer than %lld bases are %s\n",
+                     static_cast<long long>(plan.window), plan.describe().c_str());
+        s.plan_noted = true;
+    }
+}
+
+void run_per_base(Session& s,
+                  const CommonOptions& o,
+                  const std::vector<std::int32_t>& ids,
+                  Progress* progress,
+                  const std::function<void(std::int64_t, const float*, std::int64_t)>& on_rows) {
+    const RunOptions run = run_options(s, o);
+    if (!o.rc) {
+        run_sequence(*s.model, *s.backend, ids, run, progress,
+                     [&](std::int64_t off, const Tensor& h) { on_rows(off, h.f32(), h.dim(0)); });
+        return;
+    }
+    const auto L = static_cast<std::int64_t>(ids.size());
+    const std::int64_t D = s.model->info().d_model;
+    Tensor fwd({L, D});
+    run_sequence(*s.model, *s.backend, ids, run, progress, [&](std::int64_t off, const Tensor& h) {
+        std::copy(h.f32(), h.f32() + h.numel(), fwd.f32() + off * D);
+    });
+    std::vector<std::int32_t> rc = ids;
+    reverse_complement(rc);
+    run_sequence(*s.model, *s.backend, rc, run, progress, [&](std::int64_t off, const Tensor& h) {
+        // rc position q is forward position L - 1 - q.
+        for (std::int64_t i = 0; i < h.dim(0); ++i) {
+            float* dst = fwd.f32() + (L - 1 - (off + i)) * D;
+            const float* src = h.f32() + i * D;
+            for (std::int64_t d = 0; d < D; ++d) dst[d] = 0.5f * (dst[d] + src[d]);
+        }
+    });
+    on_rows(0, fwd.f32(), L);
+}
+
+void reverse_complement(std::vector<std::int32_t>& ids) {
+    std::reverse(ids.begin(), ids.end());
+    for (auto& id : ids) {
+        if (id == token::kA) {
+            id = token::kT;
+        } else if (id == token::kT) {
+            id = token::kA;
+        } else if (id == token::kC) {
+            id = token::kG;
+        } else if (id == token::kG) {
+            id = token::kC;
+        }
+    }
 }
 
 void report_base_stats(const TokenizeStats& stats, const CommonOptions& o) {

@@ -11,6 +11,7 @@
 #include "dnassm/io/sequence_input.h"
 #include "dnassm/model.h"
 #include "dnassm/progress.h"
+#include "dnassm/sequence_runner.h"
 #include "dnassm/tokenizer.h"
 
 namespace dnassm::app {
@@ -20,7 +21,8 @@ namespace po = boost::program_options;
 struct CommonOptions {
     std::string model_dir, input, output, bed, device = "auto", progress = "auto", reference;
     std::vector<std::string> regions;
-    std::int64_t chunk = 65536;
+    RunOptions run;
+    bool rc = false;
     int threads = 1;
     int min_mapq = 0;
     std::string require_flags = "0", exclude_flags = "0x900";
@@ -45,9 +47,13 @@ struct Session {
     ProgressMode progress_mode = ProgressMode::kAuto;
     std::int64_t total_bases = 0;  // 0 when unknown (reads)
     TokenizeStats stats;
+    bool plan_noted = false;
 };
 
 [[nodiscard]] Session open_session(const CommonOptions& o);
+
+/// The reverse complement of token ids (A<->T, C<->G, others unchanged), reversed in place.
+void reverse_complement(std::vector<std::int32_t>& ids);
 
 /// Tokenizes one record; invalid characters are an error naming the input and record.
 void tokenize(const Session& s,
@@ -55,6 +61,21 @@ void tokenize(const Session& s,
               const SequenceRecord& rec,
               std::vector<std::int32_t>& ids,
               TokenizeStats& stats);
+
+/// The run options of the command line (--window on a streaming model tiles it).
+[[nodiscard]] RunOptions run_options(const Session& s, const CommonOptions& o);
+
+/// Runs the model over one sequence and calls on_rows(offset, rows {n, D}, n) in order. With
+/// --rc the output at each position is the mean of the forward pass and of the reverse-complement
+/// pass read back in forward coordinates (both held in memory for the region).
+void run_per_base(Session& s,
+                  const CommonOptions& o,
+                  const std::vector<std::int32_t>& ids,
+                  Progress* progress,
+                  const std::function<void(std::int64_t, const float*, std::int64_t)>& on_rows);
+
+/// Says once on stderr how long inputs are handled (tiling), the first time it applies.
+void note_plan(Session& s, const CommonOptions& o, std::int64_t L);
 
 /// Prints, once, how many lowercase and IUPAC bases were seen.
 void report_base_stats(const TokenizeStats& stats, const CommonOptions& o);

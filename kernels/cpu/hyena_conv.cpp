@@ -2,17 +2,18 @@
 // w = v·x1 and the filter k are zero-padded to n = 2L (as the reference's fftconv), multiplied
 // in the frequency domain, transformed back and scaled by 1/n: an exact linear causal
 // convolution. Channels run on the pool; plans are cached per n (FFTW_ESTIMATE: deterministic).
-#include <fftw3.h>
-
 #include <complex>
 #include <map>
 #include <memory>
 #include <mutex>
 
-#include "../common/scalar_math.h"
-#include "cpu_ops.h"
+#include <fftw3.h>
+
 #include "dnassm/error.h"
 #include "dnassm/thread_pool.h"
+
+#include "../common/scalar_math.h"
+#include "cpu_ops.h"
 
 namespace dnassm::cpu {
 
@@ -37,7 +38,8 @@ const FftPlans& plans_for(std::int64_t n) {
     p.c2r = fftwf_plan_dft_c2r_1d(static_cast<int>(n), out, in, FFTW_ESTIMATE);
     fftwf_free(in);
     fftwf_free(out);
-    DNASSM_CHECK(p.r2c && p.c2r, ErrorKind::kInternal, "FFTW could not plan size " + std::to_string(n));
+    DNASSM_CHECK(p.r2c && p.c2r, ErrorKind::kInternal,
+                 "FFTW could not plan size " + std::to_string(n));
     return cache.emplace(n, p).first->second;
 }
 

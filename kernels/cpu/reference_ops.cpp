@@ -90,7 +90,8 @@ void hyena_conv(const HyenaConvArgs& a) {
 }
 
 void gelu_tanh_inplace(float* x, std::int64_t n) {
-    for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<float>(math::gelu_tanh(static_cast<double>(x[i])));
+    for (std::int64_t i = 0; i < n; ++i)
+        x[i] = static_cast<float>(math::gelu_tanh(static_cast<double>(x[i])));
 }
 
 }  // namespace dnassm::cpu::ref

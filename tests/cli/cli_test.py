@@ -147,6 +147,78 @@ class EmbedTests(Tmp):
             self.assertEqual(len(f.keys()), int(count))
 
 
+HYENA = os.path.join(ROOT, "tests", "data", "golden", "hyenadna_tiny1k_L300")  # HyenaDNA tiny, l_max 1026
+
+
+def revcomp(s):
+    return s[::-1].translate(str.maketrans("ACGTacgt", "TGCAtgca"))
+
+
+class HyenaAndOutputOptionsTests(Tmp):
+    def test_tiling_notice_no_tile_and_window_errors(self):
+        _, _, err = run("embed", "-m", HYENA, "-r", "NC_001416.1:1-3000", "-o", self.path("t.npy"), LAMBDA)
+        self.assertEqual(err.count("tiled into windows of 1026 bases"), 1, err)
+        self.assertEqual(np.load(self.path("t.npy")).shape, (3000, 128))
+        _, _, err = run("embed", "-m", HYENA, "-r", "NC_001416.1:1-3000", "--no-tile", "-o", self.path("n.npy"), LAMBDA,
+                        expect=1)
+        self.assertIn("longer than the model's limit of 1026", err)
+        _, _, err = run("embed", "-m", HYENA, "--window", "5000", "-o", self.path("w.npy"), LAMBDA, expect=2)
+        self.assertIn("exceeds the model's limit", err)
+        # A region that fits in one window is one pass, whatever --window says.
+        run("embed", "-m", HYENA, "-r", "NC_001416.1:1-900", "-o", self.path("a.npy"), LAMBDA)
+        run("embed", "-m", HYENA, "-r", "NC_001416.1:1-900", "--window", "1000", "-o", self.path("b.npy"), LAMBDA)
+        np.testing.assert_array_equal(np.load(self.path("a.npy")), np.load(self.path("b.npy")))
+        self.assert_only_files("t.npy", "a.npy", "b.npy")
+
+    def test_rc_average_is_strand_symmetric(self):
+        seq = lambda_seq()[7000:8500]
+        fa = self.path("s.fa")
+        with open(fa, "w") as f:
+            f.write(f">fwd\n{seq}\n>rev\n{revcomp(seq)}\n")
+        for model in (MODEL, HYENA):
+            out = self.path("rc.h5")
+            run("embed", "-m", model, "--rc", "-o", out, fa)
+            with h5py.File(out) as f:
+                fwd, rev = f["fwd"][:], f["rev"][:]
+            np.testing.assert_allclose(fwd, rev[::-1], rtol=1e-4, atol=1e-5, err_msg=model)
+            os.remove(out)
+
+    def test_f16_and_stride(self):
+        region = "NC_001416.1:2001-4000"
+        run("embed", "-m", MODEL, "-r", region, "-o", self.path("f32.npy"), LAMBDA)
+        run("embed", "-m", MODEL, "-r", region, "--dtype", "f16", "-o", self.path("f16.npy"), LAMBDA)
+        run("embed", "-m", MODEL, "-r", region, "--dtype", "f16", "-o", self.path("f16.h5"), LAMBDA)
+        run("embed", "-m", MODEL, "-r", region, "--stride", "64", "-o", self.path("s.npy"), LAMBDA)
+        a, h = np.load(self.path("f32.npy")), np.load(self.path("f16.npy"))
+        self.assertEqual(h.dtype, np.float16)
+        np.testing.assert_array_equal(h, a.astype(np.float16))
+        with h5py.File(self.path("f16.h5")) as f:
+            self.assertEqual(f[region].dtype, np.float16)
+            np.testing.assert_array_equal(f[region][:], h)
+        s = np.load(self.path("s.npy"))
+        self.assertEqual(s.shape, (32, 128))  # ceil(2000 / 64)
+        np.testing.assert_allclose(s[0], a[:64].mean(0), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(s[-1], a[31 * 64:].mean(0), rtol=1e-5, atol=1e-6)
+
+    def test_hyena_predict_matches_embeddings_and_tied_head(self):
+        region = "NC_001416.1:10001-10800"
+        run("predict", "-m", HYENA, "-r", region, "-o", self.path("h.bedgraph"), LAMBDA)
+        run("embed", "-m", HYENA, "-r", region, "-o", self.path("h.npy"), LAMBDA)
+        w = read_safetensors(os.path.join(HYENA, "model.safetensors"))["backbone.embeddings.word_embeddings.weight"]
+        acgt = (np.load(self.path("h.npy")).astype(np.float64) @ w.T.astype(np.float64))[:, 7:11]
+        m = acgt.max(1, keepdims=True)
+        logp = acgt - m - np.log(np.exp(acgt - m).sum(1, keepdims=True))
+        seq = lambda_seq()[10000:10800]
+        rows = [l.split("\t") for l in open(self.path("h.bedgraph"))]
+        got = {}
+        for r in rows:
+            for p in range(int(r[1]), int(r[2])):
+                got[p - 10000] = float(r[3])
+        self.assertEqual(sorted(got), list(range(1, 800)))
+        want = np.array([logp[i - 1, "ACGT".index(seq[i])] for i in range(1, 800)])
+        np.testing.assert_allclose([got[i] for i in range(1, 800)], want, rtol=2e-4, atol=1e-5)
+
+
 class ReadsTests(Tmp):
     """FASTQ, SAM and CRAM inputs: each read's sequence is one record."""
 

@@ -81,7 +81,8 @@ struct SelectiveScanArgs {
 };
 
 /// Hyena order-2 long convolution with its gates (MODELS.md §1.5, fused as in §6.3):
-///   w = v ⊙ x1;  y = x0 ⊙ ( causalconv(w, k) + bias ⊙ w ),  causalconv(w,k)[t] = Σ_{j<=t} k[j] w[t-j]
+///   w = v ⊙ x1;  y = x0 ⊙ ( causalconv(w, k) + bias ⊙ w ),  causalconv(w,k)[t] = Σ_{j<=t} k[j]
+///   w[t-j]
 /// where x0, x1, v are the three D-wide parts of uc {L, 3D} (in that order) and k is the implicit
 /// filter, time-major {>= L, D}. Exact linear (not circular) convolution.
 struct HyenaConvArgs {

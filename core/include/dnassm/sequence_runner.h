@@ -1,22 +1,46 @@
-// Runs a model over one tokenized sequence, chunk by chunk with carried state (causal models), so
-// memory stays bounded for whole chromosomes and results equal one pass.
+// Runs a model over one tokenized sequence of any length with bounded memory:
+//  - streaming models (Mamba) go chunk by chunk carrying their state, which equals one pass;
+//  - other models (HyenaDNA, limited to l_max) are tiled: windows of `window` bases with
+//    `overlap` bases of context on each side; each window contributes only its central part,
+//    and the parts are stitched in order.
+// Streaming models are tiled too when `tile` is set.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 
 #include "dnassm/model.h"
 #include "dnassm/progress.h"
 
 namespace dnassm {
 
-/// on_chunk(offset, hidden {n, D}) is called in order for consecutive chunks covering ids.
+struct RunOptions {
+    std::int64_t chunk = 65536;  // streaming chunk
+    std::int64_t window = 0;     // tiling window; 0 = the model's max_length
+    std::int64_t overlap = -1;   // context on each side; -1 = window / 8
+    bool tile = false;           // tile a streaming model instead of streaming it
+    bool no_tile = false;        // refuse inputs longer than the model allows
+};
+
+/// How a sequence of length L will run ("one pass", "streamed in chunks of ...", "tiled ...").
+struct RunPlan {
+    bool tiled = false;
+    std::int64_t window = 0, overlap = 0, core = 0;
+    [[nodiscard]] std::string describe() const;
+};
+
+/// Validates the options against the model and length L; Error(kUsage/kInput) when impossible
+/// (window above the model's limit, overlap too large, --no-tile with a too-long input).
+[[nodiscard]] RunPlan plan_run(const Model& model, std::int64_t L, const RunOptions& opts);
+
+/// on_rows(offset, hidden {n, D}) is called in order for consecutive row blocks covering ids.
 void run_sequence(const Model& model,
                   Backend& backend,
                   std::span<const std::int32_t> ids,
-                  std::int64_t chunk,
+                  const RunOptions& opts,
                   Progress* progress,
-                  const std::function<void(std::int64_t, const Tensor&)>& on_chunk);
+                  const std::function<void(std::int64_t, const Tensor&)>& on_rows);
 
 }  // namespace dnassm

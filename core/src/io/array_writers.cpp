@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include <hdf5.h>
 
@@ -21,11 +22,35 @@ std::string file_extension(const std::string& path) {
     return ext;
 }
 
+std::uint16_t float_to_half(float x) {
+    std::uint32_t f;
+    std::memcpy(&f, &x, 4);
+    const std::uint32_t sign = (f >> 16) & 0x8000u;
+    const std::uint32_t absf = f & 0x7fffffffu;
+    if (absf >= 0x7f800000u)  // inf or NaN
+        return static_cast<std::uint16_t>(sign | 0x7c00u | (absf > 0x7f800000u ? 0x200u : 0u));
+    if (absf >= 0x477ff000u)
+        return static_cast<std::uint16_t>(sign | 0x7c00u);  // rounds past 65504
+    if (absf < 0x38800000u) {                               // half subnormal or zero
+        const std::uint32_t shift = 113 - (absf >> 23);
+        if (shift > 24) return static_cast<std::uint16_t>(sign);
+        const std::uint32_t mant = (absf & 0x7fffffu) | 0x800000u;
+        std::uint32_t h = mant >> (shift + 13);
+        const std::uint32_t rem = mant & ((1u << (shift + 13)) - 1), halfway = 1u << (shift + 12);
+        if (rem > halfway || (rem == halfway && (h & 1u))) ++h;
+        return static_cast<std::uint16_t>(sign | h);
+    }
+    std::uint32_t h = (absf >> 13) - (112u << 10);
+    const std::uint32_t rem = absf & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;
+    return static_cast<std::uint16_t>(sign | h);
+}
+
 namespace {
 
 class NpyWriter final : public ArrayWriter {
   public:
-    explicit NpyWriter(const std::string& path) : file_(path) {}
+    NpyWriter(const std::string& path, bool half) : file_(path), half_(half) {}
     void begin(const std::string&, const Region&, std::int64_t rows, std::int64_t cols) override {
         DNASSM_CHECK(!started_, ErrorKind::kUsage,
                      file_.path() +
@@ -37,7 +62,8 @@ class NpyWriter final : public ArrayWriter {
         std::string shape = "(";
         if (rows > 0) shape.append(std::to_string(rows)).append(", ");
         shape.append(std::to_string(cols)).append(rows > 0 ? ")" : ",)");
-        std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+        std::string header = std::string("{'descr': '") + (half_ ? "<f2" : "<f4") +
+                             "', 'fortran_order': False, 'shape': " + shape + ", }";
         header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
         header += '\n';
         out_.write("\x93NUMPY\x01\x00", 8);
@@ -48,9 +74,16 @@ class NpyWriter final : public ArrayWriter {
         cols_ = cols;
     }
     void write_rows(const float* data, std::int64_t n_rows) override {
-        out_.write(reinterpret_cast<const char*>(data),
-                   static_cast<std::streamsize>(n_rows * cols_ * 4));
-        written_ += n_rows * cols_;
+        const std::int64_t n = n_rows * cols_;
+        if (half_) {
+            std::vector<std::uint16_t> h(static_cast<size_t>(n));
+            for (std::int64_t i = 0; i < n; ++i) h[static_cast<size_t>(i)] = float_to_half(data[i]);
+            out_.write(reinterpret_cast<const char*>(h.data()),
+                       static_cast<std::streamsize>(n * 2));
+        } else {
+            out_.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * 4));
+        }
+        written_ += n;
     }
     void end() override { DNASSM_ASSERT(written_ == expected_); }
     void commit() override {
@@ -66,12 +99,13 @@ class NpyWriter final : public ArrayWriter {
     AtomicFile file_;
     std::ofstream out_;
     bool started_ = false;
+    bool half_;
     std::int64_t expected_ = 0, written_ = 0, cols_ = 0;
 };
 
 class Hdf5Writer final : public ArrayWriter {
   public:
-    explicit Hdf5Writer(const std::string& path) : file_(path) {
+    Hdf5Writer(const std::string& path, bool half) : file_(path), half_(half) {
         H5Eset_auto2(H5E_DEFAULT, nullptr,
                      nullptr);  // errors become our exceptions, not stderr dumps
         fid_ = H5Fcreate(file_.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -79,6 +113,7 @@ class Hdf5Writer final : public ArrayWriter {
     }
     ~Hdf5Writer() override {
         close_dataset();
+        if (ftype_ >= 0) H5Tclose(ftype_);
         if (fid_ >= 0) H5Fclose(fid_);
     }
     void begin(const std::string& name,
@@ -101,8 +136,18 @@ class Hdf5Writer final : public ArrayWriter {
                                       static_cast<hsize_t>(cols)};
             H5Pset_chunk(dcpl, 2, chunk);
         }
-        ds_ = H5Dcreate2(fid_, unique.c_str(), H5T_IEEE_F32LE, space_, H5P_DEFAULT, dcpl,
-                         H5P_DEFAULT);
+        // float16: an IEEE binary16 layout derived from float32 (HDF5 1.10 predefines none;
+        // h5py reads it as numpy float16). We round to half ourselves (round-to-nearest-even,
+        // as numpy does) and write the bits with this same type, so HDF5 converts nothing.
+        if (ftype_ < 0) {
+            ftype_ = H5Tcopy(H5T_IEEE_F32LE);
+            if (half_) {
+                H5Tset_fields(ftype_, 15, 10, 5, 0, 10);
+                H5Tset_size(ftype_, 2);
+                H5Tset_ebias(ftype_, 15);
+            }
+        }
+        ds_ = H5Dcreate2(fid_, unique.c_str(), ftype_, space_, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         H5Pclose(dcpl);
         DNASSM_CHECK(ds_ >= 0, ErrorKind::kResource,
                      file_.path() + ": cannot create dataset '" + unique + "'");
@@ -117,15 +162,26 @@ class Hdf5Writer final : public ArrayWriter {
         row_ = 0;
     }
     void write_rows(const float* data, std::int64_t n_rows) override {
+        const std::int64_t n = (rows_ == 0 ? 1 : n_rows) * cols_;
+        std::vector<std::uint16_t> bits;
+        const void* buf = data;
+        hid_t mem_type = H5T_NATIVE_FLOAT;
+        if (half_) {
+            bits.resize(static_cast<size_t>(n));
+            for (std::int64_t i = 0; i < n; ++i)
+                bits[static_cast<size_t>(i)] = float_to_half(data[i]);
+            buf = bits.data();
+            mem_type = ftype_;
+        }
         herr_t st;
         if (rows_ == 0) {
-            st = H5Dwrite(ds_, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+            st = H5Dwrite(ds_, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
         } else {
             const hsize_t start[2] = {static_cast<hsize_t>(row_), 0};
             const hsize_t count[2] = {static_cast<hsize_t>(n_rows), static_cast<hsize_t>(cols_)};
             H5Sselect_hyperslab(space_, H5S_SELECT_SET, start, nullptr, count, nullptr);
             hid_t mem = H5Screate_simple(2, count, nullptr);
-            st = H5Dwrite(ds_, H5T_NATIVE_FLOAT, mem, space_, H5P_DEFAULT, data);
+            st = H5Dwrite(ds_, mem_type, mem, space_, H5P_DEFAULT, buf);
             H5Sclose(mem);
         }
         DNASSM_CHECK(st >= 0, ErrorKind::kResource,
@@ -170,16 +226,17 @@ class Hdf5Writer final : public ArrayWriter {
     }
 
     AtomicFile file_;
-    hid_t fid_ = -1, ds_ = -1, space_ = -1;
+    bool half_;
+    hid_t fid_ = -1, ds_ = -1, space_ = -1, ftype_ = -1;
     std::int64_t rows_ = 0, cols_ = 0, row_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<ArrayWriter> ArrayWriter::create(const std::string& path) {
+std::unique_ptr<ArrayWriter> ArrayWriter::create(const std::string& path, bool half) {
     const std::string ext = file_extension(path);
-    if (ext == ".npy") return std::make_unique<NpyWriter>(path);
-    if (ext == ".h5" || ext == ".hdf5") return std::make_unique<Hdf5Writer>(path);
+    if (ext == ".npy") return std::make_unique<NpyWriter>(path, half);
+    if (ext == ".h5" || ext == ".hdf5") return std::make_unique<Hdf5Writer>(path, half);
     throw Error(ErrorKind::kUsage, path + ": unknown output type '" + ext + "' (use .npy or .h5)");
 }
 

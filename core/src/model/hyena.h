@@ -5,24 +5,27 @@
 #include <nlohmann/json.hpp>
 
 #include "dnassm/model.h"
+
 #include "weights.h"
 
 namespace dnassm {
 
 struct HyenaConfig {
     std::int64_t d_model = 0, n_layer = 0, d_inner = 0, vocab_size = 16;  // vocab padded
-    std::int64_t l_max = 0;                 // filter / positional-embedding length
+    std::int64_t l_max = 0;  // filter / positional-embedding length
     std::int64_t emb_dim = 5, filter_order = 64, short_filter = 3, num_inner_mlps = 2;
-    float shift = 0.05f;                    // ExponentialModulation shift (§1.5.1)
+    float shift = 0.05f;  // ExponentialModulation shift (§1.5.1)
     bool modulate = true;
     float norm_eps = 1e-5f;
     bool tie_embeddings = true;
-    std::int64_t n_classes = 0;             // pooled classification head ("head.*"), 0 = none
+    std::int64_t n_classes = 0;  // pooled classification head ("head.*"), 0 = none
 };
 
 /// Parses the HyenaDNA config.json (original repo/Lightning form with a "layer" object, the HF
 /// "-hf" form with flat fields, or dnassm's own); `format` is set to which it was.
-HyenaConfig parse_hyena_config(const nlohmann::json& j, const std::string& path, std::string& format);
+HyenaConfig parse_hyena_config(const nlohmann::json& j,
+                               const std::string& path,
+                               std::string& format);
 
 struct HyenaLayer {
     Tensor norm1_w, norm1_b, norm2_w, norm2_b;
@@ -37,11 +40,13 @@ struct HyenaLayer {
 /// The implicit long filter k {l_max, D} of one layer (positional embedding -> Sin MLP ->
 /// exponential modulation). z {l_max, emb_dim}, t {l_max} and deltas {D} come from the
 /// checkpoint when stored, else from the formulas of §1.5.1.
-Tensor hyena_implicit_filter(Backend& backend, const HyenaConfig& cfg, WeightStore& ws,
+Tensor hyena_implicit_filter(Backend& backend,
+                             const HyenaConfig& cfg,
+                             WeightStore& ws,
                              const std::string& prefix);
 
 class HyenaModel final : public Model {
-public:
+  public:
     HyenaModel(HyenaConfig cfg, WeightStore& weights, ModelInfo info);
 
     const ModelInfo& info() const override { return info_; }
@@ -50,17 +55,21 @@ public:
     bool streams() const override { return false; }
     std::int64_t max_length() const override { return cfg_.l_max; }
     std::unique_ptr<ModelState> new_state() const override { return nullptr; }
-    Tensor forward(Backend& backend, std::span<const std::int32_t> ids, ModelState* state,
+    Tensor forward(Backend& backend,
+                   std::span<const std::int32_t> ids,
+                   ModelState* state,
                    std::vector<Tensor>* layers) const override;
     Tensor logits(Backend& backend, const Tensor& hidden) const override;
 
     void set_info(ModelInfo info) { info_ = std::move(info); }
     [[nodiscard]] const HyenaConfig& config() const { return cfg_; }
-    [[nodiscard]] const HyenaLayer& layer(std::int64_t i) const { return layers_[static_cast<size_t>(i)]; }
+    [[nodiscard]] const HyenaLayer& layer(std::int64_t i) const {
+        return layers_[static_cast<size_t>(i)];
+    }
     /// The pooled classification head (mean over positions -> Linear), {n_classes}.
     [[nodiscard]] std::vector<float> classify(Backend& backend, const Tensor& hidden) const;
 
-private:
+  private:
     HyenaConfig cfg_;
     ModelInfo info_;
     CharTokenizer tokenizer_{false};

@@ -1,11 +1,14 @@
 #include "dnassm/error.h"
+
 #include "hyena.h"
 
 namespace dnassm {
 
 namespace {
 
-std::int64_t positive(const nlohmann::json& j, const char* key, std::int64_t fallback,
+std::int64_t positive(const nlohmann::json& j,
+                      const char* key,
+                      std::int64_t fallback,
                       const std::string& path) {
     if (!j.contains(key) || j[key].is_null()) {
         DNASSM_CHECK(fallback > 0, ErrorKind::kModel, path + ": missing field '" + key + "'");
@@ -18,13 +21,16 @@ std::int64_t positive(const nlohmann::json& j, const char* key, std::int64_t fal
 
 float number(const nlohmann::json& j, const char* key, float fallback, const std::string& path) {
     if (!j.contains(key) || j[key].is_null()) return fallback;
-    DNASSM_CHECK(j[key].is_number(), ErrorKind::kModel, path + ": field '" + key + "' must be a number");
+    DNASSM_CHECK(j[key].is_number(), ErrorKind::kModel,
+                 path + ": field '" + key + "' must be a number");
     return j[key].get<float>();
 }
 
 }  // namespace
 
-HyenaConfig parse_hyena_config(const nlohmann::json& j, const std::string& path, std::string& format) {
+HyenaConfig parse_hyena_config(const nlohmann::json& j,
+                               const std::string& path,
+                               std::string& format) {
     HyenaConfig c;
     c.d_model = positive(j, "d_model", 0, path);
     c.n_layer = positive(j, "n_layer", 0, path);

@@ -1,8 +1,8 @@
 // Model::load: reads config.json, picks the family, maps weights by name.
 #include "dnassm/model.h"
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
@@ -38,8 +38,9 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     if (family.empty()) family = cfg.value("model_type", "");
     if (family.empty() && cfg.contains("ssm_cfg")) family = "mamba";
     if (family == "hyenadna") family = "hyena";
-    DNASSM_CHECK(family == "mamba" || family == "hyena", ErrorKind::kModel,
-                 config_path + ": unsupported model family '" + family + "' (supported: mamba, hyena)");
+    DNASSM_CHECK(
+        family == "mamba" || family == "hyena", ErrorKind::kModel,
+        config_path + ": unsupported model family '" + family + "' (supported: mamba, hyena)");
 
     ModelInfo info;
     info.family = family;
@@ -56,35 +57,41 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
         info.d_model = mc.d_model;
         info.n_layer = mc.n_layer;
         info.vocab_size = mc.vocab_size;
-        info.details = "d_model " + std::to_string(mc.d_model) + ", n_layer " + std::to_string(mc.n_layer) +
-                       ", d_inner " + std::to_string(mc.d_inner()) + ", d_state " + std::to_string(mc.d_state) +
-                       ", d_conv " + std::to_string(mc.d_conv) + ", dt_rank " + std::to_string(mc.dt_rank) + ", " +
-                       (mc.rms_norm ? "RMSNorm" : "LayerNorm") + ", vocab " + std::to_string(mc.vocab_size) +
+        info.details = "d_model " + std::to_string(mc.d_model) + ", n_layer " +
+                       std::to_string(mc.n_layer) + ", d_inner " + std::to_string(mc.d_inner()) +
+                       ", d_state " + std::to_string(mc.d_state) + ", d_conv " +
+                       std::to_string(mc.d_conv) + ", dt_rank " + std::to_string(mc.dt_rank) +
+                       ", " + (mc.rms_norm ? "RMSNorm" : "LayerNorm") + ", vocab " +
+                       std::to_string(mc.vocab_size) +
                        (mc.tie_embeddings ? ", tied LM head" : ", separate LM head");
         model_ptr = std::move(m);
     } else {
         HyenaConfig hc = parse_hyena_config(cfg, config_path, info.format);
         ws_ptr = std::make_unique<WeightStore>(
             read_safetensors(weights_path), weights_path,
-            std::vector<std::string>{"backbone.", "hyena.backbone.", "model.backbone.", "", "hyena.", "model."});
+            std::vector<std::string>{"backbone.", "hyena.backbone.", "model.backbone.", "",
+                                     "hyena.", "model."});
         auto m = std::make_unique<HyenaModel>(hc, *ws_ptr, info);
         info.d_model = hc.d_model;
         info.n_layer = hc.n_layer;
         info.vocab_size = hc.vocab_size;
-        info.details = "d_model " + std::to_string(hc.d_model) + ", n_layer " + std::to_string(hc.n_layer) +
-                       ", d_inner " + std::to_string(hc.d_inner) + ", l_max " + std::to_string(hc.l_max) +
-                       ", filter_order " + std::to_string(hc.filter_order) + ", emb_dim " +
-                       std::to_string(hc.emb_dim) + ", shift " + std::to_string(hc.shift).substr(0, 4) +
-                       ", vocab " + std::to_string(hc.vocab_size) +
-                       (m->config().n_classes ? ", classification head " + std::to_string(m->config().n_classes)
-                                              : std::string());
+        info.details = "d_model " + std::to_string(hc.d_model) + ", n_layer " +
+                       std::to_string(hc.n_layer) + ", d_inner " + std::to_string(hc.d_inner) +
+                       ", l_max " + std::to_string(hc.l_max) + ", filter_order " +
+                       std::to_string(hc.filter_order) + ", emb_dim " + std::to_string(hc.emb_dim) +
+                       ", shift " + std::to_string(hc.shift).substr(0, 4) + ", vocab " +
+                       std::to_string(hc.vocab_size) +
+                       (m->config().n_classes
+                            ? ", classification head " + std::to_string(m->config().n_classes)
+                            : std::string());
         model_ptr = std::move(m);
     }
     WeightStore& ws = *ws_ptr;
     const auto unused = ws.unused();
     DNASSM_CHECK(unused.empty(), ErrorKind::kModel,
-                 weights_path + ": unexpected tensor '" + (unused.empty() ? "" : unused[0]) + "' (" +
-                     std::to_string(unused.size()) + " unused; does the checkpoint match config.json?)");
+                 weights_path + ": unexpected tensor '" + (unused.empty() ? "" : unused[0]) +
+                     "' (" + std::to_string(unused.size()) +
+                     " unused; does the checkpoint match config.json?)");
 
     // Learnable scalars: buffers (HyenaDNA's pos_emb.z/t, modulation.deltas) are not counted,
     // and tensors stored more than once (tied lm_head, the shared Sin freq) count once.
@@ -95,9 +102,11 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     };
     const Tensor* emb = nullptr;
     for (const auto& [name, t] : ts)
-        if (ends_with(name, "embedding.weight") || ends_with(name, "word_embeddings.weight")) emb = &t;
+        if (ends_with(name, "embedding.weight") || ends_with(name, "word_embeddings.weight"))
+            emb = &t;
     for (const auto& [name, t] : ts) {
-        if (ends_with(name, "pos_emb.z") || ends_with(name, "pos_emb.t") || ends_with(name, "modulation.deltas"))
+        if (ends_with(name, "pos_emb.z") || ends_with(name, "pos_emb.t") ||
+            ends_with(name, "modulation.deltas"))
             continue;
         if ((ends_with(name, ".3.freq") || ends_with(name, ".5.freq")) &&
             ts.count(name.substr(0, name.size() - 6) + "1.freq"))

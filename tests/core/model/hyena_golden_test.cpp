@@ -1,14 +1,15 @@
 // Parity with the official HyenaDNA code (standalone_hyenadna.py; golden files copied to
 // tests/data/golden): implicit filter, every block's residual stream, final hidden states,
 // tied-LM-head logits and the pooled classification head.
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "dnassm/error.h"
 #include "dnassm/io/npy.h"
 #include "dnassm/model.h"
 #include "dnassm/safetensors.h"
+
 #include "model/hyena.h"
 #include "test_util.h"
 
@@ -23,7 +24,7 @@ struct Case {
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " on " << c.backend; }
 
 class HyenaGolden : public ::testing::TestWithParam<Case> {
-protected:
+  protected:
     std::string dir() const { return test::data_dir() + "/golden/" + GetParam().name; }
     Tensor ref(const std::string& f) const { return read_npy(dir() + "/" + f); }
 };
@@ -34,15 +35,18 @@ TEST_P(HyenaGolden, FilterLayersHiddenLogitsHead) {
     const auto& hyena = dynamic_cast<const HyenaModel&>(*model);
     if (std::filesystem::exists(dir() + "/filter_k_layer0.npy")) {
         const Tensor k = ref("filter_k_layer0.npy");
-        EXPECT_LE(test::rel_l2(hyena.layer(0).k.f32(), k.f32(), k.numel()), kTol) << "implicit filter";
+        EXPECT_LE(test::rel_l2(hyena.layer(0).k.f32(), k.f32(), k.numel()), kTol)
+            << "implicit filter";
     }
     const Tensor ids = ref("input_ids.npy");
     const std::int64_t L = ids.dim(1), D = model->info().d_model, V = model->info().vocab_size;
     std::vector<Tensor> layers;
-    const Tensor hidden = model->forward(*be, {ids.data<std::int32_t>(), static_cast<size_t>(L)}, nullptr, &layers);
+    const Tensor hidden =
+        model->forward(*be, {ids.data<std::int32_t>(), static_cast<size_t>(L)}, nullptr, &layers);
     for (size_t i = 0; i < layers.size(); ++i) {
         const Tensor want = ref("layer" + std::to_string(i) + ".npy");
-        ASSERT_LE(test::rel_l2(layers[i].f32(), want.f32(), L * D), kTol) << "first diverging block: layer " << i;
+        ASSERT_LE(test::rel_l2(layers[i].f32(), want.f32(), L * D), kTol)
+            << "first diverging block: layer " << i;
     }
     EXPECT_LE(test::rel_l2(hidden.f32(), ref("hidden.npy").f32(), L * D), kTol);
     const Tensor logits = model->logits(*be, hidden);
@@ -60,13 +64,17 @@ TEST(HyenaGoldenLimits, WindowLongerThanLmaxIsAClearError) {
         (void)model->forward(*be, ids, nullptr);
         FAIL();
     } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("longer than the model's l_max 1026"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("longer than the model's l_max 1026"),
+                  std::string::npos);
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, HyenaGolden,
-                         ::testing::Values(Case{"hyenadna_tiny1k_L1024", "cpu"}, Case{"hyenadna_tiny1k_L1024", "cpu-ref"},
-                                           Case{"hyenadna_tiny1k_L300", "cpu"}, Case{"hyenadna_tiny1k_L300", "cpu-ref"}),
+INSTANTIATE_TEST_SUITE_P(Golden,
+                         HyenaGolden,
+                         ::testing::Values(Case{"hyenadna_tiny1k_L1024", "cpu"},
+                                           Case{"hyenadna_tiny1k_L1024", "cpu-ref"},
+                                           Case{"hyenadna_tiny1k_L300", "cpu"},
+                                           Case{"hyenadna_tiny1k_L300", "cpu-ref"}),
                          [](const auto& p) {
                              std::string n = p.param.name + "_" + p.param.backend;
                              for (auto& ch : n)
@@ -91,7 +99,8 @@ TEST(HyenaCheckpointVariants, MissingBuffersAndAliasesAreRecomputed) {
     auto file = read_safetensors(src + "/model.safetensors");
     std::map<std::string, Tensor> kept;
     for (auto& [name, t] : file.tensors) {
-        if (name.find("pos_emb.") != std::string::npos || name.find("modulation.deltas") != std::string::npos ||
+        if (name.find("pos_emb.") != std::string::npos ||
+            name.find("modulation.deltas") != std::string::npos ||
             name.find("implicit_filter.3.freq") != std::string::npos ||
             name.find("implicit_filter.5.freq") != std::string::npos)
             continue;
@@ -101,7 +110,8 @@ TEST(HyenaCheckpointVariants, MissingBuffersAndAliasesAreRecomputed) {
     auto model = Model::load(dst);
     auto be = make_backend("cpu");
     const Tensor ids = read_npy(src + "/input_ids.npy");
-    const Tensor hidden = model->forward(*be, {ids.data<std::int32_t>(), static_cast<size_t>(ids.dim(1))}, nullptr);
+    const Tensor hidden =
+        model->forward(*be, {ids.data<std::int32_t>(), static_cast<size_t>(ids.dim(1))}, nullptr);
     const Tensor want = read_npy(src + "/hidden.npy");
     EXPECT_LE(test::rel_l2(hidden.f32(), want.f32(), want.numel()), 1e-4);
     EXPECT_EQ(model->info().n_params, 436354);

@@ -192,10 +192,17 @@ TEST_P(OpsParity, SelectiveScanChunkedEqualsOnePass) {
 
 TEST_P(OpsParity, HyenaFftConvEqualsDirectConv) {
     const std::int64_t L = s.L, D = s.E;
-    auto uc = rand_vec(rng, L * 3 * D, -1, 1), k = rand_vec(rng, (L + 5) * D, -0.5, 0.5), b = rand_vec(rng, D, -1, 1);
+    auto uc = rand_vec(rng, L * 3 * D, -1, 1), k = rand_vec(rng, (L + 5) * D, -0.5, 0.5),
+         b = rand_vec(rng, D, -1, 1);
     Guarded y(L * D), y_ref(L * D);
-    HyenaConvArgs a{.L = L, .D = D, .uc = uc.data(), .ld_uc = 3 * D, .k = k.data(), .bias = b.data(),
-                    .y = y.data(), .ld_y = D};
+    HyenaConvArgs a{.L = L,
+                    .D = D,
+                    .uc = uc.data(),
+                    .ld_uc = 3 * D,
+                    .k = k.data(),
+                    .bias = b.data(),
+                    .y = y.data(),
+                    .ld_y = D};
     be->hyena_conv(a);
     a.y = y_ref.data();
     ref->hyena_conv(a);

@@ -25,8 +25,9 @@ class ArrayWriter {
     virtual void end() = 0;
     virtual void commit() = 0;
 
-    /// ".npy" (exactly one array) or ".h5"/".hdf5" (any number, one dataset each).
-    static std::unique_ptr<ArrayWriter> create(const std::string& path);
+    /// ".npy" (exactly one array) or ".h5"/".hdf5" (any number, one dataset each); values are
+    /// stored as float32, or as IEEE float16 when `half` is set (rounded to nearest even).
+    static std::unique_ptr<ArrayWriter> create(const std::string& path, bool half = false);
 };
 
 /// Per-base tracks: runs of consecutive bases with one value each.
@@ -45,6 +46,9 @@ class TrackWriter {
     static std::unique_ptr<TrackWriter> create(const std::string& path,
                                                const std::vector<Contig>& contigs);
 };
+
+/// IEEE 754 binary16 bits of x, round to nearest even (overflow to inf, NaN kept).
+[[nodiscard]] std::uint16_t float_to_half(float x);
 
 /// Lower-case extension of a path including the dot (".npy"); empty when none.
 [[nodiscard]] std::string file_extension(const std::string& path);
