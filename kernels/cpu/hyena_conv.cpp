@@ -1,30 +1,34 @@
-// Hyena long convolution on CPU through FFTW (MODELS.md §1.5.2): per channel, the gated input
-// w = v·x1 and the filter k are zero-padded to n = 2L (as the reference's fftconv), multiplied
-// in the frequency domain, transformed back and scaled by 1/n: an exact linear causal
-// convolution. Channels run on the pool; plans are cached per n (FFTW_ESTIMATE: deterministic).
-#include <complex>
-#include <map>
-#include <memory>
-#include <mutex>
-
+// Hyena long convolution on CPU through FFTW (MODELS.md §1.5.2): channels are processed in
+// groups; for a group the filter columns are evaluated from the implicit-MLP basis with one
+// GEMM and modulated, then per channel the gated input and the filter are zero-padded to
+// n = 2L (as the reference's fftconv), multiplied in the frequency domain, transformed back and
+// scaled by 1/n: an exact linear causal convolution. Groups run on the pool; plans are cached
+// per n (FFTW_ESTIMATE, so the same plan, and the same numbers, every run).
+#include <cblas.h>
 #include <fftw3.h>
 
-#include "dnassm/error.h"
-#include "dnassm/thread_pool.h"
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <vector>
 
 #include "../common/scalar_math.h"
 #include "cpu_ops.h"
+#include "dnassm/error.h"
+#include "dnassm/thread_pool.h"
 
 namespace dnassm::cpu {
 
 namespace {
 
+constexpr std::int64_t kChannelGroup = 16;
+
 struct FftPlans {
     fftwf_plan r2c = nullptr, c2r = nullptr;
 };
 
-// Plans are created once per size (planning is not thread-safe in FFTW) and executed with
-// new-array execute on per-thread buffers from fftwf_malloc (same alignment as planned).
+// Planning is not thread-safe in FFTW; execution with new arrays is, given arrays with the
+// planned alignment (all come from fftwf_malloc).
 const FftPlans& plans_for(std::int64_t n) {
     static std::mutex mutex;
     static std::map<std::int64_t, FftPlans> cache;
@@ -33,6 +37,7 @@ const FftPlans& plans_for(std::int64_t n) {
     if (it != cache.end()) return it->second;
     float* in = fftwf_alloc_real(static_cast<size_t>(n));
     fftwf_complex* out = fftwf_alloc_complex(static_cast<size_t>(n / 2 + 1));
+    DNASSM_CHECK(in && out, ErrorKind::kResource, "out of memory planning an FFT");
     FftPlans p;
     p.r2c = fftwf_plan_dft_r2c_1d(static_cast<int>(n), in, out, FFTW_ESTIMATE);
     p.c2r = fftwf_plan_dft_c2r_1d(static_cast<int>(n), out, in, FFTW_ESTIMATE);
@@ -43,51 +48,56 @@ const FftPlans& plans_for(std::int64_t n) {
     return cache.emplace(n, p).first->second;
 }
 
-struct FftBuffers {
-    explicit FftBuffers(std::int64_t n)
-        : w(fftwf_alloc_real(static_cast<size_t>(n))),
-          kf(fftwf_alloc_complex(static_cast<size_t>(n / 2 + 1))),
-          wf(fftwf_alloc_complex(static_cast<size_t>(n / 2 + 1))) {
-        DNASSM_CHECK(w && kf && wf, ErrorKind::kResource, "out of memory for FFT buffers");
+template <typename T>
+struct FftwArray {
+    explicit FftwArray(std::int64_t count)
+        : p(static_cast<T*>(fftwf_malloc(sizeof(T) * static_cast<size_t>(count)))) {
+        DNASSM_CHECK(p, ErrorKind::kResource, "out of memory for FFT buffers");
     }
-    ~FftBuffers() {
-        fftwf_free(w);
-        fftwf_free(kf);
-        fftwf_free(wf);
-    }
-    FftBuffers(const FftBuffers&) = delete;
-    FftBuffers& operator=(const FftBuffers&) = delete;
-    float* w;
-    fftwf_complex *kf, *wf;
+    ~FftwArray() { fftwf_free(p); }
+    FftwArray(const FftwArray&) = delete;
+    FftwArray& operator=(const FftwArray&) = delete;
+    T* p;
 };
 
 }  // namespace
 
 void hyena_conv(const HyenaConvArgs& a) {
-    const std::int64_t L = a.L, D = a.D, n = 2 * L, nc = n / 2 + 1;
-    const FftPlans& p = plans_for(n);
+    const std::int64_t L = a.L, D = a.D, F = a.F, n = 2 * L, nc = n / 2 + 1;
+    const FftPlans& plans = plans_for(n);
     const float scale = 1.0f / static_cast<float>(n);
-    parallel_for(D, 8, [&](std::int64_t d0, std::int64_t d1) {
-        FftBuffers buf(n);
-        for (std::int64_t d = d0; d < d1; ++d) {
-            for (std::int64_t t = 0; t < L; ++t) buf.w[t] = a.k[t * D + d];
-            std::fill(buf.w + L, buf.w + n, 0.0f);
-            fftwf_execute_dft_r2c(p.r2c, buf.w, buf.kf);
-            for (std::int64_t t = 0; t < L; ++t)
-                buf.w[t] = a.uc[t * a.ld_uc + 2 * D + d] * a.uc[t * a.ld_uc + D + d];
-            std::fill(buf.w + L, buf.w + n, 0.0f);
-            fftwf_execute_dft_r2c(p.r2c, buf.w, buf.wf);
-            for (std::int64_t f = 0; f < nc; ++f) {
-                const float re = buf.wf[f][0] * buf.kf[f][0] - buf.wf[f][1] * buf.kf[f][1];
-                const float im = buf.wf[f][0] * buf.kf[f][1] + buf.wf[f][1] * buf.kf[f][0];
-                buf.wf[f][0] = re;
-                buf.wf[f][1] = im;
-            }
-            fftwf_execute_dft_c2r(p.c2r, buf.wf, buf.w);
-            for (std::int64_t t = 0; t < L; ++t) {
-                const float* row = a.uc + t * a.ld_uc;
-                const float w = row[2 * D + d] * row[D + d];
-                a.y[t * a.ld_y + d] = row[d] * (buf.w[t] * scale + a.bias[d] * w);
+    const std::int64_t n_groups = (D + kChannelGroup - 1) / kChannelGroup;
+    parallel_for(n_groups, 1, [&](std::int64_t g0, std::int64_t g1) {
+        FftwArray<float> buf(n);
+        FftwArray<fftwf_complex> kf(nc), wf(nc);
+        std::vector<float> k(static_cast<size_t>(L * kChannelGroup));
+        for (std::int64_t g = g0; g < g1; ++g) {
+            const std::int64_t d0 = g * kChannelGroup, G = std::min(kChannelGroup, D - d0);
+            // k{L, G} = basis{L, F} · filter_w[d0 : d0 + G]^T, then the exponential modulation.
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(L), static_cast<int>(G),
+                        static_cast<int>(F), 1.0f, a.basis, static_cast<int>(F), a.filter_w + d0 * F,
+                        static_cast<int>(F), 0.0f, k.data(), static_cast<int>(G));
+            if (a.deltas)
+                for (std::int64_t j = 0; j < L; ++j)
+                    for (std::int64_t c = 0; c < G; ++c)
+                        k[j * G + c] *= std::exp(-a.t[j] * std::fabs(a.deltas[d0 + c])) + a.shift;
+            for (std::int64_t c = 0; c < G; ++c) {
+                const std::int64_t d = d0 + c;
+                for (std::int64_t j = 0; j < L; ++j) buf.p[j] = k[j * G + c];
+                std::fill(buf.p + L, buf.p + n, 0.0f);
+                fftwf_execute_dft_r2c(plans.r2c, buf.p, kf.p);
+                for (std::int64_t t = 0; t < L; ++t) buf.p[t] = a.w[t * D + d];
+                std::fill(buf.p + L, buf.p + n, 0.0f);
+                fftwf_execute_dft_r2c(plans.r2c, buf.p, wf.p);
+                for (std::int64_t f = 0; f < nc; ++f) {
+                    const float re = wf.p[f][0] * kf.p[f][0] - wf.p[f][1] * kf.p[f][1];
+                    const float im = wf.p[f][0] * kf.p[f][1] + wf.p[f][1] * kf.p[f][0];
+                    wf.p[f][0] = re;
+                    wf.p[f][1] = im;
+                }
+                fftwf_execute_dft_c2r(plans.c2r, wf.p, buf.p);
+                for (std::int64_t t = 0; t < L; ++t)
+                    a.y[t * D + d] = a.x0[t * D + d] * (buf.p[t] * scale + a.bias[d] * a.w[t * D + d]);
             }
         }
     });

@@ -76,15 +76,20 @@ void selective_scan(const SelectiveScanArgs& a) {
 }
 
 void hyena_conv(const HyenaConvArgs& a) {
-    const std::int64_t D = a.D;
-    std::vector<double> w(static_cast<size_t>(a.L));
+    const std::int64_t D = a.D, L = a.L;
+    std::vector<double> k(static_cast<size_t>(L)), w(static_cast<size_t>(L));
     for (std::int64_t d = 0; d < D; ++d) {
-        for (std::int64_t t = 0; t < a.L; ++t)
-            w[t] = static_cast<double>(a.uc[t * a.ld_uc + 2 * D + d]) * a.uc[t * a.ld_uc + D + d];
-        for (std::int64_t t = 0; t < a.L; ++t) {
+        for (std::int64_t j = 0; j < L; ++j) {
+            double v = 0;
+            for (std::int64_t f = 0; f < a.F; ++f) v += static_cast<double>(a.basis[j * a.F + f]) * a.filter_w[d * a.F + f];
+            if (a.deltas) v *= std::exp(-static_cast<double>(a.t[j]) * std::fabs(a.deltas[d])) + a.shift;
+            k[j] = v;
+            w[j] = a.w[j * D + d];
+        }
+        for (std::int64_t t = 0; t < L; ++t) {
             double acc = a.bias[d] * w[t];
-            for (std::int64_t j = 0; j <= t; ++j) acc += a.k[j * D + d] * w[t - j];
-            a.y[t * a.ld_y + d] = static_cast<float>(a.uc[t * a.ld_uc + d] * acc);
+            for (std::int64_t j = 0; j <= t; ++j) acc += k[j] * w[t - j];
+            a.y[t * D + d] = static_cast<float>(a.x0[t * D + d] * acc);
         }
     }
 }

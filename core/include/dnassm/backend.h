@@ -80,19 +80,25 @@ struct SelectiveScanArgs {
     std::int64_t ld_y = 0;
 };
 
-/// Hyena order-2 long convolution with its gates (MODELS.md §1.5, fused as in §6.3):
-///   w = v ⊙ x1;  y = x0 ⊙ ( causalconv(w, k) + bias ⊙ w ),  causalconv(w,k)[t] = Σ_{j<=t} k[j]
-///   w[t-j]
-/// where x0, x1, v are the three D-wide parts of uc {L, 3D} (in that order) and k is the implicit
-/// filter, time-major {>= L, D}. Exact linear (not circular) convolution.
+/// Hyena order-2 long convolution with its output gate and implicit filter (MODELS.md §1.5,
+/// fused as in §6.3):
+///   k[j, d] = (basis[j] · filter_w[d]) · (exp(−t[j]·|deltas[d]|) + shift)   (no modulation when
+///             deltas is null)
+///   y[t, d] = x0[t, d] · ( Σ_{j<=t} k[j, d] · w[t−j, d] + bias[d] · w[t, d] )
+/// where w = v ⊙ x1 is the gated input. Exact linear (not circular) convolution. The filter is
+/// evaluated here from its L × F basis (the implicit MLP's last hidden layer) so that no L × D
+/// filter is ever stored. y may alias x0.
 struct HyenaConvArgs {
-    std::int64_t L = 0, D = 0;
-    const float* uc = nullptr;  // {L, 3D}: x0 | x1 | v
-    std::int64_t ld_uc = 0;
-    const float* k = nullptr;     // {>= L, D}
+    std::int64_t L = 0, D = 0, F = 0;
+    const float* x0 = nullptr;        // {L, D}
+    const float* w = nullptr;         // {L, D}
+    const float* basis = nullptr;     // {L, F}
+    const float* filter_w = nullptr;  // {D, F}
+    const float* t = nullptr;         // {L}
+    const float* deltas = nullptr;    // {D} or null
+    float shift = 0.0f;
     const float* bias = nullptr;  // {D}
     float* y = nullptr;           // {L, D}
-    std::int64_t ld_y = 0;
 };
 
 /// y{L, D} = table{V, D}[ids[t]]; every id must be < V.

@@ -34,16 +34,28 @@ struct HyenaLayer {
     Tensor filter_bias;                 // {D}
     Tensor out_proj_w, out_proj_b;      // {D, D}, {D}
     Tensor fc1_w, fc1_b, fc2_w, fc2_b;  // {E, D}, {E}, {D, E}, {D}
-    Tensor k;                           // implicit filter {l_max, D}, computed at load
+    // Implicit filter (§1.5.1): positional embedding z {l_max, emb_dim} and t {l_max} (stored
+    // buffers or the formulas), Sin MLP emb_dim -> F -> ... -> F with one shared frequency,
+    // output projection {D, F} and modulation deltas {D}.
+    Tensor z, t, freq;
+    std::vector<Tensor> mlp_w, mlp_b;  // {F, emb_dim}, {F, F}, ...; biases {F}
+    Tensor filter_out_w, deltas;
 };
 
-/// The implicit long filter k {l_max, D} of one layer (positional embedding -> Sin MLP ->
-/// exponential modulation). z {l_max, emb_dim}, t {l_max} and deltas {D} come from the
-/// checkpoint when stored, else from the formulas of §1.5.1.
-Tensor hyena_implicit_filter(Backend& backend,
-                             const HyenaConfig& cfg,
-                             WeightStore& ws,
-                             const std::string& prefix);
+/// Loads a layer's implicit-filter tensors (recomputing z, t, deltas when absent).
+void load_hyena_filter(const HyenaConfig& cfg,
+                       WeightStore& ws,
+                       const std::string& prefix,
+                       HyenaLayer& l);
+
+/// The basis {L, F} of a layer's filter: the implicit MLP's last Sin layer on positions [0, L).
+Tensor hyena_filter_basis(Backend& backend,
+                          const HyenaConfig& cfg,
+                          const HyenaLayer& l,
+                          std::int64_t L);
+
+/// The modulated filter k {L, D} itself (for tests and inspection; forward never stores it).
+Tensor hyena_filter(Backend& backend, const HyenaConfig& cfg, const HyenaLayer& l, std::int64_t L);
 
 class HyenaModel final : public Model {
   public:
