@@ -1,6 +1,7 @@
 // Vectorised elementwise activations, included once per ISA.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "simd_math.h"
@@ -22,6 +23,35 @@ void silu_inplace_lanes(float* x, std::int64_t n) {
         simd::store<F>(tmp, v);
         for (std::int64_t k = i; k < n; ++k) x[k] = tmp[k - i];
     }
+}
+
+/// x = gelu_tanh(x) = 0.5·x·(1 + tanh(u)) = x · sigmoid(2u), u = √(2/π)(x + 0.044715x³).
+template <int kLanes>
+void gelu_tanh_inplace_lanes(float* x, std::int64_t n) {
+    using F = typename simd::VecTypes<kLanes>::F;
+    using I = typename simd::VecTypes<kLanes>::I;
+    auto gelu = [](F v) {
+        const F u = (v + v * v * v * 0.044715f) * 0.7978845608028654f;
+        return v / (simd::exp<F, I>(u * -2.0f) + 1.0f);
+    };
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) simd::store<F>(x + i, gelu(simd::load<F>(x + i)));
+    if (i < n) {
+        float tmp[kLanes] = {};
+        for (std::int64_t k = i; k < n; ++k) tmp[k - i] = x[k];
+        simd::store<F>(tmp, gelu(simd::load<F>(tmp)));
+        for (std::int64_t k = i; k < n; ++k) x[k] = tmp[k - i];
+    }
+}
+
+/// x = exp(x), in place.
+template <int kLanes>
+void exp_inplace_lanes(float* x, std::int64_t n) {
+    using F = typename simd::VecTypes<kLanes>::F;
+    using I = typename simd::VecTypes<kLanes>::I;
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) simd::store<F>(x + i, simd::exp<F, I>(simd::load<F>(x + i)));
+    for (; i < n; ++i) x[i] = std::exp(x[i]);
 }
 
 }  // namespace dnassm::cpu

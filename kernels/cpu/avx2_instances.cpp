@@ -6,4 +6,6 @@
 namespace dnassm::cpu {
 void selective_scan_avx2(const SelectiveScanArgs& a) { selective_scan_blocks<8>(a); }
 void silu_inplace_avx2(float* x, std::int64_t n) { silu_inplace_lanes<8>(x, n); }
+void gelu_tanh_inplace_avx2(float* x, std::int64_t n) { gelu_tanh_inplace_lanes<8>(x, n); }
+void exp_inplace_avx2(float* x, std::int64_t n) { exp_inplace_lanes<8>(x, n); }
 }  // namespace dnassm::cpu

@@ -13,6 +13,8 @@ void embedding(const EmbeddingArgs& a);
 void add_inplace(float* x, const float* y, std::int64_t n);
 void hyena_conv(const HyenaConvArgs& a);
 void gelu_tanh_inplace(float* x, std::int64_t n);
+/// x = exp(x) elementwise (vectorised, single thread).
+void exp_inplace(float* x, std::int64_t n);
 /// x = silu(x) elementwise (vectorised).
 void silu_inplace(float* x, std::int64_t n);
 

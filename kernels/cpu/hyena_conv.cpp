@@ -70,23 +70,28 @@ void hyena_conv(const HyenaConvArgs& a) {
     parallel_for(n_groups, 1, [&](std::int64_t g0, std::int64_t g1) {
         FftwArray<float> buf(n);
         FftwArray<fftwf_complex> kf(nc), wf(nc);
-        std::vector<float> k(static_cast<size_t>(L * kChannelGroup));
+        std::vector<float> k(static_cast<size_t>(L * kChannelGroup)), mod(k.size()), wg(k.size());
         for (std::int64_t g = g0; g < g1; ++g) {
             const std::int64_t d0 = g * kChannelGroup, G = std::min(kChannelGroup, D - d0);
             // k{L, G} = basis{L, F} · filter_w[d0 : d0 + G]^T, then the exponential modulation.
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(L), static_cast<int>(G),
                         static_cast<int>(F), 1.0f, a.basis, static_cast<int>(F), a.filter_w + d0 * F,
                         static_cast<int>(F), 0.0f, k.data(), static_cast<int>(G));
-            if (a.deltas)
+            if (a.deltas) {
                 for (std::int64_t j = 0; j < L; ++j)
-                    for (std::int64_t c = 0; c < G; ++c)
-                        k[j * G + c] *= std::exp(-a.t[j] * std::fabs(a.deltas[d0 + c])) + a.shift;
+                    for (std::int64_t c = 0; c < G; ++c) mod[j * G + c] = -a.t[j] * std::fabs(a.deltas[d0 + c]);
+                exp_inplace(mod.data(), L * G);
+                for (std::int64_t i = 0; i < L * G; ++i) k[i] *= mod[i] + a.shift;
+            }
+            // Gather the group's gated inputs channel-major (one cache line per row instead of
+            // one strided load per channel and row), convolve, then scatter the results back.
+            for (std::int64_t t = 0; t < L; ++t)
+                for (std::int64_t c = 0; c < G; ++c) wg[c * L + t] = a.w[t * D + d0 + c];
             for (std::int64_t c = 0; c < G; ++c) {
-                const std::int64_t d = d0 + c;
                 for (std::int64_t j = 0; j < L; ++j) buf.p[j] = k[j * G + c];
                 std::fill(buf.p + L, buf.p + n, 0.0f);
                 fftwf_execute_dft_r2c(plans.r2c, buf.p, kf.p);
-                for (std::int64_t t = 0; t < L; ++t) buf.p[t] = a.w[t * D + d];
+                std::copy(wg.data() + c * L, wg.data() + (c + 1) * L, buf.p);
                 std::fill(buf.p + L, buf.p + n, 0.0f);
                 fftwf_execute_dft_r2c(plans.r2c, buf.p, wf.p);
                 for (std::int64_t f = 0; f < nc; ++f) {
@@ -96,16 +101,13 @@ void hyena_conv(const HyenaConvArgs& a) {
                     wf.p[f][1] = im;
                 }
                 fftwf_execute_dft_c2r(plans.c2r, wf.p, buf.p);
-                for (std::int64_t t = 0; t < L; ++t)
-                    a.y[t * D + d] = a.x0[t * D + d] * (buf.p[t] * scale + a.bias[d] * a.w[t * D + d]);
+                float* out = wg.data() + c * L;  // reuse: conv + skip term, still without the x0 gate
+                for (std::int64_t t = 0; t < L; ++t) out[t] = buf.p[t] * scale + a.bias[d0 + c] * out[t];
             }
+            for (std::int64_t t = 0; t < L; ++t)
+                for (std::int64_t c = 0; c < G; ++c)
+                    a.y[t * D + d0 + c] = a.x0[t * D + d0 + c] * wg[c * L + t];
         }
-    });
-}
-
-void gelu_tanh_inplace(float* x, std::int64_t n) {
-    parallel_for(n, 1 << 15, [&](std::int64_t i0, std::int64_t i1) {
-        for (std::int64_t i = i0; i < i1; ++i) x[i] = math::gelu_tanh(x[i]);
     });
 }
 

@@ -1,4 +1,4 @@
-// Run-time ISA dispatch for the vectorised kernels: AVX2+FMA when the CPU has both (checked
+// Run-time ISA dispatch for the vectorised kernels (selective scan, activations): AVX2+FMA when the CPU has both (checked
 // once), else the SSE2 baseline every x86-64 CPU has.
 #include "activations_impl.h"
 #include "cpu_ops.h"
@@ -8,6 +8,8 @@ namespace dnassm::cpu {
 
 void selective_scan_avx2(const SelectiveScanArgs& a);
 void silu_inplace_avx2(float* x, std::int64_t n);
+void gelu_tanh_inplace_avx2(float* x, std::int64_t n);
+void exp_inplace_avx2(float* x, std::int64_t n);
 
 static bool cpu_has_avx2_fma() {
     static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -27,6 +29,24 @@ void silu_inplace(float* x, std::int64_t n) {
         silu_inplace_avx2(x, n);
     } else {
         silu_inplace_lanes<4>(x, n);
+    }
+}
+
+void gelu_tanh_inplace(float* x, std::int64_t n) {
+    parallel_for(n, 1 << 15, [&](std::int64_t i0, std::int64_t i1) {
+        if (cpu_has_avx2_fma()) {
+            gelu_tanh_inplace_avx2(x + i0, i1 - i0);
+        } else {
+            gelu_tanh_inplace_lanes<4>(x + i0, i1 - i0);
+        }
+    });
+}
+
+void exp_inplace(float* x, std::int64_t n) {
+    if (cpu_has_avx2_fma()) {
+        exp_inplace_avx2(x, n);
+    } else {
+        exp_inplace_lanes<4>(x, n);
     }
 }
 
