@@ -50,7 +50,8 @@ void exp_inplace_lanes(float* x, std::int64_t n) {
     using F = typename simd::VecTypes<kLanes>::F;
     using I = typename simd::VecTypes<kLanes>::I;
     std::int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) simd::store<F>(x + i, simd::exp<F, I>(simd::load<F>(x + i)));
+    for (; i + kLanes <= n; i += kLanes)
+        simd::store<F>(x + i, simd::exp<F, I>(simd::load<F>(x + i)));
     for (; i < n; ++i) x[i] = std::exp(x[i]);
 }
 

@@ -4,18 +4,19 @@
 // n = 2L (as the reference's fftconv), multiplied in the frequency domain, transformed back and
 // scaled by 1/n: an exact linear causal convolution. Groups run on the pool; plans are cached
 // per n (FFTW_ESTIMATE, so the same plan, and the same numbers, every run).
-#include <cblas.h>
-#include <fftw3.h>
-
 #include <cmath>
 #include <map>
 #include <mutex>
 #include <vector>
 
-#include "../common/scalar_math.h"
-#include "cpu_ops.h"
+#include <cblas.h>
+#include <fftw3.h>
+
 #include "dnassm/error.h"
 #include "dnassm/thread_pool.h"
+
+#include "../common/scalar_math.h"
+#include "cpu_ops.h"
 
 namespace dnassm::cpu {
 
@@ -66,22 +67,26 @@ void hyena_conv(const HyenaConvArgs& a) {
     const std::int64_t L = a.L, D = a.D, F = a.F, n = 2 * L, nc = n / 2 + 1;
     const FftPlans& plans = plans_for(n);
     const float scale = 1.0f / static_cast<float>(n);
-    const std::int64_t n_groups = (D + kChannelGroup - 1) / kChannelGroup;
+    // Smaller groups for long windows keep the per-thread buffers (2·L·group floats) small.
+    const std::int64_t group = L >= (1 << 18) ? kChannelGroup / 2 : kChannelGroup;
+    const std::int64_t n_groups = (D + group - 1) / group;
     parallel_for(n_groups, 1, [&](std::int64_t g0, std::int64_t g1) {
         FftwArray<float> buf(n);
         FftwArray<fftwf_complex> kf(nc), wf(nc);
-        std::vector<float> k(static_cast<size_t>(L * kChannelGroup)), mod(k.size()), wg(k.size());
+        std::vector<float> k(static_cast<size_t>(L * group)), wg(k.size());
         for (std::int64_t g = g0; g < g1; ++g) {
-            const std::int64_t d0 = g * kChannelGroup, G = std::min(kChannelGroup, D - d0);
+            const std::int64_t d0 = g * group, G = std::min(group, D - d0);
             // k{L, G} = basis{L, F} · filter_w[d0 : d0 + G]^T, then the exponential modulation.
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(L), static_cast<int>(G),
-                        static_cast<int>(F), 1.0f, a.basis, static_cast<int>(F), a.filter_w + d0 * F,
-                        static_cast<int>(F), 0.0f, k.data(), static_cast<int>(G));
-            if (a.deltas) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(L),
+                        static_cast<int>(G), static_cast<int>(F), 1.0f, a.basis,
+                        static_cast<int>(F), a.filter_w + d0 * F, static_cast<int>(F), 0.0f,
+                        k.data(), static_cast<int>(G));
+            if (a.deltas) {  // wg holds the modulation until it is needed for the inputs
                 for (std::int64_t j = 0; j < L; ++j)
-                    for (std::int64_t c = 0; c < G; ++c) mod[j * G + c] = -a.t[j] * std::fabs(a.deltas[d0 + c]);
-                exp_inplace(mod.data(), L * G);
-                for (std::int64_t i = 0; i < L * G; ++i) k[i] *= mod[i] + a.shift;
+                    for (std::int64_t c = 0; c < G; ++c)
+                        wg[j * G + c] = -a.t[j] * std::fabs(a.deltas[d0 + c]);
+                exp_inplace(wg.data(), L * G);
+                for (std::int64_t i = 0; i < L * G; ++i) k[i] *= wg[i] + a.shift;
             }
             // Gather the group's gated inputs channel-major (one cache line per row instead of
             // one strided load per channel and row), convolve, then scatter the results back.
@@ -101,8 +106,10 @@ void hyena_conv(const HyenaConvArgs& a) {
                     wf.p[f][1] = im;
                 }
                 fftwf_execute_dft_c2r(plans.c2r, wf.p, buf.p);
-                float* out = wg.data() + c * L;  // reuse: conv + skip term, still without the x0 gate
-                for (std::int64_t t = 0; t < L; ++t) out[t] = buf.p[t] * scale + a.bias[d0 + c] * out[t];
+                float* out =
+                    wg.data() + c * L;  // reuse: conv + skip term, still without the x0 gate
+                for (std::int64_t t = 0; t < L; ++t)
+                    out[t] = buf.p[t] * scale + a.bias[d0 + c] * out[t];
             }
             for (std::int64_t t = 0; t < L; ++t)
                 for (std::int64_t c = 0; c < G; ++c)

@@ -81,8 +81,10 @@ void hyena_conv(const HyenaConvArgs& a) {
     for (std::int64_t d = 0; d < D; ++d) {
         for (std::int64_t j = 0; j < L; ++j) {
             double v = 0;
-            for (std::int64_t f = 0; f < a.F; ++f) v += static_cast<double>(a.basis[j * a.F + f]) * a.filter_w[d * a.F + f];
-            if (a.deltas) v *= std::exp(-static_cast<double>(a.t[j]) * std::fabs(a.deltas[d])) + a.shift;
+            for (std::int64_t f = 0; f < a.F; ++f)
+                v += static_cast<double>(a.basis[j * a.F + f]) * a.filter_w[d * a.F + f];
+            if (a.deltas)
+                v *= std::exp(-static_cast<double>(a.t[j]) * std::fabs(a.deltas[d])) + a.shift;
             k[j] = v;
             w[j] = a.w[j * D + d];
         }

@@ -1,5 +1,5 @@
-// Run-time ISA dispatch for the vectorised kernels (selective scan, activations): AVX2+FMA when the CPU has both (checked
-// once), else the SSE2 baseline every x86-64 CPU has.
+// Run-time ISA dispatch for the vectorised kernels (selective scan, activations): AVX2+FMA when the
+// CPU has both (checked once), else the SSE2 baseline every x86-64 CPU has.
 #include "activations_impl.h"
 #include "cpu_ops.h"
 #include "selective_scan_impl.h"

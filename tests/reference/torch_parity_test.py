@@ -17,6 +17,7 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 try:
     import torch
+    from hyena_torch import TorchHyena
     from mamba_torch import TorchMamba, read_fasta_region, tokenize
 except ImportError as e:  # python3-torch missing: say so visibly
     torch = None
@@ -54,6 +55,32 @@ class TorchReference(unittest.TestCase):
                 subprocess.run([DNASSM, "embed", "-m", model, "-r", "NC_001416.1:30001-33000", "--chunk", chunk,
                                 "-o", out, fasta], check=True)
                 self.assertLess(rel(np.load(out), ref), 1e-4, f"--chunk {chunk}")
+
+
+@unittest.skipIf(torch is None, "skipped: python3-torch not installed (./setup.sh installs it)")
+class TorchHyenaReference(unittest.TestCase):
+    def test_reference_matches_golden(self):
+        for case in ("hyenadna_tiny1k_L1024", "hyenadna_tiny1k_L300"):
+            d = os.path.join(ROOT, "tests", "data", "golden", case)
+            ids = np.load(os.path.join(d, "input_ids.npy"))[0]
+            layers = []
+            h = TorchHyena(d).forward(torch.from_numpy(ids), layers)
+            self.assertLess(rel(h.numpy(), np.load(os.path.join(d, "hidden.npy"))[0]), 1e-5, case)
+            for k, x in enumerate(layers):
+                self.assertLess(rel(x.numpy(), np.load(os.path.join(d, f"layer{k}.npy"))[0]), 1e-5)
+
+    def test_dnassm_matches_reference_on_dnassm_format_model(self):
+        """A dnassm-format HyenaDNA (no stored buffers, recomputed) against the reference."""
+        with tempfile.TemporaryDirectory() as tmp:
+            model = os.path.join(tmp, "hyena")
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "make_random_hyena.py"), model,
+                            "--d-model", "64", "--n-layer", "2", "--l-max", "4098"], check=True)
+            fasta = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
+            ref = TorchHyena(model).forward(tokenize(read_fasta_region(fasta, 20000, 23000))).numpy()
+            out = os.path.join(tmp, "e.npy")
+            subprocess.run([DNASSM, "embed", "-m", model, "-r", "NC_001416.1:20001-23000", "-o", out, fasta],
+                           check=True)
+            self.assertLess(rel(np.load(out), ref), 1e-4)
 
 
 if __name__ == "__main__":

@@ -4,35 +4,53 @@
 #include "hyena.h"
 
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <numbers>
 
 #include "dnassm/error.h"
 
 namespace dnassm {
 
-void load_hyena_filter(const HyenaConfig& cfg, WeightStore& ws, const std::string& p, HyenaLayer& l) {
+std::pair<Tensor, Tensor> hyena_positional_embedding(std::int64_t Lm, std::int64_t De) {
+    // t = linspace(0, 1, Lm); z = [t, cos(f_b w), -sin(f_b w)], w = 2πl/Lm, f = linspace(1e-4,
+    // bands-1)
+    Tensor z({Lm, De}), t({Lm});
+    const std::int64_t bands = (De - 1) / 2;
+    for (std::int64_t i = 0; i < Lm; ++i) {
+        const double ti = Lm > 1 ? static_cast<double>(i) / static_cast<double>(Lm - 1) : 0.0;
+        const double w = 2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(Lm);
+        t.f32()[i] = static_cast<float>(ti);
+        z.f32()[i * De] = static_cast<float>(ti);
+        for (std::int64_t b = 0; b < bands; ++b) {
+            const double fb = bands > 1 ? 1e-4 + (static_cast<double>(bands - 1) - 1e-4) *
+                                                     static_cast<double>(b) /
+                                                     static_cast<double>(bands - 1)
+                                        : 1e-4;
+            z.f32()[i * De + 1 + b] = static_cast<float>(std::cos(fb * w));
+            z.f32()[i * De + 1 + bands + b] = static_cast<float>(-std::sin(fb * w));
+        }
+    }
+    return {z, t};
+}
+
+void load_hyena_filter(const HyenaConfig& cfg,
+                       WeightStore& ws,
+                       const std::string& p,
+                       HyenaLayer& l) {
     const std::int64_t Lm = cfg.l_max, De = cfg.emb_dim, F = cfg.filter_order, D = cfg.d_model;
     const std::string f = p + "mixer.filter_fn.";
     if (ws.has(f + "pos_emb.z")) {
         l.z = ws.get(f + "pos_emb.z", {Lm, De});
         l.t = ws.get(f + "pos_emb.t", {Lm});
-    } else {  // t = linspace(0, 1, Lm); z = [t, cos(f_b w), -sin(f_b w)], w = 2πl/Lm
-        l.z = Tensor({Lm, De});
-        l.t = Tensor({Lm});
-        const std::int64_t bands = (De - 1) / 2;
-        for (std::int64_t i = 0; i < Lm; ++i) {
-            const double ti = Lm > 1 ? static_cast<double>(i) / static_cast<double>(Lm - 1) : 0.0;
-            const double w = 2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(Lm);
-            l.t.f32()[i] = static_cast<float>(ti);
-            l.z.f32()[i * De] = static_cast<float>(ti);
-            for (std::int64_t b = 0; b < bands; ++b) {
-                const double fb = bands > 1 ? 1e-4 + (static_cast<double>(bands - 1) - 1e-4) *
-                                                         static_cast<double>(b) / static_cast<double>(bands - 1)
-                                            : 1e-4;
-                l.z.f32()[i * De + 1 + b] = static_cast<float>(std::cos(fb * w));
-                l.z.f32()[i * De + 1 + bands + b] = static_cast<float>(-std::sin(fb * w));
-            }
-        }
+    } else {  // the formula's z and t are the same for every layer: computed once, shared
+        static std::mutex mutex;
+        static std::map<std::pair<std::int64_t, std::int64_t>, std::pair<Tensor, Tensor>> cache;
+        std::lock_guard<std::mutex> lock(mutex);
+        auto& zt = cache[{Lm, De}];
+        if (zt.first.empty()) zt = hyena_positional_embedding(Lm, De);
+        l.z = zt.first;
+        l.t = zt.second;
     }
     // One frequency tensor shared by implicit_filter.1/.3/.5 (HF files may keep only one key).
     const std::string mlp = f + "implicit_filter.";
@@ -59,19 +77,37 @@ void load_hyena_filter(const HyenaConfig& cfg, WeightStore& ws, const std::strin
     }
 }
 
-Tensor hyena_filter_basis(Backend& backend, const HyenaConfig& cfg, const HyenaLayer& l, std::int64_t L) {
+Tensor hyena_filter_basis(Backend& backend,
+                          const HyenaConfig& cfg,
+                          const HyenaLayer& l,
+                          std::int64_t L) {
     const std::int64_t F = cfg.filter_order, De = cfg.emb_dim;
     Tensor a({L, F}), b({L, F});
     auto sin_act = [&](Tensor& x) {
         for (std::int64_t i = 0; i < L; ++i)
-            for (std::int64_t c = 0; c < F; ++c) x.f32()[i * F + c] = std::sin(l.freq.f32()[c] * x.f32()[i * F + c]);
+            for (std::int64_t c = 0; c < F; ++c)
+                x.f32()[i * F + c] = std::sin(l.freq.f32()[c] * x.f32()[i * F + c]);
     };
-    backend.linear({.M = L, .K = De, .N = F, .x = l.z.f32(), .ld_x = De, .weight = l.mlp_w[0].f32(),
-                    .bias = l.mlp_b[0].f32(), .y = a.f32(), .ld_y = F});
+    backend.linear({.M = L,
+                    .K = De,
+                    .N = F,
+                    .x = l.z.f32(),
+                    .ld_x = De,
+                    .weight = l.mlp_w[0].f32(),
+                    .bias = l.mlp_b[0].f32(),
+                    .y = a.f32(),
+                    .ld_y = F});
     sin_act(a);
     for (size_t m = 1; m < l.mlp_w.size(); ++m) {
-        backend.linear({.M = L, .K = F, .N = F, .x = a.f32(), .ld_x = F, .weight = l.mlp_w[m].f32(),
-                        .bias = l.mlp_b[m].f32(), .y = b.f32(), .ld_y = F});
+        backend.linear({.M = L,
+                        .K = F,
+                        .N = F,
+                        .x = a.f32(),
+                        .ld_x = F,
+                        .weight = l.mlp_w[m].f32(),
+                        .bias = l.mlp_b[m].f32(),
+                        .y = b.f32(),
+                        .ld_y = F});
         sin_act(b);
         std::swap(a, b);
     }
@@ -82,12 +118,19 @@ Tensor hyena_filter(Backend& backend, const HyenaConfig& cfg, const HyenaLayer& 
     const std::int64_t D = cfg.d_model, F = cfg.filter_order;
     const Tensor basis = hyena_filter_basis(backend, cfg, l, L);
     Tensor k({L, D});
-    backend.linear({.M = L, .K = F, .N = D, .x = basis.f32(), .ld_x = F, .weight = l.filter_out_w.f32(),
-                    .y = k.f32(), .ld_y = D});
+    backend.linear({.M = L,
+                    .K = F,
+                    .N = D,
+                    .x = basis.f32(),
+                    .ld_x = F,
+                    .weight = l.filter_out_w.f32(),
+                    .y = k.f32(),
+                    .ld_y = D});
     if (!l.deltas.empty())
         for (std::int64_t j = 0; j < L; ++j)
             for (std::int64_t d = 0; d < D; ++d)
-                k.f32()[j * D + d] *= std::exp(-l.t.f32()[j] * std::fabs(l.deltas.f32()[d])) + cfg.shift;
+                k.f32()[j * D + d] *=
+                    std::exp(-l.t.f32()[j] * std::fabs(l.deltas.f32()[d])) + cfg.shift;
     return k;
 }
 
@@ -138,9 +181,12 @@ HyenaModel::HyenaModel(HyenaConfig cfg, WeightStore& ws, ModelInfo info)
 // Memory: position-wise work runs in row blocks, and the long convolution needs only the two
 // D-wide streams x0 and w = v ⊙ x1 of the whole window, so a window costs about
 // 3·L·D floats + L·F (about 3.3 GB at L = 1 M, D = 256) instead of the reference's ~12·L·D.
-Tensor HyenaModel::forward(Backend& backend, std::span<const std::int32_t> ids, ModelState*,
+Tensor HyenaModel::forward(Backend& backend,
+                           std::span<const std::int32_t> ids,
+                           ModelState*,
                            std::vector<Tensor>* layers) const {
-    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model, E = cfg_.d_inner;
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model,
+                       E = cfg_.d_inner;
     DNASSM_CHECK(L <= cfg_.l_max, ErrorKind::kInput,
                  "window of " + std::to_string(L) + " bases is longer than the model's l_max " +
                      std::to_string(cfg_.l_max));
@@ -150,22 +196,48 @@ Tensor HyenaModel::forward(Backend& backend, std::span<const std::int32_t> ids, 
     constexpr std::int64_t kRows = 8192;
     const std::int64_t R = std::min(L, kRows);
     Tensor x({L, D}), x0({L, D}), w({L, D});
-    Tensor h({R, D}), p({R, 3 * D}), uc({R, 3 * D}), m({R, E}), conv_state({3 * D, cfg_.short_filter});
-    backend.embedding({.L = L, .V = cfg_.vocab_size, .D = D, .ids = ids.data(), .table = embedding_.f32(),
+    Tensor h({R, D}), p({R, 3 * D}), uc({R, 3 * D}), m({R, E}),
+        conv_state({3 * D, cfg_.short_filter});
+    backend.embedding({.L = L,
+                       .V = cfg_.vocab_size,
+                       .D = D,
+                       .ids = ids.data(),
+                       .table = embedding_.f32(),
                        .y = x.f32()});
     for (const HyenaLayer& l : layers_) {
         std::fill(conv_state.f32(), conv_state.f32() + conv_state.numel(), 0.0f);
         for (std::int64_t r0 = 0; r0 < L; r0 += R) {
             const std::int64_t n = std::min(R, L - r0);
             float* xr = x.f32() + r0 * D;
-            backend.norm({.kind = NormKind::kLayer, .rows = n, .D = D, .x = xr, .weight = l.norm1_w.f32(),
-                          .bias = l.norm1_b.f32(), .eps = cfg_.norm_eps, .y = h.f32()});
-            backend.linear({.M = n, .K = D, .N = 3 * D, .x = h.f32(), .ld_x = D, .weight = l.in_proj_w.f32(),
-                            .bias = l.in_proj_b.f32(), .y = p.f32(), .ld_y = 3 * D});
+            backend.norm({.kind = NormKind::kLayer,
+                          .rows = n,
+                          .D = D,
+                          .x = xr,
+                          .weight = l.norm1_w.f32(),
+                          .bias = l.norm1_b.f32(),
+                          .eps = cfg_.norm_eps,
+                          .y = h.f32()});
+            backend.linear({.M = n,
+                            .K = D,
+                            .N = 3 * D,
+                            .x = h.f32(),
+                            .ld_x = D,
+                            .weight = l.in_proj_w.f32(),
+                            .bias = l.in_proj_b.f32(),
+                            .y = p.f32(),
+                            .ld_y = 3 * D});
             // The short conv carries its last inputs across row blocks (same as one pass).
-            backend.causal_conv1d({.L = n, .E = 3 * D, .W = cfg_.short_filter, .x = p.f32(), .ld_x = 3 * D,
-                                   .weight = l.short_w.f32(), .bias = l.short_b.f32(), .state = conv_state.f32(),
-                                   .silu = false, .y = uc.f32(), .ld_y = 3 * D});
+            backend.causal_conv1d({.L = n,
+                                   .E = 3 * D,
+                                   .W = cfg_.short_filter,
+                                   .x = p.f32(),
+                                   .ld_x = 3 * D,
+                                   .weight = l.short_w.f32(),
+                                   .bias = l.short_b.f32(),
+                                   .state = conv_state.f32(),
+                                   .silu = false,
+                                   .y = uc.f32(),
+                                   .ld_y = 3 * D});
             for (std::int64_t t = 0; t < n; ++t) {
                 const float* u = uc.f32() + t * 3 * D;
                 float* x0r = x0.f32() + (r0 + t) * D;
@@ -177,28 +249,71 @@ Tensor HyenaModel::forward(Backend& backend, std::span<const std::int32_t> ids, 
             }
         }
         const Tensor basis = hyena_filter_basis(backend, cfg_, l, L);
-        backend.hyena_conv({.L = L, .D = D, .F = cfg_.filter_order, .x0 = x0.f32(), .w = w.f32(),
-                            .basis = basis.f32(), .filter_w = l.filter_out_w.f32(), .t = l.t.f32(),
-                            .deltas = l.deltas.empty() ? nullptr : l.deltas.f32(), .shift = cfg_.shift,
-                            .bias = l.filter_bias.f32(), .y = x0.f32()});
+        backend.hyena_conv({.L = L,
+                            .D = D,
+                            .F = cfg_.filter_order,
+                            .x0 = x0.f32(),
+                            .w = w.f32(),
+                            .basis = basis.f32(),
+                            .filter_w = l.filter_out_w.f32(),
+                            .t = l.t.f32(),
+                            .deltas = l.deltas.empty() ? nullptr : l.deltas.f32(),
+                            .shift = cfg_.shift,
+                            .bias = l.filter_bias.f32(),
+                            .y = x0.f32()});
         for (std::int64_t r0 = 0; r0 < L; r0 += R) {
             const std::int64_t n = std::min(R, L - r0);
             float* xr = x.f32() + r0 * D;
-            backend.linear({.M = n, .K = D, .N = D, .x = x0.f32() + r0 * D, .ld_x = D, .weight = l.out_proj_w.f32(),
-                            .bias = l.out_proj_b.f32(), .y = xr, .ld_y = D, .accumulate = true});
-            backend.norm({.kind = NormKind::kLayer, .rows = n, .D = D, .x = xr, .weight = l.norm2_w.f32(),
-                          .bias = l.norm2_b.f32(), .eps = cfg_.norm_eps, .y = h.f32()});
-            backend.linear({.M = n, .K = D, .N = E, .x = h.f32(), .ld_x = D, .weight = l.fc1_w.f32(),
-                            .bias = l.fc1_b.f32(), .y = m.f32(), .ld_y = E});
+            backend.linear({.M = n,
+                            .K = D,
+                            .N = D,
+                            .x = x0.f32() + r0 * D,
+                            .ld_x = D,
+                            .weight = l.out_proj_w.f32(),
+                            .bias = l.out_proj_b.f32(),
+                            .y = xr,
+                            .ld_y = D,
+                            .accumulate = true});
+            backend.norm({.kind = NormKind::kLayer,
+                          .rows = n,
+                          .D = D,
+                          .x = xr,
+                          .weight = l.norm2_w.f32(),
+                          .bias = l.norm2_b.f32(),
+                          .eps = cfg_.norm_eps,
+                          .y = h.f32()});
+            backend.linear({.M = n,
+                            .K = D,
+                            .N = E,
+                            .x = h.f32(),
+                            .ld_x = D,
+                            .weight = l.fc1_w.f32(),
+                            .bias = l.fc1_b.f32(),
+                            .y = m.f32(),
+                            .ld_y = E});
             backend.gelu_tanh_inplace(m.f32(), n * E);
-            backend.linear({.M = n, .K = E, .N = D, .x = m.f32(), .ld_x = E, .weight = l.fc2_w.f32(),
-                            .bias = l.fc2_b.f32(), .y = xr, .ld_y = D, .accumulate = true});
+            backend.linear({.M = n,
+                            .K = E,
+                            .N = D,
+                            .x = m.f32(),
+                            .ld_x = E,
+                            .weight = l.fc2_w.f32(),
+                            .bias = l.fc2_b.f32(),
+                            .y = xr,
+                            .ld_y = D,
+                            .accumulate = true});
         }
         if (layers) layers->push_back(x.clone());
     }
     // The final norm is row-local, so it can overwrite the residual stream in place.
-    backend.norm({.kind = NormKind::kLayer, .rows = L, .D = D, .x = x.f32(), .weight = ln_f_w_.f32(),
-                  .bias = ln_f_b_.f32(), .eps = cfg_.norm_eps, .y = x.f32()});
+    backend.norm({.kind = NormKind::kLayer,
+                  .rows = L,
+                  .D = D,
+                  .x = x.f32(),
+                  .weight = ln_f_w_.f32(),
+                  .bias = ln_f_b_.f32(),
+                  .eps = cfg_.norm_eps,
+                  .y = x.f32()});
     return x;
 }
 

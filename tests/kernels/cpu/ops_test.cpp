@@ -192,14 +192,25 @@ TEST_P(OpsParity, SelectiveScanChunkedEqualsOnePass) {
 
 TEST_P(OpsParity, HyenaFftConvEqualsDirectConv) {
     const std::int64_t L = s.L, D = s.E, F = 8;
-    auto x0 = rand_vec(rng, L * D, -1, 1), w = rand_vec(rng, L * D, -1, 1), basis = rand_vec(rng, L * F, -1, 1);
-    auto fw = rand_vec(rng, D * F, -0.5, 0.5), t = rand_vec(rng, L, 0, 1), deltas = rand_vec(rng, D, -15, -3);
+    auto x0 = rand_vec(rng, L * D, -1, 1), w = rand_vec(rng, L * D, -1, 1),
+         basis = rand_vec(rng, L * F, -1, 1);
+    auto fw = rand_vec(rng, D * F, -0.5, 0.5), t = rand_vec(rng, L, 0, 1),
+         deltas = rand_vec(rng, D, -15, -3);
     auto b = rand_vec(rng, D, -1, 1);
     for (bool modulate : {true, false}) {
         Guarded y(L * D), y_ref(L * D);
-        HyenaConvArgs a{.L = L, .D = D, .F = F, .x0 = x0.data(), .w = w.data(), .basis = basis.data(),
-                        .filter_w = fw.data(), .t = t.data(), .deltas = modulate ? deltas.data() : nullptr,
-                        .shift = 0.05f, .bias = b.data(), .y = y.data()};
+        HyenaConvArgs a{.L = L,
+                        .D = D,
+                        .F = F,
+                        .x0 = x0.data(),
+                        .w = w.data(),
+                        .basis = basis.data(),
+                        .filter_w = fw.data(),
+                        .t = t.data(),
+                        .deltas = modulate ? deltas.data() : nullptr,
+                        .shift = 0.05f,
+                        .bias = b.data(),
+                        .y = y.data()};
         be->hyena_conv(a);
         a.y = y_ref.data();
         ref->hyena_conv(a);
@@ -208,9 +219,18 @@ TEST_P(OpsParity, HyenaFftConvEqualsDirectConv) {
     }
     // In place (y aliases x0), as the model calls it.
     std::vector<float> inplace = x0;
-    HyenaConvArgs a{.L = L, .D = D, .F = F, .x0 = inplace.data(), .w = w.data(), .basis = basis.data(),
-                    .filter_w = fw.data(), .t = t.data(), .deltas = deltas.data(), .shift = 0.05f,
-                    .bias = b.data(), .y = inplace.data()};
+    HyenaConvArgs a{.L = L,
+                    .D = D,
+                    .F = F,
+                    .x0 = inplace.data(),
+                    .w = w.data(),
+                    .basis = basis.data(),
+                    .filter_w = fw.data(),
+                    .t = t.data(),
+                    .deltas = deltas.data(),
+                    .shift = 0.05f,
+                    .bias = b.data(),
+                    .y = inplace.data()};
     be->hyena_conv(a);
     Guarded y_ref(L * D);
     a.x0 = x0.data();
