@@ -4,7 +4,6 @@ pyBigWig. Run by ctest as `cli_test.py DNASSM_BINARY TestClass`."""
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,8 @@ import numpy as np
 import pyBigWig
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+from safetensors_numpy import read_safetensors_numpy as read_safetensors  # noqa: E402
 DNASSM = None  # set from argv
 MODEL = os.path.join(ROOT, "data", "models", "dnassm-mamba-small")
 GOLDEN_MODEL = os.path.join(ROOT, "tests", "data", "golden", "mamba1_rmsnorm_L2048_B2")
@@ -30,20 +31,6 @@ def run(*args, stdin=None, expect=0):
     if expect is not None and p.returncode != expect:
         raise AssertionError(f"dnassm {' '.join(args)}: exit {p.returncode}, expected {expect}\n{err}")
     return p.returncode, p.stdout.decode(), err
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        b, e = v["data_offsets"]
-        out[k] = np.frombuffer(data[b:e], dtype="<f4").reshape(v["shape"])
-    return out
 
 
 def lambda_seq():

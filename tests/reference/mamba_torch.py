@@ -10,28 +10,18 @@ import gzip
 import json
 import math
 import os
-import struct
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from safetensors_numpy import read_safetensors_numpy
+
 CHAR_IDS = {"A": 7, "C": 8, "G": 9, "T": 10, "N": 11}
 
 
 def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        assert v["dtype"] == "F32", f"{k}: only F32 supported here"
-        b, e = v["data_offsets"]
-        out[k] = torch.from_numpy(np.frombuffer(data[b:e], dtype="<f4").reshape(v["shape"]).copy())
-    return out
+    return {k: torch.from_numpy(v) for k, v in read_safetensors_numpy(path).items()}
 
 
 def tokenize(seq):

@@ -10,6 +10,8 @@
 
 #include "dnassm/error.h"
 
+#include "lm_head.h"
+
 namespace dnassm {
 
 std::pair<Tensor, Tensor> hyena_positional_embedding(std::int64_t Lm, std::int64_t De) {
@@ -318,17 +320,7 @@ Tensor HyenaModel::forward(Backend& backend,
 }
 
 Tensor HyenaModel::logits(Backend& backend, const Tensor& hidden) const {
-    const std::int64_t L = hidden.dim(0), D = cfg_.d_model, V = cfg_.vocab_size;
-    Tensor out({L, V});
-    backend.linear({.M = L,
-                    .K = D,
-                    .N = V,
-                    .x = hidden.f32(),
-                    .ld_x = D,
-                    .weight = lm_head_.f32(),
-                    .y = out.f32(),
-                    .ld_y = V});
-    return out;
+    return lm_head_logits(backend, hidden, lm_head_);
 }
 
 std::vector<float> HyenaModel::classify(Backend& backend, const Tensor& hidden) const {

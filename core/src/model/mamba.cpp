@@ -6,6 +6,8 @@
 
 #include "dnassm/error.h"
 
+#include "lm_head.h"
+
 namespace dnassm {
 
 void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L) {
@@ -200,17 +202,7 @@ Tensor MambaModel::forward(Backend& backend,
 }
 
 Tensor MambaModel::logits(Backend& backend, const Tensor& hidden) const {
-    const std::int64_t L = hidden.dim(0), D = cfg_.d_model, V = cfg_.vocab_size;
-    Tensor out({L, V});
-    backend.linear({.M = L,
-                    .K = D,
-                    .N = V,
-                    .x = hidden.f32(),
-                    .ld_x = D,
-                    .weight = lm_head_.f32(),
-                    .y = out.f32(),
-                    .ld_y = V});
-    return out;
+    return lm_head_logits(backend, hidden, lm_head_);
 }
 
 }  // namespace dnassm
