@@ -65,6 +65,7 @@ def main():
     ap.add_argument("--lengths", default="1024,32768,131072")
     ap.add_argument("--dnassm-only", default="1000000")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--scaling", default="", help="only measure dnassm time vs these lengths, e.g. 1024,...,4000000")
     a = ap.parse_args()
     T = a.threads
     model = tempfile.mkdtemp(prefix="hyena_bench_")
@@ -72,6 +73,14 @@ def main():
                     "--l-max", "1000002"], check=True)
     print(f"# host: {os.cpu_count()} CPUs; torch {torch.__version__}; HyenaDNA d_model {D}, {N_LAYER} layers, "
           f"l_max 1000002 (random weights); threads {T}\n")
+    if a.scaling:
+        print("| L | seconds | bases/s | seconds / (L log2 L) x 1e6 | peak RSS |")
+        print("|---|---|---|---|---|")
+        for L in [int(x) for x in a.scaling.split(",")]:
+            secs, rss, _, _ = run_dnassm(a.build, model, L, T)
+            print(f"| {L:,} | {secs:.1f} | {L / secs:,.0f} | {secs / (L * np.log2(L)) * 1e6:.3f} | {rss / 1e6:.2f} GB |",
+                  flush=True)
+        return
 
     print("## Long convolution, D = 256 channels (channel-samples/s)\n")
     print("| L | threads | dnassm FFT (filter fused) | direct O(L^2) | torch.fft (same run) | FFT / direct | FFT / torch |")
