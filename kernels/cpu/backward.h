@@ -1,0 +1,40 @@
+// Internal (training, issue B): backward passes of the CPU ops, reference versions (naive loops,
+// double accumulation) written next to the equations of MODELS.md §4.3. They are checked against
+// finite differences in tests/kernels/cpu/grad_test.cpp; fast versions and the Backend entry
+// points follow once the trainer uses them.
+#pragma once
+
+#include "dnassm/backend.h"
+
+namespace dnassm::cpu::ref {
+
+/// Gradients of the selective scan (§4.3). `fwd` holds the forward arguments exactly as given to
+/// selective_scan (its state pointer = the INITIAL state, read only here; y is not used).
+/// dy {L, E}: gradient of the (gated) output. dstate_final {E, N}: gradient of the final state
+/// (may be null). Outputs are ACCUMULATED (+=) and may be null when not wanted:
+/// du, ddelta (w.r.t. the raw delta before bias/softplus), dz {L, E}; dA {E, N}; dB, dC {L, N};
+/// dD, ddelta_bias {E}; dstate_init {E, N}.
+struct SelectiveScanGrads {
+    const float* dy = nullptr;
+    const float* dstate_final = nullptr;
+    float *du = nullptr, *ddelta = nullptr, *dz = nullptr, *dA = nullptr, *dB = nullptr,
+          *dC = nullptr, *dD = nullptr, *ddelta_bias = nullptr, *dstate_init = nullptr;
+};
+void selective_scan_backward(const SelectiveScanArgs& fwd, const SelectiveScanGrads& g);
+
+/// Gradients of the causal depthwise conv (+ optional SiLU). dy {L, E}; outputs accumulated:
+/// dx {L, E}, dweight {E, W}, dbias {E}, dstate_init {E, W} (gradient of the carried inputs).
+struct CausalConv1dGrads {
+    const float* dy = nullptr;
+    float *dx = nullptr, *dweight = nullptr, *dbias = nullptr, *dstate_init = nullptr;
+};
+void causal_conv1d_backward(const CausalConv1dArgs& fwd, const CausalConv1dGrads& g);
+
+/// y = x W^T + b: dx {M, K} += dy W; dW {N, K} += dy^T x; db {N} += Σ dy.
+void linear_backward(
+    const LinearArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias);
+
+/// RMSNorm / LayerNorm: dx {rows, D} += ..., dweight/dbias {D} += ...
+void norm_backward(const NormArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias);
+
+}  // namespace dnassm::cpu::ref

@@ -1,0 +1,203 @@
+// Finite-difference gradient checks of the backward passes (MODELS.md §4.3): every input of
+// every op, on small random shapes, loss = Σ outputs ⊙ fixed random weights.
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "cpu/backward.h"
+#include "cpu/cpu_ops.h"
+#include "test_util.h"
+
+namespace dnassm {
+namespace {
+
+std::vector<float> rnd(test::Rng& r, std::int64_t n, float lo, float hi) {
+    std::vector<float> v(static_cast<size_t>(n));
+    r.fill(v.data(), n, lo, hi);
+    return v;
+}
+
+double dot(const std::vector<float>& a, const std::vector<float>& b) {
+    double s = 0;
+    for (size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i]) * b[i];
+    return s;
+}
+
+// Central differences of loss() w.r.t. every element of p, compared with the analytic gradient.
+void check(const std::string& name,
+           std::vector<float>& p,
+           const std::vector<float>& analytic,
+           const std::function<double()>& loss) {
+    ASSERT_EQ(p.size(), analytic.size());
+    for (size_t i = 0; i < p.size(); ++i) {
+        const float keep = p[i];
+        const float h = 1e-2f * std::max(1.0f, std::fabs(keep));
+        p[i] = keep + h;
+        const double up = loss();
+        p[i] = keep - h;
+        const double down = loss();
+        p[i] = keep;
+        const double fd = (up - down) / (2.0 * static_cast<double>(h));
+        EXPECT_NEAR(analytic[i], fd, 2e-3 + 1e-2 * std::fabs(fd)) << name << "[" << i << "]";
+    }
+}
+
+TEST(Grad, SelectiveScanEveryInput) {
+    for (bool gate : {true, false}) {
+        test::Rng r(gate ? 7 : 8);
+        const std::int64_t L = 6, E = 3, N = 4;
+        auto u = rnd(r, L * E, -1, 1), dt = rnd(r, L * E, -2, 1), z = rnd(r, L * E, -2, 2);
+        auto A = rnd(r, E * N, -2, -0.3f), B = rnd(r, L * N, -1, 1), C = rnd(r, L * N, -1, 1);
+        auto D = rnd(r, E, 0.5, 1.5), bias = rnd(r, E, -1, 0.5), s0 = rnd(r, E * N, -0.5, 0.5);
+        const auto wy = rnd(r, L * E, -1, 1), ws = rnd(r, E * N, -1, 1);
+        std::vector<float> y(static_cast<size_t>(L * E)), st;
+        auto args = [&] {
+            return SelectiveScanArgs{.L = L,
+                                     .E = E,
+                                     .N = N,
+                                     .u = u.data(),
+                                     .ld_u = E,
+                                     .delta = dt.data(),
+                                     .ld_delta = E,
+                                     .A = A.data(),
+                                     .B = B.data(),
+                                     .ld_B = N,
+                                     .C = C.data(),
+                                     .ld_C = N,
+                                     .D = D.data(),
+                                     .delta_bias = bias.data(),
+                                     .delta_softplus = true,
+                                     .z = gate ? z.data() : nullptr,
+                                     .ld_z = E,
+                                     .state = nullptr,
+                                     .y = y.data(),
+                                     .ld_y = E};
+        };
+        auto loss = [&] {
+            st = s0;
+            SelectiveScanArgs a = args();
+            a.state = st.data();
+            cpu::ref::selective_scan(a);
+            return dot(y, wy) + dot(st, ws);
+        };
+        std::vector<float> du(u.size()), ddt(dt.size()), dz(z.size()), dA(A.size()), dB(B.size()),
+            dC(C.size()), dD(D.size()), dbias(bias.size()), ds0(s0.size());
+        SelectiveScanArgs a = args();
+        a.state = s0.data();
+        cpu::ref::selective_scan_backward(a, {.dy = wy.data(),
+                                              .dstate_final = ws.data(),
+                                              .du = du.data(),
+                                              .ddelta = ddt.data(),
+                                              .dz = dz.data(),
+                                              .dA = dA.data(),
+                                              .dB = dB.data(),
+                                              .dC = dC.data(),
+                                              .dD = dD.data(),
+                                              .ddelta_bias = dbias.data(),
+                                              .dstate_init = ds0.data()});
+        check("u", u, du, loss);
+        check("delta", dt, ddt, loss);
+        if (gate) check("z", z, dz, loss);
+        check("A", A, dA, loss);
+        check("B", B, dB, loss);
+        check("C", C, dC, loss);
+        check("D", D, dD, loss);
+        check("delta_bias", bias, dbias, loss);
+        check("state_init", s0, ds0, loss);
+    }
+}
+
+TEST(Grad, CausalConv1dWithSiluAndState) {
+    test::Rng r(11);
+    const std::int64_t L = 5, E = 3, W = 4;
+    auto x = rnd(r, L * E, -1, 1), w = rnd(r, E * W, -1, 1), b = rnd(r, E, -1, 1),
+         s0 = rnd(r, E * W, -1, 1);
+    const auto wy = rnd(r, L * E, -1, 1);
+    std::vector<float> y(static_cast<size_t>(L * E)), st;
+    auto args = [&] {
+        return CausalConv1dArgs{.L = L,
+                                .E = E,
+                                .W = W,
+                                .x = x.data(),
+                                .ld_x = E,
+                                .weight = w.data(),
+                                .bias = b.data(),
+                                .state = nullptr,
+                                .silu = true,
+                                .y = y.data(),
+                                .ld_y = E};
+    };
+    auto loss = [&] {
+        st = s0;
+        CausalConv1dArgs a = args();
+        a.state = st.data();
+        cpu::ref::causal_conv1d(a);
+        return dot(y, wy);
+    };
+    std::vector<float> dx(x.size()), dw(w.size()), db(b.size()), ds(s0.size());
+    CausalConv1dArgs a = args();
+    a.state = s0.data();
+    cpu::ref::causal_conv1d_backward(a, {.dy = wy.data(),
+                                         .dx = dx.data(),
+                                         .dweight = dw.data(),
+                                         .dbias = db.data(),
+                                         .dstate_init = ds.data()});
+    check("x", x, dx, loss);
+    check("weight", w, dw, loss);
+    check("bias", b, db, loss);
+    check("state_init", s0, ds, loss);
+}
+
+TEST(Grad, LinearAndNorms) {
+    test::Rng r(13);
+    const std::int64_t M = 4, K = 5, N = 3;
+    auto x = rnd(r, M * K, -1, 1), w = rnd(r, N * K, -1, 1), b = rnd(r, N, -1, 1);
+    const auto wy = rnd(r, M * N, -1, 1);
+    std::vector<float> y(static_cast<size_t>(M * N));
+    const LinearArgs la{.M = M,
+                        .K = K,
+                        .N = N,
+                        .x = x.data(),
+                        .ld_x = K,
+                        .weight = w.data(),
+                        .bias = b.data(),
+                        .y = y.data(),
+                        .ld_y = N};
+    auto lin_loss = [&] {
+        cpu::ref::linear(la);
+        return dot(y, wy);
+    };
+    std::vector<float> dx(x.size()), dw(w.size()), db(b.size());
+    cpu::ref::linear_backward(la, wy.data(), dx.data(), dw.data(), db.data());
+    check("linear.x", x, dx, lin_loss);
+    check("linear.weight", w, dw, lin_loss);
+    check("linear.bias", b, db, lin_loss);
+
+    for (NormKind kind : {NormKind::kRms, NormKind::kLayer}) {
+        const std::int64_t R = 3, D = 6;
+        auto nx = rnd(r, R * D, -2, 2), nw = rnd(r, D, 0.5, 1.5), nb = rnd(r, D, -1, 1);
+        const auto ny_w = rnd(r, R * D, -1, 1);
+        std::vector<float> ny(static_cast<size_t>(R * D));
+        const NormArgs na{.kind = kind,
+                          .rows = R,
+                          .D = D,
+                          .x = nx.data(),
+                          .weight = nw.data(),
+                          .bias = kind == NormKind::kLayer ? nb.data() : nullptr,
+                          .y = ny.data()};
+        auto norm_loss = [&] {
+            cpu::ref::norm(na);
+            return dot(ny, ny_w);
+        };
+        std::vector<float> ndx(nx.size()), ndw(nw.size()), ndb(nb.size());
+        cpu::ref::norm_backward(na, ny_w.data(), ndx.data(), ndw.data(),
+                                kind == NormKind::kLayer ? ndb.data() : nullptr);
+        const std::string n = kind == NormKind::kRms ? "rmsnorm" : "layernorm";
+        check(n + ".x", nx, ndx, norm_loss);
+        check(n + ".weight", nw, ndw, norm_loss);
+        if (kind == NormKind::kLayer) check(n + ".bias", nb, ndb, norm_loss);
+    }
+}
+
+}  // namespace
+}  // namespace dnassm
