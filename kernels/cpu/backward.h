@@ -30,6 +30,19 @@ struct CausalConv1dGrads {
 };
 void causal_conv1d_backward(const CausalConv1dArgs& fwd, const CausalConv1dGrads& g);
 
+/// Gradients of the fused Hyena long convolution (MODELS.md §6.4, direct sums): with g = dy ⊙ x0,
+/// dw[t] = Σ_{s>=t} g[s] k[s−t] + bias·g[t], dk[j] = Σ_{t>=j} g[t] w[t−j], dbias = Σ_t g[t] w[t],
+/// dx0 = dy ⊙ (conv + bias·w); dk is carried back through the modulation into the filter basis
+/// and the filter projection (t and deltas have no gradient). Outputs accumulated, may be null.
+struct HyenaConvGrads {
+    const float* dy = nullptr;
+    float *dx0 = nullptr, *dw = nullptr, *dbasis = nullptr, *dfilter_w = nullptr, *dbias = nullptr;
+};
+void hyena_conv_backward(const HyenaConvArgs& fwd, const HyenaConvGrads& g);
+
+/// x = gelu_tanh(x_in): dx += dy · gelu'(x_in).
+void gelu_tanh_backward(const float* x_in, const float* dy, float* dx, std::int64_t n);
+
 /// y = x W^T + b: dx {M, K} += dy W; dW {N, K} += dy^T x; db {N} += Σ dy.
 void linear_backward(
     const LinearArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias);

@@ -103,6 +103,56 @@ void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& 
         }
 }
 
+void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) {
+    const std::int64_t L = a.L, D = a.D, F = a.F;
+    std::vector<double> k(static_cast<size_t>(L)), m(static_cast<size_t>(L)), gg(static_cast<size_t>(L)),
+        dk(static_cast<size_t>(L));
+    for (std::int64_t d = 0; d < D; ++d) {
+        for (std::int64_t j = 0; j < L; ++j) {
+            double v = 0;
+            for (std::int64_t f = 0; f < F; ++f)
+                v += static_cast<double>(a.basis[j * F + f]) * a.filter_w[d * F + f];
+            m[j] = a.deltas ? std::exp(-static_cast<double>(a.t[j]) * std::fabs(a.deltas[d])) + a.shift : 1.0;
+            k[j] = v * m[j];
+        }
+        auto w = [&](std::int64_t t) { return static_cast<double>(a.w[t * D + d]); };
+        double dbias = 0;
+        for (std::int64_t t = 0; t < L; ++t) {
+            double conv = a.bias[d] * w(t);
+            for (std::int64_t j = 0; j <= t; ++j) conv += k[j] * w(t - j);
+            const double dy = g.dy[t * D + d];
+            if (g.dx0) g.dx0[t * D + d] += static_cast<float>(dy * conv);
+            gg[t] = dy * a.x0[t * D + d];
+            dbias += gg[t] * w(t);
+        }
+        if (g.dbias) g.dbias[d] += static_cast<float>(dbias);
+        for (std::int64_t t = 0; t < L; ++t) {
+            if (g.dw) {
+                double acc = a.bias[d] * gg[t];
+                for (std::int64_t s = t; s < L; ++s) acc += gg[s] * k[s - t];
+                g.dw[t * D + d] += static_cast<float>(acc);
+            }
+            double acc = 0;
+            for (std::int64_t s = t; s < L; ++s) acc += gg[s] * w(s - t);
+            dk[t] = acc * m[t];  // through the modulation: d(basis·fw) = dk · m
+        }
+        for (std::int64_t j = 0; j < L; ++j)
+            for (std::int64_t f = 0; f < F; ++f) {
+                if (g.dbasis) g.dbasis[j * F + f] += static_cast<float>(dk[j] * a.filter_w[d * F + f]);
+                if (g.dfilter_w) g.dfilter_w[d * F + f] += static_cast<float>(dk[j] * a.basis[j * F + f]);
+            }
+    }
+}
+
+void gelu_tanh_backward(const float* x_in, const float* dy, float* dx, std::int64_t n) {
+    constexpr double c = 0.7978845608028654, k3 = 0.044715;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double x = x_in[i], u = c * (x + k3 * x * x * x), th = std::tanh(u);
+        const double grad = 0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * c * (1.0 + 3.0 * k3 * x * x);
+        dx[i] += static_cast<float>(dy[i] * grad);
+    }
+}
+
 void linear_backward(
     const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) {
     for (std::int64_t i = 0; i < a.M; ++i)
