@@ -139,10 +139,13 @@ MambaModel::MambaModel(MambaConfig cfg, WeightStore& ws, ModelInfo info)
     }
     norm_f_w_ = ws.get("norm_f.weight", {D});
     if (!cfg.rms_norm) norm_f_b_ = ws.get("norm_f.bias", {D});
-    if (!cfg.tie_embeddings || ws.has("lm_head.weight"))
-        lm_head_ = ws.get("lm_head.weight", {V, D});
-    else
+    if (cfg.tie_embeddings) {
+        // Tied (mamba_ssm's default): a stored lm_head.weight is the same tensor saved twice.
+        if (ws.has("lm_head.weight")) (void)ws.get("lm_head.weight", {V, D});
         lm_head_ = embedding_;
+    } else {
+        lm_head_ = ws.get("lm_head.weight", {V, D});
+    }
 }
 
 std::unique_ptr<ModelState> MambaModel::new_state() const {

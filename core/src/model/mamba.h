@@ -63,6 +63,11 @@ class MambaState final : public ModelState {
     MambaScratch scratch;
 };
 
+struct MambaLayerWeights {
+    Tensor norm_w, norm_b;
+    MambaMixerWeights mixer;
+};
+
 class MambaModel final : public Model {
   public:
     MambaModel(MambaConfig cfg, WeightStore& weights, ModelInfo info);
@@ -82,12 +87,14 @@ class MambaModel final : public Model {
     void set_info(ModelInfo info) { info_ = std::move(info); }
     [[nodiscard]] const MambaConfig& config() const { return cfg_; }
     [[nodiscard]] const MambaMixerWeights& mixer(std::int64_t i) const { return layers_[i].mixer; }
+    [[nodiscard]] const MambaLayerWeights& layer(std::int64_t i) const { return layers_[i]; }
+    [[nodiscard]] const Tensor& embedding() const { return embedding_; }
+    [[nodiscard]] const Tensor& norm_f_weight() const { return norm_f_w_; }
+    [[nodiscard]] const Tensor& norm_f_bias() const { return norm_f_b_; }
+    [[nodiscard]] const Tensor& lm_head() const { return lm_head_; }
 
   private:
-    struct Layer {
-        Tensor norm_w, norm_b;
-        MambaMixerWeights mixer;
-    };
+    using Layer = MambaLayerWeights;
     MambaConfig cfg_;
     ModelInfo info_;
     CharTokenizer tokenizer_;

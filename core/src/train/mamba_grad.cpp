@@ -1,0 +1,279 @@
+// Forward with saved activations, then the reverse sweep of MODELS.md §2.2/§4.3 through the LM
+// head, final norm, and each block (out_proj, scan, dt_proj, x_proj, conv, in_proj, norm).
+#include "train/mamba_grad.h"
+
+#include <cmath>
+
+#include "dnassm/error.h"
+
+#include "cpu/backward.h"
+#include "cpu/cpu_ops.h"
+
+namespace dnassm {
+
+namespace {
+
+struct LayerActs {
+    Tensor x_in, h, xz, xc, xdbl, dt, y;
+};
+
+Tensor zeros_like(const Tensor& t) { return Tensor(t.shape()); }
+
+}  // namespace
+
+double mamba_lm_loss(const MambaModel& model,
+                     std::span<const std::int32_t> ids,
+                     std::map<std::string, Tensor>* grads) {
+    const MambaConfig& c = model.config();
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
+                       N = c.d_state;
+    const std::int64_t R = c.dt_rank, W = c.d_conv, P = R + 2 * N, V = c.vocab_size;
+    DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
+    const NormKind kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer;
+    auto bias_of = [](const Tensor& t) { return t.empty() ? nullptr : t.f32(); };
+
+    // Forward, keeping what backward needs.
+    Tensor x({L, D});
+    cpu::embedding({.L = L,
+                    .V = V,
+                    .D = D,
+                    .ids = ids.data(),
+                    .table = model.embedding().f32(),
+                    .y = x.f32()});
+    std::vector<LayerActs> acts;
+    for (std::int64_t i = 0; i < c.n_layer; ++i) {
+        const auto& lw = model.layer(i);
+        const auto& m = lw.mixer;
+        LayerActs a{x.clone(),      Tensor({L, D}), Tensor({L, 2 * E}), Tensor({L, E}),
+                    Tensor({L, P}), Tensor({L, E}), Tensor({L, E})};
+        cpu::ref::norm({.kind = kind,
+                        .rows = L,
+                        .D = D,
+                        .x = a.x_in.f32(),
+                        .weight = lw.norm_w.f32(),
+                        .bias = bias_of(lw.norm_b),
+                        .eps = c.norm_eps,
+                        .y = a.h.f32()});
+        cpu::ref::linear({.M = L,
+                          .K = D,
+                          .N = 2 * E,
+                          .x = a.h.f32(),
+                          .ld_x = D,
+                          .weight = m.in_proj_w.f32(),
+                          .bias = bias_of(m.in_proj_b),
+                          .y = a.xz.f32(),
+                          .ld_y = 2 * E});
+        cpu::ref::causal_conv1d({.L = L,
+                                 .E = E,
+                                 .W = W,
+                                 .x = a.xz.f32(),
+                                 .ld_x = 2 * E,
+                                 .weight = m.conv_w.f32(),
+                                 .bias = bias_of(m.conv_b),
+                                 .silu = true,
+                                 .y = a.xc.f32(),
+                                 .ld_y = E});
+        cpu::ref::linear({.M = L,
+                          .K = E,
+                          .N = P,
+                          .x = a.xc.f32(),
+                          .ld_x = E,
+                          .weight = m.x_proj_w.f32(),
+                          .y = a.xdbl.f32(),
+                          .ld_y = P});
+        cpu::ref::linear({.M = L,
+                          .K = R,
+                          .N = E,
+                          .x = a.xdbl.f32(),
+                          .ld_x = P,
+                          .weight = m.dt_proj_w.f32(),
+                          .y = a.dt.f32(),
+                          .ld_y = E});
+        cpu::ref::selective_scan({.L = L,
+                                  .E = E,
+                                  .N = N,
+                                  .u = a.xc.f32(),
+                                  .ld_u = E,
+                                  .delta = a.dt.f32(),
+                                  .ld_delta = E,
+                                  .A = m.A.f32(),
+                                  .B = a.xdbl.f32() + R,
+                                  .ld_B = P,
+                                  .C = a.xdbl.f32() + R + N,
+                                  .ld_C = P,
+                                  .D = m.D.f32(),
+                                  .delta_bias = m.dt_proj_b.f32(),
+                                  .delta_softplus = true,
+                                  .z = a.xz.f32() + E,
+                                  .ld_z = 2 * E,
+                                  .y = a.y.f32(),
+                                  .ld_y = E});
+        Tensor out({L, D});
+        cpu::ref::linear({.M = L,
+                          .K = E,
+                          .N = D,
+                          .x = a.y.f32(),
+                          .ld_x = E,
+                          .weight = m.out_proj_w.f32(),
+                          .bias = bias_of(m.out_proj_b),
+                          .y = out.f32(),
+                          .ld_y = D});
+        for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += out.f32()[k];
+        acts.push_back(std::move(a));
+    }
+    Tensor hf({L, D}), logits({L, V});
+    const NormArgs final_norm{.kind = kind,
+                              .rows = L,
+                              .D = D,
+                              .x = x.f32(),
+                              .weight = model.norm_f_weight().f32(),
+                              .bias = bias_of(model.norm_f_bias()),
+                              .eps = c.norm_eps,
+                              .y = hf.f32()};
+    cpu::ref::norm(final_norm);
+    const LinearArgs head{.M = L,
+                          .K = D,
+                          .N = V,
+                          .x = hf.f32(),
+                          .ld_x = D,
+                          .weight = model.lm_head().f32(),
+                          .y = logits.f32(),
+                          .ld_y = V};
+    cpu::ref::linear(head);
+
+    // Loss and dlogits.
+    Tensor dlogits({L, V});
+    double loss = 0.0;
+    const double scale = 1.0 / static_cast<double>(L - 1);
+    for (std::int64_t t = 0; t + 1 < L; ++t) {
+        const float* row = logits.f32() + t * V;
+        double mx = row[0];
+        for (std::int64_t v = 1; v < V; ++v) mx = std::max(mx, static_cast<double>(row[v]));
+        double z = 0;
+        for (std::int64_t v = 0; v < V; ++v) z += std::exp(row[v] - mx);
+        const std::int32_t target = ids[static_cast<size_t>(t + 1)];
+        loss -= (row[target] - mx - std::log(z)) * scale;
+        for (std::int64_t v = 0; v < V; ++v)
+            dlogits.f32()[t * V + v] =
+                static_cast<float>((std::exp(row[v] - mx) / z - (v == target ? 1.0 : 0.0)) * scale);
+    }
+    if (!grads) return loss;
+
+    auto grad = [&](const std::string& name, const Tensor& like) -> float* {
+        auto it = grads->find(name);
+        if (it == grads->end()) it = grads->emplace(name, zeros_like(like)).first;
+        return it->second.f32();
+    };
+    const bool tied = model.lm_head().f32() == model.embedding().f32();
+    Tensor dhf({L, D}), dx({L, D});
+    cpu::ref::linear_backward(head, dlogits.f32(), dhf.f32(),
+                              grad(tied ? "embedding.weight" : "lm_head.weight", model.lm_head()),
+                              nullptr);
+    cpu::ref::norm_backward(
+        final_norm, dhf.f32(), dx.f32(), grad("norm_f.weight", model.norm_f_weight()),
+        model.norm_f_bias().empty() ? nullptr : grad("norm_f.bias", model.norm_f_bias()));
+    for (std::int64_t i = c.n_layer - 1; i >= 0; --i) {
+        const auto& lw = model.layer(i);
+        const auto& m = lw.mixer;
+        const LayerActs& a = acts[static_cast<size_t>(i)];
+        const std::string p = "layers." + std::to_string(i) + ".";
+        const std::string q = p + "mixer.";
+        Tensor dy({L, E}), dxz({L, 2 * E}), dxc({L, E}), dxdbl({L, P}), ddt({L, E}), dh({L, D});
+        cpu::ref::linear_backward(
+            {.M = L,
+             .K = E,
+             .N = D,
+             .x = a.y.f32(),
+             .ld_x = E,
+             .weight = m.out_proj_w.f32(),
+             .ld_y = D},
+            dx.f32(), dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
+            m.out_proj_b.empty() ? nullptr : grad(q + "out_proj.bias", m.out_proj_b));
+        cpu::ref::selective_scan_backward({.L = L,
+                                           .E = E,
+                                           .N = N,
+                                           .u = a.xc.f32(),
+                                           .ld_u = E,
+                                           .delta = a.dt.f32(),
+                                           .ld_delta = E,
+                                           .A = m.A.f32(),
+                                           .B = a.xdbl.f32() + R,
+                                           .ld_B = P,
+                                           .C = a.xdbl.f32() + R + N,
+                                           .ld_C = P,
+                                           .D = m.D.f32(),
+                                           .delta_bias = m.dt_proj_b.f32(),
+                                           .delta_softplus = true,
+                                           .z = a.xz.f32() + E,
+                                           .ld_z = 2 * E,
+                                           .ld_y = E},
+                                          {.dy = dy.f32(),
+                                           .du = dxc.f32(),
+                                           .ddelta = ddt.f32(),
+                                           .dz = dxz.f32() + E,
+                                           .dA = grad(q + "A", m.A),
+                                           .dB = dxdbl.f32() + R,
+                                           .dC = dxdbl.f32() + R + N,
+                                           .dD = grad(q + "D", m.D),
+                                           .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
+        cpu::ref::linear_backward({.M = L,
+                                   .K = R,
+                                   .N = E,
+                                   .x = a.xdbl.f32(),
+                                   .ld_x = P,
+                                   .weight = m.dt_proj_w.f32(),
+                                   .ld_y = E},
+                                  ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w),
+                                  nullptr);
+        cpu::ref::linear_backward({.M = L,
+                                   .K = E,
+                                   .N = P,
+                                   .x = a.xc.f32(),
+                                   .ld_x = E,
+                                   .weight = m.x_proj_w.f32(),
+                                   .ld_y = P},
+                                  dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),
+                                  nullptr);
+        cpu::ref::causal_conv1d_backward(
+            {.L = L,
+             .E = E,
+             .W = W,
+             .x = a.xz.f32(),
+             .ld_x = 2 * E,
+             .weight = m.conv_w.f32(),
+             .bias = bias_of(m.conv_b),
+             .silu = true,
+             .ld_y = E},
+            {.dy = dxc.f32(),
+             .dx = dxz.f32(),
+             .dweight = grad(q + "conv1d.weight", m.conv_w),
+             .dbias = m.conv_b.empty() ? nullptr : grad(q + "conv1d.bias", m.conv_b)});
+        cpu::ref::linear_backward(
+            {.M = L,
+             .K = D,
+             .N = 2 * E,
+             .x = a.h.f32(),
+             .ld_x = D,
+             .weight = m.in_proj_w.f32(),
+             .ld_y = 2 * E},
+            dxz.f32(), dh.f32(), grad(q + "in_proj.weight", m.in_proj_w),
+            m.in_proj_b.empty() ? nullptr : grad(q + "in_proj.bias", m.in_proj_b));
+        cpu::ref::norm_backward({.kind = kind,
+                                 .rows = L,
+                                 .D = D,
+                                 .x = a.x_in.f32(),
+                                 .weight = lw.norm_w.f32(),
+                                 .bias = bias_of(lw.norm_b),
+                                 .eps = c.norm_eps},
+                                dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),
+                                lw.norm_b.empty() ? nullptr : grad(p + "norm.bias", lw.norm_b));
+        // dx now holds the residual gradient plus this block's input gradient.
+    }
+    float* demb = grad("embedding.weight", model.embedding());
+    for (std::int64_t t = 0; t < L; ++t)
+        for (std::int64_t d = 0; d < D; ++d)
+            demb[ids[static_cast<size_t>(t)] * D + d] += dx.f32()[t * D + d];
+    return loss;
+}
+
+}  // namespace dnassm
