@@ -51,3 +51,12 @@ void linear_backward(
 void norm_backward(const NormArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias);
 
 }  // namespace dnassm::cpu::ref
+
+namespace dnassm::cpu {
+
+/// BLAS-backed linear backward (same contract as ref::linear_backward), rows split on the pool
+/// for dx; dW and db are single sgemm / loops so the result does not depend on the thread count.
+void linear_backward(
+    const LinearArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias);
+
+}  // namespace dnassm::cpu

@@ -105,14 +105,16 @@ void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& 
 
 void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) {
     const std::int64_t L = a.L, D = a.D, F = a.F;
-    std::vector<double> k(static_cast<size_t>(L)), m(static_cast<size_t>(L)), gg(static_cast<size_t>(L)),
-        dk(static_cast<size_t>(L));
+    std::vector<double> k(static_cast<size_t>(L)), m(static_cast<size_t>(L)),
+        gg(static_cast<size_t>(L)), dk(static_cast<size_t>(L));
     for (std::int64_t d = 0; d < D; ++d) {
         for (std::int64_t j = 0; j < L; ++j) {
             double v = 0;
             for (std::int64_t f = 0; f < F; ++f)
                 v += static_cast<double>(a.basis[j * F + f]) * a.filter_w[d * F + f];
-            m[j] = a.deltas ? std::exp(-static_cast<double>(a.t[j]) * std::fabs(a.deltas[d])) + a.shift : 1.0;
+            m[j] = a.deltas
+                       ? std::exp(-static_cast<double>(a.t[j]) * std::fabs(a.deltas[d])) + a.shift
+                       : 1.0;
             k[j] = v * m[j];
         }
         auto w = [&](std::int64_t t) { return static_cast<double>(a.w[t * D + d]); };
@@ -138,8 +140,10 @@ void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) {
         }
         for (std::int64_t j = 0; j < L; ++j)
             for (std::int64_t f = 0; f < F; ++f) {
-                if (g.dbasis) g.dbasis[j * F + f] += static_cast<float>(dk[j] * a.filter_w[d * F + f]);
-                if (g.dfilter_w) g.dfilter_w[d * F + f] += static_cast<float>(dk[j] * a.basis[j * F + f]);
+                if (g.dbasis)
+                    g.dbasis[j * F + f] += static_cast<float>(dk[j] * a.filter_w[d * F + f]);
+                if (g.dfilter_w)
+                    g.dfilter_w[d * F + f] += static_cast<float>(dk[j] * a.basis[j * F + f]);
             }
     }
 }
@@ -148,7 +152,8 @@ void gelu_tanh_backward(const float* x_in, const float* dy, float* dx, std::int6
     constexpr double c = 0.7978845608028654, k3 = 0.044715;
     for (std::int64_t i = 0; i < n; ++i) {
         const double x = x_in[i], u = c * (x + k3 * x * x * x), th = std::tanh(u);
-        const double grad = 0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * c * (1.0 + 3.0 * k3 * x * x);
+        const double grad =
+            0.5 * (1.0 + th) + 0.5 * x * (1.0 - th * th) * c * (1.0 + 3.0 * k3 * x * x);
         dx[i] += static_cast<float>(dy[i] * grad);
     }
 }

@@ -110,6 +110,11 @@ void mamba_mixer_forward(Backend& backend,
                     .ld_y = D});
 }
 
+void MambaMixerWeights::refresh_A() {
+    if (A.empty() || A.numel() != A_log.numel()) A = Tensor(A_log.shape());
+    for (std::int64_t k = 0; k < A.numel(); ++k) A.f32()[k] = -std::exp(A_log.f32()[k]);
+}
+
 MambaModel::MambaModel(MambaConfig cfg, WeightStore& ws, ModelInfo info)
     : cfg_(cfg), info_(std::move(info)), tokenizer_(cfg.uppercase) {
     const std::int64_t D = cfg.d_model, E = cfg.d_inner(), N = cfg.d_state, R = cfg.dt_rank;
@@ -129,9 +134,8 @@ MambaModel::MambaModel(MambaConfig cfg, WeightStore& ws, ModelInfo info)
         m.x_proj_w = ws.get(q + "x_proj.weight", {R + 2 * N, E});
         m.dt_proj_w = ws.get(q + "dt_proj.weight", {E, R});
         m.dt_proj_b = ws.get(q + "dt_proj.bias", {E});
-        const Tensor A_log = ws.get(q + "A_log", {E, N});
-        m.A = Tensor({E, N});
-        for (std::int64_t k = 0; k < E * N; ++k) m.A.f32()[k] = -std::exp(A_log.f32()[k]);
+        m.A_log = ws.get(q + "A_log", {E, N});
+        m.refresh_A();
         m.D = ws.get(q + "D", {E});
         m.out_proj_w = ws.get(q + "out_proj.weight", {D, E});
         if (cfg.bias) m.out_proj_b = ws.get(q + "out_proj.bias", {D});

@@ -28,7 +28,9 @@ struct MambaMixerWeights {
     Tensor conv_w, conv_b;          // {E, W}, {E} or empty
     Tensor x_proj_w;                // {R + 2N, E}
     Tensor dt_proj_w, dt_proj_b;    // {E, R}, {E}
-    Tensor A;                       // {E, N} = -exp(A_log)
+    Tensor A_log;                   // {E, N}, the stored (and trained) parameter
+    Tensor A;                       // {E, N} = -exp(A_log), recomputed by refresh_A()
+    void refresh_A();
     Tensor D;                       // {E}
     Tensor out_proj_w, out_proj_b;  // {D, E}, {D} or empty
 };

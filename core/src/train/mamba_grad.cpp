@@ -23,7 +23,14 @@ Tensor zeros_like(const Tensor& t) { return Tensor(t.shape()); }
 
 double mamba_lm_loss(const MambaModel& model,
                      std::span<const std::int32_t> ids,
-                     std::map<std::string, Tensor>* grads) {
+                     std::map<std::string, Tensor>* grads,
+                     bool reference) {
+    // Forward ops: reference or fast; the backward passes of norm/conv/scan are O(L) and shared.
+    auto linear = reference ? cpu::ref::linear : cpu::linear;
+    auto norm = reference ? cpu::ref::norm : cpu::norm;
+    auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
+    auto scan = reference ? cpu::ref::selective_scan : cpu::selective_scan;
+    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
                        N = c.d_state;
@@ -46,78 +53,78 @@ double mamba_lm_loss(const MambaModel& model,
         const auto& m = lw.mixer;
         LayerActs a{x.clone(),      Tensor({L, D}), Tensor({L, 2 * E}), Tensor({L, E}),
                     Tensor({L, P}), Tensor({L, E}), Tensor({L, E})};
-        cpu::ref::norm({.kind = kind,
-                        .rows = L,
-                        .D = D,
-                        .x = a.x_in.f32(),
-                        .weight = lw.norm_w.f32(),
-                        .bias = bias_of(lw.norm_b),
-                        .eps = c.norm_eps,
-                        .y = a.h.f32()});
-        cpu::ref::linear({.M = L,
-                          .K = D,
-                          .N = 2 * E,
-                          .x = a.h.f32(),
-                          .ld_x = D,
-                          .weight = m.in_proj_w.f32(),
-                          .bias = bias_of(m.in_proj_b),
-                          .y = a.xz.f32(),
-                          .ld_y = 2 * E});
-        cpu::ref::causal_conv1d({.L = L,
-                                 .E = E,
-                                 .W = W,
-                                 .x = a.xz.f32(),
-                                 .ld_x = 2 * E,
-                                 .weight = m.conv_w.f32(),
-                                 .bias = bias_of(m.conv_b),
-                                 .silu = true,
-                                 .y = a.xc.f32(),
-                                 .ld_y = E});
-        cpu::ref::linear({.M = L,
-                          .K = E,
-                          .N = P,
-                          .x = a.xc.f32(),
-                          .ld_x = E,
-                          .weight = m.x_proj_w.f32(),
-                          .y = a.xdbl.f32(),
-                          .ld_y = P});
-        cpu::ref::linear({.M = L,
-                          .K = R,
-                          .N = E,
-                          .x = a.xdbl.f32(),
-                          .ld_x = P,
-                          .weight = m.dt_proj_w.f32(),
-                          .y = a.dt.f32(),
-                          .ld_y = E});
-        cpu::ref::selective_scan({.L = L,
-                                  .E = E,
-                                  .N = N,
-                                  .u = a.xc.f32(),
-                                  .ld_u = E,
-                                  .delta = a.dt.f32(),
-                                  .ld_delta = E,
-                                  .A = m.A.f32(),
-                                  .B = a.xdbl.f32() + R,
-                                  .ld_B = P,
-                                  .C = a.xdbl.f32() + R + N,
-                                  .ld_C = P,
-                                  .D = m.D.f32(),
-                                  .delta_bias = m.dt_proj_b.f32(),
-                                  .delta_softplus = true,
-                                  .z = a.xz.f32() + E,
-                                  .ld_z = 2 * E,
-                                  .y = a.y.f32(),
-                                  .ld_y = E});
+        norm({.kind = kind,
+              .rows = L,
+              .D = D,
+              .x = a.x_in.f32(),
+              .weight = lw.norm_w.f32(),
+              .bias = bias_of(lw.norm_b),
+              .eps = c.norm_eps,
+              .y = a.h.f32()});
+        linear({.M = L,
+                .K = D,
+                .N = 2 * E,
+                .x = a.h.f32(),
+                .ld_x = D,
+                .weight = m.in_proj_w.f32(),
+                .bias = bias_of(m.in_proj_b),
+                .y = a.xz.f32(),
+                .ld_y = 2 * E});
+        conv({.L = L,
+              .E = E,
+              .W = W,
+              .x = a.xz.f32(),
+              .ld_x = 2 * E,
+              .weight = m.conv_w.f32(),
+              .bias = bias_of(m.conv_b),
+              .silu = true,
+              .y = a.xc.f32(),
+              .ld_y = E});
+        linear({.M = L,
+                .K = E,
+                .N = P,
+                .x = a.xc.f32(),
+                .ld_x = E,
+                .weight = m.x_proj_w.f32(),
+                .y = a.xdbl.f32(),
+                .ld_y = P});
+        linear({.M = L,
+                .K = R,
+                .N = E,
+                .x = a.xdbl.f32(),
+                .ld_x = P,
+                .weight = m.dt_proj_w.f32(),
+                .y = a.dt.f32(),
+                .ld_y = E});
+        scan({.L = L,
+              .E = E,
+              .N = N,
+              .u = a.xc.f32(),
+              .ld_u = E,
+              .delta = a.dt.f32(),
+              .ld_delta = E,
+              .A = m.A.f32(),
+              .B = a.xdbl.f32() + R,
+              .ld_B = P,
+              .C = a.xdbl.f32() + R + N,
+              .ld_C = P,
+              .D = m.D.f32(),
+              .delta_bias = m.dt_proj_b.f32(),
+              .delta_softplus = true,
+              .z = a.xz.f32() + E,
+              .ld_z = 2 * E,
+              .y = a.y.f32(),
+              .ld_y = E});
         Tensor out({L, D});
-        cpu::ref::linear({.M = L,
-                          .K = E,
-                          .N = D,
-                          .x = a.y.f32(),
-                          .ld_x = E,
-                          .weight = m.out_proj_w.f32(),
-                          .bias = bias_of(m.out_proj_b),
-                          .y = out.f32(),
-                          .ld_y = D});
+        linear({.M = L,
+                .K = E,
+                .N = D,
+                .x = a.y.f32(),
+                .ld_x = E,
+                .weight = m.out_proj_w.f32(),
+                .bias = bias_of(m.out_proj_b),
+                .y = out.f32(),
+                .ld_y = D});
         for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += out.f32()[k];
         acts.push_back(std::move(a));
     }
@@ -130,7 +137,7 @@ double mamba_lm_loss(const MambaModel& model,
                               .bias = bias_of(model.norm_f_bias()),
                               .eps = c.norm_eps,
                               .y = hf.f32()};
-    cpu::ref::norm(final_norm);
+    norm(final_norm);
     const LinearArgs head{.M = L,
                           .K = D,
                           .N = V,
@@ -139,7 +146,7 @@ double mamba_lm_loss(const MambaModel& model,
                           .weight = model.lm_head().f32(),
                           .y = logits.f32(),
                           .ld_y = V};
-    cpu::ref::linear(head);
+    linear(head);
 
     // Loss and dlogits.
     Tensor dlogits({L, V});
@@ -166,9 +173,8 @@ double mamba_lm_loss(const MambaModel& model,
     };
     const bool tied = model.lm_head().f32() == model.embedding().f32();
     Tensor dhf({L, D}), dx({L, D});
-    cpu::ref::linear_backward(head, dlogits.f32(), dhf.f32(),
-                              grad(tied ? "embedding.weight" : "lm_head.weight", model.lm_head()),
-                              nullptr);
+    linear_backward(head, dlogits.f32(), dhf.f32(),
+                    grad(tied ? "embedding.weight" : "lm_head.weight", model.lm_head()), nullptr);
     cpu::ref::norm_backward(
         final_norm, dhf.f32(), dx.f32(), grad("norm_f.weight", model.norm_f_weight()),
         model.norm_f_bias().empty() ? nullptr : grad("norm_f.bias", model.norm_f_bias()));
@@ -179,16 +185,15 @@ double mamba_lm_loss(const MambaModel& model,
         const std::string p = "layers." + std::to_string(i) + ".";
         const std::string q = p + "mixer.";
         Tensor dy({L, E}), dxz({L, 2 * E}), dxc({L, E}), dxdbl({L, P}), ddt({L, E}), dh({L, D});
-        cpu::ref::linear_backward(
-            {.M = L,
-             .K = E,
-             .N = D,
-             .x = a.y.f32(),
-             .ld_x = E,
-             .weight = m.out_proj_w.f32(),
-             .ld_y = D},
-            dx.f32(), dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
-            m.out_proj_b.empty() ? nullptr : grad(q + "out_proj.bias", m.out_proj_b));
+        linear_backward({.M = L,
+                         .K = E,
+                         .N = D,
+                         .x = a.y.f32(),
+                         .ld_x = E,
+                         .weight = m.out_proj_w.f32(),
+                         .ld_y = D},
+                        dx.f32(), dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
+                        m.out_proj_b.empty() ? nullptr : grad(q + "out_proj.bias", m.out_proj_b));
         cpu::ref::selective_scan_backward({.L = L,
                                            .E = E,
                                            .N = N,
@@ -216,24 +221,22 @@ double mamba_lm_loss(const MambaModel& model,
                                            .dC = dxdbl.f32() + R + N,
                                            .dD = grad(q + "D", m.D),
                                            .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
-        cpu::ref::linear_backward({.M = L,
-                                   .K = R,
-                                   .N = E,
-                                   .x = a.xdbl.f32(),
-                                   .ld_x = P,
-                                   .weight = m.dt_proj_w.f32(),
-                                   .ld_y = E},
-                                  ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w),
-                                  nullptr);
-        cpu::ref::linear_backward({.M = L,
-                                   .K = E,
-                                   .N = P,
-                                   .x = a.xc.f32(),
-                                   .ld_x = E,
-                                   .weight = m.x_proj_w.f32(),
-                                   .ld_y = P},
-                                  dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),
-                                  nullptr);
+        linear_backward({.M = L,
+                         .K = R,
+                         .N = E,
+                         .x = a.xdbl.f32(),
+                         .ld_x = P,
+                         .weight = m.dt_proj_w.f32(),
+                         .ld_y = E},
+                        ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w), nullptr);
+        linear_backward({.M = L,
+                         .K = E,
+                         .N = P,
+                         .x = a.xc.f32(),
+                         .ld_x = E,
+                         .weight = m.x_proj_w.f32(),
+                         .ld_y = P},
+                        dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w), nullptr);
         cpu::ref::causal_conv1d_backward(
             {.L = L,
              .E = E,
@@ -248,16 +251,15 @@ double mamba_lm_loss(const MambaModel& model,
              .dx = dxz.f32(),
              .dweight = grad(q + "conv1d.weight", m.conv_w),
              .dbias = m.conv_b.empty() ? nullptr : grad(q + "conv1d.bias", m.conv_b)});
-        cpu::ref::linear_backward(
-            {.M = L,
-             .K = D,
-             .N = 2 * E,
-             .x = a.h.f32(),
-             .ld_x = D,
-             .weight = m.in_proj_w.f32(),
-             .ld_y = 2 * E},
-            dxz.f32(), dh.f32(), grad(q + "in_proj.weight", m.in_proj_w),
-            m.in_proj_b.empty() ? nullptr : grad(q + "in_proj.bias", m.in_proj_b));
+        linear_backward({.M = L,
+                         .K = D,
+                         .N = 2 * E,
+                         .x = a.h.f32(),
+                         .ld_x = D,
+                         .weight = m.in_proj_w.f32(),
+                         .ld_y = 2 * E},
+                        dxz.f32(), dh.f32(), grad(q + "in_proj.weight", m.in_proj_w),
+                        m.in_proj_b.empty() ? nullptr : grad(q + "in_proj.bias", m.in_proj_b));
         cpu::ref::norm_backward({.kind = kind,
                                  .rows = L,
                                  .D = D,

@@ -15,8 +15,11 @@ namespace dnassm {
 /// it receives d loss / d parameter for every parameter, keyed by canonical name
 /// ("embedding.weight", "layers.0.mixer.in_proj.weight", ...; "layers.i.mixer.A" is the gradient
 /// w.r.t. A = −exp(A_log): multiply by A for A_log). A tied LM head adds into "embedding.weight".
+/// `reference` = true runs the naive double-precision ops (the oracle for gradient checks);
+/// false runs the fast forward ops and BLAS-backed linear backward (training).
 double mamba_lm_loss(const MambaModel& model,
                      std::span<const std::int32_t> ids,
-                     std::map<std::string, Tensor>* grads);
+                     std::map<std::string, Tensor>* grads,
+                     bool reference = true);
 
 }  // namespace dnassm

@@ -66,6 +66,19 @@ TEST_P(MambaModelGrad, EveryParameterMatchesFiniteDifferences) {
     }
 }
 
+TEST_P(MambaModelGrad, FastPathMatchesReference) {
+    auto loaded = Model::load(test::data_dir() + "/golden/" + GetParam());
+    const auto& model = dynamic_cast<const MambaModel&>(*loaded);
+    const Tensor all = read_npy(test::data_dir() + "/golden/" + GetParam() + "/input_ids.npy");
+    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), 300);
+    std::map<std::string, Tensor> ref, fast;
+    const double l_ref = mamba_lm_loss(model, ids, &ref, true);
+    const double l_fast = mamba_lm_loss(model, ids, &fast, false);
+    EXPECT_NEAR(l_ref, l_fast, 1e-5 * l_ref);
+    for (const auto& [name, g] : ref)
+        EXPECT_LE(test::rel_l2(fast.at(name).f32(), g.f32(), g.numel()), 1e-4) << name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Golden,
                          MambaModelGrad,
                          ::testing::Values("mamba1_rmsnorm_L2048_B2", "mamba1_layernorm_L2048_B2"));

@@ -1,0 +1,91 @@
+#include "train/adamw.h"
+
+#include <cmath>
+#include <numbers>
+
+#include "dnassm/error.h"
+
+namespace dnassm {
+
+bool decays(const std::string& name, const Tensor& t) {
+    auto ends_with = [&](const std::string& suf) {
+        return name.size() >= suf.size() &&
+               name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+    };
+    if (t.rank() < 2) return false;  // norms, biases, D
+    return !(ends_with("A_log") || name.find("norm") != std::string::npos);
+}
+
+double learning_rate(const AdamWOptions& o, std::int64_t step) {
+    if (step < o.warmup_steps)
+        return o.lr * static_cast<double>(step + 1) / static_cast<double>(o.warmup_steps);
+    const double span =
+        static_cast<double>(std::max<std::int64_t>(1, o.total_steps - o.warmup_steps));
+    const double p = std::min(1.0, static_cast<double>(step - o.warmup_steps) / span);
+    const double floor = o.min_lr_fraction * o.lr;
+    return floor + (o.lr - floor) * 0.5 * (1.0 + std::cos(std::numbers::pi * p));
+}
+
+double AdamW::step(std::map<std::string, Tensor>& params,
+                   const std::map<std::string, Tensor>& grads) {
+    double sq = 0.0;
+    for (const auto& [name, g] : grads)
+        for (std::int64_t i = 0; i < g.numel(); ++i)
+            sq += static_cast<double>(g.f32()[i]) * g.f32()[i];
+    const double norm = std::sqrt(sq);
+    const double clip =
+        o_.clip_norm > 0 && norm > o_.clip_norm ? o_.clip_norm / (norm + 1e-12) : 1.0;
+    const double lr = learning_rate(o_, t_);
+    ++t_;
+    const double bc1 = 1.0 - std::pow(o_.beta1, static_cast<double>(t_));
+    const double bc2 = 1.0 - std::pow(o_.beta2, static_cast<double>(t_));
+    for (auto& [name, p] : params) {
+        auto git = grads.find(name);
+        if (git == grads.end()) continue;
+        const Tensor& g = git->second;
+        DNASSM_ASSERT(g.numel() == p.numel());
+        auto& m = m_[name];
+        auto& v = v_[name];
+        if (m.empty()) {
+            m = Tensor(p.shape());
+            v = Tensor(p.shape());
+        }
+        const bool wd = decays(name, p);
+        for (std::int64_t i = 0; i < p.numel(); ++i) {
+            const double gi = g.f32()[i] * clip;
+            const double mi = o_.beta1 * m.f32()[i] + (1.0 - o_.beta1) * gi;
+            const double vi = o_.beta2 * v.f32()[i] + (1.0 - o_.beta2) * gi * gi;
+            m.f32()[i] = static_cast<float>(mi);
+            v.f32()[i] = static_cast<float>(vi);
+            double w = p.f32()[i];
+            if (wd) w -= lr * o_.weight_decay * w;  // decoupled
+            w -= lr * (mi / bc1) / (std::sqrt(vi / bc2) + o_.eps);
+            p.f32()[i] = static_cast<float>(w);
+        }
+    }
+    return norm;
+}
+
+std::map<std::string, Tensor> AdamW::state() const {
+    std::map<std::string, Tensor> s;
+    for (const auto& [k, t] : m_) s.emplace("adam.m." + k, t);
+    for (const auto& [k, t] : v_) s.emplace("adam.v." + k, t);
+    Tensor step({1});
+    step.f32()[0] = static_cast<float>(t_);  // exact below 2^24 steps
+    s.emplace("adam.step", step);
+    return s;
+}
+
+void AdamW::load_state(const std::map<std::string, Tensor>& state) {
+    m_.clear();
+    v_.clear();
+    for (const auto& [k, t] : state) {
+        if (k.rfind("adam.m.", 0) == 0) m_[k.substr(7)] = t.clone();
+        if (k.rfind("adam.v.", 0) == 0) v_[k.substr(7)] = t.clone();
+    }
+    auto it = state.find("adam.step");
+    DNASSM_CHECK(it != state.end(), ErrorKind::kModel, "checkpoint lacks the optimiser step count");
+    t_ = static_cast<std::int64_t>(it->second.f32()[0]);
+}
+
+}  // namespace dnassm

@@ -1,0 +1,43 @@
+// Internal (training): AdamW with decoupled weight decay, linear warmup + cosine decay, global
+// gradient-norm clipping. Parameters and gradients are named tensors; the optimiser state is
+// too, so checkpoints are plain safetensors.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "dnassm/tensor.h"
+
+namespace dnassm {
+
+struct AdamWOptions {
+    double lr = 1e-3, beta1 = 0.9, beta2 = 0.95, eps = 1e-8, weight_decay = 0.1;
+    double min_lr_fraction = 0.1;  // cosine floor, as HyenaDNA's lr_min = 0.1 lr
+    std::int64_t warmup_steps = 100, total_steps = 1000;
+    double clip_norm = 1.0;  // 0 = no clipping
+};
+
+/// Weight decay applies to matrices only: not to norms, biases, A_log or D (nor to 1-D tensors).
+[[nodiscard]] bool decays(const std::string& name, const Tensor& t);
+
+/// Learning rate at `step` (0-based): linear warmup, then cosine to min_lr_fraction·lr.
+[[nodiscard]] double learning_rate(const AdamWOptions& o, std::int64_t step);
+
+class AdamW {
+  public:
+    explicit AdamW(AdamWOptions o) : o_(o) {}
+    /// One update of every parameter that has a gradient; returns the pre-clipping gradient norm.
+    double step(std::map<std::string, Tensor>& params, const std::map<std::string, Tensor>& grads);
+    [[nodiscard]] std::int64_t steps_done() const { return t_; }
+    /// State as named tensors ("adam.m.<name>", "adam.v.<name>", "adam.step") and back.
+    [[nodiscard]] std::map<std::string, Tensor> state() const;
+    void load_state(const std::map<std::string, Tensor>& state);
+
+  private:
+    AdamWOptions o_;
+    std::int64_t t_ = 0;
+    std::map<std::string, Tensor> m_, v_;
+};
+
+}  // namespace dnassm
