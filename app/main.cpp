@@ -22,7 +22,8 @@ void print_usage(std::FILE* out) {
                  "Commands:\n"
                  "  embed     per-base embeddings (NPY/HDF5), or pooled vectors\n"
                  "  predict   per-base LM tracks (bigWig/bedGraph): loglik, entropy\n"
-                 "  info      describe a model directory\n\n"
+                 "  info      describe a model directory\n"
+                 "  pretrain  train a Mamba LM on FASTA (next-base prediction)\n\n"
                  "Run 'dnassm <command> --help' for a command's options.\n",
                  DNASSM_VERSION);
 }
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
         if (cmd == "embed") return dnassm::app::cmd_embed(argc - 1, argv + 1);
         if (cmd == "predict") return dnassm::app::cmd_predict(argc - 1, argv + 1);
         if (cmd == "info") return dnassm::app::cmd_info(argc - 1, argv + 1);
+        if (cmd == "pretrain") return dnassm::app::cmd_pretrain(argc - 1, argv + 1);
         std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
         return 2;
     } catch (const boost::program_options::error& e) {

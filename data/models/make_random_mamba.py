@@ -56,7 +56,12 @@ def write_safetensors(path, tensors, metadata):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
-def main(out_dir):
+def main(out_dir, d_model=None, n_layer=None):
+    global D, N_LAYER, E, R
+    if d_model:
+        D, E, R = d_model, EXPAND * d_model, math.ceil(d_model / 16)
+    if n_layer:
+        N_LAYER = n_layer
     os.makedirs(out_dir, exist_ok=True)
     tensors = build(np.random.default_rng(SEED))
     write_safetensors(os.path.join(out_dir, "model.safetensors"), tensors, {"format": "dnassm"})
@@ -76,4 +81,7 @@ def main(out_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "data/models/dnassm-mamba-small")
+    # make_random_mamba.py OUT_DIR [D_MODEL N_LAYER]
+    args = sys.argv[1:]
+    main(args[0] if args else "data/models/dnassm-mamba-small",
+         int(args[1]) if len(args) > 1 else None, int(args[2]) if len(args) > 2 else None)

@@ -286,6 +286,30 @@ class PredictTests(Tmp):
         self.assertEqual(np.isnan(vals).sum(), 1)
 
 
+class PretrainTests(Tmp):
+    def test_pretrain_logs_saves_and_resumes_bit_for_bit(self):
+        init = self.path("init")
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "data", "models", "make_random_mamba.py"), init, "32",
+                        "2"], check=True)
+        args = ["pretrain", "-m", init, "--fasta", LAMBDA, "--window", "128", "--batch", "2", "--steps", "12",
+                "--eval-every", "6", "--save-every", "6", "--warmup", "3", "--val-bases", "2000", "--progress",
+                "none"]
+        run(*args, "-o", self.path("a"))
+        run(*args, "-o", self.path("b"), "--stop-at", "5")
+        self.assertFalse(os.path.exists(os.path.join(self.path("b"), "model.safetensors")))
+        run(*args, "-o", self.path("b"), "--resume")
+        with open(os.path.join(self.path("a"), "model.safetensors"), "rb") as fa, \
+                open(os.path.join(self.path("b"), "model.safetensors"), "rb") as fb:
+            self.assertEqual(fa.read(), fb.read(), "resumed run differs from the uninterrupted one")
+        log = [json.loads(l) for l in open(os.path.join(self.path("a"), "train_log.jsonl"))]
+        self.assertEqual([e["step"] for e in log], [6, 12])
+        self.assertTrue(all(0.5 < e["val_bits_per_base"] < 3.0 for e in log))
+        _, out, _ = run("info", self.path("a"))
+        self.assertIn("dnassm pretrain", out)
+        run("embed", "-m", self.path("a"), "-r", "NC_001416.1:1-500", "-o", self.path("e.npy"), LAMBDA)
+        self.assertEqual(np.load(self.path("e.npy")).shape, (500, 32))
+
+
 class InfoAndUsageTests(Tmp):
     def test_info(self):
         _, out, _ = run("info", MODEL)

@@ -3,8 +3,12 @@
 #include "mamba.h"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+#include "dnassm/safetensors.h"
 
 #include "lm_head.h"
 
@@ -113,6 +117,73 @@ void mamba_mixer_forward(Backend& backend,
 void MambaMixerWeights::refresh_A() {
     if (A.empty() || A.numel() != A_log.numel()) A = Tensor(A_log.shape());
     for (std::int64_t k = 0; k < A.numel(); ++k) A.f32()[k] = -std::exp(A_log.f32()[k]);
+}
+
+void MambaModel::refresh_derived() {
+    for (auto& l : layers_) l.mixer.refresh_A();
+}
+
+std::map<std::string, Tensor> MambaModel::parameters() const {
+    std::map<std::string, Tensor> p{{"embedding.weight", embedding_}, {"norm_f.weight", norm_f_w_}};
+    if (!norm_f_b_.empty()) p["norm_f.bias"] = norm_f_b_;
+    if (lm_head_.f32() != embedding_.f32()) p["lm_head.weight"] = lm_head_;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const auto& l = layers_[i];
+        const auto& m = l.mixer;
+        const std::string q = "layers." + std::to_string(i) + ".";
+        p[q + "norm.weight"] = l.norm_w;
+        if (!l.norm_b.empty()) p[q + "norm.bias"] = l.norm_b;
+        const std::pair<const char*, const Tensor*> mixer[] = {{"in_proj.weight", &m.in_proj_w},
+                                                               {"in_proj.bias", &m.in_proj_b},
+                                                               {"conv1d.weight", &m.conv_w},
+                                                               {"conv1d.bias", &m.conv_b},
+                                                               {"x_proj.weight", &m.x_proj_w},
+                                                               {"dt_proj.weight", &m.dt_proj_w},
+                                                               {"dt_proj.bias", &m.dt_proj_b},
+                                                               {"A_log", &m.A_log},
+                                                               {"D", &m.D},
+                                                               {"out_proj.weight", &m.out_proj_w},
+                                                               {"out_proj.bias", &m.out_proj_b}};
+        for (const auto& [name, t] : mixer)
+            if (!t->empty()) p[q + "mixer." + name] = *t;
+    }
+    return p;
+}
+
+void MambaModel::save(const std::string& dir, const nlohmann::json& provenance) const {
+    std::filesystem::create_directories(dir);
+    std::map<std::string, Tensor> tensors;
+    for (const auto& [name, t] : parameters()) {
+        // Conv weights keep PyTorch's {E, 1, W} shape so the file loads in mamba_ssm's layout too.
+        tensors[name] = name.find("conv1d.weight") != std::string::npos
+                            ? t.reshape({cfg_.d_inner(), 1, cfg_.d_conv})
+                            : t;
+    }
+    write_safetensors(dir + "/model.safetensors", tensors, {{"format", "dnassm"}});
+    nlohmann::json c = {{"format", "dnassm"},
+                        {"format_version", 1},
+                        {"family", "mamba"},
+                        {"d_model", cfg_.d_model},
+                        {"n_layer", cfg_.n_layer},
+                        {"vocab_size", cfg_.vocab_size},
+                        {"d_state", cfg_.d_state},
+                        {"d_conv", cfg_.d_conv},
+                        {"expand", cfg_.expand},
+                        {"dt_rank", cfg_.dt_rank},
+                        {"norm", cfg_.rms_norm ? "rms" : "layer"},
+                        {"norm_eps", cfg_.norm_eps},
+                        {"conv_bias", cfg_.conv_bias},
+                        {"bias", cfg_.bias},
+                        {"tie_embeddings", lm_head_.f32() == embedding_.f32()},
+                        {"tokenizer", {{"kind", "char"}, {"uppercase", cfg_.uppercase}}},
+                        {"provenance", provenance}};
+    AtomicFile file(dir + "/config.json");
+    {
+        std::ofstream out(file.temp_path());
+        out << c.dump(2) << "\n";
+        DNASSM_CHECK(out.good(), ErrorKind::kResource, dir + "/config.json: write failed");
+    }
+    file.commit();
 }
 
 MambaModel::MambaModel(MambaConfig cfg, WeightStore& ws, ModelInfo info)

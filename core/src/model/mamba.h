@@ -1,6 +1,8 @@
 // Internal: Mamba-1 language model (mamba_ssm MambaLMHeadModel / MixerModel, MODELS.md §2).
 #pragma once
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "dnassm/model.h"
@@ -24,12 +26,12 @@ MambaConfig parse_mamba_config(const nlohmann::json& j,
                                std::string& format);
 
 struct MambaMixerWeights {
-    Tensor in_proj_w, in_proj_b;    // {2E, D}, {2E} or empty
-    Tensor conv_w, conv_b;          // {E, W}, {E} or empty
-    Tensor x_proj_w;                // {R + 2N, E}
-    Tensor dt_proj_w, dt_proj_b;    // {E, R}, {E}
-    Tensor A_log;                   // {E, N}, the stored (and trained) parameter
-    Tensor A;                       // {E, N} = -exp(A_log), recomputed by refresh_A()
+    Tensor in_proj_w, in_proj_b;  // {2E, D}, {2E} or empty
+    Tensor conv_w, conv_b;        // {E, W}, {E} or empty
+    Tensor x_proj_w;              // {R + 2N, E}
+    Tensor dt_proj_w, dt_proj_b;  // {E, R}, {E}
+    Tensor A_log;                 // {E, N}, the stored (and trained) parameter
+    Tensor A;                     // {E, N} = -exp(A_log), recomputed by refresh_A()
     void refresh_A();
     Tensor D;                       // {E}
     Tensor out_proj_w, out_proj_b;  // {D, E}, {D} or empty
@@ -87,6 +89,12 @@ class MambaModel final : public Model {
     Tensor logits(Backend& backend, const Tensor& hidden) const override;
 
     void set_info(ModelInfo info) { info_ = std::move(info); }
+    /// Recomputes derived tensors (A = −exp(A_log)) after the parameters changed (training).
+    void refresh_derived();
+    /// The trainable parameters by canonical name (sharing storage with the model).
+    [[nodiscard]] std::map<std::string, Tensor> parameters() const;
+    /// Writes the model in dnassm's format: config.json (with `provenance`) + model.safetensors.
+    void save(const std::string& dir, const nlohmann::json& provenance) const;
     [[nodiscard]] const MambaConfig& config() const { return cfg_; }
     [[nodiscard]] const MambaMixerWeights& mixer(std::int64_t i) const { return layers_[i].mixer; }
     [[nodiscard]] const MambaLayerWeights& layer(std::int64_t i) const { return layers_[i]; }

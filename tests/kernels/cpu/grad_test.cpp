@@ -203,19 +203,34 @@ TEST(Grad, HyenaConvAndGelu) {
     test::Rng r(17);
     const std::int64_t L = 7, D = 3, F = 4;
     auto x0 = rnd(r, L * D, -1, 1), w = rnd(r, L * D, -1, 1), basis = rnd(r, L * F, -1, 1);
-    auto fw = rnd(r, D * F, -1, 1), t = rnd(r, L, 0, 1), deltas = rnd(r, D, -5, -1), b = rnd(r, D, -1, 1);
+    auto fw = rnd(r, D * F, -1, 1), t = rnd(r, L, 0, 1), deltas = rnd(r, D, -5, -1),
+         b = rnd(r, D, -1, 1);
     const auto wy = rnd(r, L * D, -1, 1);
     std::vector<float> y(static_cast<size_t>(L * D));
-    const HyenaConvArgs a{.L = L, .D = D, .F = F, .x0 = x0.data(), .w = w.data(), .basis = basis.data(),
-                          .filter_w = fw.data(), .t = t.data(), .deltas = deltas.data(), .shift = 0.05f,
-                          .bias = b.data(), .y = y.data()};
+    const HyenaConvArgs a{.L = L,
+                          .D = D,
+                          .F = F,
+                          .x0 = x0.data(),
+                          .w = w.data(),
+                          .basis = basis.data(),
+                          .filter_w = fw.data(),
+                          .t = t.data(),
+                          .deltas = deltas.data(),
+                          .shift = 0.05f,
+                          .bias = b.data(),
+                          .y = y.data()};
     auto loss = [&] {
         cpu::ref::hyena_conv(a);
         return dot(y, wy);
     };
-    std::vector<float> dx0(x0.size()), dw(w.size()), dbasis(basis.size()), dfw(fw.size()), db(b.size());
-    cpu::ref::hyena_conv_backward(a, {.dy = wy.data(), .dx0 = dx0.data(), .dw = dw.data(), .dbasis = dbasis.data(),
-                                      .dfilter_w = dfw.data(), .dbias = db.data()});
+    std::vector<float> dx0(x0.size()), dw(w.size()), dbasis(basis.size()), dfw(fw.size()),
+        db(b.size());
+    cpu::ref::hyena_conv_backward(a, {.dy = wy.data(),
+                                      .dx0 = dx0.data(),
+                                      .dw = dw.data(),
+                                      .dbasis = dbasis.data(),
+                                      .dfilter_w = dfw.data(),
+                                      .dbias = db.data()});
     check("x0", x0, dx0, loss);
     check("w", w, dw, loss);
     check("basis", basis, dbasis, loss);
@@ -231,7 +246,8 @@ TEST(Grad, HyenaConvAndGelu) {
         return dot(gy, gw);
     };
     std::vector<float> gdx(gx.size());
-    cpu::ref::gelu_tanh_backward(gx.data(), gw.data(), gdx.data(), static_cast<std::int64_t>(gx.size()));
+    cpu::ref::gelu_tanh_backward(gx.data(), gw.data(), gdx.data(),
+                                 static_cast<std::int64_t>(gx.size()));
     check("gelu.x", gx, gdx, gelu_loss);
 }
 

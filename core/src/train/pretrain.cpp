@@ -1,0 +1,230 @@
+// Pretraining loop: random windows (either strand) from the first 90 % of every contig, AdamW,
+// validation bits/base on the held-out last 10 %, checkpoints that resume bit for bit (the
+// sampler is a pure function of (seed, step), so only parameters, optimiser state and the step
+// count need saving).
+#include "train/pretrain.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "dnassm/backend.h"
+#include "dnassm/error.h"
+#include "dnassm/io/sequence_input.h"
+#include "dnassm/safetensors.h"
+#include "dnassm/tokenizer.h"
+
+#include "model/mamba.h"
+#include "train/mamba_grad.h"
+
+namespace dnassm {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+struct TrainContig {
+    std::string name;
+    std::vector<std::int32_t> ids;
+    std::int64_t train_len = 0;
+};
+
+void rc_inplace(std::vector<std::int32_t>& v) {
+    std::reverse(v.begin(), v.end());
+    for (auto& id : v) {
+        if (id >= token::kA && id <= token::kT) id = token::kA + token::kT - id;  // A<->T, C<->G
+    }
+}
+
+}  // namespace
+
+double bits_per_base(const MambaModel& model, const std::vector<std::int32_t>& ids) {
+    auto be = make_backend("cpu");
+    auto state = model.new_state();
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), V = model.config().vocab_size;
+    const std::int64_t chunk = 65536;
+    double nats = 0.0;
+    std::int64_t n = 0;
+    for (std::int64_t t = 0; t < L; t += chunk) {
+        const std::int64_t m = std::min(chunk, L - t);
+        const Tensor h =
+            model.forward(*be, {ids.data() + t, static_cast<size_t>(m)}, state.get(), nullptr);
+        const Tensor lg = model.logits(*be, h);
+        for (std::int64_t i = 0; i < m && t + i + 1 < L; ++i) {
+            const std::int32_t next = ids[static_cast<size_t>(t + i + 1)];
+            if (next < token::kA || next > token::kT) continue;
+            const float* row = lg.f32() + i * V;
+            double mx = row[token::kA];
+            for (int k = 1; k < 4; ++k) mx = std::max(mx, static_cast<double>(row[token::kA + k]));
+            double z = 0;
+            for (int k = 0; k < 4; ++k) z += std::exp(row[token::kA + k] - mx);
+            nats -= row[next] - mx - std::log(z);
+            ++n;
+        }
+    }
+    return n ? nats / static_cast<double>(n) / std::log(2.0) : 0.0;
+}
+
+double pretrain(const PretrainOptions& o) {
+    DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, "pretrain: give at least one --fasta");
+    DNASSM_CHECK(o.window >= 2 && o.batch >= 1 && o.steps >= 1, ErrorKind::kUsage,
+                 "pretrain: --window >= 2, --batch >= 1, --steps >= 1");
+    auto loaded = Model::load(o.init_model);
+    auto* model = dynamic_cast<MambaModel*>(loaded.get());
+    DNASSM_CHECK(model, ErrorKind::kModel, o.init_model + ": pretrain supports Mamba models");
+
+    // Data: every contig of every FASTA; the tail (val_fraction) is held out.
+    std::vector<TrainContig> contigs;
+    CharTokenizer tok(true);
+    for (const auto& path : o.fasta) {
+        auto in = SequenceInput::open(path);
+        DNASSM_CHECK(in->format() == InputFormat::kFasta, ErrorKind::kInput,
+                     path + ": pretrain needs FASTA");
+        in->for_each({}, [&](SequenceRecord& r) {
+            TrainContig c;
+            c.name = path + ":" + r.name;
+            TokenizeStats st;
+            tok.encode(r.seq, c.ids, st, c.name);
+            c.train_len = static_cast<std::int64_t>(static_cast<double>(c.ids.size()) *
+                                                    (1.0 - o.val_fraction));
+            if (c.train_len >= o.window + 1) contigs.push_back(std::move(c));
+        });
+    }
+    DNASSM_CHECK(!contigs.empty(), ErrorKind::kInput,
+                 "pretrain: no contig is longer than the window");
+    std::int64_t total_train = 0;
+    for (const auto& c : contigs) total_train += c.train_len;
+
+    auto params = model->parameters();
+    AdamWOptions adam = o.adam;
+    adam.total_steps = o.steps;
+    AdamW opt(adam);
+    std::filesystem::create_directories(o.out_dir);
+    const std::string ckpt = o.out_dir + "/checkpoint.safetensors";
+    std::int64_t start = 0;
+    if (o.resume) {
+        DNASSM_CHECK(std::filesystem::exists(ckpt), ErrorKind::kResource,
+                     ckpt + ": no checkpoint to resume");
+        auto f = read_safetensors(ckpt);
+        for (auto& [name, t] : params) {
+            auto it = f.tensors.find("param." + name);
+            DNASSM_CHECK(it != f.tensors.end() && it->second.numel() == t.numel(),
+                         ErrorKind::kModel, ckpt + ": missing or mis-shaped " + name);
+            std::copy(it->second.f32(), it->second.f32() + t.numel(), t.f32());
+        }
+        opt.load_state(f.tensors);
+        start = opt.steps_done();
+        model->refresh_derived();
+    }
+    auto save_checkpoint = [&] {
+        std::map<std::string, Tensor> all = opt.state();
+        for (const auto& [name, t] : params) all.emplace("param." + name, t);
+        write_safetensors(ckpt, all, {{"seed", std::to_string(o.seed)}});
+    };
+    std::ofstream log(o.out_dir + "/train_log.jsonl", o.resume ? std::ios::app : std::ios::trunc);
+    auto validate = [&] {
+        std::vector<std::int32_t> val;
+        double bits = 0.0, bases = 0.0;
+        for (const auto& c : contigs) {
+            const auto b = c.ids.begin() + c.train_len;
+            val.assign(b,
+                       b + std::min<std::int64_t>(
+                               o.val_bases, static_cast<std::int64_t>(c.ids.size()) - c.train_len));
+            const double w = static_cast<double>(val.size());
+            bits += bits_per_base(*model, val) * w;
+            bases += w;
+        }
+        return bases > 0 ? bits / bases : 0.0;
+    };
+
+    Progress progress(o.progress, (o.steps - start) * o.batch * o.window, "pretrain");
+    std::vector<std::int32_t> window(static_cast<size_t>(o.window));
+    double train_loss = 0.0, val_bpb = 0.0;
+    std::int64_t since_log = 0;
+    const std::int64_t end = o.stop_at > 0 ? std::min(o.stop_at, o.steps) : o.steps;
+    for (std::int64_t step = start; step < end; ++step) {
+        std::map<std::string, Tensor> grads;
+        double loss = 0.0;
+        for (std::int64_t b = 0; b < o.batch; ++b) {
+            const std::uint64_t r =
+                mix(o.seed * 0x100000001b3ULL + static_cast<std::uint64_t>(step * o.batch + b));
+            std::int64_t pick =
+                static_cast<std::int64_t>(r % static_cast<std::uint64_t>(total_train));
+            size_t ci = 0;
+            while (pick >= contigs[ci].train_len) pick -= contigs[ci++].train_len;
+            const TrainContig& c = contigs[ci];
+            const std::int64_t beg = static_cast<std::int64_t>(
+                mix(r) % static_cast<std::uint64_t>(c.train_len - o.window));
+            std::copy(c.ids.begin() + beg, c.ids.begin() + beg + o.window, window.begin());
+            if (mix(r + 1) & 1) rc_inplace(window);  // both strands
+            loss += mamba_lm_loss(*model, window, &grads, false);
+        }
+        for (auto& [name, g] : grads)
+            for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] /= static_cast<float>(o.batch);
+        // The loss gives d/dA; the parameter is A_log (A = −exp(A_log) ⇒ dA_log = dA · A).
+        std::map<std::string, Tensor> pgrads;
+        for (auto& [name, g] : grads) {
+            if (name.size() > 2 && name.compare(name.size() - 2, 2, ".A") == 0) {
+                const std::string base = name.substr(0, name.size() - 1);
+                const Tensor& A = model->mixer(std::stoll(name.substr(7, name.find('.', 7) - 7))).A;
+                for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] *= A.f32()[i];
+                pgrads[base + "A_log"] = g;
+            } else {
+                pgrads[name] = g;
+            }
+        }
+        const double gnorm = opt.step(params, pgrads);
+        model->refresh_derived();
+        train_loss += loss / static_cast<double>(o.batch);
+        ++since_log;
+        progress.advance(o.batch * o.window);
+        const bool last = step + 1 == o.steps;
+        if ((step + 1) % o.eval_every == 0 || last) {
+            val_bpb = validate();
+            nlohmann::json j = {{"step", step + 1},
+                                {"train_loss", train_loss / static_cast<double>(since_log)},
+                                {"val_bits_per_base", val_bpb},
+                                {"lr", learning_rate(adam, step)},
+                                {"grad_norm", gnorm}};
+            log << j.dump() << "\n";
+            log.flush();
+            std::fprintf(stderr,
+                         "dnassm pretrain: step %lld  train loss %.4f nats  val %.4f bits/base\n",
+                         static_cast<long long>(step + 1),
+                         train_loss / static_cast<double>(since_log), val_bpb);
+            train_loss = 0.0;
+            since_log = 0;
+        }
+        if ((step + 1) % o.save_every == 0 || last || step + 1 == end) save_checkpoint();
+    }
+    progress.finish();
+    if (end < o.steps) {
+        std::fprintf(stderr, "dnassm pretrain: stopped after step %lld; continue with --resume\n",
+                     static_cast<long long>(end));
+        return val_bpb;
+    }
+    if (start >= o.steps) val_bpb = validate();
+    nlohmann::json prov = {
+        {"trained_by", "dnassm pretrain"},
+        {"command", o.command},
+        {"init_model", o.init_model},
+        {"data", o.fasta},
+        {"held_out", "last " + std::to_string(o.val_fraction) + " of every contig"},
+        {"steps", o.steps},
+        {"window", o.window},
+        {"batch", o.batch},
+        {"seed", o.seed},
+        {"val_bits_per_base", val_bpb}};
+    model->save(o.out_dir, prov);
+    return val_bpb;
+}
+
+}  // namespace dnassm

@@ -1,0 +1,36 @@
+// Internal (training, issue B): next-base pretraining of a Mamba LM on FASTA files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dnassm/progress.h"
+
+#include "train/adamw.h"
+
+namespace dnassm {
+
+struct PretrainOptions {
+    std::string init_model;          // model directory to start from
+    std::string out_dir;             // trained model (+ checkpoint.safetensors, train_log.jsonl)
+    std::vector<std::string> fasta;  // training genomes
+    std::int64_t window = 1024, batch = 8, steps = 1000, eval_every = 100, save_every = 500;
+    std::int64_t val_bases = 200000;  // validation bases scored per contig (from its held-out tail)
+    double val_fraction = 0.1;        // the last 10 % of every contig is never trained on
+    std::uint64_t seed = 1;
+    bool resume = false;
+    std::int64_t stop_at = 0;  // >0: stop after this step (checkpointed), as if interrupted
+    AdamWOptions adam;
+    ProgressMode progress = ProgressMode::kAuto;
+    std::string command;  // recorded in the provenance
+};
+
+/// Trains and writes out_dir; returns the final validation bits per base.
+double pretrain(const PretrainOptions& o);
+
+/// Bits per base of predicting each base from its left context (A/C/G/T only, like the order-k
+/// Markov baseline) over ids, streamed in chunks.
+double bits_per_base(const class MambaModel& model, const std::vector<std::int32_t>& ids);
+
+}  // namespace dnassm
