@@ -13,90 +13,82 @@ namespace dnassm {
 
 namespace {
 
+// Saved activations of one block and the op arguments built from them, reused by backward.
 struct LayerActs {
-    Tensor x_in, h, xz, xc, xdbl, dt, y;
+    Tensor x_in, h, xz, xc, xdbl, dt, y, out;
+    NormArgs norm;
+    LinearArgs in_proj, x_proj, dt_proj, out_proj;
+    CausalConv1dArgs conv;
+    SelectiveScanArgs scan;
 };
 
 Tensor zeros_like(const Tensor& t) { return Tensor(t.shape()); }
 
-}  // namespace
+const float* bias_of(const Tensor& t) { return t.empty() ? nullptr : t.f32(); }
 
-double mamba_lm_loss(const MambaModel& model,
-                     std::span<const std::int32_t> ids,
-                     std::map<std::string, Tensor>* grads,
-                     bool reference) {
-    // Forward ops: reference or fast; the backward passes of norm/conv/scan are O(L) and shared.
-    auto linear = reference ? cpu::ref::linear : cpu::linear;
-    auto norm = reference ? cpu::ref::norm : cpu::norm;
-    auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
-    auto scan = reference ? cpu::ref::selective_scan : cpu::selective_scan;
-    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
-    const MambaConfig& c = model.config();
-    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
-                       N = c.d_state;
-    const std::int64_t R = c.dt_rank, W = c.d_conv, P = R + 2 * N, V = c.vocab_size;
-    DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
-    const NormKind kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer;
-    auto bias_of = [](const Tensor& t) { return t.empty() ? nullptr : t.f32(); };
-
-    // Forward, keeping what backward needs.
-    Tensor x({L, D});
-    cpu::embedding({.L = L,
-                    .V = V,
-                    .D = D,
-                    .ids = ids.data(),
-                    .table = model.embedding().f32(),
-                    .y = x.f32()});
-    std::vector<LayerActs> acts;
-    for (std::int64_t i = 0; i < c.n_layer; ++i) {
-        const auto& lw = model.layer(i);
-        const auto& m = lw.mixer;
-        LayerActs a{x.clone(),      Tensor({L, D}), Tensor({L, 2 * E}), Tensor({L, E}),
-                    Tensor({L, P}), Tensor({L, E}), Tensor({L, E})};
-        norm({.kind = kind,
+LayerActs make_layer(const MambaConfig& c, const MambaLayerWeights& lw, const Tensor& x) {
+    const std::int64_t L = x.dim(0), D = c.d_model, E = c.d_inner(), N = c.d_state, R = c.dt_rank;
+    const std::int64_t P = R + 2 * N;
+    const auto& m = lw.mixer;
+    LayerActs a{x.clone(),
+                Tensor({L, D}),
+                Tensor({L, 2 * E}),
+                Tensor({L, E}),
+                Tensor({L, P}),
+                Tensor({L, E}),
+                Tensor({L, E}),
+                Tensor({L, D}),
+                {},
+                {},
+                {},
+                {},
+                {},
+                {},
+                {}};
+    a.norm = {.kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer,
               .rows = L,
               .D = D,
               .x = a.x_in.f32(),
               .weight = lw.norm_w.f32(),
               .bias = bias_of(lw.norm_b),
               .eps = c.norm_eps,
-              .y = a.h.f32()});
-        linear({.M = L,
-                .K = D,
-                .N = 2 * E,
-                .x = a.h.f32(),
-                .ld_x = D,
-                .weight = m.in_proj_w.f32(),
-                .bias = bias_of(m.in_proj_b),
-                .y = a.xz.f32(),
-                .ld_y = 2 * E});
-        conv({.L = L,
+              .y = a.h.f32()};
+    a.in_proj = {.M = L,
+                 .K = D,
+                 .N = 2 * E,
+                 .x = a.h.f32(),
+                 .ld_x = D,
+                 .weight = m.in_proj_w.f32(),
+                 .bias = bias_of(m.in_proj_b),
+                 .y = a.xz.f32(),
+                 .ld_y = 2 * E};
+    a.conv = {.L = L,
               .E = E,
-              .W = W,
+              .W = c.d_conv,
               .x = a.xz.f32(),
               .ld_x = 2 * E,
               .weight = m.conv_w.f32(),
               .bias = bias_of(m.conv_b),
               .silu = true,
               .y = a.xc.f32(),
-              .ld_y = E});
-        linear({.M = L,
+              .ld_y = E};
+    a.x_proj = {.M = L,
                 .K = E,
                 .N = P,
                 .x = a.xc.f32(),
                 .ld_x = E,
                 .weight = m.x_proj_w.f32(),
                 .y = a.xdbl.f32(),
-                .ld_y = P});
-        linear({.M = L,
-                .K = R,
-                .N = E,
-                .x = a.xdbl.f32(),
-                .ld_x = P,
-                .weight = m.dt_proj_w.f32(),
-                .y = a.dt.f32(),
-                .ld_y = E});
-        scan({.L = L,
+                .ld_y = P};
+    a.dt_proj = {.M = L,
+                 .K = R,
+                 .N = E,
+                 .x = a.xdbl.f32(),
+                 .ld_x = P,
+                 .weight = m.dt_proj_w.f32(),
+                 .y = a.dt.f32(),
+                 .ld_y = E};
+    a.scan = {.L = L,
               .E = E,
               .N = N,
               .u = a.xc.f32(),
@@ -114,18 +106,57 @@ double mamba_lm_loss(const MambaModel& model,
               .z = a.xz.f32() + E,
               .ld_z = 2 * E,
               .y = a.y.f32(),
-              .ld_y = E});
-        Tensor out({L, D});
-        linear({.M = L,
-                .K = E,
-                .N = D,
-                .x = a.y.f32(),
-                .ld_x = E,
-                .weight = m.out_proj_w.f32(),
-                .bias = bias_of(m.out_proj_b),
-                .y = out.f32(),
-                .ld_y = D});
-        for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += out.f32()[k];
+              .ld_y = E};
+    a.out_proj = {.M = L,
+                  .K = E,
+                  .N = D,
+                  .x = a.y.f32(),
+                  .ld_x = E,
+                  .weight = m.out_proj_w.f32(),
+                  .bias = bias_of(m.out_proj_b),
+                  .y = a.out.f32(),
+                  .ld_y = D};
+    return a;
+}
+
+}  // namespace
+
+double mamba_lm_loss(const MambaModel& model,
+                     std::span<const std::int32_t> ids,
+                     std::map<std::string, Tensor>* grads,
+                     bool reference) {
+    // Forward ops: reference or fast; the backward passes of norm/conv/scan are O(L) and shared.
+    auto linear = reference ? cpu::ref::linear : cpu::linear;
+    auto norm = reference ? cpu::ref::norm : cpu::norm;
+    auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
+    auto scan = reference ? cpu::ref::selective_scan : cpu::selective_scan;
+    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
+    const MambaConfig& c = model.config();
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
+                       N = c.d_state;
+    const std::int64_t R = c.dt_rank, P = R + 2 * N, V = c.vocab_size;
+    DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
+    const NormKind kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer;
+
+    // Forward, keeping what backward needs.
+    Tensor x({L, D});
+    cpu::embedding({.L = L,
+                    .V = V,
+                    .D = D,
+                    .ids = ids.data(),
+                    .table = model.embedding().f32(),
+                    .y = x.f32()});
+    std::vector<LayerActs> acts;
+    for (std::int64_t i = 0; i < c.n_layer; ++i) {
+        LayerActs a = make_layer(c, model.layer(i), x);
+        norm(a.norm);
+        linear(a.in_proj);
+        conv(a.conv);
+        linear(a.x_proj);
+        linear(a.dt_proj);
+        scan(a.scan);
+        linear(a.out_proj);
+        for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += a.out.f32()[k];
         acts.push_back(std::move(a));
     }
     Tensor hf({L, D}), logits({L, V});
@@ -182,36 +213,14 @@ double mamba_lm_loss(const MambaModel& model,
         const auto& lw = model.layer(i);
         const auto& m = lw.mixer;
         const LayerActs& a = acts[static_cast<size_t>(i)];
-        const std::string p = "layers." + std::to_string(i) + ".";
-        const std::string q = p + "mixer.";
+        const std::string p = "layers." + std::to_string(i) + ".", q = p + "mixer.";
+        auto opt_grad = [&](const std::string& name, const Tensor& t) {
+            return t.empty() ? nullptr : grad(name, t);
+        };
         Tensor dy({L, E}), dxz({L, 2 * E}), dxc({L, E}), dxdbl({L, P}), ddt({L, E}), dh({L, D});
-        linear_backward({.M = L,
-                         .K = E,
-                         .N = D,
-                         .x = a.y.f32(),
-                         .ld_x = E,
-                         .weight = m.out_proj_w.f32(),
-                         .ld_y = D},
-                        dx.f32(), dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
-                        m.out_proj_b.empty() ? nullptr : grad(q + "out_proj.bias", m.out_proj_b));
-        cpu::ref::selective_scan_backward({.L = L,
-                                           .E = E,
-                                           .N = N,
-                                           .u = a.xc.f32(),
-                                           .ld_u = E,
-                                           .delta = a.dt.f32(),
-                                           .ld_delta = E,
-                                           .A = m.A.f32(),
-                                           .B = a.xdbl.f32() + R,
-                                           .ld_B = P,
-                                           .C = a.xdbl.f32() + R + N,
-                                           .ld_C = P,
-                                           .D = m.D.f32(),
-                                           .delta_bias = m.dt_proj_b.f32(),
-                                           .delta_softplus = true,
-                                           .z = a.xz.f32() + E,
-                                           .ld_z = 2 * E,
-                                           .ld_y = E},
+        linear_backward(a.out_proj, dx.f32(), dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
+                        opt_grad(q + "out_proj.bias", m.out_proj_b));
+        cpu::ref::selective_scan_backward(a.scan,
                                           {.dy = dy.f32(),
                                            .du = dxc.f32(),
                                            .ddelta = ddt.f32(),
@@ -221,55 +230,19 @@ double mamba_lm_loss(const MambaModel& model,
                                            .dC = dxdbl.f32() + R + N,
                                            .dD = grad(q + "D", m.D),
                                            .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
-        linear_backward({.M = L,
-                         .K = R,
-                         .N = E,
-                         .x = a.xdbl.f32(),
-                         .ld_x = P,
-                         .weight = m.dt_proj_w.f32(),
-                         .ld_y = E},
-                        ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w), nullptr);
-        linear_backward({.M = L,
-                         .K = E,
-                         .N = P,
-                         .x = a.xc.f32(),
-                         .ld_x = E,
-                         .weight = m.x_proj_w.f32(),
-                         .ld_y = P},
-                        dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w), nullptr);
-        cpu::ref::causal_conv1d_backward(
-            {.L = L,
-             .E = E,
-             .W = W,
-             .x = a.xz.f32(),
-             .ld_x = 2 * E,
-             .weight = m.conv_w.f32(),
-             .bias = bias_of(m.conv_b),
-             .silu = true,
-             .ld_y = E},
-            {.dy = dxc.f32(),
-             .dx = dxz.f32(),
-             .dweight = grad(q + "conv1d.weight", m.conv_w),
-             .dbias = m.conv_b.empty() ? nullptr : grad(q + "conv1d.bias", m.conv_b)});
-        linear_backward({.M = L,
-                         .K = D,
-                         .N = 2 * E,
-                         .x = a.h.f32(),
-                         .ld_x = D,
-                         .weight = m.in_proj_w.f32(),
-                         .ld_y = 2 * E},
-                        dxz.f32(), dh.f32(), grad(q + "in_proj.weight", m.in_proj_w),
-                        m.in_proj_b.empty() ? nullptr : grad(q + "in_proj.bias", m.in_proj_b));
-        cpu::ref::norm_backward({.kind = kind,
-                                 .rows = L,
-                                 .D = D,
-                                 .x = a.x_in.f32(),
-                                 .weight = lw.norm_w.f32(),
-                                 .bias = bias_of(lw.norm_b),
-                                 .eps = c.norm_eps},
-                                dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),
-                                lw.norm_b.empty() ? nullptr : grad(p + "norm.bias", lw.norm_b));
-        // dx now holds the residual gradient plus this block's input gradient.
+        linear_backward(a.dt_proj, ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w),
+                        nullptr);
+        linear_backward(a.x_proj, dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),
+                        nullptr);
+        cpu::ref::causal_conv1d_backward(a.conv, {.dy = dxc.f32(),
+                                                  .dx = dxz.f32(),
+                                                  .dweight = grad(q + "conv1d.weight", m.conv_w),
+                                                  .dbias = opt_grad(q + "conv1d.bias", m.conv_b)});
+        linear_backward(a.in_proj, dxz.f32(), dh.f32(), grad(q + "in_proj.weight", m.in_proj_w),
+                        opt_grad(q + "in_proj.bias", m.in_proj_b));
+        // dx: the residual gradient plus this block's input gradient.
+        cpu::ref::norm_backward(a.norm, dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),
+                                opt_grad(p + "norm.bias", lw.norm_b));
     }
     float* demb = grad("embedding.weight", model.embedding());
     for (std::int64_t t = 0; t < L; ++t)
