@@ -60,3 +60,11 @@ void linear_backward(
     const LinearArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias);
 
 }  // namespace dnassm::cpu
+
+namespace dnassm::cpu {
+
+/// Threaded float selective-scan backward (same contract as ref::selective_scan_backward);
+/// deterministic for any thread count.
+void selective_scan_backward(const SelectiveScanArgs& fwd, const ref::SelectiveScanGrads& g);
+
+}  // namespace dnassm::cpu

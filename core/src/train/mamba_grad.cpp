@@ -131,6 +131,8 @@ double mamba_lm_loss(const MambaModel& model,
     auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
     auto scan = reference ? cpu::ref::selective_scan : cpu::selective_scan;
     auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
+    auto scan_backward =
+        reference ? cpu::ref::selective_scan_backward : cpu::selective_scan_backward;
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
                        N = c.d_state;
@@ -220,16 +222,15 @@ double mamba_lm_loss(const MambaModel& model,
         Tensor dy({L, E}), dxz({L, 2 * E}), dxc({L, E}), dxdbl({L, P}), ddt({L, E}), dh({L, D});
         linear_backward(a.out_proj, dx.f32(), dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
                         opt_grad(q + "out_proj.bias", m.out_proj_b));
-        cpu::ref::selective_scan_backward(a.scan,
-                                          {.dy = dy.f32(),
-                                           .du = dxc.f32(),
-                                           .ddelta = ddt.f32(),
-                                           .dz = dxz.f32() + E,
-                                           .dA = grad(q + "A", m.A),
-                                           .dB = dxdbl.f32() + R,
-                                           .dC = dxdbl.f32() + R + N,
-                                           .dD = grad(q + "D", m.D),
-                                           .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
+        scan_backward(a.scan, {.dy = dy.f32(),
+                               .du = dxc.f32(),
+                               .ddelta = ddt.f32(),
+                               .dz = dxz.f32() + E,
+                               .dA = grad(q + "A", m.A),
+                               .dB = dxdbl.f32() + R,
+                               .dC = dxdbl.f32() + R + N,
+                               .dD = grad(q + "D", m.D),
+                               .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
         linear_backward(a.dt_proj, ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w),
                         nullptr);
         linear_backward(a.x_proj, dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),

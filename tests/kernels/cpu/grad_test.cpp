@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "dnassm/thread_pool.h"
+
 #include "cpu/backward.h"
 #include "cpu/cpu_ops.h"
 #include "test_util.h"
@@ -105,6 +107,78 @@ TEST(Grad, SelectiveScanEveryInput) {
         check("delta_bias", bias, dbias, loss);
         check("state_init", s0, ds0, loss);
     }
+}
+
+TEST(Grad, FastScanBackwardMatchesReferenceForAnyThreadCount) {
+    test::Rng r(23);
+    const std::int64_t L = 301, E = 37, N = 16;  // odd sizes: a partial channel group
+    auto u = rnd(r, L * E, -1, 1), dt = rnd(r, L * E, -3, 1), z = rnd(r, L * E, -2, 2);
+    auto A = rnd(r, E * N, -4, -0.3f), B = rnd(r, L * N, -1, 1), C = rnd(r, L * N, -1, 1);
+    auto D = rnd(r, E, 0.5, 1.5), bias = rnd(r, E, -1, 0.5), s0 = rnd(r, E * N, -0.5, 0.5);
+    const auto dy = rnd(r, L * E, -1, 1), dsf = rnd(r, E * N, -1, 1);
+    const SelectiveScanArgs a{.L = L,
+                              .E = E,
+                              .N = N,
+                              .u = u.data(),
+                              .ld_u = E,
+                              .delta = dt.data(),
+                              .ld_delta = E,
+                              .A = A.data(),
+                              .B = B.data(),
+                              .ld_B = N,
+                              .C = C.data(),
+                              .ld_C = N,
+                              .D = D.data(),
+                              .delta_bias = bias.data(),
+                              .delta_softplus = true,
+                              .z = z.data(),
+                              .ld_z = E,
+                              .state = s0.data(),
+                              .ld_y = E};
+    struct Out {
+        std::vector<float> du, ddt, dz, dA, dB, dC, dD, db, ds;
+    };
+    auto run = [&](bool fast) {
+        Out o{std::vector<float>(u.size()), std::vector<float>(dt.size()),
+              std::vector<float>(z.size()), std::vector<float>(A.size()),
+              std::vector<float>(B.size()), std::vector<float>(C.size()),
+              std::vector<float>(D.size()), std::vector<float>(bias.size()),
+              std::vector<float>(s0.size())};
+        const cpu::ref::SelectiveScanGrads g{.dy = dy.data(),
+                                             .dstate_final = dsf.data(),
+                                             .du = o.du.data(),
+                                             .ddelta = o.ddt.data(),
+                                             .dz = o.dz.data(),
+                                             .dA = o.dA.data(),
+                                             .dB = o.dB.data(),
+                                             .dC = o.dC.data(),
+                                             .dD = o.dD.data(),
+                                             .ddelta_bias = o.db.data(),
+                                             .dstate_init = o.ds.data()};
+        fast ? cpu::selective_scan_backward(a, g) : cpu::ref::selective_scan_backward(a, g);
+        return o;
+    };
+    const Out ref = run(false);
+    set_num_threads(1);
+    const Out one = run(true);
+    set_num_threads(2);
+    const Out two = run(true);
+    set_num_threads(1);
+    const std::vector<
+        std::pair<const char*, std::pair<const std::vector<float>*, const std::vector<float>*>>>
+        cmp = {{"du", {&one.du, &ref.du}},    {"ddelta", {&one.ddt, &ref.ddt}},
+               {"dz", {&one.dz, &ref.dz}},    {"dA", {&one.dA, &ref.dA}},
+               {"dB", {&one.dB, &ref.dB}},    {"dC", {&one.dC, &ref.dC}},
+               {"dD", {&one.dD, &ref.dD}},    {"dbias", {&one.db, &ref.db}},
+               {"dstate", {&one.ds, &ref.ds}}};
+    for (const auto& [name, pr] : cmp)
+        EXPECT_LE(test::rel_l2(pr.first->data(), pr.second->data(),
+                               static_cast<std::int64_t>(pr.first->size())),
+                  1e-5)
+            << name;
+    EXPECT_EQ(one.dB, two.dB);
+    EXPECT_EQ(one.dC, two.dC);
+    EXPECT_EQ(one.du, two.du);
 }
 
 TEST(Grad, CausalConv1dWithSiluAndState) {
