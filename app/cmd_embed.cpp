@@ -39,7 +39,7 @@ int cmd_embed(int argc, char** argv) {
     std::vector<std::int32_t> ids;
     std::int64_t records = 0;
     s.input->for_each(s.regions, [&](SequenceRecord& rec) {
-        tokenize(s, o, rec, ids, s.stats);
+        tokenize(o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
         ++records;

@@ -92,7 +92,7 @@ int cmd_predict(int argc, char** argv) {
         return vals;
     };
     s.input->for_each(regions, [&](SequenceRecord& rec) {
-        tokenize(s, o, rec, ids, s.stats);
+        tokenize(o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
         std::vector<float> vals = strand_values(ids);

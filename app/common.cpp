@@ -112,8 +112,7 @@ Session open_session(const CommonOptions& o) {
     return s;
 }
 
-void tokenize(const Session& s,
-              const CommonOptions& o,
+void tokenize(const CommonOptions& o,
               const SequenceRecord& rec,
               std::vector<std::int32_t>& ids,
               TokenizeStats& stats) {
@@ -121,7 +120,6 @@ void tokenize(const Session& s,
                  o.input + ": " + rec.name + ": empty sequence");
     CharTokenizer tok(!o.keep_case);
     tok.encode(rec.seq, ids, stats, o.input + ": " + rec.name);
-    (void)s;
 }
 
 RunOptions run_options(const Session& s, const CommonOptions& o) {

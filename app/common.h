@@ -56,8 +56,7 @@ struct Session {
 void reverse_complement(std::vector<std::int32_t>& ids);
 
 /// Tokenizes one record; invalid characters are an error naming the input and record.
-void tokenize(const Session& s,
-              const CommonOptions& o,
+void tokenize(const CommonOptions& o,
               const SequenceRecord& rec,
               std::vector<std::int32_t>& ids,
               TokenizeStats& stats);

@@ -8,21 +8,27 @@
 
 namespace dnassm::cpu {
 
+/// x[i] = f(x[i]) for a vector function f, kLanes at a time; the tail is padded into one more
+/// vector so every element goes through the same f.
+template <int kLanes, typename Fn>
+void map_inplace_lanes(float* x, std::int64_t n, Fn f) {
+    using F = typename simd::VecTypes<kLanes>::F;
+    std::int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) simd::store<F>(x + i, f(simd::load<F>(x + i)));
+    if (i < n) {
+        float tmp[kLanes] = {};
+        for (std::int64_t k = i; k < n; ++k) tmp[k - i] = x[k];
+        simd::store<F>(tmp, f(simd::load<F>(tmp)));
+        for (std::int64_t k = i; k < n; ++k) x[k] = tmp[k - i];
+    }
+}
+
 /// x = x · sigmoid(x), in place.
 template <int kLanes>
 void silu_inplace_lanes(float* x, std::int64_t n) {
     using F = typename simd::VecTypes<kLanes>::F;
     using I = typename simd::VecTypes<kLanes>::I;
-    std::int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-        simd::store<F>(x + i, simd::silu<F, I>(simd::load<F>(x + i)));
-    if (i < n) {
-        float tmp[kLanes] = {};
-        for (std::int64_t k = i; k < n; ++k) tmp[k - i] = x[k];
-        const F v = simd::silu<F, I>(simd::load<F>(tmp));
-        simd::store<F>(tmp, v);
-        for (std::int64_t k = i; k < n; ++k) x[k] = tmp[k - i];
-    }
+    map_inplace_lanes<kLanes>(x, n, [](F v) { return simd::silu<F, I>(v); });
 }
 
 /// x = gelu_tanh(x) = 0.5·x·(1 + tanh(u)) = x · sigmoid(2u), u = √(2/π)(x + 0.044715x³).
@@ -30,18 +36,10 @@ template <int kLanes>
 void gelu_tanh_inplace_lanes(float* x, std::int64_t n) {
     using F = typename simd::VecTypes<kLanes>::F;
     using I = typename simd::VecTypes<kLanes>::I;
-    auto gelu = [](F v) {
+    map_inplace_lanes<kLanes>(x, n, [](F v) {
         const F u = (v + v * v * v * 0.044715f) * 0.7978845608028654f;
         return v / (simd::exp<F, I>(u * -2.0f) + 1.0f);
-    };
-    std::int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) simd::store<F>(x + i, gelu(simd::load<F>(x + i)));
-    if (i < n) {
-        float tmp[kLanes] = {};
-        for (std::int64_t k = i; k < n; ++k) tmp[k - i] = x[k];
-        simd::store<F>(tmp, gelu(simd::load<F>(tmp)));
-        for (std::int64_t k = i; k < n; ++k) x[k] = tmp[k - i];
-    }
+    });
 }
 
 /// x = exp(x), in place.

@@ -8,7 +8,7 @@
 
 namespace dnassm {
 
-std::size_t dtype_size(DType dtype) { return dtype == DType::kF32 ? 4 : 4; }
+std::size_t dtype_size(DType) { return 4; }  // f32 and i32 alike
 const char* dtype_name(DType dtype) { return dtype == DType::kF32 ? "f32" : "i32"; }
 
 static std::int64_t count(const std::vector<std::int64_t>& shape) {
