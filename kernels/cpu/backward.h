@@ -63,6 +63,10 @@ void linear_backward(
 
 namespace dnassm::cpu {
 
+/// Threaded float causal-conv backward (same contract as ref::causal_conv1d_backward);
+/// deterministic for any thread count (all sums are per channel).
+void causal_conv1d_backward(const CausalConv1dArgs& fwd, const ref::CausalConv1dGrads& g);
+
 /// Threaded float selective-scan backward (same contract as ref::selective_scan_backward);
 /// deterministic for any thread count.
 void selective_scan_backward(const SelectiveScanArgs& fwd, const ref::SelectiveScanGrads& g);

@@ -1,4 +1,8 @@
 // Fast backward passes used by the trainer (the reference versions are the oracle).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include <cblas.h>
 
 #include "dnassm/thread_pool.h"
@@ -22,6 +26,61 @@ void linear_backward(
     if (dbias)
         for (std::int64_t i = 0; i < a.M; ++i)
             for (std::int64_t j = 0; j < a.N; ++j) dbias[j] += dy[i * a.ld_y + j];
+}
+
+void causal_conv1d_backward(const CausalConv1dArgs& a, const ref::CausalConv1dGrads& g) {
+    const std::int64_t W = a.W, L = a.L, P = W - 1;
+    // Every gradient is per channel, so channel ranges run on the pool with no shared sums. Each
+    // range copies its inputs (carried state first) into a padded time-major buffer so the inner
+    // loops over channels have no branches and vectorise.
+    parallel_for(a.E, 64, [&](std::int64_t e0, std::int64_t e1) {
+        const std::int64_t n = e1 - e0;
+        std::vector<float> xp(static_cast<size_t>((L + P) * n)), dxp(xp.size(), 0.0f);
+        std::vector<float> w(static_cast<size_t>(W * n)), dw(w.size(), 0.0f), pre(n), d(n);
+        std::vector<float> db(static_cast<size_t>(n), 0.0f);
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t k = 0; k < W; ++k) {
+                w[static_cast<size_t>(k * n + i)] = a.weight[(e0 + i) * W + k];
+                if (k < P)
+                    xp[static_cast<size_t>(k * n + i)] =
+                        a.state ? a.state[(e0 + i) * W + (k + 1)] : 0.0f;
+            }
+        for (std::int64_t t = 0; t < L; ++t)
+            std::copy_n(a.x + t * a.ld_x + e0, n, xp.data() + (t + P) * n);
+        for (std::int64_t t = 0; t < L; ++t) {
+            const float* xt = xp.data() + t * n;  // input at time t - P
+            for (std::int64_t i = 0; i < n; ++i) pre[i] = a.bias ? a.bias[e0 + i] : 0.0f;
+            for (std::int64_t k = 0; k < W; ++k)
+                for (std::int64_t i = 0; i < n; ++i) pre[i] += w[k * n + i] * xt[k * n + i];
+            const float* dyt = g.dy + t * a.ld_y + e0;
+            for (std::int64_t i = 0; i < n; ++i) {
+                float di = dyt[i];
+                if (a.silu) {
+                    const float sg = 1.0f / (1.0f + std::exp(-pre[i]));
+                    di *= sg * (1.0f + pre[i] * (1.0f - sg));
+                }
+                d[i] = di;
+                db[i] += di;
+            }
+            float* dxt = dxp.data() + t * n;
+            for (std::int64_t k = 0; k < W; ++k)
+                for (std::int64_t i = 0; i < n; ++i) {
+                    dw[k * n + i] += d[i] * xt[k * n + i];
+                    dxt[k * n + i] += d[i] * w[k * n + i];
+                }
+        }
+        for (std::int64_t i = 0; i < n; ++i) {
+            if (g.dbias) g.dbias[e0 + i] += db[i];
+            for (std::int64_t k = 0; k < W; ++k) {
+                if (g.dweight) g.dweight[(e0 + i) * W + k] += dw[k * n + i];
+                if (k < P && g.dstate_init) g.dstate_init[(e0 + i) * W + (k + 1)] += dxp[k * n + i];
+            }
+        }
+        if (g.dx)
+            for (std::int64_t t = 0; t < L; ++t)
+                for (std::int64_t i = 0; i < n; ++i)
+                    g.dx[t * a.ld_x + e0 + i] += dxp[(t + P) * n + i];
+    });
 }
 
 }  // namespace dnassm::cpu

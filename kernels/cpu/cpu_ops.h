@@ -15,6 +15,8 @@ void hyena_conv(const HyenaConvArgs& a);
 void gelu_tanh_inplace(float* x, std::int64_t n);
 /// x = exp(x) elementwise (vectorised, single thread).
 void exp_inplace(float* x, std::int64_t n);
+/// True when the CPU has AVX2 and FMA (checked once); picks the vectorised kernel instances.
+bool cpu_has_avx2_fma();
 /// x = silu(x) elementwise (vectorised).
 void silu_inplace(float* x, std::int64_t n);
 

@@ -125,7 +125,7 @@ double mamba_lm_loss(const MambaModel& model,
                      std::span<const std::int32_t> ids,
                      std::map<std::string, Tensor>* grads,
                      bool reference) {
-    // Forward ops: reference or fast; the backward passes of norm/conv/scan are O(L) and shared.
+    // Forward and backward ops: reference (double oracle) or fast; norm backward is shared.
     auto linear = reference ? cpu::ref::linear : cpu::linear;
     auto norm = reference ? cpu::ref::norm : cpu::norm;
     auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
@@ -133,6 +133,7 @@ double mamba_lm_loss(const MambaModel& model,
     auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
     auto scan_backward =
         reference ? cpu::ref::selective_scan_backward : cpu::selective_scan_backward;
+    auto conv_backward = reference ? cpu::ref::causal_conv1d_backward : cpu::causal_conv1d_backward;
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
                        N = c.d_state;
@@ -235,10 +236,10 @@ double mamba_lm_loss(const MambaModel& model,
                         nullptr);
         linear_backward(a.x_proj, dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),
                         nullptr);
-        cpu::ref::causal_conv1d_backward(a.conv, {.dy = dxc.f32(),
-                                                  .dx = dxz.f32(),
-                                                  .dweight = grad(q + "conv1d.weight", m.conv_w),
-                                                  .dbias = opt_grad(q + "conv1d.bias", m.conv_b)});
+        conv_backward(a.conv, {.dy = dxc.f32(),
+                               .dx = dxz.f32(),
+                               .dweight = grad(q + "conv1d.weight", m.conv_w),
+                               .dbias = opt_grad(q + "conv1d.bias", m.conv_b)});
         linear_backward(a.in_proj, dxz.f32(), dh.f32(), grad(q + "in_proj.weight", m.in_proj_w),
                         opt_grad(q + "in_proj.bias", m.in_proj_b));
         // dx: the residual gradient plus this block's input gradient.

@@ -222,6 +222,54 @@ TEST(Grad, CausalConv1dWithSiluAndState) {
     check("state_init", s0, ds, loss);
 }
 
+TEST(Grad, FastCausalConvBackwardMatchesReferenceForAnyThreadCount) {
+    test::Rng r(29);
+    const std::int64_t L = 37, E = 70, W = 4;  // E spans two channel ranges of the pool
+    auto x = rnd(r, L * E, -1, 1), w = rnd(r, E * W, -1, 1), b = rnd(r, E, -1, 1),
+         s0 = rnd(r, E * W, -1, 1);
+    const auto dy = rnd(r, L * E, -1, 1);
+    const CausalConv1dArgs a{.L = L,
+                             .E = E,
+                             .W = W,
+                             .x = x.data(),
+                             .ld_x = E,
+                             .weight = w.data(),
+                             .bias = b.data(),
+                             .state = s0.data(),
+                             .silu = true,
+                             .y = nullptr,
+                             .ld_y = E};
+    struct Out {
+        std::vector<float> dx, dw, db, ds;
+    };
+    auto run = [&](bool fast) {
+        Out o{std::vector<float>(x.size()), std::vector<float>(w.size()),
+              std::vector<float>(b.size()), std::vector<float>(s0.size())};
+        const cpu::ref::CausalConv1dGrads g{.dy = dy.data(),
+                                            .dx = o.dx.data(),
+                                            .dweight = o.dw.data(),
+                                            .dbias = o.db.data(),
+                                            .dstate_init = o.ds.data()};
+        fast ? cpu::causal_conv1d_backward(a, g) : cpu::ref::causal_conv1d_backward(a, g);
+        return o;
+    };
+    const Out ref = run(false);
+    set_num_threads(1);
+    const Out one = run(true);
+    set_num_threads(2);
+    const Out two = run(true);
+    set_num_threads(1);
+    auto rel = [](const std::vector<float>& p, const std::vector<float>& q) {
+        return test::rel_l2(p.data(), q.data(), static_cast<std::int64_t>(p.size()));
+    };
+    EXPECT_LE(rel(one.dx, ref.dx), 1e-6);
+    EXPECT_LE(rel(one.dw, ref.dw), 1e-6);
+    EXPECT_LE(rel(one.db, ref.db), 1e-6);
+    EXPECT_LE(rel(one.ds, ref.ds), 1e-6);
+    EXPECT_EQ(one.dw, two.dw);
+    EXPECT_EQ(one.dx, two.dx);
+}
+
 TEST(Grad, LinearAndNorms) {
     test::Rng r(13);
     const std::int64_t M = 4, K = 5, N = 3;
