@@ -6,4 +6,5 @@ int cmd_embed(int argc, char** argv);
 int cmd_predict(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_pretrain(int argc, char** argv);
+int cmd_finetune(int argc, char** argv);
 }  // namespace dnassm::app

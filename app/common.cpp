@@ -77,7 +77,7 @@ static std::uint16_t parse_flags(const std::string& s, const char* opt) {
                 std::string(opt) + ": '" + s + "' is not a flag value (e.g. 0x900)");
 }
 
-Session open_session(const CommonOptions& o) {
+Session open_session(const CommonOptions& o, bool open_input) {
     DNASSM_CHECK(o.threads >= 1 && o.threads <= 1024, ErrorKind::kUsage,
                  "-@/--threads must be 1..1024");
     DNASSM_CHECK(o.run.chunk >= 1, ErrorKind::kUsage, "--chunk must be positive");
@@ -88,6 +88,11 @@ Session open_session(const CommonOptions& o) {
     s.progress_mode = parse_progress_mode(o.progress);
     s.backend = make_backend(o.device);
     s.model = Model::load(o.model_dir);
+    if (!open_input) {
+        DNASSM_CHECK(o.regions.empty() && o.bed.empty(), ErrorKind::kUsage,
+                     o.input + ": -r/-R select regions of a sequence file, not rows of a table");
+        return s;
+    }
     InputOptions in_opts;
     in_opts.filter.min_mapq = o.min_mapq;
     in_opts.filter.require_flags = parse_flags(o.require_flags, "-f/--require-flags");

@@ -50,7 +50,8 @@ struct Session {
     bool plan_noted = false;
 };
 
-[[nodiscard]] Session open_session(const CommonOptions& o);
+/// open_input = false leaves `input` null (inputs that are not sequence files, e.g. CSV tables).
+[[nodiscard]] Session open_session(const CommonOptions& o, bool open_input = true);
 
 /// The reverse complement of token ids (A<->T, C<->G, others unchanged), reversed in place.
 void reverse_complement(std::vector<std::int32_t>& ids);

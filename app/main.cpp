@@ -23,7 +23,8 @@ void print_usage(std::FILE* out) {
                  "  embed     per-base embeddings (NPY/HDF5), or pooled vectors\n"
                  "  predict   per-base LM tracks (bigWig/bedGraph): loglik, entropy\n"
                  "  info      describe a model directory\n"
-                 "  pretrain  train a Mamba LM on FASTA (next-base prediction)\n\n"
+                 "  pretrain  train a Mamba LM on FASTA (next-base prediction)\n"
+                 "  finetune  train a classification or per-base task head on labeled data\n\n"
                  "Run 'dnassm <command> --help' for a command's options.\n",
                  DNASSM_VERSION);
 }
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
         if (cmd == "predict") return dnassm::app::cmd_predict(argc - 1, argv + 1);
         if (cmd == "info") return dnassm::app::cmd_info(argc - 1, argv + 1);
         if (cmd == "pretrain") return dnassm::app::cmd_pretrain(argc - 1, argv + 1);
+        if (cmd == "finetune") return dnassm::app::cmd_finetune(argc - 1, argv + 1);
         std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
         return 2;
     } catch (const boost::program_options::error& e) {

@@ -310,6 +310,184 @@ class PretrainTests(Tmp):
         self.assertEqual(np.load(self.path("e.npy")).shape, (500, 32))
 
 
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def random_dna(rng, n, gc):
+    """n bases with GC fraction gc."""
+    p = [(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2]
+    return "".join(rng.choice(list("ACGT"), size=n, p=p))
+
+
+def auroc(score, positive):
+    order = np.argsort(score, kind="stable")
+    ranks = np.empty(len(score))
+    s = np.asarray(score)[order]
+    i = 0
+    while i < len(s):  # average ranks over ties
+        j = i
+        while j < len(s) and s[j] == s[i]:
+            j += 1
+        ranks[order[i:j]] = 0.5 * (i + 1 + j)
+        i = j
+    pos = np.asarray(positive, bool)
+    n1, n0 = pos.sum(), (~pos).sum()
+    return (ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+class FinetuneTests(Tmp):
+    def write_csv(self, name, rows):
+        with open(self.path(name), "w") as f:
+            f.write("sequence,label\n")
+            for seq, y in rows:
+                f.write(f"{seq},{y}\n")
+        return self.path(name)
+
+    def gc_rows(self, rng, n):
+        ys = rng.integers(0, 2, size=n)
+        return [(random_dna(rng, 60, 0.7 if y else 0.3), int(y)) for y in ys]
+
+    def test_classify_csv_learns_and_predict_tsv_agrees_with_validation(self):
+        rng = np.random.default_rng(1)
+        train = self.write_csv("train.csv", self.gc_rows(rng, 240))
+        val_rows = self.gc_rows(rng, 60)
+        val = self.write_csv("val.csv", val_rows)
+        out = self.path("tuned")
+        _, _, err = run("finetune", "-m", MODEL, "--task", "classify", "--train", train, "--val", val,
+                        "--epochs", "3", "--batch", "8", "--lr", "3e-3", "--warmup", "5", "-o", out,
+                        "--progress", "none")
+        self.assertIn("AUROC", err)
+        metrics = load_json(os.path.join(out, "metrics.json"))["val"]
+        self.assertGreater(metrics["accuracy"], 0.9, metrics)
+        self.assertGreater(metrics["auroc"], 0.95, metrics)
+        cfg = load_json(os.path.join(out, "config.json"))
+        self.assertEqual(cfg["task_head"]["task"], "classify")
+        self.assertEqual(cfg["task_head"]["classes"], ["0", "1"])
+        head = read_safetensors(os.path.join(out, "head.safetensors"))
+        self.assertEqual(head["head.weight"].shape, (2, 128))
+        log = [json.loads(l) for l in read_text(os.path.join(out, "finetune_log.jsonl")).splitlines()]
+        self.assertEqual(len(log), 3)  # one validation per epoch
+        # The backbone was trained too.
+        self.assertFalse(np.array_equal(read_safetensors(os.path.join(out, "model.safetensors"))["embedding.weight"],
+                                        read_safetensors(os.path.join(MODEL, "model.safetensors"))["embedding.weight"]))
+
+        run("predict", "-m", out, "-o", self.path("p.tsv"), val)
+        lines = read_text(self.path("p.tsv")).splitlines()
+        self.assertEqual(lines[0].split("\t"), ["id", "p_0", "p_1"])
+        self.assertEqual(len(lines), 61)
+        p = np.array([[float(x) for x in l.split("\t")[1:]] for l in lines[1:]])
+        np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
+        self.assertEqual([l.split("\t")[0] for l in lines[1:4]], ["1", "2", "3"])
+        acc = np.mean(p.argmax(1) == np.array([y for _, y in val_rows]))
+        self.assertAlmostEqual(acc, metrics["accuracy"], places=6)
+        # A classifier has no per-base track.
+        code, _, err = run("predict", "-m", out, "--track", "entropy", "-o", self.path("x.tsv"), val, expect=2)
+        self.assertIn("--track does not apply", err)
+
+    def test_frozen_backbone_bed_input_and_region_predictions(self):
+        seq = lambda_seq()
+        rng = np.random.default_rng(2)
+        lines = []
+        for i, beg in enumerate(range(0, 48000, 200)):
+            w = seq[beg:beg + 200]
+            gc = (w.count("G") + w.count("C")) / len(w)
+            lines.append((beg, beg + 200, f"w{i}", int(gc > 0.5)))
+        rng.shuffle(lines)
+        def bed(name, rows):
+            with open(self.path(name), "w") as f:
+                for b, e, n, y in rows:
+                    f.write(f"NC_001416.1\t{b}\t{e}\t{n}\t{y}\n")
+            return self.path(name)
+        train, val = bed("train.bed", lines[:180]), bed("val.bed", lines[180:])
+        out = self.path("probe")
+        run("finetune", "-m", MODEL, "--freeze-backbone", "--train", train, "--val", val, "--fasta", LAMBDA,
+            "--label-column", "5", "--epochs", "20", "--batch", "16", "--lr", "0.02", "--patience", "20",
+            "-o", out, "--progress", "none")
+        metrics = load_json(os.path.join(out, "metrics.json"))["val"]
+        self.assertGreater(metrics["auroc"], 0.8, metrics)
+        # Frozen: the backbone file is the base model's, byte for byte.
+        self.assertEqual(read_bytes(os.path.join(out, "model.safetensors")),
+                         read_bytes(os.path.join(MODEL, "model.safetensors")))
+        run("predict", "-m", out, "-R", val, "-o", self.path("p.tsv"), LAMBDA)
+        rows = read_text(self.path("p.tsv")).splitlines()
+        self.assertEqual(len(rows), 1 + len(lines) - 180)
+        self.assertEqual(rows[1].split("\t")[0], lines[180][2])  # ids are the BED names
+
+    def test_segment_per_base_head_and_probability_track(self):
+        rng = np.random.default_rng(3)
+        parts, islands, pos = [], [], 0
+        while pos < 40000:
+            bg = int(rng.integers(200, 600))
+            parts.append(random_dna(rng, bg, 0.3))
+            pos += bg
+            isl = int(rng.integers(100, 300))
+            parts.append(random_dna(rng, isl, 0.8))
+            islands.append((pos, pos + isl))
+            pos += isl
+        seq = "".join(parts)
+        with open(self.path("g.fa"), "w") as f:
+            f.write(">chrS\n")
+            for i in range(0, len(seq), 60):
+                f.write(seq[i:i + 60] + "\n")
+        with open(self.path("islands.bed"), "w") as f:
+            for b, e in islands:
+                f.write(f"chrS\t{b}\t{e}\tisland\n")
+        out = self.path("seg")
+        run("finetune", "-m", MODEL, "--task", "segment", "--train", self.path("islands.bed"), "--fasta",
+            self.path("g.fa"), "--train-region", "chrS:1-30000", "--val-region", f"chrS:30001-{len(seq)}",
+            "--steps", "40", "--eval-every", "20", "--window", "512", "--batch", "4", "--lr", "3e-3",
+            "--warmup", "5", "-o", out, "--progress", "none")
+        metrics = load_json(os.path.join(out, "metrics.json"))["val"]
+        self.assertGreater(metrics["auroc"], 0.9, metrics)
+        self.assertEqual(load_json(os.path.join(out, "config.json"))["task_head"]["classes"], ["0", "1"])
+        run("predict", "-m", out, "-r", f"chrS:30001-{len(seq)}", "-o", self.path("p1.bw"), self.path("g.fa"))
+        with pyBigWig.open(self.path("p1.bw")) as bw:
+            p = np.array(bw.values("chrS", 30000, len(seq)))
+        self.assertTrue(np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all())
+        truth = np.zeros(len(seq), bool)
+        for b, e in islands:
+            truth[b:e] = True
+        self.assertAlmostEqual(auroc(p, truth[30000:]), metrics["auroc"], places=3)
+        code, _, err = run("predict", "-m", out, "--track", "p_7", "-o", self.path("x.bw"), self.path("g.fa"),
+                           expect=2)
+        self.assertIn("p_0, p_1", err)
+
+    def test_bad_inputs(self):
+        rng = np.random.default_rng(4)
+        train = self.write_csv("train.csv", self.gc_rows(rng, 20))
+        val = self.write_csv("val.csv", [("ACGTACGT", 0), ("ACGTAAAA", 5)])
+        code, _, err = run("finetune", "-m", MODEL, "--train", train, "--val", val, "-o", self.path("o"), expect=1)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("val.csv: label '5' does not occur in the training data", err)
+        with open(self.path("bad.csv"), "w") as f:
+            f.write("seq,y\nACGT,1\n")
+        code, _, err = run("finetune", "-m", MODEL, "--train", self.path("bad.csv"), "-o", self.path("o"), expect=1)
+        self.assertIn("bad.csv: line 1: expected a header with 'sequence' and 'label'", err)
+        with open(self.path("r.bed"), "w") as f:
+            f.write("NC_001416.1\t0\t100\tx\t1\n")
+        code, _, err = run("finetune", "-m", MODEL, "--train", self.path("r.bed"), "-o", self.path("o"), expect=2)
+        self.assertIn("needs --fasta", err)
+        code, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--train", train, "-o", self.path("o"),
+                           expect=2)
+        self.assertIn("--task", err)
+        hyena = os.path.join(ROOT, "tests", "data", "golden", "hyenadna_tiny1k_L1024")
+        code, _, err = run("finetune", "-m", hyena, "--train", train, "-o", self.path("o"), expect=2)
+        self.assertIn("--freeze-backbone", err)
+        self.assertFalse(os.path.exists(self.path("o/config.json")))
+
+
 class InfoAndUsageTests(Tmp):
     def test_info(self):
         _, out, _ = run("info", MODEL)

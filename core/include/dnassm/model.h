@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dnassm/backend.h"
+#include "dnassm/task_head.h"
 #include "dnassm/tensor.h"
 #include "dnassm/tokenizer.h"
 
@@ -62,6 +63,13 @@ class Model {
                                          std::vector<Tensor>* layers = nullptr) const = 0;
     /// hidden {L, D} -> logits {L, V} through the LM head.
     [[nodiscard]] virtual Tensor logits(Backend& backend, const Tensor& hidden) const = 0;
+
+    /// The fine-tuned task head stored with the model (`dnassm finetune`), or null.
+    [[nodiscard]] const TaskHead* task_head() const { return task_head_.get(); }
+    void set_task_head(std::shared_ptr<const TaskHead> head) { task_head_ = std::move(head); }
+
+  private:
+    std::shared_ptr<const TaskHead> task_head_;
 };
 
 }  // namespace dnassm

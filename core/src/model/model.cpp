@@ -127,6 +127,14 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     } else {
         info.provenance = "published " + info.format + " checkpoint (no provenance recorded)";
     }
+    if (cfg.contains("task_head")) {
+        info.details +=
+            std::string(", task head: ") + cfg["task_head"].value("task", "?") + " " +
+            std::to_string(cfg["task_head"].value("classes", nlohmann::json::array()).size()) +
+            " classes";
+        model_ptr->set_task_head(std::make_shared<const TaskHead>(
+            TaskHead::load(dir.string(), cfg["task_head"].dump(), info.d_model)));
+    }
     if (auto* mm = dynamic_cast<MambaModel*>(model_ptr.get())) mm->set_info(info);
     if (auto* hm = dynamic_cast<HyenaModel*>(model_ptr.get())) hm->set_info(info);
     return model_ptr;

@@ -13,15 +13,6 @@ namespace dnassm {
 
 namespace {
 
-// Saved activations of one block and the op arguments built from them, reused by backward.
-struct LayerActs {
-    Tensor x_in, h, xz, xc, xdbl, dt, y, out;
-    NormArgs norm;
-    LinearArgs in_proj, x_proj, dt_proj, out_proj;
-    CausalConv1dArgs conv;
-    SelectiveScanArgs scan;
-};
-
 Tensor zeros_like(const Tensor& t) { return Tensor(t.shape()); }
 
 const float* bias_of(const Tensor& t) { return t.empty() ? nullptr : t.f32(); }
@@ -121,35 +112,26 @@ LayerActs make_layer(const MambaConfig& c, const MambaLayerWeights& lw, const Te
 
 }  // namespace
 
-double mamba_lm_loss(const MambaModel& model,
-                     std::span<const std::int32_t> ids,
-                     std::map<std::string, Tensor>* grads,
-                     bool reference) {
-    // Forward and backward ops: reference (double oracle) or fast; norm backward is shared.
+MambaTape mamba_forward_tape(const MambaModel& model,
+                             std::span<const std::int32_t> ids,
+                             bool reference) {
     auto linear = reference ? cpu::ref::linear : cpu::linear;
     auto norm = reference ? cpu::ref::norm : cpu::norm;
     auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
     auto scan = reference ? cpu::ref::selective_scan : cpu::selective_scan;
-    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
-    auto scan_backward =
-        reference ? cpu::ref::selective_scan_backward : cpu::selective_scan_backward;
-    auto conv_backward = reference ? cpu::ref::causal_conv1d_backward : cpu::causal_conv1d_backward;
     const MambaConfig& c = model.config();
-    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
-                       N = c.d_state;
-    const std::int64_t R = c.dt_rank, P = R + 2 * N, V = c.vocab_size;
-    DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
-    const NormKind kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer;
-
-    // Forward, keeping what backward needs.
-    Tensor x({L, D});
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, V = c.vocab_size;
+    DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
+    MambaTape tape;
+    tape.reference = reference;
+    tape.x = Tensor({L, D});
+    Tensor& x = tape.x;
     cpu::embedding({.L = L,
                     .V = V,
                     .D = D,
                     .ids = ids.data(),
                     .table = model.embedding().f32(),
                     .y = x.f32()});
-    std::vector<LayerActs> acts;
     for (std::int64_t i = 0; i < c.n_layer; ++i) {
         LayerActs a = make_layer(c, model.layer(i), x);
         norm(a.norm);
@@ -160,62 +142,48 @@ double mamba_lm_loss(const MambaModel& model,
         scan(a.scan);
         linear(a.out_proj);
         for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += a.out.f32()[k];
-        acts.push_back(std::move(a));
+        tape.layers.push_back(std::move(a));
     }
-    Tensor hf({L, D}), logits({L, V});
-    const NormArgs final_norm{.kind = kind,
-                              .rows = L,
-                              .D = D,
-                              .x = x.f32(),
-                              .weight = model.norm_f_weight().f32(),
-                              .bias = bias_of(model.norm_f_bias()),
-                              .eps = c.norm_eps,
-                              .y = hf.f32()};
-    norm(final_norm);
-    const LinearArgs head{.M = L,
-                          .K = D,
-                          .N = V,
-                          .x = hf.f32(),
-                          .ld_x = D,
-                          .weight = model.lm_head().f32(),
-                          .y = logits.f32(),
-                          .ld_y = V};
-    linear(head);
+    tape.hidden = Tensor({L, D});
+    tape.final_norm = {.kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer,
+                       .rows = L,
+                       .D = D,
+                       .x = x.f32(),
+                       .weight = model.norm_f_weight().f32(),
+                       .bias = bias_of(model.norm_f_bias()),
+                       .eps = c.norm_eps,
+                       .y = tape.hidden.f32()};
+    norm(tape.final_norm);
+    return tape;
+}
 
-    // Loss and dlogits.
-    Tensor dlogits({L, V});
-    double loss = 0.0;
-    const double scale = 1.0 / static_cast<double>(L - 1);
-    for (std::int64_t t = 0; t + 1 < L; ++t) {
-        const float* row = logits.f32() + t * V;
-        double mx = row[0];
-        for (std::int64_t v = 1; v < V; ++v) mx = std::max(mx, static_cast<double>(row[v]));
-        double z = 0;
-        for (std::int64_t v = 0; v < V; ++v) z += std::exp(row[v] - mx);
-        const std::int32_t target = ids[static_cast<size_t>(t + 1)];
-        loss -= (row[target] - mx - std::log(z)) * scale;
-        for (std::int64_t v = 0; v < V; ++v)
-            dlogits.f32()[t * V + v] =
-                static_cast<float>((std::exp(row[v] - mx) / z - (v == target ? 1.0 : 0.0)) * scale);
-    }
-    if (!grads) return loss;
-
+void mamba_backward(const MambaModel& model,
+                    const MambaTape& tape,
+                    std::span<const std::int32_t> ids,
+                    const float* dhidden,
+                    std::map<std::string, Tensor>& grads) {
+    const bool reference = tape.reference;
+    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
+    auto scan_backward =
+        reference ? cpu::ref::selective_scan_backward : cpu::selective_scan_backward;
+    auto conv_backward = reference ? cpu::ref::causal_conv1d_backward : cpu::causal_conv1d_backward;
+    const MambaConfig& c = model.config();
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
+                       N = c.d_state;
+    const std::int64_t R = c.dt_rank, P = R + 2 * N;
     auto grad = [&](const std::string& name, const Tensor& like) -> float* {
-        auto it = grads->find(name);
-        if (it == grads->end()) it = grads->emplace(name, zeros_like(like)).first;
+        auto it = grads.find(name);
+        if (it == grads.end()) it = grads.emplace(name, zeros_like(like)).first;
         return it->second.f32();
     };
-    const bool tied = model.lm_head().f32() == model.embedding().f32();
-    Tensor dhf({L, D}), dx({L, D});
-    linear_backward(head, dlogits.f32(), dhf.f32(),
-                    grad(tied ? "embedding.weight" : "lm_head.weight", model.lm_head()), nullptr);
+    Tensor dx({L, D});
     cpu::ref::norm_backward(
-        final_norm, dhf.f32(), dx.f32(), grad("norm_f.weight", model.norm_f_weight()),
+        tape.final_norm, dhidden, dx.f32(), grad("norm_f.weight", model.norm_f_weight()),
         model.norm_f_bias().empty() ? nullptr : grad("norm_f.bias", model.norm_f_bias()));
     for (std::int64_t i = c.n_layer - 1; i >= 0; --i) {
         const auto& lw = model.layer(i);
         const auto& m = lw.mixer;
-        const LayerActs& a = acts[static_cast<size_t>(i)];
+        const LayerActs& a = tape.layers[static_cast<size_t>(i)];
         const std::string p = "layers." + std::to_string(i) + ".", q = p + "mixer.";
         auto opt_grad = [&](const std::string& name, const Tensor& t) {
             return t.empty() ? nullptr : grad(name, t);
@@ -250,7 +218,74 @@ double mamba_lm_loss(const MambaModel& model,
     for (std::int64_t t = 0; t < L; ++t)
         for (std::int64_t d = 0; d < D; ++d)
             demb[ids[static_cast<size_t>(t)] * D + d] += dx.f32()[t * D + d];
+}
+
+double mamba_lm_loss(const MambaModel& model,
+                     std::span<const std::int32_t> ids,
+                     std::map<std::string, Tensor>* grads,
+                     bool reference) {
+    const MambaConfig& c = model.config();
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, V = c.vocab_size;
+    DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
+    const MambaTape tape = mamba_forward_tape(model, ids, reference);
+    Tensor logits({L, V});
+    const LinearArgs head{.M = L,
+                          .K = D,
+                          .N = V,
+                          .x = tape.hidden.f32(),
+                          .ld_x = D,
+                          .weight = model.lm_head().f32(),
+                          .y = logits.f32(),
+                          .ld_y = V};
+    (reference ? cpu::ref::linear : cpu::linear)(head);
+
+    // Loss and dlogits.
+    Tensor dlogits({L, V});
+    double loss = 0.0;
+    const double scale = 1.0 / static_cast<double>(L - 1);
+    for (std::int64_t t = 0; t + 1 < L; ++t) {
+        const float* row = logits.f32() + t * V;
+        double mx = row[0];
+        for (std::int64_t v = 1; v < V; ++v) mx = std::max(mx, static_cast<double>(row[v]));
+        double z = 0;
+        for (std::int64_t v = 0; v < V; ++v) z += std::exp(row[v] - mx);
+        const std::int32_t target = ids[static_cast<size_t>(t + 1)];
+        loss -= (row[target] - mx - std::log(z)) * scale;
+        for (std::int64_t v = 0; v < V; ++v)
+            dlogits.f32()[t * V + v] =
+                static_cast<float>((std::exp(row[v] - mx) / z - (v == target ? 1.0 : 0.0)) * scale);
+    }
+    if (!grads) return loss;
+    auto grad = [&](const std::string& name, const Tensor& like) -> float* {
+        auto it = grads->find(name);
+        if (it == grads->end()) it = grads->emplace(name, zeros_like(like)).first;
+        return it->second.f32();
+    };
+    const bool tied = model.lm_head().f32() == model.embedding().f32();
+    Tensor dhf({L, D});
+    (reference ? cpu::ref::linear_backward : cpu::linear_backward)(
+        head, dlogits.f32(), dhf.f32(),
+        grad(tied ? "embedding.weight" : "lm_head.weight", model.lm_head()), nullptr);
+    mamba_backward(model, tape, ids, dhf.f32(), *grads);
     return loss;
+}
+
+std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
+                                                    std::map<std::string, Tensor> grads) {
+    // The backward gives d/dA; the parameter is A_log (A = −exp(A_log) ⇒ dA_log = dA · A).
+    std::map<std::string, Tensor> out;
+    for (auto& [name, g] : grads) {
+        if (name.size() > 2 && name.compare(name.size() - 2, 2, ".A") == 0 &&
+            name.rfind("layers.", 0) == 0) {
+            const std::int64_t layer = std::stoll(name.substr(7, name.find('.', 7) - 7));
+            const Tensor& A = model.mixer(layer).A;
+            for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] *= A.f32()[i];
+            out[name.substr(0, name.size() - 1) + "A_log"] = g;
+        } else {
+            out[name] = g;
+        }
+    }
+    return out;
 }
 
 }  // namespace dnassm

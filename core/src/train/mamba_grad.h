@@ -1,15 +1,53 @@
-// Internal (training, issue B): loss and parameter gradients of a Mamba-1 LM for next-base
-// prediction, computed with the reference ops and their backward passes (double accumulation).
-// The fast trainer will reuse the same structure with the fast ops.
+// Internal (training, issue B): forward with saved activations and the backward sweep of a
+// Mamba-1 model (MODELS.md §2.2/§4.3), either with the reference ops (double accumulation, the
+// oracle of the gradient checks) or the fast ones (training). Heads (LM, task heads) sit on top.
 #pragma once
 
 #include <map>
 #include <span>
 #include <string>
+#include <vector>
 
+#include "cpu/backward.h"
 #include "model/mamba.h"
 
 namespace dnassm {
+
+/// Saved activations of one block and the op arguments built from them, reused by backward.
+struct LayerActs {
+    Tensor x_in, h, xz, xc, xdbl, dt, y, out;
+    NormArgs norm;
+    LinearArgs in_proj, x_proj, dt_proj, out_proj;
+    CausalConv1dArgs conv;
+    SelectiveScanArgs scan;
+};
+
+/// Everything one forward pass keeps for backward: per-block activations, the final residual
+/// stream and the final-norm output `hidden` {L, D} (what heads read).
+struct MambaTape {
+    std::vector<LayerActs> layers;
+    Tensor x, hidden;
+    NormArgs final_norm;
+    bool reference = false;
+};
+
+/// Forward pass keeping activations (reference = naive double ops, else the fast ops).
+MambaTape mamba_forward_tape(const MambaModel& model,
+                             std::span<const std::int32_t> ids,
+                             bool reference);
+
+/// Backward from d loss / d hidden {L, D} through the final norm, every block and the
+/// embedding; gradients are ADDED into `grads` by canonical name (see mamba_lm_loss).
+void mamba_backward(const MambaModel& model,
+                    const MambaTape& tape,
+                    std::span<const std::int32_t> ids,
+                    const float* dhidden,
+                    std::map<std::string, Tensor>& grads);
+
+/// Renames/rescales gradients for the optimiser: "layers.i.mixer.A" (d/dA) becomes
+/// "layers.i.mixer.A_log" (the trained parameter); the rest pass through.
+std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
+                                                    std::map<std::string, Tensor> grads);
 
 /// Mean cross-entropy of predicting ids[t+1] from position t (t < L−1). When `grads` is given,
 /// it receives d loss / d parameter for every parameter, keyed by canonical name

@@ -169,18 +169,7 @@ double pretrain(const PretrainOptions& o) {
         }
         for (auto& [name, g] : grads)
             for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] /= static_cast<float>(o.batch);
-        // The loss gives d/dA; the parameter is A_log (A = −exp(A_log) ⇒ dA_log = dA · A).
-        std::map<std::string, Tensor> pgrads;
-        for (auto& [name, g] : grads) {
-            if (name.size() > 2 && name.compare(name.size() - 2, 2, ".A") == 0) {
-                const std::string base = name.substr(0, name.size() - 1);
-                const Tensor& A = model->mixer(std::stoll(name.substr(7, name.find('.', 7) - 7))).A;
-                for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] *= A.f32()[i];
-                pgrads[base + "A_log"] = g;
-            } else {
-                pgrads[name] = g;
-            }
-        }
+        auto pgrads = mamba_parameter_grads(*model, std::move(grads));
         const double gnorm = opt.step(params, pgrads);
         model->refresh_derived();
         train_loss += loss / static_cast<double>(o.batch);

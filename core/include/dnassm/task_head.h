@@ -1,0 +1,53 @@
+// dnassm::TaskHead — a fine-tuned prediction head on top of a model's final hidden states
+// (issue B, `dnassm finetune`). Stored beside the backbone in the model directory:
+// config.json "task_head" {task, classes, pooling} and head.safetensors {weight {C, D}, bias {C}}.
+//   classify: mean of the hidden states over the sequence -> C class probabilities
+//   segment:  every base's hidden state -> C class probabilities (per-base tracks)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dnassm/tensor.h"
+
+namespace dnassm {
+
+enum class HeadTask { kClassify, kSegment };
+
+struct TaskHead {
+    HeadTask task = HeadTask::kClassify;
+    std::vector<std::string> classes;  // class names, in output order
+    Tensor weight;                     // {C, D}
+    Tensor bias;                       // {C}
+
+    /// A zero-initialised head (weight small random from `seed`) for C classes on width D.
+    static TaskHead create(HeadTask task,
+                           std::vector<std::string> classes,
+                           std::int64_t d_model,
+                           std::uint64_t seed);
+    [[nodiscard]] std::int64_t n_classes() const {
+        return static_cast<std::int64_t>(classes.size());
+    }
+    [[nodiscard]] const char* task_name() const {
+        return task == HeadTask::kClassify ? "classify" : "segment";
+    }
+
+    /// hidden {L, D} -> probabilities: {1, C} (classify, mean-pooled) or {L, C} (segment).
+    [[nodiscard]] Tensor probabilities(const Tensor& hidden) const;
+    /// Logits of rows {n, D} (already pooled for classify) -> {n, C}.
+    [[nodiscard]] Tensor logits(const float* rows, std::int64_t n) const;
+
+    /// The config.json "task_head" object.
+    [[nodiscard]] std::string config_json() const;
+    /// Writes head.safetensors into `dir` (atomically).
+    void save(const std::string& dir) const;
+    /// Reads the head described by config.json's "task_head" (as JSON text) from `dir`.
+    static TaskHead load(const std::string& dir,
+                         const std::string& config_json,
+                         std::int64_t d_model);
+};
+
+/// Row-wise softmax in place over C columns.
+void softmax_rows(float* x, std::int64_t rows, std::int64_t C);
+
+}  // namespace dnassm

@@ -1,0 +1,654 @@
+// Fine-tuning: a task head on the final hidden states, trained with AdamW together with the
+// Mamba backbone (full) or alone (--freeze-backbone, any model family). Validation after every
+// epoch (classify) or every eval_every steps; the best head by the chosen metric is kept, and
+// training stops early after `patience` evaluations without improvement.
+#include "train/finetune.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <sstream>
+
+#include <htslib/hts.h>
+#include <htslib/kseq.h>
+#include <htslib/kstring.h>
+#include <nlohmann/json.hpp>
+
+#include "dnassm/backend.h"
+#include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+#include "dnassm/io/region.h"
+#include "dnassm/io/sequence_input.h"
+#include "dnassm/model.h"
+#include "dnassm/sequence_runner.h"
+#include "dnassm/tokenizer.h"
+
+#include "model/mamba.h"
+#include "train/mamba_grad.h"
+
+namespace dnassm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::string cur;
+    std::istringstream in(s);
+    while (std::getline(in, cur, sep)) out.push_back(cur);
+    if (!s.empty() && s.back() == sep) out.emplace_back();
+    return out;
+}
+
+std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    size_t i = 0;
+    while (i < s.size() && s[i] == ' ') ++i;
+    return s.substr(i);
+}
+
+// Class names sorted numerically when they are all integers, else lexically.
+std::vector<std::string> sorted_classes(std::vector<std::string> names) {
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    const bool numeric = std::all_of(names.begin(), names.end(), [](const std::string& s) {
+        return !s.empty() && s.size() < 18 &&
+               std::all_of(s.begin() + (s[0] == '-'), s.end(),
+                           [](char c) { return c >= '0' && c <= '9'; }) &&
+               s != "-";
+    });
+    if (numeric)
+        std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+            return std::stoll(a) < std::stoll(b);
+        });
+    return names;
+}
+
+std::int32_t class_index(const std::vector<std::string>& classes,
+                         const std::string& label,
+                         const std::string& where) {
+    auto it = std::find(classes.begin(), classes.end(), label);
+    DNASSM_CHECK(it != classes.end(), ErrorKind::kInput,
+                 where + ": label '" + label + "' does not occur in the training data");
+    return static_cast<std::int32_t>(it - classes.begin());
+}
+
+struct Example {
+    std::string id;
+    std::vector<std::int32_t> ids;
+    std::int32_t y = 0;
+};
+
+// Labeled sequences of a CSV, or of BED intervals read from the FASTA.
+std::vector<LabeledSequence> load_sequences(const std::string& path,
+                                            const std::string& fasta,
+                                            int label_column) {
+    if (is_csv_path(path)) return read_labeled_csv(path);
+    DNASSM_CHECK(!fasta.empty(), ErrorKind::kUsage,
+                 path + ": BED input needs --fasta REF.fa (or give a sequence,label CSV)");
+    auto in = SequenceInput::open(fasta);
+    DNASSM_CHECK(in->format() == InputFormat::kFasta, ErrorKind::kInput,
+                 fasta + ": --fasta must be a FASTA file");
+    std::vector<Region> regions = read_bed(path, in->contigs());
+    std::vector<std::string> labels = read_bed_column(path, label_column);
+    DNASSM_CHECK(labels.size() == regions.size(), ErrorKind::kInput,
+                 path + ": every line needs column " + std::to_string(label_column));
+    std::vector<LabeledSequence> out;
+    size_t i = 0;
+    in->for_each(regions, [&](SequenceRecord& r) {
+        out.push_back(
+            {r.region.name.empty() || label_column == 4 ? r.region.label() : r.region.name,
+             std::move(r.seq), labels[i++]});
+    });
+    return out;
+}
+
+std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
+                            const std::vector<std::string>& classes,
+                            const std::string& where) {
+    CharTokenizer tok(true);
+    std::vector<Example> out;
+    out.reserve(seqs.size());
+    for (const auto& s : seqs) {
+        Example e;
+        e.id = s.id;
+        TokenizeStats st;
+        tok.encode(s.seq, e.ids, st, where + ": " + s.id);
+        DNASSM_CHECK(!e.ids.empty(), ErrorKind::kInput, where + ": " + s.id + ": empty sequence");
+        e.y = class_index(classes, s.label, where);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+// Per-base labels of the segmentation task over one contig: 0 = outside every interval, else
+// 1 + the class of the (last) covering interval.
+struct SegmentContig {
+    Region region;  // the part of the contig windows are drawn from / validated on
+    std::vector<std::int32_t> ids, labels;
+};
+
+struct SegmentData {
+    std::vector<std::string> classes;
+    std::vector<SegmentContig> train, val;
+};
+
+SegmentData load_segments(const FinetuneOptions& o) {
+    DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage,
+                 "finetune --task segment needs --fasta REF.fa");
+    DNASSM_CHECK(!is_csv_path(o.train), ErrorKind::kUsage,
+                 o.train + ": --task segment takes a BED of labeled intervals");
+    auto in = SequenceInput::open(o.fasta);
+    DNASSM_CHECK(in->format() == InputFormat::kFasta, ErrorKind::kInput,
+                 o.fasta + ": --fasta must be a FASTA file");
+    const int col = o.label_column < 0 ? 0 : o.label_column;
+    auto annotate = [&](const std::string& bed, std::vector<std::string>* classes) {
+        std::vector<Region> iv = read_bed(bed, in->contigs());
+        std::vector<std::string> names =
+            col == 0 ? std::vector<std::string>(iv.size(), "1") : read_bed_column(bed, col);
+        DNASSM_CHECK(names.size() == iv.size(), ErrorKind::kInput,
+                     bed + ": every line needs column " + std::to_string(col));
+        if (classes->empty()) {
+            *classes = sorted_classes(names);
+            classes->insert(classes->begin(), col == 0 ? "0" : "background");
+        }
+        return std::make_pair(iv, names);
+    };
+    SegmentData d;
+    auto train_iv = annotate(o.train, &d.classes);
+    auto val_iv = o.val.empty() ? train_iv : annotate(o.val, &d.classes);
+    auto regions_of = [&](const std::vector<std::string>& specs) {
+        return specs.empty() ? whole_contigs(in->contigs()) : parse_regions(specs, in->contigs());
+    };
+    DNASSM_CHECK(!o.val_regions.empty() || !o.val.empty(), ErrorKind::kUsage,
+                 "finetune --task segment: give --val-region (held-out part of the genome) or "
+                 "--val BED");
+    CharTokenizer tok(true);
+    auto load = [&](const std::vector<Region>& regions,
+                    const std::pair<std::vector<Region>, std::vector<std::string>>& iv,
+                    const std::string& bed, std::vector<SegmentContig>& out) {
+        in->for_each(regions, [&](SequenceRecord& r) {
+            SegmentContig c;
+            c.region = r.region;
+            TokenizeStats st;
+            tok.encode(r.seq, c.ids, st, o.fasta + ":" + r.name);
+            c.labels.assign(c.ids.size(), 0);
+            for (size_t i = 0; i < iv.first.size(); ++i) {
+                const Region& g = iv.first[i];
+                if (g.contig != c.region.contig) continue;
+                const std::int32_t y = class_index(d.classes, col == 0 ? "1" : iv.second[i], bed);
+                for (std::int64_t p = std::max(g.beg, c.region.beg);
+                     p < std::min(g.end, c.region.end); ++p)
+                    c.labels[static_cast<size_t>(p - c.region.beg)] = y;
+            }
+            out.push_back(std::move(c));
+        });
+    };
+    load(regions_of(o.train_regions), train_iv, o.train, d.train);
+    load(regions_of(o.val_regions), val_iv, o.val.empty() ? o.train : o.val, d.val);
+    return d;
+}
+
+void rc_tokens(std::vector<std::int32_t>& v) {
+    std::reverse(v.begin(), v.end());
+    for (auto& id : v)
+        if (id >= token::kA && id <= token::kT) id = token::kA + token::kT - id;
+}
+
+// Head loss over rows {n, D}: mean cross-entropy of labels; adds head gradients into
+// g_w/g_b and writes d loss / d row into drows (when given), all scaled by `scale`.
+double head_loss(const TaskHead& head,
+                 const float* rows,
+                 std::int64_t n,
+                 const std::int32_t* labels,
+                 double scale,
+                 float* g_w,
+                 float* g_b,
+                 float* drows) {
+    const std::int64_t C = head.n_classes(), D = head.weight.dim(1);
+    Tensor p = head.logits(rows, n);
+    softmax_rows(p.f32(), n, C);
+    double loss = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        float* pi = p.f32() + i * C;
+        loss -= std::log(std::max(static_cast<double>(pi[labels[i]]), 1e-30)) * scale;
+        pi[labels[i]] -= 1.0f;  // d loss / d logits (before scale)
+        for (std::int64_t c = 0; c < C; ++c) {
+            const float dl = static_cast<float>(pi[c] * scale);
+            g_b[c] += dl;
+            for (std::int64_t d = 0; d < D; ++d) g_w[c * D + d] += dl * rows[i * D + d];
+        }
+        if (drows)
+            for (std::int64_t d = 0; d < D; ++d) {
+                double acc = 0;
+                for (std::int64_t c = 0; c < C; ++c)
+                    acc += static_cast<double>(pi[c]) * head.weight.f32()[c * D + d];
+                drows[i * D + d] = static_cast<float>(acc * scale);
+            }
+    }
+    return loss;
+}
+
+std::vector<float> mean_rows(const Tensor& h) {
+    const std::int64_t L = h.dim(0), D = h.dim(1);
+    std::vector<double> acc(static_cast<size_t>(D), 0.0);
+    for (std::int64_t t = 0; t < L; ++t)
+        for (std::int64_t d = 0; d < D; ++d) acc[static_cast<size_t>(d)] += h.f32()[t * D + d];
+    std::vector<float> out(static_cast<size_t>(D));
+    for (std::int64_t d = 0; d < D; ++d)
+        out[static_cast<size_t>(d)] =
+            static_cast<float>(acc[static_cast<size_t>(d)] / static_cast<double>(L));
+    return out;
+}
+
+double metric_of(const ClassMetrics& m, const std::string& select) {
+    if (select == "loss") return -m.loss;
+    if (select == "mcc") return m.mcc;
+    if (select == "accuracy") return m.accuracy;
+    return std::isnan(m.auroc) ? m.mcc : m.auroc;
+}
+
+void write_model_dir(const FinetuneOptions& o,
+                     const Model& base,
+                     MambaModel* trained_backbone,
+                     const TaskHead& head,
+                     const nlohmann::json& provenance) {
+    fs::create_directories(o.out_dir);
+    const fs::path src = base.info().path;
+    nlohmann::json cfg;
+    if (trained_backbone) {
+        trained_backbone->save(o.out_dir, provenance);
+        cfg = nlohmann::json::parse(read_file(o.out_dir + "/config.json"));
+    } else {
+        // Frozen backbone: the base weights and config are carried over unchanged.
+        AtomicFile weights(o.out_dir + "/model.safetensors");
+        fs::copy_file(src / "model.safetensors", weights.temp_path(),
+                      fs::copy_options::overwrite_existing);
+        weights.commit();
+        cfg = nlohmann::json::parse(read_file((src / "config.json").string()));
+        cfg["provenance"] = provenance;
+    }
+    head.save(o.out_dir);
+    cfg["task_head"] = nlohmann::json::parse(head.config_json());
+    AtomicFile file(o.out_dir + "/config.json");
+    {
+        std::ofstream out(file.temp_path());
+        out << cfg.dump(2) << "\n";
+        DNASSM_CHECK(out.good(), ErrorKind::kResource, o.out_dir + "/config.json: write failed");
+    }
+    file.commit();
+}
+
+}  // namespace
+
+bool is_csv_path(const std::string& path) {
+    return path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+}
+
+std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need_label) {
+    std::ifstream in(path);
+    DNASSM_CHECK(in.good(), ErrorKind::kInput, path + ": cannot open");
+    std::string line;
+    DNASSM_CHECK(static_cast<bool>(std::getline(in, line)), ErrorKind::kInput,
+                 path + ": empty file");
+    const auto header = split(trim(line), ',');
+    int seq_col = -1, label_col = -1, id_col = -1;
+    for (size_t i = 0; i < header.size(); ++i) {
+        const std::string h = trim(header[i]);
+        if (h == "sequence") seq_col = static_cast<int>(i);
+        if (h == "label") label_col = static_cast<int>(i);
+        if (h == "id" || h == "name") id_col = static_cast<int>(i);
+    }
+    DNASSM_CHECK(seq_col >= 0 && (label_col >= 0 || !need_label), ErrorKind::kInput,
+                 path + ": line 1: expected a header with 'sequence'" +
+                     (need_label ? std::string(" and 'label' columns") : std::string(" column")));
+    std::vector<LabeledSequence> out;
+    std::int64_t line_no = 1;
+    while (std::getline(in, line)) {
+        ++line_no;
+        line = trim(line);
+        if (line.empty()) continue;
+        const auto f = split(line, ',');
+        const std::string where = path + ": line " + std::to_string(line_no);
+        DNASSM_CHECK(f.size() == header.size(), ErrorKind::kInput,
+                     where + ": expected " + std::to_string(header.size()) + " fields, found " +
+                         std::to_string(f.size()));
+        LabeledSequence s;
+        s.seq = trim(f[static_cast<size_t>(seq_col)]);
+        if (label_col >= 0) s.label = trim(f[static_cast<size_t>(label_col)]);
+        s.id = id_col >= 0 ? trim(f[static_cast<size_t>(id_col)]) : std::to_string(out.size() + 1);
+        DNASSM_CHECK(!s.seq.empty(), ErrorKind::kInput, where + ": empty sequence");
+        DNASSM_CHECK(!s.label.empty() || !need_label, ErrorKind::kInput, where + ": empty label");
+        out.push_back(std::move(s));
+    }
+    DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no data rows");
+    return out;
+}
+
+std::vector<std::string> read_bed_column(const std::string& path, int column) {
+    DNASSM_CHECK(column >= 4, ErrorKind::kUsage,
+                 "--label-column must be 4 or more (BED columns 1-3 are coordinates)");
+    htsFile* fp = hts_open(path.c_str(), "r");
+    DNASSM_CHECK(fp, ErrorKind::kInput, path + ": cannot open");
+    kstring_t line = {0, 0, nullptr};
+    std::vector<std::string> out;
+    std::int64_t line_no = 0;
+    int ret = 0;
+    while ((ret = hts_getline(fp, KS_SEP_LINE, &line)) >= 0) {
+        ++line_no;
+        std::string s = trim(std::string(line.s ? line.s : "", line.l));
+        if (s.empty() || s[0] == '#' || s.rfind("track", 0) == 0 || s.rfind("browser", 0) == 0)
+            continue;
+        const auto f = split(s, '\t');
+        if (static_cast<int>(f.size()) < column) {
+            free(line.s);
+            hts_close(fp);
+            throw Error(ErrorKind::kInput, path + ": line " + std::to_string(line_no) +
+                                               ": no column " + std::to_string(column) +
+                                               " (the label)");
+        }
+        out.push_back(f[static_cast<size_t>(column - 1)]);
+    }
+    free(line.s);
+    hts_close(fp);
+    return out;
+}
+
+double task_loss(const MambaModel& model,
+                 const TaskHead& head,
+                 std::span<const std::int32_t> ids,
+                 const std::int32_t* labels,
+                 double scale,
+                 std::map<std::string, Tensor>& grads,
+                 bool reference) {
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = model.config().d_model;
+    auto grad = [&](const char* name, const Tensor& like) {
+        auto it = grads.find(name);
+        if (it == grads.end()) it = grads.emplace(name, Tensor(like.shape())).first;
+        return it->second.f32();
+    };
+    float* gw = grad("head.weight", head.weight);
+    float* gb = grad("head.bias", head.bias);
+    const MambaTape tape = mamba_forward_tape(model, ids, reference);
+    Tensor dh({L, D});
+    double loss = 0;
+    if (head.task == HeadTask::kSegment) {
+        loss = head_loss(head, tape.hidden.f32(), L, labels, scale / static_cast<double>(L), gw, gb,
+                         dh.f32());
+    } else {
+        const std::vector<float> pooled = mean_rows(tape.hidden);
+        std::vector<float> dp(static_cast<size_t>(D));
+        loss = head_loss(head, pooled.data(), 1, labels, scale, gw, gb, dp.data());
+        for (std::int64_t t = 0; t < L; ++t)
+            for (std::int64_t d = 0; d < D; ++d)
+                dh.f32()[t * D + d] = dp[static_cast<size_t>(d)] / static_cast<float>(L);
+    }
+    mamba_backward(model, tape, ids, dh.f32(), grads);
+    return loss;
+}
+
+ClassMetrics finetune(const FinetuneOptions& o) {
+    DNASSM_CHECK(o.batch >= 1 && o.epochs >= 1 && o.patience >= 1, ErrorKind::kUsage,
+                 "finetune: --batch, --epochs and --patience must be >= 1");
+    DNASSM_CHECK(
+        o.select == "auroc" || o.select == "mcc" || o.select == "accuracy" || o.select == "loss",
+        ErrorKind::kUsage, "--select: one of auroc, mcc, accuracy, loss");
+    auto base = Model::load(o.base_model);
+    auto* mamba = dynamic_cast<MambaModel*>(base.get());
+    DNASSM_CHECK(o.freeze_backbone || mamba, ErrorKind::kUsage,
+                 o.base_model +
+                     ": full fine-tuning is implemented for Mamba models; use "
+                     "--freeze-backbone to train a head on this " +
+                     base->info().family + " model");
+    auto be = make_backend("cpu");
+    const std::int64_t D = base->info().d_model;
+    const bool segment = o.task == HeadTask::kSegment;
+
+    // ---- data
+    std::vector<Example> train, val;
+    SegmentData seg;
+    std::vector<std::string> classes;
+    if (segment) {
+        seg = load_segments(o);
+        classes = seg.classes;
+    } else {
+        const int col = o.label_column < 0 ? 4 : o.label_column;
+        auto tr = load_sequences(o.train, o.fasta, col);
+        if (o.max_train > 0 && static_cast<std::int64_t>(tr.size()) > o.max_train)
+            tr.resize(static_cast<size_t>(o.max_train));
+        std::vector<LabeledSequence> va;
+        if (o.val.empty()) {
+            const auto n_val =
+                static_cast<size_t>(std::ceil(static_cast<double>(tr.size()) * o.val_fraction));
+            DNASSM_CHECK(n_val >= 1 && n_val < tr.size(), ErrorKind::kInput,
+                         o.train + ": too few examples to hold out a validation part; give --val");
+            va.assign(tr.end() - static_cast<std::ptrdiff_t>(n_val), tr.end());
+            tr.resize(tr.size() - n_val);
+            std::fprintf(stderr,
+                         "dnassm finetune: no --val; validating on the last %zu examples of %s\n",
+                         n_val, o.train.c_str());
+        } else {
+            va = load_sequences(o.val, o.fasta, col);
+        }
+        std::vector<std::string> names;
+        for (const auto& s : tr) names.push_back(s.label);
+        classes = sorted_classes(names);
+        DNASSM_CHECK(
+            classes.size() >= 2, ErrorKind::kInput,
+            o.train + ": need at least 2 classes, found " + std::to_string(classes.size()));
+        train = encode(tr, classes, o.train);
+        val = encode(va, classes, o.val.empty() ? o.train : o.val);
+    }
+    const std::int64_t C = static_cast<std::int64_t>(classes.size());
+    TaskHead head = TaskHead::create(o.task, classes, D, o.seed);
+
+    // ---- parameters and optimiser
+    std::map<std::string, Tensor> params;
+    if (!o.freeze_backbone) params = mamba->parameters();
+    params["head.weight"] = head.weight;
+    params["head.bias"] = head.bias;
+    const std::int64_t steps_per_epoch =
+        segment ? 0 : (static_cast<std::int64_t>(train.size()) + o.batch - 1) / o.batch;
+    const std::int64_t total_steps =
+        o.steps > 0 ? o.steps : (segment ? 500 : o.epochs * steps_per_epoch);
+    const std::int64_t eval_every =
+        o.eval_every > 0
+            ? o.eval_every
+            : (segment ? std::max<std::int64_t>(1, total_steps / 10) : steps_per_epoch);
+    AdamWOptions adam = o.adam;
+    adam.total_steps = total_steps;
+    AdamW opt(adam);
+
+    // Frozen classification: the pooled features never change, so compute them once.
+    std::vector<std::vector<float>> train_feats, val_feats;
+    if (o.freeze_backbone && !segment) {
+        Progress pf(o.progress, static_cast<std::int64_t>(train.size() + val.size()), "features");
+        auto feats = [&](const std::vector<Example>& ex, std::vector<std::vector<float>>& out) {
+            for (const auto& e : ex) {
+                auto st = base->new_state();
+                out.push_back(mean_rows(base->forward(*be, e.ids, st.get(), nullptr)));
+                pf.advance(1);
+            }
+        };
+        feats(train, train_feats);
+        feats(val, val_feats);
+        pf.finish();
+    }
+
+    // Hidden states of a whole sequence (streamed/tiled as for inference).
+    auto hidden_of = [&](const std::vector<std::int32_t>& ids,
+                         const std::function<void(std::int64_t, const Tensor&)>& fn) {
+        run_sequence(*base, *be, ids, RunOptions{}, nullptr, fn);
+    };
+    auto validate = [&] {
+        std::vector<float> probs;
+        std::vector<std::int32_t> labels;
+        if (segment) {
+            for (const auto& c : seg.val) {
+                hidden_of(c.ids, [&](std::int64_t off, const Tensor& h) {
+                    const Tensor p = head.probabilities(h);
+                    probs.insert(probs.end(), p.f32(), p.f32() + p.numel());
+                    labels.insert(labels.end(), c.labels.begin() + off,
+                                  c.labels.begin() + off + h.dim(0));
+                });
+            }
+        } else {
+            for (size_t i = 0; i < val.size(); ++i) {
+                Tensor p;
+                if (!val_feats.empty()) {
+                    p = head.logits(val_feats[i].data(), 1);
+                    softmax_rows(p.f32(), 1, C);
+                } else {
+                    auto st = base->new_state();
+                    p = head.probabilities(base->forward(*be, val[i].ids, st.get(), nullptr));
+                }
+                probs.insert(probs.end(), p.f32(), p.f32() + C);
+                labels.push_back(val[i].y);
+            }
+        }
+        return classification_metrics(probs, labels, C);
+    };
+
+    fs::create_directories(o.out_dir);
+    std::ofstream log(o.out_dir + "/finetune_log.jsonl", std::ios::trunc);
+    std::mt19937_64 rng(o.seed);
+    std::vector<size_t> order(train.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::optional<ClassMetrics> best;
+    std::map<std::string, Tensor> best_params;
+    std::int64_t best_step = 0, since_best = 0, pos = 0;
+    double train_loss = 0;
+    std::int64_t since_log = 0;
+    const std::int64_t work_per_step = segment ? o.batch * o.window : o.batch;
+    Progress progress(o.progress, total_steps * work_per_step, "finetune");
+    std::vector<std::int32_t> window, wlabels;
+    for (std::int64_t step = 0; step < total_steps; ++step) {
+        std::map<std::string, Tensor> grads;
+        grads["head.weight"] = Tensor(head.weight.shape());
+        grads["head.bias"] = Tensor(head.bias.shape());
+        float* gw = grads["head.weight"].f32();
+        float* gb = grads["head.bias"].f32();
+        double loss = 0;
+        const double per_item = 1.0 / static_cast<double>(o.batch);
+        for (std::int64_t b = 0; b < o.batch; ++b) {
+            const std::vector<std::int32_t>* ids = nullptr;
+            const std::int32_t* labels = nullptr;
+            std::int32_t y = 0;
+            size_t ex = 0;
+            if (segment) {
+                // A random window of a random training region (weighted by length), either strand.
+                std::int64_t total = 0;
+                for (const auto& c : seg.train) total += static_cast<std::int64_t>(c.ids.size());
+                std::int64_t pick =
+                    static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(total));
+                size_t ci = 0;
+                while (pick >= static_cast<std::int64_t>(seg.train[ci].ids.size()))
+                    pick -= static_cast<std::int64_t>(seg.train[ci++].ids.size());
+                const SegmentContig& c = seg.train[ci];
+                const std::int64_t len =
+                    std::min<std::int64_t>(o.window, static_cast<std::int64_t>(c.ids.size()));
+                const std::int64_t beg = static_cast<std::int64_t>(
+                    rng() %
+                    static_cast<std::uint64_t>(static_cast<std::int64_t>(c.ids.size()) - len + 1));
+                window.assign(c.ids.begin() + beg, c.ids.begin() + beg + len);
+                wlabels.assign(c.labels.begin() + beg, c.labels.begin() + beg + len);
+                if (rng() & 1) {
+                    rc_tokens(window);
+                    std::reverse(wlabels.begin(), wlabels.end());
+                }
+                ids = &window;
+                labels = wlabels.data();
+            } else {
+                if (pos == 0) std::shuffle(order.begin(), order.end(), rng);
+                ex = order[static_cast<size_t>(pos)];
+                pos = (pos + 1) % static_cast<std::int64_t>(order.size());
+                ids = &train[ex].ids;
+                y = train[ex].y;
+                labels = &y;
+            }
+            const std::int64_t L = static_cast<std::int64_t>(ids->size());
+            if (o.freeze_backbone && !segment) {
+                loss +=
+                    head_loss(head, train_feats[ex].data(), 1, labels, per_item, gw, gb, nullptr);
+            } else if (o.freeze_backbone) {
+                auto st = base->new_state();
+                const Tensor h = base->forward(*be, *ids, st.get(), nullptr);
+                loss += head_loss(head, h.f32(), L, labels, per_item / static_cast<double>(L), gw,
+                                  gb, nullptr);
+            } else {
+                loss += task_loss(*mamba, head, *ids, labels, per_item, grads, false);
+            }
+        }
+        auto pgrads = mamba ? mamba_parameter_grads(*mamba, std::move(grads)) : std::move(grads);
+        for (auto it = pgrads.begin(); it != pgrads.end();)  // frozen: only the head trains
+            it = params.count(it->first) ? std::next(it) : pgrads.erase(it);
+        const double gnorm = opt.step(params, pgrads);
+        if (mamba && !o.freeze_backbone) mamba->refresh_derived();
+        train_loss += loss;
+        ++since_log;
+        progress.advance(work_per_step);
+        const bool last = step + 1 == total_steps;
+        if ((step + 1) % eval_every != 0 && !last) continue;
+        const ClassMetrics m = validate();
+        nlohmann::json j = {{"step", step + 1},
+                            {"train_loss", train_loss / static_cast<double>(since_log)},
+                            {"lr", learning_rate(adam, step)},
+                            {"grad_norm", gnorm},
+                            {"val", m.to_json()}};
+        log << j.dump() << "\n";
+        log.flush();
+        std::fprintf(stderr,
+                     "dnassm finetune: step %lld  train loss %.4f  val loss %.4f  acc %.4f  MCC "
+                     "%.4f  F1 %.4f  AUROC %.4f\n",
+                     static_cast<long long>(step + 1), train_loss / static_cast<double>(since_log),
+                     m.loss, m.accuracy, m.mcc, m.f1, m.auroc);
+        train_loss = 0;
+        since_log = 0;
+        if (!best || metric_of(m, o.select) > metric_of(*best, o.select)) {
+            best = m;
+            best_step = step + 1;
+            since_best = 0;
+            best_params.clear();
+            for (const auto& [name, t] : params) best_params[name] = t.clone();
+        } else if (++since_best >= o.patience) {
+            std::fprintf(stderr,
+                         "dnassm finetune: no improvement of val %s in %lld evaluations; stopping "
+                         "early (best at step %lld)\n",
+                         o.select.c_str(), static_cast<long long>(o.patience),
+                         static_cast<long long>(best_step));
+            break;
+        }
+    }
+    progress.finish();
+    for (auto& [name, t] : params)  // restore the best parameters (storage is shared with model)
+        std::copy(best_params[name].f32(), best_params[name].f32() + t.numel(), t.f32());
+    if (mamba && !o.freeze_backbone) mamba->refresh_derived();
+
+    nlohmann::json prov = {{"trained_by", "dnassm finetune"},
+                           {"command", o.command},
+                           {"base_model", o.base_model},
+                           {"base_provenance", base->info().provenance},
+                           {"task", head.task_name()},
+                           {"train", o.train},
+                           {"val", o.val.empty() ? o.train + " (held-out tail)" : o.val},
+                           {"freeze_backbone", o.freeze_backbone},
+                           {"best_step", best_step},
+                           {"val_metrics", best->to_json()}};
+    write_model_dir(o, *base, o.freeze_backbone ? nullptr : mamba, head, prov);
+    AtomicFile metrics(o.out_dir + "/metrics.json");
+    {
+        std::ofstream out(metrics.temp_path());
+        out << nlohmann::json{{"best_step", best_step}, {"val", best->to_json()}}.dump(2) << "\n";
+    }
+    metrics.commit();
+    return *best;
+}
+
+}  // namespace dnassm

@@ -1,0 +1,71 @@
+// Internal (training, issue B): fine-tuning a task head (and optionally the backbone) on labeled
+// sequences (CSV `sequence,label`, or BED + FASTA) or labeled regions for per-base segmentation.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dnassm/progress.h"
+#include "dnassm/task_head.h"
+
+#include "train/adamw.h"
+#include "train/metrics.h"
+
+namespace dnassm {
+
+struct FinetuneOptions {
+    std::string base_model, out_dir;
+    HeadTask task = HeadTask::kClassify;
+    std::string train, val;  // CSV or BED (then `fasta` is needed); val may be empty
+    std::string fasta;
+    int label_column = -1;  // BED column with the class; -1: 4 (classify), 0 (segment: in/out)
+    std::vector<std::string> train_regions, val_regions;  // segment: where windows come from
+    std::int64_t epochs = 3, steps = 0, batch = 16, window = 1024, eval_every = 0, patience = 3;
+    std::int64_t max_train = 0;  // use at most this many training examples (0: all)
+    double val_fraction = 0.1;   // without --val: the last fraction of the training examples
+    std::string select = "auroc";
+    bool freeze_backbone = false;
+    std::uint64_t seed = 1;
+    AdamWOptions adam;
+    ProgressMode progress = ProgressMode::kAuto;
+    std::string command;
+};
+
+/// Trains, writes out_dir (a model directory with the task head) and returns the validation
+/// metrics of the kept (best) head.
+ClassMetrics finetune(const FinetuneOptions& o);
+
+/// Loss of a Mamba backbone + task head on one sequence, times `scale`: cross-entropy of the
+/// mean-pooled prediction against labels[0] (classify) or the mean per-base cross-entropy
+/// against labels[0..L) (segment). Gradients (times `scale`) are added into `grads` by canonical
+/// name, the head's as "head.weight"/"head.bias". reference = naive double ops (gradient checks).
+double task_loss(const class MambaModel& model,
+                 const TaskHead& head,
+                 std::span<const std::int32_t> ids,
+                 const std::int32_t* labels,
+                 double scale,
+                 std::map<std::string, Tensor>& grads,
+                 bool reference);
+
+/// One labeled sequence (classification).
+struct LabeledSequence {
+    std::string id;
+    std::string seq;
+    std::string label;
+};
+
+/// Reads `sequence,label` CSV (a header naming both columns, in any order; an optional `id`
+/// column, else ids are the 1-based row numbers). With need_label = false the label column may
+/// be absent (prediction). Malformed rows are Error(kInput) naming file and line.
+std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need_label = true);
+
+/// True for names ending in .csv (labeled-sequence tables rather than sequence files).
+bool is_csv_path(const std::string& path);
+
+/// BED column `column` (1-based, >= 4) of every data line, in file order.
+std::vector<std::string> read_bed_column(const std::string& path, int column);
+
+}  // namespace dnassm

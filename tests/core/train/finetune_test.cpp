@@ -1,0 +1,131 @@
+// Fine-tuning: metrics against hand-computed values, and the task-head loss gradient (head and
+// backbone, both tasks) against central finite differences on a golden Mamba model.
+#include "train/finetune.h"
+
+#include <cmath>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "dnassm/error.h"
+#include "dnassm/io/npy.h"
+
+#include "model/mamba.h"
+#include "test_util.h"
+
+namespace dnassm {
+namespace {
+
+TEST(Metrics, AurocCountsTiesAsHalf) {
+    // Positives 0.9, 0.5; negatives 0.5, 0.1: pairs (0.9>0.5), (0.9>0.1), (0.5=0.5 -> 1/2),
+    // (0.5>0.1) = 3.5 of 4.
+    EXPECT_DOUBLE_EQ(auroc({0.9f, 0.5f, 0.5f, 0.1f}, {1, 1, 0, 0}), 3.5 / 4.0);
+    EXPECT_DOUBLE_EQ(auroc({0.1f, 0.2f}, {1, 0}), 0.0);
+    EXPECT_TRUE(std::isnan(auroc({0.1f, 0.2f}, {1, 1})));
+}
+
+TEST(Metrics, BinaryMatchesTheConfusionMatrixFormulas) {
+    // labels 1 1 1 0 0 0, predictions (argmax) 1 1 0 0 0 1: TP 2, FN 1, TN 2, FP 1.
+    const std::vector<float> probs = {0.2f, 0.8f, 0.3f, 0.7f, 0.6f,  0.4f,
+                                      0.9f, 0.1f, 0.8f, 0.2f, 0.45f, 0.55f};
+    const std::vector<std::int32_t> labels = {1, 1, 1, 0, 0, 0};
+    const ClassMetrics m = classification_metrics(probs, labels, 2);
+    EXPECT_DOUBLE_EQ(m.accuracy, 4.0 / 6.0);
+    const double mcc = (2.0 * 2 - 1.0 * 1) / std::sqrt(3.0 * 3 * 3 * 3);
+    EXPECT_NEAR(m.mcc, mcc, 1e-12);
+    EXPECT_NEAR(m.f1, 2.0 * 2 / (2.0 * 2 + 1 + 1), 1e-12);
+    // p(1): positives 0.8 0.7 0.4, negatives 0.1 0.2 0.55 -> 8 of 9 pairs ordered.
+    EXPECT_NEAR(m.auroc, 8.0 / 9.0, 1e-12);
+    EXPECT_NEAR(m.loss,
+                -(std::log(0.8) + std::log(0.7) + std::log(0.4) + std::log(0.9) + std::log(0.8) +
+                  std::log(0.45)) /
+                    6.0,
+                1e-6);
+}
+
+TEST(Metrics, MultiClassMccIsOneWhenPerfectAndMacroAveraged) {
+    const std::vector<float> probs = {0.8f, 0.1f, 0.1f, 0.1f, 0.8f, 0.1f, 0.1f, 0.1f, 0.8f};
+    const ClassMetrics m = classification_metrics(probs, {0, 1, 2}, 3);
+    EXPECT_DOUBLE_EQ(m.mcc, 1.0);
+    EXPECT_DOUBLE_EQ(m.f1, 1.0);
+    EXPECT_DOUBLE_EQ(m.auroc, 1.0);
+    EXPECT_EQ(m.auroc_per_class.size(), 3u);
+}
+
+class TaskLossGrad : public ::testing::TestWithParam<HeadTask> {};
+
+TEST_P(TaskLossGrad, HeadAndBackboneMatchFiniteDifferences) {
+    const std::string dir = test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2";
+    auto loaded = Model::load(dir);
+    const auto& model = dynamic_cast<const MambaModel&>(*loaded);
+    const Tensor all = read_npy(dir + "/input_ids.npy");
+    const std::span<const std::int32_t> ids(all.data<std::int32_t>() + 50, 20);
+    const HeadTask task = GetParam();
+    TaskHead head = TaskHead::create(task, {"a", "b", "c"}, model.config().d_model, 5);
+    test::Rng rng(3);
+    for (float& w : head.weight.span_f32()) w = rng.uniform(-0.3f, 0.3f);
+    std::vector<std::int32_t> labels(ids.size());
+    for (auto& y : labels) y = static_cast<std::int32_t>(rng.next() % 3);
+
+    std::map<std::string, Tensor> grads;
+    const double loss = task_loss(model, head, ids, labels.data(), 0.5, grads, true);
+    EXPECT_GT(loss, 0.0);
+    auto loss_only = [&] {
+        std::map<std::string, Tensor> unused;
+        return task_loss(model, head, ids, labels.data(), 0.5, unused, true);
+    };
+    const auto& l0 = model.layer(0).mixer;
+    const std::vector<std::pair<std::string, Tensor>> checked = {
+        {"head.weight", head.weight},
+        {"head.bias", head.bias},
+        {"norm_f.weight", model.norm_f_weight()},
+        {"layers.0.mixer.in_proj.weight", l0.in_proj_w},
+        {"layers.0.mixer.dt_proj.bias", l0.dt_proj_b},
+        {"layers.1.mixer.out_proj.weight", model.layer(1).mixer.out_proj_w}};
+    for (const auto& [name, t] : checked) {
+        ASSERT_TRUE(grads.count(name)) << name;
+        for (int k = 0; k < 5; ++k) {
+            const auto idx =
+                static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(t.numel()));
+            float& w = t.f32()[idx];
+            const float keep = w, h = 2e-3f * std::max(1.0f, std::fabs(keep));
+            w = keep + h;
+            const double up = loss_only();
+            w = keep - h;
+            const double down = loss_only();
+            w = keep;
+            const double fd = (up - down) / (2.0 * h);
+            EXPECT_NEAR(grads.at(name).f32()[idx], fd, 2e-4 + 2e-2 * std::fabs(fd))
+                << name << "[" << idx << "]";
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Tasks,
+                         TaskLossGrad,
+                         ::testing::Values(HeadTask::kClassify, HeadTask::kSegment));
+
+TEST(LabeledCsv, ReadsHeaderInAnyOrderAndNamesBadLines) {
+    const std::string dir = ::testing::TempDir();
+    {
+        std::ofstream(dir + "/ok.csv") << "label,sequence\n1,ACGT\n0,GGCC\n";
+        const auto rows = read_labeled_csv(dir + "/ok.csv");
+        ASSERT_EQ(rows.size(), 2u);
+        EXPECT_EQ(rows[0].seq, "ACGT");
+        EXPECT_EQ(rows[0].label, "1");
+        EXPECT_EQ(rows[1].id, "2");
+    }
+    std::ofstream(dir + "/bad.csv") << "sequence,label\nACGT,1\nACGT\n";
+    try {
+        (void)read_labeled_csv(dir + "/bad.csv");
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.csv: line 3"), std::string::npos) << e.what();
+    }
+    std::ofstream(dir + "/nolabel.csv") << "sequence\nACGT\n";
+    EXPECT_THROW((void)read_labeled_csv(dir + "/nolabel.csv"), Error);
+    EXPECT_EQ(read_labeled_csv(dir + "/nolabel.csv", false).size(), 1u);
+}
+
+}  // namespace
+}  // namespace dnassm
