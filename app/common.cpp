@@ -28,6 +28,9 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
         ("overlap", po::value(&o.run.overlap)->default_value(-1),
          "bases of context on each side of a window's kept part (default: window/8)")
         ("no-tile", po::bool_switch(&o.run.no_tile), "refuse inputs longer than the model allows")
+        ("exact-tiling", po::bool_switch(&o.exact_tiling),
+         "truncate HyenaDNA's long filters so every output depends only on the --overlap bases "
+         "before it: tiled output is then independent of --window (but differs from the full model)")
         ("rc", po::bool_switch(&o.rc),
          "average per-base outputs of the sequence and of its reverse complement (mapped back to "
          "forward coordinates)")
@@ -88,6 +91,15 @@ Session open_session(const CommonOptions& o, bool open_input) {
     s.progress_mode = parse_progress_mode(o.progress);
     s.backend = make_backend(o.device);
     s.model = Model::load(o.model_dir);
+    if (o.exact_tiling) {
+        const std::int64_t window = o.run.window > 0 ? o.run.window : s.model->max_length();
+        const std::int64_t context = o.run.overlap >= 0 ? o.run.overlap : window / 8;
+        const std::int64_t field = s.model->limit_context(context);
+        std::fprintf(stderr,
+                     "dnassm: note: --exact-tiling: long filters truncated so each output sees the "
+                     "%lld bases before it (of --overlap %lld)\n",
+                     static_cast<long long>(field), static_cast<long long>(context));
+    }
     if (!open_input) {
         DNASSM_CHECK(o.regions.empty() && o.bed.empty(), ErrorKind::kUsage,
                      o.input + ": -r/-R select regions of a sequence file, not rows of a table");

@@ -27,6 +27,7 @@ struct CommonOptions {
     int min_mapq = 0;
     std::string require_flags = "0", exclude_flags = "0x900";
     bool keep_case = false;
+    bool exact_tiling = false;
 };
 
 /// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.

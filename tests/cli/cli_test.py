@@ -157,6 +157,28 @@ class HyenaAndOutputOptionsTests(Tmp):
         np.testing.assert_array_equal(np.load(self.path("a.npy")), np.load(self.path("b.npy")))
         self.assert_only_files("t.npy", "a.npy", "b.npy")
 
+    def test_exact_tiling_output_does_not_depend_on_window(self):
+        outs = {}
+        for mode in ("exact", "full"):
+            for w in ("800", "1000"):
+                extra = ["--exact-tiling"] if mode == "exact" else []
+                _, _, err = run("embed", "-m", HYENA, "-r", "NC_001416.1:1-5000", "--window", w, "--overlap", "200",
+                                *extra, "-o", self.path(f"{mode}{w}.npy"), LAMBDA)
+                outs[mode, w] = np.load(self.path(f"{mode}{w}.npy"))
+        self.assertIn("--exact-tiling: long filters truncated", err)
+        # Every position with >= 200 bases of context: identical up to float rounding with exact tiling...
+        a, b = outs["exact", "800"][200:], outs["exact", "1000"][200:]
+        self.assertLess(np.abs(a - b).max() / np.abs(b).max(), 1e-5)
+        # ...while the full filters see their whole (different) windows.
+        a, b = outs["full", "800"][200:], outs["full", "1000"][200:]
+        self.assertGreater(np.abs(a - b).max() / np.abs(b).max(), 1e-3)
+        _, _, err = run("embed", "-m", MODEL, "--exact-tiling", "-r", "NC_001416.1:1-900", "-o", self.path("m.npy"),
+                        LAMBDA, expect=2)
+        self.assertIn("streams exactly", err)
+        _, _, err = run("embed", "-m", HYENA, "--exact-tiling", "--overlap", "1", "-o", self.path("m.npy"), LAMBDA,
+                        expect=2)
+        self.assertIn("too few for exact tiling", err)
+
     def test_rc_average_is_strand_symmetric(self):
         seq = lambda_seq()[7000:8500]
         fa = self.path("s.fa")

@@ -64,6 +64,11 @@ class Model {
     /// hidden {L, D} -> logits {L, V} through the LM head.
     [[nodiscard]] virtual Tensor logits(Backend& backend, const Tensor& hidden) const = 0;
 
+    /// Makes every output depend on at most the `bases` preceding bases (HyenaDNA: truncates the
+    /// long filters), so tiled outputs no longer depend on the window size. Returns the resulting
+    /// receptive field; Error(kUsage) for models that cannot (streaming models need not).
+    virtual std::int64_t limit_context(std::int64_t bases);
+
     /// The fine-tuned task head stored with the model (`dnassm finetune`), or null.
     [[nodiscard]] const TaskHead* task_head() const { return task_head_.get(); }
     void set_task_head(std::shared_ptr<const TaskHead> head) { task_head_ = std::move(head); }

@@ -250,7 +250,13 @@ Tensor HyenaModel::forward(Backend& backend,
                 }
             }
         }
-        const Tensor basis = hyena_filter_basis(backend, cfg_, l, L);
+        Tensor basis = hyena_filter_basis(backend, cfg_, l, L);
+        if (filter_taps_ > 0 && filter_taps_ < L) {
+            // Zero basis rows make the filter taps k[j >= filter_taps_] zero (see limit_context).
+            basis = basis.clone();
+            std::fill(basis.f32() + filter_taps_ * cfg_.filter_order, basis.f32() + basis.numel(),
+                      0.0f);
+        }
         backend.hyena_conv({.L = L,
                             .D = D,
                             .F = cfg_.filter_order,
@@ -341,6 +347,16 @@ std::vector<float> HyenaModel::classify(Backend& backend, const Tensor& hidden) 
                     .y = out.data(),
                     .ld_y = cfg_.n_classes});
     return out;
+}
+
+std::int64_t HyenaModel::limit_context(std::int64_t bases) {
+    // Each layer looks back (short_filter - 1) + (taps - 1) bases; n_layer of them add up.
+    const std::int64_t taps = bases / cfg_.n_layer - (cfg_.short_filter - 1) + 1;
+    DNASSM_CHECK(taps >= 1, ErrorKind::kUsage,
+                 std::to_string(bases) + " bases of context are too few for exact tiling of " +
+                     std::to_string(cfg_.n_layer) + " layers (raise --overlap)");
+    filter_taps_ = taps;
+    return cfg_.n_layer * ((cfg_.short_filter - 1) + (taps - 1));
 }
 
 }  // namespace dnassm

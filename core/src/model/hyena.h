@@ -73,6 +73,8 @@ class HyenaModel final : public Model {
                    std::vector<Tensor>* layers) const override;
     Tensor logits(Backend& backend, const Tensor& hidden) const override;
 
+    std::int64_t limit_context(std::int64_t bases) override;
+
     void set_info(ModelInfo info) { info_ = std::move(info); }
     [[nodiscard]] const HyenaConfig& config() const { return cfg_; }
     [[nodiscard]] const HyenaLayer& layer(std::int64_t i) const {
@@ -87,6 +89,7 @@ class HyenaModel final : public Model {
     CharTokenizer tokenizer_{false};
     Tensor embedding_, ln_f_w_, ln_f_b_, lm_head_, head_w_, head_b_;
     std::vector<HyenaLayer> layers_;
+    std::int64_t filter_taps_ = 0;  // > 0: long filters truncated to this many taps
 };
 
 }  // namespace dnassm

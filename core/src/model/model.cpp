@@ -16,6 +16,12 @@ namespace dnassm {
 
 namespace fs = std::filesystem;
 
+std::int64_t Model::limit_context(std::int64_t) {
+    throw Error(ErrorKind::kUsage, info().path + ": a " + info().family +
+                                       " model streams exactly; limiting its context (exact "
+                                       "tiling) applies to models that tile, like HyenaDNA");
+}
+
 std::unique_ptr<Model> Model::load(const std::string& where) {
     std::error_code ec;
     fs::path dir = where;
