@@ -90,6 +90,8 @@ Session open_session(const CommonOptions& o, bool open_input) {
     Session s;
     s.progress_mode = parse_progress_mode(o.progress);
     s.backend = make_backend(o.device);
+    if (o.device == "auto" && s.backend->name().rfind("cuda", 0) == 0)
+        std::fprintf(stderr, "dnassm: using %s\n", s.backend->name().c_str());
     s.model = Model::load(o.model_dir);
     if (o.exact_tiling) {
         const std::int64_t window = o.run.window > 0 ? o.run.window : s.model->max_length();

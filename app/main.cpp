@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
     if (cmd == "--version" || cmd == "version") {
         std::string backends;
         for (const auto& b : dnassm::available_backends()) backends += " " + b;
-        std::printf("dnassm %s\nhtslib %s\nbackends:%s\n", DNASSM_VERSION, hts_version(),
-                    backends.c_str());
+        std::printf("dnassm %s\nhtslib %s\nbackends:%s\ncuda: %s\n", DNASSM_VERSION, hts_version(),
+                    backends.c_str(), dnassm::cuda_status().c_str());
         return 0;
     }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {

@@ -57,6 +57,30 @@ class Rng {
     std::uint64_t s_;
 };
 
+/// An op's output buffer with sentinel guards on both sides, to catch out-of-bounds writes.
+struct Guarded {
+    static constexpr std::int64_t kGuard = 1024;
+    static constexpr float kSentinel = -12345.678f;
+    explicit Guarded(std::int64_t count)
+        : buf(static_cast<size_t>(count + 2 * kGuard), kSentinel), n(count) {}
+    float* data() { return buf.data() + kGuard; }
+    [[nodiscard]] bool intact() const {
+        for (std::int64_t i = 0; i < kGuard; ++i)
+            if (buf[static_cast<size_t>(i)] != kSentinel ||
+                buf[static_cast<size_t>(kGuard + n + i)] != kSentinel)
+                return false;
+        return true;
+    }
+    std::vector<float> buf;
+    std::int64_t n;
+};
+
+inline std::vector<float> rand_vec(Rng& rng, std::int64_t n, float lo, float hi) {
+    std::vector<float> v(static_cast<size_t>(n));
+    rng.fill(v.data(), n, lo, hi);
+    return v;
+}
+
 /// {B, E, L} (PyTorch kernel layout) row b -> {L, E} (dnassm time-major).
 inline Tensor to_time_major(const Tensor& bel, std::int64_t b) {
     const std::int64_t E = bel.dim(1), L = bel.dim(2);

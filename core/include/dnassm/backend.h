@@ -130,7 +130,10 @@ class Backend {
 /// Names of the backends this build can run here, best first ("cpu", "cpu-ref"; CUDA when built
 /// and a device is usable).
 [[nodiscard]] std::vector<std::string> available_backends();
-/// "auto" picks the first available. Throws Error(kUsage) naming the alternatives otherwise.
+/// Whether CUDA can be used here, in words ("1 CUDA device(s)", "no NVIDIA driver ...").
+[[nodiscard]] std::string cuda_status();
+/// "auto" picks the first available (CUDA device 0 when usable, else "cpu"). Throws Error(kUsage)
+/// naming the alternatives otherwise.
 [[nodiscard]] std::unique_ptr<Backend> make_backend(const std::string& name);
 
 }  // namespace dnassm

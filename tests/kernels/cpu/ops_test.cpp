@@ -12,30 +12,8 @@
 namespace dnassm {
 namespace {
 
-constexpr std::int64_t kGuard = 1024;
-constexpr float kSentinel = -12345.678f;
-
-// An output buffer with sentinel guards on both sides.
-struct Guarded {
-    explicit Guarded(std::int64_t count)
-        : buf(static_cast<size_t>(count + 2 * kGuard), kSentinel), n(count) {}
-    float* data() { return buf.data() + kGuard; }
-    bool intact() const {
-        for (std::int64_t i = 0; i < kGuard; ++i)
-            if (buf[static_cast<size_t>(i)] != kSentinel ||
-                buf[static_cast<size_t>(kGuard + n + i)] != kSentinel)
-                return false;
-        return true;
-    }
-    std::vector<float> buf;
-    std::int64_t n;
-};
-
-std::vector<float> rand_vec(test::Rng& rng, std::int64_t n, float lo, float hi) {
-    std::vector<float> v(static_cast<size_t>(n));
-    rng.fill(v.data(), n, lo, hi);
-    return v;
-}
+using test::Guarded;
+using test::rand_vec;
 
 struct Shape {
     std::int64_t L, E, N;

@@ -1,0 +1,337 @@
+// The CUDA backend (issue C1), built as a plugin (libdnassm_cuda.so) that dnassm loads at run
+// time, so the same dnassm binary runs where there is no GPU, driver or CUDA library.
+//
+// Stage 1 (this file): ops take host pointers, as the Backend interface does today; each op
+// copies its inputs into pooled device buffers, runs the kernels (cuda_ops.cu, cuBLAS, cuFFT)
+// and copies its outputs back. Keeping activations on the device across ops is stage 2.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cufft.h>
+
+#include "dnassm/backend.h"
+#include "dnassm/error.h"
+
+#include "cuda_ops.h"
+#include "launch_plan.h"
+
+namespace dnassm::cuda {
+
+namespace {
+
+void check_blas(cublasStatus_t st, const char* what) {
+    if (st != CUBLAS_STATUS_SUCCESS)
+        throw Error(ErrorKind::kResource,
+                    std::string("cuBLAS: ") + what + " failed (status " + std::to_string(st) + ")");
+}
+
+void check_fft(cufftResult st, const char* what) {
+    if (st != CUFFT_SUCCESS)
+        throw Error(ErrorKind::kResource,
+                    std::string("cuFFT: ") + what + " failed (status " + std::to_string(st) + ")");
+}
+
+// Caching device allocator: freed buffers go back to a free list of their size class, so the
+// steady state of a streamed run allocates nothing.
+class DevicePool {
+  public:
+    ~DevicePool() {
+        for (auto& [size, list] : free_)
+            for (void* p : list) cudaFree(p);
+    }
+    void* take(std::size_t bytes) {
+        const std::size_t c = pool_size_class(bytes);
+        auto& list = free_[c];
+        if (!list.empty()) {
+            void* p = list.back();
+            list.pop_back();
+            return p;
+        }
+        void* p = nullptr;
+        check(cudaMalloc(&p, c), "cudaMalloc");
+        return p;
+    }
+    void give(void* p, std::size_t bytes) { free_[pool_size_class(bytes)].push_back(p); }
+
+  private:
+    std::map<std::size_t, std::vector<void*>> free_;
+};
+
+// A device buffer leased from the pool for the duration of one op.
+class Lease {
+  public:
+    Lease(DevicePool& pool, std::size_t bytes) : pool_(pool), bytes_(bytes ? bytes : 4) {
+        p_ = pool_.take(bytes_);
+    }
+    ~Lease() { pool_.give(p_, bytes_); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    float* f() const { return static_cast<float*>(p_); }
+    template <typename T>
+    T* as() const {
+        return static_cast<T*>(p_);
+    }
+
+  private:
+    DevicePool& pool_;
+    std::size_t bytes_;
+    void* p_ = nullptr;
+};
+
+class CudaBackend final : public Backend {
+  public:
+    explicit CudaBackend(int device) : device_(device) {
+        check(cudaSetDevice(device), "cudaSetDevice");
+        check(cudaStreamCreate(&stream_), "cudaStreamCreate");
+        check_blas(cublasCreate(&blas_), "cublasCreate");
+        check_blas(cublasSetStream(blas_, stream_), "cublasSetStream");
+        // Full fp32 GEMMs (no TF32), so results match the CPU to fp32 rounding.
+        check_blas(cublasSetMathMode(blas_, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+        cudaDeviceProp prop{};
+        check(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+        name_ = "cuda:" + std::to_string(device) + " (" + prop.name + ")";
+    }
+    ~CudaBackend() override {
+        for (auto& [n, plans] : fft_plans_) {
+            cufftDestroy(plans.first);
+            cufftDestroy(plans.second);
+        }
+        cublasDestroy(blas_);
+        cudaStreamDestroy(stream_);
+    }
+    std::string name() const override { return name_; }
+
+    void linear(const LinearArgs& a) override {
+        Lease x(pool_, bytes(span_floats(a.M, a.K, a.ld_x))), w(pool_, bytes(a.N * a.K)),
+            y(pool_, bytes(span_floats(a.M, a.N, a.ld_y)));
+        up(x.f(), a.x, span_floats(a.M, a.K, a.ld_x));
+        up(w.f(), a.weight, a.N * a.K);
+        if (a.accumulate) up(y.f(), a.y, span_floats(a.M, a.N, a.ld_y));
+        // Row-major y{M,N} = x{M,K}·W^T is column-major y^T{N,M} = W^T{..}·x^T: W is {K,N}
+        // column-major with ld K, transposed; x^T is {K,M} with ld ld_x.
+        const float one = 1.0f, beta = a.accumulate ? 1.0f : 0.0f;
+        check_blas(cublasSgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(a.N),
+                               static_cast<int>(a.M), static_cast<int>(a.K), &one, w.f(),
+                               static_cast<int>(a.K), x.f(), static_cast<int>(a.ld_x), &beta, y.f(),
+                               static_cast<int>(a.ld_y)),
+                   "sgemm");
+        if (a.bias) {
+            Lease b(pool_, bytes(a.N));
+            up(b.f(), a.bias, a.N);
+            add_bias_rows(y.f(), a.ld_y, b.f(), a.M, a.N, stream_);
+            down(a.y, y.f(), span_floats(a.M, a.N, a.ld_y), a.ld_y, a.N, a.M);
+            return;
+        }
+        down(a.y, y.f(), span_floats(a.M, a.N, a.ld_y), a.ld_y, a.N, a.M);
+    }
+
+    void norm(const NormArgs& a) override {
+        Lease x(pool_, bytes(a.rows * a.D)), w(pool_, bytes(a.D)), b(pool_, bytes(a.D)),
+            y(pool_, bytes(a.rows * a.D));
+        up(x.f(), a.x, a.rows * a.D);
+        up(w.f(), a.weight, a.D);
+        if (a.bias) up(b.f(), a.bias, a.D);
+        NormArgs d = a;
+        d.x = x.f();
+        d.weight = w.f();
+        d.bias = a.bias ? b.f() : nullptr;
+        d.y = y.f();
+        cuda::norm(d, stream_);
+        down_all(a.y, y.f(), a.rows * a.D);
+    }
+
+    void causal_conv1d(const CausalConv1dArgs& a) override {
+        const std::int64_t nx = span_floats(a.L, a.E, a.ld_x), ny = span_floats(a.L, a.E, a.ld_y);
+        Lease x(pool_, bytes(nx)), w(pool_, bytes(a.E * a.W)), b(pool_, bytes(a.E)),
+            st(pool_, bytes(a.E * a.W)), y(pool_, bytes(ny));
+        up(x.f(), a.x, nx);
+        up(w.f(), a.weight, a.E * a.W);
+        if (a.bias) up(b.f(), a.bias, a.E);
+        if (a.state) up(st.f(), a.state, a.E * a.W);
+        CausalConv1dArgs d = a;
+        d.x = x.f();
+        d.weight = w.f();
+        d.bias = a.bias ? b.f() : nullptr;
+        d.state = a.state ? st.f() : nullptr;
+        d.y = y.f();
+        cuda::causal_conv1d(d, stream_);
+        down(a.y, y.f(), ny, a.ld_y, a.E, a.L);
+        if (a.state) down_all(a.state, st.f(), a.E * a.W);
+    }
+
+    void selective_scan(const SelectiveScanArgs& a) override {
+        const ScanPlan plan = plan_selective_scan(a.L, a.E, a.N);
+        const std::int64_t nu = span_floats(a.L, a.E, a.ld_u),
+                           nd = span_floats(a.L, a.E, a.ld_delta),
+                           nB = span_floats(a.L, a.N, a.ld_B), nC = span_floats(a.L, a.N, a.ld_C),
+                           nz = a.z ? span_floats(a.L, a.E, a.ld_z) : 0,
+                           ny = span_floats(a.L, a.E, a.ld_y);
+        Lease u(pool_, bytes(nu)), dl(pool_, bytes(nd)), A(pool_, bytes(a.E * a.N)),
+            B(pool_, bytes(nB)), C(pool_, bytes(nC)), D(pool_, bytes(a.E)), bias(pool_, bytes(a.E)),
+            z(pool_, bytes(nz)), st(pool_, bytes(a.E * a.N)), y(pool_, bytes(ny)),
+            scratch(pool_, bytes(3 * plan.n_chunks * a.E * a.N));
+        up(u.f(), a.u, nu);
+        up(dl.f(), a.delta, nd);
+        up(A.f(), a.A, a.E * a.N);
+        up(B.f(), a.B, nB);
+        up(C.f(), a.C, nC);
+        if (a.D) up(D.f(), a.D, a.E);
+        if (a.delta_bias) up(bias.f(), a.delta_bias, a.E);
+        if (a.z) up(z.f(), a.z, nz);
+        if (a.state) up(st.f(), a.state, a.E * a.N);
+        SelectiveScanArgs d = a;
+        d.u = u.f();
+        d.delta = dl.f();
+        d.A = A.f();
+        d.B = B.f();
+        d.C = C.f();
+        d.D = a.D ? D.f() : nullptr;
+        d.delta_bias = a.delta_bias ? bias.f() : nullptr;
+        d.z = a.z ? z.f() : nullptr;
+        d.state = a.state ? st.f() : nullptr;
+        d.y = y.f();
+        cuda::selective_scan(d, plan, scratch.f(), stream_);
+        down(a.y, y.f(), ny, a.ld_y, a.E, a.L);
+        if (a.state) down_all(a.state, st.f(), a.E * a.N);
+    }
+
+    void embedding(const EmbeddingArgs& a) override {
+        Lease ids(pool_, a.L * sizeof(std::int32_t)), table(pool_, bytes(a.V * a.D)),
+            y(pool_, bytes(a.L * a.D));
+        check(cudaMemcpyAsync(ids.as<std::int32_t>(), a.ids, a.L * sizeof(std::int32_t),
+                              cudaMemcpyHostToDevice, stream_),
+              "copy ids");
+        up(table.f(), a.table, a.V * a.D);
+        EmbeddingArgs d = a;
+        d.ids = ids.as<std::int32_t>();
+        d.table = table.f();
+        d.y = y.f();
+        cuda::embedding(d, stream_);
+        down_all(a.y, y.f(), a.L * a.D);
+    }
+
+    void hyena_conv(const HyenaConvArgs& a) override {
+        const std::int64_t L = a.L, D = a.D, F = a.F, n = long_conv_fft_size(L), nc = n / 2 + 1;
+        Lease x0(pool_, bytes(L * D)), w(pool_, bytes(L * D)), basis(pool_, bytes(L * F)),
+            fw(pool_, bytes(D * F)), t(pool_, bytes(L)), deltas(pool_, bytes(D)),
+            bias(pool_, bytes(D)), k_pad(pool_, bytes(D * n)), w_pad(pool_, bytes(D * n)),
+            kf(pool_, 2 * bytes(D * nc)), wf(pool_, 2 * bytes(D * nc));
+        up(x0.f(), a.x0, L * D);
+        up(w.f(), a.w, L * D);
+        up(basis.f(), a.basis, L * F);
+        up(fw.f(), a.filter_w, D * F);
+        up(t.f(), a.t, L);
+        if (a.deltas) up(deltas.f(), a.deltas, D);
+        up(bias.f(), a.bias, D);
+        HyenaConvArgs d = a;
+        d.x0 = x0.f();
+        d.w = w.f();
+        d.basis = basis.f();
+        d.filter_w = fw.f();
+        d.t = t.f();
+        d.deltas = a.deltas ? deltas.f() : nullptr;
+        d.bias = bias.f();
+        d.y = x0.f();  // in place, as the CPU op allows
+        hyena_filter_padded(d, n, k_pad.f(), stream_);
+        hyena_pad_input(d, n, w_pad.f(), stream_);
+        auto& [r2c, c2r] = plans(n, D);
+        check_fft(cufftExecR2C(r2c, k_pad.f(), kf.as<cufftComplex>()), "R2C filter");
+        check_fft(cufftExecR2C(r2c, w_pad.f(), wf.as<cufftComplex>()), "R2C input");
+        complex_multiply(wf.as<float2>(), kf.as<float2>(), D * nc, stream_);
+        check_fft(cufftExecC2R(c2r, wf.as<cufftComplex>(), w_pad.f()), "C2R");
+        hyena_epilogue(d, n, w_pad.f(), stream_);
+        down_all(a.y, x0.f(), L * D);
+    }
+
+    void add_inplace(float* x, const float* y, std::int64_t n) override {
+        Lease dx(pool_, bytes(n)), dy(pool_, bytes(n));
+        up(dx.f(), x, n);
+        up(dy.f(), y, n);
+        cuda::add_inplace(dx.f(), dy.f(), n, stream_);
+        down_all(x, dx.f(), n);
+    }
+
+    void gelu_tanh_inplace(float* x, std::int64_t n) override {
+        Lease dx(pool_, bytes(n));
+        up(dx.f(), x, n);
+        cuda::gelu_tanh_inplace(dx.f(), n, stream_);
+        down_all(x, dx.f(), n);
+    }
+
+  private:
+    static std::size_t bytes(std::int64_t floats) {
+        return static_cast<std::size_t>(floats) * sizeof(float);
+    }
+    void up(float* dst, const float* src, std::int64_t n) {
+        if (n > 0)
+            check(cudaMemcpyAsync(dst, src, bytes(n), cudaMemcpyHostToDevice, stream_), "copy in");
+    }
+    // Copies rows of `cols` values back without touching the host's padding between rows (the
+    // host buffer may hold other data there, e.g. the other half of a fused projection).
+    void down(float* dst,
+              const float* src,
+              std::int64_t,
+              std::int64_t ld,
+              std::int64_t cols,
+              std::int64_t rows) {
+        if (rows > 0)
+            check(cudaMemcpy2DAsync(dst, bytes(ld), src, bytes(ld), bytes(cols), rows,
+                                    cudaMemcpyDeviceToHost, stream_),
+                  "copy out");
+        check(cudaStreamSynchronize(stream_), "synchronize");
+    }
+    void down_all(float* dst, const float* src, std::int64_t n) { down(dst, src, n, n, n, 1); }
+
+    std::pair<cufftHandle, cufftHandle>& plans(std::int64_t n, std::int64_t batch) {
+        const auto key = std::make_pair(n, batch);
+        auto it = fft_plans_.find(key);
+        if (it != fft_plans_.end()) return it->second;
+        int len = static_cast<int>(n);
+        cufftHandle r2c = 0, c2r = 0;
+        check_fft(cufftPlanMany(&r2c, 1, &len, nullptr, 1, len, nullptr, 1, len / 2 + 1, CUFFT_R2C,
+                                static_cast<int>(batch)),
+                  "plan R2C");
+        check_fft(cufftPlanMany(&c2r, 1, &len, nullptr, 1, len / 2 + 1, nullptr, 1, len, CUFFT_C2R,
+                                static_cast<int>(batch)),
+                  "plan C2R");
+        check_fft(cufftSetStream(r2c, stream_), "set stream");
+        check_fft(cufftSetStream(c2r, stream_), "set stream");
+        return fft_plans_.emplace(key, std::make_pair(r2c, c2r)).first->second;
+    }
+
+    int device_;
+    std::string name_;
+    cudaStream_t stream_ = nullptr;
+    cublasHandle_t blas_ = nullptr;
+    DevicePool pool_;
+    std::map<std::pair<std::int64_t, std::int64_t>, std::pair<cufftHandle, cufftHandle>> fft_plans_;
+};
+
+}  // namespace
+
+}  // namespace dnassm::cuda
+
+// The plugin's C entry points (looked up with dlsym by kernels/registry.cpp).
+extern "C" {
+
+/// Number of usable CUDA devices, or -1 with a reason in `why` (no driver, no device, ...).
+int dnassm_cuda_device_count(char* why, int why_len) {
+    int n = 0;
+    const cudaError_t st = cudaGetDeviceCount(&n);
+    if (st != cudaSuccess) {
+        snprintf(why, static_cast<size_t>(why_len), "%s", cudaGetErrorString(st));
+        return -1;
+    }
+    if (n == 0) snprintf(why, static_cast<size_t>(why_len), "no CUDA device found");
+    return n;
+}
+
+/// A new backend on `device`; throws dnassm::Error on failure.
+dnassm::Backend* dnassm_cuda_create_backend(int device) {
+    return new dnassm::cuda::CudaBackend(device);
+}
+}

@@ -1,0 +1,42 @@
+// CUDA kernels and their launchers (issue C1). Every pointer in the argument structs is a DEVICE
+// pointer here; the layouts and semantics are exactly those of dnassm/backend.h, so the CPU ops
+// are the oracle (tests/kernels/cuda). Launchers only launch; the arithmetic that decides grids
+// and chunking is in launch_plan.h.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "dnassm/backend.h"
+
+#include "launch_plan.h"
+
+namespace dnassm::cuda {
+
+/// Throws Error(kResource) naming `what` when a CUDA call failed.
+void check(cudaError_t status, const char* what);
+
+/// Fused chunked selective scan. `scratch` holds 3 · n_chunks · E · N floats.
+void selective_scan(const SelectiveScanArgs& a,
+                    const ScanPlan& plan,
+                    float* scratch,
+                    cudaStream_t s);
+void causal_conv1d(const CausalConv1dArgs& a, cudaStream_t s);
+void norm(const NormArgs& a, cudaStream_t s);
+void embedding(const EmbeddingArgs& a, cudaStream_t s);
+/// y{M, N} (+)= bias broadcast over rows (after the cuBLAS GEMM).
+void add_bias_rows(
+    float* y, std::int64_t ld_y, const float* bias, std::int64_t M, std::int64_t N, cudaStream_t s);
+void add_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s);
+void gelu_tanh_inplace(float* x, std::int64_t n, cudaStream_t s);
+
+/// Hyena long-conv pieces around cuFFT (MODELS.md §6.3); n = FFT length, spectra n/2+1 wide.
+/// k_pad{D, n}: the modulated filter, zero beyond L.
+void hyena_filter_padded(const HyenaConvArgs& a, std::int64_t n, float* k_pad, cudaStream_t s);
+/// w_pad{D, n}: w transposed to channel-major, zero beyond L.
+void hyena_pad_input(const HyenaConvArgs& a, std::int64_t n, float* w_pad, cudaStream_t s);
+/// W_f *= K_f, elementwise over D · (n/2 + 1) complex values (float2 pairs).
+void complex_multiply(float2* wf, const float2* kf, std::int64_t count, cudaStream_t s);
+/// y = x0 ⊙ (conv/n + bias·w), conv{D, n} channel-major.
+void hyena_epilogue(const HyenaConvArgs& a, std::int64_t n, const float* conv, cudaStream_t s);
+
+}  // namespace dnassm::cuda

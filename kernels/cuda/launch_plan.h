@@ -1,0 +1,33 @@
+// Host-side launch arithmetic of the CUDA kernels (issue C1). Plain C++ so the CPU test suite
+// checks it on machines without a GPU; the .cu files only launch what these functions decide.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace dnassm::cuda {
+
+/// The fused selective scan runs in three passes over chunks of the time axis: per-chunk summaries
+/// (state reached from zero, product of decays), a carry pass over chunks, then the outputs from
+/// each chunk's entry state. One warp per (channel, chunk), one lane per state (N <= 32).
+struct ScanPlan {
+    std::int64_t chunk = 0;     // timesteps per chunk
+    std::int64_t n_chunks = 0;  // ceil(L / chunk)
+    int warps_per_block = 4;    // channels per thread block
+    std::int64_t grid_x = 0;    // ceil(E / warps_per_block)
+};
+
+/// Throws Error(kUsage) for N > 32 (one warp holds a channel's states).
+ScanPlan plan_selective_scan(std::int64_t L, std::int64_t E, std::int64_t N);
+
+/// Floats spanned by `rows` rows of `cols` values with row stride `ld` (0 when rows == 0).
+std::int64_t span_floats(std::int64_t rows, std::int64_t cols, std::int64_t ld);
+
+/// FFT length of the exact causal long convolution of L samples (2L, as the reference).
+std::int64_t long_conv_fft_size(std::int64_t L);
+
+/// Size class of the device pool: powers of two from 256 bytes, so a buffer of any size is
+/// reused by later requests up to twice as small.
+std::size_t pool_size_class(std::size_t bytes);
+
+}  // namespace dnassm::cuda

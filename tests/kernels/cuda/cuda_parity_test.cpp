@@ -1,0 +1,310 @@
+// CUDA backend parity (issue C1): every op on "cuda:0" against the "cpu" op on fresh random
+// inputs (odd L, L not a multiple of the scan chunk, L = 1, L = 1M), with sentinel guards around
+// host outputs; then whole golden models on CUDA against the CPU. Skips, saying why, where no
+// CUDA device is usable. The launch arithmetic (launch_plan.h) is tested on every machine.
+#include <algorithm>
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "dnassm/backend.h"
+#include "dnassm/error.h"
+#include "dnassm/io/npy.h"
+#include "dnassm/model.h"
+
+#include "cuda/launch_plan.h"
+#include "test_util.h"
+
+namespace dnassm {
+namespace {
+
+using test::Guarded;
+using test::rand_vec;
+
+TEST(CudaLaunchPlan, ChunksCoverEveryLengthAndStayBounded) {
+    for (std::int64_t L : {1LL, 2LL, 63LL, 64LL, 65LL, 4095LL, 100000LL, 1LL << 20, 3LL << 22}) {
+        const cuda::ScanPlan p = cuda::plan_selective_scan(L, 513, 16);
+        EXPECT_GE(p.chunk * p.n_chunks, L) << L;
+        EXPECT_LT(p.chunk * (p.n_chunks - 1), L) << L;  // no empty chunk
+        EXPECT_GE(p.chunk, 64);
+        EXPECT_LE(p.chunk, 2048);
+        EXPECT_EQ(p.grid_x * p.warps_per_block >= 513, true);
+        EXPECT_LT((p.grid_x - 1) * p.warps_per_block, 513);
+    }
+    EXPECT_THROW((void)cuda::plan_selective_scan(100, 8, 33), Error);
+    EXPECT_EQ(cuda::span_floats(0, 5, 9), 0);
+    EXPECT_EQ(cuda::span_floats(3, 5, 9), 23);
+    EXPECT_EQ(cuda::long_conv_fft_size(1000), 2000);
+    EXPECT_EQ(cuda::pool_size_class(1), 256u);
+    EXPECT_EQ(cuda::pool_size_class(257), 512u);
+    EXPECT_EQ(cuda::pool_size_class(1u << 20), 1u << 20);
+}
+
+bool have_cuda() {
+    const auto names = available_backends();
+    return std::find(names.begin(), names.end(), "cuda:0") != names.end();
+}
+
+#define REQUIRE_CUDA()                                         \
+    if (!have_cuda())                                          \
+    GTEST_SKIP() << "no usable CUDA device (" << cuda_status() \
+                 << "); CUDA parity not checked on this machine"
+
+struct Shape {
+    std::int64_t L, E, N;
+};
+
+void PrintTo(const Shape& s, std::ostream* os) { *os << "L" << s.L << "_E" << s.E << "_N" << s.N; }
+
+class CudaParity : public ::testing::TestWithParam<Shape> {
+  protected:
+    void SetUp() override {
+        REQUIRE_CUDA();
+        gpu = make_backend("cuda:0");
+        cpu = make_backend("cpu");
+    }
+    std::unique_ptr<Backend> gpu, cpu;
+    test::Rng rng{7};
+    Shape s = GetParam();
+};
+
+TEST_P(CudaParity, Linear) {
+    const std::int64_t M = s.L, K = s.E, N = 2 * s.E + 3, ld_y = N + 5;
+    auto x = rand_vec(rng, M * K, -1, 1), w = rand_vec(rng, N * K, -1, 1),
+         b = rand_vec(rng, N, -1, 1);
+    for (bool acc : {false, true}) {
+        Guarded y(M * ld_y), y_ref(M * ld_y);
+        auto init = rand_vec(rng, M * ld_y, -1, 1);
+        std::copy(init.begin(), init.end(), y.data());
+        std::copy(init.begin(), init.end(), y_ref.data());
+        LinearArgs a{.M = M,
+                     .K = K,
+                     .N = N,
+                     .x = x.data(),
+                     .ld_x = K,
+                     .weight = w.data(),
+                     .bias = b.data(),
+                     .y = y.data(),
+                     .ld_y = ld_y,
+                     .accumulate = acc};
+        gpu->linear(a);
+        a.y = y_ref.data();
+        cpu->linear(a);
+        EXPECT_TRUE(y.intact());
+        EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), M * ld_y), 1e-5) << "accumulate " << acc;
+        for (std::int64_t r = 0; r < M; ++r)  // the padding between rows is left alone
+            for (std::int64_t c = N; c < ld_y; ++c)
+                ASSERT_EQ(y.data()[r * ld_y + c], init[r * ld_y + c]);
+    }
+}
+
+TEST_P(CudaParity, Norms) {
+    const std::int64_t R = s.L, D = s.E;
+    auto x = rand_vec(rng, R * D, -2, 2), w = rand_vec(rng, D, 0.5, 1.5),
+         b = rand_vec(rng, D, -1, 1);
+    for (NormKind kind : {NormKind::kRms, NormKind::kLayer}) {
+        Guarded y(R * D), y_ref(R * D);
+        NormArgs a{.kind = kind,
+                   .rows = R,
+                   .D = D,
+                   .x = x.data(),
+                   .weight = w.data(),
+                   .bias = kind == NormKind::kLayer ? b.data() : nullptr,
+                   .eps = 1e-5f,
+                   .y = y.data()};
+        gpu->norm(a);
+        a.y = y_ref.data();
+        cpu->norm(a);
+        EXPECT_TRUE(y.intact());
+        EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), R * D), 1e-5);
+    }
+}
+
+TEST_P(CudaParity, CausalConvWithState) {
+    const std::int64_t L = s.L, E = s.E, W = 4;
+    auto x = rand_vec(rng, L * 2 * E, -1, 1), w = rand_vec(rng, E * W, -1, 1),
+         b = rand_vec(rng, E, -1, 1), st0 = rand_vec(rng, E * W, -1, 1);
+    for (bool silu : {true, false}) {
+        Guarded y(L * E), y_ref(L * E);
+        std::vector<float> st = st0, st_ref = st0;
+        CausalConv1dArgs a{.L = L,
+                           .E = E,
+                           .W = W,
+                           .x = x.data(),
+                           .ld_x = 2 * E,
+                           .weight = w.data(),
+                           .bias = b.data(),
+                           .state = st.data(),
+                           .silu = silu,
+                           .y = y.data(),
+                           .ld_y = E};
+        gpu->causal_conv1d(a);
+        a.state = st_ref.data();
+        a.y = y_ref.data();
+        cpu->causal_conv1d(a);
+        EXPECT_TRUE(y.intact());
+        EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * E), 1e-5);
+        EXPECT_EQ(st, st_ref) << "carried conv state";
+    }
+}
+
+TEST_P(CudaParity, SelectiveScanWithStateInAndOut) {
+    const std::int64_t L = s.L, E = s.E, N = s.N;
+    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
+         z = rand_vec(rng, L * E, -3, 3);
+    auto A = rand_vec(rng, E * N, -8, -0.5), Bm = rand_vec(rng, L * N, -1, 1),
+         Cm = rand_vec(rng, L * N, -1, 1);
+    auto D = rand_vec(rng, E, 0.5, 1.5), bias = rand_vec(rng, E, -3, 0),
+         s0 = rand_vec(rng, E * N, -0.5, 0.5);
+    dt[0] = 30.0f;  // softplus identity branch
+    Guarded y(L * E), y_ref(L * E);
+    std::vector<float> st = s0, st_ref = s0;
+    SelectiveScanArgs a{.L = L,
+                        .E = E,
+                        .N = N,
+                        .u = u.data(),
+                        .ld_u = E,
+                        .delta = dt.data(),
+                        .ld_delta = E,
+                        .A = A.data(),
+                        .B = Bm.data(),
+                        .ld_B = N,
+                        .C = Cm.data(),
+                        .ld_C = N,
+                        .D = D.data(),
+                        .delta_bias = bias.data(),
+                        .delta_softplus = true,
+                        .z = z.data(),
+                        .ld_z = E,
+                        .state = st.data(),
+                        .y = y.data(),
+                        .ld_y = E};
+    gpu->selective_scan(a);
+    a.state = st_ref.data();
+    a.y = y_ref.data();
+    cpu->selective_scan(a);
+    EXPECT_TRUE(y.intact());
+    EXPECT_TRUE(test::all_finite(y.data(), L * E));
+    EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * E), 1e-5);
+    EXPECT_LE(test::rel_l2(st.data(), st_ref.data(), E * N), 1e-5);
+}
+
+TEST_P(CudaParity, HyenaFftConv) {
+    const std::int64_t L = s.L, D = s.E, F = 16;
+    auto x0 = rand_vec(rng, L * D, -1, 1), w = rand_vec(rng, L * D, -1, 1),
+         basis = rand_vec(rng, L * F, -1, 1);
+    auto fw = rand_vec(rng, D * F, -0.5, 0.5), t = rand_vec(rng, L, 0, 1),
+         deltas = rand_vec(rng, D, -15, -3), b = rand_vec(rng, D, -1, 1);
+    Guarded y(L * D), y_ref(L * D);
+    HyenaConvArgs a{.L = L,
+                    .D = D,
+                    .F = F,
+                    .x0 = x0.data(),
+                    .w = w.data(),
+                    .basis = basis.data(),
+                    .filter_w = fw.data(),
+                    .t = t.data(),
+                    .deltas = deltas.data(),
+                    .shift = 0.05f,
+                    .bias = b.data(),
+                    .y = y.data()};
+    gpu->hyena_conv(a);
+    a.y = y_ref.data();
+    cpu->hyena_conv(a);
+    EXPECT_TRUE(y.intact());
+    EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * D), 1e-5);
+}
+
+TEST_P(CudaParity, EmbeddingAddGelu) {
+    const std::int64_t L = s.L, D = s.E, V = 16;
+    std::vector<std::int32_t> ids(static_cast<size_t>(L));
+    for (auto& id : ids) id = static_cast<std::int32_t>(rng.next() % V);
+    auto table = rand_vec(rng, V * D, -1, 1);
+    Guarded y(L * D), y_ref(L * D);
+    EmbeddingArgs a{
+        .L = L, .V = V, .D = D, .ids = ids.data(), .table = table.data(), .y = y.data()};
+    gpu->embedding(a);
+    a.y = y_ref.data();
+    cpu->embedding(a);
+    EXPECT_EQ(0, std::memcmp(y.data(), y_ref.data(), static_cast<size_t>(L * D) * 4));
+    auto inc = rand_vec(rng, L * D, -3, 3);
+    gpu->add_inplace(y.data(), inc.data(), L * D);
+    cpu->add_inplace(y_ref.data(), inc.data(), L * D);
+    gpu->gelu_tanh_inplace(y.data(), L * D);
+    cpu->gelu_tanh_inplace(y_ref.data(), L * D);
+    EXPECT_TRUE(y.intact());
+    EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * D), 1e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes,
+                         CudaParity,
+                         ::testing::Values(Shape{1, 8, 16},
+                                           Shape{37, 129, 16},
+                                           Shape{2049, 256, 16},
+                                           Shape{5, 3, 1},
+                                           Shape{4097, 64, 32}),
+                         [](const auto& pinfo) {
+                             const Shape& sh = pinfo.param;
+                             return "L" + std::to_string(sh.L) + "_E" + std::to_string(sh.E) +
+                                    "_N" + std::to_string(sh.N);
+                         });
+
+TEST(CudaParityLarge, SelectiveScanAtOneMegabase) {
+    REQUIRE_CUDA();
+    auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
+    test::Rng rng(11);
+    const std::int64_t L = 1 << 20, E = 16, N = 16;
+    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1);
+    auto A = rand_vec(rng, E * N, -8, -0.5), Bm = rand_vec(rng, L * N, -1, 1),
+         Cm = rand_vec(rng, L * N, -1, 1);
+    std::vector<float> y(static_cast<size_t>(L * E)), y_ref(y.size()),
+        st(static_cast<size_t>(E * N)), st_ref(st.size());
+    SelectiveScanArgs a{.L = L,
+                        .E = E,
+                        .N = N,
+                        .u = u.data(),
+                        .ld_u = E,
+                        .delta = dt.data(),
+                        .ld_delta = E,
+                        .A = A.data(),
+                        .B = Bm.data(),
+                        .ld_B = N,
+                        .C = Cm.data(),
+                        .ld_C = N,
+                        .state = st.data(),
+                        .y = y.data(),
+                        .ld_y = E};
+    gpu->selective_scan(a);
+    a.state = st_ref.data();
+    a.y = y_ref.data();
+    cpu->selective_scan(a);
+    EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * E), 1e-5);
+    EXPECT_LE(test::rel_l2(st.data(), st_ref.data(), E * N), 1e-5);
+}
+
+class CudaGoldenModel : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CudaGoldenModel, HiddenStatesMatchCpu) {
+    REQUIRE_CUDA();
+    const std::string dir = test::data_dir() + "/golden/" + GetParam();
+    auto model = Model::load(dir);
+    const Tensor all = read_npy(dir + "/input_ids.npy");
+    const std::int64_t L = std::min<std::int64_t>(all.numel(), 1024);
+    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), static_cast<size_t>(L));
+    auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
+    auto s1 = model->new_state(), s2 = model->new_state();
+    const Tensor hg = model->forward(*gpu, ids, s1.get());
+    const Tensor hc = model->forward(*cpu, ids, s2.get());
+    EXPECT_LE(test::rel_l2(hg.f32(), hc.f32(), hc.numel()), 1e-4);
+    const Tensor lg = model->logits(*gpu, hg), lc = model->logits(*cpu, hc);
+    EXPECT_LE(test::rel_l2(lg.f32(), lc.f32(), lc.numel()), 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden,
+                         CudaGoldenModel,
+                         ::testing::Values("mamba1_rmsnorm_L2048_B2",
+                                           "mamba1_layernorm_L2048_B2",
+                                           "hyenadna_tiny1k_L1024"));
+
+}  // namespace
+}  // namespace dnassm
