@@ -15,13 +15,17 @@ int cmd_embed(int argc, char** argv) {
     CommonOptions o;
     std::string pool = "none", dtype = "f32";
     std::int64_t stride = 1;
+    bool fold_rc = false;
     po::options_description desc("dnassm embed options");
     add_common_options(desc, o);
     // clang-format off
     desc.add_options()
         ("pool", po::value(&pool)->default_value("none"), "none (one row per base) or mean (one vector per region)")
         ("stride", po::value(&stride)->default_value(1), "average K consecutive bases into one row")
-        ("dtype", po::value(&dtype)->default_value("f32"), "f32 or f16 (half the file size)");
+        ("dtype", po::value(&dtype)->default_value("f32"), "f32 or f16 (half the file size)")
+        ("fold-rc", po::bool_switch(&fold_rc),
+         "RC-equivariant models (Caduceus-PS): average the forward half and the position-aligned "
+         "reverse-complement half into d_model columns (default: the official [fwd | rc] layout)");
     // clang-format on
     if (!parse_command_line(argc, argv,
                             "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN",
@@ -34,7 +38,21 @@ int cmd_embed(int argc, char** argv) {
     DNASSM_CHECK(stride >= 1, ErrorKind::kUsage, "--stride must be >= 1");
     Session s = open_session(o);
     auto writer = ArrayWriter::create(o.output, dtype == "f16");
-    const std::int64_t D = s.model->info().d_model;
+    DNASSM_CHECK(!fold_rc || s.model->info().rc_halves, ErrorKind::kUsage,
+                 "--fold-rc: " + o.model_dir +
+                     " has no [forward | reverse-complement] hidden layout (Caduceus-PS has)");
+    const std::int64_t width = s.model->info().d_model, D = fold_rc ? width / 2 : width;
+    std::vector<float> folded;
+    // Rows as written: the model's, or folded to (fwd + flip_C(rc)) / 2.
+    auto rows_of = [&](const float* h, std::int64_t n) -> const float* {
+        if (!fold_rc) return h;
+        folded.resize(static_cast<size_t>(n * D));
+        for (std::int64_t t = 0; t < n; ++t)
+            for (std::int64_t c = 0; c < D; ++c)
+                folded[static_cast<size_t>(t * D + c)] =
+                    0.5f * (h[t * width + c] + h[t * width + width - 1 - c]);
+        return folded.data();
+    };
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "embed");
     std::vector<std::int32_t> ids;
     std::int64_t records = 0;
@@ -45,7 +63,8 @@ int cmd_embed(int argc, char** argv) {
         ++records;
         if (pool == "mean") {
             std::vector<double> sum(static_cast<size_t>(D), 0.0);
-            run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* h, std::int64_t n) {
+            run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* raw, std::int64_t n) {
+                const float* h = rows_of(raw, n);
                 for (std::int64_t t = 0; t < n; ++t)
                     for (std::int64_t d = 0; d < D; ++d)
                         sum[static_cast<size_t>(d)] += h[t * D + d];
@@ -69,7 +88,8 @@ int cmd_embed(int argc, char** argv) {
             std::fill(bin.begin(), bin.end(), 0.0f);
             in_bin = 0;
         };
-        run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* h, std::int64_t n) {
+        run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* raw, std::int64_t n) {
+            const float* h = rows_of(raw, n);
             if (stride == 1) {
                 writer->write_rows(h, n);
                 return;

@@ -175,6 +175,10 @@ int cmd_predict(int argc, char** argv) {
             head_class >= 0, ErrorKind::kUsage,
             "--track: '" + track_name + "' is not a class of " + o.model_dir + " (" + valid + ")");
     }
+    DNASSM_CHECK(head_class >= 0 || s.model->causal(), ErrorKind::kUsage,
+                 o.model_dir + ": " + s.model->info().family +
+                     " is a bidirectional (masked) LM; its per-base masked-LM tracks are not "
+                     "implemented yet (loglik/entropy here are next-base tracks of causal models)");
     DNASSM_CHECK(head_class >= 0 || track_name == "loglik" || track_name == "entropy",
                  ErrorKind::kUsage,
                  "--track: '" + track_name + "' is not one of loglik, entropy" +

@@ -175,12 +175,15 @@ void run_per_base(Session& s,
     });
     std::vector<std::int32_t> rc = ids;
     reverse_complement(rc);
+    // A [fwd | rc] layout (Caduceus-PS) maps back with its channels flipped too.
+    const bool flip_channels = s.model->info().rc_halves;
     run_sequence(*s.model, *s.backend, rc, run, progress, [&](std::int64_t off, const Tensor& h) {
         // rc position q is forward position L - 1 - q.
         for (std::int64_t i = 0; i < h.dim(0); ++i) {
             float* dst = fwd.f32() + (L - 1 - (off + i)) * D;
             const float* src = h.f32() + i * D;
-            for (std::int64_t d = 0; d < D; ++d) dst[d] = 0.5f * (dst[d] + src[d]);
+            for (std::int64_t d = 0; d < D; ++d)
+                dst[d] = 0.5f * (dst[d] + src[flip_channels ? D - 1 - d : d]);
         }
     });
     on_rows(0, fwd.f32(), L);

@@ -511,6 +511,40 @@ class FinetuneTests(Tmp):
         self.assertFalse(os.path.exists(self.path("o/config.json")))
 
 
+class CaduceusTests(Tmp):
+    def golden(self, name):
+        d = os.path.join(ROOT, "tests", "data", "golden", name)
+        with open(os.path.join(d, "sequence.txt")) as f:
+            seq = f.read().strip()
+        with open(self.path(name + ".fa"), "w") as f:
+            f.write(">s\n" + seq + "\n")
+        return d, self.path(name + ".fa"), np.load(os.path.join(d, "hidden.npy"))[0]
+
+    def test_embed_official_layout_fold_and_rc(self):
+        d, fa, want = self.golden("caduceus_ps_L1024_B1")
+        run("embed", "-m", d, "-o", self.path("h.npy"), fa)
+        h = np.load(self.path("h.npy"))
+        self.assertEqual(h.shape, (1024, 128))
+        self.assertLess(np.linalg.norm(h - want) / np.linalg.norm(want), 1e-5)
+        run("embed", "-m", d, "--fold-rc", "-o", self.path("f.npy"), fa)
+        f = np.load(self.path("f.npy"))
+        np.testing.assert_allclose(f, 0.5 * (want[:, :64] + want[:, ::-1][:, :64]), atol=1e-5)
+        # PS is RC-equivariant, so --rc averaging changes nothing beyond float rounding.
+        run("embed", "-m", d, "--rc", "-o", self.path("rc.npy"), fa)
+        rc = np.load(self.path("rc.npy"))
+        self.assertLess(np.linalg.norm(rc - h) / np.linalg.norm(h), 1e-5)
+        d_ph, fa_ph, want_ph = self.golden("caduceus_ph_L1024_B1")
+        run("embed", "-m", d_ph, "-o", self.path("ph.npy"), fa_ph)
+        self.assertLess(np.linalg.norm(np.load(self.path("ph.npy")) - want_ph) / np.linalg.norm(want_ph), 1e-5)
+        _, _, err = run("embed", "-m", d_ph, "--fold-rc", "-o", self.path("x.npy"), fa_ph, expect=2)
+        self.assertIn("no [forward | reverse-complement] hidden layout", err)
+        _, _, err = run("predict", "-m", d_ph, "-o", self.path("x.bw"), fa_ph, expect=2)
+        self.assertIn("masked-LM tracks are not implemented yet", err)
+        _, out, _ = run("info", d)
+        self.assertIn("Caduceus-PS", out)
+        self.assertIn("82624", out.replace(",", ""))
+
+
 class InfoAndUsageTests(Tmp):
     def test_info(self):
         _, out, _ = run("info", MODEL)

@@ -29,6 +29,7 @@ struct ModelInfo {
     std::int64_t n_params = 0;    // unique learnable scalars (tied tensors counted once)
     std::string details;          // one line of architecture hyper-parameters
     std::string provenance;       // where the weights came from
+    bool rc_halves = false;       // hidden = [forward | reverse-complement flipped] (Caduceus-PS)
 };
 
 /// Recurrent state carried between chunks (per layer conv and SSM states for Mamba).

@@ -83,8 +83,13 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& p
             elem = 4;
         } else if (dtype == "F16" || dtype == "BF16") {
             elem = 2;
+        } else if (dtype == "I64") {
+            elem = 8;  // integer buffers (e.g. Caduceus' complement_map), read as int32
+        } else if (dtype == "I32") {
+            elem = 4;
         } else {
-            corrupt(path, where + "unsupported dtype " + dtype + " (expected F32, F16 or BF16)");
+            corrupt(path, where + "unsupported dtype " + dtype +
+                              " (expected F32, F16, BF16, I64 or I32)");
         }
         const json& shape_j = v["shape"];
         if (!shape_j.is_array() || shape_j.size() > 8) corrupt(path, where + "bad shape");
@@ -110,8 +115,28 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& p
         if (e - b != numel * elem)
             corrupt(path, where + "byte size " + std::to_string(e - b) + " does not match shape (" +
                               std::to_string(numel * elem) + " expected)");
-        Tensor t(shape, DType::kF32);
         const char* src = bytes.data() + data_begin + b;
+        if (dtype == "I64" || dtype == "I32") {
+            Tensor t(shape, DType::kI32);
+            auto* dst = t.data<std::int32_t>();
+            for (std::uint64_t i = 0; i < numel; ++i) {
+                std::int64_t v64 = 0;
+                if (dtype == "I64") {
+                    std::memcpy(&v64, src + 8 * i, 8);
+                } else {
+                    std::int32_t v32 = 0;
+                    std::memcpy(&v32, src + 4 * i, 4);
+                    v64 = v32;
+                }
+                if (v64 < std::numeric_limits<std::int32_t>::min() ||
+                    v64 > std::numeric_limits<std::int32_t>::max())
+                    corrupt(path, where + "integer value out of the int32 range");
+                dst[i] = static_cast<std::int32_t>(v64);
+            }
+            out.tensors.emplace(name, std::move(t));
+            continue;
+        }
+        Tensor t(shape, DType::kF32);
         float* dst = t.f32();
         if (dtype == "F32") {
             if (numel) std::memcpy(dst, src, numel * 4);

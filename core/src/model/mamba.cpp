@@ -186,30 +186,50 @@ void MambaModel::save(const std::string& dir, const nlohmann::json& provenance) 
     file.commit();
 }
 
+MambaMixerWeights load_mamba_mixer(WeightStore& ws,
+                                   const std::string& q,
+                                   const MambaConfig& cfg,
+                                   const MambaMixerWeights* tied_projections) {
+    const std::int64_t D = cfg.d_model, E = cfg.d_inner(), N = cfg.d_state, R = cfg.dt_rank;
+    const std::int64_t W = cfg.d_conv;
+    MambaMixerWeights m;
+    // Tied projections may be stored under both names (same bytes) or only once.
+    auto proj = [&](const std::string& name, std::vector<std::int64_t> shape, const Tensor* tied) {
+        if (!tied) return ws.get(q + name, shape);
+        if (ws.has(q + name)) (void)ws.get(q + name, shape);
+        return *tied;
+    };
+    m.in_proj_w = proj("in_proj.weight", {2 * E, D},
+                       tied_projections ? &tied_projections->in_proj_w : nullptr);
+    if (cfg.bias)
+        m.in_proj_b = proj("in_proj.bias", {2 * E},
+                           tied_projections ? &tied_projections->in_proj_b : nullptr);
+    m.conv_w = ws.get(q + "conv1d.weight", {E, W});
+    if (cfg.conv_bias) m.conv_b = ws.get(q + "conv1d.bias", {E});
+    m.x_proj_w = ws.get(q + "x_proj.weight", {R + 2 * N, E});
+    m.dt_proj_w = ws.get(q + "dt_proj.weight", {E, R});
+    m.dt_proj_b = ws.get(q + "dt_proj.bias", {E});
+    m.A_log = ws.get(q + "A_log", {E, N});
+    m.refresh_A();
+    m.D = ws.get(q + "D", {E});
+    m.out_proj_w =
+        proj("out_proj.weight", {D, E}, tied_projections ? &tied_projections->out_proj_w : nullptr);
+    if (cfg.bias)
+        m.out_proj_b =
+            proj("out_proj.bias", {D}, tied_projections ? &tied_projections->out_proj_b : nullptr);
+    return m;
+}
+
 MambaModel::MambaModel(MambaConfig cfg, WeightStore& ws, ModelInfo info)
     : cfg_(cfg), info_(std::move(info)), tokenizer_(cfg.uppercase) {
-    const std::int64_t D = cfg.d_model, E = cfg.d_inner(), N = cfg.d_state, R = cfg.dt_rank;
-    const std::int64_t V = cfg.vocab_size, W = cfg.d_conv;
+    const std::int64_t D = cfg.d_model, V = cfg.vocab_size;
     embedding_ = ws.get("embedding.weight", {V, D}, {"embeddings.word_embeddings.weight"});
     for (std::int64_t i = 0; i < cfg.n_layer; ++i) {
         const std::string p = "layers." + std::to_string(i) + ".";
         Layer l;
         l.norm_w = ws.get(p + "norm.weight", {D});
         if (!cfg.rms_norm) l.norm_b = ws.get(p + "norm.bias", {D});
-        auto& m = l.mixer;
-        const std::string q = p + "mixer.";
-        m.in_proj_w = ws.get(q + "in_proj.weight", {2 * E, D});
-        if (cfg.bias) m.in_proj_b = ws.get(q + "in_proj.bias", {2 * E});
-        m.conv_w = ws.get(q + "conv1d.weight", {E, W});
-        if (cfg.conv_bias) m.conv_b = ws.get(q + "conv1d.bias", {E});
-        m.x_proj_w = ws.get(q + "x_proj.weight", {R + 2 * N, E});
-        m.dt_proj_w = ws.get(q + "dt_proj.weight", {E, R});
-        m.dt_proj_b = ws.get(q + "dt_proj.bias", {E});
-        m.A_log = ws.get(q + "A_log", {E, N});
-        m.refresh_A();
-        m.D = ws.get(q + "D", {E});
-        m.out_proj_w = ws.get(q + "out_proj.weight", {D, E});
-        if (cfg.bias) m.out_proj_b = ws.get(q + "out_proj.bias", {D});
+        l.mixer = load_mamba_mixer(ws, p + "mixer.", cfg);
         layers_.push_back(std::move(l));
     }
     norm_f_w_ = ws.get("norm_f.weight", {D});

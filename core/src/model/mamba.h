@@ -37,6 +37,14 @@ struct MambaMixerWeights {
     Tensor out_proj_w, out_proj_b;  // {D, E}, {D} or empty
 };
 
+/// Loads one mixer's weights under prefix `q` ("layers.0.mixer."). With `tied_projections`, the
+/// in/out projections are those tensors (Caduceus' weight-tied reverse Mamba); copies stored
+/// under this prefix are accepted and must exist only as duplicates.
+MambaMixerWeights load_mamba_mixer(class WeightStore& ws,
+                                   const std::string& q,
+                                   const MambaConfig& cfg,
+                                   const MambaMixerWeights* tied_projections = nullptr);
+
 struct MambaLayerState {
     Tensor conv;  // {E, W}: the last W pre-conv inputs (mamba_ssm conv_state)
     Tensor ssm;   // {E, N}

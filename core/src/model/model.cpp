@@ -9,6 +9,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
 
+#include "caduceus.h"
 #include "hyena.h"
 #include "mamba.h"
 
@@ -44,9 +45,9 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     if (family.empty()) family = cfg.value("model_type", "");
     if (family.empty() && cfg.contains("ssm_cfg")) family = "mamba";
     if (family == "hyenadna") family = "hyena";
-    DNASSM_CHECK(
-        family == "mamba" || family == "hyena", ErrorKind::kModel,
-        config_path + ": unsupported model family '" + family + "' (supported: mamba, hyena)");
+    DNASSM_CHECK(family == "mamba" || family == "hyena" || family == "caduceus", ErrorKind::kModel,
+                 config_path + ": unsupported model family '" + family +
+                     "' (supported: mamba, hyena, caduceus)");
 
     ModelInfo info;
     info.family = family;
@@ -71,6 +72,26 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
                        std::to_string(mc.vocab_size) +
                        (mc.tie_embeddings ? ", tied LM head" : ", separate LM head");
         model_ptr = std::move(m);
+    } else if (family == "caduceus") {
+        CaduceusConfig cc = parse_caduceus_config(cfg, config_path);
+        info.format = "caduceus";
+        ws_ptr = std::make_unique<WeightStore>(
+            read_safetensors(weights_path), weights_path,
+            std::vector<std::string>{"caduceus.backbone.", "backbone.", ""});
+        const MambaConfig& mc = cc.mamba;
+        info.d_model = cc.rcps ? 2 * mc.d_model : mc.d_model;
+        info.rc_halves = cc.rcps;
+        info.n_layer = mc.n_layer;
+        info.vocab_size = mc.vocab_size;
+        info.details = std::string(cc.rcps ? "Caduceus-PS (RC-equivariant, hidden [fwd | rc] = 2 x "
+                                           : "Caduceus-Ph (BiMamba, hidden ") +
+                       std::to_string(mc.d_model) + "), n_layer " + std::to_string(mc.n_layer) +
+                       ", d_inner " + std::to_string(mc.d_inner()) + ", d_state " +
+                       std::to_string(mc.d_state) + ", bidirectional " +
+                       (cc.multiply ? "ew_multiply" : "add") +
+                       (cc.weight_tie ? ", in/out projections tied" : "") + ", vocab " +
+                       std::to_string(mc.vocab_size);
+        model_ptr = std::make_unique<CaduceusModel>(cc, *ws_ptr, info);
     } else {
         HyenaConfig hc = parse_hyena_config(cfg, config_path, info.format);
         ws_ptr = std::make_unique<WeightStore>(
@@ -111,6 +132,17 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
         if (ends_with(name, "embedding.weight") || ends_with(name, "word_embeddings.weight"))
             emb = &t;
     for (const auto& [name, t] : ts) {
+        if (t.dtype() != DType::kF32) continue;  // integer buffers (complement maps)
+        if (const auto at = name.find("mamba_rev.");
+            at != std::string::npos &&
+            (ends_with(name, "in_proj.weight") || ends_with(name, "out_proj.weight"))) {
+            std::string fwd = name;
+            fwd.replace(at, 10, "mamba_fwd.");
+            auto it = ts.find(fwd);
+            if (it != ts.end() && it->second.numel() == t.numel() &&
+                std::equal(t.f32(), t.f32() + t.numel(), it->second.f32()))
+                continue;  // Caduceus' weight-tied reverse projections, stored twice
+        }
         if (ends_with(name, "pos_emb.z") || ends_with(name, "pos_emb.t") ||
             ends_with(name, "modulation.deltas"))
             continue;
@@ -143,6 +175,7 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     }
     if (auto* mm = dynamic_cast<MambaModel*>(model_ptr.get())) mm->set_info(info);
     if (auto* hm = dynamic_cast<HyenaModel*>(model_ptr.get())) hm->set_info(info);
+    if (auto* cm = dynamic_cast<CaduceusModel*>(model_ptr.get())) cm->set_info(info);
     return model_ptr;
 }
 

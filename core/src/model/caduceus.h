@@ -1,0 +1,66 @@
+// Internal: Caduceus (bidirectional, RC-equivariant Mamba LM; MODELS.md §3) — the Ph variant
+// (BiMamba blocks, width d_model) and the PS variant (RC parameter sharing, width 2·d_model with
+// the official [forward | flipped reverse-complement] layout), computed as the released code
+// does with fused_add_norm.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "dnassm/model.h"
+
+#include "mamba.h"
+#include "weights.h"
+
+namespace dnassm {
+
+struct CaduceusConfig {
+    MambaConfig mamba;       // sizes of each direction's Mamba (d_model = one strand)
+    bool rcps = false;       // PS (true) or Ph (false)
+    bool multiply = false;   // bidirectional_strategy "ew_multiply" (else "add")
+    bool weight_tie = true;  // reverse Mamba shares in/out projections with the forward one
+    std::vector<std::int32_t> complement;  // token id -> complement id, vocab_size entries
+};
+
+CaduceusConfig parse_caduceus_config(const nlohmann::json& j, const std::string& path);
+
+struct CaduceusLayer {
+    Tensor norm_w;  // {d_model}
+    MambaMixerWeights fwd, rev;
+};
+
+class CaduceusModel final : public Model {
+  public:
+    CaduceusModel(CaduceusConfig cfg, WeightStore& weights, ModelInfo info);
+
+    const ModelInfo& info() const override { return info_; }
+    const CharTokenizer& tokenizer() const override { return tokenizer_; }
+    bool causal() const override { return false; }
+    bool streams() const override { return false; }
+    std::int64_t max_length() const override { return 0; }
+    std::unique_ptr<ModelState> new_state() const override { return nullptr; }
+    /// Hidden states {L, W}: W = d_model (Ph) or 2·d_model (PS: forward half, then the reverse
+    /// strand's half flipped over channels, position-aligned).
+    Tensor forward(Backend& backend,
+                   std::span<const std::int32_t> ids,
+                   ModelState* state,
+                   std::vector<Tensor>* layers) const override;
+    Tensor logits(Backend& backend, const Tensor& hidden) const override;
+
+    void set_info(ModelInfo info) { info_ = std::move(info); }
+    [[nodiscard]] const CaduceusConfig& config() const { return cfg_; }
+    /// The embedding output (width as forward()), for parity tests.
+    [[nodiscard]] Tensor embed(std::span<const std::int32_t> ids) const;
+
+  private:
+    // BiMamba over h {L, d}: fwd(h) (+|*) flip_L(rev(flip_L(h))).
+    void bimamba(
+        Backend& backend, const CaduceusLayer& l, const float* h, std::int64_t L, float* out) const;
+
+    CaduceusConfig cfg_;
+    ModelInfo info_;
+    CharTokenizer tokenizer_{true};
+    Tensor embedding_, norm_f_w_;
+    std::vector<CaduceusLayer> layers_;
+};
+
+}  // namespace dnassm
