@@ -2,6 +2,8 @@
 //   loglik  = ln p(x_t | x_<t), the next-base distribution restricted to A/C/G/T and renormalised
 //   entropy = entropy (nats) of that 4-way distribution
 //   p_<class> (segmentation head) = probability of that class at each base
+// For a masked (bidirectional) LM the same tracks are masked marginals: base t is replaced by
+// [MASK] and predicted from --mlm-context bases on each side (one forward pass per base).
 // A classification head writes a TSV instead: one row per input sequence (CSV row, FASTA record,
 // -R region or read), columns id and p_<class> for every class.
 // Position t is predicted from the hidden state at t-1, so the first base of each region has no
@@ -136,8 +138,11 @@ static bool track_given_explicitly(int argc, char** argv) {
 int cmd_predict(int argc, char** argv) {
     CommonOptions o;
     std::string track_name = "loglik";
+    std::int64_t mlm_context = 512;
     po::options_description desc("dnassm predict options");
     add_common_options(desc, o);
+    desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
+                       "masked LMs (Caduceus): bases of context on each side of the masked base");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
                        "loglik (ln p of the observed base given its left context), entropy, or "
                        "p_<class> for a model fine-tuned with a segmentation head (default then: "
@@ -175,10 +180,7 @@ int cmd_predict(int argc, char** argv) {
             head_class >= 0, ErrorKind::kUsage,
             "--track: '" + track_name + "' is not a class of " + o.model_dir + " (" + valid + ")");
     }
-    DNASSM_CHECK(head_class >= 0 || s.model->causal(), ErrorKind::kUsage,
-                 o.model_dir + ": " + s.model->info().family +
-                     " is a bidirectional (masked) LM; its per-base masked-LM tracks are not "
-                     "implemented yet (loglik/entropy here are next-base tracks of causal models)");
+    DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
     DNASSM_CHECK(head_class >= 0 || track_name == "loglik" || track_name == "entropy",
                  ErrorKind::kUsage,
                  "--track: '" + track_name + "' is not one of loglik, entropy" +
@@ -198,7 +200,28 @@ int cmd_predict(int argc, char** argv) {
     std::vector<std::int32_t> ids;
     const float nan = std::numeric_limits<float>::quiet_NaN();
     // Per-base values of one strand: row i of the logits predicts base i + 1.
+    // Masked LM (bidirectional models): each base is predicted with itself masked, from a window
+    // of --mlm-context bases on each side (one forward pass per base).
+    auto masked_values = [&](const std::vector<std::int32_t>& tok) {
+        const auto L = static_cast<std::int64_t>(tok.size());
+        std::vector<float> vals(static_cast<size_t>(L), nan);
+        std::vector<std::int32_t> win;
+        for (std::int64_t t = 0; t < L; ++t) {
+            const std::int64_t b = std::max<std::int64_t>(0, t - mlm_context),
+                               e = std::min(L, t + mlm_context + 1);
+            win.assign(tok.begin() + b, tok.begin() + e);
+            win[static_cast<size_t>(t - b)] = token::kMask;
+            const Tensor h = s.model->forward(*s.backend, win, nullptr);
+            const Tensor logits = s.model->logits(*s.backend, h.slice_rows(t - b, t - b + 1));
+            float v = 0;
+            if (track_value(logits.f32(), tok[static_cast<size_t>(t)], track, v))
+                vals[static_cast<size_t>(t)] = v;
+            progress.advance(1);
+        }
+        return vals;
+    };
     auto strand_values = [&](const std::vector<std::int32_t>& tok) {
+        if (!s.model->causal() && track != Track::kHeadClass) return masked_values(tok);
         const auto L = static_cast<std::int64_t>(tok.size());
         std::vector<float> vals(static_cast<size_t>(L), nan);
         run_sequence(

@@ -538,10 +538,27 @@ class CaduceusTests(Tmp):
         self.assertLess(np.linalg.norm(np.load(self.path("ph.npy")) - want_ph) / np.linalg.norm(want_ph), 1e-5)
         _, _, err = run("embed", "-m", d_ph, "--fold-rc", "-o", self.path("x.npy"), fa_ph, expect=2)
         self.assertIn("no [forward | reverse-complement] hidden layout", err)
-        _, _, err = run("predict", "-m", d_ph, "-o", self.path("x.bw"), fa_ph, expect=2)
-        self.assertIn("masked-LM tracks are not implemented yet", err)
         _, out, _ = run("info", d)
         self.assertIn("Caduceus-PS", out)
+
+    def test_masked_lm_tracks(self):
+        d, fa, _ = self.golden("caduceus_ps_L1024_B1")
+        with open(fa) as f:
+            seq = f.read().split("\n")[1][:150]
+        with open(self.path("s.fa"), "w") as f:
+            f.write(">s\n" + seq + "\n")
+        run("predict", "-m", d, "--mlm-context", "60", "-o", self.path("m.bedgraph"), self.path("s.fa"))
+        run("predict", "-m", d, "--mlm-context", "60", "--rc", "-o", self.path("r.bedgraph"), self.path("s.fa"))
+        m = np.loadtxt(self.path("m.bedgraph"), usecols=3)
+        r = np.loadtxt(self.path("r.bedgraph"), usecols=3)
+        self.assertEqual(len(m), 150)  # every base has a masked marginal (no first-base gap)
+        self.assertTrue((m < 0).all() and (m > -20).all())
+        # PS is RC-equivariant: the reverse strand's masked marginal of the complement is the same.
+        np.testing.assert_allclose(m, r, atol=1e-4)
+        run("predict", "-m", d, "--mlm-context", "60", "--track", "entropy", "-o", self.path("e.bedgraph"),
+            self.path("s.fa"))
+        e = np.loadtxt(self.path("e.bedgraph"), usecols=3)
+        self.assertTrue((e >= 0).all() and (e <= np.log(4) + 1e-6).all())
         self.assertIn("82624", out.replace(",", ""))
 
 

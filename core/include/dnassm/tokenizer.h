@@ -10,7 +10,7 @@
 namespace dnassm {
 
 namespace token {
-constexpr std::int32_t kUnk = 6, kA = 7, kC = 8, kG = 9, kT = 10, kN = 11;
+constexpr std::int32_t kMask = 3, kUnk = 6, kA = 7, kC = 8, kG = 9, kT = 10, kN = 11;
 }
 
 struct TokenizeStats {
