@@ -540,6 +540,7 @@ class CaduceusTests(Tmp):
         self.assertIn("no [forward | reverse-complement] hidden layout", err)
         _, out, _ = run("info", d)
         self.assertIn("Caduceus-PS", out)
+        self.assertIn("82624", out.replace(",", ""))
 
     def test_masked_lm_tracks(self):
         d, fa, _ = self.golden("caduceus_ps_L1024_B1")
