@@ -15,18 +15,20 @@
 namespace {
 
 void print_usage(std::FILE* out) {
-    std::fprintf(out,
-                 "Program: dnassm (state-space DNA language models)\n"
-                 "Version: %s\n\n"
-                 "Usage:   dnassm <command> [options]\n\n"
-                 "Commands:\n"
-                 "  embed     per-base embeddings (NPY/HDF5), or pooled vectors\n"
-                 "  predict   per-base LM tracks (bigWig/bedGraph): loglik, entropy\n"
-                 "  info      describe a model directory\n"
-                 "  pretrain  train a Mamba LM on FASTA (next-base prediction)\n"
-                 "  finetune  train a classification or per-base task head on labeled data\n\n"
-                 "Run 'dnassm <command> --help' for a command's options.\n",
-                 DNASSM_VERSION);
+    std::fprintf(
+        out,
+        "Program: dnassm (state-space DNA language models)\n"
+        "Version: %s\n\n"
+        "Usage:   dnassm <command> [options]\n\n"
+        "Commands:\n"
+        "  embed     per-base embeddings (NPY/HDF5), or pooled vectors\n"
+        "  predict   per-base LM tracks (bigWig/bedGraph): loglik, entropy\n"
+        "  score     variant effect scores for a VCF (log-likelihood ratio, embedding distance)\n"
+        "  info      describe a model directory\n"
+        "  pretrain  train a Mamba LM on FASTA (next-base prediction)\n"
+        "  finetune  train a classification or per-base task head on labeled data\n\n"
+        "Run 'dnassm <command> --help' for a command's options.\n",
+        DNASSM_VERSION);
 }
 
 }  // namespace
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
         if (cmd == "info") return dnassm::app::cmd_info(argc - 1, argv + 1);
         if (cmd == "pretrain") return dnassm::app::cmd_pretrain(argc - 1, argv + 1);
         if (cmd == "finetune") return dnassm::app::cmd_finetune(argc - 1, argv + 1);
+        if (cmd == "score") return dnassm::app::cmd_score(argc - 1, argv + 1);
         std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
         return 2;
     } catch (const boost::program_options::error& e) {

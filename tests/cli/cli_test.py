@@ -562,6 +562,63 @@ class CaduceusTests(Tmp):
         self.assertTrue((e >= 0).all() and (e <= np.log(4) + 1e-6).all())
 
 
+class ScoreTests(Tmp):
+    def write_vcf(self, rows):
+        with open(self.path("v.vcf"), "w") as f:
+            f.write("##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length=48502>\n"
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+            for c, p, r, a in rows:
+                f.write(f"{c}\t{p}\t.\t{r}\t{a}\t.\tPASS\t.\n")
+        return self.path("v.vcf")
+
+    def test_tsv_vcf_split_skips_and_llr_equals_predict(self):
+        seq = lambda_seq()
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        vcf = self.write_vcf([
+            ("NC_001416.1", 5000, seq[4999], other[seq[4999]]),
+            ("NC_001416.1", 6000, seq[5999], other[seq[5999]] + "," + other[other[seq[5999]]]),
+            ("NC_001416.1", 7000, seq[6999:7002], seq[6999]),
+            ("NC_001416.1", 8000, other[seq[7999]], seq[7999]),       # REF mismatch
+            ("NC_001416.1", 9000, seq[8999], "<DEL>"),               # symbolic
+        ])
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", self.path("s.tsv"), LAMBDA)
+        self.assertIn("NC_001416.1:8000 " + other[seq[7999]] + ": REF does not match the FASTA", err)
+        self.assertIn("symbolic or missing ALT", err)
+        self.assertIn("4 alleles scored, 2 skipped (of 5 records)", err)
+        rows = [l.split("\t") for l in read_text(self.path("s.tsv")).splitlines()]
+        self.assertEqual(rows[0], ["CHROM", "POS", "REF", "ALT", "llr", "emb_l2", "emb_cos"])
+        self.assertEqual([(r[1], r[3]) for r in rows[1:]],
+                         [("5000", other[seq[4999]]), ("6000", other[seq[5999]]),
+                          ("6000", other[other[seq[5999]]]), ("7000", seq[6999])])
+        # llr of the SNV = Σ loglik over the ALT window − Σ over the REF window, via predict.
+        ref_win = seq[4899:5099]
+        alt_win = ref_win[:100] + other[seq[4999]] + ref_win[101:]
+        sums = []
+        for name, w in (("r", ref_win), ("a", alt_win)):
+            with open(self.path(name + ".fa"), "w") as f:
+                f.write(">w\n" + w + "\n")
+            run("predict", "-m", MODEL, "-o", self.path(name + ".bedgraph"), self.path(name + ".fa"))
+            sums.append(np.loadtxt(self.path(name + ".bedgraph"), usecols=3).sum())
+        self.assertAlmostEqual(float(rows[1][4]), sums[1] - sums[0], places=3)
+        self.assertGreater(float(rows[1][5]), 0)
+        run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "--rc", "-o", self.path("s.vcf.gz"), LAMBDA)
+        import gzip
+        with gzip.open(self.path("s.vcf.gz"), "rt") as f:
+            body = [l.split("\t") for l in f if not l.startswith("#")]
+        self.assertEqual(len(body), 5)  # every record kept; skipped ones without scores
+        self.assertIn("DNASSM_LLR=", body[1][7])
+        self.assertEqual(len(body[1][7].split(";")[0].split("=")[1].split(",")), 2)  # Number=A
+        self.assertIn("DNASSM_LLR=.", body[3][7])
+
+    def test_bad_vcf(self):
+        with open(self.path("bad.vcf"), "w") as f:
+            f.write("this is not a vcf\n")
+        _, _, err = run("score", "-m", MODEL, "--vcf", self.path("bad.vcf"), "-o", self.path("s.tsv"), LAMBDA, expect=1)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("bad.vcf", err)
+        self.assertFalse(os.path.exists(self.path("s.tsv")))
+
+
 class InfoAndUsageTests(Tmp):
     def test_info(self):
         _, out, _ = run("info", MODEL)

@@ -1,0 +1,309 @@
+// dnassm score: variant effect scores from a VCF/BCF (HTSlib) against a reference FASTA.
+// For every ALT allele (multi-allelic records are split) a window of --window bases centred on
+// the variant is taken from the reference, and the same window with REF replaced by ALT:
+//   llr      causal LMs: Σ ln p(base | left context) over the ALT window minus the same over the
+//            REF window (ACGT-renormalised, as predict's loglik); masked LMs (Caduceus): the
+//            masked marginal at the variant, ln p(ALT) − ln p(REF) (SNVs; NA for indels)
+//   emb_l2, emb_cos  L2 and cosine distance between the mean-pooled hidden states of the windows
+// --rc averages each score with the one computed on the reverse-complement windows. Records
+// whose REF does not match the FASTA, symbolic/missing ALTs and contigs absent from the FASTA are
+// reported on stderr and skipped. Output: TSV (CHROM POS REF ALT llr emb_l2 emb_cos) or, for
+// .vcf/.vcf.gz/.bcf, the input records with INFO DNASSM_LLR, DNASSM_EMB_L2, DNASSM_EMB_COS
+// (Number=A).
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <htslib/faidx.h>
+#include <htslib/vcf.h>
+
+#include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+#include "dnassm/thread_pool.h"
+
+#include "commands.h"
+#include "common.h"
+
+namespace dnassm::app {
+
+namespace {
+
+struct Scores {
+    double llr = std::numeric_limits<double>::quiet_NaN();
+    double l2 = 0, cos = 0;
+};
+
+bool ends_with(const std::string& s, const std::string& suf) {
+    return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+// ln p of the observed base given the 4-way (A/C/G/T) renormalised distribution of a logits row.
+double acgt_logp(const float* row, std::int32_t id) {
+    double m = -INFINITY;
+    for (int k = 0; k < 4; ++k) m = std::max(m, static_cast<double>(row[token::kA + k]));
+    double z = 0;
+    for (int k = 0; k < 4; ++k) z += std::exp(row[token::kA + k] - m);
+    return row[id] - m - std::log(z);
+}
+
+class Scorer {
+  public:
+    Scorer(const Model& model, Backend& backend) : model_(model), backend_(backend) {}
+
+    // Mean hidden state and (causal) the summed next-base log-likelihood of a window.
+    std::pair<std::vector<double>, double> run(const std::vector<std::int32_t>& ids) const {
+        const Tensor h = model_.forward(backend_, ids, model_.new_state().get());
+        const std::int64_t L = h.dim(0), D = h.dim(1);
+        std::vector<double> mean(static_cast<size_t>(D), 0.0);
+        for (std::int64_t t = 0; t < L; ++t)
+            for (std::int64_t d = 0; d < D; ++d) mean[static_cast<size_t>(d)] += h.f32()[t * D + d];
+        for (auto& v : mean) v /= static_cast<double>(L);
+        double ll = 0;
+        if (model_.causal()) {
+            const Tensor lg = model_.logits(backend_, h);
+            const std::int64_t V = lg.dim(1);
+            for (std::int64_t t = 0; t + 1 < L; ++t) {
+                const std::int32_t next = ids[static_cast<size_t>(t + 1)];
+                if (next >= token::kA && next <= token::kT) ll += acgt_logp(lg.f32() + t * V, next);
+            }
+        }
+        return {mean, ll};
+    }
+
+    // Masked marginal ln p(alt) − ln p(ref) at `pos` of the REF window (bidirectional models).
+    double masked_llr(std::vector<std::int32_t> ids,
+                      std::int64_t pos,
+                      std::int32_t ref,
+                      std::int32_t alt) const {
+        ids[static_cast<size_t>(pos)] = token::kMask;
+        const Tensor h = model_.forward(backend_, ids, nullptr);
+        const Tensor lg = model_.logits(backend_, h.slice_rows(pos, pos + 1));
+        return acgt_logp(lg.f32(), alt) - acgt_logp(lg.f32(), ref);
+    }
+
+    Scores score(const std::vector<std::int32_t>& ref,
+                 const std::vector<std::int32_t>& alt,
+                 std::int64_t pos,
+                 bool snv) const {
+        Scores s;
+        const auto [mr, llr_ref] = run(ref);
+        const auto [ma, llr_alt] = run(alt);
+        double dot = 0, nr = 0, na = 0, l2 = 0;
+        for (size_t d = 0; d < mr.size(); ++d) {
+            dot += mr[d] * ma[d];
+            nr += mr[d] * mr[d];
+            na += ma[d] * ma[d];
+            l2 += (mr[d] - ma[d]) * (mr[d] - ma[d]);
+        }
+        s.l2 = std::sqrt(l2);
+        s.cos = nr > 0 && na > 0 ? 1.0 - dot / std::sqrt(nr * na) : 0.0;
+        if (model_.causal())
+            s.llr = llr_alt - llr_ref;
+        else if (snv)
+            s.llr =
+                masked_llr(ref, pos, ref[static_cast<size_t>(pos)], alt[static_cast<size_t>(pos)]);
+        return s;
+    }
+
+  private:
+    const Model& model_;
+    Backend& backend_;
+};
+
+std::string upper(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+int cmd_score(int argc, char** argv) {
+    CommonOptions o;
+    std::string vcf_path;
+    std::int64_t window = 1024;
+    po::options_description desc("dnassm score options");
+    add_common_options(desc, o);
+    // clang-format off
+    desc.add_options()
+        ("vcf", po::value(&vcf_path)->required(), "variants (VCF, VCF.gz or BCF; HTSlib)")
+        ("score-window", po::value(&window)->default_value(1024),
+         "bases of reference around each variant (centred)");
+    // clang-format on
+    if (!parse_command_line(
+            argc, argv, "dnassm score -m MODEL_DIR --vcf IN.vcf.gz -o OUT.{tsv,vcf.gz,bcf} REF.fa",
+            desc, o))
+        return 0;
+    DNASSM_CHECK(window >= 2, ErrorKind::kUsage, "--score-window must be >= 2");
+    Session s = open_session(o);
+    DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
+                 o.input + ": score needs the reference FASTA");
+    faidx_t* fai = fai_load(o.input.c_str());
+    DNASSM_CHECK(fai, ErrorKind::kInput,
+                 o.input +
+                     ": cannot load or build a FASTA index (bgzip-compressed or plain FASTA "
+                     "needed, folder writable)");
+    std::unique_ptr<faidx_t, void (*)(faidx_t*)> fai_guard(fai, fai_destroy);
+    htsFile* in = bcf_open(vcf_path.c_str(), "r");
+    DNASSM_CHECK(in, ErrorKind::kInput, vcf_path + ": cannot open");
+    std::unique_ptr<htsFile, int (*)(htsFile*)> in_guard(in, hts_close);
+    bcf_hdr_t* hdr = bcf_hdr_read(in);
+    DNASSM_CHECK(hdr, ErrorKind::kInput, vcf_path + ": not a VCF/BCF file (no header)");
+    std::unique_ptr<bcf_hdr_t, void (*)(bcf_hdr_t*)> hdr_guard(hdr, bcf_hdr_destroy);
+
+    const bool vcf_out = ends_with(o.output, ".vcf") || ends_with(o.output, ".vcf.gz") ||
+                         ends_with(o.output, ".bcf");
+    AtomicFile file(o.output);
+    std::ofstream tsv;
+    htsFile* out = nullptr;
+    bcf_hdr_t* out_hdr = nullptr;
+    if (vcf_out) {
+        const char* mode = ends_with(o.output, ".bcf")  ? "wb"
+                           : ends_with(o.output, ".gz") ? "wz"
+                                                        : "w";
+        out = hts_open(file.temp_path().c_str(), mode);
+        DNASSM_CHECK(out, ErrorKind::kResource, o.output + ": cannot write");
+        out_hdr = bcf_hdr_dup(hdr);
+        bcf_hdr_append(
+            out_hdr,
+            "##INFO=<ID=DNASSM_LLR,Number=A,Type=Float,Description=\"dnassm: log-likelihood "
+            "ratio ALT vs REF\">");
+        bcf_hdr_append(
+            out_hdr,
+            "##INFO=<ID=DNASSM_EMB_L2,Number=A,Type=Float,Description=\"dnassm: L2 distance "
+            "of mean embeddings, ALT vs REF window\">");
+        bcf_hdr_append(out_hdr,
+                       "##INFO=<ID=DNASSM_EMB_COS,Number=A,Type=Float,Description=\"dnassm: cosine "
+                       "distance of mean embeddings\">");
+        DNASSM_CHECK(bcf_hdr_sync(out_hdr) == 0 && bcf_hdr_write(out, out_hdr) == 0,
+                     ErrorKind::kResource, o.output + ": write failed");
+    } else {
+        tsv.open(file.temp_path());
+        tsv << "CHROM\tPOS\tREF\tALT\tllr\temb_l2\temb_cos\n";
+    }
+    auto close_out = [&] {
+        if (out) hts_close(out);
+        if (out_hdr) bcf_hdr_destroy(out_hdr);
+        out = nullptr;
+        out_hdr = nullptr;
+    };
+
+    const Scorer scorer(*s.model, *s.backend);
+    CharTokenizer tok(true);
+    bcf1_t* rec = bcf_init();
+    std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec_guard(rec, bcf_destroy);
+    std::int64_t n_scored = 0, n_skipped = 0, n_records = 0;
+    auto skip = [&](const std::string& why) {
+        if (++n_skipped <= 20) std::fprintf(stderr, "dnassm score: skipped %s\n", why.c_str());
+    };
+    int ret = 0;
+    try {
+        while ((ret = bcf_read(in, hdr, rec)) == 0) {
+            ++n_records;
+            bcf_unpack(rec, BCF_UN_STR);
+            const std::string chrom = bcf_seqname_safe(hdr, rec);
+            const std::int64_t pos0 = rec->pos;
+            const std::string ref = upper(rec->d.allele[0]);
+            const std::string where =
+                vcf_path + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + ref;
+            std::vector<float> llr(static_cast<size_t>(std::max(1, rec->n_allele - 1)),
+                                   std::numeric_limits<float>::quiet_NaN());
+            std::vector<float> l2 = llr, cs = llr;
+            for (auto* v : {&llr, &l2, &cs})
+                for (auto& x : *v) bcf_float_set_missing(x);
+            if (!faidx_has_seq(fai, chrom.c_str())) {
+                skip(where + ": contig not in " + o.input);
+            } else {
+                const std::int64_t clen =
+                    faidx_seq_len(fai, chrom.c_str());  // int: fine below 2 Gb
+                hts_pos_t got = 0;
+                char* fetched =
+                    faidx_fetch_seq64(fai, chrom.c_str(), pos0,
+                                      pos0 + static_cast<std::int64_t>(ref.size()) - 1, &got);
+                const std::string fasta_ref =
+                    fetched ? upper(std::string(fetched, static_cast<size_t>(got))) : "";
+                free(fetched);
+                if (pos0 + static_cast<std::int64_t>(ref.size()) > clen || fasta_ref != ref) {
+                    skip(where + ": REF does not match the FASTA (" + fasta_ref + ")");
+                } else {
+                    const std::int64_t beg = std::max<std::int64_t>(0, pos0 - window / 2);
+                    const std::int64_t end = std::min(clen, beg + window);
+                    char* w = faidx_fetch_seq64(fai, chrom.c_str(), beg, end - 1, &got);
+                    DNASSM_CHECK(w, ErrorKind::kInput, o.input + ": cannot read " + chrom);
+                    const std::string ref_win(w, static_cast<size_t>(got));
+                    free(w);
+                    const std::int64_t off = pos0 - beg;
+                    for (int a = 1; a < rec->n_allele; ++a) {
+                        const std::string alt = upper(rec->d.allele[a]);
+                        if (alt.empty() || alt[0] == '<' || alt == "*" || alt == "." ||
+                            alt.find_first_not_of("ACGTN") != std::string::npos) {
+                            skip(where + " " + alt + ": symbolic or missing ALT");
+                            continue;
+                        }
+                        const std::string alt_win =
+                            ref_win.substr(0, static_cast<size_t>(off)) + alt +
+                            ref_win.substr(static_cast<size_t>(off) + ref.size());
+                        std::vector<std::int32_t> rid, aid;
+                        TokenizeStats st;
+                        tok.encode(ref_win, rid, st, where);
+                        tok.encode(alt_win, aid, st, where);
+                        const bool snv = ref.size() == 1 && alt.size() == 1;
+                        Scores sc = scorer.score(rid, aid, off, snv);
+                        if (o.rc) {
+                            reverse_complement(rid);
+                            reverse_complement(aid);
+                            const std::int64_t rc_pos =
+                                static_cast<std::int64_t>(rid.size()) - 1 - off;
+                            const Scores r = scorer.score(rid, aid, rc_pos, snv);
+                            sc.llr = 0.5 * (sc.llr + r.llr);
+                            sc.l2 = 0.5 * (sc.l2 + r.l2);
+                            sc.cos = 0.5 * (sc.cos + r.cos);
+                        }
+                        const size_t k = static_cast<size_t>(a - 1);
+                        if (!std::isnan(sc.llr)) llr[k] = static_cast<float>(sc.llr);
+                        l2[k] = static_cast<float>(sc.l2);
+                        cs[k] = static_cast<float>(sc.cos);
+                        ++n_scored;
+                        if (!vcf_out) {
+                            auto num = [](double x) {
+                                return std::isnan(x) ? std::string("NA") : std::to_string(x);
+                            };
+                            tsv << chrom << '\t' << pos0 + 1 << '\t' << ref << '\t' << alt << '\t'
+                                << num(sc.llr) << '\t' << num(sc.l2) << '\t' << num(sc.cos) << '\n';
+                        }
+                    }
+                }
+            }
+            if (vcf_out) {
+                const int n = rec->n_allele - 1;
+                if (n > 0) {
+                    bcf_update_info_float(out_hdr, rec, "DNASSM_LLR", llr.data(), n);
+                    bcf_update_info_float(out_hdr, rec, "DNASSM_EMB_L2", l2.data(), n);
+                    bcf_update_info_float(out_hdr, rec, "DNASSM_EMB_COS", cs.data(), n);
+                }
+                DNASSM_CHECK(bcf_write(out, out_hdr, rec) == 0, ErrorKind::kResource,
+                             o.output + ": write failed");
+            }
+        }
+    } catch (...) {
+        close_out();
+        throw;
+    }
+    close_out();
+    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+                 vcf_path + ": malformed record after " + std::to_string(n_records) + " records");
+    if (!vcf_out) {
+        tsv.close();
+        DNASSM_CHECK(tsv.good(), ErrorKind::kResource, o.output + ": write failed");
+    }
+    file.commit();
+    std::fprintf(stderr, "dnassm score: %lld alleles scored, %lld skipped (of %lld records)\n",
+                 static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
+                 static_cast<long long>(n_records));
+    return 0;
+}
+
+}  // namespace dnassm::app
