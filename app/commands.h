@@ -8,4 +8,5 @@ int cmd_info(int argc, char** argv);
 int cmd_pretrain(int argc, char** argv);
 int cmd_finetune(int argc, char** argv);
 int cmd_score(int argc, char** argv);
+int cmd_convert(int argc, char** argv);
 }  // namespace dnassm::app

@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         if (cmd == "pretrain") return dnassm::app::cmd_pretrain(argc - 1, argv + 1);
         if (cmd == "finetune") return dnassm::app::cmd_finetune(argc - 1, argv + 1);
         if (cmd == "score") return dnassm::app::cmd_score(argc - 1, argv + 1);
+        if (cmd == "convert") return dnassm::app::cmd_convert(argc - 1, argv + 1);
         std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
         return 2;
     } catch (const boost::program_options::error& e) {
