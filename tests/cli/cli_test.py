@@ -542,6 +542,20 @@ class CaduceusTests(Tmp):
         self.assertIn("Caduceus-PS", out)
         self.assertIn("82624", out.replace(",", ""))
 
+    def test_frozen_finetune_on_caduceus(self):
+        d, _, _ = self.golden("caduceus_ps_L1024_B1")
+        rng = np.random.default_rng(5)
+        with open(self.path("t.csv"), "w") as f:
+            f.write("sequence,label\n")
+            for _ in range(120):
+                y = int(rng.integers(0, 2))
+                f.write(f"{random_dna(rng, 50, 0.75 if y else 0.25)},{y}\n")
+        run("finetune", "-m", d, "--freeze-backbone", "--train", self.path("t.csv"), "--epochs", "30", "--lr", "0.05",
+            "--patience", "30", "-o", self.path("ft"), "--progress", "none")
+        self.assertGreater(load_json(self.path("ft/metrics.json"))["val"]["accuracy"], 0.8)
+        run("predict", "-m", self.path("ft"), "-o", self.path("p.tsv"), self.path("t.csv"))
+        self.assertEqual(len(read_text(self.path("p.tsv")).splitlines()), 121)
+
     def test_masked_lm_tracks(self):
         d, fa, _ = self.golden("caduceus_ps_L1024_B1")
         with open(fa) as f:
