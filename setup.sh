@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(
     cmake ninja-build g++ pkg-config ccache
     libhts-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
-    libbigwig-dev libhdf5-dev libfftw3-dev libopenblas-dev libopenblas-serial-dev nlohmann-json3-dev
+    libbigwig-dev libhdf5-dev libfftw3-dev libopenblas-dev nlohmann-json3-dev
 )
 test_pkgs=(python3-numpy python3-pybigwig python3-h5py python3-torch bowtie2-examples samtools tabix)
 extra_pkgs=()

@@ -9,4 +9,5 @@ int cmd_pretrain(int argc, char** argv);
 int cmd_finetune(int argc, char** argv);
 int cmd_score(int argc, char** argv);
 int cmd_convert(int argc, char** argv);
+int cmd_merge(int argc, char** argv);
 }  // namespace dnassm::app

@@ -1,5 +1,8 @@
 // dnassm: samtools-style subcommand dispatch. Exit codes: 0 success, 1 error, 2 usage error.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -22,11 +25,13 @@ void print_usage(std::FILE* out) {
         "Usage:   dnassm <command> [options]\n\n"
         "Commands:\n"
         "  embed     per-base embeddings (NPY/HDF5), or pooled vectors\n"
-        "  predict   per-base LM tracks (bigWig/bedGraph): loglik, entropy\n"
+        "  predict   per-base tracks (bigWig/bedGraph): loglik, entropy, task-head classes\n"
         "  score     variant effect scores for a VCF (log-likelihood ratio, embedding distance)\n"
-        "  info      describe a model directory\n"
+        "  merge     gather per-chunk tracks into one (pipelines)\n"
         "  pretrain  train a Mamba LM on FASTA (next-base prediction)\n"
-        "  finetune  train a classification or per-base task head on labeled data\n\n"
+        "  finetune  train a classification or per-base task head on labeled data\n"
+        "  convert   a published checkpoint (.ckpt/.bin/safetensors) -> a model directory\n"
+        "  info      describe a model directory\n\n"
         "Run 'dnassm <command> --help' for a command's options.\n",
         DNASSM_VERSION);
 }
@@ -34,6 +39,14 @@ void print_usage(std::FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // OpenBLAS starts its worker threads when it is loaded, before main; they spin in
+    // sched_yield and cost a core even after openblas_set_num_threads(1). Our pool does the
+    // threading, so restart once with OPENBLAS_NUM_THREADS=1 (the serial OpenBLAS build would
+    // avoid this but is not safe to call from several threads at once).
+    if (!std::getenv("OPENBLAS_NUM_THREADS")) {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
+    }
     if (argc < 2) {
         print_usage(stderr);
         return 2;
@@ -58,6 +71,7 @@ int main(int argc, char** argv) {
         if (cmd == "finetune") return dnassm::app::cmd_finetune(argc - 1, argv + 1);
         if (cmd == "score") return dnassm::app::cmd_score(argc - 1, argv + 1);
         if (cmd == "convert") return dnassm::app::cmd_convert(argc - 1, argv + 1);
+        if (cmd == "merge") return dnassm::app::cmd_merge(argc - 1, argv + 1);
         std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
         return 2;
     } catch (const boost::program_options::error& e) {

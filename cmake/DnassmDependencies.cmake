@@ -1,13 +1,6 @@
 # Every dependency comes from Debian packages (see setup.sh).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTSLIB REQUIRED IMPORTED_TARGET GLOBAL htslib>=1.16)
-# Our thread pool does the threading, so the serial OpenBLAS is preferred: the pthread build keeps
-# an idle worker spinning in sched_yield even after openblas_set_num_threads(1), which costs a core.
-# The serial library's directory ends up in the binaries' RPATH, ahead of the system alternative.
-set(DNASSM_OPENBLAS_SERIAL_PC "/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-serial/pkgconfig")
-if(EXISTS "${DNASSM_OPENBLAS_SERIAL_PC}/openblas.pc")
-    set(ENV{PKG_CONFIG_PATH} "${DNASSM_OPENBLAS_SERIAL_PC}:$ENV{PKG_CONFIG_PATH}")
-endif()
 pkg_check_modules(OPENBLAS_LIB REQUIRED IMPORTED_TARGET GLOBAL openblas)
 add_library(PkgConfig::OPENBLAS ALIAS PkgConfig::OPENBLAS_LIB)
 pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET GLOBAL fftw3f)

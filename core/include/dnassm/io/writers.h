@@ -47,6 +47,19 @@ class TrackWriter {
                                                const std::vector<Contig>& contigs);
 };
 
+/// A per-base track read back (bigWig via libBigWig, or bedGraph): the file's contigs (bigWig
+/// header order; bedGraph: order of appearance, lengths = last covered base) and its intervals.
+struct TrackInterval {
+    std::int32_t contig = 0;  // index into contigs
+    std::int64_t beg = 0, end = 0;
+    float value = 0;
+};
+struct Track {
+    std::vector<Contig> contigs;
+    std::vector<TrackInterval> intervals;
+};
+[[nodiscard]] Track read_track(const std::string& path);
+
 /// IEEE 754 binary16 bits of x, round to nearest even (overflow to inf, NaN kept).
 [[nodiscard]] std::uint16_t float_to_half(float x);
 

@@ -1,0 +1,74 @@
+// Reading per-base tracks back (dnassm merge): bigWig through libBigWig, bedGraph as text.
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+
+#include <bigWig.h>
+
+#include "dnassm/error.h"
+#include "dnassm/io/writers.h"
+
+namespace dnassm {
+
+namespace {
+
+Track read_bigwig(const std::string& path) {
+    static std::once_flag init;
+    std::call_once(init, [] { bwInit(1 << 17); });
+    bigWigFile_t* fp = bwOpen(path.c_str(), nullptr, "r");
+    DNASSM_CHECK(fp, ErrorKind::kInput, path + ": not a readable bigWig file");
+    std::unique_ptr<bigWigFile_t, void (*)(bigWigFile_t*)> guard(fp, bwClose);
+    Track t;
+    for (std::int64_t i = 0; i < fp->cl->nKeys; ++i) {
+        t.contigs.push_back({fp->cl->chrom[i], static_cast<std::int64_t>(fp->cl->len[i])});
+        bwOverlappingIntervals_t* iv =
+            bwGetOverlappingIntervals(fp, fp->cl->chrom[i], 0, fp->cl->len[i]);
+        DNASSM_CHECK(iv, ErrorKind::kInput, path + ": cannot read intervals of " + fp->cl->chrom[i]);
+        for (std::uint32_t k = 0; k < iv->l; ++k)
+            t.intervals.push_back({static_cast<std::int32_t>(i), iv->start[k], iv->end[k], iv->value[k]});
+        bwDestroyOverlappingIntervals(iv);
+    }
+    return t;
+}
+
+Track read_bedgraph(const std::string& path) {
+    std::ifstream in(path);
+    DNASSM_CHECK(in.good(), ErrorKind::kInput, path + ": cannot open");
+    Track t;
+    std::map<std::string, std::int32_t> index;
+    std::string line;
+    std::int64_t line_no = 0;
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (line.empty() || line[0] == '#' || line.rfind("track", 0) == 0) continue;
+        std::istringstream f(line);
+        std::string chrom;
+        TrackInterval iv;
+        DNASSM_CHECK(static_cast<bool>(f >> chrom >> iv.beg >> iv.end >> iv.value) && iv.beg < iv.end,
+                     ErrorKind::kInput,
+                     path + ": line " + std::to_string(line_no) + ": expected chrom, start, end, value");
+        auto it = index.find(chrom);
+        if (it == index.end()) {
+            it = index.emplace(chrom, static_cast<std::int32_t>(t.contigs.size())).first;
+            t.contigs.push_back({chrom, 0});
+        }
+        iv.contig = it->second;
+        t.contigs[static_cast<size_t>(iv.contig)].length =
+            std::max(t.contigs[static_cast<size_t>(iv.contig)].length, iv.end);
+        t.intervals.push_back(iv);
+    }
+    return t;
+}
+
+}  // namespace
+
+Track read_track(const std::string& path) {
+    const std::string ext = file_extension(path);
+    if (ext == ".bw" || ext == ".bigwig") return read_bigwig(path);
+    if (ext == ".bedgraph" || ext == ".bg") return read_bedgraph(path);
+    throw Error(ErrorKind::kUsage, path + ": tracks are .bw/.bigwig or .bedgraph/.bg");
+}
+
+}  // namespace dnassm
