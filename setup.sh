@@ -10,7 +10,7 @@ build_pkgs=(
     libhts-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
     libbigwig-dev libhdf5-dev libfftw3-dev libopenblas-dev nlohmann-json3-dev
 )
-test_pkgs=(python3-numpy python3-pybigwig python3-h5py python3-torch bowtie2-examples samtools tabix)
+test_pkgs=(python3-numpy python3-pybigwig python3-h5py python3-torch bowtie2-examples samtools tabix snakemake)
 extra_pkgs=()
 for arg in "$@"; do
     case "$arg" in

@@ -37,6 +37,8 @@ def write_fasta(path, records):
 
 class SnakemakeWorkflow(unittest.TestCase):
     def setUp(self):
+        if not shutil.which("snakemake"):
+            self.skipTest("snakemake not installed (./setup.sh installs it)")
         self.tmp = tempfile.mkdtemp(prefix="dnassm_smk_")
 
     def tearDown(self):
