@@ -38,6 +38,9 @@ int cmd_pretrain(int argc, char** argv) {
          "held-out bases scored per contig (from its last 10 %)")
         ("seed", po::value(&o.seed)->default_value(1), "seed of the window sampler")
         ("resume", po::bool_switch(&o.resume), "continue from OUT/checkpoint.safetensors")
+        ("recompute", po::bool_switch(&o.recompute),
+         "activation checkpointing: keep only each block's input and recompute the block in "
+         "backward (long windows in little memory, ~1.3x the compute)")
         ("stop-at", po::value(&o.stop_at)->default_value(0),
          "stop after step N with a checkpoint (split a run across job slots; then --resume)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")

@@ -110,20 +110,38 @@ LayerActs make_layer(const MambaConfig& c, const MambaLayerWeights& lw, const Te
     return a;
 }
 
+// One block's forward from its input x, keeping every activation backward needs.
+LayerActs run_layer(const MambaConfig& c,
+                    const MambaLayerWeights& lw,
+                    const Tensor& x,
+                    bool reference) {
+    auto linear = reference ? cpu::ref::linear : cpu::linear;
+    auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
+    auto scan = reference ? cpu::ref::selective_scan : cpu::selective_scan;
+    LayerActs a = make_layer(c, lw, x);
+    (reference ? cpu::ref::norm : cpu::norm)(a.norm);
+    linear(a.in_proj);
+    conv(a.conv);
+    linear(a.x_proj);
+    linear(a.dt_proj);
+    scan(a.scan);
+    linear(a.out_proj);
+    return a;
+}
+
 }  // namespace
 
 MambaTape mamba_forward_tape(const MambaModel& model,
                              std::span<const std::int32_t> ids,
-                             bool reference) {
-    auto linear = reference ? cpu::ref::linear : cpu::linear;
+                             bool reference,
+                             bool recompute) {
     auto norm = reference ? cpu::ref::norm : cpu::norm;
-    auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
-    auto scan = reference ? cpu::ref::selective_scan : cpu::selective_scan;
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, V = c.vocab_size;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
     MambaTape tape;
     tape.reference = reference;
+    tape.recompute = recompute;
     tape.x = Tensor({L, D});
     Tensor& x = tape.x;
     cpu::embedding({.L = L,
@@ -133,16 +151,13 @@ MambaTape mamba_forward_tape(const MambaModel& model,
                     .table = model.embedding().f32(),
                     .y = x.f32()});
     for (std::int64_t i = 0; i < c.n_layer; ++i) {
-        LayerActs a = make_layer(c, model.layer(i), x);
-        norm(a.norm);
-        linear(a.in_proj);
-        conv(a.conv);
-        linear(a.x_proj);
-        linear(a.dt_proj);
-        scan(a.scan);
-        linear(a.out_proj);
+        LayerActs a = run_layer(c, model.layer(i), x, reference);
         for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += a.out.f32()[k];
-        tape.layers.push_back(std::move(a));
+        // Checkpointing: keep only the block's input; backward recomputes the rest.
+        if (recompute)
+            tape.inputs.push_back(a.x_in);
+        else
+            tape.layers.push_back(std::move(a));
     }
     tape.hidden = Tensor({L, D});
     tape.final_norm = {.kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer,
@@ -183,7 +198,10 @@ void mamba_backward(const MambaModel& model,
     for (std::int64_t i = c.n_layer - 1; i >= 0; --i) {
         const auto& lw = model.layer(i);
         const auto& m = lw.mixer;
-        const LayerActs& a = tape.layers[static_cast<size_t>(i)];
+        LayerActs recomputed;
+        if (tape.recompute)
+            recomputed = run_layer(c, lw, tape.inputs[static_cast<size_t>(i)], reference);
+        const LayerActs& a = tape.recompute ? recomputed : tape.layers[static_cast<size_t>(i)];
         const std::string p = "layers." + std::to_string(i) + ".", q = p + "mixer.";
         auto opt_grad = [&](const std::string& name, const Tensor& t) {
             return t.empty() ? nullptr : grad(name, t);
@@ -223,11 +241,12 @@ void mamba_backward(const MambaModel& model,
 double mamba_lm_loss(const MambaModel& model,
                      std::span<const std::int32_t> ids,
                      std::map<std::string, Tensor>* grads,
-                     bool reference) {
+                     bool reference,
+                     bool recompute) {
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, V = c.vocab_size;
     DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
-    const MambaTape tape = mamba_forward_tape(model, ids, reference);
+    const MambaTape tape = mamba_forward_tape(model, ids, reference, recompute && grads);
     Tensor logits({L, V});
     const LinearArgs head{.M = L,
                           .K = D,

@@ -165,7 +165,7 @@ double pretrain(const PretrainOptions& o) {
                 mix(r) % static_cast<std::uint64_t>(c.train_len - o.window));
             std::copy(c.ids.begin() + beg, c.ids.begin() + beg + o.window, window.begin());
             if (mix(r + 1) & 1) rc_inplace(window);  // both strands
-            loss += mamba_lm_loss(*model, window, &grads, false);
+            loss += mamba_lm_loss(*model, window, &grads, false, o.recompute);
         }
         for (auto& [name, g] : grads)
             for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] /= static_cast<float>(o.batch);

@@ -20,6 +20,7 @@ struct PretrainOptions {
     double val_fraction = 0.1;        // the last 10 % of every contig is never trained on
     std::uint64_t seed = 1;
     bool resume = false;
+    bool recompute = false;    // activation checkpointing per block (long windows in little memory)
     std::int64_t stop_at = 0;  // >0: stop after this step (checkpointed), as if interrupted
     AdamWOptions adam;
     ProgressMode progress = ProgressMode::kAuto;

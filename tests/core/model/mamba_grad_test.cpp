@@ -2,6 +2,8 @@
 // elements) against central finite differences, on the golden models (RMSNorm and LayerNorm).
 #include "train/mamba_grad.h"
 
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include "dnassm/io/npy.h"
@@ -82,6 +84,29 @@ TEST_P(MambaModelGrad, FastPathMatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Golden,
                          MambaModelGrad,
                          ::testing::Values("mamba1_rmsnorm_L2048_B2", "mamba1_layernorm_L2048_B2"));
+
+}  // namespace
+}  // namespace dnassm
+
+namespace dnassm {
+namespace {
+
+TEST(MambaRecompute, CheckpointedGradientsEqualStoredOnes) {
+    const std::string dir = test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2";
+    auto loaded = Model::load(dir);
+    const auto& model = dynamic_cast<const MambaModel&>(*loaded);
+    const Tensor all = read_npy(dir + "/input_ids.npy");
+    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), 500);
+    std::map<std::string, Tensor> stored, recomputed;
+    const double l1 = mamba_lm_loss(model, ids, &stored, false, false);
+    const double l2 = mamba_lm_loss(model, ids, &recomputed, false, true);
+    EXPECT_EQ(l1, l2);
+    ASSERT_EQ(stored.size(), recomputed.size());
+    for (const auto& [name, g] : stored)
+        EXPECT_EQ(
+            0, std::memcmp(g.f32(), recomputed.at(name).f32(), static_cast<size_t>(g.numel()) * 4))
+            << name;
+}
 
 }  // namespace
 }  // namespace dnassm
