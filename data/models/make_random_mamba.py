@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Writes a randomly initialised Mamba-1 LM in dnassm's model format (config.json +
-model.safetensors), using mamba_ssm's initialisation (MODELS.md §2.1). This is the bundled
-placeholder model until `dnassm pretrain` produces the trained default model.
+model.safetensors), using mamba_ssm's initialisation (MODELS.md §2.1): the starting point of
+`dnassm pretrain` (the bundled default model was trained from `make_random_mamba.py INIT 128 4`).
 
-    /usr/bin/python3 data/models/make_random_mamba.py data/models/dnassm-mamba-small
+    /usr/bin/python3 data/models/make_random_mamba.py OUT_DIR [D_MODEL N_LAYER]
 """
 import json
 import math
@@ -72,8 +72,7 @@ def main(out_dir, d_model=None, n_layer=None):
         "bias": False, "tie_embeddings": True,
         "tokenizer": {"kind": "char", "ids": {"A": 7, "C": 8, "G": 9, "T": 10, "N": 11}, "uppercase": True},
         "provenance": "RANDOM weights (mamba_ssm initialisation, numpy seed %d) written by "
-                      "data/models/make_random_mamba.py; placeholder until the trained default "
-                      "model (issue B) lands" % SEED,
+                      "data/models/make_random_mamba.py: an initial model for dnassm pretrain" % SEED,
     }
     with open(os.path.join(out_dir, "config.json"), "w") as f:
         json.dump(config, f, indent=2)

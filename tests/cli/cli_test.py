@@ -707,7 +707,7 @@ class InfoAndUsageTests(Tmp):
         _, out, _ = run("info", MODEL)
         self.assertIn("family:      mamba", out)
         self.assertIn("parameters:  468608", out)
-        self.assertIn("RANDOM weights", out)
+        self.assertIn('"trained_by":"dnassm pretrain"', out)
         _, out, _ = run("info", GOLDEN_MODEL)
         self.assertIn("format:      mamba_ssm", out)
         self.assertIn("parameters:  66496", out)
