@@ -22,8 +22,9 @@ def help_flags(cmd):
 def invocations(text):
     """(command, [flags]) for every `dnassm <cmd> ...` in a script (line continuations joined)."""
     text = text.replace("\\\\\n", " ").replace("\\\n", " ")
+    text = re.sub(r'"\s*\n\s*"', "", text)  # Python/Snakemake implicit string concatenation
     out = []
-    for m in re.finditer(r"(?:\bdnassm|\{DNASSM\})\s+(embed|predict|merge|score|finetune|convert)\b([^\n]*)", text):
+    for m in re.finditer(r"(?:\bdnassm\}?|\{DNASSM\})\s+(embed|predict|merge|score|finetune|convert)\b([^\n]*)", text):
         out.append((m.group(1), re.findall(r"(?<![\w-])(--?[A-Za-z@][\w-]*)", m.group(2))))
     return out
 

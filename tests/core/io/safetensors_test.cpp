@@ -62,8 +62,13 @@ TEST(Safetensors, CorruptionsAreErrors) {
     expect_model_error(image("{not json", ""), "not valid JSON");
     expect_model_error(image("[1,2]", ""), "not a JSON object");
     expect_model_error(
-        image(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", std::string(8, '\0')),
+        image(R"({"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}})", std::string(8, '\0')),
         "unsupported dtype");
+    // Integer buffers are read as int32; values beyond its range are corruption, not wrapped.
+    std::string wide(8, '\0');
+    wide[4] = 1;  // 2^32 as little-endian int64
+    expect_model_error(image(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", wide),
+                       "out of the int32 range");
     expect_model_error(
         image(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2})),
         "does not match shape");
