@@ -143,8 +143,9 @@ int cmd_predict(int argc, char** argv) {
     add_common_options(desc, o);
     desc.add_options()("context", po::value(&context)->default_value(0),
                        "run each region with N extra bases of context before it (and after it for "
-                       "--rc or bidirectional models) and write only the region: chunks of a genome "
-                       "then reproduce a whole-genome run (pipelines' scatter/gather)");
+                       "--rc or bidirectional models) and write only the region, so chunks of a "
+                       "genome reproduce a whole-genome run (pipelines' scatter/gather); -1 = from "
+                       "the contig start (exact for models with unbounded memory)");
     desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
                        "masked LMs (Caduceus): bases of context on each side of the masked base");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
@@ -185,7 +186,7 @@ int cmd_predict(int argc, char** argv) {
             "--track: '" + track_name + "' is not a class of " + o.model_dir + " (" + valid + ")");
     }
     DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
-    DNASSM_CHECK(context >= 0, ErrorKind::kUsage, "--context must be >= 0");
+    DNASSM_CHECK(context >= -1, ErrorKind::kUsage, "--context must be >= 0, or -1 (whole contig)");
     DNASSM_CHECK(head_class >= 0 || track_name == "loglik" || track_name == "entropy",
                  ErrorKind::kUsage,
                  "--track: '" + track_name + "' is not one of loglik, entropy" +
@@ -251,14 +252,14 @@ int cmd_predict(int argc, char** argv) {
     };
     // Each region is computed over its extended span and written back clipped to itself.
     const std::vector<Region> cores = regions;
-    if (context > 0) {
+    if (context != 0) {
         const bool right = o.rc || !s.model->causal();
         for (auto& r : regions) {
             std::int64_t len = r.end;
             for (const auto& c : s.input->contigs())
                 if (c.name == r.contig) len = c.length;
-            r.beg = std::max<std::int64_t>(0, r.beg - context);
-            if (right) r.end = std::min(len, r.end + context);
+            r.beg = context < 0 ? 0 : std::max<std::int64_t>(0, r.beg - context);
+            if (right) r.end = context < 0 ? len : std::min(len, r.end + context);
         }
     }
     size_t region_index = 0;
@@ -281,7 +282,8 @@ int cmd_predict(int argc, char** argv) {
                                                                : 0.5f * (a + b);
             }
         }
-        const std::int64_t keep_beg = core.beg - rec.region.beg, keep_end = core.end - rec.region.beg;
+        const std::int64_t keep_beg = core.beg - rec.region.beg,
+                           keep_end = core.end - rec.region.beg;
         for (std::int64_t p = keep_beg; p < keep_end;) {  // runs of defined values
             if (std::isnan(vals[static_cast<size_t>(p)])) {
                 ++p;

@@ -73,7 +73,7 @@ class SnakemakeWorkflow(unittest.TestCase):
             print("note: ../shared/data E. coli K-12 absent; scattering lambda into 12 kb chunks instead",
                   file=sys.stderr)
         config = {"dnassm": DNASSM, "model": MODEL, "samples": samples, "tracks": ["loglik"],
-                  "chunk_size": chunk, "context": 100000, "embed_window": 5000, "threads": 1,
+                  "chunk_size": chunk, "context": "all", "embed_window": 5000, "threads": 1,
                   "embed_samples": ["lambda", "multi"]}
         self.snakemake(config, "-j", "2")
         for name, fasta in samples.items():
