@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages dnassm needs, skipping those already present. Idempotent.
 #   ./setup.sh            build + test dependencies
 #   ./setup.sh --gui      also Qt6 (for dnassm-gui)
-#   ./setup.sh --bench    also E. coli 536 (bowtie-examples), hyperfine, perf for bench/
+#   ./setup.sh --bench    also E. coli 536 (bowtie-examples), C. elegans 1 Mb (htslib-test), hyperfine, perf
 set -euo pipefail
 
 build_pkgs=(
@@ -15,7 +15,7 @@ extra_pkgs=()
 for arg in "$@"; do
     case "$arg" in
         --gui) extra_pkgs+=(qt6-base-dev qt6-base-dev-tools libqt6svg6-dev xvfb) ;;
-        --bench) extra_pkgs+=(bowtie-examples hyperfine linux-perf) ;;
+        --bench) extra_pkgs+=(bowtie-examples htslib-test hyperfine linux-perf) ;;
         -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
