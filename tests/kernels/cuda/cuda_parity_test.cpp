@@ -304,7 +304,9 @@ INSTANTIATE_TEST_SUITE_P(Golden,
                          CudaGoldenModel,
                          ::testing::Values("mamba1_rmsnorm_L2048_B2",
                                            "mamba1_layernorm_L2048_B2",
-                                           "hyenadna_tiny1k_L1024"));
+                                           "hyenadna_tiny1k_L1024",
+                                           "caduceus_ph_L1024_B1",
+                                           "caduceus_ps_L1024_B1"));
 
 }  // namespace
 }  // namespace dnassm
