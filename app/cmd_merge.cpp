@@ -18,8 +18,8 @@ int cmd_merge(int argc, char** argv) {
     std::string out;
     std::vector<std::string> inputs;
     po::options_description desc("dnassm merge options");
-    desc.add_options()("help,h", "show this help")(
-        "output,o", po::value(&out)->required(), "merged track (.bw or .bedgraph)");
+    desc.add_options()("help,h", "show this help")("output,o", po::value(&out)->required(),
+                                                   "merged track (.bw or .bedgraph)");
     po::options_description hidden;
     hidden.add_options()("input", po::value(&inputs)->required()->composing());
     po::options_description all;
@@ -72,10 +72,10 @@ int cmd_merge(int argc, char** argv) {
     for (size_t i = 0; i < pieces.size(); ++i) {
         const Piece& p = pieces[i];
         if (i > 0 && pieces[i - 1].contig == p.contig && pieces[i - 1].end > p.beg)
-            throw Error(ErrorKind::kInput,
-                        inputs[pieces[i - 1].file] + " and " + inputs[p.file] +
-                            " both cover " + contigs[p.contig].name + ":" +
-                            std::to_string(p.beg + 1) + " (chunks must not overlap)");
+            throw Error(ErrorKind::kInput, inputs[pieces[i - 1].file] + " and " + inputs[p.file] +
+                                               " both cover " + contigs[p.contig].name + ":" +
+                                               std::to_string(p.beg + 1) +
+                                               " (chunks must not overlap)");
         if (run.empty() || p.contig != run_contig ||
             run_beg + static_cast<std::int64_t>(run.size()) != p.beg) {
             flush();

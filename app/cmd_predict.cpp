@@ -34,16 +34,15 @@ enum class Track { kLoglik, kEntropy, kHeadClass };
 
 // Fills value[i] for the base predicted by logits row i; returns false where undefined.
 bool track_value(const float* logits_row, std::int32_t next_id, Track track, float& value) {
+    if (track == Track::kLoglik) {
+        if (next_id < token::kA || next_id > token::kT) return false;
+        value = static_cast<float>(acgt_log_prob(logits_row, next_id));
+        return true;
+    }
     double m = -INFINITY;
     for (int k = 0; k < 4; ++k) m = std::max(m, static_cast<double>(logits_row[token::kA + k]));
     double z = 0, p[4];
     for (int k = 0; k < 4; ++k) z += (p[k] = std::exp(logits_row[token::kA + k] - m));
-    const double logz = std::log(z) + m;
-    if (track == Track::kLoglik) {
-        if (next_id < token::kA || next_id > token::kT) return false;
-        value = static_cast<float>(logits_row[next_id] - logz);
-        return true;
-    }
     double h = 0;
     for (int k = 0; k < 4; ++k) {
         const double q = p[k] / z;
@@ -84,9 +83,8 @@ std::vector<float> classify_sequence(Session& s,
     return out;
 }
 
-int predict_classes(const CommonOptions& o) {
-    const bool csv = is_csv_path(o.input);
-    Session s = open_session(o, !csv);
+int predict_classes(Session& s, const CommonOptions& o) {
+    const bool csv = !s.input;
     const TaskHead& head = *s.model->task_head();
     AtomicFile file(o.output);
     std::ofstream out(file.temp_path());
@@ -159,21 +157,18 @@ int cmd_predict(int argc, char** argv) {
             "       dnassm predict -m CLASSIFIER_DIR -o OUT.tsv IN.{csv,fa} [-R BED]",
             desc, o))
         return 0;
-    {
-        // A classification head answers per sequence, not per base.
-        const auto probe = Model::load(o.model_dir);
-        const TaskHead* head = probe->task_head();
-        if (head && head->task == HeadTask::kClassify) {
-            DNASSM_CHECK(track_name == "loglik" || track_name.rfind("p_", 0) == 0,
-                         ErrorKind::kUsage,
-                         o.model_dir +
-                             ": a classification model writes class probabilities per "
-                             "sequence (TSV); --track does not apply");
-            return predict_classes(o);
-        }
-    }
-    Session s = open_session(o);
+    // A CSV table is only an input for classifiers; everything else is a sequence file.
+    Session s = open_session(o, !is_csv_path(o.input));
     const TaskHead* head = s.model->task_head();
+    if (head && head->task == HeadTask::kClassify) {  // answers per sequence, not per base
+        DNASSM_CHECK(track_name == "loglik" || track_name.rfind("p_", 0) == 0, ErrorKind::kUsage,
+                     o.model_dir +
+                         ": a classification model writes class probabilities per "
+                         "sequence (TSV); --track does not apply");
+        return predict_classes(s, o);
+    }
+    DNASSM_CHECK(s.input != nullptr, ErrorKind::kUsage,
+                 o.input + ": a sequence,label table is an input for classification models only");
     std::int64_t head_class = -1;
     if (head && (track_name.rfind("p_", 0) == 0 || !track_given_explicitly(argc, argv))) {
         if (track_name.rfind("p_", 0) != 0) track_name = "p_" + head->classes.back();

@@ -41,15 +41,6 @@ bool ends_with(const std::string& s, const std::string& suf) {
     return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
-// ln p of the observed base given the 4-way (A/C/G/T) renormalised distribution of a logits row.
-double acgt_logp(const float* row, std::int32_t id) {
-    double m = -INFINITY;
-    for (int k = 0; k < 4; ++k) m = std::max(m, static_cast<double>(row[token::kA + k]));
-    double z = 0;
-    for (int k = 0; k < 4; ++k) z += std::exp(row[token::kA + k] - m);
-    return row[id] - m - std::log(z);
-}
-
 class Scorer {
   public:
     Scorer(const Model& model, Backend& backend) : model_(model), backend_(backend) {}
@@ -68,7 +59,8 @@ class Scorer {
             const std::int64_t V = lg.dim(1);
             for (std::int64_t t = 0; t + 1 < L; ++t) {
                 const std::int32_t next = ids[static_cast<size_t>(t + 1)];
-                if (next >= token::kA && next <= token::kT) ll += acgt_logp(lg.f32() + t * V, next);
+                if (next >= token::kA && next <= token::kT)
+                    ll += acgt_log_prob(lg.f32() + t * V, next);
             }
         }
         return {mean, ll};
@@ -82,7 +74,7 @@ class Scorer {
         ids[static_cast<size_t>(pos)] = token::kMask;
         const Tensor h = model_.forward(backend_, ids, nullptr);
         const Tensor lg = model_.logits(backend_, h.slice_rows(pos, pos + 1));
-        return acgt_logp(lg.f32(), alt) - acgt_logp(lg.f32(), ref);
+        return acgt_log_prob(lg.f32(), alt) - acgt_log_prob(lg.f32(), ref);
     }
 
     Scores score(const std::vector<std::int32_t>& ref,

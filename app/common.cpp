@@ -189,21 +189,6 @@ void run_per_base(Session& s,
     on_rows(0, fwd.f32(), L);
 }
 
-void reverse_complement(std::vector<std::int32_t>& ids) {
-    std::reverse(ids.begin(), ids.end());
-    for (auto& id : ids) {
-        if (id == token::kA) {
-            id = token::kT;
-        } else if (id == token::kT) {
-            id = token::kA;
-        } else if (id == token::kC) {
-            id = token::kG;
-        } else if (id == token::kG) {
-            id = token::kC;
-        }
-    }
-}
-
 void report_base_stats(const TokenizeStats& stats, const CommonOptions& o) {
     if (stats.lowercase > 0)
         std::fprintf(stderr, "dnassm: note: %lld soft-masked (lowercase) bases %s\n",

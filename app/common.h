@@ -54,9 +54,6 @@ struct Session {
 /// open_input = false leaves `input` null (inputs that are not sequence files, e.g. CSV tables).
 [[nodiscard]] Session open_session(const CommonOptions& o, bool open_input = true);
 
-/// The reverse complement of token ids (A<->T, C<->G, others unchanged), reversed in place.
-void reverse_complement(std::vector<std::int32_t>& ids);
-
 /// Tokenizes one record; invalid characters are an error naming the input and record.
 void tokenize(const CommonOptions& o,
               const SequenceRecord& rec,

@@ -1,11 +1,11 @@
 // dnassm: samtools-style subcommand dispatch. Exit codes: 0 success, 1 error, 2 usage error.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
+
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <htslib/hts.h>

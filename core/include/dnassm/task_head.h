@@ -47,6 +47,9 @@ struct TaskHead {
                          std::int64_t d_model);
 };
 
+/// Mean over the rows of hidden {L, D} (the classification head's pooling), accumulated in double.
+[[nodiscard]] std::vector<float> mean_pool(const Tensor& hidden);
+
 /// Row-wise softmax in place over C columns.
 void softmax_rows(float* x, std::int64_t rows, std::int64_t C);
 

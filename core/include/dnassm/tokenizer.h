@@ -13,6 +13,12 @@ namespace token {
 constexpr std::int32_t kMask = 3, kUnk = 6, kA = 7, kC = 8, kG = 9, kT = 10, kN = 11;
 }
 
+/// Reverse complement of token ids in place: reversed, A<->T and C<->G (others unchanged).
+void reverse_complement(std::vector<std::int32_t>& ids);
+
+/// ln p(id) under a logits row restricted to A/C/G/T and renormalised (id must be A/C/G/T).
+[[nodiscard]] double acgt_log_prob(const float* logits_row, std::int32_t id);
+
 struct TokenizeStats {
     std::int64_t bases = 0;
     std::int64_t lowercase = 0;  // soft-masked bases seen

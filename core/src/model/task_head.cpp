@@ -52,6 +52,18 @@ void softmax_rows(float* x, std::int64_t rows, std::int64_t C) {
     }
 }
 
+std::vector<float> mean_pool(const Tensor& hidden) {
+    const std::int64_t L = hidden.dim(0), D = hidden.dim(1);
+    std::vector<double> acc(static_cast<size_t>(D), 0.0);
+    for (std::int64_t t = 0; t < L; ++t)
+        for (std::int64_t d = 0; d < D; ++d) acc[static_cast<size_t>(d)] += hidden.f32()[t * D + d];
+    std::vector<float> out(static_cast<size_t>(D));
+    for (std::int64_t d = 0; d < D; ++d)
+        out[static_cast<size_t>(d)] =
+            static_cast<float>(acc[static_cast<size_t>(d)] / static_cast<double>(L));
+    return out;
+}
+
 Tensor TaskHead::probabilities(const Tensor& hidden) const {
     const std::int64_t L = hidden.dim(0), D = hidden.dim(1);
     DNASSM_CHECK(
@@ -59,14 +71,7 @@ Tensor TaskHead::probabilities(const Tensor& hidden) const {
         "task head expects width " + std::to_string(weight.dim(1)) + ", got " + std::to_string(D));
     Tensor p;
     if (task == HeadTask::kClassify) {
-        std::vector<double> mean(static_cast<size_t>(D), 0.0);
-        for (std::int64_t t = 0; t < L; ++t)
-            for (std::int64_t d = 0; d < D; ++d)
-                mean[static_cast<size_t>(d)] += hidden.f32()[t * D + d];
-        std::vector<float> pooled(static_cast<size_t>(D));
-        for (std::int64_t d = 0; d < D; ++d)
-            pooled[static_cast<size_t>(d)] =
-                static_cast<float>(mean[static_cast<size_t>(d)] / static_cast<double>(L));
+        const std::vector<float> pooled = mean_pool(hidden);
         p = logits(pooled.data(), 1);
     } else {
         p = logits(hidden.f32(), L);

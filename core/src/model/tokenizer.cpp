@@ -1,6 +1,8 @@
 #include "dnassm/tokenizer.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "dnassm/error.h"
 
@@ -54,6 +56,20 @@ void CharTokenizer::encode(std::string_view seq,
         }
     }
     stats.bases += static_cast<std::int64_t>(seq.size());
+}
+
+void reverse_complement(std::vector<std::int32_t>& ids) {
+    std::reverse(ids.begin(), ids.end());
+    for (auto& id : ids)
+        if (id >= token::kA && id <= token::kT) id = token::kA + token::kT - id;  // A<->T, C<->G
+}
+
+double acgt_log_prob(const float* row, std::int32_t id) {
+    double m = row[token::kA];
+    for (int k = 1; k < 4; ++k) m = std::max(m, static_cast<double>(row[token::kA + k]));
+    double z = 0;
+    for (int k = 0; k < 4; ++k) z += std::exp(row[token::kA + k] - m);
+    return row[id] - m - std::log(z);
 }
 
 }  // namespace dnassm

@@ -196,12 +196,6 @@ SegmentData load_segments(const FinetuneOptions& o) {
     return d;
 }
 
-void rc_tokens(std::vector<std::int32_t>& v) {
-    std::reverse(v.begin(), v.end());
-    for (auto& id : v)
-        if (id >= token::kA && id <= token::kT) id = token::kA + token::kT - id;
-}
-
 // Head loss over rows {n, D}: mean cross-entropy of labels; adds head gradients into
 // g_w/g_b and writes d loss / d row into drows (when given), all scaled by `scale`.
 double head_loss(const TaskHead& head,
@@ -234,18 +228,6 @@ double head_loss(const TaskHead& head,
             }
     }
     return loss;
-}
-
-std::vector<float> mean_rows(const Tensor& h) {
-    const std::int64_t L = h.dim(0), D = h.dim(1);
-    std::vector<double> acc(static_cast<size_t>(D), 0.0);
-    for (std::int64_t t = 0; t < L; ++t)
-        for (std::int64_t d = 0; d < D; ++d) acc[static_cast<size_t>(d)] += h.f32()[t * D + d];
-    std::vector<float> out(static_cast<size_t>(D));
-    for (std::int64_t d = 0; d < D; ++d)
-        out[static_cast<size_t>(d)] =
-            static_cast<float>(acc[static_cast<size_t>(d)] / static_cast<double>(L));
-    return out;
 }
 
 double metric_of(const ClassMetrics& m, const std::string& select) {
@@ -383,7 +365,7 @@ double task_loss(const MambaModel& model,
         loss = head_loss(head, tape.hidden.f32(), L, labels, scale / static_cast<double>(L), gw, gb,
                          dh.f32());
     } else {
-        const std::vector<float> pooled = mean_rows(tape.hidden);
+        const std::vector<float> pooled = mean_pool(tape.hidden);
         std::vector<float> dp(static_cast<size_t>(D));
         loss = head_loss(head, pooled.data(), 1, labels, scale, gw, gb, dp.data());
         for (std::int64_t t = 0; t < L; ++t)
@@ -473,7 +455,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         auto feats = [&](const std::vector<Example>& ex, std::vector<std::vector<float>>& out) {
             for (const auto& e : ex) {
                 auto st = base->new_state();
-                out.push_back(mean_rows(base->forward(*be, e.ids, st.get(), nullptr)));
+                out.push_back(mean_pool(base->forward(*be, e.ids, st.get(), nullptr)));
                 pf.advance(1);
             }
         };
@@ -560,7 +542,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                 window.assign(c.ids.begin() + beg, c.ids.begin() + beg + len);
                 wlabels.assign(c.labels.begin() + beg, c.labels.begin() + beg + len);
                 if (rng() & 1) {
-                    rc_tokens(window);
+                    reverse_complement(window);
                     std::reverse(wlabels.begin(), wlabels.end());
                 }
                 ids = &window;

@@ -37,13 +37,6 @@ struct TrainContig {
     std::int64_t train_len = 0;
 };
 
-void rc_inplace(std::vector<std::int32_t>& v) {
-    std::reverse(v.begin(), v.end());
-    for (auto& id : v) {
-        if (id >= token::kA && id <= token::kT) id = token::kA + token::kT - id;  // A<->T, C<->G
-    }
-}
-
 }  // namespace
 
 double bits_per_base(const MambaModel& model, const std::vector<std::int32_t>& ids) {
@@ -61,12 +54,7 @@ double bits_per_base(const MambaModel& model, const std::vector<std::int32_t>& i
         for (std::int64_t i = 0; i < m && t + i + 1 < L; ++i) {
             const std::int32_t next = ids[static_cast<size_t>(t + i + 1)];
             if (next < token::kA || next > token::kT) continue;
-            const float* row = lg.f32() + i * V;
-            double mx = row[token::kA];
-            for (int k = 1; k < 4; ++k) mx = std::max(mx, static_cast<double>(row[token::kA + k]));
-            double z = 0;
-            for (int k = 0; k < 4; ++k) z += std::exp(row[token::kA + k] - mx);
-            nats -= row[next] - mx - std::log(z);
+            nats -= acgt_log_prob(lg.f32() + i * V, next);
             ++n;
         }
     }
@@ -164,7 +152,7 @@ double pretrain(const PretrainOptions& o) {
             const std::int64_t beg = static_cast<std::int64_t>(
                 mix(r) % static_cast<std::uint64_t>(c.train_len - o.window));
             std::copy(c.ids.begin() + beg, c.ids.begin() + beg + o.window, window.begin());
-            if (mix(r + 1) & 1) rc_inplace(window);  // both strands
+            if (mix(r + 1) & 1) reverse_complement(window);  // both strands
             loss += mamba_lm_loss(*model, window, &grads, false, o.recompute);
         }
         for (auto& [name, g] : grads)
