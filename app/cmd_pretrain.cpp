@@ -1,4 +1,5 @@
-// dnassm pretrain: next-base prediction on FASTA (Mamba models), from an initial model directory.
+// dnassm pretrain: next-base prediction on FASTA (Mamba or HyenaDNA models), from an initial
+// model directory.
 #include <cstdio>
 #include <iostream>
 
@@ -20,7 +21,8 @@ int cmd_pretrain(int argc, char** argv) {
     desc.add_options()
         ("help,h", "show this help")
         ("model,m", po::value(&o.init_model)->required(),
-         "initial model directory (e.g. from data/models/make_random_mamba.py, or a model to continue)")
+         "initial model directory (e.g. from data/models/make_random_mamba.py or make_random_hyena.py, "
+         "or a model to continue)")
         ("output,o", po::value(&o.out_dir)->required(),
          "output model directory (also checkpoint.safetensors and train_log.jsonl)")
         ("fasta", po::value(&o.fasta)->required()->composing(), "training FASTA; repeatable")
@@ -29,7 +31,7 @@ int cmd_pretrain(int argc, char** argv) {
         ("batch", po::value(&o.batch)->default_value(8), "windows per step (gradient accumulation)")
         ("lr", po::value(&o.adam.lr)->default_value(1e-3), "peak learning rate (AdamW)")
         ("weight-decay", po::value(&o.adam.weight_decay)->default_value(0.1),
-         "decoupled weight decay (not on norms, biases, A_log, D)")
+         "decoupled weight decay (not on norms, biases, A_log, D, Hyena filters)")
         ("warmup", po::value(&o.adam.warmup_steps)->default_value(100), "linear warmup steps, then cosine")
         ("clip", po::value(&o.adam.clip_norm)->default_value(1.0), "gradient-norm clipping (0 = off)")
         ("eval-every", po::value(&o.eval_every)->default_value(100), "validate every N steps")

@@ -28,7 +28,7 @@ void print_usage(std::FILE* out) {
         "  predict   per-base tracks (bigWig/bedGraph): loglik, entropy, task-head classes\n"
         "  score     variant effect scores for a VCF (log-likelihood ratio, embedding distance)\n"
         "  merge     gather per-chunk tracks into one (pipelines)\n"
-        "  pretrain  train a Mamba LM on FASTA (next-base prediction)\n"
+        "  pretrain  train a Mamba or HyenaDNA LM on FASTA (next-base prediction)\n"
         "  finetune  train a classification or per-base task head on labeled data\n"
         "  convert   a published checkpoint (.ckpt/.bin/safetensors) -> a model directory\n"
         "  info      describe a model directory\n\n"

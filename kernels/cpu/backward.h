@@ -67,6 +67,10 @@ namespace dnassm::cpu {
 /// deterministic for any thread count (all sums are per channel).
 void causal_conv1d_backward(const CausalConv1dArgs& fwd, const ref::CausalConv1dGrads& g);
 
+/// FFT-based float Hyena long-conv backward (same contract as ref::hyena_conv_backward), channels
+/// on the pool; deterministic for any thread count.
+void hyena_conv_backward(const HyenaConvArgs& fwd, const ref::HyenaConvGrads& g);
+
 /// Threaded float selective-scan backward (same contract as ref::selective_scan_backward);
 /// deterministic for any thread count.
 void selective_scan_backward(const SelectiveScanArgs& fwd, const ref::SelectiveScanGrads& g);

@@ -10,13 +10,13 @@
 #include <vector>
 
 #include <cblas.h>
-#include <fftw3.h>
 
 #include "dnassm/error.h"
 #include "dnassm/thread_pool.h"
 
 #include "../common/scalar_math.h"
 #include "cpu_ops.h"
+#include "fftw_plans.h"
 
 namespace dnassm::cpu {
 
@@ -24,13 +24,9 @@ namespace {
 
 constexpr std::int64_t kChannelGroup = 16;
 
-struct FftPlans {
-    fftwf_plan r2c = nullptr, c2r = nullptr;
-};
+}  // namespace
 
-// Planning is not thread-safe in FFTW; execution with new arrays is, given arrays with the
-// planned alignment (all come from fftwf_malloc).
-const FftPlans& plans_for(std::int64_t n) {
+const FftPlans& fft_plans(std::int64_t n) {
     static std::mutex mutex;
     static std::map<std::int64_t, FftPlans> cache;
     std::lock_guard<std::mutex> lock(mutex);
@@ -49,23 +45,9 @@ const FftPlans& plans_for(std::int64_t n) {
     return cache.emplace(n, p).first->second;
 }
 
-template <typename T>
-struct FftwArray {
-    explicit FftwArray(std::int64_t count)
-        : p(static_cast<T*>(fftwf_malloc(sizeof(T) * static_cast<size_t>(count)))) {
-        DNASSM_CHECK(p, ErrorKind::kResource, "out of memory for FFT buffers");
-    }
-    ~FftwArray() { fftwf_free(p); }
-    FftwArray(const FftwArray&) = delete;
-    FftwArray& operator=(const FftwArray&) = delete;
-    T* p;
-};
-
-}  // namespace
-
 void hyena_conv(const HyenaConvArgs& a) {
     const std::int64_t L = a.L, D = a.D, F = a.F, n = 2 * L, nc = n / 2 + 1;
-    const FftPlans& plans = plans_for(n);
+    const FftPlans& plans = fft_plans(n);
     const float scale = 1.0f / static_cast<float>(n);
     // Smaller groups for long windows keep the per-thread buffers (2·L·group floats) small.
     const std::int64_t group = L >= (1 << 18) ? kChannelGroup / 2 : kChannelGroup;

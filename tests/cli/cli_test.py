@@ -332,6 +332,29 @@ class PretrainTests(Tmp):
         run("embed", "-m", self.path("a"), "-r", "NC_001416.1:1-500", "-o", self.path("e.npy"), LAMBDA)
         self.assertEqual(np.load(self.path("e.npy")).shape, (500, 32))
 
+    def test_hyena_pretrain_resumes_bit_for_bit_and_window_limit(self):
+        init = self.path("init")
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "data", "models", "make_random_hyena.py"), init, "32",
+                        "2", "258"], check=True)
+        args = ["pretrain", "-m", init, "--fasta", LAMBDA, "--window", "256", "--batch", "2", "--steps", "8",
+                "--eval-every", "4", "--save-every", "4", "--warmup", "2", "--val-bases", "2000", "--progress",
+                "none", "--lr", "3e-3"]
+        run(*args, "-o", self.path("a"))
+        run(*args, "-o", self.path("b"), "--stop-at", "3")
+        run(*args, "-o", self.path("b"), "--resume")
+        self.assertEqual(read_bytes(os.path.join(self.path("a"), "model.safetensors")),
+                         read_bytes(os.path.join(self.path("b"), "model.safetensors")))
+        log = [json.loads(l) for l in read_text(os.path.join(self.path("a"), "train_log.jsonl")).splitlines()]
+        self.assertEqual([e["step"] for e in log], [4, 8])
+        self.assertTrue(all(1.5 < e["val_bits_per_base"] < 2.2 for e in log), log)
+        _, out, _ = run("info", self.path("a"))
+        self.assertIn("hyena", out)
+        run("predict", "-m", self.path("a"), "-r", "NC_001416.1:1-600", "--track", "loglik", "-o",
+            self.path("t.bedgraph"), LAMBDA)
+        code, _, err = run("pretrain", "-m", init, "--fasta", LAMBDA, "--window", "1000", "-o", self.path("c"),
+                           expect=2)
+        self.assertIn("--window 1000 is longer than the model's 258 bases", err)
+
 
 def load_json(path):
     with open(path) as f:
@@ -419,6 +442,23 @@ class FinetuneTests(Tmp):
         code, _, err = run("predict", "-m", out, "--track", "entropy", "-o", self.path("x.tsv"), val, expect=2)
         self.assertIn("--track does not apply", err)
 
+    def test_full_finetune_of_a_hyena_backbone(self):
+        rng = np.random.default_rng(6)
+        train = self.write_csv("train.csv", self.gc_rows(rng, 160))
+        val = self.write_csv("val.csv", self.gc_rows(rng, 40))
+        hyena = os.path.join(ROOT, "tests", "data", "golden", "hyenadna_tiny1k_L1024")
+        run("finetune", "-m", hyena, "--train", train, "--val", val, "--epochs", "3", "--batch", "8", "--lr",
+            "1e-3", "-o", self.path("ft"), "--progress", "none")
+        metrics = load_json(self.path("ft/metrics.json"))
+        self.assertGreater(metrics["val"]["accuracy"], 0.8)
+        cfg = load_json(self.path("ft/config.json"))
+        self.assertEqual(cfg["family"], "hyena")
+        self.assertFalse(cfg["provenance"]["freeze_backbone"])
+        run("predict", "-m", self.path("ft"), "-o", self.path("p.tsv"), val)
+        rows = read_text(self.path("p.tsv")).splitlines()
+        self.assertEqual(rows[0].split("\t"), ["id", "p_0", "p_1"])
+        self.assertEqual(len(rows), 41)
+
     def test_frozen_backbone_bed_input_and_region_predictions(self):
         seq = lambda_seq()
         rng = np.random.default_rng(2)
@@ -505,8 +545,9 @@ class FinetuneTests(Tmp):
         code, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--train", train, "-o", self.path("o"),
                            expect=2)
         self.assertIn("--task", err)
-        hyena = os.path.join(ROOT, "tests", "data", "golden", "hyenadna_tiny1k_L1024")
-        code, _, err = run("finetune", "-m", hyena, "--train", train, "-o", self.path("o"), expect=2)
+        caduceus = os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1")
+        code, _, err = run("finetune", "-m", caduceus, "--train", train, "-o", self.path("o"), expect=2)
+        self.assertIn("training a caduceus model is not supported", err)
         self.assertIn("--freeze-backbone", err)
         self.assertFalse(os.path.exists(self.path("o/config.json")))
 

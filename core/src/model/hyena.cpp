@@ -4,11 +4,15 @@
 #include "hyena.h"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <numbers>
 
 #include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+#include "dnassm/safetensors.h"
 
 #include "lm_head.h"
 
@@ -347,6 +351,78 @@ std::vector<float> HyenaModel::classify(Backend& backend, const Tensor& hidden) 
                     .y = out.data(),
                     .ld_y = cfg_.n_classes});
     return out;
+}
+
+std::map<std::string, Tensor> HyenaModel::parameters() const {
+    std::map<std::string, Tensor> p{{"embeddings.word_embeddings.weight", embedding_},
+                                    {"ln_f.weight", ln_f_w_},
+                                    {"ln_f.bias", ln_f_b_}};
+    if (lm_head_.f32() != embedding_.f32()) p["lm_head.weight"] = lm_head_;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const HyenaLayer& l = layers_[i];
+        const std::string q = "layers." + std::to_string(i) + ".";
+        const std::string f = q + "mixer.filter_fn.";
+        const std::pair<std::string, const Tensor*> named[] = {
+            {"norm1.weight", &l.norm1_w},          {"norm1.bias", &l.norm1_b},
+            {"norm2.weight", &l.norm2_w},          {"norm2.bias", &l.norm2_b},
+            {"mixer.in_proj.weight", &l.in_proj_w}, {"mixer.in_proj.bias", &l.in_proj_b},
+            {"mixer.short_filter.weight", &l.short_w}, {"mixer.short_filter.bias", &l.short_b},
+            {"mixer.filter_fn.bias", &l.filter_bias}, {"mixer.out_proj.weight", &l.out_proj_w},
+            {"mixer.out_proj.bias", &l.out_proj_b}, {"mlp.fc1.weight", &l.fc1_w},
+            {"mlp.fc1.bias", &l.fc1_b},            {"mlp.fc2.weight", &l.fc2_w},
+            {"mlp.fc2.bias", &l.fc2_b}};
+        for (const auto& [name, t] : named) p[q + name] = *t;
+        const std::string mlp = f + "implicit_filter.";
+        for (size_t m = 0; m < l.mlp_w.size(); ++m) {
+            p[mlp + std::to_string(2 * m) + ".weight"] = l.mlp_w[m];
+            p[mlp + std::to_string(2 * m) + ".bias"] = l.mlp_b[m];
+        }
+        p[mlp + "1.freq"] = l.freq;
+        p[mlp + std::to_string(2 * l.mlp_w.size()) + ".weight"] = l.filter_out_w;
+    }
+    return p;
+}
+
+void HyenaModel::save(const std::string& dir, const nlohmann::json& provenance) const {
+    std::filesystem::create_directories(dir);
+    std::map<std::string, Tensor> tensors;
+    for (const auto& [name, t] : parameters())  // conv weights in PyTorch's {C, 1, W} layout
+        tensors[name] = name.find("short_filter.weight") != std::string::npos
+                            ? t.reshape({3 * cfg_.d_model, 1, cfg_.short_filter})
+                            : t;
+    for (size_t i = 0; i < layers_.size(); ++i)
+        if (!layers_[i].deltas.empty())
+            tensors["layers." + std::to_string(i) + ".mixer.filter_fn.modulation.deltas"] =
+                layers_[i].deltas;
+    if (!head_w_.empty()) {  // HyenaDNA's pooled classification head rides along, untrained
+        tensors["head.output_transform.weight"] = head_w_;
+        tensors["head.output_transform.bias"] = head_b_;
+    }
+    write_safetensors(dir + "/model.safetensors", tensors, {{"format", "dnassm"}});
+    nlohmann::json c = {{"format", "dnassm"},
+                        {"format_version", 1},
+                        {"family", "hyena"},
+                        {"d_model", cfg_.d_model},
+                        {"n_layer", cfg_.n_layer},
+                        {"d_inner", cfg_.d_inner},
+                        {"vocab_size", cfg_.vocab_size},
+                        {"l_max", cfg_.l_max},
+                        {"emb_dim", cfg_.emb_dim},
+                        {"filter_order", cfg_.filter_order},
+                        {"num_inner_mlps", cfg_.num_inner_mlps},
+                        {"shift", cfg_.shift},
+                        {"modulate", cfg_.modulate},
+                        {"layer_norm_epsilon", cfg_.norm_eps},
+                        {"tie_embeddings", lm_head_.f32() == embedding_.f32()},
+                        {"tokenizer", {{"kind", "char"}, {"uppercase", true}}},
+                        {"provenance", provenance}};
+    AtomicFile file(dir + "/config.json");
+    {
+        std::ofstream out(file.temp_path());
+        out << c.dump(2) << "\n";
+        DNASSM_CHECK(out.good(), ErrorKind::kResource, dir + "/config.json: write failed");
+    }
+    file.commit();
 }
 
 std::int64_t HyenaModel::limit_context(std::int64_t bases) {

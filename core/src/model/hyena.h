@@ -80,6 +80,16 @@ class HyenaModel final : public Model {
     [[nodiscard]] const HyenaLayer& layer(std::int64_t i) const {
         return layers_[static_cast<size_t>(i)];
     }
+    [[nodiscard]] const Tensor& embedding() const { return embedding_; }
+    [[nodiscard]] const Tensor& ln_f_weight() const { return ln_f_w_; }
+    [[nodiscard]] const Tensor& ln_f_bias() const { return ln_f_b_; }
+    [[nodiscard]] const Tensor& lm_head() const { return lm_head_; }
+    /// The trainable parameters by the key names save() writes (storage shared with the model;
+    /// the Sin frequency shared by the implicit MLP appears once, as implicit_filter.1.freq).
+    [[nodiscard]] std::map<std::string, Tensor> parameters() const;
+    /// Writes a dnassm-format model directory (config.json + model.safetensors) that loads back
+    /// to the same outputs; z and t are recomputed at load, the modulation deltas are stored.
+    void save(const std::string& dir, const nlohmann::json& provenance) const;
     /// The pooled classification head (mean over positions -> Linear), {n_classes}.
     [[nodiscard]] std::vector<float> classify(Backend& backend, const Tensor& hidden) const;
 

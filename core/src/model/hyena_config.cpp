@@ -46,6 +46,8 @@ HyenaConfig parse_hyena_config(const nlohmann::json& j,
         c.filter_order = positive(j, "filter_order", 64, path);
         c.shift = number(j, "shift", 0.05f, path);
         c.tie_embeddings = j.value("tie_embeddings", true);
+        c.modulate = j.value("modulate", true);
+        c.num_inner_mlps = positive(j, "num_inner_mlps", 2, path);
     } else if (j.contains("layer") && j["layer"].is_object()) {
         // The repo / Lightning config: hyena hyper-parameters under "layer".
         format = "hyenadna";

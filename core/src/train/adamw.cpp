@@ -13,7 +13,9 @@ bool decays(const std::string& name, const Tensor& t) {
                name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
     };
     if (t.rank() < 2) return false;  // norms, biases, D
-    return !(ends_with("A_log") || name.find("norm") != std::string::npos);
+    // HyenaDNA trains its implicit filter (Sin MLP, projection) without weight decay.
+    return !(ends_with("A_log") || name.find("norm") != std::string::npos ||
+             name.find("filter_fn.") != std::string::npos);
 }
 
 double learning_rate(const AdamWOptions& o, std::int64_t step) {

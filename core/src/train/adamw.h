@@ -18,7 +18,8 @@ struct AdamWOptions {
     double clip_norm = 1.0;  // 0 = no clipping
 };
 
-/// Weight decay applies to matrices only: not to norms, biases, A_log or D (nor to 1-D tensors).
+/// Weight decay applies to matrices only: not to norms, biases, A_log or D (nor to 1-D tensors),
+/// nor to HyenaDNA's implicit filter (as its training recipe: wd 0 on filter_fn).
 [[nodiscard]] bool decays(const std::string& name, const Tensor& t);
 
 /// Learning rate at `step` (0-based): linear warmup, then cosine to min_lr_fraction·lr.

@@ -29,8 +29,7 @@
 #include "dnassm/sequence_runner.h"
 #include "dnassm/tokenizer.h"
 
-#include "model/mamba.h"
-#include "train/mamba_grad.h"
+#include "train/trainable.h"
 
 namespace dnassm {
 
@@ -239,7 +238,7 @@ double metric_of(const ClassMetrics& m, const std::string& select) {
 
 void write_model_dir(const FinetuneOptions& o,
                      const Model& base,
-                     MambaModel* trained_backbone,
+                     const Trainable* trained_backbone,
                      const TaskHead& head,
                      const nlohmann::json& provenance) {
     fs::create_directories(o.out_dir);
@@ -343,14 +342,14 @@ std::vector<std::string> read_bed_column(const std::string& path, int column) {
     return out;
 }
 
-double task_loss(const MambaModel& model,
+double task_loss(const Trainable& model,
                  const TaskHead& head,
                  std::span<const std::int32_t> ids,
                  const std::int32_t* labels,
                  double scale,
                  std::map<std::string, Tensor>& grads,
                  bool reference) {
-    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = model.config().d_model;
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = head.weight.dim(1);
     auto grad = [&](const char* name, const Tensor& like) {
         auto it = grads.find(name);
         if (it == grads.end()) it = grads.emplace(name, Tensor(like.shape())).first;
@@ -358,21 +357,21 @@ double task_loss(const MambaModel& model,
     };
     float* gw = grad("head.weight", head.weight);
     float* gb = grad("head.bias", head.bias);
-    const MambaTape tape = mamba_forward_tape(model, ids, reference);
+    const auto tape = model.forward(ids, reference, false);
     Tensor dh({L, D});
     double loss = 0;
     if (head.task == HeadTask::kSegment) {
-        loss = head_loss(head, tape.hidden.f32(), L, labels, scale / static_cast<double>(L), gw, gb,
+        loss = head_loss(head, tape->hidden.f32(), L, labels, scale / static_cast<double>(L), gw, gb,
                          dh.f32());
     } else {
-        const std::vector<float> pooled = mean_pool(tape.hidden);
+        const std::vector<float> pooled = mean_pool(tape->hidden);
         std::vector<float> dp(static_cast<size_t>(D));
         loss = head_loss(head, pooled.data(), 1, labels, scale, gw, gb, dp.data());
         for (std::int64_t t = 0; t < L; ++t)
             for (std::int64_t d = 0; d < D; ++d)
                 dh.f32()[t * D + d] = dp[static_cast<size_t>(d)] / static_cast<float>(L);
     }
-    mamba_backward(model, tape, ids, dh.f32(), grads);
+    model.backward(*tape, ids, dh.f32(), grads);
     return loss;
 }
 
@@ -383,12 +382,15 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         o.select == "auroc" || o.select == "mcc" || o.select == "accuracy" || o.select == "loss",
         ErrorKind::kUsage, "--select: one of auroc, mcc, accuracy, loss");
     auto base = Model::load(o.base_model);
-    auto* mamba = dynamic_cast<MambaModel*>(base.get());
-    DNASSM_CHECK(o.freeze_backbone || mamba, ErrorKind::kUsage,
-                 o.base_model +
-                     ": full fine-tuning is implemented for Mamba models; use "
-                     "--freeze-backbone to train a head on this " +
-                     base->info().family + " model");
+    std::unique_ptr<Trainable> backbone;  // null: frozen
+    if (!o.freeze_backbone) {
+        try {
+            backbone = make_trainable(*base);
+        } catch (const Error& e) {
+            throw Error(ErrorKind::kUsage, std::string(e.what()) +
+                                               "; use --freeze-backbone to train a head on it");
+        }
+    }
     auto be = make_backend("cpu");
     const std::int64_t D = base->info().d_model;
     const bool segment = o.task == HeadTask::kSegment;
@@ -433,7 +435,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
 
     // ---- parameters and optimiser
     std::map<std::string, Tensor> params;
-    if (!o.freeze_backbone) params = mamba->parameters();
+    if (backbone) params = backbone->parameters();
     params["head.weight"] = head.weight;
     params["head.bias"] = head.bias;
     const std::int64_t steps_per_epoch =
@@ -565,14 +567,14 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                 loss += head_loss(head, h.f32(), L, labels, per_item / static_cast<double>(L), gw,
                                   gb, nullptr);
             } else {
-                loss += task_loss(*mamba, head, *ids, labels, per_item, grads, false);
+                loss += task_loss(*backbone, head, *ids, labels, per_item, grads, false);
             }
         }
-        auto pgrads = mamba ? mamba_parameter_grads(*mamba, std::move(grads)) : std::move(grads);
+        auto pgrads = backbone ? backbone->parameter_grads(std::move(grads)) : std::move(grads);
         for (auto it = pgrads.begin(); it != pgrads.end();)  // frozen: only the head trains
             it = params.count(it->first) ? std::next(it) : pgrads.erase(it);
         const double gnorm = opt.step(params, pgrads);
-        if (mamba && !o.freeze_backbone) mamba->refresh_derived();
+        if (backbone) backbone->refresh_derived();
         train_loss += loss;
         ++since_log;
         progress.advance(work_per_step);
@@ -611,7 +613,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
     progress.finish();
     for (auto& [name, t] : params)  // restore the best parameters (storage is shared with model)
         std::copy(best_params[name].f32(), best_params[name].f32() + t.numel(), t.f32());
-    if (mamba && !o.freeze_backbone) mamba->refresh_derived();
+    if (backbone) backbone->refresh_derived();
 
     nlohmann::json prov = {{"trained_by", "dnassm finetune"},
                            {"command", o.command},
@@ -623,7 +625,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                            {"freeze_backbone", o.freeze_backbone},
                            {"best_step", best_step},
                            {"val_metrics", best->to_json()}};
-    write_model_dir(o, *base, o.freeze_backbone ? nullptr : mamba, head, prov);
+    write_model_dir(o, *base, backbone.get(), head, prov);
     AtomicFile metrics(o.out_dir + "/metrics.json");
     {
         std::ofstream out(metrics.temp_path());

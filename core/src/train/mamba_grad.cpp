@@ -238,57 +238,6 @@ void mamba_backward(const MambaModel& model,
             demb[ids[static_cast<size_t>(t)] * D + d] += dx.f32()[t * D + d];
 }
 
-double mamba_lm_loss(const MambaModel& model,
-                     std::span<const std::int32_t> ids,
-                     std::map<std::string, Tensor>* grads,
-                     bool reference,
-                     bool recompute) {
-    const MambaConfig& c = model.config();
-    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, V = c.vocab_size;
-    DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
-    const MambaTape tape = mamba_forward_tape(model, ids, reference, recompute && grads);
-    Tensor logits({L, V});
-    const LinearArgs head{.M = L,
-                          .K = D,
-                          .N = V,
-                          .x = tape.hidden.f32(),
-                          .ld_x = D,
-                          .weight = model.lm_head().f32(),
-                          .y = logits.f32(),
-                          .ld_y = V};
-    (reference ? cpu::ref::linear : cpu::linear)(head);
-
-    // Loss and dlogits.
-    Tensor dlogits({L, V});
-    double loss = 0.0;
-    const double scale = 1.0 / static_cast<double>(L - 1);
-    for (std::int64_t t = 0; t + 1 < L; ++t) {
-        const float* row = logits.f32() + t * V;
-        double mx = row[0];
-        for (std::int64_t v = 1; v < V; ++v) mx = std::max(mx, static_cast<double>(row[v]));
-        double z = 0;
-        for (std::int64_t v = 0; v < V; ++v) z += std::exp(row[v] - mx);
-        const std::int32_t target = ids[static_cast<size_t>(t + 1)];
-        loss -= (row[target] - mx - std::log(z)) * scale;
-        for (std::int64_t v = 0; v < V; ++v)
-            dlogits.f32()[t * V + v] =
-                static_cast<float>((std::exp(row[v] - mx) / z - (v == target ? 1.0 : 0.0)) * scale);
-    }
-    if (!grads) return loss;
-    auto grad = [&](const std::string& name, const Tensor& like) -> float* {
-        auto it = grads->find(name);
-        if (it == grads->end()) it = grads->emplace(name, zeros_like(like)).first;
-        return it->second.f32();
-    };
-    const bool tied = model.lm_head().f32() == model.embedding().f32();
-    Tensor dhf({L, D});
-    (reference ? cpu::ref::linear_backward : cpu::linear_backward)(
-        head, dlogits.f32(), dhf.f32(),
-        grad(tied ? "embedding.weight" : "lm_head.weight", model.lm_head()), nullptr);
-    mamba_backward(model, tape, ids, dhf.f32(), *grads);
-    return loss;
-}
-
 std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
                                                     std::map<std::string, Tensor> grads) {
     // The backward gives d/dA; the parameter is A_log (A = −exp(A_log) ⇒ dA_log = dA · A).

@@ -10,6 +10,7 @@
 
 #include "cpu/backward.h"
 #include "model/mamba.h"
+#include "train/trainable.h"
 
 namespace dnassm {
 
@@ -23,12 +24,12 @@ struct LayerActs {
 };
 
 /// Everything one forward pass keeps for backward: per-block activations, the final residual
-/// stream and the final-norm output `hidden` {L, D} (what heads read).
-struct MambaTape {
+/// stream and (TrainTape::hidden) the final-norm output {L, D}, what heads read.
+struct MambaTape : TrainTape {
     std::vector<LayerActs> layers;  // per block, unless recompute
     std::vector<Tensor> inputs;     // recompute: each block's input only
     bool recompute = false;
-    Tensor x, hidden;
+    Tensor x;
     NormArgs final_norm;
     bool reference = false;
 };
@@ -53,17 +54,5 @@ void mamba_backward(const MambaModel& model,
 /// "layers.i.mixer.A_log" (the trained parameter); the rest pass through.
 std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
                                                     std::map<std::string, Tensor> grads);
-
-/// Mean cross-entropy of predicting ids[t+1] from position t (t < L−1). When `grads` is given,
-/// it receives d loss / d parameter for every parameter, keyed by canonical name
-/// ("embedding.weight", "layers.0.mixer.in_proj.weight", ...; "layers.i.mixer.A" is the gradient
-/// w.r.t. A = −exp(A_log): multiply by A for A_log). A tied LM head adds into "embedding.weight".
-/// `reference` = true runs the naive double-precision ops (the oracle for gradient checks);
-/// false runs the fast forward ops and BLAS-backed linear backward (training).
-double mamba_lm_loss(const MambaModel& model,
-                     std::span<const std::int32_t> ids,
-                     std::map<std::string, Tensor>* grads,
-                     bool reference = true,
-                     bool recompute = false);
 
 }  // namespace dnassm

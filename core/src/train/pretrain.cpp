@@ -17,8 +17,7 @@
 #include "dnassm/safetensors.h"
 #include "dnassm/tokenizer.h"
 
-#include "model/mamba.h"
-#include "train/mamba_grad.h"
+#include "train/trainable.h"
 
 namespace dnassm {
 
@@ -39,11 +38,15 @@ struct TrainContig {
 
 }  // namespace
 
-double bits_per_base(const MambaModel& model, const std::vector<std::int32_t>& ids) {
+double bits_per_base(const Model& model, const std::vector<std::int32_t>& ids) {
     auto be = make_backend("cpu");
-    auto state = model.new_state();
-    const std::int64_t L = static_cast<std::int64_t>(ids.size()), V = model.config().vocab_size;
-    const std::int64_t chunk = 65536;
+    // Streaming models carry their state across chunks (exact); the others score chunks of at
+    // most their maximum length independently.
+    auto state = model.streams() ? model.new_state() : nullptr;
+    const std::int64_t L = static_cast<std::int64_t>(ids.size());
+    const std::int64_t chunk = model.max_length() > 0 && !model.streams()
+                                   ? std::min<std::int64_t>(65536, model.max_length())
+                                   : 65536;
     double nats = 0.0;
     std::int64_t n = 0;
     for (std::int64_t t = 0; t < L; t += chunk) {
@@ -51,6 +54,7 @@ double bits_per_base(const MambaModel& model, const std::vector<std::int32_t>& i
         const Tensor h =
             model.forward(*be, {ids.data() + t, static_cast<size_t>(m)}, state.get(), nullptr);
         const Tensor lg = model.logits(*be, h);
+        const std::int64_t V = lg.dim(1);
         for (std::int64_t i = 0; i < m && t + i + 1 < L; ++i) {
             const std::int32_t next = ids[static_cast<size_t>(t + i + 1)];
             if (next < token::kA || next > token::kT) continue;
@@ -65,9 +69,11 @@ double pretrain(const PretrainOptions& o) {
     DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, "pretrain: give at least one --fasta");
     DNASSM_CHECK(o.window >= 2 && o.batch >= 1 && o.steps >= 1, ErrorKind::kUsage,
                  "pretrain: --window >= 2, --batch >= 1, --steps >= 1");
-    auto loaded = Model::load(o.init_model);
-    auto* model = dynamic_cast<MambaModel*>(loaded.get());
-    DNASSM_CHECK(model, ErrorKind::kModel, o.init_model + ": pretrain supports Mamba models");
+    auto model = Model::load(o.init_model);
+    auto trainable = make_trainable(*model);
+    DNASSM_CHECK(model->max_length() == 0 || o.window <= model->max_length(), ErrorKind::kUsage,
+                 "pretrain: --window " + std::to_string(o.window) + " is longer than the model's " +
+                     std::to_string(model->max_length()) + " bases");
 
     // Data: every contig of every FASTA; the tail (val_fraction) is held out.
     std::vector<TrainContig> contigs;
@@ -91,7 +97,7 @@ double pretrain(const PretrainOptions& o) {
     std::int64_t total_train = 0;
     for (const auto& c : contigs) total_train += c.train_len;
 
-    auto params = model->parameters();
+    auto params = trainable->parameters();
     AdamWOptions adam = o.adam;
     adam.total_steps = o.steps;
     AdamW opt(adam);
@@ -110,7 +116,7 @@ double pretrain(const PretrainOptions& o) {
         }
         opt.load_state(f.tensors);
         start = opt.steps_done();
-        model->refresh_derived();
+        trainable->refresh_derived();
     }
     auto save_checkpoint = [&] {
         std::map<std::string, Tensor> all = opt.state();
@@ -153,13 +159,13 @@ double pretrain(const PretrainOptions& o) {
                 mix(r) % static_cast<std::uint64_t>(c.train_len - o.window));
             std::copy(c.ids.begin() + beg, c.ids.begin() + beg + o.window, window.begin());
             if (mix(r + 1) & 1) reverse_complement(window);  // both strands
-            loss += mamba_lm_loss(*model, window, &grads, false, o.recompute);
+            loss += lm_loss(*trainable, window, &grads, false, o.recompute);
         }
         for (auto& [name, g] : grads)
             for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] /= static_cast<float>(o.batch);
-        auto pgrads = mamba_parameter_grads(*model, std::move(grads));
+        auto pgrads = trainable->parameter_grads(std::move(grads));
         const double gnorm = opt.step(params, pgrads);
-        model->refresh_derived();
+        trainable->refresh_derived();
         train_loss += loss / static_cast<double>(o.batch);
         ++since_log;
         progress.advance(o.batch * o.window);
@@ -200,7 +206,7 @@ double pretrain(const PretrainOptions& o) {
         {"batch", o.batch},
         {"seed", o.seed},
         {"val_bits_per_base", val_bpb}};
-    model->save(o.out_dir, prov);
+    trainable->save(o.out_dir, prov);
     return val_bpb;
 }
 

@@ -1,4 +1,4 @@
-// Internal (training, issue B): next-base pretraining of a Mamba LM on FASTA files.
+// Internal (training, issue B): next-base pretraining of a Mamba or HyenaDNA LM on FASTA files.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +32,6 @@ double pretrain(const PretrainOptions& o);
 
 /// Bits per base of predicting each base from its left context (A/C/G/T only, like the order-k
 /// Markov baseline) over ids, streamed in chunks.
-double bits_per_base(const class MambaModel& model, const std::vector<std::int32_t>& ids);
+double bits_per_base(const class Model& model, const std::vector<std::int32_t>& ids);
 
 }  // namespace dnassm

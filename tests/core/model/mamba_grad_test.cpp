@@ -1,6 +1,6 @@
 // Whole-model gradient check: the Mamba LM loss gradient w.r.t. every parameter tensor (sampled
 // elements) against central finite differences, on the golden models (RMSNorm and LayerNorm).
-#include "train/mamba_grad.h"
+#include "train/trainable.h"
 
 #include <cstring>
 
@@ -20,10 +20,11 @@ TEST_P(MambaModelGrad, EveryParameterMatchesFiniteDifferences) {
     const std::string dir = test::data_dir() + "/golden/" + GetParam();
     auto loaded = Model::load(dir);
     const auto& model = dynamic_cast<const MambaModel&>(*loaded);
+    const auto trainable = make_trainable(*loaded);
     const Tensor all = read_npy(dir + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>() + 100, 24);
     std::map<std::string, Tensor> grads;
-    const double loss = mamba_lm_loss(model, ids, &grads);
+    const double loss = lm_loss(*trainable, ids, &grads);
     EXPECT_GT(loss, 0.0);
 
     // The tensors the gradients refer to, by the same names.
@@ -58,9 +59,9 @@ TEST_P(MambaModelGrad, EveryParameterMatchesFiniteDifferences) {
             float& w = t.f32()[idx];
             const float keep = w, h = 2e-3f * std::max(1.0f, std::fabs(keep));
             w = keep + h;
-            const double up = mamba_lm_loss(model, ids, nullptr);
+            const double up = lm_loss(*trainable, ids, nullptr);
             w = keep - h;
-            const double down = mamba_lm_loss(model, ids, nullptr);
+            const double down = lm_loss(*trainable, ids, nullptr);
             w = keep;
             const double fd = (up - down) / (2.0 * h);
             EXPECT_NEAR(g.f32()[idx], fd, 2e-4 + 2e-2 * std::fabs(fd)) << name << "[" << idx << "]";
@@ -70,12 +71,12 @@ TEST_P(MambaModelGrad, EveryParameterMatchesFiniteDifferences) {
 
 TEST_P(MambaModelGrad, FastPathMatchesReference) {
     auto loaded = Model::load(test::data_dir() + "/golden/" + GetParam());
-    const auto& model = dynamic_cast<const MambaModel&>(*loaded);
+    const auto trainable = make_trainable(*loaded);
     const Tensor all = read_npy(test::data_dir() + "/golden/" + GetParam() + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>(), 300);
     std::map<std::string, Tensor> ref, fast;
-    const double l_ref = mamba_lm_loss(model, ids, &ref, true);
-    const double l_fast = mamba_lm_loss(model, ids, &fast, false);
+    const double l_ref = lm_loss(*trainable, ids, &ref, true);
+    const double l_fast = lm_loss(*trainable, ids, &fast, false);
     EXPECT_NEAR(l_ref, l_fast, 1e-5 * l_ref);
     for (const auto& [name, g] : ref)
         EXPECT_LE(test::rel_l2(fast.at(name).f32(), g.f32(), g.numel()), 1e-4) << name;
@@ -94,12 +95,12 @@ namespace {
 TEST(MambaRecompute, CheckpointedGradientsEqualStoredOnes) {
     const std::string dir = test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2";
     auto loaded = Model::load(dir);
-    const auto& model = dynamic_cast<const MambaModel&>(*loaded);
+    const auto trainable = make_trainable(*loaded);
     const Tensor all = read_npy(dir + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>(), 500);
     std::map<std::string, Tensor> stored, recomputed;
-    const double l1 = mamba_lm_loss(model, ids, &stored, false, false);
-    const double l2 = mamba_lm_loss(model, ids, &recomputed, false, true);
+    const double l1 = lm_loss(*trainable, ids, &stored, false, false);
+    const double l2 = lm_loss(*trainable, ids, &recomputed, false, true);
     EXPECT_EQ(l1, l2);
     ASSERT_EQ(stored.size(), recomputed.size());
     for (const auto& [name, g] : stored)

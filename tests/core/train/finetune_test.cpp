@@ -11,6 +11,7 @@
 #include "dnassm/io/npy.h"
 
 #include "model/mamba.h"
+#include "train/trainable.h"
 #include "test_util.h"
 
 namespace dnassm {
@@ -58,6 +59,7 @@ TEST_P(TaskLossGrad, HeadAndBackboneMatchFiniteDifferences) {
     const std::string dir = test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2";
     auto loaded = Model::load(dir);
     const auto& model = dynamic_cast<const MambaModel&>(*loaded);
+    const auto trainable = make_trainable(*loaded);
     const Tensor all = read_npy(dir + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>() + 50, 20);
     const HeadTask task = GetParam();
@@ -68,11 +70,11 @@ TEST_P(TaskLossGrad, HeadAndBackboneMatchFiniteDifferences) {
     for (auto& y : labels) y = static_cast<std::int32_t>(rng.next() % 3);
 
     std::map<std::string, Tensor> grads;
-    const double loss = task_loss(model, head, ids, labels.data(), 0.5, grads, true);
+    const double loss = task_loss(*trainable, head, ids, labels.data(), 0.5, grads, true);
     EXPECT_GT(loss, 0.0);
     auto loss_only = [&] {
         std::map<std::string, Tensor> unused;
-        return task_loss(model, head, ids, labels.data(), 0.5, unused, true);
+        return task_loss(*trainable, head, ids, labels.data(), 0.5, unused, true);
     };
     const auto& l0 = model.layer(0).mixer;
     const std::vector<std::pair<std::string, Tensor>> checked = {

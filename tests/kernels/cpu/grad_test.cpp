@@ -373,5 +373,60 @@ TEST(Grad, HyenaConvAndGelu) {
     check("gelu.x", gx, gdx, gelu_loss);
 }
 
+TEST(Grad, FastHyenaConvBackwardMatchesReferenceForAnyThreadCount) {
+    test::Rng r(31);
+    const std::int64_t L = 45, D = 37, F = 6;  // D spans three channel groups; odd L
+    auto x0 = rnd(r, L * D, -1, 1), w = rnd(r, L * D, -1, 1), basis = rnd(r, L * F, -1, 1);
+    auto fw = rnd(r, D * F, -1, 1), t = rnd(r, L, 0, 1), deltas = rnd(r, D, -5, -1),
+         b = rnd(r, D, -1, 1);
+    const auto dy = rnd(r, L * D, -1, 1);
+    for (bool modulate : {true, false}) {
+        const HyenaConvArgs a{.L = L,
+                              .D = D,
+                              .F = F,
+                              .x0 = x0.data(),
+                              .w = w.data(),
+                              .basis = basis.data(),
+                              .filter_w = fw.data(),
+                              .t = t.data(),
+                              .deltas = modulate ? deltas.data() : nullptr,
+                              .shift = 0.05f,
+                              .bias = b.data(),
+                              .y = nullptr};
+        struct Out {
+            std::vector<float> dx0, dw, dbasis, dfw, db;
+        };
+        auto run = [&](bool fast) {
+            Out o{std::vector<float>(x0.size(), 0.5f), std::vector<float>(w.size(), 0.5f),
+                  std::vector<float>(basis.size(), 0.5f), std::vector<float>(fw.size(), 0.5f),
+                  std::vector<float>(b.size(), 0.5f)};  // non-zero: outputs accumulate
+            const cpu::ref::HyenaConvGrads g{.dy = dy.data(),
+                                             .dx0 = o.dx0.data(),
+                                             .dw = o.dw.data(),
+                                             .dbasis = o.dbasis.data(),
+                                             .dfilter_w = o.dfw.data(),
+                                             .dbias = o.db.data()};
+            fast ? cpu::hyena_conv_backward(a, g) : cpu::ref::hyena_conv_backward(a, g);
+            return o;
+        };
+        const Out ref = run(false);
+        set_num_threads(1);
+        const Out one = run(true);
+        set_num_threads(2);
+        const Out two = run(true);
+        set_num_threads(1);
+        auto rel = [](const std::vector<float>& p, const std::vector<float>& q) {
+            return test::rel_l2(p.data(), q.data(), static_cast<std::int64_t>(p.size()));
+        };
+        EXPECT_LE(rel(one.dx0, ref.dx0), 1e-5);
+        EXPECT_LE(rel(one.dw, ref.dw), 1e-5);
+        EXPECT_LE(rel(one.dbasis, ref.dbasis), 1e-5);
+        EXPECT_LE(rel(one.dfw, ref.dfw), 1e-5);
+        EXPECT_LE(rel(one.db, ref.db), 1e-5);
+        EXPECT_EQ(one.dbasis, two.dbasis);
+        EXPECT_EQ(one.dw, two.dw);
+    }
+}
+
 }  // namespace
 }  // namespace dnassm

@@ -1,0 +1,299 @@
+// HyenaDNA forward with saved activations, then the reverse sweep through the final LayerNorm and
+// every block: MLP (fc2, GELU, fc1, LN2), mixer (out_proj, long conv §6.4, the x1/v gate, short
+// conv, in_proj, LN1), and the implicit filter (modulated projection, Sin MLP with its shared
+// frequency). z, t and the modulation deltas are buffers, not trained.
+#include "train/hyena_grad.h"
+
+#include <cmath>
+#include <vector>
+
+#include "dnassm/error.h"
+
+#include "cpu/backward.h"
+#include "cpu/cpu_ops.h"
+
+namespace dnassm {
+
+namespace {
+
+struct Ops {
+    void (*linear)(const LinearArgs&);
+    void (*norm)(const NormArgs&);
+    void (*conv)(const CausalConv1dArgs&);
+    void (*hyena_conv)(const HyenaConvArgs&);
+    void (*gelu)(float*, std::int64_t);
+};
+
+Ops ops_for(bool reference) {
+    if (reference)
+        return {cpu::ref::linear, cpu::ref::norm, cpu::ref::causal_conv1d, cpu::ref::hyena_conv,
+                cpu::ref::gelu_tanh_inplace};
+    return {cpu::linear, cpu::norm, cpu::causal_conv1d, cpu::hyena_conv, cpu::gelu_tanh_inplace};
+}
+
+LinearArgs linear_args(const Tensor& x, const Tensor& w, const Tensor& b, Tensor* y) {
+    const std::int64_t M = x.dim(0), K = x.dim(1), N = w.dim(0);
+    return {.M = M,
+            .K = K,
+            .N = N,
+            .x = x.f32(),
+            .ld_x = K,
+            .weight = w.f32(),
+            .bias = b.empty() ? nullptr : b.f32(),
+            .y = y ? y->f32() : nullptr,
+            .ld_y = N};
+}
+
+NormArgs layer_norm_args(const Tensor& x, const Tensor& w, const Tensor& b, float eps, Tensor* y) {
+    return {.kind = NormKind::kLayer,
+            .rows = x.dim(0),
+            .D = x.dim(1),
+            .x = x.f32(),
+            .weight = w.f32(),
+            .bias = b.f32(),
+            .eps = eps,
+            .y = y ? y->f32() : nullptr};
+}
+
+CausalConv1dArgs short_conv_args(const HyenaConfig& c, const HyenaLayer& l, const Tensor& p,
+                                 Tensor* y) {
+    return {.L = p.dim(0),
+            .E = 3 * c.d_model,
+            .W = c.short_filter,
+            .x = p.f32(),
+            .ld_x = 3 * c.d_model,
+            .weight = l.short_w.f32(),
+            .bias = l.short_b.f32(),
+            .silu = false,
+            .y = y ? y->f32() : nullptr,
+            .ld_y = 3 * c.d_model};
+}
+
+// The implicit filter's Sin MLP on positions [0, L): pre[m] = act[m−1]·W_m^T + b_m (act[−1] = z),
+// act[m] = sin(freq ⊙ pre[m]); the basis is act.back().
+struct FilterActs {
+    std::vector<Tensor> pre, act;
+};
+
+FilterActs filter_forward(const HyenaConfig& c, const HyenaLayer& l, std::int64_t L, const Ops& op) {
+    const std::int64_t F = c.filter_order;
+    FilterActs f;
+    const Tensor z = l.z.reshape({c.l_max, c.emb_dim});
+    for (size_t m = 0; m < l.mlp_w.size(); ++m) {
+        Tensor pre({L, F});
+        LinearArgs a = linear_args(m == 0 ? z : f.act.back(), l.mlp_w[m], l.mlp_b[m], &pre);
+        a.M = L;  // z holds l_max rows; the window uses its first L
+        op.linear(a);
+        Tensor act({L, F});
+        for (std::int64_t i = 0; i < L; ++i)
+            for (std::int64_t k = 0; k < F; ++k)
+                act.f32()[i * F + k] = std::sin(l.freq.f32()[k] * pre.f32()[i * F + k]);
+        f.pre.push_back(std::move(pre));
+        f.act.push_back(std::move(act));
+    }
+    return f;
+}
+
+HyenaConvArgs long_conv_args(const HyenaConfig& c, const HyenaLayer& l, const Tensor& x0,
+                             const Tensor& w, const Tensor& basis, Tensor* y) {
+    return {.L = x0.dim(0),
+            .D = c.d_model,
+            .F = c.filter_order,
+            .x0 = x0.f32(),
+            .w = w.f32(),
+            .basis = basis.f32(),
+            .filter_w = l.filter_out_w.f32(),
+            .t = l.t.f32(),
+            .deltas = l.deltas.empty() ? nullptr : l.deltas.f32(),
+            .shift = c.shift,
+            .bias = l.filter_bias.f32(),
+            .y = y ? y->f32() : nullptr};
+}
+
+Tensor gate_x0(const Tensor& u, std::int64_t D) {
+    const std::int64_t L = u.dim(0);
+    Tensor x0({L, D});
+    for (std::int64_t t = 0; t < L; ++t)
+        std::copy(u.f32() + t * 3 * D, u.f32() + t * 3 * D + D, x0.f32() + t * D);
+    return x0;
+}
+
+// One block from its input; returns the activations, and the block's output in `out`.
+HyenaLayerActs run_layer(const HyenaConfig& c, const HyenaLayer& l, const Tensor& x, const Ops& op,
+                         Tensor& out) {
+    const std::int64_t L = x.dim(0), D = c.d_model, E = c.d_inner;
+    HyenaLayerActs a{x.clone(),        Tensor({L, D}), Tensor({L, 3 * D}), Tensor({L, 3 * D}),
+                     Tensor({L, D}),   Tensor({L, D}), Tensor({L, D}),     Tensor({L, D}),
+                     Tensor({L, E}),   Tensor({L, E})};
+    op.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
+    op.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
+    op.conv(short_conv_args(c, l, a.p, &a.u));
+    for (std::int64_t t = 0; t < L; ++t)
+        for (std::int64_t d = 0; d < D; ++d)
+            a.w.f32()[t * D + d] = a.u.f32()[t * 3 * D + 2 * D + d] * a.u.f32()[t * 3 * D + D + d];
+    const Tensor x0 = gate_x0(a.u, D);
+    const FilterActs f = filter_forward(c, l, L, op);
+    op.hyena_conv(long_conv_args(c, l, x0, a.w, f.act.back(), &a.conv));
+    op.linear(linear_args(a.conv, l.out_proj_w, l.out_proj_b, &a.x_mid));
+    for (std::int64_t i = 0; i < L * D; ++i) a.x_mid.f32()[i] += a.x_in.f32()[i];
+    op.norm(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, &a.h2));
+    op.linear(linear_args(a.h2, l.fc1_w, l.fc1_b, &a.m_pre));
+    std::copy(a.m_pre.f32(), a.m_pre.f32() + L * E, a.m.f32());
+    op.gelu(a.m.f32(), L * E);
+    out = Tensor({L, D});
+    op.linear(linear_args(a.m, l.fc2_w, l.fc2_b, &out));
+    for (std::int64_t i = 0; i < L * D; ++i) out.f32()[i] += a.x_mid.f32()[i];
+    return a;
+}
+
+}  // namespace
+
+HyenaTape hyena_forward_tape(const HyenaModel& model,
+                             std::span<const std::int32_t> ids,
+                             bool reference,
+                             bool recompute) {
+    const HyenaConfig& c = model.config();
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model;
+    DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
+    DNASSM_CHECK(L <= c.l_max, ErrorKind::kInput,
+                 "training window of " + std::to_string(L) +
+                     " bases is longer than the model's l_max " + std::to_string(c.l_max));
+    const Ops op = ops_for(reference);
+    HyenaTape tape;
+    tape.reference = reference;
+    tape.recompute = recompute;
+    Tensor x({L, D});
+    cpu::embedding({.L = L,
+                    .V = c.vocab_size,
+                    .D = D,
+                    .ids = ids.data(),
+                    .table = model.embedding().f32(),
+                    .y = x.f32()});
+    for (std::int64_t i = 0; i < c.n_layer; ++i) {
+        Tensor next;
+        HyenaLayerActs a = run_layer(c, model.layer(i), x, op, next);
+        if (recompute)
+            tape.inputs.push_back(std::move(a.x_in));
+        else
+            tape.layers.push_back(std::move(a));
+        x = std::move(next);
+    }
+    tape.x = x;
+    tape.hidden = Tensor({L, D});
+    op.norm(layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps,
+                            &tape.hidden));
+    return tape;
+}
+
+void hyena_backward(const HyenaModel& model,
+                    const HyenaTape& tape,
+                    std::span<const std::int32_t> ids,
+                    const float* dhidden,
+                    std::map<std::string, Tensor>& grads) {
+    const bool reference = tape.reference;
+    const Ops op = ops_for(reference);
+    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
+    auto conv_backward = reference ? cpu::ref::causal_conv1d_backward : cpu::causal_conv1d_backward;
+    auto long_conv_backward = reference ? cpu::ref::hyena_conv_backward : cpu::hyena_conv_backward;
+    const HyenaConfig& c = model.config();
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner,
+                       F = c.filter_order;
+    auto grad = [&](const std::string& name, const Tensor& like) -> float* {
+        auto it = grads.find(name);
+        if (it == grads.end()) it = grads.emplace(name, Tensor(like.shape())).first;
+        return it->second.f32();
+    };
+    Tensor dx({L, D});
+    cpu::ref::norm_backward(
+        layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps, nullptr),
+        dhidden, dx.f32(), grad("ln_f.weight", model.ln_f_weight()),
+        grad("ln_f.bias", model.ln_f_bias()));
+    for (std::int64_t i = c.n_layer - 1; i >= 0; --i) {
+        const HyenaLayer& l = model.layer(i);
+        HyenaLayerActs recomputed;
+        if (tape.recompute) {
+            Tensor unused;
+            recomputed = run_layer(c, l, tape.inputs[static_cast<size_t>(i)], op, unused);
+        }
+        const HyenaLayerActs& a = tape.recompute ? recomputed : tape.layers[static_cast<size_t>(i)];
+        const std::string p = "layers." + std::to_string(i) + ".", q = p + "mixer.",
+                          fq = q + "filter_fn.implicit_filter.";
+        // MLP: x_out = x_mid + fc2(gelu(fc1(LN2(x_mid)))).
+        Tensor dm({L, E}), dm_pre({L, E}), dh2({L, D});
+        linear_backward(linear_args(a.m, l.fc2_w, l.fc2_b, nullptr), dx.f32(), dm.f32(),
+                        grad(p + "mlp.fc2.weight", l.fc2_w), grad(p + "mlp.fc2.bias", l.fc2_b));
+        cpu::ref::gelu_tanh_backward(a.m_pre.f32(), dm.f32(), dm_pre.f32(), L * E);
+        linear_backward(linear_args(a.h2, l.fc1_w, l.fc1_b, nullptr), dm_pre.f32(), dh2.f32(),
+                        grad(p + "mlp.fc1.weight", l.fc1_w), grad(p + "mlp.fc1.bias", l.fc1_b));
+        cpu::ref::norm_backward(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, nullptr),
+                                dh2.f32(), dx.f32(), grad(p + "norm2.weight", l.norm2_w),
+                                grad(p + "norm2.bias", l.norm2_b));
+        // Mixer: x_mid = x_in + out_proj(HyenaConv(x0, v ⊙ x1)).
+        Tensor dconv({L, D}), dx0({L, D}), dw({L, D}), dbasis({L, F}), du({L, 3 * D}),
+            dp({L, 3 * D}), dh1({L, D});
+        linear_backward(linear_args(a.conv, l.out_proj_w, l.out_proj_b, nullptr), dx.f32(),
+                        dconv.f32(), grad(q + "out_proj.weight", l.out_proj_w),
+                        grad(q + "out_proj.bias", l.out_proj_b));
+        const FilterActs f = filter_forward(c, l, L, op);
+        const Tensor x0 = gate_x0(a.u, D);
+        long_conv_backward(long_conv_args(c, l, x0, a.w, f.act.back(), nullptr),
+                           {.dy = dconv.f32(),
+                            .dx0 = dx0.f32(),
+                            .dw = dw.f32(),
+                            .dbasis = dbasis.f32(),
+                            .dfilter_w = grad(fq + std::to_string(2 * l.mlp_w.size()) + ".weight",
+                                              l.filter_out_w),
+                            .dbias = grad(q + "filter_fn.bias", l.filter_bias)});
+        for (std::int64_t t = 0; t < L; ++t) {
+            const float* u = a.u.f32() + t * 3 * D;
+            float* g = du.f32() + t * 3 * D;
+            for (std::int64_t d = 0; d < D; ++d) {
+                const float gw = dw.f32()[t * D + d];
+                g[d] = dx0.f32()[t * D + d];
+                g[D + d] = gw * u[2 * D + d];
+                g[2 * D + d] = gw * u[D + d];
+            }
+        }
+        conv_backward(short_conv_args(c, l, a.p, nullptr),
+                      {.dy = du.f32(),
+                       .dx = dp.f32(),
+                       .dweight = grad(q + "short_filter.weight", l.short_w),
+                       .dbias = grad(q + "short_filter.bias", l.short_b)});
+        linear_backward(linear_args(a.h1, l.in_proj_w, l.in_proj_b, nullptr), dp.f32(), dh1.f32(),
+                        grad(q + "in_proj.weight", l.in_proj_w),
+                        grad(q + "in_proj.bias", l.in_proj_b));
+        cpu::ref::norm_backward(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, nullptr),
+                                dh1.f32(), dx.f32(), grad(p + "norm1.weight", l.norm1_w),
+                                grad(p + "norm1.bias", l.norm1_b));
+        // Implicit filter: basis = act.back(); act[m] = sin(freq ⊙ pre[m]).
+        float* dfreq = grad(fq + "1.freq", l.freq);
+        std::vector<double> dfreq_acc(static_cast<size_t>(F));
+        Tensor dact = std::move(dbasis);
+        for (size_t m = l.mlp_w.size(); m-- > 0;) {
+            Tensor dpre({L, F});
+            for (std::int64_t r = 0; r < L; ++r)
+                for (std::int64_t k = 0; k < F; ++k) {
+                    const float fk = l.freq.f32()[k], pre = f.pre[m].f32()[r * F + k];
+                    const double g = static_cast<double>(dact.f32()[r * F + k]) * std::cos(fk * pre);
+                    dpre.f32()[r * F + k] = static_cast<float>(g * fk);
+                    dfreq_acc[static_cast<size_t>(k)] += g * pre;
+                }
+            const std::string idx = std::to_string(2 * m);
+            Tensor dprev = m > 0 ? Tensor({L, F}) : Tensor();
+            LinearArgs la = linear_args(m > 0 ? f.act[m - 1] : l.z.reshape({c.l_max, c.emb_dim}),
+                                        l.mlp_w[m], l.mlp_b[m], nullptr);
+            la.M = L;
+            linear_backward(la, dpre.f32(), m > 0 ? dprev.f32() : nullptr,
+                            grad(fq + idx + ".weight", l.mlp_w[m]),
+                            grad(fq + idx + ".bias", l.mlp_b[m]));
+            dact = std::move(dprev);
+        }
+        for (std::int64_t k = 0; k < F; ++k) dfreq[k] += static_cast<float>(dfreq_acc[k]);
+    }
+    float* demb = grad("embeddings.word_embeddings.weight", model.embedding());
+    for (std::int64_t t = 0; t < L; ++t)
+        for (std::int64_t d = 0; d < D; ++d)
+            demb[ids[static_cast<size_t>(t)] * D + d] += dx.f32()[t * D + d];
+}
+
+}  // namespace dnassm

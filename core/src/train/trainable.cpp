@@ -1,0 +1,133 @@
+// The two trainable families behind one interface, and the next-base LM loss over it.
+#include "train/trainable.h"
+
+#include <cmath>
+
+#include "dnassm/error.h"
+
+#include "cpu/backward.h"
+#include "cpu/cpu_ops.h"
+#include "train/hyena_grad.h"
+#include "train/mamba_grad.h"
+
+namespace dnassm {
+
+namespace {
+
+class MambaTrainable final : public Trainable {
+  public:
+    explicit MambaTrainable(MambaModel& m) : m_(m) {}
+    std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
+                                       bool reference,
+                                       bool recompute) const override {
+        return std::make_unique<MambaTape>(mamba_forward_tape(m_, ids, reference, recompute));
+    }
+    void backward(const TrainTape& tape,
+                  std::span<const std::int32_t> ids,
+                  const float* dhidden,
+                  std::map<std::string, Tensor>& grads) const override {
+        mamba_backward(m_, dynamic_cast<const MambaTape&>(tape), ids, dhidden, grads);
+    }
+    std::map<std::string, Tensor> parameter_grads(
+        std::map<std::string, Tensor> grads) const override {
+        return mamba_parameter_grads(m_, std::move(grads));
+    }
+    std::map<std::string, Tensor> parameters() const override { return m_.parameters(); }
+    void refresh_derived() override { m_.refresh_derived(); }
+    const Tensor& lm_head() const override { return m_.lm_head(); }
+    std::string lm_head_grad_name() const override {
+        return m_.lm_head().f32() == m_.embedding().f32() ? "embedding.weight" : "lm_head.weight";
+    }
+    void save(const std::string& dir, const nlohmann::json& provenance) const override {
+        m_.save(dir, provenance);
+    }
+
+  private:
+    MambaModel& m_;
+};
+
+class HyenaTrainable final : public Trainable {
+  public:
+    explicit HyenaTrainable(HyenaModel& m) : m_(m) {}
+    std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
+                                       bool reference,
+                                       bool recompute) const override {
+        return std::make_unique<HyenaTape>(hyena_forward_tape(m_, ids, reference, recompute));
+    }
+    void backward(const TrainTape& tape,
+                  std::span<const std::int32_t> ids,
+                  const float* dhidden,
+                  std::map<std::string, Tensor>& grads) const override {
+        hyena_backward(m_, dynamic_cast<const HyenaTape&>(tape), ids, dhidden, grads);
+    }
+    std::map<std::string, Tensor> parameters() const override { return m_.parameters(); }
+    const Tensor& lm_head() const override { return m_.lm_head(); }
+    std::string lm_head_grad_name() const override {
+        return m_.lm_head().f32() == m_.embedding().f32() ? "embeddings.word_embeddings.weight"
+                                                          : "lm_head.weight";
+    }
+    void save(const std::string& dir, const nlohmann::json& provenance) const override {
+        m_.save(dir, provenance);
+    }
+
+  private:
+    HyenaModel& m_;
+};
+
+}  // namespace
+
+std::unique_ptr<Trainable> make_trainable(Model& model) {
+    if (auto* m = dynamic_cast<MambaModel*>(&model)) return std::make_unique<MambaTrainable>(*m);
+    if (auto* h = dynamic_cast<HyenaModel*>(&model)) return std::make_unique<HyenaTrainable>(*h);
+    throw Error(ErrorKind::kUsage, model.info().path + ": training a " + model.info().family +
+                                       " model is not supported (Mamba and HyenaDNA are)");
+}
+
+double lm_loss(const Trainable& model,
+               std::span<const std::int32_t> ids,
+               std::map<std::string, Tensor>* grads,
+               bool reference,
+               bool recompute) {
+    const std::int64_t L = static_cast<std::int64_t>(ids.size());
+    DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
+    const auto tape = model.forward(ids, reference, recompute && grads);
+    const Tensor& W = model.lm_head();
+    const std::int64_t V = W.dim(0), D = W.dim(1);
+    Tensor logits({L, V});
+    const LinearArgs head{.M = L,
+                          .K = D,
+                          .N = V,
+                          .x = tape->hidden.f32(),
+                          .ld_x = D,
+                          .weight = W.f32(),
+                          .y = logits.f32(),
+                          .ld_y = V};
+    (reference ? cpu::ref::linear : cpu::linear)(head);
+
+    Tensor dlogits({L, V});
+    double loss = 0.0;
+    const double scale = 1.0 / static_cast<double>(L - 1);
+    for (std::int64_t t = 0; t + 1 < L; ++t) {
+        const float* row = logits.f32() + t * V;
+        double mx = row[0];
+        for (std::int64_t v = 1; v < V; ++v) mx = std::max(mx, static_cast<double>(row[v]));
+        double z = 0;
+        for (std::int64_t v = 0; v < V; ++v) z += std::exp(row[v] - mx);
+        const std::int32_t target = ids[static_cast<size_t>(t + 1)];
+        loss -= (row[target] - mx - std::log(z)) * scale;
+        for (std::int64_t v = 0; v < V; ++v)
+            dlogits.f32()[t * V + v] =
+                static_cast<float>((std::exp(row[v] - mx) / z - (v == target ? 1.0 : 0.0)) * scale);
+    }
+    if (!grads) return loss;
+    const std::string head_name = model.lm_head_grad_name();
+    auto it = grads->find(head_name);
+    if (it == grads->end()) it = grads->emplace(head_name, Tensor(W.shape())).first;
+    Tensor dhidden({L, D});
+    (reference ? cpu::ref::linear_backward : cpu::linear_backward)(
+        head, dlogits.f32(), dhidden.f32(), it->second.f32(), nullptr);
+    model.backward(*tape, ids, dhidden.f32(), *grads);
+    return loss;
+}
+
+}  // namespace dnassm

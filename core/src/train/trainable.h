@@ -1,0 +1,64 @@
+// Internal (training, issue B): what the trainers (pretrain, finetune) need from a model family:
+// a forward pass that keeps activations, the backward sweep, and the parameters by name.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dnassm/model.h"
+#include "dnassm/tensor.h"
+
+namespace dnassm {
+
+/// What one forward pass keeps for backward; `hidden` {L, D} is what heads read.
+struct TrainTape {
+    virtual ~TrainTape() = default;
+    Tensor hidden;
+};
+
+class Trainable {
+  public:
+    virtual ~Trainable() = default;
+    /// reference = naive double ops (the oracle of gradient checks); recompute = keep only each
+    /// block's input and recompute the block in backward (activation checkpointing).
+    [[nodiscard]] virtual std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
+                                                             bool reference,
+                                                             bool recompute) const = 0;
+    /// Adds d loss / d parameter into grads (keys as backward names them) from d loss / d hidden.
+    virtual void backward(const TrainTape& tape,
+                          std::span<const std::int32_t> ids,
+                          const float* dhidden,
+                          std::map<std::string, Tensor>& grads) const = 0;
+    /// Renames/rescales backward's gradients to the keys of parameters().
+    [[nodiscard]] virtual std::map<std::string, Tensor> parameter_grads(
+        std::map<std::string, Tensor> grads) const {
+        return grads;
+    }
+    /// The trainable parameters by canonical name (storage shared with the model).
+    [[nodiscard]] virtual std::map<std::string, Tensor> parameters() const = 0;
+    /// Recomputes derived tensors after an optimiser step.
+    virtual void refresh_derived() {}
+    /// The LM head matrix {V, D} and the gradient key it accumulates into (the embedding's when
+    /// tied).
+    [[nodiscard]] virtual const Tensor& lm_head() const = 0;
+    [[nodiscard]] virtual std::string lm_head_grad_name() const = 0;
+    virtual void save(const std::string& dir, const nlohmann::json& provenance) const = 0;
+};
+
+/// The training interface of a loaded model (Mamba or HyenaDNA); throws Error(kUsage) naming the
+/// family otherwise. The model must outlive the result.
+std::unique_ptr<Trainable> make_trainable(Model& model);
+
+/// Mean cross-entropy of predicting ids[t+1] from position t (t < L−1); with `grads`, adds
+/// d loss / d parameter (backward's keys) for every parameter including the LM head.
+double lm_loss(const Trainable& model,
+               std::span<const std::int32_t> ids,
+               std::map<std::string, Tensor>* grads,
+               bool reference = true,
+               bool recompute = false);
+
+}  // namespace dnassm
