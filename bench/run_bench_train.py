@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Training throughput (issue B): `dnassm pretrain` vs PyTorch training the same Mamba model
-(autograd, AdamW) on the same windows, same threads, measured in the same run. Prints tokens/s
+"""Training throughput (issue B): `dnassm pretrain` vs PyTorch training the same Mamba or HyenaDNA
+model (autograd, AdamW) on the same windows, same threads, measured in the same run. HyenaDNA
+models train through tests/reference/hyena_torch.py's forward (torch.fft long convolution). Prints tokens/s
 and the ratio. PyTorch's scan is vectorised in chunks of 32 steps (closed form inside a chunk,
 a loop over chunks), checked against the step-by-step reference loop of
 tests/reference/mamba_torch.py (selective_scan_ref), which trains at only ~20 tokens/s here;
@@ -22,6 +23,7 @@ import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+from hyena_torch import TorchHyena  # noqa: E402
 from mamba_torch import TorchMamba, read_fasta_region, tokenize  # noqa: E402
 
 GENOME = "/usr/share/doc/bowtie/examples/genomes/NC_008253.fna.gz"
@@ -89,6 +91,31 @@ def torch_tokens_per_s(model_dir, windows, batch, steps, scan):
     return steps * batch * len(windows[0]) / (time.perf_counter() - t)
 
 
+def torch_hyena_tokens_per_s(model_dir, windows, batch, steps):
+    m = TorchHyena(model_dir)
+    buffers = {"z", "t", "deltas"}
+    params = [m.emb, *m.ln_f] + [v for L in m.layers for k, v in L.items() if k not in buffers]
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.95), weight_decay=0.1)
+    forward = TorchHyena.forward.__wrapped__  # the same forward, without its no_grad
+
+    def step(k):
+        opt.zero_grad()
+        for b in range(batch):
+            ids = windows[(k * batch + b) % len(windows)]
+            logits = forward(m, ids) @ m.lm_head.T
+            (F.cross_entropy(logits[:-1], ids[1:]) / batch).backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    step(0)  # warm-up
+    t = time.perf_counter()
+    for k in range(1, steps + 1):
+        step(k)
+    return steps * batch * len(windows[0]) / (time.perf_counter() - t)
+
+
 def dnassm_tokens_per_s(dnassm, model_dir, window, batch, steps, threads):
     with tempfile.TemporaryDirectory() as tmp:
         def run(n):
@@ -119,6 +146,13 @@ def main():
     windows = [ids[i:i + a.window] for i in range(0, len(ids) - a.window + 1, a.window)]
     cfg = json.load(open(os.path.join(a.model, "config.json")))
     ours = dnassm_tokens_per_s(a.dnassm, a.model, a.window, a.batch, a.steps, a.threads)
+    hyena = cfg.get("family") == "hyena" or cfg.get("model_type") == "hyenadna"
+    if hyena:
+        theirs = torch_hyena_tokens_per_s(a.model, windows, a.batch, a.steps)
+        print(f"| training, HyenaDNA d_model {cfg['d_model']} x {cfg['n_layer']} layers, window {a.window}, "
+              f"batch {a.batch}, {a.threads} thread(s) | dnassm {ours:,.0f} tokens/s | PyTorch {theirs:,.0f} "
+              f"tokens/s | {ours / theirs:.1f}x |")
+        return
     theirs = torch_tokens_per_s(a.model, windows, a.batch, a.steps, a.scan)
     print(f"| training, Mamba d_model {cfg['d_model']} x {cfg['n_layer']} layers, window {a.window}, "
           f"batch {a.batch}, {a.threads} thread(s), PyTorch scan {a.scan} | dnassm {ours:,.0f} tokens/s | PyTorch {theirs:,.0f} tokens/s "

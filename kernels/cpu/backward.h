@@ -67,6 +67,9 @@ namespace dnassm::cpu {
 /// deterministic for any thread count (all sums are per channel).
 void causal_conv1d_backward(const CausalConv1dArgs& fwd, const ref::CausalConv1dGrads& g);
 
+/// Vectorised, threaded x = gelu_tanh(x_in) backward (same contract as ref::gelu_tanh_backward).
+void gelu_tanh_backward(const float* x_in, const float* dy, float* dx, std::int64_t n);
+
 /// FFT-based float Hyena long-conv backward (same contract as ref::hyena_conv_backward), channels
 /// on the pool; deterministic for any thread count.
 void hyena_conv_backward(const HyenaConvArgs& fwd, const ref::HyenaConvGrads& g);

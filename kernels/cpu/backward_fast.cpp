@@ -7,9 +7,23 @@
 
 #include "dnassm/thread_pool.h"
 
+#include "activations_impl.h"
 #include "backward.h"
+#include "cpu_ops.h"
 
 namespace dnassm::cpu {
+
+void gelu_tanh_backward_avx2(const float* x, const float* dy, float* dx, std::int64_t n);
+
+void gelu_tanh_backward(const float* x_in, const float* dy, float* dx, std::int64_t n) {
+    parallel_for(n, 1 << 15, [&](std::int64_t i0, std::int64_t i1) {
+        if (cpu_has_avx2_fma()) {
+            gelu_tanh_backward_avx2(x_in + i0, dy + i0, dx + i0, i1 - i0);
+        } else {
+            gelu_tanh_backward_lanes<4>(x_in + i0, dy + i0, dx + i0, i1 - i0);
+        }
+    });
+}
 
 void linear_backward(
     const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) {

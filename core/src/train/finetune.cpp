@@ -383,6 +383,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         ErrorKind::kUsage, "--select: one of auroc, mcc, accuracy, loss");
     auto base = Model::load(o.base_model);
     std::unique_ptr<Trainable> backbone;  // null: frozen
+    retain_freed_memory();
     if (!o.freeze_backbone) {
         try {
             backbone = make_trainable(*base);

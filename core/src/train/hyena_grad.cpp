@@ -85,9 +85,10 @@ FilterActs filter_forward(const HyenaConfig& c, const HyenaLayer& l, std::int64_
         a.M = L;  // z holds l_max rows; the window uses its first L
         op.linear(a);
         Tensor act({L, F});
+        const float *fr = l.freq.f32(), *pp = pre.f32();
+        float* ap = act.f32();
         for (std::int64_t i = 0; i < L; ++i)
-            for (std::int64_t k = 0; k < F; ++k)
-                act.f32()[i * F + k] = std::sin(l.freq.f32()[k] * pre.f32()[i * F + k]);
+            for (std::int64_t k = 0; k < F; ++k) ap[i * F + k] = std::sin(fr[k] * pp[i * F + k]);
         f.pre.push_back(std::move(pre));
         f.act.push_back(std::move(act));
     }
@@ -128,21 +129,23 @@ HyenaLayerActs run_layer(const HyenaConfig& c, const HyenaLayer& l, const Tensor
     op.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
     op.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
     op.conv(short_conv_args(c, l, a.p, &a.u));
+    const float* u = a.u.f32();
+    float* w = a.w.f32();
     for (std::int64_t t = 0; t < L; ++t)
         for (std::int64_t d = 0; d < D; ++d)
-            a.w.f32()[t * D + d] = a.u.f32()[t * 3 * D + 2 * D + d] * a.u.f32()[t * 3 * D + D + d];
+            w[t * D + d] = u[t * 3 * D + 2 * D + d] * u[t * 3 * D + D + d];
     const Tensor x0 = gate_x0(a.u, D);
     const FilterActs f = filter_forward(c, l, L, op);
     op.hyena_conv(long_conv_args(c, l, x0, a.w, f.act.back(), &a.conv));
     op.linear(linear_args(a.conv, l.out_proj_w, l.out_proj_b, &a.x_mid));
-    for (std::int64_t i = 0; i < L * D; ++i) a.x_mid.f32()[i] += a.x_in.f32()[i];
+    cpu::add_inplace(a.x_mid.f32(), a.x_in.f32(), L * D);
     op.norm(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, &a.h2));
     op.linear(linear_args(a.h2, l.fc1_w, l.fc1_b, &a.m_pre));
     std::copy(a.m_pre.f32(), a.m_pre.f32() + L * E, a.m.f32());
     op.gelu(a.m.f32(), L * E);
     out = Tensor({L, D});
     op.linear(linear_args(a.m, l.fc2_w, l.fc2_b, &out));
-    for (std::int64_t i = 0; i < L * D; ++i) out.f32()[i] += a.x_mid.f32()[i];
+    cpu::add_inplace(out.f32(), a.x_mid.f32(), L * D);
     return a;
 }
 
@@ -222,7 +225,8 @@ void hyena_backward(const HyenaModel& model,
         Tensor dm({L, E}), dm_pre({L, E}), dh2({L, D});
         linear_backward(linear_args(a.m, l.fc2_w, l.fc2_b, nullptr), dx.f32(), dm.f32(),
                         grad(p + "mlp.fc2.weight", l.fc2_w), grad(p + "mlp.fc2.bias", l.fc2_b));
-        cpu::ref::gelu_tanh_backward(a.m_pre.f32(), dm.f32(), dm_pre.f32(), L * E);
+        (reference ? cpu::ref::gelu_tanh_backward : cpu::gelu_tanh_backward)(
+            a.m_pre.f32(), dm.f32(), dm_pre.f32(), L * E);
         linear_backward(linear_args(a.h2, l.fc1_w, l.fc1_b, nullptr), dm_pre.f32(), dh2.f32(),
                         grad(p + "mlp.fc1.weight", l.fc1_w), grad(p + "mlp.fc1.bias", l.fc1_b));
         cpu::ref::norm_backward(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, nullptr),
@@ -244,12 +248,13 @@ void hyena_backward(const HyenaModel& model,
                             .dfilter_w = grad(fq + std::to_string(2 * l.mlp_w.size()) + ".weight",
                                               l.filter_out_w),
                             .dbias = grad(q + "filter_fn.bias", l.filter_bias)});
+        const float *gx0 = dx0.f32(), *gwp = dw.f32();
         for (std::int64_t t = 0; t < L; ++t) {
             const float* u = a.u.f32() + t * 3 * D;
             float* g = du.f32() + t * 3 * D;
             for (std::int64_t d = 0; d < D; ++d) {
-                const float gw = dw.f32()[t * D + d];
-                g[d] = dx0.f32()[t * D + d];
+                const float gw = gwp[t * D + d];
+                g[d] = gx0[t * D + d];
                 g[D + d] = gw * u[2 * D + d];
                 g[2 * D + d] = gw * u[D + d];
             }
@@ -271,11 +276,13 @@ void hyena_backward(const HyenaModel& model,
         Tensor dact = std::move(dbasis);
         for (size_t m = l.mlp_w.size(); m-- > 0;) {
             Tensor dpre({L, F});
+            const float *fr = l.freq.f32(), *pp = f.pre[m].f32(), *da = dact.f32();
+            float* dp_ = dpre.f32();
             for (std::int64_t r = 0; r < L; ++r)
                 for (std::int64_t k = 0; k < F; ++k) {
-                    const float fk = l.freq.f32()[k], pre = f.pre[m].f32()[r * F + k];
-                    const double g = static_cast<double>(dact.f32()[r * F + k]) * std::cos(fk * pre);
-                    dpre.f32()[r * F + k] = static_cast<float>(g * fk);
+                    const float fk = fr[k], pre = pp[r * F + k];
+                    const double g = static_cast<double>(da[r * F + k]) * std::cos(fk * pre);
+                    dp_[r * F + k] = static_cast<float>(g * fk);
                     dfreq_acc[static_cast<size_t>(k)] += g * pre;
                 }
             const std::string idx = std::to_string(2 * m);

@@ -71,6 +71,7 @@ double pretrain(const PretrainOptions& o) {
                  "pretrain: --window >= 2, --batch >= 1, --steps >= 1");
     auto model = Model::load(o.init_model);
     auto trainable = make_trainable(*model);
+    retain_freed_memory();
     DNASSM_CHECK(model->max_length() == 0 || o.window <= model->max_length(), ErrorKind::kUsage,
                  "pretrain: --window " + std::to_string(o.window) + " is longer than the model's " +
                      std::to_string(model->max_length()) + " bases");

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <malloc.h>
+
 #include "dnassm/error.h"
 
 #include "cpu/backward.h"
@@ -75,6 +77,11 @@ class HyenaTrainable final : public Trainable {
 };
 
 }  // namespace
+
+void retain_freed_memory() {
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
 
 std::unique_ptr<Trainable> make_trainable(Model& model) {
     if (auto* m = dynamic_cast<MambaModel*>(&model)) return std::make_unique<MambaTrainable>(*m);

@@ -49,6 +49,11 @@ class Trainable {
     virtual void save(const std::string& dir, const nlohmann::json& provenance) const = 0;
 };
 
+/// Training allocates and frees the same large activation tensors every step; this keeps freed
+/// memory in the process (glibc mallopt) instead of returning it to the kernel and faulting it
+/// back in zeroed pages on the next step.
+void retain_freed_memory();
+
 /// The training interface of a loaded model (Mamba or HyenaDNA); throws Error(kUsage) naming the
 /// family otherwise. The model must outlive the result.
 std::unique_ptr<Trainable> make_trainable(Model& model);

@@ -428,5 +428,16 @@ TEST(Grad, FastHyenaConvBackwardMatchesReferenceForAnyThreadCount) {
     }
 }
 
+TEST(Grad, FastGeluBackwardMatchesReference) {
+    test::Rng r(37);
+    const std::int64_t n = 1000 + 5;  // a tail shorter than one vector
+    const auto x = rnd(r, n, -6, 6), dy = rnd(r, n, -1, 1);
+    std::vector<float> ref(static_cast<size_t>(n), 0.25f), fast = ref;
+    cpu::ref::gelu_tanh_backward(x.data(), dy.data(), ref.data(), n);
+    cpu::gelu_tanh_backward(x.data(), dy.data(), fast.data(), n);
+    for (std::int64_t i = 0; i < n; ++i)
+        EXPECT_NEAR(fast[static_cast<size_t>(i)], ref[static_cast<size_t>(i)], 2e-6) << i;
+}
+
 }  // namespace
 }  // namespace dnassm
