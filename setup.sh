@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages dnassm needs, skipping those already present. Idempotent.
 #   ./setup.sh            build + test dependencies
-#   ./setup.sh --gui      also Qt6 (for dnassm-gui)
 #   ./setup.sh --bench    also E. coli 536 (bowtie-examples), C. elegans 1 Mb (htslib-test), hyperfine, perf
 set -euo pipefail
 
@@ -9,14 +8,15 @@ build_pkgs=(
     cmake ninja-build g++ pkg-config ccache
     libhts-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
     libbigwig-dev libhdf5-dev libfftw3-dev libopenblas-dev nlohmann-json3-dev
+    qt6-base-dev qt6-svg-dev
 )
 test_pkgs=(python3-numpy python3-pybigwig python3-h5py python3-torch bowtie2-examples samtools tabix snakemake)
 extra_pkgs=()
 for arg in "$@"; do
     case "$arg" in
-        --gui) extra_pkgs+=(qt6-base-dev qt6-base-dev-tools libqt6svg6-dev xvfb) ;;
+        --gui) ;;  # Qt6 is now part of the build packages; kept so old instructions still work
         --bench) extra_pkgs+=(bowtie-examples htslib-test hyperfine linux-perf) ;;
-        -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown option '$arg'" >&2; exit 2 ;;
     esac
 done

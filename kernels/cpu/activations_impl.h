@@ -57,7 +57,8 @@ void gelu_tanh_backward_lanes(const float* x, const float* dy, float* dx, std::i
     };
     std::int64_t i = 0;
     for (; i + kLanes <= n; i += kLanes)
-        simd::store<F>(dx + i, simd::load<F>(dx + i) + simd::load<F>(dy + i) * grad(simd::load<F>(x + i)));
+        simd::store<F>(dx + i,
+                       simd::load<F>(dx + i) + simd::load<F>(dy + i) * grad(simd::load<F>(x + i)));
     if (i < n) {
         float tx[kLanes] = {}, tg[kLanes];
         for (std::int64_t k = i; k < n; ++k) tx[k - i] = x[k];

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace dnassm {
@@ -19,6 +20,11 @@ class Progress {
     ~Progress();
     void advance(std::int64_t bases);
     void finish();
+    /// Called on every advance with (bases done, total), on the advancing thread — for a GUI's
+    /// progress bar; it may throw to cancel the run (the exception leaves through advance()).
+    void set_observer(std::function<void(std::int64_t, std::int64_t)> observer) {
+        observer_ = std::move(observer);
+    }
 
   private:
     void report(bool final);
@@ -28,6 +34,7 @@ class Progress {
     std::string task_;
     std::chrono::steady_clock::time_point start_, last_;
     bool finished_ = false;
+    std::function<void(std::int64_t, std::int64_t)> observer_;
 };
 
 }  // namespace dnassm

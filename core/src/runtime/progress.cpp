@@ -29,6 +29,7 @@ Progress::~Progress() {
 
 void Progress::advance(std::int64_t bases) {
     done_ += bases;
+    if (observer_) observer_(done_, total_);
     const auto now = std::chrono::steady_clock::now();
     const double since = std::chrono::duration<double>(now - last_).count();
     if (since >= (mode_ == ProgressMode::kJson ? 1.0 : 0.2)) {

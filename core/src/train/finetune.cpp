@@ -361,8 +361,8 @@ double task_loss(const Trainable& model,
     Tensor dh({L, D});
     double loss = 0;
     if (head.task == HeadTask::kSegment) {
-        loss = head_loss(head, tape->hidden.f32(), L, labels, scale / static_cast<double>(L), gw, gb,
-                         dh.f32());
+        loss = head_loss(head, tape->hidden.f32(), L, labels, scale / static_cast<double>(L), gw,
+                         gb, dh.f32());
     } else {
         const std::vector<float> pooled = mean_pool(tape->hidden);
         std::vector<float> dp(static_cast<size_t>(D));
@@ -388,8 +388,8 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         try {
             backbone = make_trainable(*base);
         } catch (const Error& e) {
-            throw Error(ErrorKind::kUsage, std::string(e.what()) +
-                                               "; use --freeze-backbone to train a head on it");
+            throw Error(ErrorKind::kUsage,
+                        std::string(e.what()) + "; use --freeze-backbone to train a head on it");
         }
     }
     auto be = make_backend("cpu");

@@ -38,8 +38,8 @@ struct FinetuneOptions {
 /// metrics of the kept (best) head.
 ClassMetrics finetune(const FinetuneOptions& o);
 
-/// Loss of a backbone (Mamba or HyenaDNA) + task head on one sequence, times `scale`: cross-entropy of the
-/// mean-pooled prediction against labels[0] (classify) or the mean per-base cross-entropy
+/// Loss of a backbone (Mamba or HyenaDNA) + task head on one sequence, times `scale`: cross-entropy
+/// of the mean-pooled prediction against labels[0] (classify) or the mean per-base cross-entropy
 /// against labels[0..L) (segment). Gradients (times `scale`) are added into `grads` by canonical
 /// name, the head's as "head.weight"/"head.bias". reference = naive double ops (gradient checks).
 double task_loss(const class Trainable& model,

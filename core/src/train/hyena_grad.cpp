@@ -55,7 +55,9 @@ NormArgs layer_norm_args(const Tensor& x, const Tensor& w, const Tensor& b, floa
             .y = y ? y->f32() : nullptr};
 }
 
-CausalConv1dArgs short_conv_args(const HyenaConfig& c, const HyenaLayer& l, const Tensor& p,
+CausalConv1dArgs short_conv_args(const HyenaConfig& c,
+                                 const HyenaLayer& l,
+                                 const Tensor& p,
                                  Tensor* y) {
     return {.L = p.dim(0),
             .E = 3 * c.d_model,
@@ -75,7 +77,10 @@ struct FilterActs {
     std::vector<Tensor> pre, act;
 };
 
-FilterActs filter_forward(const HyenaConfig& c, const HyenaLayer& l, std::int64_t L, const Ops& op) {
+FilterActs filter_forward(const HyenaConfig& c,
+                          const HyenaLayer& l,
+                          std::int64_t L,
+                          const Ops& op) {
     const std::int64_t F = c.filter_order;
     FilterActs f;
     const Tensor z = l.z.reshape({c.l_max, c.emb_dim});
@@ -95,8 +100,12 @@ FilterActs filter_forward(const HyenaConfig& c, const HyenaLayer& l, std::int64_
     return f;
 }
 
-HyenaConvArgs long_conv_args(const HyenaConfig& c, const HyenaLayer& l, const Tensor& x0,
-                             const Tensor& w, const Tensor& basis, Tensor* y) {
+HyenaConvArgs long_conv_args(const HyenaConfig& c,
+                             const HyenaLayer& l,
+                             const Tensor& x0,
+                             const Tensor& w,
+                             const Tensor& basis,
+                             Tensor* y) {
     return {.L = x0.dim(0),
             .D = c.d_model,
             .F = c.filter_order,
@@ -120,12 +129,12 @@ Tensor gate_x0(const Tensor& u, std::int64_t D) {
 }
 
 // One block from its input; returns the activations, and the block's output in `out`.
-HyenaLayerActs run_layer(const HyenaConfig& c, const HyenaLayer& l, const Tensor& x, const Ops& op,
-                         Tensor& out) {
+HyenaLayerActs run_layer(
+    const HyenaConfig& c, const HyenaLayer& l, const Tensor& x, const Ops& op, Tensor& out) {
     const std::int64_t L = x.dim(0), D = c.d_model, E = c.d_inner;
-    HyenaLayerActs a{x.clone(),        Tensor({L, D}), Tensor({L, 3 * D}), Tensor({L, 3 * D}),
-                     Tensor({L, D}),   Tensor({L, D}), Tensor({L, D}),     Tensor({L, D}),
-                     Tensor({L, E}),   Tensor({L, E})};
+    HyenaLayerActs a{x.clone(),      Tensor({L, D}), Tensor({L, 3 * D}), Tensor({L, 3 * D}),
+                     Tensor({L, D}), Tensor({L, D}), Tensor({L, D}),     Tensor({L, D}),
+                     Tensor({L, E}), Tensor({L, E})};
     op.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
     op.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
     op.conv(short_conv_args(c, l, a.p, &a.u));
@@ -183,8 +192,8 @@ HyenaTape hyena_forward_tape(const HyenaModel& model,
     }
     tape.x = x;
     tape.hidden = Tensor({L, D});
-    op.norm(layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps,
-                            &tape.hidden));
+    op.norm(
+        layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps, &tape.hidden));
     return tape;
 }
 
@@ -240,14 +249,14 @@ void hyena_backward(const HyenaModel& model,
                         grad(q + "out_proj.bias", l.out_proj_b));
         const FilterActs f = filter_forward(c, l, L, op);
         const Tensor x0 = gate_x0(a.u, D);
-        long_conv_backward(long_conv_args(c, l, x0, a.w, f.act.back(), nullptr),
-                           {.dy = dconv.f32(),
-                            .dx0 = dx0.f32(),
-                            .dw = dw.f32(),
-                            .dbasis = dbasis.f32(),
-                            .dfilter_w = grad(fq + std::to_string(2 * l.mlp_w.size()) + ".weight",
-                                              l.filter_out_w),
-                            .dbias = grad(q + "filter_fn.bias", l.filter_bias)});
+        long_conv_backward(
+            long_conv_args(c, l, x0, a.w, f.act.back(), nullptr),
+            {.dy = dconv.f32(),
+             .dx0 = dx0.f32(),
+             .dw = dw.f32(),
+             .dbasis = dbasis.f32(),
+             .dfilter_w = grad(fq + std::to_string(2 * l.mlp_w.size()) + ".weight", l.filter_out_w),
+             .dbias = grad(q + "filter_fn.bias", l.filter_bias)});
         const float *gx0 = dx0.f32(), *gwp = dw.f32();
         for (std::int64_t t = 0; t < L; ++t) {
             const float* u = a.u.f32() + t * 3 * D;

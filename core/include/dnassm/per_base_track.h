@@ -1,0 +1,48 @@
+// Per-base tracks of a model over one tokenized sequence — what `dnassm predict` writes and the
+// explorer draws:
+//   loglik    = ln p(x_t | x_<t), the next-base distribution restricted to A/C/G/T, renormalised
+//   entropy   = entropy (nats) of that 4-way distribution
+//   p_<class> = a fine-tuned segmentation head's probability of that class at each base
+// Causal LMs predict base t from the hidden state at t−1, so the first base has no value;
+// loglik is undefined where the observed base is not A/C/G/T. Masked (bidirectional) LMs give
+// masked marginals: base t is replaced by [MASK] and predicted from mlm_context bases on each
+// side (one forward pass per base). With rc the reverse-complement strand gives a second value
+// per base (predicted from the bases to its right); the track is the mean of the two where both
+// exist, else the one that does.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dnassm/model.h"
+#include "dnassm/progress.h"
+#include "dnassm/sequence_runner.h"
+
+namespace dnassm {
+
+enum class TrackKind { kLoglik, kEntropy, kHeadClass };
+
+struct TrackSpec {
+    TrackKind kind = TrackKind::kLoglik;
+    std::int64_t head_class = -1;  // kHeadClass: index into the task head's classes
+    bool rc = false;
+    std::int64_t mlm_context = 512;
+    RunOptions run;
+};
+
+/// The tracks a model offers, by name: loglik and entropy for LMs, p_<class> for every class of a
+/// segmentation head (those first).
+[[nodiscard]] std::vector<std::string> track_names(const Model& model);
+
+/// The spec for a track name of track_names(model); Error(kUsage) naming the valid ones otherwise.
+[[nodiscard]] TrackSpec track_spec(const Model& model, const std::string& name);
+
+/// Per-base values over ids (NaN where undefined). progress advances by the bases processed.
+[[nodiscard]] std::vector<float> per_base_track(const Model& model,
+                                                Backend& backend,
+                                                const std::vector<std::int32_t>& ids,
+                                                const TrackSpec& spec,
+                                                Progress* progress);
+
+}  // namespace dnassm

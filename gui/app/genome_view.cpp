@@ -1,0 +1,523 @@
+#include "genome_view.h"
+
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "dnassm/error.h"
+
+#include "model/track_summary.h"
+
+namespace dnassm::gui {
+
+namespace {
+
+constexpr std::int64_t kMaxCoverageWidth = 2'000'000;  // like IGV's visibility window
+constexpr int kSequenceHeight = 24, kFeatureHeight = 30, kCoverageHeight = 60, kHeatRowHeight = 10;
+
+QColor base_color(char b) {
+    switch (b) {  // IGV's colours
+        case 'A':
+        case 'a':
+            return QColor(0, 150, 0);
+        case 'C':
+        case 'c':
+            return QColor(0, 0, 230);
+        case 'G':
+        case 'g':
+            return QColor(209, 113, 5);
+        case 'T':
+        case 't':
+            return QColor(230, 0, 0);
+        default:
+            return QColor(128, 128, 128);
+    }
+}
+
+char complement(char b) {
+    switch (b) {
+        case 'A':
+            return 'T';
+        case 'C':
+            return 'G';
+        case 'G':
+            return 'C';
+        case 'T':
+            return 'A';
+        case 'a':
+            return 't';
+        case 'c':
+            return 'g';
+        case 'g':
+            return 'c';
+        case 't':
+            return 'a';
+        default:
+            return b;
+    }
+}
+
+// Blue-white-red for heatmap scores scaled to [-1, 1].
+QColor diverging(float v) {
+    v = std::clamp(v, -1.0f, 1.0f);
+    const int k = static_cast<int>(std::lround(255 * (1 - std::fabs(v))));
+    return v < 0 ? QColor(k, k, 255) : QColor(255, k, k);
+}
+
+QString short_number(double v) {
+    if (std::fabs(v) >= 1e6) return QString::number(v / 1e6, 'g', 4) + "M";
+    if (std::fabs(v) >= 1e3) return QString::number(v / 1e3, 'g', 4) + "k";
+    return QString::number(v, 'g', 4);
+}
+
+}  // namespace
+
+GenomeView::GenomeView(QWidget* parent) : QWidget(parent) {
+    setFocusPolicy(Qt::StrongFocus);
+    setMouseTracking(false);
+    setMinimumSize(400, 200);
+}
+
+void GenomeView::setGenome(std::shared_ptr<const FastaSource> fasta) {
+    fasta_ = std::move(fasta);
+    coverage_cache_.clear();
+    tracks_.erase(
+        std::remove_if(tracks_.begin(), tracks_.end(),
+                       [](const ViewTrack& t) { return t.kind == ViewTrack::Kind::kSequence; }),
+        tracks_.end());
+    tracks_.insert(tracks_.begin(),
+                   ViewTrack{ViewTrack::Kind::kSequence, "sequence", {}, {}, {}, {}, -1});
+    const Contig& c = fasta_->contigs().at(0);
+    setLocus({c.name, 0, std::min<std::int64_t>(c.length, 10'000)});
+}
+
+void GenomeView::setLocus(const Locus& l) {
+    if (!fasta_) return;
+    const std::int64_t len = fasta_->length(l.contig);
+    Locus c = l;
+    c.end = std::clamp<std::int64_t>(c.end, 1, len);
+    c.beg = std::clamp<std::int64_t>(c.beg, 0, c.end - 1);
+    if (c.width() < 20) c = zoom(c, 1.0, 0.5, len);  // min width, re-centred
+    if (c == locus_) return;
+    locus_ = c;
+    update();
+    emit locusChanged(locus_);
+}
+
+void GenomeView::zoomBy(double factor, double anchor) {
+    if (fasta_) setLocus(zoom(locus_, factor, anchor, fasta_->length(locus_.contig)));
+}
+
+void GenomeView::panBy(double fraction) {
+    if (fasta_)
+        setLocus(pan(
+            locus_,
+            static_cast<std::int64_t>(std::llround(fraction * static_cast<double>(locus_.width()))),
+            fasta_->length(locus_.contig)));
+}
+
+void GenomeView::addTrack(ViewTrack t) {
+    tracks_.push_back(std::move(t));
+    updateGeometry();
+    update();
+}
+
+void GenomeView::setRunResult(std::shared_ptr<const RunResult> run, int heatmap_rows) {
+    tracks_.erase(std::remove_if(tracks_.begin(), tracks_.end(),
+                                 [](const ViewTrack& t) {
+                                     return t.kind == ViewTrack::Kind::kPrediction ||
+                                            t.kind == ViewTrack::Kind::kHeatmap;
+                                 }),
+                  tracks_.end());
+    display_.heatmap_rows = heatmap_rows;
+    if (run) {
+        for (size_t i = 0; i < run->tracks.size(); ++i)
+            tracks_.push_back({ViewTrack::Kind::kPrediction,
+                               QString::fromStdString(run->tracks[i].name),
+                               {},
+                               {},
+                               {},
+                               run,
+                               static_cast<int>(i)});
+        if (run->components > 0)
+            tracks_.push_back({ViewTrack::Kind::kHeatmap, "embedding PCs", {}, {}, {}, run, -1});
+    }
+    updateGeometry();
+    update();
+}
+
+void GenomeView::setDisplay(const DisplaySettings& d) {
+    display_ = d;
+    updateGeometry();
+    update();
+}
+
+int GenomeView::trackHeight(const ViewTrack& t) const {
+    switch (t.kind) {
+        case ViewTrack::Kind::kSequence:
+            return kSequenceHeight;
+        case ViewTrack::Kind::kFeatures:
+            return kFeatureHeight;
+        case ViewTrack::Kind::kCoverage:
+            return kCoverageHeight;
+        case ViewTrack::Kind::kHeatmap:
+            return kHeatRowHeight * static_cast<int>(std::min<std::int64_t>(display_.heatmap_rows,
+                                                                            t.run->components));
+        default:
+            return display_.track_height;
+    }
+}
+
+int GenomeView::preferredHeight() const {
+    int h = kRulerHeight;
+    for (const auto& t : tracks_) h += trackHeight(t) + 6;
+    return h;
+}
+
+QRect GenomeView::trackRect(int i, QSize size) const {
+    int y = kRulerHeight;
+    for (int k = 0; k < i; ++k) y += trackHeight(tracks_[static_cast<size_t>(k)]) + 6;
+    return {kLabelWidth, y + 3, size.width() - kLabelWidth - 4,
+            trackHeight(tracks_[static_cast<size_t>(i)])};
+}
+
+double GenomeView::baseAt(double x, int width) const {
+    const double plot = std::max(1, width - kLabelWidth - 4);
+    return static_cast<double>(locus_.beg) +
+           (x - kLabelWidth) / plot * static_cast<double>(locus_.width());
+}
+
+std::vector<float> GenomeView::trackValues(int i) {
+    const ViewTrack& t = tracks_.at(static_cast<size_t>(i));
+    const auto nan = std::numeric_limits<float>::quiet_NaN();
+    switch (t.kind) {
+        case ViewTrack::Kind::kSignal:
+            return t.signal->values(locus_);
+        case ViewTrack::Kind::kCoverage: {
+            if (locus_.width() > kMaxCoverageWidth) return {};
+            auto key = std::make_pair(t.path, locus_.label());
+            auto it = coverage_cache_.find(key);
+            if (it == coverage_cache_.end()) {
+                if (coverage_cache_.size() > 16) coverage_cache_.clear();
+                it = coverage_cache_
+                         .emplace(key, bam_coverage(t.path.toStdString(), locus_, fasta_->path()))
+                         .first;
+            }
+            return it->second;
+        }
+        case ViewTrack::Kind::kPrediction: {
+            std::vector<float> v(static_cast<size_t>(locus_.width()), nan);
+            const RunResult& r = *t.run;
+            if (r.locus.contig != locus_.contig) return v;
+            const auto& src = r.tracks[static_cast<size_t>(t.run_track)].values;
+            for (std::int64_t p = std::max(locus_.beg, r.locus.beg);
+                 p < std::min(locus_.end, r.locus.end); ++p)
+                v[static_cast<size_t>(p - locus_.beg)] = src[static_cast<size_t>(p - r.locus.beg)];
+            return v;
+        }
+        default:
+            return {};
+    }
+}
+
+void GenomeView::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    render(p, size());
+}
+
+void GenomeView::render(QPainter& p, QSize size) {
+    p.fillRect(QRect(QPoint(0, 0), size), Qt::white);
+    if (!fasta_) {
+        p.setPen(Qt::darkGray);
+        p.drawText(QRect(QPoint(0, 0), size), Qt::AlignCenter, "File > Open FASTA… to start");
+        return;
+    }
+    drawRuler(p, QRect(kLabelWidth, 0, size.width() - kLabelWidth - 4, kRulerHeight));
+    for (int i = 0; i < static_cast<int>(tracks_.size()); ++i) {
+        const ViewTrack& t = tracks_[static_cast<size_t>(i)];
+        const QRect r = trackRect(i, size);
+        if (r.top() > size.height()) break;
+        p.setPen(QColor(60, 60, 60));
+        p.drawText(QRect(4, r.top(), kLabelWidth - 8, r.height()),
+                   Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap,
+                   t.kind == ViewTrack::Kind::kSequence && display_.reverse_complement
+                       ? "sequence (−)"
+                       : t.name);
+        p.setPen(QColor(225, 225, 225));
+        p.drawLine(0, r.bottom() + 3, size.width(), r.bottom() + 3);
+        try {
+            switch (t.kind) {
+                case ViewTrack::Kind::kSequence:
+                    drawSequence(p, r);
+                    break;
+                case ViewTrack::Kind::kFeatures:
+                    drawFeatures(p, r, t);
+                    break;
+                case ViewTrack::Kind::kHeatmap:
+                    drawHeatmap(p, r, t);
+                    break;
+                case ViewTrack::Kind::kCoverage:
+                    if (locus_.width() > kMaxCoverageWidth) {
+                        p.setPen(Qt::darkGray);
+                        p.drawText(r, Qt::AlignCenter, "zoom in to see coverage (≤ 2 Mb)");
+                        break;
+                    }
+                    drawLine(p, r, trackValues(i), QColor(110, 110, 110));
+                    break;
+                case ViewTrack::Kind::kSignal:
+                    drawLine(p, r, trackValues(i), QColor(0, 110, 180));
+                    break;
+                case ViewTrack::Kind::kPrediction:
+                    drawLine(p, r, trackValues(i), QColor(150, 40, 160));
+                    break;
+            }
+        } catch (const Error& e) {
+            p.setPen(Qt::red);
+            p.drawText(r, Qt::AlignCenter, QString::fromStdString(e.what()));
+        }
+    }
+}
+
+void GenomeView::drawRuler(QPainter& p, QRect r) {
+    p.setPen(Qt::black);
+    p.drawLine(r.left(), r.bottom() - 4, r.right(), r.bottom() - 4);
+    const double w = static_cast<double>(locus_.width());
+    double step = std::pow(10.0, std::floor(std::log10(std::max(w / 8.0, 1.0))));
+    if (w / step > 16)
+        step *= 5;
+    else if (w / step > 8)
+        step *= 2;
+    for (double b = std::ceil(static_cast<double>(locus_.beg) / step) * step;
+         b <= static_cast<double>(locus_.end); b += step) {
+        const int x =
+            r.left() + static_cast<int>((b - static_cast<double>(locus_.beg)) / w * r.width());
+        p.drawLine(x, r.bottom() - 10, x, r.bottom() - 4);
+        p.drawText(x - 40, r.top() + 4, 80, 14, Qt::AlignCenter, short_number(b));
+    }
+    p.drawText(4, r.top() + 2, kLabelWidth - 8, r.height() - 4, Qt::AlignLeft | Qt::AlignVCenter,
+               QString::fromStdString(locus_.contig));
+    if (selecting_) {
+        const int a = std::min(press_x_, current_x_), b = std::max(press_x_, current_x_);
+        p.fillRect(QRect(a, r.top(), b - a, r.height()), QColor(100, 150, 255, 80));
+    }
+}
+
+void GenomeView::drawSequence(QPainter& p, QRect r) {
+    const double px_per_base = static_cast<double>(r.width()) / static_cast<double>(locus_.width());
+    if (px_per_base < 1.0) {
+        p.setPen(Qt::darkGray);
+        p.drawText(r, Qt::AlignCenter, "zoom in to see the sequence");
+        return;
+    }
+    const std::string seq = fasta_->fetch(locus_);
+    QFont f = p.font();
+    f.setFamily("monospace");
+    f.setPixelSize(std::min(14, static_cast<int>(px_per_base)));
+    p.setFont(f);
+    for (std::int64_t i = 0; i < locus_.width(); ++i) {
+        const char b = display_.reverse_complement ? complement(seq[static_cast<size_t>(i)])
+                                                   : seq[static_cast<size_t>(i)];
+        const int x0 = r.left() + static_cast<int>(static_cast<double>(i) * px_per_base);
+        const int x1 = r.left() + static_cast<int>(static_cast<double>(i + 1) * px_per_base);
+        if (px_per_base >= 8) {
+            p.setPen(base_color(b));
+            p.drawText(QRect(x0, r.top(), x1 - x0, r.height()), Qt::AlignCenter, QString(QChar(b)));
+        } else {
+            p.fillRect(QRect(x0, r.top() + 4, std::max(1, x1 - x0), r.height() - 8), base_color(b));
+        }
+    }
+    p.setFont(QFont());
+}
+
+void GenomeView::drawLine(QPainter& p, QRect r, const std::vector<float>& values, QColor color) {
+    if (values.empty()) return;
+    const auto bins = summarize(values, r.width());
+    const ValueRange range =
+        display_.autoscale ? robust_range(values) : robust_range(values, 0.0, 1.0);
+    const float lo = range.lo;
+    auto y_of = [&](float v) {
+        const float f = std::clamp((v - lo) / (range.hi - lo), 0.0f, 1.0f);
+        return r.bottom() - static_cast<int>(f * static_cast<float>(r.height() - 1));
+    };
+    QColor band = color;
+    band.setAlpha(70);
+    QPainterPath mean;
+    bool pen_down = false;
+    for (int x = 0; x < static_cast<int>(bins.size()); ++x) {
+        const PixelBin& b = bins[static_cast<size_t>(x)];
+        if (!b.valid) {
+            pen_down = false;
+            continue;
+        }
+        if (b.max > b.min)
+            p.fillRect(QRect(r.left() + x, y_of(b.max), 1, y_of(b.min) - y_of(b.max) + 1), band);
+        const QPointF pt(r.left() + x + 0.5, y_of(b.mean));
+        if (pen_down)
+            mean.lineTo(pt);
+        else
+            mean.moveTo(pt);
+        pen_down = true;
+    }
+    p.setPen(QPen(color, 1.2));
+    p.drawPath(mean);
+    p.setPen(Qt::darkGray);
+    QFont f = p.font();
+    f.setPixelSize(9);
+    p.setFont(f);
+    p.drawText(r.left() + 2, r.top() + 9,
+               QString("[%1, %2]").arg(lo, 0, 'g', 3).arg(range.hi, 0, 'g', 3));
+    p.setFont(QFont());
+}
+
+void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
+    const double w = static_cast<double>(locus_.width());
+    for (const auto& f : t.features) {
+        if (f.contig != locus_.contig || f.end <= locus_.beg || f.beg >= locus_.end) continue;
+        const int x0 =
+            r.left() + static_cast<int>(std::max(0.0, static_cast<double>(f.beg - locus_.beg) / w) *
+                                        r.width());
+        const int x1 =
+            r.left() + static_cast<int>(std::min(1.0, static_cast<double>(f.end - locus_.beg) / w) *
+                                        r.width());
+        const QRect box(x0, r.top() + 4, std::max(1, x1 - x0), 10);
+        p.fillRect(box, QColor(40, 40, 140));
+        if (x1 - x0 > 30 && !f.name.empty()) {
+            p.setPen(Qt::black);
+            p.drawText(QRect(x0, r.top() + 15, x1 - x0, r.height() - 15),
+                       Qt::AlignHCenter | Qt::AlignTop, QString::fromStdString(f.name));
+        }
+    }
+}
+
+void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t) {
+    const RunResult& run = *t.run;
+    if (run.locus.contig != locus_.contig) return;
+    const int rows =
+        static_cast<int>(std::min<std::int64_t>(display_.heatmap_rows, run.components));
+    // Column averages first (several bases share a pixel when zoomed out), then one shared colour
+    // scale over everything drawn: the 98th percentile of |score| (robust to outliers).
+    const double w = static_cast<double>(locus_.width());
+    const auto nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> cells(static_cast<size_t>(rows) * static_cast<size_t>(r.width()), nan), mags;
+    for (int x = 0; x < r.width(); ++x) {
+        const double b0 = static_cast<double>(locus_.beg) + x * w / r.width();
+        const double b1 = static_cast<double>(locus_.beg) + (x + 1) * w / r.width();
+        const auto lo = static_cast<std::int64_t>(std::floor(
+            (b0 - static_cast<double>(run.locus.beg)) / static_cast<double>(run.bin_size)));
+        auto hi = static_cast<std::int64_t>(std::ceil((b1 - static_cast<double>(run.locus.beg)) /
+                                                      static_cast<double>(run.bin_size)));
+        if (hi <= lo) hi = lo + 1;
+        const std::int64_t from = std::max<std::int64_t>(lo, 0), to = std::min(hi, run.bins);
+        if (to <= from) continue;
+        for (int c = 0; c < rows; ++c) {
+            double s = 0;
+            for (std::int64_t b = from; b < to; ++b)
+                s += run.heatmap[static_cast<size_t>(c * run.bins + b)];
+            const auto v = static_cast<float>(s / static_cast<double>(to - from));
+            cells[static_cast<size_t>(c) * static_cast<size_t>(r.width()) +
+                  static_cast<size_t>(x)] = v;
+            mags.push_back(std::fabs(v));
+        }
+    }
+    const float scale = std::max(robust_range(mags, 0.0, 0.98).hi, 1e-6f);
+    for (int c = 0; c < rows; ++c)
+        for (int x = 0; x < r.width(); ++x) {
+            const float v = cells[static_cast<size_t>(c) * static_cast<size_t>(r.width()) +
+                                  static_cast<size_t>(x)];
+            if (!std::isnan(v))
+                p.fillRect(QRect(r.left() + x, r.top() + c * kHeatRowHeight, 1, kHeatRowHeight),
+                           diverging(v / scale));
+        }
+    QFont f = p.font();
+    f.setPixelSize(8);
+    p.setFont(f);
+    p.fillRect(QRect(0, r.top(), kLabelWidth - 2, r.height()),
+               Qt::white);  // PC labels replace the name
+    p.setPen(QColor(60, 60, 60));
+    for (int c = 0; c < rows; ++c)
+        p.drawText(QRect(4, r.top() + c * kHeatRowHeight, kLabelWidth - 8, kHeatRowHeight),
+                   Qt::AlignRight | Qt::AlignVCenter,
+                   QString("embedding PC%1 (%2%)")
+                       .arg(c + 1)
+                       .arg(100.0 * run.explained[static_cast<size_t>(c)], 0, 'f', 1));
+    p.setFont(QFont());
+}
+
+void GenomeView::mousePressEvent(QMouseEvent* e) {
+    if (e->button() != Qt::LeftButton || !fasta_) return;
+    press_x_ = current_x_ = static_cast<int>(e->position().x());
+    press_locus_ = locus_;
+    selecting_ = e->position().y() < kRulerHeight && press_x_ > kLabelWidth;
+    dragging_ = !selecting_;
+}
+
+void GenomeView::mouseMoveEvent(QMouseEvent* e) {
+    current_x_ = static_cast<int>(e->position().x());
+    if (dragging_) {
+        const double bases_per_px =
+            static_cast<double>(press_locus_.width()) / std::max(1, width() - kLabelWidth - 4);
+        setLocus(
+            pan(press_locus_,
+                static_cast<std::int64_t>(std::llround((press_x_ - current_x_) * bases_per_px)),
+                fasta_->length(press_locus_.contig)));
+    } else if (selecting_) {
+        update();
+    }
+}
+
+void GenomeView::mouseReleaseEvent(QMouseEvent* e) {
+    if (selecting_) {
+        selecting_ = false;
+        const double a = baseAt(std::min(press_x_, static_cast<int>(e->position().x())), width());
+        const double b = baseAt(std::max(press_x_, static_cast<int>(e->position().x())), width());
+        if (b - a >= 2)
+            setLocus({locus_.contig, static_cast<std::int64_t>(std::floor(a)),
+                      static_cast<std::int64_t>(std::ceil(b))});
+        update();
+    }
+    dragging_ = false;
+}
+
+void GenomeView::wheelEvent(QWheelEvent* e) {
+    if (!(e->modifiers() & Qt::ControlModifier)) {
+        e->ignore();  // plain wheel scrolls the track list
+        return;
+    }
+    const double anchor = std::clamp(
+        (e->position().x() - kLabelWidth) / std::max(1, width() - kLabelWidth - 4), 0.0, 1.0);
+    zoomBy(e->angleDelta().y() > 0 ? 0.5 : 2.0, anchor);
+}
+
+void GenomeView::keyPressEvent(QKeyEvent* e) {
+    switch (e->key()) {
+        case Qt::Key_Left:
+            panBy(-0.2);
+            break;
+        case Qt::Key_Right:
+            panBy(0.2);
+            break;
+        case Qt::Key_Plus:
+        case Qt::Key_Equal:
+            zoomBy(0.5);
+            break;
+        case Qt::Key_Minus:
+            zoomBy(2.0);
+            break;
+        case Qt::Key_Home:
+            if (fasta_) setLocus(pan(locus_, -locus_.beg, fasta_->length(locus_.contig)));
+            break;
+        case Qt::Key_End:
+            if (fasta_)
+                setLocus(pan(locus_, fasta_->length(locus_.contig), fasta_->length(locus_.contig)));
+            break;
+        default:
+            QWidget::keyPressEvent(e);
+    }
+}
+
+}  // namespace dnassm::gui

@@ -1,0 +1,90 @@
+// The locus view: ruler and stacked tracks (sequence, BAM coverage, BED features, bigWig
+// signals, model predictions, embedding heatmap) with IGV-style navigation: drag to pan,
+// Ctrl+wheel to zoom at the cursor, rubber-band on the ruler to zoom to a range, arrow keys.
+#pragma once
+
+#include <QWidget>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "model/locus.h"
+#include "model/model_run.h"
+#include "model/session.h"
+#include "model/sources.h"
+
+namespace dnassm::gui {
+
+struct ViewTrack {
+    enum class Kind { kSequence, kCoverage, kFeatures, kSignal, kPrediction, kHeatmap };
+    Kind kind = Kind::kSequence;
+    QString name, path;
+    std::shared_ptr<const SignalSource> signal;
+    std::vector<Region> features;
+    std::shared_ptr<const RunResult> run;  // prediction / heatmap tracks
+    int run_track = -1;                    // index into run->tracks
+};
+
+class GenomeView : public QWidget {
+    Q_OBJECT
+
+  public:
+    static constexpr int kLabelWidth = 120, kRulerHeight = 36;
+
+    explicit GenomeView(QWidget* parent = nullptr);
+
+    void setGenome(std::shared_ptr<const FastaSource> fasta);
+    [[nodiscard]] const FastaSource* genome() const { return fasta_.get(); }
+    /// Clamped to the contig; emits locusChanged when it changes.
+    void setLocus(const Locus& l);
+    [[nodiscard]] const Locus& locus() const { return locus_; }
+    void zoomBy(double factor, double anchor = 0.5);
+    void panBy(double fraction);
+
+    void addTrack(ViewTrack t);
+    /// Replaces the prediction and heatmap tracks with those of a model run.
+    void setRunResult(std::shared_ptr<const RunResult> run, int heatmap_rows);
+    [[nodiscard]] const std::vector<ViewTrack>& tracks() const { return tracks_; }
+    void setDisplay(const DisplaySettings& d);
+    [[nodiscard]] const DisplaySettings& display() const { return display_; }
+
+    /// Draws the whole view at `size` (on screen, and for PNG/SVG export).
+    void render(QPainter& p, QSize size);
+    /// The rectangle of track i in a view of `size` (tests, export).
+    [[nodiscard]] QRect trackRect(int i, QSize size) const;
+    /// The values a line track shows over the current locus (NaN = none).
+    [[nodiscard]] std::vector<float> trackValues(int i);
+    [[nodiscard]] int preferredHeight() const;
+
+  signals:
+    void locusChanged(const dnassm::gui::Locus& l);
+
+  protected:
+    void paintEvent(QPaintEvent*) override;
+    void mousePressEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
+    void wheelEvent(QWheelEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override;
+
+  private:
+    [[nodiscard]] int trackHeight(const ViewTrack& t) const;
+    [[nodiscard]] double baseAt(double x, int width) const;
+    void drawRuler(QPainter& p, QRect r);
+    void drawSequence(QPainter& p, QRect r);
+    void drawLine(QPainter& p, QRect r, const std::vector<float>& values, QColor color);
+    void drawFeatures(QPainter& p, QRect r, const ViewTrack& t);
+    void drawHeatmap(QPainter& p, QRect r, const ViewTrack& t);
+
+    std::shared_ptr<const FastaSource> fasta_;
+    Locus locus_;
+    std::vector<ViewTrack> tracks_;
+    DisplaySettings display_;
+    std::map<std::pair<QString, std::string>, std::vector<float>> coverage_cache_;
+    // Interaction: a drag pans; a drag that starts on the ruler selects a range to zoom to.
+    bool dragging_ = false, selecting_ = false;
+    int press_x_ = 0, current_x_ = 0;
+    Locus press_locus_;
+};
+
+}  // namespace dnassm::gui

@@ -1,0 +1,494 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QSvgGenerator>
+#include <QToolBar>
+#include <filesystem>
+
+#include "dnassm/error.h"
+#include "dnassm/model.h"
+#include "dnassm/per_base_track.h"
+
+#include "genome_view.h"
+#include "pca_view.h"
+
+namespace dnassm::gui {
+
+namespace {
+
+constexpr int kPcaHeight = 220, kPcaWidth = 340;
+
+std::string str(const QString& s) { return s.toStdString(); }
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setWindowTitle("dnassm explorer");
+    view_ = new GenomeView;
+    pca_ = new PcaView;
+    scroll_ = new QScrollArea;
+    scroll_->setWidget(view_);
+    scroll_->setWidgetResizable(true);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(scroll_);
+    split->addWidget(pca_);
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 1);
+    setCentralWidget(split);
+
+    auto* bar = addToolBar("Navigation");
+    bar->setMovable(false);
+    locus_box_ = new QLineEdit;
+    locus_box_->setPlaceholderText("chr:start-end, 12k, 1.5M, or a BED feature name");
+    locus_box_->setMinimumWidth(320);
+    bar->addWidget(new QLabel(" Locus "));
+    bar->addWidget(locus_box_);
+    connect(locus_box_, &QLineEdit::returnPressed, this, [this] { goTo(locus_box_->text()); });
+    bar->addAction("Go", this, [this] { goTo(locus_box_->text()); });
+    bar->addSeparator();
+    bar->addAction("Zoom in", this, [this] { view_->zoomBy(0.5); });
+    bar->addAction("Zoom out", this, [this] { view_->zoomBy(2.0); });
+    bar->addAction("Run model", this, [this] { guarded([this] { runModel(false); }); });
+
+    progress_ = new QProgressBar;
+    progress_->setRange(0, 1000);
+    progress_->setMaximumWidth(240);
+    progress_->setVisible(false);
+    cancel_button_ = new QPushButton("Cancel");
+    cancel_button_->setVisible(false);
+    connect(cancel_button_, &QPushButton::clicked, this, [this] { cancelRun(); });
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(cancel_button_);
+
+    connect(view_, &GenomeView::locusChanged, this, [this](const Locus& l) {
+        locus_box_->setText(QString::fromStdString(l.label()));
+        session_.locus = l;
+        pca_->setVisibleLocus(l);
+    });
+    connect(pca_, &PcaView::navigate, this, [this](const Locus& l) { view_->setLocus(l); });
+    buildMenus();
+}
+
+MainWindow::~MainWindow() {
+    cancel_ = true;
+    if (worker_.joinable()) worker_.join();
+}
+
+void MainWindow::guarded(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const std::exception& e) {
+        last_error_ = e.what();
+        QMessageBox::warning(this, "dnassm explorer", e.what());
+    }
+}
+
+void MainWindow::buildMenus() {
+    auto open_with = [this](const QString& title, const QString& filter,
+                            void (MainWindow::*fn)(const QString&)) {
+        return [this, title, filter, fn] {
+            const QString path = QFileDialog::getOpenFileName(this, title, {}, filter);
+            if (!path.isEmpty()) guarded([&] { (this->*fn)(path); });
+        };
+    };
+    QMenu* file = menuBar()->addMenu("&File");
+    file->addAction(
+        "Open &FASTA…", QKeySequence::Open,
+        open_with("Open FASTA", "FASTA (*.fa *.fasta *.fna *.fa.gz *.fasta.gz *.fna.gz);;All (*)",
+                  &MainWindow::openFasta));
+    file->addAction("Open BAM/CRAM (coverage)…",
+                    open_with("Open alignments", "Alignments (*.bam *.cram);;All (*)",
+                              &MainWindow::openAlignments));
+    file->addAction("Open BED (features)…", open_with("Open BED", "BED (*.bed *.bed.gz);;All (*)",
+                                                      &MainWindow::openFeatures));
+    file->addAction(
+        "Open bigWig/bedGraph…",
+        open_with("Open track", "Tracks (*.bw *.bigwig *.bigWig *.bedgraph *.bedGraph);;All (*)",
+                  &MainWindow::openSignal));
+    file->addAction("Open &model folder…", this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, "Open model folder");
+        if (!dir.isEmpty()) guarded([&] { openModel(dir); });
+    });
+    recent_menu_ = file->addMenu("Open &recent");
+    refreshRecent();
+    file->addSeparator();
+    file->addAction("Open &session…", this, [this] {
+        const QString p =
+            QFileDialog::getOpenFileName(this, "Open session", {}, "Session (*.json)");
+        if (!p.isEmpty()) guarded([&] { loadSession(p); });
+    });
+    file->addAction("&Save session…", QKeySequence::Save, this, [this] {
+        const QString p =
+            QFileDialog::getSaveFileName(this, "Save session", {}, "Session (*.json)");
+        if (!p.isEmpty()) guarded([&] { saveSession(p); });
+    });
+    file->addAction("&Export image (PNG/SVG)…", QKeySequence("Ctrl+E"), this, [this] {
+        const QString p =
+            QFileDialog::getSaveFileName(this, "Export image", {}, "PNG (*.png);;SVG (*.svg)");
+        if (!p.isEmpty()) guarded([&] { exportImage(p, centralWidget()->size()); });
+    });
+    file->addSeparator();
+    file->addAction("&Quit", QKeySequence::Quit, qApp, &QApplication::quit);
+
+    QMenu* view = menuBar()->addMenu("&View");
+    view->addAction("Zoom &in", QKeySequence("Ctrl+Up"), this, [this] { view_->zoomBy(0.5); });
+    view->addAction("Zoom &out", QKeySequence("Ctrl+Down"), this, [this] { view_->zoomBy(2.0); });
+    view->addAction("Whole contig", QKeySequence("Ctrl+0"), this, [this] {
+        if (view_->genome())
+            view_->setLocus(
+                {view_->locus().contig, 0, view_->genome()->length(view_->locus().contig)});
+    });
+    auto* rc = view->addAction("&Reverse-complement sequence", QKeySequence("Ctrl+Shift+R"));
+    rc->setCheckable(true);
+    connect(rc, &QAction::toggled, this, [this](bool on) {
+        DisplaySettings d = view_->display();
+        d.reverse_complement = on;
+        view_->setDisplay(d);
+        session_.display = d;
+    });
+    view->addAction("&Locus box", QKeySequence("Ctrl+L"), this, [this] {
+        locus_box_->setFocus();
+        locus_box_->selectAll();
+    });
+
+    QMenu* model = menuBar()->addMenu("&Model");
+    model->addAction("Run on &visible region", QKeySequence("Ctrl+R"), this,
+                     [this] { guarded([this] { runModel(false); }); });
+    model->addAction("Run on whole &contig", QKeySequence("Ctrl+Shift+C"), this,
+                     [this] { guarded([this] { runModel(true); }); });
+    auto* rc_avg = model->addAction("Average with reverse complement (--rc)");
+    rc_avg->setCheckable(true);
+    connect(rc_avg, &QAction::toggled, this, [this](bool on) { session_.rc_average = on; });
+    model->addAction("Cancel run", QKeySequence("Esc"), this, [this] { cancelRun(); });
+
+    QMenu* help = menuBar()->addMenu("&Help");
+    help->addAction("&Keyboard shortcuts", QKeySequence::HelpContents, this,
+                    [this] { showShortcuts(); });
+}
+
+void MainWindow::showShortcuts() {
+    QMessageBox::information(
+        this, "Keyboard shortcuts",
+        "<table>"
+        "<tr><td>Ctrl+L</td><td>locus box (chr:start-end, 12k, 1.5M, feature name)</td></tr>"
+        "<tr><td>← / →</td><td>pan by a fifth of the view</td></tr>"
+        "<tr><td>+ / −, Ctrl+↑ / Ctrl+↓, Ctrl+wheel</td><td>zoom in / out</td></tr>"
+        "<tr><td>drag on the tracks</td><td>pan</td></tr>"
+        "<tr><td>drag on the ruler</td><td>zoom to the selected range</td></tr>"
+        "<tr><td>Home / End</td><td>start / end of the contig</td></tr>"
+        "<tr><td>Ctrl+0</td><td>whole contig</td></tr>"
+        "<tr><td>Ctrl+Shift+R</td><td>reverse-complement sequence</td></tr>"
+        "<tr><td>Ctrl+R / Ctrl+Shift+C</td><td>run the model on the view / whole contig</td></tr>"
+        "<tr><td>Esc</td><td>cancel the run</td></tr>"
+        "<tr><td>Ctrl+O, Ctrl+S, Ctrl+E</td><td>open FASTA, save session, export PNG/SVG</td></tr>"
+        "<tr><td>click in the PCA panel</td><td>go to that window</td></tr>"
+        "</table>");
+}
+
+void MainWindow::remember(const QString& path) {
+    QSettings settings;
+    QStringList recent = settings.value("recent").toStringList();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    recent.removeAll(abs);
+    recent.prepend(abs);
+    while (recent.size() > 10) recent.removeLast();
+    settings.setValue("recent", recent);
+    refreshRecent();
+}
+
+void MainWindow::refreshRecent() {
+    if (!recent_menu_) return;
+    recent_menu_->clear();
+    for (const QString& p : QSettings().value("recent").toStringList())
+        recent_menu_->addAction(p, this, [this, p] { guarded([&] { openAny(p); }); });
+    recent_menu_->setEnabled(!recent_menu_->isEmpty());
+}
+
+void MainWindow::openFasta(const QString& path) {
+    auto fasta = std::make_shared<const FastaSource>(str(path));
+    view_->setGenome(fasta);
+    session_.fasta = fasta->path();
+    remember(path);
+    statusBar()->showMessage(QString("%1: %2 contig(s)").arg(path).arg(fasta->contigs().size()),
+                             5000);
+}
+
+void MainWindow::openAlignments(const QString& path) {
+    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage, "open a FASTA before alignments");
+    (void)bam_coverage(str(path),
+                       {view_->locus().contig, view_->locus().beg, view_->locus().beg + 1},
+                       view_->genome()->path());  // fails now, naming the file, if unreadable
+    view_->addTrack({ViewTrack::Kind::kCoverage, QFileInfo(path).fileName(), path, {}, {}, {}, -1});
+    session_.alignments.push_back(str(path));
+    remember(path);
+}
+
+void MainWindow::openFeatures(const QString& path) {
+    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage, "open a FASTA before BED features");
+    auto features = read_features(str(path), view_->genome()->contigs());
+    features_.insert(features_.end(), features.begin(), features.end());
+    view_->addTrack({ViewTrack::Kind::kFeatures,
+                     QFileInfo(path).fileName(),
+                     path,
+                     {},
+                     std::move(features),
+                     {},
+                     -1});
+    session_.features.push_back(str(path));
+    remember(path);
+}
+
+void MainWindow::openSignal(const QString& path) {
+    auto src = std::make_shared<const SignalSource>(str(path));
+    view_->addTrack({ViewTrack::Kind::kSignal, QFileInfo(path).fileName(), path, src, {}, {}, -1});
+    session_.signal_tracks.push_back(str(path));
+    remember(path);
+}
+
+void MainWindow::openModel(const QString& path) {
+    auto model = Model::load(str(path));  // validates now; runs load their own copy
+    session_.model = str(path);
+    QString tracks;
+    for (const auto& n : track_names(*model))
+        tracks += (tracks.isEmpty() ? "" : ", ") + QString::fromStdString(n);
+    statusBar()->showMessage(QString("model %1 (%2): tracks %3")
+                                 .arg(path, QString::fromStdString(model->info().family), tracks),
+                             8000);
+    remember(path);
+}
+
+void MainWindow::openAny(const QString& path) {
+    const QString p = path.toLower();
+    if (QFileInfo(path).isDir())
+        openModel(path);
+    else if (p.endsWith(".bam") || p.endsWith(".cram"))
+        openAlignments(path);
+    else if (p.endsWith(".bed") || p.endsWith(".bed.gz"))
+        openFeatures(path);
+    else if (p.endsWith(".bw") || p.endsWith(".bigwig") || p.endsWith(".bedgraph"))
+        openSignal(path);
+    else if (p.endsWith(".json"))
+        loadSession(path);
+    else
+        openFasta(path);
+}
+
+bool MainWindow::goTo(const QString& text) {
+    if (!view_->genome()) return false;
+    try {
+        view_->setLocus(parse_locus(str(text), view_->genome()->contigs(), features_));
+        return true;
+    } catch (const Error& e) {
+        last_error_ = e.what();
+        statusBar()->showMessage(e.what(), 8000);
+        return false;
+    }
+}
+
+RunRequest MainWindow::makeRequest(bool whole_contig) const {
+    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage, "open a FASTA first");
+    DNASSM_CHECK(!session_.model.empty(), ErrorKind::kUsage,
+                 "open a model folder first (File > Open model folder)");
+    RunRequest r;
+    r.model_dir = session_.model;
+    r.fasta = view_->genome()->path();
+    r.locus = view_->locus();
+    if (whole_contig) r.locus = {r.locus.contig, 0, view_->genome()->length(r.locus.contig)};
+    r.rc = session_.rc_average;
+    r.tracks = session_.tracks;
+    r.embedding = session_.embedding;
+    r.components = std::max(1, session_.display.heatmap_rows);
+    return r;
+}
+
+void MainWindow::showRun(std::shared_ptr<const RunResult> run) {
+    run_ = std::move(run);
+    view_->setRunResult(run_, session_.display.heatmap_rows);
+    pca_->setRun(run_);
+    pca_->setVisibleLocus(view_->locus());
+}
+
+void MainWindow::finishWorker() {
+    if (worker_.joinable()) worker_.join();
+    running_ = false;
+    progress_->setVisible(false);
+    cancel_button_->setVisible(false);
+}
+
+void MainWindow::runModel(bool whole_contig) {
+    const RunRequest req = makeRequest(whole_contig);
+    if (running_) {
+        cancel_ = true;
+        finishWorker();
+    }
+    cancel_ = false;
+    running_ = true;
+    progress_->setValue(0);
+    progress_->setVisible(true);
+    cancel_button_->setVisible(true);
+    statusBar()->showMessage(
+        QString("running the model on %1…").arg(QString::fromStdString(req.locus.label())));
+    worker_ = std::thread([this, req] {
+        auto last = std::make_shared<int>(-1);
+        auto report = [this, last](double f) {
+            const int v = static_cast<int>(f * 1000);
+            if (v == *last) return;  // throttle: at most 1000 updates per run
+            *last = v;
+            QMetaObject::invokeMethod(
+                this, [this, v] { progress_->setValue(v); }, Qt::QueuedConnection);
+        };
+        try {
+            auto result = std::make_shared<const RunResult>(run_model(req, report, &cancel_));
+            QMetaObject::invokeMethod(
+                this,
+                [this, result] {
+                    finishWorker();
+                    showRun(result);
+                    statusBar()->showMessage("model run finished", 5000);
+                    emit runFinished();
+                },
+                Qt::QueuedConnection);
+        } catch (const RunCancelled&) {
+            QMetaObject::invokeMethod(
+                this,
+                [this] {
+                    finishWorker();
+                    statusBar()->showMessage("model run cancelled", 5000);
+                    emit runCancelled();
+                },
+                Qt::QueuedConnection);
+        } catch (const std::exception& e) {
+            const QString msg = e.what();
+            QMetaObject::invokeMethod(
+                this,
+                [this, msg] {
+                    finishWorker();
+                    last_error_ = msg;
+                    statusBar()->showMessage(msg, 10000);
+                    emit runFailed(msg);
+                },
+                Qt::QueuedConnection);
+        }
+    });
+}
+
+void MainWindow::runModelBlocking(bool whole_contig) {
+    showRun(std::make_shared<const RunResult>(run_model(makeRequest(whole_contig))));
+}
+
+void MainWindow::cancelRun() {
+    if (running_) cancel_ = true;
+}
+
+SessionData MainWindow::sessionData() const {
+    SessionData s = session_;
+    s.locus = view_->locus();
+    s.display = view_->display();
+    return s;
+}
+
+void MainWindow::saveSession(const QString& path) const { save_session(sessionData(), str(path)); }
+
+void MainWindow::loadSession(const QString& path, bool blocking_run) {
+    const SessionData s = load_session(str(path));
+    DNASSM_CHECK(!s.fasta.empty(), ErrorKind::kInput, str(path) + ": the session names no FASTA");
+    session_ = SessionData{};
+    features_.clear();
+    view_->setRunResult(nullptr, s.display.heatmap_rows);
+    openFasta(QString::fromStdString(s.fasta));
+    for (const auto& p : s.alignments) openAlignments(QString::fromStdString(p));
+    for (const auto& p : s.features) openFeatures(QString::fromStdString(p));
+    for (const auto& p : s.signal_tracks) openSignal(QString::fromStdString(p));
+    if (!s.model.empty()) openModel(QString::fromStdString(s.model));
+    session_.tracks = s.tracks;
+    session_.embedding = s.embedding;
+    session_.rc_average = s.rc_average;
+    session_.run_model = s.run_model;
+    session_.display = s.display;
+    view_->setDisplay(s.display);
+    if (!s.locus.contig.empty()) view_->setLocus(s.locus);
+    if (s.run_model && !s.model.empty()) {
+        if (blocking_run)
+            runModelBlocking();
+        else
+            runModel();
+    }
+}
+
+void MainWindow::composeView(QPainter& p, QSize size) {
+    const bool with_pca = run_ && !run_->windows.empty();
+    const int tracks_h = with_pca ? size.height() - kPcaHeight : size.height();
+    p.save();
+    p.setClipRect(QRect(0, 0, size.width(), tracks_h));
+    view_->render(p, QSize(size.width(), tracks_h));
+    p.restore();
+    if (!with_pca) return;
+    p.save();
+    p.translate(0, tracks_h);
+    pca_->render(p, QSize(kPcaWidth, kPcaHeight));
+    p.setPen(QColor(60, 60, 60));
+    const QString info =
+        QString(
+            "model: %1\nrun on %2\nwindows of %3 bases (pooled final hidden states)\n"
+            "heatmap: top %4 PCs of per-base embeddings")
+            .arg(QString::fromStdString(std::filesystem::path(run_->model_dir).filename().string()),
+                 QString::fromStdString(run_->locus.label()))
+            .arg(run_->windows.front().width())
+            .arg(run_->components);
+    p.drawText(QRect(kPcaWidth + 20, 20, size.width() - kPcaWidth - 40, kPcaHeight - 40),
+               Qt::AlignLeft | Qt::AlignTop, info);
+    p.restore();
+}
+
+QImage MainWindow::snapshot(QSize size) {
+    QImage img(size, QImage::Format_RGB32);
+    img.fill(Qt::white);
+    QPainter p(&img);
+    composeView(p, size);
+    return img;
+}
+
+void MainWindow::exportImage(const QString& path, QSize size) {
+    const std::filesystem::path target = str(path);
+    const std::string tmp = target.string() + ".tmp" + target.extension().string();
+    bool ok = false;
+    if (path.toLower().endsWith(".svg")) {
+        QSvgGenerator svg;
+        svg.setFileName(QString::fromStdString(tmp));
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(0, 0), size));
+        svg.setTitle("dnassm explorer");
+        QPainter p;
+        ok = p.begin(&svg);
+        if (ok) {
+            composeView(p, size);
+            ok = p.end();
+        }
+    } else {
+        ok = snapshot(size).save(QString::fromStdString(tmp));
+    }
+    std::error_code ec;
+    if (ok) std::filesystem::rename(tmp, target, ec);
+    if (!ok || ec) {
+        std::filesystem::remove(tmp, ec);
+        throw Error(ErrorKind::kResource, str(path) + ": cannot write the image");
+    }
+}
+
+}  // namespace dnassm::gui

@@ -1,0 +1,100 @@
+// The explorer window: menus, locus box, the genome view and the window-PCA panel, and model
+// runs on a worker thread with a progress bar and Cancel (the UI never waits for a run).
+#pragma once
+
+#include <QMainWindow>
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "model/model_run.h"
+#include "model/session.h"
+
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QMenu;
+class QScrollArea;
+
+namespace dnassm::gui {
+
+class GenomeView;
+class PcaView;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+  public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opening data; each throws dnassm::Error naming the file on bad input.
+    void openFasta(const QString& path);
+    void openAlignments(const QString& path);
+    void openFeatures(const QString& path);
+    void openSignal(const QString& path);
+    void openModel(const QString& path);
+    /// Picks the kind by extension (a directory is a model).
+    void openAny(const QString& path);
+
+    /// Navigates to what the locus box accepts; false (and a status message) when it is not a
+    /// locus.
+    bool goTo(const QString& text);
+    /// Runs the model on the visible region (or the whole contig) in the background.
+    void runModel(bool whole_contig = false);
+    /// The same, on this thread (for --snapshot).
+    void runModelBlocking(bool whole_contig = false);
+    void cancelRun();
+    [[nodiscard]] bool isRunning() const { return running_; }
+    [[nodiscard]] std::shared_ptr<const RunResult> lastRun() const { return run_; }
+    [[nodiscard]] QString lastError() const { return last_error_; }
+
+    /// Loads a session (files, locus, display, model); runs the model when it asks to
+    /// (blocking: on this thread).
+    void loadSession(const QString& path, bool blocking_run = false);
+    void saveSession(const QString& path) const;
+    [[nodiscard]] SessionData sessionData() const;
+
+    /// The view as an image of `size`: tracks on top, the window PCA below when there is one.
+    [[nodiscard]] QImage snapshot(QSize size);
+    /// PNG (or any raster format Qt knows) or SVG, by extension; throws Error on failure.
+    void exportImage(const QString& path, QSize size);
+
+    [[nodiscard]] GenomeView* genomeView() const { return view_; }
+    [[nodiscard]] PcaView* pcaView() const { return pca_; }
+
+  signals:
+    void runFinished();
+    void runFailed(const QString& message);
+    void runCancelled();
+
+  private:
+    void buildMenus();
+    void remember(const QString& path);
+    void refreshRecent();
+    void showShortcuts();
+    void guarded(const std::function<void()>& action);
+    void composeView(QPainter& p, QSize size);
+    [[nodiscard]] RunRequest makeRequest(bool whole_contig) const;
+    void showRun(std::shared_ptr<const RunResult> run);
+    void finishWorker();
+
+    GenomeView* view_ = nullptr;
+    PcaView* pca_ = nullptr;
+    QScrollArea* scroll_ = nullptr;
+    QLineEdit* locus_box_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QPushButton* cancel_button_ = nullptr;
+    QMenu* recent_menu_ = nullptr;
+
+    SessionData session_;  // what is open (paths) and the display settings
+    std::vector<Region> features_;
+    std::shared_ptr<const RunResult> run_;
+    QString last_error_;
+
+    std::thread worker_;
+    std::atomic<bool> cancel_{false};
+    bool running_ = false;
+};
+
+}  // namespace dnassm::gui

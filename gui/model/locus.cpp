@@ -1,0 +1,102 @@
+#include "locus.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "dnassm/error.h"
+
+namespace dnassm::gui {
+
+namespace {
+
+std::string with_commas(std::int64_t v) {
+    std::string s = std::to_string(v), out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (i > 0 && (s.size() - i) % 3 == 0) out += ',';
+        out += s[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string Locus::label() const {
+    return contig + ":" + with_commas(beg + 1) + "-" + with_commas(end);
+}
+
+std::string expand_base_suffixes(const std::string& text) {
+    // Only the part after the last ':' holds coordinates; contig names may contain anything.
+    const size_t colon = text.rfind(':');
+    if (colon == std::string::npos) return text;
+    std::string out = text.substr(0, colon + 1);
+    const std::string coords = text.substr(colon + 1);
+    for (size_t i = 0; i < coords.size();) {
+        if (!std::isdigit(static_cast<unsigned char>(coords[i]))) {
+            out += coords[i++];
+            continue;
+        }
+        size_t j = i;
+        while (j < coords.size() && (std::isdigit(static_cast<unsigned char>(coords[j])) ||
+                                     coords[j] == '.' || coords[j] == ','))
+            ++j;
+        std::string number = coords.substr(i, j - i);
+        double mult = 1;
+        if (j < coords.size()) {
+            const char c = coords[j];
+            mult = c == 'k' || c == 'K'   ? 1e3
+                   : c == 'm' || c == 'M' ? 1e6
+                   : c == 'g' || c == 'G' ? 1e9
+                                          : 1;
+            if (mult > 1) ++j;
+        }
+        if (mult > 1 || number.find('.') != std::string::npos) {
+            number.erase(std::remove(number.begin(), number.end(), ','), number.end());
+            const double v = std::stod(number) * mult;
+            DNASSM_CHECK(std::fabs(v - std::round(v)) < 1e-6, ErrorKind::kInput,
+                         "'" + text + "': " + coords.substr(i, j - i) + " is not a whole base");
+            out += std::to_string(static_cast<std::int64_t>(std::llround(v)));
+        } else {
+            out += number;
+        }
+        i = j;
+    }
+    return out;
+}
+
+Locus parse_locus(const std::string& raw,
+                  const std::vector<Contig>& contigs,
+                  const std::vector<Region>& features) {
+    std::string text = raw;
+    text.erase(0, text.find_first_not_of(" \t"));
+    text.erase(text.find_last_not_of(" \t") + 1);
+    DNASSM_CHECK(!text.empty(), ErrorKind::kInput, "empty locus");
+    for (const auto& f : features)
+        if (!f.name.empty() && f.name == text) return {f.contig, f.beg, f.end};
+    std::vector<Region> r;
+    try {
+        r = parse_regions({expand_base_suffixes(text)}, contigs);
+    } catch (const Error& e) {
+        throw Error(ErrorKind::kInput, "locus '" + text + "': " + e.what());
+    }
+    return {r.at(0).contig, r[0].beg, r[0].end};
+}
+
+Locus zoom(
+    const Locus& l, double factor, double anchor, std::int64_t contig_len, std::int64_t min_width) {
+    const double w = std::clamp(static_cast<double>(l.width()) * factor,
+                                static_cast<double>(std::min(min_width, contig_len)),
+                                static_cast<double>(contig_len));
+    const double at = static_cast<double>(l.beg) + anchor * static_cast<double>(l.width());
+    auto beg = static_cast<std::int64_t>(std::llround(at - anchor * w));
+    const auto width = static_cast<std::int64_t>(std::llround(w));
+    beg = std::clamp<std::int64_t>(beg, 0, contig_len - width);
+    return {l.contig, beg, beg + width};
+}
+
+Locus pan(const Locus& l, std::int64_t bases, std::int64_t contig_len) {
+    const std::int64_t beg = std::clamp<std::int64_t>(l.beg + bases, 0, contig_len - l.width());
+    return {l.contig, beg, beg + l.width()};
+}
+
+}  // namespace dnassm::gui

@@ -1,0 +1,47 @@
+// Loci and view arithmetic of the explorer: parsing what users type in the locus box, and
+// zooming/panning a visible range inside a contig.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dnassm/io/region.h"
+
+namespace dnassm::gui {
+
+/// A visible range, 0-based half-open.
+struct Locus {
+    std::string contig;
+    std::int64_t beg = 0, end = 0;
+
+    [[nodiscard]] std::int64_t width() const { return end - beg; }
+    /// samtools form, 1-based inclusive, with thousands separators: "chr:1,001-2,000".
+    [[nodiscard]] std::string label() const;
+    bool operator==(const Locus&) const = default;
+};
+
+/// Replaces numbers with k/K/M/m/G suffixes by plain integers ("1.5M" -> "1500000"); a number
+/// that is not a whole count of bases is Error(kInput).
+[[nodiscard]] std::string expand_base_suffixes(const std::string& text);
+
+/// What the locus box accepts: samtools strings ("chr", "chr:beg", "chr:beg-end", thousands
+/// separators) with k/M suffixes, or the name of a feature in `features` (BED column 4).
+/// Unknown names and bad ranges are Error(kInput) naming the text.
+[[nodiscard]] Locus parse_locus(const std::string& text,
+                                const std::vector<Contig>& contigs,
+                                const std::vector<Region>& features = {});
+
+/// The range `factor` times as wide (factor < 1 zooms in) keeping the base at `anchor` (a
+/// fraction of the width from the left) in place; clamped to [0, contig_len), at least
+/// `min_width` bases wide.
+[[nodiscard]] Locus zoom(const Locus& l,
+                         double factor,
+                         double anchor,
+                         std::int64_t contig_len,
+                         std::int64_t min_width = 20);
+
+/// The range moved by `bases` (negative = left), kept inside [0, contig_len).
+[[nodiscard]] Locus pan(const Locus& l, std::int64_t bases, std::int64_t contig_len);
+
+}  // namespace dnassm::gui

@@ -1,0 +1,108 @@
+#include "model_run.h"
+
+#include <algorithm>
+
+#include "dnassm/backend.h"
+#include "dnassm/error.h"
+#include "dnassm/model.h"
+#include "dnassm/per_base_track.h"
+#include "dnassm/sequence_runner.h"
+#include "dnassm/tokenizer.h"
+
+#include "pca.h"
+#include "sources.h"
+
+namespace dnassm::gui {
+
+RunResult run_model(const RunRequest& req,
+                    const std::function<void(double)>& progress_fn,
+                    const std::atomic<bool>* cancel) {
+    auto model = Model::load(req.model_dir);
+    auto backend = make_backend("cpu");
+    const FastaSource fasta(req.fasta);
+    const std::int64_t contig_len = fasta.length(req.locus.contig);
+    DNASSM_CHECK(req.locus.beg >= 0 && req.locus.end <= contig_len && req.locus.width() >= 2,
+                 ErrorKind::kInput,
+                 req.locus.label() + ": outside the contig or shorter than 2 bases");
+    std::vector<std::int32_t> ids;
+    TokenizeStats stats;
+    CharTokenizer(true).encode(fasta.fetch(req.locus), ids, stats,
+                               req.fasta + ": " + req.locus.label());
+    const std::int64_t L = static_cast<std::int64_t>(ids.size());
+
+    RunResult out;
+    out.locus = req.locus;
+    out.model_dir = req.model_dir;
+    std::vector<std::string> names = req.tracks.empty() ? track_names(*model) : req.tracks;
+    const std::int64_t strands = req.rc ? 2 : 1;
+    const std::int64_t total =
+        L * (static_cast<std::int64_t>(names.size()) * strands + (req.embedding ? 1 : 0));
+    Progress progress(ProgressMode::kNone, total, "explorer");
+    progress.set_observer([&](std::int64_t done, std::int64_t all) {
+        if (cancel && cancel->load()) throw RunCancelled();
+        if (progress_fn)
+            progress_fn(all > 0 ? static_cast<double>(done) / static_cast<double>(all) : 1.0);
+    });
+    for (const auto& name : names) {
+        TrackSpec spec = track_spec(*model, name);
+        spec.rc = req.rc;
+        out.tracks.push_back({name, per_base_track(*model, *backend, ids, spec, &progress)});
+    }
+    if (!req.embedding) return out;
+
+    // Embedding: per-base hidden states averaged into bins (one base each unless the locus is
+    // very long) and mean-pooled windows, collected in one streamed pass.
+    const std::int64_t D = model->info().d_model;
+    out.bin_size = std::max<std::int64_t>(1, (L + kMaxHeatmapBins - 1) / kMaxHeatmapBins);
+    out.bins = (L + out.bin_size - 1) / out.bin_size;
+    const std::int64_t window = req.window > 0 ? req.window : std::max<std::int64_t>(50, L / 200);
+    const std::int64_t n_windows = std::max<std::int64_t>(1, L / window);
+    std::vector<float> binned(static_cast<size_t>(out.bins * D), 0.0f);
+    std::vector<double> pooled(static_cast<size_t>(n_windows * D), 0.0);
+    run_sequence(*model, *backend, ids, RunOptions{}, &progress,
+                 [&](std::int64_t offset, const Tensor& h) {
+                     for (std::int64_t i = 0; i < h.dim(0); ++i) {
+                         const std::int64_t pos = offset + i, bin = pos / out.bin_size,
+                                            win = std::min(pos / window, n_windows - 1);
+                         const float* row = h.f32() + i * D;
+                         for (std::int64_t d = 0; d < D; ++d) {
+                             binned[static_cast<size_t>(bin * D + d)] += row[d];
+                             pooled[static_cast<size_t>(win * D + d)] += row[d];
+                         }
+                     }
+                 });
+    for (std::int64_t b = 0; b < out.bins; ++b) {
+        const std::int64_t n = std::min(out.bin_size, L - b * out.bin_size);
+        for (std::int64_t d = 0; d < D; ++d)
+            binned[static_cast<size_t>(b * D + d)] /= static_cast<float>(n);
+    }
+    const Pca pca = fit_pca(binned.data(), out.bins, D, req.components);
+    out.components = pca.k;
+    for (float v : pca.variance)
+        out.explained.push_back(pca.total_variance > 0 ? static_cast<float>(v / pca.total_variance)
+                                                       : 0.0f);
+    const std::vector<float> scores = project(pca, binned.data(), out.bins);  // {bins, k}
+    out.heatmap.resize(static_cast<size_t>(pca.k * out.bins));
+    for (std::int64_t b = 0; b < out.bins; ++b)
+        for (std::int64_t c = 0; c < pca.k; ++c)
+            out.heatmap[static_cast<size_t>(c * out.bins + b)] =
+                scores[static_cast<size_t>(b * pca.k + c)];
+
+    std::vector<float> windows(static_cast<size_t>(n_windows * D));
+    for (std::int64_t w = 0; w < n_windows; ++w) {
+        const std::int64_t beg = w * window, end = w + 1 == n_windows ? L : beg + window;
+        out.windows.push_back({req.locus.contig, req.locus.beg + beg, req.locus.beg + end});
+        for (std::int64_t d = 0; d < D; ++d)
+            windows[static_cast<size_t>(w * D + d)] = static_cast<float>(
+                pooled[static_cast<size_t>(w * D + d)] / static_cast<double>(end - beg));
+    }
+    const Pca wp = fit_pca(windows.data(), n_windows, D, 2);
+    const std::vector<float> xy = project(wp, windows.data(), n_windows);
+    out.window_xy.assign(static_cast<size_t>(n_windows * 2), 0.0f);
+    for (std::int64_t w = 0; w < n_windows; ++w)
+        for (std::int64_t c = 0; c < wp.k; ++c)
+            out.window_xy[static_cast<size_t>(w * 2 + c)] = xy[static_cast<size_t>(w * wp.k + c)];
+    return out;
+}
+
+}  // namespace dnassm::gui

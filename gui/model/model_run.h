@@ -1,0 +1,57 @@
+// Running a model over a locus for the explorer (no widgets; the window runs this on a worker
+// thread): per-base tracks exactly as `dnassm predict` computes them (dnassm/per_base_track.h),
+// an embedding heatmap (top principal components of the per-base final hidden states), and a
+// PCA of mean-pooled windows for the scatter view.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "locus.h"
+
+namespace dnassm::gui {
+
+struct RunRequest {
+    std::string model_dir, fasta;
+    Locus locus;
+    bool rc = false;
+    std::vector<std::string> tracks;  // names from dnassm::track_names(); empty = all of them
+    bool embedding = true;
+    std::int64_t components = 8;  // heatmap rows
+    std::int64_t window = 0;      // pooled-window size for the scatter; 0 = width / 200, >= 50
+};
+
+struct TrackValues {
+    std::string name;
+    std::vector<float> values;  // per base of the locus, NaN = none
+};
+
+struct RunResult {
+    Locus locus;
+    std::string model_dir;
+    std::vector<TrackValues> tracks;
+    // Heatmap: scores of `components` PCs for each of `bins` consecutive bin_size-base bins
+    // ({components, bins}; bin_size 1 unless the locus is longer than kMaxHeatmapBins).
+    std::int64_t components = 0, bins = 0, bin_size = 1;
+    std::vector<float> heatmap, explained;  // explained: fraction of variance per PC
+    std::vector<Locus> windows;
+    std::vector<float> window_xy;  // {windows, 2}: PC1, PC2 of the pooled windows
+};
+
+inline constexpr std::int64_t kMaxHeatmapBins = 200000;
+
+struct RunCancelled : std::runtime_error {
+    RunCancelled() : std::runtime_error("cancelled") {}
+};
+
+/// Runs the request; progress(fraction) is called from the running thread. Throws RunCancelled
+/// soon after *cancel becomes true, dnassm::Error for bad input or models.
+[[nodiscard]] RunResult run_model(const RunRequest& request,
+                                  const std::function<void(double)>& progress = {},
+                                  const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace dnassm::gui

@@ -1,0 +1,108 @@
+#include "session.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+
+namespace dnassm::gui {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string relative_to(const std::string& path, const fs::path& dir) {
+    if (path.empty()) return path;
+    const fs::path p = fs::absolute(path).lexically_normal();
+    const fs::path rel = p.lexically_relative(dir);
+    return rel.empty() ? p.string() : rel.string();
+}
+
+std::string absolute_from(const std::string& path, const fs::path& dir) {
+    if (path.empty() || fs::path(path).is_absolute()) return path;
+    return (dir / path).lexically_normal().string();
+}
+
+}  // namespace
+
+SessionData load_session(const std::string& path) {
+    std::ifstream in(path);
+    DNASSM_CHECK(in.good(), ErrorKind::kInput, path + ": cannot open session");
+    const fs::path dir = fs::absolute(path).parent_path();
+    SessionData s;
+    try {
+        const auto j = nlohmann::json::parse(in);
+        DNASSM_CHECK(j.is_object(), ErrorKind::kInput, path + ": a session is a JSON object");
+        auto abs = [&](const std::string& p) { return absolute_from(p, dir); };
+        s.fasta = abs(j.value("fasta", std::string()));
+        for (const char* key : {"alignments", "features", "signals"}) {
+            auto& list = std::string(key) == "alignments" ? s.alignments
+                         : std::string(key) == "features" ? s.features
+                                                          : s.signal_tracks;
+            for (const auto& p : j.value(key, std::vector<std::string>{})) list.push_back(abs(p));
+        }
+        if (j.contains("model")) {
+            const auto& m = j["model"];
+            s.model = abs(m.value("path", std::string()));
+            s.run_model = m.value("run", false);
+            s.tracks = m.value("tracks", std::vector<std::string>{});
+            s.embedding = m.value("embedding", true);
+            s.rc_average = m.value("rc", false);
+        }
+        if (j.contains("locus")) {
+            const auto& l = j["locus"];
+            s.locus = {l.at("contig").get<std::string>(), l.at("start").get<std::int64_t>() - 1,
+                       l.at("end").get<std::int64_t>()};
+        }
+        if (j.contains("display")) {
+            const auto& d = j["display"];
+            s.display.reverse_complement = d.value("reverse_complement", false);
+            s.display.track_height = d.value("track_height", 60);
+            s.display.heatmap_rows = d.value("heatmap_rows", 8);
+            s.display.autoscale = d.value("autoscale", true);
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(ErrorKind::kInput, path + ": bad session: " + e.what());
+    }
+    return s;
+}
+
+void save_session(const SessionData& s, const std::string& path) {
+    const fs::path dir = fs::absolute(path).parent_path();
+    auto rel = [&](const std::string& p) { return relative_to(p, dir); };
+    auto rel_list = [&](const std::vector<std::string>& v) {
+        std::vector<std::string> out;
+        for (const auto& p : v) out.push_back(rel(p));
+        return out;
+    };
+    nlohmann::json j = {
+        {"dnassm_session", 1},
+        {"fasta", rel(s.fasta)},
+        {"alignments", rel_list(s.alignments)},
+        {"features", rel_list(s.features)},
+        {"signals", rel_list(s.signal_tracks)},
+        {"locus", {{"contig", s.locus.contig}, {"start", s.locus.beg + 1}, {"end", s.locus.end}}},
+        {"display",
+         {{"reverse_complement", s.display.reverse_complement},
+          {"track_height", s.display.track_height},
+          {"heatmap_rows", s.display.heatmap_rows},
+          {"autoscale", s.display.autoscale}}}};
+    if (!s.model.empty())
+        j["model"] = {{"path", rel(s.model)},
+                      {"run", s.run_model},
+                      {"tracks", s.tracks},
+                      {"embedding", s.embedding},
+                      {"rc", s.rc_average}};
+    AtomicFile file(path);
+    {
+        std::ofstream out(file.temp_path());
+        out << j.dump(2) << "\n";
+        DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": write failed");
+    }
+    file.commit();
+}
+
+}  // namespace dnassm::gui

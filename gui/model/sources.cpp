@@ -1,0 +1,117 @@
+#include "sources.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <htslib/faidx.h>
+#include <htslib/hts.h>
+#include <htslib/sam.h>
+
+#include "dnassm/error.h"
+
+namespace dnassm::gui {
+
+FastaSource::FastaSource(const std::string& path) : path_(path) {
+    fai_ = fai_load3(path.c_str(), nullptr, nullptr, FAI_CREATE);
+    DNASSM_CHECK(fai_, ErrorKind::kInput,
+                 path +
+                     ": cannot open as an indexed FASTA (plain or bgzip; build the index with "
+                     "samtools faidx)");
+    for (int i = 0; i < faidx_nseq(fai_); ++i) {
+        const char* name = faidx_iseq(fai_, i);
+        contigs_.push_back({name, faidx_seq_len(fai_, name)});
+    }
+}
+
+FastaSource::~FastaSource() {
+    if (fai_) fai_destroy(fai_);
+}
+
+std::int64_t FastaSource::length(const std::string& contig) const {
+    for (const auto& c : contigs_)
+        if (c.name == contig) return c.length;
+    throw Error(ErrorKind::kInput, path_ + ": no contig '" + contig + "'");
+}
+
+std::string FastaSource::fetch(const Locus& l) const {
+    hts_pos_t len = 0;
+    char* s = faidx_fetch_seq64(fai_, l.contig.c_str(), l.beg, l.end - 1, &len);
+    DNASSM_CHECK(s && len == l.width(), ErrorKind::kInput, path_ + ": cannot read " + l.label());
+    std::string out(s, static_cast<size_t>(len));
+    free(s);
+    return out;
+}
+
+std::vector<float> bam_coverage(const std::string& path, const Locus& l, const std::string& ref) {
+    std::vector<float> depth(static_cast<size_t>(l.width()), 0.0f);
+    samFile* fp = sam_open(path.c_str(), "r");
+    DNASSM_CHECK(fp, ErrorKind::kInput, path + ": cannot open");
+    if (!ref.empty()) hts_set_fai_filename(fp, ref.c_str());
+    sam_hdr_t* hdr = sam_hdr_read(fp);
+    hts_idx_t* idx = hdr ? sam_index_load(fp, path.c_str()) : nullptr;
+    bam1_t* b = bam_init1();
+    auto cleanup = [&] {
+        bam_destroy1(b);
+        if (idx) hts_idx_destroy(idx);
+        if (hdr) sam_hdr_destroy(hdr);
+        sam_close(fp);
+    };
+    if (!hdr || !idx) {
+        cleanup();
+        throw Error(ErrorKind::kInput,
+                    path + (hdr ? ": no index (.bai/.csi/.crai); run samtools index"
+                                : ": not a SAM/BAM/CRAM file"));
+    }
+    const int tid = sam_hdr_name2tid(hdr, l.contig.c_str());
+    if (tid < 0) {
+        cleanup();
+        throw Error(ErrorKind::kInput, path + ": no contig '" + l.contig + "' in the header");
+    }
+    hts_itr_t* itr = sam_itr_queryi(idx, tid, l.beg, l.end);
+    int ret = 0;
+    while (itr && (ret = sam_itr_next(fp, itr, b)) >= 0) {
+        if (b->core.flag &
+            (BAM_FUNMAP | BAM_FSECONDARY | BAM_FQCFAIL | BAM_FDUP | BAM_FSUPPLEMENTARY))
+            continue;
+        hts_pos_t pos = b->core.pos;
+        const uint32_t* cig = bam_get_cigar(b);
+        for (uint32_t k = 0; k < b->core.n_cigar; ++k) {
+            const int op = bam_cigar_op(cig[k]);
+            const hts_pos_t len = bam_cigar_oplen(cig[k]);
+            if (op == BAM_CMATCH || op == BAM_CEQUAL || op == BAM_CDIFF) {
+                for (hts_pos_t p = std::max<hts_pos_t>(pos, l.beg);
+                     p < std::min<hts_pos_t>(pos + len, l.end); ++p)
+                    depth[static_cast<size_t>(p - l.beg)] += 1.0f;
+            }
+            if (bam_cigar_type(op) & 2) pos += len;  // consumes the reference
+        }
+    }
+    hts_itr_destroy(itr);
+    cleanup();
+    DNASSM_CHECK(ret >= -1, ErrorKind::kInput,
+                 path + ": truncated or corrupt while reading " + l.label());
+    return depth;
+}
+
+SignalSource::SignalSource(const std::string& path) : path_(path), track_(read_track(path)) {}
+
+std::vector<float> SignalSource::values(const Locus& l) const {
+    std::vector<float> out(static_cast<size_t>(l.width()), std::numeric_limits<float>::quiet_NaN());
+    std::int32_t contig = -1;
+    for (size_t i = 0; i < track_.contigs.size(); ++i)
+        if (track_.contigs[i].name == l.contig) contig = static_cast<std::int32_t>(i);
+    if (contig < 0) return out;
+    for (const auto& iv : track_.intervals) {
+        if (iv.contig != contig || iv.end <= l.beg || iv.beg >= l.end) continue;
+        for (std::int64_t p = std::max(iv.beg, l.beg); p < std::min(iv.end, l.end); ++p)
+            out[static_cast<size_t>(p - l.beg)] = iv.value;
+    }
+    return out;
+}
+
+std::vector<Region> read_features(const std::string& path, const std::vector<Contig>& contigs) {
+    return read_bed(path, contigs);
+}
+
+}  // namespace dnassm::gui

@@ -1,0 +1,253 @@
+// The explorer window under QT_QPA_PLATFORM=offscreen: open real data, navigate with keys and
+// the locus box, run the model in the background and compare the drawn track with `dnassm
+// predict`, cancel a long run, save/load a session, and snapshot to PNG/SVG with the tracks
+// where they should be.
+#include <QImage>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QtTest>
+#include <cmath>
+#include <filesystem>
+
+#include "dnassm/error.h"
+
+#include "genome_view.h"
+#include "main_window.h"
+#include "model/sources.h"
+#include "pca_view.h"
+
+using namespace dnassm;
+using namespace dnassm::gui;
+
+namespace {
+
+const QString kRoot = DNASSM_SOURCE_DIR;
+const QString kLambda = kRoot + "/data/lambda/lambda_virus.fa.gz";
+const QString kModel = kRoot + "/data/models/dnassm-mamba-small";
+const QString kExample = kRoot + "/data/example.session.json";
+const QString kEx1 = QString(DNASSM_SHARED_DATA_DIR) + "/bam/pysam_ex1";
+
+QString temp_dir(const char* name) {
+    const auto d = std::filesystem::temp_directory_path() / ("dnassm_gui_" + std::string(name));
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return QString::fromStdString(d.string());
+}
+
+int track_index(const GenomeView* v, ViewTrack::Kind kind) {
+    for (int i = 0; i < static_cast<int>(v->tracks().size()); ++i)
+        if (v->tracks()[static_cast<size_t>(i)].kind == kind) return i;
+    return -1;
+}
+
+// Pixels in r whose colour is within `tol` of c.
+int count_color(const QImage& img, QRect r, QColor c, int tol = 60) {
+    int n = 0;
+    for (int y = r.top(); y <= r.bottom(); ++y)
+        for (int x = r.left(); x <= r.right(); ++x) {
+            const QColor p = img.pixelColor(x, y);
+            if (std::abs(p.red() - c.red()) + std::abs(p.green() - c.green()) +
+                    std::abs(p.blue() - c.blue()) <
+                tol)
+                ++n;
+        }
+    return n;
+}
+
+}  // namespace
+
+class GuiExplorerTest : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void navigateWithLocusBoxKeysAndRubberBand() {
+        MainWindow w;
+        w.openFasta(kLambda);
+        GenomeView* v = w.genomeView();
+        QVERIFY(w.goTo("NC_001416.1:10k-12k"));
+        QCOMPARE(v->locus(), (Locus{"NC_001416.1", 9999, 12000}));
+        QVERIFY(!w.goTo("chrZ:1-100"));
+        QVERIFY(w.lastError().contains("chrZ"));
+        v->resize(1000, 400);
+        QTest::keyClick(v, Qt::Key_Right);
+        QCOMPARE(v->locus().beg, std::int64_t{9999 + 400});
+        QTest::keyClick(v, Qt::Key_Minus);
+        QCOMPARE(v->locus().width(), std::int64_t{4002});
+        QTest::keyClick(v, Qt::Key_Home);
+        QCOMPARE(v->locus().beg, std::int64_t{0});
+        // Rubber band on the ruler: from x = label + 10 % to label + 20 % of the plot.
+        const int plot = v->width() - GenomeView::kLabelWidth - 4;
+        const Locus before = v->locus();
+        QTest::mousePress(v, Qt::LeftButton, {}, QPoint(GenomeView::kLabelWidth + plot / 10, 10));
+        QTest::mouseMove(v, QPoint(GenomeView::kLabelWidth + plot / 5, 12));
+        QTest::mouseRelease(v, Qt::LeftButton, {}, QPoint(GenomeView::kLabelWidth + plot / 5, 12));
+        QVERIFY(v->locus().width() < before.width() / 5 + 5 &&
+                v->locus().width() > before.width() / 10 - 5);
+        // A drag on the tracks pans.
+        const Locus z = v->locus();
+        QTest::mousePress(v, Qt::LeftButton, {}, QPoint(600, 100));
+        QTest::mouseMove(v, QPoint(500, 100));
+        QTest::mouseRelease(v, Qt::LeftButton, {}, QPoint(500, 100));
+        QVERIFY(v->locus().beg > z.beg);
+        QCOMPARE(v->locus().width(), z.width());
+    }
+
+    void realBamCoverageBedAndSignalTracks() {
+        if (!QFile::exists(kEx1 + "/ex1.bam")) QSKIP("../shared/data/bam/pysam_ex1 absent");
+        MainWindow w;
+        w.openFasta(kEx1 + "/ex1.fa");
+        w.openAlignments(kEx1 + "/ex1.bam");
+        const QString dir = temp_dir("explorer_tracks");
+        {
+            QFile bed(dir + "/f.bed");
+            QVERIFY(bed.open(QIODevice::WriteOnly));
+            bed.write("chr1\t100\t300\tmyfeature\nchr2\t10\t50\tother\n");
+        }
+        w.openFeatures(dir + "/f.bed");
+        QVERIFY(w.goTo("myfeature"));
+        QCOMPARE(w.genomeView()->locus(), (Locus{"chr1", 100, 300}));
+        const int cov = track_index(w.genomeView(), ViewTrack::Kind::kCoverage);
+        const auto depth = w.genomeView()->trackValues(cov);
+        QCOMPARE(depth, bam_coverage((kEx1 + "/ex1.bam").toStdString(), {"chr1", 100, 300}));
+        QVERIFY(*std::max_element(depth.begin(), depth.end()) > 5);
+        try {
+            w.openAlignments(dir + "/f.bed");
+            QFAIL("a BED opened as alignments");
+        } catch (const Error& e) {
+            QVERIFY(QString(e.what()).contains("f.bed"));
+        }
+        try {
+            w.openFasta(dir + "/missing.fa");
+            QFAIL("a missing FASTA opened");
+        } catch (const Error& e) {
+            QVERIFY(QString(e.what()).contains("missing.fa"));
+        }
+    }
+
+    void backgroundRunDrawsWhatPredictWrites() {
+        MainWindow w;
+        w.openFasta(kLambda);
+        w.openModel(kModel);
+        QVERIFY(w.goTo("NC_001416.1:5,001-7,000"));
+        QSignalSpy done(&w, &MainWindow::runFinished);
+        w.runModel();
+        QVERIFY(w.isRunning());
+        QVERIFY(done.wait(120000));
+        QVERIFY(!w.isRunning());
+        GenomeView* v = w.genomeView();
+        int loglik = -1;
+        for (int i = 0; i < static_cast<int>(v->tracks().size()); ++i)
+            if (v->tracks()[static_cast<size_t>(i)].name == "loglik") loglik = i;
+        QVERIFY(loglik >= 0);
+        QVERIFY(track_index(v, ViewTrack::Kind::kHeatmap) >= 0);
+        const QString out = temp_dir("explorer_predict") + "/p.bw";
+        QProcess p;
+        p.start(DNASSM_BIN, {"predict", "-m", kModel, "--track", "loglik", "-r",
+                             "NC_001416.1:5001-7000", "-o", out, "--progress", "none", kLambda});
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitCode(), 0);
+        const auto expected = SignalSource(out.toStdString()).values(v->locus());
+        const auto drawn = v->trackValues(loglik);
+        QCOMPARE(drawn.size(), expected.size());
+        for (size_t i = 1; i < expected.size(); ++i)
+            QVERIFY(std::fabs(drawn[i] - expected[i]) <= 1e-6f * (1 + std::fabs(expected[i])));
+        // The PCA panel navigates to a clicked window.
+        PcaView* pca = w.pcaView();
+        pca->resize(300, 200);
+        const QPointF pt = pca->pointOf(0, pca->size());
+        QSignalSpy nav(pca, &PcaView::navigate);
+        QTest::mouseClick(pca, Qt::LeftButton, {}, pt.toPoint());
+        QCOMPARE(nav.count(), 1);
+        QCOMPARE(v->locus(), w.lastRun()->windows[0]);
+    }
+
+    void cancelLeavesTheViewResponsive() {
+        MainWindow w;
+        w.openFasta(kLambda);
+        w.openModel(kModel);
+        QSignalSpy cancelled(&w, &MainWindow::runCancelled);
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        QVERIFY(w.goTo("NC_001416.1"));
+        w.runModel(true);
+        w.genomeView()->zoomBy(0.5);  // the UI keeps working while the model runs
+        w.cancelRun();
+        QVERIFY(cancelled.wait(60000) || finished.count() == 1);
+        QVERIFY(!w.isRunning());
+        if (finished.count() == 0) QVERIFY(w.lastRun() == nullptr);
+    }
+
+    void sessionSaveAndLoad() {
+        MainWindow w;
+        w.loadSession(kExample, /*blocking_run=*/true);
+        QVERIFY(w.lastRun() != nullptr);
+        w.genomeView()->zoomBy(0.25);
+        const QString dir = temp_dir("explorer_session");
+        QDir().mkpath(dir + "/nested");
+        w.saveSession(dir + "/nested/s.json");
+        QFile f(dir + "/nested/s.json");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = f.readAll();
+        QVERIFY2(!text.contains("\"/") || !text.contains(kRoot),
+                 qPrintable(text));  // relative paths
+        MainWindow again;
+        again.loadSession(dir + "/nested/s.json", true);
+        QCOMPARE(again.genomeView()->locus(), w.genomeView()->locus());
+        QCOMPARE(again.genomeView()->tracks().size(), w.genomeView()->tracks().size());
+        QCOMPARE(again.sessionData().model, w.sessionData().model);
+    }
+
+    void snapshotDrawsTracksWhereExpected() {
+        MainWindow w;
+        w.loadSession(kExample, true);
+        const QSize size(1280, 800);
+        const QImage img = w.snapshot(size);
+        QCOMPARE(img.size(), size);
+        GenomeView* v = w.genomeView();
+        const QSize tracks_size(size.width(), size.height() - 220);
+        const int pred = track_index(v, ViewTrack::Kind::kPrediction);
+        const int heat = track_index(v, ViewTrack::Kind::kHeatmap);
+        const int seq = track_index(v, ViewTrack::Kind::kSequence);
+        QVERIFY(pred >= 0 && heat >= 0 && seq >= 0);
+        const QRect pr = v->trackRect(pred, tracks_size);
+        QVERIFY2(count_color(img, pr, QColor(150, 40, 160)) > pr.width() / 2,
+                 "no prediction line drawn");
+        const QRect hr = v->trackRect(heat, tracks_size);
+        QVERIFY2(count_color(img, hr, Qt::white, 30) < hr.width() * hr.height() / 2,
+                 "heatmap mostly blank");
+        // The ruler strip is above the first track and the PCA panel below the tracks.
+        QVERIFY(count_color(img, QRect(0, 0, size.width(), GenomeView::kRulerHeight), Qt::black,
+                            200) > 50);
+        const QRect pca_panel(0, tracks_size.height(), 340,
+                              220);  // windows in view red, others blue
+        QVERIFY(count_color(img, pca_panel, QColor(220, 60, 40), 80) +
+                    count_color(img, pca_panel, QColor(70, 110, 180), 80) >
+                100);
+
+        // The command-line snapshot writes the same kind of image, and SVG too.
+        const QString dir = temp_dir("explorer_snapshot");
+        for (const QString name : {"s.png", "s.svg"}) {
+            QProcess p;
+            p.start(DNASSM_GUI_BIN,
+                    {"--session", kExample, "--snapshot", dir + "/" + name, "--size", "1280x800"});
+            QVERIFY(p.waitForFinished(120000));
+            QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        }
+        const QImage png(dir + "/s.png");
+        QCOMPARE(png.size(), size);
+        QFile svg(dir + "/s.svg");
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        QVERIFY(svg.readAll().contains("<svg"));
+        QProcess bad;
+        bad.start(DNASSM_GUI_BIN, {"--session", dir + "/none.json", "--snapshot", dir + "/x.png"});
+        QVERIFY(bad.waitForFinished(60000));
+        QCOMPARE(bad.exitCode(), 1);
+        QVERIFY(QString(bad.readAllStandardError()).contains("none.json"));
+        QVERIFY(!QFile::exists(dir + "/x.png"));
+    }
+};
+
+QTEST_MAIN(GuiExplorerTest)
+#include "gui_explorer_test.moc"

@@ -1,0 +1,259 @@
+// The explorer's data layer without widgets: locus parsing and view arithmetic, per-pixel
+// summaries, PCA, sessions, BAM coverage against samtools, and model runs against
+// `dnassm predict` (QtTest; run by ctest with QT_QPA_PLATFORM=offscreen).
+#include <QProcess>
+#include <QtTest>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "dnassm/error.h"
+
+#include "model/locus.h"
+#include "model/model_run.h"
+#include "model/pca.h"
+#include "model/session.h"
+#include "model/sources.h"
+#include "model/track_summary.h"
+
+using namespace dnassm;
+using namespace dnassm::gui;
+
+namespace {
+
+const std::string kRoot = DNASSM_SOURCE_DIR;
+const std::string kLambda = kRoot + "/data/lambda/lambda_virus.fa.gz";
+const std::string kModel = kRoot + "/data/models/dnassm-mamba-small";
+const std::string kShared = DNASSM_SHARED_DATA_DIR;
+
+std::string temp_dir(const char* name) {
+    const auto d = std::filesystem::temp_directory_path() / ("dnassm_gui_" + std::string(name));
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d.string();
+}
+
+// `dnassm predict` of one track over a region, read back through the explorer's own reader.
+std::vector<float> predict(const std::string& track, const Locus& l, bool rc = false) {
+    const std::string out = temp_dir("predict") + "/p.bw";
+    QStringList args{"predict",
+                     "-m",
+                     QString::fromStdString(kModel),
+                     "--track",
+                     QString::fromStdString(track),
+                     "-r",
+                     QString::fromStdString(l.contig + ":" + std::to_string(l.beg + 1) + "-" +
+                                            std::to_string(l.end)),
+                     "-o",
+                     QString::fromStdString(out),
+                     "--progress",
+                     "none",
+                     QString::fromStdString(kLambda)};
+    if (rc) args << "--rc";
+    QProcess p;
+    p.start(DNASSM_BIN, args);
+    if (!p.waitForFinished(120000) || p.exitCode() != 0)
+        throw std::runtime_error("dnassm predict failed: " +
+                                 p.readAllStandardError().toStdString());
+    return SignalSource(out).values(l);
+}
+
+}  // namespace
+
+class GuiModelTest : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void locusParsing() {
+        const std::vector<Contig> contigs{{"chr1", 5'000'000}, {"NC_001416.1", 48502}};
+        QCOMPARE(parse_locus("chr1:1.5M-2M", contigs), (Locus{"chr1", 1'499'999, 2'000'000}));
+        QCOMPARE(parse_locus("chr1:10k-12,000", contigs), (Locus{"chr1", 9999, 12000}));
+        QCOMPARE(parse_locus(" NC_001416.1 ", contigs), (Locus{"NC_001416.1", 0, 48502}));
+        QCOMPARE(parse_locus("geneX", contigs, {{"chr1", 100, 200, -1, "geneX"}}),
+                 (Locus{"chr1", 100, 200}));
+        QCOMPARE(expand_base_suffixes("odd:name:2k"), std::string("odd:name:2000"));
+        QCOMPARE(Locus({"chr1", 999, 2000}).label(), std::string("chr1:1,000-2,000"));
+        for (const char* bad : {"chr2:1-10", "chr1:1.5-3", "chr1:20-10", "chr1:6M-7M", ""}) {
+            bool threw = false;
+            try {
+                (void)parse_locus(bad, contigs);
+            } catch (const Error& e) {
+                threw = true;
+                QVERIFY2(std::string(e.what()).find("locus") != std::string::npos ||
+                             std::string(e.what()).find(bad) != std::string::npos,
+                         e.what());
+            }
+            QVERIFY2(threw, bad);
+        }
+    }
+
+    void zoomAndPan() {
+        const Locus l{"c", 1000, 2000};
+        const Locus in = zoom(l, 0.5, 0.25, 10'000);  // keeps base 1250 at a quarter
+        QCOMPARE(in, (Locus{"c", 1125, 1625}));
+        QCOMPARE(zoom(l, 100, 0.5, 10'000), (Locus{"c", 0, 10'000}));
+        QCOMPARE(zoom(l, 1e-6, 0.5, 10'000).width(), std::int64_t{20});
+        QCOMPARE(pan(l, -5000, 10'000), (Locus{"c", 0, 1000}));
+        QCOMPARE(pan(l, 9000, 10'000), (Locus{"c", 9000, 10'000}));
+    }
+
+    void pixelSummaries() {
+        const float nan = std::nanf("");
+        const std::vector<float> v{1, 5, nan, nan, 2, 4, 3, 3};
+        const auto bins = summarize(v, 4);
+        QCOMPARE(bins.size(), size_t{4});
+        QCOMPARE(bins[0].min, 1.0f);
+        QCOMPARE(bins[0].max, 5.0f);
+        QCOMPARE(bins[0].mean, 3.0f);
+        QVERIFY(!bins[1].valid);
+        QCOMPARE(bins[3].mean, 3.0f);
+        const auto zoomed_in = summarize(std::vector<float>{7, 8}, 10);  // each pixel sees a base
+        QVERIFY(zoomed_in[0].valid && zoomed_in[9].valid);
+        std::vector<float> with_outlier(1000, 1.0f);
+        for (int i = 0; i < 1000; ++i)
+            with_outlier[static_cast<size_t>(i)] = static_cast<float>(i % 10);
+        with_outlier[3] = 1e9f;
+        const ValueRange r = robust_range(with_outlier);
+        QVERIFY(r.hi <= 9.0f && r.lo >= 0.0f);
+    }
+
+    void pcaRecoversTheMainDirection() {
+        const std::int64_t n = 500, d = 6;
+        std::vector<float> rows(static_cast<size_t>(n * d));
+        const float u[6] = {0.6f, 0.0f, -0.8f, 0.0f, 0.0f, 0.0f};
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t k = 0; k < d; ++k)
+                rows[static_cast<size_t>(i * d + k)] =
+                    3.0f + static_cast<float>(i % 50 - 25) * u[k] +
+                    0.01f * static_cast<float>((i * 7 + k * 13) % 11 - 5);
+        const Pca p = fit_pca(rows.data(), n, d, 3);
+        QCOMPARE(p.k, std::int64_t{3});
+        QVERIFY(std::fabs(std::fabs(p.components[0]) - 0.6f) < 1e-3f);
+        QVERIFY(std::fabs(std::fabs(p.components[2]) - 0.8f) < 1e-3f);
+        QVERIFY(p.variance[0] > 100 * p.variance[1]);
+        const auto scores = project(p, rows.data(), n);
+        double mean0 = 0;
+        for (std::int64_t i = 0; i < n; ++i) mean0 += scores[static_cast<size_t>(i * 3)];
+        QVERIFY(std::fabs(mean0 / static_cast<double>(n)) < 1e-3);
+    }
+
+    void sessionsUseRelativePaths() {
+        const std::string dir = temp_dir("session");
+        std::filesystem::create_directories(dir + "/sub");
+        SessionData s;
+        s.fasta = kLambda;
+        s.model = kModel;
+        s.signal_tracks = {dir + "/track.bw"};
+        s.run_model = true;
+        s.tracks = {"loglik"};
+        s.locus = {"NC_001416.1", 99, 2000};
+        s.display.heatmap_rows = 4;
+        s.display.reverse_complement = true;
+        save_session(s, dir + "/sub/s.json");
+        std::ifstream in(dir + "/sub/s.json");
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        QVERIFY(text.find("\"../track.bw\"") != std::string::npos);
+        QVERIFY(text.find("\"start\": 100") != std::string::npos);
+        const SessionData back = load_session(dir + "/sub/s.json");
+        QCOMPARE(back.fasta, std::filesystem::path(kLambda).lexically_normal().string());
+        QCOMPARE(back.signal_tracks.at(0), dir + "/track.bw");
+        QCOMPARE(back.locus, s.locus);
+        QCOMPARE(back.display.heatmap_rows, 4);
+        QVERIFY(back.display.reverse_complement && back.run_model);
+        std::ofstream(dir + "/bad.json") << "{\"fasta\": ";
+        try {
+            (void)load_session(dir + "/bad.json");
+            QFAIL("a truncated session loaded");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("bad.json") != std::string::npos, e.what());
+        }
+    }
+
+    void fastaFetchAndErrors() {
+        const FastaSource fa(kLambda);
+        QCOMPARE(fa.contigs().size(), size_t{1});
+        QCOMPARE(fa.length("NC_001416.1"), std::int64_t{48502});
+        QCOMPARE(fa.fetch({"NC_001416.1", 0, 12}), std::string("GGGCGGCGACCT"));
+        try {
+            FastaSource missing("/nonexistent/x.fa");
+            QFAIL("opened a missing FASTA");
+        } catch (const Error& e) {
+            QVERIFY(std::string(e.what()).find("/nonexistent/x.fa") != std::string::npos);
+        }
+    }
+
+    void bamCoverageEqualsSamtoolsDepth() {
+        const std::string dir = kShared + "/bam/pysam_ex1";
+        if (!std::filesystem::exists(dir + "/ex1.bam"))
+            QSKIP("../shared/data/bam/pysam_ex1 absent");
+        const Locus l{"chr1", 99, 400};
+        const auto depth = bam_coverage(dir + "/ex1.bam", l);
+        QProcess p;
+        p.start("samtools",
+                {"depth", "-a", "-r", "chr1:100-400", QString::fromStdString(dir + "/ex1.bam")});
+        QVERIFY(p.waitForFinished(60000));
+        const QStringList lines =
+            QString(p.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 301);
+        double total = 0;
+        for (const QString& line : lines) {
+            const QStringList f = line.split('\t');
+            const int pos = f[1].toInt();
+            QCOMPARE(depth[static_cast<size_t>(pos - 100)], f[2].toFloat());
+            total += f[2].toDouble();
+        }
+        QVERIFY(total > 1000);  // real reads, not an all-zero track
+    }
+
+    void modelTracksEqualPredict() {
+        const Locus l{"NC_001416.1", 10'000, 13'000};
+        RunRequest req{kModel, kLambda, l, false, {"loglik", "entropy"}, true, 8, 0};
+        const RunResult r = run_model(req);
+        QCOMPARE(r.tracks.size(), size_t{2});
+        for (const auto& t : r.tracks) {
+            const auto expected = predict(t.name, l);
+            QCOMPARE(t.values.size(), expected.size());
+            QVERIFY(std::isnan(t.values[0]) && std::isnan(expected[0]));  // first base: no context
+            for (size_t i = 1; i < expected.size(); ++i)
+                QVERIFY2(
+                    std::fabs(t.values[i] - expected[i]) <= 1e-6f * (1 + std::fabs(expected[i])),
+                    qPrintable(QString("%1[%2]: %3 vs %4")
+                                   .arg(t.name.c_str())
+                                   .arg(i)
+                                   .arg(t.values[i])
+                                   .arg(expected[i])));
+        }
+        QCOMPARE(r.components, std::int64_t{8});
+        QCOMPARE(r.bins, l.width());
+        QCOMPARE(r.heatmap.size(), size_t(8 * 3000));
+        QCOMPARE(r.windows.size() * 2, r.window_xy.size());
+        QVERIFY(r.explained[0] >= r.explained[1] && r.explained[0] > 0);
+        const RunResult rc = run_model({kModel, kLambda, l, true, {"loglik"}, false, 8, 0});
+        const auto expected_rc = predict("loglik", l, true);
+        for (size_t i = 0; i < expected_rc.size(); ++i)
+            QVERIFY(std::fabs(rc.tracks[0].values[i] - expected_rc[i]) <=
+                    1e-6f * (1 + std::fabs(expected_rc[i])));
+    }
+
+    void cancellingStopsARun() {
+        std::atomic<bool> cancel{false};
+        int calls = 0;
+        bool cancelled = false;
+        try {
+            (void)run_model(
+                {kModel, kLambda, {"NC_001416.1", 0, 48502}, true, {}, true, 8, 0},
+                [&](double) {
+                    if (++calls == 1) cancel = true;
+                },
+                &cancel);
+        } catch (const RunCancelled&) {
+            cancelled = true;
+        }
+        QVERIFY(cancelled);
+        QCOMPARE(calls, 1);  // no work reported after the cancel
+    }
+};
+
+QTEST_GUILESS_MAIN(GuiModelTest)
+#include "gui_model_test.moc"
