@@ -96,13 +96,7 @@ void save_session(const SessionData& s, const std::string& path) {
                       {"tracks", s.tracks},
                       {"embedding", s.embedding},
                       {"rc", s.rc_average}};
-    AtomicFile file(path);
-    {
-        std::ofstream out(file.temp_path());
-        out << j.dump(2) << "\n";
-        DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": write failed");
-    }
-    file.commit();
+    write_file(path, j.dump(2) + "\n");
 }
 
 }  // namespace dnassm::gui

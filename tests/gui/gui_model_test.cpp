@@ -35,11 +35,14 @@ std::string temp_dir(const char* name) {
 }
 
 // `dnassm predict` of one track over a region, read back through the explorer's own reader.
-std::vector<float> predict(const std::string& track, const Locus& l, bool rc = false) {
+std::vector<float> predict(const std::string& track,
+                           const Locus& l,
+                           bool rc = false,
+                           const std::string& model = kModel) {
     const std::string out = temp_dir("predict") + "/p.bw";
     QStringList args{"predict",
                      "-m",
-                     QString::fromStdString(kModel),
+                     QString::fromStdString(model),
                      "--track",
                      QString::fromStdString(track),
                      "-r",
@@ -234,6 +237,52 @@ class GuiModelTest : public QObject {
         for (size_t i = 0; i < expected_rc.size(); ++i)
             QVERIFY(std::fabs(rc.tracks[0].values[i] - expected_rc[i]) <=
                     1e-6f * (1 + std::fabs(expected_rc[i])));
+    }
+
+    void fineTunedHeadsBecomeTracks() {
+        // A small segmentation head (frozen backbone) on lambda: its classes are tracks too.
+        const std::string dir = temp_dir("segment");
+        {
+            std::ofstream bed(dir + "/labels.bed");
+            for (int b = 1000; b < 40000; b += 3000)
+                bed << "NC_001416.1\t" << b << "\t" << b + 800 << "\tx\n";
+        }
+        QProcess p;
+        p.start(DNASSM_BIN, {"finetune",
+                             "-m",
+                             QString::fromStdString(kModel),
+                             "--task",
+                             "segment",
+                             "--freeze-backbone",
+                             "--train",
+                             QString::fromStdString(dir + "/labels.bed"),
+                             "--fasta",
+                             QString::fromStdString(kLambda),
+                             "--train-region",
+                             "NC_001416.1:1-30000",
+                             "--val-region",
+                             "NC_001416.1:30001-48502",
+                             "--steps",
+                             "6",
+                             "--eval-every",
+                             "3",
+                             "--window",
+                             "256",
+                             "--batch",
+                             "2",
+                             "-o",
+                             QString::fromStdString(dir + "/tuned"),
+                             "--progress",
+                             "none"});
+        QVERIFY(p.waitForFinished(300000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const Locus l{"NC_001416.1", 2000, 3500};
+        const RunResult r = run_model({dir + "/tuned", kLambda, l, false, {}, false, 8, 0});
+        QCOMPARE(r.tracks.at(0).name, std::string("p_0"));
+        QCOMPARE(r.tracks.at(1).name, std::string("p_1"));
+        const auto expected = predict("p_1", l, false, dir + "/tuned");
+        for (size_t i = 0; i < expected.size(); ++i)
+            QVERIFY(std::fabs(r.tracks[1].values[i] - expected[i]) <= 1e-6f);
     }
 
     void cancellingStopsARun() {

@@ -40,6 +40,16 @@ void AtomicFile::commit() {
     committed_ = true;
 }
 
+void write_file(const std::string& path, const std::string& text) {
+    AtomicFile file(path);
+    {
+        std::ofstream out(file.temp_path(), std::ios::binary);
+        out << text;
+        DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": write failed");
+    }
+    file.commit();
+}
+
 std::string read_file(const std::string& path) {
     std::error_code ec;
     DNASSM_CHECK(fs::exists(path, ec), ErrorKind::kResource, path + ": no such file");

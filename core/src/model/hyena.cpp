@@ -120,6 +120,27 @@ Tensor hyena_filter_basis(Backend& backend,
     return a;
 }
 
+HyenaConvArgs hyena_conv_args(const HyenaConfig& cfg,
+                              const HyenaLayer& l,
+                              std::int64_t L,
+                              const float* x0,
+                              const float* w,
+                              const float* basis,
+                              float* y) {
+    return {.L = L,
+            .D = cfg.d_model,
+            .F = cfg.filter_order,
+            .x0 = x0,
+            .w = w,
+            .basis = basis,
+            .filter_w = l.filter_out_w.f32(),
+            .t = l.t.f32(),
+            .deltas = l.deltas.empty() ? nullptr : l.deltas.f32(),
+            .shift = cfg.shift,
+            .bias = l.filter_bias.f32(),
+            .y = y};
+}
+
 Tensor hyena_filter(Backend& backend, const HyenaConfig& cfg, const HyenaLayer& l, std::int64_t L) {
     const std::int64_t D = cfg.d_model, F = cfg.filter_order;
     const Tensor basis = hyena_filter_basis(backend, cfg, l, L);
@@ -261,18 +282,7 @@ Tensor HyenaModel::forward(Backend& backend,
             std::fill(basis.f32() + filter_taps_ * cfg_.filter_order, basis.f32() + basis.numel(),
                       0.0f);
         }
-        backend.hyena_conv({.L = L,
-                            .D = D,
-                            .F = cfg_.filter_order,
-                            .x0 = x0.f32(),
-                            .w = w.f32(),
-                            .basis = basis.f32(),
-                            .filter_w = l.filter_out_w.f32(),
-                            .t = l.t.f32(),
-                            .deltas = l.deltas.empty() ? nullptr : l.deltas.f32(),
-                            .shift = cfg_.shift,
-                            .bias = l.filter_bias.f32(),
-                            .y = x0.f32()});
+        backend.hyena_conv(hyena_conv_args(cfg_, l, L, x0.f32(), w.f32(), basis.f32(), x0.f32()));
         for (std::int64_t r0 = 0; r0 < L; r0 += R) {
             const std::int64_t n = std::min(R, L - r0);
             float* xr = x.f32() + r0 * D;
@@ -363,13 +373,20 @@ std::map<std::string, Tensor> HyenaModel::parameters() const {
         const std::string q = "layers." + std::to_string(i) + ".";
         const std::string f = q + "mixer.filter_fn.";
         const std::pair<std::string, const Tensor*> named[] = {
-            {"norm1.weight", &l.norm1_w},          {"norm1.bias", &l.norm1_b},
-            {"norm2.weight", &l.norm2_w},          {"norm2.bias", &l.norm2_b},
-            {"mixer.in_proj.weight", &l.in_proj_w}, {"mixer.in_proj.bias", &l.in_proj_b},
-            {"mixer.short_filter.weight", &l.short_w}, {"mixer.short_filter.bias", &l.short_b},
-            {"mixer.filter_fn.bias", &l.filter_bias}, {"mixer.out_proj.weight", &l.out_proj_w},
-            {"mixer.out_proj.bias", &l.out_proj_b}, {"mlp.fc1.weight", &l.fc1_w},
-            {"mlp.fc1.bias", &l.fc1_b},            {"mlp.fc2.weight", &l.fc2_w},
+            {"norm1.weight", &l.norm1_w},
+            {"norm1.bias", &l.norm1_b},
+            {"norm2.weight", &l.norm2_w},
+            {"norm2.bias", &l.norm2_b},
+            {"mixer.in_proj.weight", &l.in_proj_w},
+            {"mixer.in_proj.bias", &l.in_proj_b},
+            {"mixer.short_filter.weight", &l.short_w},
+            {"mixer.short_filter.bias", &l.short_b},
+            {"mixer.filter_fn.bias", &l.filter_bias},
+            {"mixer.out_proj.weight", &l.out_proj_w},
+            {"mixer.out_proj.bias", &l.out_proj_b},
+            {"mlp.fc1.weight", &l.fc1_w},
+            {"mlp.fc1.bias", &l.fc1_b},
+            {"mlp.fc2.weight", &l.fc2_w},
             {"mlp.fc2.bias", &l.fc2_b}};
         for (const auto& [name, t] : named) p[q + name] = *t;
         const std::string mlp = f + "implicit_filter.";
@@ -416,13 +433,7 @@ void HyenaModel::save(const std::string& dir, const nlohmann::json& provenance) 
                         {"tie_embeddings", lm_head_.f32() == embedding_.f32()},
                         {"tokenizer", {{"kind", "char"}, {"uppercase", true}}},
                         {"provenance", provenance}};
-    AtomicFile file(dir + "/config.json");
-    {
-        std::ofstream out(file.temp_path());
-        out << c.dump(2) << "\n";
-        DNASSM_CHECK(out.good(), ErrorKind::kResource, dir + "/config.json: write failed");
-    }
-    file.commit();
+    write_file(dir + "/config.json", c.dump(2) + "\n");
 }
 
 std::int64_t HyenaModel::limit_context(std::int64_t bases) {

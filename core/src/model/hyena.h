@@ -54,6 +54,15 @@ Tensor hyena_filter_basis(Backend& backend,
                           const HyenaLayer& l,
                           std::int64_t L);
 
+/// The long-convolution arguments of a layer over L positions (x0, w {L, D}; basis {L, F}).
+HyenaConvArgs hyena_conv_args(const HyenaConfig& cfg,
+                              const HyenaLayer& l,
+                              std::int64_t L,
+                              const float* x0,
+                              const float* w,
+                              const float* basis,
+                              float* y);
+
 /// The modulated filter k {L, D} itself (for tests and inspection; forward never stores it).
 Tensor hyena_filter(Backend& backend, const HyenaConfig& cfg, const HyenaLayer& l, std::int64_t L);
 

@@ -177,13 +177,7 @@ void MambaModel::save(const std::string& dir, const nlohmann::json& provenance) 
                         {"tie_embeddings", lm_head_.f32() == embedding_.f32()},
                         {"tokenizer", {{"kind", "char"}, {"uppercase", cfg_.uppercase}}},
                         {"provenance", provenance}};
-    AtomicFile file(dir + "/config.json");
-    {
-        std::ofstream out(file.temp_path());
-        out << c.dump(2) << "\n";
-        DNASSM_CHECK(out.good(), ErrorKind::kResource, dir + "/config.json: write failed");
-    }
-    file.commit();
+    write_file(dir + "/config.json", c.dump(2) + "\n");
 }
 
 MambaMixerWeights load_mamba_mixer(WeightStore& ws,

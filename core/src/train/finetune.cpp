@@ -258,13 +258,7 @@ void write_model_dir(const FinetuneOptions& o,
     }
     head.save(o.out_dir);
     cfg["task_head"] = nlohmann::json::parse(head.config_json());
-    AtomicFile file(o.out_dir + "/config.json");
-    {
-        std::ofstream out(file.temp_path());
-        out << cfg.dump(2) << "\n";
-        DNASSM_CHECK(out.good(), ErrorKind::kResource, o.out_dir + "/config.json: write failed");
-    }
-    file.commit();
+    write_file(o.out_dir + "/config.json", cfg.dump(2) + "\n");
 }
 
 }  // namespace

@@ -106,18 +106,7 @@ HyenaConvArgs long_conv_args(const HyenaConfig& c,
                              const Tensor& w,
                              const Tensor& basis,
                              Tensor* y) {
-    return {.L = x0.dim(0),
-            .D = c.d_model,
-            .F = c.filter_order,
-            .x0 = x0.f32(),
-            .w = w.f32(),
-            .basis = basis.f32(),
-            .filter_w = l.filter_out_w.f32(),
-            .t = l.t.f32(),
-            .deltas = l.deltas.empty() ? nullptr : l.deltas.f32(),
-            .shift = c.shift,
-            .bias = l.filter_bias.f32(),
-            .y = y ? y->f32() : nullptr};
+    return hyena_conv_args(c, l, x0.dim(0), x0.f32(), w.f32(), basis.f32(), y ? y->f32() : nullptr);
 }
 
 Tensor gate_x0(const Tensor& u, std::int64_t D) {

@@ -25,6 +25,9 @@ class AtomicFile {
     bool committed_ = false;
 };
 
+/// Writes a whole (small) file atomically; Error(kResource) naming it when it cannot be written.
+void write_file(const std::string& path, const std::string& text);
+
 /// Reads a whole file; Error(kResource) naming it when it cannot be read.
 [[nodiscard]] std::string read_file(const std::string& path);
 
