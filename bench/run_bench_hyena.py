@@ -69,8 +69,8 @@ def main():
     a = ap.parse_args()
     T = a.threads
     model = tempfile.mkdtemp(prefix="hyena_bench_")
-    subprocess.run([sys.executable, os.path.join(ROOT, "bench", "make_random_hyena.py"), model,
-                    "--l-max", "1000002"], check=True)
+    subprocess.run([sys.executable, os.path.join(ROOT, "data", "models", "make_random_hyena.py"), model,
+                    "--d-model", str(D), "--n-layer", str(N_LAYER), "--l-max", "1000002", "--wide"], check=True)
     print(f"# host: {os.cpu_count()} CPUs; torch {torch.__version__}; HyenaDNA d_model {D}, {N_LAYER} layers, "
           f"l_max 1000002 (random weights); threads {T}\n")
     if a.scaling:

@@ -73,8 +73,8 @@ class TorchHyenaReference(unittest.TestCase):
         """A dnassm-format HyenaDNA (no stored buffers, recomputed) against the reference."""
         with tempfile.TemporaryDirectory() as tmp:
             model = os.path.join(tmp, "hyena")
-            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "make_random_hyena.py"), model,
-                            "--d-model", "64", "--n-layer", "2", "--l-max", "4098"], check=True)
+            subprocess.run([sys.executable, os.path.join(ROOT, "data", "models", "make_random_hyena.py"), model,
+                            "--d-model", "64", "--n-layer", "2", "--l-max", "4098", "--wide"], check=True)
             fasta = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
             ref = TorchHyena(model).forward(tokenize(read_fasta_region(fasta, 20000, 23000))).numpy()
             out = os.path.join(tmp, "e.npy")
