@@ -17,12 +17,10 @@ Tensor zeros_like(const Tensor& t) { return Tensor(t.shape()); }
 
 const float* bias_of(const Tensor& t) { return t.empty() ? nullptr : t.f32(); }
 
-LayerActs make_layer(const MambaConfig& c, const MambaLayerWeights& lw, const Tensor& x) {
-    const std::int64_t L = x.dim(0), D = c.d_model, E = c.d_inner(), N = c.d_state, R = c.dt_rank;
+MixerActs make_mixer(const MambaConfig& c, const MambaMixerWeights& m, const Tensor& h) {
+    const std::int64_t L = h.dim(0), D = c.d_model, E = c.d_inner(), N = c.d_state, R = c.dt_rank;
     const std::int64_t P = R + 2 * N;
-    const auto& m = lw.mixer;
-    LayerActs a{x.clone(),
-                Tensor({L, D}),
+    MixerActs a{h,
                 Tensor({L, 2 * E}),
                 Tensor({L, E}),
                 Tensor({L, P}),
@@ -34,16 +32,7 @@ LayerActs make_layer(const MambaConfig& c, const MambaLayerWeights& lw, const Te
                 {},
                 {},
                 {},
-                {},
                 {}};
-    a.norm = {.kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer,
-              .rows = L,
-              .D = D,
-              .x = a.x_in.f32(),
-              .weight = lw.norm_w.f32(),
-              .bias = bias_of(lw.norm_b),
-              .eps = c.norm_eps,
-              .y = a.h.f32()};
     a.in_proj = {.M = L,
                  .K = D,
                  .N = 2 * E,
@@ -115,21 +104,78 @@ LayerActs run_layer(const MambaConfig& c,
                     const MambaLayerWeights& lw,
                     const Tensor& x,
                     bool reference) {
-    auto linear = reference ? cpu::ref::linear : cpu::linear;
-    auto conv = reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d;
-    auto scan = reference ? cpu::ref::selective_scan : cpu::selective_scan;
-    LayerActs a = make_layer(c, lw, x);
+    const std::int64_t L = x.dim(0), D = c.d_model;
+    LayerActs a{x.clone(), Tensor({L, D}), {}, {}};
+    a.norm = {.kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer,
+              .rows = L,
+              .D = D,
+              .x = a.x_in.f32(),
+              .weight = lw.norm_w.f32(),
+              .bias = bias_of(lw.norm_b),
+              .eps = c.norm_eps,
+              .y = a.h.f32()};
     (reference ? cpu::ref::norm : cpu::norm)(a.norm);
-    linear(a.in_proj);
-    conv(a.conv);
-    linear(a.x_proj);
-    linear(a.dt_proj);
-    scan(a.scan);
-    linear(a.out_proj);
+    a.mixer = mamba_mixer_tape(c, lw.mixer, a.h, reference);
     return a;
 }
 
 }  // namespace
+
+MixerActs mamba_mixer_tape(const MambaConfig& c,
+                           const MambaMixerWeights& m,
+                           const Tensor& h,
+                           bool reference) {
+    auto linear = reference ? cpu::ref::linear : cpu::linear;
+    MixerActs a = make_mixer(c, m, h);
+    linear(a.in_proj);
+    (reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d)(a.conv);
+    linear(a.x_proj);
+    linear(a.dt_proj);
+    (reference ? cpu::ref::selective_scan : cpu::selective_scan)(a.scan);
+    linear(a.out_proj);
+    return a;
+}
+
+void mamba_mixer_backward(const MambaConfig& c,
+                          const MambaMixerWeights& m,
+                          const MixerActs& a,
+                          const float* dout,
+                          float* dh,
+                          const std::string& q,
+                          const GradSink& grad,
+                          bool reference) {
+    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
+    auto scan_backward =
+        reference ? cpu::ref::selective_scan_backward : cpu::selective_scan_backward;
+    auto conv_backward = reference ? cpu::ref::causal_conv1d_backward : cpu::causal_conv1d_backward;
+    const std::int64_t L = a.h.dim(0), E = c.d_inner(), N = c.d_state, R = c.dt_rank;
+    const std::int64_t P = R + 2 * N;
+    auto opt_grad = [&](const std::string& name, const Tensor& t) {
+        return t.empty() ? nullptr : grad(name, t);
+    };
+    Tensor dy({L, E}), dxz({L, 2 * E}), dxc({L, E}), dxdbl({L, P}), ddt({L, E});
+    linear_backward(a.out_proj, dout, dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
+                    opt_grad(q + "out_proj.bias", m.out_proj_b));
+    scan_backward(a.scan, {.dy = dy.f32(),
+                           .du = dxc.f32(),
+                           .ddelta = ddt.f32(),
+                           .dz = dxz.f32() + E,
+                           .dA = grad(q + "A", m.A),
+                           .dB = dxdbl.f32() + R,
+                           .dC = dxdbl.f32() + R + N,
+                           .dD = grad(q + "D", m.D),
+                           .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
+    linear_backward(a.dt_proj, ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w),
+                    nullptr);
+    linear_backward(a.x_proj, dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),
+                    nullptr);
+    conv_backward(a.conv, {.dy = dxc.f32(),
+                           .dx = dxz.f32(),
+                           .dweight = grad(q + "conv1d.weight", m.conv_w),
+                           .dbias = opt_grad(q + "conv1d.bias", m.conv_b)});
+    linear_backward(a.in_proj, dxz.f32(), dh, grad(q + "in_proj.weight", m.in_proj_w),
+                    opt_grad(q + "in_proj.bias", m.in_proj_b));
+}
 
 MambaTape mamba_forward_tape(const MambaModel& model,
                              std::span<const std::int32_t> ids,
@@ -152,7 +198,7 @@ MambaTape mamba_forward_tape(const MambaModel& model,
                     .y = x.f32()});
     for (std::int64_t i = 0; i < c.n_layer; ++i) {
         LayerActs a = run_layer(c, model.layer(i), x, reference);
-        for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += a.out.f32()[k];
+        for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += a.mixer.out.f32()[k];
         // Checkpointing: keep only the block's input; backward recomputes the rest.
         if (recompute)
             tape.inputs.push_back(a.x_in);
@@ -178,15 +224,9 @@ void mamba_backward(const MambaModel& model,
                     const float* dhidden,
                     std::map<std::string, Tensor>& grads) {
     const bool reference = tape.reference;
-    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
-    auto scan_backward =
-        reference ? cpu::ref::selective_scan_backward : cpu::selective_scan_backward;
-    auto conv_backward = reference ? cpu::ref::causal_conv1d_backward : cpu::causal_conv1d_backward;
     const MambaConfig& c = model.config();
-    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner(),
-                       N = c.d_state;
-    const std::int64_t R = c.dt_rank, P = R + 2 * N;
-    auto grad = [&](const std::string& name, const Tensor& like) -> float* {
+    const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model;
+    const GradSink grad = [&](const std::string& name, const Tensor& like) -> float* {
         auto it = grads.find(name);
         if (it == grads.end()) it = grads.emplace(name, zeros_like(like)).first;
         return it->second.f32();
@@ -197,40 +237,16 @@ void mamba_backward(const MambaModel& model,
         model.norm_f_bias().empty() ? nullptr : grad("norm_f.bias", model.norm_f_bias()));
     for (std::int64_t i = c.n_layer - 1; i >= 0; --i) {
         const auto& lw = model.layer(i);
-        const auto& m = lw.mixer;
         LayerActs recomputed;
         if (tape.recompute)
             recomputed = run_layer(c, lw, tape.inputs[static_cast<size_t>(i)], reference);
         const LayerActs& a = tape.recompute ? recomputed : tape.layers[static_cast<size_t>(i)];
-        const std::string p = "layers." + std::to_string(i) + ".", q = p + "mixer.";
-        auto opt_grad = [&](const std::string& name, const Tensor& t) {
-            return t.empty() ? nullptr : grad(name, t);
-        };
-        Tensor dy({L, E}), dxz({L, 2 * E}), dxc({L, E}), dxdbl({L, P}), ddt({L, E}), dh({L, D});
-        linear_backward(a.out_proj, dx.f32(), dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
-                        opt_grad(q + "out_proj.bias", m.out_proj_b));
-        scan_backward(a.scan, {.dy = dy.f32(),
-                               .du = dxc.f32(),
-                               .ddelta = ddt.f32(),
-                               .dz = dxz.f32() + E,
-                               .dA = grad(q + "A", m.A),
-                               .dB = dxdbl.f32() + R,
-                               .dC = dxdbl.f32() + R + N,
-                               .dD = grad(q + "D", m.D),
-                               .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
-        linear_backward(a.dt_proj, ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w),
-                        nullptr);
-        linear_backward(a.x_proj, dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),
-                        nullptr);
-        conv_backward(a.conv, {.dy = dxc.f32(),
-                               .dx = dxz.f32(),
-                               .dweight = grad(q + "conv1d.weight", m.conv_w),
-                               .dbias = opt_grad(q + "conv1d.bias", m.conv_b)});
-        linear_backward(a.in_proj, dxz.f32(), dh.f32(), grad(q + "in_proj.weight", m.in_proj_w),
-                        opt_grad(q + "in_proj.bias", m.in_proj_b));
+        const std::string p = "layers." + std::to_string(i) + ".";
+        Tensor dh({L, D});
+        mamba_mixer_backward(c, lw.mixer, a.mixer, dx.f32(), dh.f32(), p + "mixer.", grad, reference);
         // dx: the residual gradient plus this block's input gradient.
         cpu::ref::norm_backward(a.norm, dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),
-                                opt_grad(p + "norm.bias", lw.norm_b));
+                                lw.norm_b.empty() ? nullptr : grad(p + "norm.bias", lw.norm_b));
     }
     float* demb = grad("embedding.weight", model.embedding());
     for (std::int64_t t = 0; t < L; ++t)
@@ -238,22 +254,28 @@ void mamba_backward(const MambaModel& model,
             demb[ids[static_cast<size_t>(t)] * D + d] += dx.f32()[t * D + d];
 }
 
-std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
-                                                    std::map<std::string, Tensor> grads) {
+std::map<std::string, Tensor> a_log_grads(
+    std::map<std::string, Tensor> grads,
+    const std::function<const Tensor&(const std::string&)>& A_of) {
     // The backward gives d/dA; the parameter is A_log (A = −exp(A_log) ⇒ dA_log = dA · A).
     std::map<std::string, Tensor> out;
     for (auto& [name, g] : grads) {
-        if (name.size() > 2 && name.compare(name.size() - 2, 2, ".A") == 0 &&
-            name.rfind("layers.", 0) == 0) {
-            const std::int64_t layer = std::stoll(name.substr(7, name.find('.', 7) - 7));
-            const Tensor& A = model.mixer(layer).A;
+        if (name.size() > 2 && name.compare(name.size() - 2, 2, ".A") == 0) {
+            const Tensor& A = A_of(name);
             for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] *= A.f32()[i];
-            out[name.substr(0, name.size() - 1) + "A_log"] = g;
+            out[name + "_log"] = g;
         } else {
             out[name] = g;
         }
     }
     return out;
+}
+
+std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
+                                                    std::map<std::string, Tensor> grads) {
+    return a_log_grads(std::move(grads), [&](const std::string& name) -> const Tensor& {
+        return model.mixer(std::stoll(name.substr(7, name.find('.', 7) - 7))).A;
+    });
 }
 
 }  // namespace dnassm

@@ -3,6 +3,7 @@
 // oracle of the gradient checks) or the fast ones (training). Heads (LM, task heads) sit on top.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -14,13 +15,41 @@
 
 namespace dnassm {
 
-/// Saved activations of one block and the op arguments built from them, reused by backward.
-struct LayerActs {
-    Tensor x_in, h, xz, xc, xdbl, dt, y, out;
-    NormArgs norm;
+/// Saved activations of one Mamba mixer (MODELS.md §2.2) run on h {L, D} and the op arguments
+/// built from them, reused by backward; `out` {L, D} is the mixer's output.
+struct MixerActs {
+    Tensor h, xz, xc, xdbl, dt, y, out;
     LinearArgs in_proj, x_proj, dt_proj, out_proj;
     CausalConv1dArgs conv;
     SelectiveScanArgs scan;
+};
+
+/// A mixer forward keeping its activations (h is shared, not copied).
+MixerActs mamba_mixer_tape(const MambaConfig& c,
+                           const MambaMixerWeights& m,
+                           const Tensor& h,
+                           bool reference);
+
+/// Where backward adds a gradient: the buffer for a parameter name, created (zeros, shaped like
+/// `like`) on first use.
+using GradSink = std::function<float*(const std::string& name, const Tensor& like)>;
+
+/// Backward of one mixer from dout {L, D}; adds d/dh into dh {L, D} and the parameter gradients
+/// under prefix + "in_proj.weight", ..., prefix + "A" (d/dA; see mamba_parameter_grads).
+void mamba_mixer_backward(const MambaConfig& c,
+                          const MambaMixerWeights& m,
+                          const MixerActs& a,
+                          const float* dout,
+                          float* dh,
+                          const std::string& prefix,
+                          const GradSink& grad,
+                          bool reference);
+
+/// Saved activations of one block: its input, the norm's output and the mixer's activations.
+struct LayerActs {
+    Tensor x_in, h;
+    NormArgs norm;
+    MixerActs mixer;
 };
 
 /// Everything one forward pass keeps for backward: per-block activations, the final residual
@@ -54,5 +83,9 @@ void mamba_backward(const MambaModel& model,
 /// "layers.i.mixer.A_log" (the trained parameter); the rest pass through.
 std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
                                                     std::map<std::string, Tensor> grads);
+
+/// The same for any model: `A_of(name)` gives the A tensor that the gradient "<...>.A" refers to.
+std::map<std::string, Tensor> a_log_grads(std::map<std::string, Tensor> grads,
+                                          const std::function<const Tensor&(const std::string&)>& A_of);
 
 }  // namespace dnassm
