@@ -1,5 +1,5 @@
 // dnassm finetune: train a task head (classification or per-base segmentation) on labeled data,
-// with the backbone (Mamba, HyenaDNA) or with it frozen (any model); writes a model directory that
+// with the backbone (Mamba, HyenaDNA, Caduceus) or with it frozen; writes a model directory that
 // `dnassm predict` uses directly.
 #include <cstdio>
 #include <iostream>

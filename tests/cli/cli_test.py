@@ -546,9 +546,8 @@ class FinetuneTests(Tmp):
                            expect=2)
         self.assertIn("--task", err)
         caduceus = os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1")
-        code, _, err = run("finetune", "-m", caduceus, "--train", train, "-o", self.path("o"), expect=2)
-        self.assertIn("training a caduceus model is not supported", err)
-        self.assertIn("--freeze-backbone", err)
+        code, _, err = run("pretrain", "-m", caduceus, "--fasta", LAMBDA, "-o", self.path("o"), expect=2)
+        self.assertIn("pretrain trains causal LMs", err)
         self.assertFalse(os.path.exists(self.path("o/config.json")))
 
 
@@ -594,6 +593,26 @@ class CaduceusTests(Tmp):
         run("finetune", "-m", d, "--freeze-backbone", "--train", self.path("t.csv"), "--epochs", "30", "--lr", "0.05",
             "--patience", "30", "-o", self.path("ft"), "--progress", "none")
         self.assertGreater(load_json(self.path("ft/metrics.json"))["val"]["accuracy"], 0.8)
+        run("predict", "-m", self.path("ft"), "-o", self.path("p.tsv"), self.path("t.csv"))
+        self.assertEqual(len(read_text(self.path("p.tsv")).splitlines()), 121)
+
+    def test_full_finetune_on_caduceus_ps_keeps_the_released_layout(self):
+        d, _, _ = self.golden("caduceus_ps_L1024_B1")
+        rng = np.random.default_rng(8)
+        with open(self.path("t.csv"), "w") as f:
+            f.write("sequence,label\n")
+            for _ in range(120):
+                y = int(rng.integers(0, 2))
+                f.write(f"{random_dna(rng, 50, 0.75 if y else 0.25)},{y}\n")
+        run("finetune", "-m", d, "--train", self.path("t.csv"), "--epochs", "3", "--batch", "8", "--lr", "2e-3",
+            "-o", self.path("ft"), "--progress", "none")
+        self.assertGreater(load_json(self.path("ft/metrics.json"))["val"]["accuracy"], 0.8)
+        cfg = load_json(self.path("ft/config.json"))
+        self.assertTrue(cfg["rcps"])
+        self.assertFalse(cfg["provenance"]["freeze_backbone"])
+        _, out, _ = run("info", self.path("ft"))
+        self.assertIn("Caduceus-PS", out)
+        self.assertIn("82624", out.replace(",", ""))  # same parameters, released key names
         run("predict", "-m", self.path("ft"), "-o", self.path("p.tsv"), self.path("t.csv"))
         self.assertEqual(len(read_text(self.path("p.tsv")).splitlines()), 121)
 

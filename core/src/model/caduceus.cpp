@@ -1,8 +1,11 @@
 #include "caduceus.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+#include "dnassm/safetensors.h"
 
 namespace dnassm {
 
@@ -111,6 +114,64 @@ CaduceusModel::CaduceusModel(CaduceusConfig cfg, WeightStore& ws, ModelInfo info
                          ErrorKind::kModel,
                          ws.path() + ": " + buf + " disagrees with config.json's complement_map");
     }
+}
+
+std::string CaduceusModel::mixer_prefix(std::int64_t i, bool reverse) const {
+    return "layers." + std::to_string(i) + (cfg_.rcps ? ".mixer.submodule." : ".mixer.") +
+           (reverse ? "mamba_rev." : "mamba_fwd.");
+}
+
+std::string CaduceusModel::embedding_name() const {
+    return cfg_.rcps ? "embeddings.word_embeddings.embedding.weight"
+                     : "embeddings.word_embeddings.weight";
+}
+
+std::map<std::string, Tensor> CaduceusModel::parameters() const {
+    std::map<std::string, Tensor> p{{embedding_name(), embedding_}, {"norm_f.weight", norm_f_w_}};
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(layers_.size()); ++i) {
+        const CaduceusLayer& l = layers_[static_cast<size_t>(i)];
+        p["layers." + std::to_string(i) + ".norm.weight"] = l.norm_w;
+        for (bool reverse : {false, true}) {
+            const MambaMixerWeights& m = reverse ? l.rev : l.fwd;
+            const std::string q = mixer_prefix(i, reverse);
+            const bool tied = reverse && cfg_.weight_tie;
+            const std::pair<const char*, const Tensor*> named[] = {
+                {"in_proj.weight", tied ? nullptr : &m.in_proj_w},
+                {"in_proj.bias", tied ? nullptr : &m.in_proj_b},
+                {"out_proj.weight", tied ? nullptr : &m.out_proj_w},
+                {"out_proj.bias", tied ? nullptr : &m.out_proj_b},
+                {"conv1d.weight", &m.conv_w},
+                {"conv1d.bias", &m.conv_b},
+                {"x_proj.weight", &m.x_proj_w},
+                {"dt_proj.weight", &m.dt_proj_w},
+                {"dt_proj.bias", &m.dt_proj_b},
+                {"A_log", &m.A_log},
+                {"D", &m.D}};
+            for (const auto& [name, t] : named)
+                if (t && !t->empty()) p[q + name] = *t;
+        }
+    }
+    return p;
+}
+
+void CaduceusModel::refresh_derived() {
+    for (auto& l : layers_) {
+        l.fwd.refresh_A();
+        l.rev.refresh_A();
+    }
+}
+
+void CaduceusModel::save(const std::string& dir, const nlohmann::json& provenance) const {
+    std::filesystem::create_directories(dir);
+    std::map<std::string, Tensor> tensors;
+    for (const auto& [name, t] : parameters())  // conv weights in PyTorch's {E, 1, W} layout
+        tensors[name] = name.find("conv1d.weight") != std::string::npos
+                            ? t.reshape({cfg_.mamba.d_inner(), 1, cfg_.mamba.d_conv})
+                            : t;
+    write_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+    nlohmann::json c = nlohmann::json::parse(read_file(info_.path + "/config.json"));
+    c["provenance"] = provenance;
+    write_file(dir + "/config.json", c.dump(2) + "\n");
 }
 
 Tensor CaduceusModel::embed(std::span<const std::int32_t> ids) const {

@@ -51,6 +51,25 @@ class CaduceusModel final : public Model {
     /// The embedding output (width as forward()), for parity tests.
     [[nodiscard]] Tensor embed(std::span<const std::int32_t> ids) const;
 
+    [[nodiscard]] const Tensor& embedding() const { return embedding_; }
+    [[nodiscard]] const Tensor& norm_f_weight() const { return norm_f_w_; }
+    [[nodiscard]] const CaduceusLayer& layer(std::int64_t i) const {
+        return layers_[static_cast<size_t>(i)];
+    }
+    /// Parameter-name prefix of layer i's forward / reverse Mamba ("layers.i.mixer.mamba_fwd.",
+    /// with ".submodule" for PS), as in the released checkpoints.
+    [[nodiscard]] std::string mixer_prefix(std::int64_t i, bool reverse) const;
+    /// Key of the embedding matrix in the released layout.
+    [[nodiscard]] std::string embedding_name() const;
+    /// The trainable parameters by checkpoint key (storage shared with the model; with weight
+    /// tying the reverse Mamba's in/out projections are the forward one's and appear once).
+    [[nodiscard]] std::map<std::string, Tensor> parameters() const;
+    /// Recomputes A = −exp(A_log) of every mixer after the parameters changed.
+    void refresh_derived();
+    /// Writes a model directory: the source config.json (plus provenance) and the parameters
+    /// under the released key names, so it loads like the original checkpoint.
+    void save(const std::string& dir, const nlohmann::json& provenance) const;
+
   private:
     // BiMamba over h {L, d}: fwd(h) (+|*) flip_L(rev(flip_L(h))).
     void bimamba(

@@ -243,7 +243,8 @@ void mamba_backward(const MambaModel& model,
         const LayerActs& a = tape.recompute ? recomputed : tape.layers[static_cast<size_t>(i)];
         const std::string p = "layers." + std::to_string(i) + ".";
         Tensor dh({L, D});
-        mamba_mixer_backward(c, lw.mixer, a.mixer, dx.f32(), dh.f32(), p + "mixer.", grad, reference);
+        mamba_mixer_backward(c, lw.mixer, a.mixer, dx.f32(), dh.f32(), p + "mixer.", grad,
+                             reference);
         // dx: the residual gradient plus this block's input gradient.
         cpu::ref::norm_backward(a.norm, dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),
                                 lw.norm_b.empty() ? nullptr : grad(p + "norm.bias", lw.norm_b));

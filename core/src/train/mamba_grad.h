@@ -85,7 +85,8 @@ std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
                                                     std::map<std::string, Tensor> grads);
 
 /// The same for any model: `A_of(name)` gives the A tensor that the gradient "<...>.A" refers to.
-std::map<std::string, Tensor> a_log_grads(std::map<std::string, Tensor> grads,
-                                          const std::function<const Tensor&(const std::string&)>& A_of);
+std::map<std::string, Tensor> a_log_grads(
+    std::map<std::string, Tensor> grads,
+    const std::function<const Tensor&(const std::string&)>& A_of);
 
 }  // namespace dnassm

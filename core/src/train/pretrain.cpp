@@ -71,6 +71,9 @@ double pretrain(const PretrainOptions& o) {
                  "pretrain: --window >= 2, --batch >= 1, --steps >= 1");
     auto model = Model::load(o.init_model);
     auto trainable = make_trainable(*model);
+    DNASSM_CHECK(trainable->causal_lm(), ErrorKind::kUsage,
+                 o.init_model + ": pretrain trains causal LMs (next-base prediction); a " +
+                     model->info().family + " model is a masked LM");
     retain_freed_memory();
     DNASSM_CHECK(model->max_length() == 0 || o.window <= model->max_length(), ErrorKind::kUsage,
                  "pretrain: --window " + std::to_string(o.window) + " is longer than the model's " +

@@ -9,6 +9,7 @@
 
 #include "cpu/backward.h"
 #include "cpu/cpu_ops.h"
+#include "train/caduceus_grad.h"
 #include "train/hyena_grad.h"
 #include "train/mamba_grad.h"
 
@@ -76,6 +77,41 @@ class HyenaTrainable final : public Trainable {
     HyenaModel& m_;
 };
 
+class CaduceusTrainable final : public Trainable {
+  public:
+    explicit CaduceusTrainable(CaduceusModel& m) : m_(m) {}
+    std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
+                                       bool reference,
+                                       bool) const override {
+        return std::make_unique<CaduceusTape>(caduceus_forward_tape(m_, ids, reference));
+    }
+    void backward(const TrainTape& tape,
+                  std::span<const std::int32_t> ids,
+                  const float* dhidden,
+                  std::map<std::string, Tensor>& grads) const override {
+        caduceus_backward(m_, dynamic_cast<const CaduceusTape&>(tape), ids, dhidden, grads);
+    }
+    std::map<std::string, Tensor> parameter_grads(
+        std::map<std::string, Tensor> grads) const override {
+        return a_log_grads(std::move(grads), [&](const std::string& name) -> const Tensor& {
+            const std::int64_t layer = std::stoll(name.substr(7, name.find('.', 7) - 7));
+            const bool reverse = name.find("mamba_rev.") != std::string::npos;
+            return reverse ? m_.layer(layer).rev.A : m_.layer(layer).fwd.A;
+        });
+    }
+    std::map<std::string, Tensor> parameters() const override { return m_.parameters(); }
+    void refresh_derived() override { m_.refresh_derived(); }
+    bool causal_lm() const override { return false; }
+    const Tensor& lm_head() const override { return m_.embedding(); }
+    std::string lm_head_grad_name() const override { return m_.embedding_name(); }
+    void save(const std::string& dir, const nlohmann::json& provenance) const override {
+        m_.save(dir, provenance);
+    }
+
+  private:
+    CaduceusModel& m_;
+};
+
 }  // namespace
 
 void retain_freed_memory() {
@@ -86,6 +122,8 @@ void retain_freed_memory() {
 std::unique_ptr<Trainable> make_trainable(Model& model) {
     if (auto* m = dynamic_cast<MambaModel*>(&model)) return std::make_unique<MambaTrainable>(*m);
     if (auto* h = dynamic_cast<HyenaModel*>(&model)) return std::make_unique<HyenaTrainable>(*h);
+    if (auto* c = dynamic_cast<CaduceusModel*>(&model))
+        return std::make_unique<CaduceusTrainable>(*c);
     throw Error(ErrorKind::kUsage, model.info().path + ": training a " + model.info().family +
                                        " model is not supported (Mamba and HyenaDNA are)");
 }
@@ -97,6 +135,8 @@ double lm_loss(const Trainable& model,
                bool recompute) {
     const std::int64_t L = static_cast<std::int64_t>(ids.size());
     DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
+    DNASSM_CHECK(model.causal_lm(), ErrorKind::kUsage,
+                 "next-base training needs a causal LM (Mamba, HyenaDNA); Caduceus is a masked LM");
     const auto tape = model.forward(ids, reference, recompute && grads);
     const Tensor& W = model.lm_head();
     const std::int64_t V = W.dim(0), D = W.dim(1);

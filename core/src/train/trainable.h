@@ -42,6 +42,8 @@ class Trainable {
     [[nodiscard]] virtual std::map<std::string, Tensor> parameters() const = 0;
     /// Recomputes derived tensors after an optimiser step.
     virtual void refresh_derived() {}
+    /// Whether next-base (causal LM) training applies; Caduceus is a masked LM.
+    [[nodiscard]] virtual bool causal_lm() const { return true; }
     /// The LM head matrix {V, D} and the gradient key it accumulates into (the embedding's when
     /// tied).
     [[nodiscard]] virtual const Tensor& lm_head() const = 0;
@@ -54,8 +56,8 @@ class Trainable {
 /// back in zeroed pages on the next step.
 void retain_freed_memory();
 
-/// The training interface of a loaded model (Mamba or HyenaDNA); throws Error(kUsage) naming the
-/// family otherwise. The model must outlive the result.
+/// The training interface of a loaded model (Mamba, HyenaDNA or Caduceus); throws Error(kUsage)
+/// naming the family otherwise. The model must outlive the result.
 std::unique_ptr<Trainable> make_trainable(Model& model);
 
 /// Mean cross-entropy of predicting ids[t+1] from position t (t < L−1); with `grads`, adds

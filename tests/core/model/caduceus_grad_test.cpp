@@ -1,0 +1,113 @@
+// Caduceus (Ph and PS) training gradients: the tape reproduces the model's forward, the gradient
+// of a fixed projection of the hidden states w.r.t. every parameter tensor (sampled elements,
+// A_log through A = −exp(A_log), tied projections, the PS embedding's reverse half) matches
+// central finite differences, and the fast path matches the reference.
+#include <gtest/gtest.h>
+
+#include "dnassm/backend.h"
+#include "dnassm/io/npy.h"
+
+#include "model/caduceus.h"
+#include "test_util.h"
+#include "train/trainable.h"
+
+namespace dnassm {
+namespace {
+
+class CaduceusGrad : public ::testing::TestWithParam<std::string> {
+  protected:
+    void SetUp() override {
+        const std::string dir = test::data_dir() + "/golden/" + GetParam();
+        model_ = Model::load(dir);
+        trainable_ = make_trainable(*model_);
+        all_ = read_npy(dir + "/input_ids.npy");
+    }
+    // loss = Σ hidden ⊙ R with R fixed and non-zero at 12 places only (fewer float rounding errors
+    // summed into the finite differences); with grads, d/dparameter (optimiser keys) for every
+    // parameter.
+    double loss(std::span<const std::int32_t> ids,
+                std::map<std::string, Tensor>* grads,
+                bool reference) {
+        const auto tape = trainable_->forward(ids, reference, false);
+        const Tensor& h = tape->hidden;
+        if (weights_.numel() != h.numel()) {
+            weights_ = Tensor(h.shape());
+            test::Rng rng(5);
+            for (int k = 0; k < 12; ++k)
+                weights_.f32()[rng.next() % static_cast<std::uint64_t>(h.numel())] =
+                    rng.uniform(-1.0f, 1.0f);
+        }
+        double s = 0;
+        for (std::int64_t i = 0; i < h.numel(); ++i)
+            s += static_cast<double>(h.f32()[i]) * weights_.f32()[i];
+        if (grads) {
+            std::map<std::string, Tensor> raw;
+            trainable_->backward(*tape, ids, weights_.f32(), raw);
+            *grads = trainable_->parameter_grads(std::move(raw));
+        }
+        return s;
+    }
+
+    std::unique_ptr<Model> model_;
+    std::unique_ptr<Trainable> trainable_;
+    Tensor all_, weights_;
+};
+
+TEST_P(CaduceusGrad, TapeEqualsForward) {
+    const std::span<const std::int32_t> ids(all_.data<std::int32_t>(), 200);
+    auto be = make_backend("cpu");
+    const Tensor h = model_->forward(*be, ids, nullptr, nullptr);
+    for (bool reference : {false, true}) {
+        const auto tape = trainable_->forward(ids, reference, false);
+        ASSERT_EQ(tape->hidden.numel(), h.numel());
+        EXPECT_LE(test::rel_l2(tape->hidden.f32(), h.f32(), h.numel()), 1e-5) << reference;
+    }
+}
+
+TEST_P(CaduceusGrad, EveryParameterMatchesFiniteDifferences) {
+    const std::span<const std::int32_t> ids(all_.data<std::int32_t>() + 30, 16);
+    std::map<std::string, Tensor> grads;
+    loss(ids, &grads, true);
+    auto params = trainable_->parameters();
+    ASSERT_EQ(grads.size(), params.size());
+    test::Rng rng(11);
+    for (auto& [name, t] : params) {
+        ASSERT_TRUE(grads.count(name)) << name;
+        const Tensor& g = grads.at(name);
+        for (int k = 0; k < 4; ++k) {
+            auto idx =
+                static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(t.numel()));
+            if (name.find("embedding") != std::string::npos)  // rows of tokens present
+                idx = ids[static_cast<size_t>(k)] * t.dim(1) + idx % t.dim(1);
+            float& w = t.f32()[idx];
+            const float keep = w, h = 2e-3f * std::max(1.0f, std::fabs(keep));
+            w = keep + h;
+            trainable_->refresh_derived();
+            const double up = loss(ids, nullptr, true);
+            w = keep - h;
+            trainable_->refresh_derived();
+            const double down = loss(ids, nullptr, true);
+            w = keep;
+            trainable_->refresh_derived();
+            const double fd = (up - down) / (2.0 * h);
+            EXPECT_NEAR(g.f32()[idx], fd, 2e-4 + 2e-2 * std::fabs(fd)) << name << "[" << idx << "]";
+        }
+    }
+}
+
+TEST_P(CaduceusGrad, FastPathMatchesReference) {
+    const std::span<const std::int32_t> ids(all_.data<std::int32_t>(), 300);
+    std::map<std::string, Tensor> ref, fast;
+    loss(ids, &ref, true);
+    loss(ids, &fast, false);
+    ASSERT_EQ(ref.size(), fast.size());
+    for (const auto& [name, g] : ref)
+        EXPECT_LE(test::rel_l2(fast.at(name).f32(), g.f32(), g.numel()), 1e-4) << name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden,
+                         CaduceusGrad,
+                         ::testing::Values("caduceus_ph_L1024_B1", "caduceus_ps_L1024_B1"));
+
+}  // namespace
+}  // namespace dnassm
