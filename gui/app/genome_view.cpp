@@ -127,14 +127,13 @@ void GenomeView::addTrack(ViewTrack t) {
     update();
 }
 
-void GenomeView::setRunResult(std::shared_ptr<const RunResult> run, int heatmap_rows) {
+void GenomeView::setRunResult(std::shared_ptr<const RunResult> run) {
     tracks_.erase(std::remove_if(tracks_.begin(), tracks_.end(),
                                  [](const ViewTrack& t) {
                                      return t.kind == ViewTrack::Kind::kPrediction ||
                                             t.kind == ViewTrack::Kind::kHeatmap;
                                  }),
                   tracks_.end());
-    display_.heatmap_rows = heatmap_rows;
     if (run) {
         for (size_t i = 0; i < run->tracks.size(); ++i)
             tracks_.push_back({ViewTrack::Kind::kPrediction,
@@ -145,7 +144,7 @@ void GenomeView::setRunResult(std::shared_ptr<const RunResult> run, int heatmap_
                                run,
                                static_cast<int>(i)});
         if (run->components > 0)
-            tracks_.push_back({ViewTrack::Kind::kHeatmap, "embedding PCs", {}, {}, {}, run, -1});
+            tracks_.push_back({ViewTrack::Kind::kHeatmap, "embedding", {}, {}, {}, run, -1});
     }
     updateGeometry();
     update();
@@ -166,8 +165,7 @@ int GenomeView::trackHeight(const ViewTrack& t) const {
         case ViewTrack::Kind::kCoverage:
             return kCoverageHeight;
         case ViewTrack::Kind::kHeatmap:
-            return kHeatRowHeight * static_cast<int>(std::min<std::int64_t>(display_.heatmap_rows,
-                                                                            t.run->components));
+            return kHeatRowHeight * static_cast<int>(t.run->components);
         default:
             return display_.track_height;
     }
@@ -397,8 +395,7 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
 void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t) {
     const RunResult& run = *t.run;
     if (run.locus.contig != locus_.contig) return;
-    const int rows =
-        static_cast<int>(std::min<std::int64_t>(display_.heatmap_rows, run.components));
+    const int rows = static_cast<int>(run.components);
     // Column averages first (several bases share a pixel when zoomed out), then one shared colour
     // scale over everything drawn: the 98th percentile of |score| (robust to outliers).
     const double w = static_cast<double>(locus_.width());
@@ -440,11 +437,10 @@ void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t) {
                Qt::white);  // PC labels replace the name
     p.setPen(QColor(60, 60, 60));
     for (int c = 0; c < rows; ++c)
-        p.drawText(QRect(4, r.top() + c * kHeatRowHeight, kLabelWidth - 8, kHeatRowHeight),
-                   Qt::AlignRight | Qt::AlignVCenter,
-                   QString("embedding PC%1 (%2%)")
-                       .arg(c + 1)
-                       .arg(100.0 * run.explained[static_cast<size_t>(c)], 0, 'f', 1));
+        p.drawText(
+            QRect(4, r.top() + c * kHeatRowHeight, kLabelWidth - 8, kHeatRowHeight),
+            Qt::AlignRight | Qt::AlignVCenter,
+            QString("embedding ") + QString::fromStdString(run.row_labels[static_cast<size_t>(c)]));
     p.setFont(QFont());
 }
 

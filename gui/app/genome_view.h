@@ -43,7 +43,7 @@ class GenomeView : public QWidget {
 
     void addTrack(ViewTrack t);
     /// Replaces the prediction and heatmap tracks with those of a model run.
-    void setRunResult(std::shared_ptr<const RunResult> run, int heatmap_rows);
+    void setRunResult(std::shared_ptr<const RunResult> run);
     [[nodiscard]] const std::vector<ViewTrack>& tracks() const { return tracks_; }
     void setDisplay(const DisplaySettings& d);
     [[nodiscard]] const DisplaySettings& display() const { return display_; }

@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QImage>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -176,6 +177,14 @@ void MainWindow::buildMenus() {
     rc_avg->setCheckable(true);
     connect(rc_avg, &QAction::toggled, this, [this](bool on) { session_.rc_average = on; });
     model->addAction("Cancel run", QKeySequence("Esc"), this, [this] { cancelRun(); });
+    model->addAction("Embedding heatmap rows…", this, [this] {
+        bool ok = false;
+        const QString text = QInputDialog::getText(
+            this, "Embedding heatmap",
+            "Top principal components (a number, e.g. 8) or embedding dimensions (e.g. 0,5,17):",
+            QLineEdit::Normal, QString::number(session_.display.heatmap_rows), &ok);
+        if (ok) guarded([&] { setHeatmapRows(text); });
+    });
 
     QMenu* help = menuBar()->addMenu("&Help");
     help->addAction("&Keyboard shortcuts", QKeySequence::HelpContents, this,
@@ -199,6 +208,29 @@ void MainWindow::showShortcuts() {
         "<tr><td>Ctrl+O, Ctrl+S, Ctrl+E</td><td>open FASTA, save session, export PNG/SVG</td></tr>"
         "<tr><td>click in the PCA panel</td><td>go to that window</td></tr>"
         "</table>");
+}
+
+void MainWindow::setHeatmapRows(const QString& text) {
+    const QStringList parts = text.split(',', Qt::SkipEmptyParts);
+    std::vector<std::int64_t> dims;
+    for (const QString& p : parts) {
+        bool ok = false;
+        const long long v = p.trimmed().toLongLong(&ok);
+        DNASSM_CHECK(ok && v >= 0, ErrorKind::kUsage,
+                     "heatmap rows: '" + text.toStdString() +
+                         "' is neither a count nor a list of dimensions");
+        dims.push_back(v);
+    }
+    DNASSM_CHECK(!dims.empty(), ErrorKind::kUsage, "heatmap rows: give a count or dimensions");
+    if (parts.size() == 1 && !text.contains(',')) {
+        DNASSM_CHECK(dims[0] >= 1 && dims[0] <= 64, ErrorKind::kUsage,
+                     "heatmap rows: 1 to 64 components");
+        session_.display.heatmap_rows = static_cast<int>(dims[0]);
+        session_.display.heatmap_dims.clear();
+    } else {
+        session_.display.heatmap_dims = dims;
+    }
+    statusBar()->showMessage("the heatmap rows apply from the next model run", 5000);
 }
 
 void MainWindow::remember(const QString& path) {
@@ -314,12 +346,13 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
     r.tracks = session_.tracks;
     r.embedding = session_.embedding;
     r.components = std::max(1, session_.display.heatmap_rows);
+    r.dims = session_.display.heatmap_dims;
     return r;
 }
 
 void MainWindow::showRun(std::shared_ptr<const RunResult> run) {
     run_ = std::move(run);
-    view_->setRunResult(run_, session_.display.heatmap_rows);
+    view_->setRunResult(run_);
     pca_->setRun(run_);
     pca_->setVisibleLocus(view_->locus());
 }
@@ -410,7 +443,7 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     DNASSM_CHECK(!s.fasta.empty(), ErrorKind::kInput, str(path) + ": the session names no FASTA");
     session_ = SessionData{};
     features_.clear();
-    view_->setRunResult(nullptr, s.display.heatmap_rows);
+    view_->setRunResult(nullptr);
     openFasta(QString::fromStdString(s.fasta));
     for (const auto& p : s.alignments) openAlignments(QString::fromStdString(p));
     for (const auto& p : s.features) openFeatures(QString::fromStdString(p));

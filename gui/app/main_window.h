@@ -49,6 +49,8 @@ class MainWindow : public QMainWindow {
     [[nodiscard]] std::shared_ptr<const RunResult> lastRun() const { return run_; }
     [[nodiscard]] QString lastError() const { return last_error_; }
 
+    /// "8" (top principal components) or "0,5,17" (embedding dimensions), from the next run on.
+    void setHeatmapRows(const QString& text);
     /// Loads a session (files, locus, display, model); runs the model when it asks to
     /// (blocking: on this thread).
     void loadSession(const QString& path, bool blocking_run = false);

@@ -1,6 +1,7 @@
 #include "model_run.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
@@ -76,17 +77,38 @@ RunResult run_model(const RunRequest& req,
         for (std::int64_t d = 0; d < D; ++d)
             binned[static_cast<size_t>(b * D + d)] /= static_cast<float>(n);
     }
-    const Pca pca = fit_pca(binned.data(), out.bins, D, req.components);
-    out.components = pca.k;
-    for (float v : pca.variance)
-        out.explained.push_back(pca.total_variance > 0 ? static_cast<float>(v / pca.total_variance)
-                                                       : 0.0f);
-    const std::vector<float> scores = project(pca, binned.data(), out.bins);  // {bins, k}
-    out.heatmap.resize(static_cast<size_t>(pca.k * out.bins));
-    for (std::int64_t b = 0; b < out.bins; ++b)
-        for (std::int64_t c = 0; c < pca.k; ++c)
-            out.heatmap[static_cast<size_t>(c * out.bins + b)] =
-                scores[static_cast<size_t>(b * pca.k + c)];
+    if (!req.dims.empty()) {
+        for (std::int64_t d : req.dims)
+            DNASSM_CHECK(d >= 0 && d < D, ErrorKind::kUsage,
+                         "embedding dimension " + std::to_string(d) + " is outside 0.." +
+                             std::to_string(D - 1));
+        out.components = static_cast<std::int64_t>(req.dims.size());
+        out.heatmap.resize(static_cast<size_t>(out.components * out.bins));
+        for (std::int64_t c = 0; c < out.components; ++c) {
+            out.row_labels.push_back("dim " + std::to_string(req.dims[static_cast<size_t>(c)]));
+            for (std::int64_t b = 0; b < out.bins; ++b)
+                out.heatmap[static_cast<size_t>(c * out.bins + b)] =
+                    binned[static_cast<size_t>(b * D + req.dims[static_cast<size_t>(c)])];
+        }
+    } else {
+        const Pca pca = fit_pca(binned.data(), out.bins, D, req.components);
+        out.components = pca.k;
+        char label[64];
+        for (std::int64_t c = 0; c < pca.k; ++c) {
+            const double share = pca.total_variance > 0
+                                     ? pca.variance[static_cast<size_t>(c)] / pca.total_variance
+                                     : 0.0;
+            std::snprintf(label, sizeof label, "PC%lld (%.1f%%)", static_cast<long long>(c + 1),
+                          100.0 * share);
+            out.row_labels.push_back(label);
+        }
+        const std::vector<float> scores = project(pca, binned.data(), out.bins);  // {bins, k}
+        out.heatmap.resize(static_cast<size_t>(pca.k * out.bins));
+        for (std::int64_t b = 0; b < out.bins; ++b)
+            for (std::int64_t c = 0; c < pca.k; ++c)
+                out.heatmap[static_cast<size_t>(c * out.bins + b)] =
+                    scores[static_cast<size_t>(b * pca.k + c)];
+    }
 
     std::vector<float> windows(static_cast<size_t>(n_windows * D));
     for (std::int64_t w = 0; w < n_windows; ++w) {

@@ -21,8 +21,9 @@ struct RunRequest {
     bool rc = false;
     std::vector<std::string> tracks;  // names from dnassm::track_names(); empty = all of them
     bool embedding = true;
-    std::int64_t components = 8;  // heatmap rows
-    std::int64_t window = 0;      // pooled-window size for the scatter; 0 = width / 200, >= 50
+    std::int64_t components = 8;     // heatmap rows: the top principal components ...
+    std::int64_t window = 0;         // pooled-window size for the scatter; 0 = width / 200, >= 50
+    std::vector<std::int64_t> dims;  // ... or, when given, these embedding dimensions
 };
 
 struct TrackValues {
@@ -34,10 +35,12 @@ struct RunResult {
     Locus locus;
     std::string model_dir;
     std::vector<TrackValues> tracks;
-    // Heatmap: scores of `components` PCs for each of `bins` consecutive bin_size-base bins
-    // ({components, bins}; bin_size 1 unless the locus is longer than kMaxHeatmapBins).
+    // Heatmap: `components` rows (PC scores, or the requested dimensions) for each of `bins`
+    // consecutive bin_size-base bins ({components, bins}; bin_size 1 unless the locus is longer
+    // than kMaxHeatmapBins), with a label per row ("PC1 (25.2%)", "dim 17").
     std::int64_t components = 0, bins = 0, bin_size = 1;
-    std::vector<float> heatmap, explained;  // explained: fraction of variance per PC
+    std::vector<float> heatmap;
+    std::vector<std::string> row_labels;
     std::vector<Locus> windows;
     std::vector<float> window_xy;  // {windows, 2}: PC1, PC2 of the pooled windows
 };

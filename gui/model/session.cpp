@@ -62,6 +62,7 @@ SessionData load_session(const std::string& path) {
             s.display.reverse_complement = d.value("reverse_complement", false);
             s.display.track_height = d.value("track_height", 60);
             s.display.heatmap_rows = d.value("heatmap_rows", 8);
+            s.display.heatmap_dims = d.value("heatmap_dims", std::vector<std::int64_t>{});
             s.display.autoscale = d.value("autoscale", true);
         }
     } catch (const nlohmann::json::exception& e) {
@@ -89,6 +90,7 @@ void save_session(const SessionData& s, const std::string& path) {
          {{"reverse_complement", s.display.reverse_complement},
           {"track_height", s.display.track_height},
           {"heatmap_rows", s.display.heatmap_rows},
+          {"heatmap_dims", s.display.heatmap_dims},
           {"autoscale", s.display.autoscale}}}};
     if (!s.model.empty())
         j["model"] = {{"path", rel(s.model)},

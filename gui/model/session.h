@@ -11,10 +11,11 @@
 namespace dnassm::gui {
 
 struct DisplaySettings {
-    bool reverse_complement = false;  // sequence track shows the reverse strand
-    int track_height = 60;            // line tracks, pixels
-    int heatmap_rows = 8;             // principal components drawn
-    bool autoscale = true;            // robust (1-99 %) range per line track
+    bool reverse_complement = false;         // sequence track shows the reverse strand
+    int track_height = 60;                   // line tracks, pixels
+    int heatmap_rows = 8;                    // principal components computed and drawn
+    std::vector<std::int64_t> heatmap_dims;  // embedding dimensions instead of PCs, when given
+    bool autoscale = true;                   // robust (1-99 %) range per line track
 };
 
 struct SessionData {

@@ -179,6 +179,26 @@ class GuiExplorerTest : public QObject {
         if (finished.count() == 0) QVERIFY(w.lastRun() == nullptr);
     }
 
+    void heatmapRowsCanBeChosenDimensions() {
+        MainWindow w;
+        w.openFasta(kLambda);
+        w.openModel(kModel);
+        QVERIFY(w.goTo("NC_001416.1:1-3000"));
+        w.setHeatmapRows("0, 5,17");
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->row_labels, (std::vector<std::string>{"dim 0", "dim 5", "dim 17"}));
+        w.setHeatmapRows("4");
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->components, std::int64_t{4});
+        QCOMPARE(w.sessionData().display.heatmap_rows, 4);
+        try {
+            w.setHeatmapRows("pcs");
+            QFAIL("a bad heatmap row spec was accepted");
+        } catch (const Error& e) {
+            QVERIFY(QString(e.what()).contains("pcs"));
+        }
+    }
+
     void sessionSaveAndLoad() {
         MainWindow w;
         w.loadSession(kExample, /*blocking_run=*/true);

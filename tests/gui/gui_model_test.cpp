@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "dnassm/error.h"
+#include "dnassm/io/npy.h"
 
 #include "model/locus.h"
 #include "model/model_run.h"
@@ -211,7 +212,7 @@ class GuiModelTest : public QObject {
 
     void modelTracksEqualPredict() {
         const Locus l{"NC_001416.1", 10'000, 13'000};
-        RunRequest req{kModel, kLambda, l, false, {"loglik", "entropy"}, true, 8, 0};
+        RunRequest req{kModel, kLambda, l, false, {"loglik", "entropy"}, true, 8, 0, {}};
         const RunResult r = run_model(req);
         QCOMPARE(r.tracks.size(), size_t{2});
         for (const auto& t : r.tracks) {
@@ -231,12 +232,40 @@ class GuiModelTest : public QObject {
         QCOMPARE(r.bins, l.width());
         QCOMPARE(r.heatmap.size(), size_t(8 * 3000));
         QCOMPARE(r.windows.size() * 2, r.window_xy.size());
-        QVERIFY(r.explained[0] >= r.explained[1] && r.explained[0] > 0);
-        const RunResult rc = run_model({kModel, kLambda, l, true, {"loglik"}, false, 8, 0});
+        QCOMPARE(r.row_labels.size(), size_t{8});
+        QVERIFY(r.row_labels[0].rfind("PC1 (", 0) == 0);
+        const RunResult rc = run_model({kModel, kLambda, l, true, {"loglik"}, false, 8, 0, {}});
         const auto expected_rc = predict("loglik", l, true);
         for (size_t i = 0; i < expected_rc.size(); ++i)
             QVERIFY(std::fabs(rc.tracks[0].values[i] - expected_rc[i]) <=
                     1e-6f * (1 + std::fabs(expected_rc[i])));
+    }
+
+    void heatmapOfChosenDimensionsEqualsEmbed() {
+        const Locus l{"NC_001416.1", 20'000, 20'500};
+        const RunResult r =
+            run_model({kModel, kLambda, l, false, {"loglik"}, true, 8, 0, {3, 100}});
+        QCOMPARE(r.components, std::int64_t{2});
+        QCOMPARE(r.row_labels, (std::vector<std::string>{"dim 3", "dim 100"}));
+        const std::string out = temp_dir("embed") + "/e.npy";
+        QProcess p;
+        p.start(DNASSM_BIN, {"embed", "-m", QString::fromStdString(kModel), "-r",
+                             "NC_001416.1:20001-20500", "-o", QString::fromStdString(out),
+                             "--progress", "none", QString::fromStdString(kLambda)});
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitCode(), 0);
+        const Tensor e = read_npy(out);  // {500, 128}
+        QCOMPARE(e.dim(0), std::int64_t{500});
+        for (std::int64_t t = 0; t < 500; ++t) {
+            QCOMPARE(r.heatmap[static_cast<size_t>(t)], e.f32()[t * 128 + 3]);
+            QCOMPARE(r.heatmap[static_cast<size_t>(500 + t)], e.f32()[t * 128 + 100]);
+        }
+        try {
+            (void)run_model({kModel, kLambda, l, false, {"loglik"}, true, 8, 0, {128}});
+            QFAIL("dimension 128 of a 128-wide model was accepted");
+        } catch (const Error& e2) {
+            QVERIFY(std::string(e2.what()).find("128") != std::string::npos);
+        }
     }
 
     void fineTunedHeadsBecomeTracks() {
@@ -277,7 +306,7 @@ class GuiModelTest : public QObject {
         QVERIFY(p.waitForFinished(300000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
         const Locus l{"NC_001416.1", 2000, 3500};
-        const RunResult r = run_model({dir + "/tuned", kLambda, l, false, {}, false, 8, 0});
+        const RunResult r = run_model({dir + "/tuned", kLambda, l, false, {}, false, 8, 0, {}});
         QCOMPARE(r.tracks.at(0).name, std::string("p_0"));
         QCOMPARE(r.tracks.at(1).name, std::string("p_1"));
         const auto expected = predict("p_1", l, false, dir + "/tuned");
@@ -291,7 +320,7 @@ class GuiModelTest : public QObject {
         bool cancelled = false;
         try {
             (void)run_model(
-                {kModel, kLambda, {"NC_001416.1", 0, 48502}, true, {}, true, 8, 0},
+                {kModel, kLambda, {"NC_001416.1", 0, 48502}, true, {}, true, 8, 0, {}},
                 [&](double) {
                     if (++calls == 1) cancel = true;
                 },
