@@ -155,13 +155,11 @@ void MainWindow::buildMenus() {
             view_->setLocus(
                 {view_->locus().contig, 0, view_->genome()->length(view_->locus().contig)});
     });
-    auto* rc = view->addAction("&Reverse-complement sequence", QKeySequence("Ctrl+Shift+R"));
-    rc->setCheckable(true);
-    connect(rc, &QAction::toggled, this, [this](bool on) {
-        DisplaySettings d = view_->display();
-        d.reverse_complement = on;
-        view_->setDisplay(d);
-        session_.display = d;
+    rc_action_ = view->addAction("&Reverse-complement sequence", QKeySequence("Ctrl+Shift+R"));
+    rc_action_->setCheckable(true);
+    connect(rc_action_, &QAction::toggled, this, [this](bool on) {
+        session_.display.reverse_complement = on;
+        view_->setDisplay(session_.display);
     });
     view->addAction("&Locus box", QKeySequence("Ctrl+L"), this, [this] {
         locus_box_->setFocus();
@@ -173,9 +171,9 @@ void MainWindow::buildMenus() {
                      [this] { guarded([this] { runModel(false); }); });
     model->addAction("Run on whole &contig", QKeySequence("Ctrl+Shift+C"), this,
                      [this] { guarded([this] { runModel(true); }); });
-    auto* rc_avg = model->addAction("Average with reverse complement (--rc)");
-    rc_avg->setCheckable(true);
-    connect(rc_avg, &QAction::toggled, this, [this](bool on) { session_.rc_average = on; });
+    rc_average_ = model->addAction("Average with reverse complement (--rc)");
+    rc_average_->setCheckable(true);
+    connect(rc_average_, &QAction::toggled, this, [this](bool on) { session_.rc_average = on; });
     model->addAction("Cancel run", QKeySequence("Esc"), this, [this] { cancelRun(); });
     model->addAction("Embedding heatmap rows…", this, [this] {
         bool ok = false;
@@ -230,6 +228,7 @@ void MainWindow::setHeatmapRows(const QString& text) {
     } else {
         session_.display.heatmap_dims = dims;
     }
+    view_->setDisplay(session_.display);
     statusBar()->showMessage("the heatmap rows apply from the next model run", 5000);
 }
 
@@ -432,7 +431,7 @@ void MainWindow::cancelRun() {
 SessionData MainWindow::sessionData() const {
     SessionData s = session_;
     s.locus = view_->locus();
-    s.display = view_->display();
+    s.display = session_.display;
     return s;
 }
 
@@ -455,6 +454,8 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     session_.run_model = s.run_model;
     session_.display = s.display;
     view_->setDisplay(s.display);
+    rc_action_->setChecked(s.display.reverse_complement);
+    rc_average_->setChecked(s.rc_average);
     if (!s.locus.contig.empty()) view_->setLocus(s.locus);
     if (s.run_model && !s.model.empty()) {
         if (blocking_run)

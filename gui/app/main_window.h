@@ -14,6 +14,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QMenu;
+class QAction;
 class QScrollArea;
 
 namespace dnassm::gui {
@@ -88,6 +89,8 @@ class MainWindow : public QMainWindow {
     QProgressBar* progress_ = nullptr;
     QPushButton* cancel_button_ = nullptr;
     QMenu* recent_menu_ = nullptr;
+    QAction* rc_action_ = nullptr;   // View > Reverse-complement sequence
+    QAction* rc_average_ = nullptr;  // Model > Average with reverse complement
 
     SessionData session_;  // what is open (paths) and the display settings
     std::vector<Region> features_;
