@@ -9,8 +9,6 @@
 
 namespace dnassm {
 
-namespace {
-
 // dst[t, c] = src[L−1−t, d−1−c] (flip over length and channels: MODELS.md's F), src row stride ld.
 void flip_lc(const float* src, std::int64_t ld, std::int64_t L, std::int64_t d, float* dst) {
     for (std::int64_t t = 0; t < L; ++t) {
@@ -37,8 +35,6 @@ void put_columns(Tensor& x, std::int64_t c0, const Tensor& part) {
     const std::int64_t L = x.dim(0), ld = x.dim(1), d = part.dim(1);
     for (std::int64_t t = 0; t < L; ++t) std::copy_n(part.f32() + t * d, d, x.f32() + t * ld + c0);
 }
-
-}  // namespace
 
 CaduceusConfig parse_caduceus_config(const nlohmann::json& j, const std::string& path) {
     CaduceusConfig c;
@@ -131,25 +127,8 @@ std::map<std::string, Tensor> CaduceusModel::parameters() const {
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(layers_.size()); ++i) {
         const CaduceusLayer& l = layers_[static_cast<size_t>(i)];
         p["layers." + std::to_string(i) + ".norm.weight"] = l.norm_w;
-        for (bool reverse : {false, true}) {
-            const MambaMixerWeights& m = reverse ? l.rev : l.fwd;
-            const std::string q = mixer_prefix(i, reverse);
-            const bool tied = reverse && cfg_.weight_tie;
-            const std::pair<const char*, const Tensor*> named[] = {
-                {"in_proj.weight", tied ? nullptr : &m.in_proj_w},
-                {"in_proj.bias", tied ? nullptr : &m.in_proj_b},
-                {"out_proj.weight", tied ? nullptr : &m.out_proj_w},
-                {"out_proj.bias", tied ? nullptr : &m.out_proj_b},
-                {"conv1d.weight", &m.conv_w},
-                {"conv1d.bias", &m.conv_b},
-                {"x_proj.weight", &m.x_proj_w},
-                {"dt_proj.weight", &m.dt_proj_w},
-                {"dt_proj.bias", &m.dt_proj_b},
-                {"A_log", &m.A_log},
-                {"D", &m.D}};
-            for (const auto& [name, t] : named)
-                if (t && !t->empty()) p[q + name] = *t;
-        }
+        add_mixer_parameters(p, mixer_prefix(i, false), l.fwd);
+        add_mixer_parameters(p, mixer_prefix(i, true), l.rev, cfg_.weight_tie);
     }
     return p;
 }

@@ -21,6 +21,15 @@ struct CaduceusConfig {
     std::vector<std::int32_t> complement;  // token id -> complement id, vocab_size entries
 };
 
+// Layout helpers shared by the forward pass and the trainer.
+/// dst[t, c] = src[L−1−t, d−1−c] (flip over length and channels), src row stride ld.
+void flip_lc(const float* src, std::int64_t ld, std::int64_t L, std::int64_t d, float* dst);
+/// dst[t, :] = src[L−1−t, :].
+void flip_l(const float* src, std::int64_t L, std::int64_t d, float* dst);
+/// Columns [c0, c0 + d) of x {L, ld} as a contiguous {L, d}, and the reverse.
+Tensor columns(const Tensor& x, std::int64_t c0, std::int64_t d);
+void put_columns(Tensor& x, std::int64_t c0, const Tensor& part);
+
 CaduceusConfig parse_caduceus_config(const nlohmann::json& j, const std::string& path);
 
 struct CaduceusLayer {

@@ -123,29 +123,37 @@ void MambaModel::refresh_derived() {
     for (auto& l : layers_) l.mixer.refresh_A();
 }
 
+void add_mixer_parameters(std::map<std::string, Tensor>& out,
+                          const std::string& prefix,
+                          const MambaMixerWeights& m,
+                          bool shared_projections) {
+    const Tensor* none = nullptr;
+    const std::pair<const char*, const Tensor*> named[] = {
+        {"in_proj.weight", shared_projections ? none : &m.in_proj_w},
+        {"in_proj.bias", shared_projections ? none : &m.in_proj_b},
+        {"out_proj.weight", shared_projections ? none : &m.out_proj_w},
+        {"out_proj.bias", shared_projections ? none : &m.out_proj_b},
+        {"conv1d.weight", &m.conv_w},
+        {"conv1d.bias", &m.conv_b},
+        {"x_proj.weight", &m.x_proj_w},
+        {"dt_proj.weight", &m.dt_proj_w},
+        {"dt_proj.bias", &m.dt_proj_b},
+        {"A_log", &m.A_log},
+        {"D", &m.D}};
+    for (const auto& [name, t] : named)
+        if (t && !t->empty()) out[prefix + name] = *t;
+}
+
 std::map<std::string, Tensor> MambaModel::parameters() const {
     std::map<std::string, Tensor> p{{"embedding.weight", embedding_}, {"norm_f.weight", norm_f_w_}};
     if (!norm_f_b_.empty()) p["norm_f.bias"] = norm_f_b_;
     if (lm_head_.f32() != embedding_.f32()) p["lm_head.weight"] = lm_head_;
     for (size_t i = 0; i < layers_.size(); ++i) {
         const auto& l = layers_[i];
-        const auto& m = l.mixer;
         const std::string q = "layers." + std::to_string(i) + ".";
         p[q + "norm.weight"] = l.norm_w;
         if (!l.norm_b.empty()) p[q + "norm.bias"] = l.norm_b;
-        const std::pair<const char*, const Tensor*> mixer[] = {{"in_proj.weight", &m.in_proj_w},
-                                                               {"in_proj.bias", &m.in_proj_b},
-                                                               {"conv1d.weight", &m.conv_w},
-                                                               {"conv1d.bias", &m.conv_b},
-                                                               {"x_proj.weight", &m.x_proj_w},
-                                                               {"dt_proj.weight", &m.dt_proj_w},
-                                                               {"dt_proj.bias", &m.dt_proj_b},
-                                                               {"A_log", &m.A_log},
-                                                               {"D", &m.D},
-                                                               {"out_proj.weight", &m.out_proj_w},
-                                                               {"out_proj.bias", &m.out_proj_b}};
-        for (const auto& [name, t] : mixer)
-            if (!t->empty()) p[q + "mixer." + name] = *t;
+        add_mixer_parameters(p, q + "mixer.", l.mixer);
     }
     return p;
 }

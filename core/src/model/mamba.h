@@ -80,6 +80,14 @@ struct MambaLayerWeights {
     MambaMixerWeights mixer;
 };
 
+/// Adds a mixer's trainable tensors to `out` under prefix + "in_proj.weight", ... (empty ones
+/// skipped; with `shared_projections` the in/out projections are left out: they belong to the
+/// mixer they are tied to).
+void add_mixer_parameters(std::map<std::string, Tensor>& out,
+                          const std::string& prefix,
+                          const MambaMixerWeights& m,
+                          bool shared_projections = false);
+
 class MambaModel final : public Model {
   public:
     MambaModel(MambaConfig cfg, WeightStore& weights, ModelInfo info);

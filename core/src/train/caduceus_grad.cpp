@@ -16,32 +16,16 @@ namespace dnassm {
 
 namespace {
 
-Tensor flip_l(const Tensor& x) {
-    const std::int64_t L = x.dim(0), d = x.dim(1);
-    Tensor y({L, d});
-    for (std::int64_t t = 0; t < L; ++t) std::copy_n(x.f32() + (L - 1 - t) * d, d, y.f32() + t * d);
+Tensor flipped_l(const Tensor& x) {
+    Tensor y({x.dim(0), x.dim(1)});
+    flip_l(x.f32(), x.dim(0), x.dim(1), y.f32());
     return y;
 }
 
-Tensor flip_lc(const Tensor& x) {
-    const std::int64_t L = x.dim(0), d = x.dim(1);
-    Tensor y({L, d});
-    for (std::int64_t t = 0; t < L; ++t)
-        for (std::int64_t c = 0; c < d; ++c)
-            y.f32()[t * d + c] = x.f32()[(L - 1 - t) * d + d - 1 - c];
+Tensor flipped_lc(const Tensor& x) {
+    Tensor y({x.dim(0), x.dim(1)});
+    flip_lc(x.f32(), x.dim(1), x.dim(0), x.dim(1), y.f32());
     return y;
-}
-
-Tensor columns(const Tensor& x, std::int64_t c0, std::int64_t d) {
-    const std::int64_t L = x.dim(0), ld = x.dim(1);
-    Tensor out({L, d});
-    for (std::int64_t t = 0; t < L; ++t) std::copy_n(x.f32() + t * ld + c0, d, out.f32() + t * d);
-    return out;
-}
-
-void put_columns(Tensor& x, std::int64_t c0, const Tensor& part) {
-    const std::int64_t L = x.dim(0), ld = x.dim(1), d = part.dim(1);
-    for (std::int64_t t = 0; t < L; ++t) std::copy_n(part.f32() + t * d, d, x.f32() + t * ld + c0);
 }
 
 Tensor sum_of(const Tensor& a, const Tensor& b) {
@@ -70,10 +54,10 @@ BiMambaActs bimamba_tape(const CaduceusConfig& c,
                          const CaduceusLayer& l,
                          const Tensor& hn,
                          bool reference) {
-    BiMambaActs a{hn, flip_l(hn), {}, {}, {}};
+    BiMambaActs a{hn, flipped_l(hn), {}, {}, {}};
     a.fwd = mamba_mixer_tape(c.mamba, l.fwd, a.hn, reference);
     a.rev = mamba_mixer_tape(c.mamba, l.rev, a.hr, reference);
-    a.out = flip_l(a.rev.out);
+    a.out = flipped_l(a.rev.out);
     for (std::int64_t i = 0; i < a.out.numel(); ++i)
         a.out.f32()[i] =
             c.multiply ? a.fwd.out.f32()[i] * a.out.f32()[i] : a.fwd.out.f32()[i] + a.out.f32()[i];
@@ -93,13 +77,13 @@ void bimamba_backward(const CaduceusModel& model,
     const std::int64_t n = dout.numel();
     Tensor dfwd = dout.clone(), drev_flipped = dout.clone();  // d/d fwd.out, d/d flip_L(rev.out)
     if (c.multiply) {
-        const Tensor r = flip_l(a.rev.out);
+        const Tensor r = flipped_l(a.rev.out);
         for (std::int64_t i = 0; i < n; ++i) {
             dfwd.f32()[i] = dout.f32()[i] * r.f32()[i];
             drev_flipped.f32()[i] = dout.f32()[i] * a.fwd.out.f32()[i];
         }
     }
-    const Tensor drev = flip_l(drev_flipped);
+    const Tensor drev = flipped_l(drev_flipped);
     const std::string fq = model.mixer_prefix(layer, false), rq = model.mixer_prefix(layer, true);
     const GradSink rev_sink = [&](const std::string& name, const Tensor& like) -> float* {
         // Tied projections: the reverse Mamba's in/out projections are the forward one's.
@@ -111,7 +95,7 @@ void bimamba_backward(const CaduceusModel& model,
     mamba_mixer_backward(c.mamba, l.fwd, a.fwd, dfwd.f32(), dhn.f32(), fq, grad, reference);
     Tensor dhr({dout.dim(0), dout.dim(1)});
     mamba_mixer_backward(c.mamba, l.rev, a.rev, drev.f32(), dhr.f32(), rq, rev_sink, reference);
-    const Tensor back = flip_l(dhr);
+    const Tensor back = flipped_l(dhr);
     for (std::int64_t i = 0; i < n; ++i) dhn.f32()[i] += back.f32()[i];
 }
 
@@ -140,13 +124,13 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
         } else {
             a.res = sum_of(columns(h, D, D), columns(res, D, D));  // res_fwd
             const Tensor first = sum_of(columns(h, 0, D), columns(res, 0, D));
-            a.res_rc = flip_lc(first);
+            a.res_rc = flipped_lc(first);
             a.bi = bimamba_tape(c, l, rms(a.res, l.norm_w, eps, reference), reference);
             a.bi_rc = bimamba_tape(c, l, rms(a.res_rc, l.norm_w, eps, reference), reference);
             put_columns(res, 0, a.res);
             put_columns(res, D, first);
             put_columns(h, 0, a.bi.out);
-            put_columns(h, D, flip_lc(a.bi_rc.out));
+            put_columns(h, D, flipped_lc(a.bi_rc.out));
         }
         tape.layers.push_back(std::move(a));
     }
@@ -157,9 +141,9 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
         tape.hidden = Tensor({L, W});
         put_columns(tape.hidden, 0,
                     rms(columns(tape.sum, 0, D), model.norm_f_weight(), eps, reference));
-        put_columns(
-            tape.hidden, D,
-            flip_lc(rms(flip_lc(columns(tape.sum, D, D)), model.norm_f_weight(), eps, reference)));
+        put_columns(tape.hidden, D,
+                    flipped_lc(rms(flipped_lc(columns(tape.sum, D, D)), model.norm_f_weight(), eps,
+                                   reference)));
     }
     return tape;
 }
@@ -198,8 +182,8 @@ void caduceus_backward(const CaduceusModel& model,
                     rms_back(columns(tape.sum, 0, D), model.norm_f_weight(), "norm_f.weight",
                              columns(dh_in, 0, D)));
         put_columns(g, D,
-                    flip_lc(rms_back(flip_lc(columns(tape.sum, D, D)), model.norm_f_weight(),
-                                     "norm_f.weight", flip_lc(columns(dh_in, D, D)))));
+                    flipped_lc(rms_back(flipped_lc(columns(tape.sum, D, D)), model.norm_f_weight(),
+                                        "norm_f.weight", flipped_lc(columns(dh_in, D, D)))));
     }
     for (std::int64_t i = c.mamba.n_layer - 1; i >= 0; --i) {
         const CaduceusLayer& l = model.layer(i);
@@ -213,10 +197,11 @@ void caduceus_backward(const CaduceusModel& model,
         } else {
             Tensor dhs({L, D}), dhs_rc({L, D});
             bimamba_backward(model, i, a.bi, columns(g, 0, D), dhs, grad, reference);
-            bimamba_backward(model, i, a.bi_rc, flip_lc(columns(g, D, D)), dhs_rc, grad, reference);
+            bimamba_backward(model, i, a.bi_rc, flipped_lc(columns(g, D, D)), dhs_rc, grad,
+                             reference);
             Tensor d_res_fwd = sum_of(columns(g, 0, D), rms_back(a.res, l.norm_w, norm, dhs));
             Tensor d_first =
-                sum_of(columns(g, D, D), flip_lc(rms_back(a.res_rc, l.norm_w, norm, dhs_rc)));
+                sum_of(columns(g, D, D), flipped_lc(rms_back(a.res_rc, l.norm_w, norm, dhs_rc)));
             put_columns(g, 0, d_first);
             put_columns(g, D, d_res_fwd);
         }
