@@ -7,24 +7,17 @@
 #include "dnassm/io/npy.h"
 #include "dnassm/model.h"
 
+#include "golden_case.h"
 #include "model/caduceus.h"
 #include "test_util.h"
 
 namespace dnassm {
 namespace {
 
-constexpr double kTol = 1e-4;  // ‖out − ref‖ / ‖ref‖
+using test::GoldenCase;
+constexpr double kTol = test::kGoldenTol;
 
-struct Case {
-    std::string name, backend;
-};
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " on " << c.backend; }
-
-class CaduceusGolden : public ::testing::TestWithParam<Case> {
-  protected:
-    std::string dir() const { return test::data_dir() + "/golden/" + GetParam().name; }
-    Tensor ref(const std::string& f) const { return read_npy(dir() + "/" + f); }
-};
+class CaduceusGolden : public test::GoldenTest {};
 
 TEST_P(CaduceusGolden, EmbeddingsLayersHiddenLogits) {
     auto model = Model::load(dir());
@@ -51,9 +44,9 @@ TEST_P(CaduceusGolden, EmbeddingsLayersHiddenLogits) {
 
 INSTANTIATE_TEST_SUITE_P(Golden,
                          CaduceusGolden,
-                         ::testing::Values(Case{"caduceus_ph_L1024_B1", "cpu"},
-                                           Case{"caduceus_ps_L1024_B1", "cpu"},
-                                           Case{"caduceus_ps_L1024_B1", "cpu-ref"}),
+                         ::testing::Values(GoldenCase{"caduceus_ph_L1024_B1", "cpu"},
+                                           GoldenCase{"caduceus_ps_L1024_B1", "cpu"},
+                                           GoldenCase{"caduceus_ps_L1024_B1", "cpu-ref"}),
                          [](const auto& p) {
                              return p.param.name.substr(9, 2) + "_" +
                                     (p.param.backend == "cpu" ? "cpu" : "cpu_ref");

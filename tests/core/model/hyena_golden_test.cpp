@@ -10,24 +10,17 @@
 #include "dnassm/model.h"
 #include "dnassm/safetensors.h"
 
+#include "golden_case.h"
 #include "model/hyena.h"
 #include "test_util.h"
 
 namespace dnassm {
 namespace {
 
-constexpr double kTol = 1e-4;  // ‖out − ref‖ / ‖ref‖
+using test::GoldenCase;
+constexpr double kTol = test::kGoldenTol;
 
-struct Case {
-    std::string name, backend;
-};
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " on " << c.backend; }
-
-class HyenaGolden : public ::testing::TestWithParam<Case> {
-  protected:
-    std::string dir() const { return test::data_dir() + "/golden/" + GetParam().name; }
-    Tensor ref(const std::string& f) const { return read_npy(dir() + "/" + f); }
-};
+class HyenaGolden : public test::GoldenTest {};
 
 TEST_P(HyenaGolden, FilterLayersHiddenLogitsHead) {
     auto model = Model::load(dir());
@@ -71,10 +64,10 @@ TEST(HyenaGoldenLimits, WindowLongerThanLmaxIsAClearError) {
 
 INSTANTIATE_TEST_SUITE_P(Golden,
                          HyenaGolden,
-                         ::testing::Values(Case{"hyenadna_tiny1k_L1024", "cpu"},
-                                           Case{"hyenadna_tiny1k_L1024", "cpu-ref"},
-                                           Case{"hyenadna_tiny1k_L300", "cpu"},
-                                           Case{"hyenadna_tiny1k_L300", "cpu-ref"}),
+                         ::testing::Values(GoldenCase{"hyenadna_tiny1k_L1024", "cpu"},
+                                           GoldenCase{"hyenadna_tiny1k_L1024", "cpu-ref"},
+                                           GoldenCase{"hyenadna_tiny1k_L300", "cpu"},
+                                           GoldenCase{"hyenadna_tiny1k_L300", "cpu-ref"}),
                          [](const auto& p) {
                              std::string n = p.param.name + "_" + p.param.backend;
                              for (auto& ch : n)

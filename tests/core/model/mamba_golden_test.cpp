@@ -6,21 +6,15 @@
 #include "dnassm/io/npy.h"
 #include "dnassm/model.h"
 
+#include "golden_case.h"
 #include "model/mamba.h"
 #include "test_util.h"
 
 namespace dnassm {
 namespace {
 
-constexpr double kTol =
-    1e-4;  // ‖out − ref‖ / ‖ref‖, the bound (the reference reaches ~1e-6)
-
-struct GoldenCase {
-    std::string name;
-    std::string backend;
-};
-
-void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name << " on " << c.backend; }
+using test::GoldenCase;
+constexpr double kTol = test::kGoldenTol;
 
 std::string case_dir(const std::string& name) { return test::data_dir() + "/golden/" + name; }
 
