@@ -27,6 +27,10 @@ case "$what" in
             -o "$out/lambda_loglik.bw" data/lambda/lambda_virus.fa.gz
         "$bin" embed -m data/models/dnassm-mamba-small --pool mean -R data/lambda/lambda_windows_10kb.bed \
             -o "$out/lambda_windows_pooled.h5" data/lambda/lambda_virus.fa.gz
+        if [ -x build/$preset/app/dnassm-gui ]; then  # the explorer, rendered without a display
+            QT_QPA_PLATFORM=offscreen "build/$preset/app/dnassm-gui" --session data/example.session.json \
+                --snapshot "$out/explorer.png" --size 1280x800
+        fi
         echo "demo outputs in $out/:" >&2
         ls -l "$out" >&2
         ;;
