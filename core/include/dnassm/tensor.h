@@ -27,6 +27,9 @@ class Tensor {
     explicit Tensor(std::vector<std::int64_t> shape, DType dtype = DType::kF32);
     Tensor(std::initializer_list<std::int64_t> shape, DType dtype = DType::kF32)
         : Tensor(std::vector<std::int64_t>(shape), dtype) {}
+    /// Allocates without zeroing: for outputs that are written in full before being read (large
+    /// activations, where the memset is a measurable cost).
+    static Tensor uninitialized(std::vector<std::int64_t> shape, DType dtype = DType::kF32);
     /// Borrows `data` (not owned; `keep_alive` is held to keep its owner alive, may be null).
     static Tensor borrow(void* data,
                          std::vector<std::int64_t> shape,

@@ -88,7 +88,7 @@ Tensor hyena_filter_basis(Backend& backend,
                           const HyenaLayer& l,
                           std::int64_t L) {
     const std::int64_t F = cfg.filter_order, De = cfg.emb_dim;
-    Tensor a({L, F}), b({L, F});
+    Tensor a = Tensor::uninitialized({L, F}), b = Tensor::uninitialized({L, F});
     auto sin_act = [&](Tensor& x) {
         for (std::int64_t i = 0; i < L; ++i)
             for (std::int64_t c = 0; c < F; ++c)
@@ -222,9 +222,12 @@ Tensor HyenaModel::forward(Backend& backend,
                      "token id " + std::to_string(id) + " outside the model's vocabulary");
     constexpr std::int64_t kRows = 8192;
     const std::int64_t R = std::min(L, kRows);
-    Tensor x({L, D}), x0({L, D}), w({L, D});
-    Tensor h({R, D}), p({R, 3 * D}), uc({R, 3 * D}), m({R, E}),
-        conv_state({3 * D, cfg_.short_filter});
+    // Every buffer but the conv state is written in full before it is read.
+    Tensor x = Tensor::uninitialized({L, D}), x0 = Tensor::uninitialized({L, D}),
+           w = Tensor::uninitialized({L, D});
+    Tensor h = Tensor::uninitialized({R, D}), p = Tensor::uninitialized({R, 3 * D}),
+           uc = Tensor::uninitialized({R, 3 * D}), m = Tensor::uninitialized({R, E}),
+           conv_state({3 * D, cfg_.short_filter});
     backend.embedding({.L = L,
                        .V = cfg_.vocab_size,
                        .D = D,

@@ -21,15 +21,23 @@ static std::int64_t count(const std::vector<std::int64_t>& shape) {
 }
 
 Tensor::Tensor(std::vector<std::int64_t> shape, DType dtype)
-    : shape_(std::move(shape)), numel_(count(shape_)), dtype_(dtype) {
-    const std::size_t bytes = static_cast<std::size_t>(numel_) * dtype_size(dtype_);
+    : Tensor(uninitialized(std::move(shape), dtype)) {
+    std::memset(data_, 0, static_cast<std::size_t>(numel_) * dtype_size(dtype_));
+}
+
+Tensor Tensor::uninitialized(std::vector<std::int64_t> shape, DType dtype) {
+    Tensor t;
+    t.numel_ = count(shape);
+    t.shape_ = std::move(shape);
+    t.dtype_ = dtype;
+    const std::size_t bytes = static_cast<std::size_t>(t.numel_) * dtype_size(dtype);
     void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
     if (!p)
         throw Error(ErrorKind::kResource,
                     "out of memory allocating a tensor of " + std::to_string(bytes) + " bytes");
-    std::memset(p, 0, bytes);
-    owner_ = std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
-    data_ = p;
+    t.owner_ = std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+    t.data_ = p;
+    return t;
 }
 
 Tensor Tensor::borrow(void* data,
