@@ -33,3 +33,20 @@ TEST(Tensor, ReshapeChecksElementCount) {
 }
 
 }  // namespace dnassm
+
+namespace dnassm {
+namespace {
+
+TEST(Tensor, UninitializedHasShapeDtypeAndAlignedStorage) {
+    Tensor t = Tensor::uninitialized({3, 5});
+    EXPECT_EQ(t.numel(), 15);
+    EXPECT_EQ(t.dim(1), 5);
+    EXPECT_EQ(t.dtype(), DType::kF32);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(t.f32()) % 64, 0u);
+    for (float& v : t.span_f32()) v = 1.0f;  // writable in full
+    const Tensor z({3, 5});
+    for (float v : z.span_f32()) EXPECT_EQ(v, 0.0f);  // the plain constructor still zero-fills
+}
+
+}  // namespace
+}  // namespace dnassm
