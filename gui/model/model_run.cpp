@@ -35,43 +35,47 @@ RunResult run_model(const RunRequest& req,
     out.locus = req.locus;
     out.model_dir = req.model_dir;
     std::vector<std::string> names = req.tracks.empty() ? track_names(*model) : req.tracks;
-    const std::int64_t strands = req.rc ? 2 : 1;
-    const std::int64_t total =
-        L * (static_cast<std::int64_t>(names.size()) * strands + (req.embedding ? 1 : 0));
-    Progress progress(ProgressMode::kNone, total, "explorer");
-    progress.set_observer([&](std::int64_t done, std::int64_t all) {
-        if (cancel && cancel->load()) throw RunCancelled();
-        if (progress_fn)
-            progress_fn(all > 0 ? static_cast<double>(done) / static_cast<double>(all) : 1.0);
-    });
+    std::vector<TrackSpec> specs;
     for (const auto& name : names) {
-        TrackSpec spec = track_spec(*model, name);
-        spec.rc = req.rc;
-        out.tracks.push_back({name, per_base_track(*model, *backend, ids, spec, &progress)});
+        specs.push_back(track_spec(*model, name));
+        specs.back().rc = req.rc;
     }
-    if (!req.embedding) return out;
 
-    // Embedding: per-base hidden states averaged into bins (one base each unless the locus is
-    // very long) and mean-pooled windows, collected in one streamed pass.
+    // The embedding (per-base hidden states averaged into bins — one base each unless the locus
+    // is very long — and mean-pooled windows) comes from the same pass as the tracks.
     const std::int64_t D = model->info().d_model;
     out.bin_size = std::max<std::int64_t>(1, (L + kMaxHeatmapBins - 1) / kMaxHeatmapBins);
     out.bins = (L + out.bin_size - 1) / out.bin_size;
     const std::int64_t window = req.window > 0 ? req.window : std::max<std::int64_t>(50, L / 200);
     const std::int64_t n_windows = std::max<std::int64_t>(1, L / window);
-    std::vector<float> binned(static_cast<size_t>(out.bins * D), 0.0f);
-    std::vector<double> pooled(static_cast<size_t>(n_windows * D), 0.0);
-    run_sequence(*model, *backend, ids, RunOptions{}, &progress,
-                 [&](std::int64_t offset, const Tensor& h) {
-                     for (std::int64_t i = 0; i < h.dim(0); ++i) {
-                         const std::int64_t pos = offset + i, bin = pos / out.bin_size,
-                                            win = std::min(pos / window, n_windows - 1);
-                         const float* row = h.f32() + i * D;
-                         for (std::int64_t d = 0; d < D; ++d) {
-                             binned[static_cast<size_t>(bin * D + d)] += row[d];
-                             pooled[static_cast<size_t>(win * D + d)] += row[d];
-                         }
-                     }
-                 });
+    std::vector<float> binned(req.embedding ? static_cast<size_t>(out.bins * D) : 0, 0.0f);
+    std::vector<double> pooled(req.embedding ? static_cast<size_t>(n_windows * D) : 0, 0.0);
+    auto collect = [&](std::int64_t offset, const Tensor& h) {
+        for (std::int64_t i = 0; i < h.dim(0); ++i) {
+            const std::int64_t pos = offset + i, bin = pos / out.bin_size,
+                               win = std::min(pos / window, n_windows - 1);
+            const float* row = h.f32() + i * D;
+            for (std::int64_t d = 0; d < D; ++d) {
+                binned[static_cast<size_t>(bin * D + d)] += row[d];
+                pooled[static_cast<size_t>(win * D + d)] += row[d];
+            }
+        }
+    };
+    Progress progress(ProgressMode::kNone, per_base_work(*model, L, specs, req.embedding),
+                      "explorer");
+    progress.set_observer([&](std::int64_t done, std::int64_t all) {
+        if (cancel && cancel->load()) throw RunCancelled();
+        if (progress_fn)
+            progress_fn(all > 0 ? static_cast<double>(done) / static_cast<double>(all) : 1.0);
+    });
+    auto values =
+        per_base_tracks(*model, *backend, ids, specs, &progress,
+                        req.embedding ? std::function<void(std::int64_t, const Tensor&)>(collect)
+                                      : std::function<void(std::int64_t, const Tensor&)>());
+    for (size_t k = 0; k < names.size(); ++k)
+        out.tracks.push_back({names[k], std::move(values[k])});
+    if (!req.embedding) return out;
+
     for (std::int64_t b = 0; b < out.bins; ++b) {
         const std::int64_t n = std::min(out.bin_size, L - b * out.bin_size);
         for (std::int64_t d = 0; d < D; ++d)

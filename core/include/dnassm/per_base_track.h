@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,23 @@ struct TrackSpec {
 
 /// The spec for a track name of track_names(model); Error(kUsage) naming the valid ones otherwise.
 [[nodiscard]] TrackSpec track_spec(const Model& model, const std::string& name);
+
+/// Several tracks at once (sharing rc and mlm_context): one streamed/tiled pass per strand serves
+/// every LM and head track (a masked LM's tracks share one masked pass). on_hidden, when given,
+/// sees the forward strand's hidden rows (offset, {n, D}) of that pass — e.g. for embeddings.
+[[nodiscard]] std::vector<std::vector<float>> per_base_tracks(
+    const Model& model,
+    Backend& backend,
+    const std::vector<std::int32_t>& ids,
+    std::span<const TrackSpec> specs,
+    Progress* progress,
+    const std::function<void(std::int64_t, const Tensor&)>& on_hidden = {});
+
+/// Bases of progress per_base_tracks reports for a sequence of length L.
+[[nodiscard]] std::int64_t per_base_work(const Model& model,
+                                         std::int64_t L,
+                                         std::span<const TrackSpec> specs,
+                                         bool with_hidden);
 
 /// Per-base values over ids (NaN where undefined). progress advances by the bases processed.
 [[nodiscard]] std::vector<float> per_base_track(const Model& model,

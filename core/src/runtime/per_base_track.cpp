@@ -33,57 +33,79 @@ bool lm_value(const float* logits_row, std::int32_t next_id, TrackKind kind, flo
     return true;
 }
 
-std::vector<float> masked_values(const Model& model,
-                                 Backend& backend,
-                                 const std::vector<std::int32_t>& tok,
-                                 const TrackSpec& spec,
-                                 Progress* progress) {
+// Masked LM tracks: each base predicted with itself masked (one forward pass per base, shared by
+// all the tracks asked for).
+void masked_values(const Model& model,
+                   Backend& backend,
+                   const std::vector<std::int32_t>& tok,
+                   const std::vector<const TrackSpec*>& specs,
+                   std::vector<std::vector<float>*>& out,
+                   Progress* progress) {
     const auto L = static_cast<std::int64_t>(tok.size());
-    std::vector<float> vals(static_cast<size_t>(L), std::numeric_limits<float>::quiet_NaN());
+    const std::int64_t context = specs.front()->mlm_context;
     std::vector<std::int32_t> win;
     for (std::int64_t t = 0; t < L; ++t) {
-        const std::int64_t b = std::max<std::int64_t>(0, t - spec.mlm_context),
-                           e = std::min(L, t + spec.mlm_context + 1);
+        const std::int64_t b = std::max<std::int64_t>(0, t - context),
+                           e = std::min(L, t + context + 1);
         win.assign(tok.begin() + b, tok.begin() + e);
         win[static_cast<size_t>(t - b)] = token::kMask;
         const Tensor h = model.forward(backend, win, nullptr);
         const Tensor logits = model.logits(backend, h.slice_rows(t - b, t - b + 1));
-        float v = 0;
-        if (lm_value(logits.f32(), tok[static_cast<size_t>(t)], spec.kind, v))
-            vals[static_cast<size_t>(t)] = v;
+        for (size_t k = 0; k < specs.size(); ++k) {
+            float v = 0;
+            if (lm_value(logits.f32(), tok[static_cast<size_t>(t)], specs[k]->kind, v))
+                (*out[k])[static_cast<size_t>(t)] = v;
+        }
         if (progress) progress->advance(1);
     }
-    return vals;
 }
 
-std::vector<float> strand_values(const Model& model,
-                                 Backend& backend,
-                                 const std::vector<std::int32_t>& tok,
-                                 const TrackSpec& spec,
-                                 Progress* progress) {
-    if (!model.causal() && spec.kind != TrackKind::kHeadClass)
-        return masked_values(model, backend, tok, spec, progress);
+// One strand: the masked-LM tracks by masked_values, all others from one streamed/tiled pass.
+std::vector<std::vector<float>> strand_values(
+    const Model& model,
+    Backend& backend,
+    const std::vector<std::int32_t>& tok,
+    std::span<const TrackSpec> specs,
+    Progress* progress,
+    const std::function<void(std::int64_t, const Tensor&)>& on_hidden) {
     const auto L = static_cast<std::int64_t>(tok.size());
     const std::int64_t V = model.info().vocab_size;
-    std::vector<float> vals(static_cast<size_t>(L), std::numeric_limits<float>::quiet_NaN());
+    std::vector<std::vector<float>> vals(
+        specs.size(),
+        std::vector<float>(static_cast<size_t>(L), std::numeric_limits<float>::quiet_NaN()));
+    std::vector<const TrackSpec*> masked, streamed;
+    std::vector<std::vector<float>*> masked_out, streamed_out;
+    for (size_t k = 0; k < specs.size(); ++k) {
+        const bool is_masked = !model.causal() && specs[k].kind != TrackKind::kHeadClass;
+        (is_masked ? masked : streamed).push_back(&specs[k]);
+        (is_masked ? masked_out : streamed_out).push_back(&vals[k]);
+    }
+    if (!masked.empty()) masked_values(model, backend, tok, masked, masked_out, progress);
+    if (streamed.empty() && !on_hidden) return vals;
     const TaskHead* head = model.task_head();
-    run_sequence(
-        model, backend, tok, spec.run, progress, [&](std::int64_t offset, const Tensor& h) {
-            if (spec.kind == TrackKind::kHeadClass) {
-                const Tensor p = head->probabilities(h);
+    const RunOptions& run = specs.empty() ? RunOptions{} : specs.front().run;
+    run_sequence(model, backend, tok, run, progress, [&](std::int64_t offset, const Tensor& h) {
+        if (on_hidden) on_hidden(offset, h);
+        Tensor probs, logits;
+        for (size_t k = 0; k < streamed.size(); ++k) {
+            std::vector<float>& v = *streamed_out[k];
+            if (streamed[k]->kind == TrackKind::kHeadClass) {  // row i is base offset + i itself
+                if (probs.empty()) probs = head->probabilities(h);
                 for (std::int64_t i = 0; i < h.dim(0); ++i)
-                    vals[static_cast<size_t>(offset + i)] =
-                        p.f32()[i * head->n_classes() + spec.head_class];
-                return;
+                    v[static_cast<size_t>(offset + i)] =
+                        probs.f32()[i * head->n_classes() + streamed[k]->head_class];
+                continue;
             }
-            const Tensor logits = model.logits(backend, h);
+            if (logits.empty()) logits = model.logits(backend, h);
             for (std::int64_t i = 0; i < h.dim(0) && offset + i + 1 < L; ++i) {
                 const std::int64_t pos = offset + i + 1;
-                float v = 0;
-                if (lm_value(logits.f32() + i * V, tok[static_cast<size_t>(pos)], spec.kind, v))
-                    vals[static_cast<size_t>(pos)] = v;
+                float x = 0;
+                if (lm_value(logits.f32() + i * V, tok[static_cast<size_t>(pos)], streamed[k]->kind,
+                             x))
+                    v[static_cast<size_t>(pos)] = x;
             }
-        });
+        }
+    });
     return vals;
 }
 
@@ -120,26 +142,56 @@ TrackSpec track_spec(const Model& model, const std::string& name) {
                                        model.info().path + " (" + valid + ")");
 }
 
+std::int64_t per_base_work(const Model& model,
+                           std::int64_t L,
+                           std::span<const TrackSpec> specs,
+                           bool with_hidden) {
+    bool masked = false, streamed = with_hidden;
+    for (const auto& sp : specs)
+        (!model.causal() && sp.kind != TrackKind::kHeadClass ? masked : streamed) = true;
+    const bool rc = !specs.empty() && specs.front().rc;
+    return L * ((masked ? 1 : 0) + (streamed ? 1 : 0)) * (rc ? 2 : 1);
+}
+
+std::vector<std::vector<float>> per_base_tracks(
+    const Model& model,
+    Backend& backend,
+    const std::vector<std::int32_t>& ids,
+    std::span<const TrackSpec> specs,
+    Progress* progress,
+    const std::function<void(std::int64_t, const Tensor&)>& on_hidden) {
+    for (const auto& spec : specs) {
+        DNASSM_CHECK(spec.kind != TrackKind::kHeadClass ||
+                         (model.task_head() && spec.head_class >= 0 &&
+                          spec.head_class < model.task_head()->n_classes()),
+                     ErrorKind::kUsage, model.info().path + ": no segmentation head class to draw");
+        DNASSM_CHECK(spec.rc == specs.front().rc && spec.mlm_context == specs.front().mlm_context,
+                     ErrorKind::kInternal,
+                     "per_base_tracks: tracks of one call share rc and context");
+    }
+    auto vals = strand_values(model, backend, ids, specs, progress, on_hidden);
+    if (specs.empty() || !specs.front().rc) return vals;
+    std::vector<std::int32_t> rc = ids;
+    reverse_complement(rc);
+    const auto r = strand_values(model, backend, rc, specs, progress, {});
+    const auto L = static_cast<std::int64_t>(ids.size());
+    for (size_t k = 0; k < vals.size(); ++k)
+        for (std::int64_t p = 0; p < L; ++p) {
+            const float a = vals[k][static_cast<size_t>(p)],
+                        b = r[k][static_cast<size_t>(L - 1 - p)];
+            vals[k][static_cast<size_t>(p)] = std::isnan(a)   ? b
+                                              : std::isnan(b) ? a
+                                                              : 0.5f * (a + b);
+        }
+    return vals;
+}
+
 std::vector<float> per_base_track(const Model& model,
                                   Backend& backend,
                                   const std::vector<std::int32_t>& ids,
                                   const TrackSpec& spec,
                                   Progress* progress) {
-    DNASSM_CHECK(
-        spec.kind != TrackKind::kHeadClass || (model.task_head() && spec.head_class >= 0 &&
-                                               spec.head_class < model.task_head()->n_classes()),
-        ErrorKind::kUsage, model.info().path + ": no segmentation head class to draw");
-    std::vector<float> vals = strand_values(model, backend, ids, spec, progress);
-    if (!spec.rc) return vals;
-    std::vector<std::int32_t> rc = ids;
-    reverse_complement(rc);
-    const std::vector<float> r = strand_values(model, backend, rc, spec, progress);
-    const auto L = static_cast<std::int64_t>(ids.size());
-    for (std::int64_t p = 0; p < L; ++p) {
-        const float a = vals[static_cast<size_t>(p)], b = r[static_cast<size_t>(L - 1 - p)];
-        vals[static_cast<size_t>(p)] = std::isnan(a) ? b : std::isnan(b) ? a : 0.5f * (a + b);
-    }
-    return vals;
+    return std::move(per_base_tracks(model, backend, ids, {&spec, 1}, progress).front());
 }
 
 }  // namespace dnassm
