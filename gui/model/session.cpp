@@ -38,12 +38,12 @@ SessionData load_session(const std::string& path) {
         DNASSM_CHECK(j.is_object(), ErrorKind::kInput, path + ": a session is a JSON object");
         auto abs = [&](const std::string& p) { return absolute_from(p, dir); };
         s.fasta = abs(j.value("fasta", std::string()));
-        for (const char* key : {"alignments", "features", "signals"}) {
-            auto& list = std::string(key) == "alignments" ? s.alignments
-                         : std::string(key) == "features" ? s.features
-                                                          : s.signal_tracks;
-            for (const auto& p : j.value(key, std::vector<std::string>{})) list.push_back(abs(p));
-        }
+        const std::pair<const char*, std::vector<std::string>*> lists[] = {
+            {"alignments", &s.alignments},
+            {"features", &s.features},
+            {"signals", &s.signal_tracks}};
+        for (const auto& [key, list] : lists)
+            for (const auto& p : j.value(key, std::vector<std::string>{})) list->push_back(abs(p));
         if (j.contains("model")) {
             const auto& m = j["model"];
             s.model = abs(m.value("path", std::string()));
