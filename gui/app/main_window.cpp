@@ -376,20 +376,28 @@ void MainWindow::runModel(bool whole_contig) {
     cancel_button_->setVisible(true);
     statusBar()->showMessage(
         QString("running the model on %1…").arg(QString::fromStdString(req.locus.label())));
-    worker_ = std::thread([this, req] {
+    const int job = ++job_;
+    // Results of a superseded run (one cancelled because another started) are ignored.
+    auto current = [this, job] { return job == job_; };
+    worker_ = std::thread([this, req, current] {
         auto last = std::make_shared<int>(-1);
-        auto report = [this, last](double f) {
+        auto report = [this, last, current](double f) {
             const int v = static_cast<int>(f * 1000);
             if (v == *last) return;  // throttle: at most 1000 updates per run
             *last = v;
             QMetaObject::invokeMethod(
-                this, [this, v] { progress_->setValue(v); }, Qt::QueuedConnection);
+                this,
+                [this, v, current] {
+                    if (current()) progress_->setValue(v);
+                },
+                Qt::QueuedConnection);
         };
         try {
             auto result = std::make_shared<const RunResult>(run_model(req, report, &cancel_));
             QMetaObject::invokeMethod(
                 this,
-                [this, result] {
+                [this, result, current] {
+                    if (!current()) return;
                     finishWorker();
                     showRun(result);
                     statusBar()->showMessage("model run finished", 5000);
@@ -399,7 +407,8 @@ void MainWindow::runModel(bool whole_contig) {
         } catch (const RunCancelled&) {
             QMetaObject::invokeMethod(
                 this,
-                [this] {
+                [this, current] {
+                    if (!current()) return;
                     finishWorker();
                     statusBar()->showMessage("model run cancelled", 5000);
                     emit runCancelled();
@@ -409,7 +418,8 @@ void MainWindow::runModel(bool whole_contig) {
             const QString msg = e.what();
             QMetaObject::invokeMethod(
                 this,
-                [this, msg] {
+                [this, msg, current] {
+                    if (!current()) return;
                     finishWorker();
                     last_error_ = msg;
                     statusBar()->showMessage(msg, 10000);

@@ -100,6 +100,7 @@ class MainWindow : public QMainWindow {
     std::thread worker_;
     std::atomic<bool> cancel_{false};
     bool running_ = false;
+    int job_ = 0;  // the current run's number (GUI thread only)
 };
 
 }  // namespace dnassm::gui

@@ -179,6 +179,23 @@ class GuiExplorerTest : public QObject {
         if (finished.count() == 0) QVERIFY(w.lastRun() == nullptr);
     }
 
+    void aNewRunSupersedesTheOneInFlight() {
+        MainWindow w;
+        w.openFasta(kLambda);
+        w.openModel(kModel);
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        QSignalSpy cancelled(&w, &MainWindow::runCancelled);
+        QVERIFY(w.goTo("NC_001416.1:1-2000"));
+        w.runModel(true);  // whole contig, then at once the visible 2 kb
+        w.runModel(false);
+        QVERIFY(finished.wait(120000));
+        QTest::qWait(200);  // let any stale callback of the first run arrive
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(cancelled.count(), 0);
+        QVERIFY(!w.isRunning());
+        QCOMPARE(w.lastRun()->locus, (Locus{"NC_001416.1", 0, 2000}));
+    }
+
     void heatmapRowsCanBeChosenDimensions() {
         MainWindow w;
         w.openFasta(kLambda);
