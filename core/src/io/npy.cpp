@@ -1,5 +1,6 @@
 #include "dnassm/io/npy.h"
 
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -62,10 +63,18 @@ Tensor read_npy(const std::string& path) {
     const std::string dims = m[1];
     std::regex num("[0-9]+");
     for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num);
-         it != std::sregex_iterator(); ++it)
-        shape.push_back(std::stoll(it->str()));
+         it != std::sregex_iterator(); ++it) {
+        std::int64_t d = 0;
+        const std::string digits = it->str();
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), d);
+        if (ec != std::errc() || end != digits.data() + digits.size()) bad("shape");
+        shape.push_back(d);
+    }
     std::int64_t numel = 1;
-    for (auto d : shape) numel *= d;
+    for (auto d : shape) {
+        if (d > 0 && numel > std::numeric_limits<std::int64_t>::max() / d) bad("shape");
+        numel *= d;
+    }
     const std::size_t elem = descr[2] == '8' ? 8 : 4;
     const char* data = bytes.data() + hstart + hlen;
     if (bytes.size() - hstart - hlen < static_cast<std::size_t>(numel) * elem)

@@ -80,6 +80,8 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
         r.end = end >= HTS_POS_MAX ? c.length : end;
         if (beg > end && end < HTS_POS_MAX)
             throw Error(ErrorKind::kInput, where + ": end is before start");
+        DNASSM_CHECK(beg >= 0, ErrorKind::kInput,
+                     where + ": positions are 1-based; the first base is 1, not 0");
         check_range(r, c, where);
         out.push_back(r);
     }

@@ -1,6 +1,7 @@
 #include "caduceus.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 
 #include "dnassm/error.h"
@@ -67,7 +68,11 @@ CaduceusConfig parse_caduceus_config(const nlohmann::json& j, const std::string&
         const auto& m = j["complement_map"];
         DNASSM_CHECK(m.is_object(), ErrorKind::kModel, path + ": complement_map must be an object");
         for (auto it = m.begin(); it != m.end(); ++it) {
-            const std::int64_t k = std::stoll(it.key());
+            std::int64_t k = -1;
+            const std::string& key = it.key();
+            const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), k);
+            DNASSM_CHECK(ec == std::errc() && end == key.data() + key.size(), ErrorKind::kModel,
+                         path + ": complement_map key '" + key + "' is not a token id");
             DNASSM_CHECK(it.value().is_number_integer() && k >= 0 && k < V &&
                              it.value().get<std::int64_t>() >= 0 &&
                              it.value().get<std::int64_t>() < V,

@@ -54,6 +54,7 @@ TEST(Regions, ClearErrorsNamingTheRegion) {
     EXPECT_NE(error_of("chr1:900-1200").find("ends beyond the end of chr1 (length 1000)"),
               std::string::npos);
     EXPECT_NE(error_of("chr2:600-700").find("starts beyond"), std::string::npos);
+    EXPECT_NE(error_of("chr1:0-100").find("positions are 1-based"), std::string::npos);  // fuzz
 }
 
 TEST(Regions, BedParsingAndErrors) {
