@@ -23,24 +23,13 @@ std::int64_t Model::limit_context(std::int64_t) {
                                        "tiling) applies to models that tile, like HyenaDNA");
 }
 
-std::unique_ptr<Model> Model::load(const std::string& where) {
-    std::error_code ec;
-    fs::path dir = where;
-    if (fs::is_regular_file(dir, ec)) dir = dir.parent_path();
-    DNASSM_CHECK(fs::is_directory(dir, ec), ErrorKind::kModel,
-                 where + ": model directory does not exist");
-    const std::string config_path = (dir / "config.json").string();
-    const std::string weights_path = (dir / "model.safetensors").string();
-    DNASSM_CHECK(fs::exists(config_path, ec), ErrorKind::kModel, config_path + ": missing");
-    DNASSM_CHECK(fs::exists(weights_path, ec), ErrorKind::kModel, weights_path + ": missing");
-    nlohmann::json cfg;
-    try {
-        cfg = nlohmann::json::parse(read_file(config_path));
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(ErrorKind::kModel, config_path + ": not valid JSON (" + e.what() + ")");
-    }
-    DNASSM_CHECK(cfg.is_object(), ErrorKind::kModel, config_path + ": not a JSON object");
+namespace {
 
+// Everything after the JSON parse; nlohmann type errors from mistyped fields are caught by load.
+std::unique_ptr<Model> load_parsed(const fs::path& dir,
+                                   const nlohmann::json& cfg,
+                                   const std::string& config_path,
+                                   const std::string& weights_path) {
     std::string family = cfg.value("family", "");
     if (family.empty()) family = cfg.value("model_type", "");
     if (family.empty() && cfg.contains("ssm_cfg")) family = "mamba";
@@ -177,6 +166,34 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     if (auto* hm = dynamic_cast<HyenaModel*>(model_ptr.get())) hm->set_info(info);
     if (auto* cm = dynamic_cast<CaduceusModel*>(model_ptr.get())) cm->set_info(info);
     return model_ptr;
+}
+
+}  // namespace
+
+std::unique_ptr<Model> Model::load(const std::string& where) {
+    std::error_code ec;
+    fs::path dir = where;
+    if (fs::is_regular_file(dir, ec)) dir = dir.parent_path();
+    DNASSM_CHECK(fs::is_directory(dir, ec), ErrorKind::kModel,
+                 where + ": model directory does not exist");
+    const std::string config_path = (dir / "config.json").string();
+    const std::string weights_path = (dir / "model.safetensors").string();
+    DNASSM_CHECK(fs::exists(config_path, ec), ErrorKind::kModel, config_path + ": missing");
+    DNASSM_CHECK(fs::exists(weights_path, ec), ErrorKind::kModel, weights_path + ": missing");
+    nlohmann::json cfg;
+    try {
+        cfg = nlohmann::json::parse(read_file(config_path));
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(ErrorKind::kModel, config_path + ": not valid JSON (" + e.what() + ")");
+    }
+    DNASSM_CHECK(cfg.is_object(), ErrorKind::kModel, config_path + ": not a JSON object");
+
+    try {
+        return load_parsed(dir, cfg, config_path, weights_path);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(ErrorKind::kModel,
+                    config_path + ": a field has the wrong type or value (" + e.what() + ")");
+    }
 }
 
 }  // namespace dnassm
