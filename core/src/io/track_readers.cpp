@@ -10,6 +10,8 @@
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
 
+#include "bigwig_check.h"
+
 namespace dnassm {
 
 namespace {
@@ -17,17 +19,24 @@ namespace {
 Track read_bigwig(const std::string& path) {
     static std::once_flag init;
     std::call_once(init, [] { bwInit(1 << 17); });
+    check_bigwig_structure(path);  // libBigWig trusts the file's offsets
     bigWigFile_t* fp = bwOpen(path.c_str(), nullptr, "r");
     DNASSM_CHECK(fp, ErrorKind::kInput, path + ": not a readable bigWig file");
     std::unique_ptr<bigWigFile_t, void (*)(bigWigFile_t*)> guard(fp, bwClose);
     Track t;
+    DNASSM_CHECK(fp->cl, ErrorKind::kInput, path + ": bigWig without a chromosome list");
     for (std::int64_t i = 0; i < fp->cl->nKeys; ++i) {
+        DNASSM_CHECK(
+            fp->cl->chrom[i], ErrorKind::kInput,
+            path + ": not a valid bigWig file (unnamed chromosome " + std::to_string(i) + ")");
         t.contigs.push_back({fp->cl->chrom[i], static_cast<std::int64_t>(fp->cl->len[i])});
         bwOverlappingIntervals_t* iv =
             bwGetOverlappingIntervals(fp, fp->cl->chrom[i], 0, fp->cl->len[i]);
-        DNASSM_CHECK(iv, ErrorKind::kInput, path + ": cannot read intervals of " + fp->cl->chrom[i]);
+        DNASSM_CHECK(iv, ErrorKind::kInput,
+                     path + ": cannot read intervals of " + fp->cl->chrom[i]);
         for (std::uint32_t k = 0; k < iv->l; ++k)
-            t.intervals.push_back({static_cast<std::int32_t>(i), iv->start[k], iv->end[k], iv->value[k]});
+            t.intervals.push_back(
+                {static_cast<std::int32_t>(i), iv->start[k], iv->end[k], iv->value[k]});
         bwDestroyOverlappingIntervals(iv);
     }
     return t;
@@ -46,9 +55,10 @@ Track read_bedgraph(const std::string& path) {
         std::istringstream f(line);
         std::string chrom;
         TrackInterval iv;
-        DNASSM_CHECK(static_cast<bool>(f >> chrom >> iv.beg >> iv.end >> iv.value) && iv.beg < iv.end,
-                     ErrorKind::kInput,
-                     path + ": line " + std::to_string(line_no) + ": expected chrom, start, end, value");
+        DNASSM_CHECK(
+            static_cast<bool>(f >> chrom >> iv.beg >> iv.end >> iv.value) && iv.beg < iv.end,
+            ErrorKind::kInput,
+            path + ": line " + std::to_string(line_no) + ": expected chrom, start, end, value");
         auto it = index.find(chrom);
         if (it == index.end()) {
             it = index.emplace(chrom, static_cast<std::int32_t>(t.contigs.size())).first;

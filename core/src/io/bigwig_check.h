@@ -1,0 +1,14 @@
+// Internal: structural checks of a bigWig file before libBigWig reads it. libBigWig trusts the
+// offsets and counts stored in the file, so a truncated or corrupt file can crash it; this walks
+// what bwOpen and interval queries follow (header, zoom headers, chromosome B+ tree, R-tree
+// indexes, data-section count) and refuses files whose structure points outside themselves.
+#pragma once
+
+#include <string>
+
+namespace dnassm {
+
+/// Throws Error(kInput) naming the file and the first inconsistency.
+void check_bigwig_structure(const std::string& path);
+
+}  // namespace dnassm

@@ -1,0 +1,20 @@
+// Per-base track files read back by `dnassm merge` and the explorer: bedGraph text or bigWig
+// binary (libBigWig), by content.
+#include "dnassm/io/writers.h"
+
+#include "fuzz_target.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
+    // The reader picks the format by extension; feed every input as both.
+    for (const char* suffix : {".bedgraph", ".bw"}) {
+        const std::string path = dnassm::fuzz::temp_file(data, size, suffix);
+        dnassm::fuzz::guarded([&] {
+            const auto t = dnassm::read_track(path);
+            for (const auto& iv : t.intervals)
+                if (iv.contig < 0 || static_cast<size_t>(iv.contig) >= t.contigs.size() ||
+                    iv.beg >= iv.end)
+                    std::abort();
+        });
+    }
+    return 0;
+}
