@@ -158,11 +158,7 @@ void caduceus_backward(const CaduceusModel& model,
                        W = tape.sum.dim(1);
     const float eps = c.mamba.norm_eps;
     const bool reference = tape.reference;
-    const GradSink grad = [&](const std::string& name, const Tensor& like) -> float* {
-        auto it = grads.find(name);
-        if (it == grads.end()) it = grads.emplace(name, Tensor(like.shape())).first;
-        return it->second.f32();
-    };
+    const GradSink grad = grad_sink(grads);
     auto rms_back = [&](const Tensor& x, const Tensor& w, const std::string& name,
                         const Tensor& dy) {
         Tensor dx({x.dim(0), x.dim(1)});

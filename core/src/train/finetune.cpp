@@ -344,11 +344,7 @@ double task_loss(const Trainable& model,
                  std::map<std::string, Tensor>& grads,
                  bool reference) {
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = head.weight.dim(1);
-    auto grad = [&](const char* name, const Tensor& like) {
-        auto it = grads.find(name);
-        if (it == grads.end()) it = grads.emplace(name, Tensor(like.shape())).first;
-        return it->second.f32();
-    };
+    const GradSink grad = grad_sink(grads);
     float* gw = grad("head.weight", head.weight);
     float* gb = grad("head.bias", head.bias);
     const auto tape = model.forward(ids, reference, false);

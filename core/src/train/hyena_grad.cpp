@@ -199,11 +199,7 @@ void hyena_backward(const HyenaModel& model,
     const HyenaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner,
                        F = c.filter_order;
-    auto grad = [&](const std::string& name, const Tensor& like) -> float* {
-        auto it = grads.find(name);
-        if (it == grads.end()) it = grads.emplace(name, Tensor(like.shape())).first;
-        return it->second.f32();
-    };
+    const GradSink grad = grad_sink(grads);
     Tensor dx({L, D});
     cpu::ref::norm_backward(
         layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps, nullptr),

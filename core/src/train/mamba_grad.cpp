@@ -13,8 +13,6 @@ namespace dnassm {
 
 namespace {
 
-Tensor zeros_like(const Tensor& t) { return Tensor(t.shape()); }
-
 const float* bias_of(const Tensor& t) { return t.empty() ? nullptr : t.f32(); }
 
 MixerActs make_mixer(const MambaConfig& c, const MambaMixerWeights& m, const Tensor& h) {
@@ -226,11 +224,7 @@ void mamba_backward(const MambaModel& model,
     const bool reference = tape.reference;
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model;
-    const GradSink grad = [&](const std::string& name, const Tensor& like) -> float* {
-        auto it = grads.find(name);
-        if (it == grads.end()) it = grads.emplace(name, zeros_like(like)).first;
-        return it->second.f32();
-    };
+    const GradSink grad = grad_sink(grads);
     Tensor dx({L, D});
     cpu::ref::norm_backward(
         tape.final_norm, dhidden, dx.f32(), grad("norm_f.weight", model.norm_f_weight()),

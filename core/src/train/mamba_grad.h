@@ -30,10 +30,6 @@ MixerActs mamba_mixer_tape(const MambaConfig& c,
                            const Tensor& h,
                            bool reference);
 
-/// Where backward adds a gradient: the buffer for a parameter name, created (zeros, shaped like
-/// `like`) on first use.
-using GradSink = std::function<float*(const std::string& name, const Tensor& like)>;
-
 /// Backward of one mixer from dout {L, D}; adds d/dh into dh {L, D} and the parameter gradients
 /// under prefix + "in_proj.weight", ..., prefix + "A" (d/dA; see mamba_parameter_grads).
 void mamba_mixer_backward(const MambaConfig& c,

@@ -114,6 +114,14 @@ class CaduceusTrainable final : public Trainable {
 
 }  // namespace
 
+GradSink grad_sink(std::map<std::string, Tensor>& grads) {
+    return [&grads](const std::string& name, const Tensor& like) -> float* {
+        auto it = grads.find(name);
+        if (it == grads.end()) it = grads.emplace(name, Tensor(like.shape())).first;
+        return it->second.f32();
+    };
+}
+
 void retain_freed_memory() {
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
@@ -167,12 +175,10 @@ double lm_loss(const Trainable& model,
                 static_cast<float>((std::exp(row[v] - mx) / z - (v == target ? 1.0 : 0.0)) * scale);
     }
     if (!grads) return loss;
-    const std::string head_name = model.lm_head_grad_name();
-    auto it = grads->find(head_name);
-    if (it == grads->end()) it = grads->emplace(head_name, Tensor(W.shape())).first;
+    float* dhead = grad_sink(*grads)(model.lm_head_grad_name(), W);
     Tensor dhidden({L, D});
-    (reference ? cpu::ref::linear_backward : cpu::linear_backward)(
-        head, dlogits.f32(), dhidden.f32(), it->second.f32(), nullptr);
+    (reference ? cpu::ref::linear_backward : cpu::linear_backward)(head, dlogits.f32(),
+                                                                   dhidden.f32(), dhead, nullptr);
     model.backward(*tape, ids, dhidden.f32(), *grads);
     return loss;
 }

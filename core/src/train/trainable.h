@@ -2,6 +2,7 @@
 // a forward pass that keeps activations, the backward sweep, and the parameters by name.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -13,6 +14,13 @@
 #include "dnassm/tensor.h"
 
 namespace dnassm {
+
+/// Where backward adds a gradient: the buffer for a parameter name, created (zeros, shaped like
+/// `like`) on first use.
+using GradSink = std::function<float*(const std::string& name, const Tensor& like)>;
+
+/// A GradSink over a name -> gradient map.
+GradSink grad_sink(std::map<std::string, Tensor>& grads);
 
 /// What one forward pass keeps for backward; `hidden` {L, D} is what heads read.
 struct TrainTape {
