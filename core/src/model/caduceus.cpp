@@ -37,6 +37,24 @@ void put_columns(Tensor& x, std::int64_t c0, const Tensor& part) {
     for (std::int64_t t = 0; t < L; ++t) std::copy_n(part.f32() + t * d, d, x.f32() + t * ld + c0);
 }
 
+Tensor flipped_l(const Tensor& x) {
+    Tensor y({x.dim(0), x.dim(1)});
+    flip_l(x.f32(), x.dim(0), x.dim(1), y.f32());
+    return y;
+}
+
+Tensor flipped_lc(const Tensor& x) {
+    Tensor y({x.dim(0), x.dim(1)});
+    flip_lc(x.f32(), x.dim(1), x.dim(0), x.dim(1), y.f32());
+    return y;
+}
+
+Tensor sum_of(const Tensor& a, const Tensor& b) {
+    Tensor s = a.clone();
+    for (std::int64_t i = 0; i < s.numel(); ++i) s.f32()[i] += b.f32()[i];
+    return s;
+}
+
 CaduceusConfig parse_caduceus_config(const nlohmann::json& j, const std::string& path) {
     CaduceusConfig c;
     std::string format;
@@ -206,30 +224,20 @@ Tensor CaduceusModel::forward(Backend& backend,
                       .y = y.f32()});
         return y;
     };
-    auto add = [](const Tensor& a, const Tensor& b) {
-        Tensor s = a.clone();
-        for (std::int64_t i = 0; i < s.numel(); ++i) s.f32()[i] += b.f32()[i];
-        return s;
-    };
-    auto flipped = [&](const Tensor& x) {
-        Tensor y({x.dim(0), x.dim(1)});
-        flip_lc(x.f32(), x.dim(1), x.dim(0), x.dim(1), y.f32());
-        return y;
-    };
     Tensor h = embed(ids);
     const std::int64_t W = h.dim(1);
     Tensor res({L, W});  // the first fused add+norm sees no residual: zeros
     for (const CaduceusLayer& l : layers_) {
         if (!cfg_.rcps) {
-            res = add(h, res);
+            res = sum_of(h, res);
             const Tensor hn = rms(res, l.norm_w);
             bimamba(backend, l, hn.f32(), L, h.f32());
         } else {
             // The released fused path (MODELS.md §3.3): the forward strand continues from the
             // SECOND half, the reverse strand from the first half, flipped.
-            const Tensor res_fwd = add(columns(h, D, D), columns(res, D, D));
-            const Tensor a = add(columns(h, 0, D), columns(res, 0, D));
-            const Tensor res_rc = flipped(a);
+            const Tensor res_fwd = sum_of(columns(h, D, D), columns(res, D, D));
+            const Tensor a = sum_of(columns(h, 0, D), columns(res, 0, D));
+            const Tensor res_rc = flipped_lc(a);
             const Tensor hs_fwd = rms(res_fwd, l.norm_w), hs_rc = rms(res_rc, l.norm_w);
             put_columns(res, 0, res_fwd);
             put_columns(res, D, a);
@@ -237,15 +245,15 @@ Tensor CaduceusModel::forward(Backend& backend,
             bimamba(backend, l, hs_fwd.f32(), L, out_f.f32());
             bimamba(backend, l, hs_rc.f32(), L, out_r.f32());
             put_columns(h, 0, out_f);
-            put_columns(h, D, flipped(out_r));
+            put_columns(h, D, flipped_lc(out_r));
         }
-        if (layers) layers->push_back(add(h, res));
+        if (layers) layers->push_back(sum_of(h, res));
     }
-    const Tensor sum = add(h, res);
+    const Tensor sum = sum_of(h, res);
     if (!cfg_.rcps) return rms(sum, norm_f_w_);
     Tensor out({L, W});
     put_columns(out, 0, rms(columns(sum, 0, D), norm_f_w_));
-    put_columns(out, D, flipped(rms(flipped(columns(sum, D, D)), norm_f_w_)));
+    put_columns(out, D, flipped_lc(rms(flipped_lc(columns(sum, D, D)), norm_f_w_)));
     return out;
 }
 

@@ -29,6 +29,10 @@ void flip_l(const float* src, std::int64_t L, std::int64_t d, float* dst);
 /// Columns [c0, c0 + d) of x {L, ld} as a contiguous {L, d}, and the reverse.
 Tensor columns(const Tensor& x, std::int64_t c0, std::int64_t d);
 void put_columns(Tensor& x, std::int64_t c0, const Tensor& part);
+/// The same flips as new tensors ({L, d} in, {L, d} out), and a + b elementwise.
+Tensor flipped_l(const Tensor& x);
+Tensor flipped_lc(const Tensor& x);
+Tensor sum_of(const Tensor& a, const Tensor& b);
 
 CaduceusConfig parse_caduceus_config(const nlohmann::json& j, const std::string& path);
 

@@ -16,24 +16,6 @@ namespace dnassm {
 
 namespace {
 
-Tensor flipped_l(const Tensor& x) {
-    Tensor y({x.dim(0), x.dim(1)});
-    flip_l(x.f32(), x.dim(0), x.dim(1), y.f32());
-    return y;
-}
-
-Tensor flipped_lc(const Tensor& x) {
-    Tensor y({x.dim(0), x.dim(1)});
-    flip_lc(x.f32(), x.dim(1), x.dim(0), x.dim(1), y.f32());
-    return y;
-}
-
-Tensor sum_of(const Tensor& a, const Tensor& b) {
-    Tensor s = a.clone();
-    for (std::int64_t i = 0; i < s.numel(); ++i) s.f32()[i] += b.f32()[i];
-    return s;
-}
-
 NormArgs rms_args(const Tensor& x, const Tensor& w, float eps, Tensor* y) {
     return {.kind = NormKind::kRms,
             .rows = x.dim(0),
