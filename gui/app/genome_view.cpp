@@ -92,6 +92,7 @@ void GenomeView::setGenome(std::shared_ptr<const FastaSource> fasta) {
         tracks_.end());
     tracks_.insert(tracks_.begin(),
                    ViewTrack{ViewTrack::Kind::kSequence, "sequence", {}, {}, {}, {}, -1});
+    fitHeight();
     const Contig& c = fasta_->contigs().at(0);
     setLocus({c.name, 0, std::min<std::int64_t>(c.length, 10'000)});
 }
@@ -123,7 +124,7 @@ void GenomeView::panBy(double fraction) {
 
 void GenomeView::addTrack(ViewTrack t) {
     tracks_.push_back(std::move(t));
-    updateGeometry();
+    fitHeight();
     update();
 }
 
@@ -146,13 +147,13 @@ void GenomeView::setRunResult(std::shared_ptr<const RunResult> run) {
         if (run->components > 0)
             tracks_.push_back({ViewTrack::Kind::kHeatmap, "embedding", {}, {}, {}, run, -1});
     }
-    updateGeometry();
+    fitHeight();
     update();
 }
 
 void GenomeView::setDisplay(const DisplaySettings& d) {
     display_ = d;
-    updateGeometry();
+    fitHeight();
     update();
 }
 
@@ -169,6 +170,12 @@ int GenomeView::trackHeight(const ViewTrack& t) const {
         default:
             return display_.track_height;
     }
+}
+
+void GenomeView::fitHeight() {
+    // At least as tall as all tracks, so the scroll area around the view scrolls instead of
+    // clipping them.
+    setMinimumHeight(std::max(200, preferredHeight()));
 }
 
 int GenomeView::preferredHeight() const {

@@ -69,6 +69,7 @@ class GenomeView : public QWidget {
 
   private:
     [[nodiscard]] int trackHeight(const ViewTrack& t) const;
+    void fitHeight();
     [[nodiscard]] double baseAt(double x, int width) const;
     void drawRuler(QPainter& p, QRect r);
     void drawSequence(QPainter& p, QRect r);
