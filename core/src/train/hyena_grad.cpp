@@ -71,22 +71,18 @@ CausalConv1dArgs short_conv_args(const HyenaConfig& c,
             .ld_y = 3 * c.d_model};
 }
 
-// The implicit filter's Sin MLP on positions [0, L): pre[m] = act[m−1]·W_m^T + b_m (act[−1] = z),
-// act[m] = sin(freq ⊙ pre[m]); the basis is act.back().
-struct FilterActs {
-    std::vector<Tensor> pre, act;
-};
-
-FilterActs filter_forward(const HyenaConfig& c,
-                          const HyenaLayer& l,
-                          std::int64_t L,
-                          const Ops& op) {
+// The implicit filter's Sin MLP on positions [0, L) (see HyenaLayerActs::filter_pre/act).
+void filter_forward(const HyenaConfig& c,
+                    const HyenaLayer& l,
+                    std::int64_t L,
+                    const Ops& op,
+                    std::vector<Tensor>& pre_acts,
+                    std::vector<Tensor>& acts) {
     const std::int64_t F = c.filter_order;
-    FilterActs f;
     const Tensor z = l.z.reshape({c.l_max, c.emb_dim});
     for (size_t m = 0; m < l.mlp_w.size(); ++m) {
         Tensor pre({L, F});
-        LinearArgs a = linear_args(m == 0 ? z : f.act.back(), l.mlp_w[m], l.mlp_b[m], &pre);
+        LinearArgs a = linear_args(m == 0 ? z : acts.back(), l.mlp_w[m], l.mlp_b[m], &pre);
         a.M = L;  // z holds l_max rows; the window uses its first L
         op.linear(a);
         Tensor act({L, F});
@@ -94,10 +90,9 @@ FilterActs filter_forward(const HyenaConfig& c,
         float* ap = act.f32();
         for (std::int64_t i = 0; i < L; ++i)
             for (std::int64_t k = 0; k < F; ++k) ap[i * F + k] = std::sin(fr[k] * pp[i * F + k]);
-        f.pre.push_back(std::move(pre));
-        f.act.push_back(std::move(act));
+        pre_acts.push_back(std::move(pre));
+        acts.push_back(std::move(act));
     }
-    return f;
 }
 
 HyenaConvArgs long_conv_args(const HyenaConfig& c,
@@ -121,9 +116,18 @@ Tensor gate_x0(const Tensor& u, std::int64_t D) {
 HyenaLayerActs run_layer(
     const HyenaConfig& c, const HyenaLayer& l, const Tensor& x, const Ops& op, Tensor& out) {
     const std::int64_t L = x.dim(0), D = c.d_model, E = c.d_inner;
-    HyenaLayerActs a{x.clone(),      Tensor({L, D}), Tensor({L, 3 * D}), Tensor({L, 3 * D}),
-                     Tensor({L, D}), Tensor({L, D}), Tensor({L, D}),     Tensor({L, D}),
-                     Tensor({L, E}), Tensor({L, E})};
+    HyenaLayerActs a{x.clone(),
+                     Tensor({L, D}),
+                     Tensor({L, 3 * D}),
+                     Tensor({L, 3 * D}),
+                     Tensor({L, D}),
+                     Tensor({L, D}),
+                     Tensor({L, D}),
+                     Tensor({L, D}),
+                     Tensor({L, E}),
+                     Tensor({L, E}),
+                     {},
+                     {}};
     op.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
     op.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
     op.conv(short_conv_args(c, l, a.p, &a.u));
@@ -133,8 +137,8 @@ HyenaLayerActs run_layer(
         for (std::int64_t d = 0; d < D; ++d)
             w[t * D + d] = u[t * 3 * D + 2 * D + d] * u[t * 3 * D + D + d];
     const Tensor x0 = gate_x0(a.u, D);
-    const FilterActs f = filter_forward(c, l, L, op);
-    op.hyena_conv(long_conv_args(c, l, x0, a.w, f.act.back(), &a.conv));
+    filter_forward(c, l, L, op, a.filter_pre, a.filter_act);
+    op.hyena_conv(long_conv_args(c, l, x0, a.w, a.filter_act.back(), &a.conv));
     op.linear(linear_args(a.conv, l.out_proj_w, l.out_proj_b, &a.x_mid));
     cpu::add_inplace(a.x_mid.f32(), a.x_in.f32(), L * D);
     op.norm(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, &a.h2));
@@ -232,10 +236,9 @@ void hyena_backward(const HyenaModel& model,
         linear_backward(linear_args(a.conv, l.out_proj_w, l.out_proj_b, nullptr), dx.f32(),
                         dconv.f32(), grad(q + "out_proj.weight", l.out_proj_w),
                         grad(q + "out_proj.bias", l.out_proj_b));
-        const FilterActs f = filter_forward(c, l, L, op);
         const Tensor x0 = gate_x0(a.u, D);
         long_conv_backward(
-            long_conv_args(c, l, x0, a.w, f.act.back(), nullptr),
+            long_conv_args(c, l, x0, a.w, a.filter_act.back(), nullptr),
             {.dy = dconv.f32(),
              .dx0 = dx0.f32(),
              .dw = dw.f32(),
@@ -270,7 +273,7 @@ void hyena_backward(const HyenaModel& model,
         Tensor dact = std::move(dbasis);
         for (size_t m = l.mlp_w.size(); m-- > 0;) {
             Tensor dpre({L, F});
-            const float *fr = l.freq.f32(), *pp = f.pre[m].f32(), *da = dact.f32();
+            const float *fr = l.freq.f32(), *pp = a.filter_pre[m].f32(), *da = dact.f32();
             float* dp_ = dpre.f32();
             for (std::int64_t r = 0; r < L; ++r)
                 for (std::int64_t k = 0; k < F; ++k) {
@@ -281,8 +284,9 @@ void hyena_backward(const HyenaModel& model,
                 }
             const std::string idx = std::to_string(2 * m);
             Tensor dprev = m > 0 ? Tensor({L, F}) : Tensor();
-            LinearArgs la = linear_args(m > 0 ? f.act[m - 1] : l.z.reshape({c.l_max, c.emb_dim}),
-                                        l.mlp_w[m], l.mlp_b[m], nullptr);
+            LinearArgs la =
+                linear_args(m > 0 ? a.filter_act[m - 1] : l.z.reshape({c.l_max, c.emb_dim}),
+                            l.mlp_w[m], l.mlp_b[m], nullptr);
             la.M = L;
             linear_backward(la, dpre.f32(), m > 0 ? dprev.f32() : nullptr,
                             grad(fq + idx + ".weight", l.mlp_w[m]),

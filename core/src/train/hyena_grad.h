@@ -15,9 +15,12 @@ namespace dnassm {
 
 /// Saved activations of one HyenaDNA block: input, LN1 output, in_proj output, short-conv
 /// output u = [x0 | x1 | v], the gated conv input w = v ⊙ x1, the long-conv output, the residual
-/// after the mixer, LN2 output and the MLP's pre- and post-GELU activations.
+/// after the mixer, LN2 output, the MLP's pre- and post-GELU activations, and the filter MLP's.
 struct HyenaLayerActs {
     Tensor x_in, h1, p, u, w, conv, x_mid, h2, m_pre, m;
+    // The implicit filter's Sin-MLP on positions [0, L): pre[k] = act[k−1]·W_k^T + b_k (act[−1] =
+    // z), act[k] = sin(freq ⊙ pre[k]); the basis is act.back(). Kept for backward.
+    std::vector<Tensor> filter_pre, filter_act;
 };
 
 struct HyenaTape : TrainTape {
