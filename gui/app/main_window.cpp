@@ -293,7 +293,8 @@ void MainWindow::openSignal(const QString& path) {
 }
 
 void MainWindow::openModel(const QString& path) {
-    auto model = Model::load(str(path));  // validates now; runs load their own copy
+    std::shared_ptr<const Model> model = Model::load(str(path));
+    model_ = model;  // every run uses this copy (one run at a time, forward is const)
     session_.model = str(path);
     QString tracks;
     for (const auto& n : track_names(*model))
@@ -338,6 +339,7 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
                  "open a model folder first (File > Open model folder)");
     RunRequest r;
     r.model_dir = session_.model;
+    r.loaded = model_;
     r.fasta = view_->genome()->path();
     r.locus = view_->locus();
     if (whole_contig) r.locus = {r.locus.contig, 0, view_->genome()->length(r.locus.contig)};

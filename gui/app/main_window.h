@@ -95,6 +95,7 @@ class MainWindow : public QMainWindow {
     SessionData session_;  // what is open (paths) and the display settings
     std::vector<Region> features_;
     std::shared_ptr<const RunResult> run_;
+    std::shared_ptr<const Model> model_;  // loaded by openModel
     QString last_error_;
 
     std::thread worker_;

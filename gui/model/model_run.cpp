@@ -18,7 +18,8 @@ namespace dnassm::gui {
 RunResult run_model(const RunRequest& req,
                     const std::function<void(double)>& progress_fn,
                     const std::atomic<bool>* cancel) {
-    auto model = Model::load(req.model_dir);
+    const std::shared_ptr<const Model> model =
+        req.loaded ? req.loaded : std::shared_ptr<const Model>(Model::load(req.model_dir));
     auto backend = make_backend("cpu");
     const FastaSource fasta(req.fasta);
     const std::int64_t contig_len = fasta.length(req.locus.contig);

@@ -7,9 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "dnassm/model.h"
 
 #include "locus.h"
 
@@ -24,6 +27,7 @@ struct RunRequest {
     std::int64_t components = 8;     // heatmap rows: the top principal components ...
     std::int64_t window = 0;         // pooled-window size for the scatter; 0 = width / 200, >= 50
     std::vector<std::int64_t> dims;  // ... or, when given, these embedding dimensions
+    std::shared_ptr<const Model> loaded = nullptr;  // model_dir already loaded (else loaded here)
 };
 
 struct TrackValues {
