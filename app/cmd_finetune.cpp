@@ -61,6 +61,8 @@ int cmd_finetune(int argc, char** argv) {
          "validation metric that picks the kept head: auroc, mcc, accuracy or loss")
         ("seed", po::value(&o.seed)->default_value(1), "seed (head initialisation, shuffling)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")
+        ("device", po::value(&o.device)->default_value("cpu"),
+         "cpu, cpu-ref or cuda[:N] (CUDA training is opt-in until its GPU parity run has passed)")
         ("progress", po::value(&progress)->default_value("auto"), "auto, bar, json or none");
     // clang-format on
     po::variables_map vm;

@@ -46,6 +46,8 @@ int cmd_pretrain(int argc, char** argv) {
         ("stop-at", po::value(&o.stop_at)->default_value(0),
          "stop after step N with a checkpoint (split a run across job slots; then --resume)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")
+        ("device", po::value(&o.device)->default_value("cpu"),
+         "cpu, cpu-ref or cuda[:N] (CUDA training is opt-in until its GPU parity run has passed)")
         ("progress", po::value(&progress)->default_value("auto"), "auto, bar, json or none");
     // clang-format on
     po::variables_map vm;

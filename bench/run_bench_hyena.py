@@ -6,6 +6,7 @@ time and peak memory vs length. Prints Markdown for bench/RESULTS.md.
 
     /usr/bin/python3 bench/run_bench_hyena.py [--build build/release] [--lengths 1024,32768,131072]
         [--dnassm-only 1000000] [--threads 2]
+    /usr/bin/python3 bench/run_bench_hyena.py --scaling 1024,...,4194304   (time vs length only; --pool mean)
 """
 import argparse
 import json
@@ -47,13 +48,13 @@ def torch_fft_conv_rate(L, threads):
     return L * D * reps / (time.perf_counter() - t0)
 
 
-def run_dnassm(build, model, L, threads):
+def run_dnassm(build, model, L, threads, pool=False):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "e.npy")
         t0 = time.perf_counter()
         p = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", os.path.join(build, "app", "dnassm"), "embed", "-m",
-                            model, "-@", str(threads), "-r", f"{CONTIG}:1-{L}", "-o", out, GENOME],
-                           capture_output=True, check=True)
+                            model, "-@", str(threads), "-r", f"{CONTIG}:1-{L}", "-o", out, GENOME] +
+                           (["--pool", "mean"] if pool else []), capture_output=True, check=True)
         secs = time.perf_counter() - t0
         rss_kb = int(re.search(r"MAXRSS (\d+)", p.stderr.decode()).group(1))
         return secs, rss_kb, np.load(out, mmap_mode="r")[:2048].copy() if L <= 200000 else None, out
@@ -69,15 +70,17 @@ def main():
     a = ap.parse_args()
     T = a.threads
     model = tempfile.mkdtemp(prefix="hyena_bench_")
+    # One window for every length: l_max covers the longest (the scaling run goes past 1 Mb).
+    l_max = max([1000000] + [int(x) for x in a.scaling.split(",") if x]) + 2
     subprocess.run([sys.executable, os.path.join(ROOT, "data", "models", "make_random_hyena.py"), model,
-                    "--d-model", str(D), "--n-layer", str(N_LAYER), "--l-max", "1000002", "--wide"], check=True)
+                    "--d-model", str(D), "--n-layer", str(N_LAYER), "--l-max", str(l_max), "--wide"], check=True)
     print(f"# host: {os.cpu_count()} CPUs; torch {torch.__version__}; HyenaDNA d_model {D}, {N_LAYER} layers, "
-          f"l_max 1000002 (random weights); threads {T}\n")
+          f"l_max {l_max} (random weights); threads {T}\n")
     if a.scaling:
         print("| L | seconds | bases/s | seconds / (L log2 L) x 1e6 | peak RSS |")
         print("|---|---|---|---|---|")
         for L in [int(x) for x in a.scaling.split(",")]:
-            secs, rss, _, _ = run_dnassm(a.build, model, L, T)
+            secs, rss, _, _ = run_dnassm(a.build, model, L, T, pool=True)
             print(f"| {L:,} | {secs:.1f} | {L / secs:,.0f} | {secs / (L * np.log2(L)) * 1e6:.3f} | {rss / 1e6:.2f} GB |",
                   flush=True)
         return

@@ -3,20 +3,37 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "dnassm/backend.h"
 #include "dnassm/tensor.h"
 
 namespace dnassm::test {
 
-/// tests/data in the source tree.
-inline std::string data_dir() { return DNASSM_TEST_DATA_DIR; }
+/// tests/data in the source tree ($DNASSM_TEST_DATA_DIR where the tests run from another
+/// checkout, e.g. a GPU machine given binaries built here: bench/gpu_session.sh).
+inline std::string data_dir() {
+    const char* env = std::getenv("DNASSM_TEST_DATA_DIR");
+    return env && *env ? env : DNASSM_TEST_DATA_DIR;
+}
 /// ../shared/data beside the project (may be absent).
 inline std::string shared_data_dir() { return DNASSM_SHARED_DATA_DIR; }
+
+/// One shared instance per backend name ("cpu", "cpu-ref"), for training code that takes a
+/// Backend&.
+inline Backend& backend(const std::string& name) {
+    static std::map<std::string, std::unique_ptr<Backend>> made;
+    auto& b = made[name];
+    if (!b) b = make_backend(name);
+    return *b;
+}
 
 /// Relative L2 error ‖out − ref‖ / ‖ref‖ over n values (double accumulation).
 inline double rel_l2(const float* out, const float* ref, std::int64_t n) {

@@ -12,7 +12,7 @@ void exp_inplace_avx2(float* x, std::int64_t n) { exp_inplace_lanes<8>(x, n); }
 void gelu_tanh_backward_avx2(const float* x, const float* dy, float* dx, std::int64_t n) {
     gelu_tanh_backward_lanes<8>(x, dy, dx, n);
 }
-void selective_scan_backward_avx2(const SelectiveScanArgs& a, const ref::SelectiveScanGrads& g) {
+void selective_scan_backward_avx2(const SelectiveScanArgs& a, const SelectiveScanGrads& g) {
     selective_scan_backward_lanes<8>(a, g);
 }
 }  // namespace dnassm::cpu

@@ -42,7 +42,7 @@ void linear_backward(
             for (std::int64_t j = 0; j < a.N; ++j) dbias[j] += dy[i * a.ld_y + j];
 }
 
-void causal_conv1d_backward(const CausalConv1dArgs& a, const ref::CausalConv1dGrads& g) {
+void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) {
     const std::int64_t W = a.W, L = a.L, P = W - 1;
     // Every gradient is per channel, so channel ranges run on the pool with no shared sums. Each
     // range copies its inputs (carried state first) into a padded time-major buffer so the inner

@@ -6,6 +6,7 @@
 
 #include <cblas.h>
 
+#include "backward.h"
 #include "cpu_ops.h"
 
 namespace dnassm::cpu {
@@ -33,6 +34,30 @@ class CpuBackend final : public Backend {
         cpu::add_inplace(x, y, n);
     }
     void gelu_tanh_inplace(float* x, std::int64_t n) override { cpu::gelu_tanh_inplace(x, n); }
+    void linear_backward(
+        const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        cpu::linear_backward(a, dy, dx, dweight, dbias);
+    }
+    // No fast norm backward: O(rows·D), a few percent of a training step.
+    void norm_backward(
+        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        ref::norm_backward(a, dy, dx, dweight, dbias);
+    }
+    void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
+        cpu::causal_conv1d_backward(a, g);
+    }
+    void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) override {
+        cpu::selective_scan_backward(a, g);
+    }
+    void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) override {
+        cpu::hyena_conv_backward(a, g);
+    }
+    void gelu_tanh_backward(const float* x_in,
+                            const float* dy,
+                            float* dx,
+                            std::int64_t n) override {
+        cpu::gelu_tanh_backward(x_in, dy, dx, n);
+    }
 };
 
 class CpuReferenceBackend final : public Backend {
@@ -48,6 +73,29 @@ class CpuReferenceBackend final : public Backend {
         for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];
     }
     void gelu_tanh_inplace(float* x, std::int64_t n) override { ref::gelu_tanh_inplace(x, n); }
+    void linear_backward(
+        const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        ref::linear_backward(a, dy, dx, dweight, dbias);
+    }
+    void norm_backward(
+        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        ref::norm_backward(a, dy, dx, dweight, dbias);
+    }
+    void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
+        ref::causal_conv1d_backward(a, g);
+    }
+    void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) override {
+        ref::selective_scan_backward(a, g);
+    }
+    void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) override {
+        ref::hyena_conv_backward(a, g);
+    }
+    void gelu_tanh_backward(const float* x_in,
+                            const float* dy,
+                            float* dx,
+                            std::int64_t n) override {
+        ref::gelu_tanh_backward(x_in, dy, dx, n);
+    }
 };
 
 }  // namespace

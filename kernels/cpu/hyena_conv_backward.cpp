@@ -39,7 +39,7 @@ void multiply_back(const FftPlans& plans,
 
 }  // namespace
 
-void hyena_conv_backward(const HyenaConvArgs& a, const ref::HyenaConvGrads& g) {
+void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) {
     const std::int64_t L = a.L, D = a.D, F = a.F, n = 2 * L, nc = n / 2 + 1;
     const FftPlans& plans = fft_plans(n);
     const float scale = 1.0f / static_cast<float>(n);

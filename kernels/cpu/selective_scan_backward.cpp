@@ -6,9 +6,9 @@
 
 namespace dnassm::cpu {
 
-void selective_scan_backward_avx2(const SelectiveScanArgs& a, const ref::SelectiveScanGrads& g);
+void selective_scan_backward_avx2(const SelectiveScanArgs& a, const SelectiveScanGrads& g);
 
-void selective_scan_backward(const SelectiveScanArgs& a, const ref::SelectiveScanGrads& g) {
+void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) {
     if (cpu_has_avx2_fma()) {
         selective_scan_backward_avx2(a, g);
         return;

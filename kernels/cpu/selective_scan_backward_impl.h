@@ -19,7 +19,7 @@
 namespace dnassm::cpu {
 
 template <int kLanes>
-void selective_scan_backward_lanes(const SelectiveScanArgs& a, const ref::SelectiveScanGrads& g) {
+void selective_scan_backward_lanes(const SelectiveScanArgs& a, const SelectiveScanGrads& g) {
     using F = typename simd::VecTypes<kLanes>::F;
     using I = typename simd::VecTypes<kLanes>::I;
     constexpr std::int64_t kChunk = 64;

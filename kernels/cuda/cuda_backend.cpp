@@ -2,11 +2,13 @@
 // time, so the same dnassm binary runs where there is no GPU, driver or CUDA library.
 //
 // Stage 1 (this file): ops take host pointers, as the Backend interface does today; each op
-// copies its inputs into pooled device buffers, runs the kernels (cuda_ops.cu, cuBLAS, cuFFT)
-// and copies its outputs back. Keeping activations on the device across ops is stage 2.
+// copies its inputs into pooled device buffers, runs the kernels (cuda_ops.cu, cuda_backward.cu,
+// cuBLAS, cuFFT) and copies its outputs back. Keeping activations on the device across ops is
+// stage 2.
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <cublas_v2.h>
@@ -16,6 +18,7 @@
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
 
+#include "cuda_backward.h"
 #include "cuda_ops.h"
 #include "launch_plan.h"
 
@@ -80,6 +83,65 @@ class Lease {
     DevicePool& pool_;
     std::size_t bytes_;
     void* p_ = nullptr;
+};
+
+// The device side of one backward op: inputs copied up, gradient outputs copied up (they are
+// accumulated into) and registered to go back down, all leased from the pool until finish().
+class Staging {
+  public:
+    Staging(DevicePool& pool, cudaStream_t stream) : pool_(pool), stream_(stream) {}
+    Staging(const Staging&) = delete;
+    Staging& operator=(const Staging&) = delete;
+
+    /// A device copy of `rows` rows of `cols` floats with row stride ld (null stays null).
+    const float* in(const float* host, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+        if (!host) return nullptr;
+        float* d = lease(span_floats(rows, cols, ld));
+        copy(d, host, span_floats(rows, cols, ld), cudaMemcpyHostToDevice);
+        return d;
+    }
+    const float* in(const float* host, std::int64_t n) { return in(host, 1, n, n); }
+    /// The same for an accumulated output, copied back by finish() (only the rows' `cols` values,
+    /// so host data between rows is left alone).
+    float* inout(float* host, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+        if (!host) return nullptr;
+        float* d = const_cast<float*>(in(host, rows, cols, ld));
+        outputs_.push_back({host, d, rows, cols, ld});
+        return d;
+    }
+    float* inout(float* host, std::int64_t n) { return inout(host, 1, n, n); }
+    float* scratch(std::int64_t n) { return lease(n); }
+
+    void finish() {
+        for (const auto& o : outputs_)
+            if (o.rows > 0)
+                check(cudaMemcpy2DAsync(o.host, bytes(o.ld), o.dev, bytes(o.ld), bytes(o.cols),
+                                        o.rows, cudaMemcpyDeviceToHost, stream_),
+                      "copy out");
+        check(cudaStreamSynchronize(stream_), "synchronize");
+    }
+
+  private:
+    struct Output {
+        float* host;
+        float* dev;
+        std::int64_t rows, cols, ld;
+    };
+    static std::size_t bytes(std::int64_t floats) {
+        return static_cast<std::size_t>(floats) * sizeof(float);
+    }
+    float* lease(std::int64_t n) {
+        leases_.push_back(std::make_unique<Lease>(pool_, bytes(std::max<std::int64_t>(n, 1))));
+        return leases_.back()->f();
+    }
+    void copy(float* dst, const float* src, std::int64_t n, cudaMemcpyKind kind) {
+        if (n > 0) check(cudaMemcpyAsync(dst, src, bytes(n), kind, stream_), "copy in");
+    }
+
+    DevicePool& pool_;
+    cudaStream_t stream_;
+    std::vector<std::unique_ptr<Lease>> leases_;
+    std::vector<Output> outputs_;
 };
 
 class CudaBackend final : public Backend {
@@ -260,6 +322,171 @@ class CudaBackend final : public Backend {
         up(dx.f(), x, n);
         cuda::gelu_tanh_inplace(dx.f(), n, stream_);
         down_all(x, dx.f(), n);
+    }
+
+    // ---- backward (issue C2)
+
+    void linear_backward(
+        const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        Staging st(pool_, stream_);
+        const float* d_dy = st.in(dy, a.M, a.N, a.ld_y);
+        const float* w = st.in(a.weight, a.N * a.K);
+        const float* x = dweight ? st.in(a.x, a.M, a.K, a.ld_x) : nullptr;
+        float* d_dx = st.inout(dx, a.M, a.K, a.ld_x);
+        float* d_dw = st.inout(dweight, a.N * a.K);
+        float* d_db = st.inout(dbias, a.N);
+        const float one = 1.0f;
+        const int M = static_cast<int>(a.M), K = static_cast<int>(a.K), N = static_cast<int>(a.N);
+        // Column-major views: dy^T {N, M} ld ld_y, W^T {K, N} ld K, x^T {K, M} ld ld_x.
+        if (d_dx && M > 0)  // dx^T{K,M} += W^T{K,N} · dy^T{N,M}
+            check_blas(cublasSgemm(blas_, CUBLAS_OP_N, CUBLAS_OP_N, K, M, N, &one, w, K, d_dy,
+                                   static_cast<int>(a.ld_y), &one, d_dx, static_cast<int>(a.ld_x)),
+                       "sgemm dx");
+        if (d_dw && M > 0)  // dW^T{K,N} += x^T{K,M} · dy{M,N}
+            check_blas(cublasSgemm(blas_, CUBLAS_OP_N, CUBLAS_OP_T, K, N, M, &one, x,
+                                   static_cast<int>(a.ld_x), d_dy, static_cast<int>(a.ld_y), &one,
+                                   d_dw, K),
+                       "sgemm dweight");
+        if (d_db) add_column_sums(d_dy, a.M, a.N, a.ld_y, d_db, stream_);
+        st.finish();
+    }
+
+    void norm_backward(
+        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        Staging st(pool_, stream_);
+        NormArgs d = a;
+        d.x = st.in(a.x, a.rows * a.D);
+        d.weight = st.in(a.weight, a.D);
+        d.bias = st.in(a.bias, a.D);
+        d.y = nullptr;
+        cuda::norm_backward(d, st.in(dy, a.rows * a.D), st.inout(dx, a.rows * a.D),
+                            st.inout(dweight, a.D), st.inout(dbias, a.D), st.scratch(2 * a.rows),
+                            stream_);
+        st.finish();
+    }
+
+    void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
+        Staging st(pool_, stream_);
+        CausalConv1dArgs d = a;
+        d.x = st.in(a.x, a.L, a.E, a.ld_x);
+        d.weight = st.in(a.weight, a.E * a.W);
+        d.bias = st.in(a.bias, a.E);
+        d.state = const_cast<float*>(st.in(a.state, a.E * a.W));  // read only in backward
+        d.y = nullptr;
+        CausalConv1dGrads dg;
+        dg.dy = st.in(g.dy, a.L, a.E, a.ld_y);
+        dg.dx = st.inout(g.dx, a.L, a.E, a.ld_x);
+        dg.dweight = st.inout(g.dweight, a.E * a.W);
+        dg.dbias = st.inout(g.dbias, a.E);
+        dg.dstate_init = st.inout(g.dstate_init, a.E * a.W);
+        cuda::causal_conv1d_backward(d, dg, st.scratch(a.L * a.E), stream_);
+        st.finish();
+    }
+
+    void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) override {
+        const ScanBackwardPlan plan = plan_selective_scan_backward(a.L, a.E, a.N);
+        Staging st(pool_, stream_);
+        SelectiveScanArgs d = a;
+        d.u = st.in(a.u, a.L, a.E, a.ld_u);
+        d.delta = st.in(a.delta, a.L, a.E, a.ld_delta);
+        d.A = st.in(a.A, a.E * a.N);
+        d.B = st.in(a.B, a.L, a.N, a.ld_B);
+        d.C = st.in(a.C, a.L, a.N, a.ld_C);
+        d.D = st.in(a.D, a.E);
+        d.delta_bias = st.in(a.delta_bias, a.E);
+        d.z = st.in(a.z, a.L, a.E, a.ld_z);
+        d.state = const_cast<float*>(st.in(a.state, a.E * a.N));  // the initial state, read only
+        d.y = nullptr;
+        SelectiveScanGrads dg;
+        dg.dy = st.in(g.dy, a.L, a.E, a.ld_y);
+        dg.dstate_final = st.in(g.dstate_final, a.E * a.N);
+        dg.du = st.inout(g.du, a.L, a.E, a.ld_u);
+        dg.ddelta = st.inout(g.ddelta, a.L, a.E, a.ld_delta);
+        dg.dz = a.z ? st.inout(g.dz, a.L, a.E, a.ld_z) : nullptr;
+        dg.dA = st.inout(g.dA, a.E * a.N);
+        dg.dB = st.inout(g.dB, a.L, a.N, a.ld_B);
+        dg.dC = st.inout(g.dC, a.L, a.N, a.ld_C);
+        dg.dD = a.D ? st.inout(g.dD, a.E) : nullptr;
+        dg.ddelta_bias = a.delta_bias ? st.inout(g.ddelta_bias, a.E) : nullptr;
+        dg.dstate_init = st.inout(g.dstate_init, a.E * a.N);
+        cuda::selective_scan_backward(
+            d, dg, plan, st.scratch(scan_backward_scratch(plan, a.E, a.N).total), stream_);
+        st.finish();
+    }
+
+    void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) override {
+        const std::int64_t L = a.L, D = a.D, F = a.F, n = long_conv_fft_size(L), nc = n / 2 + 1;
+        Staging st(pool_, stream_);
+        HyenaConvArgs d = a;
+        d.x0 = st.in(a.x0, L * D);
+        d.w = st.in(a.w, L * D);
+        d.basis = st.in(a.basis, L * F);
+        d.filter_w = st.in(a.filter_w, D * F);
+        d.t = st.in(a.t, L);
+        d.deltas = st.in(a.deltas, D);
+        d.bias = st.in(a.bias, D);
+        d.y = nullptr;
+        const float* dy = st.in(g.dy, L * D);
+        float* k_pad = st.scratch(D * n);
+        float* w_pad = st.scratch(D * n);
+        float* gg_pad = st.scratch(D * n);
+        float* buf = st.scratch(D * n);
+        auto* kf = reinterpret_cast<cufftComplex*>(st.scratch(2 * D * nc));
+        auto* wf = reinterpret_cast<cufftComplex*>(st.scratch(2 * D * nc));
+        auto* gf = reinterpret_cast<cufftComplex*>(st.scratch(2 * D * nc));
+        auto* prod = reinterpret_cast<cufftComplex*>(st.scratch(2 * D * nc));
+        hyena_filter_padded(d, n, k_pad, stream_);
+        hyena_pad_input(d, n, w_pad, stream_);
+        hyena_pad_gated_grad(d, dy, n, gg_pad, stream_);
+        const cufftHandle r2c = plans(n, D).first, c2r = plans(n, D).second;
+        check_fft(cufftExecR2C(r2c, k_pad, kf), "R2C filter");
+        check_fft(cufftExecR2C(r2c, w_pad, wf), "R2C input");
+        check_fft(cufftExecR2C(r2c, gg_pad, gf), "R2C gradient");
+        // Each product is formed anew: C2R overwrites its input.
+        auto inverse_of = [&](const cufftComplex* p, const cufftComplex* q, bool conj_q) {
+            complex_product(reinterpret_cast<float2*>(prod), reinterpret_cast<const float2*>(p),
+                            reinterpret_cast<const float2*>(q), D * nc, conj_q, stream_);
+            check_fft(cufftExecC2R(c2r, prod, buf), "C2R");
+        };
+        if (float* dx0 = st.inout(g.dx0, L * D)) {  // the convolution itself, w * k
+            inverse_of(wf, kf, false);
+            hyena_backward_dx0(d, dy, n, buf, dx0, stream_);
+        }
+        if (float* dw = st.inout(g.dw, L * D)) {  // Σ_s gg[s] k[s − t]
+            inverse_of(gf, kf, true);
+            hyena_backward_dw(d, dy, n, buf, dw, stream_);
+        }
+        if (float* dbias = st.inout(g.dbias, D))
+            add_channel_dots(gg_pad, w_pad, D, L, n, dbias, stream_);
+        float* dbasis = st.inout(g.dbasis, L * F);
+        float* dfw = st.inout(g.dfilter_w, D * F);
+        if (dbasis || dfw) {  // dk[j] = Σ_t gg[t] w[t − j], through the modulation
+            inverse_of(gf, wf, true);
+            hyena_backward_modulate(d, n, buf, stream_);
+            const float one = 1.0f;
+            const int iF = static_cast<int>(F), iL = static_cast<int>(L), iD = static_cast<int>(D),
+                      in = static_cast<int>(n);
+            // Column-major: dbasis^T{F,L} += filter_w^T{F,D} · dk{D,L}, dk stored as {n, D} ld n.
+            if (dbasis)
+                check_blas(cublasSgemm(blas_, CUBLAS_OP_N, CUBLAS_OP_T, iF, iL, iD, &one,
+                                       d.filter_w, iF, buf, in, &one, dbasis, iF),
+                           "sgemm dbasis");
+            // dfilter_w^T{F,D} += basis^T{F,L} · dk^T{L,D}.
+            if (dfw)
+                check_blas(cublasSgemm(blas_, CUBLAS_OP_N, CUBLAS_OP_N, iF, iD, iL, &one, d.basis,
+                                       iF, buf, in, &one, dfw, iF),
+                           "sgemm dfilter_w");
+        }
+        st.finish();
+    }
+
+    void gelu_tanh_backward(const float* x_in,
+                            const float* dy,
+                            float* dx,
+                            std::int64_t n) override {
+        Staging st(pool_, stream_);
+        cuda::gelu_tanh_backward(st.in(x_in, n), st.in(dy, n), st.inout(dx, n), n, stream_);
+        st.finish();
     }
 
   private:

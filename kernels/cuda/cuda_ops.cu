@@ -4,6 +4,7 @@
 #include "dnassm/error.h"
 
 #include "cuda_ops.h"
+#include "device_math.cuh"
 
 namespace dnassm::cuda {
 
@@ -15,30 +16,15 @@ void check(cudaError_t status, const char* what) {
 
 namespace {
 
-constexpr int kThreads = 256;
-
-int blocks_for(std::int64_t n, int threads = kThreads) {
-    return static_cast<int>((n + threads - 1) / threads);
-}
-
-__device__ float softplus(float x) { return x <= 20.0f ? log1pf(expf(x)) : x; }
-
-__device__ float warp_sum(float v) {
-    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
-    return v;
-}
+using namespace detail;
 
 // ---- selective scan: warp = (channel e, chunk c), lane = state n.
 
 struct ScanView {
     SelectiveScanArgs a;
     std::int64_t chunk, n_chunks;
+    bool write_final;  // pass 2 writes the final state into a.state
 };
-
-__device__ float scan_delta(const SelectiveScanArgs& a, std::int64_t t, std::int64_t e) {
-    const float raw = a.delta[t * a.ld_delta + e] + (a.delta_bias ? a.delta_bias[e] : 0.0f);
-    return a.delta_softplus ? softplus(raw) : raw;
-}
 
 // Pass 1: the state each chunk reaches from zero, and the product of its decays.
 __global__ void scan_chunk_summaries(ScanView v, float* reach, float* decay) {
@@ -73,7 +59,7 @@ __global__ void scan_carry(ScanView v, const float* reach, const float* decay, f
         entry[k] = s;
         s = decay[k] * s + reach[k];
     }
-    if (a.state) a.state[i] = s;
+    if (a.state && v.write_final) a.state[i] = s;
 }
 
 // Pass 3: recompute each chunk from its entry state; y = C·s summed over the warp.
@@ -222,8 +208,7 @@ __global__ void filter_kernel(HyenaConvArgs a, std::int64_t n, float* k_pad) {
     }
     float v = 0.0f;
     for (std::int64_t f = 0; f < a.F; ++f) v += a.basis[j * a.F + f] * a.filter_w[d * a.F + f];
-    if (a.deltas) v *= expf(-a.t[j] * fabsf(a.deltas[d])) + a.shift;
-    k_pad[i] = v;
+    k_pad[i] = v * hyena_modulation(a, j, d);
 }
 
 __global__ void pad_input_kernel(HyenaConvArgs a, std::int64_t n, float* w_pad) {
@@ -254,7 +239,7 @@ void selective_scan(const SelectiveScanArgs& a,
                     const ScanPlan& plan,
                     float* scratch,
                     cudaStream_t s) {
-    const ScanView v{a, plan.chunk, plan.n_chunks};
+    const ScanView v{a, plan.chunk, plan.n_chunks, true};
     const std::int64_t per = plan.n_chunks * a.E * a.N;
     float *reach = scratch, *decay = scratch + per, *entry = scratch + 2 * per;
     const dim3 grid(static_cast<unsigned>(plan.grid_x), static_cast<unsigned>(plan.n_chunks));
@@ -263,6 +248,22 @@ void selective_scan(const SelectiveScanArgs& a,
     scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
     scan_outputs<<<grid, threads, 0, s>>>(v, entry);
     check(cudaGetLastError(), "selective scan launch");
+}
+
+void selective_scan_entry_states(const SelectiveScanArgs& a,
+                                 std::int64_t chunk,
+                                 std::int64_t n_chunks,
+                                 float* decay,
+                                 float* entry,
+                                 float* reach,
+                                 cudaStream_t s) {
+    const ScanView v{a, chunk, n_chunks, false};
+    const int warps = 4;
+    const dim3 grid(static_cast<unsigned>((a.E + warps - 1) / warps),
+                    static_cast<unsigned>(n_chunks));
+    scan_chunk_summaries<<<grid, 32 * warps, 0, s>>>(v, reach, decay);
+    scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
+    check(cudaGetLastError(), "selective scan (entry states) launch");
 }
 
 void causal_conv1d(const CausalConv1dArgs& a, cudaStream_t s) {

@@ -20,6 +20,16 @@ void selective_scan(const SelectiveScanArgs& a,
                     const ScanPlan& plan,
                     float* scratch,
                     cudaStream_t s);
+/// Passes 1-2 of the scan with chunks of `chunk` steps: decay (product of a chunk's decays) and
+/// entry (the state before each chunk), each n_chunks · E · N floats; `reach` is scratch of the
+/// same size. a.state (the initial state, or null) is only read.
+void selective_scan_entry_states(const SelectiveScanArgs& a,
+                                 std::int64_t chunk,
+                                 std::int64_t n_chunks,
+                                 float* decay,
+                                 float* entry,
+                                 float* reach,
+                                 cudaStream_t s);
 void causal_conv1d(const CausalConv1dArgs& a, cudaStream_t s);
 void norm(const NormArgs& a, cudaStream_t s);
 void embedding(const EmbeddingArgs& a, cudaStream_t s);

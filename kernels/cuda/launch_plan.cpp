@@ -20,6 +20,45 @@ ScanPlan plan_selective_scan(std::int64_t L, std::int64_t E, std::int64_t N) {
     return p;
 }
 
+ScanBackwardPlan plan_selective_scan_backward(std::int64_t L, std::int64_t E, std::int64_t N) {
+    (void)plan_selective_scan(L, E, N);  // the same limits
+    ScanBackwardPlan p;
+    p.chunk = std::clamp<std::int64_t>(L / 64, 64,
+                                       ScanBackwardPlan::kSub * ScanBackwardPlan::kCheckpoints);
+    p.n_chunks = (L + p.chunk - 1) / p.chunk;
+    p.grid_x = (E + ScanBackwardPlan::kWarps - 1) / ScanBackwardPlan::kWarps;
+    // dB and dC partials: 2 · grid_x · (segment length) · N floats, kept under 64 M floats.
+    const std::int64_t per_chunk = 2 * p.grid_x * p.chunk * N;
+    p.segment_chunks = std::clamp<std::int64_t>((64LL << 20) / per_chunk, 1, p.n_chunks);
+    return p;
+}
+
+ScanBackwardScratch scan_backward_scratch(const ScanBackwardPlan& p,
+                                          std::int64_t E,
+                                          std::int64_t N) {
+    const std::int64_t per = p.n_chunks * E * N,
+                       partials = p.grid_x * p.segment_chunks * p.chunk * N;
+    ScanBackwardScratch s;
+    std::int64_t at = 0;
+    auto take = [&](std::int64_t n) {
+        const std::int64_t here = at;
+        at += n;
+        return here;
+    };
+    s.decay = take(per);
+    s.entry = take(per);
+    s.reach = take(per);
+    s.back_reach = take(per);
+    s.exit_carry = take(per);
+    s.dA = take(per);
+    s.dD = take(p.n_chunks * E);
+    s.dbias = take(p.n_chunks * E);
+    s.dB = take(partials);
+    s.dC = take(partials);
+    s.total = at;
+    return s;
+}
+
 std::int64_t span_floats(std::int64_t rows, std::int64_t cols, std::int64_t ld) {
     return rows <= 0 ? 0 : (rows - 1) * ld + cols;
 }

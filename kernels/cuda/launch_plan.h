@@ -20,6 +20,34 @@ struct ScanPlan {
 /// Throws Error(kUsage) for N > 32 (one warp holds a channel's states).
 ScanPlan plan_selective_scan(std::int64_t L, std::int64_t E, std::int64_t N);
 
+/// The selective-scan backward (MODELS.md §4.3) in chunks, without any [L, E, N] tensor:
+/// the forward's chunk entry states (passes 1-2 of the forward), per-chunk summaries of the
+/// reverse (adjoint) recurrence, a reverse carry pass over chunks, then one gradient pass per
+/// chunk that recomputes the chunk's states from checkpoints every `sub` steps and sweeps it in
+/// reverse. Sums over time (dA, dD, d delta_bias) are per-chunk partials added in chunk order;
+/// sums over channels (dB, dC) are reduced over a block's warps in shared memory, then over
+/// channel blocks in order, a segment of chunks at a time, so results are deterministic.
+struct ScanBackwardPlan {
+    static constexpr int kSub = 32;          // states a warp holds at once
+    static constexpr int kCheckpoints = 32;  // => chunk <= kSub · kCheckpoints
+    static constexpr int kWarps = 4;         // channels per block
+    std::int64_t chunk = 0, n_chunks = 0;
+    std::int64_t grid_x = 0;          // ceil(E / kWarps)
+    std::int64_t segment_chunks = 0;  // chunks per gradient launch (bounds the dB/dC partials)
+};
+
+/// Throws Error(kUsage) for N > 32.
+ScanBackwardPlan plan_selective_scan_backward(std::int64_t L, std::int64_t E, std::int64_t N);
+
+/// Where the backward's scratch floats go (offsets into one buffer of `total` floats).
+struct ScanBackwardScratch {
+    std::int64_t decay = 0, entry = 0, reach = 0, back_reach = 0, exit_carry = 0, dA = 0, dD = 0,
+                 dbias = 0, dB = 0, dC = 0, total = 0;
+};
+ScanBackwardScratch scan_backward_scratch(const ScanBackwardPlan& p,
+                                          std::int64_t E,
+                                          std::int64_t N);
+
 /// Floats spanned by `rows` rows of `cols` values with row stride `ld` (0 when rows == 0).
 std::int64_t span_floats(std::int64_t rows, std::int64_t cols, std::int64_t ld);
 

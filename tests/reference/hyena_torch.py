@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mamba_torch import read_safetensors
+from mamba_torch import move_tensors, read_safetensors
 
 
 class TorchHyena:
@@ -73,10 +73,13 @@ class TorchHyena:
         h = h @ L["mlp.6.weight"].T                                   # [n, D]
         return h * (torch.exp(-L["t"][:n, None] * L["deltas"].abs()) + self.shift)
 
+    def to(self, device):
+        return move_tensors(self, device)
+
     @torch.no_grad()
     def forward(self, ids, layers_out=None):
         n, D = len(ids), self.D
-        x = self.emb[ids]
+        x = self.emb[ids.to(self.emb.device)]
         for L in self.layers:
             h = F.layer_norm(x, (D,), L["norm1.weight"], L["norm1.bias"], self.eps)
             u = (h @ L["mixer.in_proj.weight"].T + L["mixer.in_proj.bias"]).T[None]        # [1, 3D, n]

@@ -24,6 +24,23 @@ def read_safetensors(path):
     return {k: torch.from_numpy(v) for k, v in read_safetensors_numpy(path).items()}
 
 
+def move_tensors(model, device):
+    """Moves every tensor a reference model holds (attributes, and inside lists, tuples and dicts)
+    to `device` (e.g. "cuda" for the GPU baselines in bench/); returns the model."""
+    def moved(v):
+        if isinstance(v, torch.Tensor):
+            return v.to(device)
+        if isinstance(v, dict):
+            return {k: moved(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return type(v)(moved(x) for x in v)
+        return v
+    for k, v in list(vars(model).items()):
+        setattr(model, k, moved(v))
+    model.device = torch.device(device)
+    return model
+
+
 def tokenize(seq):
     return torch.tensor([CHAR_IDS.get(c, 11) for c in seq.upper()], dtype=torch.long)
 
@@ -44,6 +61,8 @@ def read_fasta_region(path, beg, end):
 
 
 class TorchMamba:
+    device = torch.device("cpu")
+
     def __init__(self, model_dir):
         cfg = json.load(open(os.path.join(model_dir, "config.json")))
         t = read_safetensors(os.path.join(model_dir, "model.safetensors"))
@@ -81,7 +100,8 @@ class TorchMamba:
         return F.layer_norm(x, (self.D,), w, b, self.eps)
 
     def new_state(self):
-        return [(torch.zeros(self.E, self.W), torch.zeros(self.E, self.N)) for _ in range(self.n_layer)]
+        return [(torch.zeros(self.E, self.W, device=self.device), torch.zeros(self.E, self.N, device=self.device))
+                for _ in range(self.n_layer)]
 
     def mixer(self, L, h, state):
         conv_state, ssm_state = state
@@ -107,10 +127,13 @@ class TorchMamba:
         y = y * F.silu(z)
         return y @ L["out_proj.weight"].T, (new_conv, s)
 
+    def to(self, device):
+        return move_tensors(self, device)
+
     @torch.no_grad()
     def forward(self, ids, state=None, layers_out=None):
         state = state if state is not None else self.new_state()
-        x = self.emb[ids]
+        x = self.emb[ids.to(self.emb.device)]
         for i, L in enumerate(self.layers):
             out, state[i] = self.mixer(L, self.norm(x, L["norm.weight"], L["norm.bias"]), state[i])
             x = x + out

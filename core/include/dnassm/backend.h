@@ -109,6 +109,37 @@ struct EmbeddingArgs {
     float* y = nullptr;
 };
 
+// ---- Backward (training, issues B/C2) ----
+// Each backward op takes the forward arguments exactly as given to the forward op (a state
+// pointer = the INITIAL state, read only; y is not read) and ACCUMULATES (+=) into the gradient
+// outputs it is given; a null output is not computed.
+
+/// Selective-scan gradients (MODELS.md §4.3). dy {L, E}: gradient of the (gated) output;
+/// dstate_final {E, N} or null. du, ddelta (w.r.t. the raw delta before bias/softplus), dz
+/// {L, E}; dA {E, N}; dB, dC {L, N}; dD, ddelta_bias {E}; dstate_init {E, N}.
+struct SelectiveScanGrads {
+    const float* dy = nullptr;
+    const float* dstate_final = nullptr;
+    float *du = nullptr, *ddelta = nullptr, *dz = nullptr, *dA = nullptr, *dB = nullptr,
+          *dC = nullptr, *dD = nullptr, *ddelta_bias = nullptr, *dstate_init = nullptr;
+};
+
+/// Causal depthwise conv (+ optional SiLU) gradients: dy {L, E}; dx {L, E}, dweight {E, W},
+/// dbias {E}, dstate_init {E, W} (gradient of the carried inputs).
+struct CausalConv1dGrads {
+    const float* dy = nullptr;
+    float *dx = nullptr, *dweight = nullptr, *dbias = nullptr, *dstate_init = nullptr;
+};
+
+/// Fused Hyena long-conv gradients (MODELS.md §6.4): with g = dy ⊙ x0,
+/// dw[t] = Σ_{s>=t} g[s] k[s−t] + bias·g[t], dk[j] = Σ_{t>=j} g[t] w[t−j], dbias = Σ_t g[t] w[t],
+/// dx0 = dy ⊙ (conv + bias·w); dk is carried back through the modulation into the filter basis
+/// and the filter projection (t and deltas have no gradient).
+struct HyenaConvGrads {
+    const float* dy = nullptr;
+    float *dx0 = nullptr, *dw = nullptr, *dbasis = nullptr, *dfilter_w = nullptr, *dbias = nullptr;
+};
+
 class Backend {
   public:
     virtual ~Backend() = default;
@@ -125,6 +156,23 @@ class Backend {
     virtual void add_inplace(float* x, const float* y, std::int64_t n) = 0;
     /// x = gelu_tanh(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise.
     virtual void gelu_tanh_inplace(float* x, std::int64_t n) = 0;
+
+    /// y = x W^T + b: dx {M, K} += dy W; dweight {N, K} += dy^T x; dbias {N} += Σ_rows dy.
+    virtual void linear_backward(
+        const LinearArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias) = 0;
+    /// dx {rows, D}, dweight and dbias {D} of RMSNorm / LayerNorm.
+    virtual void norm_backward(
+        const NormArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias) = 0;
+    virtual void causal_conv1d_backward(const CausalConv1dArgs& fwd,
+                                        const CausalConv1dGrads& g) = 0;
+    virtual void selective_scan_backward(const SelectiveScanArgs& fwd,
+                                         const SelectiveScanGrads& g) = 0;
+    virtual void hyena_conv_backward(const HyenaConvArgs& fwd, const HyenaConvGrads& g) = 0;
+    /// x = gelu_tanh(x_in): dx += dy · gelu'(x_in), elementwise over n floats.
+    virtual void gelu_tanh_backward(const float* x_in,
+                                    const float* dy,
+                                    float* dx,
+                                    std::int64_t n) = 0;
 };
 
 /// Names of the backends this build can run here, best first ("cpu", "cpu-ref"; CUDA when built

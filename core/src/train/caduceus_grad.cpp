@@ -9,9 +9,6 @@
 
 #include "dnassm/error.h"
 
-#include "cpu/backward.h"
-#include "cpu/cpu_ops.h"
-
 namespace dnassm {
 
 namespace {
@@ -26,19 +23,19 @@ NormArgs rms_args(const Tensor& x, const Tensor& w, float eps, Tensor* y) {
             .y = y ? y->f32() : nullptr};
 }
 
-Tensor rms(const Tensor& x, const Tensor& w, float eps, bool reference) {
+Tensor rms(const Tensor& x, const Tensor& w, float eps, Backend& be) {
     Tensor y({x.dim(0), x.dim(1)});
-    (reference ? cpu::ref::norm : cpu::norm)(rms_args(x, w, eps, &y));
+    be.norm(rms_args(x, w, eps, &y));
     return y;
 }
 
 BiMambaActs bimamba_tape(const CaduceusConfig& c,
                          const CaduceusLayer& l,
                          const Tensor& hn,
-                         bool reference) {
+                         Backend& be) {
     BiMambaActs a{hn, flipped_l(hn), {}, {}, {}};
-    a.fwd = mamba_mixer_tape(c.mamba, l.fwd, a.hn, reference);
-    a.rev = mamba_mixer_tape(c.mamba, l.rev, a.hr, reference);
+    a.fwd = mamba_mixer_tape(c.mamba, l.fwd, a.hn, be);
+    a.rev = mamba_mixer_tape(c.mamba, l.rev, a.hr, be);
     a.out = flipped_l(a.rev.out);
     for (std::int64_t i = 0; i < a.out.numel(); ++i)
         a.out.f32()[i] =
@@ -53,7 +50,7 @@ void bimamba_backward(const CaduceusModel& model,
                       const Tensor& dout,
                       Tensor& dhn,
                       const GradSink& grad,
-                      bool reference) {
+                      Backend& be) {
     const CaduceusConfig& c = model.config();
     const CaduceusLayer& l = model.layer(layer);
     const std::int64_t n = dout.numel();
@@ -74,9 +71,9 @@ void bimamba_backward(const CaduceusModel& model,
             c.weight_tie && (key.rfind("in_proj.", 0) == 0 || key.rfind("out_proj.", 0) == 0);
         return grad(tied ? fq + key : name, like);
     };
-    mamba_mixer_backward(c.mamba, l.fwd, a.fwd, dfwd.f32(), dhn.f32(), fq, grad, reference);
+    mamba_mixer_backward(c.mamba, l.fwd, a.fwd, dfwd.f32(), dhn.f32(), fq, grad, be);
     Tensor dhr({dout.dim(0), dout.dim(1)});
-    mamba_mixer_backward(c.mamba, l.rev, a.rev, drev.f32(), dhr.f32(), rq, rev_sink, reference);
+    mamba_mixer_backward(c.mamba, l.rev, a.rev, drev.f32(), dhr.f32(), rq, rev_sink, be);
     const Tensor back = flipped_l(dhr);
     for (std::int64_t i = 0; i < n; ++i) dhn.f32()[i] += back.f32()[i];
 }
@@ -85,13 +82,13 @@ void bimamba_backward(const CaduceusModel& model,
 
 CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
                                    std::span<const std::int32_t> ids,
-                                   bool reference) {
+                                   Backend& be) {
     const CaduceusConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.mamba.d_model;
     const float eps = c.mamba.norm_eps;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
     CaduceusTape tape;
-    tape.reference = reference;
+    tape.backend = &be;
     Tensor h = model.embed(ids);
     const std::int64_t W = h.dim(1);
     Tensor res({L, W});
@@ -100,15 +97,15 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
         CaduceusLayerActs a;
         if (!c.rcps) {
             a.res = sum_of(h, res);
-            a.bi = bimamba_tape(c, l, rms(a.res, l.norm_w, eps, reference), reference);
+            a.bi = bimamba_tape(c, l, rms(a.res, l.norm_w, eps, be), be);
             res = a.res;
             h = a.bi.out;
         } else {
             a.res = sum_of(columns(h, D, D), columns(res, D, D));  // res_fwd
             const Tensor first = sum_of(columns(h, 0, D), columns(res, 0, D));
             a.res_rc = flipped_lc(first);
-            a.bi = bimamba_tape(c, l, rms(a.res, l.norm_w, eps, reference), reference);
-            a.bi_rc = bimamba_tape(c, l, rms(a.res_rc, l.norm_w, eps, reference), reference);
+            a.bi = bimamba_tape(c, l, rms(a.res, l.norm_w, eps, be), be);
+            a.bi_rc = bimamba_tape(c, l, rms(a.res_rc, l.norm_w, eps, be), be);
             put_columns(res, 0, a.res);
             put_columns(res, D, first);
             put_columns(h, 0, a.bi.out);
@@ -118,14 +115,13 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
     }
     tape.sum = sum_of(h, res);
     if (!c.rcps) {
-        tape.hidden = rms(tape.sum, model.norm_f_weight(), eps, reference);
+        tape.hidden = rms(tape.sum, model.norm_f_weight(), eps, be);
     } else {
         tape.hidden = Tensor({L, W});
-        put_columns(tape.hidden, 0,
-                    rms(columns(tape.sum, 0, D), model.norm_f_weight(), eps, reference));
-        put_columns(tape.hidden, D,
-                    flipped_lc(rms(flipped_lc(columns(tape.sum, D, D)), model.norm_f_weight(), eps,
-                                   reference)));
+        put_columns(tape.hidden, 0, rms(columns(tape.sum, 0, D), model.norm_f_weight(), eps, be));
+        put_columns(
+            tape.hidden, D,
+            flipped_lc(rms(flipped_lc(columns(tape.sum, D, D)), model.norm_f_weight(), eps, be)));
     }
     return tape;
 }
@@ -139,13 +135,12 @@ void caduceus_backward(const CaduceusModel& model,
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.mamba.d_model,
                        W = tape.sum.dim(1);
     const float eps = c.mamba.norm_eps;
-    const bool reference = tape.reference;
+    Backend& be = *tape.backend;
     const GradSink grad = grad_sink(grads);
     auto rms_back = [&](const Tensor& x, const Tensor& w, const std::string& name,
                         const Tensor& dy) {
         Tensor dx({x.dim(0), x.dim(1)});
-        cpu::ref::norm_backward(rms_args(x, w, eps, nullptr), dy.f32(), dx.f32(), grad(name, w),
-                                nullptr);
+        be.norm_backward(rms_args(x, w, eps, nullptr), dy.f32(), dx.f32(), grad(name, w), nullptr);
         return dx;
     };
     // g = d/dh = d/dres entering each block from above (both feed the next add).
@@ -169,14 +164,13 @@ void caduceus_backward(const CaduceusModel& model,
         const std::string norm = "layers." + std::to_string(i) + ".norm.weight";
         if (!c.rcps) {
             Tensor dhn({L, D});
-            bimamba_backward(model, i, a.bi, g, dhn, grad, reference);
+            bimamba_backward(model, i, a.bi, g, dhn, grad, be);
             const Tensor dres = rms_back(a.res, l.norm_w, norm, dhn);
             for (std::int64_t k = 0; k < g.numel(); ++k) g.f32()[k] += dres.f32()[k];
         } else {
             Tensor dhs({L, D}), dhs_rc({L, D});
-            bimamba_backward(model, i, a.bi, columns(g, 0, D), dhs, grad, reference);
-            bimamba_backward(model, i, a.bi_rc, flipped_lc(columns(g, D, D)), dhs_rc, grad,
-                             reference);
+            bimamba_backward(model, i, a.bi, columns(g, 0, D), dhs, grad, be);
+            bimamba_backward(model, i, a.bi_rc, flipped_lc(columns(g, D, D)), dhs_rc, grad, be);
             Tensor d_res_fwd = sum_of(columns(g, 0, D), rms_back(a.res, l.norm_w, norm, dhs));
             Tensor d_first =
                 sum_of(columns(g, D, D), flipped_lc(rms_back(a.res_rc, l.norm_w, norm, dhs_rc)));

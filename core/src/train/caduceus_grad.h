@@ -30,13 +30,13 @@ struct CaduceusLayerActs {
 
 struct CaduceusTape : TrainTape {
     std::vector<CaduceusLayerActs> layers;
-    Tensor sum;  // h + res after the last block (input of the final norm), {L, W}
-    bool reference = false;
+    Tensor sum;                  // h + res after the last block (input of the final norm), {L, W}
+    Backend* backend = nullptr;  // the forward's, used by backward
 };
 
 CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
                                    std::span<const std::int32_t> ids,
-                                   bool reference);
+                                   Backend& be);
 
 /// Adds d loss / d parameter (checkpoint keys; "<mixer>.A" is d/dA, see a_log_grads) from
 /// d loss / d hidden {L, W}.

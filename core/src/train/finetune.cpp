@@ -342,12 +342,12 @@ double task_loss(const Trainable& model,
                  const std::int32_t* labels,
                  double scale,
                  std::map<std::string, Tensor>& grads,
-                 bool reference) {
+                 Backend& be) {
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = head.weight.dim(1);
     const GradSink grad = grad_sink(grads);
     float* gw = grad("head.weight", head.weight);
     float* gb = grad("head.bias", head.bias);
-    const auto tape = model.forward(ids, reference, false);
+    const auto tape = model.forward(ids, be, false);
     Tensor dh({L, D});
     double loss = 0;
     if (head.task == HeadTask::kSegment) {
@@ -382,7 +382,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                         std::string(e.what()) + "; use --freeze-backbone to train a head on it");
         }
     }
-    auto be = make_backend("cpu");
+    auto be = make_backend(o.device);
     const std::int64_t D = base->info().d_model;
     const bool segment = o.task == HeadTask::kSegment;
 
@@ -558,7 +558,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                 loss += head_loss(head, h.f32(), L, labels, per_item / static_cast<double>(L), gw,
                                   gb, nullptr);
             } else {
-                loss += task_loss(*backbone, head, *ids, labels, per_item, grads, false);
+                loss += task_loss(*backbone, head, *ids, labels, per_item, grads, *be);
             }
         }
         auto pgrads = backbone ? backbone->parameter_grads(std::move(grads)) : std::move(grads);

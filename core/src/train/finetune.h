@@ -28,6 +28,7 @@ struct FinetuneOptions {
     double val_fraction = 0.1;   // without --val: the last fraction of the training examples
     std::string select = "auroc";
     bool freeze_backbone = false;
+    std::string device = "cpu";  // a make_backend name
     std::uint64_t seed = 1;
     AdamWOptions adam;
     ProgressMode progress = ProgressMode::kAuto;
@@ -41,14 +42,14 @@ ClassMetrics finetune(const FinetuneOptions& o);
 /// Loss of a backbone (Mamba or HyenaDNA) + task head on one sequence, times `scale`: cross-entropy
 /// of the mean-pooled prediction against labels[0] (classify) or the mean per-base cross-entropy
 /// against labels[0..L) (segment). Gradients (times `scale`) are added into `grads` by canonical
-/// name, the head's as "head.weight"/"head.bias". reference = naive double ops (gradient checks).
+/// name, the head's as "head.weight"/"head.bias". Runs on `be` ("cpu-ref" for gradient checks).
 double task_loss(const class Trainable& model,
                  const TaskHead& head,
                  std::span<const std::int32_t> ids,
                  const std::int32_t* labels,
                  double scale,
                  std::map<std::string, Tensor>& grads,
-                 bool reference);
+                 class Backend& be);
 
 /// One labeled sequence (classification).
 struct LabeledSequence {

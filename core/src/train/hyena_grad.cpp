@@ -9,27 +9,9 @@
 
 #include "dnassm/error.h"
 
-#include "cpu/backward.h"
-#include "cpu/cpu_ops.h"
-
 namespace dnassm {
 
 namespace {
-
-struct Ops {
-    void (*linear)(const LinearArgs&);
-    void (*norm)(const NormArgs&);
-    void (*conv)(const CausalConv1dArgs&);
-    void (*hyena_conv)(const HyenaConvArgs&);
-    void (*gelu)(float*, std::int64_t);
-};
-
-Ops ops_for(bool reference) {
-    if (reference)
-        return {cpu::ref::linear, cpu::ref::norm, cpu::ref::causal_conv1d, cpu::ref::hyena_conv,
-                cpu::ref::gelu_tanh_inplace};
-    return {cpu::linear, cpu::norm, cpu::causal_conv1d, cpu::hyena_conv, cpu::gelu_tanh_inplace};
-}
 
 LinearArgs linear_args(const Tensor& x, const Tensor& w, const Tensor& b, Tensor* y) {
     const std::int64_t M = x.dim(0), K = x.dim(1), N = w.dim(0);
@@ -75,7 +57,7 @@ CausalConv1dArgs short_conv_args(const HyenaConfig& c,
 void filter_forward(const HyenaConfig& c,
                     const HyenaLayer& l,
                     std::int64_t L,
-                    const Ops& op,
+                    Backend& be,
                     std::vector<Tensor>& pre_acts,
                     std::vector<Tensor>& acts) {
     const std::int64_t F = c.filter_order;
@@ -84,7 +66,7 @@ void filter_forward(const HyenaConfig& c,
         Tensor pre({L, F});
         LinearArgs a = linear_args(m == 0 ? z : acts.back(), l.mlp_w[m], l.mlp_b[m], &pre);
         a.M = L;  // z holds l_max rows; the window uses its first L
-        op.linear(a);
+        be.linear(a);
         Tensor act({L, F});
         const float *fr = l.freq.f32(), *pp = pre.f32();
         float* ap = act.f32();
@@ -114,7 +96,7 @@ Tensor gate_x0(const Tensor& u, std::int64_t D) {
 
 // One block from its input; returns the activations, and the block's output in `out`.
 HyenaLayerActs run_layer(
-    const HyenaConfig& c, const HyenaLayer& l, const Tensor& x, const Ops& op, Tensor& out) {
+    const HyenaConfig& c, const HyenaLayer& l, const Tensor& x, Backend& be, Tensor& out) {
     const std::int64_t L = x.dim(0), D = c.d_model, E = c.d_inner;
     HyenaLayerActs a{x.clone(),
                      Tensor({L, D}),
@@ -128,26 +110,26 @@ HyenaLayerActs run_layer(
                      Tensor({L, E}),
                      {},
                      {}};
-    op.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
-    op.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
-    op.conv(short_conv_args(c, l, a.p, &a.u));
+    be.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
+    be.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
+    be.causal_conv1d(short_conv_args(c, l, a.p, &a.u));
     const float* u = a.u.f32();
     float* w = a.w.f32();
     for (std::int64_t t = 0; t < L; ++t)
         for (std::int64_t d = 0; d < D; ++d)
             w[t * D + d] = u[t * 3 * D + 2 * D + d] * u[t * 3 * D + D + d];
     const Tensor x0 = gate_x0(a.u, D);
-    filter_forward(c, l, L, op, a.filter_pre, a.filter_act);
-    op.hyena_conv(long_conv_args(c, l, x0, a.w, a.filter_act.back(), &a.conv));
-    op.linear(linear_args(a.conv, l.out_proj_w, l.out_proj_b, &a.x_mid));
-    cpu::add_inplace(a.x_mid.f32(), a.x_in.f32(), L * D);
-    op.norm(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, &a.h2));
-    op.linear(linear_args(a.h2, l.fc1_w, l.fc1_b, &a.m_pre));
+    filter_forward(c, l, L, be, a.filter_pre, a.filter_act);
+    be.hyena_conv(long_conv_args(c, l, x0, a.w, a.filter_act.back(), &a.conv));
+    be.linear(linear_args(a.conv, l.out_proj_w, l.out_proj_b, &a.x_mid));
+    be.add_inplace(a.x_mid.f32(), a.x_in.f32(), L * D);
+    be.norm(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, &a.h2));
+    be.linear(linear_args(a.h2, l.fc1_w, l.fc1_b, &a.m_pre));
     std::copy(a.m_pre.f32(), a.m_pre.f32() + L * E, a.m.f32());
-    op.gelu(a.m.f32(), L * E);
+    be.gelu_tanh_inplace(a.m.f32(), L * E);
     out = Tensor({L, D});
-    op.linear(linear_args(a.m, l.fc2_w, l.fc2_b, &out));
-    cpu::add_inplace(out.f32(), a.x_mid.f32(), L * D);
+    be.linear(linear_args(a.m, l.fc2_w, l.fc2_b, &out));
+    be.add_inplace(out.f32(), a.x_mid.f32(), L * D);
     return a;
 }
 
@@ -155,7 +137,7 @@ HyenaLayerActs run_layer(
 
 HyenaTape hyena_forward_tape(const HyenaModel& model,
                              std::span<const std::int32_t> ids,
-                             bool reference,
+                             Backend& be,
                              bool recompute) {
     const HyenaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model;
@@ -163,20 +145,19 @@ HyenaTape hyena_forward_tape(const HyenaModel& model,
     DNASSM_CHECK(L <= c.l_max, ErrorKind::kInput,
                  "training window of " + std::to_string(L) +
                      " bases is longer than the model's l_max " + std::to_string(c.l_max));
-    const Ops op = ops_for(reference);
     HyenaTape tape;
-    tape.reference = reference;
+    tape.backend = &be;
     tape.recompute = recompute;
     Tensor x({L, D});
-    cpu::embedding({.L = L,
-                    .V = c.vocab_size,
-                    .D = D,
-                    .ids = ids.data(),
-                    .table = model.embedding().f32(),
-                    .y = x.f32()});
+    be.embedding({.L = L,
+                  .V = c.vocab_size,
+                  .D = D,
+                  .ids = ids.data(),
+                  .table = model.embedding().f32(),
+                  .y = x.f32()});
     for (std::int64_t i = 0; i < c.n_layer; ++i) {
         Tensor next;
-        HyenaLayerActs a = run_layer(c, model.layer(i), x, op, next);
+        HyenaLayerActs a = run_layer(c, model.layer(i), x, be, next);
         if (recompute)
             tape.inputs.push_back(std::move(a.x_in));
         else
@@ -185,7 +166,7 @@ HyenaTape hyena_forward_tape(const HyenaModel& model,
     }
     tape.x = x;
     tape.hidden = Tensor({L, D});
-    op.norm(
+    be.norm(
         layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps, &tape.hidden));
     return tape;
 }
@@ -195,17 +176,13 @@ void hyena_backward(const HyenaModel& model,
                     std::span<const std::int32_t> ids,
                     const float* dhidden,
                     std::map<std::string, Tensor>& grads) {
-    const bool reference = tape.reference;
-    const Ops op = ops_for(reference);
-    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
-    auto conv_backward = reference ? cpu::ref::causal_conv1d_backward : cpu::causal_conv1d_backward;
-    auto long_conv_backward = reference ? cpu::ref::hyena_conv_backward : cpu::hyena_conv_backward;
+    Backend& be = *tape.backend;
     const HyenaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner,
                        F = c.filter_order;
     const GradSink grad = grad_sink(grads);
     Tensor dx({L, D});
-    cpu::ref::norm_backward(
+    be.norm_backward(
         layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps, nullptr),
         dhidden, dx.f32(), grad("ln_f.weight", model.ln_f_weight()),
         grad("ln_f.bias", model.ln_f_bias()));
@@ -214,30 +191,29 @@ void hyena_backward(const HyenaModel& model,
         HyenaLayerActs recomputed;
         if (tape.recompute) {
             Tensor unused;
-            recomputed = run_layer(c, l, tape.inputs[static_cast<size_t>(i)], op, unused);
+            recomputed = run_layer(c, l, tape.inputs[static_cast<size_t>(i)], be, unused);
         }
         const HyenaLayerActs& a = tape.recompute ? recomputed : tape.layers[static_cast<size_t>(i)];
         const std::string p = "layers." + std::to_string(i) + ".", q = p + "mixer.",
                           fq = q + "filter_fn.implicit_filter.";
         // MLP: x_out = x_mid + fc2(gelu(fc1(LN2(x_mid)))).
         Tensor dm({L, E}), dm_pre({L, E}), dh2({L, D});
-        linear_backward(linear_args(a.m, l.fc2_w, l.fc2_b, nullptr), dx.f32(), dm.f32(),
-                        grad(p + "mlp.fc2.weight", l.fc2_w), grad(p + "mlp.fc2.bias", l.fc2_b));
-        (reference ? cpu::ref::gelu_tanh_backward : cpu::gelu_tanh_backward)(
-            a.m_pre.f32(), dm.f32(), dm_pre.f32(), L * E);
-        linear_backward(linear_args(a.h2, l.fc1_w, l.fc1_b, nullptr), dm_pre.f32(), dh2.f32(),
-                        grad(p + "mlp.fc1.weight", l.fc1_w), grad(p + "mlp.fc1.bias", l.fc1_b));
-        cpu::ref::norm_backward(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, nullptr),
-                                dh2.f32(), dx.f32(), grad(p + "norm2.weight", l.norm2_w),
-                                grad(p + "norm2.bias", l.norm2_b));
+        be.linear_backward(linear_args(a.m, l.fc2_w, l.fc2_b, nullptr), dx.f32(), dm.f32(),
+                           grad(p + "mlp.fc2.weight", l.fc2_w), grad(p + "mlp.fc2.bias", l.fc2_b));
+        be.gelu_tanh_backward(a.m_pre.f32(), dm.f32(), dm_pre.f32(), L * E);
+        be.linear_backward(linear_args(a.h2, l.fc1_w, l.fc1_b, nullptr), dm_pre.f32(), dh2.f32(),
+                           grad(p + "mlp.fc1.weight", l.fc1_w), grad(p + "mlp.fc1.bias", l.fc1_b));
+        be.norm_backward(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, nullptr),
+                         dh2.f32(), dx.f32(), grad(p + "norm2.weight", l.norm2_w),
+                         grad(p + "norm2.bias", l.norm2_b));
         // Mixer: x_mid = x_in + out_proj(HyenaConv(x0, v ⊙ x1)).
         Tensor dconv({L, D}), dx0({L, D}), dw({L, D}), dbasis({L, F}), du({L, 3 * D}),
             dp({L, 3 * D}), dh1({L, D});
-        linear_backward(linear_args(a.conv, l.out_proj_w, l.out_proj_b, nullptr), dx.f32(),
-                        dconv.f32(), grad(q + "out_proj.weight", l.out_proj_w),
-                        grad(q + "out_proj.bias", l.out_proj_b));
+        be.linear_backward(linear_args(a.conv, l.out_proj_w, l.out_proj_b, nullptr), dx.f32(),
+                           dconv.f32(), grad(q + "out_proj.weight", l.out_proj_w),
+                           grad(q + "out_proj.bias", l.out_proj_b));
         const Tensor x0 = gate_x0(a.u, D);
-        long_conv_backward(
+        be.hyena_conv_backward(
             long_conv_args(c, l, x0, a.w, a.filter_act.back(), nullptr),
             {.dy = dconv.f32(),
              .dx0 = dx0.f32(),
@@ -256,17 +232,17 @@ void hyena_backward(const HyenaModel& model,
                 g[2 * D + d] = gw * u[D + d];
             }
         }
-        conv_backward(short_conv_args(c, l, a.p, nullptr),
-                      {.dy = du.f32(),
-                       .dx = dp.f32(),
-                       .dweight = grad(q + "short_filter.weight", l.short_w),
-                       .dbias = grad(q + "short_filter.bias", l.short_b)});
-        linear_backward(linear_args(a.h1, l.in_proj_w, l.in_proj_b, nullptr), dp.f32(), dh1.f32(),
-                        grad(q + "in_proj.weight", l.in_proj_w),
-                        grad(q + "in_proj.bias", l.in_proj_b));
-        cpu::ref::norm_backward(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, nullptr),
-                                dh1.f32(), dx.f32(), grad(p + "norm1.weight", l.norm1_w),
-                                grad(p + "norm1.bias", l.norm1_b));
+        be.causal_conv1d_backward(short_conv_args(c, l, a.p, nullptr),
+                                  {.dy = du.f32(),
+                                   .dx = dp.f32(),
+                                   .dweight = grad(q + "short_filter.weight", l.short_w),
+                                   .dbias = grad(q + "short_filter.bias", l.short_b)});
+        be.linear_backward(linear_args(a.h1, l.in_proj_w, l.in_proj_b, nullptr), dp.f32(),
+                           dh1.f32(), grad(q + "in_proj.weight", l.in_proj_w),
+                           grad(q + "in_proj.bias", l.in_proj_b));
+        be.norm_backward(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, nullptr),
+                         dh1.f32(), dx.f32(), grad(p + "norm1.weight", l.norm1_w),
+                         grad(p + "norm1.bias", l.norm1_b));
         // Implicit filter: basis = act.back(); act[m] = sin(freq ⊙ pre[m]).
         float* dfreq = grad(fq + "1.freq", l.freq);
         std::vector<double> dfreq_acc(static_cast<size_t>(F));
@@ -288,9 +264,9 @@ void hyena_backward(const HyenaModel& model,
                 linear_args(m > 0 ? a.filter_act[m - 1] : l.z.reshape({c.l_max, c.emb_dim}),
                             l.mlp_w[m], l.mlp_b[m], nullptr);
             la.M = L;
-            linear_backward(la, dpre.f32(), m > 0 ? dprev.f32() : nullptr,
-                            grad(fq + idx + ".weight", l.mlp_w[m]),
-                            grad(fq + idx + ".bias", l.mlp_b[m]));
+            be.linear_backward(la, dpre.f32(), m > 0 ? dprev.f32() : nullptr,
+                               grad(fq + idx + ".weight", l.mlp_w[m]),
+                               grad(fq + idx + ".bias", l.mlp_b[m]));
             dact = std::move(dprev);
         }
         for (std::int64_t k = 0; k < F; ++k) dfreq[k] += static_cast<float>(dfreq_acc[k]);

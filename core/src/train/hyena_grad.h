@@ -1,6 +1,6 @@
 // Internal (training, issue B): forward with saved activations and the backward sweep of a
-// HyenaDNA model (MODELS.md §1.4-1.6, §6.4), with the reference ops (double accumulation, the
-// oracle of the gradient checks) or the fast ones (training). Heads sit on top.
+// HyenaDNA model (MODELS.md §1.4-1.6, §6.4) on any Backend ("cpu-ref" = double accumulation, the
+// oracle of the gradient checks; "cpu" or CUDA for training). Heads sit on top.
 #pragma once
 
 #include <map>
@@ -26,14 +26,15 @@ struct HyenaLayerActs {
 struct HyenaTape : TrainTape {
     std::vector<HyenaLayerActs> layers;  // per block, unless recompute
     std::vector<Tensor> inputs;          // recompute: each block's input only
-    bool recompute = false, reference = false;
+    bool recompute = false;
+    Backend* backend = nullptr;  // the forward's, used by backward
     Tensor x;  // the residual stream after the last block (input of the final norm)
 };
 
 /// Forward pass keeping activations; with recompute only each block's input is kept.
 HyenaTape hyena_forward_tape(const HyenaModel& model,
                              std::span<const std::int32_t> ids,
-                             bool reference,
+                             Backend& be,
                              bool recompute = false);
 
 /// Backward from d loss / d hidden {L, D} through the final norm, every block (including the

@@ -6,9 +6,6 @@
 
 #include "dnassm/error.h"
 
-#include "cpu/backward.h"
-#include "cpu/cpu_ops.h"
-
 namespace dnassm {
 
 namespace {
@@ -101,7 +98,7 @@ MixerActs make_mixer(const MambaConfig& c, const MambaMixerWeights& m, const Ten
 LayerActs run_layer(const MambaConfig& c,
                     const MambaLayerWeights& lw,
                     const Tensor& x,
-                    bool reference) {
+                    Backend& be) {
     const std::int64_t L = x.dim(0), D = c.d_model;
     LayerActs a{x.clone(), Tensor({L, D}), {}, {}};
     a.norm = {.kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer,
@@ -112,8 +109,8 @@ LayerActs run_layer(const MambaConfig& c,
               .bias = bias_of(lw.norm_b),
               .eps = c.norm_eps,
               .y = a.h.f32()};
-    (reference ? cpu::ref::norm : cpu::norm)(a.norm);
-    a.mixer = mamba_mixer_tape(c, lw.mixer, a.h, reference);
+    be.norm(a.norm);
+    a.mixer = mamba_mixer_tape(c, lw.mixer, a.h, be);
     return a;
 }
 
@@ -122,15 +119,14 @@ LayerActs run_layer(const MambaConfig& c,
 MixerActs mamba_mixer_tape(const MambaConfig& c,
                            const MambaMixerWeights& m,
                            const Tensor& h,
-                           bool reference) {
-    auto linear = reference ? cpu::ref::linear : cpu::linear;
+                           Backend& be) {
     MixerActs a = make_mixer(c, m, h);
-    linear(a.in_proj);
-    (reference ? cpu::ref::causal_conv1d : cpu::causal_conv1d)(a.conv);
-    linear(a.x_proj);
-    linear(a.dt_proj);
-    (reference ? cpu::ref::selective_scan : cpu::selective_scan)(a.scan);
-    linear(a.out_proj);
+    be.linear(a.in_proj);
+    be.causal_conv1d(a.conv);
+    be.linear(a.x_proj);
+    be.linear(a.dt_proj);
+    be.selective_scan(a.scan);
+    be.linear(a.out_proj);
     return a;
 }
 
@@ -141,62 +137,57 @@ void mamba_mixer_backward(const MambaConfig& c,
                           float* dh,
                           const std::string& q,
                           const GradSink& grad,
-                          bool reference) {
-    auto linear_backward = reference ? cpu::ref::linear_backward : cpu::linear_backward;
-    auto scan_backward =
-        reference ? cpu::ref::selective_scan_backward : cpu::selective_scan_backward;
-    auto conv_backward = reference ? cpu::ref::causal_conv1d_backward : cpu::causal_conv1d_backward;
+                          Backend& be) {
     const std::int64_t L = a.h.dim(0), E = c.d_inner(), N = c.d_state, R = c.dt_rank;
     const std::int64_t P = R + 2 * N;
     auto opt_grad = [&](const std::string& name, const Tensor& t) {
         return t.empty() ? nullptr : grad(name, t);
     };
     Tensor dy({L, E}), dxz({L, 2 * E}), dxc({L, E}), dxdbl({L, P}), ddt({L, E});
-    linear_backward(a.out_proj, dout, dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
-                    opt_grad(q + "out_proj.bias", m.out_proj_b));
-    scan_backward(a.scan, {.dy = dy.f32(),
-                           .du = dxc.f32(),
-                           .ddelta = ddt.f32(),
-                           .dz = dxz.f32() + E,
-                           .dA = grad(q + "A", m.A),
-                           .dB = dxdbl.f32() + R,
-                           .dC = dxdbl.f32() + R + N,
-                           .dD = grad(q + "D", m.D),
-                           .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
-    linear_backward(a.dt_proj, ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w),
-                    nullptr);
-    linear_backward(a.x_proj, dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),
-                    nullptr);
-    conv_backward(a.conv, {.dy = dxc.f32(),
-                           .dx = dxz.f32(),
-                           .dweight = grad(q + "conv1d.weight", m.conv_w),
-                           .dbias = opt_grad(q + "conv1d.bias", m.conv_b)});
-    linear_backward(a.in_proj, dxz.f32(), dh, grad(q + "in_proj.weight", m.in_proj_w),
-                    opt_grad(q + "in_proj.bias", m.in_proj_b));
+    be.linear_backward(a.out_proj, dout, dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
+                       opt_grad(q + "out_proj.bias", m.out_proj_b));
+    be.selective_scan_backward(a.scan, {.dy = dy.f32(),
+                                        .du = dxc.f32(),
+                                        .ddelta = ddt.f32(),
+                                        .dz = dxz.f32() + E,
+                                        .dA = grad(q + "A", m.A),
+                                        .dB = dxdbl.f32() + R,
+                                        .dC = dxdbl.f32() + R + N,
+                                        .dD = grad(q + "D", m.D),
+                                        .ddelta_bias = grad(q + "dt_proj.bias", m.dt_proj_b)});
+    be.linear_backward(a.dt_proj, ddt.f32(), dxdbl.f32(), grad(q + "dt_proj.weight", m.dt_proj_w),
+                       nullptr);
+    be.linear_backward(a.x_proj, dxdbl.f32(), dxc.f32(), grad(q + "x_proj.weight", m.x_proj_w),
+                       nullptr);
+    be.causal_conv1d_backward(a.conv, {.dy = dxc.f32(),
+                                       .dx = dxz.f32(),
+                                       .dweight = grad(q + "conv1d.weight", m.conv_w),
+                                       .dbias = opt_grad(q + "conv1d.bias", m.conv_b)});
+    be.linear_backward(a.in_proj, dxz.f32(), dh, grad(q + "in_proj.weight", m.in_proj_w),
+                       opt_grad(q + "in_proj.bias", m.in_proj_b));
 }
 
 MambaTape mamba_forward_tape(const MambaModel& model,
                              std::span<const std::int32_t> ids,
-                             bool reference,
+                             Backend& be,
                              bool recompute) {
-    auto norm = reference ? cpu::ref::norm : cpu::norm;
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, V = c.vocab_size;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
     MambaTape tape;
-    tape.reference = reference;
+    tape.backend = &be;
     tape.recompute = recompute;
     tape.x = Tensor({L, D});
     Tensor& x = tape.x;
-    cpu::embedding({.L = L,
-                    .V = V,
-                    .D = D,
-                    .ids = ids.data(),
-                    .table = model.embedding().f32(),
-                    .y = x.f32()});
+    be.embedding({.L = L,
+                  .V = V,
+                  .D = D,
+                  .ids = ids.data(),
+                  .table = model.embedding().f32(),
+                  .y = x.f32()});
     for (std::int64_t i = 0; i < c.n_layer; ++i) {
-        LayerActs a = run_layer(c, model.layer(i), x, reference);
-        for (std::int64_t k = 0; k < L * D; ++k) x.f32()[k] += a.mixer.out.f32()[k];
+        LayerActs a = run_layer(c, model.layer(i), x, be);
+        be.add_inplace(x.f32(), a.mixer.out.f32(), L * D);
         // Checkpointing: keep only the block's input; backward recomputes the rest.
         if (recompute)
             tape.inputs.push_back(a.x_in);
@@ -212,7 +203,7 @@ MambaTape mamba_forward_tape(const MambaModel& model,
                        .bias = bias_of(model.norm_f_bias()),
                        .eps = c.norm_eps,
                        .y = tape.hidden.f32()};
-    norm(tape.final_norm);
+    be.norm(tape.final_norm);
     return tape;
 }
 
@@ -221,27 +212,25 @@ void mamba_backward(const MambaModel& model,
                     std::span<const std::int32_t> ids,
                     const float* dhidden,
                     std::map<std::string, Tensor>& grads) {
-    const bool reference = tape.reference;
+    Backend& be = *tape.backend;
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model;
     const GradSink grad = grad_sink(grads);
     Tensor dx({L, D});
-    cpu::ref::norm_backward(
+    be.norm_backward(
         tape.final_norm, dhidden, dx.f32(), grad("norm_f.weight", model.norm_f_weight()),
         model.norm_f_bias().empty() ? nullptr : grad("norm_f.bias", model.norm_f_bias()));
     for (std::int64_t i = c.n_layer - 1; i >= 0; --i) {
         const auto& lw = model.layer(i);
         LayerActs recomputed;
-        if (tape.recompute)
-            recomputed = run_layer(c, lw, tape.inputs[static_cast<size_t>(i)], reference);
+        if (tape.recompute) recomputed = run_layer(c, lw, tape.inputs[static_cast<size_t>(i)], be);
         const LayerActs& a = tape.recompute ? recomputed : tape.layers[static_cast<size_t>(i)];
         const std::string p = "layers." + std::to_string(i) + ".";
         Tensor dh({L, D});
-        mamba_mixer_backward(c, lw.mixer, a.mixer, dx.f32(), dh.f32(), p + "mixer.", grad,
-                             reference);
+        mamba_mixer_backward(c, lw.mixer, a.mixer, dx.f32(), dh.f32(), p + "mixer.", grad, be);
         // dx: the residual gradient plus this block's input gradient.
-        cpu::ref::norm_backward(a.norm, dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),
-                                lw.norm_b.empty() ? nullptr : grad(p + "norm.bias", lw.norm_b));
+        be.norm_backward(a.norm, dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),
+                         lw.norm_b.empty() ? nullptr : grad(p + "norm.bias", lw.norm_b));
     }
     float* demb = grad("embedding.weight", model.embedding());
     for (std::int64_t t = 0; t < L; ++t)

@@ -1,6 +1,6 @@
 // Internal (training, issue B): forward with saved activations and the backward sweep of a
-// Mamba-1 model (MODELS.md §2.2/§4.3), either with the reference ops (double accumulation, the
-// oracle of the gradient checks) or the fast ones (training). Heads (LM, task heads) sit on top.
+// Mamba-1 model (MODELS.md §2.2/§4.3) on any Backend ("cpu-ref" = double accumulation, the oracle
+// of the gradient checks; "cpu" or CUDA for training). Heads (LM, task heads) sit on top.
 #pragma once
 
 #include <functional>
@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "cpu/backward.h"
 #include "model/mamba.h"
 #include "train/trainable.h"
 
 namespace dnassm {
+
+/// Training runs every op through a Backend: "cpu" (training), "cpu-ref" (naive double ops, the
+/// oracle of the gradient checks) or CUDA.
 
 /// Saved activations of one Mamba mixer (MODELS.md §2.2) run on h {L, D} and the op arguments
 /// built from them, reused by backward; `out` {L, D} is the mixer's output.
@@ -28,7 +30,7 @@ struct MixerActs {
 MixerActs mamba_mixer_tape(const MambaConfig& c,
                            const MambaMixerWeights& m,
                            const Tensor& h,
-                           bool reference);
+                           Backend& be);
 
 /// Backward of one mixer from dout {L, D}; adds d/dh into dh {L, D} and the parameter gradients
 /// under prefix + "in_proj.weight", ..., prefix + "A" (d/dA; see mamba_parameter_grads).
@@ -39,7 +41,7 @@ void mamba_mixer_backward(const MambaConfig& c,
                           float* dh,
                           const std::string& prefix,
                           const GradSink& grad,
-                          bool reference);
+                          Backend& be);
 
 /// Saved activations of one block: its input, the norm's output and the mixer's activations.
 struct LayerActs {
@@ -56,15 +58,15 @@ struct MambaTape : TrainTape {
     bool recompute = false;
     Tensor x;
     NormArgs final_norm;
-    bool reference = false;
+    Backend* backend = nullptr;
 };
 
-/// Forward pass keeping activations (reference = naive double ops, else the fast ops). With
+/// Forward pass keeping activations, on `be` (which backward uses too). With
 /// recompute, only each block's input is kept and backward recomputes the block (activation
 /// checkpointing: memory ~L·D per block instead of ~L·(3D + 5E) at ~1.3x the compute).
 MambaTape mamba_forward_tape(const MambaModel& model,
                              std::span<const std::int32_t> ids,
-                             bool reference,
+                             Backend& be,
                              bool recompute = false);
 
 /// Backward from d loss / d hidden {L, D} through the final norm, every block and the

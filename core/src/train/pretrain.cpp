@@ -38,8 +38,7 @@ struct TrainContig {
 
 }  // namespace
 
-double bits_per_base(const Model& model, const std::vector<std::int32_t>& ids) {
-    auto be = make_backend("cpu");
+double bits_per_base(const Model& model, const std::vector<std::int32_t>& ids, Backend& be) {
     // Streaming models carry their state across chunks (exact); the others score chunks of at
     // most their maximum length independently.
     auto state = model.streams() ? model.new_state() : nullptr;
@@ -52,8 +51,8 @@ double bits_per_base(const Model& model, const std::vector<std::int32_t>& ids) {
     for (std::int64_t t = 0; t < L; t += chunk) {
         const std::int64_t m = std::min(chunk, L - t);
         const Tensor h =
-            model.forward(*be, {ids.data() + t, static_cast<size_t>(m)}, state.get(), nullptr);
-        const Tensor lg = model.logits(*be, h);
+            model.forward(be, {ids.data() + t, static_cast<size_t>(m)}, state.get(), nullptr);
+        const Tensor lg = model.logits(be, h);
         const std::int64_t V = lg.dim(1);
         for (std::int64_t i = 0; i < m && t + i + 1 < L; ++i) {
             const std::int32_t next = ids[static_cast<size_t>(t + i + 1)];
@@ -69,6 +68,7 @@ double pretrain(const PretrainOptions& o) {
     DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, "pretrain: give at least one --fasta");
     DNASSM_CHECK(o.window >= 2 && o.batch >= 1 && o.steps >= 1, ErrorKind::kUsage,
                  "pretrain: --window >= 2, --batch >= 1, --steps >= 1");
+    auto be = make_backend(o.device);
     auto model = Model::load(o.init_model);
     auto trainable = make_trainable(*model);
     DNASSM_CHECK(trainable->causal_lm(), ErrorKind::kUsage,
@@ -137,7 +137,7 @@ double pretrain(const PretrainOptions& o) {
                        b + std::min<std::int64_t>(
                                o.val_bases, static_cast<std::int64_t>(c.ids.size()) - c.train_len));
             const double w = static_cast<double>(val.size());
-            bits += bits_per_base(*model, val) * w;
+            bits += bits_per_base(*model, val, *be) * w;
             bases += w;
         }
         return bases > 0 ? bits / bases : 0.0;
@@ -163,7 +163,7 @@ double pretrain(const PretrainOptions& o) {
                 mix(r) % static_cast<std::uint64_t>(c.train_len - o.window));
             std::copy(c.ids.begin() + beg, c.ids.begin() + beg + o.window, window.begin());
             if (mix(r + 1) & 1) reverse_complement(window);  // both strands
-            loss += lm_loss(*trainable, window, &grads, false, o.recompute);
+            loss += lm_loss(*trainable, window, &grads, *be, o.recompute);
         }
         for (auto& [name, g] : grads)
             for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] /= static_cast<float>(o.batch);

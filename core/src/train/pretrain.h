@@ -20,8 +20,9 @@ struct PretrainOptions {
     double val_fraction = 0.1;        // the last 10 % of every contig is never trained on
     std::uint64_t seed = 1;
     bool resume = false;
-    bool recompute = false;    // activation checkpointing per block (long windows in little memory)
-    std::int64_t stop_at = 0;  // >0: stop after this step (checkpointed), as if interrupted
+    bool recompute = false;  // activation checkpointing per block (long windows in little memory)
+    std::string device = "cpu";  // a make_backend name
+    std::int64_t stop_at = 0;    // >0: stop after this step (checkpointed), as if interrupted
     AdamWOptions adam;
     ProgressMode progress = ProgressMode::kAuto;
     std::string command;  // recorded in the provenance
@@ -32,6 +33,8 @@ double pretrain(const PretrainOptions& o);
 
 /// Bits per base of predicting each base from its left context (A/C/G/T only, like the order-k
 /// Markov baseline) over ids, streamed in chunks.
-double bits_per_base(const class Model& model, const std::vector<std::int32_t>& ids);
+double bits_per_base(const class Model& model,
+                     const std::vector<std::int32_t>& ids,
+                     class Backend& be);
 
 }  // namespace dnassm

@@ -7,8 +7,6 @@
 
 #include "dnassm/error.h"
 
-#include "cpu/backward.h"
-#include "cpu/cpu_ops.h"
 #include "train/caduceus_grad.h"
 #include "train/hyena_grad.h"
 #include "train/mamba_grad.h"
@@ -21,9 +19,9 @@ class MambaTrainable final : public Trainable {
   public:
     explicit MambaTrainable(MambaModel& m) : m_(m) {}
     std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
-                                       bool reference,
+                                       Backend& be,
                                        bool recompute) const override {
-        return std::make_unique<MambaTape>(mamba_forward_tape(m_, ids, reference, recompute));
+        return std::make_unique<MambaTape>(mamba_forward_tape(m_, ids, be, recompute));
     }
     void backward(const TrainTape& tape,
                   std::span<const std::int32_t> ids,
@@ -53,9 +51,9 @@ class HyenaTrainable final : public Trainable {
   public:
     explicit HyenaTrainable(HyenaModel& m) : m_(m) {}
     std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
-                                       bool reference,
+                                       Backend& be,
                                        bool recompute) const override {
-        return std::make_unique<HyenaTape>(hyena_forward_tape(m_, ids, reference, recompute));
+        return std::make_unique<HyenaTape>(hyena_forward_tape(m_, ids, be, recompute));
     }
     void backward(const TrainTape& tape,
                   std::span<const std::int32_t> ids,
@@ -81,9 +79,9 @@ class CaduceusTrainable final : public Trainable {
   public:
     explicit CaduceusTrainable(CaduceusModel& m) : m_(m) {}
     std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
-                                       bool reference,
+                                       Backend& be,
                                        bool) const override {
-        return std::make_unique<CaduceusTape>(caduceus_forward_tape(m_, ids, reference));
+        return std::make_unique<CaduceusTape>(caduceus_forward_tape(m_, ids, be));
     }
     void backward(const TrainTape& tape,
                   std::span<const std::int32_t> ids,
@@ -139,13 +137,13 @@ std::unique_ptr<Trainable> make_trainable(Model& model) {
 double lm_loss(const Trainable& model,
                std::span<const std::int32_t> ids,
                std::map<std::string, Tensor>* grads,
-               bool reference,
+               Backend& be,
                bool recompute) {
     const std::int64_t L = static_cast<std::int64_t>(ids.size());
     DNASSM_CHECK(L >= 2, ErrorKind::kInput, "need at least 2 tokens for next-token loss");
     DNASSM_CHECK(model.causal_lm(), ErrorKind::kUsage,
                  "next-base training needs a causal LM (Mamba, HyenaDNA); Caduceus is a masked LM");
-    const auto tape = model.forward(ids, reference, recompute && grads);
+    const auto tape = model.forward(ids, be, recompute && grads);
     const Tensor& W = model.lm_head();
     const std::int64_t V = W.dim(0), D = W.dim(1);
     Tensor logits({L, V});
@@ -157,7 +155,7 @@ double lm_loss(const Trainable& model,
                           .weight = W.f32(),
                           .y = logits.f32(),
                           .ld_y = V};
-    (reference ? cpu::ref::linear : cpu::linear)(head);
+    be.linear(head);
 
     Tensor dlogits({L, V});
     double loss = 0.0;
@@ -177,8 +175,7 @@ double lm_loss(const Trainable& model,
     if (!grads) return loss;
     float* dhead = grad_sink(*grads)(model.lm_head_grad_name(), W);
     Tensor dhidden({L, D});
-    (reference ? cpu::ref::linear_backward : cpu::linear_backward)(head, dlogits.f32(),
-                                                                   dhidden.f32(), dhead, nullptr);
+    be.linear_backward(head, dlogits.f32(), dhidden.f32(), dhead, nullptr);
     model.backward(*tape, ids, dhidden.f32(), *grads);
     return loss;
 }

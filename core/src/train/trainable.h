@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dnassm/backend.h"
 #include "dnassm/model.h"
 #include "dnassm/tensor.h"
 
@@ -31,12 +32,14 @@ struct TrainTape {
 class Trainable {
   public:
     virtual ~Trainable() = default;
-    /// reference = naive double ops (the oracle of gradient checks); recompute = keep only each
-    /// block's input and recompute the block in backward (activation checkpointing).
+    /// Runs on `be` ("cpu-ref" = naive double ops, the oracle of gradient checks), which the
+    /// tape keeps for backward; recompute = keep only each block's input and recompute the block
+    /// in backward (activation checkpointing).
     [[nodiscard]] virtual std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
-                                                             bool reference,
+                                                             Backend& be,
                                                              bool recompute) const = 0;
-    /// Adds d loss / d parameter into grads (keys as backward names them) from d loss / d hidden.
+    /// Adds d loss / d parameter into grads (keys as backward names them) from d loss / d hidden,
+    /// on the tape's backend.
     virtual void backward(const TrainTape& tape,
                           std::span<const std::int32_t> ids,
                           const float* dhidden,
@@ -73,7 +76,7 @@ std::unique_ptr<Trainable> make_trainable(Model& model);
 double lm_loss(const Trainable& model,
                std::span<const std::int32_t> ids,
                std::map<std::string, Tensor>* grads,
-               bool reference = true,
+               Backend& be,
                bool recompute = false);
 
 }  // namespace dnassm

@@ -36,7 +36,7 @@ TEST(HyenaModelGrad, EveryParameterMatchesFiniteDifferences) {
     Loaded m = load();
     const std::span<const std::int32_t> ids(m.ids.data<std::int32_t>() + 40, 24);
     std::map<std::string, Tensor> grads;
-    const double loss = lm_loss(*m.trainable, ids, &grads);
+    const double loss = lm_loss(*m.trainable, ids, &grads, test::backend("cpu-ref"));
     EXPECT_GT(loss, 0.0);
     auto params = m.trainable->parameters();
     ASSERT_EQ(grads.size(), params.size());
@@ -54,9 +54,9 @@ TEST(HyenaModelGrad, EveryParameterMatchesFiniteDifferences) {
             float& w = t.f32()[idx];
             const float keep = w, h = 2e-3f * std::max(1.0f, std::fabs(keep));
             w = keep + h;
-            const double up = lm_loss(*m.trainable, ids, nullptr);
+            const double up = lm_loss(*m.trainable, ids, nullptr, test::backend("cpu-ref"));
             w = keep - h;
-            const double down = lm_loss(*m.trainable, ids, nullptr);
+            const double down = lm_loss(*m.trainable, ids, nullptr, test::backend("cpu-ref"));
             w = keep;
             const double fd = (up - down) / (2.0 * h);
             EXPECT_NEAR(g.f32()[idx], fd, 2e-4 + 2e-2 * std::fabs(fd)) << name << "[" << idx << "]";
@@ -68,8 +68,8 @@ TEST(HyenaModelGrad, FastPathMatchesReference) {
     Loaded m = load();
     const std::span<const std::int32_t> ids(m.ids.data<std::int32_t>(), 300);
     std::map<std::string, Tensor> ref, fast;
-    const double l_ref = lm_loss(*m.trainable, ids, &ref, true);
-    const double l_fast = lm_loss(*m.trainable, ids, &fast, false);
+    const double l_ref = lm_loss(*m.trainable, ids, &ref, test::backend("cpu-ref"));
+    const double l_fast = lm_loss(*m.trainable, ids, &fast, test::backend("cpu"));
     EXPECT_NEAR(l_ref, l_fast, 1e-5 * l_ref);
     ASSERT_EQ(ref.size(), fast.size());
     for (const auto& [name, g] : ref)
@@ -81,7 +81,7 @@ TEST(HyenaModelGrad, TapeHiddenEqualsInferenceForward) {
     const std::span<const std::int32_t> ids(m.ids.data<std::int32_t>(), 300);
     auto be = make_backend("cpu");
     const Tensor h = m.model->forward(*be, ids, nullptr, nullptr);
-    const auto tape = m.trainable->forward(ids, false, false);
+    const auto tape = m.trainable->forward(ids, test::backend("cpu"), false);
     EXPECT_LE(test::rel_l2(tape->hidden.f32(), h.f32(), h.numel()), 1e-6);
 }
 
@@ -89,8 +89,8 @@ TEST(HyenaModelGrad, CheckpointedGradientsEqualStoredOnes) {
     Loaded m = load();
     const std::span<const std::int32_t> ids(m.ids.data<std::int32_t>(), 200);
     std::map<std::string, Tensor> stored, recomputed;
-    EXPECT_EQ(lm_loss(*m.trainable, ids, &stored, false, false),
-              lm_loss(*m.trainable, ids, &recomputed, false, true));
+    EXPECT_EQ(lm_loss(*m.trainable, ids, &stored, test::backend("cpu"), false),
+              lm_loss(*m.trainable, ids, &recomputed, test::backend("cpu"), true));
     ASSERT_EQ(stored.size(), recomputed.size());
     for (const auto& [name, g] : stored)
         EXPECT_EQ(

@@ -1,7 +1,5 @@
 // Whole-model gradient check: the Mamba LM loss gradient w.r.t. every parameter tensor (sampled
 // elements) against central finite differences, on the golden models (RMSNorm and LayerNorm).
-#include "train/trainable.h"
-
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -10,6 +8,7 @@
 
 #include "model/mamba.h"
 #include "test_util.h"
+#include "train/trainable.h"
 
 namespace dnassm {
 namespace {
@@ -24,7 +23,7 @@ TEST_P(MambaModelGrad, EveryParameterMatchesFiniteDifferences) {
     const Tensor all = read_npy(dir + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>() + 100, 24);
     std::map<std::string, Tensor> grads;
-    const double loss = lm_loss(*trainable, ids, &grads);
+    const double loss = lm_loss(*trainable, ids, &grads, test::backend("cpu-ref"));
     EXPECT_GT(loss, 0.0);
 
     // The tensors the gradients refer to, by the same names.
@@ -59,9 +58,9 @@ TEST_P(MambaModelGrad, EveryParameterMatchesFiniteDifferences) {
             float& w = t.f32()[idx];
             const float keep = w, h = 2e-3f * std::max(1.0f, std::fabs(keep));
             w = keep + h;
-            const double up = lm_loss(*trainable, ids, nullptr);
+            const double up = lm_loss(*trainable, ids, nullptr, test::backend("cpu-ref"));
             w = keep - h;
-            const double down = lm_loss(*trainable, ids, nullptr);
+            const double down = lm_loss(*trainable, ids, nullptr, test::backend("cpu-ref"));
             w = keep;
             const double fd = (up - down) / (2.0 * h);
             EXPECT_NEAR(g.f32()[idx], fd, 2e-4 + 2e-2 * std::fabs(fd)) << name << "[" << idx << "]";
@@ -75,8 +74,8 @@ TEST_P(MambaModelGrad, FastPathMatchesReference) {
     const Tensor all = read_npy(test::data_dir() + "/golden/" + GetParam() + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>(), 300);
     std::map<std::string, Tensor> ref, fast;
-    const double l_ref = lm_loss(*trainable, ids, &ref, true);
-    const double l_fast = lm_loss(*trainable, ids, &fast, false);
+    const double l_ref = lm_loss(*trainable, ids, &ref, test::backend("cpu-ref"));
+    const double l_fast = lm_loss(*trainable, ids, &fast, test::backend("cpu"));
     EXPECT_NEAR(l_ref, l_fast, 1e-5 * l_ref);
     for (const auto& [name, g] : ref)
         EXPECT_LE(test::rel_l2(fast.at(name).f32(), g.f32(), g.numel()), 1e-4) << name;
@@ -99,8 +98,8 @@ TEST(MambaRecompute, CheckpointedGradientsEqualStoredOnes) {
     const Tensor all = read_npy(dir + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>(), 500);
     std::map<std::string, Tensor> stored, recomputed;
-    const double l1 = lm_loss(*trainable, ids, &stored, false, false);
-    const double l2 = lm_loss(*trainable, ids, &recomputed, false, true);
+    const double l1 = lm_loss(*trainable, ids, &stored, test::backend("cpu"), false);
+    const double l2 = lm_loss(*trainable, ids, &recomputed, test::backend("cpu"), true);
     EXPECT_EQ(l1, l2);
     ASSERT_EQ(stored.size(), recomputed.size());
     for (const auto& [name, g] : stored)

@@ -144,17 +144,17 @@ TEST(Grad, FastScanBackwardMatchesReferenceForAnyThreadCount) {
               std::vector<float>(B.size()), std::vector<float>(C.size()),
               std::vector<float>(D.size()), std::vector<float>(bias.size()),
               std::vector<float>(s0.size())};
-        const cpu::ref::SelectiveScanGrads g{.dy = dy.data(),
-                                             .dstate_final = dsf.data(),
-                                             .du = o.du.data(),
-                                             .ddelta = o.ddt.data(),
-                                             .dz = o.dz.data(),
-                                             .dA = o.dA.data(),
-                                             .dB = o.dB.data(),
-                                             .dC = o.dC.data(),
-                                             .dD = o.dD.data(),
-                                             .ddelta_bias = o.db.data(),
-                                             .dstate_init = o.ds.data()};
+        const SelectiveScanGrads g{.dy = dy.data(),
+                                   .dstate_final = dsf.data(),
+                                   .du = o.du.data(),
+                                   .ddelta = o.ddt.data(),
+                                   .dz = o.dz.data(),
+                                   .dA = o.dA.data(),
+                                   .dB = o.dB.data(),
+                                   .dC = o.dC.data(),
+                                   .dD = o.dD.data(),
+                                   .ddelta_bias = o.db.data(),
+                                   .dstate_init = o.ds.data()};
         fast ? cpu::selective_scan_backward(a, g) : cpu::ref::selective_scan_backward(a, g);
         return o;
     };
@@ -245,11 +245,11 @@ TEST(Grad, FastCausalConvBackwardMatchesReferenceForAnyThreadCount) {
     auto run = [&](bool fast) {
         Out o{std::vector<float>(x.size()), std::vector<float>(w.size()),
               std::vector<float>(b.size()), std::vector<float>(s0.size())};
-        const cpu::ref::CausalConv1dGrads g{.dy = dy.data(),
-                                            .dx = o.dx.data(),
-                                            .dweight = o.dw.data(),
-                                            .dbias = o.db.data(),
-                                            .dstate_init = o.ds.data()};
+        const CausalConv1dGrads g{.dy = dy.data(),
+                                  .dx = o.dx.data(),
+                                  .dweight = o.dw.data(),
+                                  .dbias = o.db.data(),
+                                  .dstate_init = o.ds.data()};
         fast ? cpu::causal_conv1d_backward(a, g) : cpu::ref::causal_conv1d_backward(a, g);
         return o;
     };
@@ -400,12 +400,12 @@ TEST(Grad, FastHyenaConvBackwardMatchesReferenceForAnyThreadCount) {
             Out o{std::vector<float>(x0.size(), 0.5f), std::vector<float>(w.size(), 0.5f),
                   std::vector<float>(basis.size(), 0.5f), std::vector<float>(fw.size(), 0.5f),
                   std::vector<float>(b.size(), 0.5f)};  // non-zero: outputs accumulate
-            const cpu::ref::HyenaConvGrads g{.dy = dy.data(),
-                                             .dx0 = o.dx0.data(),
-                                             .dw = o.dw.data(),
-                                             .dbasis = o.dbasis.data(),
-                                             .dfilter_w = o.dfw.data(),
-                                             .dbias = o.db.data()};
+            const HyenaConvGrads g{.dy = dy.data(),
+                                   .dx0 = o.dx0.data(),
+                                   .dw = o.dw.data(),
+                                   .dbasis = o.dbasis.data(),
+                                   .dfilter_w = o.dfw.data(),
+                                   .dbias = o.db.data()};
             fast ? cpu::hyena_conv_backward(a, g) : cpu::ref::hyena_conv_backward(a, g);
             return o;
         };

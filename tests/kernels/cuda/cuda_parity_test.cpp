@@ -1,7 +1,9 @@
 // CUDA backend parity (issue C1): every op on "cuda:0" against the "cpu" op on fresh random
 // inputs (odd L, L not a multiple of the scan chunk, L = 1, L = 1M), with sentinel guards around
-// host outputs; then whole golden models on CUDA against the CPU. Skips, saying why, where no
-// CUDA device is usable. The launch arithmetic (launch_plan.h) is tested on every machine.
+// host outputs; every backward op likewise (issue C2: outputs are accumulated into random
+// starting values, so "+=" is checked too); then whole golden models on CUDA against the CPU,
+// forward and a few AdamW training steps. Skips, saying why, where no CUDA device is usable. The
+// launch arithmetic (launch_plan.h) is tested on every machine.
 #include <algorithm>
 #include <cstring>
 
@@ -14,6 +16,8 @@
 
 #include "cuda/launch_plan.h"
 #include "test_util.h"
+#include "train/adamw.h"
+#include "train/trainable.h"
 
 namespace dnassm {
 namespace {
@@ -38,6 +42,41 @@ TEST(CudaLaunchPlan, ChunksCoverEveryLengthAndStayBounded) {
     EXPECT_EQ(cuda::pool_size_class(1), 256u);
     EXPECT_EQ(cuda::pool_size_class(257), 512u);
     EXPECT_EQ(cuda::pool_size_class(1u << 20), 1u << 20);
+}
+
+TEST(CudaLaunchPlan, ScanBackwardChunksSegmentsAndScratch) {
+    using P = cuda::ScanBackwardPlan;
+    for (std::int64_t L : {1LL, 63LL, 64LL, 65LL, 4095LL, 100000LL, 1LL << 20}) {
+        for (std::int64_t E : {1LL, 5LL, 513LL, 1536LL}) {
+            const P p = cuda::plan_selective_scan_backward(L, E, 16);
+            EXPECT_GE(p.chunk * p.n_chunks, L);
+            EXPECT_LT(p.chunk * (p.n_chunks - 1), L);
+            EXPECT_LE(p.chunk, P::kSub * P::kCheckpoints);  // checkpoints fit in shared memory
+            EXPECT_GE(p.grid_x * P::kWarps, E);
+            EXPECT_LT((p.grid_x - 1) * P::kWarps, E);
+            EXPECT_GE(p.segment_chunks, 1);
+            EXPECT_LE(p.segment_chunks, p.n_chunks);
+            // dB/dC partials stay bounded however long the sequence.
+            EXPECT_LE(2 * p.grid_x * p.segment_chunks * p.chunk * 16,
+                      std::max<std::int64_t>(64LL << 20, 2 * p.grid_x * p.chunk * 16));
+            const cuda::ScanBackwardScratch sc = cuda::scan_backward_scratch(p, E, 16);
+            const std::int64_t per = p.n_chunks * E * 16;
+            const std::int64_t parts = p.grid_x * p.segment_chunks * p.chunk * 16;
+            const std::vector<std::pair<std::int64_t, std::int64_t>> spans = {
+                {sc.decay, per},         {sc.entry, per},
+                {sc.reach, per},         {sc.back_reach, per},
+                {sc.exit_carry, per},    {sc.dA, per},
+                {sc.dD, p.n_chunks * E}, {sc.dbias, p.n_chunks * E},
+                {sc.dB, parts},          {sc.dC, parts}};
+            std::int64_t end = 0;
+            for (const auto& [at, n] : spans) {  // back to back, no overlap
+                EXPECT_EQ(at, end);
+                end = at + n;
+            }
+            EXPECT_EQ(sc.total, end);
+        }
+    }
+    EXPECT_THROW((void)cuda::plan_selective_scan_backward(100, 8, 33), Error);
 }
 
 bool have_cuda() {
@@ -236,6 +275,208 @@ TEST_P(CudaParity, EmbeddingAddGelu) {
     EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * D), 1e-5);
 }
 
+// ---- backward ops (issue C2)
+
+// Random starting values for an accumulated gradient output: the same for CPU and GPU.
+struct GradPair {
+    GradPair(test::Rng& rng, std::int64_t n) : gpu(n), cpu(n) {
+        auto init = rand_vec(rng, n, -1, 1);
+        std::copy(init.begin(), init.end(), gpu.data());
+        std::copy(init.begin(), init.end(), cpu.data());
+    }
+    void expect_near(const char* what, double tol = 1e-5) {
+        EXPECT_TRUE(gpu.intact()) << what << ": write outside the buffer";
+        EXPECT_TRUE(test::all_finite(gpu.data(), gpu.n)) << what;
+        EXPECT_LE(test::rel_l2(gpu.data(), cpu.data(), gpu.n), tol) << what;
+    }
+    Guarded gpu, cpu;
+};
+
+TEST_P(CudaParity, LinearBackward) {
+    const std::int64_t M = s.L, K = s.E, N = 2 * s.E + 3, ld_x = K + 2, ld_y = N + 5;
+    auto x = rand_vec(rng, M * ld_x, -1, 1), w = rand_vec(rng, N * K, -1, 1),
+         dy = rand_vec(rng, M * ld_y, -1, 1);
+    GradPair dx(rng, M * ld_x), dw(rng, N * K), db(rng, N);
+    LinearArgs a{
+        .M = M, .K = K, .N = N, .x = x.data(), .ld_x = ld_x, .weight = w.data(), .ld_y = ld_y};
+    gpu->linear_backward(a, dy.data(), dx.gpu.data(), dw.gpu.data(), db.gpu.data());
+    cpu->linear_backward(a, dy.data(), dx.cpu.data(), dw.cpu.data(), db.cpu.data());
+    dx.expect_near("dx");
+    dw.expect_near("dweight");
+    db.expect_near("dbias");
+    // Padding between rows of dx is left alone.
+    for (std::int64_t r = 0; r < M; ++r)
+        for (std::int64_t c = K; c < ld_x; ++c)
+            ASSERT_EQ(dx.gpu.data()[r * ld_x + c], dx.cpu.data()[r * ld_x + c]);
+    // Only some outputs wanted.
+    GradPair dx2(rng, M * ld_x);
+    gpu->linear_backward(a, dy.data(), dx2.gpu.data(), nullptr, nullptr);
+    cpu->linear_backward(a, dy.data(), dx2.cpu.data(), nullptr, nullptr);
+    dx2.expect_near("dx alone");
+}
+
+TEST_P(CudaParity, NormBackward) {
+    const std::int64_t R = s.L, D = s.E;
+    auto x = rand_vec(rng, R * D, -2, 2), w = rand_vec(rng, D, 0.5, 1.5),
+         b = rand_vec(rng, D, -1, 1), dy = rand_vec(rng, R * D, -1, 1);
+    for (NormKind kind : {NormKind::kRms, NormKind::kLayer}) {
+        const bool layer = kind == NormKind::kLayer;
+        GradPair dx(rng, R * D), dw(rng, D), db(rng, D);
+        NormArgs a{.kind = kind,
+                   .rows = R,
+                   .D = D,
+                   .x = x.data(),
+                   .weight = w.data(),
+                   .bias = layer ? b.data() : nullptr,
+                   .eps = 1e-5f};
+        gpu->norm_backward(a, dy.data(), dx.gpu.data(), dw.gpu.data(),
+                           layer ? db.gpu.data() : nullptr);
+        cpu->norm_backward(a, dy.data(), dx.cpu.data(), dw.cpu.data(),
+                           layer ? db.cpu.data() : nullptr);
+        dx.expect_near("dx");
+        dw.expect_near("dweight");
+        db.expect_near("dbias");
+    }
+}
+
+TEST_P(CudaParity, CausalConvBackward) {
+    const std::int64_t L = s.L, E = s.E, W = 4;
+    auto x = rand_vec(rng, L * 2 * E, -1, 1), w = rand_vec(rng, E * W, -1, 1),
+         b = rand_vec(rng, E, -1, 1), st0 = rand_vec(rng, E * W, -1, 1),
+         dy = rand_vec(rng, L * E, -1, 1);
+    for (bool silu : {true, false}) {
+        GradPair dx(rng, L * 2 * E), dw(rng, E * W), db(rng, E), dst(rng, E * W);
+        CausalConv1dArgs a{.L = L,
+                           .E = E,
+                           .W = W,
+                           .x = x.data(),
+                           .ld_x = 2 * E,
+                           .weight = w.data(),
+                           .bias = b.data(),
+                           .state = st0.data(),
+                           .silu = silu,
+                           .ld_y = E};
+        gpu->causal_conv1d_backward(a, {.dy = dy.data(),
+                                        .dx = dx.gpu.data(),
+                                        .dweight = dw.gpu.data(),
+                                        .dbias = db.gpu.data(),
+                                        .dstate_init = dst.gpu.data()});
+        cpu->causal_conv1d_backward(a, {.dy = dy.data(),
+                                        .dx = dx.cpu.data(),
+                                        .dweight = dw.cpu.data(),
+                                        .dbias = db.cpu.data(),
+                                        .dstate_init = dst.cpu.data()});
+        dx.expect_near("dx");
+        dw.expect_near("dweight");
+        db.expect_near("dbias");
+        dst.expect_near("dstate_init");
+    }
+}
+
+TEST_P(CudaParity, SelectiveScanBackward) {
+    const std::int64_t L = s.L, E = s.E, N = s.N, ld = E + 3, ldbc = 2 * N + 1;
+    auto u = rand_vec(rng, L * ld, -2, 2), dt = rand_vec(rng, L * ld, -4, 1),
+         z = rand_vec(rng, L * ld, -3, 3), dy = rand_vec(rng, L * E, -1, 1);
+    auto A = rand_vec(rng, E * N, -8, -0.5), BC = rand_vec(rng, L * ldbc, -1, 1);
+    auto D = rand_vec(rng, E, 0.5, 1.5), bias = rand_vec(rng, E, -3, 0),
+         s0 = rand_vec(rng, E * N, -0.5, 0.5), ds_final = rand_vec(rng, E * N, -0.5, 0.5);
+    dt[0] = 30.0f;  // softplus identity branch
+    for (bool gated : {true, false}) {
+        // B and C interleaved in one buffer (as x_proj's output), so their gradients are too.
+        GradPair du(rng, L * ld), ddt(rng, L * ld), dz(rng, L * ld), dA(rng, E * N),
+            dBC(rng, L * ldbc), dD(rng, E), dbias(rng, E), ds0(rng, E * N);
+        SelectiveScanArgs a{.L = L,
+                            .E = E,
+                            .N = N,
+                            .u = u.data(),
+                            .ld_u = ld,
+                            .delta = dt.data(),
+                            .ld_delta = ld,
+                            .A = A.data(),
+                            .B = BC.data(),
+                            .ld_B = ldbc,
+                            .C = BC.data() + N,
+                            .ld_C = ldbc,
+                            .D = D.data(),
+                            .delta_bias = bias.data(),
+                            .delta_softplus = true,
+                            .z = gated ? z.data() : nullptr,
+                            .ld_z = ld,
+                            .state = s0.data(),
+                            .ld_y = E};
+        auto grads = [&](bool on_gpu) {
+            auto pick = [&](GradPair& g) { return on_gpu ? g.gpu.data() : g.cpu.data(); };
+            return SelectiveScanGrads{.dy = dy.data(),
+                                      .dstate_final = ds_final.data(),
+                                      .du = pick(du),
+                                      .ddelta = pick(ddt),
+                                      .dz = gated ? pick(dz) : nullptr,
+                                      .dA = pick(dA),
+                                      .dB = pick(dBC),
+                                      .dC = pick(dBC) + N,
+                                      .dD = pick(dD),
+                                      .ddelta_bias = pick(dbias),
+                                      .dstate_init = pick(ds0)};
+        };
+        gpu->selective_scan_backward(a, grads(true));
+        cpu->selective_scan_backward(a, grads(false));
+        du.expect_near("du");
+        ddt.expect_near("ddelta");
+        dz.expect_near("dz");
+        dA.expect_near("dA");
+        dBC.expect_near("dB, dC");
+        dD.expect_near("dD");
+        dbias.expect_near("ddelta_bias");
+        ds0.expect_near("dstate_init");
+    }
+}
+
+TEST_P(CudaParity, HyenaFftConvBackward) {
+    const std::int64_t L = s.L, D = s.E, F = 16;
+    auto x0 = rand_vec(rng, L * D, -1, 1), w = rand_vec(rng, L * D, -1, 1),
+         basis = rand_vec(rng, L * F, -1, 1), dy = rand_vec(rng, L * D, -1, 1);
+    auto fw = rand_vec(rng, D * F, -0.5, 0.5), t = rand_vec(rng, L, 0, 1),
+         deltas = rand_vec(rng, D, -15, -3), b = rand_vec(rng, D, -1, 1);
+    GradPair dx0(rng, L * D), dw(rng, L * D), dbasis(rng, L * F), dfw(rng, D * F), db(rng, D);
+    HyenaConvArgs a{.L = L,
+                    .D = D,
+                    .F = F,
+                    .x0 = x0.data(),
+                    .w = w.data(),
+                    .basis = basis.data(),
+                    .filter_w = fw.data(),
+                    .t = t.data(),
+                    .deltas = deltas.data(),
+                    .shift = 0.05f,
+                    .bias = b.data()};
+    gpu->hyena_conv_backward(a, {.dy = dy.data(),
+                                 .dx0 = dx0.gpu.data(),
+                                 .dw = dw.gpu.data(),
+                                 .dbasis = dbasis.gpu.data(),
+                                 .dfilter_w = dfw.gpu.data(),
+                                 .dbias = db.gpu.data()});
+    cpu->hyena_conv_backward(a, {.dy = dy.data(),
+                                 .dx0 = dx0.cpu.data(),
+                                 .dw = dw.cpu.data(),
+                                 .dbasis = dbasis.cpu.data(),
+                                 .dfilter_w = dfw.cpu.data(),
+                                 .dbias = db.cpu.data()});
+    dx0.expect_near("dx0");
+    dw.expect_near("dw");
+    dbasis.expect_near("dbasis");
+    dfw.expect_near("dfilter_w");
+    db.expect_near("dbias");
+}
+
+TEST_P(CudaParity, GeluBackward) {
+    const std::int64_t n = s.L * s.E;
+    auto x = rand_vec(rng, n, -4, 4), dy = rand_vec(rng, n, -1, 1);
+    GradPair dx(rng, n);
+    gpu->gelu_tanh_backward(x.data(), dy.data(), dx.gpu.data(), n);
+    cpu->gelu_tanh_backward(x.data(), dy.data(), dx.cpu.data(), n);
+    dx.expect_near("dx");
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes,
                          CudaParity,
                          ::testing::Values(Shape{1, 8, 16},
@@ -282,6 +523,47 @@ TEST(CudaParityLarge, SelectiveScanAtOneMegabase) {
     EXPECT_LE(test::rel_l2(st.data(), st_ref.data(), E * N), 1e-5);
 }
 
+TEST(CudaParityLarge, SelectiveScanBackwardOverManySegments) {
+    REQUIRE_CUDA();
+    auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
+    test::Rng rng(13);
+    const std::int64_t L = 100003, E = 513, N = 16;  // several dB/dC segments, ragged last chunk
+    ASSERT_GT(cuda::plan_selective_scan_backward(L, E, N).n_chunks,
+              cuda::plan_selective_scan_backward(L, E, N).segment_chunks);
+    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
+         dy = rand_vec(rng, L * E, -1, 1);
+    auto A = rand_vec(rng, E * N, -8, -0.5), Bm = rand_vec(rng, L * N, -1, 1),
+         Cm = rand_vec(rng, L * N, -1, 1), D = rand_vec(rng, E, 0.5, 1.5);
+    std::vector<float> du(static_cast<size_t>(L * E)), du_ref(du.size()),
+        dB(static_cast<size_t>(L * N)), dB_ref(dB.size()), dC(dB.size()), dC_ref(dB.size()),
+        dA(static_cast<size_t>(E * N)), dA_ref(dA.size());
+    SelectiveScanArgs a{.L = L,
+                        .E = E,
+                        .N = N,
+                        .u = u.data(),
+                        .ld_u = E,
+                        .delta = dt.data(),
+                        .ld_delta = E,
+                        .A = A.data(),
+                        .B = Bm.data(),
+                        .ld_B = N,
+                        .C = Cm.data(),
+                        .ld_C = N,
+                        .D = D.data(),
+                        .ld_y = E};
+    gpu->selective_scan_backward(
+        a, {.dy = dy.data(), .du = du.data(), .dA = dA.data(), .dB = dB.data(), .dC = dC.data()});
+    cpu->selective_scan_backward(a, {.dy = dy.data(),
+                                     .du = du_ref.data(),
+                                     .dA = dA_ref.data(),
+                                     .dB = dB_ref.data(),
+                                     .dC = dC_ref.data()});
+    EXPECT_LE(test::rel_l2(du.data(), du_ref.data(), L * E), 1e-5);
+    EXPECT_LE(test::rel_l2(dA.data(), dA_ref.data(), E * N), 1e-5);
+    EXPECT_LE(test::rel_l2(dB.data(), dB_ref.data(), L * N), 1e-5);
+    EXPECT_LE(test::rel_l2(dC.data(), dC_ref.data(), L * N), 1e-5);
+}
+
 class CudaGoldenModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CudaGoldenModel, HiddenStatesMatchCpu) {
@@ -298,6 +580,47 @@ TEST_P(CudaGoldenModel, HiddenStatesMatchCpu) {
     EXPECT_LE(test::rel_l2(hg.f32(), hc.f32(), hc.numel()), 1e-4);
     const Tensor lg = model->logits(*gpu, hg), lc = model->logits(*cpu, hc);
     EXPECT_LE(test::rel_l2(lg.f32(), lc.f32(), lc.numel()), 1e-4);
+}
+
+// A few AdamW steps of next-base training (Mamba, HyenaDNA) or of a hidden-state loss (Caduceus)
+// on CUDA and on the CPU from the same weights: the same weights after (fp32, 1e-5 rel).
+TEST_P(CudaGoldenModel, TrainingStepsMatchCpu) {
+    REQUIRE_CUDA();
+    const std::string dir = test::data_dir() + "/golden/" + GetParam();
+    const Tensor all = read_npy(dir + "/input_ids.npy");
+    const std::int64_t L = std::min<std::int64_t>(all.numel(), 256);
+    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), static_cast<size_t>(L));
+    auto train = [&](Backend& be) {
+        auto model = Model::load(dir);
+        auto trainable = make_trainable(*model);
+        auto params = trainable->parameters();
+        AdamW opt({.lr = 1e-3, .warmup_steps = 0, .total_steps = 3});
+        for (int step = 0; step < 3; ++step) {
+            std::map<std::string, Tensor> grads;
+            if (trainable->causal_lm()) {
+                (void)lm_loss(*trainable, ids, &grads, be);
+            } else {
+                const auto tape = trainable->forward(ids, be, false);
+                Tensor dh(tape->hidden.shape());
+                for (std::int64_t i = 0; i < dh.numel(); ++i)
+                    dh.f32()[i] = static_cast<float>(i % 7) * 1e-3f;
+                trainable->backward(*tape, ids, dh.f32(), grads);
+            }
+            auto pgrads = trainable->parameter_grads(std::move(grads));
+            (void)opt.step(params, pgrads);
+            trainable->refresh_derived();
+        }
+        std::map<std::string, std::vector<float>> out;
+        for (const auto& [name, t] : params) out[name].assign(t.f32(), t.f32() + t.numel());
+        return out;
+    };
+    auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
+    const auto wg = train(*gpu), wc = train(*cpu);
+    ASSERT_EQ(wg.size(), wc.size());
+    for (const auto& [name, v] : wc)
+        EXPECT_LE(test::rel_l2(wg.at(name).data(), v.data(), static_cast<std::int64_t>(v.size())),
+                  1e-5)
+            << name;
 }
 
 INSTANTIATE_TEST_SUITE_P(Golden,

@@ -1,0 +1,574 @@
+// CUDA backward kernels (issue C2): the CPU backward ops' arithmetic in fp32, with every sum
+// over time or channels done in a fixed order (no atomics), so a run repeats bit for bit.
+#include <algorithm>
+
+#include "dnassm/error.h"
+
+#include "cuda_backward.h"
+#include "cuda_ops.h"
+#include "device_math.cuh"
+
+namespace dnassm::cuda {
+
+namespace {
+
+using namespace detail;
+
+// ---- selective scan backward (plan in launch_plan.h)
+
+struct ScanBwdView {
+    SelectiveScanArgs a;
+    SelectiveScanGrads g;
+    std::int64_t chunk, n_chunks;
+};
+
+// d loss / d y before the SiLU(z) gate: dy · z · σ(z) with a gate, else dy.
+__device__ float gated_grad(const SelectiveScanArgs& a,
+                            const float* dy,
+                            std::int64_t t,
+                            std::int64_t e) {
+    const float dout = dy[t * a.ld_y + e];
+    if (!a.z) return dout;
+    const float z = a.z[t * a.ld_z + e];
+    return dout * z * sigmoid(z);
+}
+
+// Pass B1: per (channel, chunk) the carry a chunk passes to the one before it when nothing
+// enters it from the one after: λ_t = C_t·g_t + μ_t, μ_{t−1} = a_t·λ_t, from μ = 0.
+__global__ void scan_bwd_summaries(ScanBwdView v, float* back_reach) {
+    const SelectiveScanArgs& a = v.a;
+    const int lane = threadIdx.x & 31;
+    const std::int64_t e =
+        static_cast<std::int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
+    const std::int64_t c = blockIdx.y;
+    if (e >= a.E || lane >= a.N) return;
+    const float An = a.A[e * a.N + lane];
+    const std::int64_t t0 = c * v.chunk, t1 = min(a.L, t0 + v.chunk);
+    float mu = 0.0f;
+    for (std::int64_t t = t1 - 1; t >= t0; --t) {
+        const float lam = mu + a.C[t * a.ld_C + lane] * gated_grad(a, v.g.dy, t, e);
+        mu = expf(scan_delta(a, t, e) * An) * lam;
+    }
+    back_reach[(c * a.E + e) * a.N + lane] = mu;
+}
+
+// Pass B2: the carry entering every chunk from the one after it (sequential over chunks, last
+// first, seeded with d/d final state); what leaves the first chunk is d/d initial state.
+__global__ void scan_bwd_carry(ScanBwdView v,
+                               const float* back_reach,
+                               const float* decay,
+                               float* exit_carry) {
+    const SelectiveScanArgs& a = v.a;
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.E * a.N) return;
+    float mu = v.g.dstate_final ? v.g.dstate_final[i] : 0.0f;
+    for (std::int64_t c = v.n_chunks - 1; c >= 0; --c) {
+        const std::int64_t k = c * a.E * a.N + i;
+        exit_carry[k] = mu;
+        mu = back_reach[k] + decay[k] * mu;
+    }
+    if (v.g.dstate_init) v.g.dstate_init[i] += mu;
+}
+
+struct ScanBwdOut {
+    float *dA, *dD, *dbias, *dB, *dC;  // partials (null when not wanted)
+    std::int64_t c_begin, seg_t0, seg_len;
+};
+
+// Pass B3: one block = kWarps channels of one chunk; warp = channel, lane = state n. States are
+// recomputed forward from the chunk's entry state, checkpointed every kSub steps, then each
+// sub-block's states are recomputed into shared memory and swept in reverse.
+__global__ void scan_bwd_grads(ScanBwdView v,
+                               const float* entry,
+                               const float* exit_carry,
+                               ScanBwdOut out) {
+    constexpr int kW = ScanBackwardPlan::kWarps, kSub = ScanBackwardPlan::kSub;
+    __shared__ float ckpt[kW][ScanBackwardPlan::kCheckpoints][32];
+    __shared__ float hist[kW][kSub][32];
+    __shared__ float red_b[kW][32], red_c[kW][32];
+    const SelectiveScanArgs& a = v.a;
+    const SelectiveScanGrads& g = v.g;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x & 31;
+    const std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * kW + warp;
+    const std::int64_t c = out.c_begin + blockIdx.y;
+    // Every warp runs every step (block-wide syncs below); idle ones compute zeros.
+    const bool chan = e < a.E, live = chan && lane < a.N;
+    const std::int64_t t0 = c * v.chunk, t1 = min(a.L, t0 + v.chunk);
+    const std::int64_t n_sub = (t1 - t0 + kSub - 1) / kSub;
+    const float An = live ? a.A[e * a.N + lane] : 0.0f;
+    const float Dd = chan && a.D ? a.D[e] : 0.0f;
+    const std::int64_t k_state = (c * a.E + e) * a.N + lane;
+
+    auto step = [&](std::int64_t t, float s) {
+        if (!live) return 0.0f;
+        const float dt = scan_delta(a, t, e);
+        return expf(dt * An) * s + dt * a.u[t * a.ld_u + e] * a.B[t * a.ld_B + lane];
+    };
+    float s = live ? entry[k_state] : 0.0f;
+    for (std::int64_t sb = 0; sb < n_sub; ++sb) {
+        ckpt[warp][sb][lane] = s;
+        const std::int64_t tb = t0 + sb * kSub, te = min(t1, tb + kSub);
+        for (std::int64_t t = tb; t < te; ++t) s = step(t, s);
+    }
+
+    float mu = live ? exit_carry[k_state] : 0.0f;
+    float dA = 0.0f, dD = 0.0f, dbias = 0.0f;
+    for (std::int64_t sb = n_sub - 1; sb >= 0; --sb) {
+        const std::int64_t tb = t0 + sb * kSub, te = min(t1, tb + kSub);
+        s = ckpt[warp][sb][lane];
+        for (std::int64_t t = tb; t < te; ++t) {
+            s = step(t, s);
+            hist[warp][t - tb][lane] = s;
+        }
+        for (std::int64_t t = te - 1; t >= tb; --t) {
+            const float st = hist[warp][t - tb][lane];
+            const float prev = t > tb ? hist[warp][t - tb - 1][lane] : ckpt[warp][sb][lane];
+            float dt = 0.0f, u = 0.0f, dout = 0.0f, Bt = 0.0f, Ct = 0.0f;
+            if (chan) {
+                dt = scan_delta(a, t, e);
+                u = a.u[t * a.ld_u + e];
+                dout = g.dy[t * a.ld_y + e];
+            }
+            if (live) {
+                Bt = a.B[t * a.ld_B + lane];
+                Ct = a.C[t * a.ld_C + lane];
+            }
+            const float y = warp_sum(Ct * st) + Dd * u;
+            float gt = dout;
+            if (chan && a.z) {
+                const float z = a.z[t * a.ld_z + e], sz = sigmoid(z);
+                gt = dout * z * sz;
+                if (g.dz && lane == 0)
+                    g.dz[t * a.ld_z + e] += dout * y * sz * (1.0f + z * (1.0f - sz));
+            }
+            const float at = live ? expf(dt * An) : 0.0f;
+            const float lam = live ? mu + Ct * gt : 0.0f;
+            const float du = warp_sum(lam * dt * Bt) + Dd * gt;
+            const float dd = warp_sum(lam * (Bt * u + An * at * prev));
+            dA += lam * dt * at * prev;
+            if (chan && lane == 0) {
+                if (g.du) g.du[t * a.ld_u + e] += du;
+                const float raw =
+                    a.delta[t * a.ld_delta + e] + (a.delta_bias ? a.delta_bias[e] : 0.0f);
+                const float draw = a.delta_softplus && raw <= 20.0f ? dd * sigmoid(raw) : dd;
+                if (g.ddelta) g.ddelta[t * a.ld_delta + e] += draw;
+                dbias += draw;
+                dD += gt * u;
+            }
+            red_b[warp][lane] = lam * dt * u;
+            red_c[warp][lane] = live ? gt * st : 0.0f;
+            __syncthreads();
+            if (warp == 0 && lane < a.N) {
+                float sum_b = 0.0f, sum_c = 0.0f;
+                for (int w = 0; w < kW; ++w) {
+                    sum_b += red_b[w][lane];
+                    sum_c += red_c[w][lane];
+                }
+                const std::int64_t k =
+                    (static_cast<std::int64_t>(blockIdx.x) * out.seg_len + (t - out.seg_t0)) * a.N +
+                    lane;
+                if (out.dB) out.dB[k] = sum_b;
+                if (out.dC) out.dC[k] = sum_c;
+            }
+            __syncthreads();
+            mu = at * lam;
+        }
+    }
+    if (live && out.dA) out.dA[k_state] = dA;
+    if (chan && lane == 0) {
+        if (out.dD) out.dD[c * a.E + e] = dD;
+        if (out.dbias) out.dbias[c * a.E + e] = dbias;
+    }
+}
+
+// out[i] += Σ_c part[c · count + i], chunks in order.
+__global__ void sum_over_chunks(const float* part,
+                                std::int64_t n_chunks,
+                                std::int64_t count,
+                                float* out) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    float acc = 0.0f;
+    for (std::int64_t c = 0; c < n_chunks; ++c) acc += part[c * count + i];
+    out[i] += acc;
+}
+
+// out[(t0 + t)·ld + n] += Σ_b part[(b · seg_len + t) · N + n] for t < len, channel blocks in order.
+__global__ void sum_over_channel_blocks(const float* part,
+                                        std::int64_t blocks,
+                                        std::int64_t seg_len,
+                                        std::int64_t len,
+                                        std::int64_t N,
+                                        std::int64_t t0,
+                                        float* out,
+                                        std::int64_t ld) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= len * N) return;
+    const std::int64_t t = i / N, n = i % N;
+    float acc = 0.0f;
+    for (std::int64_t b = 0; b < blocks; ++b) acc += part[(b * seg_len + t) * N + n];
+    out[(t0 + t) * ld + n] += acc;
+}
+
+// ---- causal depthwise conv backward
+
+__device__ float conv_input(const CausalConv1dArgs& a, std::int64_t src, std::int64_t e) {
+    if (src >= 0) return a.x[src * a.ld_x + e];
+    return a.state ? a.state[e * a.W + a.W + src] : 0.0f;
+}
+
+// d{L, E} = dy ⊙ act'(pre-activation).
+__global__ void conv_bwd_pre(CausalConv1dArgs a, const float* dy, float* d) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.L * a.E) return;
+    const std::int64_t t = i / a.E, e = i % a.E;
+    float v = dy[t * a.ld_y + e];
+    if (a.silu) {
+        float pre = a.bias ? a.bias[e] : 0.0f;
+        for (std::int64_t k = 0; k < a.W; ++k)
+            pre += a.weight[e * a.W + k] * conv_input(a, t - (a.W - 1) + k, e);
+        const float sg = sigmoid(pre);
+        v *= sg * (1.0f + pre * (1.0f - sg));
+    }
+    d[i] = v;
+}
+
+// Input gradients gathered per input position src ∈ [−W, L): dx for src >= 0, the carried state's
+// for src < 0. Each position is written by one thread.
+__global__ void conv_bwd_input(CausalConv1dArgs a, const float* d, float* dx, float* dstate) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= (a.L + a.W) * a.E) return;
+    const std::int64_t src = i / a.E - a.W, e = i % a.E;
+    float acc = 0.0f;
+    for (std::int64_t k = 0; k < a.W; ++k) {
+        const std::int64_t t = src + (a.W - 1) - k;
+        if (t >= 0 && t < a.L) acc += d[t * a.E + e] * a.weight[e * a.W + k];
+    }
+    if (src >= 0) {
+        if (dx) dx[src * a.ld_x + e] += acc;
+    } else if (dstate) {
+        dstate[e * a.W + a.W + src] += acc;
+    }
+}
+
+constexpr int kColPhases = 8;  // rows summed by each of 8 threads per column, then combined
+
+// dweight[e, k] += Σ_t d[t, e] · input(t − (W−1) + k, e), dbias[e] += Σ_t d[t, e].
+// Block = 32 channels × kColPhases row phases.
+__global__ void conv_bwd_params(CausalConv1dArgs a, const float* d, float* dweight, float* dbias) {
+    __shared__ float red[kColPhases][32][17];
+    const int lane = threadIdx.x, ph = threadIdx.y;
+    const std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * 32 + lane;
+    float acc[17] = {};
+    if (e < a.E)
+        for (std::int64_t t = ph; t < a.L; t += kColPhases) {
+            const float dv = d[t * a.E + e];
+            acc[16] += dv;
+            for (std::int64_t k = 0; k < a.W; ++k)
+                acc[k] += dv * conv_input(a, t - (a.W - 1) + k, e);
+        }
+    for (int k = 0; k < 17; ++k) red[ph][lane][k] = acc[k];
+    __syncthreads();
+    if (ph != 0 || e >= a.E) return;
+    for (std::int64_t k = 0; k < a.W; ++k) {
+        float s = 0.0f;
+        for (int p = 0; p < kColPhases; ++p) s += red[p][lane][k];
+        if (dweight) dweight[e * a.W + k] += s;
+    }
+    if (dbias) {
+        float s = 0.0f;
+        for (int p = 0; p < kColPhases; ++p) s += red[p][lane][16];
+        dbias[e] += s;
+    }
+}
+
+// ---- norms
+
+// One block per row: dx, and the row's mean and rstd for the parameter pass.
+__global__ void norm_bwd_rows(NormArgs a, const float* dy, float* dx, float* stats) {
+    __shared__ float shm[33];
+    const std::int64_t r = blockIdx.x, D = a.D;
+    const float* x = a.x + r * D;
+    const float* g = dy + r * D;
+    const bool layer = a.kind == NormKind::kLayer;
+    float part = 0.0f;
+    if (layer)
+        for (std::int64_t i = threadIdx.x; i < D; i += blockDim.x) part += x[i];
+    const float mean = layer ? block_sum(part, shm) / static_cast<float>(D) : 0.0f;
+    part = 0.0f;
+    for (std::int64_t i = threadIdx.x; i < D; i += blockDim.x)
+        part += (x[i] - mean) * (x[i] - mean);
+    const float rstd = rsqrtf(block_sum(part, shm) / static_cast<float>(D) + a.eps);
+    float pg = 0.0f, pgx = 0.0f;
+    for (std::int64_t i = threadIdx.x; i < D; i += blockDim.x) {
+        const float gx = g[i] * a.weight[i];
+        pg += gx;
+        pgx += gx * (x[i] - mean) * rstd;
+    }
+    const float sum_g = block_sum(pg, shm), sum_gx = block_sum(pgx, shm);
+    const float inv_d = 1.0f / static_cast<float>(D);
+    if (dx)
+        for (std::int64_t i = threadIdx.x; i < D; i += blockDim.x) {
+            const float gx = g[i] * a.weight[i], xhat = (x[i] - mean) * rstd;
+            dx[r * D + i] += layer ? rstd * (gx - inv_d * sum_g - xhat * inv_d * sum_gx)
+                                   : rstd * (gx - xhat * inv_d * sum_gx);
+        }
+    if (threadIdx.x == 0) {
+        stats[2 * r] = mean;
+        stats[2 * r + 1] = rstd;
+    }
+}
+
+// dweight[i] += Σ_r dy·xhat, dbias[i] += Σ_r dy. Block = 32 columns × kColPhases row phases.
+__global__ void norm_bwd_params(
+    NormArgs a, const float* dy, const float* stats, float* dweight, float* dbias) {
+    __shared__ float red[2][kColPhases][32];
+    const int lane = threadIdx.x, ph = threadIdx.y;
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * 32 + lane;
+    float sw = 0.0f, sb = 0.0f;
+    if (i < a.D)
+        for (std::int64_t r = ph; r < a.rows; r += kColPhases) {
+            const float g = dy[r * a.D + i];
+            sw += g * (a.x[r * a.D + i] - stats[2 * r]) * stats[2 * r + 1];
+            sb += g;
+        }
+    red[0][ph][lane] = sw;
+    red[1][ph][lane] = sb;
+    __syncthreads();
+    if (ph != 0 || i >= a.D) return;
+    float tw = 0.0f, tb = 0.0f;
+    for (int p = 0; p < kColPhases; ++p) {
+        tw += red[0][p][lane];
+        tb += red[1][p][lane];
+    }
+    if (dweight) dweight[i] += tw;
+    if (dbias) dbias[i] += tb;
+}
+
+// out[c] += Σ_r x[r·ld + c]. Block = 32 columns × kColPhases row phases.
+__global__ void column_sums(
+    const float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, float* out) {
+    __shared__ float red[kColPhases][32];
+    const int lane = threadIdx.x, ph = threadIdx.y;
+    const std::int64_t c = static_cast<std::int64_t>(blockIdx.x) * 32 + lane;
+    float s = 0.0f;
+    if (c < cols)
+        for (std::int64_t r = ph; r < rows; r += kColPhases) s += x[r * ld + c];
+    red[ph][lane] = s;
+    __syncthreads();
+    if (ph != 0 || c >= cols) return;
+    float t = 0.0f;
+    for (int p = 0; p < kColPhases; ++p) t += red[p][lane];
+    out[c] += t;
+}
+
+__global__ void gelu_bwd_kernel(const float* x_in, const float* dy, float* dx, std::int64_t n) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    constexpr float c = 0.7978845608028654f, k3 = 0.044715f;
+    const float x = x_in[i], th = tanhf(c * (x + k3 * x * x * x));
+    dx[i] +=
+        dy[i] * (0.5f * (1.0f + th) + 0.5f * x * (1.0f - th * th) * c * (1.0f + 3.0f * k3 * x * x));
+}
+
+// ---- Hyena long-conv backward pieces
+
+__global__ void pad_gated_grad_kernel(HyenaConvArgs a, const float* dy, std::int64_t n, float* gg) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.D * n) return;
+    const std::int64_t d = i / n, j = i % n;
+    gg[i] = j < a.L ? dy[j * a.D + d] * a.x0[j * a.D + d] : 0.0f;
+}
+
+__global__ void complex_product_kernel(
+    float2* out, const float2* p, const float2* q, std::int64_t count, bool conj_q) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    const float2 x = p[i];
+    const float2 y = conj_q ? make_float2(q[i].x, -q[i].y) : q[i];
+    out[i] = make_float2(x.x * y.x - x.y * y.y, x.x * y.y + x.y * y.x);
+}
+
+__global__ void hyena_dx0_kernel(
+    HyenaConvArgs a, const float* dy, std::int64_t n, const float* conv, float* dx0) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.L * a.D) return;
+    const std::int64_t j = i / a.D, d = i % a.D;
+    dx0[i] += dy[i] * (conv[d * n + j] / static_cast<float>(n) + a.bias[d] * a.w[i]);
+}
+
+__global__ void hyena_dw_kernel(
+    HyenaConvArgs a, const float* dy, std::int64_t n, const float* corr, float* dw) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.L * a.D) return;
+    const std::int64_t j = i / a.D, d = i % a.D;
+    dw[i] += corr[d * n + j] / static_cast<float>(n) + a.bias[d] * dy[i] * a.x0[i];
+}
+
+__global__ void hyena_modulate_kernel(HyenaConvArgs a, std::int64_t n, float* dk) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.D * a.L) return;
+    const std::int64_t d = i / a.L, j = i % a.L;
+    dk[d * n + j] *= hyena_modulation(a, j, d) / static_cast<float>(n);
+}
+
+// One block per channel.
+__global__ void channel_dots_kernel(
+    const float* p, const float* q, std::int64_t L, std::int64_t n, float* out) {
+    __shared__ float shm[33];
+    const std::int64_t d = blockIdx.x;
+    float s = 0.0f;
+    for (std::int64_t j = threadIdx.x; j < L; j += blockDim.x) s += p[d * n + j] * q[d * n + j];
+    s = block_sum(s, shm);
+    if (threadIdx.x == 0) out[d] += s;
+}
+
+}  // namespace
+
+void selective_scan_backward(const SelectiveScanArgs& a,
+                             const SelectiveScanGrads& g,
+                             const ScanBackwardPlan& p,
+                             float* scratch,
+                             cudaStream_t s) {
+    const ScanBackwardScratch at = scan_backward_scratch(p, a.E, a.N);
+    const ScanBwdView v{a, g, p.chunk, p.n_chunks};
+    selective_scan_entry_states(a, p.chunk, p.n_chunks, scratch + at.decay, scratch + at.entry,
+                                scratch + at.reach, s);
+    const int threads = 32 * ScanBackwardPlan::kWarps;
+    const dim3 all(static_cast<unsigned>(p.grid_x), static_cast<unsigned>(p.n_chunks));
+    scan_bwd_summaries<<<all, threads, 0, s>>>(v, scratch + at.back_reach);
+    scan_bwd_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(
+        v, scratch + at.back_reach, scratch + at.decay, scratch + at.exit_carry);
+    const std::int64_t seg_len = p.segment_chunks * p.chunk;
+    for (std::int64_t c0 = 0; c0 < p.n_chunks; c0 += p.segment_chunks) {
+        const std::int64_t c1 = std::min(p.n_chunks, c0 + p.segment_chunks);
+        const std::int64_t t0 = c0 * p.chunk, len = std::min(a.L, c1 * p.chunk) - t0;
+        const ScanBwdOut out{g.dA ? scratch + at.dA : nullptr,
+                             g.dD ? scratch + at.dD : nullptr,
+                             g.ddelta_bias ? scratch + at.dbias : nullptr,
+                             g.dB ? scratch + at.dB : nullptr,
+                             g.dC ? scratch + at.dC : nullptr,
+                             c0,
+                             t0,
+                             seg_len};
+        const dim3 grid(static_cast<unsigned>(p.grid_x), static_cast<unsigned>(c1 - c0));
+        scan_bwd_grads<<<grid, threads, 0, s>>>(v, scratch + at.entry, scratch + at.exit_carry,
+                                                out);
+        if (g.dB)
+            sum_over_channel_blocks<<<blocks_for(len * a.N), kThreads, 0, s>>>(
+                scratch + at.dB, p.grid_x, seg_len, len, a.N, t0, g.dB, a.ld_B);
+        if (g.dC)
+            sum_over_channel_blocks<<<blocks_for(len * a.N), kThreads, 0, s>>>(
+                scratch + at.dC, p.grid_x, seg_len, len, a.N, t0, g.dC, a.ld_C);
+    }
+    if (g.dA)
+        sum_over_chunks<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(scratch + at.dA, p.n_chunks,
+                                                                   a.E * a.N, g.dA);
+    if (g.dD)
+        sum_over_chunks<<<blocks_for(a.E), kThreads, 0, s>>>(scratch + at.dD, p.n_chunks, a.E,
+                                                             g.dD);
+    if (g.ddelta_bias)
+        sum_over_chunks<<<blocks_for(a.E), kThreads, 0, s>>>(scratch + at.dbias, p.n_chunks, a.E,
+                                                             g.ddelta_bias);
+    check(cudaGetLastError(), "selective scan backward launch");
+}
+
+void causal_conv1d_backward(const CausalConv1dArgs& a,
+                            const CausalConv1dGrads& g,
+                            float* scratch,
+                            cudaStream_t s) {
+    DNASSM_CHECK(a.W <= 16, ErrorKind::kUsage, "CUDA causal conv supports up to 16 taps");
+    conv_bwd_pre<<<blocks_for(a.L * a.E), kThreads, 0, s>>>(a, g.dy, scratch);
+    if (g.dx || g.dstate_init)
+        conv_bwd_input<<<blocks_for((a.L + a.W) * a.E), kThreads, 0, s>>>(a, scratch, g.dx,
+                                                                          g.dstate_init);
+    if (g.dweight || g.dbias)
+        conv_bwd_params<<<blocks_for(a.E, 32), dim3(32, kColPhases), 0, s>>>(a, scratch, g.dweight,
+                                                                             g.dbias);
+    check(cudaGetLastError(), "causal conv backward launch");
+}
+
+void norm_backward(const NormArgs& a,
+                   const float* dy,
+                   float* dx,
+                   float* dweight,
+                   float* dbias,
+                   float* scratch,
+                   cudaStream_t s) {
+    if (a.rows == 0) return;
+    norm_bwd_rows<<<static_cast<unsigned>(a.rows), kThreads, 0, s>>>(a, dy, dx, scratch);
+    if (dweight || dbias)
+        norm_bwd_params<<<blocks_for(a.D, 32), dim3(32, kColPhases), 0, s>>>(a, dy, scratch,
+                                                                             dweight, dbias);
+    check(cudaGetLastError(), "norm backward launch");
+}
+
+void gelu_tanh_backward(
+    const float* x_in, const float* dy, float* dx, std::int64_t n, cudaStream_t s) {
+    gelu_bwd_kernel<<<blocks_for(n), kThreads, 0, s>>>(x_in, dy, dx, n);
+    check(cudaGetLastError(), "gelu backward launch");
+}
+
+void add_column_sums(const float* x,
+                     std::int64_t rows,
+                     std::int64_t cols,
+                     std::int64_t ld,
+                     float* out,
+                     cudaStream_t s) {
+    column_sums<<<blocks_for(cols, 32), dim3(32, kColPhases), 0, s>>>(x, rows, cols, ld, out);
+    check(cudaGetLastError(), "column sums launch");
+}
+
+void hyena_pad_gated_grad(
+    const HyenaConvArgs& a, const float* dy, std::int64_t n, float* gg_pad, cudaStream_t s) {
+    pad_gated_grad_kernel<<<blocks_for(a.D * n), kThreads, 0, s>>>(a, dy, n, gg_pad);
+    check(cudaGetLastError(), "hyena gated grad launch");
+}
+
+void complex_product(float2* out,
+                     const float2* p,
+                     const float2* q,
+                     std::int64_t count,
+                     bool conj_q,
+                     cudaStream_t s) {
+    complex_product_kernel<<<blocks_for(count), kThreads, 0, s>>>(out, p, q, count, conj_q);
+    check(cudaGetLastError(), "complex product launch");
+}
+
+void hyena_backward_dx0(const HyenaConvArgs& a,
+                        const float* dy,
+                        std::int64_t n,
+                        const float* conv,
+                        float* dx0,
+                        cudaStream_t s) {
+    hyena_dx0_kernel<<<blocks_for(a.L * a.D), kThreads, 0, s>>>(a, dy, n, conv, dx0);
+    check(cudaGetLastError(), "hyena dx0 launch");
+}
+
+void hyena_backward_dw(const HyenaConvArgs& a,
+                       const float* dy,
+                       std::int64_t n,
+                       const float* corr,
+                       float* dw,
+                       cudaStream_t s) {
+    hyena_dw_kernel<<<blocks_for(a.L * a.D), kThreads, 0, s>>>(a, dy, n, corr, dw);
+    check(cudaGetLastError(), "hyena dw launch");
+}
+
+void hyena_backward_modulate(const HyenaConvArgs& a, std::int64_t n, float* dk, cudaStream_t s) {
+    hyena_modulate_kernel<<<blocks_for(a.D * a.L), kThreads, 0, s>>>(a, n, dk);
+    check(cudaGetLastError(), "hyena modulation backward launch");
+}
+
+void add_channel_dots(const float* p,
+                      const float* q,
+                      std::int64_t D,
+                      std::int64_t L,
+                      std::int64_t n,
+                      float* out,
+                      cudaStream_t s) {
+    channel_dots_kernel<<<static_cast<unsigned>(D), kThreads, 0, s>>>(p, q, L, n, out);
+    check(cudaGetLastError(), "channel dots launch");
+}
+
+}  // namespace dnassm::cuda

@@ -1,0 +1,82 @@
+// CUDA backward kernels and their launchers (issue C2). Every pointer is a DEVICE pointer; the
+// contracts are those of Backend::*_backward in dnassm/backend.h (gradients are accumulated),
+// so the CPU backward ops are the oracle (tests/kernels/cuda). GEMMs (linear backward and the
+// Hyena filter's projections) are cuBLAS calls made by the backend.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "dnassm/backend.h"
+
+#include "launch_plan.h"
+
+namespace dnassm::cuda {
+
+/// `scratch` holds scan_backward_scratch(plan, E, N).total floats.
+void selective_scan_backward(const SelectiveScanArgs& a,
+                             const SelectiveScanGrads& g,
+                             const ScanBackwardPlan& plan,
+                             float* scratch,
+                             cudaStream_t s);
+
+/// `scratch` holds L · E floats.
+void causal_conv1d_backward(const CausalConv1dArgs& a,
+                            const CausalConv1dGrads& g,
+                            float* scratch,
+                            cudaStream_t s);
+
+/// `scratch` holds 2 · rows floats.
+void norm_backward(const NormArgs& a,
+                   const float* dy,
+                   float* dx,
+                   float* dweight,
+                   float* dbias,
+                   float* scratch,
+                   cudaStream_t s);
+
+void gelu_tanh_backward(
+    const float* x_in, const float* dy, float* dx, std::int64_t n, cudaStream_t s);
+
+/// out{i} = count values of x{rows, ld} summed over rows (column sums), added into out.
+void add_column_sums(const float* x,
+                     std::int64_t rows,
+                     std::int64_t cols,
+                     std::int64_t ld,
+                     float* out,
+                     cudaStream_t s);
+
+// ---- Hyena long-conv backward pieces around cuFFT (MODELS.md §6.4); n = FFT length,
+// channel-major padded buffers {D, n}, spectra {D, n/2 + 1}.
+
+/// gg_pad{D, n} = (dy ⊙ x0) transposed to channel-major, zero beyond L.
+void hyena_pad_gated_grad(
+    const HyenaConvArgs& a, const float* dy, std::int64_t n, float* gg_pad, cudaStream_t s);
+/// out = p ⊙ q, or p ⊙ conj(q), over `count` complex values.
+void complex_product(
+    float2* out, const float2* p, const float2* q, std::int64_t count, bool conj_q, cudaStream_t s);
+/// dx0 += dy ⊙ (conv/n + bias·w); conv{D, n} channel-major.
+void hyena_backward_dx0(const HyenaConvArgs& a,
+                        const float* dy,
+                        std::int64_t n,
+                        const float* conv,
+                        float* dx0,
+                        cudaStream_t s);
+/// dw += corr/n + bias·gg; corr{D, n} = the correlation of gg with the filter.
+void hyena_backward_dw(const HyenaConvArgs& a,
+                       const float* dy,
+                       std::int64_t n,
+                       const float* corr,
+                       float* dw,
+                       cudaStream_t s);
+/// dk{D, n} (first L columns) = dk/n · modulation, in place: the gradient of basis·filter_wᵀ.
+void hyena_backward_modulate(const HyenaConvArgs& a, std::int64_t n, float* dk, cudaStream_t s);
+/// out[d] += Σ_{j<L} p[d·n + j] · q[d·n + j].
+void add_channel_dots(const float* p,
+                      const float* q,
+                      std::int64_t D,
+                      std::int64_t L,
+                      std::int64_t n,
+                      float* out,
+                      cudaStream_t s);
+
+}  // namespace dnassm::cuda

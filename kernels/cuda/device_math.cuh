@@ -1,0 +1,53 @@
+// Device helpers shared by the forward (cuda_ops.cu) and backward (cuda_backward.cu) kernels.
+#pragma once
+
+#include <cstdint>
+
+#include "dnassm/backend.h"
+
+namespace dnassm::cuda::detail {
+
+constexpr int kThreads = 256;
+
+inline int blocks_for(std::int64_t n, int threads = kThreads) {
+    return static_cast<int>((n + threads - 1) / threads);
+}
+
+__device__ inline float softplus(float x) { return x <= 20.0f ? log1pf(expf(x)) : x; }
+
+__device__ inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+__device__ inline float warp_sum(float v) {
+    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
+    return v;
+}
+
+/// Sum over the whole block, returned to every thread. `shm` holds 33 floats; blockDim.x is a
+/// multiple of 32. Summation order is fixed, so results are deterministic.
+__device__ inline float block_sum(float v, float* shm) {
+    const int warp = threadIdx.x / 32, lane = threadIdx.x & 31, n_warps = blockDim.x / 32;
+    v = warp_sum(v);
+    __syncthreads();  // shm may still be read from a previous call
+    if (lane == 0) shm[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+        float w = lane < n_warps ? shm[lane] : 0.0f;
+        w = warp_sum(w);
+        if (lane == 0) shm[32] = w;
+    }
+    __syncthreads();
+    return shm[32];
+}
+
+/// delta after bias and softplus, as the scan uses it.
+__device__ inline float scan_delta(const SelectiveScanArgs& a, std::int64_t t, std::int64_t e) {
+    const float raw = a.delta[t * a.ld_delta + e] + (a.delta_bias ? a.delta_bias[e] : 0.0f);
+    return a.delta_softplus ? softplus(raw) : raw;
+}
+
+/// The Hyena filter's exponential modulation at position j of channel d (1 without deltas).
+__device__ inline float hyena_modulation(const HyenaConvArgs& a, std::int64_t j, std::int64_t d) {
+    return a.deltas ? expf(-a.t[j] * fabsf(a.deltas[d])) + a.shift : 1.0f;
+}
+
+}  // namespace dnassm::cuda::detail
