@@ -9,6 +9,7 @@
 #include <htslib/sam.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/fasta_index_check.h"
 
 namespace dnassm::gui {
 
@@ -18,6 +19,12 @@ FastaSource::FastaSource(const std::string& path) : path_(path) {
                  path +
                      ": cannot open as an indexed FASTA (plain or bgzip; build the index with "
                      "samtools faidx)");
+    try {
+        check_fasta_index_covers_file(path, path + ".fai");
+    } catch (...) {
+        fai_destroy(fai_);
+        throw;
+    }
     for (int i = 0; i < faidx_nseq(fai_); ++i) {
         const char* name = faidx_iseq(fai_, i);
         contigs_.push_back({name, faidx_seq_len(fai_, name)});

@@ -16,6 +16,7 @@
 #include <htslib/sam.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/fasta_index_check.h"
 
 namespace {
 // kseq over BGZF reads plain, gzip and BGZF FASTA/FASTQ alike.
@@ -41,6 +42,12 @@ class FastaInput final : public SequenceInput {
             fai_ = fai_load3(path.c_str(), nullptr, nullptr, FAI_CREATE);
         }
         if (fai_) {
+            try {
+                check_fasta_index_covers_file(path, path + ".fai");
+            } catch (...) {
+                fai_destroy(fai_);
+                throw;
+            }
             for (int i = 0; i < faidx_nseq(fai_); ++i) {
                 const char* name = faidx_iseq(fai_, i);
                 contigs_.push_back(Contig{name, faidx_seq_len(fai_, name)});

@@ -91,6 +91,56 @@ TEST(SequenceInput, BadFilesAreClearErrors) {
     EXPECT_NE(msg(junk).find("junk.fa"), std::string::npos);
 }
 
+std::string open_error(const std::string& path) {
+    try {
+        (void)SequenceInput::open(path);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+// faidx keeps the first of two records with one name and says so only on stderr; the index
+// must account for every record, or the file is refused (plain and BGZF, wherever the duplicate).
+TEST(SequenceInput, RepeatedSequenceNamesAreRefused) {
+    for (const std::string text : {">a\nACGT\n>b\nGG\n>a\nTTTT\n", ">a\nACGT\n>a\nTT\n>b\nGG\n",
+                                   ">x\nAC\n>a\nACGT\nAC\n>a\nTT\n>b\nGG\n"}) {
+        const std::string fa = write_text("dup.fa", text);
+        fs::remove(fa + ".fai");
+        const std::string m = open_error(fa);
+        EXPECT_NE(m.find("dup.fa: record 'a'"), std::string::npos) << text << " -> " << m;
+        EXPECT_NE(m.find("used twice"), std::string::npos) << m;
+        // BGZF with .gzi
+        const std::string gz = testing::TempDir() + "/dup.fa.gz";
+        BGZF* fp = bgzf_open(gz.c_str(), "w");
+        ASSERT_TRUE(fp);
+        ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+        bgzf_close(fp);
+        for (const char* ext : {".fai", ".gzi"}) fs::remove(gz + ext);
+        EXPECT_NE(open_error(gz).find("dup.fa.gz: record 'a'"), std::string::npos) << text;
+    }
+}
+
+TEST(SequenceInput, IndexOlderThanTheFileIsRefused) {
+    const std::string fa = write_text("stale.fa", ">a\nACGT\n");
+    fs::remove(fa + ".fai");
+    (void)SequenceInput::open(fa);  // builds the index
+    std::ofstream(fa, std::ios::app) << ">b\nGGGG\n";
+    EXPECT_NE(open_error(fa).find("index older than the file"), std::string::npos);
+}
+
+TEST(SequenceInput, WellFormedLayoutsPassTheIndexCheck) {
+    // CRLF line breaks, blank lines between records, a last line without a line break, lines
+    // of full width, an empty record.
+    for (const std::string text : {">a desc\r\nACGT\r\nAC\r\n\r\n>b\r\nGGGG\r\n",
+                                   ">a\nACGT\nACGT\n>b\nGG", ">a\n>b\nACG\n\n\n>c x y\nT\n"}) {
+        const std::string fa = write_text("ok.fa", text);
+        fs::remove(fa + ".fai");
+        EXPECT_EQ(open_error(fa), "") << text;
+        EXPECT_EQ(open_error(fa), "") << text << " (index present)";
+    }
+}
+
 TEST(SequenceInput, BamReadsWithRegionAndMapqFilter) {
     const std::string bam = test::shared_data_dir() + "/bam/pysam_ex1/ex1.bam";
     if (!fs::exists(bam)) GTEST_SKIP() << "skipped: " << bam << " absent (../shared/data)";
