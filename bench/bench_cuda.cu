@@ -107,14 +107,35 @@ struct ScanInputs {
     SelectiveScanArgs args;
 };
 
+// range(3) = 1: bfloat16 storage of u, delta, z, B, C and y (half the bytes).
 void BM_ScanForward(benchmark::State& st) {
     const std::int64_t L = st.range(0), E = st.range(1), N = st.range(2);
+    const bool bf16 = st.range(3) != 0;
     ScanInputs in(L, E, N);
     const cuda::ScanPlan plan = cuda::plan_selective_scan(L, E, N);
     DeviceArray scratch(3 * plan.n_chunks * E * N, 0, 0);
-    time_on_device(st, [&] { cuda::selective_scan(in.args, plan, scratch.get(), nullptr); });
+    // bfloat16 copies (a DeviceArray of n/2 floats holds n bfloat16 values).
+    DeviceArray hu((L * E + 1) / 2, 0, 0), hd((L * E + 1) / 2, 0, 0), hz((L * E + 1) / 2, 0, 0),
+        hB((L * N + 1) / 2, 0, 0), hC((L * N + 1) / 2, 0, 0), hy((L * E + 1) / 2, 0, 0);
+    SelectiveScanArgs args = in.args;
+    if (bf16) {
+        cuda::to_bf16(in.u.get(), hu.get(), L * E, nullptr);
+        cuda::to_bf16(in.delta.get(), hd.get(), L * E, nullptr);
+        cuda::to_bf16(in.z.get(), hz.get(), L * E, nullptr);
+        cuda::to_bf16(in.B.get(), hB.get(), L * N, nullptr);
+        cuda::to_bf16(in.C.get(), hC.get(), L * N, nullptr);
+        args.u = hu.get();
+        args.delta = hd.get();
+        args.z = hz.get();
+        args.B = hB.get();
+        args.C = hC.get();
+        args.y = hy.get();
+        args.bf16 = true;
+    }
+    time_on_device(st, [&] { cuda::selective_scan(args, plan, scratch.get(), nullptr); });
+    st.SetLabel(bf16 ? "bf16" : "fp32");
     // u, delta, z read and y written ({L, E}); B, C read ({L, N}).
-    const double bytes = 4.0 * static_cast<double>(4 * L * E + 2 * L * N);
+    const double bytes = (bf16 ? 2.0 : 4.0) * static_cast<double>(4 * L * E + 2 * L * N);
     st.counters["bytes_per_s"] =
         benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
     st.counters["updates_per_s"] = benchmark::Counter(
@@ -196,8 +217,9 @@ void BM_HyenaFftConv(benchmark::State& st) {
 
 BENCHMARK(BM_DeviceCopy)->Arg(1LL << 28)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScanForward)
-    ->Args({1 << 20, 512, 16})
-    ->Args({1 << 16, 512, 16})
+    ->Args({1 << 20, 512, 16, 0})
+    ->Args({1 << 20, 512, 16, 1})
+    ->Args({1 << 16, 512, 16, 0})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScanBackward)

@@ -113,13 +113,14 @@ def main():
         parts = name.split("/")
         if parts[0] in ("BM_ScanForward", "BM_ScanBackward"):
             L, E, N = (int(x) for x in parts[1:4])
+            dtype = "bf16" if parts[0] == "BM_ScanForward" and parts[4] == "1" else "fp32"
             ref = ""
             ratio = ""
-            if parts[0] == "BM_ScanForward":
+            if parts[0] == "BM_ScanForward" and dtype == "fp32":
                 tr = torch_scan_rate(min(L, 4096), E, N)
                 ours = L * E * N / (b["real_time"] / 1e3)
                 ref, ratio = f"{tr / 1e9:.3f} G updates/s (L = {min(L, 4096)})", f"{ours / tr:.0f}x"
-            print(f"| {parts[0][3:]} | L={L} E={E} N={N} fp32 | {b['real_time']:.2f} ms | "
+            print(f"| {parts[0][3:]} | L={L} E={E} N={N} {dtype} | {b['real_time']:.2f} ms | "
                   f"{b['bytes_per_s'] / 1e9:.0f} GB/s | {100 * b['bytes_per_s'] / copy:.0f} % | {ref} | {ratio} |",
                   flush=True)
         elif parts[0] == "BM_HyenaFftConv":

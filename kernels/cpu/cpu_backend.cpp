@@ -2,9 +2,14 @@
 // are shared since they are exact).
 #include "cpu_backend.h"
 
+#include <cstdint>
+#include <cstring>
 #include <memory>
+#include <vector>
 
 #include <cblas.h>
+
+#include "dnassm/error.h"
 
 #include "backward.h"
 #include "cpu_ops.h"
@@ -12,6 +17,53 @@
 namespace dnassm::cpu {
 
 namespace {
+
+// Round to the nearest bfloat16 (ties to even), as CUDA's __float2bfloat16_rn.
+float round_bf16(float x) {
+    std::uint32_t b = 0;
+    std::memcpy(&b, &x, 4);
+    if ((b & 0x7f800000u) == 0x7f800000u) {
+        if (b & 0x007fffffu) b |= 0x00400000u;  // NaN stays a (quiet) NaN
+    } else {
+        b += 0x7fffu + ((b >> 16) & 1u);
+    }
+    b &= 0xffff0000u;
+    std::memcpy(&x, &b, 4);
+    return x;
+}
+
+// SelectiveScanArgs::bf16 on the CPU: the stored arrays rounded to bfloat16, fp32 arithmetic,
+// the output rounded (rows written back without touching the padding between them).
+void scan_with_bf16_storage(const SelectiveScanArgs& a, void (*scan)(const SelectiveScanArgs&)) {
+    auto rounded = [](const float* p, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+        std::vector<float> v;
+        if (!p || rows == 0) return v;
+        v.assign(p, p + (rows - 1) * ld + cols);
+        for (float& x : v) x = round_bf16(x);
+        return v;
+    };
+    const auto u = rounded(a.u, a.L, a.E, a.ld_u), dt = rounded(a.delta, a.L, a.E, a.ld_delta),
+               B = rounded(a.B, a.L, a.N, a.ld_B), C = rounded(a.C, a.L, a.N, a.ld_C),
+               z = rounded(a.z, a.L, a.E, a.ld_z);
+    std::vector<float> y(static_cast<size_t>(a.L * a.E));
+    SelectiveScanArgs r = a;
+    r.bf16 = false;
+    r.u = u.data();
+    r.delta = dt.data();
+    r.B = B.data();
+    r.C = C.data();
+    r.z = a.z ? z.data() : nullptr;
+    r.y = y.data();
+    r.ld_y = a.E;
+    scan(r);
+    for (std::int64_t t = 0; t < a.L; ++t)
+        for (std::int64_t e = 0; e < a.E; ++e)
+            a.y[t * a.ld_y + e] = round_bf16(y[static_cast<size_t>(t * a.E + e)]);
+}
+
+void fp32_only(const SelectiveScanArgs& a) {
+    DNASSM_CHECK(!a.bf16, ErrorKind::kUsage, "bfloat16 scan storage is for inference only");
+}
 
 class CpuBackend final : public Backend {
   public:
@@ -27,7 +79,12 @@ class CpuBackend final : public Backend {
     void linear(const LinearArgs& a) override { cpu::linear(a); }
     void norm(const NormArgs& a) override { cpu::norm(a); }
     void causal_conv1d(const CausalConv1dArgs& a) override { cpu::causal_conv1d(a); }
-    void selective_scan(const SelectiveScanArgs& a) override { cpu::selective_scan(a); }
+    void selective_scan(const SelectiveScanArgs& a) override {
+        if (a.bf16)
+            scan_with_bf16_storage(a, cpu::selective_scan);
+        else
+            cpu::selective_scan(a);
+    }
     void hyena_conv(const HyenaConvArgs& a) override { cpu::hyena_conv(a); }
     void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
     void add_inplace(float* x, const float* y, std::int64_t n) override {
@@ -47,6 +104,7 @@ class CpuBackend final : public Backend {
         cpu::causal_conv1d_backward(a, g);
     }
     void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) override {
+        fp32_only(a);
         cpu::selective_scan_backward(a, g);
     }
     void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) override {
@@ -66,7 +124,12 @@ class CpuReferenceBackend final : public Backend {
     void linear(const LinearArgs& a) override { ref::linear(a); }
     void norm(const NormArgs& a) override { ref::norm(a); }
     void causal_conv1d(const CausalConv1dArgs& a) override { ref::causal_conv1d(a); }
-    void selective_scan(const SelectiveScanArgs& a) override { ref::selective_scan(a); }
+    void selective_scan(const SelectiveScanArgs& a) override {
+        if (a.bf16)
+            scan_with_bf16_storage(a, ref::selective_scan);
+        else
+            ref::selective_scan(a);
+    }
     void hyena_conv(const HyenaConvArgs& a) override { ref::hyena_conv(a); }
     void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
     void add_inplace(float* x, const float* y, std::int64_t n) override {
@@ -85,6 +148,7 @@ class CpuReferenceBackend final : public Backend {
         ref::causal_conv1d_backward(a, g);
     }
     void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) override {
+        fp32_only(a);
         ref::selective_scan_backward(a, g);
     }
     void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) override {

@@ -256,7 +256,30 @@ class CudaBackend final : public Backend {
         d.z = a.z ? z.f() : nullptr;
         d.state = a.state ? st.f() : nullptr;
         d.y = y.f();
-        cuda::selective_scan(d, plan, scratch.f(), stream_);
+        if (!a.bf16) {
+            cuda::selective_scan(d, plan, scratch.f(), stream_);
+        } else {
+            // bfloat16 copies of the stored arrays (same element strides), y converted back.
+            auto half = [&](std::int64_t n) {
+                return std::make_unique<Lease>(pool_, static_cast<std::size_t>(n > 0 ? n : 1) * 2);
+            };
+            auto hu = half(nu), hd = half(nd), hB = half(nB), hC = half(nC), hz = half(nz),
+                 hy = half(ny);
+            to_bf16(u.f(), hu->f(), nu, stream_);
+            to_bf16(dl.f(), hd->f(), nd, stream_);
+            to_bf16(B.f(), hB->f(), nB, stream_);
+            to_bf16(C.f(), hC->f(), nC, stream_);
+            if (a.z) to_bf16(z.f(), hz->f(), nz, stream_);
+            SelectiveScanArgs h = d;
+            h.u = hu->f();
+            h.delta = hd->f();
+            h.B = hB->f();
+            h.C = hC->f();
+            h.z = a.z ? hz->f() : nullptr;
+            h.y = hy->f();
+            cuda::selective_scan(h, plan, scratch.f(), stream_);
+            from_bf16(hy->f(), y.f(), ny, stream_);
+        }
         down(a.y, y.f(), ny, a.ld_y, a.E, a.L);
         if (a.state) down_all(a.state, st.f(), a.E * a.N);
     }
@@ -384,6 +407,7 @@ class CudaBackend final : public Backend {
     }
 
     void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) override {
+        DNASSM_CHECK(!a.bf16, ErrorKind::kUsage, "bfloat16 scan storage is for inference only");
         const ScanBackwardPlan plan = plan_selective_scan_backward(a.L, a.E, a.N);
         Staging st(pool_, stream_);
         SelectiveScanArgs d = a;

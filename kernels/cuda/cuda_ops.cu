@@ -26,7 +26,9 @@ struct ScanView {
     bool write_final;  // pass 2 writes the final state into a.state
 };
 
-// Pass 1: the state each chunk reaches from zero, and the product of its decays.
+// Pass 1: the state each chunk reaches from zero, and the product of its decays. T: how u,
+// delta, B, C, z and y are stored (float or bfloat16).
+template <typename T>
 __global__ void scan_chunk_summaries(ScanView v, float* reach, float* decay) {
     const SelectiveScanArgs& a = v.a;
     const int lane = threadIdx.x & 31;
@@ -38,9 +40,9 @@ __global__ void scan_chunk_summaries(ScanView v, float* reach, float* decay) {
     float s = 0.0f, p = 1.0f;
     const std::int64_t t1 = min(a.L, (c + 1) * v.chunk);
     for (std::int64_t t = c * v.chunk; t < t1; ++t) {
-        const float dt = scan_delta(a, t, e);
+        const float dt = scan_delta<T>(a, t, e);
         const float da = expf(dt * An);
-        s = da * s + dt * a.u[t * a.ld_u + e] * a.B[t * a.ld_B + lane];
+        s = da * s + dt * load<T>(a.u, t * a.ld_u + e) * load<T>(a.B, t * a.ld_B + lane);
         p *= da;
     }
     const std::int64_t i = (c * a.E + e) * a.N + lane;
@@ -63,6 +65,7 @@ __global__ void scan_carry(ScanView v, const float* reach, const float* decay, f
 }
 
 // Pass 3: recompute each chunk from its entry state; y = C·s summed over the warp.
+template <typename T>
 __global__ void scan_outputs(ScanView v, const float* entry) {
     const SelectiveScanArgs& a = v.a;
     const int lane = threadIdx.x & 31;
@@ -76,21 +79,21 @@ __global__ void scan_outputs(ScanView v, const float* entry) {
     const float Dd = a.D ? a.D[e] : 0.0f;
     const std::int64_t t1 = min(a.L, (c + 1) * v.chunk);
     for (std::int64_t t = c * v.chunk; t < t1; ++t) {
-        const float dt = scan_delta(a, t, e);
-        const float u = a.u[t * a.ld_u + e];
+        const float dt = scan_delta<T>(a, t, e);
+        const float u = load<T>(a.u, t * a.ld_u + e);
         float part = 0.0f;
         if (live) {
-            s = expf(dt * An) * s + dt * u * a.B[t * a.ld_B + lane];
-            part = a.C[t * a.ld_C + lane] * s;
+            s = expf(dt * An) * s + dt * u * load<T>(a.B, t * a.ld_B + lane);
+            part = load<T>(a.C, t * a.ld_C + lane) * s;
         }
         const float y = warp_sum(part) + Dd * u;
         if (lane == 0) {
             float out = y;
             if (a.z) {
-                const float z = a.z[t * a.ld_z + e];
+                const float z = load<T>(a.z, t * a.ld_z + e);
                 out *= z / (1.0f + expf(-z));
             }
-            a.y[t * a.ld_y + e] = out;
+            store<T>(a.y, t * a.ld_y + e, out);
         }
     }
 }
@@ -244,10 +247,40 @@ void selective_scan(const SelectiveScanArgs& a,
     float *reach = scratch, *decay = scratch + per, *entry = scratch + 2 * per;
     const dim3 grid(static_cast<unsigned>(plan.grid_x), static_cast<unsigned>(plan.n_chunks));
     const int threads = 32 * plan.warps_per_block;
-    scan_chunk_summaries<<<grid, threads, 0, s>>>(v, reach, decay);
-    scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
-    scan_outputs<<<grid, threads, 0, s>>>(v, entry);
+    if (a.bf16) {
+        scan_chunk_summaries<__nv_bfloat16><<<grid, threads, 0, s>>>(v, reach, decay);
+        scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
+        scan_outputs<__nv_bfloat16><<<grid, threads, 0, s>>>(v, entry);
+    } else {
+        scan_chunk_summaries<float><<<grid, threads, 0, s>>>(v, reach, decay);
+        scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
+        scan_outputs<float><<<grid, threads, 0, s>>>(v, entry);
+    }
     check(cudaGetLastError(), "selective scan launch");
+}
+
+namespace {
+__global__ void to_bf16_kernel(const float* in, __nv_bfloat16* out, std::int64_t n) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = __float2bfloat16_rn(in[i]);
+}
+__global__ void from_bf16_kernel(const __nv_bfloat16* in, float* out, std::int64_t n) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = __bfloat162float(in[i]);
+}
+}  // namespace
+
+void to_bf16(const float* in, void* out, std::int64_t n, cudaStream_t s) {
+    if (n > 0)
+        to_bf16_kernel<<<blocks_for(n), kThreads, 0, s>>>(in, static_cast<__nv_bfloat16*>(out), n);
+    check(cudaGetLastError(), "bf16 conversion launch");
+}
+
+void from_bf16(const void* in, float* out, std::int64_t n, cudaStream_t s) {
+    if (n > 0)
+        from_bf16_kernel<<<blocks_for(n), kThreads, 0, s>>>(static_cast<const __nv_bfloat16*>(in),
+                                                            out, n);
+    check(cudaGetLastError(), "bf16 conversion launch");
 }
 
 void selective_scan_entry_states(const SelectiveScanArgs& a,
@@ -261,7 +294,7 @@ void selective_scan_entry_states(const SelectiveScanArgs& a,
     const int warps = 4;
     const dim3 grid(static_cast<unsigned>((a.E + warps - 1) / warps),
                     static_cast<unsigned>(n_chunks));
-    scan_chunk_summaries<<<grid, 32 * warps, 0, s>>>(v, reach, decay);
+    scan_chunk_summaries<float><<<grid, 32 * warps, 0, s>>>(v, reach, decay);
     scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
     check(cudaGetLastError(), "selective scan (entry states) launch");
 }

@@ -15,7 +15,8 @@ namespace dnassm::cuda {
 /// Throws Error(kResource) naming `what` when a CUDA call failed.
 void check(cudaError_t status, const char* what);
 
-/// Fused chunked selective scan. `scratch` holds 3 · n_chunks · E · N floats.
+/// Fused chunked selective scan. `scratch` holds 3 · n_chunks · E · N floats. With a.bf16, the
+/// pointers u, delta, B, C, z and y point to bfloat16 arrays (same element strides).
 void selective_scan(const SelectiveScanArgs& a,
                     const ScanPlan& plan,
                     float* scratch,
@@ -30,6 +31,9 @@ void selective_scan_entry_states(const SelectiveScanArgs& a,
                                  float* entry,
                                  float* reach,
                                  cudaStream_t s);
+/// n floats to bfloat16 (round to nearest even) and back.
+void to_bf16(const float* in, void* out, std::int64_t n, cudaStream_t s);
+void from_bf16(const void* in, float* out, std::int64_t n, cudaStream_t s);
 void causal_conv1d(const CausalConv1dArgs& a, cudaStream_t s);
 void norm(const NormArgs& a, cudaStream_t s);
 void embedding(const EmbeddingArgs& a, cudaStream_t s);

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
+
+#include <cuda_bf16.h>
 
 #include "dnassm/backend.h"
 
@@ -39,9 +42,28 @@ __device__ inline float block_sum(float v, float* shm) {
     return shm[32];
 }
 
-/// delta after bias and softplus, as the scan uses it.
+/// Element i of an array stored as T (float or bfloat16) behind a float pointer.
+template <typename T>
+__device__ inline float load(const float* p, std::int64_t i) {
+    if constexpr (std::is_same_v<T, float>)
+        return p[i];
+    else
+        return __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(p)[i]);
+}
+
+template <typename T>
+__device__ inline void store(float* p, std::int64_t i, float v) {
+    if constexpr (std::is_same_v<T, float>)
+        p[i] = v;
+    else
+        reinterpret_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
+}
+
+/// delta after bias and softplus, as the scan uses it (delta stored as T).
+template <typename T = float>
 __device__ inline float scan_delta(const SelectiveScanArgs& a, std::int64_t t, std::int64_t e) {
-    const float raw = a.delta[t * a.ld_delta + e] + (a.delta_bias ? a.delta_bias[e] : 0.0f);
+    const float raw =
+        load<T>(a.delta, t * a.ld_delta + e) + (a.delta_bias ? a.delta_bias[e] : 0.0f);
     return a.delta_softplus ? softplus(raw) : raw;
 }
 

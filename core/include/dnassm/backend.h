@@ -78,6 +78,10 @@ struct SelectiveScanArgs {
     float* state = nullptr;  // {E, N} in/out, or null
     float* y = nullptr;      // {L, E}
     std::int64_t ld_y = 0;
+    /// bfloat16 storage: u, delta, B, C, z and y are held as bfloat16 (rounded to nearest even)
+    /// with fp32 arithmetic and state, as a bf16 model would run; the CUDA kernel then reads and
+    /// writes half the bytes. The pointers stay float (the values are rounded on the way in).
+    bool bf16 = false;
 };
 
 /// Hyena order-2 long convolution with its output gate and implicit filter (MODELS.md §1.5,

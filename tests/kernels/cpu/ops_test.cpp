@@ -1,6 +1,7 @@
 // Backend parity: every op of every non-reference backend against "cpu-ref" on random inputs,
 // several shapes (odd sizes, L = 1), with sentinel guards around outputs; plus chunked = one-pass
 // for the stateful ops.
+#include <cstdint>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -223,6 +224,53 @@ TEST_P(OpsParity, GeluTanh) {
     be->gelu_tanh_inplace(x.data(), n);
     ref->gelu_tanh_inplace(x_ref.data(), n);
     EXPECT_LE(test::rel_l2(x.data(), x_ref.data(), n), 1e-6);
+}
+
+// bfloat16 storage (SelectiveScanArgs::bf16): inputs and output rounded to bfloat16 with fp32
+// arithmetic, the CPU oracle of the CUDA bf16 kernel.
+TEST(SelectiveScanBf16, WithinBf16PrecisionOfFp32AndTheSameOnBothCpuBackends) {
+    test::Rng rng(3);
+    const std::int64_t L = 300, E = 37, N = 16, ld_y = E + 3;
+    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
+         z = rand_vec(rng, L * E, -3, 3), A = rand_vec(rng, E * N, -8, -0.5),
+         Bm = rand_vec(rng, L * N, -1, 1), Cm = rand_vec(rng, L * N, -1, 1),
+         D = rand_vec(rng, E, 0.5, 1.5);
+    auto run = [&](const char* backend, bool bf16) {
+        std::vector<float> y(static_cast<size_t>(L * ld_y), 7.0f);
+        SelectiveScanArgs a{.L = L,
+                            .E = E,
+                            .N = N,
+                            .u = u.data(),
+                            .ld_u = E,
+                            .delta = dt.data(),
+                            .ld_delta = E,
+                            .A = A.data(),
+                            .B = Bm.data(),
+                            .ld_B = N,
+                            .C = Cm.data(),
+                            .ld_C = N,
+                            .D = D.data(),
+                            .z = z.data(),
+                            .ld_z = E,
+                            .y = y.data(),
+                            .ld_y = ld_y,
+                            .bf16 = bf16};
+        test::backend(backend).selective_scan(a);
+        return y;
+    };
+    const auto f32 = run("cpu", false), b16 = run("cpu", true), b16_ref = run("cpu-ref", true);
+    const double err = test::rel_l2(b16.data(), f32.data(), L * ld_y);
+    EXPECT_LE(err, 1e-2);
+    EXPECT_GT(err, 1e-5) << "inputs were not rounded";
+    EXPECT_LE(test::rel_l2(b16.data(), b16_ref.data(), L * ld_y), 4e-3);
+    for (std::int64_t t = 0; t < L; ++t) {
+        for (std::int64_t e = E; e < ld_y; ++e) ASSERT_EQ(b16[t * ld_y + e], 7.0f);  // padding
+        for (std::int64_t e = 0; e < E; ++e) {  // every output is a bfloat16 value
+            std::uint32_t bits = 0;
+            std::memcpy(&bits, &b16[t * ld_y + e], 4);
+            ASSERT_EQ(bits & 0xffffu, 0u);
+        }
+    }
 }
 
 // Shapes: L = 1, odd E (tail lanes), the golden model (E 128), a larger model (E 512).

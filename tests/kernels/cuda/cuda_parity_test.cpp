@@ -228,6 +228,47 @@ TEST_P(CudaParity, SelectiveScanWithStateInAndOut) {
     EXPECT_LE(test::rel_l2(st.data(), st_ref.data(), E * N), 1e-5);
 }
 
+TEST_P(CudaParity, SelectiveScanBf16Storage) {
+    const std::int64_t L = s.L, E = s.E, N = s.N;
+    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
+         z = rand_vec(rng, L * E, -3, 3), A = rand_vec(rng, E * N, -8, -0.5),
+         Bm = rand_vec(rng, L * N, -1, 1), Cm = rand_vec(rng, L * N, -1, 1),
+         D = rand_vec(rng, E, 0.5, 1.5), s0 = rand_vec(rng, E * N, -0.5, 0.5);
+    Guarded y(L * E), y_bf16(L * E), y_f32(L * E);
+    std::vector<float> st = s0, st_ref = s0, st_f32 = s0;
+    SelectiveScanArgs a{.L = L,
+                        .E = E,
+                        .N = N,
+                        .u = u.data(),
+                        .ld_u = E,
+                        .delta = dt.data(),
+                        .ld_delta = E,
+                        .A = A.data(),
+                        .B = Bm.data(),
+                        .ld_B = N,
+                        .C = Cm.data(),
+                        .ld_C = N,
+                        .D = D.data(),
+                        .z = z.data(),
+                        .ld_z = E,
+                        .state = st.data(),
+                        .y = y.data(),
+                        .ld_y = E,
+                        .bf16 = true};
+    gpu->selective_scan(a);
+    a.state = st_ref.data();
+    a.y = y_bf16.data();
+    cpu->selective_scan(a);  // the same rounding on the CPU
+    a.bf16 = false;
+    a.state = st_f32.data();
+    a.y = y_f32.data();
+    cpu->selective_scan(a);
+    EXPECT_TRUE(y.intact());
+    EXPECT_LE(test::rel_l2(y.data(), y_bf16.data(), L * E), 4e-3);
+    EXPECT_LE(test::rel_l2(y.data(), y_f32.data(), L * E), 1e-2);    // the bf16 bound
+    EXPECT_LE(test::rel_l2(st.data(), st_ref.data(), E * N), 1e-5);  // fp32 state
+}
+
 TEST_P(CudaParity, HyenaFftConv) {
     const std::int64_t L = s.L, D = s.E, F = 16;
     auto x0 = rand_vec(rng, L * D, -1, 1), w = rand_vec(rng, L * D, -1, 1),
