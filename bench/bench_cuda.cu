@@ -10,6 +10,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "../kernels/common/fft_size.h"
 #include "cuda_backward.h"
 #include "cuda_ops.h"
 #include "launch_plan.h"
@@ -169,7 +170,7 @@ void BM_ScanBackward(benchmark::State& st) {
 
 void BM_HyenaFftConv(benchmark::State& st) {
     const std::int64_t L = st.range(0), D = st.range(1), F = 64;
-    const std::int64_t n = cuda::long_conv_fft_size(L), nc = n / 2 + 1;
+    const std::int64_t n = long_conv_fft_size(L), nc = n / 2 + 1;
     DeviceArray x0(L * D, -1, 1), w(L * D, -1, 1), basis(L * F, -1, 1), fw(D * F, -0.1f, 0.1f),
         t(L, 0, 1), deltas(D, -15, -3), bias(D, -1, 1), y(L * D, 0, 0), k_pad(D * n, 0, 0),
         w_pad(D * n, 0, 0), kf(2 * D * nc, 0, 0), wf(2 * D * nc, 0, 0);

@@ -1,7 +1,8 @@
 // Hyena long convolution on CPU through FFTW (MODELS.md §1.5.2): channels are processed in
 // groups; for a group the filter columns are evaluated from the implicit-MLP basis with one
 // GEMM and modulated, then per channel the gated input and the filter are zero-padded to
-// n = 2L (as the reference's fftconv), multiplied in the frequency domain, transformed back and
+// n = long_conv_fft_size(L) (2L as the reference's fftconv, unless 2L has a prime factor above
+// 7), multiplied in the frequency domain, transformed back and
 // scaled by 1/n: an exact linear causal convolution. Groups run on the pool; plans are cached
 // per n (FFTW_ESTIMATE, so the same plan, and the same numbers, every run).
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "dnassm/error.h"
 #include "dnassm/thread_pool.h"
 
+#include "../common/fft_size.h"
 #include "../common/scalar_math.h"
 #include "cpu_ops.h"
 #include "fftw_plans.h"
@@ -46,7 +48,7 @@ const FftPlans& fft_plans(std::int64_t n) {
 }
 
 void hyena_conv(const HyenaConvArgs& a) {
-    const std::int64_t L = a.L, D = a.D, F = a.F, n = 2 * L, nc = n / 2 + 1;
+    const std::int64_t L = a.L, D = a.D, F = a.F, n = long_conv_fft_size(L), nc = n / 2 + 1;
     const FftPlans& plans = fft_plans(n);
     const float scale = 1.0f / static_cast<float>(n);
     // Smaller groups for long windows keep the per-thread buffers (2·L·group floats) small.

@@ -10,6 +10,7 @@
 
 #include "dnassm/thread_pool.h"
 
+#include "../common/fft_size.h"
 #include "backward.h"
 #include "cpu_ops.h"
 #include "fftw_plans.h"
@@ -40,7 +41,7 @@ void multiply_back(const FftPlans& plans,
 }  // namespace
 
 void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) {
-    const std::int64_t L = a.L, D = a.D, F = a.F, n = 2 * L, nc = n / 2 + 1;
+    const std::int64_t L = a.L, D = a.D, F = a.F, n = long_conv_fft_size(L), nc = n / 2 + 1;
     const FftPlans& plans = fft_plans(n);
     const float scale = 1.0f / static_cast<float>(n);
     const bool want_dk = g.dbasis || g.dfilter_w;

@@ -18,6 +18,7 @@
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
 
+#include "../common/fft_size.h"
 #include "cuda_backward.h"
 #include "cuda_ops.h"
 #include "launch_plan.h"

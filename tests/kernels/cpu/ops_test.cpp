@@ -8,6 +8,7 @@
 
 #include "dnassm/backend.h"
 
+#include "common/fft_size.h"
 #include "test_util.h"
 
 namespace dnassm {
@@ -224,6 +225,24 @@ TEST_P(OpsParity, GeluTanh) {
     be->gelu_tanh_inplace(x.data(), n);
     ref->gelu_tanh_inplace(x_ref.data(), n);
     EXPECT_LE(test::rel_l2(x.data(), x_ref.data(), n), 1e-6);
+}
+
+TEST(LongConvFftSize, TwiceTheLengthUnlessThatHasALargePrimeFactor) {
+    EXPECT_EQ(long_conv_fft_size(300), 600);  // the golden cases keep the reference's 2L
+    EXPECT_EQ(long_conv_fft_size(1000), 2000);
+    EXPECT_EQ(long_conv_fft_size(1 << 20), 1 << 21);
+    EXPECT_EQ(long_conv_fft_size(1), 2);
+    // 2 · 1,000,002 = 4 · 3 · 166,667 (prime): the next 7-smooth length instead.
+    const std::int64_t n = long_conv_fft_size(1000002);
+    EXPECT_GT(n, 2000004);
+    EXPECT_LT(n, 2000004 + 1000);
+    for (std::int64_t L : {1LL, 7LL, 1001LL, 32771LL, 1000002LL, 4194311LL}) {
+        std::int64_t m = long_conv_fft_size(L);
+        EXPECT_GE(m, 2 * L);  // exact linear convolution
+        for (std::int64_t p : {2, 3, 5, 7})
+            while (m % p == 0) m /= p;
+        EXPECT_EQ(m, 1) << L;
+    }
 }
 
 // bfloat16 storage (SelectiveScanArgs::bf16): inputs and output rounded to bfloat16 with fp32

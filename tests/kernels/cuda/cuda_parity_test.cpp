@@ -38,7 +38,6 @@ TEST(CudaLaunchPlan, ChunksCoverEveryLengthAndStayBounded) {
     EXPECT_THROW((void)cuda::plan_selective_scan(100, 8, 33), Error);
     EXPECT_EQ(cuda::span_floats(0, 5, 9), 0);
     EXPECT_EQ(cuda::span_floats(3, 5, 9), 23);
-    EXPECT_EQ(cuda::long_conv_fft_size(1000), 2000);
     EXPECT_EQ(cuda::pool_size_class(1), 256u);
     EXPECT_EQ(cuda::pool_size_class(257), 512u);
     EXPECT_EQ(cuda::pool_size_class(1u << 20), 1u << 20);
