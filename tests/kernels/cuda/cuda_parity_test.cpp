@@ -186,37 +186,50 @@ TEST_P(CudaParity, CausalConvWithState) {
     }
 }
 
+// Random scan inputs (time-major, contiguous) in the ranges the scan parity tests use.
+struct ScanCase {
+    ScanCase(test::Rng& rng, const Shape& s)
+        : u(rand_vec(rng, s.L * s.E, -2, 2)),
+          dt(rand_vec(rng, s.L * s.E, -4, 1)),
+          z(rand_vec(rng, s.L * s.E, -3, 3)),
+          A(rand_vec(rng, s.E * s.N, -8, -0.5)),
+          B(rand_vec(rng, s.L * s.N, -1, 1)),
+          C(rand_vec(rng, s.L * s.N, -1, 1)),
+          D(rand_vec(rng, s.E, 0.5, 1.5)),
+          bias(rand_vec(rng, s.E, -3, 0)),
+          s0(rand_vec(rng, s.E * s.N, -0.5, 0.5)) {
+        dt[0] = 30.0f;  // softplus identity branch
+        args = {.L = s.L,
+                .E = s.E,
+                .N = s.N,
+                .u = u.data(),
+                .ld_u = s.E,
+                .delta = dt.data(),
+                .ld_delta = s.E,
+                .A = A.data(),
+                .B = B.data(),
+                .ld_B = s.N,
+                .C = C.data(),
+                .ld_C = s.N,
+                .D = D.data(),
+                .delta_bias = bias.data(),
+                .delta_softplus = true,
+                .z = z.data(),
+                .ld_z = s.E,
+                .ld_y = s.E};
+    }
+    std::vector<float> u, dt, z, A, B, C, D, bias, s0;
+    SelectiveScanArgs args;  // y and state set by each test
+};
+
 TEST_P(CudaParity, SelectiveScanWithStateInAndOut) {
     const std::int64_t L = s.L, E = s.E, N = s.N;
-    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
-         z = rand_vec(rng, L * E, -3, 3);
-    auto A = rand_vec(rng, E * N, -8, -0.5), Bm = rand_vec(rng, L * N, -1, 1),
-         Cm = rand_vec(rng, L * N, -1, 1);
-    auto D = rand_vec(rng, E, 0.5, 1.5), bias = rand_vec(rng, E, -3, 0),
-         s0 = rand_vec(rng, E * N, -0.5, 0.5);
-    dt[0] = 30.0f;  // softplus identity branch
+    ScanCase c(rng, s);
     Guarded y(L * E), y_ref(L * E);
-    std::vector<float> st = s0, st_ref = s0;
-    SelectiveScanArgs a{.L = L,
-                        .E = E,
-                        .N = N,
-                        .u = u.data(),
-                        .ld_u = E,
-                        .delta = dt.data(),
-                        .ld_delta = E,
-                        .A = A.data(),
-                        .B = Bm.data(),
-                        .ld_B = N,
-                        .C = Cm.data(),
-                        .ld_C = N,
-                        .D = D.data(),
-                        .delta_bias = bias.data(),
-                        .delta_softplus = true,
-                        .z = z.data(),
-                        .ld_z = E,
-                        .state = st.data(),
-                        .y = y.data(),
-                        .ld_y = E};
+    std::vector<float> st = c.s0, st_ref = c.s0;
+    SelectiveScanArgs a = c.args;
+    a.state = st.data();
+    a.y = y.data();
     gpu->selective_scan(a);
     a.state = st_ref.data();
     a.y = y_ref.data();
@@ -229,31 +242,13 @@ TEST_P(CudaParity, SelectiveScanWithStateInAndOut) {
 
 TEST_P(CudaParity, SelectiveScanBf16Storage) {
     const std::int64_t L = s.L, E = s.E, N = s.N;
-    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
-         z = rand_vec(rng, L * E, -3, 3), A = rand_vec(rng, E * N, -8, -0.5),
-         Bm = rand_vec(rng, L * N, -1, 1), Cm = rand_vec(rng, L * N, -1, 1),
-         D = rand_vec(rng, E, 0.5, 1.5), s0 = rand_vec(rng, E * N, -0.5, 0.5);
+    ScanCase c(rng, s);
     Guarded y(L * E), y_bf16(L * E), y_f32(L * E);
-    std::vector<float> st = s0, st_ref = s0, st_f32 = s0;
-    SelectiveScanArgs a{.L = L,
-                        .E = E,
-                        .N = N,
-                        .u = u.data(),
-                        .ld_u = E,
-                        .delta = dt.data(),
-                        .ld_delta = E,
-                        .A = A.data(),
-                        .B = Bm.data(),
-                        .ld_B = N,
-                        .C = Cm.data(),
-                        .ld_C = N,
-                        .D = D.data(),
-                        .z = z.data(),
-                        .ld_z = E,
-                        .state = st.data(),
-                        .y = y.data(),
-                        .ld_y = E,
-                        .bf16 = true};
+    std::vector<float> st = c.s0, st_ref = c.s0, st_f32 = c.s0;
+    SelectiveScanArgs a = c.args;
+    a.bf16 = true;
+    a.state = st.data();
+    a.y = y.data();
     gpu->selective_scan(a);
     a.state = st_ref.data();
     a.y = y_bf16.data();
