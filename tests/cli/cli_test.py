@@ -324,13 +324,36 @@ class PretrainTests(Tmp):
         with open(os.path.join(self.path("a"), "model.safetensors"), "rb") as fa, \
                 open(os.path.join(self.path("b"), "model.safetensors"), "rb") as fb:
             self.assertEqual(fa.read(), fb.read(), "resumed run differs from the uninterrupted one")
-        log = [json.loads(l) for l in open(os.path.join(self.path("a"), "train_log.jsonl"))]
+        log = [json.loads(l) for l in read_text(os.path.join(self.path("a"), "train_log.jsonl")).splitlines()]
         self.assertEqual([e["step"] for e in log], [6, 12])
         self.assertTrue(all(0.5 < e["val_bits_per_base"] < 3.0 for e in log))
         _, out, _ = run("info", self.path("a"))
         self.assertIn("dnassm pretrain", out)
         run("embed", "-m", self.path("a"), "-r", "NC_001416.1:1-500", "-o", self.path("e.npy"), LAMBDA)
         self.assertEqual(np.load(self.path("e.npy")).shape, (500, 32))
+
+    def test_pretrain_on_each_cpu_backend_and_device_errors(self):
+        init = self.path("init")
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "data", "models", "make_random_mamba.py"), init, "16",
+                        "1"], check=True)
+        args = ["pretrain", "-m", init, "--fasta", LAMBDA, "--window", "64", "--batch", "1", "--steps", "3",
+                "--eval-every", "3", "--save-every", "3", "--warmup", "1", "--val-bases", "500", "--progress", "none"]
+        run(*args, "-o", self.path("fast"), "--device", "cpu")
+        run(*args, "-o", self.path("ref"), "--device", "cpu-ref")  # the double-precision oracle ops
+        emb = {}
+        for name in ("fast", "ref"):
+            run("embed", "-m", self.path(name), "-r", "NC_001416.1:1-300", "-o", self.path(name + ".npy"), LAMBDA)
+            emb[name] = np.load(self.path(name + ".npy"))
+        rel = np.linalg.norm(emb["fast"] - emb["ref"]) / np.linalg.norm(emb["ref"])
+        self.assertLess(rel, 1e-4)
+        code, _, err = run(*args, "-o", self.path("x"), "--device", "tpu", expect=2)
+        self.assertIn("tpu", err)
+        _, version, _ = run("--version")
+        backends = next(l for l in version.splitlines() if l.startswith("backends:"))
+        if "cuda" not in backends:  # no GPU here: a clear one-line refusal, nothing written
+            code, _, err = run(*args, "-o", self.path("g"), "--device", "cuda", expect=2)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertFalse(os.path.exists(os.path.join(self.path("g"), "model.safetensors")))
 
     def test_hyena_pretrain_resumes_bit_for_bit_and_window_limit(self):
         init = self.path("init")
