@@ -2,6 +2,7 @@
 // are shared since they are exact).
 #include "cpu_backend.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -91,6 +92,13 @@ class CpuBackend final : public Backend {
         cpu::add_inplace(x, y, n);
     }
     void gelu_tanh_inplace(float* x, std::int64_t n) override { cpu::gelu_tanh_inplace(x, n); }
+    void sin_activation(const float* x,
+                        const float* freq,
+                        std::int64_t rows,
+                        std::int64_t cols,
+                        float* y) override {
+        cpu::sin_activation(x, freq, rows, cols, y);
+    }
     void linear_backward(
         const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
         cpu::linear_backward(a, dy, dx, dweight, dbias);
@@ -136,6 +144,16 @@ class CpuReferenceBackend final : public Backend {
         for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];
     }
     void gelu_tanh_inplace(float* x, std::int64_t n) override { ref::gelu_tanh_inplace(x, n); }
+    void sin_activation(const float* x,
+                        const float* freq,
+                        std::int64_t rows,
+                        std::int64_t cols,
+                        float* y) override {
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t c = 0; c < cols; ++c)
+                y[r * cols + c] =
+                    static_cast<float>(std::sin(static_cast<double>(freq[c]) * x[r * cols + c]));
+    }
     void linear_backward(
         const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
         ref::linear_backward(a, dy, dx, dweight, dbias);

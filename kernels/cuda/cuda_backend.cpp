@@ -348,6 +348,22 @@ class CudaBackend final : public Backend {
         down_all(x, dx.f(), n);
     }
 
+    void sin_activation(const float* x,
+                        const float* freq,
+                        std::int64_t rows,
+                        std::int64_t cols,
+                        float* y) override {
+        Staging st(pool_, stream_);
+        const float* dx = st.in(x, rows * cols);
+        const float* df = st.in(freq, cols);
+        float* dy = st.scratch(rows * cols);
+        cuda::sin_activation(dx, df, rows, cols, dy, stream_);
+        check(cudaMemcpyAsync(y, dy, static_cast<std::size_t>(rows * cols) * sizeof(float),
+                              cudaMemcpyDeviceToHost, stream_),
+              "copy out");
+        st.finish();
+    }
+
     // ---- backward (issue C2)
 
     void linear_backward(

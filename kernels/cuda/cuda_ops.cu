@@ -199,6 +199,12 @@ __global__ void gelu_kernel(float* x, std::int64_t n) {
     x[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
 }
 
+__global__ void sin_kernel(
+    const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < rows * cols) y[i] = sinf(freq[i % cols] * x[i]);
+}
+
 // ---- Hyena long conv around cuFFT
 
 __global__ void filter_kernel(HyenaConvArgs a, std::int64_t n, float* k_pad) {
@@ -334,6 +340,16 @@ void add_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s) {
 void gelu_tanh_inplace(float* x, std::int64_t n, cudaStream_t s) {
     gelu_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n);
     check(cudaGetLastError(), "gelu launch");
+}
+
+void sin_activation(const float* x,
+                    const float* freq,
+                    std::int64_t rows,
+                    std::int64_t cols,
+                    float* y,
+                    cudaStream_t s) {
+    sin_kernel<<<blocks_for(rows * cols), kThreads, 0, s>>>(x, freq, rows, cols, y);
+    check(cudaGetLastError(), "sin launch");
 }
 
 void hyena_filter_padded(const HyenaConvArgs& a, std::int64_t n, float* k_pad, cudaStream_t s) {

@@ -42,6 +42,12 @@ void add_bias_rows(
     float* y, std::int64_t ld_y, const float* bias, std::int64_t M, std::int64_t N, cudaStream_t s);
 void add_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s);
 void gelu_tanh_inplace(float* x, std::int64_t n, cudaStream_t s);
+void sin_activation(const float* x,
+                    const float* freq,
+                    std::int64_t rows,
+                    std::int64_t cols,
+                    float* y,
+                    cudaStream_t s);
 
 /// Hyena long-conv pieces around cuFFT (MODELS.md §6.3); n = FFT length, spectra n/2+1 wide.
 /// k_pad{D, n}: the modulated filter, zero beyond L.

@@ -160,6 +160,10 @@ class Backend {
     virtual void add_inplace(float* x, const float* y, std::int64_t n) = 0;
     /// x = gelu_tanh(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise.
     virtual void gelu_tanh_inplace(float* x, std::int64_t n) = 0;
+    /// y{rows, cols} = sin(freq{cols} ⊙ x{rows, cols}): HyenaDNA's Sin activation with its shared
+    /// per-column frequency. y may alias x.
+    virtual void sin_activation(
+        const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y) = 0;
 
     /// y = x W^T + b: dx {M, K} += dy W; dweight {N, K} += dy^T x; dbias {N} += Σ_rows dy.
     virtual void linear_backward(

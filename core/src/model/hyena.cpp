@@ -86,38 +86,30 @@ void load_hyena_filter(const HyenaConfig& cfg,
 Tensor hyena_filter_basis(Backend& backend,
                           const HyenaConfig& cfg,
                           const HyenaLayer& l,
-                          std::int64_t L) {
+                          std::int64_t L,
+                          std::vector<Tensor>* pre_acts,
+                          std::vector<Tensor>* acts) {
     const std::int64_t F = cfg.filter_order, De = cfg.emb_dim;
-    Tensor a = Tensor::uninitialized({L, F}), b = Tensor::uninitialized({L, F});
-    auto sin_act = [&](Tensor& x) {
-        for (std::int64_t i = 0; i < L; ++i)
-            for (std::int64_t c = 0; c < F; ++c)
-                x.f32()[i * F + c] = std::sin(l.freq.f32()[c] * x.f32()[i * F + c]);
-    };
-    backend.linear({.M = L,
-                    .K = De,
-                    .N = F,
-                    .x = l.z.f32(),
-                    .ld_x = De,
-                    .weight = l.mlp_w[0].f32(),
-                    .bias = l.mlp_b[0].f32(),
-                    .y = a.f32(),
-                    .ld_y = F});
-    sin_act(a);
-    for (size_t m = 1; m < l.mlp_w.size(); ++m) {
-        backend.linear({.M = L,
-                        .K = F,
+    Tensor act;
+    for (size_t m = 0; m < l.mlp_w.size(); ++m) {
+        Tensor pre = Tensor::uninitialized({L, F});
+        backend.linear({.M = L,  // z holds l_max rows; the window uses its first L
+                        .K = m ? F : De,
                         .N = F,
-                        .x = a.f32(),
-                        .ld_x = F,
+                        .x = m ? act.f32() : l.z.f32(),
+                        .ld_x = m ? F : De,
                         .weight = l.mlp_w[m].f32(),
                         .bias = l.mlp_b[m].f32(),
-                        .y = b.f32(),
+                        .y = pre.f32(),
                         .ld_y = F});
-        sin_act(b);
-        std::swap(a, b);
+        act = pre_acts ? Tensor::uninitialized({L, F}) : pre;
+        backend.sin_activation(pre.f32(), l.freq.f32(), L, F, act.f32());
+        if (pre_acts) {
+            pre_acts->push_back(pre);
+            acts->push_back(act);
+        }
     }
-    return a;
+    return act;
 }
 
 HyenaConvArgs hyena_conv_args(const HyenaConfig& cfg,

@@ -49,10 +49,14 @@ void load_hyena_filter(const HyenaConfig& cfg,
                        HyenaLayer& l);
 
 /// The basis {L, F} of a layer's filter: the implicit MLP's last Sin layer on positions [0, L).
+/// Training passes pre_acts/acts to keep every Sin layer's input and output (acts.back() is the
+/// basis); inference computes each layer in place.
 Tensor hyena_filter_basis(Backend& backend,
                           const HyenaConfig& cfg,
                           const HyenaLayer& l,
-                          std::int64_t L);
+                          std::int64_t L,
+                          std::vector<Tensor>* pre_acts = nullptr,
+                          std::vector<Tensor>* acts = nullptr);
 
 /// The long-convolution arguments of a layer over L positions (x0, w {L, D}; basis {L, F}).
 HyenaConvArgs hyena_conv_args(const HyenaConfig& cfg,

@@ -53,30 +53,6 @@ CausalConv1dArgs short_conv_args(const HyenaConfig& c,
             .ld_y = 3 * c.d_model};
 }
 
-// The implicit filter's Sin MLP on positions [0, L) (see HyenaLayerActs::filter_pre/act).
-void filter_forward(const HyenaConfig& c,
-                    const HyenaLayer& l,
-                    std::int64_t L,
-                    Backend& be,
-                    std::vector<Tensor>& pre_acts,
-                    std::vector<Tensor>& acts) {
-    const std::int64_t F = c.filter_order;
-    const Tensor z = l.z.reshape({c.l_max, c.emb_dim});
-    for (size_t m = 0; m < l.mlp_w.size(); ++m) {
-        Tensor pre({L, F});
-        LinearArgs a = linear_args(m == 0 ? z : acts.back(), l.mlp_w[m], l.mlp_b[m], &pre);
-        a.M = L;  // z holds l_max rows; the window uses its first L
-        be.linear(a);
-        Tensor act({L, F});
-        const float *fr = l.freq.f32(), *pp = pre.f32();
-        float* ap = act.f32();
-        for (std::int64_t i = 0; i < L; ++i)
-            for (std::int64_t k = 0; k < F; ++k) ap[i * F + k] = std::sin(fr[k] * pp[i * F + k]);
-        pre_acts.push_back(std::move(pre));
-        acts.push_back(std::move(act));
-    }
-}
-
 HyenaConvArgs long_conv_args(const HyenaConfig& c,
                              const HyenaLayer& l,
                              const Tensor& x0,
@@ -119,7 +95,7 @@ HyenaLayerActs run_layer(
         for (std::int64_t d = 0; d < D; ++d)
             w[t * D + d] = u[t * 3 * D + 2 * D + d] * u[t * 3 * D + D + d];
     const Tensor x0 = gate_x0(a.u, D);
-    filter_forward(c, l, L, be, a.filter_pre, a.filter_act);
+    (void)hyena_filter_basis(be, c, l, L, &a.filter_pre, &a.filter_act);
     be.hyena_conv(long_conv_args(c, l, x0, a.w, a.filter_act.back(), &a.conv));
     be.linear(linear_args(a.conv, l.out_proj_w, l.out_proj_b, &a.x_mid));
     be.add_inplace(a.x_mid.f32(), a.x_in.f32(), L * D);
