@@ -1,6 +1,7 @@
 // Backend parity: every op of every non-reference backend against "cpu-ref" on random inputs,
 // several shapes (odd sizes, L = 1), with sentinel guards around outputs; plus chunked = one-pass
 // for the stateful ops.
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -225,6 +226,19 @@ TEST_P(OpsParity, GeluTanh) {
     be->gelu_tanh_inplace(x.data(), n);
     ref->gelu_tanh_inplace(x_ref.data(), n);
     EXPECT_LE(test::rel_l2(x.data(), x_ref.data(), n), 1e-6);
+}
+
+TEST(SinActivation, FastEqualsReferenceInPlaceOrNot) {
+    test::Rng rng(9);
+    const std::int64_t R = 1000, C = 64;
+    auto x = rand_vec(rng, R * C, -3, 3), freq = rand_vec(rng, C, 0.5, 20);
+    std::vector<float> y(x.size()), y_ref(x.size()), inplace = x;
+    test::backend("cpu").sin_activation(x.data(), freq.data(), R, C, y.data());
+    test::backend("cpu-ref").sin_activation(x.data(), freq.data(), R, C, y_ref.data());
+    test::backend("cpu").sin_activation(inplace.data(), freq.data(), R, C, inplace.data());
+    EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), R * C), 1e-6);
+    EXPECT_EQ(y, inplace);
+    EXPECT_FLOAT_EQ(y[5 * C + 3], std::sin(freq[3] * x[5 * C + 3]));
 }
 
 TEST(LongConvFftSize, TwiceTheLengthUnlessThatHasALargePrimeFactor) {

@@ -503,6 +503,16 @@ TEST_P(CudaParity, HyenaFftConvBackward) {
     db.expect_near("dbias");
 }
 
+TEST_P(CudaParity, SinActivation) {
+    const std::int64_t R = s.L, C = s.N;
+    auto x = rand_vec(rng, R * C, -3, 3), freq = rand_vec(rng, C, 0.5, 20);
+    Guarded y(R * C), y_ref(R * C);
+    gpu->sin_activation(x.data(), freq.data(), R, C, y.data());
+    cpu->sin_activation(x.data(), freq.data(), R, C, y_ref.data());
+    EXPECT_TRUE(y.intact());
+    EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), R * C), 1e-5);
+}
+
 TEST_P(CudaParity, GeluBackward) {
     const std::int64_t n = s.L * s.E;
     auto x = rand_vec(rng, n, -4, 4), dy = rand_vec(rng, n, -1, 1);
