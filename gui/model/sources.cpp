@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include <htslib/faidx.h>
 #include <htslib/hts.h>
@@ -101,7 +102,16 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
     return depth;
 }
 
-SignalSource::SignalSource(const std::string& path) : path_(path), track_(read_track(path)) {}
+SignalSource::SignalSource(const std::string& path) : path_(path), track_(read_track(path)) {
+    auto& iv = track_.intervals;
+    std::stable_sort(iv.begin(), iv.end(), [](const TrackInterval& a, const TrackInterval& b) {
+        return a.contig != b.contig ? a.contig < b.contig : a.beg < b.beg;
+    });
+    reach_.resize(iv.size());
+    for (size_t i = 0; i < iv.size(); ++i)
+        reach_[i] = i > 0 && iv[i - 1].contig == iv[i].contig ? std::max(reach_[i - 1], iv[i].end)
+                                                              : iv[i].end;
+}
 
 std::vector<float> SignalSource::values(const Locus& l) const {
     std::vector<float> out(static_cast<size_t>(l.width()), std::numeric_limits<float>::quiet_NaN());
@@ -109,10 +119,24 @@ std::vector<float> SignalSource::values(const Locus& l) const {
     for (size_t i = 0; i < track_.contigs.size(); ++i)
         if (track_.contigs[i].name == l.contig) contig = static_cast<std::int32_t>(i);
     if (contig < 0) return out;
-    for (const auto& iv : track_.intervals) {
-        if (iv.contig != contig || iv.end <= l.beg || iv.beg >= l.end) continue;
-        for (std::int64_t p = std::max(iv.beg, l.beg); p < std::min(iv.end, l.end); ++p)
-            out[static_cast<size_t>(p - l.beg)] = iv.value;
+    const auto& iv = track_.intervals;
+    const auto [first, last] =
+        std::equal_range(iv.begin(), iv.end(), contig, [](const auto& a, const auto& b) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(a)>, TrackInterval>)
+                return a.contig < b;
+            else
+                return a < b.contig;
+        });
+    // The first interval of the contig whose reach passes the view's start (reach_ grows).
+    auto i = static_cast<size_t>(
+        std::partition_point(reach_.begin() + (first - iv.begin()),
+                             reach_.begin() + (last - iv.begin()),
+                             [&](std::int64_t reach) { return reach <= l.beg; }) -
+        reach_.begin());
+    for (; i < static_cast<size_t>(last - iv.begin()) && iv[i].beg < l.end; ++i) {
+        if (iv[i].end <= l.beg) continue;
+        for (std::int64_t p = std::max(iv[i].beg, l.beg); p < std::min(iv[i].end, l.end); ++p)
+            out[static_cast<size_t>(p - l.beg)] = iv[i].value;
     }
     return out;
 }

@@ -52,7 +52,10 @@ class SignalSource {
 
   private:
     std::string path_;
-    Track track_;
+    Track track_;  // intervals sorted by (contig, beg); the file's order kept among equal keys
+    // reach_[i]: the largest end among the intervals of i's contig up to i, so a view finds its
+    // first interval by binary search even where intervals overlap.
+    std::vector<std::int64_t> reach_;
 };
 
 /// BED features (name = column 4) checked against the genome's contigs.

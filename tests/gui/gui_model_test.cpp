@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "dnassm/error.h"
 #include "dnassm/io/npy.h"
@@ -100,6 +101,36 @@ class GuiModelTest : public QObject {
         QCOMPARE(zoom(l, 1e-6, 0.5, 10'000).width(), std::int64_t{20});
         QCOMPARE(pan(l, -5000, 10'000), (Locus{"c", 0, 1000}));
         QCOMPARE(pan(l, 9000, 10'000), (Locus{"c", 9000, 10'000}));
+    }
+
+    // Signal tracks are indexed (sorted, binary search); any view reads what a scan of every
+    // interval would: unsorted input, two contigs, nested and touching intervals, empty views.
+    void signalViewsEqualAFullScan() {
+        const std::string path = QDir::tempPath().toStdString() + "/signal_views.bedgraph";
+        std::ofstream(path) << "c2\t50\t60\t7\n"
+                               "c1\t300\t400\t3\n"
+                               "c1\t10\t20\t1\n"
+                               "c1\t20\t250\t2\n"
+                               "c1\t500\t501\t4\n"
+                               "c2\t0\t10\t8\n";
+        const SignalSource src(path);
+        const std::vector<std::tuple<std::string, std::int64_t, std::int64_t, float>> ivs{
+            {"c2", 50, 60, 7},  {"c1", 300, 400, 3}, {"c1", 10, 20, 1},
+            {"c1", 20, 250, 2}, {"c1", 500, 501, 4}, {"c2", 0, 10, 8}};
+        for (const Locus& l : {Locus{"c1", 0, 600}, Locus{"c1", 15, 25}, Locus{"c1", 260, 299},
+                               Locus{"c1", 399, 501}, Locus{"c1", 501, 900}, Locus{"c2", 5, 55},
+                               Locus{"c3", 0, 10}}) {
+            std::vector<float> want(static_cast<size_t>(l.width()), std::nanf(""));
+            for (const auto& [c, b, e, v] : ivs)
+                for (std::int64_t p = std::max(b, l.beg); c == l.contig && p < std::min(e, l.end);
+                     ++p)
+                    want[static_cast<size_t>(p - l.beg)] = v;
+            const auto got = src.values(l);
+            QCOMPARE(got.size(), want.size());
+            for (size_t i = 0; i < got.size(); ++i)
+                QVERIFY2(got[i] == want[i] || (std::isnan(got[i]) && std::isnan(want[i])),
+                         (l.label() + " at " + std::to_string(i)).c_str());
+        }
     }
 
     void pixelSummaries() {
