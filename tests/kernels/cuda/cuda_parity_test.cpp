@@ -263,25 +263,38 @@ TEST_P(CudaParity, SelectiveScanBf16Storage) {
     EXPECT_LE(test::rel_l2(st.data(), st_ref.data(), E * N), 1e-5);  // fp32 state
 }
 
+// Random Hyena long-conv inputs (F = 16 basis columns) in the ranges the parity tests use.
+struct HyenaCase {
+    HyenaCase(test::Rng& rng, std::int64_t L, std::int64_t D)
+        : x0(rand_vec(rng, L * D, -1, 1)),
+          w(rand_vec(rng, L * D, -1, 1)),
+          basis(rand_vec(rng, L * 16, -1, 1)),
+          fw(rand_vec(rng, D * 16, -0.5, 0.5)),
+          t(rand_vec(rng, L, 0, 1)),
+          deltas(rand_vec(rng, D, -15, -3)),
+          b(rand_vec(rng, D, -1, 1)) {
+        args = {.L = L,
+                .D = D,
+                .F = 16,
+                .x0 = x0.data(),
+                .w = w.data(),
+                .basis = basis.data(),
+                .filter_w = fw.data(),
+                .t = t.data(),
+                .deltas = deltas.data(),
+                .shift = 0.05f,
+                .bias = b.data()};
+    }
+    std::vector<float> x0, w, basis, fw, t, deltas, b;
+    HyenaConvArgs args;  // y set by each test
+};
+
 TEST_P(CudaParity, HyenaFftConv) {
-    const std::int64_t L = s.L, D = s.E, F = 16;
-    auto x0 = rand_vec(rng, L * D, -1, 1), w = rand_vec(rng, L * D, -1, 1),
-         basis = rand_vec(rng, L * F, -1, 1);
-    auto fw = rand_vec(rng, D * F, -0.5, 0.5), t = rand_vec(rng, L, 0, 1),
-         deltas = rand_vec(rng, D, -15, -3), b = rand_vec(rng, D, -1, 1);
+    const std::int64_t L = s.L, D = s.E;
+    HyenaCase c(rng, L, D);
     Guarded y(L * D), y_ref(L * D);
-    HyenaConvArgs a{.L = L,
-                    .D = D,
-                    .F = F,
-                    .x0 = x0.data(),
-                    .w = w.data(),
-                    .basis = basis.data(),
-                    .filter_w = fw.data(),
-                    .t = t.data(),
-                    .deltas = deltas.data(),
-                    .shift = 0.05f,
-                    .bias = b.data(),
-                    .y = y.data()};
+    HyenaConvArgs a = c.args;
+    a.y = y.data();
     gpu->hyena_conv(a);
     a.y = y_ref.data();
     cpu->hyena_conv(a);
@@ -468,22 +481,10 @@ TEST_P(CudaParity, SelectiveScanBackward) {
 
 TEST_P(CudaParity, HyenaFftConvBackward) {
     const std::int64_t L = s.L, D = s.E, F = 16;
-    auto x0 = rand_vec(rng, L * D, -1, 1), w = rand_vec(rng, L * D, -1, 1),
-         basis = rand_vec(rng, L * F, -1, 1), dy = rand_vec(rng, L * D, -1, 1);
-    auto fw = rand_vec(rng, D * F, -0.5, 0.5), t = rand_vec(rng, L, 0, 1),
-         deltas = rand_vec(rng, D, -15, -3), b = rand_vec(rng, D, -1, 1);
+    HyenaCase c(rng, L, D);
+    const auto dy = rand_vec(rng, L * D, -1, 1);
     GradPair dx0(rng, L * D), dw(rng, L * D), dbasis(rng, L * F), dfw(rng, D * F), db(rng, D);
-    HyenaConvArgs a{.L = L,
-                    .D = D,
-                    .F = F,
-                    .x0 = x0.data(),
-                    .w = w.data(),
-                    .basis = basis.data(),
-                    .filter_w = fw.data(),
-                    .t = t.data(),
-                    .deltas = deltas.data(),
-                    .shift = 0.05f,
-                    .bias = b.data()};
+    const HyenaConvArgs& a = c.args;
     gpu->hyena_conv_backward(a, {.dy = dy.data(),
                                  .dx0 = dx0.gpu.data(),
                                  .dw = dw.gpu.data(),
