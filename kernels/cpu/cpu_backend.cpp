@@ -124,6 +124,7 @@ class CpuBackend final : public Backend {
                             std::int64_t n) override {
         cpu::gelu_tanh_backward(x_in, dy, dx, n);
     }
+    void adamw_update(const AdamWArgs& a) override { cpu::adamw_update(a); }
 };
 
 class CpuReferenceBackend final : public Backend {
@@ -178,6 +179,7 @@ class CpuReferenceBackend final : public Backend {
                             std::int64_t n) override {
         ref::gelu_tanh_backward(x_in, dy, dx, n);
     }
+    void adamw_update(const AdamWArgs& a) override { cpu::adamw_update(a); }
 };
 
 }  // namespace

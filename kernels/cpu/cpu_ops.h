@@ -15,6 +15,7 @@ void hyena_conv(const HyenaConvArgs& a);
 void gelu_tanh_inplace(float* x, std::int64_t n);
 void sin_activation(
     const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y);
+void adamw_update(const AdamWArgs& a);
 /// x = exp(x) elementwise (vectorised, single thread).
 void exp_inplace(float* x, std::int64_t n);
 /// True when the CPU has AVX2 and FMA (checked once); picks the vectorised kernel instances.

@@ -521,6 +521,17 @@ class CudaBackend final : public Backend {
         st.finish();
     }
 
+    void adamw_update(const AdamWArgs& a) override {
+        Staging st(pool_, stream_);
+        AdamWArgs d = a;
+        d.param = st.inout(a.param, a.n);
+        d.grad = st.in(a.grad, a.n);
+        d.m = st.inout(a.m, a.n);
+        d.v = st.inout(a.v, a.n);
+        cuda::adamw_update(d, stream_);
+        st.finish();
+    }
+
     void gelu_tanh_backward(const float* x_in,
                             const float* dy,
                             float* dx,

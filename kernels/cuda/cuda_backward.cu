@@ -371,6 +371,20 @@ __global__ void gelu_bwd_kernel(const float* x_in, const float* dy, float* dx, s
         dy[i] * (0.5f * (1.0f + th) + 0.5f * x * (1.0f - th * th) * c * (1.0f + 3.0f * k3 * x * x));
 }
 
+__global__ void adamw_kernel(AdamWArgs a) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.n) return;
+    const double g = a.grad[i] * a.clip;
+    const double m = a.beta1 * a.m[i] + (1.0 - a.beta1) * g;
+    const double v = a.beta2 * a.v[i] + (1.0 - a.beta2) * g * g;
+    a.m[i] = static_cast<float>(m);
+    a.v[i] = static_cast<float>(v);
+    double w = a.param[i];
+    if (a.decay) w -= a.lr * a.weight_decay * w;
+    w -= a.lr * (m / a.bc1) / (sqrt(v / a.bc2) + a.eps);
+    a.param[i] = static_cast<float>(w);
+}
+
 // ---- Hyena long-conv backward pieces
 
 __global__ void pad_gated_grad_kernel(HyenaConvArgs a, const float* dy, std::int64_t n, float* gg) {
@@ -507,6 +521,11 @@ void gelu_tanh_backward(
     const float* x_in, const float* dy, float* dx, std::int64_t n, cudaStream_t s) {
     gelu_bwd_kernel<<<blocks_for(n), kThreads, 0, s>>>(x_in, dy, dx, n);
     check(cudaGetLastError(), "gelu backward launch");
+}
+
+void adamw_update(const AdamWArgs& a, cudaStream_t s) {
+    if (a.n > 0) adamw_kernel<<<blocks_for(a.n), kThreads, 0, s>>>(a);
+    check(cudaGetLastError(), "adamw launch");
 }
 
 void add_column_sums(const float* x,

@@ -37,6 +37,9 @@ void norm_backward(const NormArgs& a,
 void gelu_tanh_backward(
     const float* x_in, const float* dy, float* dx, std::int64_t n, cudaStream_t s);
 
+/// One AdamW update (Backend::adamw_update), double precision per element.
+void adamw_update(const AdamWArgs& a, cudaStream_t s);
+
 /// out{i} = count values of x{rows, ld} summed over rows (column sums), added into out.
 void add_column_sums(const float* x,
                      std::int64_t rows,

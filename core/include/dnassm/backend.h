@@ -144,6 +144,20 @@ struct HyenaConvGrads {
     float *dx0 = nullptr, *dw = nullptr, *dbasis = nullptr, *dfilter_w = nullptr, *dbias = nullptr;
 };
 
+/// One AdamW update of n parameters (decoupled weight decay), in double precision:
+///   g = grad·clip; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+///   p −= lr·weight_decay·p (when decay); p −= lr·(m/bc1) / (sqrt(v/bc2) + eps).
+struct AdamWArgs {
+    std::int64_t n = 0;
+    float* param = nullptr;
+    const float* grad = nullptr;
+    float *m = nullptr, *v = nullptr;  // moment estimates, updated in place
+    double lr = 0, beta1 = 0.9, beta2 = 0.95, eps = 1e-8, weight_decay = 0;
+    double clip = 1;          // gradient scale from global-norm clipping
+    double bc1 = 1, bc2 = 1;  // bias corrections 1 − β^t
+    bool decay = false;
+};
+
 class Backend {
   public:
     virtual ~Backend() = default;
@@ -181,6 +195,7 @@ class Backend {
                                     const float* dy,
                                     float* dx,
                                     std::int64_t n) = 0;
+    virtual void adamw_update(const AdamWArgs& a) = 0;
 };
 
 /// Names of the backends this build can run here, best first ("cpu", "cpu-ref"; CUDA when built

@@ -29,7 +29,8 @@ double learning_rate(const AdamWOptions& o, std::int64_t step) {
 }
 
 double AdamW::step(std::map<std::string, Tensor>& params,
-                   const std::map<std::string, Tensor>& grads) {
+                   const std::map<std::string, Tensor>& grads,
+                   Backend& be) {
     double sq = 0.0;
     for (const auto& [name, g] : grads)
         for (std::int64_t i = 0; i < g.numel(); ++i)
@@ -52,18 +53,20 @@ double AdamW::step(std::map<std::string, Tensor>& params,
             m = Tensor(p.shape());
             v = Tensor(p.shape());
         }
-        const bool wd = decays(name, p);
-        for (std::int64_t i = 0; i < p.numel(); ++i) {
-            const double gi = g.f32()[i] * clip;
-            const double mi = o_.beta1 * m.f32()[i] + (1.0 - o_.beta1) * gi;
-            const double vi = o_.beta2 * v.f32()[i] + (1.0 - o_.beta2) * gi * gi;
-            m.f32()[i] = static_cast<float>(mi);
-            v.f32()[i] = static_cast<float>(vi);
-            double w = p.f32()[i];
-            if (wd) w -= lr * o_.weight_decay * w;  // decoupled
-            w -= lr * (mi / bc1) / (std::sqrt(vi / bc2) + o_.eps);
-            p.f32()[i] = static_cast<float>(w);
-        }
+        be.adamw_update({.n = p.numel(),
+                         .param = p.f32(),
+                         .grad = g.f32(),
+                         .m = m.f32(),
+                         .v = v.f32(),
+                         .lr = lr,
+                         .beta1 = o_.beta1,
+                         .beta2 = o_.beta2,
+                         .eps = o_.eps,
+                         .weight_decay = o_.weight_decay,
+                         .clip = clip,
+                         .bc1 = bc1,
+                         .bc2 = bc2,
+                         .decay = decays(name, p)});
     }
     return norm;
 }

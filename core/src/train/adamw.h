@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "dnassm/backend.h"
 #include "dnassm/tensor.h"
 
 namespace dnassm {
@@ -28,8 +29,11 @@ struct AdamWOptions {
 class AdamW {
   public:
     explicit AdamW(AdamWOptions o) : o_(o) {}
-    /// One update of every parameter that has a gradient; returns the pre-clipping gradient norm.
-    double step(std::map<std::string, Tensor>& params, const std::map<std::string, Tensor>& grads);
+    /// One update of every parameter that has a gradient, on `be` (the same double-precision
+    /// arithmetic on every backend); returns the pre-clipping gradient norm.
+    double step(std::map<std::string, Tensor>& params,
+                const std::map<std::string, Tensor>& grads,
+                Backend& be);
     [[nodiscard]] std::int64_t steps_done() const { return t_; }
     /// State as named tensors ("adam.m.<name>", "adam.v.<name>", "adam.step") and back.
     [[nodiscard]] std::map<std::string, Tensor> state() const;

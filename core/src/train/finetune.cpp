@@ -564,7 +564,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         auto pgrads = backbone ? backbone->parameter_grads(std::move(grads)) : std::move(grads);
         for (auto it = pgrads.begin(); it != pgrads.end();)  // frozen: only the head trains
             it = params.count(it->first) ? std::next(it) : pgrads.erase(it);
-        const double gnorm = opt.step(params, pgrads);
+        const double gnorm = opt.step(params, pgrads, *be);
         if (backbone) backbone->refresh_derived();
         train_loss += loss;
         ++since_log;

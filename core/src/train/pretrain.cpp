@@ -168,7 +168,7 @@ double pretrain(const PretrainOptions& o) {
         for (auto& [name, g] : grads)
             for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] /= static_cast<float>(o.batch);
         auto pgrads = trainable->parameter_grads(std::move(grads));
-        const double gnorm = opt.step(params, pgrads);
+        const double gnorm = opt.step(params, pgrads, *be);
         trainable->refresh_derived();
         train_loss += loss / static_cast<double>(o.batch);
         ++since_log;

@@ -514,6 +514,39 @@ TEST_P(CudaParity, SinActivation) {
     EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), R * C), 1e-5);
 }
 
+TEST_P(CudaParity, AdamWUpdate) {
+    const std::int64_t n = s.L * s.E;
+    auto p0 = rand_vec(rng, n, -1, 1), g = rand_vec(rng, n, -1, 1),
+         m0 = rand_vec(rng, n, -0.1, 0.1), v0 = rand_vec(rng, n, 0, 0.01);
+    for (bool decay : {false, true}) {
+        Guarded p(n), m(n), v(n);
+        std::copy(p0.begin(), p0.end(), p.data());
+        std::copy(m0.begin(), m0.end(), m.data());
+        std::copy(v0.begin(), v0.end(), v.data());
+        std::vector<float> pc = p0, mc = m0, vc = v0;
+        AdamWArgs a{.n = n,
+                    .param = p.data(),
+                    .grad = g.data(),
+                    .m = m.data(),
+                    .v = v.data(),
+                    .lr = 1e-3,
+                    .weight_decay = 0.1,
+                    .clip = 0.7,
+                    .bc1 = 0.19,
+                    .bc2 = 0.0975,
+                    .decay = decay};
+        gpu->adamw_update(a);
+        a.param = pc.data();
+        a.m = mc.data();
+        a.v = vc.data();
+        cpu->adamw_update(a);
+        EXPECT_TRUE(p.intact() && m.intact() && v.intact());
+        EXPECT_LE(test::rel_l2(p.data(), pc.data(), n), 1e-6);
+        EXPECT_LE(test::rel_l2(m.data(), mc.data(), n), 1e-6);
+        EXPECT_LE(test::rel_l2(v.data(), vc.data(), n), 1e-6);
+    }
+}
+
 TEST_P(CudaParity, GeluBackward) {
     const std::int64_t n = s.L * s.E;
     auto x = rand_vec(rng, n, -4, 4), dy = rand_vec(rng, n, -1, 1);
@@ -653,7 +686,7 @@ TEST_P(CudaGoldenModel, TrainingStepsMatchCpu) {
                 trainable->backward(*tape, ids, dh.f32(), grads);
             }
             auto pgrads = trainable->parameter_grads(std::move(grads));
-            (void)opt.step(params, pgrads);
+            (void)opt.step(params, pgrads, be);
             trainable->refresh_derived();
         }
         std::map<std::string, std::vector<float>> out;
