@@ -125,6 +125,19 @@ class CpuBackend final : public Backend {
         cpu::gelu_tanh_backward(x_in, dy, dx, n);
     }
     void adamw_update(const AdamWArgs& a) override { cpu::adamw_update(a); }
+    void embedding_backward(const EmbeddingArgs& a,
+                            const float* dy,
+                            std::int64_t ld,
+                            float* dtable) override {
+        cpu::embedding_backward(a, dy, ld, dtable);
+    }
+    double next_token_loss(const float* logits,
+                           std::int64_t L,
+                           std::int64_t V,
+                           const std::int32_t* ids,
+                           float* dlogits) override {
+        return cpu::next_token_loss(logits, L, V, ids, dlogits);
+    }
 };
 
 class CpuReferenceBackend final : public Backend {
@@ -180,6 +193,19 @@ class CpuReferenceBackend final : public Backend {
         ref::gelu_tanh_backward(x_in, dy, dx, n);
     }
     void adamw_update(const AdamWArgs& a) override { cpu::adamw_update(a); }
+    void embedding_backward(const EmbeddingArgs& a,
+                            const float* dy,
+                            std::int64_t ld,
+                            float* dtable) override {
+        cpu::embedding_backward(a, dy, ld, dtable);
+    }
+    double next_token_loss(const float* logits,
+                           std::int64_t L,
+                           std::int64_t V,
+                           const std::int32_t* ids,
+                           float* dlogits) override {
+        return cpu::next_token_loss(logits, L, V, ids, dlogits);
+    }
 };
 
 }  // namespace

@@ -16,6 +16,9 @@ void gelu_tanh_inplace(float* x, std::int64_t n);
 void sin_activation(
     const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y);
 void adamw_update(const AdamWArgs& a);
+void embedding_backward(const EmbeddingArgs& a, const float* dy, std::int64_t ld, float* dtable);
+double next_token_loss(
+    const float* logits, std::int64_t L, std::int64_t V, const std::int32_t* ids, float* dlogits);
 /// x = exp(x) elementwise (vectorised, single thread).
 void exp_inplace(float* x, std::int64_t n);
 /// True when the CPU has AVX2 and FMA (checked once); picks the vectorised kernel instances.

@@ -521,6 +521,45 @@ class CudaBackend final : public Backend {
         st.finish();
     }
 
+    void embedding_backward(const EmbeddingArgs& a,
+                            const float* dy,
+                            std::int64_t ld,
+                            float* dtable) override {
+        Staging st(pool_, stream_);
+        EmbeddingArgs d = a;
+        d.ids = ids_up(st, a.ids, a.L);
+        d.table = nullptr;
+        d.y = nullptr;
+        cuda::embedding_backward(d, st.in(dy, a.L, a.D, ld), ld, st.inout(dtable, a.V * a.D),
+                                 stream_);
+        st.finish();
+    }
+
+    double next_token_loss(const float* logits,
+                           std::int64_t L,
+                           std::int64_t V,
+                           const std::int32_t* ids,
+                           float* dlogits) override {
+        Staging st(pool_, stream_);
+        const std::int32_t* d_ids = ids_up(st, ids, L);
+        auto* row_loss = reinterpret_cast<double*>(st.scratch(2 * L));
+        float* d_dl = dlogits ? st.scratch(L * V) : nullptr;
+        cuda::next_token_loss(st.in(logits, L * V), L, V, d_ids, row_loss, d_dl, stream_);
+        std::vector<double> rows(static_cast<size_t>(L > 1 ? L - 1 : 0));
+        check(cudaMemcpyAsync(rows.data(), row_loss, rows.size() * sizeof(double),
+                              cudaMemcpyDeviceToHost, stream_),
+              "copy out");
+        if (dlogits)
+            check(cudaMemcpyAsync(dlogits, d_dl, static_cast<std::size_t>(L * V) * sizeof(float),
+                                  cudaMemcpyDeviceToHost, stream_),
+                  "copy out");
+        st.finish();
+        double loss = 0.0;  // rows summed in order, as on the CPU
+        const double scale = 1.0 / static_cast<double>(L - 1);
+        for (double r : rows) loss += r * scale;
+        return loss;
+    }
+
     void adamw_update(const AdamWArgs& a) override {
         Staging st(pool_, stream_);
         AdamWArgs d = a;
@@ -542,6 +581,14 @@ class CudaBackend final : public Backend {
     }
 
   private:
+    // Token ids copied to the device into a lease held by `st`.
+    const std::int32_t* ids_up(Staging& st, const std::int32_t* ids, std::int64_t L) {
+        auto* d = reinterpret_cast<std::int32_t*>(st.scratch(L));
+        check(cudaMemcpyAsync(d, ids, static_cast<std::size_t>(L) * sizeof(std::int32_t),
+                              cudaMemcpyHostToDevice, stream_),
+              "copy ids");
+        return d;
+    }
     static std::size_t bytes(std::int64_t floats) {
         return static_cast<std::size_t>(floats) * sizeof(float);
     }

@@ -371,6 +371,47 @@ __global__ void gelu_bwd_kernel(const float* x_in, const float* dy, float* dx, s
         dy[i] * (0.5f * (1.0f + th) + 0.5f * x * (1.0f - th * th) * c * (1.0f + 3.0f * k3 * x * x));
 }
 
+__global__ void embedding_bwd_kernel(EmbeddingArgs a,
+                                     const float* dy,
+                                     std::int64_t ld,
+                                     float* dtable) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.V * a.D) return;
+    const std::int64_t v = i / a.D, d = i % a.D;
+    float acc = 0.0f;
+    for (std::int64_t t = 0; t < a.L; ++t)
+        if (a.ids[t] == v) acc += dy[t * ld + d];
+    dtable[i] += acc;
+}
+
+// One thread per row t < L−1 (V is the DNA vocabulary: small).
+__global__ void next_token_loss_kernel(const float* logits,
+                                       std::int64_t L,
+                                       std::int64_t V,
+                                       const std::int32_t* ids,
+                                       double* row_loss,
+                                       float* dlogits) {
+    const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (t >= L) return;
+    if (t == L - 1) {
+        if (dlogits)
+            for (std::int64_t v = 0; v < V; ++v) dlogits[t * V + v] = 0.0f;
+        return;
+    }
+    const float* row = logits + t * V;
+    double mx = row[0];
+    for (std::int64_t v = 1; v < V; ++v) mx = fmax(mx, static_cast<double>(row[v]));
+    double z = 0;
+    for (std::int64_t v = 0; v < V; ++v) z += exp(row[v] - mx);
+    const std::int32_t target = ids[t + 1];
+    row_loss[t] = -(row[target] - mx - log(z));
+    if (!dlogits) return;
+    const double scale = 1.0 / static_cast<double>(L - 1);
+    for (std::int64_t v = 0; v < V; ++v)
+        dlogits[t * V + v] =
+            static_cast<float>((exp(row[v] - mx) / z - (v == target ? 1.0 : 0.0)) * scale);
+}
+
 __global__ void adamw_kernel(AdamWArgs a) {
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i >= a.n) return;
@@ -521,6 +562,24 @@ void gelu_tanh_backward(
     const float* x_in, const float* dy, float* dx, std::int64_t n, cudaStream_t s) {
     gelu_bwd_kernel<<<blocks_for(n), kThreads, 0, s>>>(x_in, dy, dx, n);
     check(cudaGetLastError(), "gelu backward launch");
+}
+
+void embedding_backward(
+    const EmbeddingArgs& a, const float* dy, std::int64_t ld, float* dtable, cudaStream_t s) {
+    if (a.V * a.D > 0)
+        embedding_bwd_kernel<<<blocks_for(a.V * a.D), kThreads, 0, s>>>(a, dy, ld, dtable);
+    check(cudaGetLastError(), "embedding backward launch");
+}
+
+void next_token_loss(const float* logits,
+                     std::int64_t L,
+                     std::int64_t V,
+                     const std::int32_t* ids,
+                     double* row_loss,
+                     float* dlogits,
+                     cudaStream_t s) {
+    next_token_loss_kernel<<<blocks_for(L), kThreads, 0, s>>>(logits, L, V, ids, row_loss, dlogits);
+    check(cudaGetLastError(), "next-token loss launch");
 }
 
 void adamw_update(const AdamWArgs& a, cudaStream_t s) {

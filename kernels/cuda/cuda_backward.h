@@ -37,6 +37,19 @@ void norm_backward(const NormArgs& a,
 void gelu_tanh_backward(
     const float* x_in, const float* dy, float* dx, std::int64_t n, cudaStream_t s);
 
+/// dtable{V, D} += dy rows into the rows of their ids (one thread per table entry, t in order).
+void embedding_backward(
+    const EmbeddingArgs& a, const float* dy, std::int64_t ld, float* dtable, cudaStream_t s);
+/// Per-row next-token losses row_loss{L−1} (double, −log p of the next id) and dlogits{L, V}
+/// (null: not wanted; rows scaled by 1/(L−1), last row zero).
+void next_token_loss(const float* logits,
+                     std::int64_t L,
+                     std::int64_t V,
+                     const std::int32_t* ids,
+                     double* row_loss,
+                     float* dlogits,
+                     cudaStream_t s);
+
 /// One AdamW update (Backend::adamw_update), double precision per element.
 void adamw_update(const AdamWArgs& a, cudaStream_t s);
 

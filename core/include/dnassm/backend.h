@@ -195,6 +195,20 @@ class Backend {
                                     const float* dy,
                                     float* dx,
                                     std::int64_t n) = 0;
+    /// dtable{V, D} += dy[t] into row ids[t] for every t (dy rows ld_dy apart): the embedding's
+    /// backward.
+    virtual void embedding_backward(const EmbeddingArgs& fwd,
+                                    const float* dy,
+                                    std::int64_t ld_dy,
+                                    float* dtable) = 0;
+    /// Next-token cross-entropy over logits{L, V}: the mean over t < L−1 of
+    /// −log softmax(row t)[ids[t+1]], accumulated in double; dlogits{L, V} (null: not wanted) is
+    /// its gradient, last row zero. Returns the loss.
+    virtual double next_token_loss(const float* logits,
+                                   std::int64_t L,
+                                   std::int64_t V,
+                                   const std::int32_t* ids,
+                                   float* dlogits) = 0;
     virtual void adamw_update(const AdamWArgs& a) = 0;
 };
 

@@ -180,14 +180,18 @@ void caduceus_backward(const CaduceusModel& model,
     }
     // Embedding: Ph rows E[id]; PS also the reverse half, channel-reversed E[comp(id)].
     float* demb = grad(model.embedding_name(), model.embedding());
-    for (std::int64_t t = 0; t < L; ++t) {
-        const std::int32_t id = ids[static_cast<size_t>(t)];
-        for (std::int64_t d = 0; d < D; ++d) demb[id * D + d] += g.f32()[t * W + d];
-        if (c.rcps) {
-            const std::int32_t comp = c.complement[static_cast<size_t>(id)];
+    const std::int64_t V = model.embedding().dim(0);
+    be.embedding_backward({.L = L, .V = V, .D = D, .ids = ids.data()}, g.f32(), W, demb);
+    if (c.rcps) {
+        std::vector<std::int32_t> comp(ids.size());
+        Tensor rev({L, D});  // the reverse half with its channels in the embedding's order
+        for (std::int64_t t = 0; t < L; ++t) {
+            comp[static_cast<size_t>(t)] =
+                c.complement[static_cast<size_t>(ids[static_cast<size_t>(t)])];
             for (std::int64_t d = 0; d < D; ++d)
-                demb[comp * D + D - 1 - d] += g.f32()[t * W + D + d];
+                rev.f32()[t * D + d] = g.f32()[t * W + D + D - 1 - d];
         }
+        be.embedding_backward({.L = L, .V = V, .D = D, .ids = comp.data()}, rev.f32(), D, demb);
     }
 }
 

@@ -247,10 +247,9 @@ void hyena_backward(const HyenaModel& model,
         }
         for (std::int64_t k = 0; k < F; ++k) dfreq[k] += static_cast<float>(dfreq_acc[k]);
     }
-    float* demb = grad("embeddings.word_embeddings.weight", model.embedding());
-    for (std::int64_t t = 0; t < L; ++t)
-        for (std::int64_t d = 0; d < D; ++d)
-            demb[ids[static_cast<size_t>(t)] * D + d] += dx.f32()[t * D + d];
+    be.embedding_backward(
+        {.L = L, .V = c.vocab_size, .D = D, .ids = ids.data(), .table = model.embedding().f32()},
+        dx.f32(), D, grad("embeddings.word_embeddings.weight", model.embedding()));
 }
 
 }  // namespace dnassm

@@ -232,10 +232,9 @@ void mamba_backward(const MambaModel& model,
         be.norm_backward(a.norm, dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),
                          lw.norm_b.empty() ? nullptr : grad(p + "norm.bias", lw.norm_b));
     }
-    float* demb = grad("embedding.weight", model.embedding());
-    for (std::int64_t t = 0; t < L; ++t)
-        for (std::int64_t d = 0; d < D; ++d)
-            demb[ids[static_cast<size_t>(t)] * D + d] += dx.f32()[t * D + d];
+    be.embedding_backward(
+        {.L = L, .V = c.vocab_size, .D = D, .ids = ids.data(), .table = model.embedding().f32()},
+        dx.f32(), D, grad("embedding.weight", model.embedding()));
 }
 
 std::map<std::string, Tensor> a_log_grads(

@@ -157,21 +157,9 @@ double lm_loss(const Trainable& model,
                           .ld_y = V};
     be.linear(head);
 
-    Tensor dlogits({L, V});
-    double loss = 0.0;
-    const double scale = 1.0 / static_cast<double>(L - 1);
-    for (std::int64_t t = 0; t + 1 < L; ++t) {
-        const float* row = logits.f32() + t * V;
-        double mx = row[0];
-        for (std::int64_t v = 1; v < V; ++v) mx = std::max(mx, static_cast<double>(row[v]));
-        double z = 0;
-        for (std::int64_t v = 0; v < V; ++v) z += std::exp(row[v] - mx);
-        const std::int32_t target = ids[static_cast<size_t>(t + 1)];
-        loss -= (row[target] - mx - std::log(z)) * scale;
-        for (std::int64_t v = 0; v < V; ++v)
-            dlogits.f32()[t * V + v] =
-                static_cast<float>((std::exp(row[v] - mx) / z - (v == target ? 1.0 : 0.0)) * scale);
-    }
+    Tensor dlogits = grads ? Tensor({L, V}) : Tensor();
+    const double loss =
+        be.next_token_loss(logits.f32(), L, V, ids.data(), grads ? dlogits.f32() : nullptr);
     if (!grads) return loss;
     float* dhead = grad_sink(*grads)(model.lm_head_grad_name(), W);
     Tensor dhidden({L, D});

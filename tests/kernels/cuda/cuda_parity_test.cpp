@@ -5,6 +5,7 @@
 // forward and a few AdamW training steps. Skips, saying why, where no CUDA device is usable. The
 // launch arithmetic (launch_plan.h) is tested on every machine.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -545,6 +546,27 @@ TEST_P(CudaParity, AdamWUpdate) {
         EXPECT_LE(test::rel_l2(m.data(), mc.data(), n), 1e-6);
         EXPECT_LE(test::rel_l2(v.data(), vc.data(), n), 1e-6);
     }
+}
+
+TEST_P(CudaParity, EmbeddingBackwardAndNextTokenLoss) {
+    const std::int64_t L = s.L, D = s.E, V = 16, ld = D + 2;
+    std::vector<std::int32_t> ids(static_cast<size_t>(L));
+    for (auto& id : ids) id = static_cast<std::int32_t>(rng.next() % V);
+    auto dy = rand_vec(rng, L * ld, -1, 1), logits = rand_vec(rng, L * V, -4, 4);
+    GradPair dtable(rng, V * D);
+    const EmbeddingArgs a{.L = L, .V = V, .D = D, .ids = ids.data()};
+    gpu->embedding_backward(a, dy.data(), ld, dtable.gpu.data());
+    cpu->embedding_backward(a, dy.data(), ld, dtable.cpu.data());
+    dtable.expect_near("dtable");
+    if (L < 2) return;  // the loss needs a next token
+    Guarded dl(L * V), dl_ref(L * V);
+    const double loss = gpu->next_token_loss(logits.data(), L, V, ids.data(), dl.data());
+    const double loss_ref = cpu->next_token_loss(logits.data(), L, V, ids.data(), dl_ref.data());
+    EXPECT_NEAR(loss, loss_ref, 1e-9 * std::fabs(loss_ref));
+    EXPECT_TRUE(dl.intact());
+    EXPECT_LE(test::rel_l2(dl.data(), dl_ref.data(), L * V), 1e-6);
+    EXPECT_NEAR(gpu->next_token_loss(logits.data(), L, V, ids.data(), nullptr), loss_ref,
+                1e-9 * std::fabs(loss_ref));
 }
 
 TEST_P(CudaParity, GeluBackward) {
