@@ -1,5 +1,5 @@
-// The two CPU backends: "cpu" (fast, threaded) and "cpu-ref" (naive oracle; embedding and add
-// are shared since they are exact).
+// The two CPU backends: "cpu" (fast, threaded) and "cpu-ref" (naive oracle); ops that are exact
+// either way live once, in CpuBackendCommon.
 #include "cpu_backend.h"
 
 #include <cmath>
@@ -66,7 +66,32 @@ void fp32_only(const SelectiveScanArgs& a) {
     DNASSM_CHECK(!a.bf16, ErrorKind::kUsage, "bfloat16 scan storage is for inference only");
 }
 
-class CpuBackend final : public Backend {
+// What both CPU backends share: ops that are exact sums in a fixed order either way, and the
+// norm backward (no fast version: O(rows·D), a few percent of a training step).
+class CpuBackendCommon : public Backend {
+  public:
+    void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
+    void norm_backward(
+        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        ref::norm_backward(a, dy, dx, dweight, dbias);
+    }
+    void adamw_update(const AdamWArgs& a) override { cpu::adamw_update(a); }
+    void embedding_backward(const EmbeddingArgs& a,
+                            const float* dy,
+                            std::int64_t ld,
+                            float* dtable) override {
+        cpu::embedding_backward(a, dy, ld, dtable);
+    }
+    double next_token_loss(const float* logits,
+                           std::int64_t L,
+                           std::int64_t V,
+                           const std::int32_t* ids,
+                           float* dlogits) override {
+        return cpu::next_token_loss(logits, L, V, ids, dlogits);
+    }
+};
+
+class CpuBackend final : public CpuBackendCommon {
   public:
     CpuBackend() {
         // Our pool does the threading; BLAS stays single-threaded so results are reproducible.
@@ -87,7 +112,6 @@ class CpuBackend final : public Backend {
             cpu::selective_scan(a);
     }
     void hyena_conv(const HyenaConvArgs& a) override { cpu::hyena_conv(a); }
-    void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
     void add_inplace(float* x, const float* y, std::int64_t n) override {
         cpu::add_inplace(x, y, n);
     }
@@ -102,11 +126,6 @@ class CpuBackend final : public Backend {
     void linear_backward(
         const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
         cpu::linear_backward(a, dy, dx, dweight, dbias);
-    }
-    // No fast norm backward: O(rows·D), a few percent of a training step.
-    void norm_backward(
-        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        ref::norm_backward(a, dy, dx, dweight, dbias);
     }
     void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
         cpu::causal_conv1d_backward(a, g);
@@ -124,23 +143,9 @@ class CpuBackend final : public Backend {
                             std::int64_t n) override {
         cpu::gelu_tanh_backward(x_in, dy, dx, n);
     }
-    void adamw_update(const AdamWArgs& a) override { cpu::adamw_update(a); }
-    void embedding_backward(const EmbeddingArgs& a,
-                            const float* dy,
-                            std::int64_t ld,
-                            float* dtable) override {
-        cpu::embedding_backward(a, dy, ld, dtable);
-    }
-    double next_token_loss(const float* logits,
-                           std::int64_t L,
-                           std::int64_t V,
-                           const std::int32_t* ids,
-                           float* dlogits) override {
-        return cpu::next_token_loss(logits, L, V, ids, dlogits);
-    }
 };
 
-class CpuReferenceBackend final : public Backend {
+class CpuReferenceBackend final : public CpuBackendCommon {
   public:
     std::string name() const override { return "cpu-ref"; }
     void linear(const LinearArgs& a) override { ref::linear(a); }
@@ -153,7 +158,6 @@ class CpuReferenceBackend final : public Backend {
             ref::selective_scan(a);
     }
     void hyena_conv(const HyenaConvArgs& a) override { ref::hyena_conv(a); }
-    void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
     void add_inplace(float* x, const float* y, std::int64_t n) override {
         for (std::int64_t i = 0; i < n; ++i) x[i] += y[i];
     }
@@ -172,10 +176,6 @@ class CpuReferenceBackend final : public Backend {
         const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
         ref::linear_backward(a, dy, dx, dweight, dbias);
     }
-    void norm_backward(
-        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        ref::norm_backward(a, dy, dx, dweight, dbias);
-    }
     void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
         ref::causal_conv1d_backward(a, g);
     }
@@ -191,20 +191,6 @@ class CpuReferenceBackend final : public Backend {
                             float* dx,
                             std::int64_t n) override {
         ref::gelu_tanh_backward(x_in, dy, dx, n);
-    }
-    void adamw_update(const AdamWArgs& a) override { cpu::adamw_update(a); }
-    void embedding_backward(const EmbeddingArgs& a,
-                            const float* dy,
-                            std::int64_t ld,
-                            float* dtable) override {
-        cpu::embedding_backward(a, dy, ld, dtable);
-    }
-    double next_token_loss(const float* logits,
-                           std::int64_t L,
-                           std::int64_t V,
-                           const std::int32_t* ids,
-                           float* dlogits) override {
-        return cpu::next_token_loss(logits, L, V, ids, dlogits);
     }
 };
 

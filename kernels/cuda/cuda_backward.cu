@@ -4,6 +4,7 @@
 
 #include "dnassm/error.h"
 
+#include "../common/adamw_math.h"
 #include "cuda_backward.h"
 #include "cuda_ops.h"
 #include "device_math.cuh"
@@ -414,16 +415,7 @@ __global__ void next_token_loss_kernel(const float* logits,
 
 __global__ void adamw_kernel(AdamWArgs a) {
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= a.n) return;
-    const double g = a.grad[i] * a.clip;
-    const double m = a.beta1 * a.m[i] + (1.0 - a.beta1) * g;
-    const double v = a.beta2 * a.v[i] + (1.0 - a.beta2) * g * g;
-    a.m[i] = static_cast<float>(m);
-    a.v[i] = static_cast<float>(v);
-    double w = a.param[i];
-    if (a.decay) w -= a.lr * a.weight_decay * w;
-    w -= a.lr * (m / a.bc1) / (sqrt(v / a.bc2) + a.eps);
-    a.param[i] = static_cast<float>(w);
+    if (i < a.n) adamw_element(a, i);
 }
 
 // ---- Hyena long-conv backward pieces
