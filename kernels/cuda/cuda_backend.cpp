@@ -86,8 +86,8 @@ class Lease {
     void* p_ = nullptr;
 };
 
-// The device side of one backward op: inputs copied up, gradient outputs copied up (they are
-// accumulated into) and registered to go back down, all leased from the pool until finish().
+// The device side of one op: inputs copied up, outputs registered to go back down (accumulated
+// ones copied up first), all leased from the pool until finish() copies the outputs back.
 class Staging {
   public:
     Staging(DevicePool& pool, cudaStream_t stream) : pool_(pool), stream_(stream) {}
@@ -111,6 +111,23 @@ class Staging {
         return d;
     }
     float* inout(float* host, std::int64_t n) { return inout(host, 1, n, n); }
+    /// An output that is only written on the device, copied back by finish().
+    float* out(float* host, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+        if (!host) return nullptr;
+        float* d = lease(span_floats(rows, cols, ld));
+        outputs_.push_back({host, d, rows, cols, ld});
+        return d;
+    }
+    float* out(float* host, std::int64_t n) { return out(host, 1, n, n); }
+    /// Token ids on the device.
+    const std::int32_t* in(const std::int32_t* host, std::int64_t n) {
+        auto* d = reinterpret_cast<std::int32_t*>(lease(n));
+        if (n > 0)
+            check(cudaMemcpyAsync(d, host, static_cast<std::size_t>(n) * sizeof(std::int32_t),
+                                  cudaMemcpyHostToDevice, stream_),
+                  "copy ids");
+        return d;
+    }
     float* scratch(std::int64_t n) { return lease(n); }
 
     void finish() {
@@ -169,61 +186,43 @@ class CudaBackend final : public Backend {
     std::string name() const override { return name_; }
 
     void linear(const LinearArgs& a) override {
-        Lease x(pool_, bytes(span_floats(a.M, a.K, a.ld_x))), w(pool_, bytes(a.N * a.K)),
-            y(pool_, bytes(span_floats(a.M, a.N, a.ld_y)));
-        up(x.f(), a.x, span_floats(a.M, a.K, a.ld_x));
-        up(w.f(), a.weight, a.N * a.K);
-        if (a.accumulate) up(y.f(), a.y, span_floats(a.M, a.N, a.ld_y));
+        Staging st(pool_, stream_);
+        const float* x = st.in(a.x, a.M, a.K, a.ld_x);
+        const float* w = st.in(a.weight, a.N * a.K);
+        float* y = a.accumulate ? st.inout(a.y, a.M, a.N, a.ld_y) : st.out(a.y, a.M, a.N, a.ld_y);
         // Row-major y{M,N} = x{M,K}·W^T is column-major y^T{N,M} = W^T{..}·x^T: W is {K,N}
         // column-major with ld K, transposed; x^T is {K,M} with ld ld_x.
         const float one = 1.0f, beta = a.accumulate ? 1.0f : 0.0f;
         check_blas(cublasSgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(a.N),
-                               static_cast<int>(a.M), static_cast<int>(a.K), &one, w.f(),
-                               static_cast<int>(a.K), x.f(), static_cast<int>(a.ld_x), &beta, y.f(),
+                               static_cast<int>(a.M), static_cast<int>(a.K), &one, w,
+                               static_cast<int>(a.K), x, static_cast<int>(a.ld_x), &beta, y,
                                static_cast<int>(a.ld_y)),
                    "sgemm");
-        if (a.bias) {
-            Lease b(pool_, bytes(a.N));
-            up(b.f(), a.bias, a.N);
-            add_bias_rows(y.f(), a.ld_y, b.f(), a.M, a.N, stream_);
-            down(a.y, y.f(), span_floats(a.M, a.N, a.ld_y), a.ld_y, a.N, a.M);
-            return;
-        }
-        down(a.y, y.f(), span_floats(a.M, a.N, a.ld_y), a.ld_y, a.N, a.M);
+        if (a.bias) add_bias_rows(y, a.ld_y, st.in(a.bias, a.N), a.M, a.N, stream_);
+        st.finish();
     }
 
     void norm(const NormArgs& a) override {
-        Lease x(pool_, bytes(a.rows * a.D)), w(pool_, bytes(a.D)), b(pool_, bytes(a.D)),
-            y(pool_, bytes(a.rows * a.D));
-        up(x.f(), a.x, a.rows * a.D);
-        up(w.f(), a.weight, a.D);
-        if (a.bias) up(b.f(), a.bias, a.D);
+        Staging st(pool_, stream_);
         NormArgs d = a;
-        d.x = x.f();
-        d.weight = w.f();
-        d.bias = a.bias ? b.f() : nullptr;
-        d.y = y.f();
+        d.x = st.in(a.x, a.rows * a.D);
+        d.weight = st.in(a.weight, a.D);
+        d.bias = st.in(a.bias, a.D);
+        d.y = st.out(a.y, a.rows * a.D);
         cuda::norm(d, stream_);
-        down_all(a.y, y.f(), a.rows * a.D);
+        st.finish();
     }
 
     void causal_conv1d(const CausalConv1dArgs& a) override {
-        const std::int64_t nx = span_floats(a.L, a.E, a.ld_x), ny = span_floats(a.L, a.E, a.ld_y);
-        Lease x(pool_, bytes(nx)), w(pool_, bytes(a.E * a.W)), b(pool_, bytes(a.E)),
-            st(pool_, bytes(a.E * a.W)), y(pool_, bytes(ny));
-        up(x.f(), a.x, nx);
-        up(w.f(), a.weight, a.E * a.W);
-        if (a.bias) up(b.f(), a.bias, a.E);
-        if (a.state) up(st.f(), a.state, a.E * a.W);
+        Staging st(pool_, stream_);
         CausalConv1dArgs d = a;
-        d.x = x.f();
-        d.weight = w.f();
-        d.bias = a.bias ? b.f() : nullptr;
-        d.state = a.state ? st.f() : nullptr;
-        d.y = y.f();
+        d.x = st.in(a.x, a.L, a.E, a.ld_x);
+        d.weight = st.in(a.weight, a.E * a.W);
+        d.bias = st.in(a.bias, a.E);
+        d.state = st.inout(a.state, a.E * a.W);
+        d.y = st.out(a.y, a.L, a.E, a.ld_y);
         cuda::causal_conv1d(d, stream_);
-        down(a.y, y.f(), ny, a.ld_y, a.E, a.L);
-        if (a.state) down_all(a.state, st.f(), a.E * a.W);
+        st.finish();
     }
 
     void selective_scan(const SelectiveScanArgs& a) override {
@@ -233,119 +232,84 @@ class CudaBackend final : public Backend {
                            nB = span_floats(a.L, a.N, a.ld_B), nC = span_floats(a.L, a.N, a.ld_C),
                            nz = a.z ? span_floats(a.L, a.E, a.ld_z) : 0,
                            ny = span_floats(a.L, a.E, a.ld_y);
-        Lease u(pool_, bytes(nu)), dl(pool_, bytes(nd)), A(pool_, bytes(a.E * a.N)),
-            B(pool_, bytes(nB)), C(pool_, bytes(nC)), D(pool_, bytes(a.E)), bias(pool_, bytes(a.E)),
-            z(pool_, bytes(nz)), st(pool_, bytes(a.E * a.N)), y(pool_, bytes(ny)),
-            scratch(pool_, bytes(3 * plan.n_chunks * a.E * a.N));
-        up(u.f(), a.u, nu);
-        up(dl.f(), a.delta, nd);
-        up(A.f(), a.A, a.E * a.N);
-        up(B.f(), a.B, nB);
-        up(C.f(), a.C, nC);
-        if (a.D) up(D.f(), a.D, a.E);
-        if (a.delta_bias) up(bias.f(), a.delta_bias, a.E);
-        if (a.z) up(z.f(), a.z, nz);
-        if (a.state) up(st.f(), a.state, a.E * a.N);
+        Staging st(pool_, stream_);
         SelectiveScanArgs d = a;
-        d.u = u.f();
-        d.delta = dl.f();
-        d.A = A.f();
-        d.B = B.f();
-        d.C = C.f();
-        d.D = a.D ? D.f() : nullptr;
-        d.delta_bias = a.delta_bias ? bias.f() : nullptr;
-        d.z = a.z ? z.f() : nullptr;
-        d.state = a.state ? st.f() : nullptr;
-        d.y = y.f();
+        d.u = st.in(a.u, a.L, a.E, a.ld_u);
+        d.delta = st.in(a.delta, a.L, a.E, a.ld_delta);
+        d.A = st.in(a.A, a.E * a.N);
+        d.B = st.in(a.B, a.L, a.N, a.ld_B);
+        d.C = st.in(a.C, a.L, a.N, a.ld_C);
+        d.D = st.in(a.D, a.E);
+        d.delta_bias = st.in(a.delta_bias, a.E);
+        d.z = st.in(a.z, a.L, a.E, a.ld_z);
+        d.state = st.inout(a.state, a.E * a.N);
+        d.y = st.out(a.y, a.L, a.E, a.ld_y);
+        float* scratch = st.scratch(3 * plan.n_chunks * a.E * a.N);
         if (!a.bf16) {
-            cuda::selective_scan(d, plan, scratch.f(), stream_);
+            cuda::selective_scan(d, plan, scratch, stream_);
         } else {
-            // bfloat16 copies of the stored arrays (same element strides), y converted back.
-            auto half = [&](std::int64_t n) {
-                return std::make_unique<Lease>(pool_, static_cast<std::size_t>(n > 0 ? n : 1) * 2);
+            // bfloat16 copies of the stored arrays (same element strides; n bfloat16 values fit in
+            // (n + 1) / 2 floats), y converted back.
+            auto half = [&](const float* f32, std::int64_t n) {
+                float* h = st.scratch((n + 1) / 2);
+                if (f32) to_bf16(f32, h, n, stream_);
+                return h;
             };
-            auto hu = half(nu), hd = half(nd), hB = half(nB), hC = half(nC), hz = half(nz),
-                 hy = half(ny);
-            to_bf16(u.f(), hu->f(), nu, stream_);
-            to_bf16(dl.f(), hd->f(), nd, stream_);
-            to_bf16(B.f(), hB->f(), nB, stream_);
-            to_bf16(C.f(), hC->f(), nC, stream_);
-            if (a.z) to_bf16(z.f(), hz->f(), nz, stream_);
             SelectiveScanArgs h = d;
-            h.u = hu->f();
-            h.delta = hd->f();
-            h.B = hB->f();
-            h.C = hC->f();
-            h.z = a.z ? hz->f() : nullptr;
-            h.y = hy->f();
-            cuda::selective_scan(h, plan, scratch.f(), stream_);
-            from_bf16(hy->f(), y.f(), ny, stream_);
+            h.u = half(d.u, nu);
+            h.delta = half(d.delta, nd);
+            h.B = half(d.B, nB);
+            h.C = half(d.C, nC);
+            h.z = a.z ? half(d.z, nz) : nullptr;
+            h.y = half(nullptr, ny);
+            cuda::selective_scan(h, plan, scratch, stream_);
+            from_bf16(h.y, d.y, ny, stream_);
         }
-        down(a.y, y.f(), ny, a.ld_y, a.E, a.L);
-        if (a.state) down_all(a.state, st.f(), a.E * a.N);
+        st.finish();
     }
 
     void embedding(const EmbeddingArgs& a) override {
-        Lease ids(pool_, a.L * sizeof(std::int32_t)), table(pool_, bytes(a.V * a.D)),
-            y(pool_, bytes(a.L * a.D));
-        check(cudaMemcpyAsync(ids.as<std::int32_t>(), a.ids, a.L * sizeof(std::int32_t),
-                              cudaMemcpyHostToDevice, stream_),
-              "copy ids");
-        up(table.f(), a.table, a.V * a.D);
+        Staging st(pool_, stream_);
         EmbeddingArgs d = a;
-        d.ids = ids.as<std::int32_t>();
-        d.table = table.f();
-        d.y = y.f();
+        d.ids = st.in(a.ids, a.L);
+        d.table = st.in(a.table, a.V * a.D);
+        d.y = st.out(a.y, a.L * a.D);
         cuda::embedding(d, stream_);
-        down_all(a.y, y.f(), a.L * a.D);
+        st.finish();
     }
 
     void hyena_conv(const HyenaConvArgs& a) override {
-        const std::int64_t L = a.L, D = a.D, F = a.F, n = long_conv_fft_size(L), nc = n / 2 + 1;
-        Lease x0(pool_, bytes(L * D)), w(pool_, bytes(L * D)), basis(pool_, bytes(L * F)),
-            fw(pool_, bytes(D * F)), t(pool_, bytes(L)), deltas(pool_, bytes(D)),
-            bias(pool_, bytes(D)), k_pad(pool_, bytes(D * n)), w_pad(pool_, bytes(D * n)),
-            kf(pool_, 2 * bytes(D * nc)), wf(pool_, 2 * bytes(D * nc));
-        up(x0.f(), a.x0, L * D);
-        up(w.f(), a.w, L * D);
-        up(basis.f(), a.basis, L * F);
-        up(fw.f(), a.filter_w, D * F);
-        up(t.f(), a.t, L);
-        if (a.deltas) up(deltas.f(), a.deltas, D);
-        up(bias.f(), a.bias, D);
-        HyenaConvArgs d = a;
-        d.x0 = x0.f();
-        d.w = w.f();
-        d.basis = basis.f();
-        d.filter_w = fw.f();
-        d.t = t.f();
-        d.deltas = a.deltas ? deltas.f() : nullptr;
-        d.bias = bias.f();
-        d.y = x0.f();  // in place, as the CPU op allows
-        hyena_filter_padded(d, n, k_pad.f(), stream_);
-        hyena_pad_input(d, n, w_pad.f(), stream_);
-        auto& [r2c, c2r] = plans(n, D);
-        check_fft(cufftExecR2C(r2c, k_pad.f(), kf.as<cufftComplex>()), "R2C filter");
-        check_fft(cufftExecR2C(r2c, w_pad.f(), wf.as<cufftComplex>()), "R2C input");
-        complex_multiply(wf.as<float2>(), kf.as<float2>(), D * nc, stream_);
-        check_fft(cufftExecC2R(c2r, wf.as<cufftComplex>(), w_pad.f()), "C2R");
-        hyena_epilogue(d, n, w_pad.f(), stream_);
-        down_all(a.y, x0.f(), L * D);
+        const std::int64_t L = a.L, D = a.D, n = long_conv_fft_size(L), nc = n / 2 + 1;
+        Staging st(pool_, stream_);
+        HyenaConvArgs d = device_args(st, a);
+        // A device buffer of its own, so y may alias x0 on the host (as the CPU op allows).
+        d.y = st.out(a.y, L * D);
+        float* k_pad = st.scratch(D * n);
+        float* w_pad = st.scratch(D * n);
+        auto* kf = reinterpret_cast<cufftComplex*>(st.scratch(2 * D * nc));
+        auto* wf = reinterpret_cast<cufftComplex*>(st.scratch(2 * D * nc));
+        hyena_filter_padded(d, n, k_pad, stream_);
+        hyena_pad_input(d, n, w_pad, stream_);
+        const cufftHandle r2c = plans(n, D).first, c2r = plans(n, D).second;
+        check_fft(cufftExecR2C(r2c, k_pad, kf), "R2C filter");
+        check_fft(cufftExecR2C(r2c, w_pad, wf), "R2C input");
+        complex_multiply(reinterpret_cast<float2*>(wf), reinterpret_cast<const float2*>(kf), D * nc,
+                         stream_);
+        check_fft(cufftExecC2R(c2r, wf, w_pad), "C2R");
+        hyena_epilogue(d, n, w_pad, stream_);
+        st.finish();
     }
 
     void add_inplace(float* x, const float* y, std::int64_t n) override {
-        Lease dx(pool_, bytes(n)), dy(pool_, bytes(n));
-        up(dx.f(), x, n);
-        up(dy.f(), y, n);
-        cuda::add_inplace(dx.f(), dy.f(), n, stream_);
-        down_all(x, dx.f(), n);
+        Staging st(pool_, stream_);
+        cuda::add_inplace(st.inout(x, n), st.in(y, n), n, stream_);
+        st.finish();
     }
 
     void gelu_tanh_inplace(float* x, std::int64_t n) override {
-        Lease dx(pool_, bytes(n));
-        up(dx.f(), x, n);
-        cuda::gelu_tanh_inplace(dx.f(), n, stream_);
-        down_all(x, dx.f(), n);
+        Staging st(pool_, stream_);
+        cuda::gelu_tanh_inplace(st.inout(x, n), n, stream_);
+        st.finish();
     }
 
     void sin_activation(const float* x,
@@ -354,13 +318,8 @@ class CudaBackend final : public Backend {
                         std::int64_t cols,
                         float* y) override {
         Staging st(pool_, stream_);
-        const float* dx = st.in(x, rows * cols);
-        const float* df = st.in(freq, cols);
-        float* dy = st.scratch(rows * cols);
-        cuda::sin_activation(dx, df, rows, cols, dy, stream_);
-        check(cudaMemcpyAsync(y, dy, static_cast<std::size_t>(rows * cols) * sizeof(float),
-                              cudaMemcpyDeviceToHost, stream_),
-              "copy out");
+        cuda::sin_activation(st.in(x, rows * cols), st.in(freq, cols), rows, cols,
+                             st.out(y, rows * cols), stream_);
         st.finish();
     }
 
@@ -458,15 +417,7 @@ class CudaBackend final : public Backend {
     void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) override {
         const std::int64_t L = a.L, D = a.D, F = a.F, n = long_conv_fft_size(L), nc = n / 2 + 1;
         Staging st(pool_, stream_);
-        HyenaConvArgs d = a;
-        d.x0 = st.in(a.x0, L * D);
-        d.w = st.in(a.w, L * D);
-        d.basis = st.in(a.basis, L * F);
-        d.filter_w = st.in(a.filter_w, D * F);
-        d.t = st.in(a.t, L);
-        d.deltas = st.in(a.deltas, D);
-        d.bias = st.in(a.bias, D);
-        d.y = nullptr;
+        const HyenaConvArgs d = device_args(st, a);
         const float* dy = st.in(g.dy, L * D);
         float* k_pad = st.scratch(D * n);
         float* w_pad = st.scratch(D * n);
@@ -527,7 +478,7 @@ class CudaBackend final : public Backend {
                             float* dtable) override {
         Staging st(pool_, stream_);
         EmbeddingArgs d = a;
-        d.ids = ids_up(st, a.ids, a.L);
+        d.ids = st.in(a.ids, a.L);
         d.table = nullptr;
         d.y = nullptr;
         cuda::embedding_backward(d, st.in(dy, a.L, a.D, ld), ld, st.inout(dtable, a.V * a.D),
@@ -541,18 +492,13 @@ class CudaBackend final : public Backend {
                            const std::int32_t* ids,
                            float* dlogits) override {
         Staging st(pool_, stream_);
-        const std::int32_t* d_ids = ids_up(st, ids, L);
         auto* row_loss = reinterpret_cast<double*>(st.scratch(2 * L));
-        float* d_dl = dlogits ? st.scratch(L * V) : nullptr;
-        cuda::next_token_loss(st.in(logits, L * V), L, V, d_ids, row_loss, d_dl, stream_);
+        cuda::next_token_loss(st.in(logits, L * V), L, V, st.in(ids, L), row_loss,
+                              st.out(dlogits, L * V), stream_);
         std::vector<double> rows(static_cast<size_t>(L > 1 ? L - 1 : 0));
         check(cudaMemcpyAsync(rows.data(), row_loss, rows.size() * sizeof(double),
                               cudaMemcpyDeviceToHost, stream_),
               "copy out");
-        if (dlogits)
-            check(cudaMemcpyAsync(dlogits, d_dl, static_cast<std::size_t>(L * V) * sizeof(float),
-                                  cudaMemcpyDeviceToHost, stream_),
-                  "copy out");
         st.finish();
         double loss = 0.0;  // rows summed in order, as on the CPU
         const double scale = 1.0 / static_cast<double>(L - 1);
@@ -581,36 +527,19 @@ class CudaBackend final : public Backend {
     }
 
   private:
-    // Token ids copied to the device into a lease held by `st`.
-    const std::int32_t* ids_up(Staging& st, const std::int32_t* ids, std::int64_t L) {
-        auto* d = reinterpret_cast<std::int32_t*>(st.scratch(L));
-        check(cudaMemcpyAsync(d, ids, static_cast<std::size_t>(L) * sizeof(std::int32_t),
-                              cudaMemcpyHostToDevice, stream_),
-              "copy ids");
+    // The Hyena conv's inputs on the device (y left for the op to set).
+    static HyenaConvArgs device_args(Staging& st, const HyenaConvArgs& a) {
+        HyenaConvArgs d = a;
+        d.x0 = st.in(a.x0, a.L * a.D);
+        d.w = st.in(a.w, a.L * a.D);
+        d.basis = st.in(a.basis, a.L * a.F);
+        d.filter_w = st.in(a.filter_w, a.D * a.F);
+        d.t = st.in(a.t, a.L);
+        d.deltas = st.in(a.deltas, a.D);
+        d.bias = st.in(a.bias, a.D);
+        d.y = nullptr;
         return d;
     }
-    static std::size_t bytes(std::int64_t floats) {
-        return static_cast<std::size_t>(floats) * sizeof(float);
-    }
-    void up(float* dst, const float* src, std::int64_t n) {
-        if (n > 0)
-            check(cudaMemcpyAsync(dst, src, bytes(n), cudaMemcpyHostToDevice, stream_), "copy in");
-    }
-    // Copies rows of `cols` values back without touching the host's padding between rows (the
-    // host buffer may hold other data there, e.g. the other half of a fused projection).
-    void down(float* dst,
-              const float* src,
-              std::int64_t,
-              std::int64_t ld,
-              std::int64_t cols,
-              std::int64_t rows) {
-        if (rows > 0)
-            check(cudaMemcpy2DAsync(dst, bytes(ld), src, bytes(ld), bytes(cols), rows,
-                                    cudaMemcpyDeviceToHost, stream_),
-                  "copy out");
-        check(cudaStreamSynchronize(stream_), "synchronize");
-    }
-    void down_all(float* dst, const float* src, std::int64_t n) { down(dst, src, n, n, n, 1); }
 
     std::pair<cufftHandle, cufftHandle>& plans(std::int64_t n, std::int64_t batch) {
         const auto key = std::make_pair(n, batch);
