@@ -333,6 +333,7 @@ struct GradPair {
         std::copy(init.begin(), init.end(), gpu.data());
         std::copy(init.begin(), init.end(), cpu.data());
     }
+    float* on(bool gpu_side) { return gpu_side ? gpu.data() : cpu.data(); }
     void expect_near(const char* what, double tol = 1e-5) {
         EXPECT_TRUE(gpu.intact()) << what << ": write outside the buffer";
         EXPECT_TRUE(test::all_finite(gpu.data(), gpu.n)) << what;
@@ -405,16 +406,15 @@ TEST_P(CudaParity, CausalConvBackward) {
                            .state = st0.data(),
                            .silu = silu,
                            .ld_y = E};
-        gpu->causal_conv1d_backward(a, {.dy = dy.data(),
-                                        .dx = dx.gpu.data(),
-                                        .dweight = dw.gpu.data(),
-                                        .dbias = db.gpu.data(),
-                                        .dstate_init = dst.gpu.data()});
-        cpu->causal_conv1d_backward(a, {.dy = dy.data(),
-                                        .dx = dx.cpu.data(),
-                                        .dweight = dw.cpu.data(),
-                                        .dbias = db.cpu.data(),
-                                        .dstate_init = dst.cpu.data()});
+        auto grads = [&](bool on_gpu) {
+            return CausalConv1dGrads{.dy = dy.data(),
+                                     .dx = dx.on(on_gpu),
+                                     .dweight = dw.on(on_gpu),
+                                     .dbias = db.on(on_gpu),
+                                     .dstate_init = dst.on(on_gpu)};
+        };
+        gpu->causal_conv1d_backward(a, grads(true));
+        cpu->causal_conv1d_backward(a, grads(false));
         dx.expect_near("dx");
         dw.expect_near("dweight");
         db.expect_near("dbias");
@@ -454,18 +454,17 @@ TEST_P(CudaParity, SelectiveScanBackward) {
                             .state = s0.data(),
                             .ld_y = E};
         auto grads = [&](bool on_gpu) {
-            auto pick = [&](GradPair& g) { return on_gpu ? g.gpu.data() : g.cpu.data(); };
             return SelectiveScanGrads{.dy = dy.data(),
                                       .dstate_final = ds_final.data(),
-                                      .du = pick(du),
-                                      .ddelta = pick(ddt),
-                                      .dz = gated ? pick(dz) : nullptr,
-                                      .dA = pick(dA),
-                                      .dB = pick(dBC),
-                                      .dC = pick(dBC) + N,
-                                      .dD = pick(dD),
-                                      .ddelta_bias = pick(dbias),
-                                      .dstate_init = pick(ds0)};
+                                      .du = du.on(on_gpu),
+                                      .ddelta = ddt.on(on_gpu),
+                                      .dz = gated ? dz.on(on_gpu) : nullptr,
+                                      .dA = dA.on(on_gpu),
+                                      .dB = dBC.on(on_gpu),
+                                      .dC = dBC.on(on_gpu) + N,
+                                      .dD = dD.on(on_gpu),
+                                      .ddelta_bias = dbias.on(on_gpu),
+                                      .dstate_init = ds0.on(on_gpu)};
         };
         gpu->selective_scan_backward(a, grads(true));
         cpu->selective_scan_backward(a, grads(false));
@@ -486,18 +485,16 @@ TEST_P(CudaParity, HyenaFftConvBackward) {
     const auto dy = rand_vec(rng, L * D, -1, 1);
     GradPair dx0(rng, L * D), dw(rng, L * D), dbasis(rng, L * F), dfw(rng, D * F), db(rng, D);
     const HyenaConvArgs& a = c.args;
-    gpu->hyena_conv_backward(a, {.dy = dy.data(),
-                                 .dx0 = dx0.gpu.data(),
-                                 .dw = dw.gpu.data(),
-                                 .dbasis = dbasis.gpu.data(),
-                                 .dfilter_w = dfw.gpu.data(),
-                                 .dbias = db.gpu.data()});
-    cpu->hyena_conv_backward(a, {.dy = dy.data(),
-                                 .dx0 = dx0.cpu.data(),
-                                 .dw = dw.cpu.data(),
-                                 .dbasis = dbasis.cpu.data(),
-                                 .dfilter_w = dfw.cpu.data(),
-                                 .dbias = db.cpu.data()});
+    auto grads = [&](bool on_gpu) {
+        return HyenaConvGrads{.dy = dy.data(),
+                              .dx0 = dx0.on(on_gpu),
+                              .dw = dw.on(on_gpu),
+                              .dbasis = dbasis.on(on_gpu),
+                              .dfilter_w = dfw.on(on_gpu),
+                              .dbias = db.on(on_gpu)};
+    };
+    gpu->hyena_conv_backward(a, grads(true));
+    cpu->hyena_conv_backward(a, grads(false));
     dx0.expect_near("dx0");
     dw.expect_near("dw");
     dbasis.expect_near("dbasis");
