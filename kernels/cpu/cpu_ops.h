@@ -35,6 +35,8 @@ void causal_conv1d(const CausalConv1dArgs& a);
 void selective_scan(const SelectiveScanArgs& a);
 void hyena_conv(const HyenaConvArgs& a);
 void gelu_tanh_inplace(float* x, std::int64_t n);
+void sin_activation(
+    const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y);
 }  // namespace ref
 
 }  // namespace dnassm::cpu

@@ -101,4 +101,12 @@ void gelu_tanh_inplace(float* x, std::int64_t n) {
         x[i] = static_cast<float>(math::gelu_tanh(static_cast<double>(x[i])));
 }
 
+void sin_activation(
+    const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y) {
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t c = 0; c < cols; ++c)
+            y[r * cols + c] =
+                static_cast<float>(std::sin(static_cast<double>(freq[c]) * x[r * cols + c]));
+}
+
 }  // namespace dnassm::cpu::ref
