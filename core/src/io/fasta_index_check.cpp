@@ -90,7 +90,7 @@ void check_fasta_index_covers_file(const std::string& fasta_path, const std::str
     constexpr std::int64_t kMaxHeader = 1 << 16;
     auto fail = [&](const std::string& after, const std::string& name) {
         throw Error(ErrorKind::kInput,
-                    fasta_path + ": record '" + name + "' after '" + after +
+                    fasta_path + ": record '" + (name.empty() ? "?" : name) + "' after '" + after +
                         "' is not in its index " + fai_path +
                         " (a sequence name used twice, or an index older than the file)");
     };
@@ -102,7 +102,7 @@ void check_fasta_index_covers_file(const std::string& fasta_path, const std::str
         const std::int64_t gap = last ? kMaxHeader : rows[i + 1].offset - from;
         if (gap < 0) fail(rows[i].name, rows[i + 1].name);
         const std::string bytes = in.read(from, std::min(gap, kMaxHeader));
-        size_t k = bytes.find_first_not_of("\r\n");
+        const size_t k = bytes.find_first_not_of("\r\n");
         if (last) {
             if (k != std::string::npos) fail(rows[i].name, header_name(bytes, k));
             continue;
@@ -111,10 +111,8 @@ void check_fasta_index_covers_file(const std::string& fasta_path, const std::str
         const bool one_header = k != std::string::npos && bytes[k] == '>' &&
                                 eol != std::string::npos &&
                                 static_cast<std::int64_t>(eol + 1) == gap;
-        if (!one_header) {  // the gap's first header is the record faidx left out
-            const std::string extra = header_name(bytes, k == std::string::npos ? 0 : k);
-            fail(rows[i].name, extra.empty() ? "?" : extra);
-        }
+        // The gap's first header is the record faidx left out.
+        if (!one_header) fail(rows[i].name, header_name(bytes, k == std::string::npos ? 0 : k));
     }
 }
 
