@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <type_traits>
 
 #include <htslib/faidx.h>
 #include <htslib/hts.h>
@@ -120,20 +119,20 @@ std::vector<float> SignalSource::values(const Locus& l) const {
         if (track_.contigs[i].name == l.contig) contig = static_cast<std::int32_t>(i);
     if (contig < 0) return out;
     const auto& iv = track_.intervals;
-    const auto [first, last] =
-        std::equal_range(iv.begin(), iv.end(), contig, [](const auto& a, const auto& b) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(a)>, TrackInterval>)
-                return a.contig < b;
-            else
-                return a < b.contig;
-        });
-    // The first interval of the contig whose reach passes the view's start (reach_ grows).
-    auto i = static_cast<size_t>(
-        std::partition_point(reach_.begin() + (first - iv.begin()),
-                             reach_.begin() + (last - iv.begin()),
+    // The contig's intervals are [first, last); within them reach_ grows, so the first one that
+    // reaches past the view's start is found by binary search as well.
+    const auto at = [&](auto it) { return static_cast<size_t>(it - iv.begin()); };
+    const size_t first = at(std::partition_point(
+        iv.begin(), iv.end(), [&](const TrackInterval& x) { return x.contig < contig; }));
+    const size_t last =
+        at(std::partition_point(iv.begin() + static_cast<std::ptrdiff_t>(first), iv.end(),
+                                [&](const TrackInterval& x) { return x.contig == contig; }));
+    size_t i = static_cast<size_t>(
+        std::partition_point(reach_.begin() + static_cast<std::ptrdiff_t>(first),
+                             reach_.begin() + static_cast<std::ptrdiff_t>(last),
                              [&](std::int64_t reach) { return reach <= l.beg; }) -
         reach_.begin());
-    for (; i < static_cast<size_t>(last - iv.begin()) && iv[i].beg < l.end; ++i) {
+    for (; i < last && iv[i].beg < l.end; ++i) {
         if (iv[i].end <= l.beg) continue;
         for (std::int64_t p = std::max(iv[i].beg, l.beg); p < std::min(iv[i].end, l.end); ++p)
             out[static_cast<size_t>(p - l.beg)] = iv[i].value;
