@@ -1,17 +1,23 @@
 #!/bin/bash
 # The GPU session's one prepared run (issues C1, C2, F), on the device machine, from the repo root
-# with .gpu/ (made here by bench/gpu_bundle.sh) carried along:
-#   1. the CUDA parity suite (every forward and backward op vs the CPU, golden models, training
-#      steps), 2. compute-sanitizer memcheck and racecheck on a few parity tests, 3. the GPU
-#      benchmarks (bench/run_bench_cuda.py). Everything is logged under $OUT (or ./gpu-out).
+# with .gpu/ (made here by bench/gpu_bundle.sh) carried along. Stages, each under its own time limit
+# so one that hangs cannot eat the lease:
+#   parity    the CUDA parity suite (every forward and backward op vs the CPU, golden models,
+#             training steps)
+#   cli       bench/gpu_cli_check.py: embed/predict/pretrain on CUDA vs CPU, --device auto
+#   bench     bench/run_bench_cuda.py (copy roofline, scan, cuFFT conv, whole 1 Mb windows vs PyTorch)
+#   sanitize  compute-sanitizer memcheck and racecheck on the small parity shapes
+#   ncu       Nsight Compute on the scan kernels (what limits them)
+#   windows   the longest training windows that run (gpu_cli_check.py's window table)
+# Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed last.
 #
-#   bench/gpu_session.sh [--quick] [--only parity|sanitize|bench]
+#   bench/gpu_session.sh [--quick] [--only STAGE[,STAGE...]]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/gpu-out}
 mkdir -p "$out" /tmp/dnassm-gpu
 quick=""
-only=""
+only="parity,cli,bench,sanitize,ncu,windows"
 while (($#)); do
     case $1 in
         --quick) quick=--quick ;;
@@ -19,34 +25,75 @@ while (($#)); do
     esac
     shift
 done
+want() { [[ ,$only, == *,$1,* ]]; }
+summary=()
+stage() {  # stage NAME SECONDS COMMAND...: runs it with a time limit, logs to $out/NAME.txt
+    local name=$1 limit=$2; shift 2
+    echo "== $name (limit ${limit}s)"
+    local t0=$SECONDS
+    timeout --kill-after=10 "$limit" "$@" 2>&1 | tee "$out/$name.txt"
+    local rc=${PIPESTATUS[0]}
+    summary+=("$name: exit $rc in $((SECONDS - t0)) s")
+}
+
 tar -C /tmp/dnassm-gpu -xJf "$root/.gpu/bundle.tar.xz"
-mkdir -p "$root/../shared/data/ecoli_k12_mg1655"
-cp -n "$root"/.gpu/ecoli_k12_mg1655.bgzf.fa.gz* "$root/../shared/data/ecoli_k12_mg1655/"
+genome_dir=$root/../shared/data/ecoli_k12_mg1655
+mkdir -p "$genome_dir"
+cp -n "$root"/.gpu/ecoli_k12_mg1655.bgzf.fa.gz* "$genome_dir/"
+genome=$genome_dir/ecoli_k12_mg1655.bgzf.fa.gz
 bin=/tmp/dnassm-gpu/bin
 export LD_LIBRARY_PATH=/tmp/dnassm-gpu/lib:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# cuBLAS/cuFFT are not bundled (hundreds of MB): take them from wherever the image has them (the
+# CUDA toolkit, or the nvidia-* wheels PyTorch uses).
+for lib in $(ldd "$bin/libdnassm_cuda.so" "$bin/bench_cuda" | awk '/not found/ {print $1}' | sort -u); do
+    found=$(find /usr/local /opt /usr/lib -name "$lib" 2>/dev/null | head -1)
+    echo "library $lib: ${found:-NOT FOUND}"
+    [[ -n $found ]] && export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:$(dirname "$found")
+done
+# compute-sanitizer and ncu may sit outside PATH in the image
+for d in /usr/local/cuda/bin /opt/nvidia/nsight-compute/*; do [[ -d $d ]] && PATH=$PATH:$d; done
 export DNASSM_CUDA_PLUGIN=$bin/libdnassm_cuda.so DNASSM_TEST_DATA_DIR=$root/tests/data
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/device.txt"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$out/device.txt"
 "$bin/dnassm" --version 2>&1 | tee -a "$out/device.txt"
+ldd "$bin/libdnassm_cuda.so" | grep 'not found' && echo "the CUDA plugin cannot load: see above"
 
-if [[ -z $only || $only == parity ]]; then
-    echo "== CUDA parity suite"
-    "$bin/dnassm_cuda_tests" --gtest_brief=1 2>&1 | tee "$out/parity.txt"
+if want parity; then
+    stage parity 150 "$bin/dnassm_cuda_tests" --gtest_brief=1
 fi
-if [[ -z $only || $only == sanitize ]]; then
-    echo "== compute-sanitizer"
-    small='CudaParity.*/L37_E129_N16:CudaParity.*/L5_E3_N1'
-    for tool in memcheck racecheck; do
-        compute-sanitizer --tool $tool --error-exitcode 3 "$bin/dnassm_cuda_tests" \
-            --gtest_filter="$small" --gtest_brief=1 >"$out/sanitize_$tool.txt" 2>&1
-        echo "$tool: exit $? ($(grep -c 'ERROR SUMMARY: 0' "$out/sanitize_$tool.txt") clean summaries)"
-        tail -3 "$out/sanitize_$tool.txt"
-    done
+if want cli; then
+    stage cli 120 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" --windows ""
 fi
-if [[ -z $only || $only == bench ]]; then
-    echo "== benchmarks"
+if want bench; then
     mkdir -p /tmp/dnassm-gpu/build/app /tmp/dnassm-gpu/build/bench
     ln -sf "$bin/dnassm" /tmp/dnassm-gpu/build/app/dnassm
     ln -sf "$bin/bench_cuda" /tmp/dnassm-gpu/build/bench/bench_cuda
-    PYTHONUNBUFFERED=1 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick \
-        2>&1 | tee "$out/bench_cuda.md"
+    export PYTHONUNBUFFERED=1
+    stage bench 150 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick
 fi
+if want sanitize; then
+    small='CudaParity.*/L37_E129_N16:CudaParity.*/L5_E3_N1'
+    for tool in memcheck racecheck; do
+        stage "sanitize_$tool" 60 compute-sanitizer --tool $tool --error-exitcode 3 \
+            "$bin/dnassm_cuda_tests" --gtest_filter="$small" --gtest_brief=1
+    done
+fi
+if want ncu; then
+    profile_scan() {  # profile_scan KERNEL_REGEX LAUNCHES BENCHMARK_REGEX
+        ncu --clock-control none -k "regex:$1" --launch-count "$2" --section SpeedOfLight \
+            --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats \
+            --section WarpStateStats "$bin/bench_cuda" "--benchmark_filter=$3" --benchmark_min_time=0.01
+    }
+    export -f profile_scan
+    export bin
+    stage ncu 90 bash -c "profile_scan 'scan_chunk_summaries|scan_outputs' 2 BM_ScanForward/1048576/512/16/0/ &&
+        profile_scan scan_bwd_grads 1 BM_ScanBackward/1048576/512/16/"
+fi
+if want windows; then
+    stage windows 150 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" \
+        --windows-only --windows 131072,1048576 --window-timeout 45
+fi
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+grep -hE '^\[  (FAILED|PASSED|SKIPPED) |tests? ran|FAIL|ERROR SUMMARY' "$out"/parity.txt "$out"/cli.txt \
+    "$out"/sanitize_*.txt 2>/dev/null | sort | uniq -c | head -40
+grep -h '^|' "$out"/bench.txt "$out"/windows.txt 2>/dev/null

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""The command-line half of the GPU parity run (issues C1, C2, F): the same `dnassm` commands on the
+device under test and on the CPU must give the same numbers.
+
+- embed (per-base hidden states) of the bundled Mamba, the golden HyenaDNA and both golden Caduceus
+  models on an E. coli region, and a predict --track loglik bedGraph: 1e-4 relative;
+- `--device auto` names the device it picked;
+- pretrain: a few AdamW steps on the device and on the CPU from the same random initial model
+  (Mamba and HyenaDNA) end with the same weights (1e-4 relative after 4 steps);
+- long training windows (C2): one pretrain step with --recompute at each window length given, for
+  the bundled model's shape and a HyenaDNA-medium shape (d_model 256, 8 layers), with wall time
+  and peak device memory (nvidia-smi), until one fails or runs past its time limit.
+
+    python3 bench/gpu_cli_check.py --dnassm BIN --genome FA [--device cuda] [--windows 131072,...]
+
+Locally (no GPU) `--device cpu-ref` checks the script itself. Exit status 1 when a check fails.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+from safetensors_numpy import read_safetensors_numpy  # noqa: E402
+
+CONTIG = "NC_000913.3"
+failures = []
+
+
+def rel(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
+
+
+def check(name, value, limit):
+    ok = value <= limit and np.isfinite(value)
+    print(f"| {name} | {value:.2e} | {limit:.0e} | {'ok' if ok else 'FAIL'} |", flush=True)
+    if not ok:
+        failures.append(name)
+
+
+def run(args, timeout=300):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:2])} exit {p.returncode}: {p.stderr.strip()[-400:]}")
+    return p
+
+
+def attempt(name, fn):
+    """Runs one check; a command that fails is reported as that check's failure, and the rest go on."""
+    try:
+        fn()
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        print(f"| {name} | {str(e).splitlines()[-1][:200]} | | FAIL |", flush=True)
+        failures.append(name)
+
+
+def bedgraph_values(path):
+    return np.array([float(l.split()[3]) for l in open(path) if not l.startswith(("track", "#"))])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dnassm", required=True)
+    ap.add_argument("--genome", required=True)
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--windows", default="131072,262144,524288,1048576")
+    ap.add_argument("--window-timeout", type=int, default=90)
+    ap.add_argument("--windows-only", action="store_true", help="only the long-window training table")
+    a = ap.parse_args()
+    dev, exe, fa = a.device, a.dnassm, a.genome
+    golden = os.path.join(ROOT, "tests", "data", "golden")
+    models = {"bundled Mamba": os.path.join(ROOT, "data", "models", "dnassm-mamba-small"),
+              "HyenaDNA tiny (golden)": os.path.join(golden, "hyenadna_tiny1k_L1024"),
+              "Caduceus Ph (golden)": os.path.join(golden, "caduceus_ph_L1024_B1"),
+              "Caduceus PS (golden)": os.path.join(golden, "caduceus_ps_L1024_B1")}
+    with tempfile.TemporaryDirectory() as tmp:
+        if not a.windows_only:
+            parity_checks(exe, fa, dev, models, tmp)
+        if a.windows:
+            long_windows(exe, fa, dev, models, tmp, [int(x) for x in a.windows.split(",")], a.window_timeout)
+    if failures:
+        print("FAILED:", ", ".join(failures))
+        return 1
+    return 0
+
+
+def parity_checks(exe, fa, dev, models, tmp):
+    print(f"| check ({dev} vs cpu) | rel. difference | limit | |\n|---|---|---|---|", flush=True)
+    region = f"{CONTIG}:100001-150000"
+    for name, m in models.items():
+        def embed(name=name, m=m):
+            out = {}
+            for d in (dev, "cpu"):
+                out[d] = os.path.join(tmp, f"e_{d}.npy")
+                run([exe, "embed", "-m", m, "-r", region, "--device", d, "-o", out[d], fa])
+            check(f"embed {name}, {region}", rel(np.load(out[dev]), np.load(out["cpu"])), 1e-4)
+        attempt(f"embed {name}", embed)
+    m = models["bundled Mamba"]
+
+    def predict():
+        for d in (dev, "cpu"):
+            run([exe, "predict", "-m", m, "-r", region, "--track", "loglik", "--device", d,
+                 "-o", os.path.join(tmp, f"p_{d}.bedgraph"), fa])
+        check("predict loglik bedGraph, bundled Mamba",
+              rel(bedgraph_values(os.path.join(tmp, f"p_{dev}.bedgraph")),
+                  bedgraph_values(os.path.join(tmp, "p_cpu.bedgraph"))), 1e-4)
+    attempt("predict", predict)
+
+    def auto():
+        p = run([exe, "embed", "-m", m, "-r", f"{CONTIG}:1-1000", "-o", os.path.join(tmp, "auto.npy"), fa])
+        picked = [l for l in p.stderr.splitlines() if "using" in l]
+        print(f"| --device auto says | {picked[0] if picked else 'NOTHING'} | | "
+              f"{'ok' if picked else 'FAIL'} |", flush=True)
+        if not picked:
+            failures.append("auto")
+    if dev.startswith("cuda"):
+        attempt("--device auto", auto)
+
+    def pretrain(family, init_args):
+        init = os.path.join(tmp, f"init_{family}")
+        run([sys.executable, os.path.join(ROOT, "data", "models", f"make_random_{family}.py"), init, *init_args])
+        w = {}
+        for d in (dev, "cpu"):
+            o = os.path.join(tmp, f"pt_{family}_{d}")
+            run([exe, "pretrain", "-m", init, "-o", o, "--fasta", fa, "--window", "4096", "--batch", "2",
+                 "--steps", "4", "--warmup", "1", "--eval-every", "4", "--save-every", "4", "--val-bases",
+                 "20000", "--progress", "none", "--device", d, "-@", "8"])
+            w[d] = read_safetensors_numpy(os.path.join(o, "model.safetensors"))
+        worst = max(rel(w[dev][k], w["cpu"][k]) for k in w["cpu"])
+        check(f"pretrain {family}: weights after 4 steps (worst tensor)", worst, 1e-4)
+    for family, init_args in (("mamba", ["128", "2"]), ("hyena", ["--d-model", "64", "--n-layer", "2",
+                                                                  "--l-max", "4098"])):
+        attempt(f"pretrain {family}", lambda family=family, init_args=init_args: pretrain(family, init_args))
+
+
+def long_windows(exe, fa, dev, models, tmp, windows, window_timeout):
+    print("\n| model | training window | one step, wall (s) | peak device memory (MiB) | |\n|---|---|---|---|---|",
+          flush=True)
+    shapes = (("bundled Mamba d128x4", None),
+              ("HyenaDNA-medium shape d256x8", ["--d-model", "256", "--n-layer", "8"]))
+    for name, hargs in shapes:
+        for win in windows:
+            if hargs is None:
+                init = models["bundled Mamba"]
+            else:
+                init = os.path.join(tmp, f"hy_{win}")
+                run([sys.executable, os.path.join(ROOT, "data", "models", "make_random_hyena.py"), init, *hargs,
+                     "--l-max", str(win + 2)])
+            smi = subprocess.Popen(["nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits",
+                                    "-lms", "200"], stdout=subprocess.PIPE, text=True) \
+                if dev.startswith("cuda") and shutil.which("nvidia-smi") else None
+            t0 = time.perf_counter()
+            status = "ok"
+            try:
+                run([exe, "pretrain", "-m", init, "-o", os.path.join(tmp, f"long_{win}_{hargs is None}"), "--fasta", fa,
+                     "--window", str(win), "--batch", "1", "--steps", "1", "--warmup", "0", "--eval-every",
+                     "1000", "--save-every", "1000", "--val-bases", "1000", "--recompute", "--progress", "none",
+                     "--device", dev, "-@", "16"], timeout=window_timeout)
+            except subprocess.TimeoutExpired:
+                status = f"over {window_timeout} s"
+            except RuntimeError as e:
+                status = str(e).splitlines()[-1][:120]
+            secs = time.perf_counter() - t0
+            peak = "—"
+            if smi:
+                smi.terminate()
+                vals = [int(x) for x in smi.communicate()[0].split() if x.isdigit()]
+                peak = str(max(vals)) if vals else "—"
+            print(f"| {name} | {win:,} | {secs:.1f} | {peak} | {status} |", flush=True)
+            if status != "ok":
+                break
+
+
+if __name__ == "__main__":
+    sys.exit(main())
