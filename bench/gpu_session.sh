@@ -4,10 +4,11 @@
 # so one that hangs cannot eat the lease:
 #   parity    the CUDA parity suite (every forward and backward op vs the CPU, golden models,
 #             training steps)
-#   cli       bench/gpu_cli_check.py: embed/predict/pretrain on CUDA vs CPU, --device auto
-#   bench     bench/run_bench_cuda.py (copy roofline, scan, cuFFT conv, whole 1 Mb windows vs PyTorch)
 #   sanitize  compute-sanitizer memcheck and racecheck on the small parity shapes
+#   kernels   bench/run_bench_cuda.py --part kernels (copy roofline, scan, cuFFT conv vs PyTorch)
 #   ncu       Nsight Compute on the scan kernels (what limits them)
+#   cli       bench/gpu_cli_check.py: embed/predict/pretrain on CUDA vs CPU, --device auto
+#   models    bench/run_bench_cuda.py --part models (whole 1 Mb windows vs PyTorch)
 #   windows   the longest training windows that run (gpu_cli_check.py's window table)
 # Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed last.
 #
@@ -17,7 +18,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/gpu-out}
 mkdir -p "$out" /tmp/dnassm-gpu
 quick=""
-only="parity,cli,bench,sanitize,ncu,windows"
+only="parity,sanitize,kernels,ncu,cli,models,windows"
 while (($#)); do
     case $1 in
         --quick) quick=--quick ;;
@@ -58,24 +59,23 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --f
 ldd "$bin/libdnassm_cuda.so" | grep 'not found' && echo "the CUDA plugin cannot load: see above"
 
 if want parity; then
-    stage parity 150 "$bin/dnassm_cuda_tests" --gtest_brief=1
+    stage parity 90 "$bin/dnassm_cuda_tests" --gtest_brief=1
 fi
-if want cli; then
-    stage cli 120 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" --windows ""
+if want sanitize; then
+    small='*CudaParity.*/L37_E129_N16:*CudaParity.*/L5_E3_N1'
+    for tool in memcheck racecheck; do
+        stage "sanitize_$tool" 50 compute-sanitizer --tool $tool --error-exitcode 3 \
+            "$bin/dnassm_cuda_tests" --gtest_filter="$small" --gtest_brief=1
+    done
 fi
-if want bench; then
+if want kernels || want models; then
     mkdir -p /tmp/dnassm-gpu/build/app /tmp/dnassm-gpu/build/bench
     ln -sf "$bin/dnassm" /tmp/dnassm-gpu/build/app/dnassm
     ln -sf "$bin/bench_cuda" /tmp/dnassm-gpu/build/bench/bench_cuda
     export PYTHONUNBUFFERED=1
-    stage bench 150 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick
 fi
-if want sanitize; then
-    small='CudaParity.*/L37_E129_N16:CudaParity.*/L5_E3_N1'
-    for tool in memcheck racecheck; do
-        stage "sanitize_$tool" 60 compute-sanitizer --tool $tool --error-exitcode 3 \
-            "$bin/dnassm_cuda_tests" --gtest_filter="$small" --gtest_brief=1
-    done
+if want kernels; then
+    stage kernels 90 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part kernels
 fi
 if want ncu; then
     profile_scan() {  # profile_scan KERNEL_REGEX LAUNCHES BENCHMARK_REGEX
@@ -85,8 +85,14 @@ if want ncu; then
     }
     export -f profile_scan
     export bin
-    stage ncu 90 bash -c "profile_scan 'scan_chunk_summaries|scan_outputs' 2 BM_ScanForward/1048576/512/16/0/ &&
+    stage ncu 60 bash -c "profile_scan scan_chunk_pass 2 BM_ScanForward/1048576/512/16/0/ &&
         profile_scan scan_bwd_grads 1 BM_ScanBackward/1048576/512/16/"
+fi
+if want cli; then
+    stage cli 90 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" --windows ""
+fi
+if want models; then
+    stage models 200 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part models
 fi
 if want windows; then
     stage windows 150 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" \
@@ -96,4 +102,4 @@ echo "== summary"
 printf '%s\n' "${summary[@]}"
 grep -hE '^\[  (FAILED|PASSED|SKIPPED) |tests? ran|FAIL|ERROR SUMMARY' "$out"/parity.txt "$out"/cli.txt \
     "$out"/sanitize_*.txt 2>/dev/null | sort | uniq -c | head -40
-grep -h '^|' "$out"/bench.txt "$out"/windows.txt 2>/dev/null
+grep -h '^|' "$out"/kernels.txt "$out"/models.txt "$out"/windows.txt 2>/dev/null

@@ -12,7 +12,7 @@ CUDA (run it with that Python). Prints Markdown for bench/RESULTS.md:
   16 layers, ~7 M parameters). PyTorch's Mamba steps one base at a time (the reference loop), so it
   is timed on 16,384 bases and its rate is reported.
 
-    python3 bench/run_bench_cuda.py [--build build/release] [--quick]
+    python3 bench/run_bench_cuda.py [--build build/release] [--quick] [--part kernels|models]
 """
 import argparse
 import json
@@ -100,9 +100,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "release"))
     ap.add_argument("--quick", action="store_true", help="short lengths only (a smoke run)")
+    ap.add_argument("--part", choices=("kernels", "models"), help="only the kernel or the whole-model table")
     a = ap.parse_args()
     assert torch.cuda.is_available(), "PyTorch sees no CUDA device"
     print(f"# {torch.cuda.get_device_name(0)}; torch {torch.__version__}\n")
+    if a.part != "models":
+        kernel_table(a)
+    if a.part != "kernels":
+        model_table(a)
+
+
+def kernel_table(a):
 
     k = kernels(a.build, a.quick)
     copy = next(b for n, b in k.items() if n.startswith("BM_DeviceCopy"))["bytes_per_s"]
@@ -130,6 +138,9 @@ def main():
             print(f"| HyenaFftConv (cuFFT, filter fused) | L={L} D={D} | {b['real_time']:.2f} ms | "
                   f"{r / 1e9:.2f} G ch-samples/s | — | torch.fft {tr / 1e9:.2f} G | {r / tr:.1f}x |", flush=True)
 
+
+
+def model_table(a):
     L = 65536 if a.quick else 1000000
     with tempfile.TemporaryDirectory() as tmp:
         hy, mb = os.path.join(tmp, "hyena"), os.path.join(tmp, "mamba")

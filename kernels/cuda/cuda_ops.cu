@@ -18,36 +18,114 @@ namespace {
 
 using namespace detail;
 
-// ---- selective scan: warp = (channel e, chunk c), lane = state n.
+// ---- selective scan: thread = channel e, block = (128 channels, chunk c); a thread keeps its
+// channel's N states in registers, and the block stages B and C for a tile of time steps in shared
+// memory (every channel reads the same B[t], C[t]: broadcasts). Per step and state: one exp2, an
+// FFMA for the state, one for y.
 
 struct ScanView {
     SelectiveScanArgs a;
     std::int64_t chunk, n_chunks;
-    bool write_final;  // pass 2 writes the final state into a.state
+    bool write_final;  // the carry pass writes the final state into a.state
 };
 
-// Pass 1: the state each chunk reaches from zero, and the product of its decays. T: how u,
-// delta, B, C, z and y are stored (float or bfloat16).
-template <typename T>
-__global__ void scan_chunk_summaries(ScanView v, float* reach, float* decay) {
+constexpr int kScanTile = 32;  // time steps of B and C staged at once
+constexpr float kLog2e = 1.4426950408889634f;
+
+// One chunk of the recurrence for each of a block's channels. kOutputs = false (pass 1): from a
+// zero state, the state the chunk reaches and the product of its decays. kOutputs = true (pass 3):
+// from the chunk's entry state, y (with the D skip and the SiLU(z) gate). T: how u, delta, B, C, z
+// and y are stored (float or bfloat16). kMaxN >= N; the states n >= N stay zero (A = 0: decay 1).
+template <typename T, int kMaxN, bool kOutputs>
+__global__ void __launch_bounds__(ScanPlan::kChannelsPerBlock)
+    scan_chunk_pass(ScanView v, const float* entry, float* reach, float* decay) {
     const SelectiveScanArgs& a = v.a;
-    const int lane = threadIdx.x & 31;
-    const std::int64_t e =
-        static_cast<std::int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
+    const std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     const std::int64_t c = blockIdx.y;
-    if (e >= a.E || lane >= a.N) return;
-    const float An = a.A[e * a.N + lane];
-    float s = 0.0f, p = 1.0f;
-    const std::int64_t t1 = min(a.L, (c + 1) * v.chunk);
-    for (std::int64_t t = c * v.chunk; t < t1; ++t) {
-        const float dt = scan_delta<T>(a, t, e);
-        const float da = expf(dt * An);
-        s = da * s + dt * load<T>(a.u, t * a.ld_u + e) * load<T>(a.B, t * a.ld_B + lane);
-        p *= da;
+    const bool live = e < a.E;  // dead threads still help stage B and C
+    const int N = a.N;
+    // float4 rows: a step's B (or C) is read with kMaxN / 4 wide shared loads
+    __shared__ float4 sB[kScanTile][kMaxN / 4];
+    __shared__ float4 sC[kOutputs ? kScanTile : 1][kMaxN / 4];
+    float A2[kMaxN], s[kMaxN], p[kMaxN];
+#pragma unroll
+    for (int n = 0; n < kMaxN; ++n) {
+        const bool has = live && n < N;
+        A2[n] = has ? a.A[e * N + n] * kLog2e : 0.0f;
+        s[n] = kOutputs && has ? entry[(c * a.E + e) * N + n] : 0.0f;
+        p[n] = 1.0f;
     }
-    const std::int64_t i = (c * a.E + e) * a.N + lane;
-    reach[i] = s;
-    decay[i] = p;
+    const float bias = live && a.delta_bias ? a.delta_bias[e] : 0.0f;
+    const float Dd = live && a.D ? a.D[e] : 0.0f;
+    const std::int64_t t0 = c * v.chunk, t1 = min(a.L, t0 + v.chunk);
+    for (std::int64_t tile = t0; tile < t1; tile += kScanTile) {
+        const int steps = static_cast<int>(min(static_cast<std::int64_t>(kScanTile), t1 - tile));
+        __syncthreads();  // the previous tile has been read
+        for (int i = threadIdx.x; i < steps * kMaxN; i += blockDim.x) {
+            const int k = i / kMaxN, n = i % kMaxN;
+            reinterpret_cast<float*>(sB[k])[n] =
+                n < N ? load<T>(a.B, (tile + k) * a.ld_B + n) : 0.0f;
+            if constexpr (kOutputs)
+                reinterpret_cast<float*>(sC[k])[n] =
+                    n < N ? load<T>(a.C, (tile + k) * a.ld_C + n) : 0.0f;
+        }
+        __syncthreads();
+        if (!live) continue;
+#pragma unroll 4
+        for (int k = 0; k < steps; ++k) {
+            const std::int64_t t = tile + k;
+            const float raw = load<T>(a.delta, t * a.ld_delta + e) + bias;
+            const float dt = a.delta_softplus ? softplus(raw) : raw;
+            const float u = load<T>(a.u, t * a.ld_u + e);
+            const float du = dt * u;
+            float Bk[kMaxN], Ck[kMaxN];
+#pragma unroll
+            for (int q = 0; q < kMaxN / 4; ++q) {
+                *reinterpret_cast<float4*>(Bk + 4 * q) = sB[k][q];
+                if constexpr (kOutputs) *reinterpret_cast<float4*>(Ck + 4 * q) = sC[k][q];
+            }
+            float y = 0.0f;
+#pragma unroll
+            for (int n = 0; n < kMaxN; ++n) {
+                const float da = exp2f(dt * A2[n]);
+                s[n] = fmaf(da, s[n], du * Bk[n]);
+                if constexpr (kOutputs)
+                    y = fmaf(Ck[n], s[n], y);
+                else
+                    p[n] *= da;
+            }
+            if constexpr (kOutputs) {
+                y = fmaf(Dd, u, y);
+                if (a.z) {
+                    const float z = load<T>(a.z, t * a.ld_z + e);
+                    y *= z / (1.0f + expf(-z));
+                }
+                store<T>(a.y, t * a.ld_y + e, y);
+            }
+        }
+    }
+    if constexpr (!kOutputs) {
+        if (!live) return;
+#pragma unroll
+        for (int n = 0; n < kMaxN; ++n) {
+            if (n >= N) continue;
+            const std::int64_t i = (c * a.E + e) * N + n;
+            reach[i] = s[n];
+            decay[i] = p[n];
+        }
+    }
+}
+
+template <typename T, bool kOutputs>
+void launch_scan_pass(
+    const ScanView& v, const float* entry, float* reach, float* decay, cudaStream_t s) {
+    constexpr int kChannels = ScanPlan::kChannelsPerBlock;
+    const dim3 grid(static_cast<unsigned>((v.a.E + kChannels - 1) / kChannels),
+                    static_cast<unsigned>(v.n_chunks));
+    if (v.a.N <= 16)
+        scan_chunk_pass<T, 16, kOutputs><<<grid, kChannels, 0, s>>>(v, entry, reach, decay);
+    else
+        scan_chunk_pass<T, 32, kOutputs><<<grid, kChannels, 0, s>>>(v, entry, reach, decay);
 }
 
 // Pass 2: entry state of every chunk (sequential over chunks), final state out.
@@ -64,38 +142,13 @@ __global__ void scan_carry(ScanView v, const float* reach, const float* decay, f
     if (a.state && v.write_final) a.state[i] = s;
 }
 
-// Pass 3: recompute each chunk from its entry state; y = C·s summed over the warp.
+// Passes 1-3 (pass 3 only when `outputs`).
 template <typename T>
-__global__ void scan_outputs(ScanView v, const float* entry) {
-    const SelectiveScanArgs& a = v.a;
-    const int lane = threadIdx.x & 31;
-    const std::int64_t e =
-        static_cast<std::int64_t>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
-    const std::int64_t c = blockIdx.y;
-    if (e >= a.E) return;  // whole warps exit together: shuffles below see full warps
-    const bool live = lane < a.N;
-    const float An = live ? a.A[e * a.N + lane] : 0.0f;
-    float s = live ? entry[(c * a.E + e) * a.N + lane] : 0.0f;
-    const float Dd = a.D ? a.D[e] : 0.0f;
-    const std::int64_t t1 = min(a.L, (c + 1) * v.chunk);
-    for (std::int64_t t = c * v.chunk; t < t1; ++t) {
-        const float dt = scan_delta<T>(a, t, e);
-        const float u = load<T>(a.u, t * a.ld_u + e);
-        float part = 0.0f;
-        if (live) {
-            s = expf(dt * An) * s + dt * u * load<T>(a.B, t * a.ld_B + lane);
-            part = load<T>(a.C, t * a.ld_C + lane) * s;
-        }
-        const float y = warp_sum(part) + Dd * u;
-        if (lane == 0) {
-            float out = y;
-            if (a.z) {
-                const float z = load<T>(a.z, t * a.ld_z + e);
-                out *= z / (1.0f + expf(-z));
-            }
-            store<T>(a.y, t * a.ld_y + e, out);
-        }
-    }
+void scan_passes(
+    const ScanView& v, float* reach, float* decay, float* entry, bool outputs, cudaStream_t s) {
+    launch_scan_pass<T, false>(v, nullptr, reach, decay, s);
+    scan_carry<<<blocks_for(v.a.E * v.a.N), kThreads, 0, s>>>(v, reach, decay, entry);
+    if (outputs) launch_scan_pass<T, true>(v, entry, nullptr, nullptr, s);
 }
 
 // ---- causal depthwise conv with carried state
@@ -207,24 +260,66 @@ __global__ void sin_kernel(
 
 // ---- Hyena long conv around cuFFT
 
-__global__ void filter_kernel(HyenaConvArgs a, std::int64_t n, float* k_pad) {
-    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= a.D * n) return;
-    const std::int64_t d = i / n, j = i % n;
-    if (j >= a.L) {
-        k_pad[i] = 0.0f;
-        return;
-    }
-    float v = 0.0f;
-    for (std::int64_t f = 0; f < a.F; ++f) v += a.basis[j * a.F + f] * a.filter_w[d * a.F + f];
-    k_pad[i] = v * hyena_modulation(a, j, d);
+// The Hyena kernels below move between the [L, D] activations and the [D, n] rows cuFFT transforms
+// through 32 x 32 tiles in shared memory, so global reads and writes are coalesced on both sides.
+// Blocks are (32, 8) threads; grid x runs over positions j in tiles, grid y over channels d.
+constexpr int kTile = 32, kTileRows = 8;
+constexpr int kFilterChunk = 64;  // filter-basis columns staged at once
+
+inline dim3 tile_grid(std::int64_t positions, std::int64_t channels) {
+    return dim3(static_cast<unsigned>((positions + kTile - 1) / kTile),
+                static_cast<unsigned>((channels + kTile - 1) / kTile));
 }
 
+// k_pad[d, j] = (sum_f basis[j, f] filter_w[d, f]) * modulation(j, d) for j < L, zero up to n.
+__global__ void filter_kernel(HyenaConvArgs a, std::int64_t n, float* k_pad) {
+    __shared__ float sb[kTile][kFilterChunk + 1];  // basis rows j0.., padded: lanes read columns
+    __shared__ float sw[kTile][kFilterChunk + 1];  // filter_w rows d0..
+    const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
+                       d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    constexpr int kPer = kTile / kTileRows;
+    float acc[kPer] = {};
+    for (std::int64_t f0 = 0; f0 < a.F; f0 += kFilterChunk) {
+        const std::int64_t fc = min(static_cast<std::int64_t>(kFilterChunk), a.F - f0);
+        __syncthreads();
+        for (int r = ty; r < kTile; r += kTileRows)
+            for (int f = tx; f < kFilterChunk; f += kTile) {
+                const bool in_f = f < fc;
+                sb[r][f] = in_f && j0 + r < a.L ? a.basis[(j0 + r) * a.F + f0 + f] : 0.0f;
+                sw[r][f] = in_f && d0 + r < a.D ? a.filter_w[(d0 + r) * a.F + f0 + f] : 0.0f;
+            }
+        __syncthreads();
+        for (int f = 0; f < fc; ++f) {
+            const float b = sb[tx][f];
+#pragma unroll
+            for (int r = 0; r < kPer; ++r) acc[r] += b * sw[ty + kTileRows * r][f];
+        }
+    }
+    const std::int64_t j = j0 + tx;
+    if (j >= n) return;
+#pragma unroll
+    for (int r = 0; r < kPer; ++r) {
+        const std::int64_t d = d0 + ty + kTileRows * r;
+        if (d < a.D) k_pad[d * n + j] = j < a.L ? acc[r] * hyena_modulation(a, j, d) : 0.0f;
+    }
+}
+
+// w_pad[d, j] = w[j, d] for j < L, zero up to n.
 __global__ void pad_input_kernel(HyenaConvArgs a, std::int64_t n, float* w_pad) {
-    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= a.D * n) return;
-    const std::int64_t d = i / n, j = i % n;
-    w_pad[i] = j < a.L ? a.w[j * a.D + d] : 0.0f;
+    __shared__ float tile[kTile][kTile + 1];
+    const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
+                       d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    for (int r = ty; r < kTile; r += kTileRows) {
+        const std::int64_t j = j0 + r, d = d0 + tx;
+        tile[r][tx] = j < a.L && d < a.D ? a.w[j * a.D + d] : 0.0f;
+    }
+    __syncthreads();
+    for (int r = ty; r < kTile; r += kTileRows) {
+        const std::int64_t d = d0 + r, j = j0 + tx;
+        if (d < a.D && j < n) w_pad[d * n + j] = tile[tx][r];
+    }
 }
 
 __global__ void complex_multiply_kernel(float2* wf, const float2* kf, std::int64_t count) {
@@ -234,12 +329,23 @@ __global__ void complex_multiply_kernel(float2* wf, const float2* kf, std::int64
     wf[i] = make_float2(p.x * q.x - p.y * q.y, p.x * q.y + p.y * q.x);
 }
 
+// y[j, d] = x0[j, d] * (conv[d, j] / n + bias[d] * w[j, d]) (cuFFT's C2R is unnormalised).
 __global__ void epilogue_kernel(HyenaConvArgs a, std::int64_t n, const float* conv) {
-    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= a.L * a.D) return;
-    const std::int64_t j = i / a.D, d = i % a.D;
-    const float w = a.w[i];
-    a.y[i] = a.x0[i] * (conv[d * n + j] / static_cast<float>(n) + a.bias[d] * w);
+    __shared__ float tile[kTile][kTile + 1];
+    const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
+                       d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    for (int r = ty; r < kTile; r += kTileRows) {
+        const std::int64_t d = d0 + r, j = j0 + tx;
+        tile[r][tx] = d < a.D && j < a.L ? conv[d * n + j] : 0.0f;
+    }
+    __syncthreads();
+    for (int r = ty; r < kTile; r += kTileRows) {
+        const std::int64_t j = j0 + r, d = d0 + tx;
+        if (j >= a.L || d >= a.D) continue;
+        const std::int64_t i = j * a.D + d;
+        a.y[i] = a.x0[i] * (tile[tx][r] / static_cast<float>(n) + a.bias[d] * a.w[i]);
+    }
 }
 
 }  // namespace
@@ -251,17 +357,10 @@ void selective_scan(const SelectiveScanArgs& a,
     const ScanView v{a, plan.chunk, plan.n_chunks, true};
     const std::int64_t per = plan.n_chunks * a.E * a.N;
     float *reach = scratch, *decay = scratch + per, *entry = scratch + 2 * per;
-    const dim3 grid(static_cast<unsigned>(plan.grid_x), static_cast<unsigned>(plan.n_chunks));
-    const int threads = 32 * plan.warps_per_block;
-    if (a.bf16) {
-        scan_chunk_summaries<__nv_bfloat16><<<grid, threads, 0, s>>>(v, reach, decay);
-        scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
-        scan_outputs<__nv_bfloat16><<<grid, threads, 0, s>>>(v, entry);
-    } else {
-        scan_chunk_summaries<float><<<grid, threads, 0, s>>>(v, reach, decay);
-        scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
-        scan_outputs<float><<<grid, threads, 0, s>>>(v, entry);
-    }
+    if (a.bf16)
+        scan_passes<__nv_bfloat16>(v, reach, decay, entry, true, s);
+    else
+        scan_passes<float>(v, reach, decay, entry, true, s);
     check(cudaGetLastError(), "selective scan launch");
 }
 
@@ -297,11 +396,7 @@ void selective_scan_entry_states(const SelectiveScanArgs& a,
                                  float* reach,
                                  cudaStream_t s) {
     const ScanView v{a, chunk, n_chunks, false};
-    const int warps = 4;
-    const dim3 grid(static_cast<unsigned>((a.E + warps - 1) / warps),
-                    static_cast<unsigned>(n_chunks));
-    scan_chunk_summaries<float><<<grid, 32 * warps, 0, s>>>(v, reach, decay);
-    scan_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(v, reach, decay, entry);
+    scan_passes<float>(v, reach, decay, entry, false, s);
     check(cudaGetLastError(), "selective scan (entry states) launch");
 }
 
@@ -353,12 +448,12 @@ void sin_activation(const float* x,
 }
 
 void hyena_filter_padded(const HyenaConvArgs& a, std::int64_t n, float* k_pad, cudaStream_t s) {
-    filter_kernel<<<blocks_for(a.D * n), kThreads, 0, s>>>(a, n, k_pad);
+    filter_kernel<<<tile_grid(n, a.D), dim3(kTile, kTileRows), 0, s>>>(a, n, k_pad);
     check(cudaGetLastError(), "hyena filter launch");
 }
 
 void hyena_pad_input(const HyenaConvArgs& a, std::int64_t n, float* w_pad, cudaStream_t s) {
-    pad_input_kernel<<<blocks_for(a.D * n), kThreads, 0, s>>>(a, n, w_pad);
+    pad_input_kernel<<<tile_grid(n, a.D), dim3(kTile, kTileRows), 0, s>>>(a, n, w_pad);
     check(cudaGetLastError(), "hyena pad launch");
 }
 
@@ -368,7 +463,7 @@ void complex_multiply(float2* wf, const float2* kf, std::int64_t count, cudaStre
 }
 
 void hyena_epilogue(const HyenaConvArgs& a, std::int64_t n, const float* conv, cudaStream_t s) {
-    epilogue_kernel<<<blocks_for(a.L * a.D), kThreads, 0, s>>>(a, n, conv);
+    epilogue_kernel<<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, n, conv);
     check(cudaGetLastError(), "hyena epilogue launch");
 }
 

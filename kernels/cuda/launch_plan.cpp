@@ -16,7 +16,7 @@ ScanPlan plan_selective_scan(std::int64_t L, std::int64_t E, std::int64_t N) {
     // sequential carry pass (n_chunks steps) stays negligible.
     p.chunk = std::clamp<std::int64_t>(L / 64, 64, 2048);
     p.n_chunks = (L + p.chunk - 1) / p.chunk;
-    p.grid_x = (E + p.warps_per_block - 1) / p.warps_per_block;
+    p.grid_x = (E + ScanPlan::kChannelsPerBlock - 1) / ScanPlan::kChannelsPerBlock;
     return p;
 }
 

@@ -9,15 +9,16 @@ namespace dnassm::cuda {
 
 /// The fused selective scan runs in three passes over chunks of the time axis: per-chunk summaries
 /// (state reached from zero, product of decays), a carry pass over chunks, then the outputs from
-/// each chunk's entry state. One warp per (channel, chunk), one lane per state (N <= 32).
+/// each chunk's entry state. One thread per (channel, chunk) holding the channel's N <= 32 states
+/// in registers; a block covers kChannelsPerBlock channels of one chunk.
 struct ScanPlan {
+    static constexpr int kChannelsPerBlock = 128;
     std::int64_t chunk = 0;     // timesteps per chunk
     std::int64_t n_chunks = 0;  // ceil(L / chunk)
-    int warps_per_block = 4;    // channels per thread block
-    std::int64_t grid_x = 0;    // ceil(E / warps_per_block)
+    std::int64_t grid_x = 0;    // ceil(E / kChannelsPerBlock)
 };
 
-/// Throws Error(kUsage) for N > 32 (one warp holds a channel's states).
+/// Throws Error(kUsage) for N > 32 (the kernels keep at most 32 states per thread).
 ScanPlan plan_selective_scan(std::int64_t L, std::int64_t E, std::int64_t N);
 
 /// The selective-scan backward (MODELS.md §4.3) in chunks, without any [L, E, N] tensor:

@@ -33,8 +33,8 @@ TEST(CudaLaunchPlan, ChunksCoverEveryLengthAndStayBounded) {
         EXPECT_LT(p.chunk * (p.n_chunks - 1), L) << L;  // no empty chunk
         EXPECT_GE(p.chunk, 64);
         EXPECT_LE(p.chunk, 2048);
-        EXPECT_EQ(p.grid_x * p.warps_per_block >= 513, true);
-        EXPECT_LT((p.grid_x - 1) * p.warps_per_block, 513);
+        EXPECT_GE(p.grid_x * cuda::ScanPlan::kChannelsPerBlock, 513);
+        EXPECT_LT((p.grid_x - 1) * cuda::ScanPlan::kChannelsPerBlock, 513);
     }
     EXPECT_THROW((void)cuda::plan_selective_scan(100, 8, 33), Error);
     EXPECT_EQ(cuda::span_floats(0, 5, 9), 0);
