@@ -10,7 +10,8 @@
 #   cli       bench/gpu_cli_check.py: embed/predict/pretrain on CUDA vs CPU, --device auto
 #   models    bench/run_bench_cuda.py --part models (whole 1 Mb windows vs PyTorch)
 #   windows   the longest training windows that run (gpu_cli_check.py's window table)
-# Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed last.
+# Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed
+# last. On an H200 (2026-11-29) all stages took ~6 minutes, so one 10-minute call holds them.
 #
 #   bench/gpu_session.sh [--quick] [--only STAGE[,STAGE...]]
 set -uo pipefail
@@ -63,10 +64,17 @@ if want parity; then
 fi
 if want sanitize; then
     small='*CudaParity.*/L37_E129_N16:*CudaParity.*/L5_E3_N1'
-    for tool in memcheck racecheck; do
-        stage "sanitize_$tool" 50 compute-sanitizer --tool $tool --error-exitcode 3 \
-            "$bin/dnassm_cuda_tests" --gtest_filter="$small" --gtest_brief=1
-    done
+    sanitize() {  # memcheck, then racecheck; exit 3 if either finds an error
+        local rc=0 tool
+        for tool in memcheck racecheck; do
+            compute-sanitizer --tool $tool --error-exitcode 3 "$bin/dnassm_cuda_tests" \
+                --gtest_filter="$small" --gtest_brief=1 || rc=3
+        done
+        return $rc
+    }
+    export -f sanitize
+    export bin small
+    stage sanitize 100 bash -c sanitize
 fi
 if want kernels || want models; then
     mkdir -p /tmp/dnassm-gpu/build/app /tmp/dnassm-gpu/build/bench
@@ -100,6 +108,6 @@ if want windows; then
 fi
 echo "== summary"
 printf '%s\n' "${summary[@]}"
-grep -hE '^\[  (FAILED|PASSED|SKIPPED) |tests? ran|FAIL|ERROR SUMMARY' "$out"/parity.txt "$out"/cli.txt \
-    "$out"/sanitize_*.txt 2>/dev/null | sort | uniq -c | head -40
+grep -hE '^\[  (FAILED|PASSED|SKIPPED) |tests? ran|FAIL|ERROR SUMMARY|RACECHECK SUMMARY' "$out"/parity.txt "$out"/cli.txt \
+    "$out"/sanitize.txt 2>/dev/null | sort | uniq -c | head -40
 grep -h '^|' "$out"/kernels.txt "$out"/models.txt "$out"/windows.txt 2>/dev/null

@@ -10,6 +10,7 @@
 #include <cblas.h>
 
 #include "dnassm/error.h"
+#include "dnassm/tensor.h"
 
 #include "backward.h"
 #include "cpu_ops.h"
@@ -70,6 +71,20 @@ void fp32_only(const SelectiveScanArgs& a) {
 class CpuBackendCommon : public Backend {
   public:
     void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
+    void hyena_gates(
+        const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) override {
+        cpu::hyena_gates(uc, n, D, x0, w);
+    }
+    Tensor activation(std::vector<std::int64_t> shape) override {
+        return Tensor::uninitialized(std::move(shape));
+    }
+    void download(const float* src, float* host, std::int64_t n) override {
+        if (n > 0 && src != host)
+            std::memmove(host, src, static_cast<std::size_t>(n) * sizeof(float));
+    }
+    void zero(float* x, std::int64_t n) override {
+        if (n > 0) std::memset(x, 0, static_cast<std::size_t>(n) * sizeof(float));
+    }
     void norm_backward(
         const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
         ref::norm_backward(a, dy, dx, dweight, dbias);

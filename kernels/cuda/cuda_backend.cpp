@@ -5,6 +5,8 @@
 // copies its inputs into pooled device buffers, runs the kernels (cuda_ops.cu, cuda_backward.cu,
 // cuBLAS, cuFFT) and copies its outputs back. Keeping activations on the device across ops is
 // stage 2.
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +19,7 @@
 
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
+#include "dnassm/tensor.h"
 
 #include "../common/fft_size.h"
 #include "cuda_backward.h"
@@ -86,8 +89,19 @@ class Lease {
     void* p_ = nullptr;
 };
 
+// Whether p is device memory (an activation of this backend) rather than host memory.
+bool on_device(const void* p) {
+    cudaPointerAttributes attr{};
+    if (cudaPointerGetAttributes(&attr, p) != cudaSuccess) {
+        (void)cudaGetLastError();  // a plain host pointer on older runtimes: clear the error
+        return false;
+    }
+    return attr.type == cudaMemoryTypeDevice || attr.type == cudaMemoryTypeManaged;
+}
+
 // The device side of one op: inputs copied up, outputs registered to go back down (accumulated
 // ones copied up first), all leased from the pool until finish() copies the outputs back.
+// Pointers that already are device memory (Backend::activation) are used in place.
 class Staging {
   public:
     Staging(DevicePool& pool, cudaStream_t stream) : pool_(pool), stream_(stream) {}
@@ -97,6 +111,7 @@ class Staging {
     /// A device copy of `rows` rows of `cols` floats with row stride ld (null stays null).
     const float* in(const float* host, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
         if (!host) return nullptr;
+        if (on_device(host)) return host;
         float* d = lease(span_floats(rows, cols, ld));
         copy(d, host, span_floats(rows, cols, ld), cudaMemcpyHostToDevice);
         return d;
@@ -106,6 +121,7 @@ class Staging {
     /// so host data between rows is left alone).
     float* inout(float* host, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
         if (!host) return nullptr;
+        if (on_device(host)) return host;
         float* d = const_cast<float*>(in(host, rows, cols, ld));
         outputs_.push_back({host, d, rows, cols, ld});
         return d;
@@ -114,6 +130,7 @@ class Staging {
     /// An output that is only written on the device, copied back by finish().
     float* out(float* host, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
         if (!host) return nullptr;
+        if (on_device(host)) return host;
         float* d = lease(span_floats(rows, cols, ld));
         outputs_.push_back({host, d, rows, cols, ld});
         return d;
@@ -298,6 +315,43 @@ class CudaBackend final : public Backend {
         check_fft(cufftExecC2R(c2r, wf, w_pad), "C2R");
         hyena_epilogue(d, n, w_pad, stream_);
         st.finish();
+    }
+
+    void hyena_gates(
+        const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) override {
+        Staging st(pool_, stream_);
+        cuda::hyena_gates(st.in(uc, n * 3 * D), n, D, st.out(x0, n * D), st.out(w, n * D), stream_);
+        st.finish();
+    }
+
+    Tensor activation(std::vector<std::int64_t> shape) override {
+        std::int64_t n = 1;
+        for (auto d : shape) n *= d;
+        void* p = nullptr;
+        check(
+            cudaMalloc(&p, static_cast<std::size_t>(std::max<std::int64_t>(n, 1)) * sizeof(float)),
+            "cudaMalloc (activation)");
+        std::shared_ptr<const void> owner(p, [](const void* q) { cudaFree(const_cast<void*>(q)); });
+        return Tensor::borrow(p, std::move(shape), DType::kF32, std::move(owner), Device::kCuda);
+    }
+
+    void download(const float* src, float* host, std::int64_t n) override {
+        if (n <= 0) return;
+        check(cudaMemcpyAsync(host, src, static_cast<std::size_t>(n) * sizeof(float),
+                              cudaMemcpyDefault, stream_),
+              "download");
+        check(cudaStreamSynchronize(stream_), "synchronize");
+    }
+
+    void zero(float* x, std::int64_t n) override {
+        if (n <= 0) return;
+        if (!on_device(x)) {
+            std::memset(x, 0, static_cast<std::size_t>(n) * sizeof(float));
+            return;
+        }
+        check(cudaMemsetAsync(x, 0, static_cast<std::size_t>(n) * sizeof(float), stream_),
+              "memset");
+        check(cudaStreamSynchronize(stream_), "synchronize");
     }
 
     void add_inplace(float* x, const float* y, std::int64_t n) override {

@@ -252,6 +252,16 @@ __global__ void gelu_kernel(float* x, std::int64_t n) {
     x[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
 }
 
+__global__ void hyena_gates_kernel(
+    const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= n * D) return;
+    const std::int64_t t = i / D, d = i % D;
+    const float* u = uc + t * 3 * D;
+    x0[i] = u[d];
+    w[i] = u[2 * D + d] * u[D + d];
+}
+
 __global__ void sin_kernel(
     const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y) {
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -435,6 +445,12 @@ void add_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s) {
 void gelu_tanh_inplace(float* x, std::int64_t n, cudaStream_t s) {
     gelu_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n);
     check(cudaGetLastError(), "gelu launch");
+}
+
+void hyena_gates(
+    const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w, cudaStream_t s) {
+    if (n * D > 0) hyena_gates_kernel<<<blocks_for(n * D), kThreads, 0, s>>>(uc, n, D, x0, w);
+    check(cudaGetLastError(), "hyena gates launch");
 }
 
 void sin_activation(const float* x,

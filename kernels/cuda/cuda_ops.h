@@ -41,6 +41,8 @@ void embedding(const EmbeddingArgs& a, cudaStream_t s);
 void add_bias_rows(
     float* y, std::int64_t ld_y, const float* bias, std::int64_t M, std::int64_t N, cudaStream_t s);
 void add_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s);
+void hyena_gates(
+    const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w, cudaStream_t s);
 void gelu_tanh_inplace(float* x, std::int64_t n, cudaStream_t s);
 void sin_activation(const float* x,
                     const float* freq,

@@ -13,6 +13,8 @@
 
 namespace dnassm {
 
+class Tensor;  // dnassm/tensor.h (C++20), which the CUDA sources (C++17) do not include
+
 /// y{M, N} = x{M, K} · W{N, K}^T + bias{N}   (PyTorch nn.Linear; bias may be null).
 struct LinearArgs {
     std::int64_t M = 0, K = 0, N = 0;
@@ -178,6 +180,19 @@ class Backend {
     /// per-column frequency. y may alias x.
     virtual void sin_activation(
         const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y) = 0;
+    /// HyenaDNA's gates on the short conv's output uc {n, 3D}: x0 = uc[:, 0:D] and
+    /// w = uc[:, 2D:3D] ⊙ uc[:, D:2D], both {n, D}.
+    virtual void hyena_gates(
+        const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) = 0;
+
+    /// Activations that stay with this backend from op to op, uninitialised: device memory on a
+    /// GPU (the ops then read and write them in place, with no host copies), host memory on the
+    /// CPU. Host code reads them only through download(). Every op also takes host pointers.
+    [[nodiscard]] virtual Tensor activation(std::vector<std::int64_t> shape) = 0;
+    /// host[0, n) = src[0, n), where src is an activation or host memory.
+    virtual void download(const float* src, float* host, std::int64_t n) = 0;
+    /// x[0, n) = 0 (an activation or host memory).
+    virtual void zero(float* x, std::int64_t n) = 0;
 
     /// y = x W^T + b: dx {M, K} += dy W; dweight {N, K} += dy^T x; dbias {N} += Σ_rows dy.
     virtual void linear_backward(

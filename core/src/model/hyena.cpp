@@ -92,7 +92,8 @@ Tensor hyena_filter_basis(Backend& backend,
     const std::int64_t F = cfg.filter_order, De = cfg.emb_dim;
     Tensor act;
     for (size_t m = 0; m < l.mlp_w.size(); ++m) {
-        Tensor pre = Tensor::uninitialized({L, F});
+        // The trainer keeps every activation on the host; inference keeps them with the backend.
+        Tensor pre = pre_acts ? Tensor::uninitialized({L, F}) : backend.activation({L, F});
         backend.linear({.M = L,  // z holds l_max rows; the window uses its first L
                         .K = m ? F : De,
                         .N = F,
@@ -214,12 +215,13 @@ Tensor HyenaModel::forward(Backend& backend,
                      "token id " + std::to_string(id) + " outside the model's vocabulary");
     constexpr std::int64_t kRows = 8192;
     const std::int64_t R = std::min(L, kRows);
-    // Every buffer but the conv state is written in full before it is read.
-    Tensor x = Tensor::uninitialized({L, D}), x0 = Tensor::uninitialized({L, D}),
-           w = Tensor::uninitialized({L, D});
-    Tensor h = Tensor::uninitialized({R, D}), p = Tensor::uninitialized({R, 3 * D}),
-           uc = Tensor::uninitialized({R, 3 * D}), m = Tensor::uninitialized({R, E}),
-           conv_state({3 * D, cfg_.short_filter});
+    // Activations stay with the backend (on a GPU, in device memory) until the final norm writes
+    // the host result. Every buffer but the conv state is written in full before it is read.
+    const Tensor x = backend.activation({L, D}), x0 = backend.activation({L, D}),
+                 w = backend.activation({L, D});
+    const Tensor h = backend.activation({R, D}), p = backend.activation({R, 3 * D}),
+                 uc = backend.activation({R, 3 * D}), m = backend.activation({R, E}),
+                 conv_state = backend.activation({3 * D, cfg_.short_filter});
     backend.embedding({.L = L,
                        .V = cfg_.vocab_size,
                        .D = D,
@@ -227,7 +229,7 @@ Tensor HyenaModel::forward(Backend& backend,
                        .table = embedding_.f32(),
                        .y = x.f32()});
     for (const HyenaLayer& l : layers_) {
-        std::fill(conv_state.f32(), conv_state.f32() + conv_state.numel(), 0.0f);
+        backend.zero(conv_state.f32(), conv_state.numel());
         for (std::int64_t r0 = 0; r0 < L; r0 += R) {
             const std::int64_t n = std::min(R, L - r0);
             float* xr = x.f32() + r0 * D;
@@ -260,22 +262,13 @@ Tensor HyenaModel::forward(Backend& backend,
                                    .silu = false,
                                    .y = uc.f32(),
                                    .ld_y = 3 * D});
-            for (std::int64_t t = 0; t < n; ++t) {
-                const float* u = uc.f32() + t * 3 * D;
-                float* x0r = x0.f32() + (r0 + t) * D;
-                float* wr = w.f32() + (r0 + t) * D;
-                for (std::int64_t d = 0; d < D; ++d) {
-                    x0r[d] = u[d];
-                    wr[d] = u[2 * D + d] * u[D + d];
-                }
-            }
+            backend.hyena_gates(uc.f32(), n, D, x0.f32() + r0 * D, w.f32() + r0 * D);
         }
-        Tensor basis = hyena_filter_basis(backend, cfg_, l, L);
+        const Tensor basis = hyena_filter_basis(backend, cfg_, l, L);
         if (filter_taps_ > 0 && filter_taps_ < L) {
             // Zero basis rows make the filter taps k[j >= filter_taps_] zero (see limit_context).
-            basis = basis.clone();
-            std::fill(basis.f32() + filter_taps_ * cfg_.filter_order, basis.f32() + basis.numel(),
-                      0.0f);
+            const std::int64_t kept = filter_taps_ * cfg_.filter_order;
+            backend.zero(basis.f32() + kept, basis.numel() - kept);
         }
         backend.hyena_conv(hyena_conv_args(cfg_, l, L, x0.f32(), w.f32(), basis.f32(), x0.f32()));
         for (std::int64_t r0 = 0; r0 < L; r0 += R) {
@@ -320,9 +313,12 @@ Tensor HyenaModel::forward(Backend& backend,
                             .ld_y = D,
                             .accumulate = true});
         }
-        if (layers) layers->push_back(x.clone());
+        if (layers) {
+            layers->push_back(Tensor::uninitialized({L, D}));
+            backend.download(x.f32(), layers->back().f32(), L * D);
+        }
     }
-    // The final norm is row-local, so it can overwrite the residual stream in place.
+    Tensor hidden = Tensor::uninitialized({L, D});
     backend.norm({.kind = NormKind::kLayer,
                   .rows = L,
                   .D = D,
@@ -330,8 +326,8 @@ Tensor HyenaModel::forward(Backend& backend,
                   .weight = ln_f_w_.f32(),
                   .bias = ln_f_b_.f32(),
                   .eps = cfg_.norm_eps,
-                  .y = x.f32()});
-    return x;
+                  .y = hidden.f32()});
+    return hidden;
 }
 
 Tensor HyenaModel::logits(Backend& backend, const Tensor& hidden) const {

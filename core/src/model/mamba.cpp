@@ -14,17 +14,20 @@
 
 namespace dnassm {
 
-void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L) {
-    if (L <= rows) return;
+void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L, Backend& be) {
+    if (L <= rows && be.name() == backend) return;
     const std::int64_t D = cfg.d_model, E = cfg.d_inner(), P = cfg.dt_rank + 2 * cfg.d_state;
-    x = Tensor({L, D});
-    out = Tensor({L, D});
-    xz = Tensor({L, 2 * E});
-    xc = Tensor({L, E});
-    xdbl = Tensor({L, P});
-    dt = Tensor({L, E});
-    y = Tensor({L, E});
+    *this = {};  // free the old buffers first
+    x = be.activation({L, D});
+    h = be.activation({L, D});
+    out = be.activation({L, D});
+    xz = be.activation({L, 2 * E});
+    xc = be.activation({L, E});
+    xdbl = be.activation({L, P});
+    dt = be.activation({L, E});
+    y = be.activation({L, E});
     rows = L;
+    backend = be.name();
 }
 
 void mamba_mixer_forward(Backend& backend,
@@ -39,7 +42,7 @@ void mamba_mixer_forward(Backend& backend,
     const std::int64_t W = cfg.d_conv, P = R + 2 * N;
     MambaScratch local;
     if (!scratch) {
-        local.reserve(cfg, L);
+        local.reserve(cfg, L, backend);
         scratch = &local;
     }
     DNASSM_ASSERT(scratch->rows >= L);
@@ -265,9 +268,10 @@ Tensor MambaModel::forward(Backend& backend,
                      "token id " + std::to_string(id) + " outside the model's vocabulary");
     MambaScratch local;
     MambaScratch& ws = st ? st->scratch : local;
-    ws.reserve(cfg_, L);
-    const Tensor x = ws.x.slice_rows(0, L), out = ws.out.slice_rows(0, L);
-    Tensor h({L, D});  // returned to the caller, so not part of the reused scratch
+    ws.reserve(cfg_, L, backend);
+    const Tensor x = ws.x.slice_rows(0, L), h = ws.h.slice_rows(0, L),
+                 out = ws.out.slice_rows(0, L);
+    Tensor hidden = Tensor::uninitialized({L, D});  // returned: host memory of its own
     backend.embedding({.L = L,
                        .V = cfg_.vocab_size,
                        .D = D,
@@ -288,7 +292,10 @@ Tensor MambaModel::forward(Backend& backend,
         mamba_mixer_forward(backend, cfg_, l.mixer, h.f32(), L,
                             st ? &st->layers[static_cast<size_t>(i)] : nullptr, out.f32(), &ws);
         backend.add_inplace(x.f32(), out.f32(), L * D);
-        if (layers) layers->push_back(x.clone());
+        if (layers) {
+            layers->push_back(Tensor::uninitialized({L, D}));
+            backend.download(x.f32(), layers->back().f32(), L * D);
+        }
     }
     backend.norm({.kind = kind,
                   .rows = L,
@@ -297,8 +304,8 @@ Tensor MambaModel::forward(Backend& backend,
                   .weight = norm_f_w_.f32(),
                   .bias = norm_f_b_.empty() ? nullptr : norm_f_b_.f32(),
                   .eps = cfg_.norm_eps,
-                  .y = h.f32()});
-    return h;
+                  .y = hidden.f32()});
+    return hidden;
 }
 
 Tensor MambaModel::logits(Backend& backend, const Tensor& hidden) const {

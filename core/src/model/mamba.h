@@ -51,11 +51,13 @@ struct MambaLayerState {
 };
 
 /// Activation buffers of one forward call, kept in the stream state so that chunk after chunk
-/// reuses the same memory (large fresh allocations cost a page fault per 4 KiB).
+/// reuses the same memory (large fresh allocations cost a page fault per 4 KiB). They are the
+/// backend's activations (device memory on a GPU), made again for another backend.
 struct MambaScratch {
-    Tensor x, out, xz, xc, xdbl, dt, y;
+    Tensor x, h, out, xz, xc, xdbl, dt, y;
     std::int64_t rows = 0;
-    void reserve(const MambaConfig& cfg, std::int64_t L);
+    std::string backend;  // Backend::name() of the backend that made them
+    void reserve(const MambaConfig& cfg, std::int64_t L, Backend& be);
 };
 
 /// One Mamba mixer over a chunk h {L, D} -> out {L, D}; `state` may be null (zeros, discarded).

@@ -35,7 +35,8 @@ Tensor Tensor::uninitialized(std::vector<std::int64_t> shape, DType dtype) {
     if (!p)
         throw Error(ErrorKind::kResource,
                     "out of memory allocating a tensor of " + std::to_string(bytes) + " bytes");
-    t.owner_ = std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+    t.owner_ =
+        std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
     t.data_ = p;
     return t;
 }
@@ -43,8 +44,10 @@ Tensor Tensor::uninitialized(std::vector<std::int64_t> shape, DType dtype) {
 Tensor Tensor::borrow(void* data,
                       std::vector<std::int64_t> shape,
                       DType dtype,
-                      std::shared_ptr<const void> keep_alive) {
+                      std::shared_ptr<const void> keep_alive,
+                      Device device) {
     Tensor t;
+    t.device_ = device;
     t.shape_ = std::move(shape);
     t.numel_ = count(t.shape_);
     t.dtype_ = dtype;
@@ -88,7 +91,9 @@ Tensor Tensor::slice_rows(std::int64_t begin, std::int64_t end) const {
 }
 
 Tensor Tensor::clone() const {
-    Tensor t(shape_, dtype_);
+    DNASSM_CHECK(device_ == Device::kCpu, ErrorKind::kInternal,
+                 "clone() of a tensor in device memory (use Backend::download)");
+    Tensor t = uninitialized(shape_, dtype_);
     if (numel_) std::memcpy(t.data_, data_, static_cast<size_t>(numel_) * dtype_size(dtype_));
     return t;
 }

@@ -89,12 +89,8 @@ HyenaLayerActs run_layer(
     be.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
     be.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
     be.causal_conv1d(short_conv_args(c, l, a.p, &a.u));
-    const float* u = a.u.f32();
-    float* w = a.w.f32();
-    for (std::int64_t t = 0; t < L; ++t)
-        for (std::int64_t d = 0; d < D; ++d)
-            w[t * D + d] = u[t * 3 * D + 2 * D + d] * u[t * 3 * D + D + d];
-    const Tensor x0 = gate_x0(a.u, D);
+    const Tensor x0 = Tensor::uninitialized({L, D});
+    be.hyena_gates(a.u.f32(), L, D, x0.f32(), a.w.f32());
     (void)hyena_filter_basis(be, c, l, L, &a.filter_pre, &a.filter_act);
     be.hyena_conv(long_conv_args(c, l, x0, a.w, a.filter_act.back(), &a.conv));
     be.linear(linear_args(a.conv, l.out_proj_w, l.out_proj_b, &a.x_mid));

@@ -26,6 +26,15 @@ TEST(Tensor, SliceRowsSharesStorageCloneDoesNot) {
     EXPECT_EQ(t.f32()[0], 0.0f);
 }
 
+TEST(Tensor, DeviceMemoryIsNotClonedOnTheHost) {
+    float storage[4] = {};
+    const Tensor d = Tensor::borrow(storage, {2, 2}, DType::kF32, nullptr, Device::kCuda);
+    EXPECT_EQ(d.device(), Device::kCuda);
+    EXPECT_EQ(Tensor({1}).device(), Device::kCpu);
+    EXPECT_EQ(d.slice_rows(1, 2).device(), Device::kCuda);
+    EXPECT_THROW((void)d.clone(), Error);
+}
+
 TEST(Tensor, ReshapeChecksElementCount) {
     Tensor t({2, 6});
     EXPECT_EQ(t.reshape({3, 4}).dim(1), 4);

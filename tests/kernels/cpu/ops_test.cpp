@@ -241,6 +241,38 @@ TEST(SinActivation, FastEqualsReferenceInPlaceOrNot) {
     EXPECT_FLOAT_EQ(y[5 * C + 3], std::sin(freq[3] * x[5 * C + 3]));
 }
 
+TEST(HyenaGates, SplitAndMultiplyTheShortConvOutputOnBothCpuBackends) {
+    test::Rng rng(10);
+    const std::int64_t n = 777, D = 24;
+    const auto uc = rand_vec(rng, n * 3 * D, -2, 2);
+    for (const char* name : {"cpu", "cpu-ref"}) {
+        std::vector<float> x0(static_cast<size_t>(n * D)), w(x0.size());
+        test::backend(name).hyena_gates(uc.data(), n, D, x0.data(), w.data());
+        for (const std::int64_t t : {std::int64_t{0}, std::int64_t{5}, n - 1})
+            for (const std::int64_t d : {std::int64_t{0}, D - 1}) {
+                const float* u = uc.data() + t * 3 * D;
+                EXPECT_EQ(x0[static_cast<size_t>(t * D + d)], u[d]) << name;
+                EXPECT_EQ(w[static_cast<size_t>(t * D + d)], u[2 * D + d] * u[D + d]) << name;
+            }
+    }
+}
+
+TEST(CpuActivations, AreHostMemoryThatOpsDownloadAndZero) {
+    for (const char* name : {"cpu", "cpu-ref"}) {
+        Backend& be = test::backend(name);
+        const Tensor a = be.activation({3, 5});
+        EXPECT_EQ(a.device(), Device::kCpu);
+        EXPECT_EQ(a.shape(), (std::vector<std::int64_t>{3, 5}));
+        for (std::int64_t i = 0; i < 15; ++i) a.f32()[i] = static_cast<float>(i);
+        be.zero(a.f32() + 5, 5);
+        std::vector<float> host(15, -1.0f);
+        be.download(a.f32(), host.data(), 15);
+        for (std::int64_t i = 0; i < 15; ++i)
+            EXPECT_EQ(host[static_cast<size_t>(i)],
+                      i >= 5 && i < 10 ? 0.0f : static_cast<float>(i));
+    }
+}
+
 TEST(LongConvFftSize, TwiceTheLengthUnlessThatHasALargePrimeFactor) {
     EXPECT_EQ(long_conv_fft_size(300), 600);  // the golden cases keep the reference's 2L
     EXPECT_EQ(long_conv_fft_size(1000), 2000);

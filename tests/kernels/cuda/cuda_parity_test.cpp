@@ -324,6 +324,58 @@ TEST_P(CudaParity, EmbeddingAddGelu) {
     EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * D), 1e-5);
 }
 
+TEST_P(CudaParity, HyenaGates) {
+    const std::int64_t n = s.L, D = s.E;
+    const auto uc = rand_vec(rng, n * 3 * D, -2, 2);
+    Guarded x0(n * D), w(n * D), x0_ref(n * D), w_ref(n * D);
+    gpu->hyena_gates(uc.data(), n, D, x0.data(), w.data());
+    cpu->hyena_gates(uc.data(), n, D, x0_ref.data(), w_ref.data());
+    EXPECT_TRUE(x0.intact() && w.intact());
+    EXPECT_EQ(0, std::memcmp(x0.data(), x0_ref.data(), static_cast<size_t>(n * D) * 4));
+    EXPECT_LE(test::rel_l2(w.data(), w_ref.data(), n * D), 1e-6);
+}
+
+// Stage 2: activations in device memory go through the ops in place (no host copies); host and
+// device pointers mix freely; download() and zero() reach them.
+TEST_P(CudaParity, OpsWorkOnDeviceActivationsInPlace) {
+    const std::int64_t M = s.L, K = s.E, N = 2 * s.E + 1;
+    auto x = rand_vec(rng, M * K, -1, 1), W = rand_vec(rng, N * K, -0.3, 0.3),
+         b = rand_vec(rng, N, -1, 1), inc = rand_vec(rng, M * N, -1, 1),
+         gamma = rand_vec(rng, N, 0.5, 1.5);
+    const Tensor y = gpu->activation({M, N});
+    ASSERT_EQ(y.device(), Device::kCuda);
+    std::vector<float> y_ref(static_cast<size_t>(M * N));
+    for (Backend* be : {gpu.get(), cpu.get()}) {
+        float* out = be == gpu.get() ? y.f32() : y_ref.data();
+        be->linear({.M = M,
+                    .K = K,
+                    .N = N,
+                    .x = x.data(),
+                    .ld_x = K,
+                    .weight = W.data(),
+                    .bias = b.data(),
+                    .y = out,
+                    .ld_y = N});
+        be->add_inplace(out, inc.data(), M * N);  // device += host
+        be->gelu_tanh_inplace(out, M * N);
+        be->norm({.kind = NormKind::kRms,  // in place, device to device
+                  .rows = M,
+                  .D = N,
+                  .x = out,
+                  .weight = gamma.data(),
+                  .eps = 1e-5f,
+                  .y = out});
+    }
+    Guarded host(M * N);
+    gpu->download(y.f32(), host.data(), M * N);
+    EXPECT_TRUE(host.intact());
+    EXPECT_LE(test::rel_l2(host.data(), y_ref.data(), M * N), 1e-5);
+    gpu->zero(y.f32() + N, (M - 1) * N);
+    gpu->download(y.f32(), host.data(), M * N);
+    EXPECT_LE(test::rel_l2(host.data(), y_ref.data(), N), 1e-5);  // row 0 kept
+    for (std::int64_t i = N; i < M * N; ++i) ASSERT_EQ(host.data()[i], 0.0f) << i;
+}
+
 // ---- backward ops (issue C2)
 
 // Random starting values for an accumulated gradient output: the same for CPU and GPU.
