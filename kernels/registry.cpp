@@ -50,13 +50,17 @@ const CudaPlugin& cuda_plugin() {
         candidates.push_back(exe_dir() + "/../lib/dnassm/libdnassm_cuda.so");
         candidates.emplace_back(DNASSM_CUDA_PLUGIN_BUILD_PATH);
         void* handle = nullptr;
-        std::string last_error = "libdnassm_cuda.so not found";
+        // A plugin that exists but does not load (a missing library, an undefined symbol) says
+        // more than the candidates after it that do not exist.
+        std::string error, missing = "libdnassm_cuda.so not found";
         for (const auto& c : candidates) {
             if ((handle = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL))) break;
-            if (const char* e = dlerror()) last_error = e;
+            const char* e = dlerror();
+            std::string& slot = access(c.c_str(), F_OK) == 0 ? error : missing;
+            if (e && (&slot == &missing || slot.empty())) slot = e;
         }
         if (!handle) {
-            p.status = "CUDA plugin not loadable: " + last_error;
+            p.status = "CUDA plugin not loadable: " + (error.empty() ? missing : error);
             return p;
         }
         p.device_count =
