@@ -113,7 +113,8 @@ void BM_ScanForward(benchmark::State& st) {
     const std::int64_t L = st.range(0), E = st.range(1), N = st.range(2);
     const bool bf16 = st.range(3) != 0;
     ScanInputs in(L, E, N);
-    const cuda::ScanPlan plan = cuda::plan_selective_scan(L, E, N);
+    cuda::ScanPlan plan = cuda::plan_selective_scan(L, E, N);
+    plan.staged_inputs = st.range(4) != 0;  // the variant that stages delta, u, z per tile
     DeviceArray scratch(3 * plan.n_chunks * E * N, 0, 0);
     // bfloat16 copies (a DeviceArray of n/2 floats holds n bfloat16 values).
     DeviceArray hu((L * E + 1) / 2, 0, 0), hd((L * E + 1) / 2, 0, 0), hz((L * E + 1) / 2, 0, 0),
@@ -218,9 +219,11 @@ void BM_HyenaFftConv(benchmark::State& st) {
 
 BENCHMARK(BM_DeviceCopy)->Arg(1LL << 28)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScanForward)
-    ->Args({1 << 20, 512, 16, 0})
-    ->Args({1 << 20, 512, 16, 1})
-    ->Args({1 << 16, 512, 16, 0})
+    ->Args({1 << 20, 512, 16, 0, 0})
+    ->Args({1 << 20, 512, 16, 0, 1})
+    ->Args({1 << 20, 512, 16, 1, 0})
+    ->Args({1 << 20, 512, 16, 1, 1})
+    ->Args({1 << 16, 512, 16, 0, 0})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScanBackward)

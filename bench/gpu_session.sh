@@ -60,7 +60,10 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --f
 ldd "$bin/libdnassm_cuda.so" | grep 'not found' && echo "the CUDA plugin cannot load: see above"
 
 if want parity; then
-    stage parity 90 "$bin/dnassm_cuda_tests" --gtest_brief=1
+    # then the scan variant with staged inputs (launch_plan.h) through the scan and model tests
+    stage parity 120 bash -c "'$bin/dnassm_cuda_tests' --gtest_brief=1 &&
+        DNASSM_CUDA_SCAN_STAGED=1 '$bin/dnassm_cuda_tests' --gtest_brief=1 \
+            --gtest_filter='*SelectiveScan*:*Golden*:*OpsWork*'"
 fi
 if want sanitize; then
     small='*CudaParity.*/L37_E129_N16:*CudaParity.*/L5_E3_N1'

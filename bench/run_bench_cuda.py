@@ -47,6 +47,7 @@ def kernels(build, quick):
     flt = "BM_DeviceCopy|BM_ScanForward/1048576|BM_ScanBackward/1048576|BM_HyenaFftConv/1048576"
     if quick:
         flt = "BM_DeviceCopy|BM_ScanForward/65536|BM_ScanBackward/65536|BM_HyenaFftConv/32768"
+    # BM_ScanForward/L/E/N/bf16/staged
     out = subprocess.run([os.path.join(build, "bench", "bench_cuda"), f"--benchmark_filter={flt}",
                           "--benchmark_format=json", "--benchmark_min_time=0.2"],
                          capture_output=True, check=True)
@@ -122,9 +123,11 @@ def kernel_table(a):
         if parts[0] in ("BM_ScanForward", "BM_ScanBackward"):
             L, E, N = (int(x) for x in parts[1:4])
             dtype = "bf16" if parts[0] == "BM_ScanForward" and parts[4] == "1" else "fp32"
+            if parts[0] == "BM_ScanForward" and parts[5] == "1":
+                dtype += ", staged inputs"
             ref = ""
             ratio = ""
-            if parts[0] == "BM_ScanForward" and dtype == "fp32":
+            if parts[0] == "BM_ScanForward" and dtype == "fp32":  # the default variant
                 tr = torch_scan_rate(min(L, 4096), E, N)
                 ours = L * E * N / (b["real_time"] / 1e3)
                 ref, ratio = f"{tr / 1e9:.3f} G updates/s (L = {min(L, 4096)})", f"{ours / tr:.0f}x"

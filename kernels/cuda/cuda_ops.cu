@@ -26,7 +26,8 @@ using namespace detail;
 struct ScanView {
     SelectiveScanArgs a;
     std::int64_t chunk, n_chunks;
-    bool write_final;  // the carry pass writes the final state into a.state
+    bool write_final;     // the carry pass writes the final state into a.state
+    bool staged = false;  // ScanPlan::staged_inputs
 };
 
 constexpr int kScanTile = 32;  // time steps of B and C staged at once
@@ -36,17 +37,22 @@ constexpr float kLog2e = 1.4426950408889634f;
 // zero state, the state the chunk reaches and the product of its decays. kOutputs = true (pass 3):
 // from the chunk's entry state, y (with the D skip and the SiLU(z) gate). T: how u, delta, B, C, z
 // and y are stored (float or bfloat16). kMaxN >= N; the states n >= N stay zero (A = 0: decay 1).
-template <typename T, int kMaxN, bool kOutputs>
+// kStaged (ScanPlan::staged_inputs): each thread first loads its channel's delta, u and z for a
+// whole tile into shared memory, all loads in flight at once, instead of step by step.
+template <typename T, int kMaxN, bool kOutputs, bool kStaged>
 __global__ void __launch_bounds__(ScanPlan::kChannelsPerBlock)
     scan_chunk_pass(ScanView v, const float* entry, float* reach, float* decay) {
+    constexpr int kTile = kStaged ? 16 : kScanTile, kC = ScanPlan::kChannelsPerBlock;
     const SelectiveScanArgs& a = v.a;
     const std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     const std::int64_t c = blockIdx.y;
     const bool live = e < a.E;  // dead threads still help stage B and C
     const int N = a.N;
     // float4 rows: a step's B (or C) is read with kMaxN / 4 wide shared loads
-    __shared__ float4 sB[kScanTile][kMaxN / 4];
-    __shared__ float4 sC[kOutputs ? kScanTile : 1][kMaxN / 4];
+    __shared__ float4 sB[kTile][kMaxN / 4];
+    __shared__ float4 sC[kOutputs ? kTile : 1][kMaxN / 4];
+    __shared__ float s_delta[kStaged ? kTile : 1][kC], s_u[kStaged ? kTile : 1][kC],
+        s_z[kStaged && kOutputs ? kTile : 1][kC];
     float A2[kMaxN], s[kMaxN], p[kMaxN];
 #pragma unroll
     for (int n = 0; n < kMaxN; ++n) {
@@ -58,8 +64,8 @@ __global__ void __launch_bounds__(ScanPlan::kChannelsPerBlock)
     const float bias = live && a.delta_bias ? a.delta_bias[e] : 0.0f;
     const float Dd = live && a.D ? a.D[e] : 0.0f;
     const std::int64_t t0 = c * v.chunk, t1 = min(a.L, t0 + v.chunk);
-    for (std::int64_t tile = t0; tile < t1; tile += kScanTile) {
-        const int steps = static_cast<int>(min(static_cast<std::int64_t>(kScanTile), t1 - tile));
+    for (std::int64_t tile = t0; tile < t1; tile += kTile) {
+        const int steps = static_cast<int>(min(static_cast<std::int64_t>(kTile), t1 - tile));
         __syncthreads();  // the previous tile has been read
         for (int i = threadIdx.x; i < steps * kMaxN; i += blockDim.x) {
             const int k = i / kMaxN, n = i % kMaxN;
@@ -69,14 +75,28 @@ __global__ void __launch_bounds__(ScanPlan::kChannelsPerBlock)
                 reinterpret_cast<float*>(sC[k])[n] =
                     n < N ? load<T>(a.C, (tile + k) * a.ld_C + n) : 0.0f;
         }
+        if constexpr (kStaged) {  // only this thread reads its column: no barrier needed for it
+            if (live) {
+#pragma unroll
+                for (int k = 0; k < kTile; ++k) {
+                    if (k >= steps) break;
+                    const std::int64_t t = tile + k;
+                    s_delta[k][threadIdx.x] = load<T>(a.delta, t * a.ld_delta + e);
+                    s_u[k][threadIdx.x] = load<T>(a.u, t * a.ld_u + e);
+                    if constexpr (kOutputs)
+                        if (a.z) s_z[k][threadIdx.x] = load<T>(a.z, t * a.ld_z + e);
+                }
+            }
+        }
         __syncthreads();
         if (!live) continue;
 #pragma unroll 4
         for (int k = 0; k < steps; ++k) {
             const std::int64_t t = tile + k;
-            const float raw = load<T>(a.delta, t * a.ld_delta + e) + bias;
+            const float raw =
+                (kStaged ? s_delta[k][threadIdx.x] : load<T>(a.delta, t * a.ld_delta + e)) + bias;
             const float dt = a.delta_softplus ? softplus(raw) : raw;
-            const float u = load<T>(a.u, t * a.ld_u + e);
+            const float u = kStaged ? s_u[k][threadIdx.x] : load<T>(a.u, t * a.ld_u + e);
             const float du = dt * u;
             float Bk[kMaxN], Ck[kMaxN];
 #pragma unroll
@@ -97,7 +117,7 @@ __global__ void __launch_bounds__(ScanPlan::kChannelsPerBlock)
             if constexpr (kOutputs) {
                 y = fmaf(Dd, u, y);
                 if (a.z) {
-                    const float z = load<T>(a.z, t * a.ld_z + e);
+                    const float z = kStaged ? s_z[k][threadIdx.x] : load<T>(a.z, t * a.ld_z + e);
                     y *= z / (1.0f + expf(-z));
                 }
                 store<T>(a.y, t * a.ld_y + e, y);
@@ -122,10 +142,13 @@ void launch_scan_pass(
     constexpr int kChannels = ScanPlan::kChannelsPerBlock;
     const dim3 grid(static_cast<unsigned>((v.a.E + kChannels - 1) / kChannels),
                     static_cast<unsigned>(v.n_chunks));
+    auto launch = [&](auto kernel) { kernel<<<grid, kChannels, 0, s>>>(v, entry, reach, decay); };
     if (v.a.N <= 16)
-        scan_chunk_pass<T, 16, kOutputs><<<grid, kChannels, 0, s>>>(v, entry, reach, decay);
+        v.staged ? launch(scan_chunk_pass<T, 16, kOutputs, true>)
+                 : launch(scan_chunk_pass<T, 16, kOutputs, false>);
     else
-        scan_chunk_pass<T, 32, kOutputs><<<grid, kChannels, 0, s>>>(v, entry, reach, decay);
+        v.staged ? launch(scan_chunk_pass<T, 32, kOutputs, true>)
+                 : launch(scan_chunk_pass<T, 32, kOutputs, false>);
 }
 
 // Pass 2: entry state of every chunk (sequential over chunks), final state out.
@@ -364,7 +387,7 @@ void selective_scan(const SelectiveScanArgs& a,
                     const ScanPlan& plan,
                     float* scratch,
                     cudaStream_t s) {
-    const ScanView v{a, plan.chunk, plan.n_chunks, true};
+    const ScanView v{a, plan.chunk, plan.n_chunks, true, plan.staged_inputs};
     const std::int64_t per = plan.n_chunks * a.E * a.N;
     float *reach = scratch, *decay = scratch + per, *entry = scratch + 2 * per;
     if (a.bf16)

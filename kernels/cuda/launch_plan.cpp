@@ -1,6 +1,7 @@
 #include "launch_plan.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "dnassm/error.h"
@@ -17,6 +18,7 @@ ScanPlan plan_selective_scan(std::int64_t L, std::int64_t E, std::int64_t N) {
     p.chunk = std::clamp<std::int64_t>(L / 64, 64, 2048);
     p.n_chunks = (L + p.chunk - 1) / p.chunk;
     p.grid_x = (E + ScanPlan::kChannelsPerBlock - 1) / ScanPlan::kChannelsPerBlock;
+    p.staged_inputs = std::getenv("DNASSM_CUDA_SCAN_STAGED") != nullptr;
     return p;
 }
 

@@ -16,6 +16,11 @@ struct ScanPlan {
     std::int64_t chunk = 0;     // timesteps per chunk
     std::int64_t n_chunks = 0;  // ceil(L / chunk)
     std::int64_t grid_x = 0;    // ceil(E / kChannelsPerBlock)
+    /// Stage each tile's delta, u and z through shared memory (all loads issued up front) rather
+    /// than loading them step by step: a variant for benchmarks until a GPU run picks one (set
+    /// for every scan by the environment variable DNASSM_CUDA_SCAN_STAGED, so the parity suite
+    /// can check it).
+    bool staged_inputs = false;
 };
 
 /// Throws Error(kUsage) for N > 32 (the kernels keep at most 32 states per thread).

@@ -6,6 +6,7 @@
 // launch arithmetic (launch_plan.h) is tested on every machine.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -37,6 +38,10 @@ TEST(CudaLaunchPlan, ChunksCoverEveryLengthAndStayBounded) {
         EXPECT_LT((p.grid_x - 1) * cuda::ScanPlan::kChannelsPerBlock, 513);
     }
     EXPECT_THROW((void)cuda::plan_selective_scan(100, 8, 33), Error);
+    EXPECT_FALSE(cuda::plan_selective_scan(100, 8, 16).staged_inputs);
+    setenv("DNASSM_CUDA_SCAN_STAGED", "1", 1);  // the variant the GPU run checks and times
+    EXPECT_TRUE(cuda::plan_selective_scan(100, 8, 16).staged_inputs);
+    unsetenv("DNASSM_CUDA_SCAN_STAGED");
     EXPECT_EQ(cuda::span_floats(0, 5, 9), 0);
     EXPECT_EQ(cuda::span_floats(3, 5, 9), 23);
     EXPECT_EQ(cuda::pool_size_class(1), 256u);
