@@ -338,17 +338,28 @@ __global__ void filter_kernel(HyenaConvArgs a, std::int64_t n, float* k_pad) {
     }
 }
 
+// tile[r][c] = src[(row0 + r) * ld + col0 + c] where row0 + r < rows and col0 + c < cols, else
+// 0: one tile read along its rows (coalesced) by the block, then a barrier.
+__device__ void load_tile(float (&tile)[kTile][kTile + 1],
+                          const float* src,
+                          std::int64_t ld,
+                          std::int64_t row0,
+                          std::int64_t rows,
+                          std::int64_t col0,
+                          std::int64_t cols) {
+    const int tx = threadIdx.x;
+    for (int r = threadIdx.y; r < kTile; r += kTileRows)
+        tile[r][tx] = row0 + r < rows && col0 + tx < cols ? src[(row0 + r) * ld + col0 + tx] : 0.0f;
+    __syncthreads();
+}
+
 // w_pad[d, j] = w[j, d] for j < L, zero up to n.
 __global__ void pad_input_kernel(HyenaConvArgs a, std::int64_t n, float* w_pad) {
     __shared__ float tile[kTile][kTile + 1];
     const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
                        d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
     const int tx = threadIdx.x, ty = threadIdx.y;
-    for (int r = ty; r < kTile; r += kTileRows) {
-        const std::int64_t j = j0 + r, d = d0 + tx;
-        tile[r][tx] = j < a.L && d < a.D ? a.w[j * a.D + d] : 0.0f;
-    }
-    __syncthreads();
+    load_tile(tile, a.w, a.D, j0, a.L, d0, a.D);  // tile[j][d]
     for (int r = ty; r < kTile; r += kTileRows) {
         const std::int64_t d = d0 + r, j = j0 + tx;
         if (d < a.D && j < n) w_pad[d * n + j] = tile[tx][r];
@@ -368,11 +379,7 @@ __global__ void epilogue_kernel(HyenaConvArgs a, std::int64_t n, const float* co
     const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
                        d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
     const int tx = threadIdx.x, ty = threadIdx.y;
-    for (int r = ty; r < kTile; r += kTileRows) {
-        const std::int64_t d = d0 + r, j = j0 + tx;
-        tile[r][tx] = d < a.D && j < a.L ? conv[d * n + j] : 0.0f;
-    }
-    __syncthreads();
+    load_tile(tile, conv, n, d0, a.D, j0, a.L);  // tile[d][j]
     for (int r = ty; r < kTile; r += kTileRows) {
         const std::int64_t j = j0 + r, d = d0 + tx;
         if (j >= a.L || d >= a.D) continue;
