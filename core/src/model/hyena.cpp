@@ -318,7 +318,8 @@ Tensor HyenaModel::forward(Backend& backend,
             backend.download(x.f32(), layers->back().f32(), L * D);
         }
     }
-    Tensor hidden = Tensor::uninitialized({L, D});
+    // The final norm is row-local: on the CPU it overwrites the residual stream in place.
+    Tensor hidden = x.device() == Device::kCpu ? x : Tensor::uninitialized({L, D});
     backend.norm({.kind = NormKind::kLayer,
                   .rows = L,
                   .D = D,

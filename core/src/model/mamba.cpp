@@ -19,7 +19,8 @@ void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L, Backend& be) 
     const std::int64_t D = cfg.d_model, E = cfg.d_inner(), P = cfg.dt_rank + 2 * cfg.d_state;
     *this = {};  // free the old buffers first
     x = be.activation({L, D});
-    h = be.activation({L, D});
+    // On the CPU each layer's norm writes into the returned hidden-state tensor instead.
+    if (x.device() != Device::kCpu) h = be.activation({L, D});
     out = be.activation({L, D});
     xz = be.activation({L, 2 * E});
     xc = be.activation({L, E});
@@ -269,9 +270,9 @@ Tensor MambaModel::forward(Backend& backend,
     MambaScratch local;
     MambaScratch& ws = st ? st->scratch : local;
     ws.reserve(cfg_, L, backend);
-    const Tensor x = ws.x.slice_rows(0, L), h = ws.h.slice_rows(0, L),
-                 out = ws.out.slice_rows(0, L);
+    const Tensor x = ws.x.slice_rows(0, L), out = ws.out.slice_rows(0, L);
     Tensor hidden = Tensor::uninitialized({L, D});  // returned: host memory of its own
+    const Tensor h = ws.h.empty() ? hidden : ws.h.slice_rows(0, L);
     backend.embedding({.L = L,
                        .V = cfg_.vocab_size,
                        .D = D,
