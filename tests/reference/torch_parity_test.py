@@ -45,6 +45,28 @@ class TorchReference(unittest.TestCase):
                 for k, x in enumerate(layers):
                     self.assertLess(rel(x.numpy(), np.load(os.path.join(d, f"layer{k}.npy"))[b]), 1e-5)
 
+    def test_chunked_scan_equals_the_loop(self):
+        from mamba_torch import chunked_scan
+        g = torch.Generator().manual_seed(3)
+        for L in (1, 127, 128, 300):
+            E, N = 5, 3
+            dA = torch.rand(L, E, N, generator=g, dtype=torch.float64)
+            dBu = torch.randn(L, E, N, generator=g, dtype=torch.float64)
+            Cm = torch.randn(L, N, generator=g, dtype=torch.float64)
+            s0 = torch.randn(E, N, generator=g, dtype=torch.float64)
+            s, ys = s0, []
+            for i in range(L):
+                s = dA[i] * s + dBu[i]
+                ys.append(s @ Cm[i])
+            y, s_end = chunked_scan(dA, dBu, Cm, s0, T=64)
+            self.assertLess(rel(y.numpy(), torch.stack(ys).numpy()), 1e-12, L)
+            self.assertLess(rel(s_end.numpy(), s.numpy()), 1e-12, L)
+        model = os.path.join(ROOT, "data", "models", "dnassm-mamba-small")
+        ids = tokenize(read_fasta_region(os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz"), 0, 700))
+        loop, chunked = TorchMamba(model), TorchMamba(model)
+        chunked.scan = "chunked"
+        self.assertLess(rel(chunked.embed(ids, chunk=300).numpy(), loop.embed(ids, chunk=300).numpy()), 1e-5)
+
     def test_dnassm_matches_reference_on_bundled_model(self):
         model = os.path.join(ROOT, "data", "models", "dnassm-mamba-small")
         fasta = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
