@@ -9,7 +9,8 @@
 #   ncu       Nsight Compute on the scan kernels (what limits them)
 #   cli       bench/gpu_cli_check.py: embed/predict/pretrain on CUDA vs CPU, --device auto
 #   models    bench/run_bench_cuda.py --part models (whole 1 Mb windows vs PyTorch)
-#   windows   the longest training windows that run (gpu_cli_check.py's window table)
+#   train     the longest training windows that run (gpu_cli_check.py's window table), then
+#             training tokens/s against PyTorch on the GPU (run_bench_train.py --device cuda)
 # Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed
 # last. On an H200 (2026-11-29) all stages took ~6 minutes, so one 10-minute call holds them.
 #
@@ -19,7 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/gpu-out}
 mkdir -p "$out" /tmp/dnassm-gpu
 quick=""
-only="parity,sanitize,kernels,ncu,cli,models,windows"
+only="parity,sanitize,kernels,ncu,cli,models,train"
 while (($#)); do
     case $1 in
         --quick) quick=--quick ;;
@@ -105,12 +106,14 @@ fi
 if want models; then
     stage models 200 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part models
 fi
-if want windows; then
-    stage windows 150 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" \
-        --windows-only --windows 131072,1048576 --window-timeout 45
+if want train; then  # issue C2: the longest training windows that run, then tokens/s vs PyTorch
+    stage train 240 bash -c "python3 '$root/bench/gpu_cli_check.py' --dnassm '$bin/dnassm' \
+        --genome '$genome' --windows-only --windows 131072,1048576 --window-timeout 45;
+        python3 '$root/bench/run_bench_train.py' --device cuda --dnassm '$bin/dnassm' --genome '$genome' \
+            --steps 3 --threads 16"
 fi
 echo "== summary"
 printf '%s\n' "${summary[@]}"
 grep -hE '^\[  (FAILED|PASSED|SKIPPED) |tests? ran|FAIL|ERROR SUMMARY|RACECHECK SUMMARY' "$out"/parity.txt "$out"/cli.txt \
     "$out"/sanitize.txt 2>/dev/null | sort | uniq -c | head -40
-grep -h '^|' "$out"/kernels.txt "$out"/models.txt "$out"/windows.txt 2>/dev/null
+grep -h '^|' "$out"/kernels.txt "$out"/models.txt "$out"/train.txt 2>/dev/null
