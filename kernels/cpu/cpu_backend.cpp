@@ -82,6 +82,11 @@ class CpuBackendCommon : public Backend {
         if (n > 0 && src != host)
             std::memmove(host, src, static_cast<std::size_t>(n) * sizeof(float));
     }
+    void upload(const float* host, float* dst, std::int64_t n) override { download(host, dst, n); }
+    void mul_inplace(float* x, const float* y, std::int64_t n) override {
+        cpu::mul_inplace(x, y, n);
+    }
+    void copy_block(const CopyBlockArgs& a) override { cpu::copy_block(a); }
     void zero(float* x, std::int64_t n) override {
         if (n > 0) std::memset(x, 0, static_cast<std::size_t>(n) * sizeof(float));
     }

@@ -16,6 +16,8 @@ void gelu_tanh_inplace(float* x, std::int64_t n);
 void sin_activation(
     const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y);
 void hyena_gates(const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w);
+void mul_inplace(float* x, const float* y, std::int64_t n);
+void copy_block(const CopyBlockArgs& a);
 void adamw_update(const AdamWArgs& a);
 void embedding_backward(const EmbeddingArgs& a, const float* dy, std::int64_t ld, float* dtable);
 double next_token_loss(

@@ -335,13 +335,23 @@ class CudaBackend final : public Backend {
         return Tensor::borrow(p, std::move(shape), DType::kF32, std::move(owner), Device::kCuda);
     }
 
-    void download(const float* src, float* host, std::int64_t n) override {
-        if (n <= 0) return;
-        check(cudaMemcpyAsync(host, src, static_cast<std::size_t>(n) * sizeof(float),
-                              cudaMemcpyDefault, stream_),
-              "download");
-        check(cudaStreamSynchronize(stream_), "synchronize");
+    void mul_inplace(float* x, const float* y, std::int64_t n) override {
+        Staging st(pool_, stream_);
+        cuda::mul_inplace(st.inout(x, n), st.in(y, n), n, stream_);
+        st.finish();
     }
+
+    void copy_block(const CopyBlockArgs& a) override {
+        Staging st(pool_, stream_);
+        CopyBlockArgs d = a;
+        d.src = st.in(a.src, a.rows, a.cols, a.ld_src);
+        d.dst = st.out(a.dst, a.rows, a.cols, a.ld_dst);
+        cuda::copy_block(d, stream_);
+        st.finish();
+    }
+
+    void upload(const float* host, float* dst, std::int64_t n) override { copy(dst, host, n); }
+    void download(const float* src, float* host, std::int64_t n) override { copy(host, src, n); }
 
     void zero(float* x, std::int64_t n) override {
         if (n <= 0) return;
@@ -581,6 +591,15 @@ class CudaBackend final : public Backend {
     }
 
   private:
+    // Either direction (or device to device): unified addressing tells the runtime which.
+    void copy(float* dst, const float* src, std::int64_t n) {
+        if (n <= 0) return;
+        check(cudaMemcpyAsync(dst, src, static_cast<std::size_t>(n) * sizeof(float),
+                              cudaMemcpyDefault, stream_),
+              "copy");
+        check(cudaStreamSynchronize(stream_), "synchronize");
+    }
+
     // The Hyena conv's inputs on the device (y left for the op to set).
     static HyenaConvArgs device_args(Staging& st, const HyenaConvArgs& a) {
         HyenaConvArgs d = a;

@@ -275,6 +275,19 @@ __global__ void gelu_kernel(float* x, std::int64_t n) {
     x[i] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
 }
 
+__global__ void mul_kernel(float* x, const float* y, std::int64_t n) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < n) x[i] *= y[i];
+}
+
+__global__ void copy_block_kernel(CopyBlockArgs a) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= a.rows * a.cols) return;
+    const std::int64_t r = i / a.cols, c = i % a.cols;
+    a.dst[r * a.ld_dst + c] =
+        a.src[(a.flip_rows ? a.rows - 1 - r : r) * a.ld_src + (a.flip_cols ? a.cols - 1 - c : c)];
+}
+
 __global__ void hyena_gates_kernel(
     const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) {
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -475,6 +488,16 @@ void add_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s) {
 void gelu_tanh_inplace(float* x, std::int64_t n, cudaStream_t s) {
     gelu_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n);
     check(cudaGetLastError(), "gelu launch");
+}
+
+void mul_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s) {
+    if (n > 0) mul_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
+    check(cudaGetLastError(), "mul launch");
+}
+
+void copy_block(const CopyBlockArgs& a, cudaStream_t s) {
+    if (a.rows * a.cols > 0) copy_block_kernel<<<blocks_for(a.rows * a.cols), kThreads, 0, s>>>(a);
+    check(cudaGetLastError(), "copy block launch");
 }
 
 void hyena_gates(

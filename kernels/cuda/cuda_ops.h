@@ -43,6 +43,8 @@ void add_bias_rows(
 void add_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s);
 void hyena_gates(
     const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w, cudaStream_t s);
+void mul_inplace(float* x, const float* y, std::int64_t n, cudaStream_t s);
+void copy_block(const CopyBlockArgs& a, cudaStream_t s);
 void gelu_tanh_inplace(float* x, std::int64_t n, cudaStream_t s);
 void sin_activation(const float* x,
                     const float* freq,

@@ -146,6 +146,18 @@ struct HyenaConvGrads {
     float *dx0 = nullptr, *dw = nullptr, *dbasis = nullptr, *dfilter_w = nullptr, *dbias = nullptr;
 };
 
+/// dst[r, c] = src[flip_rows ? rows−1−r : r, flip_cols ? cols−1−c : c] over a rows × cols block,
+/// rows ld_src and ld_dst floats apart; src and dst do not overlap. Column slices, and
+/// Caduceus's flips over length (and channels).
+struct CopyBlockArgs {
+    std::int64_t rows = 0, cols = 0;
+    const float* src = nullptr;
+    std::int64_t ld_src = 0;
+    float* dst = nullptr;
+    std::int64_t ld_dst = 0;
+    bool flip_rows = false, flip_cols = false;
+};
+
 /// One AdamW update of n parameters (decoupled weight decay), in double precision:
 ///   g = grad·clip; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
 ///   p −= lr·weight_decay·p (when decay); p −= lr·(m/bc1) / (sqrt(v/bc2) + eps).
@@ -174,6 +186,9 @@ class Backend {
     virtual void hyena_conv(const HyenaConvArgs& a) = 0;
     /// x += y, elementwise over n floats.
     virtual void add_inplace(float* x, const float* y, std::int64_t n) = 0;
+    /// x *= y, elementwise over n floats.
+    virtual void mul_inplace(float* x, const float* y, std::int64_t n) = 0;
+    virtual void copy_block(const CopyBlockArgs& a) = 0;
     /// x = gelu_tanh(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise.
     virtual void gelu_tanh_inplace(float* x, std::int64_t n) = 0;
     /// y{rows, cols} = sin(freq{cols} ⊙ x{rows, cols}): HyenaDNA's Sin activation with its shared
@@ -191,6 +206,8 @@ class Backend {
     [[nodiscard]] virtual Tensor activation(std::vector<std::int64_t> shape) = 0;
     /// host[0, n) = src[0, n), where src is an activation or host memory.
     virtual void download(const float* src, float* host, std::int64_t n) = 0;
+    /// dst[0, n) = host[0, n), where dst is an activation or host memory.
+    virtual void upload(const float* host, float* dst, std::int64_t n) = 0;
     /// x[0, n) = 0 (an activation or host memory).
     virtual void zero(float* x, std::int64_t n) = 0;
 

@@ -197,14 +197,23 @@ void CaduceusModel::bimamba(
     Backend& backend, const CaduceusLayer& l, const float* h, std::int64_t L, float* out) const {
     const std::int64_t D = cfg_.mamba.d_model;
     mamba_mixer_forward(backend, cfg_.mamba, l.fwd, h, L, nullptr, out);
-    Tensor hr({L, D}), yr({L, D});
-    flip_l(h, L, D, hr.f32());
-    mamba_mixer_forward(backend, cfg_.mamba, l.rev, hr.f32(), L, nullptr, yr.f32());
-    for (std::int64_t t = 0; t < L; ++t) {
-        const float* r = yr.f32() + (L - 1 - t) * D;
-        float* o = out + t * D;
-        for (std::int64_t c = 0; c < D; ++c) o[c] = cfg_.multiply ? o[c] * r[c] : o[c] + r[c];
-    }
+    const Tensor flipped = backend.activation({L, D}), yr = backend.activation({L, D});
+    auto flip = [&](const float* src, float* dst) {
+        backend.copy_block({.rows = L,
+                            .cols = D,
+                            .src = src,
+                            .ld_src = D,
+                            .dst = dst,
+                            .ld_dst = D,
+                            .flip_rows = true});
+    };
+    flip(h, flipped.f32());
+    mamba_mixer_forward(backend, cfg_.mamba, l.rev, flipped.f32(), L, nullptr, yr.f32());
+    flip(yr.f32(), flipped.f32());  // the reverse strand's output back in forward order
+    if (cfg_.multiply)
+        backend.mul_inplace(out, flipped.f32(), L * D);
+    else
+        backend.add_inplace(out, flipped.f32(), L * D);
 }
 
 Tensor CaduceusModel::forward(Backend& backend,
@@ -213,10 +222,35 @@ Tensor CaduceusModel::forward(Backend& backend,
                               std::vector<Tensor>* layers) const {
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.mamba.d_model;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
+    // Activations stay with the backend (on a GPU, in device memory); the layout work (column
+    // halves, flips over length and channels) is done by backend ops on {L, width} blocks.
+    auto act = [&](std::int64_t width) { return backend.activation({L, width}); };
+    // dst[:, d0 : d0 + cols] = src[:, s0 : s0 + cols], flipped over length and channels if rc.
+    auto copy = [&](const Tensor& src, std::int64_t s0, const Tensor& dst, std::int64_t d0,
+                    std::int64_t cols, bool rc) {
+        backend.copy_block({.rows = L,
+                            .cols = cols,
+                            .src = src.f32() + s0,
+                            .ld_src = src.dim(1),
+                            .dst = dst.f32() + d0,
+                            .ld_dst = dst.dim(1),
+                            .flip_rows = rc,
+                            .flip_cols = rc});
+    };
+    auto part = [&](const Tensor& x, std::int64_t c0, std::int64_t cols, bool rc = false) {
+        Tensor y = act(cols);
+        copy(x, c0, y, 0, cols, rc);
+        return y;
+    };
+    auto sum = [&](const Tensor& a, const Tensor& b) {
+        Tensor y = part(a, 0, a.dim(1));
+        backend.add_inplace(y.f32(), b.f32(), y.numel());
+        return y;
+    };
     auto rms = [&](const Tensor& x, const Tensor& w) {
-        Tensor y({x.dim(0), x.dim(1)});
+        Tensor y = act(x.dim(1));
         backend.norm({.kind = NormKind::kRms,
-                      .rows = x.dim(0),
+                      .rows = L,
                       .D = x.dim(1),
                       .x = x.f32(),
                       .weight = w.f32(),
@@ -224,37 +258,44 @@ Tensor CaduceusModel::forward(Backend& backend,
                       .y = y.f32()});
         return y;
     };
-    Tensor h = embed(ids);
-    const std::int64_t W = h.dim(1);
-    Tensor res({L, W});  // the first fused add+norm sees no residual: zeros
+    auto to_host = [&](const Tensor& x) {
+        Tensor y = Tensor::uninitialized(x.shape());
+        backend.download(x.f32(), y.f32(), x.numel());
+        return y;
+    };
+    const Tensor tokens = embed(ids);
+    const std::int64_t W = tokens.dim(1);
+    Tensor h = act(W), res = act(W);
+    backend.upload(tokens.f32(), h.f32(), L * W);
+    backend.zero(res.f32(), L * W);  // the first fused add+norm sees no residual
     for (const CaduceusLayer& l : layers_) {
         if (!cfg_.rcps) {
-            res = sum_of(h, res);
+            res = sum(h, res);
             const Tensor hn = rms(res, l.norm_w);
             bimamba(backend, l, hn.f32(), L, h.f32());
         } else {
             // The released fused path (MODELS.md §3.3): the forward strand continues from the
             // SECOND half, the reverse strand from the first half, flipped.
-            const Tensor res_fwd = sum_of(columns(h, D, D), columns(res, D, D));
-            const Tensor a = sum_of(columns(h, 0, D), columns(res, 0, D));
-            const Tensor res_rc = flipped_lc(a);
+            const Tensor res_fwd = sum(part(h, D, D), part(res, D, D));
+            const Tensor a = sum(part(h, 0, D), part(res, 0, D));
+            const Tensor res_rc = part(a, 0, D, true);
             const Tensor hs_fwd = rms(res_fwd, l.norm_w), hs_rc = rms(res_rc, l.norm_w);
-            put_columns(res, 0, res_fwd);
-            put_columns(res, D, a);
-            Tensor out_f({L, D}), out_r({L, D});
+            copy(res_fwd, 0, res, 0, D, false);
+            copy(a, 0, res, D, D, false);
+            const Tensor out_f = act(D), out_r = act(D);
             bimamba(backend, l, hs_fwd.f32(), L, out_f.f32());
             bimamba(backend, l, hs_rc.f32(), L, out_r.f32());
-            put_columns(h, 0, out_f);
-            put_columns(h, D, flipped_lc(out_r));
+            copy(out_f, 0, h, 0, D, false);
+            copy(out_r, 0, h, D, D, true);
         }
-        if (layers) layers->push_back(sum_of(h, res));
+        if (layers) layers->push_back(to_host(sum(h, res)));
     }
-    const Tensor sum = sum_of(h, res);
-    if (!cfg_.rcps) return rms(sum, norm_f_w_);
-    Tensor out({L, W});
-    put_columns(out, 0, rms(columns(sum, 0, D), norm_f_w_));
-    put_columns(out, D, flipped_lc(rms(flipped_lc(columns(sum, D, D)), norm_f_w_)));
-    return out;
+    const Tensor total = sum(h, res);
+    if (!cfg_.rcps) return to_host(rms(total, norm_f_w_));
+    const Tensor out = act(W);
+    copy(rms(part(total, 0, D), norm_f_w_), 0, out, 0, D, false);
+    copy(rms(part(total, D, D, true), norm_f_w_), 0, out, D, D, true);
+    return to_host(out);
 }
 
 Tensor CaduceusModel::logits(Backend& backend, const Tensor& hidden) const {

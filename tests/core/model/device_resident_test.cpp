@@ -46,6 +46,10 @@ class FencedBackend final : public Backend {
         const Open open(*this);
         inner_.download(src, host, n);
     }
+    void upload(const float* host, float* dst, std::int64_t n) override {
+        const Open open(*this);
+        inner_.upload(host, dst, n);
+    }
     void zero(float* x, std::int64_t n) override {
         const Open open(*this);
         inner_.zero(x, n);
@@ -72,6 +76,12 @@ class FencedBackend final : public Backend {
     }
     void add_inplace(float* x, const float* y, std::int64_t n) override {
         run([&] { inner_.add_inplace(x, y, n); });
+    }
+    void mul_inplace(float* x, const float* y, std::int64_t n) override {
+        run([&] { inner_.mul_inplace(x, y, n); });
+    }
+    void copy_block(const CopyBlockArgs& a) override {
+        run([&] { inner_.copy_block(a); });
     }
     void gelu_tanh_inplace(float* x, std::int64_t n) override {
         run([&] { inner_.gelu_tanh_inplace(x, n); });

@@ -257,6 +257,38 @@ TEST(HyenaGates, SplitAndMultiplyTheShortConvOutputOnBothCpuBackends) {
     }
 }
 
+TEST(LayoutOps, CopyBlocksWithFlipsAndStridesAndMultiply) {
+    const std::int64_t rows = 5, cols = 3, ld_src = 7, ld_dst = 4;
+    std::vector<float> src(static_cast<size_t>(rows * ld_src));
+    for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i);
+    for (const char* name : {"cpu", "cpu-ref"})
+        for (const bool fr : {false, true})
+            for (const bool fc : {false, true}) {
+                std::vector<float> dst(static_cast<size_t>(rows * ld_dst), -1.0f);
+                test::backend(name).copy_block({.rows = rows,
+                                                .cols = cols,
+                                                .src = src.data() + 2,
+                                                .ld_src = ld_src,
+                                                .dst = dst.data(),
+                                                .ld_dst = ld_dst,
+                                                .flip_rows = fr,
+                                                .flip_cols = fc});
+                for (std::int64_t r = 0; r < rows; ++r) {
+                    for (std::int64_t c = 0; c < cols; ++c)
+                        EXPECT_EQ(dst[static_cast<size_t>(r * ld_dst + c)],
+                                  src[static_cast<size_t>((fr ? rows - 1 - r : r) * ld_src + 2 +
+                                                          (fc ? cols - 1 - c : c))])
+                            << name << fr << fc;
+                    EXPECT_EQ(dst[static_cast<size_t>(r * ld_dst + cols)], -1.0f);  // untouched
+                }
+            }
+    std::vector<float> x = {1, 2, 3}, y = {4, 5, -6}, up(3);
+    test::backend("cpu").mul_inplace(x.data(), y.data(), 3);
+    EXPECT_EQ(x, (std::vector<float>{4, 10, -18}));
+    test::backend("cpu").upload(x.data(), up.data(), 3);
+    EXPECT_EQ(up, x);
+}
+
 TEST(CpuActivations, AreHostMemoryThatOpsDownloadAndZero) {
     for (const char* name : {"cpu", "cpu-ref"}) {
         Backend& be = test::backend(name);

@@ -381,6 +381,41 @@ TEST_P(CudaParity, OpsWorkOnDeviceActivationsInPlace) {
     for (std::int64_t i = N; i < M * N; ++i) ASSERT_EQ(host.data()[i], 0.0f) << i;
 }
 
+TEST_P(CudaParity, CopyBlockMulAndUploadOnDeviceActivations) {
+    const std::int64_t rows = s.L, cols = s.E, ld = s.E + 3;
+    const auto src = rand_vec(rng, rows * ld, -1, 1), y = rand_vec(rng, rows * cols, -2, 2);
+    const Tensor d_src = gpu->activation({rows, ld}), d_dst = gpu->activation({rows, cols});
+    gpu->upload(src.data(), d_src.f32(), rows * ld);
+    for (const bool flip : {false, true}) {
+        Guarded host(rows * cols);
+        std::vector<float> ref(static_cast<size_t>(rows * cols));
+        CopyBlockArgs a{.rows = rows,
+                        .cols = cols,
+                        .src = src.data() + 1,
+                        .ld_src = ld,
+                        .dst = ref.data(),
+                        .ld_dst = cols,
+                        .flip_rows = flip,
+                        .flip_cols = flip};
+        cpu->copy_block(a);
+        cpu->mul_inplace(ref.data(), y.data(), rows * cols);
+        a.src = d_src.f32() + 1;  // device to device
+        a.dst = d_dst.f32();
+        gpu->copy_block(a);
+        gpu->mul_inplace(d_dst.f32(), y.data(), rows * cols);
+        gpu->download(d_dst.f32(), host.data(), rows * cols);
+        EXPECT_TRUE(host.intact());
+        EXPECT_EQ(0, std::memcmp(host.data(), ref.data(), static_cast<size_t>(rows * cols) * 4));
+        Guarded staged(rows * cols);  // host to host through the op's staging
+        a.src = src.data() + 1;
+        a.dst = staged.data();
+        gpu->copy_block(a);
+        EXPECT_TRUE(staged.intact());
+        cpu->mul_inplace(staged.data(), y.data(), rows * cols);
+        EXPECT_EQ(0, std::memcmp(staged.data(), ref.data(), static_cast<size_t>(rows * cols) * 4));
+    }
+}
+
 // ---- backward ops (issue C2)
 
 // Random starting values for an accumulated gradient output: the same for CPU and GPU.
