@@ -1,10 +1,10 @@
 // The CUDA backend (issue C1), built as a plugin (libdnassm_cuda.so) that dnassm loads at run
 // time, so the same dnassm binary runs where there is no GPU, driver or CUDA library.
 //
-// Stage 1 (this file): ops take host pointers, as the Backend interface does today; each op
-// copies its inputs into pooled device buffers, runs the kernels (cuda_ops.cu, cuda_backward.cu,
-// cuBLAS, cuFFT) and copies its outputs back. Keeping activations on the device across ops is
-// stage 2.
+// Each op runs the kernels (cuda_ops.cu, cuda_backward.cu, cuBLAS, cuFFT) on device pointers.
+// Arguments that are host memory are copied into pooled device buffers first and the outputs
+// copied back (stage 1: what training does); arguments that are device memory, the activations
+// this backend hands out (Backend::activation), are used in place (stage 2: inference).
 #include <algorithm>
 #include <cstring>
 #include <map>
