@@ -420,11 +420,20 @@ __global__ void adamw_kernel(AdamWArgs a) {
 
 // ---- Hyena long-conv backward pieces
 
+// The kernels between [L, D] and [D, n] layouts go through shared-memory tiles (device_math.cuh).
+
+// gg[d, j] = dy[j, d] * x0[j, d] for j < L, zero up to n.
 __global__ void pad_gated_grad_kernel(HyenaConvArgs a, const float* dy, std::int64_t n, float* gg) {
-    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= a.D * n) return;
-    const std::int64_t d = i / n, j = i % n;
-    gg[i] = j < a.L ? dy[j * a.D + d] * a.x0[j * a.D + d] : 0.0f;
+    __shared__ float t_dy[kTile][kTile + 1], t_x0[kTile][kTile + 1];
+    const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
+                       d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
+    load_tile(t_dy, dy, a.D, j0, a.L, d0, a.D);  // [j][d]
+    load_tile(t_x0, a.x0, a.D, j0, a.L, d0, a.D);
+    const int tx = threadIdx.x;
+    for (int r = threadIdx.y; r < kTile; r += kTileRows) {
+        const std::int64_t d = d0 + r, j = j0 + tx;
+        if (d < a.D && j < n) gg[d * n + j] = t_dy[tx][r] * t_x0[tx][r];
+    }
 }
 
 __global__ void complex_product_kernel(
@@ -436,20 +445,36 @@ __global__ void complex_product_kernel(
     out[i] = make_float2(x.x * y.x - x.y * y.y, x.x * y.y + x.y * y.x);
 }
 
+// dx0[j, d] += dy[j, d] * (conv[d, j] / n + bias[d] * w[j, d]).
 __global__ void hyena_dx0_kernel(
     HyenaConvArgs a, const float* dy, std::int64_t n, const float* conv, float* dx0) {
-    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= a.L * a.D) return;
-    const std::int64_t j = i / a.D, d = i % a.D;
-    dx0[i] += dy[i] * (conv[d * n + j] / static_cast<float>(n) + a.bias[d] * a.w[i]);
+    __shared__ float tile[kTile][kTile + 1];
+    const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
+                       d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
+    load_tile(tile, conv, n, d0, a.D, j0, a.L);  // [d][j]
+    const int tx = threadIdx.x;
+    for (int r = threadIdx.y; r < kTile; r += kTileRows) {
+        const std::int64_t j = j0 + r, d = d0 + tx;
+        if (j >= a.L || d >= a.D) continue;
+        const std::int64_t i = j * a.D + d;
+        dx0[i] += dy[i] * (tile[tx][r] / static_cast<float>(n) + a.bias[d] * a.w[i]);
+    }
 }
 
+// dw[j, d] += corr[d, j] / n + bias[d] * dy[j, d] * x0[j, d].
 __global__ void hyena_dw_kernel(
     HyenaConvArgs a, const float* dy, std::int64_t n, const float* corr, float* dw) {
-    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= a.L * a.D) return;
-    const std::int64_t j = i / a.D, d = i % a.D;
-    dw[i] += corr[d * n + j] / static_cast<float>(n) + a.bias[d] * dy[i] * a.x0[i];
+    __shared__ float tile[kTile][kTile + 1];
+    const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
+                       d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
+    load_tile(tile, corr, n, d0, a.D, j0, a.L);  // [d][j]
+    const int tx = threadIdx.x;
+    for (int r = threadIdx.y; r < kTile; r += kTileRows) {
+        const std::int64_t j = j0 + r, d = d0 + tx;
+        if (j >= a.L || d >= a.D) continue;
+        const std::int64_t i = j * a.D + d;
+        dw[i] += tile[tx][r] / static_cast<float>(n) + a.bias[d] * dy[i] * a.x0[i];
+    }
 }
 
 __global__ void hyena_modulate_kernel(HyenaConvArgs a, std::int64_t n, float* dk) {
@@ -591,7 +616,7 @@ void add_column_sums(const float* x,
 
 void hyena_pad_gated_grad(
     const HyenaConvArgs& a, const float* dy, std::int64_t n, float* gg_pad, cudaStream_t s) {
-    pad_gated_grad_kernel<<<blocks_for(a.D * n), kThreads, 0, s>>>(a, dy, n, gg_pad);
+    pad_gated_grad_kernel<<<tile_grid(n, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, gg_pad);
     check(cudaGetLastError(), "hyena gated grad launch");
 }
 
@@ -611,7 +636,7 @@ void hyena_backward_dx0(const HyenaConvArgs& a,
                         const float* conv,
                         float* dx0,
                         cudaStream_t s) {
-    hyena_dx0_kernel<<<blocks_for(a.L * a.D), kThreads, 0, s>>>(a, dy, n, conv, dx0);
+    hyena_dx0_kernel<<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, conv, dx0);
     check(cudaGetLastError(), "hyena dx0 launch");
 }
 
@@ -621,7 +646,7 @@ void hyena_backward_dw(const HyenaConvArgs& a,
                        const float* corr,
                        float* dw,
                        cudaStream_t s) {
-    hyena_dw_kernel<<<blocks_for(a.L * a.D), kThreads, 0, s>>>(a, dy, n, corr, dw);
+    hyena_dw_kernel<<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, corr, dw);
     check(cudaGetLastError(), "hyena dw launch");
 }
 

@@ -42,17 +42,17 @@ constexpr float kLog2e = 1.4426950408889634f;
 template <typename T, int kMaxN, bool kOutputs, bool kStaged>
 __global__ void __launch_bounds__(ScanPlan::kChannelsPerBlock)
     scan_chunk_pass(ScanView v, const float* entry, float* reach, float* decay) {
-    constexpr int kTile = kStaged ? 16 : kScanTile, kC = ScanPlan::kChannelsPerBlock;
+    constexpr int kSteps = kStaged ? 16 : kScanTile, kC = ScanPlan::kChannelsPerBlock;
     const SelectiveScanArgs& a = v.a;
     const std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     const std::int64_t c = blockIdx.y;
     const bool live = e < a.E;  // dead threads still help stage B and C
     const int N = a.N;
     // float4 rows: a step's B (or C) is read with kMaxN / 4 wide shared loads
-    __shared__ float4 sB[kTile][kMaxN / 4];
-    __shared__ float4 sC[kOutputs ? kTile : 1][kMaxN / 4];
-    __shared__ float s_delta[kStaged ? kTile : 1][kC], s_u[kStaged ? kTile : 1][kC],
-        s_z[kStaged && kOutputs ? kTile : 1][kC];
+    __shared__ float4 sB[kSteps][kMaxN / 4];
+    __shared__ float4 sC[kOutputs ? kSteps : 1][kMaxN / 4];
+    __shared__ float s_delta[kStaged ? kSteps : 1][kC], s_u[kStaged ? kSteps : 1][kC],
+        s_z[kStaged && kOutputs ? kSteps : 1][kC];
     float A2[kMaxN], s[kMaxN], p[kMaxN];
 #pragma unroll
     for (int n = 0; n < kMaxN; ++n) {
@@ -64,8 +64,8 @@ __global__ void __launch_bounds__(ScanPlan::kChannelsPerBlock)
     const float bias = live && a.delta_bias ? a.delta_bias[e] : 0.0f;
     const float Dd = live && a.D ? a.D[e] : 0.0f;
     const std::int64_t t0 = c * v.chunk, t1 = min(a.L, t0 + v.chunk);
-    for (std::int64_t tile = t0; tile < t1; tile += kTile) {
-        const int steps = static_cast<int>(min(static_cast<std::int64_t>(kTile), t1 - tile));
+    for (std::int64_t tile = t0; tile < t1; tile += kSteps) {
+        const int steps = static_cast<int>(min(static_cast<std::int64_t>(kSteps), t1 - tile));
         __syncthreads();  // the previous tile has been read
         for (int i = threadIdx.x; i < steps * kMaxN; i += blockDim.x) {
             const int k = i / kMaxN, n = i % kMaxN;
@@ -78,7 +78,7 @@ __global__ void __launch_bounds__(ScanPlan::kChannelsPerBlock)
         if constexpr (kStaged) {  // only this thread reads its column: no barrier needed for it
             if (live) {
 #pragma unroll
-                for (int k = 0; k < kTile; ++k) {
+                for (int k = 0; k < kSteps; ++k) {
                     if (k >= steps) break;
                     const std::int64_t t = tile + k;
                     s_delta[k][threadIdx.x] = load<T>(a.delta, t * a.ld_delta + e);
@@ -306,16 +306,7 @@ __global__ void sin_kernel(
 
 // ---- Hyena long conv around cuFFT
 
-// The Hyena kernels below move between the [L, D] activations and the [D, n] rows cuFFT transforms
-// through 32 x 32 tiles in shared memory, so global reads and writes are coalesced on both sides.
-// Blocks are (32, 8) threads; grid x runs over positions j in tiles, grid y over channels d.
-constexpr int kTile = 32, kTileRows = 8;
 constexpr int kFilterChunk = 64;  // filter-basis columns staged at once
-
-inline dim3 tile_grid(std::int64_t positions, std::int64_t channels) {
-    return dim3(static_cast<unsigned>((positions + kTile - 1) / kTile),
-                static_cast<unsigned>((channels + kTile - 1) / kTile));
-}
 
 // k_pad[d, j] = (sum_f basis[j, f] filter_w[d, f]) * modulation(j, d) for j < L, zero up to n.
 __global__ void filter_kernel(HyenaConvArgs a, std::int64_t n, float* k_pad) {
@@ -349,21 +340,6 @@ __global__ void filter_kernel(HyenaConvArgs a, std::int64_t n, float* k_pad) {
         const std::int64_t d = d0 + ty + kTileRows * r;
         if (d < a.D) k_pad[d * n + j] = j < a.L ? acc[r] * hyena_modulation(a, j, d) : 0.0f;
     }
-}
-
-// tile[r][c] = src[(row0 + r) * ld + col0 + c] where row0 + r < rows and col0 + c < cols, else
-// 0: one tile read along its rows (coalesced) by the block, then a barrier.
-__device__ void load_tile(float (&tile)[kTile][kTile + 1],
-                          const float* src,
-                          std::int64_t ld,
-                          std::int64_t row0,
-                          std::int64_t rows,
-                          std::int64_t col0,
-                          std::int64_t cols) {
-    const int tx = threadIdx.x;
-    for (int r = threadIdx.y; r < kTile; r += kTileRows)
-        tile[r][tx] = row0 + r < rows && col0 + tx < cols ? src[(row0 + r) * ld + col0 + tx] : 0.0f;
-    __syncthreads();
 }
 
 // w_pad[d, j] = w[j, d] for j < L, zero up to n.

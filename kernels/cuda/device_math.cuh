@@ -72,4 +72,30 @@ __device__ inline float hyena_modulation(const HyenaConvArgs& a, std::int64_t j,
     return a.deltas ? expf(-a.t[j] * fabsf(a.deltas[d])) + a.shift : 1.0f;
 }
 
+// The Hyena kernels move between the [L, D] activations and the [D, n] rows cuFFT transforms
+// through 32 x 32 tiles in shared memory, so global reads and writes are coalesced on both sides.
+// Blocks are (kTile, kTileRows) threads; grid x runs over positions j in tiles, grid y over
+// channels d.
+constexpr int kTile = 32, kTileRows = 8;
+
+inline dim3 tile_grid(std::int64_t positions, std::int64_t channels) {
+    return dim3(static_cast<unsigned>((positions + kTile - 1) / kTile),
+                static_cast<unsigned>((channels + kTile - 1) / kTile));
+}
+
+// tile[r][c] = src[(row0 + r) * ld + col0 + c] where row0 + r < rows and col0 + c < cols, else
+// 0: one tile read along its rows (coalesced) by the block, then a barrier.
+__device__ inline void load_tile(float (&tile)[kTile][kTile + 1],
+                                 const float* src,
+                                 std::int64_t ld,
+                                 std::int64_t row0,
+                                 std::int64_t rows,
+                                 std::int64_t col0,
+                                 std::int64_t cols) {
+    const int tx = threadIdx.x;
+    for (int r = threadIdx.y; r < kTile; r += kTileRows)
+        tile[r][tx] = row0 + r < rows && col0 + tx < cols ? src[(row0 + r) * ld + col0 + tx] : 0.0f;
+    __syncthreads();
+}
+
 }  // namespace dnassm::cuda::detail
