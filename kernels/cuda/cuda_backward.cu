@@ -445,35 +445,23 @@ __global__ void complex_product_kernel(
     out[i] = make_float2(x.x * y.x - x.y * y.y, x.x * y.y + x.y * y.x);
 }
 
-// dx0[j, d] += dy[j, d] * (conv[d, j] / n + bias[d] * w[j, d]).
-__global__ void hyena_dx0_kernel(
-    HyenaConvArgs a, const float* dy, std::int64_t n, const float* conv, float* dx0) {
+// The C2R result c{D, n} (rows d) back into an [L, D] gradient, through a tile:
+//   kDw = false: dx0[j, d] += dy[j, d] * (conv[d, j] / n + bias[d] * w[j, d]);
+//   kDw = true:  dw[j, d] += corr[d, j] / n + bias[d] * dy[j, d] * x0[j, d].
+template <bool kDw>
+__global__ void hyena_grad_epilogue_kernel(
+    HyenaConvArgs a, const float* dy, std::int64_t n, const float* c, float* out) {
     __shared__ float tile[kTile][kTile + 1];
     const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
                        d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
-    load_tile(tile, conv, n, d0, a.D, j0, a.L);  // [d][j]
+    load_tile(tile, c, n, d0, a.D, j0, a.L);  // [d][j]
     const int tx = threadIdx.x;
     for (int r = threadIdx.y; r < kTile; r += kTileRows) {
         const std::int64_t j = j0 + r, d = d0 + tx;
         if (j >= a.L || d >= a.D) continue;
         const std::int64_t i = j * a.D + d;
-        dx0[i] += dy[i] * (tile[tx][r] / static_cast<float>(n) + a.bias[d] * a.w[i]);
-    }
-}
-
-// dw[j, d] += corr[d, j] / n + bias[d] * dy[j, d] * x0[j, d].
-__global__ void hyena_dw_kernel(
-    HyenaConvArgs a, const float* dy, std::int64_t n, const float* corr, float* dw) {
-    __shared__ float tile[kTile][kTile + 1];
-    const std::int64_t j0 = static_cast<std::int64_t>(blockIdx.x) * kTile,
-                       d0 = static_cast<std::int64_t>(blockIdx.y) * kTile;
-    load_tile(tile, corr, n, d0, a.D, j0, a.L);  // [d][j]
-    const int tx = threadIdx.x;
-    for (int r = threadIdx.y; r < kTile; r += kTileRows) {
-        const std::int64_t j = j0 + r, d = d0 + tx;
-        if (j >= a.L || d >= a.D) continue;
-        const std::int64_t i = j * a.D + d;
-        dw[i] += tile[tx][r] / static_cast<float>(n) + a.bias[d] * dy[i] * a.x0[i];
+        const float cn = tile[tx][r] / static_cast<float>(n);
+        out[i] += kDw ? cn + a.bias[d] * dy[i] * a.x0[i] : dy[i] * (cn + a.bias[d] * a.w[i]);
     }
 }
 
@@ -636,7 +624,8 @@ void hyena_backward_dx0(const HyenaConvArgs& a,
                         const float* conv,
                         float* dx0,
                         cudaStream_t s) {
-    hyena_dx0_kernel<<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, conv, dx0);
+    hyena_grad_epilogue_kernel<false>
+        <<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, conv, dx0);
     check(cudaGetLastError(), "hyena dx0 launch");
 }
 
@@ -646,7 +635,8 @@ void hyena_backward_dw(const HyenaConvArgs& a,
                        const float* corr,
                        float* dw,
                        cudaStream_t s) {
-    hyena_dw_kernel<<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, corr, dw);
+    hyena_grad_epilogue_kernel<true>
+        <<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, corr, dw);
     check(cudaGetLastError(), "hyena dw launch");
 }
 
