@@ -29,7 +29,7 @@ class DeviceArray {
   public:
     DeviceArray(std::int64_t n, float lo, float hi) {
         cuda::check(cudaMalloc(&p_, static_cast<size_t>(n > 0 ? n : 1) * 4), "cudaMalloc");
-        fill_pattern<<<static_cast<unsigned>((n + 255) / 256), 256>>>(p_, n, lo, hi);
+        if (n > 0) fill_pattern<<<static_cast<unsigned>((n + 255) / 256), 256>>>(p_, n, lo, hi);
         cuda::check(cudaDeviceSynchronize(), "fill");
     }
     ~DeviceArray() { cudaFree(p_); }
@@ -116,9 +116,10 @@ void BM_ScanForward(benchmark::State& st) {
     cuda::ScanPlan plan = cuda::plan_selective_scan(L, E, N);
     plan.staged_inputs = st.range(4) != 0;  // the variant that stages delta, u, z per tile
     DeviceArray scratch(3 * plan.n_chunks * E * N, 0, 0);
-    // bfloat16 copies (a DeviceArray of n/2 floats holds n bfloat16 values).
-    DeviceArray hu((L * E + 1) / 2, 0, 0), hd((L * E + 1) / 2, 0, 0), hz((L * E + 1) / 2, 0, 0),
-        hB((L * N + 1) / 2, 0, 0), hC((L * N + 1) / 2, 0, 0), hy((L * E + 1) / 2, 0, 0);
+    // bfloat16 copies (a DeviceArray of n/2 floats holds n bfloat16 values), only for bf16 runs.
+    const std::int64_t half_le = bf16 ? (L * E + 1) / 2 : 0, half_ln = bf16 ? (L * N + 1) / 2 : 0;
+    DeviceArray hu(half_le, 0, 0), hd(half_le, 0, 0), hz(half_le, 0, 0), hB(half_ln, 0, 0),
+        hC(half_ln, 0, 0), hy(half_le, 0, 0);
     SelectiveScanArgs args = in.args;
     if (bf16) {
         cuda::to_bf16(in.u.get(), hu.get(), L * E, nullptr);

@@ -250,15 +250,7 @@ class CudaBackend final : public Backend {
                            nz = a.z ? span_floats(a.L, a.E, a.ld_z) : 0,
                            ny = span_floats(a.L, a.E, a.ld_y);
         Staging st(pool_, stream_);
-        SelectiveScanArgs d = a;
-        d.u = st.in(a.u, a.L, a.E, a.ld_u);
-        d.delta = st.in(a.delta, a.L, a.E, a.ld_delta);
-        d.A = st.in(a.A, a.E * a.N);
-        d.B = st.in(a.B, a.L, a.N, a.ld_B);
-        d.C = st.in(a.C, a.L, a.N, a.ld_C);
-        d.D = st.in(a.D, a.E);
-        d.delta_bias = st.in(a.delta_bias, a.E);
-        d.z = st.in(a.z, a.L, a.E, a.ld_z);
+        SelectiveScanArgs d = scan_inputs(st, a);
         d.state = st.inout(a.state, a.E * a.N);
         d.y = st.out(a.y, a.L, a.E, a.ld_y);
         float* scratch = st.scratch(3 * plan.n_chunks * a.E * a.N);
@@ -450,15 +442,7 @@ class CudaBackend final : public Backend {
         DNASSM_CHECK(!a.bf16, ErrorKind::kUsage, "bfloat16 scan storage is for inference only");
         const ScanBackwardPlan plan = plan_selective_scan_backward(a.L, a.E, a.N);
         Staging st(pool_, stream_);
-        SelectiveScanArgs d = a;
-        d.u = st.in(a.u, a.L, a.E, a.ld_u);
-        d.delta = st.in(a.delta, a.L, a.E, a.ld_delta);
-        d.A = st.in(a.A, a.E * a.N);
-        d.B = st.in(a.B, a.L, a.N, a.ld_B);
-        d.C = st.in(a.C, a.L, a.N, a.ld_C);
-        d.D = st.in(a.D, a.E);
-        d.delta_bias = st.in(a.delta_bias, a.E);
-        d.z = st.in(a.z, a.L, a.E, a.ld_z);
+        SelectiveScanArgs d = scan_inputs(st, a);
         d.state = const_cast<float*>(st.in(a.state, a.E * a.N));  // the initial state, read only
         d.y = nullptr;
         SelectiveScanGrads dg;
@@ -598,6 +582,20 @@ class CudaBackend final : public Backend {
                               cudaMemcpyDefault, stream_),
               "copy");
         check(cudaStreamSynchronize(stream_), "synchronize");
+    }
+
+    // The scan's read-only inputs on the device (state and y left for the op to set).
+    static SelectiveScanArgs scan_inputs(Staging& st, const SelectiveScanArgs& a) {
+        SelectiveScanArgs d = a;
+        d.u = st.in(a.u, a.L, a.E, a.ld_u);
+        d.delta = st.in(a.delta, a.L, a.E, a.ld_delta);
+        d.A = st.in(a.A, a.E * a.N);
+        d.B = st.in(a.B, a.L, a.N, a.ld_B);
+        d.C = st.in(a.C, a.L, a.N, a.ld_C);
+        d.D = st.in(a.D, a.E);
+        d.delta_bias = st.in(a.delta_bias, a.E);
+        d.z = st.in(a.z, a.L, a.E, a.ld_z);
+        return d;
     }
 
     // The Hyena conv's inputs on the device (y left for the op to set).
