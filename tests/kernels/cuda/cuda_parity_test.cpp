@@ -685,26 +685,11 @@ TEST(CudaParityLarge, SelectiveScanAtOneMegabase) {
     auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
     test::Rng rng(11);
     const std::int64_t L = 1 << 20, E = 16, N = 16;
-    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1);
-    auto A = rand_vec(rng, E * N, -8, -0.5), Bm = rand_vec(rng, L * N, -1, 1),
-         Cm = rand_vec(rng, L * N, -1, 1);
-    std::vector<float> y(static_cast<size_t>(L * E)), y_ref(y.size()),
-        st(static_cast<size_t>(E * N)), st_ref(st.size());
-    SelectiveScanArgs a{.L = L,
-                        .E = E,
-                        .N = N,
-                        .u = u.data(),
-                        .ld_u = E,
-                        .delta = dt.data(),
-                        .ld_delta = E,
-                        .A = A.data(),
-                        .B = Bm.data(),
-                        .ld_B = N,
-                        .C = Cm.data(),
-                        .ld_C = N,
-                        .state = st.data(),
-                        .y = y.data(),
-                        .ld_y = E};
+    const ScanCase c(rng, Shape{L, E, N});
+    std::vector<float> y(static_cast<size_t>(L * E)), y_ref(y.size()), st = c.s0, st_ref = c.s0;
+    SelectiveScanArgs a = c.args;
+    a.state = st.data();
+    a.y = y.data();
     gpu->selective_scan(a);
     a.state = st_ref.data();
     a.y = y_ref.data();
