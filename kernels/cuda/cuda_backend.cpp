@@ -490,11 +490,11 @@ class CudaBackend final : public Backend {
         };
         if (float* dx0 = st.inout(g.dx0, L * D)) {  // the convolution itself, w * k
             inverse_of(wf, kf, false);
-            hyena_backward_dx0(d, dy, n, buf, dx0, stream_);
+            hyena_backward_epilogue(d, dy, n, buf, dx0, /*dw=*/false, stream_);
         }
         if (float* dw = st.inout(g.dw, L * D)) {  // Σ_s gg[s] k[s − t]
             inverse_of(gf, kf, true);
-            hyena_backward_dw(d, dy, n, buf, dw, stream_);
+            hyena_backward_epilogue(d, dy, n, buf, dw, /*dw=*/true, stream_);
         }
         if (float* dbias = st.inout(g.dbias, D))
             add_channel_dots(gg_pad, w_pad, D, L, n, dbias, stream_);

@@ -618,26 +618,19 @@ void complex_product(float2* out,
     check(cudaGetLastError(), "complex product launch");
 }
 
-void hyena_backward_dx0(const HyenaConvArgs& a,
-                        const float* dy,
-                        std::int64_t n,
-                        const float* conv,
-                        float* dx0,
-                        cudaStream_t s) {
-    hyena_grad_epilogue_kernel<false>
-        <<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, conv, dx0);
-    check(cudaGetLastError(), "hyena dx0 launch");
-}
-
-void hyena_backward_dw(const HyenaConvArgs& a,
-                       const float* dy,
-                       std::int64_t n,
-                       const float* corr,
-                       float* dw,
-                       cudaStream_t s) {
-    hyena_grad_epilogue_kernel<true>
-        <<<tile_grid(a.L, a.D), dim3(kTile, kTileRows), 0, s>>>(a, dy, n, corr, dw);
-    check(cudaGetLastError(), "hyena dw launch");
+void hyena_backward_epilogue(const HyenaConvArgs& a,
+                             const float* dy,
+                             std::int64_t n,
+                             const float* c,
+                             float* out,
+                             bool dw,
+                             cudaStream_t s) {
+    const dim3 grid = tile_grid(a.L, a.D), block(kTile, kTileRows);
+    if (dw)
+        hyena_grad_epilogue_kernel<true><<<grid, block, 0, s>>>(a, dy, n, c, out);
+    else
+        hyena_grad_epilogue_kernel<false><<<grid, block, 0, s>>>(a, dy, n, c, out);
+    check(cudaGetLastError(), "hyena gradient epilogue launch");
 }
 
 void hyena_backward_modulate(const HyenaConvArgs& a, std::int64_t n, float* dk, cudaStream_t s) {

@@ -70,20 +70,16 @@ void hyena_pad_gated_grad(
 /// out = p ⊙ q, or p ⊙ conj(q), over `count` complex values.
 void complex_product(
     float2* out, const float2* p, const float2* q, std::int64_t count, bool conj_q, cudaStream_t s);
-/// dx0 += dy ⊙ (conv/n + bias·w); conv{D, n} channel-major.
-void hyena_backward_dx0(const HyenaConvArgs& a,
-                        const float* dy,
-                        std::int64_t n,
-                        const float* conv,
-                        float* dx0,
-                        cudaStream_t s);
-/// dw += corr/n + bias·gg; corr{D, n} = the correlation of gg with the filter.
-void hyena_backward_dw(const HyenaConvArgs& a,
-                       const float* dy,
-                       std::int64_t n,
-                       const float* corr,
-                       float* dw,
-                       cudaStream_t s);
+/// The C2R result c{D, n} (channel-major) into an {L, D} gradient:
+///   dw = false: dx0 += dy ⊙ (conv/n + bias·w), c = the convolution w * k;
+///   dw = true:  dw += corr/n + bias·gg, c = the correlation of gg with the filter.
+void hyena_backward_epilogue(const HyenaConvArgs& a,
+                             const float* dy,
+                             std::int64_t n,
+                             const float* c,
+                             float* out,
+                             bool dw,
+                             cudaStream_t s);
 /// dk{D, n} (first L columns) = dk/n · modulation, in place: the gradient of basis·filter_wᵀ.
 void hyena_backward_modulate(const HyenaConvArgs& a, std::int64_t n, float* dk, cudaStream_t s);
 /// out[d] += Σ_{j<L} p[d·n + j] · q[d·n + j].
