@@ -75,6 +75,23 @@ class CpuBackendCommon : public Backend {
         const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) override {
         cpu::hyena_gates(uc, n, D, x0, w);
     }
+    void hyena_gates_backward(const float* uc,
+                              const float* dx0,
+                              const float* dw,
+                              std::int64_t n,
+                              std::int64_t D,
+                              float* duc) override {
+        cpu::hyena_gates_backward(uc, dx0, dw, n, D, duc);
+    }
+    void sin_activation_backward(const float* x,
+                                 const float* freq,
+                                 const float* dy,
+                                 std::int64_t rows,
+                                 std::int64_t cols,
+                                 float* dx,
+                                 float* dfreq) override {
+        cpu::sin_activation_backward(x, freq, dy, rows, cols, dx, dfreq);
+    }
     Tensor activation(std::vector<std::int64_t> shape) override {
         return Tensor::uninitialized(std::move(shape));
     }

@@ -16,6 +16,21 @@ void gelu_tanh_inplace(float* x, std::int64_t n);
 void sin_activation(
     const float* x, const float* freq, std::int64_t rows, std::int64_t cols, float* y);
 void hyena_gates(const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w);
+/// Backward of hyena_gates and sin_activation (Backend's contracts; exact or summed in double in
+/// a fixed order, so both CPU backends use them).
+void hyena_gates_backward(const float* uc,
+                          const float* dx0,
+                          const float* dw,
+                          std::int64_t n,
+                          std::int64_t D,
+                          float* duc);
+void sin_activation_backward(const float* x,
+                             const float* freq,
+                             const float* dy,
+                             std::int64_t rows,
+                             std::int64_t cols,
+                             float* dx,
+                             float* dfreq);
 void mul_inplace(float* x, const float* y, std::int64_t n);
 void copy_block(const CopyBlockArgs& a);
 void adamw_update(const AdamWArgs& a);

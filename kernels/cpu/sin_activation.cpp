@@ -1,6 +1,8 @@
 // HyenaDNA's Sin activation with per-column frequencies (the implicit filter's MLP), rows on the
 // pool. Elementwise, so the result does not depend on the thread count.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "dnassm/thread_pool.h"
 
@@ -15,6 +17,43 @@ void sin_activation(
             for (std::int64_t c = 0; c < cols; ++c)
                 y[r * cols + c] = std::sin(freq[c] * x[r * cols + c]);
     });
+}
+
+}  // namespace dnassm::cpu
+
+namespace dnassm::cpu {
+
+void sin_activation_backward(const float* x,
+                             const float* freq,
+                             const float* dy,
+                             std::int64_t rows,
+                             std::int64_t cols,
+                             float* dx,
+                             float* dfreq) {
+    // dfreq: per-part column sums over fixed row parts, then the parts in order, so the result
+    // does not depend on the thread count.
+    constexpr std::int64_t kPart = 1024;
+    const std::int64_t parts = (rows + kPart - 1) / kPart;
+    std::vector<double> partial(static_cast<size_t>(dfreq ? parts * cols : 0));
+    parallel_for(parts, 1, [&](std::int64_t p0, std::int64_t p1) {
+        for (std::int64_t p = p0; p < p1; ++p) {
+            double* acc = dfreq ? partial.data() + p * cols : nullptr;
+            for (std::int64_t r = p * kPart; r < std::min(rows, (p + 1) * kPart); ++r)
+                for (std::int64_t c = 0; c < cols; ++c) {
+                    const float xv = x[r * cols + c];
+                    const double g = static_cast<double>(dy[r * cols + c]) *
+                                     std::cos(freq[c] * xv);
+                    if (dx) dx[r * cols + c] += static_cast<float>(g * freq[c]);
+                    if (acc) acc[c] += g * xv;
+                }
+        }
+    });
+    if (!dfreq) return;
+    for (std::int64_t c = 0; c < cols; ++c) {
+        double s = 0;
+        for (std::int64_t p = 0; p < parts; ++p) s += partial[static_cast<size_t>(p * cols + c)];
+        dfreq[c] += static_cast<float>(s);
+    }
 }
 
 }  // namespace dnassm::cpu

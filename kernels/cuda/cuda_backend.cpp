@@ -574,6 +574,35 @@ class CudaBackend final : public Backend {
         st.finish();
     }
 
+    void hyena_gates_backward(const float* uc,
+                              const float* dx0,
+                              const float* dw,
+                              std::int64_t n,
+                              std::int64_t D,
+                              float* duc) override {
+        Staging st(pool_, stream_);
+        cuda::hyena_gates_backward(st.in(uc, n * 3 * D), st.in(dx0, n * D), st.in(dw, n * D), n, D,
+                                   st.inout(duc, n * 3 * D), stream_);
+        st.finish();
+    }
+
+    void sin_activation_backward(const float* x,
+                                 const float* freq,
+                                 const float* dy,
+                                 std::int64_t rows,
+                                 std::int64_t cols,
+                                 float* dx,
+                                 float* dfreq) override {
+        Staging st(pool_, stream_);
+        auto* partial =
+            reinterpret_cast<double*>(st.scratch(2 * cuda::sin_backward_parts(rows) * cols));
+        cuda::sin_activation_backward(st.in(x, rows * cols), st.in(freq, cols),
+                                      st.in(dy, rows * cols), rows, cols,
+                                      st.inout(dx, rows * cols), st.inout(dfreq, cols), partial,
+                                      stream_);
+        st.finish();
+    }
+
   private:
     // Either direction (or device to device): unified addressing tells the runtime which.
     void copy(float* dst, const float* src, std::int64_t n) {

@@ -372,6 +372,63 @@ __global__ void gelu_bwd_kernel(const float* x_in, const float* dy, float* dx, s
         dy[i] * (0.5f * (1.0f + th) + 0.5f * x * (1.0f - th * th) * c * (1.0f + 3.0f * k3 * x * x));
 }
 
+__global__ void hyena_gates_bwd_kernel(
+    const float* uc, const float* dx0, const float* dw, std::int64_t n, std::int64_t D, float* duc) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= n * D) return;
+    const std::int64_t t = i / D, d = i % D;
+    const float* u = uc + t * 3 * D;
+    float* g = duc + t * 3 * D;
+    const float gw = dw[i];
+    g[d] += dx0[i];
+    g[D + d] += gw * u[2 * D + d];
+    g[2 * D + d] += gw * u[D + d];
+}
+
+// Block = 32 columns × kColPhases row phases over one part of kSinPart rows (blockIdx.y): dx,
+// and the part's dfreq sums into partial{parts, cols}, in double.
+__global__ void sin_bwd_kernel(const float* x,
+                               const float* freq,
+                               const float* dy,
+                               std::int64_t rows,
+                               std::int64_t cols,
+                               float* dx,
+                               double* partial) {
+    __shared__ double red[kColPhases][32];
+    const int lane = threadIdx.x, ph = threadIdx.y;
+    const std::int64_t c = static_cast<std::int64_t>(blockIdx.x) * 32 + lane;
+    const std::int64_t part = blockIdx.y;
+    double acc = 0.0;
+    if (c < cols) {
+        const float f = freq[c];
+        const std::int64_t end = min(rows, (part + 1) * kSinPart);
+        for (std::int64_t r = part * kSinPart + ph; r < end; r += kColPhases) {
+            const float xv = x[r * cols + c];
+            const double g = static_cast<double>(dy[r * cols + c]) * cosf(f * xv);
+            if (dx) dx[r * cols + c] += static_cast<float>(g * f);
+            acc += g * xv;
+        }
+    }
+    red[ph][lane] = acc;
+    __syncthreads();
+    if (ph != 0 || c >= cols || !partial) return;
+    double sum = 0.0;
+    for (int p = 0; p < kColPhases; ++p) sum += red[p][lane];
+    partial[part * cols + c] = sum;
+}
+
+// dfreq[c] += Σ_parts partial[part, c], parts in order (as the CPU op sums them).
+__global__ void sum_parts_kernel(const double* partial,
+                                 std::int64_t parts,
+                                 std::int64_t cols,
+                                 float* out) {
+    const std::int64_t c = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (c >= cols) return;
+    double sum = 0.0;
+    for (std::int64_t p = 0; p < parts; ++p) sum += partial[p * cols + c];
+    out[c] += static_cast<float>(sum);
+}
+
 __global__ void embedding_bwd_kernel(EmbeddingArgs a,
                                      const float* dy,
                                      std::int64_t ld,
@@ -567,6 +624,37 @@ void gelu_tanh_backward(
     const float* x_in, const float* dy, float* dx, std::int64_t n, cudaStream_t s) {
     gelu_bwd_kernel<<<blocks_for(n), kThreads, 0, s>>>(x_in, dy, dx, n);
     check(cudaGetLastError(), "gelu backward launch");
+}
+
+void hyena_gates_backward(const float* uc,
+                          const float* dx0,
+                          const float* dw,
+                          std::int64_t n,
+                          std::int64_t D,
+                          float* duc,
+                          cudaStream_t s) {
+    if (n * D > 0)
+        hyena_gates_bwd_kernel<<<blocks_for(n * D), kThreads, 0, s>>>(uc, dx0, dw, n, D, duc);
+    check(cudaGetLastError(), "hyena gates backward launch");
+}
+
+void sin_activation_backward(const float* x,
+                             const float* freq,
+                             const float* dy,
+                             std::int64_t rows,
+                             std::int64_t cols,
+                             float* dx,
+                             float* dfreq,
+                             double* scratch,
+                             cudaStream_t s) {
+    const std::int64_t parts = sin_backward_parts(rows);
+    if (parts == 0 || cols == 0) return;
+    const dim3 grid(static_cast<unsigned>(blocks_for(cols, 32)), static_cast<unsigned>(parts));
+    sin_bwd_kernel<<<grid, dim3(32, kColPhases), 0, s>>>(x, freq, dy, rows, cols, dx,
+                                                        dfreq ? scratch : nullptr);
+    if (dfreq)
+        sum_parts_kernel<<<blocks_for(cols), kThreads, 0, s>>>(scratch, parts, cols, dfreq);
+    check(cudaGetLastError(), "sin backward launch");
 }
 
 void embedding_backward(

@@ -37,6 +37,28 @@ void norm_backward(const NormArgs& a,
 void gelu_tanh_backward(
     const float* x_in, const float* dy, float* dx, std::int64_t n, cudaStream_t s);
 
+void hyena_gates_backward(const float* uc,
+                          const float* dx0,
+                          const float* dw,
+                          std::int64_t n,
+                          std::int64_t D,
+                          float* duc,
+                          cudaStream_t s);
+
+/// Rows per partial dfreq sum of the Sin backward (the CPU op's part size too).
+constexpr std::int64_t kSinPart = 1024;
+inline std::int64_t sin_backward_parts(std::int64_t rows) { return (rows + kSinPart - 1) / kSinPart; }
+/// `scratch` holds sin_backward_parts(rows) · cols doubles.
+void sin_activation_backward(const float* x,
+                             const float* freq,
+                             const float* dy,
+                             std::int64_t rows,
+                             std::int64_t cols,
+                             float* dx,
+                             float* dfreq,
+                             double* scratch,
+                             cudaStream_t s);
+
 /// dtable{V, D} += dy rows into the rows of their ids (one thread per table entry, t in order).
 void embedding_backward(
     const EmbeddingArgs& a, const float* dy, std::int64_t ld, float* dtable, cudaStream_t s);

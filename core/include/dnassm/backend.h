@@ -227,6 +227,23 @@ class Backend {
                                     const float* dy,
                                     float* dx,
                                     std::int64_t n) = 0;
+    /// hyena_gates backward: duc{n, 3D} += [dx0 | dw ⊙ v | dw ⊙ x1], where uc = [x0 | x1 | v].
+    virtual void hyena_gates_backward(const float* uc,
+                                      const float* dx0,
+                                      const float* dw,
+                                      std::int64_t n,
+                                      std::int64_t D,
+                                      float* duc) = 0;
+    /// y = sin(freq ⊙ x) backward: dx{rows, cols} += dy·freq·cos(freq·x) and
+    /// dfreq{cols} += Σ_rows dy·x·cos(freq·x), summed in double in a fixed order (either output
+    /// may be null).
+    virtual void sin_activation_backward(const float* x,
+                                         const float* freq,
+                                         const float* dy,
+                                         std::int64_t rows,
+                                         std::int64_t cols,
+                                         float* dx,
+                                         float* dfreq) = 0;
     /// dtable{V, D} += dy[t] into row ids[t] for every t (dy rows ld_dy apart): the embedding's
     /// backward.
     virtual void embedding_backward(const EmbeddingArgs& fwd,

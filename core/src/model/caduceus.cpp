@@ -8,51 +8,18 @@
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/safetensors.h"
 
+#include "window_activations.h"
+
 namespace dnassm {
 
-// dst[t, c] = src[L−1−t, d−1−c] (flip over length and channels: MODELS.md's F), src row stride ld.
-void flip_lc(const float* src, std::int64_t ld, std::int64_t L, std::int64_t d, float* dst) {
-    for (std::int64_t t = 0; t < L; ++t) {
-        const float* s = src + (L - 1 - t) * ld;
-        float* o = dst + t * d;
-        for (std::int64_t c = 0; c < d; ++c) o[c] = s[d - 1 - c];
-    }
-}
-
-// dst[t, :] = src[L−1−t, :].
-void flip_l(const float* src, std::int64_t L, std::int64_t d, float* dst) {
-    for (std::int64_t t = 0; t < L; ++t) std::copy_n(src + (L - 1 - t) * d, d, dst + t * d);
-}
-
-// Copies columns [c0, c0 + d) of x {L, ld} into a contiguous {L, d}.
-Tensor columns(const Tensor& x, std::int64_t c0, std::int64_t d) {
-    const std::int64_t L = x.dim(0), ld = x.dim(1);
-    Tensor out({L, d});
-    for (std::int64_t t = 0; t < L; ++t) std::copy_n(x.f32() + t * ld + c0, d, out.f32() + t * d);
-    return out;
-}
-
-void put_columns(Tensor& x, std::int64_t c0, const Tensor& part) {
-    const std::int64_t L = x.dim(0), ld = x.dim(1), d = part.dim(1);
-    for (std::int64_t t = 0; t < L; ++t) std::copy_n(part.f32() + t * d, d, x.f32() + t * ld + c0);
-}
-
-Tensor flipped_l(const Tensor& x) {
-    Tensor y({x.dim(0), x.dim(1)});
-    flip_l(x.f32(), x.dim(0), x.dim(1), y.f32());
-    return y;
-}
-
-Tensor flipped_lc(const Tensor& x) {
-    Tensor y({x.dim(0), x.dim(1)});
-    flip_lc(x.f32(), x.dim(1), x.dim(0), x.dim(1), y.f32());
-    return y;
-}
-
-Tensor sum_of(const Tensor& a, const Tensor& b) {
-    Tensor s = a.clone();
-    for (std::int64_t i = 0; i < s.numel(); ++i) s.f32()[i] += b.f32()[i];
-    return s;
+NormArgs rms_args(const Tensor& x, const Tensor& weight, float eps, const Tensor& y) {
+    return {.kind = NormKind::kRms,
+            .rows = x.dim(0),
+            .D = x.dim(1),
+            .x = x.f32(),
+            .weight = weight.f32(),
+            .eps = eps,
+            .y = y.empty() ? nullptr : y.f32()};
 }
 
 CaduceusConfig parse_caduceus_config(const nlohmann::json& j, const std::string& path) {
@@ -223,79 +190,45 @@ Tensor CaduceusModel::forward(Backend& backend,
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.mamba.d_model;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
     // Activations stay with the backend (on a GPU, in device memory); the layout work (column
-    // halves, flips over length and channels) is done by backend ops on {L, width} blocks.
-    auto act = [&](std::int64_t width) { return backend.activation({L, width}); };
-    // dst[:, d0 : d0 + cols] = src[:, s0 : s0 + cols], flipped over length and channels if rc.
-    auto copy = [&](const Tensor& src, std::int64_t s0, const Tensor& dst, std::int64_t d0,
-                    std::int64_t cols, bool rc) {
-        backend.copy_block({.rows = L,
-                            .cols = cols,
-                            .src = src.f32() + s0,
-                            .ld_src = src.dim(1),
-                            .dst = dst.f32() + d0,
-                            .ld_dst = dst.dim(1),
-                            .flip_rows = rc,
-                            .flip_cols = rc});
-    };
-    auto part = [&](const Tensor& x, std::int64_t c0, std::int64_t cols, bool rc = false) {
-        Tensor y = act(cols);
-        copy(x, c0, y, 0, cols, rc);
-        return y;
-    };
-    auto sum = [&](const Tensor& a, const Tensor& b) {
-        Tensor y = part(a, 0, a.dim(1));
-        backend.add_inplace(y.f32(), b.f32(), y.numel());
-        return y;
-    };
+    // halves, flips over length and channels) is done by backend ops.
+    const WindowActivations acts(backend, L);
+    constexpr Flip kRc = Flip::kLengthAndChannels;
     auto rms = [&](const Tensor& x, const Tensor& w) {
-        Tensor y = act(x.dim(1));
-        backend.norm({.kind = NormKind::kRms,
-                      .rows = L,
-                      .D = x.dim(1),
-                      .x = x.f32(),
-                      .weight = w.f32(),
-                      .eps = cfg_.mamba.norm_eps,
-                      .y = y.f32()});
-        return y;
-    };
-    auto to_host = [&](const Tensor& x) {
-        Tensor y = Tensor::uninitialized(x.shape());
-        backend.download(x.f32(), y.f32(), x.numel());
+        Tensor y = acts.make(x.dim(1));
+        backend.norm(rms_args(x, w, cfg_.mamba.norm_eps, y));
         return y;
     };
     const Tensor tokens = embed(ids);
     const std::int64_t W = tokens.dim(1);
-    Tensor h = act(W), res = act(W);
-    backend.upload(tokens.f32(), h.f32(), L * W);
-    backend.zero(res.f32(), L * W);  // the first fused add+norm sees no residual
+    Tensor h = acts.upload(tokens.f32(), W), res = acts.zeros(W);  // no residual before block 0
     for (const CaduceusLayer& l : layers_) {
         if (!cfg_.rcps) {
-            res = sum(h, res);
+            res = acts.sum(h, res);
             const Tensor hn = rms(res, l.norm_w);
             bimamba(backend, l, hn.f32(), L, h.f32());
         } else {
             // The released fused path (MODELS.md §3.3): the forward strand continues from the
             // SECOND half, the reverse strand from the first half, flipped.
-            const Tensor res_fwd = sum(part(h, D, D), part(res, D, D));
-            const Tensor a = sum(part(h, 0, D), part(res, 0, D));
-            const Tensor res_rc = part(a, 0, D, true);
+            const Tensor res_fwd = acts.sum(acts.part(h, D, D), acts.part(res, D, D));
+            const Tensor a = acts.sum(acts.part(h, 0, D), acts.part(res, 0, D));
+            const Tensor res_rc = acts.part(a, 0, D, kRc);
             const Tensor hs_fwd = rms(res_fwd, l.norm_w), hs_rc = rms(res_rc, l.norm_w);
-            copy(res_fwd, 0, res, 0, D, false);
-            copy(a, 0, res, D, D, false);
-            const Tensor out_f = act(D), out_r = act(D);
+            acts.copy(res_fwd, 0, res, 0, D);
+            acts.copy(a, 0, res, D, D);
+            const Tensor out_f = acts.make(D), out_r = acts.make(D);
             bimamba(backend, l, hs_fwd.f32(), L, out_f.f32());
             bimamba(backend, l, hs_rc.f32(), L, out_r.f32());
-            copy(out_f, 0, h, 0, D, false);
-            copy(out_r, 0, h, D, D, true);
+            acts.copy(out_f, 0, h, 0, D);
+            acts.copy(out_r, 0, h, D, D, kRc);
         }
-        if (layers) layers->push_back(to_host(sum(h, res)));
+        if (layers) layers->push_back(acts.to_host(acts.sum(h, res)));
     }
-    const Tensor total = sum(h, res);
-    if (!cfg_.rcps) return to_host(rms(total, norm_f_w_));
-    const Tensor out = act(W);
-    copy(rms(part(total, 0, D), norm_f_w_), 0, out, 0, D, false);
-    copy(rms(part(total, D, D, true), norm_f_w_), 0, out, D, D, true);
-    return to_host(out);
+    const Tensor total = acts.sum(h, res);
+    if (!cfg_.rcps) return acts.to_host(rms(total, norm_f_w_));
+    const Tensor out = acts.make(W);
+    acts.copy(rms(acts.part(total, 0, D), norm_f_w_), 0, out, 0, D);
+    acts.copy(rms(acts.part(total, D, D, kRc), norm_f_w_), 0, out, D, D, kRc);
+    return acts.to_host(out);
 }
 
 Tensor CaduceusModel::logits(Backend& backend, const Tensor& hidden) const {

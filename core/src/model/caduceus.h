@@ -21,18 +21,9 @@ struct CaduceusConfig {
     std::vector<std::int32_t> complement;  // token id -> complement id, vocab_size entries
 };
 
-// Layout helpers shared by the forward pass and the trainer.
-/// dst[t, c] = src[L−1−t, d−1−c] (flip over length and channels), src row stride ld.
-void flip_lc(const float* src, std::int64_t ld, std::int64_t L, std::int64_t d, float* dst);
-/// dst[t, :] = src[L−1−t, :].
-void flip_l(const float* src, std::int64_t L, std::int64_t d, float* dst);
-/// Columns [c0, c0 + d) of x {L, ld} as a contiguous {L, d}, and the reverse.
-Tensor columns(const Tensor& x, std::int64_t c0, std::int64_t d);
-void put_columns(Tensor& x, std::int64_t c0, const Tensor& part);
-/// The same flips as new tensors ({L, d} in, {L, d} out), and a + b elementwise.
-Tensor flipped_l(const Tensor& x);
-Tensor flipped_lc(const Tensor& x);
-Tensor sum_of(const Tensor& a, const Tensor& b);
+/// RMSNorm of the rows of x into y (both {L, width}; y empty for the backward), as every
+/// Caduceus norm is.
+NormArgs rms_args(const Tensor& x, const Tensor& weight, float eps, const Tensor& y);
 
 CaduceusConfig parse_caduceus_config(const nlohmann::json& j, const std::string& path);
 

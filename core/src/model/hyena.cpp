@@ -92,8 +92,7 @@ Tensor hyena_filter_basis(Backend& backend,
     const std::int64_t F = cfg.filter_order, De = cfg.emb_dim;
     Tensor act;
     for (size_t m = 0; m < l.mlp_w.size(); ++m) {
-        // The trainer keeps every activation on the host; inference keeps them with the backend.
-        Tensor pre = pre_acts ? Tensor::uninitialized({L, F}) : backend.activation({L, F});
+        Tensor pre = backend.activation({L, F});
         backend.linear({.M = L,  // z holds l_max rows; the window uses its first L
                         .K = m ? F : De,
                         .N = F,
@@ -103,7 +102,7 @@ Tensor hyena_filter_basis(Backend& backend,
                         .bias = l.mlp_b[m].f32(),
                         .y = pre.f32(),
                         .ld_y = F});
-        act = pre_acts ? Tensor::uninitialized({L, F}) : pre;
+        act = pre_acts ? backend.activation({L, F}) : pre;  // the trainer keeps both
         backend.sin_activation(pre.f32(), l.freq.f32(), L, F, act.f32());
         if (pre_acts) {
             pre_acts->push_back(pre);

@@ -5,41 +5,38 @@
 // projection gradients go to the forward Mamba's keys.
 #include "train/caduceus_grad.h"
 
-#include <algorithm>
+#include <vector>
 
 #include "dnassm/error.h"
+
+#include "model/window_activations.h"
 
 namespace dnassm {
 
 namespace {
 
-NormArgs rms_args(const Tensor& x, const Tensor& w, float eps, Tensor* y) {
-    return {.kind = NormKind::kRms,
-            .rows = x.dim(0),
-            .D = x.dim(1),
-            .x = x.f32(),
-            .weight = w.f32(),
-            .eps = eps,
-            .y = y ? y->f32() : nullptr};
-}
+constexpr Flip kRc = Flip::kLengthAndChannels;
 
-Tensor rms(const Tensor& x, const Tensor& w, float eps, Backend& be) {
-    Tensor y({x.dim(0), x.dim(1)});
-    be.norm(rms_args(x, w, eps, &y));
+Tensor rms(const WindowActivations& acts, const Tensor& x, const Tensor& w, float eps) {
+    Tensor y = acts.make(x.dim(1));
+    acts.backend().norm(rms_args(x, w, eps, y));
     return y;
 }
 
 BiMambaActs bimamba_tape(const CaduceusConfig& c,
                          const CaduceusLayer& l,
                          const Tensor& hn,
-                         Backend& be) {
-    BiMambaActs a{hn, flipped_l(hn), {}, {}, {}};
+                         const WindowActivations& acts) {
+    Backend& be = acts.backend();
+    const std::int64_t D = hn.dim(1);
+    BiMambaActs a{hn, acts.part(hn, 0, D, Flip::kLength), {}, {}, {}};
     a.fwd = mamba_mixer_tape(c.mamba, l.fwd, a.hn, be);
     a.rev = mamba_mixer_tape(c.mamba, l.rev, a.hr, be);
-    a.out = flipped_l(a.rev.out);
-    for (std::int64_t i = 0; i < a.out.numel(); ++i)
-        a.out.f32()[i] =
-            c.multiply ? a.fwd.out.f32()[i] * a.out.f32()[i] : a.fwd.out.f32()[i] + a.out.f32()[i];
+    a.out = acts.part(a.rev.out, 0, D, Flip::kLength);
+    if (c.multiply)
+        be.mul_inplace(a.out.f32(), a.fwd.out.f32(), a.out.numel());
+    else
+        acts.add(a.out, a.fwd.out);
     return a;
 }
 
@@ -48,21 +45,20 @@ void bimamba_backward(const CaduceusModel& model,
                       std::int64_t layer,
                       const BiMambaActs& a,
                       const Tensor& dout,
-                      Tensor& dhn,
+                      const Tensor& dhn,
                       const GradSink& grad,
-                      Backend& be) {
+                      const WindowActivations& acts) {
+    Backend& be = acts.backend();
     const CaduceusConfig& c = model.config();
     const CaduceusLayer& l = model.layer(layer);
-    const std::int64_t n = dout.numel();
-    Tensor dfwd = dout.clone(), drev_flipped = dout.clone();  // d/d fwd.out, d/d flip_L(rev.out)
+    const std::int64_t D = dout.dim(1);
+    // d/d fwd.out and d/d flip_L(rev.out).
+    const Tensor dfwd = acts.clone(dout), drev_flipped = acts.clone(dout);
     if (c.multiply) {
-        const Tensor r = flipped_l(a.rev.out);
-        for (std::int64_t i = 0; i < n; ++i) {
-            dfwd.f32()[i] = dout.f32()[i] * r.f32()[i];
-            drev_flipped.f32()[i] = dout.f32()[i] * a.fwd.out.f32()[i];
-        }
+        be.mul_inplace(dfwd.f32(), acts.part(a.rev.out, 0, D, Flip::kLength).f32(), dout.numel());
+        be.mul_inplace(drev_flipped.f32(), a.fwd.out.f32(), dout.numel());
     }
-    const Tensor drev = flipped_l(drev_flipped);
+    const Tensor drev = acts.part(drev_flipped, 0, D, Flip::kLength);
     const std::string fq = model.mixer_prefix(layer, false), rq = model.mixer_prefix(layer, true);
     const GradSink rev_sink = [&](const std::string& name, const Tensor& like) -> float* {
         // Tied projections: the reverse Mamba's in/out projections are the forward one's.
@@ -72,10 +68,9 @@ void bimamba_backward(const CaduceusModel& model,
         return grad(tied ? fq + key : name, like);
     };
     mamba_mixer_backward(c.mamba, l.fwd, a.fwd, dfwd.f32(), dhn.f32(), fq, grad, be);
-    Tensor dhr({dout.dim(0), dout.dim(1)});
+    const Tensor dhr = acts.zeros(D);
     mamba_mixer_backward(c.mamba, l.rev, a.rev, drev.f32(), dhr.f32(), rq, rev_sink, be);
-    const Tensor back = flipped_l(dhr);
-    for (std::int64_t i = 0; i < n; ++i) dhn.f32()[i] += back.f32()[i];
+    acts.add(dhn, acts.part(dhr, 0, D, Flip::kLength));
 }
 
 }  // namespace
@@ -87,41 +82,44 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.mamba.d_model;
     const float eps = c.mamba.norm_eps;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
+    const WindowActivations acts(be, L);
     CaduceusTape tape;
     tape.backend = &be;
-    Tensor h = model.embed(ids);
-    const std::int64_t W = h.dim(1);
-    Tensor res({L, W});
+    const Tensor tokens = model.embed(ids);
+    const std::int64_t W = tokens.dim(1);
+    Tensor h = acts.upload(tokens.f32(), W), res = acts.zeros(W);
     for (std::int64_t i = 0; i < c.mamba.n_layer; ++i) {
         const CaduceusLayer& l = model.layer(i);
         CaduceusLayerActs a;
         if (!c.rcps) {
-            a.res = sum_of(h, res);
-            a.bi = bimamba_tape(c, l, rms(a.res, l.norm_w, eps, be), be);
+            a.res = acts.sum(h, res);
+            a.bi = bimamba_tape(c, l, rms(acts, a.res, l.norm_w, eps), acts);
             res = a.res;
             h = a.bi.out;
         } else {
-            a.res = sum_of(columns(h, D, D), columns(res, D, D));  // res_fwd
-            const Tensor first = sum_of(columns(h, 0, D), columns(res, 0, D));
-            a.res_rc = flipped_lc(first);
-            a.bi = bimamba_tape(c, l, rms(a.res, l.norm_w, eps, be), be);
-            a.bi_rc = bimamba_tape(c, l, rms(a.res_rc, l.norm_w, eps, be), be);
-            put_columns(res, 0, a.res);
-            put_columns(res, D, first);
-            put_columns(h, 0, a.bi.out);
-            put_columns(h, D, flipped_lc(a.bi_rc.out));
+            a.res = acts.sum(acts.part(h, D, D), acts.part(res, D, D));  // res_fwd
+            const Tensor first = acts.sum(acts.part(h, 0, D), acts.part(res, 0, D));
+            a.res_rc = acts.part(first, 0, D, kRc);
+            a.bi = bimamba_tape(c, l, rms(acts, a.res, l.norm_w, eps), acts);
+            a.bi_rc = bimamba_tape(c, l, rms(acts, a.res_rc, l.norm_w, eps), acts);
+            res = acts.make(W);
+            acts.copy(a.res, 0, res, 0, D);
+            acts.copy(first, 0, res, D, D);
+            h = acts.make(W);
+            acts.copy(a.bi.out, 0, h, 0, D);
+            acts.copy(a.bi_rc.out, 0, h, D, D, kRc);
         }
         tape.layers.push_back(std::move(a));
     }
-    tape.sum = sum_of(h, res);
+    tape.sum = acts.sum(h, res);
     if (!c.rcps) {
-        tape.hidden = rms(tape.sum, model.norm_f_weight(), eps, be);
+        tape.hidden = rms(acts, tape.sum, model.norm_f_weight(), eps);
     } else {
-        tape.hidden = Tensor({L, W});
-        put_columns(tape.hidden, 0, rms(columns(tape.sum, 0, D), model.norm_f_weight(), eps, be));
-        put_columns(
-            tape.hidden, D,
-            flipped_lc(rms(flipped_lc(columns(tape.sum, D, D)), model.norm_f_weight(), eps, be)));
+        tape.hidden = acts.make(W);
+        acts.copy(rms(acts, acts.part(tape.sum, 0, D), model.norm_f_weight(), eps), 0,
+                  tape.hidden, 0, D);
+        acts.copy(rms(acts, acts.part(tape.sum, D, D, kRc), model.norm_f_weight(), eps), 0,
+                  tape.hidden, D, D, kRc);
     }
     return tape;
 }
@@ -136,46 +134,48 @@ void caduceus_backward(const CaduceusModel& model,
                        W = tape.sum.dim(1);
     const float eps = c.mamba.norm_eps;
     Backend& be = *tape.backend;
+    const WindowActivations acts(be, L);
     const GradSink grad = grad_sink(grads);
     auto rms_back = [&](const Tensor& x, const Tensor& w, const std::string& name,
                         const Tensor& dy) {
-        Tensor dx({x.dim(0), x.dim(1)});
-        be.norm_backward(rms_args(x, w, eps, nullptr), dy.f32(), dx.f32(), grad(name, w), nullptr);
+        Tensor dx = acts.zeros(x.dim(1));
+        be.norm_backward(rms_args(x, w, eps, {}), dy.f32(), dx.f32(), grad(name, w), nullptr);
         return dx;
     };
     // g = d/dh = d/dres entering each block from above (both feed the next add).
-    Tensor dh_in({L, W});
-    std::copy_n(dhidden, L * W, dh_in.f32());
+    const Tensor dh_in = acts.upload(dhidden, W);
     Tensor g;
     if (!c.rcps) {
         g = rms_back(tape.sum, model.norm_f_weight(), "norm_f.weight", dh_in);
     } else {
-        g = Tensor({L, W});
-        put_columns(g, 0,
-                    rms_back(columns(tape.sum, 0, D), model.norm_f_weight(), "norm_f.weight",
-                             columns(dh_in, 0, D)));
-        put_columns(g, D,
-                    flipped_lc(rms_back(flipped_lc(columns(tape.sum, D, D)), model.norm_f_weight(),
-                                        "norm_f.weight", flipped_lc(columns(dh_in, D, D)))));
+        g = acts.make(W);
+        acts.copy(rms_back(acts.part(tape.sum, 0, D), model.norm_f_weight(), "norm_f.weight",
+                           acts.part(dh_in, 0, D)),
+                  0, g, 0, D);
+        acts.copy(rms_back(acts.part(tape.sum, D, D, kRc), model.norm_f_weight(), "norm_f.weight",
+                           acts.part(dh_in, D, D, kRc)),
+                  0, g, D, D, kRc);
     }
     for (std::int64_t i = c.mamba.n_layer - 1; i >= 0; --i) {
         const CaduceusLayer& l = model.layer(i);
         const CaduceusLayerActs& a = tape.layers[static_cast<size_t>(i)];
         const std::string norm = "layers." + std::to_string(i) + ".norm.weight";
         if (!c.rcps) {
-            Tensor dhn({L, D});
-            bimamba_backward(model, i, a.bi, g, dhn, grad, be);
-            const Tensor dres = rms_back(a.res, l.norm_w, norm, dhn);
-            for (std::int64_t k = 0; k < g.numel(); ++k) g.f32()[k] += dres.f32()[k];
+            const Tensor dhn = acts.zeros(D);
+            bimamba_backward(model, i, a.bi, g, dhn, grad, acts);
+            acts.add(g, rms_back(a.res, l.norm_w, norm, dhn));
         } else {
-            Tensor dhs({L, D}), dhs_rc({L, D});
-            bimamba_backward(model, i, a.bi, columns(g, 0, D), dhs, grad, be);
-            bimamba_backward(model, i, a.bi_rc, flipped_lc(columns(g, D, D)), dhs_rc, grad, be);
-            Tensor d_res_fwd = sum_of(columns(g, 0, D), rms_back(a.res, l.norm_w, norm, dhs));
-            Tensor d_first =
-                sum_of(columns(g, D, D), flipped_lc(rms_back(a.res_rc, l.norm_w, norm, dhs_rc)));
-            put_columns(g, 0, d_first);
-            put_columns(g, D, d_res_fwd);
+            const Tensor dhs = acts.zeros(D), dhs_rc = acts.zeros(D);
+            bimamba_backward(model, i, a.bi, acts.part(g, 0, D), dhs, grad, acts);
+            bimamba_backward(model, i, a.bi_rc, acts.part(g, D, D, kRc), dhs_rc, grad, acts);
+            const Tensor d_res_fwd =
+                acts.sum(acts.part(g, 0, D), rms_back(a.res, l.norm_w, norm, dhs));
+            const Tensor d_first =
+                acts.sum(acts.part(g, D, D),
+                         acts.part(rms_back(a.res_rc, l.norm_w, norm, dhs_rc), 0, D, kRc));
+            g = acts.make(W);
+            acts.copy(d_first, 0, g, 0, D);
+            acts.copy(d_res_fwd, 0, g, D, D);
         }
     }
     // Embedding: Ph rows E[id]; PS also the reverse half, channel-reversed E[comp(id)].
@@ -184,13 +184,10 @@ void caduceus_backward(const CaduceusModel& model,
     be.embedding_backward({.L = L, .V = V, .D = D, .ids = ids.data()}, g.f32(), W, demb);
     if (c.rcps) {
         std::vector<std::int32_t> comp(ids.size());
-        Tensor rev({L, D});  // the reverse half with its channels in the embedding's order
-        for (std::int64_t t = 0; t < L; ++t) {
-            comp[static_cast<size_t>(t)] =
-                c.complement[static_cast<size_t>(ids[static_cast<size_t>(t)])];
-            for (std::int64_t d = 0; d < D; ++d)
-                rev.f32()[t * D + d] = g.f32()[t * W + D + D - 1 - d];
-        }
+        for (size_t t = 0; t < ids.size(); ++t)
+            comp[t] = c.complement[static_cast<size_t>(ids[t])];
+        // The reverse half with its channels in the embedding's order.
+        const Tensor rev = acts.part(g, D, D, Flip::kChannels);
         be.embedding_backward({.L = L, .V = V, .D = D, .ids = comp.data()}, rev.f32(), D, demb);
     }
 }

@@ -29,6 +29,7 @@
 #include "dnassm/sequence_runner.h"
 #include "dnassm/tokenizer.h"
 
+#include "model/window_activations.h"
 #include "train/trainable.h"
 
 namespace dnassm {
@@ -348,13 +349,15 @@ double task_loss(const Trainable& model,
     float* gw = grad("head.weight", head.weight);
     float* gb = grad("head.bias", head.bias);
     const auto tape = model.forward(ids, be, false);
+    // The head runs on the host: hidden {L, D} comes down, its gradient goes back up.
+    const Tensor hidden = WindowActivations(be, L).to_host(tape->hidden);
     Tensor dh({L, D});
     double loss = 0;
     if (head.task == HeadTask::kSegment) {
-        loss = head_loss(head, tape->hidden.f32(), L, labels, scale / static_cast<double>(L), gw,
-                         gb, dh.f32());
+        loss = head_loss(head, hidden.f32(), L, labels, scale / static_cast<double>(L), gw, gb,
+                         dh.f32());
     } else {
-        const std::vector<float> pooled = mean_pool(tape->hidden);
+        const std::vector<float> pooled = mean_pool(hidden);
         std::vector<float> dp(static_cast<size_t>(D));
         loss = head_loss(head, pooled.data(), 1, labels, scale, gw, gb, dp.data());
         for (std::int64_t t = 0; t < L; ++t)

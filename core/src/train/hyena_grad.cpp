@@ -4,10 +4,11 @@
 // frequency). z, t and the modulation deltas are buffers, not trained.
 #include "train/hyena_grad.h"
 
-#include <cmath>
 #include <vector>
 
 #include "dnassm/error.h"
+
+#include "model/window_activations.h"
 
 namespace dnassm {
 
@@ -62,34 +63,28 @@ HyenaConvArgs long_conv_args(const HyenaConfig& c,
     return hyena_conv_args(c, l, x0.dim(0), x0.f32(), w.f32(), basis.f32(), y ? y->f32() : nullptr);
 }
 
-Tensor gate_x0(const Tensor& u, std::int64_t D) {
-    const std::int64_t L = u.dim(0);
-    Tensor x0({L, D});
-    for (std::int64_t t = 0; t < L; ++t)
-        std::copy(u.f32() + t * 3 * D, u.f32() + t * 3 * D + D, x0.f32() + t * D);
-    return x0;
-}
-
 // One block from its input; returns the activations, and the block's output in `out`.
 HyenaLayerActs run_layer(
     const HyenaConfig& c, const HyenaLayer& l, const Tensor& x, Backend& be, Tensor& out) {
     const std::int64_t L = x.dim(0), D = c.d_model, E = c.d_inner;
-    HyenaLayerActs a{x.clone(),
-                     Tensor({L, D}),
-                     Tensor({L, 3 * D}),
-                     Tensor({L, 3 * D}),
-                     Tensor({L, D}),
-                     Tensor({L, D}),
-                     Tensor({L, D}),
-                     Tensor({L, D}),
-                     Tensor({L, E}),
-                     Tensor({L, E}),
+    const WindowActivations acts(be, L);
+    // Every activation is written in full by its op.
+    HyenaLayerActs a{acts.clone(x),
+                     acts.make(D),
+                     acts.make(3 * D),
+                     acts.make(3 * D),
+                     acts.make(D),
+                     acts.make(D),
+                     acts.make(D),
+                     acts.make(D),
+                     acts.make(E),
+                     acts.make(E),
                      {},
                      {}};
     be.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
     be.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
     be.causal_conv1d(short_conv_args(c, l, a.p, &a.u));
-    const Tensor x0 = Tensor::uninitialized({L, D});
+    const Tensor x0 = acts.make(D);
     be.hyena_gates(a.u.f32(), L, D, x0.f32(), a.w.f32());
     (void)hyena_filter_basis(be, c, l, L, &a.filter_pre, &a.filter_act);
     be.hyena_conv(long_conv_args(c, l, x0, a.w, a.filter_act.back(), &a.conv));
@@ -97,9 +92,9 @@ HyenaLayerActs run_layer(
     be.add_inplace(a.x_mid.f32(), a.x_in.f32(), L * D);
     be.norm(layer_norm_args(a.x_mid, l.norm2_w, l.norm2_b, c.norm_eps, &a.h2));
     be.linear(linear_args(a.h2, l.fc1_w, l.fc1_b, &a.m_pre));
-    std::copy(a.m_pre.f32(), a.m_pre.f32() + L * E, a.m.f32());
+    acts.copy(a.m_pre, 0, a.m, 0, E);
     be.gelu_tanh_inplace(a.m.f32(), L * E);
-    out = Tensor({L, D});
+    out = acts.make(D);
     be.linear(linear_args(a.m, l.fc2_w, l.fc2_b, &out));
     be.add_inplace(out.f32(), a.x_mid.f32(), L * D);
     return a;
@@ -120,7 +115,8 @@ HyenaTape hyena_forward_tape(const HyenaModel& model,
     HyenaTape tape;
     tape.backend = &be;
     tape.recompute = recompute;
-    Tensor x({L, D});
+    const WindowActivations acts(be, L);
+    Tensor x = acts.make(D);
     be.embedding({.L = L,
                   .V = c.vocab_size,
                   .D = D,
@@ -137,7 +133,7 @@ HyenaTape hyena_forward_tape(const HyenaModel& model,
         x = std::move(next);
     }
     tape.x = x;
-    tape.hidden = Tensor({L, D});
+    tape.hidden = acts.make(D);
     be.norm(
         layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps, &tape.hidden));
     return tape;
@@ -153,7 +149,8 @@ void hyena_backward(const HyenaModel& model,
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner,
                        F = c.filter_order;
     const GradSink grad = grad_sink(grads);
-    Tensor dx({L, D});
+    const WindowActivations acts(be, L);
+    const Tensor dx = acts.zeros(D);
     be.norm_backward(
         layer_norm_args(tape.x, model.ln_f_weight(), model.ln_f_bias(), c.norm_eps, nullptr),
         dhidden, dx.f32(), grad("ln_f.weight", model.ln_f_weight()),
@@ -169,7 +166,7 @@ void hyena_backward(const HyenaModel& model,
         const std::string p = "layers." + std::to_string(i) + ".", q = p + "mixer.",
                           fq = q + "filter_fn.implicit_filter.";
         // MLP: x_out = x_mid + fc2(gelu(fc1(LN2(x_mid)))).
-        Tensor dm({L, E}), dm_pre({L, E}), dh2({L, D});
+        const Tensor dm = acts.zeros(E), dm_pre = acts.zeros(E), dh2 = acts.zeros(D);
         be.linear_backward(linear_args(a.m, l.fc2_w, l.fc2_b, nullptr), dx.f32(), dm.f32(),
                            grad(p + "mlp.fc2.weight", l.fc2_w), grad(p + "mlp.fc2.bias", l.fc2_b));
         be.gelu_tanh_backward(a.m_pre.f32(), dm.f32(), dm_pre.f32(), L * E);
@@ -179,12 +176,13 @@ void hyena_backward(const HyenaModel& model,
                          dh2.f32(), dx.f32(), grad(p + "norm2.weight", l.norm2_w),
                          grad(p + "norm2.bias", l.norm2_b));
         // Mixer: x_mid = x_in + out_proj(HyenaConv(x0, v ⊙ x1)).
-        Tensor dconv({L, D}), dx0({L, D}), dw({L, D}), dbasis({L, F}), du({L, 3 * D}),
-            dp({L, 3 * D}), dh1({L, D});
+        const Tensor dconv = acts.zeros(D), dx0 = acts.zeros(D), dw = acts.zeros(D),
+                     dbasis = acts.zeros(F), du = acts.zeros(3 * D), dp = acts.zeros(3 * D),
+                     dh1 = acts.zeros(D);
         be.linear_backward(linear_args(a.conv, l.out_proj_w, l.out_proj_b, nullptr), dx.f32(),
                            dconv.f32(), grad(q + "out_proj.weight", l.out_proj_w),
                            grad(q + "out_proj.bias", l.out_proj_b));
-        const Tensor x0 = gate_x0(a.u, D);
+        const Tensor x0 = acts.part(a.u, 0, D);
         be.hyena_conv_backward(
             long_conv_args(c, l, x0, a.w, a.filter_act.back(), nullptr),
             {.dy = dconv.f32(),
@@ -193,17 +191,7 @@ void hyena_backward(const HyenaModel& model,
              .dbasis = dbasis.f32(),
              .dfilter_w = grad(fq + std::to_string(2 * l.mlp_w.size()) + ".weight", l.filter_out_w),
              .dbias = grad(q + "filter_fn.bias", l.filter_bias)});
-        const float *gx0 = dx0.f32(), *gwp = dw.f32();
-        for (std::int64_t t = 0; t < L; ++t) {
-            const float* u = a.u.f32() + t * 3 * D;
-            float* g = du.f32() + t * 3 * D;
-            for (std::int64_t d = 0; d < D; ++d) {
-                const float gw = gwp[t * D + d];
-                g[d] = gx0[t * D + d];
-                g[D + d] = gw * u[2 * D + d];
-                g[2 * D + d] = gw * u[D + d];
-            }
-        }
+        be.hyena_gates_backward(a.u.f32(), dx0.f32(), dw.f32(), L, D, du.f32());
         be.causal_conv1d_backward(short_conv_args(c, l, a.p, nullptr),
                                   {.dy = du.f32(),
                                    .dx = dp.f32(),
@@ -217,21 +205,13 @@ void hyena_backward(const HyenaModel& model,
                          grad(p + "norm1.bias", l.norm1_b));
         // Implicit filter: basis = act.back(); act[m] = sin(freq ⊙ pre[m]).
         float* dfreq = grad(fq + "1.freq", l.freq);
-        std::vector<double> dfreq_acc(static_cast<size_t>(F));
-        Tensor dact = std::move(dbasis);
+        Tensor dact = dbasis;
         for (size_t m = l.mlp_w.size(); m-- > 0;) {
-            Tensor dpre({L, F});
-            const float *fr = l.freq.f32(), *pp = a.filter_pre[m].f32(), *da = dact.f32();
-            float* dp_ = dpre.f32();
-            for (std::int64_t r = 0; r < L; ++r)
-                for (std::int64_t k = 0; k < F; ++k) {
-                    const float fk = fr[k], pre = pp[r * F + k];
-                    const double g = static_cast<double>(da[r * F + k]) * std::cos(fk * pre);
-                    dp_[r * F + k] = static_cast<float>(g * fk);
-                    dfreq_acc[static_cast<size_t>(k)] += g * pre;
-                }
+            const Tensor dpre = acts.zeros(F);
+            be.sin_activation_backward(a.filter_pre[m].f32(), l.freq.f32(), dact.f32(), L, F,
+                                       dpre.f32(), dfreq);
             const std::string idx = std::to_string(2 * m);
-            Tensor dprev = m > 0 ? Tensor({L, F}) : Tensor();
+            const Tensor dprev = m > 0 ? acts.zeros(F) : Tensor();
             LinearArgs la =
                 linear_args(m > 0 ? a.filter_act[m - 1] : l.z.reshape({c.l_max, c.emb_dim}),
                             l.mlp_w[m], l.mlp_b[m], nullptr);
@@ -239,9 +219,8 @@ void hyena_backward(const HyenaModel& model,
             be.linear_backward(la, dpre.f32(), m > 0 ? dprev.f32() : nullptr,
                                grad(fq + idx + ".weight", l.mlp_w[m]),
                                grad(fq + idx + ".bias", l.mlp_b[m]));
-            dact = std::move(dprev);
+            dact = dprev;
         }
-        for (std::int64_t k = 0; k < F; ++k) dfreq[k] += static_cast<float>(dfreq_acc[k]);
     }
     be.embedding_backward(
         {.L = L, .V = c.vocab_size, .D = D, .ids = ids.data(), .table = model.embedding().f32()},

@@ -6,22 +6,28 @@
 
 #include "dnassm/error.h"
 
+#include "model/window_activations.h"
+
 namespace dnassm {
 
 namespace {
 
 const float* bias_of(const Tensor& t) { return t.empty() ? nullptr : t.f32(); }
 
-MixerActs make_mixer(const MambaConfig& c, const MambaMixerWeights& m, const Tensor& h) {
+// Every activation is written in full by its op.
+MixerActs make_mixer(const MambaConfig& c,
+                     const MambaMixerWeights& m,
+                     const Tensor& h,
+                     const WindowActivations& acts) {
     const std::int64_t L = h.dim(0), D = c.d_model, E = c.d_inner(), N = c.d_state, R = c.dt_rank;
     const std::int64_t P = R + 2 * N;
     MixerActs a{h,
-                Tensor({L, 2 * E}),
-                Tensor({L, E}),
-                Tensor({L, P}),
-                Tensor({L, E}),
-                Tensor({L, E}),
-                Tensor({L, D}),
+                acts.make(2 * E),
+                acts.make(E),
+                acts.make(P),
+                acts.make(E),
+                acts.make(E),
+                acts.make(D),
                 {},
                 {},
                 {},
@@ -100,7 +106,8 @@ LayerActs run_layer(const MambaConfig& c,
                     const Tensor& x,
                     Backend& be) {
     const std::int64_t L = x.dim(0), D = c.d_model;
-    LayerActs a{x.clone(), Tensor({L, D}), {}, {}};
+    const WindowActivations acts(be, L);
+    LayerActs a{acts.clone(x), acts.make(D), {}, {}};
     a.norm = {.kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer,
               .rows = L,
               .D = D,
@@ -120,7 +127,7 @@ MixerActs mamba_mixer_tape(const MambaConfig& c,
                            const MambaMixerWeights& m,
                            const Tensor& h,
                            Backend& be) {
-    MixerActs a = make_mixer(c, m, h);
+    MixerActs a = make_mixer(c, m, h, WindowActivations(be, h.dim(0)));
     be.linear(a.in_proj);
     be.causal_conv1d(a.conv);
     be.linear(a.x_proj);
@@ -143,7 +150,9 @@ void mamba_mixer_backward(const MambaConfig& c,
     auto opt_grad = [&](const std::string& name, const Tensor& t) {
         return t.empty() ? nullptr : grad(name, t);
     };
-    Tensor dy({L, E}), dxz({L, 2 * E}), dxc({L, E}), dxdbl({L, P}), ddt({L, E});
+    const WindowActivations acts(be, L);
+    const Tensor dy = acts.zeros(E), dxz = acts.zeros(2 * E), dxc = acts.zeros(E),
+                 dxdbl = acts.zeros(P), ddt = acts.zeros(E);
     be.linear_backward(a.out_proj, dout, dy.f32(), grad(q + "out_proj.weight", m.out_proj_w),
                        opt_grad(q + "out_proj.bias", m.out_proj_b));
     be.selective_scan_backward(a.scan, {.dy = dy.f32(),
@@ -177,7 +186,8 @@ MambaTape mamba_forward_tape(const MambaModel& model,
     MambaTape tape;
     tape.backend = &be;
     tape.recompute = recompute;
-    tape.x = Tensor({L, D});
+    const WindowActivations acts(be, L);
+    tape.x = acts.make(D);
     Tensor& x = tape.x;
     be.embedding({.L = L,
                   .V = V,
@@ -194,7 +204,7 @@ MambaTape mamba_forward_tape(const MambaModel& model,
         else
             tape.layers.push_back(std::move(a));
     }
-    tape.hidden = Tensor({L, D});
+    tape.hidden = acts.make(D);
     tape.final_norm = {.kind = c.rms_norm ? NormKind::kRms : NormKind::kLayer,
                        .rows = L,
                        .D = D,
@@ -216,7 +226,8 @@ void mamba_backward(const MambaModel& model,
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model;
     const GradSink grad = grad_sink(grads);
-    Tensor dx({L, D});
+    const WindowActivations acts(be, L);
+    const Tensor dx = acts.zeros(D);
     be.norm_backward(
         tape.final_norm, dhidden, dx.f32(), grad("norm_f.weight", model.norm_f_weight()),
         model.norm_f_bias().empty() ? nullptr : grad("norm_f.bias", model.norm_f_bias()));
@@ -226,7 +237,7 @@ void mamba_backward(const MambaModel& model,
         if (tape.recompute) recomputed = run_layer(c, lw, tape.inputs[static_cast<size_t>(i)], be);
         const LayerActs& a = tape.recompute ? recomputed : tape.layers[static_cast<size_t>(i)];
         const std::string p = "layers." + std::to_string(i) + ".";
-        Tensor dh({L, D});
+        const Tensor dh = acts.zeros(D);
         mamba_mixer_backward(c, lw.mixer, a.mixer, dx.f32(), dh.f32(), p + "mixer.", grad, be);
         // dx: the residual gradient plus this block's input gradient.
         be.norm_backward(a.norm, dh.f32(), dx.f32(), grad(p + "norm.weight", lw.norm_w),

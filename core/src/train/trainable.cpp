@@ -7,6 +7,8 @@
 
 #include "dnassm/error.h"
 
+#include "model/window_activations.h"
+
 #include "train/caduceus_grad.h"
 #include "train/hyena_grad.h"
 #include "train/mamba_grad.h"
@@ -146,7 +148,8 @@ double lm_loss(const Trainable& model,
     const auto tape = model.forward(ids, be, recompute && grads);
     const Tensor& W = model.lm_head();
     const std::int64_t V = W.dim(0), D = W.dim(1);
-    Tensor logits({L, V});
+    const WindowActivations acts(be, L);
+    const Tensor logits = acts.make(V);
     const LinearArgs head{.M = L,
                           .K = D,
                           .N = V,
@@ -157,12 +160,12 @@ double lm_loss(const Trainable& model,
                           .ld_y = V};
     be.linear(head);
 
-    Tensor dlogits = grads ? Tensor({L, V}) : Tensor();
+    const Tensor dlogits = grads ? acts.make(V) : Tensor();
     const double loss =
         be.next_token_loss(logits.f32(), L, V, ids.data(), grads ? dlogits.f32() : nullptr);
     if (!grads) return loss;
     float* dhead = grad_sink(*grads)(model.lm_head_grad_name(), W);
-    Tensor dhidden({L, D});
+    const Tensor dhidden = acts.zeros(D);
     be.linear_backward(head, dlogits.f32(), dhidden.f32(), dhead, nullptr);
     model.backward(*tape, ids, dhidden.f32(), *grads);
     return loss;

@@ -23,7 +23,9 @@ using GradSink = std::function<float*(const std::string& name, const Tensor& lik
 /// A GradSink over a name -> gradient map.
 GradSink grad_sink(std::map<std::string, Tensor>& grads);
 
-/// What one forward pass keeps for backward; `hidden` {L, D} is what heads read.
+/// What one forward pass keeps for backward; `hidden` {L, D} is what heads read. Every tensor
+/// on a tape is an activation of the forward's backend (Backend::activation: device memory on a
+/// GPU), so host code reads `hidden` only through Backend::download.
 struct TrainTape {
     virtual ~TrainTape() = default;
     Tensor hidden;
@@ -38,8 +40,8 @@ class Trainable {
     [[nodiscard]] virtual std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
                                                              Backend& be,
                                                              bool recompute) const = 0;
-    /// Adds d loss / d parameter into grads (keys as backward names them) from d loss / d hidden,
-    /// on the tape's backend.
+    /// Adds d loss / d parameter into grads (keys as backward names them) from d loss / d hidden
+    /// (host memory or an activation of the tape's backend), on the tape's backend.
     virtual void backward(const TrainTape& tape,
                           std::span<const std::int32_t> ids,
                           const float* dhidden,
