@@ -18,12 +18,8 @@ void sin_activation(
 void hyena_gates(const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w);
 /// Backward of hyena_gates and sin_activation (Backend's contracts; exact or summed in double in
 /// a fixed order, so both CPU backends use them).
-void hyena_gates_backward(const float* uc,
-                          const float* dx0,
-                          const float* dw,
-                          std::int64_t n,
-                          std::int64_t D,
-                          float* duc);
+void hyena_gates_backward(
+    const float* uc, const float* dx0, const float* dw, std::int64_t n, std::int64_t D, float* duc);
 void sin_activation_backward(const float* x,
                              const float* freq,
                              const float* dy,

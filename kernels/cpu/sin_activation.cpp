@@ -41,8 +41,7 @@ void sin_activation_backward(const float* x,
             for (std::int64_t r = p * kPart; r < std::min(rows, (p + 1) * kPart); ++r)
                 for (std::int64_t c = 0; c < cols; ++c) {
                     const float xv = x[r * cols + c];
-                    const double g = static_cast<double>(dy[r * cols + c]) *
-                                     std::cos(freq[c] * xv);
+                    const double g = static_cast<double>(dy[r * cols + c]) * std::cos(freq[c] * xv);
                     if (dx) dx[r * cols + c] += static_cast<float>(g * freq[c]);
                     if (acc) acc[c] += g * xv;
                 }

@@ -597,9 +597,8 @@ class CudaBackend final : public Backend {
         auto* partial =
             reinterpret_cast<double*>(st.scratch(2 * cuda::sin_backward_parts(rows) * cols));
         cuda::sin_activation_backward(st.in(x, rows * cols), st.in(freq, cols),
-                                      st.in(dy, rows * cols), rows, cols,
-                                      st.inout(dx, rows * cols), st.inout(dfreq, cols), partial,
-                                      stream_);
+                                      st.in(dy, rows * cols), rows, cols, st.inout(dx, rows * cols),
+                                      st.inout(dfreq, cols), partial, stream_);
         st.finish();
     }
 

@@ -372,8 +372,12 @@ __global__ void gelu_bwd_kernel(const float* x_in, const float* dy, float* dx, s
         dy[i] * (0.5f * (1.0f + th) + 0.5f * x * (1.0f - th * th) * c * (1.0f + 3.0f * k3 * x * x));
 }
 
-__global__ void hyena_gates_bwd_kernel(
-    const float* uc, const float* dx0, const float* dw, std::int64_t n, std::int64_t D, float* duc) {
+__global__ void hyena_gates_bwd_kernel(const float* uc,
+                                       const float* dx0,
+                                       const float* dw,
+                                       std::int64_t n,
+                                       std::int64_t D,
+                                       float* duc) {
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i >= n * D) return;
     const std::int64_t t = i / D, d = i % D;
@@ -651,9 +655,8 @@ void sin_activation_backward(const float* x,
     if (parts == 0 || cols == 0) return;
     const dim3 grid(static_cast<unsigned>(blocks_for(cols, 32)), static_cast<unsigned>(parts));
     sin_bwd_kernel<<<grid, dim3(32, kColPhases), 0, s>>>(x, freq, dy, rows, cols, dx,
-                                                        dfreq ? scratch : nullptr);
-    if (dfreq)
-        sum_parts_kernel<<<blocks_for(cols), kThreads, 0, s>>>(scratch, parts, cols, dfreq);
+                                                         dfreq ? scratch : nullptr);
+    if (dfreq) sum_parts_kernel<<<blocks_for(cols), kThreads, 0, s>>>(scratch, parts, cols, dfreq);
     check(cudaGetLastError(), "sin backward launch");
 }
 

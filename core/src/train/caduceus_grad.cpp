@@ -116,8 +116,8 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
         tape.hidden = rms(acts, tape.sum, model.norm_f_weight(), eps);
     } else {
         tape.hidden = acts.make(W);
-        acts.copy(rms(acts, acts.part(tape.sum, 0, D), model.norm_f_weight(), eps), 0,
-                  tape.hidden, 0, D);
+        acts.copy(rms(acts, acts.part(tape.sum, 0, D), model.norm_f_weight(), eps), 0, tape.hidden,
+                  0, D);
         acts.copy(rms(acts, acts.part(tape.sum, D, D, kRc), model.norm_f_weight(), eps), 0,
                   tape.hidden, D, D, kRc);
     }
@@ -184,8 +184,7 @@ void caduceus_backward(const CaduceusModel& model,
     be.embedding_backward({.L = L, .V = V, .D = D, .ids = ids.data()}, g.f32(), W, demb);
     if (c.rcps) {
         std::vector<std::int32_t> comp(ids.size());
-        for (size_t t = 0; t < ids.size(); ++t)
-            comp[t] = c.complement[static_cast<size_t>(ids[t])];
+        for (size_t t = 0; t < ids.size(); ++t) comp[t] = c.complement[static_cast<size_t>(ids[t])];
         // The reverse half with its channels in the embedding's order.
         const Tensor rev = acts.part(g, D, D, Flip::kChannels);
         be.embedding_backward({.L = L, .V = V, .D = D, .ids = comp.data()}, rev.f32(), D, demb);

@@ -69,18 +69,9 @@ HyenaLayerActs run_layer(
     const std::int64_t L = x.dim(0), D = c.d_model, E = c.d_inner;
     const WindowActivations acts(be, L);
     // Every activation is written in full by its op.
-    HyenaLayerActs a{acts.clone(x),
-                     acts.make(D),
-                     acts.make(3 * D),
-                     acts.make(3 * D),
-                     acts.make(D),
-                     acts.make(D),
-                     acts.make(D),
-                     acts.make(D),
-                     acts.make(E),
-                     acts.make(E),
-                     {},
-                     {}};
+    HyenaLayerActs a{
+        acts.clone(x), acts.make(D), acts.make(3 * D), acts.make(3 * D), acts.make(D), acts.make(D),
+        acts.make(D),  acts.make(D), acts.make(E),     acts.make(E),     {},           {}};
     be.norm(layer_norm_args(a.x_in, l.norm1_w, l.norm1_b, c.norm_eps, &a.h1));
     be.linear(linear_args(a.h1, l.in_proj_w, l.in_proj_b, &a.p));
     be.causal_conv1d(short_conv_args(c, l, a.p, &a.u));

@@ -8,7 +8,6 @@
 #include "dnassm/error.h"
 
 #include "model/window_activations.h"
-
 #include "train/caduceus_grad.h"
 #include "train/hyena_grad.h"
 #include "train/mamba_grad.h"

@@ -441,3 +441,55 @@ TEST(Grad, FastGeluBackwardMatchesReference) {
 
 }  // namespace
 }  // namespace dnassm
+
+namespace dnassm {
+namespace {
+
+TEST(Grad, HyenaGatesAndSinActivation) {
+    test::Rng r(41);
+    const std::int64_t n = 5, D = 3;
+    auto uc = rnd(r, n * 3 * D, -1, 1);
+    const auto wx0 = rnd(r, n * D, -1, 1), ww = rnd(r, n * D, -1, 1);
+    std::vector<float> x0(static_cast<size_t>(n * D)), w(x0.size());
+    auto gates_loss = [&] {
+        cpu::hyena_gates(uc.data(), n, D, x0.data(), w.data());
+        return dot(x0, wx0) + dot(w, ww);
+    };
+    std::vector<float> duc(uc.size());
+    cpu::hyena_gates_backward(uc.data(), wx0.data(), ww.data(), n, D, duc.data());
+    check("gates.uc", uc, duc, gates_loss);
+
+    const std::int64_t rows = 6, cols = 4;
+    auto x = rnd(r, rows * cols, -2, 2), freq = rnd(r, cols, 0.5f, 3);
+    const auto wy = rnd(r, rows * cols, -1, 1);
+    std::vector<float> y(x.size());
+    auto sin_loss = [&] {
+        cpu::sin_activation(x.data(), freq.data(), rows, cols, y.data());
+        return dot(y, wy);
+    };
+    std::vector<float> dx(x.size()), dfreq(freq.size());
+    cpu::sin_activation_backward(x.data(), freq.data(), wy.data(), rows, cols, dx.data(),
+                                 dfreq.data());
+    check("sin.x", x, dx, sin_loss);
+    check("sin.freq", freq, dfreq, sin_loss);
+}
+
+TEST(Grad, SinBackwardIsTheSameForAnyThreadCount) {
+    test::Rng r(43);
+    const std::int64_t rows = 3000, cols = 7;  // three row parts, the last one short
+    const auto x = rnd(r, rows * cols, -2, 2), freq = rnd(r, cols, 0.5f, 3),
+               dy = rnd(r, rows * cols, -1, 1);
+    auto run = [&](int threads) {
+        set_num_threads(threads);
+        std::vector<float> dx(x.size(), 0.25f), dfreq(freq.size(), 0.5f);  // accumulated into
+        cpu::sin_activation_backward(x.data(), freq.data(), dy.data(), rows, cols, dx.data(),
+                                     dfreq.data());
+        set_num_threads(1);
+        dx.insert(dx.end(), dfreq.begin(), dfreq.end());
+        return dx;
+    };
+    EXPECT_EQ(run(1), run(2));
+}
+
+}  // namespace
+}  // namespace dnassm

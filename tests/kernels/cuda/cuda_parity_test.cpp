@@ -667,6 +667,26 @@ TEST_P(CudaParity, GeluBackward) {
     dx.expect_near("dx");
 }
 
+TEST_P(CudaParity, HyenaGatesAndSinBackward) {
+    const std::int64_t n = s.L, D = s.E, C = s.N;
+    const auto uc = rand_vec(rng, n * 3 * D, -2, 2), dx0 = rand_vec(rng, n * D, -1, 1),
+               dw = rand_vec(rng, n * D, -1, 1);
+    GradPair duc(rng, n * 3 * D);
+    gpu->hyena_gates_backward(uc.data(), dx0.data(), dw.data(), n, D, duc.gpu.data());
+    cpu->hyena_gates_backward(uc.data(), dx0.data(), dw.data(), n, D, duc.cpu.data());
+    duc.expect_near("duc", 1e-6);
+    // Sin over several of the dfreq row parts when L is large.
+    const auto x = rand_vec(rng, n * C, -3, 3), freq = rand_vec(rng, C, 0.5, 20),
+               dy = rand_vec(rng, n * C, -1, 1);
+    GradPair dx(rng, n * C), dfreq(rng, C);
+    gpu->sin_activation_backward(x.data(), freq.data(), dy.data(), n, C, dx.gpu.data(),
+                                 dfreq.gpu.data());
+    cpu->sin_activation_backward(x.data(), freq.data(), dy.data(), n, C, dx.cpu.data(),
+                                 dfreq.cpu.data());
+    dx.expect_near("sin dx");
+    dfreq.expect_near("sin dfreq");
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes,
                          CudaParity,
                          ::testing::Values(Shape{1, 8, 16},
