@@ -160,7 +160,9 @@ void BM_ScanBackward(benchmark::State& st) {
     g.dC = dC.get();
     g.dD = dD.get();
     g.ddelta_bias = dbias.get();
-    const cuda::ScanBackwardPlan plan = cuda::plan_selective_scan_backward(L, E, N);
+    // range(3) = 1: the thread-per-channel variant (ScanBackwardPlan::per_channel)
+    const cuda::ScanBackwardPlan plan =
+        cuda::plan_selective_scan_backward(L, E, N, st.range(3) != 0);
     DeviceArray scratch(cuda::scan_backward_scratch(plan, E, N).total, 0, 0);
     time_on_device(
         st, [&] { cuda::selective_scan_backward(in.args, g, plan, scratch.get(), nullptr); });
@@ -228,8 +230,10 @@ BENCHMARK(BM_ScanForward)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScanBackward)
-    ->Args({1 << 20, 512, 16})
-    ->Args({1 << 16, 512, 16})
+    ->Args({1 << 20, 512, 16, 0})
+    ->Args({1 << 20, 512, 16, 1})
+    ->Args({1 << 16, 512, 16, 0})
+    ->Args({1 << 16, 512, 16, 1})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_HyenaFftConv)

@@ -61,10 +61,11 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --f
 ldd "$bin/libdnassm_cuda.so" | grep 'not found' && echo "the CUDA plugin cannot load: see above"
 
 if want parity; then
-    # then the scan variant with staged inputs (launch_plan.h) through the scan and model tests
-    stage parity 120 bash -c "'$bin/dnassm_cuda_tests' --gtest_brief=1 &&
-        DNASSM_CUDA_SCAN_STAGED=1 '$bin/dnassm_cuda_tests' --gtest_brief=1 \
-            --gtest_filter='*SelectiveScan*:*Golden*:*OpsWork*'"
+    # then the scan variants (launch_plan.h: staged forward inputs, the thread-per-channel
+    # backward) through the scan and model tests
+    stage parity 150 bash -c "'$bin/dnassm_cuda_tests' --gtest_brief=1 &&
+        DNASSM_CUDA_SCAN_STAGED=1 DNASSM_CUDA_SCAN_BACKWARD=channel '$bin/dnassm_cuda_tests' \
+            --gtest_brief=1 --gtest_filter='*SelectiveScan*:*Golden*:*OpsWork*'"
 fi
 if want sanitize; then
     small='*CudaParity.*/L37_E129_N16:*CudaParity.*/L5_E3_N1'
@@ -73,6 +74,9 @@ if want sanitize; then
         for tool in memcheck racecheck; do
             compute-sanitizer --tool $tool --error-exitcode 3 "$bin/dnassm_cuda_tests" \
                 --gtest_filter="$small" --gtest_brief=1 || rc=3
+            DNASSM_CUDA_SCAN_BACKWARD=channel compute-sanitizer --tool $tool --error-exitcode 3 \
+                "$bin/dnassm_cuda_tests" --gtest_filter='*SelectiveScanBackward/L37_E129_N16' \
+                --gtest_brief=1 || rc=3
         done
         return $rc
     }

@@ -48,7 +48,7 @@ def kernels(build, quick):
     flt = "BM_DeviceCopy|BM_ScanForward/1048576|BM_ScanBackward/1048576|BM_HyenaFftConv/1048576"
     if quick:
         flt = "BM_DeviceCopy|BM_ScanForward/65536|BM_ScanBackward/65536|BM_HyenaFftConv/32768"
-    # BM_ScanForward/L/E/N/bf16/staged
+    # BM_ScanForward/L/E/N/bf16/staged, BM_ScanBackward/L/E/N/per_channel
     out = subprocess.run([os.path.join(build, "bench", "bench_cuda"), f"--benchmark_filter={flt}",
                           "--benchmark_format=json", "--benchmark_min_time=0.2"],
                          capture_output=True, check=True)
@@ -126,6 +126,8 @@ def kernel_table(a):
             dtype = "bf16" if parts[0] == "BM_ScanForward" and parts[4] == "1" else "fp32"
             if parts[0] == "BM_ScanForward" and parts[5] == "1":
                 dtype += ", staged inputs"
+            if parts[0] == "BM_ScanBackward" and parts[4] == "1":
+                dtype += ", thread per channel"
             ref = ""
             ratio = ""
             if parts[0] == "BM_ScanForward" and dtype == "fp32":  # the default variant

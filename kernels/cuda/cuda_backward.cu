@@ -8,6 +8,7 @@
 #include "cuda_backward.h"
 #include "cuda_ops.h"
 #include "device_math.cuh"
+#include "scan_backward_channel.h"
 
 namespace dnassm::cuda {
 
@@ -180,6 +181,103 @@ __global__ void scan_bwd_grads(ScanBwdView v,
         if (out.dD) out.dD[c * a.E + e] = dD;
         if (out.dbias) out.dbias[c * a.E + e] = dbias;
     }
+}
+
+// ---- the thread-per-channel variant (ScanBackwardPlan::per_channel): a thread runs
+// channel_scan_backward (scan_backward_channel.h) for its channel; dB and dC are summed over a
+// warp's channels with shuffles, over the block's warps in shared memory.
+
+// Sums 32 values over the warp's lanes, lane l getting the total of v[l]: a butterfly of halving
+// exchanges (31 shuffles for 32 sums, in a fixed order).
+__device__ __forceinline__ float warp_reduce_scatter(float (&v)[32]) {
+    const int lane = threadIdx.x & 31;
+#pragma unroll
+    for (int half = 16; half >= 1; half >>= 1) {
+        const bool upper = (lane & half) != 0;
+#pragma unroll
+        for (int i = 0; i < half; ++i) {
+            const float send = upper ? v[i] : v[i + half];
+            const float keep = upper ? v[i + half] : v[i];
+            v[i] = keep + __shfl_xor_sync(0xffffffffu, send, half);
+        }
+    }
+    return v[0];
+}
+
+constexpr int kChannelWarps = ChannelScanBackward::kThreads / 32;
+
+// The block's dB/dC partials of one kSub-step block: per step, the warp sums over its channels
+// land in red[warp][k][j] (j < kMaxN: dB[n = j], else dC[n = j − kMaxN]); end_block adds the
+// warps in order and writes the channel block's partial rows.
+template <int kMaxN>
+struct BlockSink {
+    static constexpr int kVals = 2 * kMaxN;
+    float (*red)[ChannelScanBackward::kSub][kVals];
+    const SelectiveScanArgs& a;
+    const ScanBwdOut& out;
+    std::int64_t block;
+
+    __device__ __forceinline__ void step(int k,
+                                         const float (&vB)[kMaxN],
+                                         const float (&vC)[kMaxN]) {
+        float v[kVals];
+#pragma unroll
+        for (int n = 0; n < kMaxN; ++n) {
+            v[n] = vB[n];
+            v[kMaxN + n] = vC[n];
+        }
+        const int warp = threadIdx.x / 32, lane = threadIdx.x & 31;
+#pragma unroll
+        for (int q = 0; q < kVals / 32; ++q) {
+            float part[32];
+#pragma unroll
+            for (int i = 0; i < 32; ++i) part[i] = v[32 * q + i];
+            red[warp][k][32 * q + lane] = warp_reduce_scatter(part);
+        }
+    }
+    __device__ void end_block(std::int64_t tb, int steps) {
+        __syncthreads();
+        const std::int64_t N = a.N;
+        for (int i = threadIdx.x; i < steps * kVals; i += blockDim.x) {
+            const int k = i / kVals, j = i % kVals;
+            const bool is_b = j < kMaxN;
+            const int n = is_b ? j : j - kMaxN;
+            float* dst = is_b ? out.dB : out.dC;
+            if (n >= N || !dst) continue;
+            float sum = 0.0f;
+            for (int w = 0; w < kChannelWarps; ++w) sum += red[w][k][j];
+            dst[(block * out.seg_len + (tb + k - out.seg_t0)) * N + n] = sum;
+        }
+        __syncthreads();  // red is refilled by the next block of steps
+    }
+};
+
+template <int kMaxN>
+__global__ void __launch_bounds__(ChannelScanBackward::kThreads)
+    scan_bwd_channel_reach(ScanBwdView v, float* back_reach) {
+    const SelectiveScanArgs& a = v.a;
+    const std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    const std::int64_t c = blockIdx.y;
+    if (e >= a.E) return;
+    const std::int64_t t0 = c * v.chunk, t1 = min(a.L, t0 + v.chunk);
+    channel_back_reach<kMaxN>(a, v.g.dy, e, t0, t1, back_reach + (c * a.E + e) * a.N);
+}
+
+template <int kMaxN>
+__global__ void __launch_bounds__(ChannelScanBackward::kThreads) scan_bwd_channel_grads(
+    ScanBwdView v, const float* entry, const float* exit_carry, ScanBwdOut out) {
+    __shared__ float red[kChannelWarps][ChannelScanBackward::kSub][2 * kMaxN];
+    const SelectiveScanArgs& a = v.a;
+    const std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    const std::int64_t c = out.c_begin + blockIdx.y;
+    const bool live = e < a.E;
+    const std::int64_t t0 = c * v.chunk, t1 = min(a.L, t0 + v.chunk);
+    const std::int64_t k = (c * a.E + e) * a.N, ce = c * a.E + e;
+    BlockSink<kMaxN> sink{red, a, out, blockIdx.x};
+    channel_scan_backward<kMaxN>(
+        a, v.g, e, live, t0, t1, live ? entry + k : nullptr, live ? exit_carry + k : nullptr,
+        live && out.dA ? out.dA + k : nullptr, live && out.dD ? out.dD + ce : nullptr,
+        live && out.dbias ? out.dbias + ce : nullptr, sink);
 }
 
 // out[i] += Σ_c part[c · count + i], chunks in order.
@@ -555,9 +653,16 @@ void selective_scan_backward(const SelectiveScanArgs& a,
     const ScanBwdView v{a, g, p.chunk, p.n_chunks};
     selective_scan_entry_states(a, p.chunk, p.n_chunks, scratch + at.decay, scratch + at.entry,
                                 scratch + at.reach, s);
-    const int threads = 32 * ScanBackwardPlan::kWarps;
+    const int threads =
+        p.per_channel ? ChannelScanBackward::kThreads : 32 * ScanBackwardPlan::kWarps;
+    const bool small_n = a.N <= 16;
     const dim3 all(static_cast<unsigned>(p.grid_x), static_cast<unsigned>(p.n_chunks));
-    scan_bwd_summaries<<<all, threads, 0, s>>>(v, scratch + at.back_reach);
+    if (!p.per_channel)
+        scan_bwd_summaries<<<all, threads, 0, s>>>(v, scratch + at.back_reach);
+    else if (small_n)
+        scan_bwd_channel_reach<16><<<all, threads, 0, s>>>(v, scratch + at.back_reach);
+    else
+        scan_bwd_channel_reach<32><<<all, threads, 0, s>>>(v, scratch + at.back_reach);
     scan_bwd_carry<<<blocks_for(a.E * a.N), kThreads, 0, s>>>(
         v, scratch + at.back_reach, scratch + at.decay, scratch + at.exit_carry);
     const std::int64_t seg_len = p.segment_chunks * p.chunk;
@@ -573,8 +678,13 @@ void selective_scan_backward(const SelectiveScanArgs& a,
                              t0,
                              seg_len};
         const dim3 grid(static_cast<unsigned>(p.grid_x), static_cast<unsigned>(c1 - c0));
-        scan_bwd_grads<<<grid, threads, 0, s>>>(v, scratch + at.entry, scratch + at.exit_carry,
-                                                out);
+        const float *entry = scratch + at.entry, *exit_carry = scratch + at.exit_carry;
+        if (!p.per_channel)
+            scan_bwd_grads<<<grid, threads, 0, s>>>(v, entry, exit_carry, out);
+        else if (small_n)
+            scan_bwd_channel_grads<16><<<grid, threads, 0, s>>>(v, entry, exit_carry, out);
+        else
+            scan_bwd_channel_grads<32><<<grid, threads, 0, s>>>(v, entry, exit_carry, out);
         if (g.dB)
             sum_over_channel_blocks<<<blocks_for(len * a.N), kThreads, 0, s>>>(
                 scratch + at.dB, p.grid_x, seg_len, len, a.N, t0, g.dB, a.ld_B);

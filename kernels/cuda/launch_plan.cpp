@@ -6,6 +6,8 @@
 
 #include "dnassm/error.h"
 
+#include "scan_backward_channel.h"
+
 namespace dnassm::cuda {
 
 ScanPlan plan_selective_scan(std::int64_t L, std::int64_t E, std::int64_t N) {
@@ -23,12 +25,25 @@ ScanPlan plan_selective_scan(std::int64_t L, std::int64_t E, std::int64_t N) {
 }
 
 ScanBackwardPlan plan_selective_scan_backward(std::int64_t L, std::int64_t E, std::int64_t N) {
+    const char* variant = std::getenv("DNASSM_CUDA_SCAN_BACKWARD");
+    return plan_selective_scan_backward(L, E, N, variant && std::string(variant) == "channel");
+}
+
+ScanBackwardPlan plan_selective_scan_backward(std::int64_t L,
+                                              std::int64_t E,
+                                              std::int64_t N,
+                                              bool per_channel) {
     (void)plan_selective_scan(L, E, N);  // the same limits
     ScanBackwardPlan p;
-    p.chunk = std::clamp<std::int64_t>(L / 64, 64,
-                                       ScanBackwardPlan::kSub * ScanBackwardPlan::kCheckpoints);
+    p.per_channel = per_channel;
+    const std::int64_t max_chunk =
+        p.per_channel ? ChannelScanBackward::kSub * ChannelScanBackward::kMaxCheckpoints
+                      : ScanBackwardPlan::kSub * ScanBackwardPlan::kCheckpoints;
+    const std::int64_t channels_per_block =
+        p.per_channel ? ChannelScanBackward::kThreads : ScanBackwardPlan::kWarps;
+    p.chunk = std::clamp<std::int64_t>(L / 64, 64, max_chunk);
     p.n_chunks = (L + p.chunk - 1) / p.chunk;
-    p.grid_x = (E + ScanBackwardPlan::kWarps - 1) / ScanBackwardPlan::kWarps;
+    p.grid_x = (E + channels_per_block - 1) / channels_per_block;
     // dB and dC partials: 2 · grid_x · (segment length) · N floats, kept under 64 M floats.
     const std::int64_t per_chunk = 2 * p.grid_x * p.chunk * N;
     p.segment_chunks = std::clamp<std::int64_t>((64LL << 20) / per_chunk, 1, p.n_chunks);

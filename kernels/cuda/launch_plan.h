@@ -38,12 +38,22 @@ struct ScanBackwardPlan {
     static constexpr int kCheckpoints = 32;  // => chunk <= kSub · kCheckpoints
     static constexpr int kWarps = 4;         // channels per block
     std::int64_t chunk = 0, n_chunks = 0;
-    std::int64_t grid_x = 0;          // ceil(E / kWarps)
+    std::int64_t grid_x = 0;          // channel blocks: ceil(E / kWarps), or ceil(E / 128)
     std::int64_t segment_chunks = 0;  // chunks per gradient launch (bounds the dB/dC partials)
+    /// A thread per channel with its N states in registers (scan_backward_channel.h; blocks of
+    /// ChannelScanBackward::kThreads channels, chunks of at most 512 steps) instead of a warp per
+    /// channel and a lane per state: set by the environment variable DNASSM_CUDA_SCAN_BACKWARD=
+    /// channel until a GPU run has checked and timed it.
+    bool per_channel = false;
 };
 
-/// Throws Error(kUsage) for N > 32.
+/// Throws Error(kUsage) for N > 32. The variant is the environment's (per_channel above) unless
+/// given.
 ScanBackwardPlan plan_selective_scan_backward(std::int64_t L, std::int64_t E, std::int64_t N);
+ScanBackwardPlan plan_selective_scan_backward(std::int64_t L,
+                                              std::int64_t E,
+                                              std::int64_t N,
+                                              bool per_channel);
 
 /// Where the backward's scratch floats go (offsets into one buffer of `total` floats).
 struct ScanBackwardScratch {

@@ -17,6 +17,7 @@
 #include "dnassm/model.h"
 
 #include "cuda/launch_plan.h"
+#include "cuda/scan_backward_channel.h"
 #include "test_util.h"
 #include "train/adamw.h"
 #include "train/trainable.h"
@@ -51,36 +52,42 @@ TEST(CudaLaunchPlan, ChunksCoverEveryLengthAndStayBounded) {
 
 TEST(CudaLaunchPlan, ScanBackwardChunksSegmentsAndScratch) {
     using P = cuda::ScanBackwardPlan;
-    for (std::int64_t L : {1LL, 63LL, 64LL, 65LL, 4095LL, 100000LL, 1LL << 20}) {
-        for (std::int64_t E : {1LL, 5LL, 513LL, 1536LL}) {
-            const P p = cuda::plan_selective_scan_backward(L, E, 16);
-            EXPECT_GE(p.chunk * p.n_chunks, L);
-            EXPECT_LT(p.chunk * (p.n_chunks - 1), L);
-            EXPECT_LE(p.chunk, P::kSub * P::kCheckpoints);  // checkpoints fit in shared memory
-            EXPECT_GE(p.grid_x * P::kWarps, E);
-            EXPECT_LT((p.grid_x - 1) * P::kWarps, E);
-            EXPECT_GE(p.segment_chunks, 1);
-            EXPECT_LE(p.segment_chunks, p.n_chunks);
-            // dB/dC partials stay bounded however long the sequence.
-            EXPECT_LE(2 * p.grid_x * p.segment_chunks * p.chunk * 16,
-                      std::max<std::int64_t>(64LL << 20, 2 * p.grid_x * p.chunk * 16));
-            const cuda::ScanBackwardScratch sc = cuda::scan_backward_scratch(p, E, 16);
-            const std::int64_t per = p.n_chunks * E * 16;
-            const std::int64_t parts = p.grid_x * p.segment_chunks * p.chunk * 16;
-            const std::vector<std::pair<std::int64_t, std::int64_t>> spans = {
-                {sc.decay, per},         {sc.entry, per},
-                {sc.reach, per},         {sc.back_reach, per},
-                {sc.exit_carry, per},    {sc.dA, per},
-                {sc.dD, p.n_chunks * E}, {sc.dbias, p.n_chunks * E},
-                {sc.dB, parts},          {sc.dC, parts}};
-            std::int64_t end = 0;
-            for (const auto& [at, n] : spans) {  // back to back, no overlap
-                EXPECT_EQ(at, end);
-                end = at + n;
+    using Channel = cuda::ChannelScanBackward;
+    for (const bool per_channel : {false, true})
+        for (std::int64_t L : {1LL, 63LL, 64LL, 65LL, 4095LL, 100000LL, 1LL << 20}) {
+            for (std::int64_t E : {1LL, 5LL, 513LL, 1536LL}) {
+                const P p = cuda::plan_selective_scan_backward(L, E, 16, per_channel);
+                EXPECT_EQ(p.per_channel, per_channel);
+                EXPECT_GE(p.chunk * p.n_chunks, L);
+                EXPECT_LT(p.chunk * (p.n_chunks - 1), L);
+                // Checkpoints fit in shared memory (warp variant) or in the thread's array.
+                EXPECT_LE(p.chunk, per_channel ? Channel::kSub * Channel::kMaxCheckpoints
+                                               : P::kSub * P::kCheckpoints);
+                const std::int64_t per_block = per_channel ? Channel::kThreads : P::kWarps;
+                EXPECT_GE(p.grid_x * per_block, E);
+                EXPECT_LT((p.grid_x - 1) * per_block, E);
+                EXPECT_GE(p.segment_chunks, 1);
+                EXPECT_LE(p.segment_chunks, p.n_chunks);
+                // dB/dC partials stay bounded however long the sequence.
+                EXPECT_LE(2 * p.grid_x * p.segment_chunks * p.chunk * 16,
+                          std::max<std::int64_t>(64LL << 20, 2 * p.grid_x * p.chunk * 16));
+                const cuda::ScanBackwardScratch sc = cuda::scan_backward_scratch(p, E, 16);
+                const std::int64_t per = p.n_chunks * E * 16;
+                const std::int64_t parts = p.grid_x * p.segment_chunks * p.chunk * 16;
+                const std::vector<std::pair<std::int64_t, std::int64_t>> spans = {
+                    {sc.decay, per},         {sc.entry, per},
+                    {sc.reach, per},         {sc.back_reach, per},
+                    {sc.exit_carry, per},    {sc.dA, per},
+                    {sc.dD, p.n_chunks * E}, {sc.dbias, p.n_chunks * E},
+                    {sc.dB, parts},          {sc.dC, parts}};
+                std::int64_t end = 0;
+                for (const auto& [at, n] : spans) {  // back to back, no overlap
+                    EXPECT_EQ(at, end);
+                    end = at + n;
+                }
+                EXPECT_EQ(sc.total, end);
             }
-            EXPECT_EQ(sc.total, end);
         }
-    }
     EXPECT_THROW((void)cuda::plan_selective_scan_backward(100, 8, 33), Error);
 }
 
