@@ -2,7 +2,7 @@
 // time, so the same dnassm binary runs where there is no GPU, driver or CUDA library.
 //
 // Each op runs the kernels (cuda_ops.cu, cuda_backward.cu, cuBLAS, cuFFT) on device pointers.
-// Arguments that are host memory are copied into pooled device buffers first and the outputs
+// Arguments that are host memory are copied into device buffers from the pool first and the outputs
 // copied back (stage 1: what training does); arguments that are device memory, the activations
 // this backend hands out (Backend::activation), are used in place (stage 2: inference).
 #include <algorithm>
@@ -42,39 +42,66 @@ void check_fft(cufftResult st, const char* what) {
                     std::string("cuFFT: ") + what + " failed (status " + std::to_string(st) + ")");
 }
 
-// Caching device allocator: freed buffers go back to a free list of their size class, so the
-// steady state of a streamed run allocates nothing.
+// The backend's one device allocator: CUDA's stream-ordered memory pool (cudaMallocAsync on the
+// backend's stream), set to keep freed memory for reuse, so a streamed run or a training loop
+// stops allocating after its first window and buffers of any size are packed without rounding.
+// Devices without memory pools get cudaMalloc/cudaFree. The pool owns the stream and is shared by
+// the backend and every activation it hands out, so both live until the last of them is freed.
 class DevicePool {
   public:
-    ~DevicePool() {
-        for (auto& [size, list] : free_)
-            for (void* p : list) cudaFree(p);
-    }
-    void* take(std::size_t bytes) {
-        const std::size_t c = pool_size_class(bytes);
-        auto& list = free_[c];
-        if (!list.empty()) {
-            void* p = list.back();
-            list.pop_back();
-            return p;
+    explicit DevicePool(int device) {
+        check(cudaStreamCreate(&stream_), "cudaStreamCreate");
+        int pools = 0;
+        check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
+              "cudaDeviceGetAttribute");
+        if (pools) {
+            check(cudaDeviceGetDefaultMemPool(&pool_, device), "cudaDeviceGetDefaultMemPool");
+            std::uint64_t keep = UINT64_MAX;
+            check(cudaMemPoolSetAttribute(pool_, cudaMemPoolAttrReleaseThreshold, &keep),
+                  "cudaMemPoolSetAttribute");
         }
+    }
+    ~DevicePool() {
+        cudaStreamSynchronize(stream_);
+        cudaStreamDestroy(stream_);
+    }
+    DevicePool(const DevicePool&) = delete;
+    DevicePool& operator=(const DevicePool&) = delete;
+
+    [[nodiscard]] cudaStream_t stream() const { return stream_; }
+    void* take(std::size_t bytes) {
         void* p = nullptr;
-        check(cudaMalloc(&p, c), "cudaMalloc");
+        const std::size_t n = std::max<std::size_t>(bytes, 4);
+        if (pool_)
+            check(cudaMallocAsync(&p, n, stream_), "cudaMallocAsync");
+        else
+            check(cudaMalloc(&p, n), "cudaMalloc");
         return p;
     }
-    void give(void* p, std::size_t bytes) { free_[pool_size_class(bytes)].push_back(p); }
+    // Stream-ordered: later work on the stream may reuse the memory, earlier work finishes first.
+    void give(void* p) noexcept {
+        if (pool_)
+            cudaFreeAsync(p, stream_);
+        else
+            cudaFree(p);
+    }
+    /// Hands the cached memory back to the device, for a library that allocates its own.
+    void trim() {
+        if (!pool_) return;
+        check(cudaStreamSynchronize(stream_), "synchronize");
+        check(cudaMemPoolTrimTo(pool_, 0), "cudaMemPoolTrimTo");
+    }
 
   private:
-    std::map<std::size_t, std::vector<void*>> free_;
+    cudaStream_t stream_ = nullptr;
+    cudaMemPool_t pool_ = nullptr;  // null: no memory pools on this device
 };
 
 // A device buffer leased from the pool for the duration of one op.
 class Lease {
   public:
-    Lease(DevicePool& pool, std::size_t bytes) : pool_(pool), bytes_(bytes ? bytes : 4) {
-        p_ = pool_.take(bytes_);
-    }
-    ~Lease() { pool_.give(p_, bytes_); }
+    Lease(DevicePool& pool, std::size_t bytes) : pool_(pool) { p_ = pool_.take(bytes); }
+    ~Lease() { pool_.give(p_); }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     float* f() const { return static_cast<float*>(p_); }
@@ -85,7 +112,6 @@ class Lease {
 
   private:
     DevicePool& pool_;
-    std::size_t bytes_;
     void* p_ = nullptr;
 };
 
@@ -183,7 +209,8 @@ class CudaBackend final : public Backend {
   public:
     explicit CudaBackend(int device) : device_(device) {
         check(cudaSetDevice(device), "cudaSetDevice");
-        check(cudaStreamCreate(&stream_), "cudaStreamCreate");
+        pool_ = std::make_shared<DevicePool>(device);
+        stream_ = pool_->stream();
         check_blas(cublasCreate(&blas_), "cublasCreate");
         check_blas(cublasSetStream(blas_, stream_), "cublasSetStream");
         // Full fp32 GEMMs (no TF32), so results match the CPU to fp32 rounding.
@@ -198,12 +225,11 @@ class CudaBackend final : public Backend {
             cufftDestroy(plans.second);
         }
         cublasDestroy(blas_);
-        cudaStreamDestroy(stream_);
     }
     std::string name() const override { return name_; }
 
     void linear(const LinearArgs& a) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         const float* x = st.in(a.x, a.M, a.K, a.ld_x);
         const float* w = st.in(a.weight, a.N * a.K);
         float* y = a.accumulate ? st.inout(a.y, a.M, a.N, a.ld_y) : st.out(a.y, a.M, a.N, a.ld_y);
@@ -220,7 +246,7 @@ class CudaBackend final : public Backend {
     }
 
     void norm(const NormArgs& a) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         NormArgs d = a;
         d.x = st.in(a.x, a.rows * a.D);
         d.weight = st.in(a.weight, a.D);
@@ -231,7 +257,7 @@ class CudaBackend final : public Backend {
     }
 
     void causal_conv1d(const CausalConv1dArgs& a) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         CausalConv1dArgs d = a;
         d.x = st.in(a.x, a.L, a.E, a.ld_x);
         d.weight = st.in(a.weight, a.E * a.W);
@@ -249,7 +275,7 @@ class CudaBackend final : public Backend {
                            nB = span_floats(a.L, a.N, a.ld_B), nC = span_floats(a.L, a.N, a.ld_C),
                            nz = a.z ? span_floats(a.L, a.E, a.ld_z) : 0,
                            ny = span_floats(a.L, a.E, a.ld_y);
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         SelectiveScanArgs d = scan_inputs(st, a);
         d.state = st.inout(a.state, a.E * a.N);
         d.y = st.out(a.y, a.L, a.E, a.ld_y);
@@ -278,7 +304,7 @@ class CudaBackend final : public Backend {
     }
 
     void embedding(const EmbeddingArgs& a) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         EmbeddingArgs d = a;
         d.ids = st.in(a.ids, a.L);
         d.table = st.in(a.table, a.V * a.D);
@@ -289,7 +315,7 @@ class CudaBackend final : public Backend {
 
     void hyena_conv(const HyenaConvArgs& a) override {
         const std::int64_t L = a.L, D = a.D, n = long_conv_fft_size(L), nc = n / 2 + 1;
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         HyenaConvArgs d = device_args(st, a);
         // A device buffer of its own, so y may alias x0 on the host (as the CPU op allows).
         d.y = st.out(a.y, L * D);
@@ -311,7 +337,7 @@ class CudaBackend final : public Backend {
 
     void hyena_gates(
         const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         cuda::hyena_gates(st.in(uc, n * 3 * D), n, D, st.out(x0, n * D), st.out(w, n * D), stream_);
         st.finish();
     }
@@ -319,22 +345,21 @@ class CudaBackend final : public Backend {
     Tensor activation(std::vector<std::int64_t> shape) override {
         std::int64_t n = 1;
         for (auto d : shape) n *= d;
-        void* p = nullptr;
-        check(
-            cudaMalloc(&p, static_cast<std::size_t>(std::max<std::int64_t>(n, 1)) * sizeof(float)),
-            "cudaMalloc (activation)");
-        std::shared_ptr<const void> owner(p, [](const void* q) { cudaFree(const_cast<void*>(q)); });
+        void* p =
+            pool_->take(static_cast<std::size_t>(std::max<std::int64_t>(n, 1)) * sizeof(float));
+        std::shared_ptr<const void> owner(
+            p, [pool = pool_](const void* q) { pool->give(const_cast<void*>(q)); });
         return Tensor::borrow(p, std::move(shape), DType::kF32, std::move(owner), Device::kCuda);
     }
 
     void mul_inplace(float* x, const float* y, std::int64_t n) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         cuda::mul_inplace(st.inout(x, n), st.in(y, n), n, stream_);
         st.finish();
     }
 
     void copy_block(const CopyBlockArgs& a) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         CopyBlockArgs d = a;
         d.src = st.in(a.src, a.rows, a.cols, a.ld_src);
         d.dst = st.out(a.dst, a.rows, a.cols, a.ld_dst);
@@ -357,13 +382,13 @@ class CudaBackend final : public Backend {
     }
 
     void add_inplace(float* x, const float* y, std::int64_t n) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         cuda::add_inplace(st.inout(x, n), st.in(y, n), n, stream_);
         st.finish();
     }
 
     void gelu_tanh_inplace(float* x, std::int64_t n) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         cuda::gelu_tanh_inplace(st.inout(x, n), n, stream_);
         st.finish();
     }
@@ -373,7 +398,7 @@ class CudaBackend final : public Backend {
                         std::int64_t rows,
                         std::int64_t cols,
                         float* y) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         cuda::sin_activation(st.in(x, rows * cols), st.in(freq, cols), rows, cols,
                              st.out(y, rows * cols), stream_);
         st.finish();
@@ -383,7 +408,7 @@ class CudaBackend final : public Backend {
 
     void linear_backward(
         const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         const float* d_dy = st.in(dy, a.M, a.N, a.ld_y);
         const float* w = st.in(a.weight, a.N * a.K);
         const float* x = dweight ? st.in(a.x, a.M, a.K, a.ld_x) : nullptr;
@@ -408,7 +433,7 @@ class CudaBackend final : public Backend {
 
     void norm_backward(
         const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         NormArgs d = a;
         d.x = st.in(a.x, a.rows * a.D);
         d.weight = st.in(a.weight, a.D);
@@ -421,7 +446,7 @@ class CudaBackend final : public Backend {
     }
 
     void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         CausalConv1dArgs d = a;
         d.x = st.in(a.x, a.L, a.E, a.ld_x);
         d.weight = st.in(a.weight, a.E * a.W);
@@ -441,7 +466,7 @@ class CudaBackend final : public Backend {
     void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) override {
         DNASSM_CHECK(!a.bf16, ErrorKind::kUsage, "bfloat16 scan storage is for inference only");
         const ScanBackwardPlan plan = plan_selective_scan_backward(a.L, a.E, a.N);
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         SelectiveScanArgs d = scan_inputs(st, a);
         d.state = const_cast<float*>(st.in(a.state, a.E * a.N));  // the initial state, read only
         d.y = nullptr;
@@ -464,7 +489,7 @@ class CudaBackend final : public Backend {
 
     void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) override {
         const std::int64_t L = a.L, D = a.D, F = a.F, n = long_conv_fft_size(L), nc = n / 2 + 1;
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         const HyenaConvArgs d = device_args(st, a);
         const float* dy = st.in(g.dy, L * D);
         float* k_pad = st.scratch(D * n);
@@ -524,7 +549,7 @@ class CudaBackend final : public Backend {
                             const float* dy,
                             std::int64_t ld,
                             float* dtable) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         EmbeddingArgs d = a;
         d.ids = st.in(a.ids, a.L);
         d.table = nullptr;
@@ -539,7 +564,7 @@ class CudaBackend final : public Backend {
                            std::int64_t V,
                            const std::int32_t* ids,
                            float* dlogits) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         auto* row_loss = reinterpret_cast<double*>(st.scratch(2 * L));
         cuda::next_token_loss(st.in(logits, L * V), L, V, st.in(ids, L), row_loss,
                               st.out(dlogits, L * V), stream_);
@@ -555,7 +580,7 @@ class CudaBackend final : public Backend {
     }
 
     void adamw_update(const AdamWArgs& a) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         AdamWArgs d = a;
         d.param = st.inout(a.param, a.n);
         d.grad = st.in(a.grad, a.n);
@@ -569,7 +594,7 @@ class CudaBackend final : public Backend {
                             const float* dy,
                             float* dx,
                             std::int64_t n) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         cuda::gelu_tanh_backward(st.in(x_in, n), st.in(dy, n), st.inout(dx, n), n, stream_);
         st.finish();
     }
@@ -580,7 +605,7 @@ class CudaBackend final : public Backend {
                               std::int64_t n,
                               std::int64_t D,
                               float* duc) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         cuda::hyena_gates_backward(st.in(uc, n * 3 * D), st.in(dx0, n * D), st.in(dw, n * D), n, D,
                                    st.inout(duc, n * 3 * D), stream_);
         st.finish();
@@ -593,7 +618,7 @@ class CudaBackend final : public Backend {
                                  std::int64_t cols,
                                  float* dx,
                                  float* dfreq) override {
-        Staging st(pool_, stream_);
+        Staging st(*pool_, stream_);
         auto* partial =
             reinterpret_cast<double*>(st.scratch(2 * cuda::sin_backward_parts(rows) * cols));
         cuda::sin_activation_backward(st.in(x, rows * cols), st.in(freq, cols),
@@ -645,13 +670,23 @@ class CudaBackend final : public Backend {
         auto it = fft_plans_.find(key);
         if (it != fft_plans_.end()) return it->second;
         int len = static_cast<int>(n);
+        // cuFFT allocates its work area itself: if memory cached by the pool is in the way, the
+        // pool gives it back and the plan is tried once more.
+        auto plan = [&](cufftHandle* h, int in_dist, int out_dist, cufftType type) {
+            auto make = [&] {
+                return cufftPlanMany(h, 1, &len, nullptr, 1, in_dist, nullptr, 1, out_dist, type,
+                                     static_cast<int>(batch));
+            };
+            cufftResult st = make();
+            if (st == CUFFT_ALLOC_FAILED) {
+                pool_->trim();
+                st = make();
+            }
+            check_fft(st, type == CUFFT_R2C ? "plan R2C" : "plan C2R");
+        };
         cufftHandle r2c = 0, c2r = 0;
-        check_fft(cufftPlanMany(&r2c, 1, &len, nullptr, 1, len, nullptr, 1, len / 2 + 1, CUFFT_R2C,
-                                static_cast<int>(batch)),
-                  "plan R2C");
-        check_fft(cufftPlanMany(&c2r, 1, &len, nullptr, 1, len / 2 + 1, nullptr, 1, len, CUFFT_C2R,
-                                static_cast<int>(batch)),
-                  "plan C2R");
+        plan(&r2c, len, len / 2 + 1, CUFFT_R2C);
+        plan(&c2r, len / 2 + 1, len, CUFFT_C2R);
         check_fft(cufftSetStream(r2c, stream_), "set stream");
         check_fft(cufftSetStream(c2r, stream_), "set stream");
         return fft_plans_.emplace(key, std::make_pair(r2c, c2r)).first->second;
@@ -659,9 +694,9 @@ class CudaBackend final : public Backend {
 
     int device_;
     std::string name_;
-    cudaStream_t stream_ = nullptr;
+    std::shared_ptr<DevicePool> pool_;
+    cudaStream_t stream_ = nullptr;  // pool_'s
     cublasHandle_t blas_ = nullptr;
-    DevicePool pool_;
     std::map<std::pair<std::int64_t, std::int64_t>, std::pair<cufftHandle, cufftHandle>> fft_plans_;
 };
 

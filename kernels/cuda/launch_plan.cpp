@@ -80,10 +80,4 @@ std::int64_t span_floats(std::int64_t rows, std::int64_t cols, std::int64_t ld) 
     return rows <= 0 ? 0 : (rows - 1) * ld + cols;
 }
 
-std::size_t pool_size_class(std::size_t bytes) {
-    std::size_t c = 256;
-    while (c < bytes) c <<= 1;
-    return c;
-}
-
 }  // namespace dnassm::cuda

@@ -67,8 +67,4 @@ ScanBackwardScratch scan_backward_scratch(const ScanBackwardPlan& p,
 /// Floats spanned by `rows` rows of `cols` values with row stride `ld` (0 when rows == 0).
 std::int64_t span_floats(std::int64_t rows, std::int64_t cols, std::int64_t ld);
 
-/// Size class of the device pool: powers of two from 256 bytes, so a buffer of any size is
-/// reused by later requests up to twice as small.
-std::size_t pool_size_class(std::size_t bytes);
-
 }  // namespace dnassm::cuda

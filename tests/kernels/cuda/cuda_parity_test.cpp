@@ -45,9 +45,6 @@ TEST(CudaLaunchPlan, ChunksCoverEveryLengthAndStayBounded) {
     unsetenv("DNASSM_CUDA_SCAN_STAGED");
     EXPECT_EQ(cuda::span_floats(0, 5, 9), 0);
     EXPECT_EQ(cuda::span_floats(3, 5, 9), 23);
-    EXPECT_EQ(cuda::pool_size_class(1), 256u);
-    EXPECT_EQ(cuda::pool_size_class(257), 512u);
-    EXPECT_EQ(cuda::pool_size_class(1u << 20), 1u << 20);
 }
 
 TEST(CudaLaunchPlan, ScanBackwardChunksSegmentsAndScratch) {
@@ -89,6 +86,10 @@ TEST(CudaLaunchPlan, ScanBackwardChunksSegmentsAndScratch) {
             }
         }
     EXPECT_THROW((void)cuda::plan_selective_scan_backward(100, 8, 33), Error);
+    EXPECT_FALSE(cuda::plan_selective_scan_backward(100, 8, 16).per_channel);
+    setenv("DNASSM_CUDA_SCAN_BACKWARD", "channel", 1);  // the variant the GPU run checks
+    EXPECT_TRUE(cuda::plan_selective_scan_backward(100, 8, 16).per_channel);
+    unsetenv("DNASSM_CUDA_SCAN_BACKWARD");
 }
 
 bool have_cuda() {
