@@ -207,43 +207,25 @@ __global__ void conv_state_kernel(CausalConv1dArgs a) {
 
 // ---- norms: one block per row
 
+// One block per row. The variance is summed around the mean (two passes over the row, as the
+// CPU op does), not as E[x²] − mean², which loses digits when |mean| is large against the spread.
 __global__ void norm_kernel(NormArgs a) {
+    __shared__ float shm[33];
     const std::int64_t r = blockIdx.x;
     const float* x = a.x + r * a.D;
     float* y = a.y + r * a.D;
-    __shared__ float red[2][32];
-    float s1 = 0.0f, s2 = 0.0f;
-    for (std::int64_t d = threadIdx.x; d < a.D; d += blockDim.x) {
-        s1 += x[d];
-        s2 += x[d] * x[d];
-    }
-    s1 = warp_sum(s1);
-    s2 = warp_sum(s2);
-    const int warp = threadIdx.x / 32, lane = threadIdx.x & 31, n_warps = blockDim.x / 32;
-    if (lane == 0) {
-        red[0][warp] = s1;
-        red[1][warp] = s2;
-    }
-    __syncthreads();
-    if (warp == 0) {
-        s1 = lane < n_warps ? red[0][lane] : 0.0f;
-        s2 = lane < n_warps ? red[1][lane] : 0.0f;
-        s1 = warp_sum(s1);
-        s2 = warp_sum(s2);
-        if (lane == 0) {
-            red[0][0] = s1;
-            red[1][0] = s2;
-        }
-    }
-    __syncthreads();
     const float inv_d = 1.0f / static_cast<float>(a.D);
-    const float mean = red[0][0] * inv_d;
     const bool layer = a.kind == NormKind::kLayer;
-    const float var = layer ? fmaxf(red[1][0] * inv_d - mean * mean, 0.0f) : red[1][0] * inv_d;
-    const float scale = rsqrtf(var + a.eps);
+    float part = 0.0f;
+    if (layer)
+        for (std::int64_t d = threadIdx.x; d < a.D; d += blockDim.x) part += x[d];
+    const float mean = layer ? block_sum(part, shm) * inv_d : 0.0f;
+    part = 0.0f;
+    for (std::int64_t d = threadIdx.x; d < a.D; d += blockDim.x)
+        part += (x[d] - mean) * (x[d] - mean);
+    const float scale = rsqrtf(block_sum(part, shm) * inv_d + a.eps);
     for (std::int64_t d = threadIdx.x; d < a.D; d += blockDim.x) {
-        float v = layer ? (x[d] - mean) * scale : x[d] * scale;
-        v *= a.weight[d];
+        float v = (x[d] - mean) * scale * a.weight[d];
         if (a.bias) v += a.bias[d];
         y[d] = v;
     }

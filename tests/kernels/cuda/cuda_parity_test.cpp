@@ -170,6 +170,22 @@ TEST_P(CudaParity, Norms) {
         EXPECT_TRUE(y.intact());
         EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), R * D), 1e-5);
     }
+    // A mean far from zero against the spread: E[x²] − mean² would lose the variance here.
+    std::vector<float> off = x;
+    for (float& v : off) v = 30.0f + 0.05f * v;  // E[x²] − mean² is off by ~1 % here (numpy)
+    Guarded y(R * D), y_ref(R * D);
+    NormArgs a{.kind = NormKind::kLayer,
+               .rows = R,
+               .D = D,
+               .x = off.data(),
+               .weight = w.data(),
+               .bias = b.data(),
+               .eps = 1e-8f,
+               .y = y.data()};
+    gpu->norm(a);
+    a.y = y_ref.data();
+    cpu->norm(a);
+    EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), R * D), 1e-4);
 }
 
 TEST_P(CudaParity, CausalConvWithState) {
