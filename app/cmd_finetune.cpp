@@ -62,7 +62,7 @@ int cmd_finetune(int argc, char** argv) {
         ("seed", po::value(&o.seed)->default_value(1), "seed (head initialisation, shuffling)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")
         ("device", po::value(&o.device)->default_value("cpu"),
-         "cpu, cpu-ref or cuda[:N] (CUDA training matches the CPU but is not yet faster: ops still copy through the host)")
+         "cpu, cpu-ref or cuda[:N] (CUDA training matches the CPU; its activations stay on the GPU)")
         ("progress", po::value(&progress)->default_value("auto"), "auto, bar, json or none");
     // clang-format on
     po::variables_map vm;

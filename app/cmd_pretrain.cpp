@@ -47,7 +47,7 @@ int cmd_pretrain(int argc, char** argv) {
          "stop after step N with a checkpoint (split a run across job slots; then --resume)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")
         ("device", po::value(&o.device)->default_value("cpu"),
-         "cpu, cpu-ref or cuda[:N] (CUDA training matches the CPU but is not yet faster: ops still copy through the host)")
+         "cpu, cpu-ref or cuda[:N] (CUDA training matches the CPU; its activations stay on the GPU)")
         ("progress", po::value(&progress)->default_value("auto"), "auto, bar, json or none");
     // clang-format on
     po::variables_map vm;
