@@ -12,7 +12,8 @@
 #   train     the longest training windows that run (gpu_cli_check.py's window table), then
 #             training tokens/s against PyTorch on the GPU (run_bench_train.py --device cuda)
 # Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed
-# last. On an H200 (2026-11-29) all stages took ~6 minutes, so one 10-minute call holds them.
+# last. On an H200 (2026-11-29) all stages but the longer window search took ~6 minutes: run
+# `--only parity,sanitize,kernels,ncu,cli,models` in one 10-minute call and `--only train` in another.
 #
 #   bench/gpu_session.sh [--quick] [--only STAGE[,STAGE...]]
 set -uo pipefail
@@ -101,8 +102,9 @@ if want ncu; then
     }
     export -f profile_scan
     export bin
-    stage ncu 60 bash -c "profile_scan scan_chunk_pass 2 BM_ScanForward/1048576/512/16/0/ &&
-        profile_scan scan_bwd_grads 1 BM_ScanBackward/1048576/512/16/"
+    stage ncu 90 bash -c "profile_scan scan_chunk_pass 2 BM_ScanForward/1048576/512/16/0/ &&
+        profile_scan scan_bwd_grads 1 BM_ScanBackward/1048576/512/16/0 &&
+        profile_scan scan_bwd_channel_grads 1 BM_ScanBackward/1048576/512/16/1"
 fi
 if want cli; then
     stage cli 90 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" --windows ""
@@ -111,8 +113,11 @@ if want models; then
     stage models 200 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part models
 fi
 if want train; then  # issue C2: the longest training windows that run, then tokens/s vs PyTorch
-    stage train 240 bash -c "python3 '$root/bench/gpu_cli_check.py' --dnassm '$bin/dnassm' \
-        --genome '$genome' --windows-only --windows 131072,1048576 --window-timeout 45;
+    # Windows double until one fails (out of device memory) or runs past its limit; with the
+    # activations on the device, the GPU's memory is what should stop them.
+    stage train 420 bash -c "python3 '$root/bench/gpu_cli_check.py' --dnassm '$bin/dnassm' \
+        --genome '$genome' --windows-only --windows 131072,524288,1048576,2097152,4194304 \
+        --window-timeout 60;
         python3 '$root/bench/run_bench_train.py' --device cuda --dnassm '$bin/dnassm' --genome '$genome' \
             --steps 3 --threads 16"
 fi
