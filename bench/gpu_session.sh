@@ -12,7 +12,7 @@
 #   train     the longest training windows that run (gpu_cli_check.py's window table), then
 #             training tokens/s against PyTorch on the GPU (run_bench_train.py --device cuda)
 # Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed
-# last. On an H200 (2026-11-29) all stages but the longer window search took ~6 minutes: run
+# last. On an H200 (2026-11-29) all stages but the training-window search took ~6 minutes: run
 # `--only parity,sanitize,kernels,ncu,cli,models` in one 10-minute call and `--only train` in another.
 #
 #   bench/gpu_session.sh [--quick] [--only STAGE[,STAGE...]]
@@ -113,10 +113,11 @@ if want models; then
     stage models 200 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part models
 fi
 if want train; then  # issue C2: the longest training windows that run, then tokens/s vs PyTorch
-    # Windows double until one fails (out of device memory) or runs past its limit; with the
+    # Windows double (to 3.5 Mb: E. coli less its held-out 10 %) until one fails (out of device
+    # memory) or runs past its limit; with the
     # activations on the device, the GPU's memory is what should stop them.
     stage train 420 bash -c "python3 '$root/bench/gpu_cli_check.py' --dnassm '$bin/dnassm' \
-        --genome '$genome' --windows-only --windows 131072,524288,1048576,2097152,4194304 \
+        --genome '$genome' --windows-only --windows 131072,524288,1048576,2097152,3670016 \
         --window-timeout 60;
         python3 '$root/bench/run_bench_train.py' --device cuda --dnassm '$bin/dnassm' --genome '$genome' \
             --steps 3 --threads 16"
