@@ -114,8 +114,8 @@ if want models; then
 fi
 if want train; then  # issue C2: the longest training windows that run, then tokens/s vs PyTorch
     # Windows double (to 3.5 Mb: E. coli less its held-out 10 %) until one fails (out of device
-    # memory) or runs past its limit; with the
-    # activations on the device, the GPU's memory is what should stop them.
+    # memory) or runs past its limit; with the activations on the device, the GPU's memory is
+    # what should stop them.
     stage train 420 bash -c "python3 '$root/bench/gpu_cli_check.py' --dnassm '$bin/dnassm' \
         --genome '$genome' --windows-only --windows 131072,524288,1048576,2097152,3670016 \
         --window-timeout 60;
