@@ -24,17 +24,6 @@ struct ScanBwdView {
     std::int64_t chunk, n_chunks;
 };
 
-// d loss / d y before the SiLU(z) gate: dy · z · σ(z) with a gate, else dy.
-__device__ float gated_grad(const SelectiveScanArgs& a,
-                            const float* dy,
-                            std::int64_t t,
-                            std::int64_t e) {
-    const float dout = dy[t * a.ld_y + e];
-    if (!a.z) return dout;
-    const float z = a.z[t * a.ld_z + e];
-    return dout * z * sigmoid(z);
-}
-
 // Pass B1: per (channel, chunk) the carry a chunk passes to the one before it when nothing
 // enters it from the one after: λ_t = C_t·g_t + μ_t, μ_{t−1} = a_t·λ_t, from μ = 0.
 __global__ void scan_bwd_summaries(ScanBwdView v, float* back_reach) {
@@ -48,7 +37,7 @@ __global__ void scan_bwd_summaries(ScanBwdView v, float* back_reach) {
     const std::int64_t t0 = c * v.chunk, t1 = min(a.L, t0 + v.chunk);
     float mu = 0.0f;
     for (std::int64_t t = t1 - 1; t >= t0; --t) {
-        const float lam = mu + a.C[t * a.ld_C + lane] * gated_grad(a, v.g.dy, t, e);
+        const float lam = mu + a.C[t * a.ld_C + lane] * scan_gated_grad(a, v.g.dy, t, e);
         mu = expf(scan_delta(a, t, e) * An) * lam;
     }
     back_reach[(c * a.E + e) * a.N + lane] = mu;
@@ -280,16 +269,17 @@ __global__ void __launch_bounds__(ChannelScanBackward::kThreads) scan_bwd_channe
         live && out.dbias ? out.dbias + ce : nullptr, sink);
 }
 
-// out[i] += Σ_c part[c · count + i], chunks in order.
-__global__ void sum_over_chunks(const float* part,
+// out[i] += Σ_c part[c · count + i], parts (chunks of time, row parts) in order, summed as T.
+template <typename T>
+__global__ void sum_over_chunks(const T* part,
                                 std::int64_t n_chunks,
                                 std::int64_t count,
                                 float* out) {
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i >= count) return;
-    float acc = 0.0f;
+    T acc = 0;
     for (std::int64_t c = 0; c < n_chunks; ++c) acc += part[c * count + i];
-    out[i] += acc;
+    out[i] += static_cast<float>(acc);
 }
 
 // out[(t0 + t)·ld + n] += Σ_b part[(b · seg_len + t) · N + n] for t < len, channel blocks in order.
@@ -517,18 +507,6 @@ __global__ void sin_bwd_kernel(const float* x,
     double sum = 0.0;
     for (int p = 0; p < kColPhases; ++p) sum += red[p][lane];
     partial[part * cols + c] = sum;
-}
-
-// dfreq[c] += Σ_parts partial[part, c], parts in order (as the CPU op sums them).
-__global__ void sum_parts_kernel(const double* partial,
-                                 std::int64_t parts,
-                                 std::int64_t cols,
-                                 float* out) {
-    const std::int64_t c = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (c >= cols) return;
-    double sum = 0.0;
-    for (std::int64_t p = 0; p < parts; ++p) sum += partial[p * cols + c];
-    out[c] += static_cast<float>(sum);
 }
 
 __global__ void embedding_bwd_kernel(EmbeddingArgs a,
@@ -766,7 +744,7 @@ void sin_activation_backward(const float* x,
     const dim3 grid(static_cast<unsigned>(blocks_for(cols, 32)), static_cast<unsigned>(parts));
     sin_bwd_kernel<<<grid, dim3(32, kColPhases), 0, s>>>(x, freq, dy, rows, cols, dx,
                                                          dfreq ? scratch : nullptr);
-    if (dfreq) sum_parts_kernel<<<blocks_for(cols), kThreads, 0, s>>>(scratch, parts, cols, dfreq);
+    if (dfreq) sum_over_chunks<<<blocks_for(cols), kThreads, 0, s>>>(scratch, parts, cols, dfreq);
     check(cudaGetLastError(), "sin backward launch");
 }
 

@@ -8,6 +8,7 @@
 
 #include "cpu/backward.h"
 #include "cpu/cpu_ops.h"
+#include "scan_case.h"
 #include "test_util.h"
 
 namespace dnassm {
@@ -112,70 +113,23 @@ TEST(Grad, SelectiveScanEveryInput) {
 TEST(Grad, FastScanBackwardMatchesReferenceForAnyThreadCount) {
     test::Rng r(23);
     const std::int64_t L = 301, E = 37, N = 16;  // odd sizes: a partial channel group
-    auto u = rnd(r, L * E, -1, 1), dt = rnd(r, L * E, -3, 1), z = rnd(r, L * E, -2, 2);
-    auto A = rnd(r, E * N, -4, -0.3f), B = rnd(r, L * N, -1, 1), C = rnd(r, L * N, -1, 1);
-    auto D = rnd(r, E, 0.5, 1.5), bias = rnd(r, E, -1, 0.5), s0 = rnd(r, E * N, -0.5, 0.5);
+    test::ScanCase in(r, L, E, N);
     const auto dy = rnd(r, L * E, -1, 1), dsf = rnd(r, E * N, -1, 1);
-    const SelectiveScanArgs a{.L = L,
-                              .E = E,
-                              .N = N,
-                              .u = u.data(),
-                              .ld_u = E,
-                              .delta = dt.data(),
-                              .ld_delta = E,
-                              .A = A.data(),
-                              .B = B.data(),
-                              .ld_B = N,
-                              .C = C.data(),
-                              .ld_C = N,
-                              .D = D.data(),
-                              .delta_bias = bias.data(),
-                              .delta_softplus = true,
-                              .z = z.data(),
-                              .ld_z = E,
-                              .state = s0.data(),
-                              .ld_y = E};
-    struct Out {
-        std::vector<float> du, ddt, dz, dA, dB, dC, dD, db, ds;
-    };
+    SelectiveScanArgs a = in.args;
+    a.state = in.s0.data();
     auto run = [&](bool fast) {
-        Out o{std::vector<float>(u.size()), std::vector<float>(dt.size()),
-              std::vector<float>(z.size()), std::vector<float>(A.size()),
-              std::vector<float>(B.size()), std::vector<float>(C.size()),
-              std::vector<float>(D.size()), std::vector<float>(bias.size()),
-              std::vector<float>(s0.size())};
-        const SelectiveScanGrads g{.dy = dy.data(),
-                                   .dstate_final = dsf.data(),
-                                   .du = o.du.data(),
-                                   .ddelta = o.ddt.data(),
-                                   .dz = o.dz.data(),
-                                   .dA = o.dA.data(),
-                                   .dB = o.dB.data(),
-                                   .dC = o.dC.data(),
-                                   .dD = o.dD.data(),
-                                   .ddelta_bias = o.db.data(),
-                                   .dstate_init = o.ds.data()};
-        fast ? cpu::selective_scan_backward(a, g) : cpu::ref::selective_scan_backward(a, g);
+        test::ScanGrads o(L, E, N);
+        fast ? cpu::selective_scan_backward(a, o.view(dy.data(), dsf.data()))
+             : cpu::ref::selective_scan_backward(a, o.view(dy.data(), dsf.data()));
         return o;
     };
-    const Out ref = run(false);
+    const test::ScanGrads ref = run(false);
     set_num_threads(1);
-    const Out one = run(true);
+    const test::ScanGrads one = run(true);
     set_num_threads(2);
-    const Out two = run(true);
+    const test::ScanGrads two = run(true);
     set_num_threads(1);
-    const std::vector<
-        std::pair<const char*, std::pair<const std::vector<float>*, const std::vector<float>*>>>
-        cmp = {{"du", {&one.du, &ref.du}},    {"ddelta", {&one.ddt, &ref.ddt}},
-               {"dz", {&one.dz, &ref.dz}},    {"dA", {&one.dA, &ref.dA}},
-               {"dB", {&one.dB, &ref.dB}},    {"dC", {&one.dC, &ref.dC}},
-               {"dD", {&one.dD, &ref.dD}},    {"dbias", {&one.db, &ref.db}},
-               {"dstate", {&one.ds, &ref.ds}}};
-    for (const auto& [name, pr] : cmp)
-        EXPECT_LE(test::rel_l2(pr.first->data(), pr.second->data(),
-                               static_cast<std::int64_t>(pr.first->size())),
-                  1e-5)
-            << name;
+    test::expect_scan_grads_near(one, ref, 1e-5);
     EXPECT_EQ(one.dB, two.dB);
     EXPECT_EQ(one.dC, two.dC);
     EXPECT_EQ(one.du, two.du);

@@ -18,6 +18,7 @@
 
 #include "cuda/launch_plan.h"
 #include "cuda/scan_backward_channel.h"
+#include "scan_case.h"
 #include "test_util.h"
 #include "train/adamw.h"
 #include "train/trainable.h"
@@ -216,45 +217,9 @@ TEST_P(CudaParity, CausalConvWithState) {
     }
 }
 
-// Random scan inputs (time-major, contiguous) in the ranges the scan parity tests use.
-struct ScanCase {
-    ScanCase(test::Rng& rng, const Shape& s)
-        : u(rand_vec(rng, s.L * s.E, -2, 2)),
-          dt(rand_vec(rng, s.L * s.E, -4, 1)),
-          z(rand_vec(rng, s.L * s.E, -3, 3)),
-          A(rand_vec(rng, s.E * s.N, -8, -0.5)),
-          B(rand_vec(rng, s.L * s.N, -1, 1)),
-          C(rand_vec(rng, s.L * s.N, -1, 1)),
-          D(rand_vec(rng, s.E, 0.5, 1.5)),
-          bias(rand_vec(rng, s.E, -3, 0)),
-          s0(rand_vec(rng, s.E * s.N, -0.5, 0.5)) {
-        dt[0] = 30.0f;  // softplus identity branch
-        args = {.L = s.L,
-                .E = s.E,
-                .N = s.N,
-                .u = u.data(),
-                .ld_u = s.E,
-                .delta = dt.data(),
-                .ld_delta = s.E,
-                .A = A.data(),
-                .B = B.data(),
-                .ld_B = s.N,
-                .C = C.data(),
-                .ld_C = s.N,
-                .D = D.data(),
-                .delta_bias = bias.data(),
-                .delta_softplus = true,
-                .z = z.data(),
-                .ld_z = s.E,
-                .ld_y = s.E};
-    }
-    std::vector<float> u, dt, z, A, B, C, D, bias, s0;
-    SelectiveScanArgs args;  // y and state set by each test
-};
-
 TEST_P(CudaParity, SelectiveScanWithStateInAndOut) {
     const std::int64_t L = s.L, E = s.E, N = s.N;
-    ScanCase c(rng, s);
+    test::ScanCase c(rng, s.L, s.E, s.N);
     Guarded y(L * E), y_ref(L * E);
     std::vector<float> st = c.s0, st_ref = c.s0;
     SelectiveScanArgs a = c.args;
@@ -272,7 +237,7 @@ TEST_P(CudaParity, SelectiveScanWithStateInAndOut) {
 
 TEST_P(CudaParity, SelectiveScanBf16Storage) {
     const std::int64_t L = s.L, E = s.E, N = s.N;
-    ScanCase c(rng, s);
+    test::ScanCase c(rng, s.L, s.E, s.N);
     Guarded y(L * E), y_bf16(L * E), y_f32(L * E);
     std::vector<float> st = c.s0, st_ref = c.s0, st_f32 = c.s0;
     SelectiveScanArgs a = c.args;
@@ -729,7 +694,7 @@ TEST(CudaParityLarge, SelectiveScanAtOneMegabase) {
     auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
     test::Rng rng(11);
     const std::int64_t L = 1 << 20, E = 16, N = 16;
-    const ScanCase c(rng, Shape{L, E, N});
+    const test::ScanCase c(rng, L, E, N);
     std::vector<float> y(static_cast<size_t>(L * E)), y_ref(y.size()), st = c.s0, st_ref = c.s0;
     SelectiveScanArgs a = c.args;
     a.state = st.data();

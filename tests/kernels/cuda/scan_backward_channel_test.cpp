@@ -13,6 +13,7 @@
 
 #include "cpu/backward.h"
 #include "cuda/launch_plan.h"
+#include "scan_case.h"
 #include "test_util.h"
 
 namespace dnassm {
@@ -110,83 +111,20 @@ TEST_P(ChannelScanBackwardTest, EqualsTheReferenceBackward) {
     const Case k = GetParam();
     const std::int64_t L = k.L, E = k.E, N = k.N;
     test::Rng rng(L * 7 + E);
-    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
-         z = rand_vec(rng, L * E, -3, 3), A = rand_vec(rng, E * N, -8, -0.5),
-         B = rand_vec(rng, L * N, -1, 1), C = rand_vec(rng, L * N, -1, 1),
-         D = rand_vec(rng, E, 0.5, 1.5), bias = rand_vec(rng, E, -3, 0),
-         s0 = rand_vec(rng, E * N, -0.5, 0.5), dy = rand_vec(rng, L * E, -1, 1),
-         dfinal = rand_vec(rng, E * N, -1, 1);
-    dt[0] = 30.0f;  // softplus identity branch
-    const SelectiveScanArgs a{.L = L,
-                              .E = E,
-                              .N = N,
-                              .u = u.data(),
-                              .ld_u = E,
-                              .delta = dt.data(),
-                              .ld_delta = E,
-                              .A = A.data(),
-                              .B = B.data(),
-                              .ld_B = N,
-                              .C = C.data(),
-                              .ld_C = N,
-                              .D = D.data(),
-                              .delta_bias = bias.data(),
-                              .delta_softplus = true,
-                              .z = k.gate ? z.data() : nullptr,
-                              .ld_z = E,
-                              .state = s0.data(),
-                              .ld_y = E};
+    test::ScanCase in(rng, L, E, N);
+    const auto dy = rand_vec(rng, L * E, -1, 1), dfinal = rand_vec(rng, E * N, -1, 1);
+    SelectiveScanArgs a = in.args;
+    if (!k.gate) a.z = nullptr;
+    a.state = in.s0.data();
     // Gradients accumulate into the same random starting values on both sides.
-    struct Grads {
-        explicit Grads(test::Rng& r, std::int64_t L, std::int64_t E, std::int64_t N)
-            : du(rand_vec(r, L * E, -1, 1)),
-              ddelta(rand_vec(r, L * E, -1, 1)),
-              dz(rand_vec(r, L * E, -1, 1)),
-              dA(rand_vec(r, E * N, -1, 1)),
-              dB(rand_vec(r, L * N, -1, 1)),
-              dC(rand_vec(r, L * N, -1, 1)),
-              dD(rand_vec(r, E, -1, 1)),
-              dbias(rand_vec(r, E, -1, 1)),
-              dinit(rand_vec(r, E * N, -1, 1)) {}
-        SelectiveScanGrads view(const float* dy, const float* dfinal) {
-            return {.dy = dy,
-                    .dstate_final = dfinal,
-                    .du = du.data(),
-                    .ddelta = ddelta.data(),
-                    .dz = dz.data(),
-                    .dA = dA.data(),
-                    .dB = dB.data(),
-                    .dC = dC.data(),
-                    .dD = dD.data(),
-                    .ddelta_bias = dbias.data(),
-                    .dstate_init = dinit.data()};
-        }
-        std::vector<float> du, ddelta, dz, dA, dB, dC, dD, dbias, dinit;
-    };
-    test::Rng grng(99);
-    Grads mine(grng, L, E, N);
-    test::Rng grng2(99);
-    Grads ref(grng2, L, E, N);
+    test::Rng init(99), init_ref(99);
+    test::ScanGrads mine(L, E, N, &init), ref(L, E, N, &init_ref);
     if (N <= 16)
         backward_by_channels<16>(a, mine.view(dy.data(), dfinal.data()), k.chunk);
     else
         backward_by_channels<32>(a, mine.view(dy.data(), dfinal.data()), k.chunk);
     cpu::ref::selective_scan_backward(a, ref.view(dy.data(), dfinal.data()));
-    auto expect = [](const char* what, const std::vector<float>& got,
-                     const std::vector<float>& want) {
-        EXPECT_LE(test::rel_l2(got.data(), want.data(), static_cast<std::int64_t>(want.size())),
-                  1e-5)
-            << what;
-    };
-    expect("du", mine.du, ref.du);
-    expect("ddelta", mine.ddelta, ref.ddelta);
-    expect("dz", mine.dz, ref.dz);
-    expect("dA", mine.dA, ref.dA);
-    expect("dB", mine.dB, ref.dB);
-    expect("dC", mine.dC, ref.dC);
-    expect("dD", mine.dD, ref.dD);
-    expect("ddelta_bias", mine.dbias, ref.dbias);
-    expect("dstate_init", mine.dinit, ref.dinit);
+    test::expect_scan_grads_near(mine, ref, 1e-5);
 }
 
 // Chunks of one step, of fewer steps than a block, not a multiple of the block, and of the
