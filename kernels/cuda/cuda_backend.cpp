@@ -2,9 +2,10 @@
 // time, so the same dnassm binary runs where there is no GPU, driver or CUDA library.
 //
 // Each op runs the kernels (cuda_ops.cu, cuda_backward.cu, cuBLAS, cuFFT) on device pointers.
-// Arguments that are host memory are copied into device buffers from the pool first and the outputs
-// copied back (stage 1: what training does); arguments that are device memory, the activations
-// this backend hands out (Backend::activation), are used in place (stage 2: inference).
+// Arguments that are device memory, the activations this backend hands out (Backend::activation;
+// inference and training keep every activation there), are used in place. Arguments that are host
+// memory (weights, token ids, parameter gradients, or any caller's host arrays) are copied into
+// buffers from the pool first and the outputs copied back.
 #include <algorithm>
 #include <cstring>
 #include <map>
