@@ -5,6 +5,7 @@
 #include "cuda/scan_backward_channel.h"
 
 #include <cmath>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -104,6 +105,11 @@ struct Case {
     std::int64_t L, E, N, chunk;
     bool gate;
 };
+
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << "L" << c.L << " E" << c.E << " N" << c.N << " chunk " << c.chunk
+        << (c.gate ? " gated" : "");
+}
 
 class ChannelScanBackwardTest : public ::testing::TestWithParam<Case> {};
 
