@@ -8,7 +8,8 @@
 #   kernels   bench/run_bench_cuda.py --part kernels (copy roofline, scan, cuFFT conv vs PyTorch)
 #   ncu       Nsight Compute on the scan kernels (what limits them)
 #   cli       bench/gpu_cli_check.py: embed/predict/pretrain on CUDA vs CPU, --device auto
-#   models    bench/run_bench_cuda.py --part models (whole 1 Mb windows vs PyTorch)
+#   models    bench/run_bench_cuda.py --part models (whole 1 Mb windows and 500 short sequences
+#             vs PyTorch)
 #   train     the longest training windows that run (gpu_cli_check.py's window table), then
 #             training tokens/s against PyTorch on the GPU (run_bench_train.py --device cuda)
 # Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed
@@ -110,7 +111,7 @@ if want cli; then
     stage cli 90 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" --windows ""
 fi
 if want models; then
-    stage models 200 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part models
+    stage models 300 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part models
 fi
 if want train; then  # issue C2: the longest training windows that run, then tokens/s vs PyTorch
     # Windows double (to 3.5 Mb: E. coli less its held-out 10 %) until one fails (out of device
