@@ -94,7 +94,7 @@ def dnassm_embed(build, model, L=None, device="cuda", bed=None, threads=16):
         where = ["-R", bed] if bed else ["-r", f"{CONTIG}:1-{L}"]
         t0 = time.perf_counter()
         p = subprocess.run([os.path.join(build, "app", "dnassm"), "embed", "-m", model, "--device", device,
-                            "-@", str(threads), *where, "--pool", "mean", "-o", os.path.join(tmp, "e.npy"),
+                            "-@", str(threads), *where, "--pool", "mean", "-o", os.path.join(tmp, "e.h5" if bed else "e.npy"),
                             GENOME], capture_output=True)
         secs = time.perf_counter() - t0
         if p.returncode != 0:
