@@ -7,6 +7,8 @@
 // memory (weights, token ids, parameter gradients, or any caller's host arrays) are copied into
 // buffers from the pool first and the outputs copied back.
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -73,10 +75,22 @@ class DevicePool {
     void* take(std::size_t bytes) {
         void* p = nullptr;
         const std::size_t n = std::max<std::size_t>(bytes, 4);
-        if (pool_)
-            check(cudaMallocAsync(&p, n, stream_), "cudaMallocAsync");
-        else
-            check(cudaMalloc(&p, n), "cudaMalloc");
+        const cudaError_t st = pool_ ? cudaMallocAsync(&p, n, stream_) : cudaMalloc(&p, n);
+        if (st == cudaErrorMemoryAllocation) {
+            (void)cudaGetLastError();  // not sticky: the backend stays usable
+            std::size_t free = 0, total = 0;
+            (void)cudaMemGetInfo(&free, &total);
+            auto gib = [](std::size_t b) {
+                char buf[32];
+                snprintf(buf, sizeof buf, "%.1f GiB", static_cast<double>(b) / (1ULL << 30));
+                return std::string(buf);
+            };
+            throw Error(ErrorKind::kResource,
+                        "CUDA: out of device memory allocating " + gib(n) + " (" + gib(free) +
+                            " of " + gib(total) +
+                            " free); a shorter window (or --recompute for training) needs less");
+        }
+        check(st, pool_ ? "cudaMallocAsync" : "cudaMalloc");
         return p;
     }
     // Stream-ordered: later work on the stream may reuse the memory, earlier work finishes first.
