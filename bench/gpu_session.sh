@@ -61,6 +61,11 @@ export DNASSM_CUDA_PLUGIN=$bin/libdnassm_cuda.so DNASSM_TEST_DATA_DIR=$root/test
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1 | tee "$out/device.txt"
 "$bin/dnassm" --version 2>&1 | tee -a "$out/device.txt"
 ldd "$bin/libdnassm_cuda.so" | grep 'not found' && echo "the CUDA plugin cannot load: see above"
+# Without a usable CUDA backend every stage would skip or fail (run 3): stop here, in seconds.
+if ! grep -q '^backends:.* cuda' "$out/device.txt"; then
+    echo "STOP: dnassm cannot use the GPU here (see device.txt); no stage run"
+    exit 4
+fi
 
 if want parity; then
     # then the scan variants (launch_plan.h: staged forward inputs, the thread-per-channel
