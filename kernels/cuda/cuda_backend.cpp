@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "cuda_backward.h"
 #include "cuda_ops.h"
 #include "launch_plan.h"
+#include "weight_registry.h"
 
 namespace dnassm::cuda {
 
@@ -145,7 +147,8 @@ bool on_device(const void* p) {
 // Pointers that already are device memory (Backend::activation) are used in place.
 class Staging {
   public:
-    Staging(DevicePool& pool, cudaStream_t stream) : pool_(pool), stream_(stream) {}
+    Staging(DevicePool& pool, cudaStream_t stream, WeightRegistry& weights)
+        : pool_(pool), stream_(stream), weights_(weights) {}
     Staging(const Staging&) = delete;
     Staging& operator=(const Staging&) = delete;
 
@@ -153,6 +156,8 @@ class Staging {
     const float* in(const float* host, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
         if (!host) return nullptr;
         if (on_device(host)) return host;
+        if (WeightRegistry::Range* r = weights_.find(host, span_floats(rows, cols, ld)))
+            return resident(*r) + (host - r->host);
         float* d = lease(span_floats(rows, cols, ld));
         copy(d, host, span_floats(rows, cols, ld), cudaMemcpyHostToDevice);
         return d;
@@ -195,6 +200,8 @@ class Staging {
                                         o.rows, cudaMemcpyDeviceToHost, stream_),
                       "copy out");
         check(cudaStreamSynchronize(stream_), "synchronize");
+        for (const auto& o : outputs_)  // a kept weight written here (AdamW) is uploaded again
+            weights_.written(o.host, span_floats(o.rows, o.cols, o.ld));
     }
 
   private:
@@ -206,6 +213,15 @@ class Staging {
     static std::size_t bytes(std::int64_t floats) {
         return static_cast<std::size_t>(floats) * sizeof(float);
     }
+    // The device copy of a kept weight, uploaded first if the host values changed.
+    float* resident(WeightRegistry::Range& r) {
+        if (!r.device) r.device = static_cast<float*>(pool_.take(bytes(r.floats)));
+        if (r.stale) {
+            copy(r.device, r.host, r.floats, cudaMemcpyHostToDevice);
+            r.stale = false;
+        }
+        return r.device;
+    }
     float* lease(std::int64_t n) {
         leases_.push_back(std::make_unique<Lease>(pool_, bytes(std::max<std::int64_t>(n, 1))));
         return leases_.back()->f();
@@ -216,6 +232,7 @@ class Staging {
 
     DevicePool& pool_;
     cudaStream_t stream_;
+    WeightRegistry& weights_;
     std::vector<std::unique_ptr<Lease>> leases_;
     std::vector<Output> outputs_;
 };
@@ -240,11 +257,13 @@ class CudaBackend final : public Backend {
             cufftDestroy(plans.second);
         }
         cublasDestroy(blas_);
+        for (auto& r : weights_.ranges())
+            if (r.device) pool_->give(r.device);
     }
     std::string name() const override { return name_; }
 
     void linear(const LinearArgs& a) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         const float* x = st.in(a.x, a.M, a.K, a.ld_x);
         const float* w = st.in(a.weight, a.N * a.K);
         float* y = a.accumulate ? st.inout(a.y, a.M, a.N, a.ld_y) : st.out(a.y, a.M, a.N, a.ld_y);
@@ -261,7 +280,7 @@ class CudaBackend final : public Backend {
     }
 
     void norm(const NormArgs& a) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         NormArgs d = a;
         d.x = st.in(a.x, a.rows * a.D);
         d.weight = st.in(a.weight, a.D);
@@ -272,7 +291,7 @@ class CudaBackend final : public Backend {
     }
 
     void causal_conv1d(const CausalConv1dArgs& a) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         CausalConv1dArgs d = a;
         d.x = st.in(a.x, a.L, a.E, a.ld_x);
         d.weight = st.in(a.weight, a.E * a.W);
@@ -290,7 +309,7 @@ class CudaBackend final : public Backend {
                            nB = span_floats(a.L, a.N, a.ld_B), nC = span_floats(a.L, a.N, a.ld_C),
                            nz = a.z ? span_floats(a.L, a.E, a.ld_z) : 0,
                            ny = span_floats(a.L, a.E, a.ld_y);
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         SelectiveScanArgs d = scan_inputs(st, a);
         d.state = st.inout(a.state, a.E * a.N);
         d.y = st.out(a.y, a.L, a.E, a.ld_y);
@@ -319,7 +338,7 @@ class CudaBackend final : public Backend {
     }
 
     void embedding(const EmbeddingArgs& a) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         EmbeddingArgs d = a;
         d.ids = st.in(a.ids, a.L);
         d.table = st.in(a.table, a.V * a.D);
@@ -330,7 +349,7 @@ class CudaBackend final : public Backend {
 
     void hyena_conv(const HyenaConvArgs& a) override {
         const std::int64_t L = a.L, D = a.D, n = long_conv_fft_size(L), nc = n / 2 + 1;
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         HyenaConvArgs d = device_args(st, a);
         // A device buffer of its own, so y may alias x0 on the host (as the CPU op allows).
         d.y = st.out(a.y, L * D);
@@ -352,7 +371,7 @@ class CudaBackend final : public Backend {
 
     void hyena_gates(
         const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         cuda::hyena_gates(st.in(uc, n * 3 * D), n, D, st.out(x0, n * D), st.out(w, n * D), stream_);
         st.finish();
     }
@@ -368,13 +387,13 @@ class CudaBackend final : public Backend {
     }
 
     void mul_inplace(float* x, const float* y, std::int64_t n) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         cuda::mul_inplace(st.inout(x, n), st.in(y, n), n, stream_);
         st.finish();
     }
 
     void copy_block(const CopyBlockArgs& a) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         CopyBlockArgs d = a;
         d.src = st.in(a.src, a.rows, a.cols, a.ld_src);
         d.dst = st.out(a.dst, a.rows, a.cols, a.ld_dst);
@@ -383,6 +402,13 @@ class CudaBackend final : public Backend {
     }
 
     void upload(const float* host, float* dst, std::int64_t n) override { copy(dst, host, n); }
+
+    void keep_weights(const std::vector<Tensor>& weights) override {
+        if (stage_weights_ || weights_.holds(weights)) return;
+        for (auto& r : weights_.replace(weights))
+            if (r.device) pool_->give(r.device);
+    }
+    void weights_changed() override { weights_.all_written(); }
     void download(const float* src, float* host, std::int64_t n) override { copy(host, src, n); }
 
     void zero(float* x, std::int64_t n) override {
@@ -397,13 +423,13 @@ class CudaBackend final : public Backend {
     }
 
     void add_inplace(float* x, const float* y, std::int64_t n) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         cuda::add_inplace(st.inout(x, n), st.in(y, n), n, stream_);
         st.finish();
     }
 
     void gelu_tanh_inplace(float* x, std::int64_t n) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         cuda::gelu_tanh_inplace(st.inout(x, n), n, stream_);
         st.finish();
     }
@@ -413,7 +439,7 @@ class CudaBackend final : public Backend {
                         std::int64_t rows,
                         std::int64_t cols,
                         float* y) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         cuda::sin_activation(st.in(x, rows * cols), st.in(freq, cols), rows, cols,
                              st.out(y, rows * cols), stream_);
         st.finish();
@@ -423,7 +449,7 @@ class CudaBackend final : public Backend {
 
     void linear_backward(
         const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         const float* d_dy = st.in(dy, a.M, a.N, a.ld_y);
         const float* w = st.in(a.weight, a.N * a.K);
         const float* x = dweight ? st.in(a.x, a.M, a.K, a.ld_x) : nullptr;
@@ -448,7 +474,7 @@ class CudaBackend final : public Backend {
 
     void norm_backward(
         const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         NormArgs d = a;
         d.x = st.in(a.x, a.rows * a.D);
         d.weight = st.in(a.weight, a.D);
@@ -461,7 +487,7 @@ class CudaBackend final : public Backend {
     }
 
     void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         CausalConv1dArgs d = a;
         d.x = st.in(a.x, a.L, a.E, a.ld_x);
         d.weight = st.in(a.weight, a.E * a.W);
@@ -481,7 +507,7 @@ class CudaBackend final : public Backend {
     void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) override {
         DNASSM_CHECK(!a.bf16, ErrorKind::kUsage, "bfloat16 scan storage is for inference only");
         const ScanBackwardPlan plan = plan_selective_scan_backward(a.L, a.E, a.N);
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         SelectiveScanArgs d = scan_inputs(st, a);
         d.state = const_cast<float*>(st.in(a.state, a.E * a.N));  // the initial state, read only
         d.y = nullptr;
@@ -504,7 +530,7 @@ class CudaBackend final : public Backend {
 
     void hyena_conv_backward(const HyenaConvArgs& a, const HyenaConvGrads& g) override {
         const std::int64_t L = a.L, D = a.D, F = a.F, n = long_conv_fft_size(L), nc = n / 2 + 1;
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         const HyenaConvArgs d = device_args(st, a);
         const float* dy = st.in(g.dy, L * D);
         float* k_pad = st.scratch(D * n);
@@ -564,7 +590,7 @@ class CudaBackend final : public Backend {
                             const float* dy,
                             std::int64_t ld,
                             float* dtable) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         EmbeddingArgs d = a;
         d.ids = st.in(a.ids, a.L);
         d.table = nullptr;
@@ -579,7 +605,7 @@ class CudaBackend final : public Backend {
                            std::int64_t V,
                            const std::int32_t* ids,
                            float* dlogits) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         auto* row_loss = reinterpret_cast<double*>(st.scratch(2 * L));
         cuda::next_token_loss(st.in(logits, L * V), L, V, st.in(ids, L), row_loss,
                               st.out(dlogits, L * V), stream_);
@@ -595,7 +621,7 @@ class CudaBackend final : public Backend {
     }
 
     void adamw_update(const AdamWArgs& a) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         AdamWArgs d = a;
         d.param = st.inout(a.param, a.n);
         d.grad = st.in(a.grad, a.n);
@@ -609,7 +635,7 @@ class CudaBackend final : public Backend {
                             const float* dy,
                             float* dx,
                             std::int64_t n) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         cuda::gelu_tanh_backward(st.in(x_in, n), st.in(dy, n), st.inout(dx, n), n, stream_);
         st.finish();
     }
@@ -620,7 +646,7 @@ class CudaBackend final : public Backend {
                               std::int64_t n,
                               std::int64_t D,
                               float* duc) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         cuda::hyena_gates_backward(st.in(uc, n * 3 * D), st.in(dx0, n * D), st.in(dw, n * D), n, D,
                                    st.inout(duc, n * 3 * D), stream_);
         st.finish();
@@ -633,7 +659,7 @@ class CudaBackend final : public Backend {
                                  std::int64_t cols,
                                  float* dx,
                                  float* dfreq) override {
-        Staging st(*pool_, stream_);
+        Staging st(*pool_, stream_, weights_);
         auto* partial =
             reinterpret_cast<double*>(st.scratch(2 * cuda::sin_backward_parts(rows) * cols));
         cuda::sin_activation_backward(st.in(x, rows * cols), st.in(freq, cols),
@@ -711,6 +737,10 @@ class CudaBackend final : public Backend {
     std::string name_;
     std::shared_ptr<DevicePool> pool_;
     cudaStream_t stream_ = nullptr;  // pool_'s
+    // Weights kept on the device between ops (keep_weights); DNASSM_CUDA_STAGE_WEIGHTS=1 copies
+    // them for every op instead (to rule the cache out when looking for a fault).
+    WeightRegistry weights_;
+    bool stage_weights_ = std::getenv("DNASSM_CUDA_STAGE_WEIGHTS") != nullptr;
     cublasHandle_t blas_ = nullptr;
     std::map<std::pair<std::int64_t, std::int64_t>, std::pair<cufftHandle, cufftHandle>> fft_plans_;
 };

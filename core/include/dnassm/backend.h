@@ -211,6 +211,15 @@ class Backend {
     /// x[0, n) = 0 (an activation or host memory).
     virtual void zero(float* x, std::int64_t n) = 0;
 
+    /// Host tensors (a model's weights) that a GPU backend may keep a device copy of between ops:
+    /// an op given a pointer into one of them reads that copy instead of copying host memory
+    /// again. The backend holds the tensors (their memory stays valid) until the next call, which
+    /// replaces the set. Changing their values on the host must be followed by weights_changed()
+    /// before the next op; an op that writes into one of them (adamw_update) needs none. The CPU
+    /// backends ignore both.
+    virtual void keep_weights(const std::vector<Tensor>& weights) { (void)weights; }
+    virtual void weights_changed() {}
+
     /// y = x W^T + b: dx {M, K} += dy W; dweight {N, K} += dy^T x; dbias {N} += Σ_rows dy.
     virtual void linear_backward(
         const LinearArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias) = 0;

@@ -100,6 +100,9 @@ CaduceusModel::CaduceusModel(CaduceusConfig cfg, WeightStore& ws, ModelInfo info
                          ErrorKind::kModel,
                          ws.path() + ": " + buf + " disagrees with config.json's complement_map");
     }
+    for (const auto& [name, t] : parameters()) op_weights_.push_back(t);
+    for (const CaduceusLayer& l : layers_)
+        op_weights_.insert(op_weights_.end(), {l.fwd.A, l.rev.A});
 }
 
 std::string CaduceusModel::mixer_prefix(std::int64_t i, bool reverse) const {
@@ -187,6 +190,7 @@ Tensor CaduceusModel::forward(Backend& backend,
                               std::span<const std::int32_t> ids,
                               ModelState*,
                               std::vector<Tensor>* layers) const {
+    backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.mamba.d_model;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
     // Activations stay with the backend (on a GPU, in device memory); the layout work (column
@@ -232,6 +236,7 @@ Tensor CaduceusModel::forward(Backend& backend,
 }
 
 Tensor CaduceusModel::logits(Backend& backend, const Tensor& hidden) const {
+    backend.keep_weights(op_weights_);
     const std::int64_t L = hidden.dim(0), D = cfg_.mamba.d_model, V = cfg_.mamba.vocab_size;
     Tensor out({L, V});
     backend.linear({.M = L,

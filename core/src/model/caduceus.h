@@ -73,6 +73,9 @@ class CaduceusModel final : public Model {
     /// Writes a model directory: the source config.json (plus provenance) and the parameters
     /// under the released key names, so it loads like the original checkpoint.
     void save(const std::string& dir, const nlohmann::json& provenance) const;
+    /// Every tensor forward() hands to backend ops as a weight (parameters and derived or
+    /// buffer tensors), for Backend::keep_weights.
+    [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
   private:
     // BiMamba over h {L, d}: fwd(h) (+|*) flip_L(rev(flip_L(h))).
@@ -84,6 +87,7 @@ class CaduceusModel final : public Model {
     CharTokenizer tokenizer_{true};
     Tensor embedding_, norm_f_w_;
     std::vector<CaduceusLayer> layers_;
+    std::vector<Tensor> op_weights_;
 };
 
 }  // namespace dnassm

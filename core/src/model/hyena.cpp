@@ -195,6 +195,10 @@ HyenaModel::HyenaModel(HyenaConfig cfg, WeightStore& ws, ModelInfo info)
         head_w_ = ws.get("head.output_transform.weight", {cfg_.n_classes, D});
         head_b_ = ws.get("head.output_transform.bias", {cfg_.n_classes});
     }
+    for (const auto& [name, t] : parameters()) op_weights_.push_back(t);
+    for (const HyenaLayer& l : layers_)
+        for (const Tensor* t : {&l.z, &l.t, &l.deltas}) op_weights_.push_back(*t);
+    op_weights_.insert(op_weights_.end(), {lm_head_, head_w_, head_b_});
 }
 
 // Memory: position-wise work runs in row blocks, and the long convolution needs only the two
@@ -204,6 +208,7 @@ Tensor HyenaModel::forward(Backend& backend,
                            std::span<const std::int32_t> ids,
                            ModelState*,
                            std::vector<Tensor>* layers) const {
+    backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model,
                        E = cfg_.d_inner;
     DNASSM_CHECK(L <= cfg_.l_max, ErrorKind::kInput,
@@ -331,10 +336,12 @@ Tensor HyenaModel::forward(Backend& backend,
 }
 
 Tensor HyenaModel::logits(Backend& backend, const Tensor& hidden) const {
+    backend.keep_weights(op_weights_);
     return lm_head_logits(backend, hidden, lm_head_);
 }
 
 std::vector<float> HyenaModel::classify(Backend& backend, const Tensor& hidden) const {
+    backend.keep_weights(op_weights_);
     DNASSM_CHECK(cfg_.n_classes > 0, ErrorKind::kModel, "model has no classification head");
     const std::int64_t L = hidden.dim(0), D = cfg_.d_model;
     Tensor mean({1, D});

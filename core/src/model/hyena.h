@@ -105,6 +105,9 @@ class HyenaModel final : public Model {
     void save(const std::string& dir, const nlohmann::json& provenance) const;
     /// The pooled classification head (mean over positions -> Linear), {n_classes}.
     [[nodiscard]] std::vector<float> classify(Backend& backend, const Tensor& hidden) const;
+    /// Every tensor forward() hands to backend ops as a weight (parameters and derived or
+    /// buffer tensors), for Backend::keep_weights.
+    [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
   private:
     HyenaConfig cfg_;
@@ -113,6 +116,7 @@ class HyenaModel final : public Model {
     Tensor embedding_, ln_f_w_, ln_f_b_, lm_head_, head_w_, head_b_;
     std::vector<HyenaLayer> layers_;
     std::int64_t filter_taps_ = 0;  // > 0: long filters truncated to this many taps
+    std::vector<Tensor> op_weights_;
 };
 
 }  // namespace dnassm

@@ -247,6 +247,8 @@ MambaModel::MambaModel(MambaConfig cfg, WeightStore& ws, ModelInfo info)
     } else {
         lm_head_ = ws.get("lm_head.weight", {V, D});
     }
+    for (const auto& [name, t] : parameters()) op_weights_.push_back(t);
+    for (const Layer& l : layers_) op_weights_.push_back(l.mixer.A);
 }
 
 std::unique_ptr<ModelState> MambaModel::new_state() const {
@@ -261,6 +263,7 @@ Tensor MambaModel::forward(Backend& backend,
                            std::span<const std::int32_t> ids,
                            ModelState* state,
                            std::vector<Tensor>* layers) const {
+    backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model;
     auto* st = dynamic_cast<MambaState*>(state);
     DNASSM_ASSERT(state == nullptr || st != nullptr);
@@ -310,6 +313,7 @@ Tensor MambaModel::forward(Backend& backend,
 }
 
 Tensor MambaModel::logits(Backend& backend, const Tensor& hidden) const {
+    backend.keep_weights(op_weights_);
     return lm_head_logits(backend, hidden, lm_head_);
 }
 

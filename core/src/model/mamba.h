@@ -120,6 +120,9 @@ class MambaModel final : public Model {
     [[nodiscard]] const Tensor& norm_f_weight() const { return norm_f_w_; }
     [[nodiscard]] const Tensor& norm_f_bias() const { return norm_f_b_; }
     [[nodiscard]] const Tensor& lm_head() const { return lm_head_; }
+    /// Every tensor forward() hands to backend ops as a weight (parameters and derived or
+    /// buffer tensors), for Backend::keep_weights.
+    [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
   private:
     using Layer = MambaLayerWeights;
@@ -128,6 +131,7 @@ class MambaModel final : public Model {
     CharTokenizer tokenizer_;
     Tensor embedding_, norm_f_w_, norm_f_b_, lm_head_;
     std::vector<Layer> layers_;
+    std::vector<Tensor> op_weights_;
 };
 
 }  // namespace dnassm

@@ -68,6 +68,7 @@ double AdamW::step(std::map<std::string, Tensor>& params,
                          .bc2 = bc2,
                          .decay = decays(name, p)});
     }
+    be.weights_changed();  // and the derived tensors the caller refreshes next
     return norm;
 }
 

@@ -83,6 +83,7 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
     const float eps = c.mamba.norm_eps;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
     const WindowActivations acts(be, L);
+    be.keep_weights(model.op_weights());
     CaduceusTape tape;
     tape.backend = &be;
     const Tensor tokens = model.embed(ids);

@@ -608,6 +608,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
     for (auto& [name, t] : params)  // restore the best parameters (storage is shared with model)
         std::copy(best_params[name].f32(), best_params[name].f32() + t.numel(), t.f32());
     if (backbone) backbone->refresh_derived();
+    be->weights_changed();
 
     nlohmann::json prov = {{"trained_by", "dnassm finetune"},
                            {"command", o.command},

@@ -103,6 +103,7 @@ HyenaTape hyena_forward_tape(const HyenaModel& model,
     DNASSM_CHECK(L <= c.l_max, ErrorKind::kInput,
                  "training window of " + std::to_string(L) +
                      " bases is longer than the model's l_max " + std::to_string(c.l_max));
+    be.keep_weights(model.op_weights());
     HyenaTape tape;
     tape.backend = &be;
     tape.recompute = recompute;

@@ -183,6 +183,7 @@ MambaTape mamba_forward_tape(const MambaModel& model,
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, V = c.vocab_size;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
+    be.keep_weights(model.op_weights());
     MambaTape tape;
     tape.backend = &be;
     tape.recompute = recompute;

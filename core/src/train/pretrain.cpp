@@ -121,6 +121,7 @@ double pretrain(const PretrainOptions& o) {
         opt.load_state(f.tensors);
         start = opt.steps_done();
         trainable->refresh_derived();
+        be->weights_changed();
     }
     auto save_checkpoint = [&] {
         std::map<std::string, Tensor> all = opt.state();

@@ -405,6 +405,49 @@ TEST_P(CudaParity, CopyBlockMulAndUploadOnDeviceActivations) {
     }
 }
 
+// Weights kept on the device between ops (Backend::keep_weights) are read from there, uploaded
+// again after weights_changed(), and after an op that writes them (AdamW) without being told.
+TEST_P(CudaParity, KeptWeightsFollowHostChanges) {
+    const std::int64_t M = s.L, K = s.E, N = s.E + 5;
+    Tensor W({N, K}), b({N});
+    rng.fill(W.f32(), W.numel(), -0.5f, 0.5f);
+    rng.fill(b.f32(), b.numel(), -1.0f, 1.0f);
+    const auto x = rand_vec(rng, M * K, -1, 1), g = rand_vec(rng, N * K, -1, 1);
+    gpu->keep_weights({W, b});
+    auto expect_same_linear = [&](const char* when) {
+        Guarded y(M * N);
+        std::vector<float> ref(static_cast<size_t>(M * N));
+        for (Backend* be : {gpu.get(), cpu.get()})
+            be->linear({.M = M,
+                        .K = K,
+                        .N = N,
+                        .x = x.data(),
+                        .ld_x = K,
+                        .weight = W.f32(),
+                        .bias = b.f32(),
+                        .y = be == gpu.get() ? y.data() : ref.data(),
+                        .ld_y = N});
+        EXPECT_TRUE(y.intact()) << when;
+        EXPECT_LE(test::rel_l2(y.data(), ref.data(), M * N), 1e-5) << when;
+    };
+    expect_same_linear("first use");
+    expect_same_linear("second use");
+    for (float& w : W.span_f32()) w *= -0.5f;
+    gpu->weights_changed();
+    expect_same_linear("after weights_changed");
+    std::vector<float> m(static_cast<size_t>(N * K)), v(m.size());
+    gpu->adamw_update({.n = N * K,
+                       .param = W.f32(),
+                       .grad = g.data(),
+                       .m = m.data(),
+                       .v = v.data(),
+                       .lr = 0.1,
+                       .bc1 = 0.1,
+                       .bc2 = 0.05});
+    expect_same_linear("after AdamW wrote the weight");
+    gpu->keep_weights({});
+}
+
 // ---- backward ops (issue C2)
 
 // Random starting values for an accumulated gradient output: the same for CPU and GPU.
