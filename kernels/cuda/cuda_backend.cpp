@@ -193,7 +193,13 @@ class Staging {
     }
     float* scratch(std::int64_t n) { return lease(n); }
 
+    /// Copies host outputs back and waits for them. An op whose outputs all are device memory
+    /// returns without waiting: its work is queued on the stream, which orders everything after
+    /// it (host inputs were copied out of host memory before their copy call returned, and
+    /// leased buffers go back to the pool in stream order). CUDA_LAUNCH_BLOCKING=1 makes every
+    /// op wait, to pin an asynchronous fault on the op that caused it.
     void finish() {
+        if (outputs_.empty()) return;
         for (const auto& o : outputs_)
             if (o.rows > 0)
                 check(cudaMemcpy2DAsync(o.host, bytes(o.ld), o.dev, bytes(o.ld), bytes(o.cols),
@@ -419,7 +425,6 @@ class CudaBackend final : public Backend {
         }
         check(cudaMemsetAsync(x, 0, static_cast<std::size_t>(n) * sizeof(float), stream_),
               "memset");
-        check(cudaStreamSynchronize(stream_), "synchronize");
     }
 
     void add_inplace(float* x, const float* y, std::int64_t n) override {
@@ -614,6 +619,7 @@ class CudaBackend final : public Backend {
                               cudaMemcpyDeviceToHost, stream_),
               "copy out");
         st.finish();
+        check(cudaStreamSynchronize(stream_), "synchronize");  // rows is read below
         double loss = 0.0;  // rows summed in order, as on the CPU
         const double scale = 1.0 / static_cast<double>(L - 1);
         for (double r : rows) loss += r * scale;
