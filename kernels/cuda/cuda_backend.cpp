@@ -195,7 +195,7 @@ class Staging {
 
     /// Copies host outputs back and waits for them. An op whose outputs all are device memory
     /// returns without waiting: its work is queued on the stream, which orders everything after
-    /// it (host inputs were copied out of host memory before their copy call returned, and
+    /// it (host inputs, all pageable memory here, were read before their copy call returned, and
     /// leased buffers go back to the pool in stream order). CUDA_LAUNCH_BLOCKING=1 makes every
     /// op wait, to pin an asynchronous fault on the op that caused it.
     void finish() {
