@@ -31,6 +31,23 @@ void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L, Backend& be) 
     backend = be.name();
 }
 
+void MambaState::follow(Backend& be) {
+    if (layers.empty()) return;
+    const bool on_device = layers.front().conv.device() != Device::kCpu;
+    if (on_device) {
+        DNASSM_CHECK(be.activation({1}).device() != Device::kCpu, ErrorKind::kUsage,
+                     "a Mamba stream state held on a GPU cannot continue on " + be.name());
+        return;
+    }
+    for (MambaLayerState& l : layers)
+        for (Tensor* t : {&l.conv, &l.ssm}) {
+            Tensor d = be.activation(t->shape());
+            if (d.device() == Device::kCpu) return;  // host activations: the state stays
+            be.upload(t->f32(), d.f32(), t->numel());
+            *t = d;
+        }
+}
+
 void mamba_mixer_forward(Backend& backend,
                          const MambaConfig& cfg,
                          const MambaMixerWeights& w,
@@ -270,6 +287,7 @@ Tensor MambaModel::forward(Backend& backend,
     for (auto id : ids)
         DNASSM_CHECK(id >= 0 && id < cfg_.vocab_size, ErrorKind::kInput,
                      "token id " + std::to_string(id) + " outside the model's vocabulary");
+    if (st) st->follow(backend);
     MambaScratch local;
     MambaScratch& ws = st ? st->scratch : local;
     ws.reserve(cfg_, L, backend);

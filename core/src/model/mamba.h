@@ -75,6 +75,10 @@ class MambaState final : public ModelState {
   public:
     std::vector<MambaLayerState> layers;
     MambaScratch scratch;
+    /// Moves the layer states into the backend's activations when those are device memory (a
+    /// GPU), at the stream's first chunk, so no op copies them to the host between chunks. A
+    /// state then stays with that device; Error(kUsage) if a host backend is given it later.
+    void follow(Backend& be);
 };
 
 struct MambaLayerWeights {
