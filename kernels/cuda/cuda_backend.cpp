@@ -158,17 +158,16 @@ class Staging {
         if (on_device(host)) return host;
         if (WeightRegistry::Range* r = weights_.find(host, span_floats(rows, cols, ld)))
             return resident(*r) + (host - r->host);
-        float* d = lease(span_floats(rows, cols, ld));
-        copy(d, host, span_floats(rows, cols, ld), cudaMemcpyHostToDevice);
-        return d;
+        return uploaded(host, span_floats(rows, cols, ld));
     }
     const float* in(const float* host, std::int64_t n) { return in(host, 1, n, n); }
     /// The same for an accumulated output, copied back by finish() (only the rows' `cols` values,
-    /// so host data between rows is left alone).
+    /// so host data between rows is left alone). Always a buffer of its own, even for a kept
+    /// weight, whose device copy finish() then marks stale.
     float* inout(float* host, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
         if (!host) return nullptr;
         if (on_device(host)) return host;
-        float* d = const_cast<float*>(in(host, rows, cols, ld));
+        float* d = uploaded(host, span_floats(rows, cols, ld));
         outputs_.push_back({host, d, rows, cols, ld});
         return d;
     }
@@ -227,6 +226,11 @@ class Staging {
             r.stale = false;
         }
         return r.device;
+    }
+    float* uploaded(const float* host, std::int64_t n) {
+        float* d = lease(n);
+        copy(d, host, n, cudaMemcpyHostToDevice);
+        return d;
     }
     float* lease(std::int64_t n) {
         leases_.push_back(std::make_unique<Lease>(pool_, bytes(std::max<std::int64_t>(n, 1))));
