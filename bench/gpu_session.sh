@@ -13,8 +13,10 @@
 #   train     the longest training windows that run (gpu_cli_check.py's window table), then
 #             training tokens/s against PyTorch on the GPU (run_bench_train.py --device cuda)
 # Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed
-# last. On an H200 (2026-11-29) all stages but the training-window search took ~6 minutes: run
-# `--only parity,sanitize,kernels,ncu,cli,models` in one 10-minute call and `--only train` in another.
+# last. On an H200 (2026-11-29) all stages took ~6 minutes; they now do more (both scan backward
+# variants, the longer window search, short sequences), so split them by priority: first
+# `--only parity,sanitize,cli,models` (correctness, whole-model figures), then, with 6 minutes of
+# device time left, `--only kernels,ncu,train`.
 #
 #   bench/gpu_session.sh [--quick] [--only STAGE[,STAGE...]]
 set -uo pipefail
