@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <vector>
 
 #include "dnassm/error.h"
 
@@ -30,12 +31,20 @@ double learning_rate(const AdamWOptions& o, std::int64_t step) {
 
 double AdamW::step(std::map<std::string, Tensor>& params,
                    const std::map<std::string, Tensor>& grads,
-                   Backend& be) {
+                   Backend& be,
+                   double grad_scale) {
     double sq = 0.0;
-    for (const auto& [name, g] : grads)
-        for (std::int64_t i = 0; i < g.numel(); ++i)
-            sq += static_cast<double>(g.f32()[i]) * g.f32()[i];
-    const double norm = std::sqrt(sq);
+    std::vector<float> host;  // a gradient held by the backend, brought down for the norm
+    for (const auto& [name, g] : grads) {
+        const float* v = g.f32();
+        if (g.device() != Device::kCpu) {
+            host.resize(static_cast<size_t>(g.numel()));
+            be.download(g.f32(), host.data(), g.numel());
+            v = host.data();
+        }
+        for (std::int64_t i = 0; i < g.numel(); ++i) sq += static_cast<double>(v[i]) * v[i];
+    }
+    const double norm = std::sqrt(sq) * grad_scale;
     const double clip =
         o_.clip_norm > 0 && norm > o_.clip_norm ? o_.clip_norm / (norm + 1e-12) : 1.0;
     const double lr = learning_rate(o_, t_);
@@ -63,7 +72,7 @@ double AdamW::step(std::map<std::string, Tensor>& params,
                          .beta2 = o_.beta2,
                          .eps = o_.eps,
                          .weight_decay = o_.weight_decay,
-                         .clip = clip,
+                         .clip = clip * grad_scale,
                          .bc1 = bc1,
                          .bc2 = bc2,
                          .decay = decays(name, p)});

@@ -29,11 +29,13 @@ struct AdamWOptions {
 class AdamW {
   public:
     explicit AdamW(AdamWOptions o) : o_(o) {}
-    /// One update of every parameter that has a gradient, on `be` (the same double-precision
-    /// arithmetic on every backend); returns the pre-clipping gradient norm.
+    /// One update of every parameter that has a gradient (host memory or `be`'s activations), on
+    /// `be` (the same double-precision arithmetic on every backend), with the gradients taken
+    /// times `grad_scale` (e.g. 1 / batch); returns the pre-clipping norm of the scaled gradient.
     double step(std::map<std::string, Tensor>& params,
                 const std::map<std::string, Tensor>& grads,
-                Backend& be);
+                Backend& be,
+                double grad_scale = 1.0);
     [[nodiscard]] std::int64_t steps_done() const { return t_; }
     /// State as named tensors ("adam.m.<name>", "adam.v.<name>", "adam.step") and back.
     [[nodiscard]] std::map<std::string, Tensor> state() const;

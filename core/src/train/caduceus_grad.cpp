@@ -136,7 +136,7 @@ void caduceus_backward(const CaduceusModel& model,
     const float eps = c.mamba.norm_eps;
     Backend& be = *tape.backend;
     const WindowActivations acts(be, L);
-    const GradSink grad = grad_sink(grads);
+    const GradSink grad = grad_sink(grads, be);
     auto rms_back = [&](const Tensor& x, const Tensor& w, const std::string& name,
                         const Tensor& dy) {
         Tensor dx = acts.zeros(x.dim(1));

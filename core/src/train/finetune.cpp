@@ -345,9 +345,12 @@ double task_loss(const Trainable& model,
                  std::map<std::string, Tensor>& grads,
                  Backend& be) {
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = head.weight.dim(1);
-    const GradSink grad = grad_sink(grads);
-    float* gw = grad("head.weight", head.weight);
-    float* gb = grad("head.bias", head.bias);
+    // The head's gradients are computed on the host: host tensors (the backbone's may be the
+    // backend's).
+    for (const auto* t : {&head.weight, &head.bias})
+        grads.try_emplace(t == &head.weight ? "head.weight" : "head.bias", Tensor(t->shape()));
+    float* gw = grads.at("head.weight").f32();
+    float* gb = grads.at("head.bias").f32();
     const auto tape = model.forward(ids, be, false);
     // The head runs on the host: hidden {L, D} comes down, its gradient goes back up.
     const Tensor hidden = WindowActivations(be, L).to_host(tape->hidden);
@@ -564,7 +567,8 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                 loss += task_loss(*backbone, head, *ids, labels, per_item, grads, *be);
             }
         }
-        auto pgrads = backbone ? backbone->parameter_grads(std::move(grads)) : std::move(grads);
+        auto pgrads =
+            backbone ? backbone->parameter_grads(std::move(grads), *be) : std::move(grads);
         for (auto it = pgrads.begin(); it != pgrads.end();)  // frozen: only the head trains
             it = params.count(it->first) ? std::next(it) : pgrads.erase(it);
         const double gnorm = opt.step(params, pgrads, *be);

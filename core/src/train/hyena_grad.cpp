@@ -140,7 +140,7 @@ void hyena_backward(const HyenaModel& model,
     const HyenaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model, E = c.d_inner,
                        F = c.filter_order;
-    const GradSink grad = grad_sink(grads);
+    const GradSink grad = grad_sink(grads, be);
     const WindowActivations acts(be, L);
     const Tensor dx = acts.zeros(D);
     be.norm_backward(

@@ -226,7 +226,7 @@ void mamba_backward(const MambaModel& model,
     Backend& be = *tape.backend;
     const MambaConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.d_model;
-    const GradSink grad = grad_sink(grads);
+    const GradSink grad = grad_sink(grads, be);
     const WindowActivations acts(be, L);
     const Tensor dx = acts.zeros(D);
     be.norm_backward(
@@ -251,13 +251,13 @@ void mamba_backward(const MambaModel& model,
 
 std::map<std::string, Tensor> a_log_grads(
     std::map<std::string, Tensor> grads,
+    Backend& be,
     const std::function<const Tensor&(const std::string&)>& A_of) {
     // The backward gives d/dA; the parameter is A_log (A = −exp(A_log) ⇒ dA_log = dA · A).
     std::map<std::string, Tensor> out;
     for (auto& [name, g] : grads) {
         if (name.size() > 2 && name.compare(name.size() - 2, 2, ".A") == 0) {
-            const Tensor& A = A_of(name);
-            for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] *= A.f32()[i];
+            be.mul_inplace(g.f32(), A_of(name).f32(), g.numel());
             out[name + "_log"] = g;
         } else {
             out[name] = g;
@@ -267,8 +267,9 @@ std::map<std::string, Tensor> a_log_grads(
 }
 
 std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
-                                                    std::map<std::string, Tensor> grads) {
-    return a_log_grads(std::move(grads), [&](const std::string& name) -> const Tensor& {
+                                                    std::map<std::string, Tensor> grads,
+                                                    Backend& be) {
+    return a_log_grads(std::move(grads), be, [&](const std::string& name) -> const Tensor& {
         return model.mixer(std::stoll(name.substr(7, name.find('.', 7) - 7))).A;
     });
 }

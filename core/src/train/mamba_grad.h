@@ -78,13 +78,16 @@ void mamba_backward(const MambaModel& model,
                     std::map<std::string, Tensor>& grads);
 
 /// Renames/rescales gradients for the optimiser: "layers.i.mixer.A" (d/dA) becomes
-/// "layers.i.mixer.A_log" (the trained parameter); the rest pass through.
+/// "layers.i.mixer.A_log" (the trained parameter); the rest pass through. The rescaling runs on
+/// `be`, the gradients' backend.
 std::map<std::string, Tensor> mamba_parameter_grads(const MambaModel& model,
-                                                    std::map<std::string, Tensor> grads);
+                                                    std::map<std::string, Tensor> grads,
+                                                    Backend& be);
 
 /// The same for any model: `A_of(name)` gives the A tensor that the gradient "<...>.A" refers to.
 std::map<std::string, Tensor> a_log_grads(
     std::map<std::string, Tensor> grads,
+    Backend& be,
     const std::function<const Tensor&(const std::string&)>& A_of);
 
 }  // namespace dnassm

@@ -166,10 +166,9 @@ double pretrain(const PretrainOptions& o) {
             if (mix(r + 1) & 1) reverse_complement(window);  // both strands
             loss += lm_loss(*trainable, window, &grads, *be, o.recompute);
         }
-        for (auto& [name, g] : grads)
-            for (std::int64_t i = 0; i < g.numel(); ++i) g.f32()[i] /= static_cast<float>(o.batch);
-        auto pgrads = trainable->parameter_grads(std::move(grads));
-        const double gnorm = opt.step(params, pgrads, *be);
+        // The batch mean: the sums are scaled in the update, so the gradients stay on the device.
+        auto pgrads = trainable->parameter_grads(std::move(grads), *be);
+        const double gnorm = opt.step(params, pgrads, *be, 1.0 / static_cast<double>(o.batch));
         trainable->refresh_derived();
         train_loss += loss / static_cast<double>(o.batch);
         ++since_log;

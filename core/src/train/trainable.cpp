@@ -30,9 +30,9 @@ class MambaTrainable final : public Trainable {
                   std::map<std::string, Tensor>& grads) const override {
         mamba_backward(m_, dynamic_cast<const MambaTape&>(tape), ids, dhidden, grads);
     }
-    std::map<std::string, Tensor> parameter_grads(
-        std::map<std::string, Tensor> grads) const override {
-        return mamba_parameter_grads(m_, std::move(grads));
+    std::map<std::string, Tensor> parameter_grads(std::map<std::string, Tensor> grads,
+                                                  Backend& be) const override {
+        return mamba_parameter_grads(m_, std::move(grads), be);
     }
     std::map<std::string, Tensor> parameters() const override { return m_.parameters(); }
     void refresh_derived() override { m_.refresh_derived(); }
@@ -90,9 +90,9 @@ class CaduceusTrainable final : public Trainable {
                   std::map<std::string, Tensor>& grads) const override {
         caduceus_backward(m_, dynamic_cast<const CaduceusTape&>(tape), ids, dhidden, grads);
     }
-    std::map<std::string, Tensor> parameter_grads(
-        std::map<std::string, Tensor> grads) const override {
-        return a_log_grads(std::move(grads), [&](const std::string& name) -> const Tensor& {
+    std::map<std::string, Tensor> parameter_grads(std::map<std::string, Tensor> grads,
+                                                  Backend& be) const override {
+        return a_log_grads(std::move(grads), be, [&](const std::string& name) -> const Tensor& {
             const std::int64_t layer = std::stoll(name.substr(7, name.find('.', 7) - 7));
             const bool reverse = name.find("mamba_rev.") != std::string::npos;
             return reverse ? m_.layer(layer).rev.A : m_.layer(layer).fwd.A;
@@ -113,10 +113,14 @@ class CaduceusTrainable final : public Trainable {
 
 }  // namespace
 
-GradSink grad_sink(std::map<std::string, Tensor>& grads) {
-    return [&grads](const std::string& name, const Tensor& like) -> float* {
+GradSink grad_sink(std::map<std::string, Tensor>& grads, Backend& be) {
+    return [&grads, &be](const std::string& name, const Tensor& like) -> float* {
         auto it = grads.find(name);
-        if (it == grads.end()) it = grads.emplace(name, Tensor(like.shape())).first;
+        if (it == grads.end()) {
+            Tensor g = be.activation(like.shape());
+            be.zero(g.f32(), g.numel());
+            it = grads.emplace(name, std::move(g)).first;
+        }
         return it->second.f32();
     };
 }
@@ -163,7 +167,7 @@ double lm_loss(const Trainable& model,
     const double loss =
         be.next_token_loss(logits.f32(), L, V, ids.data(), grads ? dlogits.f32() : nullptr);
     if (!grads) return loss;
-    float* dhead = grad_sink(*grads)(model.lm_head_grad_name(), W);
+    float* dhead = grad_sink(*grads, be)(model.lm_head_grad_name(), W);
     const Tensor dhidden = acts.zeros(D);
     be.linear_backward(head, dlogits.f32(), dhidden.f32(), dhead, nullptr);
     model.backward(*tape, ids, dhidden.f32(), *grads);

@@ -20,8 +20,10 @@ namespace dnassm {
 /// `like`) on first use.
 using GradSink = std::function<float*(const std::string& name, const Tensor& like)>;
 
-/// A GradSink over a name -> gradient map.
-GradSink grad_sink(std::map<std::string, Tensor>& grads);
+/// A GradSink over a name -> gradient map. Gradients it creates are activations of `be` (device
+/// memory on a GPU, so no backward op copies them); ones already in the map (host tensors, e.g. a
+/// task head's, which host code computes) are used as they are.
+GradSink grad_sink(std::map<std::string, Tensor>& grads, Backend& be);
 
 /// What one forward pass keeps for backward; `hidden` {L, D} is what heads read. Every tensor
 /// on a tape is an activation of the forward's backend (Backend::activation: device memory on a
@@ -46,9 +48,11 @@ class Trainable {
                           std::span<const std::int32_t> ids,
                           const float* dhidden,
                           std::map<std::string, Tensor>& grads) const = 0;
-    /// Renames/rescales backward's gradients to the keys of parameters().
+    /// Renames/rescales backward's gradients to the keys of parameters() (on `be`, which made
+    /// them).
     [[nodiscard]] virtual std::map<std::string, Tensor> parameter_grads(
-        std::map<std::string, Tensor> grads) const {
+        std::map<std::string, Tensor> grads, Backend& be) const {
+        (void)be;
         return grads;
     }
     /// The trainable parameters by canonical name (storage shared with the model).

@@ -44,7 +44,8 @@ class CaduceusGrad : public ::testing::TestWithParam<std::string> {
         if (grads) {
             std::map<std::string, Tensor> raw;
             trainable_->backward(*tape, ids, weights_.f32(), raw);
-            *grads = trainable_->parameter_grads(std::move(raw));
+            *grads = trainable_->parameter_grads(std::move(raw),
+                                                 test::backend(reference ? "cpu-ref" : "cpu"));
         }
         return s;
     }

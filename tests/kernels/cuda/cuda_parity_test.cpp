@@ -844,7 +844,7 @@ TEST_P(CudaGoldenModel, TrainingStepsMatchCpu) {
                     dh.f32()[i] = static_cast<float>(i % 7) * 1e-3f;
                 trainable->backward(*tape, ids, dh.f32(), grads);
             }
-            auto pgrads = trainable->parameter_grads(std::move(grads));
+            auto pgrads = trainable->parameter_grads(std::move(grads), be);
             (void)opt.step(params, pgrads, be);
             trainable->refresh_derived();
         }
