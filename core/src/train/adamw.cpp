@@ -51,6 +51,18 @@ double AdamW::step(std::map<std::string, Tensor>& params,
     ++t_;
     const double bc1 = 1.0 - std::pow(o_.beta1, static_cast<double>(t_));
     const double bc2 = 1.0 - std::pow(o_.beta2, static_cast<double>(t_));
+    // Moments are the backend's activations; loaded (host) ones move there at the first step.
+    const bool device = be.activation({1}).device() != Device::kCpu;
+    auto with_backend = [&](Tensor& t, const std::vector<std::int64_t>& shape) {
+        if (!t.empty() && (t.device() != Device::kCpu || !device)) return;
+        Tensor a = device ? be.activation(shape) : Tensor(shape);
+        if (device && !t.empty())
+            be.upload(t.f32(), a.f32(), a.numel());
+        else if (device)
+            be.zero(a.f32(), a.numel());
+        t = a;
+    };
+    be_ = &be;
     for (auto& [name, p] : params) {
         auto git = grads.find(name);
         if (git == grads.end()) continue;
@@ -58,10 +70,8 @@ double AdamW::step(std::map<std::string, Tensor>& params,
         DNASSM_ASSERT(g.numel() == p.numel());
         auto& m = m_[name];
         auto& v = v_[name];
-        if (m.empty()) {
-            m = Tensor(p.shape());
-            v = Tensor(p.shape());
-        }
+        with_backend(m, p.shape());
+        with_backend(v, p.shape());
         be.adamw_update({.n = p.numel(),
                          .param = p.f32(),
                          .grad = g.f32(),
@@ -82,9 +92,15 @@ double AdamW::step(std::map<std::string, Tensor>& params,
 }
 
 std::map<std::string, Tensor> AdamW::state() const {
+    auto host = [&](const Tensor& t) {
+        if (t.device() == Device::kCpu) return t;
+        Tensor h = Tensor::uninitialized(t.shape());
+        be_->download(t.f32(), h.f32(), t.numel());
+        return h;
+    };
     std::map<std::string, Tensor> s;
-    for (const auto& [k, t] : m_) s.emplace("adam.m." + k, t);
-    for (const auto& [k, t] : v_) s.emplace("adam.v." + k, t);
+    for (const auto& [k, t] : m_) s.emplace("adam.m." + k, host(t));
+    for (const auto& [k, t] : v_) s.emplace("adam.v." + k, host(t));
     Tensor step({1});
     step.f32()[0] = static_cast<float>(t_);  // exact below 2^24 steps
     s.emplace("adam.step", step);

@@ -37,14 +37,17 @@ class AdamW {
                 Backend& be,
                 double grad_scale = 1.0);
     [[nodiscard]] std::int64_t steps_done() const { return t_; }
-    /// State as named tensors ("adam.m.<name>", "adam.v.<name>", "adam.step") and back.
+    /// State as named host tensors ("adam.m.<name>", "adam.v.<name>", "adam.step") and back.
     [[nodiscard]] std::map<std::string, Tensor> state() const;
     void load_state(const std::map<std::string, Tensor>& state);
 
   private:
     AdamWOptions o_;
     std::int64_t t_ = 0;
+    // The moments live with the backend of the steps (device memory on a GPU), which state()
+    // reads them through.
     std::map<std::string, Tensor> m_, v_;
+    Backend* be_ = nullptr;
 };
 
 }  // namespace dnassm

@@ -68,7 +68,8 @@ TEST_P(DeviceResidentLm, LossAndGradientsTouchActivationsOnlyThroughTheBackend) 
 }
 
 // Two optimiser steps from gradients the backend holds (downloaded only for their norm, scaled
-// as pretrain's batch mean): the same weights as from the CPU's.
+// as pretrain's batch mean), with the moments held there too: the same weights and optimiser
+// state as the CPU's.
 TEST_P(DeviceResidentLm, OptimiserStepsReadGradientsThroughTheBackend) {
     const std::string dir = test::data_dir() + "/golden/" + GetParam();
     const auto ids = golden_ids(dir, 200);
@@ -84,8 +85,13 @@ TEST_P(DeviceResidentLm, OptimiserStepsReadGradientsThroughTheBackend) {
             (void)opt.step(params, pgrads, be, 0.5);
             trainable->refresh_derived();
         }
+        // The weights, and the optimiser state a checkpoint saves (its moments come down).
         std::map<std::string, std::vector<float>> out;
         for (const auto& [name, t] : params) out[name].assign(t.f32(), t.f32() + t.numel());
+        for (const auto& [name, t] : opt.state()) {
+            EXPECT_EQ(t.device(), Device::kCpu) << name;
+            out[name].assign(t.f32(), t.f32() + t.numel());
+        }
         return out;
     };
     test::FencedBackend fenced(test::backend("cpu"));
