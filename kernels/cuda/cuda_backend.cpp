@@ -59,7 +59,8 @@ class DevicePool {
         int pools = 0;
         check(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device),
               "cudaDeviceGetAttribute");
-        if (pools) {
+        // DNASSM_CUDA_NO_POOL=1: plain cudaMalloc/cudaFree (to rule the pool out of a fault).
+        if (pools && !std::getenv("DNASSM_CUDA_NO_POOL")) {
             check(cudaDeviceGetDefaultMemPool(&pool_, device), "cudaDeviceGetDefaultMemPool");
             std::uint64_t keep = UINT64_MAX;
             check(cudaMemPoolSetAttribute(pool_, cudaMemPoolAttrReleaseThreshold, &keep),
