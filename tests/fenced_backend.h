@@ -42,6 +42,7 @@ class FencedBackend final : public Backend {
         });
         return Tensor::borrow(p, std::move(shape), DType::kF32, std::move(owner), Device::kCuda);
     }
+    bool activations_on_device() const override { return true; }
     void download(const float* src, float* host, std::int64_t n) override {
         const Open open(*this);
         inner_.download(src, host, n);

@@ -95,6 +95,7 @@ class CpuBackendCommon : public Backend {
     Tensor activation(std::vector<std::int64_t> shape) override {
         return Tensor::uninitialized(std::move(shape));
     }
+    bool activations_on_device() const override { return false; }
     void download(const float* src, float* host, std::int64_t n) override {
         if (n > 0 && src != host)
             std::memmove(host, src, static_cast<std::size_t>(n) * sizeof(float));

@@ -397,6 +397,8 @@ class CudaBackend final : public Backend {
         return Tensor::borrow(p, std::move(shape), DType::kF32, std::move(owner), Device::kCuda);
     }
 
+    bool activations_on_device() const override { return true; }
+
     void mul_inplace(float* x, const float* y, std::int64_t n) override {
         Staging st(*pool_, stream_, weights_);
         cuda::mul_inplace(st.inout(x, n), st.in(y, n), n, stream_);

@@ -204,6 +204,8 @@ class Backend {
     /// GPU (the ops then read and write them in place, with no host copies), host memory on the
     /// CPU. Host code reads them only through download(). Every op also takes host pointers.
     [[nodiscard]] virtual Tensor activation(std::vector<std::int64_t> shape) = 0;
+    /// Whether activation() hands out device memory (a GPU) rather than host memory.
+    [[nodiscard]] virtual bool activations_on_device() const = 0;
     /// host[0, n) = src[0, n), where src is an activation or host memory.
     virtual void download(const float* src, float* host, std::int64_t n) = 0;
     /// dst[0, n) = host[0, n), where dst is an activation or host memory.

@@ -323,7 +323,7 @@ Tensor HyenaModel::forward(Backend& backend,
         }
     }
     // The final norm is row-local: on the CPU it overwrites the residual stream in place.
-    Tensor hidden = x.device() == Device::kCpu ? x : Tensor::uninitialized({L, D});
+    Tensor hidden = backend.activations_on_device() ? Tensor::uninitialized({L, D}) : x;
     backend.norm({.kind = NormKind::kLayer,
                   .rows = L,
                   .D = D,

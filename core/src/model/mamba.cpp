@@ -11,6 +11,7 @@
 #include "dnassm/safetensors.h"
 
 #include "lm_head.h"
+#include "window_activations.h"
 
 namespace dnassm {
 
@@ -20,7 +21,7 @@ void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L, Backend& be) 
     *this = {};  // free the old buffers first
     x = be.activation({L, D});
     // On the CPU each layer's norm writes into the returned hidden-state tensor instead.
-    if (x.device() != Device::kCpu) h = be.activation({L, D});
+    if (be.activations_on_device()) h = be.activation({L, D});
     out = be.activation({L, D});
     xz = be.activation({L, 2 * E});
     xc = be.activation({L, E});
@@ -33,19 +34,11 @@ void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L, Backend& be) 
 
 void MambaState::follow(Backend& be) {
     if (layers.empty()) return;
-    const bool on_device = layers.front().conv.device() != Device::kCpu;
-    if (on_device) {
-        DNASSM_CHECK(be.activation({1}).device() != Device::kCpu, ErrorKind::kUsage,
-                     "a Mamba stream state held on a GPU cannot continue on " + be.name());
-        return;
-    }
+    DNASSM_CHECK(layers.front().conv.device() == Device::kCpu || be.activations_on_device(),
+                 ErrorKind::kUsage,
+                 "a Mamba stream state held on a GPU cannot continue on " + be.name());
     for (MambaLayerState& l : layers)
-        for (Tensor* t : {&l.conv, &l.ssm}) {
-            Tensor d = be.activation(t->shape());
-            if (d.device() == Device::kCpu) return;  // host activations: the state stays
-            be.upload(t->f32(), d.f32(), t->numel());
-            *t = d;
-        }
+        for (Tensor* t : {&l.conv, &l.ssm}) *t = with_backend(be, *t);
 }
 
 void mamba_mixer_forward(Backend& backend,

@@ -2,6 +2,13 @@
 
 namespace dnassm {
 
+Tensor with_backend(Backend& be, const Tensor& t) {
+    if (!be.activations_on_device() || t.empty() || t.device() != Device::kCpu) return t;
+    Tensor a = be.activation(t.shape());
+    be.upload(t.f32(), a.f32(), t.numel());
+    return a;
+}
+
 Tensor WindowActivations::make(std::int64_t width) const { return be_.activation({L_, width}); }
 
 Tensor WindowActivations::zeros(std::int64_t width) const {

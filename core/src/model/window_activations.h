@@ -14,6 +14,11 @@ namespace dnassm {
 /// reverse-complement layout), or channels only.
 enum class Flip { kNone, kLength, kLengthAndChannels, kChannels };
 
+/// `t` as an activation of `be` (a copy uploaded to it) when those are device memory and `t` is
+/// host memory; otherwise `t` itself. State carried across calls (a stream state, optimiser
+/// moments) moves to the GPU this way the first time it meets one.
+[[nodiscard]] Tensor with_backend(Backend& be, const Tensor& t);
+
 class WindowActivations {
   public:
     WindowActivations(Backend& backend, std::int64_t L) : be_(backend), L_(L) {}

@@ -6,6 +6,8 @@
 
 #include "dnassm/error.h"
 
+#include "model/window_activations.h"
+
 namespace dnassm {
 
 bool decays(const std::string& name, const Tensor& t) {
@@ -52,15 +54,13 @@ double AdamW::step(std::map<std::string, Tensor>& params,
     const double bc1 = 1.0 - std::pow(o_.beta1, static_cast<double>(t_));
     const double bc2 = 1.0 - std::pow(o_.beta2, static_cast<double>(t_));
     // Moments are the backend's activations; loaded (host) ones move there at the first step.
-    const bool device = be.activation({1}).device() != Device::kCpu;
-    auto with_backend = [&](Tensor& t, const std::vector<std::int64_t>& shape) {
-        if (!t.empty() && (t.device() != Device::kCpu || !device)) return;
-        Tensor a = device ? be.activation(shape) : Tensor(shape);
-        if (device && !t.empty())
-            be.upload(t.f32(), a.f32(), a.numel());
-        else if (device)
-            be.zero(a.f32(), a.numel());
-        t = a;
+    auto moment = [&](Tensor& t, const std::vector<std::int64_t>& shape) {
+        if (t.empty()) {
+            t = be.activation(shape);
+            be.zero(t.f32(), t.numel());
+        } else {
+            t = with_backend(be, t);
+        }
     };
     be_ = &be;
     for (auto& [name, p] : params) {
@@ -70,8 +70,8 @@ double AdamW::step(std::map<std::string, Tensor>& params,
         DNASSM_ASSERT(g.numel() == p.numel());
         auto& m = m_[name];
         auto& v = v_[name];
-        with_backend(m, p.shape());
-        with_backend(v, p.shape());
+        moment(m, p.shape());
+        moment(v, p.shape());
         be.adamw_update({.n = p.numel(),
                          .param = p.f32(),
                          .grad = g.f32(),
