@@ -1,4 +1,5 @@
-// HyenaDNA's gate split of the short conv's output (x0, v, x1 thirds): x0 as is, w = v ⊙ x1.
+// HyenaDNA's gate split of the short conv's output (x0, v, x1 thirds): x0 as is, w = v ⊙ x1;
+// and its backward.
 #include "dnassm/thread_pool.h"
 
 #include "cpu_ops.h"
@@ -16,10 +17,6 @@ void hyena_gates(const float* uc, std::int64_t n, std::int64_t D, float* x0, flo
         }
     });
 }
-
-}  // namespace dnassm::cpu
-
-namespace dnassm::cpu {
 
 void hyena_gates_backward(const float* uc,
                           const float* dx0,

@@ -1,5 +1,6 @@
-// HyenaDNA's Sin activation with per-column frequencies (the implicit filter's MLP), rows on the
-// pool. Elementwise, so the result does not depend on the thread count.
+// HyenaDNA's Sin activation with per-column frequencies (the implicit filter's MLP) and its
+// backward, rows on the pool. The forward is elementwise and the backward sums over fixed row
+// parts, so neither depends on the thread count.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -18,10 +19,6 @@ void sin_activation(
                 y[r * cols + c] = std::sin(freq[c] * x[r * cols + c]);
     });
 }
-
-}  // namespace dnassm::cpu
-
-namespace dnassm::cpu {
 
 void sin_activation_backward(const float* x,
                              const float* freq,

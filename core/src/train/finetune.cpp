@@ -347,8 +347,8 @@ double task_loss(const Trainable& model,
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = head.weight.dim(1);
     // The head's gradients are computed on the host: host tensors (the backbone's may be the
     // backend's).
-    for (const auto* t : {&head.weight, &head.bias})
-        grads.try_emplace(t == &head.weight ? "head.weight" : "head.bias", Tensor(t->shape()));
+    grads.try_emplace("head.weight", head.weight.shape());
+    grads.try_emplace("head.bias", head.bias.shape());
     float* gw = grads.at("head.weight").f32();
     float* gb = grads.at("head.bias").f32();
     const auto tape = model.forward(ids, be, false);
