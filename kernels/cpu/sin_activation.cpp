@@ -7,6 +7,7 @@
 
 #include "dnassm/thread_pool.h"
 
+#include "../common/sin_backward_parts.h"
 #include "cpu_ops.h"
 
 namespace dnassm::cpu {
@@ -29,13 +30,12 @@ void sin_activation_backward(const float* x,
                              float* dfreq) {
     // dfreq: per-part column sums over fixed row parts, then the parts in order, so the result
     // does not depend on the thread count.
-    constexpr std::int64_t kPart = 1024;
-    const std::int64_t parts = (rows + kPart - 1) / kPart;
+    const std::int64_t parts = sin_backward_parts(rows);
     std::vector<double> partial(static_cast<size_t>(dfreq ? parts * cols : 0));
     parallel_for(parts, 1, [&](std::int64_t p0, std::int64_t p1) {
         for (std::int64_t p = p0; p < p1; ++p) {
             double* acc = dfreq ? partial.data() + p * cols : nullptr;
-            for (std::int64_t r = p * kPart; r < std::min(rows, (p + 1) * kPart); ++r)
+            for (std::int64_t r = p * kSinPart; r < std::min(rows, (p + 1) * kSinPart); ++r)
                 for (std::int64_t c = 0; c < cols; ++c) {
                     const float xv = x[r * cols + c];
                     const double g = static_cast<double>(dy[r * cols + c]) * std::cos(freq[c] * xv);

@@ -673,8 +673,7 @@ class CudaBackend final : public Backend {
                                  float* dx,
                                  float* dfreq) override {
         Staging st(*pool_, stream_, weights_);
-        auto* partial =
-            reinterpret_cast<double*>(st.scratch(2 * cuda::sin_backward_parts(rows) * cols));
+        auto* partial = reinterpret_cast<double*>(st.scratch(2 * sin_backward_parts(rows) * cols));
         cuda::sin_activation_backward(st.in(x, rows * cols), st.in(freq, cols),
                                       st.in(dy, rows * cols), rows, cols, st.inout(dx, rows * cols),
                                       st.inout(dfreq, cols), partial, stream_);

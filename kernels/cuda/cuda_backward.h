@@ -8,6 +8,7 @@
 
 #include "dnassm/backend.h"
 
+#include "../common/sin_backward_parts.h"
 #include "launch_plan.h"
 
 namespace dnassm::cuda {
@@ -45,11 +46,6 @@ void hyena_gates_backward(const float* uc,
                           float* duc,
                           cudaStream_t s);
 
-/// Rows per partial dfreq sum of the Sin backward (the CPU op's part size too).
-constexpr std::int64_t kSinPart = 1024;
-inline std::int64_t sin_backward_parts(std::int64_t rows) {
-    return (rows + kSinPart - 1) / kSinPart;
-}
 /// `scratch` holds sin_backward_parts(rows) · cols doubles.
 void sin_activation_backward(const float* x,
                              const float* freq,
