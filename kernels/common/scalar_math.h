@@ -16,6 +16,9 @@ namespace dnassm::math {
 DNASSM_HD inline float softplus(float x) { return x <= 20.0f ? log1pf(expf(x)) : x; }
 DNASSM_HD inline double softplus(double x) { return x <= 20.0 ? log1p(exp(x)) : x; }
 
+DNASSM_HD inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+DNASSM_HD inline double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+
 DNASSM_HD inline float silu(float x) { return x / (1.0f + expf(-x)); }
 DNASSM_HD inline double silu(double x) { return x / (1.0 + exp(-x)); }
 

@@ -2,14 +2,13 @@
 #include <cmath>
 #include <vector>
 
+#include "../common/scalar_math.h"
 #include "backward.h"
 
 namespace dnassm::cpu::ref {
 
-namespace {
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-double softplus(double x) { return x <= 20.0 ? std::log1p(std::exp(x)) : x; }
-}  // namespace
+using math::sigmoid;
+using math::softplus;
 
 void selective_scan_backward(const SelectiveScanArgs& a, const SelectiveScanGrads& g) {
     const std::int64_t L = a.L, E = a.E, N = a.N;

@@ -8,6 +8,8 @@
 
 #include "dnassm/backend.h"
 
+#include "../common/scalar_math.h"
+
 namespace dnassm::cuda::detail {
 
 constexpr int kThreads = 256;
@@ -16,9 +18,8 @@ inline int blocks_for(std::int64_t n, int threads = kThreads) {
     return static_cast<int>((n + threads - 1) / threads);
 }
 
-__device__ inline float softplus(float x) { return x <= 20.0f ? log1pf(expf(x)) : x; }
-
-__device__ inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+using math::sigmoid;
+using math::softplus;
 
 __device__ inline float warp_sum(float v) {
     for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);

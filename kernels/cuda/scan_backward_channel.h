@@ -34,8 +34,6 @@ struct ChannelScanBackward {
     static constexpr int kThreads = 128;        // channels per block
 };
 
-DNASSM_HD inline float scan_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-
 /// d loss / d y before the SiLU(z) gate at (t, e).
 DNASSM_HD inline float scan_gated_grad(const SelectiveScanArgs& a,
                                        const float* dy,
@@ -44,7 +42,7 @@ DNASSM_HD inline float scan_gated_grad(const SelectiveScanArgs& a,
     const float dout = dy[t * a.ld_y + e];
     if (!a.z) return dout;
     const float z = a.z[t * a.ld_z + e];
-    return dout * z * scan_sigmoid(z);
+    return dout * z * math::sigmoid(z);
 }
 
 /// The channel's inputs at one step.
@@ -173,7 +171,7 @@ DNASSM_HD void channel_scan_backward(const SelectiveScanArgs& a,
             }
             float gt = dout;
             if (live && a.z) {
-                const float z = a.z[t * a.ld_z + e], sz = scan_sigmoid(z);
+                const float z = a.z[t * a.ld_z + e], sz = math::sigmoid(z);
                 gt = dout * z * sz;
                 if (g.dz) g.dz[t * a.ld_z + e] += dout * y * sz * (1.0f + z * (1.0f - sz));
             }
@@ -194,7 +192,7 @@ DNASSM_HD void channel_scan_backward(const SelectiveScanArgs& a,
             if (live) {
                 if (g.du) g.du[t * a.ld_u + e] += du;
                 const float draw =
-                    a.delta_softplus && in.raw <= 20.0f ? dd * scan_sigmoid(in.raw) : dd;
+                    a.delta_softplus && in.raw <= 20.0f ? dd * math::sigmoid(in.raw) : dd;
                 if (g.ddelta) g.ddelta[t * a.ld_delta + e] += draw;
                 dbias += draw;
                 dD += gt * in.u;
