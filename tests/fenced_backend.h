@@ -47,6 +47,27 @@ class FencedBackend final : public Backend {
         const Open open(*this);
         inner_.download(src, host, n);
     }
+    // The copy is made only at wait(), as late as a GPU's could finish: a caller that let the
+    // source be overwritten or reused before waiting gets the wrong values.
+    std::unique_ptr<PendingDownload> download_async(const Tensor& src) override {
+        class Deferred final : public PendingDownload {
+          public:
+            Deferred(FencedBackend& b, Tensor src) : b_(b), src_(std::move(src)) {}
+            Tensor wait() override {
+                Tensor host = Tensor::uninitialized(src_.shape());
+                b_.download(src_.f32(), host.f32(), host.numel());
+                src_ = Tensor();
+                return host;
+            }
+
+          private:
+            FencedBackend& b_;
+            Tensor src_;
+        };
+        ++async_downloads_;
+        return std::make_unique<Deferred>(*this, src);
+    }
+    int async_downloads() const { return async_downloads_; }
     void upload(const float* host, float* dst, std::int64_t n) override {
         const Open open(*this);
         inner_.upload(host, dst, n);
@@ -179,6 +200,7 @@ class FencedBackend final : public Backend {
     Backend& inner_;
     std::map<void*, std::size_t> live_;
     int ops_ = 0;
+    int async_downloads_ = 0;
 };
 
 }  // namespace dnassm::test

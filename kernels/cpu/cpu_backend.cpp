@@ -96,6 +96,9 @@ class CpuBackendCommon : public Backend {
         return Tensor::uninitialized(std::move(shape));
     }
     bool activations_on_device() const override { return false; }
+    std::unique_ptr<PendingDownload> download_async(const Tensor& src) override {
+        return ready_download(src);
+    }
     void download(const float* src, float* host, std::int64_t n) override {
         if (n > 0 && src != host)
             std::memmove(host, src, static_cast<std::size_t>(n) * sizeof(float));

@@ -28,6 +28,7 @@
 #include "../common/fft_size.h"
 #include "cuda_backward.h"
 #include "cuda_ops.h"
+#include "host_buffer_cache.h"
 #include "launch_plan.h"
 #include "weight_registry.h"
 
@@ -248,6 +249,34 @@ class Staging {
     std::vector<Output> outputs_;
 };
 
+// A download_async copy: queued on the backend's copy stream behind the ops that wrote the
+// source, into page-locked memory. The source stays alive (and so out of the pool) until the copy
+// is done.
+class CudaDownload final : public PendingDownload {
+  public:
+    CudaDownload(Tensor src, Tensor host, cudaEvent_t done)
+        : src_(std::move(src)), host_(std::move(host)), done_(done) {}
+    ~CudaDownload() override {
+        if (!done_) return;
+        (void)cudaEventSynchronize(done_);
+        cudaEventDestroy(done_);
+    }
+    CudaDownload(const CudaDownload&) = delete;
+    CudaDownload& operator=(const CudaDownload&) = delete;
+    Tensor wait() override {
+        const cudaError_t st = cudaEventSynchronize(done_);
+        cudaEventDestroy(done_);
+        done_ = nullptr;
+        check(st, "download");
+        src_ = Tensor();
+        return std::move(host_);
+    }
+
+  private:
+    Tensor src_, host_;
+    cudaEvent_t done_ = nullptr;
+};
+
 class CudaBackend final : public Backend {
   public:
     explicit CudaBackend(int device) : device_(device) {
@@ -263,6 +292,10 @@ class CudaBackend final : public Backend {
         name_ = "cuda:" + std::to_string(device) + " (" + prop.name + ")";
     }
     ~CudaBackend() override {
+        if (copy_stream_) {
+            cudaStreamSynchronize(copy_stream_);
+            cudaStreamDestroy(copy_stream_);
+        }
         for (auto& [n, plans] : fft_plans_) {
             cufftDestroy(plans.first);
             cufftDestroy(plans.second);
@@ -423,6 +456,35 @@ class CudaBackend final : public Backend {
     }
     void weights_changed() override { weights_.all_written(); }
     void download(const float* src, float* host, std::int64_t n) override { copy(host, src, n); }
+
+    std::unique_ptr<PendingDownload> download_async(const Tensor& src) override {
+        if (src.empty() || !on_device(src.f32())) return ready_download(src);
+        const std::size_t n = static_cast<std::size_t>(src.numel()) * sizeof(float);
+        std::shared_ptr<void> buffer;
+        try {
+            buffer = pinned_->take(n);
+        } catch (const Error&) {  // no page-locked memory to be had: a plain, waiting copy
+            Tensor host = Tensor::uninitialized(src.shape());
+            download(src.f32(), host.f32(), src.numel());
+            return ready_download(host);
+        }
+        if (!copy_stream_)
+            check(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking),
+                  "cudaStreamCreate");
+        // The copy waits for the ops queued so far; the compute stream does not wait for it.
+        cudaEvent_t queued = nullptr, done = nullptr;
+        check(cudaEventCreateWithFlags(&queued, cudaEventDisableTiming), "cudaEventCreate");
+        check(cudaEventRecord(queued, stream_), "cudaEventRecord");
+        const cudaError_t waited = cudaStreamWaitEvent(copy_stream_, queued, 0);
+        cudaEventDestroy(queued);  // released once recorded work completes
+        check(waited, "cudaStreamWaitEvent");
+        Tensor host = Tensor::borrow(buffer.get(), src.shape(), DType::kF32, buffer);
+        check(cudaMemcpyAsync(host.f32(), src.f32(), n, cudaMemcpyDeviceToHost, copy_stream_),
+              "copy out");
+        check(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), "cudaEventCreate");
+        check(cudaEventRecord(done, copy_stream_), "cudaEventRecord");
+        return std::make_unique<CudaDownload>(src, std::move(host), done);
+    }
 
     void zero(float* x, std::int64_t n) override {
         if (n <= 0) return;
@@ -748,7 +810,20 @@ class CudaBackend final : public Backend {
     int device_;
     std::string name_;
     std::shared_ptr<DevicePool> pool_;
-    cudaStream_t stream_ = nullptr;  // pool_'s
+    cudaStream_t stream_ = nullptr;       // pool_'s
+    cudaStream_t copy_stream_ = nullptr;  // download_async's, made at its first use
+    // Page-locked buffers for download_async (a few windows' outputs in flight at most).
+    std::shared_ptr<HostBufferCache> pinned_ = HostBufferCache::create(
+        [](std::size_t n) {
+            void* p = nullptr;
+            if (cudaHostAlloc(&p, n, cudaHostAllocDefault) != cudaSuccess) {
+                (void)cudaGetLastError();
+                throw Error(ErrorKind::kResource, "CUDA: no page-locked host memory");
+            }
+            return p;
+        },
+        [](void* p) { cudaFreeHost(p); },
+        4);
     // Weights kept on the device between ops (keep_weights); DNASSM_CUDA_STAGE_WEIGHTS=1 copies
     // them for every op instead (to rule the cache out when looking for a fault).
     WeightRegistry weights_;

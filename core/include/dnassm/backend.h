@@ -172,6 +172,18 @@ struct AdamWArgs {
     bool decay = false;
 };
 
+/// A copy of an activation to host memory, started by Backend::download_async. Destroying it
+/// waits for the copy first.
+class PendingDownload {
+  public:
+    virtual ~PendingDownload() = default;
+    /// Waits for the copy and returns the host tensor (call once).
+    [[nodiscard]] virtual Tensor wait() = 0;
+};
+
+/// A PendingDownload with nothing to wait for: `host` already is host memory.
+[[nodiscard]] std::unique_ptr<PendingDownload> ready_download(const Tensor& host);
+
 class Backend {
   public:
     virtual ~Backend() = default;
@@ -208,6 +220,11 @@ class Backend {
     [[nodiscard]] virtual bool activations_on_device() const = 0;
     /// host[0, n) = src[0, n), where src is an activation or host memory.
     virtual void download(const float* src, float* host, std::int64_t n) = 0;
+    /// Starts copying `src` (an activation, or host memory) to new host memory and returns without
+    /// waiting for the ops queued before it: on a GPU the copy runs on a stream of its own once
+    /// they are done, so the host can queue the next window's ops meanwhile. `src` is kept alive
+    /// until the copy has finished. The CPU backends hand `src` itself back.
+    [[nodiscard]] virtual std::unique_ptr<PendingDownload> download_async(const Tensor& src) = 0;
     /// dst[0, n) = host[0, n), where dst is an activation or host memory.
     virtual void upload(const float* host, float* dst, std::int64_t n) = 0;
     /// x[0, n) = 0 (an activation or host memory).

@@ -62,8 +62,19 @@ class Model {
                                          std::span<const std::int32_t> ids,
                                          ModelState* state,
                                          std::vector<Tensor>* layers = nullptr) const = 0;
-    /// hidden {L, D} -> logits {L, V} through the LM head.
-    [[nodiscard]] virtual Tensor logits(Backend& backend, const Tensor& hidden) const = 0;
+    /// forward() with the hidden states left where `backend` keeps its activations (on a GPU,
+    /// device memory that only backend ops and downloads read), for callers that compute on them
+    /// there, or copy them down while the next window runs (Backend::download_async).
+    [[nodiscard]] virtual Tensor forward_activation(Backend& backend,
+                                                    std::span<const std::int32_t> ids,
+                                                    ModelState* state) const {
+        return forward(backend, ids, state);
+    }
+    /// hidden {L, D} -> logits {L, V} through the LM head, written into `out` (V = info().
+    /// vocab_size). Either may be host memory or an activation of `backend`.
+    virtual void logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const = 0;
+    /// The same into new host memory.
+    [[nodiscard]] Tensor logits(Backend& backend, const Tensor& hidden) const;
 
     /// Makes every output depend on at most the `bases` preceding bases (HyenaDNA: truncates the
     /// long filters), so tiled outputs no longer depend on the window size. Returns the resulting

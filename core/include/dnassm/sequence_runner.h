@@ -35,6 +35,30 @@ struct RunPlan {
 /// (window above the model's limit, overlap too large, --no-tile with a too-long input).
 [[nodiscard]] RunPlan plan_run(const Model& model, std::int64_t L, const RunOptions& opts);
 
+/// What run_sequence hands over for one block of rows: where it starts, and its hidden states
+/// {n, D} and LM logits {n, V} in host memory, each only when asked for.
+struct RowBlock {
+    std::int64_t offset = 0;
+    Tensor hidden, logits;
+};
+
+struct RowsWanted {
+    bool hidden = true;
+    /// Computed by the backend from the hidden states; on a GPU the hidden states then need not
+    /// come down at all when `hidden` is false.
+    bool logits = false;
+};
+
+/// on_block is called in order for consecutive row blocks covering ids. Each window's results
+/// are copied down while the next window runs (on a GPU), and on_block runs meanwhile.
+void run_sequence(const Model& model,
+                  Backend& backend,
+                  std::span<const std::int32_t> ids,
+                  const RunOptions& opts,
+                  Progress* progress,
+                  RowsWanted wanted,
+                  const std::function<void(const RowBlock&)>& on_block);
+
 /// on_rows(offset, hidden {n, D}) is called in order for consecutive row blocks covering ids.
 void run_sequence(const Model& model,
                   Backend& backend,

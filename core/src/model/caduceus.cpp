@@ -188,8 +188,22 @@ void CaduceusModel::bimamba(
 
 Tensor CaduceusModel::forward(Backend& backend,
                               std::span<const std::int32_t> ids,
-                              ModelState*,
+                              ModelState* state,
                               std::vector<Tensor>* layers) const {
+    return run(backend, ids, state, layers, true);
+}
+
+Tensor CaduceusModel::forward_activation(Backend& backend,
+                                         std::span<const std::int32_t> ids,
+                                         ModelState* state) const {
+    return run(backend, ids, state, nullptr, false);
+}
+
+Tensor CaduceusModel::run(Backend& backend,
+                          std::span<const std::int32_t> ids,
+                          ModelState*,
+                          std::vector<Tensor>* layers,
+                          bool to_host) const {
     backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.mamba.d_model;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");
@@ -228,17 +242,20 @@ Tensor CaduceusModel::forward(Backend& backend,
         if (layers) layers->push_back(acts.to_host(acts.sum(h, res)));
     }
     const Tensor total = acts.sum(h, res);
-    if (!cfg_.rcps) return acts.to_host(rms(total, norm_f_w_));
-    const Tensor out = acts.make(W);
-    acts.copy(rms(acts.part(total, 0, D), norm_f_w_), 0, out, 0, D);
-    acts.copy(rms(acts.part(total, D, D, kRc), norm_f_w_), 0, out, D, D, kRc);
-    return acts.to_host(out);
+    Tensor out;
+    if (!cfg_.rcps) {
+        out = rms(total, norm_f_w_);
+    } else {
+        out = acts.make(W);
+        acts.copy(rms(acts.part(total, 0, D), norm_f_w_), 0, out, 0, D);
+        acts.copy(rms(acts.part(total, D, D, kRc), norm_f_w_), 0, out, D, D, kRc);
+    }
+    return to_host ? acts.to_host(out) : out;
 }
 
-Tensor CaduceusModel::logits(Backend& backend, const Tensor& hidden) const {
+void CaduceusModel::logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const {
     backend.keep_weights(op_weights_);
     const std::int64_t L = hidden.dim(0), D = cfg_.mamba.d_model, V = cfg_.mamba.vocab_size;
-    Tensor out({L, V});
     backend.linear({.M = L,
                     .K = D,
                     .N = V,
@@ -264,7 +281,6 @@ Tensor CaduceusModel::logits(Backend& backend, const Tensor& hidden) const {
                         .ld_y = V,
                         .accumulate = true});
     }
-    return out;
 }
 
 }  // namespace dnassm

@@ -48,7 +48,10 @@ class CaduceusModel final : public Model {
                    std::span<const std::int32_t> ids,
                    ModelState* state,
                    std::vector<Tensor>* layers) const override;
-    Tensor logits(Backend& backend, const Tensor& hidden) const override;
+    Tensor forward_activation(Backend& backend,
+                              std::span<const std::int32_t> ids,
+                              ModelState* state) const override;
+    void logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const override;
 
     void set_info(ModelInfo info) { info_ = std::move(info); }
     [[nodiscard]] const CaduceusConfig& config() const { return cfg_; }
@@ -78,6 +81,12 @@ class CaduceusModel final : public Model {
     [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
   private:
+    // forward() and forward_activation(): the hidden states in host memory or as an activation.
+    Tensor run(Backend& backend,
+               std::span<const std::int32_t> ids,
+               ModelState* state,
+               std::vector<Tensor>* layers,
+               bool to_host) const;
     // BiMamba over h {L, d}: fwd(h) (+|*) flip_L(rev(flip_L(h))).
     void bimamba(
         Backend& backend, const CaduceusLayer& l, const float* h, std::int64_t L, float* out) const;

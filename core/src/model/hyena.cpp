@@ -201,13 +201,27 @@ HyenaModel::HyenaModel(HyenaConfig cfg, WeightStore& ws, ModelInfo info)
     op_weights_.insert(op_weights_.end(), {lm_head_, head_w_, head_b_});
 }
 
+Tensor HyenaModel::forward(Backend& backend,
+                           std::span<const std::int32_t> ids,
+                           ModelState* state,
+                           std::vector<Tensor>* layers) const {
+    return run(backend, ids, state, layers, true);
+}
+
+Tensor HyenaModel::forward_activation(Backend& backend,
+                                      std::span<const std::int32_t> ids,
+                                      ModelState* state) const {
+    return run(backend, ids, state, nullptr, false);
+}
+
 // Memory: position-wise work runs in row blocks, and the long convolution needs only the two
 // D-wide streams x0 and w = v ⊙ x1 of the whole window, so a window costs about
 // 3·L·D floats + L·F (about 3.3 GB at L = 1 M, D = 256) instead of the reference's ~12·L·D.
-Tensor HyenaModel::forward(Backend& backend,
-                           std::span<const std::int32_t> ids,
-                           ModelState*,
-                           std::vector<Tensor>* layers) const {
+Tensor HyenaModel::run(Backend& backend,
+                       std::span<const std::int32_t> ids,
+                       ModelState*,
+                       std::vector<Tensor>* layers,
+                       bool to_host) const {
     backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model,
                        E = cfg_.d_inner;
@@ -219,8 +233,9 @@ Tensor HyenaModel::forward(Backend& backend,
                      "token id " + std::to_string(id) + " outside the model's vocabulary");
     constexpr std::int64_t kRows = 8192;
     const std::int64_t R = std::min(L, kRows);
-    // Activations stay with the backend (on a GPU, in device memory) until the final norm writes
-    // the host result. Every buffer but the conv state is written in full before it is read.
+    // Activations stay with the backend (on a GPU, in device memory); the final norm writes the
+    // result to the host unless it is to stay there too. Every buffer but the conv state is written
+    // in full before it is read.
     const Tensor x = backend.activation({L, D}), x0 = backend.activation({L, D}),
                  w = backend.activation({L, D});
     const Tensor h = backend.activation({R, D}), p = backend.activation({R, 3 * D}),
@@ -323,7 +338,10 @@ Tensor HyenaModel::forward(Backend& backend,
         }
     }
     // The final norm is row-local: on the CPU it overwrites the residual stream in place.
-    Tensor hidden = backend.activations_on_device() ? Tensor::uninitialized({L, D}) : x;
+    const bool device = backend.activations_on_device();
+    Tensor hidden = !device   ? x
+                    : to_host ? Tensor::uninitialized({L, D})
+                              : backend.activation({L, D});
     backend.norm({.kind = NormKind::kLayer,
                   .rows = L,
                   .D = D,
@@ -335,9 +353,9 @@ Tensor HyenaModel::forward(Backend& backend,
     return hidden;
 }
 
-Tensor HyenaModel::logits(Backend& backend, const Tensor& hidden) const {
+void HyenaModel::logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const {
     backend.keep_weights(op_weights_);
-    return lm_head_logits(backend, hidden, lm_head_);
+    lm_head_logits(backend, hidden, lm_head_, out);
 }
 
 std::vector<float> HyenaModel::classify(Backend& backend, const Tensor& hidden) const {

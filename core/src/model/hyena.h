@@ -84,7 +84,10 @@ class HyenaModel final : public Model {
                    std::span<const std::int32_t> ids,
                    ModelState* state,
                    std::vector<Tensor>* layers) const override;
-    Tensor logits(Backend& backend, const Tensor& hidden) const override;
+    Tensor forward_activation(Backend& backend,
+                              std::span<const std::int32_t> ids,
+                              ModelState* state) const override;
+    void logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const override;
 
     std::int64_t limit_context(std::int64_t bases) override;
 
@@ -110,6 +113,12 @@ class HyenaModel final : public Model {
     [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
   private:
+    // forward() and forward_activation(): the hidden states in host memory or as an activation.
+    Tensor run(Backend& backend,
+               std::span<const std::int32_t> ids,
+               ModelState* state,
+               std::vector<Tensor>* layers,
+               bool to_host) const;
     HyenaConfig cfg_;
     ModelInfo info_;
     CharTokenizer tokenizer_{false};

@@ -1,4 +1,4 @@
-// Internal: the LM head shared by every family: logits{L, V} = hidden{L, D} · W{V, D}^T.
+// Internal: the LM head of Mamba and HyenaDNA: logits{L, V} = hidden{L, D} · W{V, D}^T.
 #pragma once
 
 #include "dnassm/backend.h"
@@ -6,9 +6,11 @@
 
 namespace dnassm {
 
-inline Tensor lm_head_logits(Backend& backend, const Tensor& hidden, const Tensor& weight) {
+inline void lm_head_logits(Backend& backend,
+                           const Tensor& hidden,
+                           const Tensor& weight,
+                           const Tensor& out) {
     const std::int64_t L = hidden.dim(0), D = hidden.dim(1), V = weight.dim(0);
-    Tensor out({L, V});
     backend.linear({.M = L,
                     .K = D,
                     .N = V,
@@ -17,7 +19,6 @@ inline Tensor lm_head_logits(Backend& backend, const Tensor& hidden, const Tenso
                     .weight = weight.f32(),
                     .y = out.f32(),
                     .ld_y = V});
-    return out;
 }
 
 }  // namespace dnassm

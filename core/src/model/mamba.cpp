@@ -273,6 +273,20 @@ Tensor MambaModel::forward(Backend& backend,
                            std::span<const std::int32_t> ids,
                            ModelState* state,
                            std::vector<Tensor>* layers) const {
+    return run(backend, ids, state, layers, true);
+}
+
+Tensor MambaModel::forward_activation(Backend& backend,
+                                      std::span<const std::int32_t> ids,
+                                      ModelState* state) const {
+    return run(backend, ids, state, nullptr, false);
+}
+
+Tensor MambaModel::run(Backend& backend,
+                       std::span<const std::int32_t> ids,
+                       ModelState* state,
+                       std::vector<Tensor>* layers,
+                       bool to_host) const {
     backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model;
     auto* st = dynamic_cast<MambaState*>(state);
@@ -285,7 +299,8 @@ Tensor MambaModel::forward(Backend& backend,
     MambaScratch& ws = st ? st->scratch : local;
     ws.reserve(cfg_, L, backend);
     const Tensor x = ws.x.slice_rows(0, L), out = ws.out.slice_rows(0, L);
-    Tensor hidden = Tensor::uninitialized({L, D});  // returned: host memory of its own
+    // Returned: memory of its own (the scratch is the next chunk's).
+    Tensor hidden = to_host ? Tensor::uninitialized({L, D}) : backend.activation({L, D});
     const Tensor h = ws.h.empty() ? hidden : ws.h.slice_rows(0, L);
     backend.embedding({.L = L,
                        .V = cfg_.vocab_size,
@@ -323,9 +338,9 @@ Tensor MambaModel::forward(Backend& backend,
     return hidden;
 }
 
-Tensor MambaModel::logits(Backend& backend, const Tensor& hidden) const {
+void MambaModel::logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const {
     backend.keep_weights(op_weights_);
-    return lm_head_logits(backend, hidden, lm_head_);
+    lm_head_logits(backend, hidden, lm_head_, out);
 }
 
 }  // namespace dnassm

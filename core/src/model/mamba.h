@@ -108,7 +108,10 @@ class MambaModel final : public Model {
                    std::span<const std::int32_t> ids,
                    ModelState* state,
                    std::vector<Tensor>* layers) const override;
-    Tensor logits(Backend& backend, const Tensor& hidden) const override;
+    Tensor forward_activation(Backend& backend,
+                              std::span<const std::int32_t> ids,
+                              ModelState* state) const override;
+    void logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const override;
 
     void set_info(ModelInfo info) { info_ = std::move(info); }
     /// Recomputes derived tensors (A = −exp(A_log)) after the parameters changed (training).
@@ -129,6 +132,12 @@ class MambaModel final : public Model {
     [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
   private:
+    // forward() and forward_activation(): the hidden states in host memory or as an activation.
+    Tensor run(Backend& backend,
+               std::span<const std::int32_t> ids,
+               ModelState* state,
+               std::vector<Tensor>* layers,
+               bool to_host) const;
     using Layer = MambaLayerWeights;
     MambaConfig cfg_;
     ModelInfo info_;

@@ -23,6 +23,12 @@ std::int64_t Model::limit_context(std::int64_t) {
                                        "tiling) applies to models that tile, like HyenaDNA");
 }
 
+Tensor Model::logits(Backend& backend, const Tensor& hidden) const {
+    Tensor out = Tensor::uninitialized({hidden.dim(0), info().vocab_size});
+    logits_into(backend, hidden, out);
+    return out;
+}
+
 namespace {
 
 // Everything after the JSON parse; nlohmann type errors from mistyped fields are caught by load.

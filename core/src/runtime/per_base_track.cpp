@@ -84,24 +84,29 @@ std::vector<std::vector<float>> strand_values(
     if (streamed.empty() && !on_hidden) return vals;
     const TaskHead* head = model.task_head();
     const RunOptions& run = specs.empty() ? RunOptions{} : specs.front().run;
-    run_sequence(model, backend, tok, run, progress, [&](std::int64_t offset, const Tensor& h) {
-        if (on_hidden) on_hidden(offset, h);
-        Tensor probs, logits;
+    // The head runs on the host and needs the hidden states there; LM tracks need only the
+    // logits, which the backend computes.
+    RowsWanted wanted{.hidden = static_cast<bool>(on_hidden), .logits = false};
+    for (const TrackSpec* sp : streamed)
+        (sp->kind == TrackKind::kHeadClass ? wanted.hidden : wanted.logits) = true;
+    run_sequence(model, backend, tok, run, progress, wanted, [&](const RowBlock& b) {
+        const std::int64_t offset = b.offset;
+        if (on_hidden) on_hidden(offset, b.hidden);
+        Tensor probs;
         for (size_t k = 0; k < streamed.size(); ++k) {
             std::vector<float>& v = *streamed_out[k];
             if (streamed[k]->kind == TrackKind::kHeadClass) {  // row i is base offset + i itself
-                if (probs.empty()) probs = head->probabilities(h);
-                for (std::int64_t i = 0; i < h.dim(0); ++i)
+                if (probs.empty()) probs = head->probabilities(b.hidden);
+                for (std::int64_t i = 0; i < b.hidden.dim(0); ++i)
                     v[static_cast<size_t>(offset + i)] =
                         probs.f32()[i * head->n_classes() + streamed[k]->head_class];
                 continue;
             }
-            if (logits.empty()) logits = model.logits(backend, h);
-            for (std::int64_t i = 0; i < h.dim(0) && offset + i + 1 < L; ++i) {
+            for (std::int64_t i = 0; i < b.logits.dim(0) && offset + i + 1 < L; ++i) {
                 const std::int64_t pos = offset + i + 1;
                 float x = 0;
-                if (lm_value(logits.f32() + i * V, tok[static_cast<size_t>(pos)], streamed[k]->kind,
-                             x))
+                if (lm_value(b.logits.f32() + i * V, tok[static_cast<size_t>(pos)],
+                             streamed[k]->kind, x))
                     v[static_cast<size_t>(pos)] = x;
             }
         }

@@ -1,6 +1,7 @@
 #include "dnassm/sequence_runner.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "dnassm/error.h"
 
@@ -38,41 +39,103 @@ RunPlan plan_run(const Model& model, std::int64_t L, const RunOptions& opts) {
     return plan;
 }
 
+namespace {
+
+// The window whose results are on their way down while the next one runs.
+struct InFlight {
+    std::int64_t offset = 0, rows = 0;
+    std::unique_ptr<PendingDownload> hidden, logits;
+};
+
+class Pipeline {
+  public:
+    Pipeline(const Model& model,
+             Backend& backend,
+             Progress* progress,
+             RowsWanted wanted,
+             const std::function<void(const RowBlock&)>& on_block)
+        : model_(model), be_(backend), progress_(progress), wanted_(wanted), on_block_(on_block) {}
+
+    /// Rows [offset, offset + n) are `rows` (an activation): starts their copies down, then
+    /// hands over the previous block.
+    void push(std::int64_t offset, const Tensor& rows) {
+        InFlight next{offset, rows.dim(0), nullptr, nullptr};
+        if (wanted_.logits) {
+            const Tensor logits = be_.activation({rows.dim(0), model_.info().vocab_size});
+            model_.logits_into(be_, rows, logits);
+            next.logits = be_.download_async(logits);
+        }
+        if (wanted_.hidden) next.hidden = be_.download_async(rows);
+        flush();
+        pending_ = std::move(next);
+        busy_ = true;
+    }
+    /// Hands over the block still in flight, if any.
+    void flush() {
+        if (!busy_) return;
+        busy_ = false;
+        InFlight f = std::move(pending_);
+        RowBlock block{f.offset, f.hidden ? f.hidden->wait() : Tensor(),
+                       f.logits ? f.logits->wait() : Tensor()};
+        on_block_(block);
+        if (progress_) progress_->advance(f.rows);
+    }
+
+  private:
+    const Model& model_;
+    Backend& be_;
+    Progress* progress_;
+    RowsWanted wanted_;
+    const std::function<void(const RowBlock&)>& on_block_;
+    InFlight pending_;
+    bool busy_ = false;
+};
+
+}  // namespace
+
 void run_sequence(const Model& model,
                   Backend& backend,
                   std::span<const std::int32_t> ids,
                   const RunOptions& opts,
                   Progress* progress,
-                  const std::function<void(std::int64_t, const Tensor&)>& on_rows) {
+                  RowsWanted wanted,
+                  const std::function<void(const RowBlock&)>& on_block) {
     DNASSM_CHECK(opts.chunk > 0, ErrorKind::kUsage, "--chunk must be positive");
     const auto L = static_cast<std::int64_t>(ids.size());
     const RunPlan plan = plan_run(model, L, opts);
     auto sub = [&](std::int64_t b, std::int64_t n) {
         return ids.subspan(static_cast<size_t>(b), static_cast<size_t>(n));
     };
+    Pipeline pipe(model, backend, progress, wanted, on_block);
     if (plan.tiled) {
         // Core [c, c + core) is computed in the window [c - overlap, c + core + overlap), clipped.
         for (std::int64_t c = 0; c < L; c += plan.core) {
             const std::int64_t c_end = std::min(L, c + plan.core);
             const std::int64_t w_beg = std::max<std::int64_t>(0, c - plan.overlap);
             const std::int64_t w_end = std::min(L, c_end + plan.overlap);
-            const Tensor h = model.forward(backend, sub(w_beg, w_end - w_beg), nullptr);
-            on_rows(c, h.slice_rows(c - w_beg, c_end - w_beg));
-            if (progress) progress->advance(c_end - c);
+            const Tensor h = model.forward_activation(backend, sub(w_beg, w_end - w_beg), nullptr);
+            pipe.push(c, h.slice_rows(c - w_beg, c_end - w_beg));
         }
-        return;
+    } else if (!model.streams()) {
+        pipe.push(0, model.forward_activation(backend, ids, nullptr));
+    } else {
+        auto state = model.new_state();
+        for (std::int64_t t = 0; t < L; t += opts.chunk) {
+            const std::int64_t n = std::min(opts.chunk, L - t);
+            pipe.push(t, model.forward_activation(backend, sub(t, n), state.get()));
+        }
     }
-    if (!model.streams()) {
-        on_rows(0, model.forward(backend, ids, nullptr));
-        if (progress) progress->advance(L);
-        return;
-    }
-    auto state = model.new_state();
-    for (std::int64_t t = 0; t < L; t += opts.chunk) {
-        const std::int64_t n = std::min(opts.chunk, L - t);
-        on_rows(t, model.forward(backend, sub(t, n), state.get()));
-        if (progress) progress->advance(n);
-    }
+    pipe.flush();
+}
+
+void run_sequence(const Model& model,
+                  Backend& backend,
+                  std::span<const std::int32_t> ids,
+                  const RunOptions& opts,
+                  Progress* progress,
+                  const std::function<void(std::int64_t, const Tensor&)>& on_rows) {
+    run_sequence(model, backend, ids, opts, progress, RowsWanted{},
+                 [&](const RowBlock& b) { on_rows(b.offset, b.hidden); });
 }
 
 }  // namespace dnassm

@@ -10,6 +10,7 @@
 
 #include "dnassm/io/npy.h"
 #include "dnassm/model.h"
+#include "dnassm/sequence_runner.h"
 
 #include "fenced_backend.h"
 #include "test_util.h"
@@ -65,6 +66,73 @@ TEST(DeviceResidentForward, CaduceusTouchesActivationsOnlyThroughTheBackend) {
         const std::string dir = test::data_dir() + "/golden/" + name;
         auto m = Model::load(dir);
         expect_same_forward(*m, golden_ids(dir, 1024), 1024);
+    }
+}
+
+// run_sequence keeps each window's hidden states on the backend, computes the logits there and
+// copies both down while the next window runs. On the fenced backend a copy is made only when
+// the runner waits for it, so a runner (or model) that let a window's output be overwritten by
+// the next window before waiting would hand over the wrong rows. Each block must equal forward()
+// and logits() of its window on the CPU, called one window at a time. So must the CPU backend's,
+// whose blocks are the activations themselves, not copies.
+void expect_blocks_as_forward(const Model& m,
+                              const std::vector<std::int32_t>& ids,
+                              RunOptions o,
+                              bool fence) {
+    test::FencedBackend fenced(test::backend("cpu"));
+    Backend& be = fence ? static_cast<Backend&>(fenced) : test::backend("cpu");
+    std::vector<RowBlock> got;
+    run_sequence(m, be, ids, o, nullptr, {.hidden = true, .logits = true}, [&](const RowBlock& b) {
+        EXPECT_EQ(b.hidden.device(), Device::kCpu);
+        EXPECT_EQ(b.logits.device(), Device::kCpu);
+        got.push_back(b);
+    });
+    ASSERT_GT(got.size(), 1u) << "the case should have several windows";
+    if (fence) {
+        EXPECT_EQ(fenced.async_downloads(), static_cast<int>(2 * got.size()));
+    }
+    Backend& cpu = test::backend("cpu");
+    const auto L = static_cast<std::int64_t>(ids.size());
+    const RunPlan plan = plan_run(m, L, o);
+    auto state = m.new_state();
+    std::int64_t next = 0;
+    for (const RowBlock& b : got) {
+        ASSERT_EQ(b.offset, next);
+        const std::int64_t n = b.hidden.dim(0);
+        next += n;
+        // The window the block was computed in: its own rows when streamed, with context when
+        // tiled.
+        const std::int64_t beg = plan.tiled ? std::max<std::int64_t>(0, b.offset - plan.overlap)
+                                            : b.offset,
+                           end =
+                               plan.tiled ? std::min(L, b.offset + n + plan.overlap) : b.offset + n;
+        const Tensor h = m.forward(cpu, {ids.data() + beg, static_cast<size_t>(end - beg)},
+                                   plan.tiled ? nullptr : state.get())
+                             .slice_rows(b.offset - beg, b.offset - beg + n);
+        const Tensor lg = m.logits(cpu, h);
+        for (auto [g, w] : {std::pair{&b.hidden, &h}, std::pair{&b.logits, &lg}}) {
+            ASSERT_EQ(g->shape(), w->shape()) << "block at " << b.offset;
+            EXPECT_EQ(0, std::memcmp(g->f32(), w->f32(), static_cast<size_t>(w->numel()) * 4))
+                << "block at " << b.offset;
+        }
+    }
+    EXPECT_EQ(next, L);
+}
+
+TEST(DeviceResidentRun, StreamedMambaChunksComeDownWhileTheNextRuns) {
+    const std::string dir = test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2";
+    auto m = Model::load(dir);
+    for (bool fence : {true, false})
+        expect_blocks_as_forward(*m, golden_ids(dir, 2048), {.chunk = 700}, fence);
+}
+
+TEST(DeviceResidentRun, TiledHyenaAndCaduceusWindowsComeDownWhileTheNextRuns) {
+    for (const char* name : {"hyenadna_tiny1k_L1024", "caduceus_ps_L1024_B1"}) {
+        const std::string dir = test::data_dir() + "/golden/" + name;
+        auto m = Model::load(dir);
+        for (bool fence : {true, false})
+            expect_blocks_as_forward(*m, golden_ids(dir, 1024),
+                                     {.window = 400, .overlap = 50, .tile = true}, fence);
     }
 }
 

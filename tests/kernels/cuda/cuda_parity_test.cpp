@@ -15,6 +15,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/npy.h"
 #include "dnassm/model.h"
+#include "dnassm/sequence_runner.h"
 
 #include "cuda/launch_plan.h"
 #include "cuda/scan_backward_channel.h"
@@ -817,6 +818,39 @@ TEST_P(CudaGoldenModel, HiddenStatesMatchCpu) {
         const std::int64_t n = std::min<std::int64_t>(400, L - t);
         const Tensor part = model->forward(*gpu, ids.subspan(static_cast<size_t>(t), n), s3.get());
         EXPECT_LE(test::rel_l2(part.f32(), hc.f32() + t * D, n * D), 1e-4) << "chunk at " << t;
+    }
+}
+
+// run_sequence on CUDA: windows streamed (Mamba) or tiled (the others), each window's hidden
+// states and logits copied down on the second stream while the next window runs.
+TEST_P(CudaGoldenModel, PipelinedRunMatchesCpu) {
+    REQUIRE_CUDA();
+    const std::string dir = test::data_dir() + "/golden/" + GetParam();
+    auto model = Model::load(dir);
+    const Tensor all = read_npy(dir + "/input_ids.npy");
+    const std::int64_t L = std::min<std::int64_t>(all.numel(), 1024);
+    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), static_cast<size_t>(L));
+    RunOptions o{.chunk = 400, .window = 400, .overlap = 50, .tile = !model->streams()};
+    auto blocks = [&](Backend& be) {
+        std::vector<RowBlock> out;
+        run_sequence(*model, be, ids, o, nullptr, {.hidden = true, .logits = true},
+                     [&](const RowBlock& b) { out.push_back(b); });
+        return out;
+    };
+    auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
+    const auto got = blocks(*gpu), want = blocks(*cpu);
+    ASSERT_EQ(got.size(), want.size());
+    ASSERT_GT(want.size(), 1u);
+    for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(got[i].offset, want[i].offset);
+        ASSERT_EQ(got[i].hidden.shape(), want[i].hidden.shape());
+        ASSERT_EQ(got[i].logits.shape(), want[i].logits.shape());
+        EXPECT_LE(test::rel_l2(got[i].hidden.f32(), want[i].hidden.f32(), want[i].hidden.numel()),
+                  1e-4)
+            << "block " << i;
+        EXPECT_LE(test::rel_l2(got[i].logits.f32(), want[i].logits.f32(), want[i].logits.numel()),
+                  1e-4)
+            << "block " << i;
     }
 }
 
