@@ -1,6 +1,7 @@
 #!/bin/bash
 # Packs what a GPU session needs into .gpu/ (git-ignored; name it in the device tool's carry): the
-# release binaries built here (dnassm, the CUDA plugin, the CUDA parity tests, bench_cuda), the
+# release binaries built here (dnassm, the CUDA plugin, the CUDA parity tests, bench_cuda and
+# bench_pipeline), the
 # shared libraries they load that a bare CUDA image lacks (HTSlib, FFTW, OpenBLAS, HDF5, ...;
 # not glibc, libstdc++ or CUDA's own), and the E. coli genome the GPU benchmarks read.
 # Then, on the GPU machine: bench/gpu_session.sh (see there).
@@ -10,11 +11,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/release}
 out=$root/.gpu
-cmake --build "$build" --target dnassm dnassm_cuda dnassm_cuda_tests bench_cuda
+cmake --build "$build" --target dnassm dnassm_cuda dnassm_cuda_tests bench_cuda bench_pipeline
 rm -rf "$out"
 mkdir -p "$out/stage/bin" "$out/stage/lib"
 cp "$build/app/dnassm" "$build/app/libdnassm_cuda.so" "$build/tests/dnassm_cuda_tests" \
-    "$build/bench/bench_cuda" "$out/stage/bin/"
+    "$build/bench/bench_cuda" "$build/bench/bench_pipeline" "$out/stage/bin/"
 strip --strip-unneeded "$out"/stage/bin/*
 # Every library the binaries resolve here, except the C/C++ runtime and CUDA (the image has both).
 skip='^(linux-vdso|ld-linux|libc\.|libm\.|libdl\.|librt\.|libpthread\.|libresolv\.|libutil\.|libnss_|libstdc\+\+|libgcc_s|libcuda|libcudart|libcublas|libcufft|libnvrtc|libnvJitLink)'

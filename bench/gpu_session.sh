@@ -10,13 +10,16 @@
 #   cli       bench/gpu_cli_check.py: embed/predict/pretrain on CUDA vs CPU, --device auto
 #   models    bench/run_bench_cuda.py --part models (whole 1 Mb windows and 500 short sequences
 #             vs PyTorch)
+#   stream    bench/run_bench_stream.py: a streamed 8 Mb sequence, windows pipelined (copies down
+#             overlapped with the next window) vs one at a time
 #   train     the longest training windows that run (gpu_cli_check.py's window table), then
 #             training tokens/s against PyTorch on the GPU (run_bench_train.py --device cuda)
-# Logs go under $OUT (or ./gpu-out; 8 files, what the device tool brings back); a summary is printed
-# last. On an H200 (2026-11-29) all stages took ~6 minutes; they now do more (both scan backward
-# variants, the longer window search, short sequences), so split them by priority: first
-# `--only parity,sanitize,cli,models` (correctness, whole-model figures), then, with 6 minutes of
-# device time left, `--only kernels,ncu,train`.
+# Logs go under $OUT (or ./gpu-out): device.txt and one file per stage; the device tool brings back
+# at most 8 files, so one call runs at most 7 stages. A summary is printed last. On an H200
+# (2026-11-29) all stages took ~6 minutes; they now do more (both scan backward variants, the
+# longer window search, short sequences), so split them by priority: first
+# `--only parity,sanitize,cli,models,stream` (correctness, whole-model figures), then, with 6
+# minutes of device time left, `--only kernels,ncu,train`.
 #
 #   bench/gpu_session.sh [--quick] [--only STAGE[,STAGE...]]
 set -uo pipefail
@@ -24,7 +27,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:-$root/gpu-out}
 mkdir -p "$out" /tmp/dnassm-gpu
 quick=""
-only="parity,sanitize,kernels,ncu,cli,models,train"
+only="parity,sanitize,kernels,ncu,cli,models,stream,train"
 while (($#)); do
     case $1 in
         --quick) quick=--quick ;;
@@ -104,10 +107,11 @@ if want sanitize; then
     export bin small
     stage sanitize 100 bash -c sanitize
 fi
-if want kernels || want models; then
+if want kernels || want models || want stream; then
     mkdir -p /tmp/dnassm-gpu/build/app /tmp/dnassm-gpu/build/bench
     ln -sf "$bin/dnassm" /tmp/dnassm-gpu/build/app/dnassm
     ln -sf "$bin/bench_cuda" /tmp/dnassm-gpu/build/bench/bench_cuda
+    ln -sf "$bin/bench_pipeline" /tmp/dnassm-gpu/build/bench/bench_pipeline
     export PYTHONUNBUFFERED=1
 fi
 if want kernels; then
@@ -131,6 +135,10 @@ fi
 if want models; then
     stage models 300 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part models
 fi
+if want stream; then
+    stage stream 120 python3 "$root/bench/run_bench_stream.py" --build /tmp/dnassm-gpu/build \
+        --device cuda:0 --bases 8388608 --chunk 1048576 --model "$root/data/models/dnassm-mamba-small"
+fi
 if want train; then  # issue C2: training tokens/s vs PyTorch, then the longest windows that run
     # Windows double (past 4 Mb on E. coli repeated into one contig) until one fails (out of
     # device memory) or runs past its limit; with the activations on the device, the GPU's memory
@@ -145,4 +153,4 @@ echo "== summary"
 printf '%s\n' "${summary[@]}"
 grep -hE '^\[  (FAILED|PASSED|SKIPPED) |tests? ran|FAIL|ERROR SUMMARY|RACECHECK SUMMARY' "$out"/parity.txt "$out"/cli.txt \
     "$out"/sanitize.txt 2>/dev/null | sort | uniq -c | head -40
-grep -h '^|' "$out"/kernels.txt "$out"/models.txt "$out"/train.txt 2>/dev/null
+grep -h '^|' "$out"/kernels.txt "$out"/models.txt "$out"/stream.txt "$out"/train.txt 2>/dev/null
