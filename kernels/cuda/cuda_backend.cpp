@@ -542,7 +542,9 @@ class CudaBackend final : public Backend {
                                    static_cast<int>(a.ld_x), d_dy, static_cast<int>(a.ld_y), &one,
                                    d_dw, K),
                        "sgemm dweight");
-        if (d_db) add_column_sums(d_dy, a.M, a.N, a.ld_y, d_db, stream_);
+        if (d_db)
+            add_column_sums(d_dy, a.M, a.N, a.ld_y, d_db, st.scratch(row_part_floats(a.M, a.N)),
+                            stream_);
         st.finish();
     }
 
@@ -555,8 +557,8 @@ class CudaBackend final : public Backend {
         d.bias = st.in(a.bias, a.D);
         d.y = nullptr;
         cuda::norm_backward(d, st.in(dy, a.rows * a.D), st.inout(dx, a.rows * a.D),
-                            st.inout(dweight, a.D), st.inout(dbias, a.D), st.scratch(2 * a.rows),
-                            stream_);
+                            st.inout(dweight, a.D), st.inout(dbias, a.D),
+                            st.scratch(2 * a.rows + row_part_floats(a.rows, 2 * a.D)), stream_);
         st.finish();
     }
 
@@ -574,7 +576,8 @@ class CudaBackend final : public Backend {
         dg.dweight = st.inout(g.dweight, a.E * a.W);
         dg.dbias = st.inout(g.dbias, a.E);
         dg.dstate_init = st.inout(g.dstate_init, a.E * a.W);
-        cuda::causal_conv1d_backward(d, dg, st.scratch(a.L * a.E), stream_);
+        cuda::causal_conv1d_backward(
+            d, dg, st.scratch(a.L * a.E + row_part_floats(a.L, a.E * (a.W + 1))), stream_);
         st.finish();
     }
 
@@ -670,7 +673,7 @@ class CudaBackend final : public Backend {
         d.table = nullptr;
         d.y = nullptr;
         cuda::embedding_backward(d, st.in(dy, a.L, a.D, ld), ld, st.inout(dtable, a.V * a.D),
-                                 stream_);
+                                 st.scratch(row_part_floats(a.L, a.V * a.D)), stream_);
         st.finish();
     }
 

@@ -342,15 +342,48 @@ __global__ void conv_bwd_input(CausalConv1dArgs a, const float* d, float* dx, fl
 
 constexpr int kColPhases = 8;  // rows summed by each of 8 threads per column, then combined
 
+// The column-sum kernels below run on a grid of (column blocks, row parts): block (x, y) sums the
+// rows of part y (RowParts). With one part it adds its sums into the output; with several it
+// writes them to part y's slice of the partials, which sum_over_chunks then adds in part order.
+__device__ void part_rows(const RowParts& rp,
+                          std::int64_t rows,
+                          std::int64_t& r0,
+                          std::int64_t& r1) {
+    r0 = static_cast<std::int64_t>(blockIdx.y) * rp.rows_per_part;
+    r1 = r0 + rp.rows_per_part < rows ? r0 + rp.rows_per_part : rows;
+}
+
+__device__ void put_part_sum(
+    const RowParts& rp, float sum, float* out, float* partial, std::int64_t i, std::int64_t count) {
+    if (rp.parts == 1)
+        out[i] += sum;
+    else
+        partial[static_cast<std::int64_t>(blockIdx.y) * count + i] = sum;
+}
+
+dim3 part_grid(std::int64_t cols, const RowParts& rp) {
+    return dim3(static_cast<unsigned>(blocks_for(cols, 32)), static_cast<unsigned>(rp.parts));
+}
+
+// Adds the parts' partial sums (count values each) into out, in part order.
+void add_parts(
+    const float* partial, const RowParts& rp, std::int64_t count, float* out, cudaStream_t s) {
+    if (rp.parts > 1 && count > 0)
+        sum_over_chunks<<<blocks_for(count), kThreads, 0, s>>>(partial, rp.parts, count, out);
+}
+
 // dweight[e, k] += Σ_t d[t, e] · input(t − (W−1) + k, e), dbias[e] += Σ_t d[t, e].
-// Block = 32 channels × kColPhases row phases.
-__global__ void conv_bwd_params(CausalConv1dArgs a, const float* d, float* dweight, float* dbias) {
+// Block = 32 channels × kColPhases row phases; partials {parts, E, W} then {parts, E}.
+__global__ void conv_bwd_params(
+    CausalConv1dArgs a, const float* d, RowParts rp, float* dweight, float* dbias, float* partial) {
     __shared__ float red[kColPhases][32][17];
     const int lane = threadIdx.x, ph = threadIdx.y;
     const std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * 32 + lane;
+    std::int64_t r0 = 0, r1 = 0;
+    part_rows(rp, a.L, r0, r1);
     float acc[17] = {};
     if (e < a.E)
-        for (std::int64_t t = ph; t < a.L; t += kColPhases) {
+        for (std::int64_t t = r0 + ph; t < r1; t += kColPhases) {
             const float dv = d[t * a.E + e];
             acc[16] += dv;
             for (std::int64_t k = 0; k < a.W; ++k)
@@ -362,12 +395,12 @@ __global__ void conv_bwd_params(CausalConv1dArgs a, const float* d, float* dweig
     for (std::int64_t k = 0; k < a.W; ++k) {
         float s = 0.0f;
         for (int p = 0; p < kColPhases; ++p) s += red[p][lane][k];
-        if (dweight) dweight[e * a.W + k] += s;
+        if (dweight) put_part_sum(rp, s, dweight, partial, e * a.W + k, a.E * a.W);
     }
     if (dbias) {
         float s = 0.0f;
         for (int p = 0; p < kColPhases; ++p) s += red[p][lane][16];
-        dbias[e] += s;
+        put_part_sum(rp, s, dbias, partial ? partial + rp.parts * a.E * a.W : nullptr, e, a.E);
     }
 }
 
@@ -408,15 +441,23 @@ __global__ void norm_bwd_rows(NormArgs a, const float* dy, float* dx, float* sta
     }
 }
 
-// dweight[i] += Σ_r dy·xhat, dbias[i] += Σ_r dy. Block = 32 columns × kColPhases row phases.
-__global__ void norm_bwd_params(
-    NormArgs a, const float* dy, const float* stats, float* dweight, float* dbias) {
+// dweight[i] += Σ_r dy·xhat, dbias[i] += Σ_r dy. Block = 32 columns × kColPhases row phases;
+// partials {parts, D} for dweight, then {parts, D} for dbias.
+__global__ void norm_bwd_params(NormArgs a,
+                                const float* dy,
+                                const float* stats,
+                                RowParts rp,
+                                float* dweight,
+                                float* dbias,
+                                float* partial) {
     __shared__ float red[2][kColPhases][32];
     const int lane = threadIdx.x, ph = threadIdx.y;
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * 32 + lane;
+    std::int64_t r0 = 0, r1 = 0;
+    part_rows(rp, a.rows, r0, r1);
     float sw = 0.0f, sb = 0.0f;
     if (i < a.D)
-        for (std::int64_t r = ph; r < a.rows; r += kColPhases) {
+        for (std::int64_t r = r0 + ph; r < r1; r += kColPhases) {
             const float g = dy[r * a.D + i];
             sw += g * (a.x[r * a.D + i] - stats[2 * r]) * stats[2 * r + 1];
             sb += g;
@@ -430,25 +471,32 @@ __global__ void norm_bwd_params(
         tw += red[0][p][lane];
         tb += red[1][p][lane];
     }
-    if (dweight) dweight[i] += tw;
-    if (dbias) dbias[i] += tb;
+    if (dweight) put_part_sum(rp, tw, dweight, partial, i, a.D);
+    if (dbias) put_part_sum(rp, tb, dbias, partial ? partial + rp.parts * a.D : nullptr, i, a.D);
 }
 
-// out[c] += Σ_r x[r·ld + c]. Block = 32 columns × kColPhases row phases.
-__global__ void column_sums(
-    const float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld, float* out) {
+// out[c] += Σ_r x[r·ld + c]. Block = 32 columns × kColPhases row phases; partials {parts, cols}.
+__global__ void column_sums(const float* x,
+                            std::int64_t rows,
+                            std::int64_t cols,
+                            std::int64_t ld,
+                            RowParts rp,
+                            float* out,
+                            float* partial) {
     __shared__ float red[kColPhases][32];
     const int lane = threadIdx.x, ph = threadIdx.y;
     const std::int64_t c = static_cast<std::int64_t>(blockIdx.x) * 32 + lane;
+    std::int64_t r0 = 0, r1 = 0;
+    part_rows(rp, rows, r0, r1);
     float s = 0.0f;
     if (c < cols)
-        for (std::int64_t r = ph; r < rows; r += kColPhases) s += x[r * ld + c];
+        for (std::int64_t r = r0 + ph; r < r1; r += kColPhases) s += x[r * ld + c];
     red[ph][lane] = s;
     __syncthreads();
     if (ph != 0 || c >= cols) return;
     float t = 0.0f;
     for (int p = 0; p < kColPhases; ++p) t += red[p][lane];
-    out[c] += t;
+    put_part_sum(rp, t, out, partial, c, cols);
 }
 
 __global__ void gelu_bwd_kernel(const float* x_in, const float* dy, float* dx, std::int64_t n) {
@@ -509,6 +557,33 @@ __global__ void sin_bwd_kernel(const float* x,
     partial[part * cols + c] = sum;
 }
 
+// dtable[v, d] += Σ_{t: ids[t] = v} dy[t, d] for V <= kEmbeddingBwdMaxV (the DNA vocabularies).
+// Block = 32 columns × kColPhases row phases; each thread keeps its V sums in shared memory
+// ([phase][v][lane], dynamic: kColPhases · V · 32 floats), so no two threads add to one place.
+// Partials {parts, V, D}.
+constexpr std::int64_t kEmbeddingBwdMaxV = 32;
+__global__ void embedding_bwd_columns(
+    EmbeddingArgs a, const float* dy, std::int64_t ld, RowParts rp, float* dtable, float* partial) {
+    extern __shared__ float sums[];
+    const int lane = threadIdx.x, ph = threadIdx.y;
+    const std::int64_t d = static_cast<std::int64_t>(blockIdx.x) * 32 + lane;
+    float* mine = sums + ph * a.V * 32 + lane;  // mine[v · 32]
+    for (std::int64_t v = 0; v < a.V; ++v) mine[v * 32] = 0.0f;
+    std::int64_t r0 = 0, r1 = 0;
+    part_rows(rp, a.L, r0, r1);
+    if (d < a.D)
+        for (std::int64_t t = r0 + ph; t < r1; t += kColPhases)
+            mine[a.ids[t] * 32] += dy[t * ld + d];
+    __syncthreads();
+    if (ph != 0 || d >= a.D) return;
+    for (std::int64_t v = 0; v < a.V; ++v) {
+        float s = 0.0f;
+        for (int p = 0; p < kColPhases; ++p) s += sums[(p * a.V + v) * 32 + lane];
+        put_part_sum(rp, s, dtable, partial, v * a.D + d, a.V * a.D);
+    }
+}
+
+// The same for any V: a thread per table entry over all positions.
 __global__ void embedding_bwd_kernel(EmbeddingArgs a,
                                      const float* dy,
                                      std::int64_t ld,
@@ -691,9 +766,14 @@ void causal_conv1d_backward(const CausalConv1dArgs& a,
     if (g.dx || g.dstate_init)
         conv_bwd_input<<<blocks_for((a.L + a.W) * a.E), kThreads, 0, s>>>(a, scratch, g.dx,
                                                                           g.dstate_init);
-    if (g.dweight || g.dbias)
-        conv_bwd_params<<<blocks_for(a.E, 32), dim3(32, kColPhases), 0, s>>>(a, scratch, g.dweight,
-                                                                             g.dbias);
+    if (g.dweight || g.dbias) {
+        const RowParts rp = plan_row_parts(a.L);
+        float* partial = scratch + a.L * a.E;
+        conv_bwd_params<<<part_grid(a.E, rp), dim3(32, kColPhases), 0, s>>>(
+            a, scratch, rp, g.dweight, g.dbias, partial);
+        if (g.dweight) add_parts(partial, rp, a.E * a.W, g.dweight, s);
+        if (g.dbias) add_parts(partial + rp.parts * a.E * a.W, rp, a.E, g.dbias, s);
+    }
     check(cudaGetLastError(), "causal conv backward launch");
 }
 
@@ -706,9 +786,14 @@ void norm_backward(const NormArgs& a,
                    cudaStream_t s) {
     if (a.rows == 0) return;
     norm_bwd_rows<<<static_cast<unsigned>(a.rows), kThreads, 0, s>>>(a, dy, dx, scratch);
-    if (dweight || dbias)
-        norm_bwd_params<<<blocks_for(a.D, 32), dim3(32, kColPhases), 0, s>>>(a, dy, scratch,
-                                                                             dweight, dbias);
+    if (dweight || dbias) {
+        const RowParts rp = plan_row_parts(a.rows);
+        float* partial = scratch + 2 * a.rows;
+        norm_bwd_params<<<part_grid(a.D, rp), dim3(32, kColPhases), 0, s>>>(
+            a, dy, scratch, rp, dweight, dbias, partial);
+        if (dweight) add_parts(partial, rp, a.D, dweight, s);
+        if (dbias) add_parts(partial + rp.parts * a.D, rp, a.D, dbias, s);
+    }
     check(cudaGetLastError(), "norm backward launch");
 }
 
@@ -748,10 +833,22 @@ void sin_activation_backward(const float* x,
     check(cudaGetLastError(), "sin backward launch");
 }
 
-void embedding_backward(
-    const EmbeddingArgs& a, const float* dy, std::int64_t ld, float* dtable, cudaStream_t s) {
-    if (a.V * a.D > 0)
+void embedding_backward(const EmbeddingArgs& a,
+                        const float* dy,
+                        std::int64_t ld,
+                        float* dtable,
+                        float* scratch,
+                        cudaStream_t s) {
+    if (a.V * a.D == 0 || a.L == 0) return;
+    if (a.V > kEmbeddingBwdMaxV) {
         embedding_bwd_kernel<<<blocks_for(a.V * a.D), kThreads, 0, s>>>(a, dy, ld, dtable);
+    } else {
+        const RowParts rp = plan_row_parts(a.L);
+        const auto shared = static_cast<std::size_t>(kColPhases * a.V * 32) * sizeof(float);
+        embedding_bwd_columns<<<part_grid(a.D, rp), dim3(32, kColPhases), shared, s>>>(
+            a, dy, ld, rp, dtable, scratch);
+        add_parts(scratch, rp, a.V * a.D, dtable, s);
+    }
     check(cudaGetLastError(), "embedding backward launch");
 }
 
@@ -776,8 +873,13 @@ void add_column_sums(const float* x,
                      std::int64_t cols,
                      std::int64_t ld,
                      float* out,
+                     float* scratch,
                      cudaStream_t s) {
-    column_sums<<<blocks_for(cols, 32), dim3(32, kColPhases), 0, s>>>(x, rows, cols, ld, out);
+    if (rows == 0 || cols == 0) return;
+    const RowParts rp = plan_row_parts(rows);
+    column_sums<<<part_grid(cols, rp), dim3(32, kColPhases), 0, s>>>(x, rows, cols, ld, rp, out,
+                                                                     scratch);
+    add_parts(scratch, rp, cols, out, s);
     check(cudaGetLastError(), "column sums launch");
 }
 

@@ -20,13 +20,20 @@ void selective_scan_backward(const SelectiveScanArgs& a,
                              float* scratch,
                              cudaStream_t s);
 
-/// `scratch` holds L · E floats.
+/// The column sums' scratch floats (partials of each row part, RowParts) for `per_row` values
+/// summed over `rows` rows; none when the rows are one part.
+inline std::int64_t row_part_floats(std::int64_t rows, std::int64_t per_row) {
+    const RowParts p = plan_row_parts(rows);
+    return p.parts > 1 ? p.parts * per_row : 0;
+}
+
+/// `scratch` holds L · E + row_part_floats(L, E · (W + 1)) floats.
 void causal_conv1d_backward(const CausalConv1dArgs& a,
                             const CausalConv1dGrads& g,
                             float* scratch,
                             cudaStream_t s);
 
-/// `scratch` holds 2 · rows floats.
+/// `scratch` holds 2 · rows + row_part_floats(rows, 2 · D) floats.
 void norm_backward(const NormArgs& a,
                    const float* dy,
                    float* dx,
@@ -57,9 +64,14 @@ void sin_activation_backward(const float* x,
                              double* scratch,
                              cudaStream_t s);
 
-/// dtable{V, D} += dy rows into the rows of their ids (one thread per table entry, t in order).
-void embedding_backward(
-    const EmbeddingArgs& a, const float* dy, std::int64_t ld, float* dtable, cudaStream_t s);
+/// dtable{V, D} += dy rows into the rows of their ids, summed over row parts in order; `scratch`
+/// holds row_part_floats(L, V · D) floats.
+void embedding_backward(const EmbeddingArgs& a,
+                        const float* dy,
+                        std::int64_t ld,
+                        float* dtable,
+                        float* scratch,
+                        cudaStream_t s);
 /// Per-row next-token losses row_loss{L−1} (double, −log p of the next id) and dlogits{L, V}
 /// (null: not wanted; rows scaled by 1/(L−1), last row zero).
 void next_token_loss(const float* logits,
@@ -73,12 +85,14 @@ void next_token_loss(const float* logits,
 /// One AdamW update (Backend::adamw_update), double precision per element.
 void adamw_update(const AdamWArgs& a, cudaStream_t s);
 
-/// out{i} = count values of x{rows, ld} summed over rows (column sums), added into out.
+/// out{cols} += x{rows, cols} (row stride ld) summed over rows; `scratch` holds
+/// row_part_floats(rows, cols) floats.
 void add_column_sums(const float* x,
                      std::int64_t rows,
                      std::int64_t cols,
                      std::int64_t ld,
                      float* out,
+                     float* scratch,
                      cudaStream_t s);
 
 // ---- Hyena long-conv backward pieces around cuFFT (MODELS.md §6.4); n = FFT length,

@@ -76,6 +76,16 @@ ScanBackwardScratch scan_backward_scratch(const ScanBackwardPlan& p,
     return s;
 }
 
+RowParts plan_row_parts(std::int64_t rows) {
+    RowParts p;
+    if (rows <= 0) return p;
+    p.parts = std::clamp<std::int64_t>((rows + RowParts::kMinRows - 1) / RowParts::kMinRows, 1,
+                                       RowParts::kMaxParts);
+    p.rows_per_part = (rows + p.parts - 1) / p.parts;
+    p.parts = (rows + p.rows_per_part - 1) / p.rows_per_part;  // no empty last part
+    return p;
+}
+
 std::int64_t span_floats(std::int64_t rows, std::int64_t cols, std::int64_t ld) {
     return rows <= 0 ? 0 : (rows - 1) * ld + cols;
 }

@@ -64,6 +64,17 @@ ScanBackwardScratch scan_backward_scratch(const ScanBackwardPlan& p,
                                           std::int64_t E,
                                           std::int64_t N);
 
+/// The column sums over long windows (bias, norm and conv parameter gradients, the embedding
+/// backward) cut the rows into `parts` consecutive ranges of `rows_per_part` (the last may be
+/// shorter, none is empty), each summed by blocks of its own, then add the parts in order: a
+/// 1 Mb window then fills the device instead of a few SMs, and the result depends only on the row
+/// count. Up to kMinRows rows are one part, summed straight into the output.
+struct RowParts {
+    static constexpr std::int64_t kMinRows = 2048, kMaxParts = 128;
+    std::int64_t parts = 1, rows_per_part = 0;
+};
+RowParts plan_row_parts(std::int64_t rows);
+
 /// Floats spanned by `rows` rows of `cols` values with row stride `ld` (0 when rows == 0).
 std::int64_t span_floats(std::int64_t rows, std::int64_t cols, std::int64_t ld);
 

@@ -49,6 +49,24 @@ TEST(CudaLaunchPlan, ChunksCoverEveryLengthAndStayBounded) {
     EXPECT_EQ(cuda::span_floats(3, 5, 9), 23);
 }
 
+TEST(CudaLaunchPlan, RowPartsCoverEveryRowOnceInBoundedParts) {
+    using cuda::RowParts;
+    for (std::int64_t rows : {1LL, 2LL, 2047LL, 2048LL, 2049LL, 4097LL, 100000LL, 262143LL,
+                              1LL << 20, (1LL << 24) + 3}) {
+        const RowParts p = cuda::plan_row_parts(rows);
+        EXPECT_GE(p.parts, 1) << rows;
+        EXPECT_LE(p.parts, RowParts::kMaxParts) << rows;
+        EXPECT_GE(p.parts * p.rows_per_part, rows) << rows;
+        EXPECT_LT((p.parts - 1) * p.rows_per_part, rows) << rows << ": empty last part";
+        EXPECT_EQ(p.parts == 1, rows <= RowParts::kMinRows) << rows;
+        if (p.parts < RowParts::kMaxParts) {
+            EXPECT_LE(p.rows_per_part, RowParts::kMinRows) << rows;
+        }
+    }
+    EXPECT_EQ(cuda::plan_row_parts(4097).parts, 3);  // the parity shapes cover several parts
+    EXPECT_EQ(cuda::plan_row_parts(0).parts, 1);
+}
+
 TEST(CudaLaunchPlan, ScanBackwardChunksSegmentsAndScratch) {
     using P = cuda::ScanBackwardPlan;
     using Channel = cuda::ChannelScanBackward;
@@ -680,6 +698,16 @@ TEST_P(CudaParity, EmbeddingBackwardAndNextTokenLoss) {
     gpu->embedding_backward(a, dy.data(), ld, dtable.gpu.data());
     cpu->embedding_backward(a, dy.data(), ld, dtable.cpu.data());
     dtable.expect_near("dtable");
+    {  // a vocabulary past the per-column kernel's limit (32): the thread-per-entry kernel
+        const std::int64_t V2 = 40;
+        std::vector<std::int32_t> ids2(static_cast<size_t>(L));
+        for (auto& id : ids2) id = static_cast<std::int32_t>(rng.next() % V2);
+        GradPair dtable2(rng, V2 * D);
+        const EmbeddingArgs a2{.L = L, .V = V2, .D = D, .ids = ids2.data()};
+        gpu->embedding_backward(a2, dy.data(), ld, dtable2.gpu.data());
+        cpu->embedding_backward(a2, dy.data(), ld, dtable2.cpu.data());
+        dtable2.expect_near("dtable, V = 40");
+    }
     if (L < 2) return;  // the loss needs a next token
     Guarded dl(L * V), dl_ref(L * V);
     const double loss = gpu->next_token_loss(logits.data(), L, V, ids.data(), dl.data());
