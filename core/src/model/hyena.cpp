@@ -231,8 +231,10 @@ Tensor HyenaModel::run(Backend& backend,
     for (auto id : ids)
         DNASSM_CHECK(id >= 0 && id < cfg_.vocab_size, ErrorKind::kInput,
                      "token id " + std::to_string(id) + " outside the model's vocabulary");
-    constexpr std::int64_t kRows = 8192;
-    const std::int64_t R = std::min(L, kRows);
+    // Row blocks: small enough for the CPU's caches, large on a GPU, where each block is a few
+    // launches per layer whatever its size (65,536 rows of a d_model 256 model: ~0.7 GB).
+    const std::int64_t R =
+        std::min<std::int64_t>(L, backend.activations_on_device() ? 65536 : 8192);
     // Activations stay with the backend (on a GPU, in device memory); the final norm writes the
     // result to the host unless it is to stay there too. Every buffer but the conv state is written
     // in full before it is read.
