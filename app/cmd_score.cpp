@@ -72,7 +72,8 @@ class Scorer {
                       std::int32_t ref,
                       std::int32_t alt) const {
         ids[static_cast<size_t>(pos)] = token::kMask;
-        const Tensor h = model_.forward(backend_, ids, nullptr);
+        // Only the masked position's logits come back to the host.
+        const Tensor h = model_.forward_activation(backend_, ids, nullptr);
         const Tensor lg = model_.logits(backend_, h.slice_rows(pos, pos + 1));
         return acgt_log_prob(lg.f32(), alt) - acgt_log_prob(lg.f32(), ref);
     }

@@ -24,7 +24,7 @@ struct CudaPlugin {
     std::string status;  // why there is no usable device, or what was found
 };
 
-std::string exe_dir() {
+[[maybe_unused]] std::string exe_dir() {  // used where the build has the CUDA plugin
     char buf[PATH_MAX];
     const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
     if (n <= 0) return ".";

@@ -49,7 +49,8 @@ void masked_values(const Model& model,
                            e = std::min(L, t + context + 1);
         win.assign(tok.begin() + b, tok.begin() + e);
         win[static_cast<size_t>(t - b)] = token::kMask;
-        const Tensor h = model.forward(backend, win, nullptr);
+        // Only the masked position's logits come back to the host.
+        const Tensor h = model.forward_activation(backend, win, nullptr);
         const Tensor logits = model.logits(backend, h.slice_rows(t - b, t - b + 1));
         for (size_t k = 0; k < specs.size(); ++k) {
             float v = 0;
