@@ -11,7 +11,7 @@
 #   models    bench/run_bench_cuda.py --part models (whole 1 Mb windows and 500 short sequences
 #             vs PyTorch)
 #   stream    bench/run_bench_stream.py: a streamed 8 Mb sequence, windows pipelined (copies down
-#             overlapped with the next window) vs one at a time
+#             overlapped with the next window) vs one at a time (runs before models: it is short)
 #   train     the longest training windows that run (gpu_cli_check.py's window table), then
 #             training tokens/s against PyTorch on the GPU (run_bench_train.py --device cuda)
 # Logs go under $OUT (or ./gpu-out): device.txt and one file per stage; the device tool brings back
@@ -132,12 +132,12 @@ fi
 if want cli; then
     stage cli 90 python3 "$root/bench/gpu_cli_check.py" --dnassm "$bin/dnassm" --genome "$genome" --windows ""
 fi
+if want stream; then
+    stage stream 90 python3 "$root/bench/run_bench_stream.py" --build /tmp/dnassm-gpu/build \
+        --device cuda:0 --bases 8388608 --chunk 1048576 --model "$root/data/models/dnassm-mamba-small"
+fi
 if want models; then
     stage models 300 python3 "$root/bench/run_bench_cuda.py" --build /tmp/dnassm-gpu/build $quick --part models
-fi
-if want stream; then
-    stage stream 120 python3 "$root/bench/run_bench_stream.py" --build /tmp/dnassm-gpu/build \
-        --device cuda:0 --bases 8388608 --chunk 1048576 --model "$root/data/models/dnassm-mamba-small"
 fi
 if want train; then  # issue C2: training tokens/s vs PyTorch, then the longest windows that run
     # Windows double (past 4 Mb on E. coli repeated into one contig) until one fails (out of
