@@ -2,6 +2,8 @@
 // with test::FencedBackend: if a forward read or wrote an activation on the host, outside the
 // backend, the test would crash instead of passing; the outputs must equal the plain CPU
 // backend's bit for bit.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 
 #include "dnassm/io/npy.h"
 #include "dnassm/model.h"
+#include "dnassm/per_base_track.h"
 #include "dnassm/sequence_runner.h"
 
 #include "fenced_backend.h"
@@ -134,6 +137,42 @@ TEST(DeviceResidentRun, TiledHyenaAndCaduceusWindowsComeDownWhileTheNextRuns) {
             expect_blocks_as_forward(*m, golden_ids(dir, 1024),
                                      {.window = 400, .overlap = 50, .tile = true}, fence);
     }
+}
+
+// predict's tracks on the fenced backend: the LM tracks from logits computed on the backend (the
+// hidden states never come down), a masked LM's from one masked window per base, bit-identical to
+// the CPU's.
+void expect_same_tracks(const Model& m,
+                        const std::vector<std::int32_t>& ids,
+                        const std::vector<std::string>& names,
+                        RunOptions run) {
+    std::vector<TrackSpec> specs;
+    for (const auto& n : names) {
+        specs.push_back(track_spec(m, n));
+        specs.back().run = run;
+        specs.back().mlm_context = 40;
+    }
+    test::FencedBackend fenced(test::backend("cpu"));
+    const auto got = per_base_tracks(m, fenced, ids, specs, nullptr);
+    const auto want = per_base_tracks(m, test::backend("cpu"), ids, specs, nullptr);
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t k = 0; k < want.size(); ++k) {
+        ASSERT_EQ(got[k].size(), want[k].size());
+        EXPECT_EQ(0, std::memcmp(got[k].data(), want[k].data(), want[k].size() * sizeof(float)))
+            << names[k];
+        const auto defined =
+            std::count_if(want[k].begin(), want[k].end(), [](float v) { return !std::isnan(v); });
+        EXPECT_GE(defined, static_cast<std::ptrdiff_t>(ids.size()) - 1) << names[k];
+    }
+    EXPECT_GT(fenced.ops(), 0);
+}
+
+TEST(DeviceResidentTracks, LmAndMaskedLmTracksComputeOnTheBackend) {
+    const std::string mamba = test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2";
+    expect_same_tracks(*Model::load(mamba), golden_ids(mamba, 2048), {"loglik", "entropy"},
+                       {.chunk = 700});
+    const std::string cad = test::data_dir() + "/golden/caduceus_ph_L1024_B1";
+    expect_same_tracks(*Model::load(cad), golden_ids(cad, 120), {"loglik", "entropy"}, {});
 }
 
 }  // namespace
