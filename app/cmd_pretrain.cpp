@@ -43,6 +43,10 @@ int cmd_pretrain(int argc, char** argv) {
         ("recompute", po::bool_switch(&o.recompute),
          "activation checkpointing: keep only each block's input and recompute the block in "
          "backward (long windows in little memory, ~1.3x the compute)")
+        ("bf16", po::bool_switch(&o.bf16),
+         "autocast: the training steps' matrix products take bfloat16 inputs with fp32 sums and "
+         "fp32 master weights (tensor cores on a GPU; emulated, and slower, on the CPU); "
+         "validation and the saved model stay fp32")
         ("stop-at", po::value(&o.stop_at)->default_value(0),
          "stop after step N with a checkpoint (split a run across job slots; then --resume)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")

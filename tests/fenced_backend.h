@@ -76,6 +76,10 @@ class FencedBackend final : public Backend {
         const Open open(*this);
         inner_.zero(x, n);
     }
+    void set_bf16_gemms(bool on) override {
+        Backend::set_bf16_gemms(on);
+        inner_.set_bf16_gemms(on);
+    }
     int ops() const { return ops_; }
 
     void linear(const LinearArgs& a) override {

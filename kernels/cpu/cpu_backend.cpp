@@ -12,6 +12,7 @@
 #include "dnassm/error.h"
 #include "dnassm/tensor.h"
 
+#include "../common/bf16_round.h"
 #include "backward.h"
 #include "cpu_ops.h"
 
@@ -19,33 +20,13 @@ namespace dnassm::cpu {
 
 namespace {
 
-// Round to the nearest bfloat16 (ties to even), as CUDA's __float2bfloat16_rn.
-float round_bf16(float x) {
-    std::uint32_t b = 0;
-    std::memcpy(&b, &x, 4);
-    if ((b & 0x7f800000u) == 0x7f800000u) {
-        if (b & 0x007fffffu) b |= 0x00400000u;  // NaN stays a (quiet) NaN
-    } else {
-        b += 0x7fffu + ((b >> 16) & 1u);
-    }
-    b &= 0xffff0000u;
-    std::memcpy(&x, &b, 4);
-    return x;
-}
-
 // SelectiveScanArgs::bf16 on the CPU: the stored arrays rounded to bfloat16, fp32 arithmetic,
 // the output rounded (rows written back without touching the padding between them).
 void scan_with_bf16_storage(const SelectiveScanArgs& a, void (*scan)(const SelectiveScanArgs&)) {
-    auto rounded = [](const float* p, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
-        std::vector<float> v;
-        if (!p || rows == 0) return v;
-        v.assign(p, p + (rows - 1) * ld + cols);
-        for (float& x : v) x = round_bf16(x);
-        return v;
-    };
-    const auto u = rounded(a.u, a.L, a.E, a.ld_u), dt = rounded(a.delta, a.L, a.E, a.ld_delta),
-               B = rounded(a.B, a.L, a.N, a.ld_B), C = rounded(a.C, a.L, a.N, a.ld_C),
-               z = rounded(a.z, a.L, a.E, a.ld_z);
+    const auto u = bf16_rounded(a.u, a.L, a.E, a.ld_u),
+               dt = bf16_rounded(a.delta, a.L, a.E, a.ld_delta),
+               B = bf16_rounded(a.B, a.L, a.N, a.ld_B), C = bf16_rounded(a.C, a.L, a.N, a.ld_C),
+               z = bf16_rounded(a.z, a.L, a.E, a.ld_z);
     std::vector<float> y(static_cast<size_t>(a.L * a.E));
     SelectiveScanArgs r = a;
     r.bf16 = false;
@@ -60,6 +41,34 @@ void scan_with_bf16_storage(const SelectiveScanArgs& a, void (*scan)(const Selec
     for (std::int64_t t = 0; t < a.L; ++t)
         for (std::int64_t e = 0; e < a.E; ++e)
             a.y[t * a.ld_y + e] = round_bf16(y[static_cast<size_t>(t * a.E + e)]);
+}
+
+// Autocast's GEMMs on the CPU (Backend::set_bf16_gemms): the fp32 kernels on bfloat16-rounded
+// copies of x and the weight.
+void linear_bf16(const LinearArgs& a, void (*linear)(const LinearArgs&)) {
+    const auto x = bf16_rounded(a.x, a.M, a.K, a.ld_x), w = bf16_rounded(a.weight, a.N, a.K, a.K);
+    LinearArgs r = a;
+    r.x = x.data();
+    r.weight = w.data();
+    linear(r);
+}
+
+using LinearBackwardFn = void (*)(const LinearArgs&, const float*, float*, float*, float*);
+
+// The same for the backward's two GEMMs (dy rounded too); the bias sums take the fp32 dy.
+void linear_backward_bf16(const LinearArgs& a,
+                          const float* dy,
+                          float* dx,
+                          float* dweight,
+                          float* dbias,
+                          LinearBackwardFn backward) {
+    const auto x = bf16_rounded(a.x, a.M, a.K, a.ld_x), w = bf16_rounded(a.weight, a.N, a.K, a.K),
+               g = bf16_rounded(dy, a.M, a.N, a.ld_y);
+    LinearArgs r = a;
+    r.x = x.empty() ? nullptr : x.data();
+    r.weight = w.data();
+    if (dx || dweight) backward(r, g.data(), dx, dweight, nullptr);
+    if (dbias) backward(a, dy, nullptr, nullptr, dbias);
 }
 
 void fp32_only(const SelectiveScanArgs& a) {
@@ -142,7 +151,12 @@ class CpuBackend final : public CpuBackendCommon {
         (void)once;
     }
     std::string name() const override { return "cpu"; }
-    void linear(const LinearArgs& a) override { cpu::linear(a); }
+    void linear(const LinearArgs& a) override {
+        if (bf16_gemms())
+            linear_bf16(a, cpu::linear);
+        else
+            cpu::linear(a);
+    }
     void norm(const NormArgs& a) override { cpu::norm(a); }
     void causal_conv1d(const CausalConv1dArgs& a) override { cpu::causal_conv1d(a); }
     void selective_scan(const SelectiveScanArgs& a) override {
@@ -165,7 +179,10 @@ class CpuBackend final : public CpuBackendCommon {
     }
     void linear_backward(
         const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        cpu::linear_backward(a, dy, dx, dweight, dbias);
+        if (bf16_gemms())
+            linear_backward_bf16(a, dy, dx, dweight, dbias, cpu::linear_backward);
+        else
+            cpu::linear_backward(a, dy, dx, dweight, dbias);
     }
     void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
         cpu::causal_conv1d_backward(a, g);
@@ -188,7 +205,12 @@ class CpuBackend final : public CpuBackendCommon {
 class CpuReferenceBackend final : public CpuBackendCommon {
   public:
     std::string name() const override { return "cpu-ref"; }
-    void linear(const LinearArgs& a) override { ref::linear(a); }
+    void linear(const LinearArgs& a) override {
+        if (bf16_gemms())
+            linear_bf16(a, ref::linear);
+        else
+            ref::linear(a);
+    }
     void norm(const NormArgs& a) override { ref::norm(a); }
     void causal_conv1d(const CausalConv1dArgs& a) override { ref::causal_conv1d(a); }
     void selective_scan(const SelectiveScanArgs& a) override {
@@ -211,7 +233,10 @@ class CpuReferenceBackend final : public CpuBackendCommon {
     }
     void linear_backward(
         const LinearArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        ref::linear_backward(a, dy, dx, dweight, dbias);
+        if (bf16_gemms())
+            linear_backward_bf16(a, dy, dx, dweight, dbias, ref::linear_backward);
+        else
+            ref::linear_backward(a, dy, dx, dweight, dbias);
     }
     void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
         ref::causal_conv1d_backward(a, g);

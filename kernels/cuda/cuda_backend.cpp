@@ -312,13 +312,10 @@ class CudaBackend final : public Backend {
         const float* w = st.in(a.weight, a.N * a.K);
         float* y = a.accumulate ? st.inout(a.y, a.M, a.N, a.ld_y) : st.out(a.y, a.M, a.N, a.ld_y);
         // Row-major y{M,N} = x{M,K}·W^T is column-major y^T{N,M} = W^T{..}·x^T: W is {K,N}
-        // column-major with ld K, transposed; x^T is {K,M} with ld ld_x.
-        const float one = 1.0f, beta = a.accumulate ? 1.0f : 0.0f;
-        check_blas(cublasSgemm(blas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(a.N),
-                               static_cast<int>(a.M), static_cast<int>(a.K), &one, w,
-                               static_cast<int>(a.K), x, static_cast<int>(a.ld_x), &beta, y,
-                               static_cast<int>(a.ld_y)),
-                   "sgemm");
+        // column-major with ld K, transposed; x^T is {K,M} with ld ld_x (K when packed bf16).
+        const Operand wo = operand(st, w, a.N, a.K, a.K), xo = operand(st, x, a.M, a.K, a.ld_x);
+        gemm(CUBLAS_OP_T, CUBLAS_OP_N, a.N, a.M, a.K, wo, xo, a.accumulate ? 1.0f : 0.0f, y, a.ld_y,
+             "gemm");
         if (a.bias) add_bias_rows(y, a.ld_y, st.in(a.bias, a.N), a.M, a.N, stream_);
         st.finish();
     }
@@ -530,18 +527,17 @@ class CudaBackend final : public Backend {
         float* d_dx = st.inout(dx, a.M, a.K, a.ld_x);
         float* d_dw = st.inout(dweight, a.N * a.K);
         float* d_db = st.inout(dbias, a.N);
-        const float one = 1.0f;
-        const int M = static_cast<int>(a.M), K = static_cast<int>(a.K), N = static_cast<int>(a.N);
-        // Column-major views: dy^T {N, M} ld ld_y, W^T {K, N} ld K, x^T {K, M} ld ld_x.
-        if (d_dx && M > 0)  // dx^T{K,M} += W^T{K,N} · dy^T{N,M}
-            check_blas(cublasSgemm(blas_, CUBLAS_OP_N, CUBLAS_OP_N, K, M, N, &one, w, K, d_dy,
-                                   static_cast<int>(a.ld_y), &one, d_dx, static_cast<int>(a.ld_x)),
-                       "sgemm dx");
-        if (d_dw && M > 0)  // dW^T{K,N} += x^T{K,M} · dy{M,N}
-            check_blas(cublasSgemm(blas_, CUBLAS_OP_N, CUBLAS_OP_T, K, N, M, &one, x,
-                                   static_cast<int>(a.ld_x), d_dy, static_cast<int>(a.ld_y), &one,
-                                   d_dw, K),
-                       "sgemm dweight");
+        // Column-major views: dy^T {N, M} ld ld_y, W^T {K, N} ld K, x^T {K, M} ld ld_x (or
+        // packed bf16 copies under autocast).
+        if ((d_dx || d_dw) && a.M > 0) {
+            const Operand dyo = operand(st, d_dy, a.M, a.N, a.ld_y);
+            if (d_dx)  // dx^T{K,M} += W^T{K,N} · dy^T{N,M}
+                gemm(CUBLAS_OP_N, CUBLAS_OP_N, a.K, a.M, a.N, operand(st, w, a.N, a.K, a.K), dyo,
+                     1.0f, d_dx, a.ld_x, "gemm dx");
+            if (d_dw)  // dW^T{K,N} += x^T{K,M} · dy{M,N}
+                gemm(CUBLAS_OP_N, CUBLAS_OP_T, a.K, a.N, a.M, operand(st, x, a.M, a.K, a.ld_x), dyo,
+                     1.0f, d_dw, a.K, "gemm dweight");
+        }
         if (d_db)
             add_column_sums(d_dy, a.M, a.N, a.ld_y, d_db, st.scratch(row_part_floats(a.M, a.N)),
                             stream_);
@@ -746,6 +742,48 @@ class CudaBackend final : public Backend {
     }
 
   private:
+    // A GEMM operand as cuBLAS sees it (column-major): the fp32 rows in place, or under autocast
+    // (set_bf16_gemms) a packed bfloat16 copy of them.
+    struct Operand {
+        const void* p = nullptr;
+        std::int64_t ld = 0;
+        bool bf16 = false;
+    };
+    Operand operand(
+        Staging& st, const float* rows_of, std::int64_t rows, std::int64_t cols, std::int64_t ld) {
+        if (!bf16_gemms()) return {rows_of, ld, false};
+        void* packed = st.scratch((rows * cols + 1) / 2);
+        cuda::to_bf16_rows(rows_of, rows, cols, ld, packed, stream_);
+        return {packed, cols, true};
+    }
+    // C{m, n} = op(A)·op(B) + beta·C in cuBLAS's column-major terms; bf16 operands accumulate in
+    // fp32 (tensor cores), fp32 ones run as plain SGEMM (no TF32).
+    void gemm(cublasOperation_t ta,
+              cublasOperation_t tb,
+              std::int64_t m,
+              std::int64_t n,
+              std::int64_t k,
+              const Operand& A,
+              const Operand& B,
+              float beta,
+              float* C,
+              std::int64_t ldc,
+              const char* what) {
+        const float one = 1.0f;
+        const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(k);
+        if (A.bf16)
+            check_blas(cublasGemmEx(blas_, ta, tb, im, in, ik, &one, A.p, CUDA_R_16BF,
+                                    static_cast<int>(A.ld), B.p, CUDA_R_16BF,
+                                    static_cast<int>(B.ld), &beta, C, CUDA_R_32F,
+                                    static_cast<int>(ldc), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                       what);
+        else
+            check_blas(cublasSgemm(blas_, ta, tb, im, in, ik, &one, static_cast<const float*>(A.p),
+                                   static_cast<int>(A.ld), static_cast<const float*>(B.p),
+                                   static_cast<int>(B.ld), &beta, C, static_cast<int>(ldc)),
+                       what);
+    }
+
     // Either direction (or device to device): unified addressing tells the runtime which.
     void copy(float* dst, const float* src, std::int64_t n) {
         if (n <= 0) return;

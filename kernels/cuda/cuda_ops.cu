@@ -380,6 +380,11 @@ __global__ void to_bf16_kernel(const float* in, __nv_bfloat16* out, std::int64_t
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i < n) out[i] = __float2bfloat16_rn(in[i]);
 }
+__global__ void to_bf16_rows_kernel(
+    const float* in, std::int64_t rows, std::int64_t cols, std::int64_t ld, __nv_bfloat16* out) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < rows * cols) out[i] = __float2bfloat16_rn(in[(i / cols) * ld + i % cols]);
+}
 __global__ void from_bf16_kernel(const __nv_bfloat16* in, float* out, std::int64_t n) {
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i < n) out[i] = __bfloat162float(in[i]);
@@ -389,6 +394,18 @@ __global__ void from_bf16_kernel(const __nv_bfloat16* in, float* out, std::int64
 void to_bf16(const float* in, void* out, std::int64_t n, cudaStream_t s) {
     if (n > 0)
         to_bf16_kernel<<<blocks_for(n), kThreads, 0, s>>>(in, static_cast<__nv_bfloat16*>(out), n);
+    check(cudaGetLastError(), "bf16 conversion launch");
+}
+
+void to_bf16_rows(const float* in,
+                  std::int64_t rows,
+                  std::int64_t cols,
+                  std::int64_t ld,
+                  void* out,
+                  cudaStream_t s) {
+    if (rows * cols > 0)
+        to_bf16_rows_kernel<<<blocks_for(rows * cols), kThreads, 0, s>>>(
+            in, rows, cols, ld, static_cast<__nv_bfloat16*>(out));
     check(cudaGetLastError(), "bf16 conversion launch");
 }
 

@@ -34,6 +34,13 @@ void selective_scan_entry_states(const SelectiveScanArgs& a,
 /// n floats to bfloat16 (round to nearest even) and back.
 void to_bf16(const float* in, void* out, std::int64_t n, cudaStream_t s);
 void from_bf16(const void* in, float* out, std::int64_t n, cudaStream_t s);
+/// rows × cols floats with row stride ld to packed bfloat16 {rows, cols} (a GEMM operand).
+void to_bf16_rows(const float* in,
+                  std::int64_t rows,
+                  std::int64_t cols,
+                  std::int64_t ld,
+                  void* out,
+                  cudaStream_t s);
 void causal_conv1d(const CausalConv1dArgs& a, cudaStream_t s);
 void norm(const NormArgs& a, cudaStream_t s);
 void embedding(const EmbeddingArgs& a, cudaStream_t s);

@@ -346,6 +346,14 @@ class PretrainTests(Tmp):
             emb[name] = np.load(self.path(name + ".npy"))
         rel = np.linalg.norm(emb["fast"] - emb["ref"]) / np.linalg.norm(emb["ref"])
         self.assertLess(rel, 1e-4)
+        # --bf16 autocast: close to fp32 training, not the same, and said so in the provenance
+        run(*args, "-o", self.path("bf16"), "--device", "cpu", "--bf16")
+        run("embed", "-m", self.path("bf16"), "-r", "NC_001416.1:1-300", "-o", self.path("bf16.npy"), LAMBDA)
+        rel16 = np.linalg.norm(np.load(self.path("bf16.npy")) - emb["fast"]) / np.linalg.norm(emb["fast"])
+        self.assertGreater(rel16, 0)
+        self.assertLess(rel16, 1e-2)
+        with open(os.path.join(self.path("bf16"), "config.json")) as f:
+            self.assertTrue(json.load(f)["provenance"]["bf16_autocast"])
         code, _, err = run(*args, "-o", self.path("x"), "--device", "tpu", expect=2)
         self.assertIn("tpu", err)
         _, version, _ = run("--version")
@@ -427,6 +435,16 @@ class FinetuneTests(Tmp):
     def gc_rows(self, rng, n):
         ys = rng.integers(0, 2, size=n)
         return [(random_dna(rng, 60, 0.7 if y else 0.3), int(y)) for y in ys]
+
+    def test_classify_learns_under_bf16_autocast(self):
+        rng = np.random.default_rng(1)
+        train = self.write_csv("train.csv", self.gc_rows(rng, 240))
+        val = self.write_csv("val.csv", self.gc_rows(rng, 60))
+        out = self.path("tuned16")
+        run("finetune", "-m", MODEL, "--task", "classify", "--train", train, "--val", val, "--epochs", "3",
+            "--batch", "8", "--lr", "3e-3", "--warmup", "5", "--bf16", "-o", out, "--progress", "none")
+        self.assertGreater(load_json(os.path.join(out, "metrics.json"))["val"]["accuracy"], 0.9)
+        self.assertTrue(load_json(os.path.join(out, "config.json"))["provenance"]["bf16_autocast"])
 
     def test_classify_csv_learns_and_predict_tsv_agrees_with_validation(self):
         rng = np.random.default_rng(1)

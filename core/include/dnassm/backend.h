@@ -287,6 +287,16 @@ class Backend {
                                    const std::int32_t* ids,
                                    float* dlogits) = 0;
     virtual void adamw_update(const AdamWArgs& a) = 0;
+
+    /// Autocast for training (`--bf16`, as torch.autocast with bfloat16): while on, linear and
+    /// linear_backward round their matrix inputs (x, weight, dy) to bfloat16, nearest even, and
+    /// accumulate in fp32; on a GPU these are tensor-core GEMMs. Every other op, the weights (the
+    /// fp32 masters), the gradients and the bias sums stay fp32.
+    virtual void set_bf16_gemms(bool on) { bf16_gemms_ = on; }
+    [[nodiscard]] bool bf16_gemms() const { return bf16_gemms_; }
+
+  private:
+    bool bf16_gemms_ = false;
 };
 
 /// Names of the backends this build can run here, best first ("cpu", "cpu-ref"; CUDA when built

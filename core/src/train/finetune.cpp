@@ -518,53 +518,58 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         float* gb = grads["head.bias"].f32();
         double loss = 0;
         const double per_item = 1.0 / static_cast<double>(o.batch);
-        for (std::int64_t b = 0; b < o.batch; ++b) {
-            const std::vector<std::int32_t>* ids = nullptr;
-            const std::int32_t* labels = nullptr;
-            std::int32_t y = 0;
-            size_t ex = 0;
-            if (segment) {
-                // A random window of a random training region (weighted by length), either strand.
-                std::int64_t total = 0;
-                for (const auto& c : seg.train) total += static_cast<std::int64_t>(c.ids.size());
-                std::int64_t pick =
-                    static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(total));
-                size_t ci = 0;
-                while (pick >= static_cast<std::int64_t>(seg.train[ci].ids.size()))
-                    pick -= static_cast<std::int64_t>(seg.train[ci++].ids.size());
-                const SegmentContig& c = seg.train[ci];
-                const std::int64_t len =
-                    std::min<std::int64_t>(o.window, static_cast<std::int64_t>(c.ids.size()));
-                const std::int64_t beg = static_cast<std::int64_t>(
-                    rng() %
-                    static_cast<std::uint64_t>(static_cast<std::int64_t>(c.ids.size()) - len + 1));
-                window.assign(c.ids.begin() + beg, c.ids.begin() + beg + len);
-                wlabels.assign(c.labels.begin() + beg, c.labels.begin() + beg + len);
-                if (rng() & 1) {
-                    reverse_complement(window);
-                    std::reverse(wlabels.begin(), wlabels.end());
+        {  // the backbone's forwards and backwards in bfloat16 with --bf16
+            const Bf16Autocast autocast(*be, o.bf16);
+            for (std::int64_t b = 0; b < o.batch; ++b) {
+                const std::vector<std::int32_t>* ids = nullptr;
+                const std::int32_t* labels = nullptr;
+                std::int32_t y = 0;
+                size_t ex = 0;
+                if (segment) {
+                    // A random window of a random training region (weighted by length), either
+                    // strand.
+                    std::int64_t total = 0;
+                    for (const auto& c : seg.train)
+                        total += static_cast<std::int64_t>(c.ids.size());
+                    std::int64_t pick =
+                        static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(total));
+                    size_t ci = 0;
+                    while (pick >= static_cast<std::int64_t>(seg.train[ci].ids.size()))
+                        pick -= static_cast<std::int64_t>(seg.train[ci++].ids.size());
+                    const SegmentContig& c = seg.train[ci];
+                    const std::int64_t len =
+                        std::min<std::int64_t>(o.window, static_cast<std::int64_t>(c.ids.size()));
+                    const std::int64_t beg = static_cast<std::int64_t>(
+                        rng() % static_cast<std::uint64_t>(static_cast<std::int64_t>(c.ids.size()) -
+                                                           len + 1));
+                    window.assign(c.ids.begin() + beg, c.ids.begin() + beg + len);
+                    wlabels.assign(c.labels.begin() + beg, c.labels.begin() + beg + len);
+                    if (rng() & 1) {
+                        reverse_complement(window);
+                        std::reverse(wlabels.begin(), wlabels.end());
+                    }
+                    ids = &window;
+                    labels = wlabels.data();
+                } else {
+                    if (pos == 0) std::shuffle(order.begin(), order.end(), rng);
+                    ex = order[static_cast<size_t>(pos)];
+                    pos = (pos + 1) % static_cast<std::int64_t>(order.size());
+                    ids = &train[ex].ids;
+                    y = train[ex].y;
+                    labels = &y;
                 }
-                ids = &window;
-                labels = wlabels.data();
-            } else {
-                if (pos == 0) std::shuffle(order.begin(), order.end(), rng);
-                ex = order[static_cast<size_t>(pos)];
-                pos = (pos + 1) % static_cast<std::int64_t>(order.size());
-                ids = &train[ex].ids;
-                y = train[ex].y;
-                labels = &y;
-            }
-            const std::int64_t L = static_cast<std::int64_t>(ids->size());
-            if (o.freeze_backbone && !segment) {
-                loss +=
-                    head_loss(head, train_feats[ex].data(), 1, labels, per_item, gw, gb, nullptr);
-            } else if (o.freeze_backbone) {
-                auto st = base->new_state();
-                const Tensor h = base->forward(*be, *ids, st.get(), nullptr);
-                loss += head_loss(head, h.f32(), L, labels, per_item / static_cast<double>(L), gw,
-                                  gb, nullptr);
-            } else {
-                loss += task_loss(*backbone, head, *ids, labels, per_item, grads, *be);
+                const std::int64_t L = static_cast<std::int64_t>(ids->size());
+                if (o.freeze_backbone && !segment) {
+                    loss += head_loss(head, train_feats[ex].data(), 1, labels, per_item, gw, gb,
+                                      nullptr);
+                } else if (o.freeze_backbone) {
+                    auto st = base->new_state();
+                    const Tensor h = base->forward(*be, *ids, st.get(), nullptr);
+                    loss += head_loss(head, h.f32(), L, labels, per_item / static_cast<double>(L),
+                                      gw, gb, nullptr);
+                } else {
+                    loss += task_loss(*backbone, head, *ids, labels, per_item, grads, *be);
+                }
             }
         }
         auto pgrads =
@@ -622,6 +627,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                            {"train", o.train},
                            {"val", o.val.empty() ? o.train + " (held-out tail)" : o.val},
                            {"freeze_backbone", o.freeze_backbone},
+                           {"bf16_autocast", o.bf16},
                            {"best_step", best_step},
                            {"val_metrics", best->to_json()}};
     write_model_dir(o, *base, backbone.get(), head, prov);

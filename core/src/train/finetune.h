@@ -28,6 +28,7 @@ struct FinetuneOptions {
     double val_fraction = 0.1;   // without --val: the last fraction of the training examples
     std::string select = "auroc";
     bool freeze_backbone = false;
+    bool bf16 = false;           // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
     std::string device = "cpu";  // a make_backend name
     std::uint64_t seed = 1;
     AdamWOptions adam;

@@ -152,19 +152,22 @@ double pretrain(const PretrainOptions& o) {
     for (std::int64_t step = start; step < end; ++step) {
         std::map<std::string, Tensor> grads;
         double loss = 0.0;
-        for (std::int64_t b = 0; b < o.batch; ++b) {
-            const std::uint64_t r =
-                mix(o.seed * 0x100000001b3ULL + static_cast<std::uint64_t>(step * o.batch + b));
-            std::int64_t pick =
-                static_cast<std::int64_t>(r % static_cast<std::uint64_t>(total_train));
-            size_t ci = 0;
-            while (pick >= contigs[ci].train_len) pick -= contigs[ci++].train_len;
-            const TrainContig& c = contigs[ci];
-            const std::int64_t beg = static_cast<std::int64_t>(
-                mix(r) % static_cast<std::uint64_t>(c.train_len - o.window));
-            std::copy(c.ids.begin() + beg, c.ids.begin() + beg + o.window, window.begin());
-            if (mix(r + 1) & 1) reverse_complement(window);  // both strands
-            loss += lm_loss(*trainable, window, &grads, *be, o.recompute);
+        {  // the forwards and backwards in bfloat16 with --bf16; AdamW and validation in fp32
+            const Bf16Autocast autocast(*be, o.bf16);
+            for (std::int64_t b = 0; b < o.batch; ++b) {
+                const std::uint64_t r =
+                    mix(o.seed * 0x100000001b3ULL + static_cast<std::uint64_t>(step * o.batch + b));
+                std::int64_t pick =
+                    static_cast<std::int64_t>(r % static_cast<std::uint64_t>(total_train));
+                size_t ci = 0;
+                while (pick >= contigs[ci].train_len) pick -= contigs[ci++].train_len;
+                const TrainContig& c = contigs[ci];
+                const std::int64_t beg = static_cast<std::int64_t>(
+                    mix(r) % static_cast<std::uint64_t>(c.train_len - o.window));
+                std::copy(c.ids.begin() + beg, c.ids.begin() + beg + o.window, window.begin());
+                if (mix(r + 1) & 1) reverse_complement(window);  // both strands
+                loss += lm_loss(*trainable, window, &grads, *be, o.recompute);
+            }
         }
         // The batch mean: the sums are scaled in the update, so the gradients stay on the device.
         auto pgrads = trainable->parameter_grads(std::move(grads), *be);
@@ -209,6 +212,7 @@ double pretrain(const PretrainOptions& o) {
         {"window", o.window},
         {"batch", o.batch},
         {"seed", o.seed},
+        {"bf16_autocast", o.bf16},
         {"val_bits_per_base", val_bpb}};
     trainable->save(o.out_dir, prov);
     return val_bpb;

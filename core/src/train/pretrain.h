@@ -21,6 +21,7 @@ struct PretrainOptions {
     std::uint64_t seed = 1;
     bool resume = false;
     bool recompute = false;  // activation checkpointing per block (long windows in little memory)
+    bool bf16 = false;       // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
     std::string device = "cpu";  // a make_backend name
     std::int64_t stop_at = 0;    // >0: stop after this step (checkpointed), as if interrupted
     AdamWOptions adam;

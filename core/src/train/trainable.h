@@ -77,6 +77,20 @@ void retain_freed_memory();
 /// naming the family otherwise. The model must outlive the result.
 std::unique_ptr<Trainable> make_trainable(Model& model);
 
+/// Autocast (`--bf16`) for the scope of a training step's forwards and backwards: bfloat16 GEMMs
+/// with fp32 accumulation (Backend::set_bf16_gemms), fp32 again afterwards (validation, AdamW).
+class Bf16Autocast {
+  public:
+    Bf16Autocast(Backend& be, bool on) : be_(be), was_(be.bf16_gemms()) { be_.set_bf16_gemms(on); }
+    ~Bf16Autocast() { be_.set_bf16_gemms(was_); }
+    Bf16Autocast(const Bf16Autocast&) = delete;
+    Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+  private:
+    Backend& be_;
+    bool was_;
+};
+
 /// Mean cross-entropy of predicting ids[t+1] from position t (t < L−1); with `grads`, adds
 /// d loss / d parameter (backward's keys) for every parameter including the LM head.
 double lm_loss(const Trainable& model,

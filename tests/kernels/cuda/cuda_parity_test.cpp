@@ -508,6 +508,47 @@ TEST_P(CudaParity, LinearBackward) {
     dx2.expect_near("dx alone");
 }
 
+// Autocast (set_bf16_gemms): cuBLAS bf16 GEMMs (tensor cores, fp32 sums) against the CPU's fp32
+// GEMMs of the same rounded inputs; much closer to those than to unrounded fp32.
+TEST_P(CudaParity, LinearAndBackwardUnderBf16Autocast) {
+    const std::int64_t M = s.L, K = s.E, N = 2 * s.E + 3, ld_x = K + 2, ld_y = N + 5;
+    auto x = rand_vec(rng, M * ld_x, -1, 1), w = rand_vec(rng, N * K, -1, 1),
+         b = rand_vec(rng, N, -1, 1), dy = rand_vec(rng, M * ld_y, -1, 1);
+    auto cpu32 = make_backend("cpu");
+    gpu->set_bf16_gemms(true);
+    cpu->set_bf16_gemms(true);
+    const LinearArgs a{.M = M,
+                       .K = K,
+                       .N = N,
+                       .x = x.data(),
+                       .ld_x = ld_x,
+                       .weight = w.data(),
+                       .bias = b.data(),
+                       .ld_y = ld_y};
+    Guarded y(M * ld_y), y_ref(M * ld_y), y32(M * ld_y);
+    LinearArgs o = a;
+    o.y = y.data();
+    gpu->linear(o);
+    o.y = y_ref.data();
+    cpu->linear(o);
+    o.y = y32.data();
+    cpu32->linear(o);
+    EXPECT_TRUE(y.intact());
+    const double err = test::rel_l2(y.data(), y_ref.data(), M * ld_y);
+    EXPECT_LE(err, 1e-3);
+    if (M * K > 1000) {
+        EXPECT_LT(err, 0.1 * test::rel_l2(y.data(), y32.data(), M * ld_y));
+    }
+    GradPair dx(rng, M * ld_x), dw(rng, N * K), db(rng, N);
+    gpu->linear_backward(a, dy.data(), dx.gpu.data(), dw.gpu.data(), db.gpu.data());
+    cpu->linear_backward(a, dy.data(), dx.cpu.data(), dw.cpu.data(), db.cpu.data());
+    EXPECT_LE(test::rel_l2(dx.gpu.data(), dx.cpu.data(), M * ld_x), 1e-3);
+    EXPECT_LE(test::rel_l2(dw.gpu.data(), dw.cpu.data(), N * K), 1e-3);
+    db.expect_near("dbias (fp32 sums)");
+    gpu->set_bf16_gemms(false);
+    cpu->set_bf16_gemms(false);
+}
+
 TEST_P(CudaParity, NormBackward) {
     const std::int64_t R = s.L, D = s.E;
     auto x = rand_vec(rng, R * D, -2, 2), w = rand_vec(rng, D, 0.5, 1.5),
