@@ -12,8 +12,9 @@
 #             vs PyTorch)
 #   stream    bench/run_bench_stream.py: a streamed 8 Mb sequence, windows pipelined (copies down
 #             overlapped with the next window) vs one at a time (runs before models: it is short)
-#   train     the longest training windows that run (gpu_cli_check.py's window table), then
-#             training tokens/s against PyTorch on the GPU (run_bench_train.py --device cuda)
+#   train     training tokens/s against PyTorch on the GPU, fp32 and bf16 autocast
+#             (run_bench_train.py --device cuda [--bf16]), then the longest training windows that
+#             run (gpu_cli_check.py's window table)
 # Logs go under $OUT (or ./gpu-out): device.txt and one file per stage; the device tool brings back
 # at most 8 files, so one call runs at most 7 stages. A summary is printed last. On an H200
 # (2026-11-29) all stages took ~6 minutes; they now do more (both scan backward variants, the
@@ -144,6 +145,8 @@ if want train; then  # issue C2: training tokens/s vs PyTorch, then the longest 
     # device memory) or runs past its limit; with the activations on the device, the GPU's memory
     # is what should stop them.
     stage train 420 bash -c "python3 '$root/bench/run_bench_train.py' --device cuda \
+            --dnassm '$bin/dnassm' --genome '$genome' --steps 3 --threads 16;
+        python3 '$root/bench/run_bench_train.py' --device cuda --bf16 \
             --dnassm '$bin/dnassm' --genome '$genome' --steps 3 --threads 16;
         python3 '$root/bench/gpu_cli_check.py' --dnassm '$bin/dnassm' --genome '$genome' \
             --windows-only --windows 131072,524288,1048576,2097152,4194304,8388608,16777216 \

@@ -7,10 +7,11 @@ advance together), checked against the step-by-step reference loop (selective_sc
 trains at only ~20 tokens/s here; `--scan loop` measures that one instead.
 
     /usr/bin/python3 bench/run_bench_train.py [--model DIR] [--window 1024] [--batch 4]
-        [--steps 6] [--threads 1] [--device cpu|cuda] [--genome FA]
+        [--steps 6] [--threads 1] [--device cpu|cuda] [--genome FA] [--bf16]
 
 With --device cuda (issue C2) both train on the GPU: `dnassm pretrain --device cuda` and PyTorch
-with the model and windows on the GPU.
+with the model and windows on the GPU. With --bf16 both use bfloat16 autocast: `dnassm pretrain
+--bf16` and PyTorch's forwards under torch.autocast(dtype=torch.bfloat16).
 """
 import argparse
 import json
@@ -58,7 +59,7 @@ def timed(step, steps):
     return (time.perf_counter() - t) / steps
 
 
-def torch_tokens_per_s(model_dir, windows, batch, steps, scan, device):
+def torch_tokens_per_s(model_dir, windows, batch, steps, scan, device, bf16=False):
     m = TorchMamba(model_dir).to(device)
     params = [m.emb] + [m.norm_f[0]]
     for L in m.layers:
@@ -80,7 +81,9 @@ def torch_tokens_per_s(model_dir, windows, batch, steps, scan, device):
     def step(k):
         opt.zero_grad()
         for b in range(batch):
-            (loss_of(windows[(k * batch + b) % len(windows)]) / batch).backward()
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
+                loss = loss_of(windows[(k * batch + b) % len(windows)])
+            (loss / batch).backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
 
@@ -92,7 +95,7 @@ def torch_tokens_per_s(model_dir, windows, batch, steps, scan, device):
     return batch * len(windows[0]) / timed(step, steps)
 
 
-def torch_hyena_tokens_per_s(model_dir, windows, batch, steps, device):
+def torch_hyena_tokens_per_s(model_dir, windows, batch, steps, device, bf16=False):
     m = TorchHyena(model_dir).to(device)
     buffers = {"z", "t", "deltas"}
     params = [m.emb, *m.ln_f] + [v for L in m.layers for k, v in L.items() if k not in buffers]
@@ -105,22 +108,25 @@ def torch_hyena_tokens_per_s(model_dir, windows, batch, steps, device):
         opt.zero_grad()
         for b in range(batch):
             ids = windows[(k * batch + b) % len(windows)]
-            logits = forward(m, ids) @ m.lm_head.T
-            (F.cross_entropy(logits[:-1], ids[1:]) / batch).backward()
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
+                logits = forward(m, ids) @ m.lm_head.T
+                loss = F.cross_entropy(logits[:-1].float(), ids[1:])
+            (loss / batch).backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
 
     return batch * len(windows[0]) / timed(step, steps)
 
 
-def dnassm_tokens_per_s(dnassm, model_dir, window, batch, steps, threads, device, genome):
+def dnassm_tokens_per_s(dnassm, model_dir, window, batch, steps, threads, device, genome, bf16=False):
     with tempfile.TemporaryDirectory() as tmp:
         def run(n):
             t = time.perf_counter()
             subprocess.run([dnassm, "pretrain", "-m", model_dir, "-o", os.path.join(tmp, f"o{n}"), "--fasta",
                             genome, "--steps", str(n), "--window", str(window), "--batch", str(batch),
                             "--eval-every", "100000", "--val-bases", "1000", "-@", str(threads),
-                            "--device", device, "--progress", "none"], check=True, capture_output=True)
+                            "--device", device, "--progress", "none", *(["--bf16"] if bf16 else [])],
+                           check=True, capture_output=True)
             return time.perf_counter() - t
         # Difference of two runs removes start-up, data loading and the final validation.
         t1, t2 = run(1), run(1 + steps)
@@ -138,22 +144,25 @@ def main():
     ap.add_argument("--scan", choices=["chunked", "loop"], default="chunked")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--genome", default=GENOME)
+    ap.add_argument("--bf16", action="store_true", help="bfloat16 autocast on both sides")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     seq = read_fasta_region(a.genome, 1_000_000, 1_000_000 + a.window * a.batch * 4)
     ids = tokenize(seq).to(a.device)
     windows = [ids[i:i + a.window] for i in range(0, len(ids) - a.window + 1, a.window)]
     cfg = json.load(open(os.path.join(a.model, "config.json")))
-    ours = dnassm_tokens_per_s(a.dnassm, a.model, a.window, a.batch, a.steps, a.threads, a.device, a.genome)
+    ours = dnassm_tokens_per_s(a.dnassm, a.model, a.window, a.batch, a.steps, a.threads, a.device, a.genome,
+                               a.bf16)
+    prec = ", bf16 autocast" if a.bf16 else ""
     hyena = cfg.get("family") == "hyena" or cfg.get("model_type") == "hyenadna"
     if hyena:
-        theirs = torch_hyena_tokens_per_s(a.model, windows, a.batch, a.steps, a.device)
-        print(f"| training on {a.device}, HyenaDNA d_model {cfg['d_model']} x {cfg['n_layer']} layers, window "
+        theirs = torch_hyena_tokens_per_s(a.model, windows, a.batch, a.steps, a.device, a.bf16)
+        print(f"| training on {a.device}{prec}, HyenaDNA d_model {cfg['d_model']} x {cfg['n_layer']} layers, window "
               f"{a.window}, batch {a.batch}, {a.threads} thread(s) | dnassm {ours:,.0f} tokens/s | PyTorch {theirs:,.0f} "
               f"tokens/s | {ours / theirs:.1f}x |")
         return
-    theirs = torch_tokens_per_s(a.model, windows, a.batch, a.steps, a.scan, a.device)
-    print(f"| training on {a.device}, Mamba d_model {cfg['d_model']} x {cfg['n_layer']} layers, window {a.window}, "
+    theirs = torch_tokens_per_s(a.model, windows, a.batch, a.steps, a.scan, a.device, a.bf16)
+    print(f"| training on {a.device}{prec}, Mamba d_model {cfg['d_model']} x {cfg['n_layer']} layers, window {a.window}, "
           f"batch {a.batch}, {a.threads} thread(s), PyTorch scan {a.scan} | dnassm {ours:,.0f} tokens/s | PyTorch {theirs:,.0f} tokens/s "
           f"| {ours / theirs:.1f}x |")
 
