@@ -1,6 +1,7 @@
 // Shared helpers for the GoogleTest suites.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "dnassm/backend.h"
+#include "dnassm/io/npy.h"
 #include "dnassm/tensor.h"
 
 namespace dnassm::test {
@@ -25,6 +27,13 @@ inline std::string data_dir() {
 }
 /// ../shared/data beside the project (may be absent).
 inline std::string shared_data_dir() { return DNASSM_SHARED_DATA_DIR; }
+
+/// The first (at most) max_len token ids of a golden case's input_ids.npy (its first sequence).
+inline std::vector<std::int32_t> golden_ids(const std::string& dir, std::int64_t max_len) {
+    const Tensor all = read_npy(dir + "/input_ids.npy");
+    const std::int64_t n = std::min(all.numel(), max_len);
+    return {all.data<std::int32_t>(), all.data<std::int32_t>() + n};
+}
 
 /// One shared instance per backend name ("cpu", "cpu-ref"), for training code that takes a
 /// Backend&.

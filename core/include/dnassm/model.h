@@ -58,17 +58,19 @@ class Model {
 
     /// ids {L} -> hidden {L, D}. `state` (may be null: fresh) is advanced past these tokens.
     /// `layers`, when given, receives the residual stream after each block ({L, D} each).
-    [[nodiscard]] virtual Tensor forward(Backend& backend,
-                                         std::span<const std::int32_t> ids,
-                                         ModelState* state,
-                                         std::vector<Tensor>* layers = nullptr) const = 0;
+    [[nodiscard]] Tensor forward(Backend& backend,
+                                 std::span<const std::int32_t> ids,
+                                 ModelState* state,
+                                 std::vector<Tensor>* layers = nullptr) const {
+        return hidden_states(backend, ids, state, layers, true);
+    }
     /// forward() with the hidden states left where `backend` keeps its activations (on a GPU,
     /// device memory that only backend ops and downloads read), for callers that compute on them
     /// there, or copy them down while the next window runs (Backend::download_async).
-    [[nodiscard]] virtual Tensor forward_activation(Backend& backend,
-                                                    std::span<const std::int32_t> ids,
-                                                    ModelState* state) const {
-        return forward(backend, ids, state);
+    [[nodiscard]] Tensor forward_activation(Backend& backend,
+                                            std::span<const std::int32_t> ids,
+                                            ModelState* state) const {
+        return hidden_states(backend, ids, state, nullptr, false);
     }
     /// hidden {L, D} -> logits {L, V} through the LM head, written into `out` (V = info().
     /// vocab_size). Either may be host memory or an activation of `backend`.
@@ -84,6 +86,15 @@ class Model {
     /// The fine-tuned task head stored with the model (`dnassm finetune`), or null.
     [[nodiscard]] const TaskHead* task_head() const { return task_head_.get(); }
     void set_task_head(std::shared_ptr<const TaskHead> head) { task_head_ = std::move(head); }
+
+  protected:
+    /// What each model implements: forward() (to_host: the result in host memory of its own) and
+    /// forward_activation() (an activation of `backend`).
+    [[nodiscard]] virtual Tensor hidden_states(Backend& backend,
+                                               std::span<const std::int32_t> ids,
+                                               ModelState* state,
+                                               std::vector<Tensor>* layers,
+                                               bool to_host) const = 0;
 
   private:
     std::shared_ptr<const TaskHead> task_head_;

@@ -186,24 +186,11 @@ void CaduceusModel::bimamba(
         backend.add_inplace(out, flipped.f32(), L * D);
 }
 
-Tensor CaduceusModel::forward(Backend& backend,
-                              std::span<const std::int32_t> ids,
-                              ModelState* state,
-                              std::vector<Tensor>* layers) const {
-    return run(backend, ids, state, layers, true);
-}
-
-Tensor CaduceusModel::forward_activation(Backend& backend,
-                                         std::span<const std::int32_t> ids,
-                                         ModelState* state) const {
-    return run(backend, ids, state, nullptr, false);
-}
-
-Tensor CaduceusModel::run(Backend& backend,
-                          std::span<const std::int32_t> ids,
-                          ModelState*,
-                          std::vector<Tensor>* layers,
-                          bool to_host) const {
+Tensor CaduceusModel::hidden_states(Backend& backend,
+                                    std::span<const std::int32_t> ids,
+                                    ModelState*,
+                                    std::vector<Tensor>* layers,
+                                    bool to_host) const {
     backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.mamba.d_model;
     DNASSM_CHECK(L >= 1, ErrorKind::kInput, "empty sequence");

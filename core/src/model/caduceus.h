@@ -44,13 +44,6 @@ class CaduceusModel final : public Model {
     std::unique_ptr<ModelState> new_state() const override { return nullptr; }
     /// Hidden states {L, W}: W = d_model (Ph) or 2·d_model (PS: forward half, then the reverse
     /// strand's half flipped over channels, position-aligned).
-    Tensor forward(Backend& backend,
-                   std::span<const std::int32_t> ids,
-                   ModelState* state,
-                   std::vector<Tensor>* layers) const override;
-    Tensor forward_activation(Backend& backend,
-                              std::span<const std::int32_t> ids,
-                              ModelState* state) const override;
     void logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const override;
 
     void set_info(ModelInfo info) { info_ = std::move(info); }
@@ -80,13 +73,14 @@ class CaduceusModel final : public Model {
     /// buffer tensors), for Backend::keep_weights.
     [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
+  protected:
+    Tensor hidden_states(Backend& backend,
+                         std::span<const std::int32_t> ids,
+                         ModelState* state,
+                         std::vector<Tensor>* layers,
+                         bool to_host) const override;
+
   private:
-    // forward() and forward_activation(): the hidden states in host memory or as an activation.
-    Tensor run(Backend& backend,
-               std::span<const std::int32_t> ids,
-               ModelState* state,
-               std::vector<Tensor>* layers,
-               bool to_host) const;
     // BiMamba over h {L, d}: fwd(h) (+|*) flip_L(rev(flip_L(h))).
     void bimamba(
         Backend& backend, const CaduceusLayer& l, const float* h, std::int64_t L, float* out) const;

@@ -201,27 +201,14 @@ HyenaModel::HyenaModel(HyenaConfig cfg, WeightStore& ws, ModelInfo info)
     op_weights_.insert(op_weights_.end(), {lm_head_, head_w_, head_b_});
 }
 
-Tensor HyenaModel::forward(Backend& backend,
-                           std::span<const std::int32_t> ids,
-                           ModelState* state,
-                           std::vector<Tensor>* layers) const {
-    return run(backend, ids, state, layers, true);
-}
-
-Tensor HyenaModel::forward_activation(Backend& backend,
-                                      std::span<const std::int32_t> ids,
-                                      ModelState* state) const {
-    return run(backend, ids, state, nullptr, false);
-}
-
 // Memory: position-wise work runs in row blocks, and the long convolution needs only the two
 // D-wide streams x0 and w = v ⊙ x1 of the whole window, so a window costs about
 // 3·L·D floats + L·F (about 3.3 GB at L = 1 M, D = 256) instead of the reference's ~12·L·D.
-Tensor HyenaModel::run(Backend& backend,
-                       std::span<const std::int32_t> ids,
-                       ModelState*,
-                       std::vector<Tensor>* layers,
-                       bool to_host) const {
+Tensor HyenaModel::hidden_states(Backend& backend,
+                                 std::span<const std::int32_t> ids,
+                                 ModelState*,
+                                 std::vector<Tensor>* layers,
+                                 bool to_host) const {
     backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model,
                        E = cfg_.d_inner;

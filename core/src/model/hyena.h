@@ -80,13 +80,6 @@ class HyenaModel final : public Model {
     bool streams() const override { return false; }
     std::int64_t max_length() const override { return cfg_.l_max; }
     std::unique_ptr<ModelState> new_state() const override { return nullptr; }
-    Tensor forward(Backend& backend,
-                   std::span<const std::int32_t> ids,
-                   ModelState* state,
-                   std::vector<Tensor>* layers) const override;
-    Tensor forward_activation(Backend& backend,
-                              std::span<const std::int32_t> ids,
-                              ModelState* state) const override;
     void logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const override;
 
     std::int64_t limit_context(std::int64_t bases) override;
@@ -112,13 +105,14 @@ class HyenaModel final : public Model {
     /// buffer tensors), for Backend::keep_weights.
     [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
+  protected:
+    Tensor hidden_states(Backend& backend,
+                         std::span<const std::int32_t> ids,
+                         ModelState* state,
+                         std::vector<Tensor>* layers,
+                         bool to_host) const override;
+
   private:
-    // forward() and forward_activation(): the hidden states in host memory or as an activation.
-    Tensor run(Backend& backend,
-               std::span<const std::int32_t> ids,
-               ModelState* state,
-               std::vector<Tensor>* layers,
-               bool to_host) const;
     HyenaConfig cfg_;
     ModelInfo info_;
     CharTokenizer tokenizer_{false};

@@ -269,24 +269,11 @@ std::unique_ptr<ModelState> MambaModel::new_state() const {
     return s;
 }
 
-Tensor MambaModel::forward(Backend& backend,
-                           std::span<const std::int32_t> ids,
-                           ModelState* state,
-                           std::vector<Tensor>* layers) const {
-    return run(backend, ids, state, layers, true);
-}
-
-Tensor MambaModel::forward_activation(Backend& backend,
-                                      std::span<const std::int32_t> ids,
-                                      ModelState* state) const {
-    return run(backend, ids, state, nullptr, false);
-}
-
-Tensor MambaModel::run(Backend& backend,
-                       std::span<const std::int32_t> ids,
-                       ModelState* state,
-                       std::vector<Tensor>* layers,
-                       bool to_host) const {
+Tensor MambaModel::hidden_states(Backend& backend,
+                                 std::span<const std::int32_t> ids,
+                                 ModelState* state,
+                                 std::vector<Tensor>* layers,
+                                 bool to_host) const {
     backend.keep_weights(op_weights_);
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = cfg_.d_model;
     auto* st = dynamic_cast<MambaState*>(state);

@@ -104,13 +104,6 @@ class MambaModel final : public Model {
     bool streams() const override { return true; }
     std::int64_t max_length() const override { return 0; }
     std::unique_ptr<ModelState> new_state() const override;
-    Tensor forward(Backend& backend,
-                   std::span<const std::int32_t> ids,
-                   ModelState* state,
-                   std::vector<Tensor>* layers) const override;
-    Tensor forward_activation(Backend& backend,
-                              std::span<const std::int32_t> ids,
-                              ModelState* state) const override;
     void logits_into(Backend& backend, const Tensor& hidden, const Tensor& out) const override;
 
     void set_info(ModelInfo info) { info_ = std::move(info); }
@@ -131,13 +124,14 @@ class MambaModel final : public Model {
     /// buffer tensors), for Backend::keep_weights.
     [[nodiscard]] const std::vector<Tensor>& op_weights() const { return op_weights_; }
 
+  protected:
+    Tensor hidden_states(Backend& backend,
+                         std::span<const std::int32_t> ids,
+                         ModelState* state,
+                         std::vector<Tensor>* layers,
+                         bool to_host) const override;
+
   private:
-    // forward() and forward_activation(): the hidden states in host memory or as an activation.
-    Tensor run(Backend& backend,
-               std::span<const std::int32_t> ids,
-               ModelState* state,
-               std::vector<Tensor>* layers,
-               bool to_host) const;
     using Layer = MambaLayerWeights;
     MambaConfig cfg_;
     ModelInfo info_;

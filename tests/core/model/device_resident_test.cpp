@@ -21,11 +21,7 @@
 namespace dnassm {
 namespace {
 
-std::vector<std::int32_t> golden_ids(const std::string& dir, std::int64_t max_len) {
-    const Tensor all = read_npy(dir + "/input_ids.npy");
-    const std::int64_t L = std::min<std::int64_t>(all.numel(), max_len);
-    return {all.data<std::int32_t>(), all.data<std::int32_t>() + L};
-}
+using test::golden_ids;
 
 // forward() on the fenced backend and on the CPU: equal hidden states and per-layer outputs.
 void expect_same_forward(const Model& m, const std::vector<std::int32_t>& ids, std::int64_t chunk) {

@@ -22,10 +22,17 @@ class LocalModel final : public Model {
     bool streams() const override { return false; }
     std::int64_t max_length() const override { return limit_; }
     std::unique_ptr<ModelState> new_state() const override { return nullptr; }
-    Tensor forward(Backend&,
-                   std::span<const std::int32_t> ids,
-                   ModelState*,
-                   std::vector<Tensor>*) const override {
+    void logits_into(Backend& be, const Tensor& h, const Tensor& out) const override {
+        be.download(h.f32(), out.f32(), h.numel());
+    }
+
+  protected:
+    // Host memory either way: on the CPU that is an activation too.
+    Tensor hidden_states(Backend&,
+                         std::span<const std::int32_t> ids,
+                         ModelState*,
+                         std::vector<Tensor>*,
+                         bool) const override {
         EXPECT_LE(static_cast<std::int64_t>(ids.size()), limit_);
         const auto L = static_cast<std::int64_t>(ids.size());
         Tensor h({L, 2});
@@ -37,9 +44,6 @@ class LocalModel final : public Model {
             h.f32()[p * 2 + 1] = static_cast<float>(p >= 3);  // full context seen
         }
         return h;
-    }
-    void logits_into(Backend& be, const Tensor& h, const Tensor& out) const override {
-        be.download(h.f32(), out.f32(), h.numel());
     }
 
   private:

@@ -23,10 +23,7 @@
 namespace dnassm {
 namespace {
 
-std::vector<std::int32_t> golden_ids(const std::string& dir, std::int64_t len) {
-    const Tensor all = read_npy(dir + "/input_ids.npy");
-    return {all.data<std::int32_t>(), all.data<std::int32_t>() + std::min(all.numel(), len)};
-}
+using test::golden_ids;
 
 // The fenced run's gradients are the fenced backend's activations (a task head's excepted), so
 // they come down through it.

@@ -113,8 +113,7 @@ INSTANTIATE_TEST_SUITE_P(CpuBackends, Bf16Gemms, ::testing::Values("cpu", "cpu-r
 
 TEST(Bf16Autocast, MambaTrainingStepStaysCloseToFp32) {
     const std::string dir = test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2";
-    const Tensor all = read_npy(dir + "/input_ids.npy");
-    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), 512);
+    const std::vector<std::int32_t> ids = test::golden_ids(dir, 512);
     auto model = Model::load(dir);
     auto trainable = make_trainable(*model);
     auto be = make_backend("cpu");

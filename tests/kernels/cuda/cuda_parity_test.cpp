@@ -869,9 +869,8 @@ TEST_P(CudaGoldenModel, HiddenStatesMatchCpu) {
     REQUIRE_CUDA();
     const std::string dir = test::data_dir() + "/golden/" + GetParam();
     auto model = Model::load(dir);
-    const Tensor all = read_npy(dir + "/input_ids.npy");
-    const std::int64_t L = std::min<std::int64_t>(all.numel(), 1024);
-    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), static_cast<size_t>(L));
+    const std::vector<std::int32_t> ids = test::golden_ids(dir, 1024);
+    const auto L = static_cast<std::int64_t>(ids.size());
     auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
     auto s1 = model->new_state(), s2 = model->new_state();
     const Tensor hg = model->forward(*gpu, ids, s1.get());
@@ -885,7 +884,8 @@ TEST_P(CudaGoldenModel, HiddenStatesMatchCpu) {
     const std::int64_t D = hc.dim(1);
     for (std::int64_t t = 0; t < L; t += 400) {
         const std::int64_t n = std::min<std::int64_t>(400, L - t);
-        const Tensor part = model->forward(*gpu, ids.subspan(static_cast<size_t>(t), n), s3.get());
+        const Tensor part = model->forward(
+            *gpu, std::span<const std::int32_t>(ids).subspan(static_cast<size_t>(t), n), s3.get());
         EXPECT_LE(test::rel_l2(part.f32(), hc.f32() + t * D, n * D), 1e-4) << "chunk at " << t;
     }
 }
@@ -896,9 +896,7 @@ TEST_P(CudaGoldenModel, PipelinedRunMatchesCpu) {
     REQUIRE_CUDA();
     const std::string dir = test::data_dir() + "/golden/" + GetParam();
     auto model = Model::load(dir);
-    const Tensor all = read_npy(dir + "/input_ids.npy");
-    const std::int64_t L = std::min<std::int64_t>(all.numel(), 1024);
-    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), static_cast<size_t>(L));
+    const std::vector<std::int32_t> ids = test::golden_ids(dir, 1024);
     RunOptions o{.chunk = 400, .window = 400, .overlap = 50, .tile = !model->streams()};
     auto blocks = [&](Backend& be) {
         std::vector<RowBlock> out;
@@ -928,9 +926,7 @@ TEST_P(CudaGoldenModel, PipelinedRunMatchesCpu) {
 TEST_P(CudaGoldenModel, TrainingStepsMatchCpu) {
     REQUIRE_CUDA();
     const std::string dir = test::data_dir() + "/golden/" + GetParam();
-    const Tensor all = read_npy(dir + "/input_ids.npy");
-    const std::int64_t L = std::min<std::int64_t>(all.numel(), 256);
-    const std::span<const std::int32_t> ids(all.data<std::int32_t>(), static_cast<size_t>(L));
+    const std::vector<std::int32_t> ids = test::golden_ids(dir, 256);
     auto train = [&](Backend& be) {
         auto model = Model::load(dir);
         auto trainable = make_trainable(*model);
