@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "dnassm/error.h"
 
@@ -68,13 +69,12 @@ class Pipeline {
         if (wanted_.hidden) next.hidden = be_.download_async(rows);
         flush();
         pending_ = std::move(next);
-        busy_ = true;
     }
     /// Hands over the block still in flight, if any.
     void flush() {
-        if (!busy_) return;
-        busy_ = false;
-        InFlight f = std::move(pending_);
+        if (!pending_) return;
+        InFlight f = std::move(*pending_);
+        pending_.reset();
         RowBlock block{f.offset, f.hidden ? f.hidden->wait() : Tensor(),
                        f.logits ? f.logits->wait() : Tensor()};
         on_block_(block);
@@ -87,8 +87,7 @@ class Pipeline {
     Progress* progress_;
     RowsWanted wanted_;
     const std::function<void(const RowBlock&)>& on_block_;
-    InFlight pending_;
-    bool busy_ = false;
+    std::optional<InFlight> pending_;
 };
 
 }  // namespace
