@@ -19,7 +19,11 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
          "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")
         ("regions-file,R", po::value(&o.bed), "BED file of regions (0-based half-open)")
         ("threads,@", po::value(&o.threads)->default_value(1), "worker threads")
-        ("device", po::value(&o.device)->default_value("auto"), "auto, cpu or cpu-ref")
+        ("device", po::value(&o.device)->default_value("auto"),
+         "auto (CUDA when usable, else cpu), cpu, cpu-ref or cuda[:N]")
+        ("bf16", po::bool_switch(&o.bf16),
+         "matrix products take bfloat16 inputs with fp32 sums (tensor cores on a GPU; emulated, "
+         "and no faster, on the CPU); outputs then differ from fp32 in the third digit")
         ("chunk", po::value(&o.run.chunk)->default_value(65536),
          "bases per streamed chunk (Mamba: state is carried across chunks)")
         ("window", po::value(&o.run.window)->default_value(0),
@@ -90,6 +94,7 @@ Session open_session(const CommonOptions& o, bool open_input) {
     Session s;
     s.progress_mode = parse_progress_mode(o.progress);
     s.backend = make_backend(o.device);
+    s.backend->set_bf16_gemms(o.bf16);
     if (o.device == "auto" && s.backend->name().rfind("cuda", 0) == 0)
         std::fprintf(stderr, "dnassm: using %s\n", s.backend->name().c_str());
     s.model = Model::load(o.model_dir);

@@ -28,6 +28,7 @@ struct CommonOptions {
     std::string require_flags = "0", exclude_flags = "0x900";
     bool keep_case = false;
     bool exact_tiling = false;
+    bool bf16 = false;  // bfloat16 GEMM inputs (Backend::set_bf16_gemms)
 };
 
 /// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.

@@ -66,7 +66,11 @@ class EmbedTests(Tmp):
         self.assertLess(np.linalg.norm(a - b) / np.linalg.norm(a), 1e-5, "chunked output differs")
         run("embed", "-m", MODEL, "-r", "NC_001416.1:1001-6000", "-@", "2", "-o", self.path("t.npy"), LAMBDA)
         self.assertTrue(np.array_equal(a, np.load(self.path("t.npy"))), "-@ 2 changed the numbers")
-        self.assert_only_files("e.npy", "c.npy", "t.npy")
+        run("embed", "-m", MODEL, "-r", "NC_001416.1:1001-6000", "--bf16", "-o", self.path("b.npy"), LAMBDA)
+        rel16 = np.linalg.norm(a - np.load(self.path("b.npy"))) / np.linalg.norm(a)
+        self.assertGreater(rel16, 1e-5, "--bf16 changed nothing")
+        self.assertLess(rel16, 1e-2, "--bf16 is further from fp32 than bfloat16 rounding explains")
+        self.assert_only_files("e.npy", "c.npy", "t.npy", "b.npy")
 
     def test_h5_many_regions_attrs_and_pooling(self):
         out = self.path("e.h5")
