@@ -11,7 +11,8 @@ CUDA (run it with that Python). Prints Markdown for bench/RESULTS.md:
   for a HyenaDNA-size model (d_model 256, 8 layers) and a Mamba of similar size (d_model 256,
   16 layers, ~7 M parameters). PyTorch's Mamba runs the whole window with a chunked scan
   (tests/reference/mamba_torch.py chunked_scan); its step-by-step reference loop is also timed, on
-  16,384 bases. dnassm's time is also given less that of a 1 kb run (startup and model load);
+  16,384 bases. dnassm's time is also given less that of a 1 kb run (startup and model load), and
+  with --bf16 (bfloat16 GEMM inputs; PyTorch stays fp32);
 - many short sequences (500 x 1 kb, one at a time): dnassm on CUDA and on the CPU against PyTorch
   forward() calls, where per-op overhead rather than bandwidth sets the pace.
 
@@ -88,13 +89,13 @@ def torch_fft_rate(L, D):
     return L * D / sync_time(run)
 
 
-def dnassm_embed(build, model, L=None, device="cuda", bed=None, threads=16):
+def dnassm_embed(build, model, L=None, device="cuda", bed=None, threads=16, extra=()):
     """Wall time of one `dnassm embed --pool mean` process: the region 1-L, or every BED region."""
     with tempfile.TemporaryDirectory() as tmp:
         where = ["-R", bed] if bed else ["-r", f"{CONTIG}:1-{L}"]
         t0 = time.perf_counter()
         p = subprocess.run([os.path.join(build, "app", "dnassm"), "embed", "-m", model, "--device", device,
-                            "-@", str(threads), *where, "--pool", "mean", "-o", os.path.join(tmp, "e.h5" if bed else "e.npy"),
+                            "-@", str(threads), *where, *extra, "--pool", "mean", "-o", os.path.join(tmp, "e.h5" if bed else "e.npy"),
                             GENOME], capture_output=True)
         secs = time.perf_counter() - t0
         if p.returncode != 0:
@@ -102,11 +103,11 @@ def dnassm_embed(build, model, L=None, device="cuda", bed=None, threads=16):
         return secs, None
 
 
-def startup_corrected(build, model, L):
+def startup_corrected(build, model, L, extra=()):
     """The 1 Mb run's wall time less a 1 kb run's (process start, CUDA context, model load, genome
     index: what a PyTorch timing of forward() leaves out), and the raw wall time."""
-    secs, err = dnassm_embed(build, model, L)
-    small, _ = dnassm_embed(build, model, 1000)
+    secs, err = dnassm_embed(build, model, L, extra=extra)
+    small, _ = dnassm_embed(build, model, 1000, extra=extra)
     if secs is None or small is None:
         return None, secs, err
     return secs - small, secs, None
@@ -185,6 +186,9 @@ def model_table(a):
         torch.cuda.empty_cache()
         print(f"| HyenaDNA d256x8 | {ours_cell(secs, wall, err)} | {t_secs:.2f} s | {L / t_secs:,.0f} | "
               f"{(t_secs / secs) if secs else float('nan'):.1f}x |", flush=True)
+        secs, wall, err = startup_corrected(a.build, hy, L, extra=["--bf16"])
+        print(f"| HyenaDNA d256x8, dnassm --bf16 (PyTorch fp32) | {ours_cell(secs, wall, err)} | {t_secs:.2f} s | "
+              f"{L / t_secs:,.0f} | {(t_secs / secs) if secs else float('nan'):.1f}x |", flush=True)
         secs, wall, err = startup_corrected(a.build, mb, L)
         ours = ours_cell(secs, wall, err)
         tm = TorchMamba(mb).to("cuda")
@@ -197,6 +201,9 @@ def model_table(a):
         t_secs = time.perf_counter() - t0
         print(f"| Mamba d256x16 | {ours} | {t_secs:.2f} s (chunked scan) | {L / t_secs:,.0f} | "
               f"{(t_secs / secs) if secs else float('nan'):.1f}x |", flush=True)
+        secs, wall, err = startup_corrected(a.build, mb, L, extra=["--bf16"])
+        print(f"| Mamba d256x16, dnassm --bf16 (PyTorch fp32) | {ours_cell(secs, wall, err)} | {t_secs:.2f} s | "
+              f"{L / t_secs:,.0f} | {(t_secs / secs) if secs else float('nan'):.1f}x |", flush=True)
         tm.scan = "loop"  # selective_scan_ref's step-by-step loop, for reference: timed on 16,384
         Lt = min(L, 16384)
         t_loop = sync_time(lambda: tm.forward(ids[:Lt]), reps=1)
