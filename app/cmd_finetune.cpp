@@ -44,7 +44,7 @@ int cmd_finetune(int argc, char** argv) {
          "train only the head (a linear probe on the frozen model; any model family)")
         ("bf16", po::bool_switch(&o.bf16),
          "autocast: the training steps' matrix products take bfloat16 inputs with fp32 sums and "
-         "fp32 master weights (tensor cores on a GPU; emulated, and slower, on the CPU); "
+         "fp32 master weights (tensor cores on a GPU; emulated, and no faster, on the CPU); "
          "validation and the saved model stay fp32")
         ("epochs", po::value(&o.epochs)->default_value(3), "classify: passes over --train")
         ("steps", po::value(&o.steps)->default_value(0),

@@ -45,7 +45,7 @@ int cmd_pretrain(int argc, char** argv) {
          "backward (long windows in little memory, ~1.3x the compute)")
         ("bf16", po::bool_switch(&o.bf16),
          "autocast: the training steps' matrix products take bfloat16 inputs with fp32 sums and "
-         "fp32 master weights (tensor cores on a GPU; emulated, and slower, on the CPU); "
+         "fp32 master weights (tensor cores on a GPU; emulated, and no faster, on the CPU); "
          "validation and the saved model stay fp32")
         ("stop-at", po::value(&o.stop_at)->default_value(0),
          "stop after step N with a checkpoint (split a run across job slots; then --resume)")
