@@ -80,11 +80,13 @@ if want parity; then
         DNASSM_CUDA_SCAN_STAGED=1 DNASSM_CUDA_SCAN_BACKWARD=channel '$bin/dnassm_cuda_tests' \
             --gtest_brief=1 --gtest_filter='*SelectiveScan*:*Golden*:*OpsWork*'"
     # A failure: rerun the failed tests with each of the backend's switches, to say which part of
-    # the device-resident path (kept weights, ops that do not wait, the memory pool) it is in.
+    # the device-resident path (kept weights, ops that do not wait, the memory pool, the copy
+    # stream, the row parts of the column sums) it is in.
     failed=$(grep -oE '^\[  FAILED  \] [A-Za-z0-9_/.]+' "$out/parity.txt" | awk '{print $NF "*"}' | sort -u |
         paste -sd: -)
     if [[ -n $failed ]]; then
-        for sw in DNASSM_CUDA_STAGE_WEIGHTS=1 CUDA_LAUNCH_BLOCKING=1 DNASSM_CUDA_NO_POOL=1; do
+        for sw in DNASSM_CUDA_STAGE_WEIGHTS=1 CUDA_LAUNCH_BLOCKING=1 DNASSM_CUDA_NO_POOL=1 \
+            DNASSM_CUDA_SYNC_DOWNLOADS=1 DNASSM_CUDA_ONE_ROW_PART=1; do
             echo "== rerun of the failures with $sw"
             env "$sw" timeout 60 "$bin/dnassm_cuda_tests" --gtest_brief=1 --gtest_filter="$failed" 2>&1 |
                 grep -E 'PASSED|FAILED' | tail -3

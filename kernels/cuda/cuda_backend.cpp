@@ -456,14 +456,18 @@ class CudaBackend final : public Backend {
 
     std::unique_ptr<PendingDownload> download_async(const Tensor& src) override {
         if (src.empty() || !on_device(src.f32())) return ready_download(src);
+        auto waiting_copy = [&] {
+            Tensor host = Tensor::uninitialized(src.shape());
+            download(src.f32(), host.f32(), src.numel());
+            return ready_download(host);
+        };
+        if (sync_downloads_) return waiting_copy();
         const std::size_t n = static_cast<std::size_t>(src.numel()) * sizeof(float);
         std::shared_ptr<void> buffer;
         try {
             buffer = pinned_->take(n);
-        } catch (const Error&) {  // no page-locked memory to be had: a plain, waiting copy
-            Tensor host = Tensor::uninitialized(src.shape());
-            download(src.f32(), host.f32(), src.numel());
-            return ready_download(host);
+        } catch (const Error&) {  // no page-locked memory to be had
+            return waiting_copy();
         }
         if (!copy_stream_)
             check(cudaStreamCreateWithFlags(&copy_stream_, cudaStreamNonBlocking),
@@ -853,6 +857,9 @@ class CudaBackend final : public Backend {
     std::shared_ptr<DevicePool> pool_;
     cudaStream_t stream_ = nullptr;       // pool_'s
     cudaStream_t copy_stream_ = nullptr;  // download_async's, made at its first use
+    // DNASSM_CUDA_SYNC_DOWNLOADS=1: download_async copies at once and waits (to rule the copy
+    // stream out when looking for a fault).
+    bool sync_downloads_ = std::getenv("DNASSM_CUDA_SYNC_DOWNLOADS") != nullptr;
     // Page-locked buffers for download_async (a few windows' outputs in flight at most).
     std::shared_ptr<HostBufferCache> pinned_ = HostBufferCache::create(
         [](std::size_t n) {

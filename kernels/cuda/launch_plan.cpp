@@ -78,7 +78,8 @@ ScanBackwardScratch scan_backward_scratch(const ScanBackwardPlan& p,
 
 RowParts plan_row_parts(std::int64_t rows) {
     RowParts p;
-    if (rows <= 0) return p;
+    p.rows_per_part = rows;
+    if (rows <= 0 || std::getenv("DNASSM_CUDA_ONE_ROW_PART")) return p;
     p.parts = std::clamp<std::int64_t>((rows + RowParts::kMinRows - 1) / RowParts::kMinRows, 1,
                                        RowParts::kMaxParts);
     p.rows_per_part = (rows + p.parts - 1) / p.parts;

@@ -68,7 +68,8 @@ ScanBackwardScratch scan_backward_scratch(const ScanBackwardPlan& p,
 /// backward) cut the rows into `parts` consecutive ranges of `rows_per_part` (the last may be
 /// shorter, none is empty), each summed by blocks of its own, then add the parts in order: a
 /// 1 Mb window then fills the device instead of a few SMs, and the result depends only on the row
-/// count. Up to kMinRows rows are one part, summed straight into the output.
+/// count. Up to kMinRows rows are one part, summed straight into the output; so are all rows
+/// when the environment sets DNASSM_CUDA_ONE_ROW_PART (to rule the parts out of a fault).
 struct RowParts {
     static constexpr std::int64_t kMinRows = 2048, kMaxParts = 128;
     std::int64_t parts = 1, rows_per_part = 0;

@@ -65,6 +65,10 @@ TEST(CudaLaunchPlan, RowPartsCoverEveryRowOnceInBoundedParts) {
     }
     EXPECT_EQ(cuda::plan_row_parts(4097).parts, 3);  // the parity shapes cover several parts
     EXPECT_EQ(cuda::plan_row_parts(0).parts, 1);
+    setenv("DNASSM_CUDA_ONE_ROW_PART", "1", 1);  // the switch a GPU run rules the parts out with
+    EXPECT_EQ(cuda::plan_row_parts(1 << 20).parts, 1);
+    EXPECT_EQ(cuda::plan_row_parts(1 << 20).rows_per_part, 1 << 20);
+    unsetenv("DNASSM_CUDA_ONE_ROW_PART");
 }
 
 TEST(CudaLaunchPlan, ScanBackwardChunksSegmentsAndScratch) {
