@@ -2,6 +2,7 @@
 // either way live once, in CpuBackendCommon.
 #include "cpu_backend.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -44,30 +45,45 @@ void scan_with_bf16_storage(const SelectiveScanArgs& a, void (*scan)(const Selec
 }
 
 // Autocast's GEMMs on the CPU (Backend::set_bf16_gemms): the fp32 kernels on bfloat16-rounded
-// copies of x and the weight.
+// copies of x and the weight, in blocks of rows so the copies stay small next to the window.
+constexpr std::int64_t kBf16RowBlock = 4096;  // a multiple of the kernels' own row blocks
+
 void linear_bf16(const LinearArgs& a, void (*linear)(const LinearArgs&)) {
-    const auto x = bf16_rounded(a.x, a.M, a.K, a.ld_x), w = bf16_rounded(a.weight, a.N, a.K, a.K);
-    LinearArgs r = a;
-    r.x = x.data();
-    r.weight = w.data();
-    linear(r);
+    const auto w = bf16_rounded(a.weight, a.N, a.K, a.K);
+    for (std::int64_t r0 = 0; r0 < a.M; r0 += kBf16RowBlock) {
+        const std::int64_t m = std::min(kBf16RowBlock, a.M - r0);
+        const auto x = bf16_rounded(a.x + r0 * a.ld_x, m, a.K, a.ld_x);
+        LinearArgs r = a;
+        r.M = m;
+        r.x = x.data();
+        r.weight = w.data();
+        r.y = a.y + r0 * a.ld_y;
+        linear(r);
+    }
 }
 
 using LinearBackwardFn = void (*)(const LinearArgs&, const float*, float*, float*, float*);
 
-// The same for the backward's two GEMMs (dy rounded too); the bias sums take the fp32 dy.
+// The same for the backward's two GEMMs (dy rounded too; dweight sums the blocks in order); the
+// bias sums take the fp32 dy.
 void linear_backward_bf16(const LinearArgs& a,
                           const float* dy,
                           float* dx,
                           float* dweight,
                           float* dbias,
                           LinearBackwardFn backward) {
-    const auto x = bf16_rounded(a.x, a.M, a.K, a.ld_x), w = bf16_rounded(a.weight, a.N, a.K, a.K),
-               g = bf16_rounded(dy, a.M, a.N, a.ld_y);
-    LinearArgs r = a;
-    r.x = x.empty() ? nullptr : x.data();
-    r.weight = w.data();
-    if (dx || dweight) backward(r, g.data(), dx, dweight, nullptr);
+    const auto w = bf16_rounded(a.weight, a.N, a.K, a.K);
+    for (std::int64_t r0 = 0; r0 < a.M && (dx || dweight); r0 += kBf16RowBlock) {
+        const std::int64_t m = std::min(kBf16RowBlock, a.M - r0);
+        const auto x =
+            dweight ? bf16_rounded(a.x + r0 * a.ld_x, m, a.K, a.ld_x) : std::vector<float>();
+        const auto g = bf16_rounded(dy + r0 * a.ld_y, m, a.N, a.ld_y);
+        LinearArgs r = a;
+        r.M = m;
+        r.x = dweight ? x.data() : nullptr;
+        r.weight = w.data();
+        backward(r, g.data(), dx ? dx + r0 * a.ld_x : nullptr, dweight, nullptr);
+    }
     if (dbias) backward(a, dy, nullptr, nullptr, dbias);
 }
 

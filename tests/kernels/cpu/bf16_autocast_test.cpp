@@ -109,6 +109,36 @@ TEST_P(Bf16Gemms, AreFp32GemmsOfRoundedInputsWithFp32BiasSums) {
     EXPECT_TRUE(same(y, y_fp32));
 }
 
+// Past one row block (4,096 rows) of the emulation: rows are still the fp32 GEMM's of rounded
+// inputs bit for bit; dweight, summed block by block, agrees to fp32 rounding.
+TEST(Bf16Autocast, LongInputsAreRoundedInRowBlocks) {
+    const std::int64_t M = 9001, K = 24, N = 17;
+    test::Rng rng(3);
+    auto x = test::rand_vec(rng, M * K, -2, 2), w = test::rand_vec(rng, N * K, -1, 1),
+         dy = test::rand_vec(rng, M * N, -1, 1);
+    auto autocast = make_backend("cpu"), fp32 = make_backend("cpu");
+    autocast->set_bf16_gemms(true);
+    const auto xr = rounded(x), wr = rounded(w), dyr = rounded(dy);
+    const LinearArgs a{
+        .M = M, .K = K, .N = N, .x = x.data(), .ld_x = K, .weight = w.data(), .ld_y = N};
+    LinearArgs ar = a;
+    ar.x = xr.data();
+    ar.weight = wr.data();
+    std::vector<float> y(M * N), y_want(M * N);
+    LinearArgs o = a;
+    o.y = y.data();
+    autocast->linear(o);
+    o = ar;
+    o.y = y_want.data();
+    fp32->linear(o);
+    EXPECT_TRUE(same(y, y_want));
+    std::vector<float> dx(M * K, 0.0f), dw(N * K, 0.0f), dx_want = dx, dw_want = dw;
+    autocast->linear_backward(a, dy.data(), dx.data(), dw.data(), nullptr);
+    fp32->linear_backward(ar, dyr.data(), dx_want.data(), dw_want.data(), nullptr);
+    EXPECT_TRUE(same(dx, dx_want));
+    EXPECT_LT(test::rel_l2(dw.data(), dw_want.data(), N * K), 1e-6);
+}
+
 INSTANTIATE_TEST_SUITE_P(CpuBackends, Bf16Gemms, ::testing::Values("cpu", "cpu-ref"));
 
 TEST(Bf16Autocast, MambaTrainingStepStaysCloseToFp32) {
