@@ -35,6 +35,21 @@ std::vector<float> rounded(const std::vector<float>& v) {
     return r;
 }
 
+// y{M, ld_y} of a linear op.
+std::vector<float> linear_out(Backend& be, LinearArgs a) {
+    std::vector<float> y(static_cast<size_t>(a.M * a.ld_y));
+    a.y = y.data();
+    be.linear(a);
+    return y;
+}
+
+// a with x and the weight replaced by rounded copies.
+LinearArgs with_inputs(LinearArgs a, const std::vector<float>& x, const std::vector<float>& w) {
+    a.x = x.data();
+    a.weight = w.data();
+    return a;
+}
+
 bool same(const std::vector<float>& a, const std::vector<float>& b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
@@ -75,21 +90,9 @@ TEST_P(Bf16Gemms, AreFp32GemmsOfRoundedInputsWithFp32BiasSums) {
                        .bias = b.data(),
                        .ld_y = ld_y};
     const auto xr = rounded(x), wr = rounded(w), dyr = rounded(dy);
-    LinearArgs ar = a;
-    ar.x = xr.data();
-    ar.weight = wr.data();
-
-    std::vector<float> y(M * ld_y), y_want(M * ld_y), y_fp32(M * ld_y);
-    LinearArgs o = a;
-    o.y = y.data();
-    autocast->linear(o);
-    o = ar;
-    o.y = y_want.data();
-    fp32->linear(o);
-    o = a;
-    o.y = y_fp32.data();
-    fp32->linear(o);
-    EXPECT_TRUE(same(y, y_want));
+    const LinearArgs ar = with_inputs(a, xr, wr);
+    const auto y = linear_out(*autocast, a), y_fp32 = linear_out(*fp32, a);
+    EXPECT_TRUE(same(y, linear_out(*fp32, ar)));
     EXPECT_FALSE(same(y, y_fp32)) << "autocast changed nothing";
     EXPECT_LT(test::rel_l2(y.data(), y_fp32.data(), M * ld_y), 1e-2);
 
@@ -103,10 +106,7 @@ TEST_P(Bf16Gemms, AreFp32GemmsOfRoundedInputsWithFp32BiasSums) {
     EXPECT_TRUE(same(db, db_want));
 
     autocast->set_bf16_gemms(false);  // and off again
-    o = a;
-    o.y = y.data();
-    autocast->linear(o);
-    EXPECT_TRUE(same(y, y_fp32));
+    EXPECT_TRUE(same(linear_out(*autocast, a), y_fp32));
 }
 
 // Past one row block (4,096 rows) of the emulation: rows are still the fp32 GEMM's of rounded
@@ -121,17 +121,8 @@ TEST(Bf16Autocast, LongInputsAreRoundedInRowBlocks) {
     const auto xr = rounded(x), wr = rounded(w), dyr = rounded(dy);
     const LinearArgs a{
         .M = M, .K = K, .N = N, .x = x.data(), .ld_x = K, .weight = w.data(), .ld_y = N};
-    LinearArgs ar = a;
-    ar.x = xr.data();
-    ar.weight = wr.data();
-    std::vector<float> y(M * N), y_want(M * N);
-    LinearArgs o = a;
-    o.y = y.data();
-    autocast->linear(o);
-    o = ar;
-    o.y = y_want.data();
-    fp32->linear(o);
-    EXPECT_TRUE(same(y, y_want));
+    const LinearArgs ar = with_inputs(a, xr, wr);
+    EXPECT_TRUE(same(linear_out(*autocast, a), linear_out(*fp32, ar)));
     std::vector<float> dx(M * K, 0.0f), dw(N * K, 0.0f), dx_want = dx, dw_want = dw;
     autocast->linear_backward(a, dy.data(), dx.data(), dw.data(), nullptr);
     fp32->linear_backward(ar, dyr.data(), dx_want.data(), dw_want.data(), nullptr);
