@@ -10,6 +10,7 @@
 #include "dnassm/backend.h"
 
 #include "common/fft_size.h"
+#include "scan_case.h"
 #include "test_util.h"
 
 namespace dnassm {
@@ -116,35 +117,12 @@ TEST_P(OpsParity, CausalConv1dChunkedEqualsOnePass) {
 
 TEST_P(OpsParity, SelectiveScanChunkedEqualsOnePass) {
     const std::int64_t L = s.L, E = s.E, N = s.N;
-    auto u = rand_vec(rng, L * E, -2, 2), dt = rand_vec(rng, L * E, -4, 1),
-         z = rand_vec(rng, L * E, -3, 3);
-    auto A = rand_vec(rng, E * N, -8, -0.5), Bm = rand_vec(rng, L * N, -1, 1),
-         Cm = rand_vec(rng, L * N, -1, 1);
-    auto D = rand_vec(rng, E, 0.5, 1.5), bias = rand_vec(rng, E, -3, 0),
-         s0 = rand_vec(rng, E * N, -0.5, 0.5);
-    dt[0] = 30.0f;  // softplus identity branch (> 20)
+    const test::ScanCase c(rng, L, E, N);
     Guarded y(L * E), y_ref(L * E);
-    std::vector<float> st = s0, st_ref = s0;
-    SelectiveScanArgs a{.L = L,
-                        .E = E,
-                        .N = N,
-                        .u = u.data(),
-                        .ld_u = E,
-                        .delta = dt.data(),
-                        .ld_delta = E,
-                        .A = A.data(),
-                        .B = Bm.data(),
-                        .ld_B = N,
-                        .C = Cm.data(),
-                        .ld_C = N,
-                        .D = D.data(),
-                        .delta_bias = bias.data(),
-                        .delta_softplus = true,
-                        .z = z.data(),
-                        .ld_z = E,
-                        .state = st.data(),
-                        .y = y.data(),
-                        .ld_y = E};
+    std::vector<float> st = c.s0, st_ref = c.s0;
+    SelectiveScanArgs a = c.args;
+    a.state = st.data();
+    a.y = y.data();
     be->selective_scan(a);
     a.state = st_ref.data();
     a.y = y_ref.data();
@@ -154,7 +132,7 @@ TEST_P(OpsParity, SelectiveScanChunkedEqualsOnePass) {
     EXPECT_LE(test::rel_l2(y.data(), y_ref.data(), L * E), 1e-5);
     EXPECT_LE(test::rel_l2(st.data(), st_ref.data(), E * N), 1e-5);
     const std::int64_t cut = (L + 1) / 3;
-    std::vector<float> st2 = s0, y2(static_cast<size_t>(L * E));
+    std::vector<float> st2 = c.s0, y2(static_cast<size_t>(L * E));
     a.state = st2.data();
     a.L = cut;
     a.y = y2.data();
