@@ -100,9 +100,12 @@ CaduceusModel::CaduceusModel(CaduceusConfig cfg, WeightStore& ws, ModelInfo info
                          ErrorKind::kModel,
                          ws.path() + ": " + buf + " disagrees with config.json's complement_map");
     }
+    if (cfg_.rcps) rc_head_ = Tensor({cfg_.mamba.vocab_size, cfg_.mamba.d_model});
+    refresh_derived();
     for (const auto& [name, t] : parameters()) op_weights_.push_back(t);
     for (const CaduceusLayer& l : layers_)
         op_weights_.insert(op_weights_.end(), {l.fwd.A, l.rev.A});
+    if (cfg_.rcps) op_weights_.push_back(rc_head_);
 }
 
 std::string CaduceusModel::mixer_prefix(std::int64_t i, bool reverse) const {
@@ -130,6 +133,14 @@ void CaduceusModel::refresh_derived() {
     for (auto& l : layers_) {
         l.fwd.refresh_A();
         l.rev.refresh_A();
+    }
+    if (!cfg_.rcps) return;
+    // The PS head's reverse half: flip_C(h[:, D:]) · W[comp, :]^T == h[:, D:] · (flip_C(W[comp,
+    // :]))^T, so its weight is the complement's embedding row with its channels flipped.
+    const std::int64_t V = cfg_.mamba.vocab_size, D = cfg_.mamba.d_model;
+    for (std::int64_t v = 0; v < V; ++v) {
+        const float* src = embedding_.f32() + cfg_.complement[static_cast<size_t>(v)] * D;
+        for (std::int64_t c = 0; c < D; ++c) rc_head_.f32()[v * D + c] = src[D - 1 - c];
     }
 }
 
@@ -251,23 +262,16 @@ void CaduceusModel::logits_into(Backend& backend, const Tensor& hidden, const Te
                     .weight = embedding_.f32(),
                     .y = out.f32(),
                     .ld_y = V});
-    if (cfg_.rcps) {
-        // + flip_C(h[:, D:]) · W[comp, :]^T  ==  h[:, D:] · (flip_C(W[comp, :]))^T
-        Tensor w({V, D});
-        for (std::int64_t v = 0; v < V; ++v) {
-            const float* src = embedding_.f32() + cfg_.complement[static_cast<size_t>(v)] * D;
-            for (std::int64_t c = 0; c < D; ++c) w.f32()[v * D + c] = src[D - 1 - c];
-        }
+    if (cfg_.rcps)  // + the reverse half through rc_head_ (refresh_derived)
         backend.linear({.M = L,
                         .K = D,
                         .N = V,
                         .x = hidden.f32() + D,
                         .ld_x = hidden.dim(1),
-                        .weight = w.f32(),
+                        .weight = rc_head_.f32(),
                         .y = out.f32(),
                         .ld_y = V,
                         .accumulate = true});
-    }
 }
 
 }  // namespace dnassm

@@ -89,6 +89,7 @@ class CaduceusModel final : public Model {
     ModelInfo info_;
     CharTokenizer tokenizer_{true};
     Tensor embedding_, norm_f_w_;
+    Tensor rc_head_;  // PS only: the LM head's weight for the reverse half (refresh_derived)
     std::vector<CaduceusLayer> layers_;
     std::vector<Tensor> op_weights_;
 };
