@@ -47,7 +47,9 @@ class Scorer {
 
     // Mean hidden state and (causal) the summed next-base log-likelihood of a window.
     std::pair<std::vector<double>, double> run(const std::vector<std::int32_t>& ids) const {
-        const Tensor h = model_.forward(backend_, ids, model_.new_state().get());
+        // The logits are computed where the hidden states are; only the states come down.
+        const Tensor h_act = model_.forward_activation(backend_, ids, model_.new_state().get());
+        const Tensor h = backend_.download_async(h_act)->wait();
         const std::int64_t L = h.dim(0), D = h.dim(1);
         std::vector<double> mean(static_cast<size_t>(D), 0.0);
         for (std::int64_t t = 0; t < L; ++t)
@@ -55,7 +57,7 @@ class Scorer {
         for (auto& v : mean) v /= static_cast<double>(L);
         double ll = 0;
         if (model_.causal()) {
-            const Tensor lg = model_.logits(backend_, h);
+            const Tensor lg = model_.logits(backend_, h_act);
             const std::int64_t V = lg.dim(1);
             for (std::int64_t t = 0; t + 1 < L; ++t) {
                 const std::int32_t next = ids[static_cast<size_t>(t + 1)];
