@@ -1,14 +1,16 @@
 // dnassm predict: per-base tracks (loglik, entropy, p_<class>; see dnassm/per_base_track.h) as
-// bigWig/bedGraph, or the outputs of a fine-tuned classification head: a TSV with one row per
-// input sequence (CSV row, FASTA record, -R region or read), columns id and p_<class> for every
-// class.
+// bigWig/bedGraph or thresholded calls as BED, or the outputs of a fine-tuned classification head:
+// a TSV with one row per input sequence (CSV row, FASTA record, -R region or read), columns id and
+// p_<class> for every class.
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <limits>
 #include <vector>
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/io/call_writer.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/per_base_track.h"
 #include "dnassm/sequence_runner.h"
@@ -97,16 +99,11 @@ int predict_classes(Session& s, const CommonOptions& o) {
 
 }  // namespace
 
-static bool track_given_explicitly(int argc, char** argv) {
-    for (int i = 0; i < argc; ++i)
-        if (std::string(argv[i]).rfind("--track", 0) == 0) return true;
-    return false;
-}
-
 int cmd_predict(int argc, char** argv) {
     CommonOptions o;
     std::string track_name = "loglik";
     std::int64_t mlm_context = 512, context = 0;
+    CallOptions calls;
     po::options_description desc("dnassm predict options");
     add_common_options(desc, o);
     desc.add_options()("context", po::value(&context)->default_value(0),
@@ -120,13 +117,33 @@ int cmd_predict(int argc, char** argv) {
                        "loglik (ln p of the observed base given its left context), entropy, or "
                        "p_<class> for a model fine-tuned with a segmentation head (default then: "
                        "its last class)");
+    po::options_description call_desc("thresholded calls (-o OUT.bed)");
+    // clang-format off
+    call_desc.add_options()
+        ("threshold", po::value(&calls.threshold),
+         "call bases whose value is >= this (default 0.5 for p_<class> tracks; required otherwise)")
+        ("below", po::bool_switch(&calls.below), "call bases whose value is <= --threshold instead")
+        ("merge-gap", po::value(&calls.merge_gap)->default_value(0),
+         "join calls at most this many bases apart (as bedtools merge -d)")
+        ("min-length", po::value(&calls.min_length)->default_value(1),
+         "drop calls shorter than this many bases (after joining)");
+    // clang-format on
+    desc.add(call_desc);
+    po::variables_map given;
     if (!parse_command_line(
             argc, argv,
             "dnassm predict -m MODEL_DIR [-r REGION]... [-R BED] --track loglik|entropy|p_CLASS "
-            "-o OUT.{bw,bedgraph} IN.fa\n"
+            "-o OUT.{bw,bedgraph,bed} IN.fa\n"
             "       dnassm predict -m CLASSIFIER_DIR -o OUT.tsv IN.{csv,fa} [-R BED]",
-            desc, o))
+            desc, o, &given))
         return 0;
+    const auto on_command_line = [&](const char* name) {
+        return given.count(name) > 0 && !given[name].defaulted();
+    };
+    const bool bed = file_extension(o.output) == ".bed";
+    for (const char* name : {"threshold", "below", "merge-gap", "min-length"})
+        DNASSM_CHECK(bed || !on_command_line(name), ErrorKind::kUsage,
+                     std::string("--") + name + " applies to thresholded calls (-o OUT.bed)");
     // A CSV table is only an input for classifiers; everything else is a sequence file.
     Session s = open_session(o, !is_csv_path(o.input));
     const TaskHead* head = s.model->task_head();
@@ -135,11 +152,14 @@ int cmd_predict(int argc, char** argv) {
                      o.model_dir +
                          ": a classification model writes class probabilities per "
                          "sequence (TSV); --track does not apply");
+        DNASSM_CHECK(
+            !bed, ErrorKind::kUsage,
+            o.model_dir + ": a classification model writes a TSV (-o OUT.tsv), not BED calls");
         return predict_classes(s, o);
     }
     DNASSM_CHECK(s.input != nullptr, ErrorKind::kUsage,
                  o.input + ": a sequence,label table is an input for classification models only");
-    if (head && head->task == HeadTask::kSegment && !track_given_explicitly(argc, argv))
+    if (head && head->task == HeadTask::kSegment && !on_command_line("track"))
         track_name = "p_" + head->classes.back();
     DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
     DNASSM_CHECK(context >= -1, ErrorKind::kUsage, "--context must be >= 0, or -1 (whole contig)");
@@ -153,7 +173,20 @@ int cmd_predict(int argc, char** argv) {
     std::vector<Region> regions =
         sort_and_merge(s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions);
     for (auto& r : regions) r.name.clear();
-    auto writer = TrackWriter::create(o.output, s.input->contigs());
+    std::unique_ptr<TrackWriter> writer;
+    CallWriter* call_writer = nullptr;
+    if (bed) {
+        calls.probability = spec.kind == TrackKind::kHeadClass;
+        DNASSM_CHECK(calls.probability || on_command_line("threshold"), ErrorKind::kUsage,
+                     "--threshold: calls on the " + track_name +
+                         " track need a threshold (p_<class> tracks default to 0.5)");
+        calls.name = track_name;
+        auto w = std::make_unique<CallWriter>(o.output, calls);
+        call_writer = w.get();
+        writer = std::move(w);
+    } else {
+        writer = TrackWriter::create(o.output, s.input->contigs());
+    }
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
     std::vector<std::int32_t> ids;
     // Each region is computed over its extended span and written back clipped to itself.
@@ -190,6 +223,10 @@ int cmd_predict(int argc, char** argv) {
     });
     progress.finish();
     writer->commit();
+    if (call_writer && call_writer->calls() == 0)
+        std::cerr << "dnassm predict: " << o.output << ": no base passed the threshold ("
+                  << track_name << (calls.below ? " <= " : " >= ") << calls.threshold
+                  << "); the BED file is empty\n";
     report_base_stats(s.stats, o);
     return 0;
 }

@@ -54,7 +54,8 @@ bool parse_command_line(int argc,
                         char** argv,
                         const std::string& usage,
                         po::options_description& desc,
-                        CommonOptions& o) {
+                        CommonOptions& o,
+                        po::variables_map* given) {
     po::options_description hidden;
     hidden.add_options()("input", po::value(&o.input), "input file");
     po::options_description all;
@@ -68,6 +69,7 @@ bool parse_command_line(int argc,
         return false;
     }
     po::notify(vm);
+    if (given) *given = vm;
     DNASSM_CHECK(!o.input.empty(), ErrorKind::kUsage,
                  "missing input file (FASTA/FASTQ/SAM/BAM/CRAM, or - for stdin)");
     return true;

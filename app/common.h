@@ -33,12 +33,14 @@ struct CommonOptions {
 
 /// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.
 void add_common_options(po::options_description& desc, CommonOptions& o);
-/// Parses argv (after the subcommand); returns false when --help was printed.
+/// Parses argv (after the subcommand); returns false when --help was printed. `given`, when set,
+/// receives the parsed values (to tell options given on the command line from defaults).
 bool parse_command_line(int argc,
                         char** argv,
                         const std::string& usage,
                         po::options_description& desc,
-                        CommonOptions& o);
+                        CommonOptions& o,
+                        po::variables_map* given = nullptr);
 
 /// Everything a model-running command needs, opened and validated from the options.
 struct Session {

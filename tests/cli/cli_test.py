@@ -33,6 +33,27 @@ def run(*args, stdin=None, expect=0):
     return p.returncode, p.stdout.decode(), err
 
 
+def expected_calls(chrom, beg, values, threshold, below=False, merge_gap=0, min_length=1, name="call",
+                   probability=False):
+    """BED6 lines thresholding per-base values (values[i] at base beg + i; NaN never passes), written
+    independently of dnassm's CallWriter."""
+    with np.errstate(invalid="ignore"):
+        passed = np.flatnonzero(values <= threshold if below else values >= threshold)
+    groups = []
+    for i in passed:
+        if groups and i - groups[-1][-1] - 1 <= merge_gap:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    lines = []
+    for g in groups:
+        if g[-1] + 1 - g[0] < min_length:
+            continue
+        score = min(1000, max(0, int(np.floor(1000 * np.mean(values[g].astype(np.float64)) + 0.5)))) if probability else 0
+        lines.append(f"{chrom}\t{beg + g[0]}\t{beg + g[-1] + 1}\t{name}\t{score}\t.")
+    return lines
+
+
 def lambda_seq():
     import gzip
     with gzip.open(LAMBDA, "rt") as f:
@@ -289,6 +310,28 @@ class PredictTests(Tmp):
         self.assertTrue(np.isnan(got[0]), "first base has no left context")
         np.testing.assert_allclose(got[1:], want, rtol=1e-4, atol=1e-5)
         self.assertTrue((got[1:] <= 0).all())
+        # Thresholded calls of the same track: the runs of bases the track puts at or below -1.8.
+        calls = self.path("low.bed")
+        run("predict", "-m", MODEL, "-r", region, "--threshold", "-1.8", "--below", "--merge-gap", "2",
+            "--min-length", "4", "-o", calls, LAMBDA)
+        lines = open(calls).read().splitlines()
+        self.assertGreater(len(lines), 5)
+        self.assertEqual(lines, expected_calls("NC_001416.1", 20000, got, -1.8, below=True, merge_gap=2,
+                                               min_length=4, name="loglik"))
+
+    def test_call_option_errors(self):
+        bed, bw = self.path("c.bed"), self.path("c.bw")
+        _, _, err = run("predict", "-m", MODEL, "-o", bed, LAMBDA, expect=2)
+        self.assertIn("calls on the loglik track need a threshold", err)
+        _, _, err = run("predict", "-m", MODEL, "--merge-gap", "5", "-o", bw, LAMBDA, expect=2)
+        self.assertIn("--merge-gap applies to thresholded calls (-o OUT.bed)", err)
+        _, _, err = run("predict", "-m", MODEL, "--threshold", "-1", "--min-length", "0", "-o", bed, LAMBDA, expect=2)
+        self.assertIn("--min-length must be >= 1", err)
+        _, _, err = run("predict", "-m", MODEL, "-r", "NC_001416.1:1-300", "--threshold", "1", "-o", bed, LAMBDA)
+        self.assertIn("no base passed the threshold (loglik >= 1); the BED file is empty", err)
+        self.assertEqual(open(bed).read(), "")
+        os.remove(bed)
+        self.assert_only_files()
 
     def test_entropy_bedgraph_and_merged_regions(self):
         out = self.path("e.bedgraph")
@@ -568,6 +611,22 @@ class FinetuneTests(Tmp):
         for b, e in islands:
             truth[b:e] = True
         self.assertAlmostEqual(auroc(p, truth[30000:]), metrics["auroc"], places=3)
+        # BED calls of the same track recover the held-out islands.
+        run("predict", "-m", out, "-r", f"chrS:30001-{len(seq)}", "--merge-gap", "20", "--min-length", "50",
+            "-o", self.path("calls.bed"), self.path("g.fa"))
+        lines = open(self.path("calls.bed")).read().splitlines()
+        self.assertEqual(lines, expected_calls("chrS", 30000, p, 0.5, merge_gap=20, min_length=50, name="p_1",
+                                               probability=True))
+        called = np.zeros(len(seq), bool)
+        for line in lines:
+            f = line.split("\t")
+            called[int(f[1]):int(f[2])] = True
+            self.assertGreaterEqual(int(f[4]), 500)
+        held_out = truth[30000:]
+        recall = (called[30000:] & held_out).sum() / held_out.sum()
+        precision = (called[30000:] & held_out).sum() / called[30000:].sum()
+        self.assertGreater(recall, 0.8, (recall, precision))
+        self.assertGreater(precision, 0.8, (recall, precision))
         code, _, err = run("predict", "-m", out, "--track", "p_7", "-o", self.path("x.bw"), self.path("g.fa"),
                            expect=2)
         self.assertIn("p_0, p_1", err)

@@ -1,0 +1,62 @@
+// BED6 calls from a per-base track (see dnassm/io/call_writer.h).
+#include "dnassm/io/call_writer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dnassm/error.h"
+
+namespace dnassm {
+
+CallWriter::CallWriter(const std::string& path, CallOptions options)
+    : options_(std::move(options)), file_(path), out_(file_.temp_path()) {
+    DNASSM_CHECK(out_.good(), ErrorKind::kResource, path + ": cannot open for writing");
+    DNASSM_CHECK(options_.merge_gap >= 0, ErrorKind::kUsage, "--merge-gap must be >= 0");
+    DNASSM_CHECK(options_.min_length >= 1, ErrorKind::kUsage, "--min-length must be >= 1");
+    DNASSM_CHECK(std::isfinite(options_.threshold), ErrorKind::kUsage,
+                 "--threshold must be a finite number");
+    if (options_.name.empty()) options_.name = "call";
+}
+
+void CallWriter::add_run(const std::string& contig,
+                         std::int64_t start,
+                         const float* values,
+                         std::int64_t n) {
+    for (std::int64_t i = 0; i < n; ++i) {
+        const float v = values[i];
+        const bool pass = options_.below ? v <= options_.threshold : v >= options_.threshold;
+        if (!pass) continue;  // NaN fails both comparisons
+        const std::int64_t pos = start + i;
+        if (!open_ || open_->contig != contig || pos - open_->end > options_.merge_gap) {
+            flush();
+            open_ = Open{contig, pos, pos, 0, 0.0};
+        }
+        open_->end = pos + 1;
+        open_->sum += v;
+        ++open_->passed;
+    }
+}
+
+void CallWriter::flush() {
+    if (!open_) return;
+    const Open call = *open_;
+    open_.reset();
+    if (call.end - call.beg < options_.min_length) return;
+    long score = 0;
+    if (options_.probability)
+        score = std::clamp(std::lround(1000.0 * call.sum / static_cast<double>(call.passed)), 0L,
+                           1000L);
+    out_ << call.contig << '\t' << call.beg << '\t' << call.end << '\t' << options_.name << '\t'
+         << score << "\t.\n";
+    ++calls_;
+    called_bases_ += call.end - call.beg;
+}
+
+void CallWriter::commit() {
+    flush();
+    out_.close();
+    DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": write failed (disk full?)");
+    file_.commit();
+}
+
+}  // namespace dnassm
