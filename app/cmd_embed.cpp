@@ -20,16 +20,20 @@ int cmd_embed(int argc, char** argv) {
     add_common_options(desc, o);
     // clang-format off
     desc.add_options()
-        ("pool", po::value(&pool)->default_value("none"), "none (one row per base) or mean (one vector per region)")
+        ("pool", po::value(&pool)->default_value("none"),
+         "none (one row per base) or mean (one vector per region/record: .npy [N, D] in input order, "
+         ".h5 a dataset each, .tsv a row each)")
         ("stride", po::value(&stride)->default_value(1), "average K consecutive bases into one row")
         ("dtype", po::value(&dtype)->default_value("f32"), "f32 or f16 (half the file size)")
         ("fold-rc", po::bool_switch(&fold_rc),
          "RC-equivariant models (Caduceus-PS): average the forward half and the position-aligned "
          "reverse-complement half into d_model columns (default: the official [fwd | rc] layout)");
     // clang-format on
-    if (!parse_command_line(argc, argv,
-                            "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN",
-                            desc, o))
+    if (!parse_command_line(
+            argc, argv,
+            "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN\n"
+            "       dnassm embed -m MODEL_DIR --pool mean ... -o OUT.{npy,h5,tsv} IN",
+            desc, o))
         return 0;
     DNASSM_CHECK(pool == "none" || pool == "mean", ErrorKind::kUsage,
                  "--pool: '" + pool + "' is not one of none, mean");
@@ -37,11 +41,20 @@ int cmd_embed(int argc, char** argv) {
                  "--dtype: '" + dtype + "' is not one of f32, f16");
     DNASSM_CHECK(stride >= 1, ErrorKind::kUsage, "--stride must be >= 1");
     Session s = open_session(o);
-    auto writer = ArrayWriter::create(o.output, dtype == "f16");
     DNASSM_CHECK(!fold_rc || s.model->info().rc_halves, ErrorKind::kUsage,
                  "--fold-rc: " + o.model_dir +
                      " has no [forward | reverse-complement] hidden layout (Caduceus-PS has)");
     const std::int64_t width = s.model->info().d_model, D = fold_rc ? width / 2 : width;
+    std::unique_ptr<ArrayWriter> writer;
+    std::unique_ptr<VectorWriter> vectors;
+    if (pool == "mean")
+        vectors = VectorWriter::create(o.output, D, dtype == "f16");
+    else if (file_extension(o.output) == ".tsv")
+        throw Error(ErrorKind::kUsage, o.output +
+                                           ": per-base embeddings go to .npy or .h5; .tsv holds "
+                                           "pooled vectors (--pool mean)");
+    else
+        writer = ArrayWriter::create(o.output, dtype == "f16");
     std::vector<float> folded;
     // Rows as written: the model's, or folded to (fwd + flip_C(rc)) / 2.
     auto rows_of = [&](const float* h, std::int64_t n) -> const float* {
@@ -73,9 +86,7 @@ int cmd_embed(int argc, char** argv) {
             for (std::int64_t d = 0; d < D; ++d)
                 mean[static_cast<size_t>(d)] =
                     static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(L));
-            writer->begin(rec.name, rec.region, 0, D);
-            writer->write_rows(mean.data(), 1);
-            writer->end();
+            vectors->add(rec.name, rec.region, mean.data());
             return;
         }
         // Rows are binned by --stride (the last bin may be shorter); stride 1 writes through.
@@ -105,7 +116,10 @@ int cmd_embed(int argc, char** argv) {
     DNASSM_CHECK(records > 0, ErrorKind::kInput,
                  o.input + ": no sequences to embed (no reads passed the filters?)");
     progress.finish();
-    writer->commit();
+    if (vectors)
+        vectors->commit();
+    else
+        writer->commit();
     report_base_stats(s.stats, o);
     return 0;
 }

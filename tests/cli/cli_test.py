@@ -112,6 +112,34 @@ class EmbedTests(Tmp):
                 self.assertEqual(p[r].shape, (128,))
                 np.testing.assert_allclose(p[r][:], f[r][:].mean(axis=0), rtol=1e-5, atol=1e-6)
 
+    def test_pooled_vectors_as_npy_matrix_and_tsv(self):
+        regions = ["NC_001416.1:40001-41000", "NC_001416.1:1-3000", "NC_001416.1:501-700"]
+        args = ["embed", "-m", MODEL, "--pool", "mean", *sum([["-r", r] for r in regions], [])]
+        run(*args, "-o", self.path("p.h5"), LAMBDA)
+        with h5py.File(self.path("p.h5")) as p:
+            want = np.stack([p[r][:] for r in regions])  # input order, not sorted
+        run(*args, "-o", self.path("p.npy"), LAMBDA)
+        got = np.load(self.path("p.npy"))
+        self.assertEqual(got.shape, (3, 128))
+        np.testing.assert_array_equal(got, want)
+        run(*args, "--dtype", "f16", "-o", self.path("h.npy"), LAMBDA)
+        np.testing.assert_array_equal(np.load(self.path("h.npy")), want.astype(np.float16))
+        # TSV: id, chrom, start, end (0-based, as BED) and the values, which read back exactly.
+        with open(self.path("r.bed"), "w") as f:
+            f.write("NC_001416.1\t40000\t41000\tlate\nNC_001416.1\t0\t3000\n")
+        run("embed", "-m", MODEL, "--pool", "mean", "-R", self.path("r.bed"), "-o", self.path("p.tsv"), LAMBDA)
+        lines = [l.split("\t") for l in read_text(self.path("p.tsv")).splitlines()]
+        self.assertEqual(lines[0][:5], ["id", "chrom", "start", "end", "e0"])
+        self.assertEqual(len(lines[0]), 4 + 128)
+        self.assertEqual([l[:4] for l in lines[1:]],
+                         [["late", "NC_001416.1", "40000", "41000"], ["NC_001416.1:1-3000", "NC_001416.1", "0", "3000"]])
+        np.testing.assert_array_equal(np.array([[np.float32(v) for v in l[4:]] for l in lines[1:]]), want[:2])
+        _, _, err = run(*args, "--dtype", "f16", "-o", self.path("x.tsv"), LAMBDA, expect=2)
+        self.assertIn("x.tsv: --dtype f16 applies to .npy/.h5 output", err)
+        _, _, err = run("embed", "-m", MODEL, "-r", regions[0], "-o", self.path("x.tsv"), LAMBDA, expect=2)
+        self.assertIn("x.tsv: per-base embeddings go to .npy or .h5; .tsv holds pooled vectors (--pool mean)", err)
+        self.assert_only_files("p.h5", "p.npy", "h.npy", "r.bed", "p.tsv")
+
     def test_stdin_equals_file(self):
         import gzip
         with gzip.open(LAMBDA, "rb") as f:
@@ -314,7 +342,7 @@ class PredictTests(Tmp):
         calls = self.path("low.bed")
         run("predict", "-m", MODEL, "-r", region, "--threshold", "-1.8", "--below", "--merge-gap", "2",
             "--min-length", "4", "-o", calls, LAMBDA)
-        lines = open(calls).read().splitlines()
+        lines = read_text(calls).splitlines()
         self.assertGreater(len(lines), 5)
         self.assertEqual(lines, expected_calls("NC_001416.1", 20000, got, -1.8, below=True, merge_gap=2,
                                                min_length=4, name="loglik"))
@@ -329,7 +357,7 @@ class PredictTests(Tmp):
         self.assertIn("--min-length must be >= 1", err)
         _, _, err = run("predict", "-m", MODEL, "-r", "NC_001416.1:1-300", "--threshold", "1", "-o", bed, LAMBDA)
         self.assertIn("no base passed the threshold (loglik >= 1); the BED file is empty", err)
-        self.assertEqual(open(bed).read(), "")
+        self.assertEqual(read_text(bed), "")
         os.remove(bed)
         self.assert_only_files()
 
@@ -614,7 +642,7 @@ class FinetuneTests(Tmp):
         # BED calls of the same track recover the held-out islands.
         run("predict", "-m", out, "-r", f"chrS:30001-{len(seq)}", "--merge-gap", "20", "--min-length", "50",
             "-o", self.path("calls.bed"), self.path("g.fa"))
-        lines = open(self.path("calls.bed")).read().splitlines()
+        lines = read_text(self.path("calls.bed")).splitlines()
         self.assertEqual(lines, expected_calls("chrS", 30000, p, 0.5, merge_gap=20, min_length=50, name="p_1",
                                                probability=True))
         called = np.zeros(len(seq), bool)

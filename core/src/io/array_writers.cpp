@@ -8,6 +8,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/io/npy.h"
 #include "dnassm/io/writers.h"
 
 namespace dnassm {
@@ -59,17 +60,10 @@ class NpyWriter final : public ArrayWriter {
         started_ = true;
         out_.open(file_.temp_path(), std::ios::binary);
         DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": cannot open for writing");
-        std::string shape = "(";
-        if (rows > 0) shape.append(std::to_string(rows)).append(", ");
-        shape.append(std::to_string(cols)).append(rows > 0 ? ")" : ",)");
-        std::string header = std::string("{'descr': '") + (half_ ? "<f2" : "<f4") +
-                             "', 'fortran_order': False, 'shape': " + shape + ", }";
-        header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
-        header += '\n';
-        out_.write("\x93NUMPY\x01\x00", 8);
-        const std::uint16_t len = static_cast<std::uint16_t>(header.size());
-        out_.write(reinterpret_cast<const char*>(&len), 2);
-        out_.write(header.data(), static_cast<std::streamsize>(header.size()));
+        std::vector<std::int64_t> shape = {cols};
+        if (rows > 0) shape.insert(shape.begin(), rows);
+        const std::string preamble = npy_preamble(half_ ? "<f2" : "<f4", shape);
+        out_.write(preamble.data(), static_cast<std::streamsize>(preamble.size()));
         expected_ = std::max<std::int64_t>(rows, 1) * cols;
         cols_ = cols;
     }

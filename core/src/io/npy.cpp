@@ -1,5 +1,6 @@
 #include "dnassm/io/npy.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <fstream>
@@ -11,23 +12,35 @@
 
 namespace dnassm {
 
-void write_npy(const std::string& path, const Tensor& t) {
-    std::string shape = "(";
-    for (int i = 0; i < t.rank(); ++i) shape += std::to_string(t.dim(i)) + ",";
-    if (t.rank() > 1) shape.pop_back();
-    shape += ")";
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
-    const std::size_t total = 10 + header.size() + 1;
-    header.append((64 - total % 64) % 64, ' ');
+std::string npy_preamble(const char* descr,
+                         const std::vector<std::int64_t>& shape,
+                         std::size_t min_size) {
+    std::string dims;
+    for (const std::int64_t d : shape) dims += std::to_string(d) + ", ";
+    if (!dims.empty()) dims.pop_back();
+    if (shape.size() > 1) dims.pop_back();  // "(3, 5)", but "(5,)" and "()"
+    std::string header = std::string("{'descr': '") + descr +
+                         "', 'fortran_order': False, 'shape': (" + dims + "), }";
+    std::size_t total = 10 + header.size() + 1;  // magic, version, length, dict, newline
+    const std::size_t padded = std::max(min_size, (total + 63) / 64 * 64);
+    header.append(padded - total, ' ');
     header += '\n';
+    const auto len = static_cast<std::uint16_t>(header.size());
+    std::string out("\x93NUMPY\x01\x00", 8);
+    out.push_back(static_cast<char>(len & 0xff));
+    out.push_back(static_cast<char>(len >> 8));
+    return out + header;
+}
+
+void write_npy(const std::string& path, const Tensor& t) {
+    std::vector<std::int64_t> shape;
+    for (int i = 0; i < t.rank(); ++i) shape.push_back(t.dim(i));
+    const std::string preamble = npy_preamble("<f4", shape);
     AtomicFile file(path);
     {
         std::ofstream out(file.temp_path(), std::ios::binary);
         DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": cannot open for writing");
-        out.write("\x93NUMPY\x01\x00", 8);
-        const std::uint16_t len = static_cast<std::uint16_t>(header.size());
-        out.write(reinterpret_cast<const char*>(&len), 2);
-        out.write(header.data(), static_cast<std::streamsize>(header.size()));
+        out.write(preamble.data(), static_cast<std::streamsize>(preamble.size()));
         out.write(reinterpret_cast<const char*>(t.f32()),
                   static_cast<std::streamsize>(t.numel() * 4));
         out.close();

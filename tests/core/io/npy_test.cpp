@@ -18,6 +18,22 @@ TEST(Npy, RoundTripFloat32) {
     EXPECT_EQ(r.f32()[14], 6.75f);
 }
 
+TEST(Npy, PreambleIsPaddedTo64BytesAndCanReserveRoomForItsFinalShape) {
+    const std::string small = npy_preamble("<f4", {3, 5});
+    EXPECT_EQ(small.size() % 64, 0u);
+    EXPECT_NE(small.find("'shape': (3, 5), }"), std::string::npos);
+    EXPECT_EQ(small.back(), '\n');
+    EXPECT_NE(
+        npy_preamble("<f2", {7}).find("'descr': '<f2', 'fortran_order': False, 'shape': (7,)"),
+        std::string::npos);
+    const std::size_t room = npy_preamble("<f4", {INT64_MAX, 128}).size();
+    EXPECT_GE(room, small.size());
+    EXPECT_EQ(npy_preamble("<f4", {0, 128}, room).size(), room);
+    EXPECT_EQ(npy_preamble("<f4", {INT64_MAX, 128}, room).size(), room);
+    const std::string p = npy_preamble("<f4", {1, 2}, 128);
+    EXPECT_EQ(static_cast<unsigned char>(p[8]) | (static_cast<unsigned char>(p[9]) << 8), 128 - 10);
+}
+
 TEST(Npy, ReadsGoldenInt64Ids) {
     const Tensor ids = read_npy(test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2/input_ids.npy");
     EXPECT_EQ(ids.dtype(), DType::kI32);

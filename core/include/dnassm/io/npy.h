@@ -1,11 +1,20 @@
 // NumPy .npy files (format version 1.0), little-endian, C order.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dnassm/tensor.h"
 
 namespace dnassm {
+
+/// The bytes before an array's data: magic, version 1.0, header length and the header dict
+/// ('<f4' or '<f2', C order, `shape`), padded with spaces to a multiple of 64 bytes and to at least
+/// `min_size` (so that a header written first can be rewritten in place with the final shape).
+[[nodiscard]] std::string npy_preamble(const char* descr,
+                                       const std::vector<std::int64_t>& shape,
+                                       std::size_t min_size = 0);
 
 /// Writes a float32 tensor atomically (temp file + rename).
 void write_npy(const std::string& path, const Tensor& t);

@@ -30,6 +30,24 @@ class ArrayWriter {
     static std::unique_ptr<ArrayWriter> create(const std::string& path, bool half = false);
 };
 
+/// Pooled vectors of `cols` values, one per region/record in input order.
+class VectorWriter {
+  public:
+    virtual ~VectorWriter() = default;
+    /// `name` is the record's label (region "chr:beg-end", contig or read name); region.name, when
+    /// set, is the id a TSV row carries instead.
+    virtual void add(const std::string& name, const Region& region, const float* values) = 0;
+    virtual void commit() = 0;
+
+    /// ".npy" (one [N, cols] matrix, float32 or float16), ".h5"/".hdf5" (one [cols] dataset per
+    /// vector, named and attributed as ArrayWriter's) or ".tsv" (a header line, then id, chrom,
+    /// start, end and the values per row; chrom/start/end empty where the record has no reference
+    /// interval; float32 text only).
+    static std::unique_ptr<VectorWriter> create(const std::string& path,
+                                                std::int64_t cols,
+                                                bool half = false);
+};
+
 /// Per-base tracks: runs of consecutive bases with one value each.
 class TrackWriter {
   public:
