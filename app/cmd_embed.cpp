@@ -47,14 +47,18 @@ int cmd_embed(int argc, char** argv) {
     const std::int64_t width = s.model->info().d_model, D = fold_rc ? width / 2 : width;
     std::unique_ptr<ArrayWriter> writer;
     std::unique_ptr<VectorWriter> vectors;
+    DNASSM_CHECK(pool == "mean" || o.output != "-", ErrorKind::kUsage,
+                 "-o -: per-base embeddings are binary (.npy, .h5) and need a file name; "
+                 "--pool mean writes a TSV to standard output");
+    const std::string type = output_type(o, pool == "mean" ? ".tsv" : "");
     if (pool == "mean")
-        vectors = VectorWriter::create(o.output, D, dtype == "f16");
-    else if (file_extension(o.output) == ".tsv")
+        vectors = VectorWriter::create(o.output, D, dtype == "f16", type);
+    else if (type == ".tsv")
         throw Error(ErrorKind::kUsage, o.output +
                                            ": per-base embeddings go to .npy or .h5; .tsv holds "
                                            "pooled vectors (--pool mean)");
     else
-        writer = ArrayWriter::create(o.output, dtype == "f16");
+        writer = ArrayWriter::create(o.output, dtype == "f16", type);
     std::vector<float> folded;
     // Rows as written: the model's, or folded to (fwd + flip_C(rc)) / 2.
     auto rows_of = [&](const float* h, std::int64_t n) -> const float* {

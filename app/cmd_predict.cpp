@@ -59,7 +59,7 @@ int predict_classes(Session& s, const CommonOptions& o) {
     const bool csv = !s.input;
     const TaskHead& head = *s.model->task_head();
     AtomicFile file(o.output);
-    std::ofstream out(file.temp_path());
+    std::ofstream out = file.open();
     out << "id";
     for (const auto& c : head.classes) out << "\tp_" << c;
     out << "\n";
@@ -140,7 +140,8 @@ int cmd_predict(int argc, char** argv) {
     const auto on_command_line = [&](const char* name) {
         return given.count(name) > 0 && !given[name].defaulted();
     };
-    const bool bed = file_extension(o.output) == ".bed";
+    const std::string type = output_type(o, ".bedgraph");  // a classifier's TSV when -o -
+    const bool bed = type == ".bed";
     for (const char* name : {"threshold", "below", "merge-gap", "min-length"})
         DNASSM_CHECK(bed || !on_command_line(name), ErrorKind::kUsage,
                      std::string("--") + name + " applies to thresholded calls (-o OUT.bed)");
@@ -185,7 +186,7 @@ int cmd_predict(int argc, char** argv) {
         call_writer = w.get();
         writer = std::move(w);
     } else {
-        writer = TrackWriter::create(o.output, s.input->contigs());
+        writer = TrackWriter::create(o.output, s.input->contigs(), type);
     }
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
     std::vector<std::int32_t> ids;

@@ -37,10 +37,6 @@ struct Scores {
     double l2 = 0, cos = 0;
 };
 
-bool ends_with(const std::string& s, const std::string& suf) {
-    return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
-
 class Scorer {
   public:
     Scorer(const Model& model, Backend& backend) : model_(model), backend_(backend) {}
@@ -149,17 +145,17 @@ int cmd_score(int argc, char** argv) {
     DNASSM_CHECK(hdr, ErrorKind::kInput, vcf_path + ": not a VCF/BCF file (no header)");
     std::unique_ptr<bcf_hdr_t, void (*)(bcf_hdr_t*)> hdr_guard(hdr, bcf_hdr_destroy);
 
-    const bool vcf_out = ends_with(o.output, ".vcf") || ends_with(o.output, ".vcf.gz") ||
-                         ends_with(o.output, ".bcf");
+    const std::string type = output_type(o, ".tsv");
+    const bool vcf_out = type == ".vcf" || type == ".vcf.gz" || type == ".bcf";
+    DNASSM_CHECK(vcf_out || type == ".tsv" || o.output_fmt.empty(), ErrorKind::kUsage,
+                 "-O " + o.output_fmt + ": score writes tsv, vcf, vcf.gz or bcf");
     AtomicFile file(o.output);
     std::ofstream tsv;
     htsFile* out = nullptr;
     bcf_hdr_t* out_hdr = nullptr;
     if (vcf_out) {
-        const char* mode = ends_with(o.output, ".bcf")  ? "wb"
-                           : ends_with(o.output, ".gz") ? "wz"
-                                                        : "w";
-        out = hts_open(file.temp_path().c_str(), mode);
+        const char* mode = type == ".bcf" ? "wb" : type == ".vcf.gz" ? "wz" : "w";
+        out = hts_open(file.is_stdout() ? "-" : file.temp_path().c_str(), mode);
         DNASSM_CHECK(out, ErrorKind::kResource, o.output + ": cannot write");
         out_hdr = bcf_hdr_dup(hdr);
         bcf_hdr_append(
@@ -170,13 +166,16 @@ int cmd_score(int argc, char** argv) {
             out_hdr,
             "##INFO=<ID=DNASSM_EMB_L2,Number=A,Type=Float,Description=\"dnassm: L2 distance "
             "of mean embeddings, ALT vs REF window\">");
+        // Provenance, as bcftools records its own version and command line.
+        bcf_hdr_append(out_hdr, ("##dnassmVersion=" DNASSM_VERSION));
+        bcf_hdr_append(out_hdr, ("##dnassmCommand=" + command_line(argc, argv)).c_str());
         bcf_hdr_append(out_hdr,
                        "##INFO=<ID=DNASSM_EMB_COS,Number=A,Type=Float,Description=\"dnassm: cosine "
                        "distance of mean embeddings\">");
         DNASSM_CHECK(bcf_hdr_sync(out_hdr) == 0 && bcf_hdr_write(out, out_hdr) == 0,
                      ErrorKind::kResource, o.output + ": write failed");
     } else {
-        tsv.open(file.temp_path());
+        tsv = file.open();
         tsv << "CHROM\tPOS\tREF\tALT\tllr\temb_l2\temb_cos\n";
     }
     auto close_out = [&] {

@@ -1,10 +1,12 @@
 #include "common.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
 #include "dnassm/error.h"
+#include "dnassm/io/writers.h"
 #include "dnassm/thread_pool.h"
 
 namespace dnassm::app {
@@ -14,7 +16,10 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
     desc.add_options()
         ("help,h", "show this help")
         ("model,m", po::value(&o.model_dir)->required(), "model directory (config.json + model.safetensors)")
-        ("output,o", po::value(&o.output)->required(), "output file")
+        ("output,o", po::value(&o.output)->required(), "output file; - for standard output (text formats)")
+        ("output-fmt,O", po::value(&o.output_fmt),
+         "output format when the file name does not say it, e.g. with -o -: bedgraph, bed, tsv, vcf "
+         "(also bw, npy, h5, vcf.gz, bcf for files)")
         ("region,r", po::value(&o.regions)->composing(),
          "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")
         ("regions-file,R", po::value(&o.bed), "BED file of regions (0-based half-open)")
@@ -48,6 +53,38 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
          "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")
         ("reference,T", po::value(&o.reference), "CRAM: reference FASTA");
     // clang-format on
+}
+
+std::string command_line(int argc, char** argv) {
+    std::string line = "dnassm";
+    for (int i = 0; i < argc; ++i) line.append(" ").append(argv[i]);
+    return line;
+}
+
+std::string output_type(const CommonOptions& o, const std::string& stdout_default) {
+    std::string type;
+    if (!o.output_fmt.empty()) {
+        type = o.output_fmt;
+        std::transform(type.begin(), type.end(), type.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (type.front() != '.') type.insert(type.begin(), '.');
+    } else if (o.output == "-") {
+        DNASSM_CHECK(!stdout_default.empty(), ErrorKind::kUsage,
+                     "-o -: give the format of standard output with -O");
+        type = stdout_default;
+    } else {
+        const std::string name = o.output;
+        type = file_extension(name);
+        if (type == ".gz" && name.size() > 7 && name.compare(name.size() - 7, 7, ".vcf.gz") == 0)
+            type = ".vcf.gz";
+    }
+    static const char* const kText[] = {".bedgraph", ".bg", ".bed", ".tsv", ".vcf"};
+    DNASSM_CHECK(
+        o.output != "-" || std::find(std::begin(kText), std::end(kText), type) != std::end(kText),
+        ErrorKind::kUsage,
+        "-o -: standard output takes text formats (bedgraph, bed, tsv, vcf), not " +
+            type.substr(1) + "; give a file name");
+    return type;
 }
 
 bool parse_command_line(int argc,

@@ -28,11 +28,20 @@ struct CommonOptions {
     std::string require_flags = "0", exclude_flags = "0x900";
     bool keep_case = false;
     bool exact_tiling = false;
-    bool bf16 = false;  // bfloat16 GEMM inputs (Backend::set_bf16_gemms)
+    bool bf16 = false;       // bfloat16 GEMM inputs (Backend::set_bf16_gemms)
+    std::string output_fmt;  // -O: the output's format when its name does not say it
 };
 
 /// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.
 void add_common_options(po::options_description& desc, CommonOptions& o);
+/// The output's format as a file extension (".bedgraph", ".vcf.gz"): -O when given, else the
+/// name's suffix, else, for standard output (-o -), `stdout_default` (empty: -O is required).
+/// Standard output takes text formats only; Error(kUsage) otherwise.
+[[nodiscard]] std::string output_type(const CommonOptions& o, const std::string& stdout_default);
+
+/// "dnassm <subcommand> <arguments>" as given (argv starts at the subcommand), for provenance.
+[[nodiscard]] std::string command_line(int argc, char** argv);
+
 /// Parses argv (after the subcommand); returns false when --help was printed. `given`, when set,
 /// receives the parsed values (to tell options given on the command line from defaults).
 bool parse_command_line(int argc,

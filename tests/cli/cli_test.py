@@ -347,6 +347,33 @@ class PredictTests(Tmp):
         self.assertEqual(lines, expected_calls("NC_001416.1", 20000, got, -1.8, below=True, merge_gap=2,
                                                min_length=4, name="loglik"))
 
+    def test_standard_output_for_text_formats(self):
+        region = ["-r", "NC_001416.1:2001-2600"]
+        run("predict", "-m", MODEL, *region, "-o", self.path("t.bedgraph"), LAMBDA)
+        _, out, _ = run("predict", "-m", MODEL, *region, "-o", "-", LAMBDA)
+        self.assertEqual(out, read_text(self.path("t.bedgraph")))
+        calls = ["--threshold", "-1.5", "--below"]
+        run("predict", "-m", MODEL, *region, *calls, "-o", self.path("c.bed"), LAMBDA)
+        _, out, _ = run("predict", "-m", MODEL, *region, *calls, "-o", "-", "-O", "bed", LAMBDA)
+        self.assertEqual(out, read_text(self.path("c.bed")))
+        self.assertTrue(out)
+        # -O names the format of a file whose name does not; a >> redirect is appended to.
+        run("predict", "-m", MODEL, *region, "-O", "bedGraph", "-o", self.path("t.txt"), LAMBDA)
+        self.assertEqual(read_text(self.path("t.txt")), read_text(self.path("t.bedgraph")))
+        with open(self.path("log.txt"), "w") as f:
+            f.write("kept\n")
+        subprocess.run(f"{DNASSM} predict -m {MODEL} {' '.join(region)} -o - {LAMBDA} >> {self.path('log.txt')}",
+                       shell=True, check=True)
+        self.assertEqual(read_text(self.path("log.txt")), "kept\n" + read_text(self.path("t.bedgraph")))
+        run("embed", "-m", MODEL, *region, "--pool", "mean", "-o", self.path("p.tsv"), LAMBDA)
+        _, out, _ = run("embed", "-m", MODEL, *region, "--pool", "mean", "-o", "-", LAMBDA)
+        self.assertEqual(out, read_text(self.path("p.tsv")))
+        _, _, err = run("embed", "-m", MODEL, *region, "-o", "-", LAMBDA, expect=2)
+        self.assertIn("per-base embeddings are binary (.npy, .h5) and need a file name", err)
+        _, _, err = run("predict", "-m", MODEL, *region, "-o", "-", "-O", "bw", LAMBDA, expect=2)
+        self.assertIn("standard output takes text formats (bedgraph, bed, tsv, vcf), not bw", err)
+        self.assert_only_files("t.bedgraph", "c.bed", "t.txt", "log.txt", "p.tsv")
+
     def test_call_option_errors(self):
         bed, bw = self.path("c.bed"), self.path("c.bw")
         _, _, err = run("predict", "-m", MODEL, "-o", bed, LAMBDA, expect=2)
@@ -554,6 +581,10 @@ class FinetuneTests(Tmp):
         self.assertEqual([l.split("\t")[0] for l in lines[1:4]], ["1", "2", "3"])
         acc = np.mean(p.argmax(1) == np.array([y for _, y in val_rows]))
         self.assertAlmostEqual(acc, metrics["accuracy"], places=6)
+        _, stdout, _ = run("predict", "-m", out, "-o", "-", val)
+        self.assertEqual(stdout, read_text(self.path("p.tsv")))
+        _, _, err = run("predict", "-m", out, "-o", "-", "-O", "bed", val, expect=2)
+        self.assertIn("a classification model writes a TSV (-o OUT.tsv), not BED calls", err)
         # A classifier has no per-base track.
         code, _, err = run("predict", "-m", out, "--track", "entropy", "-o", self.path("x.tsv"), val, expect=2)
         self.assertIn("--track does not apply", err)
@@ -815,6 +846,19 @@ class ScoreTests(Tmp):
         self.assertIn("DNASSM_LLR=", body[1][7])
         self.assertEqual(len(body[1][7].split(";")[0].split("=")[1].split(",")), 2)  # Number=A
         self.assertIn("DNASSM_LLR=.", body[3][7])
+        # Standard output: the same TSV; a VCF (-O vcf) with the same records and its provenance.
+        _, out, _ = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", "-", LAMBDA)
+        self.assertEqual(out, read_text(self.path("s.tsv")))
+        _, out, _ = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "--rc", "-o", "-", "-O", "vcf",
+                        LAMBDA)
+        self.assertEqual([l.split("\t") for l in out.splitlines(keepends=True) if not l.startswith("#")], body)
+        self.assertIn("##dnassmVersion=", out)
+        self.assertIn(f"##dnassmCommand=dnassm score -m {MODEL} --vcf {vcf} --score-window 200 --rc -o - -O vcf",
+                      out)
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "-o", "-", "-O", "bcf", LAMBDA, expect=2)
+        self.assertIn("standard output takes text formats (bedgraph, bed, tsv, vcf), not bcf", err)
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["a.bedgraph", "a.fa", "a.fa.fai", "r.bedgraph", "r.fa",
+                                                        "r.fa.fai", "s.tsv", "s.vcf.gz", "v.vcf"])
 
     def test_bad_vcf(self):
         with open(self.path("bad.vcf"), "w") as f:

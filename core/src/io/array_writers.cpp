@@ -58,8 +58,7 @@ class NpyWriter final : public ArrayWriter {
                          ": a .npy file holds one array but the input has several "
                          "regions/records; write .h5 instead");
         started_ = true;
-        out_.open(file_.temp_path(), std::ios::binary);
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": cannot open for writing");
+        out_ = file_.open(std::ios::binary);
         std::vector<std::int64_t> shape = {cols};
         if (rows > 0) shape.insert(shape.begin(), rows);
         const std::string preamble = npy_preamble(half_ ? "<f2" : "<f4", shape);
@@ -227,8 +226,10 @@ class Hdf5Writer final : public ArrayWriter {
 
 }  // namespace
 
-std::unique_ptr<ArrayWriter> ArrayWriter::create(const std::string& path, bool half) {
-    const std::string ext = file_extension(path);
+std::unique_ptr<ArrayWriter> ArrayWriter::create(const std::string& path,
+                                                 bool half,
+                                                 const std::string& type) {
+    const std::string ext = type.empty() ? file_extension(path) : type;
     if (ext == ".npy") return std::make_unique<NpyWriter>(path, half);
     if (ext == ".h5" || ext == ".hdf5") return std::make_unique<Hdf5Writer>(path, half);
     throw Error(ErrorKind::kUsage, path + ": unknown output type '" + ext + "' (use .npy or .h5)");

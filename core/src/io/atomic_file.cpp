@@ -17,6 +17,10 @@ namespace fs = std::filesystem;
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
     DNASSM_CHECK(!path_.empty(), ErrorKind::kUsage, "empty output path");
+    if (is_stdout()) {
+        temp_ = "/dev/stdout";
+        return;
+    }
     fs::path dir = fs::path(path_).parent_path();
     if (dir.empty()) dir = ".";
     std::error_code ec;
@@ -30,10 +34,22 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
 }
 
 AtomicFile::~AtomicFile() {
-    if (!committed_) std::remove(temp_.c_str());
+    if (!committed_ && !is_stdout()) std::remove(temp_.c_str());
+}
+
+std::ofstream AtomicFile::open(std::ios::openmode mode) const {
+    std::ofstream out(temp_, is_stdout() ? mode | std::ios::app : mode);
+    DNASSM_CHECK(
+        out.good(), ErrorKind::kResource,
+        (is_stdout() ? std::string("standard output") : path_) + ": cannot open for writing");
+    return out;
 }
 
 void AtomicFile::commit() {
+    if (is_stdout()) {
+        committed_ = true;
+        return;
+    }
     if (std::rename(temp_.c_str(), path_.c_str()) != 0)
         throw Error(ErrorKind::kResource,
                     path_ + ": cannot rename temp file into place: " + std::strerror(errno));
@@ -43,7 +59,7 @@ void AtomicFile::commit() {
 void write_file(const std::string& path, const std::string& text) {
     AtomicFile file(path);
     {
-        std::ofstream out(file.temp_path(), std::ios::binary);
+        std::ofstream out = file.open(std::ios::binary);
         out << text;
         DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": write failed");
     }

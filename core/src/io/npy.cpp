@@ -38,8 +38,7 @@ void write_npy(const std::string& path, const Tensor& t) {
     const std::string preamble = npy_preamble("<f4", shape);
     AtomicFile file(path);
     {
-        std::ofstream out(file.temp_path(), std::ios::binary);
-        DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": cannot open for writing");
+        std::ofstream out = file.open(std::ios::binary);
         out.write(preamble.data(), static_cast<std::streamsize>(preamble.size()));
         out.write(reinterpret_cast<const char*>(t.f32()),
                   static_cast<std::streamsize>(t.numel() * 4));

@@ -177,8 +177,7 @@ void write_safetensors(const std::string& path,
     while ((8 + h.size()) % 8) h += ' ';  // align the data section, as the reference writer does
     AtomicFile file(path);
     {
-        std::ofstream out(file.temp_path(), std::ios::binary);
-        DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": cannot open for writing");
+        std::ofstream out = file.open(std::ios::binary);
         const std::uint64_t len = h.size();
         out.write(reinterpret_cast<const char*>(&len), 8);
         out.write(h.data(), static_cast<std::streamsize>(h.size()));

@@ -65,9 +65,7 @@ class BigWigWriter final : public TrackWriter {
 
 class BedGraphWriter final : public TrackWriter {
   public:
-    explicit BedGraphWriter(const std::string& path) : file_(path), out_(file_.temp_path()) {
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource, path + ": cannot open for writing");
-    }
+    explicit BedGraphWriter(const std::string& path) : file_(path), out_(file_.open()) {}
     void add_run(const std::string& contig,
                  std::int64_t start,
                  const float* values,
@@ -100,8 +98,9 @@ class BedGraphWriter final : public TrackWriter {
 }  // namespace
 
 std::unique_ptr<TrackWriter> TrackWriter::create(const std::string& path,
-                                                 const std::vector<Contig>& contigs) {
-    const std::string ext = file_extension(path);
+                                                 const std::vector<Contig>& contigs,
+                                                 const std::string& type) {
+    const std::string ext = type.empty() ? file_extension(path) : type;
     if (ext == ".bw" || ext == ".bigwig") return std::make_unique<BigWigWriter>(path, contigs);
     if (ext == ".bedgraph" || ext == ".bg") return std::make_unique<BedGraphWriter>(path);
     throw Error(ErrorKind::kUsage,

@@ -17,8 +17,7 @@ namespace {
 class NpyVectors final : public VectorWriter {
   public:
     NpyVectors(const std::string& path, std::int64_t cols, bool half)
-        : file_(path), out_(file_.temp_path(), std::ios::binary), cols_(cols), half_(half) {
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource, path + ": cannot open for writing");
+        : file_(path), out_(file_.open(std::ios::binary)), cols_(cols), half_(half) {
         // Room for any row count, so the final header overwrites this one byte for byte.
         size_ = npy_preamble(descr(), {std::numeric_limits<std::int64_t>::max(), cols_}).size();
         write_preamble(0);
@@ -80,8 +79,7 @@ class Hdf5Vectors final : public VectorWriter {
 
 class TsvVectors final : public VectorWriter {
   public:
-    TsvVectors(const std::string& path, std::int64_t cols) : file_(path), out_(file_.temp_path()) {
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource, path + ": cannot open for writing");
+    TsvVectors(const std::string& path, std::int64_t cols) : file_(path), out_(file_.open()) {
         out_ << "id\tchrom\tstart\tend";
         for (std::int64_t c = 0; c < cols; ++c) out_ << "\te" << c;
         out_ << '\n';
@@ -120,8 +118,9 @@ class TsvVectors final : public VectorWriter {
 
 std::unique_ptr<VectorWriter> VectorWriter::create(const std::string& path,
                                                    std::int64_t cols,
-                                                   bool half) {
-    const std::string ext = file_extension(path);
+                                                   bool half,
+                                                   const std::string& type) {
+    const std::string ext = type.empty() ? file_extension(path) : type;
     if (ext == ".npy") return std::make_unique<NpyVectors>(path, cols, half);
     if (ext == ".h5" || ext == ".hdf5") return std::make_unique<Hdf5Vectors>(path, cols, half);
     if (ext == ".tsv") {

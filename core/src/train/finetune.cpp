@@ -633,7 +633,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
     write_model_dir(o, *base, backbone.get(), head, prov);
     AtomicFile metrics(o.out_dir + "/metrics.json");
     {
-        std::ofstream out(metrics.temp_path());
+        std::ofstream out = metrics.open();
         out << nlohmann::json{{"best_step", best_step}, {"val", best->to_json()}}.dump(2) << "\n";
     }
     metrics.commit();

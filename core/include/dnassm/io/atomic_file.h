@@ -1,7 +1,9 @@
 // Output files are written to "<path>.tmp.<pid>" and renamed over <path> only on success, so a
-// failed run never leaves a half-written output.
+// failed run never leaves a half-written output. The path "-" is standard output, written in place
+// (what a pipe has read cannot be taken back; the exit code says whether the run succeeded).
 #pragma once
 
+#include <fstream>
 #include <string>
 
 namespace dnassm {
@@ -10,6 +12,7 @@ class AtomicFile {
   public:
     /// Checks that the target's folder exists and is writable (Error(kResource) otherwise).
     explicit AtomicFile(std::string path);
+    [[nodiscard]] bool is_stdout() const { return path_ == "-"; }
     ~AtomicFile();  // removes the temp file unless commit() succeeded
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
@@ -17,6 +20,9 @@ class AtomicFile {
     /// Where to write now.
     [[nodiscard]] const std::string& temp_path() const { return temp_; }
     [[nodiscard]] const std::string& path() const { return path_; }
+    /// A stream on temp_path(); Error(kResource) naming the file when it cannot be opened.
+    /// Standard output is opened for appending, so a `>>` redirect keeps what it held.
+    [[nodiscard]] std::ofstream open(std::ios::openmode mode = std::ios::out) const;
     /// Renames the temp file onto the target.
     void commit();
 

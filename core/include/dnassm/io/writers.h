@@ -27,7 +27,10 @@ class ArrayWriter {
 
     /// ".npy" (exactly one array) or ".h5"/".hdf5" (any number, one dataset each); values are
     /// stored as float32, or as IEEE float16 when `half` is set (rounded to nearest even).
-    static std::unique_ptr<ArrayWriter> create(const std::string& path, bool half = false);
+    /// `type` is that extension, when the path's own does not say it.
+    static std::unique_ptr<ArrayWriter> create(const std::string& path,
+                                               bool half = false,
+                                               const std::string& type = {});
 };
 
 /// Pooled vectors of `cols` values, one per region/record in input order.
@@ -42,10 +45,11 @@ class VectorWriter {
     /// ".npy" (one [N, cols] matrix, float32 or float16), ".h5"/".hdf5" (one [cols] dataset per
     /// vector, named and attributed as ArrayWriter's) or ".tsv" (a header line, then id, chrom,
     /// start, end and the values per row; chrom/start/end empty where the record has no reference
-    /// interval; float32 text only).
+    /// interval; float32 text only). `type` is that extension, when the path's own does not say it.
     static std::unique_ptr<VectorWriter> create(const std::string& path,
                                                 std::int64_t cols,
-                                                bool half = false);
+                                                bool half = false,
+                                                const std::string& type = {});
 };
 
 /// Per-base tracks: runs of consecutive bases with one value each.
@@ -60,9 +64,11 @@ class TrackWriter {
                          std::int64_t n) = 0;
     virtual void commit() = 0;
 
-    /// ".bw"/".bigwig" (libBigWig; header lists every contig) or ".bedgraph"/".bg".
+    /// ".bw"/".bigwig" (libBigWig; header lists every contig) or ".bedgraph"/".bg"; `type` is that
+    /// extension, when the path's own does not say it.
     static std::unique_ptr<TrackWriter> create(const std::string& path,
-                                               const std::vector<Contig>& contigs);
+                                               const std::vector<Contig>& contigs,
+                                               const std::string& type = {});
 };
 
 /// A per-base track read back (bigWig via libBigWig, or bedGraph): the file's contigs (bigWig
