@@ -59,6 +59,21 @@ int cmd_embed(int argc, char** argv) {
                                            "pooled vectors (--pool mean)");
     else
         writer = ArrayWriter::create(o.output, dtype == "f16", type);
+    auto flag = [](bool on) { return std::string(on ? "true" : "false"); };
+    const FileAttributes provenance = {{"dnassm_version", DNASSM_VERSION},
+                                       {"command", command_line(argc, argv)},
+                                       {"model", o.model_dir},
+                                       {"model_family", s.model->info().family},
+                                       {"device", s.backend->name()},
+                                       {"pooling", pool},
+                                       {"stride", std::to_string(stride)},
+                                       {"rc_averaged", flag(o.rc)},
+                                       {"fold_rc", flag(fold_rc)},
+                                       {"bf16", flag(o.bf16)}};
+    if (vectors)
+        vectors->describe(provenance);
+    else
+        writer->describe(provenance);
     std::vector<float> folded;
     // Rows as written: the model's, or folded to (fwd + flip_C(rc)) / 2.
     auto rows_of = [&](const float* h, std::int64_t n) -> const float* {

@@ -102,6 +102,12 @@ class EmbedTests(Tmp):
             self.path("p.h5"), LAMBDA)
         with h5py.File(out) as f, h5py.File(self.path("p.h5")) as p:
             self.assertEqual(sorted(f.keys()), sorted(regions))
+            # Provenance as root attributes.
+            self.assertEqual(f.attrs["command"], f"dnassm embed -m {MODEL} -r {regions[0]} -r {regions[1]} -o {out} {LAMBDA}")
+            self.assertEqual((f.attrs["model"], f.attrs["model_family"]), (MODEL, "mamba"))
+            self.assertRegex(f.attrs["device"], r"^(cpu|cuda:\d)")  # --device auto
+            self.assertEqual((f.attrs["pooling"], p.attrs["pooling"], f.attrs["rc_averaged"]), ("none", "mean", "false"))
+            self.assertRegex(f.attrs["dnassm_version"], r"^\d+\.\d+\.\d+")
             d = f["NC_001416.1:40001-41000"]
             self.assertEqual(d.shape, (1000, 128))
             self.assertEqual(d.attrs["chrom"], "NC_001416.1")

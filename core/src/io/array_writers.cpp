@@ -145,11 +145,11 @@ class Hdf5Writer final : public ArrayWriter {
         DNASSM_CHECK(ds_ >= 0, ErrorKind::kResource,
                      file_.path() + ": cannot create dataset '" + unique + "'");
         if (!region.contig.empty()) {
-            write_attr("chrom", region.contig);
-            write_attr("start", region.beg);
-            write_attr("end", region.end);
+            write_attr(ds_, "chrom", region.contig);
+            write_attr(ds_, "start", region.beg);
+            write_attr(ds_, "end", region.end);
         }
-        if (!region.name.empty()) write_attr("name", region.name);
+        if (!region.name.empty()) write_attr(ds_, "name", region.name);
         rows_ = rows;
         cols_ = cols;
         row_ = 0;
@@ -191,23 +191,29 @@ class Hdf5Writer final : public ArrayWriter {
         file_.commit();
     }
 
+    void describe(const FileAttributes& attributes) override {
+        for (const auto& [key, value] : attributes) write_attr(fid_, key.c_str(), value);
+    }
+
   private:
-    void write_attr(const char* key, const std::string& value) {
+    void write_attr(hid_t on, const char* key, const std::string& value) {
         // Variable-length UTF-8, which h5py returns as str.
         hid_t type = H5Tcopy(H5T_C_S1);
         H5Tset_size(type, H5T_VARIABLE);
         H5Tset_cset(type, H5T_CSET_UTF8);
         hid_t sp = H5Screate(H5S_SCALAR);
-        hid_t a = H5Acreate2(ds_, key, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t a = H5Acreate2(on, key, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        DNASSM_CHECK(a >= 0, ErrorKind::kResource,
+                     file_.path() + ": cannot write HDF5 attribute '" + key + "'");
         const char* str = value.c_str();
         H5Awrite(a, type, &str);
         H5Aclose(a);
         H5Sclose(sp);
         H5Tclose(type);
     }
-    void write_attr(const char* key, std::int64_t value) {
+    void write_attr(hid_t on, const char* key, std::int64_t value) {
         hid_t sp = H5Screate(H5S_SCALAR);
-        hid_t a = H5Acreate2(ds_, key, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t a = H5Acreate2(on, key, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
         H5Awrite(a, H5T_NATIVE_INT64, &value);
         H5Aclose(a);
         H5Sclose(sp);

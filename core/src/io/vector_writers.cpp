@@ -71,6 +71,7 @@ class Hdf5Vectors final : public VectorWriter {
         arrays_->end();
     }
     void commit() override { arrays_->commit(); }
+    void describe(const FileAttributes& attributes) override { arrays_->describe(attributes); }
 
   private:
     std::unique_ptr<ArrayWriter> arrays_;

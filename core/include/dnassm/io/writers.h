@@ -5,11 +5,15 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dnassm/io/region.h"
 
 namespace dnassm {
+
+/// What produced a file (tool version, command line, model, options), as key/value text.
+using FileAttributes = std::vector<std::pair<std::string, std::string>>;
 
 /// Per-region 2-D float32 arrays {rows, cols}, written a block of rows at a time.
 class ArrayWriter {
@@ -24,6 +28,8 @@ class ArrayWriter {
     virtual void write_rows(const float* data, std::int64_t n_rows) = 0;
     virtual void end() = 0;
     virtual void commit() = 0;
+    /// File-level attributes: HDF5 root attributes; NPY has no place for them.
+    virtual void describe(const FileAttributes& attributes) { (void)attributes; }
 
     /// ".npy" (exactly one array) or ".h5"/".hdf5" (any number, one dataset each); values are
     /// stored as float32, or as IEEE float16 when `half` is set (rounded to nearest even).
@@ -41,6 +47,8 @@ class VectorWriter {
     /// set, is the id a TSV row carries instead.
     virtual void add(const std::string& name, const Region& region, const float* values) = 0;
     virtual void commit() = 0;
+    /// File-level attributes: HDF5 root attributes; NPY and TSV have no place for them.
+    virtual void describe(const FileAttributes& attributes) { (void)attributes; }
 
     /// ".npy" (one [N, cols] matrix, float32 or float16), ".h5"/".hdf5" (one [cols] dataset per
     /// vector, named and attributed as ArrayWriter's) or ".tsv" (a header line, then id, chrom,
