@@ -89,10 +89,8 @@ int predict_classes(Session& s, const CommonOptions& o) {
         });
     }
     DNASSM_CHECK(rows > 0, ErrorKind::kInput, o.input + ": no sequences");
-    out.close();
-    DNASSM_CHECK(out.good(), ErrorKind::kResource, o.output + ": write failed");
+    file.commit(out);
     progress.finish();
-    file.commit();
     report_base_stats(s.stats, o);
     return 0;
 }

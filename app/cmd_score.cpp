@@ -178,11 +178,12 @@ int cmd_score(int argc, char** argv) {
         tsv = file.open();
         tsv << "CHROM\tPOS\tREF\tALT\tllr\temb_l2\temb_cos\n";
     }
-    auto close_out = [&] {
-        if (out) hts_close(out);
+    auto close_out = [&] {  // false: the VCF/BCF could not be finished (disk full?)
+        const bool closed = !out || hts_close(out) == 0;
         if (out_hdr) bcf_hdr_destroy(out_hdr);
         out = nullptr;
         out_hdr = nullptr;
+        return closed;
     };
 
     const Scorer scorer(*s.model, *s.backend);
@@ -283,17 +284,17 @@ int cmd_score(int argc, char** argv) {
             }
         }
     } catch (...) {
-        close_out();
+        (void)close_out();
         throw;
     }
-    close_out();
+    DNASSM_CHECK(close_out(), ErrorKind::kResource, o.output + ": write failed (disk full?)");
     DNASSM_CHECK(ret == -1, ErrorKind::kInput,
                  vcf_path + ": malformed record after " + std::to_string(n_records) + " records");
     if (!vcf_out) {
-        tsv.close();
-        DNASSM_CHECK(tsv.good(), ErrorKind::kResource, o.output + ": write failed");
+        file.commit(tsv);
+    } else {
+        file.commit();
     }
-    file.commit();
     std::fprintf(stderr, "dnassm score: %lld alleles scored, %lld skipped (of %lld records)\n",
                  static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
                  static_cast<long long>(n_records));

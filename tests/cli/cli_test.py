@@ -378,6 +378,12 @@ class PredictTests(Tmp):
         self.assertIn("per-base embeddings are binary (.npy, .h5) and need a file name", err)
         _, _, err = run("predict", "-m", MODEL, *region, "-o", "-", "-O", "bw", LAMBDA, expect=2)
         self.assertIn("standard output takes text formats (bedgraph, bed, tsv, vcf), not bw", err)
+        # A write that fails (here: no space left) is an error, not a silently short output.
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([DNASSM, "predict", "-m", MODEL, *region, "-o", "-", LAMBDA], stdout=full,
+                               stderr=subprocess.PIPE, timeout=600)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("standard output: write failed (disk full?)", p.stderr.decode())
         self.assert_only_files("t.bedgraph", "c.bed", "t.txt", "log.txt", "p.tsv")
 
     def test_call_option_errors(self):

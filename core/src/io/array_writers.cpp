@@ -82,10 +82,7 @@ class NpyWriter final : public ArrayWriter {
     void commit() override {
         DNASSM_CHECK(started_, ErrorKind::kInput,
                      file_.path() + ": nothing to write (no input records)");
-        out_.close();
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource,
-                     file_.path() + ": write failed (disk full?)");
-        file_.commit();
+        file_.commit(out_);
     }
 
   private:

@@ -56,14 +56,19 @@ void AtomicFile::commit() {
     committed_ = true;
 }
 
+void AtomicFile::commit(std::ofstream& stream) {
+    stream.close();
+    DNASSM_CHECK(
+        stream.good(), ErrorKind::kResource,
+        (is_stdout() ? std::string("standard output") : path_) + ": write failed (disk full?)");
+    commit();
+}
+
 void write_file(const std::string& path, const std::string& text) {
     AtomicFile file(path);
-    {
-        std::ofstream out = file.open(std::ios::binary);
-        out << text;
-        DNASSM_CHECK(out.good(), ErrorKind::kResource, path + ": write failed");
-    }
-    file.commit();
+    std::ofstream out = file.open(std::ios::binary);
+    out << text;
+    file.commit(out);
 }
 
 std::string read_file(const std::string& path) {

@@ -53,9 +53,7 @@ void CallWriter::flush() {
 
 void CallWriter::commit() {
     flush();
-    out_.close();
-    DNASSM_CHECK(out_.good(), ErrorKind::kResource, file_.path() + ": write failed (disk full?)");
-    file_.commit();
+    file_.commit(out_);
 }
 
 }  // namespace dnassm

@@ -83,10 +83,7 @@ class BedGraphWriter final : public TrackWriter {
     }
     void commit() override {
         DNASSM_CHECK(any_, ErrorKind::kInput, file_.path() + ": no values to write");
-        out_.close();
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource,
-                     file_.path() + ": write failed (disk full?)");
-        file_.commit();
+        file_.commit(out_);
     }
 
   private:

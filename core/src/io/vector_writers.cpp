@@ -40,10 +40,7 @@ class NpyVectors final : public VectorWriter {
                      file_.path() + ": nothing to write (no input records)");
         out_.seekp(0);
         write_preamble(rows_);
-        out_.close();
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource,
-                     file_.path() + ": write failed (disk full?)");
-        file_.commit();
+        file_.commit(out_);
     }
 
   private:
@@ -103,10 +100,7 @@ class TsvVectors final : public VectorWriter {
     void commit() override {
         DNASSM_CHECK(rows_ > 0, ErrorKind::kInput,
                      file_.path() + ": nothing to write (no input records)");
-        out_.close();
-        DNASSM_CHECK(out_.good(), ErrorKind::kResource,
-                     file_.path() + ": write failed (disk full?)");
-        file_.commit();
+        file_.commit(out_);
     }
 
   private:

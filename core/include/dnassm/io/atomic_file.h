@@ -25,6 +25,9 @@ class AtomicFile {
     [[nodiscard]] std::ofstream open(std::ios::openmode mode = std::ios::out) const;
     /// Renames the temp file onto the target.
     void commit();
+    /// Closes `stream` (from open()), checks that all of it was written (Error(kResource) naming
+    /// the file otherwise: a full disk), then commits.
+    void commit(std::ofstream& stream);
 
   private:
     std::string path_, temp_;
