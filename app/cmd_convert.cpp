@@ -66,7 +66,7 @@ int run_program(const std::vector<std::string>& args, std::string& message) {
 }  // namespace
 
 int cmd_convert(int argc, char** argv) {
-    std::string src, out, config, python = "/usr/bin/python3";
+    std::string out, config, python = "/usr/bin/python3";
     bool trust = false, force = false;
     po::options_description desc("dnassm convert options");
     // clang-format off
@@ -80,24 +80,17 @@ int cmd_convert(int argc, char** argv) {
         ("python", po::value(&python)->default_value("/usr/bin/python3"),
          "Python with torch, for pickle-based checkpoints");
     // clang-format on
-    po::options_description hidden;
-    hidden.add_options()("src", po::value(&src)->required());
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("src", 1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-        std::cout
-            << "Usage: dnassm convert SRC -o OUT_DIR [--config CONFIG.json]\n"
-               "  SRC: a model folder (config.json + model.safetensors), a .safetensors file,\n"
-               "       or a PyTorch .ckpt/.bin/.pt (HyenaDNA Lightning, HF, mamba_ssm, "
-               "Caduceus)\n\n"
-            << desc << "\n";
+    std::vector<std::string> sources;
+    if (!parse_options(argc, argv,
+                       "dnassm convert SRC -o OUT_DIR [--config CONFIG.json]\n"
+                       "  SRC: a model folder (config.json + model.safetensors), a .safetensors "
+                       "file,\n"
+                       "       or a PyTorch .ckpt/.bin/.pt (HyenaDNA Lightning, HF, mamba_ssm, "
+                       "Caduceus)",
+                       desc, &sources, 1))
         return 0;
-    }
-    po::notify(vm);
+    DNASSM_CHECK(!sources.empty(), ErrorKind::kUsage, "missing SRC (the checkpoint to convert)");
+    const std::string& src = sources.front();
     std::error_code ec;
     DNASSM_CHECK(fs::exists(src, ec), ErrorKind::kInput, src + ": does not exist");
     DNASSM_CHECK(force || !fs::exists(out, ec), ErrorKind::kUsage,

@@ -69,22 +69,18 @@ int cmd_finetune(int argc, char** argv) {
          "cpu, cpu-ref or cuda[:N] (CUDA training matches the CPU; its activations stay on the GPU)")
         ("progress", po::value(&progress)->default_value("auto"), "auto, bar, json or none");
     // clang-format on
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    if (vm.count("help")) {
-        std::cout << "Usage: dnassm finetune -m BASE --task classify|segment --train FILE "
-                     "[--val FILE] [--fasta REF.fa] -o OUT_DIR [options]\n\n"
-                  << desc << "\n";
+    if (!parse_options(argc, argv,
+                       "dnassm finetune -m BASE --task classify|segment --train FILE "
+                       "[--val FILE] [--fasta REF.fa] -o OUT_DIR [options]",
+                       desc))
         return 0;
-    }
-    po::notify(vm);
     DNASSM_CHECK(task == "classify" || task == "segment", ErrorKind::kUsage,
                  "--task: '" + task + "' is not one of classify, segment");
     DNASSM_CHECK(threads >= 1, ErrorKind::kUsage, "-@/--threads must be >= 1");
     o.task = task == "classify" ? HeadTask::kClassify : HeadTask::kSegment;
     set_num_threads(threads);
     o.progress = parse_progress_mode(progress);
-    for (int i = 0; i < argc; ++i) o.command += (i ? " " : "dnassm ") + std::string(argv[i]);
+    o.command = command_line(argc, argv);
     const ClassMetrics m = finetune(o);
     std::fprintf(stderr,
                  "dnassm finetune: wrote %s (validation: accuracy %.4f, MCC %.4f, F1 %.4f, "

@@ -9,23 +9,12 @@
 namespace dnassm::app {
 
 int cmd_info(int argc, char** argv) {
-    std::string dir;
+    std::vector<std::string> dirs;
     po::options_description desc("dnassm info options");
     desc.add_options()("help,h", "show this help");
-    po::options_description hidden;
-    hidden.add_options()("model", po::value(&dir));
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description pos;
-    pos.add("model", 1);
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    if (vm.count("help")) {
-        std::cout << "Usage: dnassm info MODEL_DIR\n\n" << desc << "\n";
-        return 0;
-    }
-    po::notify(vm);
-    DNASSM_CHECK(!dir.empty(), ErrorKind::kUsage, "missing MODEL_DIR");
+    if (!parse_options(argc, argv, "dnassm info MODEL_DIR", desc, &dirs, 1)) return 0;
+    DNASSM_CHECK(!dirs.empty(), ErrorKind::kUsage, "missing MODEL_DIR");
+    const std::string& dir = dirs.front();
     const auto model = Model::load(dir);
     const ModelInfo& i = model->info();
     std::cout << "model:       " << i.path << "\n"

@@ -116,16 +116,8 @@ int cmd_predict(int argc, char** argv) {
                        "p_<class> for a model fine-tuned with a segmentation head (default then: "
                        "its last class)");
     po::options_description call_desc("thresholded calls (-o OUT.bed)");
-    // clang-format off
-    call_desc.add_options()
-        ("threshold", po::value(&calls.threshold),
-         "call bases whose value is >= this (default 0.5 for p_<class> tracks; required otherwise)")
-        ("below", po::bool_switch(&calls.below), "call bases whose value is <= --threshold instead")
-        ("merge-gap", po::value(&calls.merge_gap)->default_value(0),
-         "join calls at most this many bases apart (as bedtools merge -d)")
-        ("min-length", po::value(&calls.min_length)->default_value(1),
-         "drop calls shorter than this many bases (after joining)");
-    // clang-format on
+    add_call_options(call_desc, calls,
+                     "(default 0.5 for p_<class> tracks; required for the others)");
     desc.add(call_desc);
     po::variables_map given;
     if (!parse_command_line(

@@ -54,21 +54,17 @@ int cmd_pretrain(int argc, char** argv) {
          "cpu, cpu-ref or cuda[:N] (CUDA training matches the CPU; its activations stay on the GPU)")
         ("progress", po::value(&progress)->default_value("auto"), "auto, bar, json or none");
     // clang-format on
-    po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    if (vm.count("help")) {
-        std::cout << "Usage: dnassm pretrain -m INIT_MODEL -o OUT_DIR --fasta GENOME.fa [--fasta "
-                     "...] [options]\n\n"
-                  << desc << "\n";
+    if (!parse_options(argc, argv,
+                       "dnassm pretrain -m INIT_MODEL -o OUT_DIR --fasta GENOME.fa [--fasta ...] "
+                       "[options]",
+                       desc))
         return 0;
-    }
-    po::notify(vm);
     DNASSM_CHECK(threads >= 1, ErrorKind::kUsage, "-@/--threads must be >= 1");
     DNASSM_CHECK(o.eval_every >= 1 && o.save_every >= 1, ErrorKind::kUsage,
                  "--eval-every and --save-every must be >= 1");
     set_num_threads(threads);
     o.progress = parse_progress_mode(progress);
-    for (int i = 0; i < argc; ++i) o.command += (i ? " " : "dnassm ") + std::string(argv[i]);
+    o.command = command_line(argc, argv);
     const double bpb = pretrain(o);
     if (o.stop_at > 0 && o.stop_at < o.steps) return 0;  // checkpointed; pretrain said how to go on
     std::fprintf(stderr, "dnassm pretrain: wrote %s (validation %.4f bits/base)\n",

@@ -10,4 +10,5 @@ int cmd_finetune(int argc, char** argv);
 int cmd_score(int argc, char** argv);
 int cmd_convert(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
+int cmd_call(int argc, char** argv);
 }  // namespace dnassm::app

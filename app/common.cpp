@@ -55,6 +55,20 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
     // clang-format on
 }
 
+void add_call_options(po::options_description& desc,
+                      CallOptions& calls,
+                      const std::string& default_note) {
+    // clang-format off
+    desc.add_options()
+        ("threshold", po::value(&calls.threshold), ("call bases whose value is >= this " + default_note).c_str())
+        ("below", po::bool_switch(&calls.below), "call bases whose value is <= --threshold instead")
+        ("merge-gap", po::value(&calls.merge_gap)->default_value(0),
+         "join calls at most this many bases apart (as bedtools merge -d)")
+        ("min-length", po::value(&calls.min_length)->default_value(1),
+         "drop calls shorter than this many bases (after joining)");
+    // clang-format on
+}
+
 std::string command_line(int argc, char** argv) {
     std::string line = "dnassm";
     for (int i = 0; i < argc; ++i) line.append(" ").append(argv[i]);
@@ -87,18 +101,20 @@ std::string output_type(const CommonOptions& o, const std::string& stdout_defaul
     return type;
 }
 
-bool parse_command_line(int argc,
-                        char** argv,
-                        const std::string& usage,
-                        po::options_description& desc,
-                        CommonOptions& o,
-                        po::variables_map* given) {
-    po::options_description hidden;
-    hidden.add_options()("input", po::value(&o.input), "input file");
+bool parse_options(int argc,
+                   char** argv,
+                   const std::string& usage,
+                   const po::options_description& desc,
+                   std::vector<std::string>* positional,
+                   int max_positional,
+                   po::variables_map* given) {
     po::options_description all;
-    all.add(desc).add(hidden);
+    all.add(desc);
     po::positional_options_description pos;
-    pos.add("input", 1);
+    if (positional) {
+        all.add_options()("positional", po::value(positional));
+        pos.add("positional", max_positional);
+    }
     po::variables_map vm;
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     if (vm.count("help")) {
@@ -107,8 +123,20 @@ bool parse_command_line(int argc,
     }
     po::notify(vm);
     if (given) *given = vm;
-    DNASSM_CHECK(!o.input.empty(), ErrorKind::kUsage,
+    return true;
+}
+
+bool parse_command_line(int argc,
+                        char** argv,
+                        const std::string& usage,
+                        po::options_description& desc,
+                        CommonOptions& o,
+                        po::variables_map* given) {
+    std::vector<std::string> input;
+    if (!parse_options(argc, argv, usage, desc, &input, 1, given)) return false;
+    DNASSM_CHECK(!input.empty(), ErrorKind::kUsage,
                  "missing input file (FASTA/FASTQ/SAM/BAM/CRAM, or - for stdin)");
+    o.input = input.front();
     return true;
 }
 

@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 
 #include "dnassm/backend.h"
+#include "dnassm/io/call_writer.h"
 #include "dnassm/io/sequence_input.h"
 #include "dnassm/model.h"
 #include "dnassm/progress.h"
@@ -34,6 +35,12 @@ struct CommonOptions {
 
 /// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.
 void add_common_options(po::options_description& desc, CommonOptions& o);
+/// --threshold, --below, --merge-gap and --min-length (predict -o OUT.bed, call); `default_note`
+/// says what --threshold is when not given.
+void add_call_options(po::options_description& desc,
+                      CallOptions& calls,
+                      const std::string& default_note);
+
 /// The output's format as a file extension (".bedgraph", ".vcf.gz"): -O when given, else the
 /// name's suffix, else, for standard output (-o -), `stdout_default` (empty: -O is required).
 /// Standard output takes text formats only; Error(kUsage) otherwise.
@@ -42,7 +49,19 @@ void add_common_options(po::options_description& desc, CommonOptions& o);
 /// "dnassm <subcommand> <arguments>" as given (argv starts at the subcommand), for provenance.
 [[nodiscard]] std::string command_line(int argc, char** argv);
 
-/// Parses argv (after the subcommand); returns false when --help was printed. `given`, when set,
+/// Parses argv (after the subcommand) against `desc`, the positional arguments into `positional`
+/// (at most `max_positional`; -1: any number). Returns false when --help was printed (usage and
+/// options); `given`, when set, receives the parsed values.
+bool parse_options(int argc,
+                   char** argv,
+                   const std::string& usage,
+                   const po::options_description& desc,
+                   std::vector<std::string>* positional = nullptr,
+                   int max_positional = -1,
+                   po::variables_map* given = nullptr);
+
+/// parse_options for the model-running commands: the one positional argument is the input.
+/// Returns false when --help was printed. `given`, when set,
 /// receives the parsed values (to tell options given on the command line from defaults).
 bool parse_command_line(int argc,
                         char** argv,

@@ -24,10 +24,12 @@ void print_usage(std::FILE* out) {
         "Version: %s\n\n"
         "Usage:   dnassm <command> [options]\n\n"
         "Commands:\n"
-        "  embed     per-base embeddings (NPY/HDF5), or pooled vectors\n"
-        "  predict   per-base tracks (bigWig/bedGraph): loglik, entropy, task-head classes\n"
+        "  embed     per-base embeddings (NPY/HDF5), or pooled vectors (NPY/HDF5/TSV)\n"
+        "  predict   per-base tracks (bigWig/bedGraph): loglik, entropy, task-head classes;\n"
+        "            or their thresholded calls (BED)\n"
         "  score     variant effect scores for a VCF (log-likelihood ratio, embedding distance)\n"
         "  merge     gather per-chunk tracks into one (pipelines)\n"
+        "  call      thresholded calls (BED) from bigWig/bedGraph tracks\n"
         "  pretrain  train a Mamba or HyenaDNA LM on FASTA (next-base prediction)\n"
         "  finetune  train a classification or per-base task head on labeled data\n"
         "  convert   a published checkpoint (.ckpt/.bin/safetensors) -> a model directory\n"
@@ -72,6 +74,7 @@ int main(int argc, char** argv) {
         if (cmd == "score") return dnassm::app::cmd_score(argc - 1, argv + 1);
         if (cmd == "convert") return dnassm::app::cmd_convert(argc - 1, argv + 1);
         if (cmd == "merge") return dnassm::app::cmd_merge(argc - 1, argv + 1);
+        if (cmd == "call") return dnassm::app::cmd_call(argc - 1, argv + 1);
         std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
         return 2;
     } catch (const boost::program_options::error& e) {

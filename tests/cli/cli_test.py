@@ -386,6 +386,27 @@ class PredictTests(Tmp):
         self.assertIn("standard output: write failed (disk full?)", p.stderr.decode())
         self.assert_only_files("t.bedgraph", "c.bed", "t.txt", "log.txt", "p.tsv")
 
+    def test_call_from_tracks_and_pipeline_chunks(self):
+        # Calls from two chunks computed apart (--context -1: exact) equal predict's calls over the whole.
+        opts = ["--threshold", "-1.6", "--below", "--merge-gap", "3", "--min-length", "5"]
+        run("predict", "-m", MODEL, "-r", "NC_001416.1:1001-9000", "--context", "-1", *opts, "-o",
+            self.path("whole.bed"), LAMBDA)
+        for name, region in (("a", "NC_001416.1:1001-5000"), ("b", "NC_001416.1:5001-9000")):
+            run("predict", "-m", MODEL, "-r", region, "--context", "-1", "-o", self.path(name + ".bw"), LAMBDA)
+        _, _, err = run("call", *opts, "--name", "loglik", "-o", self.path("chunks.bed"), self.path("b.bw"),
+                        self.path("a.bw"))
+        whole = read_text(self.path("whole.bed"))
+        self.assertGreater(len(whole.splitlines()), 20)
+        self.assertEqual(read_text(self.path("chunks.bed")), whole)
+        _, out, _ = run("call", *opts, "--name", "loglik", "-o", "-", self.path("a.bw"), self.path("b.bw"))
+        self.assertEqual(out, whole)
+        _, _, err = run("call", "-o", self.path("x.bed"), self.path("a.bw"), expect=2)
+        self.assertIn("--threshold is required", err)
+        _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("a.bw"), self.path("a.bw"),
+                        expect=1)
+        self.assertIn("a.bw both cover NC_001416.1:1001 (chunks must not overlap)", err)
+        self.assert_only_files("whole.bed", "a.bw", "b.bw", "chunks.bed")
+
     def test_call_option_errors(self):
         bed, bw = self.path("c.bed"), self.path("c.bw")
         _, _, err = run("predict", "-m", MODEL, "-o", bed, LAMBDA, expect=2)
@@ -688,6 +709,9 @@ class FinetuneTests(Tmp):
         lines = read_text(self.path("calls.bed")).splitlines()
         self.assertEqual(lines, expected_calls("chrS", 30000, p, 0.5, merge_gap=20, min_length=50, name="p_1",
                                                probability=True))
+        run("call", "--threshold", "0.5", "--probability", "--name", "p_1", "--merge-gap", "20", "--min-length", "50",
+            "-o", self.path("recalled.bed"), self.path("p1.bw"))
+        self.assertEqual(read_text(self.path("recalled.bed")), read_text(self.path("calls.bed")))
         called = np.zeros(len(seq), bool)
         for line in lines:
             f = line.split("\t")

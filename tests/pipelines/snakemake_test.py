@@ -74,7 +74,8 @@ class SnakemakeWorkflow(unittest.TestCase):
                   file=sys.stderr)
         config = {"dnassm": DNASSM, "model": MODEL, "samples": samples, "tracks": ["loglik"],
                   "chunk_size": chunk, "context": "all", "embed_window": 5000, "threads": 1,
-                  "embed_samples": ["lambda", "multi"]}
+                  "embed_samples": ["lambda", "multi"],
+                  "calls": {"loglik": '"--threshold -1.6 --below --merge-gap 3 --min-length 5"'}}
         self.snakemake(config, "-j", "2")
         for name, fasta in samples.items():
             merged = os.path.join(self.tmp, "results", f"{name}.loglik.bw")
@@ -91,6 +92,14 @@ class SnakemakeWorkflow(unittest.TestCase):
                     self.assertLessEqual(float(np.abs(x[ok] - y[ok]).max()), 1e-6, f"{name} {chrom}")
             if name != "ecoli":
                 self.assertTrue(os.path.exists(os.path.join(self.tmp, "results", f"{name}.embeddings.h5")))
+            # BED calls of the gathered track, as `dnassm call` makes them.
+            calls = os.path.join(self.tmp, "results", f"{name}.loglik.calls.bed")
+            direct = subprocess.run([DNASSM, "call", "--threshold", "-1.6", "--below", "--merge-gap", "3",
+                                     "--min-length", "5", "--name", "loglik", "-o", "-", merged],
+                                    check=True, capture_output=True, text=True).stdout
+            with open(calls) as f:
+                self.assertEqual(f.read(), direct, name)
+            self.assertGreater(len(direct.splitlines()), 10, name)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "chunks", "lambda", "loglik", "00000.bw")),
                          "chunk files are temporary")
         lint = self.snakemake(config, "--lint")
