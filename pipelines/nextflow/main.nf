@@ -1,17 +1,20 @@
 #!/usr/bin/env nextflow
 // dnassm at genome scale (nf-core style): scatter each sample into intervals from its .fai,
 // DNASSM_PREDICT per interval (with --context so chunks reproduce a whole-genome run), gather
-// per sample with groupKey/groupTuple and DNASSM_MERGE; pooled embeddings with DNASSM_EMBED.
+// per sample with groupKey/groupTuple and DNASSM_MERGE; BED calls of the gathered track with
+// DNASSM_CALL when params.call_args is set; pooled embeddings with DNASSM_EMBED.
 nextflow.enable.dsl = 2
 
 include { DNASSM_PREDICT } from './modules/local/dnassm/predict/main'
 include { DNASSM_MERGE   } from './modules/local/dnassm/merge/main'
 include { DNASSM_EMBED   } from './modules/local/dnassm/embed/main'
+include { DNASSM_CALL    } from './modules/local/dnassm/call/main'
 
 params.samplesheet = null   // CSV: sample,fasta (FASTA with .fai beside it)
 params.model       = null
 params.chunk_size  = 1000000
 params.outdir      = 'results'
+params.call_args   = null   // dnassm call options (e.g. '--threshold 0.5 --probability'): BED calls
 
 def intervals(fai, chunk) {
     def out = []
@@ -40,6 +43,8 @@ workflow {
         .map { meta, bw -> [ groupKey(meta.subMap('id'), meta.n_chunks), bw ] }
         .groupTuple()
     DNASSM_MERGE(grouped)
+    if (params.call_args)
+        DNASSM_CALL(DNASSM_MERGE.out.track)
 
     windows = samples.map { meta, fasta, fai ->
         def bed = file("${workDir}/${meta.id}.windows.bed")

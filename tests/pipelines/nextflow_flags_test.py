@@ -24,7 +24,7 @@ def invocations(text):
     text = text.replace("\\\\\n", " ").replace("\\\n", " ")
     text = re.sub(r'"\s*\n\s*"', "", text)  # Python/Snakemake implicit string concatenation
     out = []
-    for m in re.finditer(r"(?:\bdnassm\}?|\{DNASSM\})\s+(embed|predict|merge|score|finetune|convert)\b([^\n]*)", text):
+    for m in re.finditer(r"(?:\bdnassm\}?|\{DNASSM\})\s+(embed|predict|merge|call|score|finetune|convert)\b([^\n]*)", text):
         out.append((m.group(1), re.findall(r"(?<![\w-])(--?[A-Za-z@][\w-]*)", m.group(2))))
     return out
 
