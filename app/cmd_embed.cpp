@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "record_batches.h"
 
 namespace dnassm::app {
 
@@ -74,9 +75,8 @@ int cmd_embed(int argc, char** argv) {
         vectors->describe(provenance);
     else
         writer->describe(provenance);
-    std::vector<float> folded;
-    // Rows as written: the model's, or folded to (fwd + flip_C(rc)) / 2.
-    auto rows_of = [&](const float* h, std::int64_t n) -> const float* {
+    // Rows as written: the model's, or folded to (fwd + flip_C(rc)) / 2 in `folded`.
+    auto rows_of = [&](const float* h, std::int64_t n, std::vector<float>& folded) -> const float* {
         if (!fold_rc) return h;
         folded.resize(static_cast<size_t>(n * D));
         for (std::int64_t t = 0; t < n; ++t)
@@ -86,7 +86,32 @@ int cmd_embed(int argc, char** argv) {
         return folded.data();
     };
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "embed");
+    // --pool mean: one vector per record; short records run side by side (record_batches.h).
+    struct Pooled {
+        std::string name;
+        Region region;
+        std::vector<std::int32_t> ids;
+        std::vector<float> mean;
+    };
+    RecordBatches<Pooled> pooled(
+        *s.backend, &progress,
+        [&](Pooled& r, Progress* p) {
+            std::vector<double> sum(static_cast<size_t>(D), 0.0);
+            std::vector<float> folded;
+            run_per_base(s, o, r.ids, p, [&](std::int64_t, const float* raw, std::int64_t n) {
+                const float* h = rows_of(raw, n, folded);
+                for (std::int64_t t = 0; t < n; ++t)
+                    for (std::int64_t d = 0; d < D; ++d)
+                        sum[static_cast<size_t>(d)] += h[t * D + d];
+            });
+            r.mean.resize(static_cast<size_t>(D));
+            for (std::int64_t d = 0; d < D; ++d)
+                r.mean[static_cast<size_t>(d)] = static_cast<float>(
+                    sum[static_cast<size_t>(d)] / static_cast<double>(r.ids.size()));
+        },
+        [&](Pooled& r) { vectors->add(r.name, r.region, r.mean.data()); });
     std::vector<std::int32_t> ids;
+    std::vector<float> folded;
     std::int64_t records = 0;
     s.input->for_each(s.regions, [&](SequenceRecord& rec) {
         tokenize(o, rec, ids, s.stats);
@@ -94,18 +119,7 @@ int cmd_embed(int argc, char** argv) {
         note_plan(s, o, L);
         ++records;
         if (pool == "mean") {
-            std::vector<double> sum(static_cast<size_t>(D), 0.0);
-            run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* raw, std::int64_t n) {
-                const float* h = rows_of(raw, n);
-                for (std::int64_t t = 0; t < n; ++t)
-                    for (std::int64_t d = 0; d < D; ++d)
-                        sum[static_cast<size_t>(d)] += h[t * D + d];
-            });
-            std::vector<float> mean(static_cast<size_t>(D));
-            for (std::int64_t d = 0; d < D; ++d)
-                mean[static_cast<size_t>(d)] =
-                    static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(L));
-            vectors->add(rec.name, rec.region, mean.data());
+            pooled.add({rec.name, rec.region, ids, {}}, L, L * (o.rc ? 2 : 1));
             return;
         }
         // Rows are binned by --stride (the last bin may be shorter); stride 1 writes through.
@@ -119,7 +133,7 @@ int cmd_embed(int argc, char** argv) {
             in_bin = 0;
         };
         run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* raw, std::int64_t n) {
-            const float* h = rows_of(raw, n);
+            const float* h = rows_of(raw, n, folded);
             if (stride == 1) {
                 writer->write_rows(h, n);
                 return;
@@ -132,6 +146,7 @@ int cmd_embed(int argc, char** argv) {
         if (in_bin > 0) flush_bin();
         writer->end();
     });
+    pooled.finish();
     DNASSM_CHECK(records > 0, ErrorKind::kInput,
                  o.input + ": no sequences to embed (no reads passed the filters?)");
     progress.finish();

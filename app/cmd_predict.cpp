@@ -18,6 +18,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "record_batches.h"
 #include "train/finetune.h"
 
 namespace dnassm::app {
@@ -64,30 +65,42 @@ int predict_classes(Session& s, const CommonOptions& o) {
     for (const auto& c : head.classes) out << "\tp_" << c;
     out << "\n";
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
-    std::vector<std::int32_t> ids;
-    auto emit = [&](const std::string& id, const std::vector<float>& p) {
-        out << id;
-        for (float v : p) out << "\t" << v;
-        out << "\n";
+    // Short sequences (a CSV table, reads) run side by side (record_batches.h).
+    struct Row {
+        std::string id;
+        std::vector<std::int32_t> ids;
+        std::vector<float> p;
     };
+    RecordBatches<Row> batches(
+        *s.backend, &progress,
+        [&](Row& r, Progress* p) { r.p = classify_sequence(s, o, head, r.ids, p); },
+        [&](Row& r) {
+            out << r.id;
+            for (float v : r.p) out << "\t" << v;
+            out << "\n";
+        });
+    std::vector<std::int32_t> ids;
     std::int64_t rows = 0;
+    auto add = [&](std::string id) {
+        const auto L = static_cast<std::int64_t>(ids.size());
+        batches.add({std::move(id), ids, {}}, L, L * (o.rc ? 2 : 1));
+        ++rows;
+    };
     if (csv) {
         for (const auto& row : read_labeled_csv(o.input, false)) {
             SequenceRecord rec;
             rec.name = "row " + row.id;
             rec.seq = row.seq;
             tokenize(o, rec, ids, s.stats);
-            emit(row.id, classify_sequence(s, o, head, ids, &progress));
-            ++rows;
+            add(row.id);
         }
     } else {
         s.input->for_each(s.regions, [&](SequenceRecord& rec) {
             tokenize(o, rec, ids, s.stats);
-            emit(rec.region.name.empty() ? rec.name : rec.region.name,
-                 classify_sequence(s, o, head, ids, &progress));
-            ++rows;
+            add(rec.region.name.empty() ? rec.name : rec.region.name);
         });
     }
+    batches.finish();
     DNASSM_CHECK(rows > 0, ErrorKind::kInput, o.input + ": no sequences");
     file.commit(out);
     progress.finish();

@@ -95,6 +95,7 @@ void fp32_only(const SelectiveScanArgs& a) {
 // norm backward (no fast version: O(rows·D), a few percent of a training step).
 class CpuBackendCommon : public Backend {
   public:
+    bool concurrent_calls() const override { return true; }
     void embedding(const EmbeddingArgs& a) override { cpu::embedding(a); }
     void hyena_gates(
         const float* uc, std::int64_t n, std::int64_t D, float* x0, float* w) override {

@@ -146,6 +146,24 @@ class EmbedTests(Tmp):
         self.assertIn("x.tsv: per-base embeddings go to .npy or .h5; .tsv holds pooled vectors (--pool mean)", err)
         self.assert_only_files("p.h5", "p.npy", "h.npy", "r.bed", "p.tsv")
 
+    def test_many_short_records_give_the_same_vectors_for_any_thread_count(self):
+        # Short records run side by side, a record per thread; a long one in between runs alone
+        # with every thread on its ops. Either way the numbers are those of one record at a time.
+        seq = lambda_seq()
+        with open(self.path("m.fa"), "w") as f:
+            for i in range(60):
+                length = 20000 if i == 30 else 40 + i
+                f.write(f">r{i}\n{seq[i * 500:i * 500 + length]}\n")
+        for t in ("1", "2", "3"):
+            run("embed", "-m", MODEL, "--pool", "mean", "--rc", "-@", t, "-o", self.path(f"m{t}.npy"),
+                self.path("m.fa"))
+        one = np.load(self.path("m1.npy"))
+        self.assertEqual(one.shape, (60, 128))
+        for t in ("2", "3"):
+            np.testing.assert_array_equal(np.load(self.path(f"m{t}.npy")), one)
+        run("embed", "-m", MODEL, "--rc", "-r", "r7", "-o", self.path("r7.npy"), self.path("m.fa"))
+        np.testing.assert_allclose(one[7], np.load(self.path("r7.npy")).mean(axis=0), rtol=1e-5, atol=1e-6)
+
     def test_stdin_equals_file(self):
         import gzip
         with gzip.open(LAMBDA, "rb") as f:
@@ -615,6 +633,8 @@ class FinetuneTests(Tmp):
         acc = np.mean(p.argmax(1) == np.array([y for _, y in val_rows]))
         self.assertAlmostEqual(acc, metrics["accuracy"], places=6)
         _, stdout, _ = run("predict", "-m", out, "-o", "-", val)
+        self.assertEqual(stdout, read_text(self.path("p.tsv")))
+        _, stdout, _ = run("predict", "-m", out, "-@", "2", "-o", "-", val)  # rows side by side
         self.assertEqual(stdout, read_text(self.path("p.tsv")))
         _, _, err = run("predict", "-m", out, "-o", "-", "-O", "bed", val, expect=2)
         self.assertIn("a classification model writes a TSV (-o OUT.tsv), not BED calls", err)

@@ -218,6 +218,9 @@ class Backend {
     [[nodiscard]] virtual Tensor activation(std::vector<std::int64_t> shape) = 0;
     /// Whether activation() hands out device memory (a GPU) rather than host memory.
     [[nodiscard]] virtual bool activations_on_device() const = 0;
+    /// Whether ops may be called from several threads at once, each call then running on its
+    /// caller's thread (the CPU backends); a GPU backend orders every op on one stream.
+    [[nodiscard]] virtual bool concurrent_calls() const { return false; }
     /// host[0, n) = src[0, n), where src is an activation or host memory.
     virtual void download(const float* src, float* host, std::int64_t n) = 0;
     /// Starts copying `src` (an activation, or host memory) to new host memory and returns without
