@@ -8,7 +8,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "record_batches.h"
+#include "dnassm/record_batches.h"
 
 namespace dnassm::app {
 

@@ -18,7 +18,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "record_batches.h"
+#include "dnassm/record_batches.h"
 #include "train/finetune.h"
 
 namespace dnassm::app {

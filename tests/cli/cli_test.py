@@ -683,6 +683,12 @@ class FinetuneTests(Tmp):
         # Frozen: the backbone file is the base model's, byte for byte.
         self.assertEqual(read_bytes(os.path.join(out, "model.safetensors")),
                          read_bytes(os.path.join(MODEL, "model.safetensors")))
+        # The features and validations of short examples run side by side with -@ 2: same head.
+        run("finetune", "-m", MODEL, "--freeze-backbone", "--train", train, "--val", val, "--fasta", LAMBDA,
+            "--label-column", "5", "--epochs", "20", "--batch", "16", "--lr", "0.02", "--patience", "20",
+            "-@", "2", "-o", self.path("probe2"), "--progress", "none")
+        self.assertEqual(read_bytes(os.path.join(self.path("probe2"), "head.safetensors")),
+                         read_bytes(os.path.join(out, "head.safetensors")))
         run("predict", "-m", out, "-R", val, "-o", self.path("p.tsv"), LAMBDA)
         rows = read_text(self.path("p.tsv")).splitlines()
         self.assertEqual(len(rows), 1 + len(lines) - 180)

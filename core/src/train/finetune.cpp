@@ -26,6 +26,7 @@
 #include "dnassm/io/region.h"
 #include "dnassm/io/sequence_input.h"
 #include "dnassm/model.h"
+#include "dnassm/record_batches.h"
 #include "dnassm/sequence_runner.h"
 #include "dnassm/tokenizer.h"
 
@@ -451,12 +452,20 @@ ClassMetrics finetune(const FinetuneOptions& o) {
     std::vector<std::vector<float>> train_feats, val_feats;
     if (o.freeze_backbone && !segment) {
         Progress pf(o.progress, static_cast<std::int64_t>(train.size() + val.size()), "features");
+        // Short examples run side by side (dnassm/record_batches.h).
         auto feats = [&](const std::vector<Example>& ex, std::vector<std::vector<float>>& out) {
-            for (const auto& e : ex) {
-                auto st = base->new_state();
-                out.push_back(mean_pool(base->forward(*be, e.ids, st.get(), nullptr)));
-                pf.advance(1);
-            }
+            out.resize(ex.size());
+            RecordBatches<size_t> batches(
+                *be, &pf,
+                [&](size_t& i, Progress* p) {
+                    auto st = base->new_state();
+                    out[i] = mean_pool(base->forward(*be, ex[i].ids, st.get(), nullptr));
+                    if (p) p->advance(1);
+                },
+                [](size_t&) {});
+            for (size_t i = 0; i < ex.size(); ++i)
+                batches.add(i, static_cast<std::int64_t>(ex[i].ids.size()), 1);
+            batches.finish();
         };
         feats(train, train_feats);
         feats(val, val_feats);
@@ -481,18 +490,25 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                 });
             }
         } else {
-            for (size_t i = 0; i < val.size(); ++i) {
-                Tensor p;
-                if (!val_feats.empty()) {
-                    p = head.logits(val_feats[i].data(), 1);
-                    softmax_rows(p.f32(), 1, C);
-                } else {
-                    auto st = base->new_state();
-                    p = head.probabilities(base->forward(*be, val[i].ids, st.get(), nullptr));
-                }
-                probs.insert(probs.end(), p.f32(), p.f32() + C);
-                labels.push_back(val[i].y);
-            }
+            probs.resize(val.size() * static_cast<size_t>(C));
+            RecordBatches<size_t> batches(
+                *be, nullptr,
+                [&](size_t& i, Progress*) {
+                    Tensor p;
+                    if (!val_feats.empty()) {
+                        p = head.logits(val_feats[i].data(), 1);
+                        softmax_rows(p.f32(), 1, C);
+                    } else {
+                        auto st = base->new_state();
+                        p = head.probabilities(base->forward(*be, val[i].ids, st.get(), nullptr));
+                    }
+                    std::copy(p.f32(), p.f32() + C,
+                              probs.begin() + static_cast<std::ptrdiff_t>(i * C));
+                },
+                [&](size_t& i) { labels.push_back(val[i].y); });
+            for (size_t i = 0; i < val.size(); ++i)
+                batches.add(i, static_cast<std::int64_t>(val[i].ids.size()), 0);
+            batches.finish();
         }
         return classification_metrics(probs, labels, C);
     };

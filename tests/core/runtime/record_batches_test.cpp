@@ -1,4 +1,4 @@
-#include "record_batches.h"
+#include "dnassm/record_batches.h"
 
 #include <algorithm>
 #include <atomic>
@@ -13,7 +13,7 @@
 
 #include "test_util.h"
 
-namespace dnassm::app {
+namespace dnassm {
 namespace {
 
 struct Item {
@@ -93,4 +93,4 @@ TEST(RecordBatches, ShortRecordsRunSideBySideOnlyWithSeveralThreadsOnTheCpu) {
 }
 
 }  // namespace
-}  // namespace dnassm::app
+}  // namespace dnassm

@@ -15,7 +15,7 @@
 #include "dnassm/progress.h"
 #include "dnassm/thread_pool.h"
 
-namespace dnassm::app {
+namespace dnassm {
 
 template <typename Item>
 class RecordBatches {
@@ -72,4 +72,4 @@ class RecordBatches {
     std::int64_t queued_work_ = 0, queued_bases_ = 0;
 };
 
-}  // namespace dnassm::app
+}  // namespace dnassm
