@@ -23,6 +23,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/record_batches.h"
 #include "dnassm/thread_pool.h"
 
 #include "commands.h"
@@ -194,21 +195,84 @@ int cmd_score(int argc, char** argv) {
     auto skip = [&](const std::string& why) {
         if (++n_skipped <= 20) std::fprintf(stderr, "dnassm score: skipped %s\n", why.c_str());
     };
+    // One VCF record: read and checked in order, its ALTs scored (side by side with other
+    // records' on the CPU: dnassm/record_batches.h), then written in order.
+    struct Allele {
+        size_t k;  // ALT index - 1
+        std::string alt;
+        std::vector<std::int32_t> ref_ids, alt_ids;
+        std::int64_t off;
+        bool snv;
+        Scores sc;
+    };
+    struct Variant {
+        std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec{nullptr, bcf_destroy};
+        std::string chrom, ref;
+        std::int64_t pos0 = 0;
+        std::vector<Allele> alleles;
+    };
+    RecordBatches<Variant> batches(
+        *s.backend, nullptr,
+        [&](Variant& v, Progress*) {
+            for (Allele& a : v.alleles) {
+                a.sc = scorer.score(a.ref_ids, a.alt_ids, a.off, a.snv);
+                if (o.rc) {
+                    reverse_complement(a.ref_ids);
+                    reverse_complement(a.alt_ids);
+                    const std::int64_t rc_pos =
+                        static_cast<std::int64_t>(a.ref_ids.size()) - 1 - a.off;
+                    const Scores r = scorer.score(a.ref_ids, a.alt_ids, rc_pos, a.snv);
+                    a.sc.llr = 0.5 * (a.sc.llr + r.llr);
+                    a.sc.l2 = 0.5 * (a.sc.l2 + r.l2);
+                    a.sc.cos = 0.5 * (a.sc.cos + r.cos);
+                }
+            }
+        },
+        [&](Variant& v) {
+            bcf1_t* r = v.rec.get();
+            std::vector<float> llr(static_cast<size_t>(std::max(1, r->n_allele - 1)));
+            for (auto& x : llr) bcf_float_set_missing(x);
+            std::vector<float> l2 = llr, cs = llr;
+            for (const Allele& a : v.alleles) {
+                if (!std::isnan(a.sc.llr)) llr[a.k] = static_cast<float>(a.sc.llr);
+                l2[a.k] = static_cast<float>(a.sc.l2);
+                cs[a.k] = static_cast<float>(a.sc.cos);
+                ++n_scored;
+                if (!vcf_out) {
+                    auto num = [](double x) {
+                        return std::isnan(x) ? std::string("NA") : std::to_string(x);
+                    };
+                    tsv << v.chrom << '\t' << v.pos0 + 1 << '\t' << v.ref << '\t' << a.alt << '\t'
+                        << num(a.sc.llr) << '\t' << num(a.sc.l2) << '\t' << num(a.sc.cos) << '\n';
+                }
+            }
+            if (!vcf_out) return;
+            const int n = r->n_allele - 1;
+            if (n > 0) {
+                bcf_update_info_float(out_hdr, r, "DNASSM_LLR", llr.data(), n);
+                bcf_update_info_float(out_hdr, r, "DNASSM_EMB_L2", l2.data(), n);
+                bcf_update_info_float(out_hdr, r, "DNASSM_EMB_COS", cs.data(), n);
+            }
+            DNASSM_CHECK(bcf_write(out, out_hdr, r) == 0, ErrorKind::kResource,
+                         o.output + ": write failed");
+        });
     int ret = 0;
     try {
         while ((ret = bcf_read(in, hdr, rec)) == 0) {
             ++n_records;
             bcf_unpack(rec, BCF_UN_STR);
-            const std::string chrom = bcf_seqname_safe(hdr, rec);
-            const std::int64_t pos0 = rec->pos;
-            const std::string ref = upper(rec->d.allele[0]);
+            Variant v;
+            v.rec.reset(bcf_dup(rec));
+            DNASSM_CHECK(v.rec != nullptr, ErrorKind::kResource, "out of memory");
+            v.chrom = bcf_seqname_safe(hdr, rec);
+            v.pos0 = rec->pos;
+            v.ref = upper(rec->d.allele[0]);
+            const std::string& chrom = v.chrom;
+            const std::string& ref = v.ref;
+            const std::int64_t pos0 = v.pos0;
             const std::string where =
                 vcf_path + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + ref;
-            std::vector<float> llr(static_cast<size_t>(std::max(1, rec->n_allele - 1)),
-                                   std::numeric_limits<float>::quiet_NaN());
-            std::vector<float> l2 = llr, cs = llr;
-            for (auto* v : {&llr, &l2, &cs})
-                for (auto& x : *v) bcf_float_set_missing(x);
+            std::int64_t window_bases = 0;
             if (!faidx_has_seq(fai, chrom.c_str())) {
                 skip(where + ": contig not in " + o.input);
             } else {
@@ -241,48 +305,20 @@ int cmd_score(int argc, char** argv) {
                         const std::string alt_win =
                             ref_win.substr(0, static_cast<size_t>(off)) + alt +
                             ref_win.substr(static_cast<size_t>(off) + ref.size());
-                        std::vector<std::int32_t> rid, aid;
+                        Allele al{static_cast<size_t>(a - 1), alt, {}, {}, off, false, {}};
                         TokenizeStats st;
-                        tok.encode(ref_win, rid, st, where);
-                        tok.encode(alt_win, aid, st, where);
-                        const bool snv = ref.size() == 1 && alt.size() == 1;
-                        Scores sc = scorer.score(rid, aid, off, snv);
-                        if (o.rc) {
-                            reverse_complement(rid);
-                            reverse_complement(aid);
-                            const std::int64_t rc_pos =
-                                static_cast<std::int64_t>(rid.size()) - 1 - off;
-                            const Scores r = scorer.score(rid, aid, rc_pos, snv);
-                            sc.llr = 0.5 * (sc.llr + r.llr);
-                            sc.l2 = 0.5 * (sc.l2 + r.l2);
-                            sc.cos = 0.5 * (sc.cos + r.cos);
-                        }
-                        const size_t k = static_cast<size_t>(a - 1);
-                        if (!std::isnan(sc.llr)) llr[k] = static_cast<float>(sc.llr);
-                        l2[k] = static_cast<float>(sc.l2);
-                        cs[k] = static_cast<float>(sc.cos);
-                        ++n_scored;
-                        if (!vcf_out) {
-                            auto num = [](double x) {
-                                return std::isnan(x) ? std::string("NA") : std::to_string(x);
-                            };
-                            tsv << chrom << '\t' << pos0 + 1 << '\t' << ref << '\t' << alt << '\t'
-                                << num(sc.llr) << '\t' << num(sc.l2) << '\t' << num(sc.cos) << '\n';
-                        }
+                        tok.encode(ref_win, al.ref_ids, st, where);
+                        tok.encode(alt_win, al.alt_ids, st, where);
+                        al.snv = ref.size() == 1 && alt.size() == 1;
+                        window_bases = std::max(window_bases, static_cast<std::int64_t>(std::max(
+                                                                  ref_win.size(), alt_win.size())));
+                        v.alleles.push_back(std::move(al));
                     }
                 }
             }
-            if (vcf_out) {
-                const int n = rec->n_allele - 1;
-                if (n > 0) {
-                    bcf_update_info_float(out_hdr, rec, "DNASSM_LLR", llr.data(), n);
-                    bcf_update_info_float(out_hdr, rec, "DNASSM_EMB_L2", l2.data(), n);
-                    bcf_update_info_float(out_hdr, rec, "DNASSM_EMB_COS", cs.data(), n);
-                }
-                DNASSM_CHECK(bcf_write(out, out_hdr, rec) == 0, ErrorKind::kResource,
-                             o.output + ": write failed");
-            }
+            batches.add(std::move(v), window_bases, 0);
         }
+        batches.finish();
     } catch (...) {
         (void)close_out();
         throw;

@@ -10,6 +10,7 @@
 #include <boost/program_options.hpp>
 #include <htslib/hts.h>
 
+#include "dnassm/allocator.h"
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
 
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
         setenv("OPENBLAS_NUM_THREADS", "1", 1);
         execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
     }
+    dnassm::configure_allocator();
     if (argc < 2) {
         print_usage(stderr);
         return 2;

@@ -6,9 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "dnassm/allocator.h"
+
 #include "main_window.h"
 
 int main(int argc, char** argv) {
+    dnassm::configure_allocator();
     // QGuiApplication swallows "--session ID" (X11 session management); ours is a file, so it
     // is renamed before Qt sees the command line.
     std::vector<std::string> renamed(argv, argv + argc);

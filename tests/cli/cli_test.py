@@ -911,6 +911,8 @@ class ScoreTests(Tmp):
         # Standard output: the same TSV; a VCF (-O vcf) with the same records and its provenance.
         _, out, _ = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", "-", LAMBDA)
         self.assertEqual(out, read_text(self.path("s.tsv")))
+        _, out, _ = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-@", "2", "-o", "-", LAMBDA)
+        self.assertEqual(out, read_text(self.path("s.tsv")))  # variants scored side by side
         _, out, _ = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "--rc", "-o", "-", "-O", "vcf",
                         LAMBDA)
         self.assertEqual([l.split("\t") for l in out.splitlines(keepends=True) if not l.startswith("#")], body)
