@@ -5,10 +5,10 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
+#include "dnassm/record_batches.h"
 
 #include "commands.h"
 #include "common.h"
-#include "dnassm/record_batches.h"
 
 namespace dnassm::app {
 

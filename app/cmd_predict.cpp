@@ -13,12 +13,12 @@
 #include "dnassm/io/call_writer.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/per_base_track.h"
+#include "dnassm/record_batches.h"
 #include "dnassm/sequence_runner.h"
 #include "dnassm/task_head.h"
 
 #include "commands.h"
 #include "common.h"
-#include "dnassm/record_batches.h"
 #include "train/finetune.h"
 
 namespace dnassm::app {
