@@ -205,26 +205,41 @@ int cmd_predict(int argc, char** argv) {
             if (right) r.end = context < 0 ? len : std::min(len, r.end + context);
         }
     }
+    // Short regions (e.g. promoters from a BED) run side by side (dnassm/record_batches.h).
+    struct Span {
+        Region region, core;
+        std::vector<std::int32_t> ids;
+        std::vector<float> vals;
+    };
+    RecordBatches<Span> batches(
+        *s.backend, &progress,
+        [&](Span& x, Progress* p) {
+            x.vals = per_base_track(*s.model, *s.backend, x.ids, spec, p);
+        },
+        [&](Span& x) {
+            const std::int64_t keep_beg = x.core.beg - x.region.beg,
+                               keep_end = x.core.end - x.region.beg;
+            for (std::int64_t p = keep_beg; p < keep_end;) {  // runs of defined values
+                if (std::isnan(x.vals[static_cast<size_t>(p)])) {
+                    ++p;
+                    continue;
+                }
+                std::int64_t q = p;
+                while (q < keep_end && !std::isnan(x.vals[static_cast<size_t>(q)])) ++q;
+                writer->add_run(x.region.contig, x.region.beg + p, x.vals.data() + p, q - p);
+                p = q;
+            }
+        });
     size_t region_index = 0;
     s.input->for_each(regions, [&](SequenceRecord& rec) {
         const Region& core = cores[region_index++];
         tokenize(o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
-        std::vector<float> vals = per_base_track(*s.model, *s.backend, ids, spec, &progress);
-        const std::int64_t keep_beg = core.beg - rec.region.beg,
-                           keep_end = core.end - rec.region.beg;
-        for (std::int64_t p = keep_beg; p < keep_end;) {  // runs of defined values
-            if (std::isnan(vals[static_cast<size_t>(p)])) {
-                ++p;
-                continue;
-            }
-            std::int64_t q = p;
-            while (q < keep_end && !std::isnan(vals[static_cast<size_t>(q)])) ++q;
-            writer->add_run(rec.region.contig, rec.region.beg + p, vals.data() + p, q - p);
-            p = q;
-        }
+        batches.add({rec.region, core, ids, {}}, L,
+                    per_base_work(*s.model, L, std::span<const TrackSpec>(&spec, 1), false));
     });
+    batches.finish();
     progress.finish();
     writer->commit();
     if (call_writer && call_writer->calls() == 0)

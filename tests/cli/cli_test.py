@@ -425,6 +425,18 @@ class PredictTests(Tmp):
         self.assertIn("a.bw both cover NC_001416.1:1001 (chunks must not overlap)", err)
         self.assert_only_files("whole.bed", "a.bw", "b.bw", "chunks.bed")
 
+    def test_many_short_regions_same_track_for_any_thread_count(self):
+        # Short regions run side by side, a region per thread; the track is the same as one at a time.
+        with open(self.path("r.bed"), "w") as f:
+            for i in range(80):
+                f.write(f"NC_001416.1\t{i * 600}\t{i * 600 + 250 + i}\tp{i}\n")
+        for t in ("1", "2"):
+            run("predict", "-m", MODEL, "--rc", "-R", self.path("r.bed"), "-@", t, "-o", self.path(f"t{t}.bedgraph"),
+                LAMBDA)
+        one = read_text(self.path("t1.bedgraph"))
+        self.assertGreater(len(one.splitlines()), 80 * 200)
+        self.assertEqual(read_text(self.path("t2.bedgraph")), one)
+
     def test_call_option_errors(self):
         bed, bw = self.path("c.bed"), self.path("c.bw")
         _, _, err = run("predict", "-m", MODEL, "-o", bed, LAMBDA, expect=2)
