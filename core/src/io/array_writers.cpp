@@ -68,14 +68,7 @@ class NpyWriter final : public ArrayWriter {
     }
     void write_rows(const float* data, std::int64_t n_rows) override {
         const std::int64_t n = n_rows * cols_;
-        if (half_) {
-            std::vector<std::uint16_t> h(static_cast<size_t>(n));
-            for (std::int64_t i = 0; i < n; ++i) h[static_cast<size_t>(i)] = float_to_half(data[i]);
-            out_.write(reinterpret_cast<const char*>(h.data()),
-                       static_cast<std::streamsize>(n * 2));
-        } else {
-            out_.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n * 4));
-        }
+        write_npy_values(out_, data, n, half_);
         written_ += n;
     }
     void end() override { DNASSM_ASSERT(written_ == expected_); }

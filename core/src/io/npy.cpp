@@ -9,6 +9,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/io/writers.h"
 
 namespace dnassm {
 
@@ -30,6 +31,16 @@ std::string npy_preamble(const char* descr,
     out.push_back(static_cast<char>(len & 0xff));
     out.push_back(static_cast<char>(len >> 8));
     return out + header;
+}
+
+void write_npy_values(std::ostream& out, const float* values, std::int64_t n, bool half) {
+    if (!half) {
+        out.write(reinterpret_cast<const char*>(values), static_cast<std::streamsize>(n * 4));
+        return;
+    }
+    std::vector<std::uint16_t> h(static_cast<size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) h[static_cast<size_t>(i)] = float_to_half(values[i]);
+    out.write(reinterpret_cast<const char*>(h.data()), static_cast<std::streamsize>(n * 2));
 }
 
 void write_npy(const std::string& path, const Tensor& t) {

@@ -23,16 +23,7 @@ class NpyVectors final : public VectorWriter {
         write_preamble(0);
     }
     void add(const std::string&, const Region&, const float* values) override {
-        if (half_) {
-            std::vector<std::uint16_t> h(static_cast<size_t>(cols_));
-            for (std::int64_t i = 0; i < cols_; ++i)
-                h[static_cast<size_t>(i)] = float_to_half(values[i]);
-            out_.write(reinterpret_cast<const char*>(h.data()),
-                       static_cast<std::streamsize>(cols_ * 2));
-        } else {
-            out_.write(reinterpret_cast<const char*>(values),
-                       static_cast<std::streamsize>(cols_ * 4));
-        }
+        write_npy_values(out_, values, cols_, half_);
         ++rows_;
     }
     void commit() override {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ namespace dnassm {
 [[nodiscard]] std::string npy_preamble(const char* descr,
                                        const std::vector<std::int64_t>& shape,
                                        std::size_t min_size = 0);
+
+/// Writes n array values: as float32 ('<f4'), or with `half` as IEEE float16 ('<f2', rounded to
+/// nearest even).
+void write_npy_values(std::ostream& out, const float* values, std::int64_t n, bool half);
 
 /// Writes a float32 tensor atomically (temp file + rename).
 void write_npy(const std::string& path, const Tensor& t);
