@@ -1,8 +1,6 @@
 // dnassm call: thresholded calls (BED) from per-base tracks already computed — a bigWig or
 // bedGraph from `predict`, or the per-chunk tracks of a pipeline, gathered as `merge` does — so
 // thresholds can be tried without running the model again.
-#include <cstdio>
-#include <iostream>
 
 #include "dnassm/error.h"
 #include "dnassm/io/call_writer.h"
@@ -42,10 +40,7 @@ int cmd_call(int argc, char** argv) {
     CallWriter writer(o.output, calls);
     track.write_to(writer);
     writer.commit();
-    if (writer.calls() == 0)
-        std::cerr << "dnassm call: " << o.output << ": no base passed the threshold ("
-                  << (calls.below ? "<= " : ">= ") << calls.threshold
-                  << "); the BED file is empty\n";
+    note_if_no_calls("call", o.output, writer, calls, "");
     return 0;
 }
 

@@ -4,7 +4,6 @@
 // p_<class> for every class.
 #include <cmath>
 #include <fstream>
-#include <iostream>
 #include <limits>
 #include <vector>
 
@@ -242,10 +241,7 @@ int cmd_predict(int argc, char** argv) {
     batches.finish();
     progress.finish();
     writer->commit();
-    if (call_writer && call_writer->calls() == 0)
-        std::cerr << "dnassm predict: " << o.output << ": no base passed the threshold ("
-                  << track_name << (calls.below ? " <= " : " >= ") << calls.threshold
-                  << "); the BED file is empty\n";
+    if (call_writer) note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
     report_base_stats(s.stats, o);
     return 0;
 }

@@ -69,6 +69,17 @@ void add_call_options(po::options_description& desc,
     // clang-format on
 }
 
+void note_if_no_calls(const std::string& command,
+                      const std::string& output,
+                      const CallWriter& writer,
+                      const CallOptions& calls,
+                      const std::string& track) {
+    if (writer.calls() > 0) return;
+    std::cerr << "dnassm " << command << ": " << output << ": no base passed the threshold ("
+              << (track.empty() ? "" : track + " ") << (calls.below ? "<= " : ">= ")
+              << calls.threshold << "); the BED file is empty\n";
+}
+
 std::string command_line(int argc, char** argv) {
     std::string line = "dnassm";
     for (int i = 0; i < argc; ++i) line.append(" ").append(argv[i]);

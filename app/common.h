@@ -41,6 +41,14 @@ void add_call_options(po::options_description& desc,
                       CallOptions& calls,
                       const std::string& default_note);
 
+/// After writer.commit(): says on stderr that the BED file is empty when no base passed the
+/// threshold ("dnassm COMMAND: OUTPUT: no base passed the threshold (TRACK >= X); ...").
+void note_if_no_calls(const std::string& command,
+                      const std::string& output,
+                      const CallWriter& writer,
+                      const CallOptions& calls,
+                      const std::string& track);
+
 /// The output's format as a file extension (".bedgraph", ".vcf.gz"): -O when given, else the
 /// name's suffix, else, for standard output (-o -), `stdout_default` (empty: -O is required).
 /// Standard output takes text formats only; Error(kUsage) otherwise.
