@@ -14,6 +14,7 @@
 #include "dnassm/per_base_track.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/sequence_runner.h"
+#include "dnassm/stream_state.h"
 #include "dnassm/task_head.h"
 
 #include "commands.h"
@@ -121,6 +122,15 @@ int cmd_predict(int argc, char** argv) {
                        "--rc or bidirectional models) and write only the region, so chunks of a "
                        "genome reproduce a whole-genome run (pipelines' scatter/gather); -1 = from "
                        "the contig start (exact for models with unbounded memory)");
+    std::string state_in, state_out;
+    desc.add_options()("state-in", po::value(&state_in),
+                       "streaming models (Mamba), one region: continue from the state a previous "
+                       "chunk of the contig saved with --state-out (it must end at or before this "
+                       "region), so chunks run one after another reproduce one pass exactly, "
+                       "each at the cost of its own bases");
+    desc.add_options()("state-out", po::value(&state_out),
+                       "streaming models (Mamba), one region: save the stream state at the "
+                       "region's end, for the next chunk's --state-in");
     desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
                        "masked LMs (Caduceus): bases of context on each side of the masked base");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
@@ -150,6 +160,21 @@ int cmd_predict(int argc, char** argv) {
     // A CSV table is only an input for classifiers; everything else is a sequence file.
     Session s = open_session(o, !is_csv_path(o.input));
     const TaskHead* head = s.model->task_head();
+    const bool chained = !state_in.empty() || !state_out.empty();
+    if (chained) {
+        DNASSM_CHECK(s.model->streams() && !(head && head->task == HeadTask::kClassify),
+                     ErrorKind::kUsage,
+                     o.model_dir +
+                         ": --state-in/--state-out need a streaming model (Mamba) "
+                         "writing per-base tracks; use --context for this one");
+        DNASSM_CHECK(!o.rc, ErrorKind::kUsage,
+                     "--rc reads each base's right context, which a saved state does not hold; "
+                     "use --context with --rc");
+        DNASSM_CHECK(o.run.window == 0, ErrorKind::kUsage,
+                     "--window tiles the model; --state-in/--state-out need it run as one stream");
+        DNASSM_CHECK(state_in.empty() || !on_command_line("context"), ErrorKind::kUsage,
+                     "give --context or --state-in, not both");
+    }
     if (head && head->task == HeadTask::kClassify) {  // answers per sequence, not per base
         DNASSM_CHECK(track_name == "loglik" || track_name.rfind("p_", 0) == 0, ErrorKind::kUsage,
                      o.model_dir +
@@ -192,8 +217,25 @@ int cmd_predict(int argc, char** argv) {
     }
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
     std::vector<std::int32_t> ids;
+    DNASSM_CHECK(!chained || regions.size() == 1, ErrorKind::kUsage,
+                 "--state-in/--state-out: give one region (-r), one chunk of a contig");
     // Each region is computed over its extended span and written back clipped to itself.
     const std::vector<Region> cores = regions;
+    SavedStreamState resume;
+    std::unique_ptr<ModelState> saved;
+    if (!state_in.empty()) {
+        resume = load_stream_state(state_in, *s.model);
+        const Region& r = regions.front();
+        DNASSM_CHECK(resume.where.contig == r.contig, ErrorKind::kInput,
+                     state_in + ": a state of " + resume.where.contig + ", not of " + r.contig);
+        DNASSM_CHECK(resume.where.position <= r.beg, ErrorKind::kInput,
+                     state_in + ": continues " + r.contig + " at base " +
+                         std::to_string(resume.where.position + 1) +
+                         ", after this region's start (" + std::to_string(r.beg + 1) +
+                         "); run the chunks in order");
+        regions.front().beg = resume.where.position;
+        spec.run.resume = resume.state.get();
+    }
     if (context != 0) {
         const bool right = o.rc || !s.model->causal();
         for (auto& r : regions) {
@@ -203,6 +245,10 @@ int cmd_predict(int argc, char** argv) {
             r.beg = context < 0 ? 0 : std::max<std::int64_t>(0, r.beg - context);
             if (right) r.end = context < 0 ? len : std::min(len, r.end + context);
         }
+    }
+    if (!state_out.empty()) {  // before the last base, so the next chunk's first base has logits
+        spec.run.save_at = (cores.front().end - 1) - regions.front().beg;
+        spec.run.on_saved = [&](std::unique_ptr<ModelState> st) { saved = std::move(st); };
     }
     // Short regions (e.g. promoters from a BED) run side by side (dnassm/record_batches.h).
     struct Span {
@@ -241,6 +287,9 @@ int cmd_predict(int argc, char** argv) {
     batches.finish();
     progress.finish();
     writer->commit();
+    if (!state_out.empty())
+        save_stream_state(state_out, *s.model, *saved,
+                          {cores.front().contig, cores.front().end - 1});
     if (call_writer) note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
     report_base_stats(s.stats, o);
     return 0;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@
 
 #include "dnassm/backend.h"
 #include "dnassm/io/npy.h"
+#include "dnassm/model.h"
+#include "dnassm/sequence_runner.h"
 #include "dnassm/tensor.h"
 
 namespace dnassm::test {
@@ -53,6 +56,18 @@ inline double rel_l2(const float* out, const float* ref, std::int64_t n) {
         den += static_cast<double>(ref[i]) * ref[i];
     }
     return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+/// run_sequence's hidden rows {L, D} gathered into one host array.
+inline std::vector<float> run_hidden(const Model& model,
+                                     Backend& be,
+                                     std::span<const std::int32_t> ids,
+                                     const RunOptions& opts) {
+    std::vector<float> out;
+    run_sequence(model, be, ids, opts, nullptr, [&](std::int64_t, const Tensor& h) {
+        out.insert(out.end(), h.f32(), h.f32() + h.numel());
+    });
+    return out;
 }
 
 inline bool all_finite(const float* p, std::int64_t n) {

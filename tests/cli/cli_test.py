@@ -425,6 +425,66 @@ class PredictTests(Tmp):
         self.assertIn("a.bw both cover NC_001416.1:1001 (chunks must not overlap)", err)
         self.assert_only_files("whole.bed", "a.bw", "b.bw", "chunks.bed")
 
+    def test_chunks_chained_by_saved_state_equal_one_pass(self):
+        # Each chunk continues from the state the previous one saved: merged, they are the one-pass
+        # track at every base, chunk starts included; a state also carries across a skipped chunk.
+        import pyBigWig
+        c = "NC_001416.1"
+        run("predict", "-m", MODEL, "-o", self.path("whole.bw"), LAMBDA)
+        chunks = [("a", "1-12000", [], ["--state-out", self.path("a.state")]),
+                  ("b", "12001-30000", ["--state-in", self.path("a.state")], ["--state-out", self.path("b.state")]),
+                  ("c", "30001-48502", ["--state-in", self.path("b.state")], [])]
+        for name, span, state_in, state_out in chunks:
+            run("predict", "-m", MODEL, "-r", f"{c}:{span}", "--chunk", "5000", *state_in, *state_out,
+                "-o", self.path(name + ".bw"), LAMBDA)
+        run("merge", "-o", self.path("merged.bw"), self.path("a.bw"), self.path("b.bw"), self.path("c.bw"))
+        run("predict", "-m", MODEL, "-r", f"{c}:30001-48502", "--state-in", self.path("a.state"), "-o",
+            self.path("skip.bw"), LAMBDA)
+
+        def values(name, beg=0, end=48502):
+            with pyBigWig.open(self.path(name)) as bw:
+                return np.array(bw.values(c, beg, end), dtype=np.float64)
+
+        whole, merged = values("whole.bw"), values("merged.bw")
+        self.assertTrue(np.isnan(merged[0]))  # the contig's first base: no left context
+        self.assertFalse(np.isnan(merged[1:]).any())  # chunk starts have their value
+        np.testing.assert_allclose(merged, whole, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(values("skip.bw", 30000), whole[30000:], rtol=0, atol=1e-5)
+        # A fresh start at the chunk differs: the state is what makes them equal.
+        run("predict", "-m", MODEL, "-r", f"{c}:30001-48502", "-o", self.path("fresh.bw"), LAMBDA)
+        self.assertGreater(np.nanmean(np.abs(values("fresh.bw", 30000, 31000) - whole[30000:31000])), 1e-3)
+
+        def refused(expect, needle, *args):
+            _, _, err = run("predict", "-m", MODEL, *args, "-o", self.path("x.bw"), LAMBDA, expect=expect)
+            self.assertIn(needle, err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+
+        refused(1, "b.state: continues NC_001416.1 at base 30000, after this region's start (12001); run the chunks "
+                   "in order", "-r", f"{c}:12001-20000", "--state-in", self.path("b.state"))
+        refused(1, "whole.bw: not a valid safetensors file", "-r", f"{c}:12001-20000", "--state-in",
+                self.path("whole.bw"))
+        refused(2, "--rc reads each base's right context", "--rc", "-r", f"{c}:12001-20000", "--state-in",
+                self.path("a.state"))
+        refused(2, "give one region (-r)", "-r", f"{c}:1-100", "-r", f"{c}:201-300", "--state-out",
+                self.path("y.state"))
+        refused(2, "give --context or --state-in, not both", "-r", f"{c}:12001-20000", "--context", "100",
+                "--state-in", self.path("a.state"))
+        refused(2, "--window tiles the model", "-r", f"{c}:12001-20000", "--window", "4000", "--state-in",
+                self.path("a.state"))
+        _, _, err = run("predict", "-m", GOLDEN_MODEL, "-r", f"{c}:12001-20000", "--state-in", self.path("a.state"),
+                        "-o", self.path("x.bw"), LAMBDA, expect=1)
+        self.assertIn("a.state: saved by another model", err)
+        _, _, err = run("predict", "-m", HYENA, "-r", f"{c}:1-500", "--state-out", self.path("y.state"), "-o",
+                        self.path("x.bw"), LAMBDA, expect=2)
+        self.assertIn("need a streaming model (Mamba)", err)
+        with open(self.path("two.fa"), "w") as f:
+            f.write(">other\n" + lambda_seq()[:20000] + "\n")
+        _, _, err = run("predict", "-m", MODEL, "-r", "other:12001-15000", "--state-in", self.path("a.state"), "-o",
+                        self.path("x.bw"), self.path("two.fa"), expect=1)
+        self.assertIn("a.state: a state of NC_001416.1, not of other", err)
+        self.assert_only_files("whole.bw", "a.bw", "b.bw", "c.bw", "merged.bw", "skip.bw", "fresh.bw", "a.state",
+                               "b.state", "two.fa", "two.fa.fai")
+
     def test_many_short_regions_same_track_for_any_thread_count(self):
         # Short regions run side by side, a region per thread; the track is the same as one at a time.
         with open(self.path("r.bed"), "w") as f:

@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dnassm/backend.h"
@@ -36,6 +37,10 @@ struct ModelInfo {
 class ModelState {
   public:
     virtual ~ModelState() = default;
+    /// The tensors that make up the state, by name ("layers.0.conv", ...), sharing its storage.
+    /// They may be device memory once a GPU backend has run the state (Backend::download reads
+    /// them); those of a fresh state are zero-filled host memory. See stream_state.h.
+    [[nodiscard]] virtual std::vector<std::pair<std::string, Tensor>> tensors() const = 0;
 };
 
 class Model {

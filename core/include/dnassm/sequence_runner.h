@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -22,6 +23,13 @@ struct RunOptions {
     std::int64_t overlap = -1;   // context on each side; -1 = window / 8
     bool tile = false;           // tile a streaming model instead of streaming it
     bool no_tile = false;        // refuse inputs longer than the model allows
+    /// Streaming models only (Error(kUsage) otherwise): start from a copy of this state instead
+    /// of a fresh one, e.g. one a previous piece of the contig saved (stream_state.h).
+    const ModelState* resume = nullptr;
+    /// Streaming models only: after the first save_at tokens (0..L), on_saved receives a host
+    /// copy of the state (copy_state); -1 = never.
+    std::int64_t save_at = -1;
+    std::function<void(std::unique_ptr<ModelState>)> on_saved = {};
 };
 
 /// How a sequence of length L will run ("one pass", "streamed in chunks of ...", "tiled ...").

@@ -32,6 +32,16 @@ void MambaScratch::reserve(const MambaConfig& cfg, std::int64_t L, Backend& be) 
     backend = be.name();
 }
 
+std::vector<std::pair<std::string, Tensor>> MambaState::tensors() const {
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const std::string q = "layers." + std::to_string(i) + ".";
+        out.emplace_back(q + "conv", layers[i].conv);
+        out.emplace_back(q + "ssm", layers[i].ssm);
+    }
+    return out;
+}
+
 void MambaState::follow(Backend& be) {
     if (layers.empty()) return;
     DNASSM_CHECK(layers.front().conv.device() == Device::kCpu || be.activations_on_device(),

@@ -75,6 +75,7 @@ class MambaState final : public ModelState {
   public:
     std::vector<MambaLayerState> layers;
     MambaScratch scratch;
+    [[nodiscard]] std::vector<std::pair<std::string, Tensor>> tensors() const override;
     /// Moves the layer states into the backend's activations when those are device memory (a
     /// GPU), at the stream's first chunk, so no op copies them to the host between chunks. A
     /// state then stays with that device; Error(kUsage) if a host backend is given it later.

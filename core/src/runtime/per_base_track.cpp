@@ -175,11 +175,15 @@ std::vector<std::vector<float>> per_base_tracks(
                      ErrorKind::kInternal,
                      "per_base_tracks: tracks of one call share rc and context");
     }
+    const bool rc = !specs.empty() && specs.front().rc;
+    DNASSM_CHECK(!rc || (specs.front().run.resume == nullptr && specs.front().run.save_at < 0),
+                 ErrorKind::kUsage,
+                 "--rc reads each base's right context, which a saved stream state does not hold");
     auto vals = strand_values(model, backend, ids, specs, progress, on_hidden);
-    if (specs.empty() || !specs.front().rc) return vals;
-    std::vector<std::int32_t> rc = ids;
-    reverse_complement(rc);
-    const auto r = strand_values(model, backend, rc, specs, progress, {});
+    if (!rc) return vals;
+    std::vector<std::int32_t> rc_ids = ids;
+    reverse_complement(rc_ids);
+    const auto r = strand_values(model, backend, rc_ids, specs, progress, {});
     const auto L = static_cast<std::int64_t>(ids.size());
     for (size_t k = 0; k < vals.size(); ++k)
         for (std::int64_t p = 0; p < L; ++p) {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "dnassm/error.h"
+#include "dnassm/stream_state.h"
 
 namespace dnassm {
 
@@ -105,6 +106,13 @@ void run_sequence(const Model& model,
     auto sub = [&](std::int64_t b, std::int64_t n) {
         return ids.subspan(static_cast<size_t>(b), static_cast<size_t>(n));
     };
+    const bool carries_state = opts.resume != nullptr || opts.save_at >= 0;
+    DNASSM_CHECK(!carries_state || (model.streams() && !plan.tiled), ErrorKind::kUsage,
+                 "a saved stream state needs a streaming model (Mamba) run in one stream, not " +
+                     (model.streams() ? std::string("tiled into windows")
+                                      : "a " + model.info().family + " model"));
+    DNASSM_CHECK(opts.save_at <= L && (opts.save_at < 0 || opts.on_saved), ErrorKind::kInternal,
+                 "run_sequence: save_at past the sequence, or no on_saved");
     Pipeline pipe(model, backend, progress, wanted, on_block);
     if (plan.tiled) {
         // Core [c, c + core) is computed in the window [c - overlap, c + core + overlap), clipped.
@@ -118,10 +126,13 @@ void run_sequence(const Model& model,
     } else if (!model.streams()) {
         pipe.push(0, model.forward_activation(backend, ids, nullptr));
     } else {
-        auto state = model.new_state();
-        for (std::int64_t t = 0; t < L; t += opts.chunk) {
-            const std::int64_t n = std::min(opts.chunk, L - t);
+        auto state = opts.resume ? copy_state(model, *opts.resume, backend) : model.new_state();
+        if (opts.save_at == 0) opts.on_saved(copy_state(model, *state, backend));
+        for (std::int64_t t = 0, n = 0; t < L; t += n) {
+            n = std::min(opts.chunk, L - t);
+            if (t < opts.save_at && opts.save_at < t + n) n = opts.save_at - t;  // ends there
             pipe.push(t, model.forward_activation(backend, sub(t, n), state.get()));
+            if (t + n == opts.save_at) opts.on_saved(copy_state(model, *state, backend));
         }
     }
     pipe.flush();

@@ -925,6 +925,36 @@ TEST_P(CudaGoldenModel, PipelinedRunMatchesCpu) {
     }
 }
 
+// A stream state saved on the GPU comes down to the host (copy_state) and continues on either
+// device; one saved on the CPU continues on the GPU (predict --state-out / --state-in).
+TEST_P(CudaGoldenModel, SavedStreamStateContinuesOnEitherDevice) {
+    REQUIRE_CUDA();
+    const std::string dir = test::data_dir() + "/golden/" + GetParam();
+    auto model = Model::load(dir);
+    if (!model->streams()) GTEST_SKIP() << GetParam() << " does not stream";
+    const std::vector<std::int32_t> ids = test::golden_ids(dir, 1024);
+    const auto L = static_cast<std::int64_t>(ids.size());
+    const std::int64_t D = model->info().d_model, k = 555;
+    auto gpu = make_backend("cuda:0"), cpu = make_backend("cpu");
+    const std::vector<float> whole = test::run_hidden(*model, *cpu, ids, {.chunk = 400});
+    for (Backend* first : {gpu.get(), cpu.get()}) {
+        std::unique_ptr<ModelState> saved;
+        RunOptions o{.chunk = 400};
+        o.save_at = k;
+        o.on_saved = [&](std::unique_ptr<ModelState> s) { saved = std::move(s); };
+        (void)test::run_hidden(*model, *first, ids, o);
+        ASSERT_TRUE(saved);
+        for (Backend* second : {gpu.get(), cpu.get()}) {
+            RunOptions r{.chunk = 400};
+            r.resume = saved.get();
+            const std::vector<float> rest =
+                test::run_hidden(*model, *second, std::span<const std::int32_t>(ids).subspan(k), r);
+            EXPECT_LE(test::rel_l2(rest.data(), whole.data() + k * D, (L - k) * D), 1e-4)
+                << first->name() << " -> " << second->name();
+        }
+    }
+}
+
 // A few AdamW steps of next-base training (Mamba, HyenaDNA) or of a hidden-state loss (Caduceus)
 // on CUDA and on the CPU from the same weights: the same weights after (fp32, 1e-5 rel).
 TEST_P(CudaGoldenModel, TrainingStepsMatchCpu) {

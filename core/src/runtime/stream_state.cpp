@@ -1,0 +1,132 @@
+#include "dnassm/stream_state.h"
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <vector>
+
+#include "dnassm/error.h"
+#include "dnassm/safetensors.h"
+
+namespace dnassm {
+
+namespace {
+
+constexpr const char* kFormat = "dnassm-stream-state";
+
+void check_same_layout(const std::vector<std::pair<std::string, Tensor>>& a,
+                       const std::vector<std::pair<std::string, Tensor>>& b) {
+    DNASSM_CHECK(a.size() == b.size(), ErrorKind::kInternal, "stream states of different layouts");
+    for (size_t i = 0; i < a.size(); ++i)
+        DNASSM_CHECK(a[i].first == b[i].first && a[i].second.shape() == b[i].second.shape(),
+                     ErrorKind::kInternal, "stream states of different layouts");
+}
+
+}  // namespace
+
+std::unique_ptr<ModelState> copy_state(const Model& model,
+                                       const ModelState& state,
+                                       Backend& backend) {
+    std::unique_ptr<ModelState> copy = model.new_state();
+    DNASSM_CHECK(copy != nullptr, ErrorKind::kUsage,
+                 model.info().path + ": a " + model.info().family + " model has no stream state");
+    const auto from = state.tensors(), to = copy->tensors();
+    check_same_layout(from, to);
+    for (size_t i = 0; i < from.size(); ++i) {
+        const Tensor &src = from[i].second, &dst = to[i].second;
+        if (src.device() == Device::kCpu)
+            std::memcpy(dst.f32(), src.f32(), static_cast<size_t>(src.numel()) * sizeof(float));
+        else
+            backend.download(src.f32(), dst.f32(), src.numel());
+    }
+    return copy;
+}
+
+std::string model_fingerprint(const Model& model) {
+    const std::string path =
+        (std::filesystem::path(model.info().path) / "model.safetensors").string();
+    std::ifstream in(path, std::ios::binary);
+    DNASSM_CHECK(in.good(), ErrorKind::kModel, path + ": cannot be read");
+    std::uint64_t h = 14695981039346656037ull;
+    std::vector<char> buf(1 << 20);
+    while (in) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        const auto n = static_cast<size_t>(in.gcount());
+        for (size_t i = 0; i < n; ++i) {
+            h ^= static_cast<unsigned char>(buf[i]);
+            h *= 1099511628211ull;
+        }
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return hex;
+}
+
+void save_stream_state(const std::string& path,
+                       const Model& model,
+                       const ModelState& state,
+                       const StreamPosition& where) {
+    std::map<std::string, Tensor> tensors;
+    for (const auto& [name, t] : state.tensors()) {
+        DNASSM_CHECK(t.device() == Device::kCpu, ErrorKind::kInternal,
+                     "save_stream_state takes a host state (copy_state)");
+        tensors.emplace(name, t);
+    }
+    write_safetensors(path, tensors,
+                      {{"format", kFormat},
+                       {"dnassm_version", DNASSM_VERSION},
+                       {"model", model.info().path},
+                       {"model_fingerprint", model_fingerprint(model)},
+                       {"contig", where.contig},
+                       {"position", std::to_string(where.position)}});
+}
+
+SavedStreamState load_stream_state(const std::string& path, const Model& model) {
+    SafetensorsFile file;
+    try {
+        file = read_safetensors(path);
+    } catch (const Error& e) {  // a damaged state is bad input, not a bad model
+        throw Error(e.kind() == ErrorKind::kModel ? ErrorKind::kInput : e.kind(), e.what());
+    }
+    const auto meta = [&](const char* key) {
+        const auto it = file.metadata.find(key);
+        return it == file.metadata.end() ? std::string() : it->second;
+    };
+    DNASSM_CHECK(meta("format") == kFormat, ErrorKind::kInput,
+                 path + ": not a dnassm stream state (written by predict --state-out)");
+    DNASSM_CHECK(
+        meta("model_fingerprint") == model_fingerprint(model), ErrorKind::kInput,
+        path + ": saved by another model (" + meta("model") + "), not " + model.info().path);
+    SavedStreamState saved;
+    saved.where.contig = meta("contig");
+    const std::string pos = meta("position");
+    size_t used = 0;
+    try {
+        saved.where.position = std::stoll(pos, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    DNASSM_CHECK(
+        used > 0 && used == pos.size() && saved.where.position >= 0 && !saved.where.contig.empty(),
+        ErrorKind::kInput, path + ": the contig or position in its metadata is not valid");
+    saved.state = model.new_state();
+    DNASSM_CHECK(saved.state != nullptr, ErrorKind::kUsage,
+                 model.info().path + ": a " + model.info().family + " model has no stream state");
+    const auto to = saved.state->tensors();
+    DNASSM_CHECK(file.tensors.size() == to.size(), ErrorKind::kInput,
+                 path + ": " + std::to_string(file.tensors.size()) +
+                     " tensors, the model's state has " + std::to_string(to.size()));
+    for (const auto& [name, dst] : to) {
+        const auto it = file.tensors.find(name);
+        DNASSM_CHECK(it != file.tensors.end(), ErrorKind::kInput, path + ": no tensor " + name);
+        DNASSM_CHECK(it->second.shape() == dst.shape(), ErrorKind::kInput,
+                     path + ": " + name + " is " + it->second.shape_str() + ", the model's is " +
+                         dst.shape_str());
+        std::memcpy(dst.f32(), it->second.f32(), static_cast<size_t>(dst.numel()) * sizeof(float));
+    }
+    return saved;
+}
+
+}  // namespace dnassm
