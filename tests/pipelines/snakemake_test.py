@@ -107,6 +107,36 @@ class SnakemakeWorkflow(unittest.TestCase):
         again = self.snakemake(config, "-n", "-j", "2")
         self.assertIn("Nothing to be done", again.stdout + again.stderr)
 
+    def test_chunks_chained_by_stream_state_equal_one_run(self):
+        # context: state — a contig's chunks run in turn, each from the state the previous one saved.
+        seq = lambda_seq()
+        multi = os.path.join(self.tmp, "multi.fa")
+        write_fasta(multi, [("chrA", seq[:26000]), ("chr B|odd", seq[26000:33000])])
+        samples = {"lambda": LAMBDA, "multi": multi}
+        config = {"dnassm": DNASSM, "model": MODEL, "samples": samples, "tracks": ["loglik", "entropy"],
+                  "chunk_size": 10000, "context": "state", "embed_window": 0, "threads": 1}
+        self.snakemake(config, "-j", "2")
+        for name, fasta in samples.items():
+            for track in ("loglik", "entropy"):
+                whole = os.path.join(self.tmp, f"{name}.{track}.whole.bw")
+                subprocess.run([DNASSM, "predict", "-m", MODEL, "--track", track, "--progress", "none", "-o", whole,
+                                fasta], check=True, capture_output=True)
+                with pyBigWig.open(os.path.join(self.tmp, "results", f"{name}.{track}.bw")) as a, \
+                        pyBigWig.open(whole) as b:
+                    self.assertEqual(a.chroms(), b.chroms(), name)
+                    for chrom, length in b.chroms().items():
+                        x = np.array(a.values(chrom, 0, length))
+                        y = np.array(b.values(chrom, 0, length))
+                        np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
+                        ok = ~np.isnan(y)
+                        self.assertLessEqual(float(np.abs(x[ok] - y[ok]).max()), 1e-5, f"{name} {track} {chrom}")
+        left = [f for _, _, files in os.walk(os.path.join(self.tmp, "chunks")) for f in files]
+        self.assertEqual(left, [], "chunk tracks and states are temporary")
+        with open(os.path.join(self.tmp, "logs", "lambda", "loglik", "00004.log")) as f:
+            self.assertEqual(f.read(), "")
+        lint = self.snakemake(config, "--lint")
+        self.assertIn("Congratulations, your workflow is in a good condition!", lint.stdout + lint.stderr)
+
     def test_failed_chunk_leaves_no_gathered_output(self):
         seq = lambda_seq()
         bad = os.path.join(self.tmp, "bad.fa")

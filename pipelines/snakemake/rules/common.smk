@@ -6,14 +6,26 @@ def read_fai(fasta):
         return [(l.split("\t")[0], int(l.split("\t")[1])) for l in f if l.strip()]
 
 
+def chunk_spans(sample):
+    """(contig, 0-based begin, end) of each chunk, in .fai order."""
+    size = int(config.get("chunk_size", 1000000))
+    return [(name, beg, min(length, beg + size))
+            for name, length in read_fai(config["samples"][sample])
+            for beg in range(0, length, size)]
+
+
 def chunks_of(sample):
     """1-based inclusive samtools regions ({name} braces keep odd contig names intact)."""
-    out = []
-    for name, length in read_fai(config["samples"][sample]):
-        for beg in range(0, length, int(config.get("chunk_size", 1000000))):
-            end = min(length, beg + int(config.get("chunk_size", 1000000)))
-            out.append(f"{{{name}}}:{beg + 1}-{end}")
-    return out
+    return [f"{{{name}}}:{beg + 1}-{end}" for name, beg, end in chunk_spans(sample)]
+
+
+def previous_state(wildcards):
+    """context: state — the stream state the contig's previous chunk saved (none for its first)."""
+    i = int(wildcards.chunk)
+    spans = chunk_spans(wildcards.sample)
+    if i == 0 or spans[i - 1][0] != spans[i][0]:
+        return []
+    return [f"chunks/{wildcards.sample}/{wildcards.track}/{i - 1:05d}.state"]
 
 
 def chunk_files(wildcards):
