@@ -112,8 +112,9 @@ int cmd_embed(int argc, char** argv) {
         [&](Pooled& r) { vectors->add(r.name, r.region, r.mean.data()); });
     std::vector<std::int32_t> ids;
     std::vector<float> folded;
-    std::int64_t records = 0;
+    std::int64_t records = 0, seen = 0;
     s.input->for_each(s.regions, [&](SequenceRecord& rec) {
+        if (!s.shard.takes(seen++)) return;
         tokenize(o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
@@ -147,8 +148,7 @@ int cmd_embed(int argc, char** argv) {
         writer->end();
     });
     pooled.finish();
-    DNASSM_CHECK(records > 0, ErrorKind::kInput,
-                 o.input + ": no sequences to embed (no reads passed the filters?)");
+    require_records(s, o, records, seen);
     progress.finish();
     if (vectors)
         vectors->commit();

@@ -80,7 +80,7 @@ int predict_classes(Session& s, const CommonOptions& o) {
             out << "\n";
         });
     std::vector<std::int32_t> ids;
-    std::int64_t rows = 0;
+    std::int64_t rows = 0, seen = 0;
     auto add = [&](std::string id) {
         const auto L = static_cast<std::int64_t>(ids.size());
         batches.add({std::move(id), ids, {}}, L, L * (o.rc ? 2 : 1));
@@ -88,6 +88,7 @@ int predict_classes(Session& s, const CommonOptions& o) {
     };
     if (csv) {
         for (const auto& row : read_labeled_csv(o.input, false)) {
+            if (!s.shard.takes(seen++)) continue;
             SequenceRecord rec;
             rec.name = "row " + row.id;
             rec.seq = row.seq;
@@ -96,12 +97,13 @@ int predict_classes(Session& s, const CommonOptions& o) {
         }
     } else {
         s.input->for_each(s.regions, [&](SequenceRecord& rec) {
+            if (!s.shard.takes(seen++)) return;
             tokenize(o, rec, ids, s.stats);
             add(rec.region.name.empty() ? rec.name : rec.region.name);
         });
     }
     batches.finish();
-    DNASSM_CHECK(rows > 0, ErrorKind::kInput, o.input + ": no sequences");
+    require_records(s, o, rows, seen);
     file.commit(out);
     progress.finish();
     report_base_stats(s.stats, o);
@@ -201,6 +203,14 @@ int cmd_predict(int argc, char** argv) {
     std::vector<Region> regions =
         sort_and_merge(s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions);
     for (auto& r : regions) r.name.clear();
+    if (!s.shard.whole()) {
+        DNASSM_CHECK(!chained, ErrorKind::kUsage,
+                     "--shard cuts the regions itself; --state-in/--state-out chain chunks given "
+                     "one at a time (-r)");
+        regions = shard_bases(regions, s.shard);
+        s.total_bases = 0;
+        for (const Region& r : regions) s.total_bases += r.length();
+    }
     std::unique_ptr<TrackWriter> writer;
     CallWriter* call_writer = nullptr;
     if (bed) {

@@ -191,7 +191,7 @@ int cmd_score(int argc, char** argv) {
     CharTokenizer tok(true);
     bcf1_t* rec = bcf_init();
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec_guard(rec, bcf_destroy);
-    std::int64_t n_scored = 0, n_skipped = 0, n_records = 0;
+    std::int64_t n_scored = 0, n_skipped = 0, n_records = 0, n_taken = 0;
     auto skip = [&](const std::string& why) {
         if (++n_skipped <= 20) std::fprintf(stderr, "dnassm score: skipped %s\n", why.c_str());
     };
@@ -259,7 +259,8 @@ int cmd_score(int argc, char** argv) {
     int ret = 0;
     try {
         while ((ret = bcf_read(in, hdr, rec)) == 0) {
-            ++n_records;
+            if (!s.shard.takes(n_records++)) continue;
+            ++n_taken;
             bcf_unpack(rec, BCF_UN_STR);
             Variant v;
             v.rec.reset(bcf_dup(rec));
@@ -331,9 +332,11 @@ int cmd_score(int argc, char** argv) {
     } else {
         file.commit();
     }
-    std::fprintf(stderr, "dnassm score: %lld alleles scored, %lld skipped (of %lld records)\n",
+    const std::string of =
+        s.shard.whole() ? "" : ", shard " + s.shard.label() + " of " + std::to_string(n_records);
+    std::fprintf(stderr, "dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",
                  static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
-                 static_cast<long long>(n_records));
+                 static_cast<long long>(n_taken), of.c_str());
     return 0;
 }
 

@@ -51,7 +51,11 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
          "SAM/BAM/CRAM: keep reads with all these flags")
         ("exclude-flags,F", po::value(&o.exclude_flags)->default_value("0x900"),
          "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")
-        ("reference,T", po::value(&o.reference), "CRAM: reference FASTA");
+        ("reference,T", po::value(&o.reference), "CRAM: reference FASTA")
+        ("shard", po::value(&o.shard),
+         "I/N: run the I-th of N shares of the job (array jobs, workflows): predict's tracks take "
+         "the I-th of N equal pieces of the regions' bases (gather with dnassm merge); records "
+         "(embed, score, classifiers) are dealt round-robin, record k to shard k mod N + 1");
     // clang-format on
 }
 
@@ -170,6 +174,7 @@ Session open_session(const CommonOptions& o, bool open_input) {
     DNASSM_CHECK(o.regions.empty() || o.bed.empty(), ErrorKind::kUsage, "use -r or -R, not both");
     set_num_threads(o.threads);
     Session s;
+    if (!o.shard.empty()) s.shard = parse_shard(o.shard);
     s.progress_mode = parse_progress_mode(o.progress);
     s.backend = make_backend(o.device);
     s.backend->set_bf16_gemms(o.bf16);
@@ -208,10 +213,23 @@ Session open_session(const CommonOptions& o, bool open_input) {
         s.regions = with_file(o.input, [&] { return parse_regions(o.regions, contigs); });
     if (!o.bed.empty()) s.regions = read_bed(o.bed, contigs);
     if (s.input->format() != InputFormat::kAlignments) {
+        std::int64_t k = 0;
         for (const auto& r : s.regions.empty() ? whole_contigs(contigs) : s.regions)
-            s.total_bases += r.length();
+            if (s.shard.takes(k++)) s.total_bases += r.length();
     }
     return s;
+}
+
+void require_records(const Session& s,
+                     const CommonOptions& o,
+                     std::int64_t taken,
+                     std::int64_t seen) {
+    DNASSM_CHECK(seen > 0, ErrorKind::kInput,
+                 o.input + ": no sequences (no reads passed the filters?)");
+    DNASSM_CHECK(taken > 0, ErrorKind::kInput,
+                 "--shard " + s.shard.label() + ": none of the " + std::to_string(seen) +
+                     " records of " + o.input + " falls in this shard; use at most " +
+                     std::to_string(seen) + " shards");
 }
 
 void tokenize(const CommonOptions& o,

@@ -13,6 +13,7 @@
 #include "dnassm/model.h"
 #include "dnassm/progress.h"
 #include "dnassm/sequence_runner.h"
+#include "dnassm/shard.h"
 #include "dnassm/tokenizer.h"
 
 namespace dnassm::app {
@@ -31,6 +32,7 @@ struct CommonOptions {
     bool exact_tiling = false;
     bool bf16 = false;       // bfloat16 GEMM inputs (Backend::set_bf16_gemms)
     std::string output_fmt;  // -O: the output's format when its name does not say it
+    std::string shard;       // --shard I/N
 };
 
 /// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.
@@ -84,14 +86,22 @@ struct Session {
     std::unique_ptr<Backend> backend;
     std::unique_ptr<SequenceInput> input;
     std::vector<Region> regions;  // empty = whole input
+    Shard shard;                  // --shard (whole() when not given)
     ProgressMode progress_mode = ProgressMode::kAuto;
-    std::int64_t total_bases = 0;  // 0 when unknown (reads)
+    std::int64_t total_bases = 0;  // of the shard's records; 0 when unknown (reads)
     TokenizeStats stats;
     bool plan_noted = false;
 };
 
 /// open_input = false leaves `input` null (inputs that are not sequence files, e.g. CSV tables).
 [[nodiscard]] Session open_session(const CommonOptions& o, bool open_input = true);
+
+/// After the records were read: Error(kInput) when there were none (`seen`), or when none fell
+/// in this --shard (`taken`).
+void require_records(const Session& s,
+                     const CommonOptions& o,
+                     std::int64_t taken,
+                     std::int64_t seen);
 
 /// Tokenizes one record; invalid characters are an error naming the input and record.
 void tokenize(const CommonOptions& o,

@@ -146,6 +146,27 @@ class EmbedTests(Tmp):
         self.assertIn("x.tsv: per-base embeddings go to .npy or .h5; .tsv holds pooled vectors (--pool mean)", err)
         self.assert_only_files("p.h5", "p.npy", "h.npy", "r.bed", "p.tsv")
 
+    def test_shards_deal_records_round_robin(self):
+        bed = os.path.join(ROOT, "data", "lambda", "lambda_windows_10kb.bed")
+        run("embed", "-m", MODEL, "--pool", "mean", "-R", bed, "-o", self.path("all.tsv"), LAMBDA)
+        rows = read_text(self.path("all.tsv")).splitlines()
+        self.assertEqual(len(rows), 6)
+        for i in (1, 2):
+            run("embed", "-m", MODEL, "--pool", "mean", "-R", bed, "--shard", f"{i}/2", "-o", self.path(f"{i}.tsv"),
+                LAMBDA)
+        self.assertEqual(read_text(self.path("1.tsv")).splitlines(), [rows[0], rows[1], rows[3], rows[5]])
+        self.assertEqual(read_text(self.path("2.tsv")).splitlines(), [rows[0], rows[2], rows[4]])
+        # Per-base: the shard's regions, each as in the unsharded file.
+        run("embed", "-m", MODEL, "-R", bed, "--shard", "2/3", "-o", self.path("2.h5"), LAMBDA)
+        with h5py.File(self.path("2.h5")) as f:
+            self.assertEqual(sorted(f.keys()), ["NC_001416.1:10001-20000", "NC_001416.1:40001-48502"])
+            self.assertEqual(f["NC_001416.1:40001-48502"].shape, (8502, 128))
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-R", bed, "--shard", "6/6", "-o",
+                        self.path("x.tsv"), LAMBDA, expect=1)
+        self.assertIn("--shard 6/6: none of the 5 records of " + LAMBDA + " falls in this shard; use at most 5 shards",
+                      err)
+        self.assert_only_files("all.tsv", "1.tsv", "2.tsv", "2.h5")
+
     def test_many_short_records_give_the_same_vectors_for_any_thread_count(self):
         # Short records run side by side, a record per thread; a long one in between runs alone
         # with every thread on its ops. Either way the numbers are those of one record at a time.
@@ -484,6 +505,43 @@ class PredictTests(Tmp):
         self.assertIn("a.state: a state of NC_001416.1, not of other", err)
         self.assert_only_files("whole.bw", "a.bw", "b.bw", "c.bw", "merged.bw", "skip.bw", "fresh.bw", "a.state",
                                "b.state", "two.fa", "two.fa.fai")
+
+    def test_shards_of_the_bases_gather_to_one_run(self):
+        # --shard I/N: equal consecutive pieces of the regions' bases (cut inside regions), which
+        # `merge` gathers into the unsharded track (--context -1: each piece exact).
+        import pyBigWig
+        with open(self.path("r.bed"), "w") as f:
+            f.write("NC_001416.1\t30000\t48502\nNC_001416.1\t100\t9000\nNC_001416.1\t12000\t20000\n")
+        run("predict", "-m", MODEL, "-R", self.path("r.bed"), "--context", "-1", "-o", self.path("whole.bw"), LAMBDA)
+        pieces = []
+        for i in (1, 2, 3, 4):
+            run("predict", "-m", MODEL, "-R", self.path("r.bed"), "--shard", f"{i}/4", "--context", "-1", "-o",
+                self.path(f"s{i}.bw"), LAMBDA)
+            with pyBigWig.open(self.path(f"s{i}.bw")) as bw:
+                iv = bw.intervals("NC_001416.1")
+                pieces.append(sum(e - b for b, e, _ in iv))
+        self.assertEqual(sum(pieces), 18502 + 8900 + 8000)  # every base has its value (context)
+        self.assertLessEqual(max(pieces) - min(pieces), 2)
+        run("merge", "-o", self.path("merged.bw"), *[self.path(f"s{i}.bw") for i in (4, 2, 3, 1)])
+        with pyBigWig.open(self.path("whole.bw")) as a, pyBigWig.open(self.path("merged.bw")) as b:
+            x = np.array(a.values("NC_001416.1", 0, 48502))
+            y = np.array(b.values("NC_001416.1", 0, 48502))
+        self.assertEqual(int(np.sum(~np.isnan(y))), sum(pieces))
+        ok = ~np.isnan(x)
+        np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
+        np.testing.assert_allclose(y[ok], x[ok], rtol=0, atol=1e-5)
+        for spec, needle in (("0/4", "shards are numbered 1 to 4"), ("5/4", "shards are numbered 1 to 4"),
+                             ("2", "'2' is not I/N"), ("1/-2", "'1/-2' is not I/N")):
+            _, _, err = run("predict", "-m", MODEL, "--shard", spec, "-o", self.path("x.bw"), LAMBDA, expect=2)
+            self.assertIn("--shard", err)
+            self.assertIn(needle, err)
+        _, _, err = run("predict", "-m", MODEL, "-r", "NC_001416.1:1-3", "--shard", "4/4", "-o", self.path("x.bw"),
+                        LAMBDA, expect=2)
+        self.assertIn("--shard 4/4: more shards than the 3 bases to run", err)
+        _, _, err = run("predict", "-m", MODEL, "--shard", "1/2", "--state-out", self.path("x.state"), "-o",
+                        self.path("x.bw"), LAMBDA, expect=2)
+        self.assertIn("--shard cuts the regions itself", err)
+        self.assert_only_files("r.bed", "whole.bw", "s1.bw", "s2.bw", "s3.bw", "s4.bw", "merged.bw")
 
     def test_many_short_regions_same_track_for_any_thread_count(self):
         # Short regions run side by side, a region per thread; the track is the same as one at a time.
@@ -995,6 +1053,24 @@ class ScoreTests(Tmp):
         self.assertIn("standard output takes text formats (bedgraph, bed, tsv, vcf), not bcf", err)
         self.assertEqual(sorted(os.listdir(self.tmp)), ["a.bedgraph", "a.fa", "a.fa.fai", "r.bedgraph", "r.fa",
                                                         "r.fa.fai", "s.tsv", "s.vcf.gz", "v.vcf"])
+
+    def test_shards_score_every_nth_record(self):
+        seq = lambda_seq()
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        vcf = self.write_vcf([("NC_001416.1", p, seq[p - 1], other[seq[p - 1]]) for p in range(1000, 8000, 700)])
+        run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path("all.tsv"), LAMBDA)
+        rows = read_text(self.path("all.tsv")).splitlines()
+        self.assertEqual(len(rows), 11)
+        got = []
+        for i in (1, 2, 3):
+            _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "--shard", f"{i}/3", "-o",
+                            self.path(f"{i}.tsv"), LAMBDA)
+            part = read_text(self.path(f"{i}.tsv")).splitlines()
+            self.assertEqual(part[0], rows[0])
+            self.assertEqual(part[1:], rows[i::3])
+            self.assertIn(f"(of {len(part) - 1} records, shard {i}/3 of 10)", err)
+            got += part[1:]
+        self.assertEqual(sorted(got), sorted(rows[1:]))
 
     def test_bad_vcf(self):
         with open(self.path("bad.vcf"), "w") as f:

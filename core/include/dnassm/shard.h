@@ -1,0 +1,35 @@
+// --shard I/N: the share of a job that process I of N runs, so an array job or a workflow can fan
+// out without a splitter of its own (as DeepVariant's --task i), and gather the N outputs after.
+//  - Per-base tracks (predict) are split by bases: shard I gets the I-th of N consecutive pieces
+//    of the regions, of equal size to within a base; `dnassm merge` gathers the N tracks.
+//  - Records (embed, score, a classifier's predict) are dealt round-robin: record i (0-based, in
+//    input order) belongs to shard i mod N, which balances sorted inputs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dnassm/io/region.h"
+
+namespace dnassm {
+
+struct Shard {
+    std::int64_t index = 0, count = 1;  // 0-based index
+
+    [[nodiscard]] bool whole() const { return count == 1; }
+    [[nodiscard]] bool takes(std::int64_t record) const { return record % count == index; }
+    /// "I/N", 1-based as the user gave it.
+    [[nodiscard]] std::string label() const;
+};
+
+/// Parses "I/N" with 1 <= I <= N; Error(kUsage) otherwise.
+[[nodiscard]] Shard parse_shard(const std::string& spec);
+
+/// The shard's piece of `regions` (in their order): bases [T*i/N, T*(i+1)/N) of their
+/// concatenation (T bases in all), regions cut where the piece starts and ends. Error(kUsage)
+/// when there are fewer bases than shards.
+[[nodiscard]] std::vector<Region> shard_bases(const std::vector<Region>& regions,
+                                              const Shard& shard);
+
+}  // namespace dnassm
