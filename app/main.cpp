@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 #include <htslib/hts.h>
+#include <nlohmann/json.hpp>
 
 #include "dnassm/allocator.h"
 #include "dnassm/backend.h"
@@ -35,8 +36,53 @@ void print_usage(std::FILE* out) {
         "  finetune  train a classification or per-base task head on labeled data\n"
         "  convert   a published checkpoint (.ckpt/.bin/safetensors) -> a model directory\n"
         "  info      describe a model directory\n\n"
-        "Run 'dnassm <command> --help' for a command's options.\n",
+        "Run 'dnassm <command> --help' for a command's options; 'dnassm --version' names\n"
+        "the libraries and devices, 'dnassm --version-only' prints the version alone.\n",
         DNASSM_VERSION);
+}
+
+// With --progress json, stderr is read by a program: an error is then one JSON event like the
+// progress lines ({"event":"error",...}) instead of the plain line.
+bool json_events(int argc, char** argv) {
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--progress=json" ||
+            (a == "--progress" && i + 1 < argc && std::strcmp(argv[i + 1], "json") == 0))
+            return true;
+    }
+    return false;
+}
+
+int report_error(
+    int argc, char** argv, const std::string& kind, const std::string& message, int exit_code) {
+    const std::string cmd = argv[1];
+    if (json_events(argc, argv)) {
+        const nlohmann::ordered_json event = {{"event", "error"},
+                                              {"command", cmd},
+                                              {"kind", kind},
+                                              {"exit_code", exit_code},
+                                              {"message", message}};
+        std::fprintf(stderr, "%s\n", event.dump().c_str());
+    } else {
+        std::fprintf(stderr, "dnassm %s: %s\n", cmd.c_str(), message.c_str());
+    }
+    return exit_code;
+}
+
+const char* kind_name(dnassm::ErrorKind kind) {
+    switch (kind) {
+        case dnassm::ErrorKind::kUsage:
+            return "usage";
+        case dnassm::ErrorKind::kInput:
+            return "input";
+        case dnassm::ErrorKind::kModel:
+            return "model";
+        case dnassm::ErrorKind::kResource:
+            return "resource";
+        case dnassm::ErrorKind::kInternal:
+            return "internal";
+    }
+    return "internal";
 }
 
 }  // namespace
@@ -56,6 +102,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string cmd = argv[1];
+    if (cmd == "--version-only") {  // machine-readable, as samtools --version-only
+        std::printf("%s\n", DNASSM_VERSION);
+        return 0;
+    }
     if (cmd == "--version" || cmd == "version") {
         std::string backends;
         for (const auto& b : dnassm::available_backends()) backends += " " + b;
@@ -80,17 +130,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "dnassm: unknown command '%s' (try 'dnassm --help')\n", cmd.c_str());
         return 2;
     } catch (const boost::program_options::error& e) {
-        std::fprintf(stderr, "dnassm %s: %s (see 'dnassm %s --help')\n", cmd.c_str(), e.what(),
-                     cmd.c_str());
-        return 2;
+        return report_error(argc, argv, "usage",
+                            std::string(e.what()) + " (see 'dnassm " + cmd + " --help')", 2);
     } catch (const dnassm::Error& e) {
-        std::fprintf(stderr, "dnassm %s: %s\n", cmd.c_str(), e.what());
-        return e.kind() == dnassm::ErrorKind::kUsage ? 2 : 1;
+        return report_error(argc, argv, kind_name(e.kind()), e.what(),
+                            e.kind() == dnassm::ErrorKind::kUsage ? 2 : 1);
     } catch (const std::bad_alloc&) {
-        std::fprintf(stderr, "dnassm %s: out of memory\n", cmd.c_str());
-        return 1;
+        return report_error(argc, argv, "resource", "out of memory", 1);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "dnassm %s: internal error: %s\n", cmd.c_str(), e.what());
-        return 1;
+        return report_error(argc, argv, "internal", std::string("internal error: ") + e.what(), 1);
     }
 }

@@ -1163,6 +1163,19 @@ class InfoAndUsageTests(Tmp):
     def test_version_help_and_usage_errors(self):
         _, out, _ = run("--version")
         self.assertRegex(out, r"^dnassm \d+\.\d+\.\d+")
+        _, only, _ = run("--version-only")
+        self.assertEqual(only, out.split()[1] + "\n")
+        # With --progress json an error is one JSON event on stderr, like the progress lines.
+        for args, kind, code, needle in ((["-r", "nope"], "input", 1, "unknown contig 'nope'"),
+                                         (["--bogus"], "usage", 2, "unrecognised option '--bogus'")):
+            for progress in (["--progress", "json"], ["--progress=json"]):
+                _, _, err = run("predict", "-m", MODEL, *progress, *args, "-o", self.path("x.bw"), LAMBDA, expect=code)
+                self.assertEqual(len(err.splitlines()), 1, err)
+                event = json.loads(err)
+                self.assertEqual(list(event), ["event", "command", "kind", "exit_code", "message"])
+                self.assertEqual((event["event"], event["command"], event["kind"], event["exit_code"]),
+                                 ("error", "predict", kind, code))
+                self.assertIn(needle, event["message"])
         for cmd in ("embed", "predict", "info"):
             _, out, _ = run(cmd, "--help")
             self.assertIn("Usage: dnassm " + cmd, out)
