@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dnassm/error.h"
+#include "dnassm/messages.h"
 #include "dnassm/model.h"
 
 #include "commands.h"
@@ -127,9 +128,9 @@ int cmd_convert(int argc, char** argv) {
         const auto model = Model::load(tmp.string());  // refuses what dnassm cannot run
         fs::remove_all(out, ec);
         fs::rename(tmp, out);
-        std::fprintf(stderr, "dnassm convert: wrote %s (%s, %s, %lld parameters)\n", out.c_str(),
-                     model->info().family.c_str(), model->info().format.c_str(),
-                     static_cast<long long>(model->info().n_params));
+        note("dnassm convert: wrote %s (%s, %s, %lld parameters)\n", out.c_str(),
+             model->info().family.c_str(), model->info().format.c_str(),
+             static_cast<long long>(model->info().n_params));
     } catch (...) {
         fs::remove_all(tmp, ec);
         throw;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "dnassm/error.h"
+#include "dnassm/messages.h"
 #include "dnassm/thread_pool.h"
 
 #include "commands.h"
@@ -82,10 +83,10 @@ int cmd_finetune(int argc, char** argv) {
     o.progress = parse_progress_mode(progress);
     o.command = command_line(argc, argv);
     const ClassMetrics m = finetune(o);
-    std::fprintf(stderr,
-                 "dnassm finetune: wrote %s (validation: accuracy %.4f, MCC %.4f, F1 %.4f, "
-                 "AUROC %.4f)\n",
-                 o.out_dir.c_str(), m.accuracy, m.mcc, m.f1, m.auroc);
+    note(
+        "dnassm finetune: wrote %s (validation: accuracy %.4f, MCC %.4f, F1 %.4f, "
+        "AUROC %.4f)\n",
+        o.out_dir.c_str(), m.accuracy, m.mcc, m.f1, m.auroc);
     return 0;
 }
 

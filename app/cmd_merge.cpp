@@ -5,6 +5,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
+#include "dnassm/messages.h"
 
 #include "commands.h"
 #include "common.h"
@@ -25,7 +26,7 @@ int cmd_merge(int argc, char** argv) {
     auto writer = TrackWriter::create(out, track.contigs());
     track.write_to(*writer);
     writer->commit();
-    std::fprintf(stderr, "dnassm merge: wrote %s from %zu chunk(s)\n", out.c_str(), inputs.size());
+    note("dnassm merge: wrote %s from %zu chunk(s)\n", out.c_str(), inputs.size());
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "dnassm/error.h"
+#include "dnassm/messages.h"
 #include "dnassm/thread_pool.h"
 
 #include "commands.h"
@@ -67,8 +68,7 @@ int cmd_pretrain(int argc, char** argv) {
     o.command = command_line(argc, argv);
     const double bpb = pretrain(o);
     if (o.stop_at > 0 && o.stop_at < o.steps) return 0;  // checkpointed; pretrain said how to go on
-    std::fprintf(stderr, "dnassm pretrain: wrote %s (validation %.4f bits/base)\n",
-                 o.out_dir.c_str(), bpb);
+    note("dnassm pretrain: wrote %s (validation %.4f bits/base)\n", o.out_dir.c_str(), bpb);
     return 0;
 }
 

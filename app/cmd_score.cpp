@@ -23,6 +23,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/messages.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/thread_pool.h"
 
@@ -193,7 +194,7 @@ int cmd_score(int argc, char** argv) {
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec_guard(rec, bcf_destroy);
     std::int64_t n_scored = 0, n_skipped = 0, n_records = 0, n_taken = 0;
     auto skip = [&](const std::string& why) {
-        if (++n_skipped <= 20) std::fprintf(stderr, "dnassm score: skipped %s\n", why.c_str());
+        if (++n_skipped <= 20) note("dnassm score: skipped %s\n", why.c_str());
     };
     // One VCF record: read and checked in order, its ALTs scored (side by side with other
     // records' on the CPU: dnassm/record_batches.h), then written in order.
@@ -334,9 +335,9 @@ int cmd_score(int argc, char** argv) {
     }
     const std::string of =
         s.shard.whole() ? "" : ", shard " + s.shard.label() + " of " + std::to_string(n_records);
-    std::fprintf(stderr, "dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",
-                 static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
-                 static_cast<long long>(n_taken), of.c_str());
+    note("dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",
+         static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
+         static_cast<long long>(n_taken), of.c_str());
     return 0;
 }
 

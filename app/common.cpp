@@ -7,6 +7,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
+#include "dnassm/messages.h"
 #include "dnassm/thread_pool.h"
 
 namespace dnassm::app {
@@ -79,9 +80,9 @@ void note_if_no_calls(const std::string& command,
                       const CallOptions& calls,
                       const std::string& track) {
     if (writer.calls() > 0) return;
-    std::cerr << "dnassm " << command << ": " << output << ": no base passed the threshold ("
-              << (track.empty() ? "" : track + " ") << (calls.below ? "<= " : ">= ")
-              << calls.threshold << "); the BED file is empty\n";
+    note("dnassm %s: %s: no base passed the threshold (%s%s%g); the BED file is empty\n",
+         command.c_str(), output.c_str(), track.empty() ? "" : (track + " ").c_str(),
+         calls.below ? "<= " : ">= ", calls.threshold);
 }
 
 std::string command_line(int argc, char** argv) {
@@ -123,8 +124,12 @@ bool parse_options(int argc,
                    std::vector<std::string>* positional,
                    int max_positional,
                    po::variables_map* given) {
+    po::options_description general("general options");
+    general.add_options()("quiet", po::bool_switch(),
+                          "no notes, summaries or progress on stderr (errors only; an explicit "
+                          "--progress still reports)");
     po::options_description all;
-    all.add(desc);
+    all.add(desc).add(general);
     po::positional_options_description pos;
     if (positional) {
         all.add_options()("positional", po::value(positional));
@@ -133,10 +138,11 @@ bool parse_options(int argc,
     po::variables_map vm;
     po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
     if (vm.count("help")) {
-        std::cout << "Usage: " << usage << "\n\n" << desc << "\n";
+        std::cout << "Usage: " << usage << "\n\n" << desc << "\n" << general << "\n";
         return false;
     }
     po::notify(vm);
+    set_quiet(vm["quiet"].as<bool>());
     if (given) *given = vm;
     return true;
 }
@@ -179,16 +185,16 @@ Session open_session(const CommonOptions& o, bool open_input) {
     s.backend = make_backend(o.device);
     s.backend->set_bf16_gemms(o.bf16);
     if (o.device == "auto" && s.backend->name().rfind("cuda", 0) == 0)
-        std::fprintf(stderr, "dnassm: using %s\n", s.backend->name().c_str());
+        note("dnassm: using %s\n", s.backend->name().c_str());
     s.model = Model::load(o.model_dir);
     if (o.exact_tiling) {
         const std::int64_t window = o.run.window > 0 ? o.run.window : s.model->max_length();
         const std::int64_t context = o.run.overlap >= 0 ? o.run.overlap : window / 8;
         const std::int64_t field = s.model->limit_context(context);
-        std::fprintf(stderr,
-                     "dnassm: note: --exact-tiling: long filters truncated so each output sees the "
-                     "%lld bases before it (of --overlap %lld)\n",
-                     static_cast<long long>(field), static_cast<long long>(context));
+        note(
+            "dnassm: note: --exact-tiling: long filters truncated so each output sees the "
+            "%lld bases before it (of --overlap %lld)\n",
+            static_cast<long long>(field), static_cast<long long>(context));
     }
     if (!open_input) {
         DNASSM_CHECK(o.regions.empty() && o.bed.empty(), ErrorKind::kUsage,
@@ -251,8 +257,8 @@ RunOptions run_options(const Session& s, const CommonOptions& o) {
 void note_plan(Session& s, const CommonOptions& o, std::int64_t L) {
     const RunPlan plan = plan_run(*s.model, L, run_options(s, o));
     if (plan.tiled && !s.plan_noted) {
-        std::fprintf(stderr, "dnassm: note: sequences longer than %lld bases are %s\n",
-                     static_cast<long long>(plan.window), plan.describe().c_str());
+        note("dnassm: note: sequences longer than %lld bases are %s\n",
+             static_cast<long long>(plan.window), plan.describe().c_str());
         s.plan_noted = true;
     }
 }
@@ -292,12 +298,12 @@ void run_per_base(Session& s,
 
 void report_base_stats(const TokenizeStats& stats, const CommonOptions& o) {
     if (stats.lowercase > 0)
-        std::fprintf(stderr, "dnassm: note: %lld soft-masked (lowercase) bases %s\n",
-                     static_cast<long long>(stats.lowercase),
-                     o.keep_case ? "kept as [UNK] (--keep-case)" : "upper-cased");
+        note("dnassm: note: %lld soft-masked (lowercase) bases %s\n",
+             static_cast<long long>(stats.lowercase),
+             o.keep_case ? "kept as [UNK] (--keep-case)" : "upper-cased");
     if (stats.iupac > 0)
-        std::fprintf(stderr, "dnassm: note: %lld IUPAC ambiguity codes mapped to N\n",
-                     static_cast<long long>(stats.iupac));
+        note("dnassm: note: %lld IUPAC ambiguity codes mapped to N\n",
+             static_cast<long long>(stats.iupac));
 }
 
 }  // namespace dnassm::app

@@ -202,6 +202,22 @@ class EmbedTests(Tmp):
         self.assertIn("2 IUPAC ambiguity codes mapped to N", err)
         run("embed", "-m", MODEL, "-o", self.path("u.npy"), fa.replace("m.fa", "m.fa"))
         self.assertEqual(np.load(self.path("o.npy")).shape, (20, 128))
+        # --quiet: no notes and no summaries, on every command; errors are still reported.
+        _, _, err = run("embed", "-m", MODEL, "--quiet", "-o", self.path("q.npy"), fa)
+        self.assertEqual(err, "")
+        np.testing.assert_array_equal(np.load(self.path("q.npy")), np.load(self.path("o.npy")))
+        run("predict", "-m", MODEL, "-o", self.path("a.bw"), fa)
+        for args in (["predict", "-m", MODEL, "--threshold", "100", "-o", self.path("q.bed"), fa],
+                     ["merge", "-o", self.path("m.bw"), self.path("a.bw")],
+                     ["call", "--threshold", "100", "-o", self.path("c.bed"), self.path("a.bw")]):
+            _, _, loud = run(*args)
+            self.assertNotEqual(loud, "", args)
+            _, _, err = run(*args, "--quiet")
+            self.assertEqual(err, "", args)
+        _, _, err = run("embed", "-m", MODEL, "--quiet", "-r", "nope", "-o", self.path("x.npy"), fa, expect=1)
+        self.assertIn("unknown contig 'nope'", err)
+        _, out, _ = run("merge", "--help")
+        self.assertIn("--quiet", out)
 
     def test_progress_json_lines(self):
         _, _, err = run("embed", "-m", MODEL, "--progress", "json", "--chunk", "5000", "-o", self.path("e.npy"), LAMBDA)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "dnassm/error.h"
+#include "dnassm/messages.h"
 
 namespace dnassm {
 
@@ -19,7 +20,7 @@ ProgressMode parse_progress_mode(const std::string& s) {
 Progress::Progress(ProgressMode mode, std::int64_t total_bases, std::string task)
     : mode_(mode), total_(total_bases), task_(std::move(task)) {
     if (mode_ == ProgressMode::kAuto)
-        mode_ = isatty(STDERR_FILENO) ? ProgressMode::kBar : ProgressMode::kNone;
+        mode_ = isatty(STDERR_FILENO) && !quiet() ? ProgressMode::kBar : ProgressMode::kNone;
     start_ = last_ = std::chrono::steady_clock::now();
 }
 

@@ -25,6 +25,7 @@
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/region.h"
 #include "dnassm/io/sequence_input.h"
+#include "dnassm/messages.h"
 #include "dnassm/model.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/sequence_runner.h"
@@ -413,9 +414,8 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                          o.train + ": too few examples to hold out a validation part; give --val");
             va.assign(tr.end() - static_cast<std::ptrdiff_t>(n_val), tr.end());
             tr.resize(tr.size() - n_val);
-            std::fprintf(stderr,
-                         "dnassm finetune: no --val; validating on the last %zu examples of %s\n",
-                         n_val, o.train.c_str());
+            note("dnassm finetune: no --val; validating on the last %zu examples of %s\n", n_val,
+                 o.train.c_str());
         } else {
             va = load_sequences(o.val, o.fasta, col);
         }
@@ -607,11 +607,11 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                             {"val", m.to_json()}};
         log << j.dump() << "\n";
         log.flush();
-        std::fprintf(stderr,
-                     "dnassm finetune: step %lld  train loss %.4f  val loss %.4f  acc %.4f  MCC "
-                     "%.4f  F1 %.4f  AUROC %.4f\n",
-                     static_cast<long long>(step + 1), train_loss / static_cast<double>(since_log),
-                     m.loss, m.accuracy, m.mcc, m.f1, m.auroc);
+        note(
+            "dnassm finetune: step %lld  train loss %.4f  val loss %.4f  acc %.4f  MCC "
+            "%.4f  F1 %.4f  AUROC %.4f\n",
+            static_cast<long long>(step + 1), train_loss / static_cast<double>(since_log), m.loss,
+            m.accuracy, m.mcc, m.f1, m.auroc);
         train_loss = 0;
         since_log = 0;
         if (!best || metric_of(m, o.select) > metric_of(*best, o.select)) {
@@ -621,11 +621,11 @@ ClassMetrics finetune(const FinetuneOptions& o) {
             best_params.clear();
             for (const auto& [name, t] : params) best_params[name] = t.clone();
         } else if (++since_best >= o.patience) {
-            std::fprintf(stderr,
-                         "dnassm finetune: no improvement of val %s in %lld evaluations; stopping "
-                         "early (best at step %lld)\n",
-                         o.select.c_str(), static_cast<long long>(o.patience),
-                         static_cast<long long>(best_step));
+            note(
+                "dnassm finetune: no improvement of val %s in %lld evaluations; stopping "
+                "early (best at step %lld)\n",
+                o.select.c_str(), static_cast<long long>(o.patience),
+                static_cast<long long>(best_step));
             break;
         }
     }

@@ -14,6 +14,7 @@
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
 #include "dnassm/io/sequence_input.h"
+#include "dnassm/messages.h"
 #include "dnassm/safetensors.h"
 #include "dnassm/tokenizer.h"
 
@@ -186,10 +187,9 @@ double pretrain(const PretrainOptions& o) {
                                 {"grad_norm", gnorm}};
             log << j.dump() << "\n";
             log.flush();
-            std::fprintf(stderr,
-                         "dnassm pretrain: step %lld  train loss %.4f nats  val %.4f bits/base\n",
-                         static_cast<long long>(step + 1),
-                         train_loss / static_cast<double>(since_log), val_bpb);
+            note("dnassm pretrain: step %lld  train loss %.4f nats  val %.4f bits/base\n",
+                 static_cast<long long>(step + 1), train_loss / static_cast<double>(since_log),
+                 val_bpb);
             train_loss = 0.0;
             since_log = 0;
         }
@@ -197,8 +197,8 @@ double pretrain(const PretrainOptions& o) {
     }
     progress.finish();
     if (end < o.steps) {
-        std::fprintf(stderr, "dnassm pretrain: stopped after step %lld; continue with --resume\n",
-                     static_cast<long long>(end));
+        note("dnassm pretrain: stopped after step %lld; continue with --resume\n",
+             static_cast<long long>(end));
         return val_bpb;
     }
     if (start >= o.steps) val_bpb = validate();
