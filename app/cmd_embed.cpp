@@ -42,6 +42,7 @@ int cmd_embed(int argc, char** argv) {
                  "--dtype: '" + dtype + "' is not one of f32, f16");
     DNASSM_CHECK(stride >= 1, ErrorKind::kUsage, "--stride must be >= 1");
     Session s = open_session(o);
+    shard_sequence_records(s, o);
     DNASSM_CHECK(!fold_rc || s.model->info().rc_halves, ErrorKind::kUsage,
                  "--fold-rc: " + o.model_dir +
                      " has no [forward | reverse-complement] hidden layout (Caduceus-PS has)");
@@ -114,7 +115,7 @@ int cmd_embed(int argc, char** argv) {
     std::vector<float> folded;
     std::int64_t records = 0, seen = 0;
     s.input->for_each(s.regions, [&](SequenceRecord& rec) {
-        if (!s.shard.takes(seen++)) return;
+        if (!s.records.contains(seen++)) return;
         tokenize(o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
@@ -148,7 +149,8 @@ int cmd_embed(int argc, char** argv) {
         writer->end();
     });
     pooled.finish();
-    require_records(s, o, records, seen);
+    DNASSM_CHECK(records > 0, ErrorKind::kInput,
+                 o.input + ": no sequences to embed (no reads passed the filters?)");
     progress.finish();
     if (vectors)
         vectors->commit();

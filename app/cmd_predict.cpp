@@ -87,8 +87,12 @@ int predict_classes(Session& s, const CommonOptions& o) {
         ++rows;
     };
     if (csv) {
-        for (const auto& row : read_labeled_csv(o.input, false)) {
-            if (!s.shard.takes(seen++)) continue;
+        const std::vector<LabeledSequence> table = read_labeled_csv(o.input, false);
+        if (!s.shard.whole())
+            s.records = shard_records(static_cast<std::int64_t>(table.size()), s.shard,
+                                      "rows of " + o.input);
+        for (const auto& row : table) {
+            if (!s.records.contains(seen++)) continue;
             SequenceRecord rec;
             rec.name = "row " + row.id;
             rec.seq = row.seq;
@@ -97,13 +101,13 @@ int predict_classes(Session& s, const CommonOptions& o) {
         }
     } else {
         s.input->for_each(s.regions, [&](SequenceRecord& rec) {
-            if (!s.shard.takes(seen++)) return;
+            if (!s.records.contains(seen++)) return;
             tokenize(o, rec, ids, s.stats);
             add(rec.region.name.empty() ? rec.name : rec.region.name);
         });
     }
     batches.finish();
-    require_records(s, o, rows, seen);
+    DNASSM_CHECK(rows > 0, ErrorKind::kInput, o.input + ": no sequences");
     file.commit(out);
     progress.finish();
     report_base_stats(s.stats, o);
@@ -185,6 +189,7 @@ int cmd_predict(int argc, char** argv) {
         DNASSM_CHECK(
             !bed, ErrorKind::kUsage,
             o.model_dir + ": a classification model writes a TSV (-o OUT.tsv), not BED calls");
+        if (s.input) shard_sequence_records(s, o);
         return predict_classes(s, o);
     }
     DNASSM_CHECK(s.input != nullptr, ErrorKind::kUsage,

@@ -107,6 +107,23 @@ class Scorer {
     Backend& backend_;
 };
 
+// Records of a VCF/BCF, read through once (--shard's first pass).
+std::int64_t count_vcf_records(const std::string& path) {
+    DNASSM_CHECK(path != "-", ErrorKind::kUsage,
+                 "--shard counts the records first and needs a VCF file, not standard input");
+    std::unique_ptr<htsFile, int (*)(htsFile*)> in(bcf_open(path.c_str(), "r"), hts_close);
+    DNASSM_CHECK(in != nullptr, ErrorKind::kInput, path + ": cannot open");
+    std::unique_ptr<bcf_hdr_t, void (*)(bcf_hdr_t*)> hdr(bcf_hdr_read(in.get()), bcf_hdr_destroy);
+    DNASSM_CHECK(hdr != nullptr, ErrorKind::kInput, path + ": not a VCF/BCF file (no header)");
+    std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec(bcf_init(), bcf_destroy);
+    std::int64_t n = 0;
+    int ret = 0;
+    while ((ret = bcf_read(in.get(), hdr.get(), rec.get())) == 0) ++n;
+    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+                 path + ": malformed record after " + std::to_string(n) + " records");
+    return n;
+}
+
 std::string upper(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
@@ -146,6 +163,10 @@ int cmd_score(int argc, char** argv) {
     bcf_hdr_t* hdr = bcf_hdr_read(in);
     DNASSM_CHECK(hdr, ErrorKind::kInput, vcf_path + ": not a VCF/BCF file (no header)");
     std::unique_ptr<bcf_hdr_t, void (*)(bcf_hdr_t*)> hdr_guard(hdr, bcf_hdr_destroy);
+    const std::int64_t all_records = s.shard.whole() ? -1 : count_vcf_records(vcf_path);
+    const RecordRange shard = s.shard.whole()
+                                  ? RecordRange{}
+                                  : shard_records(all_records, s.shard, "records of " + vcf_path);
 
     const std::string type = output_type(o, ".tsv");
     const bool vcf_out = type == ".vcf" || type == ".vcf.gz" || type == ".bcf";
@@ -260,7 +281,8 @@ int cmd_score(int argc, char** argv) {
     int ret = 0;
     try {
         while ((ret = bcf_read(in, hdr, rec)) == 0) {
-            if (!s.shard.takes(n_records++)) continue;
+            if (n_records == shard.end) break;  // the rest belongs to later shards
+            if (!shard.contains(n_records++)) continue;
             ++n_taken;
             bcf_unpack(rec, BCF_UN_STR);
             Variant v;
@@ -326,7 +348,7 @@ int cmd_score(int argc, char** argv) {
         throw;
     }
     DNASSM_CHECK(close_out(), ErrorKind::kResource, o.output + ": write failed (disk full?)");
-    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+    DNASSM_CHECK(ret == -1 || n_records == shard.end, ErrorKind::kInput,
                  vcf_path + ": malformed record after " + std::to_string(n_records) + " records");
     if (!vcf_out) {
         file.commit(tsv);
@@ -334,7 +356,7 @@ int cmd_score(int argc, char** argv) {
         file.commit();
     }
     const std::string of =
-        s.shard.whole() ? "" : ", shard " + s.shard.label() + " of " + std::to_string(n_records);
+        s.shard.whole() ? "" : ", shard " + s.shard.label() + " of " + std::to_string(all_records);
     note("dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",
          static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
          static_cast<long long>(n_taken), of.c_str());

@@ -56,7 +56,8 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
         ("shard", po::value(&o.shard),
          "I/N: run the I-th of N shares of the job (array jobs, workflows): predict's tracks take "
          "the I-th of N equal pieces of the regions' bases (gather with dnassm merge); records "
-         "(embed, score, classifiers) are dealt round-robin, record k to shard k mod N + 1");
+         "(embed, score, classifiers) the I-th of N consecutive blocks, so the outputs "
+         "concatenated in shard order are the unsharded output");
     // clang-format on
 }
 
@@ -172,6 +173,15 @@ static std::uint16_t parse_flags(const std::string& s, const char* opt) {
                 std::string(opt) + ": '" + s + "' is not a flag value (e.g. 0x900)");
 }
 
+static InputOptions input_options(const CommonOptions& o) {
+    InputOptions in;
+    in.filter.min_mapq = o.min_mapq;
+    in.filter.require_flags = parse_flags(o.require_flags, "-f/--require-flags");
+    in.filter.exclude_flags = parse_flags(o.exclude_flags, "-F/--exclude-flags");
+    in.reference = o.reference;
+    return in;
+}
+
 Session open_session(const CommonOptions& o, bool open_input) {
     DNASSM_CHECK(o.threads >= 1 && o.threads <= 1024, ErrorKind::kUsage,
                  "-@/--threads must be 1..1024");
@@ -201,12 +211,7 @@ Session open_session(const CommonOptions& o, bool open_input) {
                      o.input + ": -r/-R select regions of a sequence file, not rows of a table");
         return s;
     }
-    InputOptions in_opts;
-    in_opts.filter.min_mapq = o.min_mapq;
-    in_opts.filter.require_flags = parse_flags(o.require_flags, "-f/--require-flags");
-    in_opts.filter.exclude_flags = parse_flags(o.exclude_flags, "-F/--exclude-flags");
-    in_opts.reference = o.reference;
-    s.input = SequenceInput::open(o.input, in_opts);
+    s.input = SequenceInput::open(o.input, input_options(o));
     const auto& contigs = s.input->contigs();
     auto with_file = [&](const std::string& spec_src, auto&& parse) {
         try {
@@ -219,23 +224,30 @@ Session open_session(const CommonOptions& o, bool open_input) {
         s.regions = with_file(o.input, [&] { return parse_regions(o.regions, contigs); });
     if (!o.bed.empty()) s.regions = read_bed(o.bed, contigs);
     if (s.input->format() != InputFormat::kAlignments) {
-        std::int64_t k = 0;
         for (const auto& r : s.regions.empty() ? whole_contigs(contigs) : s.regions)
-            if (s.shard.takes(k++)) s.total_bases += r.length();
+            s.total_bases += r.length();
     }
     return s;
 }
 
-void require_records(const Session& s,
-                     const CommonOptions& o,
-                     std::int64_t taken,
-                     std::int64_t seen) {
-    DNASSM_CHECK(seen > 0, ErrorKind::kInput,
-                 o.input + ": no sequences (no reads passed the filters?)");
-    DNASSM_CHECK(taken > 0, ErrorKind::kInput,
-                 "--shard " + s.shard.label() + ": none of the " + std::to_string(seen) +
-                     " records of " + o.input + " falls in this shard; use at most " +
-                     std::to_string(seen) + " shards");
+void shard_sequence_records(Session& s, const CommonOptions& o) {
+    if (s.shard.whole()) return;
+    // FASTA/FASTQ records are listed when the input opens; reads are counted in a first pass.
+    const bool listed = s.input->format() != InputFormat::kAlignments;
+    const std::vector<Region> whole =
+        s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions;
+    std::int64_t total = static_cast<std::int64_t>(whole.size());
+    if (!listed) {
+        total = 0;
+        SequenceInput::open(o.input, input_options(o))->for_each(s.regions, [&](SequenceRecord&) {
+            ++total;
+        });
+    }
+    s.records = shard_records(total, s.shard, "records of " + o.input);
+    if (!listed) return;
+    s.total_bases = 0;
+    for (std::int64_t k = s.records.begin; k < s.records.end; ++k)
+        s.total_bases += whole[static_cast<size_t>(k)].length();
 }
 
 void tokenize(const CommonOptions& o,

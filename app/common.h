@@ -87,6 +87,7 @@ struct Session {
     std::unique_ptr<SequenceInput> input;
     std::vector<Region> regions;  // empty = whole input
     Shard shard;                  // --shard (whole() when not given)
+    RecordRange records;          // the shard's records (shard_sequence_records); default: all
     ProgressMode progress_mode = ProgressMode::kAuto;
     std::int64_t total_bases = 0;  // of the shard's records; 0 when unknown (reads)
     TokenizeStats stats;
@@ -96,12 +97,9 @@ struct Session {
 /// open_input = false leaves `input` null (inputs that are not sequence files, e.g. CSV tables).
 [[nodiscard]] Session open_session(const CommonOptions& o, bool open_input = true);
 
-/// After the records were read: Error(kInput) when there were none (`seen`), or when none fell
-/// in this --shard (`taken`).
-void require_records(const Session& s,
-                     const CommonOptions& o,
-                     std::int64_t taken,
-                     std::int64_t seen);
+/// --shard over the input's records (embed, a classifier's predict): sets s.records to the
+/// shard's block (counting reads in a first pass) and s.total_bases to its bases.
+void shard_sequence_records(Session& s, const CommonOptions& o);
 
 /// Tokenizes one record; invalid characters are an error naming the input and record.
 void tokenize(const CommonOptions& o,

@@ -1,9 +1,10 @@
 // --shard I/N: the share of a job that process I of N runs, so an array job or a workflow can fan
-// out without a splitter of its own (as DeepVariant's --task i), and gather the N outputs after.
-//  - Per-base tracks (predict) are split by bases: shard I gets the I-th of N consecutive pieces
-//    of the regions, of equal size to within a base; `dnassm merge` gathers the N tracks.
-//  - Records (embed, score, a classifier's predict) are dealt round-robin: record i (0-based, in
-//    input order) belongs to shard i mod N, which balances sorted inputs.
+// out without a splitter of its own (as DeepVariant's --task i), and gather the N outputs after
+// by putting them one after another in shard order:
+//  - per-base tracks (predict) are split by bases: shard I gets the I-th of N consecutive pieces
+//    of the regions, of equal size to within a base; `dnassm merge` gathers the N tracks;
+//  - records (embed, score, a classifier's predict) are split into N consecutive blocks of equal
+//    count to within one: the outputs concatenated in shard order are the unsharded output.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,6 @@ struct Shard {
     std::int64_t index = 0, count = 1;  // 0-based index
 
     [[nodiscard]] bool whole() const { return count == 1; }
-    [[nodiscard]] bool takes(std::int64_t record) const { return record % count == index; }
     /// "I/N", 1-based as the user gave it.
     [[nodiscard]] std::string label() const;
 };
@@ -31,5 +31,17 @@ struct Shard {
 /// when there are fewer bases than shards.
 [[nodiscard]] std::vector<Region> shard_bases(const std::vector<Region>& regions,
                                               const Shard& shard);
+
+/// Records [begin, end) (0-based, in input order) of the shard's block.
+struct RecordRange {
+    std::int64_t begin = 0, end = INT64_MAX;
+    [[nodiscard]] bool contains(std::int64_t k) const { return k >= begin && k < end; }
+};
+
+/// The shard's block of `total` records; Error(kUsage) naming `what` ("records of in.vcf") when
+/// there are fewer records than shards.
+[[nodiscard]] RecordRange shard_records(std::int64_t total,
+                                        const Shard& shard,
+                                        const std::string& what);
 
 }  // namespace dnassm

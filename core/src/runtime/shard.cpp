@@ -1,6 +1,7 @@
 #include "dnassm/shard.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "dnassm/error.h"
 
@@ -25,17 +26,33 @@ Shard parse_shard(const std::string& spec) {
     return {i - 1, n};
 }
 
-std::vector<Region> shard_bases(const std::vector<Region>& regions, const Shard& shard) {
-    std::int64_t total = 0;
-    for (const Region& r : regions) total += r.length();
+namespace {
+
+// [T*i/N, T*(i+1)/N) of T items; Error(kUsage) when T < N.
+std::pair<std::int64_t, std::int64_t> piece(std::int64_t total,
+                                            const Shard& shard,
+                                            const std::string& what) {
     DNASSM_CHECK(total >= shard.count, ErrorKind::kUsage,
                  "--shard " + shard.label() + ": more shards than the " + std::to_string(total) +
-                     " bases to run");
+                     " " + what);
     // T * k may pass 2^63 (a genome in a billion shards); the boundaries must be exact.
     const auto bound = [&](std::int64_t k) {
         return static_cast<std::int64_t>(static_cast<__int128>(total) * k / shard.count);
     };
-    const std::int64_t from = bound(shard.index), to = bound(shard.index + 1);
+    return {bound(shard.index), bound(shard.index + 1)};
+}
+
+}  // namespace
+
+RecordRange shard_records(std::int64_t total, const Shard& shard, const std::string& what) {
+    const auto [from, to] = piece(total, shard, what);
+    return {from, to};
+}
+
+std::vector<Region> shard_bases(const std::vector<Region>& regions, const Shard& shard) {
+    std::int64_t total = 0;
+    for (const Region& r : regions) total += r.length();
+    const auto [from, to] = piece(total, shard, "bases to run");
     std::vector<Region> out;
     std::int64_t at = 0;  // bases before region r
     for (const Region& r : regions) {

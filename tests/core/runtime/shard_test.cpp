@@ -34,12 +34,31 @@ TEST(Shard, ParsesOneBasedIndexOfCount) {
     }
 }
 
-TEST(Shard, RecordsAreDealtRoundRobin) {
-    const Shard s = parse_shard("2/3");
-    std::vector<std::int64_t> taken;
-    for (std::int64_t i = 0; i < 10; ++i)
-        if (s.takes(i)) taken.push_back(i);
-    EXPECT_EQ(taken, (std::vector<std::int64_t>{1, 4, 7}));
+TEST(Shard, RecordBlocksFollowEachOtherAndDifferByAtMostOne) {
+    for (std::int64_t total : {1, 7, 10, 1000}) {
+        for (std::int64_t n = 1; n <= std::min<std::int64_t>(total, 12); ++n) {
+            std::int64_t next = 0, smallest = total, largest = 0;
+            for (std::int64_t i = 0; i < n; ++i) {
+                const RecordRange r = shard_records(total, {i, n}, "records");
+                EXPECT_EQ(r.begin, next) << total << " " << i << "/" << n;
+                EXPECT_LT(r.begin, r.end);
+                EXPECT_TRUE(r.contains(r.begin));
+                EXPECT_FALSE(r.contains(r.end));
+                smallest = std::min(smallest, r.end - r.begin);
+                largest = std::max(largest, r.end - r.begin);
+                next = r.end;
+            }
+            EXPECT_EQ(next, total);
+            EXPECT_LE(largest - smallest, 1);
+        }
+    }
+    EXPECT_TRUE(RecordRange{}.contains(1'000'000'000'000));
+    try {
+        (void)shard_records(3, parse_shard("4/4"), "records of in.vcf");
+        ADD_FAILURE();
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()), "--shard 4/4: more shards than the 3 records of in.vcf");
+    }
 }
 
 TEST(Shard, BasePiecesTileTheRegionsInOrderAndDifferByAtMostOne) {
