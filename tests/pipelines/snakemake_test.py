@@ -107,15 +107,30 @@ class SnakemakeWorkflow(unittest.TestCase):
         again = self.snakemake(config, "-n", "-j", "2")
         self.assertIn("Nothing to be done", again.stdout + again.stderr)
 
-    def test_chunks_chained_by_stream_state_equal_one_run(self):
+    def test_chunks_chained_by_stream_state_equal_one_run_and_sharded_scores(self):
         # context: state — a contig's chunks run in turn, each from the state the previous one saved.
         seq = lambda_seq()
         multi = os.path.join(self.tmp, "multi.fa")
         write_fasta(multi, [("chrA", seq[:26000]), ("chr B|odd", seq[26000:33000])])
         samples = {"lambda": LAMBDA, "multi": multi}
+        # Variant scores of lambda in 3 shards, gathered: the unsharded table.
+        vcf = os.path.join(self.tmp, "v.vcf")
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        with open(vcf, "w") as f:
+            f.write("##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length=48502>\n"
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+            for p in range(500, 48000, 4000):
+                f.write(f"NC_001416.1\t{p}\t.\t{seq[p - 1]}\t{other[seq[p - 1]]}\t.\tPASS\t.\n")
         config = {"dnassm": DNASSM, "model": MODEL, "samples": samples, "tracks": ["loglik", "entropy"],
-                  "chunk_size": 10000, "context": "state", "embed_window": 0, "threads": 1}
+                  "chunk_size": 10000, "context": "state", "embed_window": 0, "threads": 1,
+                  "variants": {"lambda": vcf}, "score_shards": 3, "score_args": '"--score-window 200"'}
         self.snakemake(config, "-j", "2")
+        whole_scores = subprocess.run([DNASSM, "score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", "-",
+                                       LAMBDA], check=True, capture_output=True, text=True).stdout
+        with open(os.path.join(self.tmp, "results", "lambda.scores.tsv")) as f:
+            gathered = f.read()
+        self.assertEqual(len(gathered.splitlines()), 13)
+        self.assertEqual(gathered, whole_scores)
         for name, fasta in samples.items():
             for track in ("loglik", "entropy"):
                 whole = os.path.join(self.tmp, f"{name}.{track}.whole.bw")
@@ -132,6 +147,7 @@ class SnakemakeWorkflow(unittest.TestCase):
                         self.assertLessEqual(float(np.abs(x[ok] - y[ok]).max()), 1e-5, f"{name} {track} {chrom}")
         left = [f for _, _, files in os.walk(os.path.join(self.tmp, "chunks")) for f in files]
         self.assertEqual(left, [], "chunk tracks and states are temporary")
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "scores")), "score shards are temporary")
         with open(os.path.join(self.tmp, "logs", "lambda", "loglik", "00004.log")) as f:
             self.assertEqual(f.read(), "")
         lint = self.snakemake(config, "--lint")
