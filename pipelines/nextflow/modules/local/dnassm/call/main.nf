@@ -20,7 +20,7 @@ process DNASSM_CALL {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        dnassm: \$(dnassm --version | sed -n 's/^dnassm //p')
+        dnassm: \$(dnassm --version-only)
     END_VERSIONS
     """
 

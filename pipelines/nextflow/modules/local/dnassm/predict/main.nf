@@ -28,7 +28,7 @@ process DNASSM_PREDICT {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        dnassm: \$(dnassm --version | sed -n 's/^dnassm //p')
+        dnassm: \$(dnassm --version-only)
     END_VERSIONS
     """
 
