@@ -60,6 +60,20 @@ class SnakemakeWorkflow(unittest.TestCase):
             raise AssertionError(f"snakemake {' '.join(extra)} failed:\n{p.stdout}\n{p.stderr}")
         return p
 
+    def assert_equals_one_run(self, gathered, fasta, track, tolerance):
+        """The gathered bigWig equals one whole-genome `dnassm predict` at every base."""
+        whole = gathered + ".whole.bw"
+        subprocess.run([DNASSM, "predict", "-m", MODEL, "--track", track, "-@", "2", "--progress", "none", "-o", whole,
+                        fasta], check=True, capture_output=True)
+        with pyBigWig.open(gathered) as a, pyBigWig.open(whole) as b:
+            self.assertEqual(a.chroms(), b.chroms(), gathered)
+            for chrom, length in b.chroms().items():
+                x = np.array(a.values(chrom, 0, length))
+                y = np.array(b.values(chrom, 0, length))
+                np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
+                ok = ~np.isnan(y)
+                self.assertLessEqual(float(np.abs(x[ok] - y[ok]).max()), tolerance, f"{gathered} {chrom}")
+
     def test_scatter_gather_equals_one_run_lint_rerun(self):
         seq = lambda_seq()
         multi = os.path.join(self.tmp, "multi.fa")
@@ -79,17 +93,7 @@ class SnakemakeWorkflow(unittest.TestCase):
         self.snakemake(config, "-j", "2")
         for name, fasta in samples.items():
             merged = os.path.join(self.tmp, "results", f"{name}.loglik.bw")
-            whole = os.path.join(self.tmp, f"{name}.whole.bw")
-            subprocess.run([DNASSM, "predict", "-m", MODEL, "-@", "2", "--progress", "none", "-o", whole, fasta],
-                           check=True, capture_output=True)
-            with pyBigWig.open(merged) as a, pyBigWig.open(whole) as b:
-                self.assertEqual(a.chroms(), b.chroms(), name)
-                for chrom, length in b.chroms().items():
-                    x = np.array(a.values(chrom, 0, length))
-                    y = np.array(b.values(chrom, 0, length))
-                    np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
-                    ok = ~np.isnan(y)
-                    self.assertLessEqual(float(np.abs(x[ok] - y[ok]).max()), 1e-6, f"{name} {chrom}")
+            self.assert_equals_one_run(merged, fasta, "loglik", 1e-6)
             if name != "ecoli":
                 self.assertTrue(os.path.exists(os.path.join(self.tmp, "results", f"{name}.embeddings.h5")))
             # BED calls of the gathered track, as `dnassm call` makes them.
@@ -133,18 +137,7 @@ class SnakemakeWorkflow(unittest.TestCase):
         self.assertEqual(gathered, whole_scores)
         for name, fasta in samples.items():
             for track in ("loglik", "entropy"):
-                whole = os.path.join(self.tmp, f"{name}.{track}.whole.bw")
-                subprocess.run([DNASSM, "predict", "-m", MODEL, "--track", track, "--progress", "none", "-o", whole,
-                                fasta], check=True, capture_output=True)
-                with pyBigWig.open(os.path.join(self.tmp, "results", f"{name}.{track}.bw")) as a, \
-                        pyBigWig.open(whole) as b:
-                    self.assertEqual(a.chroms(), b.chroms(), name)
-                    for chrom, length in b.chroms().items():
-                        x = np.array(a.values(chrom, 0, length))
-                        y = np.array(b.values(chrom, 0, length))
-                        np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
-                        ok = ~np.isnan(y)
-                        self.assertLessEqual(float(np.abs(x[ok] - y[ok]).max()), 1e-5, f"{name} {track} {chrom}")
+                self.assert_equals_one_run(os.path.join(self.tmp, "results", f"{name}.{track}.bw"), fasta, track, 1e-5)
         left = [f for _, _, files in os.walk(os.path.join(self.tmp, "chunks")) for f in files]
         self.assertEqual(left, [], "chunk tracks and states are temporary")
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "scores")), "score shards are temporary")
