@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "dnassm/error.h"
@@ -238,6 +239,9 @@ int cmd_predict(int argc, char** argv) {
     const std::vector<Region> cores = regions;
     SavedStreamState resume;
     std::unique_ptr<ModelState> saved;
+    // Checked now and committed with the track, so a run that fails leaves neither.
+    std::optional<AtomicFile> state_file;
+    if (!state_out.empty()) state_file.emplace(state_out);
     if (!state_in.empty()) {
         resume = load_stream_state(state_in, *s.model);
         const Region& r = regions.front();
@@ -301,10 +305,11 @@ int cmd_predict(int argc, char** argv) {
     });
     batches.finish();
     progress.finish();
-    writer->commit();
-    if (!state_out.empty())
-        save_stream_state(state_out, *s.model, *saved,
+    if (state_file)
+        save_stream_state(state_file->temp_path(), *s.model, *saved,
                           {cores.front().contig, cores.front().end - 1});
+    writer->commit();
+    if (state_file) state_file->commit();
     if (call_writer) note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
     report_base_stats(s.stats, o);
     return 0;

@@ -528,6 +528,9 @@ class PredictTests(Tmp):
         _, _, err = run("predict", "-m", HYENA, "-r", f"{c}:1-500", "--state-out", self.path("y.state"), "-o",
                         self.path("x.bw"), LAMBDA, expect=2)
         self.assertIn("need a streaming model (Mamba)", err)
+        # An unwritable state fails the run before it starts, and leaves no track either.
+        refused(1, "nowhere/s.state: output folder", "-r", f"{c}:1-20000", "--state-out",
+                self.path("nowhere/s.state"))
         with open(self.path("two.fa"), "w") as f:
             f.write(">other\n" + lambda_seq()[:20000] + "\n")
         _, _, err = run("predict", "-m", MODEL, "-r", "other:12001-15000", "--state-in", self.path("a.state"), "-o",
