@@ -5,7 +5,6 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
-#include <optional>
 #include <vector>
 
 #include "dnassm/error.h"
@@ -15,9 +14,9 @@
 #include "dnassm/per_base_track.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/sequence_runner.h"
-#include "dnassm/stream_state.h"
 #include "dnassm/task_head.h"
 
+#include "chunk_chain.h"
 #include "commands.h"
 #include "common.h"
 #include "train/finetune.h"
@@ -115,6 +114,75 @@ int predict_classes(Session& s, const CommonOptions& o) {
     return 0;
 }
 
+// The regions a track covers: -r/-R (or whole contigs) in contig order without overlaps.
+std::vector<Region> track_regions(const Session& s) {
+    std::vector<Region> regions =
+        sort_and_merge(s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions);
+    for (auto& r : regions) r.name.clear();
+    return regions;
+}
+
+// --context: `bases` (-1: to the contig's ends) before each span, and after it when `both_sides`.
+void add_context(std::vector<Region>& spans,
+                 const Session& s,
+                 bool both_sides,
+                 std::int64_t bases) {
+    for (auto& r : spans) {
+        std::int64_t len = r.end;
+        for (const auto& c : s.input->contigs())
+            if (c.name == r.contig) len = c.length;
+        r.beg = bases < 0 ? 0 : std::max<std::int64_t>(0, r.beg - bases);
+        if (both_sides) r.end = bases < 0 ? len : std::min(len, r.end + bases);
+    }
+}
+
+// Runs the track over each span and writes its values inside the matching core (NaN: none).
+// Short spans (e.g. promoters from a BED) run side by side (dnassm/record_batches.h).
+void write_tracks(Session& s,
+                  const CommonOptions& o,
+                  const TrackSpec& spec,
+                  const std::vector<Region>& spans,
+                  const std::vector<Region>& cores,
+                  TrackWriter& writer) {
+    Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
+    struct Span {
+        Region region, core;
+        std::vector<std::int32_t> ids;
+        std::vector<float> vals;
+    };
+    RecordBatches<Span> batches(
+        *s.backend, &progress,
+        [&](Span& x, Progress* p) {
+            x.vals = per_base_track(*s.model, *s.backend, x.ids, spec, p);
+        },
+        [&](Span& x) {
+            const std::int64_t keep_beg = x.core.beg - x.region.beg,
+                               keep_end = x.core.end - x.region.beg;
+            for (std::int64_t p = keep_beg; p < keep_end;) {  // runs of defined values
+                if (std::isnan(x.vals[static_cast<size_t>(p)])) {
+                    ++p;
+                    continue;
+                }
+                std::int64_t q = p;
+                while (q < keep_end && !std::isnan(x.vals[static_cast<size_t>(q)])) ++q;
+                writer.add_run(x.region.contig, x.region.beg + p, x.vals.data() + p, q - p);
+                p = q;
+            }
+        });
+    std::vector<std::int32_t> ids;
+    size_t index = 0;
+    s.input->for_each(spans, [&](SequenceRecord& rec) {
+        const Region& core = cores[index++];
+        tokenize(o, rec, ids, s.stats);
+        const auto L = static_cast<std::int64_t>(ids.size());
+        note_plan(s, o, L);
+        batches.add({rec.region, core, ids, {}}, L,
+                    per_base_work(*s.model, L, std::span<const TrackSpec>(&spec, 1), false));
+    });
+    batches.finish();
+    progress.finish();
+}
+
 }  // namespace
 
 int cmd_predict(int argc, char** argv) {
@@ -167,21 +235,7 @@ int cmd_predict(int argc, char** argv) {
     // A CSV table is only an input for classifiers; everything else is a sequence file.
     Session s = open_session(o, !is_csv_path(o.input));
     const TaskHead* head = s.model->task_head();
-    const bool chained = !state_in.empty() || !state_out.empty();
-    if (chained) {
-        DNASSM_CHECK(s.model->streams() && !(head && head->task == HeadTask::kClassify),
-                     ErrorKind::kUsage,
-                     o.model_dir +
-                         ": --state-in/--state-out need a streaming model (Mamba) "
-                         "writing per-base tracks; use --context for this one");
-        DNASSM_CHECK(!o.rc, ErrorKind::kUsage,
-                     "--rc reads each base's right context, which a saved state does not hold; "
-                     "use --context with --rc");
-        DNASSM_CHECK(o.run.window == 0, ErrorKind::kUsage,
-                     "--window tiles the model; --state-in/--state-out need it run as one stream");
-        DNASSM_CHECK(state_in.empty() || !on_command_line("context"), ErrorKind::kUsage,
-                     "give --context or --state-in, not both");
-    }
+    ChunkChain chain(state_in, state_out);
     if (head && head->task == HeadTask::kClassify) {  // answers per sequence, not per base
         DNASSM_CHECK(track_name == "loglik" || track_name.rfind("p_", 0) == 0, ErrorKind::kUsage,
                      o.model_dir +
@@ -190,6 +244,7 @@ int cmd_predict(int argc, char** argv) {
         DNASSM_CHECK(
             !bed, ErrorKind::kUsage,
             o.model_dir + ": a classification model writes a TSV (-o OUT.tsv), not BED calls");
+        chain.check(s, o, false, 1);  // --state-in/--state-out: refused (per-sequence answers)
         if (s.input) shard_sequence_records(s, o);
         return predict_classes(s, o);
     }
@@ -205,14 +260,9 @@ int cmd_predict(int argc, char** argv) {
     spec.run = run_options(s, o);
     DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
                  o.input + ": predict writes reference-coordinate tracks and needs a FASTA input");
-    // Tracks are written in contig order without overlaps.
-    std::vector<Region> regions =
-        sort_and_merge(s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions);
-    for (auto& r : regions) r.name.clear();
+    std::vector<Region> regions = track_regions(s);
+    chain.check(s, o, on_command_line("context"), regions.size());
     if (!s.shard.whole()) {
-        DNASSM_CHECK(!chained, ErrorKind::kUsage,
-                     "--shard cuts the regions itself; --state-in/--state-out chain chunks given "
-                     "one at a time (-r)");
         regions = shard_bases(regions, s.shard);
         s.total_bases = 0;
         for (const Region& r : regions) s.total_bases += r.length();
@@ -231,85 +281,15 @@ int cmd_predict(int argc, char** argv) {
     } else {
         writer = TrackWriter::create(o.output, s.input->contigs(), type);
     }
-    Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
-    std::vector<std::int32_t> ids;
-    DNASSM_CHECK(!chained || regions.size() == 1, ErrorKind::kUsage,
-                 "--state-in/--state-out: give one region (-r), one chunk of a contig");
-    // Each region is computed over its extended span and written back clipped to itself.
+    // Each region is computed over its span (with context, or from a saved state) and written
+    // back clipped to itself.
     const std::vector<Region> cores = regions;
-    SavedStreamState resume;
-    std::unique_ptr<ModelState> saved;
-    // Checked now and committed with the track, so a run that fails leaves neither.
-    std::optional<AtomicFile> state_file;
-    if (!state_out.empty()) state_file.emplace(state_out);
-    if (!state_in.empty()) {
-        resume = load_stream_state(state_in, *s.model);
-        const Region& r = regions.front();
-        DNASSM_CHECK(resume.where.contig == r.contig, ErrorKind::kInput,
-                     state_in + ": a state of " + resume.where.contig + ", not of " + r.contig);
-        DNASSM_CHECK(resume.where.position <= r.beg, ErrorKind::kInput,
-                     state_in + ": continues " + r.contig + " at base " +
-                         std::to_string(resume.where.position + 1) +
-                         ", after this region's start (" + std::to_string(r.beg + 1) +
-                         "); run the chunks in order");
-        regions.front().beg = resume.where.position;
-        spec.run.resume = resume.state.get();
-    }
-    if (context != 0) {
-        const bool right = o.rc || !s.model->causal();
-        for (auto& r : regions) {
-            std::int64_t len = r.end;
-            for (const auto& c : s.input->contigs())
-                if (c.name == r.contig) len = c.length;
-            r.beg = context < 0 ? 0 : std::max<std::int64_t>(0, r.beg - context);
-            if (right) r.end = context < 0 ? len : std::min(len, r.end + context);
-        }
-    }
-    if (!state_out.empty()) {  // before the last base, so the next chunk's first base has logits
-        spec.run.save_at = (cores.front().end - 1) - regions.front().beg;
-        spec.run.on_saved = [&](std::unique_ptr<ModelState> st) { saved = std::move(st); };
-    }
-    // Short regions (e.g. promoters from a BED) run side by side (dnassm/record_batches.h).
-    struct Span {
-        Region region, core;
-        std::vector<std::int32_t> ids;
-        std::vector<float> vals;
-    };
-    RecordBatches<Span> batches(
-        *s.backend, &progress,
-        [&](Span& x, Progress* p) {
-            x.vals = per_base_track(*s.model, *s.backend, x.ids, spec, p);
-        },
-        [&](Span& x) {
-            const std::int64_t keep_beg = x.core.beg - x.region.beg,
-                               keep_end = x.core.end - x.region.beg;
-            for (std::int64_t p = keep_beg; p < keep_end;) {  // runs of defined values
-                if (std::isnan(x.vals[static_cast<size_t>(p)])) {
-                    ++p;
-                    continue;
-                }
-                std::int64_t q = p;
-                while (q < keep_end && !std::isnan(x.vals[static_cast<size_t>(q)])) ++q;
-                writer->add_run(x.region.contig, x.region.beg + p, x.vals.data() + p, q - p);
-                p = q;
-            }
-        });
-    size_t region_index = 0;
-    s.input->for_each(regions, [&](SequenceRecord& rec) {
-        const Region& core = cores[region_index++];
-        tokenize(o, rec, ids, s.stats);
-        const auto L = static_cast<std::int64_t>(ids.size());
-        note_plan(s, o, L);
-        batches.add({rec.region, core, ids, {}}, L,
-                    per_base_work(*s.model, L, std::span<const TrackSpec>(&spec, 1), false));
-    });
-    batches.finish();
-    progress.finish();
-    if (state_file)
-        save_stream_state(state_file->temp_path(), *s.model, *saved,
-                          {cores.front().contig, cores.front().end - 1});
-    writer->commit();
-    if (state_file) state_file->commit();
+    std::vector<Region>& spans = regions;
+    if (chain.active()) chain.resume(*s.model, cores.front(), spans.front(), spec.run);
+    if (context != 0) add_context(spans, s, o.rc || !s.model->causal(), context);
+    if (chain.active()) chain.save_at_end(cores.front(), spans.front(), spec.run);
+    write_tracks(s, o, spec, spans, cores, *writer);
+    chain.commit_with(*s.model, cores.front(), *writer);
     if (call_writer) note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
     report_base_stats(s.stats, o);
     return 0;
