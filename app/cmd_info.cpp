@@ -1,7 +1,9 @@
-// dnassm info: what a model is and where its weights came from.
+// dnassm info: what a model is and where its weights came from; or what a saved stream state
+// (predict --state-out) holds.
 #include <iostream>
 
 #include "dnassm/error.h"
+#include "dnassm/stream_state.h"
 
 #include "commands.h"
 #include "common.h"
@@ -12,9 +14,19 @@ int cmd_info(int argc, char** argv) {
     std::vector<std::string> dirs;
     po::options_description desc("dnassm info options");
     desc.add_options()("help,h", "show this help");
-    if (!parse_options(argc, argv, "dnassm info MODEL_DIR", desc, &dirs, 1)) return 0;
+    if (!parse_options(argc, argv, "dnassm info MODEL_DIR | STATE_FILE", desc, &dirs, 1)) return 0;
     DNASSM_CHECK(!dirs.empty(), ErrorKind::kUsage, "missing MODEL_DIR");
     const std::string& dir = dirs.front();
+    if (is_stream_state(dir)) {  // a state saved by predict --state-out
+        const StreamStateInfo s = read_stream_state_info(dir);
+        std::cout << "stream state: " << dir << "\n"
+                  << "continues:    " << s.where.contig << " at base " << s.where.position + 1
+                  << " (1-based; bases before it seen)\n"
+                  << "model:        " << s.model << " (weights " << s.model_fingerprint << ")\n"
+                  << "values:       " << s.values << " (per-layer conv and SSM states)\n"
+                  << "saved by:     dnassm " << s.dnassm_version << "\n";
+        return 0;
+    }
     const auto model = Model::load(dir);
     const ModelInfo& i = model->info();
     std::cout << "model:       " << i.path << "\n"

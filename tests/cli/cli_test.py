@@ -489,6 +489,9 @@ class PredictTests(Tmp):
             run("predict", "-m", MODEL, "-r", f"{c}:{span}", "--chunk", "5000", *state_in, *state_out,
                 "-o", self.path(name + ".bw"), LAMBDA)
         run("merge", "-o", self.path("merged.bw"), self.path("a.bw"), self.path("b.bw"), self.path("c.bw"))
+        _, out, _ = run("info", self.path("b.state"))
+        self.assertIn(f"continues:    {c} at base 30000", out)
+        self.assertIn(f"model:        {MODEL} (weights ", out)
         run("predict", "-m", MODEL, "-r", f"{c}:30001-48502", "--state-in", self.path("a.state"), "-o",
             self.path("skip.bw"), LAMBDA)
 

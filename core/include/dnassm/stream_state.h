@@ -42,6 +42,19 @@ struct SavedStreamState {
     StreamPosition where;
 };
 
+/// What a state file says of itself (`dnassm info FILE`).
+struct StreamStateInfo {
+    StreamPosition where;
+    std::string model, model_fingerprint, dnassm_version;
+    std::int64_t values = 0;  // floats in its tensors
+};
+
+/// True when `path` is a file whose safetensors header says it is a dnassm stream state.
+[[nodiscard]] bool is_stream_state(const std::string& path);
+
+/// The metadata of a state file; Error(kInput) naming it when it is not a valid one.
+[[nodiscard]] StreamStateInfo read_stream_state_info(const std::string& path);
+
 /// Reads a state saved by save_stream_state for `model`. Error(kInput) naming the file when it
 /// is not a dnassm stream state, was saved by another model, or its tensors do not fit.
 [[nodiscard]] SavedStreamState load_stream_state(const std::string& path, const Model& model);

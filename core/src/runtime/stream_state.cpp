@@ -83,34 +83,69 @@ void save_stream_state(const std::string& path,
                        {"position", std::to_string(where.position)}});
 }
 
-SavedStreamState load_stream_state(const std::string& path, const Model& model) {
+namespace {
+
+struct StateFile {
     SafetensorsFile file;
+    StreamStateInfo info;
+};
+
+// Reads a state file and its metadata (not yet checked against a model).
+StateFile read_state_file(const std::string& path) {
+    StateFile sf;
     try {
-        file = read_safetensors(path);
+        sf.file = read_safetensors(path);
     } catch (const Error& e) {  // a damaged state is bad input, not a bad model
         throw Error(e.kind() == ErrorKind::kModel ? ErrorKind::kInput : e.kind(), e.what());
     }
     const auto meta = [&](const char* key) {
-        const auto it = file.metadata.find(key);
-        return it == file.metadata.end() ? std::string() : it->second;
+        const auto it = sf.file.metadata.find(key);
+        return it == sf.file.metadata.end() ? std::string() : it->second;
     };
     DNASSM_CHECK(meta("format") == kFormat, ErrorKind::kInput,
                  path + ": not a dnassm stream state (written by predict --state-out)");
-    DNASSM_CHECK(
-        meta("model_fingerprint") == model_fingerprint(model), ErrorKind::kInput,
-        path + ": saved by another model (" + meta("model") + "), not " + model.info().path);
-    SavedStreamState saved;
-    saved.where.contig = meta("contig");
+    StreamStateInfo& info = sf.info;
+    info.model = meta("model");
+    info.model_fingerprint = meta("model_fingerprint");
+    info.dnassm_version = meta("dnassm_version");
+    info.where.contig = meta("contig");
     const std::string pos = meta("position");
     size_t used = 0;
     try {
-        saved.where.position = std::stoll(pos, &used);
+        info.where.position = std::stoll(pos, &used);
     } catch (const std::exception&) {
         used = 0;
     }
     DNASSM_CHECK(
-        used > 0 && used == pos.size() && saved.where.position >= 0 && !saved.where.contig.empty(),
+        used > 0 && used == pos.size() && info.where.position >= 0 && !info.where.contig.empty(),
         ErrorKind::kInput, path + ": the contig or position in its metadata is not valid");
+    for (const auto& [name, t] : sf.file.tensors) info.values += t.numel();
+    return sf;
+}
+
+}  // namespace
+
+bool is_stream_state(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::uint64_t len = 0;
+    if (!in.read(reinterpret_cast<char*>(&len), 8) || len > (1u << 20)) return false;
+    std::string header(len, '\0');
+    if (!in.read(header.data(), static_cast<std::streamsize>(len))) return false;
+    return header.find(std::string("\"format\":\"") + kFormat + "\"") != std::string::npos;
+}
+
+StreamStateInfo read_stream_state_info(const std::string& path) {
+    return read_state_file(path).info;
+}
+
+SavedStreamState load_stream_state(const std::string& path, const Model& model) {
+    StateFile sf = read_state_file(path);
+    const SafetensorsFile& file = sf.file;
+    DNASSM_CHECK(
+        sf.info.model_fingerprint == model_fingerprint(model), ErrorKind::kInput,
+        path + ": saved by another model (" + sf.info.model + "), not " + model.info().path);
+    SavedStreamState saved;
+    saved.where = sf.info.where;
     saved.state = model.new_state();
     DNASSM_CHECK(saved.state != nullptr, ErrorKind::kUsage,
                  model.info().path + ": a " + model.info().family + " model has no stream state");

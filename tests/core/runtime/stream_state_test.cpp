@@ -110,6 +110,18 @@ TEST_F(StreamState, FileRoundTripResumesIdentically) {
     const SavedStreamState loaded = load_stream_state(path, *model);
     EXPECT_EQ(loaded.where.contig, "chr1");
     EXPECT_EQ(loaded.where.position, 1000);
+    EXPECT_TRUE(is_stream_state(path));
+    EXPECT_FALSE(is_stream_state(golden("mamba1_rmsnorm_L2048_B2") + "/model.safetensors"));
+    EXPECT_FALSE(is_stream_state(golden("mamba1_rmsnorm_L2048_B2") + "/config.json"));
+    EXPECT_FALSE(is_stream_state((dir / "absent").string()));
+    const StreamStateInfo info = read_stream_state_info(path);
+    EXPECT_EQ(info.where.contig, "chr1");
+    EXPECT_EQ(info.where.position, 1000);
+    EXPECT_EQ(info.model, model->info().path);
+    EXPECT_EQ(info.model_fingerprint, model_fingerprint(*model));
+    std::int64_t values = 0;
+    for (const auto& [name, t] : state->tensors()) values += t.numel();
+    EXPECT_EQ(info.values, values);
     RunOptions a{.chunk = 300}, b{.chunk = 300};
     a.resume = state.get();
     b.resume = loaded.state.get();
