@@ -1,7 +1,6 @@
 #include "chunk_chain.h"
 
 #include "dnassm/error.h"
-#include "dnassm/task_head.h"
 
 namespace dnassm::app {
 
@@ -10,15 +9,13 @@ void ChunkChain::check(const Session& s,
                        bool context_given,
                        std::size_t regions) {
     if (!active()) return;
-    const TaskHead* head = s.model->task_head();
-    DNASSM_CHECK(s.model->streams() && !(head && head->task == HeadTask::kClassify),
-                 ErrorKind::kUsage,
-                 o.model_dir +
-                     ": --state-in/--state-out need a streaming model (Mamba) writing per-base "
-                     "tracks; use --context for this one");
+    DNASSM_CHECK(s.model->streams(), ErrorKind::kUsage,
+                 o.model_dir + ": --state-in/--state-out need a streaming model (Mamba), not a " +
+                     s.model->info().family + " model");
+    DNASSM_CHECK(s.input && s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
+                 o.input + ": --state-in/--state-out continue a contig of a FASTA file");
     DNASSM_CHECK(!o.rc, ErrorKind::kUsage,
-                 "--rc reads each base's right context, which a saved state does not hold; use "
-                 "--context with --rc");
+                 "--rc reads each base's right context, which a saved state does not hold");
     DNASSM_CHECK(o.run.window == 0, ErrorKind::kUsage,
                  "--window tiles the model; --state-in/--state-out need it run as one stream");
     DNASSM_CHECK(in_.empty() || !context_given, ErrorKind::kUsage,
@@ -51,13 +48,26 @@ void ChunkChain::save_at_end(const Region& core, const Region& span, RunOptions&
     run.on_saved = [this](std::unique_ptr<ModelState> st) { saved_ = std::move(st); };
 }
 
-void ChunkChain::commit_with(const Model& model, const Region& core, TrackWriter& track) {
+void ChunkChain::commit_with(const Model& model,
+                             const Region& core,
+                             const std::function<void()>& commit_output) {
     if (out_file_) {
         DNASSM_CHECK(saved_ != nullptr, ErrorKind::kInternal, "the run saved no stream state");
         save_stream_state(out_file_->temp_path(), model, *saved_, {core.contig, core.end - 1});
     }
-    track.commit();
+    commit_output();
     if (out_file_) out_file_->commit();
+}
+
+void add_state_options(po::options_description& desc, std::string& in, std::string& out) {
+    desc.add_options()("state-in", po::value(&in),
+                       "streaming models (Mamba), one region: continue from the state a previous "
+                       "chunk of the contig saved with --state-out (it must end at or before this "
+                       "region), so chunks run one after another reproduce one pass exactly, "
+                       "each at the cost of its own bases");
+    desc.add_options()("state-out", po::value(&out),
+                       "streaming models (Mamba), one region: save the stream state at the "
+                       "region's end, for the next chunk's --state-in");
 }
 
 }  // namespace dnassm::app

@@ -1,15 +1,15 @@
-// predict --state-in / --state-out: one chunk of a contig continues from the stream state that
-// the contig's previous chunk saved, and saves its own for the next (dnassm/stream_state.h), so
-// chunks run one after another give the one-pass track.
+// predict/embed --state-in / --state-out: one chunk of a contig continues from the stream state
+// that the contig's previous chunk saved, and saves its own for the next (dnassm/stream_state.h),
+// so chunks run one after another give the one-pass track.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/region.h"
-#include "dnassm/io/writers.h"
 #include "dnassm/stream_state.h"
 
 #include "common.h"
@@ -23,7 +23,8 @@ class ChunkChain {
 
     [[nodiscard]] bool active() const { return !in_.empty() || !out_.empty(); }
 
-    /// Error(kUsage) unless the model streams and the run can be chained: no --rc, no --window,
+    /// Error(kUsage) unless the model streams, the input is a FASTA file and the run can be
+    /// chained: no --rc, no --window,
     /// no --context with --state-in, no --shard, one region. Opens the --state-out target, so a
     /// run that cannot write it fails before it starts.
     void check(const Session& s, const CommonOptions& o, bool context_given, std::size_t regions);
@@ -36,8 +37,10 @@ class ChunkChain {
     /// next chunk's first base has the logits of the base before it.
     void save_at_end(const Region& core, const Region& span, RunOptions& run);
 
-    /// After the run: writes the saved state to its temp file, commits the track, then the state.
-    void commit_with(const Model& model, const Region& core, TrackWriter& track);
+    /// After the run: writes the saved state to its temp file, commits the output, then the state.
+    void commit_with(const Model& model,
+                     const Region& core,
+                     const std::function<void()>& commit_output);
 
   private:
     std::string in_, out_;
@@ -45,5 +48,8 @@ class ChunkChain {
     std::unique_ptr<ModelState> saved_;
     std::optional<AtomicFile> out_file_;
 };
+
+/// --state-in and --state-out (predict, embed).
+void add_state_options(po::options_description& desc, std::string& in, std::string& out);
 
 }  // namespace dnassm::app

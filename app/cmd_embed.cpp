@@ -1,12 +1,14 @@
 // dnassm embed: per-base hidden states after the final norm, optionally averaged with the
 // reverse complement (--rc), over K-base bins (--stride), or over the region (--pool mean).
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/record_batches.h"
 
+#include "chunk_chain.h"
 #include "commands.h"
 #include "common.h"
 
@@ -30,6 +32,8 @@ int cmd_embed(int argc, char** argv) {
          "RC-equivariant models (Caduceus-PS): average the forward half and the position-aligned "
          "reverse-complement half into d_model columns (default: the official [fwd | rc] layout)");
     // clang-format on
+    std::string state_in, state_out;
+    add_state_options(desc, state_in, state_out);
     if (!parse_command_line(
             argc, argv,
             "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN\n"
@@ -43,6 +47,22 @@ int cmd_embed(int argc, char** argv) {
     DNASSM_CHECK(stride >= 1, ErrorKind::kUsage, "--stride must be >= 1");
     Session s = open_session(o);
     shard_sequence_records(s, o);
+    // A chained chunk (--state-in/--state-out) reads its one region from where the state stands
+    // (a base before it) and leaves out the rows before the region.
+    ChunkChain chain(state_in, state_out);
+    std::vector<Region> reads = s.regions;
+    RunOptions run = run_options(s, o);
+    Region core;
+    if (chain.active()) {
+        const std::vector<Region> asked =
+            s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions;
+        chain.check(s, o, false, asked.size());
+        core = asked.front();
+        Region span = core;
+        chain.resume(*s.model, core, span, run);
+        chain.save_at_end(core, span, run);
+        reads = {span};
+    }
     DNASSM_CHECK(!fold_rc || s.model->info().rc_halves, ErrorKind::kUsage,
                  "--fold-rc: " + o.model_dir +
                      " has no [forward | reverse-complement] hidden layout (Caduceus-PS has)");
@@ -86,12 +106,21 @@ int cmd_embed(int argc, char** argv) {
                     0.5f * (h[t * width + c] + h[t * width + width - 1 - c]);
         return folded.data();
     };
+    // Rows from the `skip`-th on (a chained chunk's re-read base is not its own).
+    using OnRows = std::function<void(std::int64_t, const float*, std::int64_t)>;
+    auto from_row = [width](std::int64_t skip, OnRows on_rows) -> OnRows {
+        return [skip, width, on_rows](std::int64_t off, const float* raw, std::int64_t n) {
+            const std::int64_t drop = std::clamp<std::int64_t>(skip - off, 0, n);
+            if (drop < n) on_rows(off + drop - skip, raw + drop * width, n - drop);
+        };
+    };
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "embed");
     // --pool mean: one vector per record; short records run side by side (record_batches.h).
     struct Pooled {
         std::string name;
         Region region;
         std::vector<std::int32_t> ids;
+        std::int64_t skip = 0;
         std::vector<float> mean;
     };
     RecordBatches<Pooled> pooled(
@@ -99,33 +128,40 @@ int cmd_embed(int argc, char** argv) {
         [&](Pooled& r, Progress* p) {
             std::vector<double> sum(static_cast<size_t>(D), 0.0);
             std::vector<float> folded;
-            run_per_base(s, o, r.ids, p, [&](std::int64_t, const float* raw, std::int64_t n) {
+            const OnRows add = [&](std::int64_t, const float* raw, std::int64_t n) {
                 const float* h = rows_of(raw, n, folded);
                 for (std::int64_t t = 0; t < n; ++t)
                     for (std::int64_t d = 0; d < D; ++d)
                         sum[static_cast<size_t>(d)] += h[t * D + d];
-            });
+            };
+            run_per_base(s, o, r.ids, p, from_row(r.skip, add), &run);
+            const auto rows = static_cast<double>(static_cast<std::int64_t>(r.ids.size()) - r.skip);
             r.mean.resize(static_cast<size_t>(D));
             for (std::int64_t d = 0; d < D; ++d)
-                r.mean[static_cast<size_t>(d)] = static_cast<float>(
-                    sum[static_cast<size_t>(d)] / static_cast<double>(r.ids.size()));
+                r.mean[static_cast<size_t>(d)] =
+                    static_cast<float>(sum[static_cast<size_t>(d)] / rows);
         },
         [&](Pooled& r) { vectors->add(r.name, r.region, r.mean.data()); });
     std::vector<std::int32_t> ids;
     std::vector<float> folded;
     std::int64_t records = 0, seen = 0;
-    s.input->for_each(s.regions, [&](SequenceRecord& rec) {
+    s.input->for_each(reads, [&](SequenceRecord& rec) {
         if (!s.records.contains(seen++)) return;
         tokenize(o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
         ++records;
+        const std::int64_t skip = chain.active() ? core.beg - rec.region.beg : 0;
+        if (chain.active()) {  // written as the region asked for
+            rec.region = core;
+            rec.name = core.label();
+        }
         if (pool == "mean") {
-            pooled.add({rec.name, rec.region, ids, {}}, L, L * (o.rc ? 2 : 1));
+            pooled.add({rec.name, rec.region, ids, skip, {}}, L, L * (o.rc ? 2 : 1));
             return;
         }
         // Rows are binned by --stride (the last bin may be shorter); stride 1 writes through.
-        writer->begin(rec.name, rec.region, (L + stride - 1) / stride, D);
+        writer->begin(rec.name, rec.region, (L - skip + stride - 1) / stride, D);
         std::vector<float> bin(static_cast<size_t>(D), 0.0f);
         std::int64_t in_bin = 0;
         auto flush_bin = [&] {
@@ -134,7 +170,7 @@ int cmd_embed(int argc, char** argv) {
             std::fill(bin.begin(), bin.end(), 0.0f);
             in_bin = 0;
         };
-        run_per_base(s, o, ids, &progress, [&](std::int64_t, const float* raw, std::int64_t n) {
+        const OnRows write = [&](std::int64_t, const float* raw, std::int64_t n) {
             const float* h = rows_of(raw, n, folded);
             if (stride == 1) {
                 writer->write_rows(h, n);
@@ -144,7 +180,8 @@ int cmd_embed(int argc, char** argv) {
                 for (std::int64_t d = 0; d < D; ++d) bin[static_cast<size_t>(d)] += h[t * D + d];
                 if (++in_bin == stride) flush_bin();
             }
-        });
+        };
+        run_per_base(s, o, ids, &progress, from_row(skip, write), &run);
         if (in_bin > 0) flush_bin();
         writer->end();
     });
@@ -152,10 +189,12 @@ int cmd_embed(int argc, char** argv) {
     DNASSM_CHECK(records > 0, ErrorKind::kInput,
                  o.input + ": no sequences to embed (no reads passed the filters?)");
     progress.finish();
-    if (vectors)
-        vectors->commit();
-    else
-        writer->commit();
+    chain.commit_with(*s.model, core, [&] {
+        if (vectors)
+            vectors->commit();
+        else
+            writer->commit();
+    });
     report_base_stats(s.stats, o);
     return 0;
 }

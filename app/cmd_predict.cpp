@@ -198,14 +198,7 @@ int cmd_predict(int argc, char** argv) {
                        "genome reproduce a whole-genome run (pipelines' scatter/gather); -1 = from "
                        "the contig start (exact for models with unbounded memory)");
     std::string state_in, state_out;
-    desc.add_options()("state-in", po::value(&state_in),
-                       "streaming models (Mamba), one region: continue from the state a previous "
-                       "chunk of the contig saved with --state-out (it must end at or before this "
-                       "region), so chunks run one after another reproduce one pass exactly, "
-                       "each at the cost of its own bases");
-    desc.add_options()("state-out", po::value(&state_out),
-                       "streaming models (Mamba), one region: save the stream state at the "
-                       "region's end, for the next chunk's --state-in");
+    add_state_options(desc, state_in, state_out);
     desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
                        "masked LMs (Caduceus): bases of context on each side of the masked base");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
@@ -244,7 +237,10 @@ int cmd_predict(int argc, char** argv) {
         DNASSM_CHECK(
             !bed, ErrorKind::kUsage,
             o.model_dir + ": a classification model writes a TSV (-o OUT.tsv), not BED calls");
-        chain.check(s, o, false, 1);  // --state-in/--state-out: refused (per-sequence answers)
+        DNASSM_CHECK(!chain.active(), ErrorKind::kUsage,
+                     o.model_dir +
+                         ": a classification model answers per sequence; "
+                         "--state-in/--state-out carry a per-base stream");
         if (s.input) shard_sequence_records(s, o);
         return predict_classes(s, o);
     }
@@ -289,7 +285,7 @@ int cmd_predict(int argc, char** argv) {
     if (context != 0) add_context(spans, s, o.rc || !s.model->causal(), context);
     if (chain.active()) chain.save_at_end(cores.front(), spans.front(), spec.run);
     write_tracks(s, o, spec, spans, cores, *writer);
-    chain.commit_with(*s.model, cores.front(), *writer);
+    chain.commit_with(*s.model, cores.front(), [&] { writer->commit(); });
     if (call_writer) note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
     report_base_stats(s.stats, o);
     return 0;

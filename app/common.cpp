@@ -279,8 +279,9 @@ void run_per_base(Session& s,
                   const CommonOptions& o,
                   const std::vector<std::int32_t>& ids,
                   Progress* progress,
-                  const std::function<void(std::int64_t, const float*, std::int64_t)>& on_rows) {
-    const RunOptions run = run_options(s, o);
+                  const std::function<void(std::int64_t, const float*, std::int64_t)>& on_rows,
+                  const RunOptions* given_run) {
+    const RunOptions run = given_run ? *given_run : run_options(s, o);
     if (!o.rc) {
         run_sequence(*s.model, *s.backend, ids, run, progress,
                      [&](std::int64_t off, const Tensor& h) { on_rows(off, h.f32(), h.dim(0)); });

@@ -113,11 +113,13 @@ void tokenize(const CommonOptions& o,
 /// Runs the model over one sequence and calls on_rows(offset, rows {n, D}, n) in order. With
 /// --rc the output at each position is the mean of the forward pass and of the reverse-complement
 /// pass read back in forward coordinates (both held in memory for the region).
+/// `run`, when given, replaces run_options(s, o) (e.g. a chained chunk's resume and save).
 void run_per_base(Session& s,
                   const CommonOptions& o,
                   const std::vector<std::int32_t>& ids,
                   Progress* progress,
-                  const std::function<void(std::int64_t, const float*, std::int64_t)>& on_rows);
+                  const std::function<void(std::int64_t, const float*, std::int64_t)>& on_rows,
+                  const RunOptions* run = nullptr);
 
 /// Says once on stderr how long inputs are handled (tiling), the first time it applies.
 void note_plan(Session& s, const CommonOptions& o, std::int64_t L);

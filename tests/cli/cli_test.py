@@ -181,6 +181,43 @@ class EmbedTests(Tmp):
         self.assertIn("--shard 6/6: more shards than the 5 records of " + LAMBDA, err)
         self.assert_only_files("all.tsv", "1.tsv", "2.tsv", "3.h5")
 
+    def test_chunks_chained_by_saved_state_equal_one_pass(self):
+        # Per-base embeddings of consecutive chunks, each continuing the previous one's stream state,
+        # stacked: the one-pass rows. The state a chunk of embed saves also continues predict.
+        c = "NC_001416.1"
+        run("embed", "-m", MODEL, "-r", f"{c}:1-30000", "-o", self.path("whole.npy"), LAMBDA)
+        run("embed", "-m", MODEL, "-r", f"{c}:1-10000", "--state-out", self.path("a.state"), "-o", self.path("a.npy"),
+            LAMBDA)
+        run("embed", "-m", MODEL, "-r", f"{c}:10001-30000", "--state-in", self.path("a.state"), "--chunk", "3000", "-o",
+            self.path("b.h5"), LAMBDA)
+        whole = np.load(self.path("whole.npy"))
+        with h5py.File(self.path("b.h5")) as f:
+            self.assertEqual(list(f.keys()), [f"{c}:10001-30000"])
+            self.assertEqual(f[f"{c}:10001-30000"].attrs["start"], 10000)
+            b = f[f"{c}:10001-30000"][:]
+        np.testing.assert_allclose(np.concatenate([np.load(self.path("a.npy")), b]), whole, rtol=0, atol=1e-5)
+        _, out, _ = run("embed", "-m", MODEL, "-r", f"{c}:10001-30000", "--state-in", self.path("a.state"), "--pool",
+                        "mean", "-o", "-", LAMBDA)
+        row = out.splitlines()[1].split("\t")
+        self.assertEqual(row[:4], [f"{c}:10001-30000", c, "10000", "30000"])
+        np.testing.assert_allclose(np.array(row[4:], dtype=np.float64), whole[10000:].mean(0), rtol=0, atol=1e-5)
+        run("predict", "-m", MODEL, "-r", f"{c}:10001-30000", "--state-in", self.path("a.state"), "-o",
+            self.path("p.bedgraph"), LAMBDA)
+        run("predict", "-m", MODEL, "-r", f"{c}:1-30000", "-o", self.path("w.bedgraph"), LAMBDA)
+        w = np.loadtxt(self.path("w.bedgraph"), usecols=3)[-20000:]
+        np.testing.assert_allclose(np.loadtxt(self.path("p.bedgraph"), usecols=3), w, rtol=0, atol=1e-5)
+        if os.path.exists(EX1_BAM):
+            _, _, err = run("embed", "-m", MODEL, "--state-out", self.path("x.state"), "-o", self.path("x.npy"),
+                            EX1_BAM, expect=2)
+            self.assertIn("--state-in/--state-out continue a contig of a FASTA file", err)
+        _, _, err = run("embed", "-m", MODEL, "--rc", "-r", f"{c}:10001-30000", "--state-in", self.path("a.state"),
+                        "-o", self.path("x.npy"), LAMBDA, expect=2)
+        self.assertIn("--rc reads each base's right context", err)
+        _, _, err = run("embed", "-m", HYENA, "-r", f"{c}:1-500", "--state-out", self.path("x.state"), "-o",
+                        self.path("x.npy"), LAMBDA, expect=2)
+        self.assertIn("need a streaming model (Mamba), not a hyena model", err)
+        self.assert_only_files("whole.npy", "a.npy", "a.state", "b.h5", "p.bedgraph", "w.bedgraph")
+
     def test_many_short_records_give_the_same_vectors_for_any_thread_count(self):
         # Short records run side by side, a record per thread; a long one in between runs alone
         # with every thread on its ops. Either way the numbers are those of one record at a time.
