@@ -54,8 +54,7 @@ int cmd_embed(int argc, char** argv) {
     RunOptions run = run_options(s, o);
     Region core;
     if (chain.active()) {
-        const std::vector<Region> asked =
-            s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions;
+        const std::vector<Region> asked = asked_regions(s);
         chain.check(s, o, false, asked.size());
         core = asked.front();
         Region span = core;

@@ -1,8 +1,5 @@
 // dnassm merge: gathers per-chunk tracks (from `predict -r CHUNK --context N`) into one track,
 // the gather step of the pipelines (pipelines/); see track_gather.h.
-#include <cstdio>
-#include <iostream>
-
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/messages.h"

@@ -116,8 +116,7 @@ int predict_classes(Session& s, const CommonOptions& o) {
 
 // The regions a track covers: -r/-R (or whole contigs) in contig order without overlaps.
 std::vector<Region> track_regions(const Session& s) {
-    std::vector<Region> regions =
-        sort_and_merge(s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions);
+    std::vector<Region> regions = sort_and_merge(asked_regions(s));
     for (auto& r : regions) r.name.clear();
     return regions;
 }

@@ -107,18 +107,28 @@ class Scorer {
     Backend& backend_;
 };
 
+// A VCF/BCF opened and its header read; Error(kInput) naming it otherwise.
+struct VcfInput {
+    std::unique_ptr<htsFile, int (*)(htsFile*)> file{nullptr, hts_close};
+    std::unique_ptr<bcf_hdr_t, void (*)(bcf_hdr_t*)> hdr{nullptr, bcf_hdr_destroy};
+
+    explicit VcfInput(const std::string& path) {
+        file.reset(bcf_open(path.c_str(), "r"));
+        DNASSM_CHECK(file != nullptr, ErrorKind::kInput, path + ": cannot open");
+        hdr.reset(bcf_hdr_read(file.get()));
+        DNASSM_CHECK(hdr != nullptr, ErrorKind::kInput, path + ": not a VCF/BCF file (no header)");
+    }
+};
+
 // Records of a VCF/BCF, read through once (--shard's first pass).
 std::int64_t count_vcf_records(const std::string& path) {
     DNASSM_CHECK(path != "-", ErrorKind::kUsage,
                  "--shard counts the records first and needs a VCF file, not standard input");
-    std::unique_ptr<htsFile, int (*)(htsFile*)> in(bcf_open(path.c_str(), "r"), hts_close);
-    DNASSM_CHECK(in != nullptr, ErrorKind::kInput, path + ": cannot open");
-    std::unique_ptr<bcf_hdr_t, void (*)(bcf_hdr_t*)> hdr(bcf_hdr_read(in.get()), bcf_hdr_destroy);
-    DNASSM_CHECK(hdr != nullptr, ErrorKind::kInput, path + ": not a VCF/BCF file (no header)");
+    const VcfInput vcf(path);
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec(bcf_init(), bcf_destroy);
     std::int64_t n = 0;
     int ret = 0;
-    while ((ret = bcf_read(in.get(), hdr.get(), rec.get())) == 0) ++n;
+    while ((ret = bcf_read(vcf.file.get(), vcf.hdr.get(), rec.get())) == 0) ++n;
     DNASSM_CHECK(ret == -1, ErrorKind::kInput,
                  path + ": malformed record after " + std::to_string(n) + " records");
     return n;
@@ -157,16 +167,15 @@ int cmd_score(int argc, char** argv) {
                      ": cannot load or build a FASTA index (bgzip-compressed or plain FASTA "
                      "needed, folder writable)");
     std::unique_ptr<faidx_t, void (*)(faidx_t*)> fai_guard(fai, fai_destroy);
-    htsFile* in = bcf_open(vcf_path.c_str(), "r");
-    DNASSM_CHECK(in, ErrorKind::kInput, vcf_path + ": cannot open");
-    std::unique_ptr<htsFile, int (*)(htsFile*)> in_guard(in, hts_close);
-    bcf_hdr_t* hdr = bcf_hdr_read(in);
-    DNASSM_CHECK(hdr, ErrorKind::kInput, vcf_path + ": not a VCF/BCF file (no header)");
-    std::unique_ptr<bcf_hdr_t, void (*)(bcf_hdr_t*)> hdr_guard(hdr, bcf_hdr_destroy);
-    const std::int64_t all_records = s.shard.whole() ? -1 : count_vcf_records(vcf_path);
-    const RecordRange shard = s.shard.whole()
-                                  ? RecordRange{}
-                                  : shard_records(all_records, s.shard, "records of " + vcf_path);
+    const VcfInput vcf(vcf_path);
+    htsFile* in = vcf.file.get();
+    bcf_hdr_t* hdr = vcf.hdr.get();
+    std::int64_t all_records = -1;  // counted only for --shard
+    RecordRange shard;
+    if (!s.shard.whole()) {
+        all_records = count_vcf_records(vcf_path);
+        shard = shard_records(all_records, s.shard, "records of " + vcf_path);
+    }
 
     const std::string type = output_type(o, ".tsv");
     const bool vcf_out = type == ".vcf" || type == ".vcf.gz" || type == ".bcf";

@@ -224,18 +224,20 @@ Session open_session(const CommonOptions& o, bool open_input) {
         s.regions = with_file(o.input, [&] { return parse_regions(o.regions, contigs); });
     if (!o.bed.empty()) s.regions = read_bed(o.bed, contigs);
     if (s.input->format() != InputFormat::kAlignments) {
-        for (const auto& r : s.regions.empty() ? whole_contigs(contigs) : s.regions)
-            s.total_bases += r.length();
+        for (const auto& r : asked_regions(s)) s.total_bases += r.length();
     }
     return s;
+}
+
+std::vector<Region> asked_regions(const Session& s) {
+    return s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions;
 }
 
 void shard_sequence_records(Session& s, const CommonOptions& o) {
     if (s.shard.whole()) return;
     // FASTA/FASTQ records are listed when the input opens; reads are counted in a first pass.
     const bool listed = s.input->format() != InputFormat::kAlignments;
-    const std::vector<Region> whole =
-        s.regions.empty() ? whole_contigs(s.input->contigs()) : s.regions;
+    const std::vector<Region> whole = asked_regions(s);
     std::int64_t total = static_cast<std::int64_t>(whole.size());
     if (!listed) {
         total = 0;

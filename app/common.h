@@ -97,6 +97,9 @@ struct Session {
 /// open_input = false leaves `input` null (inputs that are not sequence files, e.g. CSV tables).
 [[nodiscard]] Session open_session(const CommonOptions& o, bool open_input = true);
 
+/// The regions the command line asked for (-r/-R), else every contig of the input, whole.
+[[nodiscard]] std::vector<Region> asked_regions(const Session& s);
+
 /// --shard over the input's records (embed, a classifier's predict): sets s.records to the
 /// shard's block (counting reads in a first pass) and s.total_bases to its bases.
 void shard_sequence_records(Session& s, const CommonOptions& o);
