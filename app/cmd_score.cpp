@@ -23,6 +23,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/io/contig_hint.h"
 #include "dnassm/messages.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/thread_pool.h"
@@ -167,6 +168,8 @@ int cmd_score(int argc, char** argv) {
                      ": cannot load or build a FASTA index (bgzip-compressed or plain FASTA "
                      "needed, folder writable)");
     std::unique_ptr<faidx_t, void (*)(faidx_t*)> fai_guard(fai, fai_destroy);
+    std::vector<std::string> fasta_names;
+    for (int i = 0; i < faidx_nseq(fai); ++i) fasta_names.emplace_back(faidx_iseq(fai, i));
     const VcfInput vcf(vcf_path);
     htsFile* in = vcf.file.get();
     bcf_hdr_t* hdr = vcf.hdr.get();
@@ -307,7 +310,8 @@ int cmd_score(int argc, char** argv) {
                 vcf_path + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + ref;
             std::int64_t window_bases = 0;
             if (!faidx_has_seq(fai, chrom.c_str())) {
-                skip(where + ": contig not in " + o.input);
+                skip(where + ": contig not in " + o.input +
+                     unknown_contig_hint(chrom, fasta_names));
             } else {
                 const std::int64_t clen =
                     faidx_seq_len(fai, chrom.c_str());  // int: fine below 2 Gb

@@ -9,6 +9,7 @@
 #include <htslib/sam.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/contig_hint.h"
 #include "dnassm/io/fasta_index_check.h"
 
 namespace dnassm::gui {
@@ -38,7 +39,10 @@ FastaSource::~FastaSource() {
 std::int64_t FastaSource::length(const std::string& contig) const {
     for (const auto& c : contigs_)
         if (c.name == contig) return c.length;
-    throw Error(ErrorKind::kInput, path_ + ": no contig '" + contig + "'");
+    std::vector<std::string> names;
+    for (const auto& c : contigs_) names.push_back(c.name);
+    throw Error(ErrorKind::kInput,
+                path_ + ": no contig '" + contig + "'" + unknown_contig_hint(contig, names));
 }
 
 std::string FastaSource::fetch(const Locus& l) const {
@@ -72,8 +76,12 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
     }
     const int tid = sam_hdr_name2tid(hdr, l.contig.c_str());
     if (tid < 0) {
+        std::vector<std::string> names;
+        for (int i = 0; i < sam_hdr_nref(hdr); ++i) names.emplace_back(sam_hdr_tid2name(hdr, i));
+        const std::string hint = unknown_contig_hint(l.contig, names);
         cleanup();
-        throw Error(ErrorKind::kInput, path + ": no contig '" + l.contig + "' in the header");
+        throw Error(ErrorKind::kInput,
+                    path + ": no contig '" + l.contig + "' in the header" + hint);
     }
     hts_itr_t* itr = sam_itr_queryi(idx, tid, l.beg, l.end);
     int ret = 0;

@@ -1070,7 +1070,7 @@ class CaduceusTests(Tmp):
 class ScoreTests(Tmp):
     def write_vcf(self, rows):
         with open(self.path("v.vcf"), "w") as f:
-            f.write("##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length=48502>\n"
+            f.write("##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length=48502>\n##contig=<ID=NC_001416>\n"
                     "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
             for c, p, r, a in rows:
                 f.write(f"{c}\t{p}\t.\t{r}\t{a}\t.\tPASS\t.\n")
@@ -1085,11 +1085,14 @@ class ScoreTests(Tmp):
             ("NC_001416.1", 7000, seq[6999:7002], seq[6999]),
             ("NC_001416.1", 8000, other[seq[7999]], seq[7999]),       # REF mismatch
             ("NC_001416.1", 9000, seq[8999], "<DEL>"),               # symbolic
+            ("NC_001416", 9500, seq[9499], other[seq[9499]]),         # the FASTA's contig, unversioned
         ])
         _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", self.path("s.tsv"), LAMBDA)
         self.assertIn("NC_001416.1:8000 " + other[seq[7999]] + ": REF does not match the FASTA", err)
         self.assertIn("symbolic or missing ALT", err)
-        self.assertIn("4 alleles scored, 2 skipped (of 5 records)", err)
+        self.assertIn("NC_001416:9500 " + seq[9499] + ": contig not in " + LAMBDA +
+                      " (the input has 'NC_001416.1': contig names must match exactly)", err)
+        self.assertIn("4 alleles scored, 3 skipped (of 6 records)", err)
         rows = [l.split("\t") for l in read_text(self.path("s.tsv")).splitlines()]
         self.assertEqual(rows[0], ["CHROM", "POS", "REF", "ALT", "llr", "emb_l2", "emb_cos"])
         self.assertEqual([(r[1], r[3]) for r in rows[1:]],
@@ -1110,7 +1113,7 @@ class ScoreTests(Tmp):
         import gzip
         with gzip.open(self.path("s.vcf.gz"), "rt") as f:
             body = [l.split("\t") for l in f if not l.startswith("#")]
-        self.assertEqual(len(body), 5)  # every record kept; skipped ones without scores
+        self.assertEqual(len(body), 6)  # every record kept; skipped ones without scores
         self.assertIn("DNASSM_LLR=", body[1][7])
         self.assertEqual(len(body[1][7].split(";")[0].split("=")[1].split(",")), 2)  # Number=A
         self.assertIn("DNASSM_LLR=.", body[3][7])
@@ -1329,7 +1332,11 @@ class BadInputTests(Tmp):
         empty = self.path("empty.fa")
         open(empty, "w").close()
         self.expect_error(["embed", "-m", MODEL, "-o", out, empty], "empty.fa: empty file")
-        self.expect_error(["embed", "-m", MODEL, "-r", "chrZ:1-100", "-o", out, LAMBDA], "unknown contig 'chrZ'")
+        self.expect_error(["embed", "-m", MODEL, "-r", "chrZ:1-100", "-o", out, LAMBDA],
+                          "unknown contig 'chrZ' (the input's 1 contig: 'NC_001416.1')")
+        # A name that differs only by convention (here the accession's version) is pointed out.
+        self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416:1-100", "-o", out, LAMBDA],
+                          "unknown contig 'NC_001416' (the input has 'NC_001416.1': contig names must match exactly)")
         self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:500-100", "-o", out, LAMBDA], "NC_001416.1:500-100")
         self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:48000-49000", "-o", out, LAMBDA],
                           "ends beyond the end of NC_001416.1 (length 48502)")

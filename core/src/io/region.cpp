@@ -9,6 +9,7 @@
 #include <htslib/kstring.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/contig_hint.h"
 
 namespace dnassm {
 
@@ -34,6 +35,13 @@ ContigIndex make_index(const std::vector<Contig>& contigs) {
     for (size_t i = 0; i < contigs.size(); ++i)
         index.ids.emplace(contigs[i].name, static_cast<int>(i));
     return index;
+}
+
+std::vector<std::string> names_of(const std::vector<Contig>& contigs) {
+    std::vector<std::string> names;
+    names.reserve(contigs.size());
+    for (const auto& c : contigs) names.push_back(c.name);
+    return names;
 }
 
 void check_range(const Region& r, const Contig& c, const std::string& where) {
@@ -64,9 +72,8 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
             const auto colon = spec.rfind(':');
             const std::string name = spec.substr(0, colon);
             if (lookup_contig(&index, spec.c_str()) < 0 && lookup_contig(&index, name.c_str()) < 0)
-                throw Error(ErrorKind::kInput, where + ": unknown contig '" + name +
-                                                   "' (not in the input's " +
-                                                   std::to_string(contigs.size()) + " contigs)");
+                throw Error(ErrorKind::kInput, where + ": unknown contig '" + name + "'" +
+                                                   unknown_contig_hint(name, names_of(contigs)));
             throw Error(ErrorKind::kInput, where +
                                                ": cannot parse coordinates (expected chr, "
                                                "chr:beg or chr:beg-end, 1-based)");
@@ -131,7 +138,8 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
             }
             r.tid = lookup_contig(&index, r.contig.c_str());
             DNASSM_CHECK(r.tid >= 0, ErrorKind::kInput,
-                         where + ": unknown contig '" + r.contig + "'");
+                         where + ": unknown contig '" + r.contig + "'" +
+                             unknown_contig_hint(r.contig, names_of(contigs)));
             check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
             out.push_back(std::move(r));
         }

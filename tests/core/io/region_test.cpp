@@ -49,7 +49,10 @@ TEST(Regions, OddContigNamesNeedBraces) {
 }
 
 TEST(Regions, ClearErrorsNamingTheRegion) {
-    EXPECT_NE(error_of("chrX:1-10").find("unknown contig 'chrX'"), std::string::npos);
+    EXPECT_NE(error_of("chrX:1-10").find("unknown contig 'chrX' (the input's 3 contigs: 'chr1'"),
+              std::string::npos);
+    EXPECT_NE(error_of("1:1-10").find("unknown contig '1' (the input has 'chr1'"),
+              std::string::npos);
     EXPECT_NE(error_of("chr1:200-100").find("region 'chr1:200-100'"), std::string::npos);
     EXPECT_NE(error_of("chr1:900-1200").find("ends beyond the end of chr1 (length 1000)"),
               std::string::npos);
@@ -83,6 +86,7 @@ TEST(Regions, BedParsingAndErrors) {
     bad("chr1\t0\n", "at least 3");
     bad("chr1\tx\t10\n", "start 'x'");
     bad("chrZ\t0\t10\n", "unknown contig 'chrZ'");
+    bad("2\t0\t10\n", "unknown contig '2' (the input has 'chr2'");
     bad("chr1\t10\t10\n", "empty");
     bad("chr1\t0\t5000\n", "ends beyond");
     bad("", "no regions");

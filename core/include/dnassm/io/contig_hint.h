@@ -1,0 +1,18 @@
+// What to tell a user whose region, BED line or VCF record names a contig the input lacks. The
+// usual cause is a naming convention (UCSC "chr1" against Ensembl "1", "chrM" against "MT", an
+// accession with or without its version, NCBI "gi|…|ref|NC_…|" headers), so the hint names the
+// contig that differs only by convention, else a few of the input's names.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dnassm {
+
+/// " (the input has 'X': contig names must match exactly)" when one or more of `names` is
+/// `name` under another convention; otherwise " (the input's N contigs: a, b, c, …)".
+[[nodiscard]] std::string unknown_contig_hint(std::string_view name,
+                                              const std::vector<std::string>& names);
+
+}  // namespace dnassm
