@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dnassm/error.h"
+#include "dnassm/install_paths.h"
 #include "dnassm/messages.h"
 #include "dnassm/model.h"
 
@@ -26,9 +27,8 @@ namespace {
 
 std::string tools_dir() {
     std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     for (const fs::path& p :
-         {exe.parent_path() / "../share/dnassm/tools", fs::path(DNASSM_TOOLS_DIR)})
+         {fs::path(executable_dir()) / "../share/dnassm/tools", fs::path(DNASSM_TOOLS_DIR)})
         if (fs::exists(p / "convert_checkpoint.py", ec)) return p.string();
     throw Error(ErrorKind::kResource, "convert: tools/convert_checkpoint.py not found");
 }

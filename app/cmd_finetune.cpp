@@ -22,7 +22,7 @@ int cmd_finetune(int argc, char** argv) {
     // clang-format off
     desc.add_options()
         ("help,h", "show this help")
-        ("model,m", po::value(&o.base_model)->required(), "base model directory")
+        ("model,m", po::value(&o.base_model)->required(), "base model directory, or a model's name ('dnassm info' lists them)")
         ("output,o", po::value(&o.out_dir)->required(),
          "output model directory (with the task head; also finetune_log.jsonl, metrics.json)")
         ("task", po::value(&task)->default_value("classify"),

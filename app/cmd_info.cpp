@@ -1,8 +1,9 @@
 // dnassm info: what a model is and where its weights came from; or what a saved stream state
-// (predict --state-out) holds.
+// (predict --state-out) holds; without an argument, the models -m finds by name.
 #include <iostream>
 
 #include "dnassm/error.h"
+#include "dnassm/install_paths.h"
 #include "dnassm/stream_state.h"
 
 #include "commands.h"
@@ -14,8 +15,17 @@ int cmd_info(int argc, char** argv) {
     std::vector<std::string> dirs;
     po::options_description desc("dnassm info options");
     desc.add_options()("help,h", "show this help");
-    if (!parse_options(argc, argv, "dnassm info MODEL_DIR | STATE_FILE", desc, &dirs, 1)) return 0;
-    DNASSM_CHECK(!dirs.empty(), ErrorKind::kUsage, "missing MODEL_DIR");
+    if (!parse_options(argc, argv, "dnassm info [MODEL_DIR | MODEL_NAME | STATE_FILE]", desc, &dirs,
+                       1))
+        return 0;
+    if (dirs.empty()) {  // the models -m finds by name
+        const auto found = models_on_search_path();
+        std::cout
+            << "models found by name (-m NAME), from DNASSM_MODEL_PATH and the bundled ones:\n";
+        for (const auto& m : found) std::cout << "  " << m.name << "\t" << m.dir << "\n";
+        if (found.empty()) std::cout << "  (none)\n";
+        return 0;
+    }
     const std::string& dir = dirs.front();
     if (is_stream_state(dir)) {  // a state saved by predict --state-out
         const StreamStateInfo s = read_stream_state_info(dir);

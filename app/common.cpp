@@ -16,7 +16,7 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
     // clang-format off
     desc.add_options()
         ("help,h", "show this help")
-        ("model,m", po::value(&o.model_dir)->required(), "model directory (config.json + model.safetensors)")
+        ("model,m", po::value(&o.model_dir)->required(), "model directory (config.json + model.safetensors), or a model's name ('dnassm info' lists them)")
         ("output,o", po::value(&o.output)->required(), "output file; - for standard output (text formats)")
         ("output-fmt,O", po::value(&o.output_fmt),
          "output format when the file name does not say it, e.g. with -o -: bedgraph, bed, tsv, vcf "

@@ -3,6 +3,7 @@
 // binaries run unchanged where there is no GPU, driver or CUDA runtime.
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include <dlfcn.h>
@@ -10,6 +11,7 @@
 
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
+#include "dnassm/install_paths.h"
 
 #include "cpu/cpu_backend.h"
 
@@ -23,14 +25,6 @@ struct CudaPlugin {
     int devices = 0;
     std::string status;  // why there is no usable device, or what was found
 };
-
-[[maybe_unused]] std::string exe_dir() {  // used where the build has the CUDA plugin
-    char buf[PATH_MAX];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) return ".";
-    std::string p(buf, static_cast<size_t>(n));
-    return p.substr(0, p.find_last_of('/'));
-}
 
 const CudaPlugin& cuda_plugin() {
     static const CudaPlugin plugin = [] {
@@ -46,15 +40,19 @@ const CudaPlugin& cuda_plugin() {
         }
         std::vector<std::string> candidates;
         if (const char* env = std::getenv("DNASSM_CUDA_PLUGIN")) candidates.emplace_back(env);
-        candidates.push_back(exe_dir() + "/libdnassm_cuda.so");
-        candidates.push_back(exe_dir() + "/../lib/dnassm/libdnassm_cuda.so");
+        candidates.push_back(executable_dir() + "/libdnassm_cuda.so");
+        candidates.push_back(executable_dir() + "/../lib/dnassm/libdnassm_cuda.so");
         candidates.emplace_back(DNASSM_CUDA_PLUGIN_BUILD_PATH);
         void* handle = nullptr;
+        std::string loaded;
         // A plugin that exists but does not load (a missing library, an undefined symbol) says
         // more than the candidates after it that do not exist.
         std::string error, missing = "libdnassm_cuda.so not found";
         for (const auto& c : candidates) {
-            if ((handle = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL))) break;
+            if ((handle = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL))) {
+                loaded = c;
+                break;
+            }
             const char* e = dlerror();
             std::string& slot = access(c.c_str(), F_OK) == 0 ? error : missing;
             if (e && (&slot == &missing || slot.empty())) slot = e;
@@ -78,6 +76,8 @@ const CudaPlugin& cuda_plugin() {
         } else {
             p.status = std::to_string(p.devices) + " CUDA device(s)";
         }
+        p.status += " (plugin " + std::filesystem::path(loaded).lexically_normal().string() +
+                    ")";  // which of the candidates, for install problems
         return p;
 #endif
     }();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dnassm/error.h"
+#include "dnassm/install_paths.h"
 #include "dnassm/io/atomic_file.h"
 
 #include "caduceus.h"
@@ -178,7 +179,7 @@ std::unique_ptr<Model> load_parsed(const fs::path& dir,
 
 std::unique_ptr<Model> Model::load(const std::string& where) {
     std::error_code ec;
-    fs::path dir = where;
+    fs::path dir = resolve_model_dir(where);
     if (fs::is_regular_file(dir, ec)) dir = dir.parent_path();
     DNASSM_CHECK(fs::is_directory(dir, ec), ErrorKind::kModel,
                  where + ": model directory does not exist");

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""`cmake --install` into a temporary prefix, then the installed dnassm is used as a lab would use
+it: models by name from PREFIX/share/dnassm/models and $DNASSM_MODEL_PATH, the CUDA plugin from
+PREFIX/lib/dnassm, the converter script from PREFIX/share/dnassm/tools. Run by ctest as
+`install_test.py CMAKE BUILD_DIR DNASSM [FAKE_DRIVER_DIR]` (the last when the build has the plugin)."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LAMBDA = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
+BUNDLED = "dnassm-mamba-small"
+CMAKE = BUILD = BUILT_DNASSM = FAKE_DRIVER = None  # set from argv
+
+
+def run(exe, *args, env=None, expect=0):
+    p = subprocess.run([exe, *args], capture_output=True, text=True, timeout=600,
+                       env={**os.environ, **(env or {})})
+    if expect is not None and p.returncode != expect:
+        raise AssertionError(f"{exe} {' '.join(args)}: exit {p.returncode}, expected {expect}\n{p.stderr}")
+    return p.stdout, p.stderr
+
+
+class InstallTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="dnassm_install_")
+        cls.prefix = os.path.join(cls.tmp, "prefix")
+        subprocess.run([CMAKE, "--install", BUILD, "--prefix", cls.prefix], check=True, capture_output=True)
+        cls.dnassm = os.path.join(cls.prefix, "bin", "dnassm")
+        # Nothing in the environment may point back into the build tree.
+        os.environ.pop("DNASSM_MODEL_PATH", None)
+        os.environ.pop("DNASSM_CUDA_PLUGIN", None)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_layout(self):
+        for rel in ("bin/dnassm", f"share/dnassm/models/{BUNDLED}/config.json",
+                    f"share/dnassm/models/{BUNDLED}/model.safetensors", "share/dnassm/tools/convert_checkpoint.py",
+                    "share/dnassm/pipelines/snakemake/Snakefile", "share/doc/dnassm/README.md"):
+            self.assertTrue(os.path.isfile(os.path.join(self.prefix, rel)), rel)
+        self.assertTrue(os.access(os.path.join(self.prefix, "share/dnassm/tools/convert_checkpoint.py"), os.X_OK))
+        gui = os.path.join(os.path.dirname(BUILT_DNASSM), "dnassm-gui")
+        if os.path.exists(gui):
+            self.assertTrue(os.path.isfile(os.path.join(self.prefix, "bin", "dnassm-gui")))
+            self.assertTrue(os.path.isfile(os.path.join(self.prefix, "share/applications/dnassm-gui.desktop")))
+        out, _ = run(self.dnassm, "--version-only")
+        self.assertEqual(out.strip(), run(BUILT_DNASSM, "--version-only")[0].strip())
+
+    def test_bundled_model_by_name_gives_the_build_trees_output(self):
+        out, _ = run(self.dnassm, "info")
+        first = [l.split("\t") for l in out.splitlines()[1:]][0]
+        self.assertEqual(first, ["  " + BUNDLED, os.path.join(self.prefix, "share/dnassm/models", BUNDLED)])
+        out, _ = run(self.dnassm, "info", BUNDLED)
+        self.assertIn("model:       " + os.path.join(self.prefix, "share/dnassm/models", BUNDLED), out)
+        a, b = os.path.join(self.tmp, "a.npy"), os.path.join(self.tmp, "b.npy")
+        run(self.dnassm, "embed", "-m", BUNDLED, "-r", "NC_001416.1:1-3000", "-o", a, LAMBDA)
+        run(BUILT_DNASSM, "embed", "-m", os.path.join(ROOT, "data", "models", BUNDLED), "-r",
+            "NC_001416.1:1-3000", "-o", b, LAMBDA)
+        np.testing.assert_array_equal(np.load(a), np.load(b))
+
+    def test_model_path_entries_come_first_and_unknown_names_say_where_they_were_looked_for(self):
+        mine = os.path.join(self.tmp, "my_models")
+        os.makedirs(mine, exist_ok=True)
+        shutil.copytree(os.path.join(self.prefix, "share/dnassm/models", BUNDLED), os.path.join(mine, "tuned"),
+                        dirs_exist_ok=True)
+        shutil.copytree(os.path.join(self.prefix, "share/dnassm/models", BUNDLED), os.path.join(mine, BUNDLED),
+                        dirs_exist_ok=True)
+        env = {"DNASSM_MODEL_PATH": os.path.join(self.tmp, "missing") + ":" + mine}
+        out, _ = run(self.dnassm, "info", "tuned", env=env)
+        self.assertIn("model:       " + os.path.join(mine, "tuned"), out)
+        out, _ = run(self.dnassm, "info", BUNDLED, env=env)  # shadows the bundled one
+        self.assertIn("model:       " + os.path.join(mine, BUNDLED), out)
+        out, _ = run(self.dnassm, "info", env=env)
+        self.assertEqual([l.split("\t")[1] for l in out.splitlines()[1:3]],
+                         [os.path.join(mine, BUNDLED), os.path.join(mine, "tuned")])
+        _, err = run(self.dnassm, "embed", "-m", "nosuch", "-o", os.path.join(self.tmp, "x.npy"), LAMBDA,
+                     env=env, expect=1)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("nosuch: model directory does not exist (nor a model of that name in "
+                      + os.path.join(self.tmp, "missing") + ", " + mine + ", "
+                      + os.path.join(self.prefix, "share/dnassm/models"), err)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.npy")))
+        # A path is a path: a relative one is not looked up by name.
+        run(self.dnassm, "info", "./nosuch", expect=1)
+
+    def test_installed_cuda_plugin_loads(self):
+        if FAKE_DRIVER is None:
+            self.skipTest("this build has no CUDA plugin")
+        plugin = os.path.join(self.prefix, "lib", "dnassm", "libdnassm_cuda.so")
+        self.assertTrue(os.path.isfile(plugin))
+        ldd = subprocess.run(["ldd", plugin], capture_output=True, text=True).stdout
+        self.assertNotIn("not found", ldd)
+        # A driver library without a driver: the installed plugin is the one opened, and every
+        # library and symbol it needs resolves (the CUDA runtime's own complaint comes back).
+        out, err = run(self.dnassm, "--version", env={"LD_LIBRARY_PATH": FAKE_DRIVER})
+        out += err
+        line = [l for l in out.splitlines() if l.startswith("cuda: ")]
+        self.assertEqual(len(line), 1, out)
+        self.assertTrue(line[0].endswith(f"(plugin {plugin})"), line[0])
+
+
+if __name__ == "__main__":
+    CMAKE, BUILD, BUILT_DNASSM = sys.argv[1:4]
+    FAKE_DRIVER = sys.argv[4] if len(sys.argv) > 4 else None
+    unittest.main(argv=[sys.argv[0], "-v"])
