@@ -82,6 +82,27 @@ void BM_Linear(benchmark::State& st) {
     st.counters["threads"] = threads;
 }
 
+// LayerNorm over D channels of `rows` rows, one thread (HyenaDNA's and Caduceus' norm).
+void BM_LayerNorm(benchmark::State& st) {
+    const std::int64_t rows = st.range(0), D = st.range(1);
+    dnassm::set_num_threads(1);
+    auto be = dnassm::make_backend("cpu");
+    std::vector<float> x(rows * D), w(D, 1.1f), b(D, 0.1f), y(rows * D);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 97) * 0.01f - 0.4f;
+    for (auto _ : st) {
+        be->norm({.kind = dnassm::NormKind::kLayer,
+                  .rows = rows,
+                  .D = D,
+                  .x = x.data(),
+                  .weight = w.data(),
+                  .bias = b.data(),
+                  .y = y.data()});
+        benchmark::DoNotOptimize(y.data());
+    }
+    st.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(rows),
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // Hyena long convolution (FFT, fused filter evaluation) at D channels, F = 64 filter basis.
 void BM_HyenaFftConv(benchmark::State& st) {
     const std::int64_t L = st.range(0), D = st.range(1), F = 64;
@@ -143,6 +164,7 @@ BENCHMARK(BM_HyenaFftConv)
     ->Args({131072, 256, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK(BM_LayerNorm)->Args({8192, 128})->Args({8192, 256})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DirectConv)
     ->Args({1024, 256})
     ->Args({4096, 256})

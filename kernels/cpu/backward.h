@@ -53,4 +53,9 @@ void hyena_conv_backward(const HyenaConvArgs& fwd, const HyenaConvGrads& g);
 /// deterministic for any thread count.
 void selective_scan_backward(const SelectiveScanArgs& fwd, const SelectiveScanGrads& g);
 
+/// Threaded norm backward (same contract as ref::norm_backward): rows on the pool, dweight/dbias
+/// summed per fixed block of rows and the blocks added in order, so deterministic for any thread
+/// count.
+void norm_backward(const NormArgs& fwd, const float* dy, float* dx, float* dweight, float* dbias);
+
 }  // namespace dnassm::cpu

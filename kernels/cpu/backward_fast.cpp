@@ -10,6 +10,7 @@
 #include "activations_impl.h"
 #include "backward.h"
 #include "cpu_ops.h"
+#include "lane_sum.h"
 
 namespace dnassm::cpu {
 
@@ -40,6 +41,49 @@ void linear_backward(
     if (dbias)
         for (std::int64_t i = 0; i < a.M; ++i)
             for (std::int64_t j = 0; j < a.N; ++j) dbias[j] += dy[i * a.ld_y + j];
+}
+
+void norm_backward(const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) {
+    const std::int64_t D = a.D;
+    constexpr std::int64_t kBlock = 64;  // rows per partial column sum (fixed: see backward.h)
+    const std::int64_t n_blocks = (a.rows + kBlock - 1) / kBlock;
+    std::vector<double> part_w(dweight ? static_cast<size_t>(n_blocks * D) : 0),
+        part_b(dbias ? static_cast<size_t>(n_blocks * D) : 0);
+    const bool layer = a.kind == NormKind::kLayer;
+    const double inv_d = 1.0 / static_cast<double>(D);
+    parallel_for(n_blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
+        std::vector<double> xhat(static_cast<size_t>(D)), gx(static_cast<size_t>(D));
+        for (std::int64_t blk = b0; blk < b1; ++blk) {
+            double* pw = dweight ? part_w.data() + blk * D : nullptr;
+            double* pb = dbias ? part_b.data() + blk * D : nullptr;
+            for (std::int64_t r = blk * kBlock; r < std::min(a.rows, (blk + 1) * kBlock); ++r) {
+                const float* x = a.x + r * D;
+                const float* d = dy + r * D;
+                const RowStats st = row_stats(x, D, layer, a.eps);
+                for (std::int64_t i = 0; i < D; ++i) {
+                    xhat[i] = (static_cast<double>(x[i]) - st.mean) * st.rstd;
+                    gx[i] = static_cast<double>(d[i]) * a.weight[i];
+                }
+                if (pw)
+                    for (std::int64_t i = 0; i < D; ++i) pw[i] += d[i] * xhat[i];
+                if (pb)
+                    for (std::int64_t i = 0; i < D; ++i) pb[i] += d[i];
+                if (!dx) continue;
+                const double sum_g =
+                    layer ? lane_sum(D, [&](std::int64_t i) { return gx[i]; }) : 0.0;
+                const double sum_gx = lane_sum(D, [&](std::int64_t i) { return gx[i] * xhat[i]; });
+                const double cg = inv_d * sum_g, cx = inv_d * sum_gx;
+                float* dxr = dx + r * D;
+                for (std::int64_t i = 0; i < D; ++i)
+                    dxr[i] += static_cast<float>(st.rstd * (gx[i] - cg - xhat[i] * cx));
+            }
+        }
+    });
+    for (std::int64_t blk = 0; blk < n_blocks; ++blk)
+        for (std::int64_t i = 0; i < D; ++i) {
+            if (dweight) dweight[i] += static_cast<float>(part_w[blk * D + i]);
+            if (dbias) dbias[i] += static_cast<float>(part_b[blk * D + i]);
+        }
 }
 
 void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) {

@@ -137,10 +137,6 @@ class CpuBackendCommon : public Backend {
     void zero(float* x, std::int64_t n) override {
         if (n > 0) std::memset(x, 0, static_cast<std::size_t>(n) * sizeof(float));
     }
-    void norm_backward(
-        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
-        ref::norm_backward(a, dy, dx, dweight, dbias);
-    }
     void adamw_update(const AdamWArgs& a) override { cpu::adamw_update(a); }
     void embedding_backward(const EmbeddingArgs& a,
                             const float* dy,
@@ -201,6 +197,10 @@ class CpuBackend final : public CpuBackendCommon {
         else
             cpu::linear_backward(a, dy, dx, dweight, dbias);
     }
+    void norm_backward(
+        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        cpu::norm_backward(a, dy, dx, dweight, dbias);
+    }
     void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
         cpu::causal_conv1d_backward(a, g);
     }
@@ -254,6 +254,10 @@ class CpuReferenceBackend final : public CpuBackendCommon {
             linear_backward_bf16(a, dy, dx, dweight, dbias, ref::linear_backward);
         else
             ref::linear_backward(a, dy, dx, dweight, dbias);
+    }
+    void norm_backward(
+        const NormArgs& a, const float* dy, float* dx, float* dweight, float* dbias) override {
+        ref::norm_backward(a, dy, dx, dweight, dbias);
     }
     void causal_conv1d_backward(const CausalConv1dArgs& a, const CausalConv1dGrads& g) override {
         ref::causal_conv1d_backward(a, g);

@@ -1,9 +1,8 @@
 // RMSNorm / LayerNorm over the last dimension, rows on the pool, statistics in double.
-#include <cmath>
-
 #include "dnassm/thread_pool.h"
 
 #include "cpu_ops.h"
+#include "lane_sum.h"
 
 namespace dnassm::cpu {
 
@@ -12,23 +11,13 @@ void norm(const NormArgs& a) {
         for (std::int64_t r = r0; r < r1; ++r) {
             const float* x = a.x + r * a.D;
             float* y = a.y + r * a.D;
-            double mean = 0.0;
-            if (a.kind == NormKind::kLayer) {
-                for (std::int64_t i = 0; i < a.D; ++i) mean += x[i];
-                mean /= static_cast<double>(a.D);
-            }
-            double sq = 0.0;
-            for (std::int64_t i = 0; i < a.D; ++i) {
-                const double d = x[i] - mean;
-                sq += d * d;
-            }
-            const float rstd =
-                static_cast<float>(1.0 / std::sqrt(sq / static_cast<double>(a.D) + a.eps));
-            const float m = static_cast<float>(mean);
-            for (std::int64_t i = 0; i < a.D; ++i) {
-                float v = (x[i] - m) * rstd * a.weight[i];
-                if (a.bias) v += a.bias[i];
-                y[i] = v;
+            const RowStats s = row_stats(x, a.D, a.kind == NormKind::kLayer, a.eps);
+            const float m = static_cast<float>(s.mean), rstd = static_cast<float>(s.rstd);
+            if (a.bias) {
+                for (std::int64_t i = 0; i < a.D; ++i)
+                    y[i] = (x[i] - m) * rstd * a.weight[i] + a.bias[i];
+            } else {
+                for (std::int64_t i = 0; i < a.D; ++i) y[i] = (x[i] - m) * rstd * a.weight[i];
             }
         }
     });

@@ -275,6 +275,54 @@ TEST(Grad, LinearAndNorms) {
     }
 }
 
+TEST(Grad, FastNormBackwardMatchesReferenceForAnyThreadCount) {
+    test::Rng r(31);
+    // 150 rows span three of the fast version's row blocks; D = 21 has a lane-sum tail.
+    const std::int64_t R = 150, D = 21;
+    for (NormKind kind : {NormKind::kRms, NormKind::kLayer}) {
+        auto x = rnd(r, R * D, -2, 2), w = rnd(r, D, 0.5, 1.5), b = rnd(r, D, -1, 1);
+        const auto dy = rnd(r, R * D, -1, 1);
+        const NormArgs a{.kind = kind,
+                         .rows = R,
+                         .D = D,
+                         .x = x.data(),
+                         .weight = w.data(),
+                         .bias = kind == NormKind::kLayer ? b.data() : nullptr,
+                         .y = nullptr};
+        struct Out {
+            std::vector<float> dx, dw, db;
+        };
+        auto run = [&](bool fast) {
+            // Non-zero starting values: every gradient is accumulated into (+=).
+            Out o{std::vector<float>(x.size(), 0.25f), std::vector<float>(w.size(), -0.5f),
+                  std::vector<float>(b.size(), 0.75f)};
+            float* db = kind == NormKind::kLayer ? o.db.data() : nullptr;
+            fast ? cpu::norm_backward(a, dy.data(), o.dx.data(), o.dw.data(), db)
+                 : cpu::ref::norm_backward(a, dy.data(), o.dx.data(), o.dw.data(), db);
+            return o;
+        };
+        const Out ref = run(false);
+        set_num_threads(1);
+        const Out one = run(true);
+        set_num_threads(2);
+        const Out two = run(true);
+        set_num_threads(1);
+        auto rel = [](const std::vector<float>& p, const std::vector<float>& q) {
+            return test::rel_l2(p.data(), q.data(), static_cast<std::int64_t>(p.size()));
+        };
+        EXPECT_LE(rel(one.dx, ref.dx), 1e-6);
+        EXPECT_LE(rel(one.dw, ref.dw), 1e-6);
+        EXPECT_LE(rel(one.db, ref.db), 1e-6);
+        EXPECT_EQ(one.dx, two.dx);
+        EXPECT_EQ(one.dw, two.dw);
+        EXPECT_EQ(one.db, two.db);
+        // Without dx (a frozen input) the parameter gradients are the same.
+        std::vector<float> dw(w.size(), -0.5f);
+        cpu::norm_backward(a, dy.data(), nullptr, dw.data(), nullptr);
+        EXPECT_EQ(dw, one.dw);
+    }
+}
+
 TEST(Grad, HyenaConvAndGelu) {
     test::Rng r(17);
     const std::int64_t L = 7, D = 3, F = 4;
