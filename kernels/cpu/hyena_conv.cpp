@@ -30,7 +30,9 @@ constexpr std::int64_t kChannelGroup = 16;
 
 const FftPlans& fft_plans(std::int64_t n) {
     static std::mutex mutex;
-    static std::map<std::int64_t, FftPlans> cache;
+    // Plans live as long as the process: never destroyed, so no exit-time destructor frees the
+    // map while FFTW still owns the plans (LeakSanitizer would call them lost).
+    static auto& cache = *new std::map<std::int64_t, FftPlans>;
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(n);
     if (it != cache.end()) return it->second;
