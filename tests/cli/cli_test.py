@@ -1133,6 +1133,54 @@ class ScoreTests(Tmp):
         self.assertEqual(sorted(os.listdir(self.tmp)), ["a.bedgraph", "a.fa", "a.fa.fai", "r.bedgraph", "r.fa",
                                                         "r.fa.fai", "s.tsv", "s.vcf.gz", "v.vcf"])
 
+    def test_scores_equal_whole_window_runs(self):
+        """score runs the bases REF and ALT windows share once (streaming models); its scores must
+        equal those of the two whole windows, computed here with predict and embed."""
+        seq = lambda_seq()
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        comp = {"A": "T", "C": "G", "G": "C", "T": "A"}
+        variants = [(5000, seq[4999], other[seq[4999]]),         # SNV
+                    (7000, seq[6999:7003], seq[6999]),           # deletion
+                    (9000, seq[8999], seq[8999] + "TTA"),        # insertion
+                    (60, seq[59], other[seq[59]])]               # window clipped at the contig start
+        vcf = self.write_vcf([("NC_001416.1", p, r, a) for p, r, a in variants])
+        window = 200
+        for rc in (False, True):
+            args = ["--rc"] if rc else []
+            run("score", "-m", MODEL, "--vcf", vcf, "--score-window", str(window), *args, "-o", self.path("s.tsv"),
+                LAMBDA)
+            rows = [l.split("\t") for l in read_text(self.path("s.tsv")).splitlines()[1:]]
+            self.assertEqual(len(rows), len(variants))
+            with open(self.path(f"w{int(rc)}.fa"), "w") as f:
+                for i, (pos, ref, alt) in enumerate(variants):
+                    beg = max(0, pos - 1 - window // 2)
+                    ref_win = seq[beg:beg + window]
+                    off = pos - 1 - beg
+                    alt_win = ref_win[:off] + alt + ref_win[off + len(ref):]
+                    strands = [(ref_win, alt_win)]
+                    if rc:
+                        strands.append(tuple("".join(comp[c] for c in reversed(w)) for w in (ref_win, alt_win)))
+                    for k, (r, a) in enumerate(strands):
+                        f.write(f">v{i}_{k}_ref\n{r}\n>v{i}_{k}_alt\n{a}\n")
+            run("predict", "-m", MODEL, "-o", self.path("w.bedgraph"), self.path(f"w{int(rc)}.fa"))
+            ll = {}
+            for line in read_text(self.path("w.bedgraph")).splitlines():
+                c, b, e, v = line.split("\t")
+                ll[c] = ll.get(c, 0.0) + float(v) * (int(e) - int(b))
+            run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("w.tsv"), self.path(f"w{int(rc)}.fa"))
+            mean = {l.split("\t")[0]: np.array([float(x) for x in l.split("\t")[4:]])
+                    for l in read_text(self.path("w.tsv")).splitlines()[1:]}
+            for i, row in enumerate(rows):
+                llr, l2, cos = [], [], []
+                for k in range(2 if rc else 1):
+                    r, a = mean[f"v{i}_{k}_ref"], mean[f"v{i}_{k}_alt"]
+                    llr.append(ll[f"v{i}_{k}_alt"] - ll[f"v{i}_{k}_ref"])
+                    l2.append(np.linalg.norm(r - a))
+                    cos.append(1 - r @ a / (np.linalg.norm(r) * np.linalg.norm(a)))
+                self.assertAlmostEqual(float(row[4]), np.mean(llr), delta=2e-3, msg=(rc, row))
+                self.assertAlmostEqual(float(row[5]), np.mean(l2), delta=1e-4 + 1e-3 * np.mean(l2), msg=(rc, row))
+                self.assertAlmostEqual(float(row[6]), np.mean(cos), delta=2e-6 + 1e-3 * np.mean(cos), msg=(rc, row))
+
     def test_shards_score_consecutive_blocks_of_records(self):
         seq = lambda_seq()
         other = {"A": "G", "C": "T", "G": "A", "T": "C"}
