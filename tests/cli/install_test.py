@@ -2,7 +2,8 @@
 """`cmake --install` into a temporary prefix, then the installed dnassm is used as a lab would use
 it: models by name from PREFIX/share/dnassm/models and $DNASSM_MODEL_PATH, the CUDA plugin from
 PREFIX/lib/dnassm, the converter script from PREFIX/share/dnassm/tools. Run by ctest as
-`install_test.py CMAKE BUILD_DIR DNASSM [FAKE_DRIVER_DIR]` (the last when the build has the plugin)."""
+`install_test.py CMAKE CPACK BUILD_DIR DNASSM [FAKE_DRIVER_DIR]` (the last when the build has the plugin).
+The Debian packages (cpack) are unpacked and used the same way."""
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import numpy as np
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LAMBDA = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
 BUNDLED = "dnassm-mamba-small"
-CMAKE = BUILD = BUILT_DNASSM = FAKE_DRIVER = None  # set from argv
+CMAKE = CPACK = BUILD = BUILT_DNASSM = FAKE_DRIVER = None  # set from argv
 
 
 def run(exe, *args, env=None, expect=0):
@@ -91,6 +92,40 @@ class InstallTests(unittest.TestCase):
         # A path is a path: a relative one is not looked up by name.
         run(self.dnassm, "info", "./nosuch", expect=1)
 
+    def test_debian_packages(self):
+        if not shutil.which("dpkg-shlibdeps") or not shutil.which("dpkg-deb"):
+            self.skipTest("dpkg-dev is not installed (dpkg-shlibdeps, dpkg-deb)")
+        out = os.path.join(self.tmp, "packages")
+        subprocess.run([CPACK, "--config", os.path.join(BUILD, "CPackConfig.cmake"), "-B", out], check=True,
+                       capture_output=True)
+        debs = {f.split("_")[0]: os.path.join(out, f) for f in os.listdir(out) if f.endswith(".deb")}
+        expected = {"dnassm"}
+        if os.path.exists(os.path.join(os.path.dirname(BUILT_DNASSM), "dnassm-gui")):
+            expected.add("dnassm-gui")
+        if FAKE_DRIVER is not None:
+            expected.add("dnassm-cuda")
+        self.assertEqual(set(debs), expected)
+
+        def field(deb, name):
+            return subprocess.run(["dpkg-deb", "-f", deb, name], capture_output=True, text=True).stdout.strip()
+        for lib in ("libhts3", "libbigwig0", "libhdf5", "libfftw3-single3", "libopenblas0",
+                    "libboost-program-options"):
+            self.assertIn(lib, field(debs["dnassm"], "Depends"))
+        for extra in expected - {"dnassm"}:
+            self.assertIn("dnassm (= ", field(debs[extra], "Depends"))
+        # Unpacked (as dpkg would, under a root of our own) the binary finds its model and plugin.
+        root = os.path.join(self.tmp, "root")
+        for deb in debs.values():
+            subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
+        exe = os.path.join(root, "usr", "bin", "dnassm")
+        out, _ = run(exe, "info", BUNDLED)
+        self.assertIn("model:       " + os.path.join(root, "usr/share/dnassm/models", BUNDLED), out)
+        run(exe, "embed", "-m", BUNDLED, "-r", "NC_001416.1:1-500", "-o", os.path.join(self.tmp, "d.npy"), LAMBDA)
+        self.assertEqual(np.load(os.path.join(self.tmp, "d.npy")).shape, (500, 128))
+        if FAKE_DRIVER is not None:
+            out, err = run(exe, "--version", env={"LD_LIBRARY_PATH": FAKE_DRIVER})
+            self.assertIn(f"(plugin {os.path.join(root, 'usr/lib/dnassm/libdnassm_cuda.so')})", out + err)
+
     def test_installed_cuda_plugin_loads(self):
         if FAKE_DRIVER is None:
             self.skipTest("this build has no CUDA plugin")
@@ -108,6 +143,6 @@ class InstallTests(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    CMAKE, BUILD, BUILT_DNASSM = sys.argv[1:4]
-    FAKE_DRIVER = sys.argv[4] if len(sys.argv) > 4 else None
+    CMAKE, CPACK, BUILD, BUILT_DNASSM = sys.argv[1:5]
+    FAKE_DRIVER = sys.argv[5] if len(sys.argv) > 5 else None
     unittest.main(argv=[sys.argv[0], "-v"])
