@@ -26,6 +26,27 @@ double dot(const std::vector<float>& a, const std::vector<float>& b) {
     return s;
 }
 
+// A backward op's result from the reference version, and from the fast one at 1 and 2 threads.
+template <class Out>
+struct RefAndFast {
+    Out ref, one, two;
+};
+template <class Run>
+auto reference_and_fast(Run run) {
+    using Out = decltype(run(false));
+    Out ref = run(false);
+    set_num_threads(1);
+    Out one = run(true);
+    set_num_threads(2);
+    Out two = run(true);
+    set_num_threads(1);
+    return RefAndFast<Out>{std::move(ref), std::move(one), std::move(two)};
+}
+
+double rel(const std::vector<float>& p, const std::vector<float>& q) {
+    return test::rel_l2(p.data(), q.data(), static_cast<std::int64_t>(p.size()));
+}
+
 // Central differences of loss() w.r.t. every element of p, compared with the analytic gradient.
 void check(const std::string& name,
            std::vector<float>& p,
@@ -123,12 +144,7 @@ TEST(Grad, FastScanBackwardMatchesReferenceForAnyThreadCount) {
              : cpu::ref::selective_scan_backward(a, o.view(dy.data(), dsf.data()));
         return o;
     };
-    const test::ScanGrads ref = run(false);
-    set_num_threads(1);
-    const test::ScanGrads one = run(true);
-    set_num_threads(2);
-    const test::ScanGrads two = run(true);
-    set_num_threads(1);
+    const auto [ref, one, two] = reference_and_fast(run);
     test::expect_scan_grads_near(one, ref, 1e-5);
     EXPECT_EQ(one.dB, two.dB);
     EXPECT_EQ(one.dC, two.dC);
@@ -207,15 +223,7 @@ TEST(Grad, FastCausalConvBackwardMatchesReferenceForAnyThreadCount) {
         fast ? cpu::causal_conv1d_backward(a, g) : cpu::ref::causal_conv1d_backward(a, g);
         return o;
     };
-    const Out ref = run(false);
-    set_num_threads(1);
-    const Out one = run(true);
-    set_num_threads(2);
-    const Out two = run(true);
-    set_num_threads(1);
-    auto rel = [](const std::vector<float>& p, const std::vector<float>& q) {
-        return test::rel_l2(p.data(), q.data(), static_cast<std::int64_t>(p.size()));
-    };
+    const auto [ref, one, two] = reference_and_fast(run);
     EXPECT_LE(rel(one.dx, ref.dx), 1e-6);
     EXPECT_LE(rel(one.dw, ref.dw), 1e-6);
     EXPECT_LE(rel(one.db, ref.db), 1e-6);
@@ -301,15 +309,7 @@ TEST(Grad, FastNormBackwardMatchesReferenceForAnyThreadCount) {
                  : cpu::ref::norm_backward(a, dy.data(), o.dx.data(), o.dw.data(), db);
             return o;
         };
-        const Out ref = run(false);
-        set_num_threads(1);
-        const Out one = run(true);
-        set_num_threads(2);
-        const Out two = run(true);
-        set_num_threads(1);
-        auto rel = [](const std::vector<float>& p, const std::vector<float>& q) {
-            return test::rel_l2(p.data(), q.data(), static_cast<std::int64_t>(p.size()));
-        };
+        const auto [ref, one, two] = reference_and_fast(run);
         EXPECT_LE(rel(one.dx, ref.dx), 1e-6);
         EXPECT_LE(rel(one.dw, ref.dw), 1e-6);
         EXPECT_LE(rel(one.db, ref.db), 1e-6);
@@ -411,15 +411,7 @@ TEST(Grad, FastHyenaConvBackwardMatchesReferenceForAnyThreadCount) {
             fast ? cpu::hyena_conv_backward(a, g) : cpu::ref::hyena_conv_backward(a, g);
             return o;
         };
-        const Out ref = run(false);
-        set_num_threads(1);
-        const Out one = run(true);
-        set_num_threads(2);
-        const Out two = run(true);
-        set_num_threads(1);
-        auto rel = [](const std::vector<float>& p, const std::vector<float>& q) {
-            return test::rel_l2(p.data(), q.data(), static_cast<std::int64_t>(p.size()));
-        };
+        const auto [ref, one, two] = reference_and_fast(run);
         EXPECT_LE(rel(one.dx0, ref.dx0), 1e-5);
         EXPECT_LE(rel(one.dw, ref.dw), 1e-5);
         EXPECT_LE(rel(one.dbasis, ref.dbasis), 1e-5);
