@@ -311,6 +311,9 @@ class HyenaAndOutputOptionsTests(Tmp):
         _, _, err = run("embed", "-m", HYENA, "-r", "NC_001416.1:1-3000", "-o", self.path("t.npy"), LAMBDA)
         self.assertEqual(err.count("tiled into windows of 1026 bases"), 1, err)
         self.assertEqual(np.load(self.path("t.npy")).shape, (3000, 128))
+        # Windows run side by side with threads; the stitched rows are bit-identical.
+        run("embed", "-m", HYENA, "-r", "NC_001416.1:1-3000", "-@", "3", "-o", self.path("t3.npy"), LAMBDA)
+        np.testing.assert_array_equal(np.load(self.path("t3.npy")), np.load(self.path("t.npy")))
         _, _, err = run("embed", "-m", HYENA, "-r", "NC_001416.1:1-3000", "--no-tile", "-o", self.path("n.npy"), LAMBDA,
                         expect=1)
         self.assertIn("longer than the model's limit of 1026", err)
@@ -320,7 +323,7 @@ class HyenaAndOutputOptionsTests(Tmp):
         run("embed", "-m", HYENA, "-r", "NC_001416.1:1-900", "-o", self.path("a.npy"), LAMBDA)
         run("embed", "-m", HYENA, "-r", "NC_001416.1:1-900", "--window", "1000", "-o", self.path("b.npy"), LAMBDA)
         np.testing.assert_array_equal(np.load(self.path("a.npy")), np.load(self.path("b.npy")))
-        self.assert_only_files("t.npy", "a.npy", "b.npy")
+        self.assert_only_files("t.npy", "t3.npy", "a.npy", "b.npy")
 
     def test_exact_tiling_output_does_not_depend_on_window(self):
         outs, errs = {}, {}

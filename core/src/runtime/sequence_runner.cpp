@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "dnassm/error.h"
+#include "dnassm/record_batches.h"
 #include "dnassm/stream_state.h"
+#include "dnassm/thread_pool.h"
 
 namespace dnassm {
 
@@ -116,12 +119,40 @@ void run_sequence(const Model& model,
     Pipeline pipe(model, backend, progress, wanted, on_block);
     if (plan.tiled) {
         // Core [c, c + core) is computed in the window [c - overlap, c + core + overlap), clipped.
+        struct Window {
+            std::int64_t c, c_end, w_beg, w_end;
+            Tensor hidden;
+        };
+        std::vector<Window> windows;
         for (std::int64_t c = 0; c < L; c += plan.core) {
             const std::int64_t c_end = std::min(L, c + plan.core);
-            const std::int64_t w_beg = std::max<std::int64_t>(0, c - plan.overlap);
-            const std::int64_t w_end = std::min(L, c_end + plan.overlap);
-            const Tensor h = model.forward_activation(backend, sub(w_beg, w_end - w_beg), nullptr);
-            pipe.push(c, h.slice_rows(c - w_beg, c_end - w_beg));
+            windows.push_back({c, c_end, std::max<std::int64_t>(0, c - plan.overlap),
+                               std::min(L, c_end + plan.overlap), Tensor()});
+        }
+        // Short windows run side by side on the CPU, a window per thread, as short records do
+        // (record_batches.h): the ops of a window then run inline on its thread, over the same
+        // ranges, so every window's numbers are those of a run by itself, for any -@.
+        const bool side_by_side = backend.concurrent_calls() && num_threads() > 1 &&
+                                  plan.window <= RecordBatches<int>::kShortRecord;
+        const auto group = static_cast<size_t>(side_by_side ? num_threads() : 1);
+        for (size_t g = 0; g < windows.size(); g += group) {
+            const auto n = static_cast<std::int64_t>(std::min(group, windows.size() - g));
+            auto compute = [&](std::int64_t b, std::int64_t e) {
+                for (std::int64_t i = b; i < e; ++i) {
+                    Window& w = windows[g + static_cast<size_t>(i)];
+                    w.hidden =
+                        model.forward_activation(backend, sub(w.w_beg, w.w_end - w.w_beg), nullptr);
+                }
+            };
+            if (n == 1)
+                compute(0, 1);
+            else
+                parallel_for(n, 1, compute);
+            for (std::int64_t i = 0; i < n; ++i) {
+                Window& w = windows[g + static_cast<size_t>(i)];
+                pipe.push(w.c, w.hidden.slice_rows(w.c - w.w_beg, w.c_end - w.w_beg));
+                w.hidden = Tensor();
+            }
         }
     } else if (!model.streams()) {
         pipe.push(0, model.forward_activation(backend, ids, nullptr));
