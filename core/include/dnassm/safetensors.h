@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "dnassm/tensor.h"
 
@@ -18,9 +19,11 @@ struct SafetensorsFile {
     std::map<std::string, std::string> metadata;  // the optional "__metadata__" string map
 };
 
+/// Reads `path` through a read-only mapping, so the weights are copied once, from the page cache,
+/// and the file's bytes are not held a second time while the tensors fill.
 [[nodiscard]] SafetensorsFile read_safetensors(const std::string& path);
 /// Parses an in-memory image; `path` is only used in messages.
-[[nodiscard]] SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& path);
+[[nodiscard]] SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& path);
 
 /// Writes float32 tensors (sorted by name) atomically: to a temp file, renamed on success.
 void write_safetensors(const std::string& path,

@@ -79,7 +79,18 @@ std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     DNASSM_CHECK(in.good(), ErrorKind::kResource,
                  path + ": cannot open for reading: " + std::strerror(errno));
-    std::ostringstream ss;
+    // A regular file is read in one piece into a string of its size: streaming it through a
+    // stringstream copied a model's weights several times over as the buffer grew (most of the
+    // time a large model took to load).
+    const auto size = fs::is_regular_file(path, ec) ? fs::file_size(path, ec) : 0;
+    if (!ec && size > 0) {
+        std::string bytes(static_cast<size_t>(size), '\0');
+        in.read(bytes.data(), static_cast<std::streamsize>(size));
+        DNASSM_CHECK(in.gcount() == static_cast<std::streamsize>(size), ErrorKind::kResource,
+                     path + ": read error (the file changed while it was read?)");
+        return bytes;
+    }
+    std::ostringstream ss;  // a pipe or special file: size unknown
     ss << in.rdbuf();
     DNASSM_CHECK(!in.bad(), ErrorKind::kResource, path + ": read error");
     return ss.str();

@@ -2,7 +2,14 @@
 
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
+#include <memory>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -45,7 +52,7 @@ float half_to_float(std::uint16_t h) {
 
 }  // namespace
 
-SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& path) {
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& path) {
     if (bytes.size() < 8) corrupt(path, "file is shorter than the 8-byte header length");
     std::uint64_t header_len = 0;
     std::memcpy(&header_len, bytes.data(), 8);  // little-endian hosts only (x86-64, aarch64)
@@ -158,7 +165,19 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& p
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {
-    return parse_safetensors(read_file(path), path);
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        if (fd >= 0) close(fd);
+        return parse_safetensors(read_file(path), path);  // read_file says what is wrong
+    }
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) return parse_safetensors(read_file(path), path);
+    std::unique_ptr<void, std::function<void(void*)>> unmap(map,
+                                                            [size](void* p) { munmap(p, size); });
+    return parse_safetensors(std::string_view(static_cast<const char*>(map), size), path);
 }
 
 void write_safetensors(const std::string& path,
