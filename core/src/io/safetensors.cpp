@@ -124,7 +124,7 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& pat
                               std::to_string(numel * elem) + " expected)");
         const char* src = bytes.data() + data_begin + b;
         if (dtype == "I64" || dtype == "I32") {
-            Tensor t(shape, DType::kI32);
+            Tensor t = Tensor::uninitialized(shape, DType::kI32);  // every element written below
             auto* dst = t.data<std::int32_t>();
             for (std::uint64_t i = 0; i < numel; ++i) {
                 std::int64_t v64 = 0;
@@ -143,7 +143,7 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& pat
             out.tensors.emplace(name, std::move(t));
             continue;
         }
-        Tensor t(shape, DType::kF32);
+        Tensor t = Tensor::uninitialized(shape, DType::kF32);  // every element written below
         float* dst = t.f32();
         if (dtype == "F32") {
             if (numel) std::memcpy(dst, src, numel * 4);
