@@ -10,6 +10,8 @@ namespace dnassm {
 /// which keeps up to 1 GB free at its top (the peak resident memory barely changes: it is
 /// reached anyway). Leaves glibc's settings alone where MALLOC_MMAP_THRESHOLD_ or
 /// MALLOC_TRIM_THRESHOLD_ is set, and elsewhere than glibc. Returns whether it changed them.
+/// Tensors of 8 MB and more do not come from the heap: they are mappings of their own on huge
+/// pages, a few of them kept for reuse (tensor.cpp).
 bool configure_allocator();
 
 }  // namespace dnassm
