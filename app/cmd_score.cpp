@@ -226,8 +226,16 @@ int cmd_score(int argc, char** argv) {
                      ": cannot load or build a FASTA index (bgzip-compressed or plain FASTA "
                      "needed, folder writable)");
     std::unique_ptr<faidx_t, void (*)(faidx_t*)> fai_guard(fai, fai_destroy);
-    std::vector<std::string> fasta_names;
-    for (int i = 0; i < faidx_nseq(fai); ++i) fasta_names.emplace_back(faidx_iseq(fai, i));
+    // What to say of a VCF contig the FASTA lacks: worked out once per contig, since every
+    // record on it is skipped (a whole VCF, when the two name contigs differently).
+    std::map<std::string, std::string> contig_hints;
+    auto contig_hint = [&](const std::string& chrom) -> const std::string& {
+        auto it = contig_hints.find(chrom);
+        if (it != contig_hints.end()) return it->second;
+        std::vector<std::string> names;
+        for (int i = 0; i < faidx_nseq(fai); ++i) names.emplace_back(faidx_iseq(fai, i));
+        return contig_hints.emplace(chrom, unknown_contig_hint(chrom, names)).first->second;
+    };
     const VcfInput vcf(vcf_path);
     htsFile* in = vcf.file.get();
     bcf_hdr_t* hdr = vcf.hdr.get();
@@ -368,8 +376,7 @@ int cmd_score(int argc, char** argv) {
                 vcf_path + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + ref;
             std::int64_t window_bases = 0;
             if (!faidx_has_seq(fai, chrom.c_str())) {
-                skip(where + ": contig not in " + o.input +
-                     unknown_contig_hint(chrom, fasta_names));
+                skip(where + ": contig not in " + o.input + contig_hint(chrom));
             } else {
                 const std::int64_t clen =
                     faidx_seq_len(fai, chrom.c_str());  // int: fine below 2 Gb
