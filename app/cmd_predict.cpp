@@ -2,6 +2,7 @@
 // bigWig/bedGraph or thresholded calls as BED, or the outputs of a fine-tuned classification head:
 // a TSV with one row per input sequence (CSV row, FASTA record, -R region or read), columns id and
 // p_<class> for every class.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -135,37 +136,41 @@ void add_context(std::vector<Region>& spans,
     }
 }
 
-// Runs the track over each span and writes its values inside the matching core (NaN: none).
-// Short spans (e.g. promoters from a BED) run side by side (dnassm/record_batches.h).
+// Runs the tracks over each span, in one pass per strand, and writes each track's values inside
+// the matching core (NaN: none) to its writer. Short spans (e.g. promoters from a BED) run side by
+// side (dnassm/record_batches.h).
 void write_tracks(Session& s,
                   const CommonOptions& o,
-                  const TrackSpec& spec,
+                  const std::vector<TrackSpec>& specs,
                   const std::vector<Region>& spans,
                   const std::vector<Region>& cores,
-                  TrackWriter& writer) {
+                  const std::vector<TrackWriter*>& writers) {
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
     struct Span {
         Region region, core;
         std::vector<std::int32_t> ids;
-        std::vector<float> vals;
+        std::vector<std::vector<float>> vals;  // per track
     };
     RecordBatches<Span> batches(
         *s.backend, &progress,
         [&](Span& x, Progress* p) {
-            x.vals = per_base_track(*s.model, *s.backend, x.ids, spec, p);
+            x.vals = per_base_tracks(*s.model, *s.backend, x.ids, specs, p);
         },
         [&](Span& x) {
             const std::int64_t keep_beg = x.core.beg - x.region.beg,
                                keep_end = x.core.end - x.region.beg;
-            for (std::int64_t p = keep_beg; p < keep_end;) {  // runs of defined values
-                if (std::isnan(x.vals[static_cast<size_t>(p)])) {
-                    ++p;
-                    continue;
+            for (size_t k = 0; k < writers.size(); ++k) {
+                const std::vector<float>& vals = x.vals[k];
+                for (std::int64_t p = keep_beg; p < keep_end;) {  // runs of defined values
+                    if (std::isnan(vals[static_cast<size_t>(p)])) {
+                        ++p;
+                        continue;
+                    }
+                    std::int64_t q = p;
+                    while (q < keep_end && !std::isnan(vals[static_cast<size_t>(q)])) ++q;
+                    writers[k]->add_run(x.region.contig, x.region.beg + p, vals.data() + p, q - p);
+                    p = q;
                 }
-                std::int64_t q = p;
-                while (q < keep_end && !std::isnan(x.vals[static_cast<size_t>(q)])) ++q;
-                writer.add_run(x.region.contig, x.region.beg + p, x.vals.data() + p, q - p);
-                p = q;
             }
         });
     std::vector<std::int32_t> ids;
@@ -175,11 +180,35 @@ void write_tracks(Session& s,
         tokenize(o, rec, ids, s.stats);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
-        batches.add({rec.region, core, ids, {}}, L,
-                    per_base_work(*s.model, L, std::span<const TrackSpec>(&spec, 1), false));
+        batches.add({rec.region, core, ids, {}}, L, per_base_work(*s.model, L, specs, false));
     });
     batches.finish();
     progress.finish();
+}
+
+// --track: one name, a comma-separated list, or "all" (every track the model offers).
+std::vector<std::string> track_list(const Model& model, const std::string& arg) {
+    if (arg == "all") return track_names(model);
+    std::vector<std::string> names;
+    size_t pos = 0;
+    while (pos <= arg.size()) {
+        const size_t comma = std::min(arg.find(',', pos), arg.size());
+        const std::string name = arg.substr(pos, comma - pos);
+        DNASSM_CHECK(!name.empty(), ErrorKind::kUsage,
+                     "--track '" + arg + "': an empty track name");
+        DNASSM_CHECK(std::find(names.begin(), names.end(), name) == names.end(), ErrorKind::kUsage,
+                     "--track '" + arg + "': " + name + " is named twice");
+        names.push_back(name);
+        pos = comma + 1;
+    }
+    return names;
+}
+
+// -o with "{track}" replaced by the track's name.
+std::string track_output(const std::string& pattern, const std::string& track) {
+    std::string out = pattern;
+    for (size_t at; (at = out.find("{track}")) != std::string::npos;) out.replace(at, 7, track);
+    return out;
 }
 
 }  // namespace
@@ -203,7 +232,8 @@ int cmd_predict(int argc, char** argv) {
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
                        "loglik (ln p of the observed base given its left context), entropy, or "
                        "p_<class> for a model fine-tuned with a segmentation head (default then: "
-                       "its last class)");
+                       "its last class); several, comma-separated, or all, are computed in one "
+                       "pass and written to the files -o names with {track} replaced");
     po::options_description call_desc("thresholded calls (-o OUT.bed)");
     add_call_options(call_desc, calls,
                      "(default 0.5 for p_<class> tracks; required for the others)");
@@ -249,10 +279,24 @@ int cmd_predict(int argc, char** argv) {
         track_name = "p_" + head->classes.back();
     DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
     DNASSM_CHECK(context >= -1, ErrorKind::kUsage, "--context must be >= 0, or -1 (whole contig)");
-    TrackSpec spec = track_spec(*s.model, track_name);
-    spec.rc = o.rc;
-    spec.mlm_context = mlm_context;
-    spec.run = run_options(s, o);
+    const std::vector<std::string> track_names = track_list(*s.model, track_name);
+    std::vector<TrackSpec> specs;
+    for (const std::string& name : track_names) {
+        specs.push_back(track_spec(*s.model, name));
+        specs.back().rc = o.rc;
+        specs.back().mlm_context = mlm_context;
+        specs.back().run = run_options(s, o);
+    }
+    if (track_names.size() > 1) {
+        DNASSM_CHECK(!bed, ErrorKind::kUsage,
+                     "--track " + track_name +
+                         ": BED calls take one track (write the tracks, then run dnassm call on "
+                         "each)");
+        DNASSM_CHECK(o.output != "-" && o.output.find("{track}") != std::string::npos,
+                     ErrorKind::kUsage,
+                     "--track " + track_name + ": " + std::to_string(track_names.size()) +
+                         " tracks need a file each: put {track} in -o (e.g. -o out.{track}.bw)");
+    }
     DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
                  o.input + ": predict writes reference-coordinate tracks and needs a FASTA input");
     std::vector<Region> regions = track_regions(s);
@@ -262,29 +306,37 @@ int cmd_predict(int argc, char** argv) {
         s.total_bases = 0;
         for (const Region& r : regions) s.total_bases += r.length();
     }
-    std::unique_ptr<TrackWriter> writer;
+    std::vector<std::unique_ptr<TrackWriter>> writers;
     CallWriter* call_writer = nullptr;
     if (bed) {
-        calls.probability = spec.kind == TrackKind::kHeadClass;
+        calls.probability = specs.front().kind == TrackKind::kHeadClass;
         DNASSM_CHECK(calls.probability || on_command_line("threshold"), ErrorKind::kUsage,
                      "--threshold: calls on the " + track_name +
                          " track need a threshold (p_<class> tracks default to 0.5)");
         calls.name = track_name;
-        auto w = std::make_unique<CallWriter>(o.output, calls);
+        auto w = std::make_unique<CallWriter>(track_output(o.output, track_name), calls);
         call_writer = w.get();
-        writer = std::move(w);
+        writers.push_back(std::move(w));
     } else {
-        writer = TrackWriter::create(o.output, s.input->contigs(), type);
+        for (const std::string& name : track_names)
+            writers.push_back(
+                TrackWriter::create(track_output(o.output, name), s.input->contigs(), type));
     }
+    std::vector<TrackWriter*> writer_ptrs;
+    for (const auto& w : writers) writer_ptrs.push_back(w.get());
     // Each region is computed over its span (with context, or from a saved state) and written
     // back clipped to itself.
     const std::vector<Region> cores = regions;
     std::vector<Region>& spans = regions;
-    if (chain.active()) chain.resume(*s.model, cores.front(), spans.front(), spec.run);
+    // The tracks share one pass, run with the first track's options (per_base_tracks).
+    RunOptions& run = specs.front().run;
+    if (chain.active()) chain.resume(*s.model, cores.front(), spans.front(), run);
     if (context != 0) add_context(spans, s, o.rc || !s.model->causal(), context);
-    if (chain.active()) chain.save_at_end(cores.front(), spans.front(), spec.run);
-    write_tracks(s, o, spec, spans, cores, *writer);
-    chain.commit_with(*s.model, cores.front(), [&] { writer->commit(); });
+    if (chain.active()) chain.save_at_end(cores.front(), spans.front(), run);
+    write_tracks(s, o, specs, spans, cores, writer_ptrs);
+    chain.commit_with(*s.model, cores.front(), [&] {
+        for (const auto& w : writers) w->commit();
+    });
     if (call_writer) note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
     report_base_stats(s.stats, o);
     return 0;

@@ -462,6 +462,38 @@ class PredictTests(Tmp):
         self.assertEqual(lines, expected_calls("NC_001416.1", 20000, got, -1.8, below=True, merge_gap=2,
                                                min_length=4, name="loglik"))
 
+    def test_several_tracks_in_one_pass(self):
+        region = ["-r", "NC_001416.1:3001-7000"]
+        for name in ("loglik", "entropy"):
+            run("predict", "-m", MODEL, *region, "--rc", "--track", name, "-o", self.path(f"one.{name}.bw"), LAMBDA)
+        run("predict", "-m", MODEL, *region, "--rc", "--track", "loglik,entropy", "-o", self.path("two.{track}.bw"),
+            LAMBDA)
+        run("predict", "-m", MODEL, *region, "--rc", "--track", "all", "-o", self.path("all_{track}.bedgraph"), LAMBDA)
+        for name in ("loglik", "entropy"):
+            with pyBigWig.open(self.path(f"one.{name}.bw")) as a, pyBigWig.open(self.path(f"two.{name}.bw")) as b:
+                want = np.array(a.values("NC_001416.1", 3000, 7000))
+                np.testing.assert_array_equal(np.array(b.values("NC_001416.1", 3000, 7000)), want)
+            got = np.loadtxt(self.path(f"all_{name}.bedgraph"), usecols=3)
+            np.testing.assert_allclose(got, want[~np.isnan(want)], rtol=1e-6)  # bedGraph's printed digits
+        # One track per file: several need {track} in -o; BED calls take one; nothing is left behind.
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,entropy", "-o", self.path("x.bw"),
+                           LAMBDA], "put {track} in -o")
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,entropy", "--threshold", "-1",
+                           "-o", self.path("{track}.bed"), LAMBDA], "BED calls take one track")
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,entropy", "-o", "-", LAMBDA],
+                          "put {track} in -o")
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,loglik", "-o", self.path("{track}.bw"),
+                           LAMBDA], "loglik is named twice")
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,p_1", "-o", self.path("{track}.bw"),
+                           LAMBDA], "(loglik, entropy)")
+        self.assert_only_files("one.loglik.bw", "one.entropy.bw", "two.loglik.bw", "two.entropy.bw",
+                               "all_loglik.bedgraph", "all_entropy.bedgraph")
+
+    def expect_usage(self, args, needle):
+        _, _, err = run(*args, expect=2)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn(needle, err)
+
     def test_standard_output_for_text_formats(self):
         region = ["-r", "NC_001416.1:2001-2600"]
         run("predict", "-m", MODEL, *region, "-o", self.path("t.bedgraph"), LAMBDA)
@@ -960,6 +992,14 @@ class FinetuneTests(Tmp):
         code, _, err = run("predict", "-m", out, "--track", "p_7", "-o", self.path("x.bw"), self.path("g.fa"),
                            expect=2)
         self.assertIn("p_0, p_1", err)
+        # Every class's track (and the LM's) from one pass, a file each.
+        run("predict", "-m", out, "-r", f"chrS:30001-{len(seq)}", "--track", "all", "-o", self.path("all.{track}.bw"),
+            self.path("g.fa"))
+        with pyBigWig.open(self.path("all.p_1.bw")) as bw:
+            np.testing.assert_array_equal(np.array(bw.values("chrS", 30000, len(seq))), p)
+        with pyBigWig.open(self.path("all.p_0.bw")) as bw:
+            np.testing.assert_allclose(np.array(bw.values("chrS", 30000, len(seq))), 1 - p, atol=1e-6)
+        self.assertTrue(os.path.exists(self.path("all.loglik.bw")) and os.path.exists(self.path("all.entropy.bw")))
 
     def test_bad_inputs(self):
         rng = np.random.default_rng(4)
