@@ -141,7 +141,7 @@ class SnakemakeWorkflow(unittest.TestCase):
         left = [f for _, _, files in os.walk(os.path.join(self.tmp, "chunks")) for f in files]
         self.assertEqual(left, [], "chunk tracks and states are temporary")
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "scores")), "score shards are temporary")
-        with open(os.path.join(self.tmp, "logs", "lambda", "loglik", "00004.log")) as f:
+        with open(os.path.join(self.tmp, "logs", "lambda", "00004.predict.log")) as f:
             self.assertEqual(f.read(), "")
         lint = self.snakemake(config, "--lint")
         self.assertIn("Congratulations, your workflow is in a good condition!", lint.stdout + lint.stderr)
@@ -155,7 +155,7 @@ class SnakemakeWorkflow(unittest.TestCase):
         p = self.snakemake(config, "-j", "2", "--keep-going", expect_ok=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "results", "bad.loglik.bw")))
-        with open(os.path.join(self.tmp, "logs", "bad", "loglik", "00001.log")) as f:
+        with open(os.path.join(self.tmp, "logs", "bad", "00001.predict.log")) as f:
             self.assertIn("broken", f.read())
 
 

@@ -25,7 +25,7 @@ def previous_state(wildcards):
     spans = chunk_spans(wildcards.sample)
     if i == 0 or spans[i - 1][0] != spans[i][0]:
         return []
-    return [f"chunks/{wildcards.sample}/{wildcards.track}/{i - 1:05d}.state"]
+    return [f"chunks/{wildcards.sample}/{i - 1:05d}.state"]
 
 
 def chunk_files(wildcards):
