@@ -16,6 +16,7 @@
 #include "dnassm/record_batches.h"
 #include "dnassm/sequence_runner.h"
 #include "dnassm/task_head.h"
+#include "dnassm/text.h"
 
 #include "chunk_chain.h"
 #include "commands.h"
@@ -190,16 +191,13 @@ void write_tracks(Session& s,
 std::vector<std::string> track_list(const Model& model, const std::string& arg) {
     if (arg == "all") return track_names(model);
     std::vector<std::string> names;
-    size_t pos = 0;
-    while (pos <= arg.size()) {
-        const size_t comma = std::min(arg.find(',', pos), arg.size());
-        const std::string name = arg.substr(pos, comma - pos);
+    // An empty --track is one empty name, refused below like an empty list entry.
+    for (const std::string& name : arg.empty() ? std::vector<std::string>{""} : split(arg, ',')) {
         DNASSM_CHECK(!name.empty(), ErrorKind::kUsage,
                      "--track '" + arg + "': an empty track name");
         DNASSM_CHECK(std::find(names.begin(), names.end(), name) == names.end(), ErrorKind::kUsage,
                      "--track '" + arg + "': " + name + " is named twice");
         names.push_back(name);
-        pos = comma + 1;
     }
     return names;
 }

@@ -39,10 +39,8 @@ FastaSource::~FastaSource() {
 std::int64_t FastaSource::length(const std::string& contig) const {
     for (const auto& c : contigs_)
         if (c.name == contig) return c.length;
-    std::vector<std::string> names;
-    for (const auto& c : contigs_) names.push_back(c.name);
     throw Error(ErrorKind::kInput,
-                path_ + ": no contig '" + contig + "'" + unknown_contig_hint(contig, names));
+                path_ + ": no contig '" + contig + "'" + unknown_contig_hint_for(contig, contigs_));
 }
 
 std::string FastaSource::fetch(const Locus& l) const {

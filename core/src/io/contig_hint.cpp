@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "dnassm/text.h"
+
 namespace dnassm {
 
 namespace {
@@ -40,13 +42,8 @@ std::string convention_free(std::string_view name) {
 std::vector<std::string> keys_of(std::string_view name) {
     std::vector<std::string> keys{convention_free(name)};
     if (name.find('|') == std::string_view::npos) return keys;
-    size_t pos = 0;
-    while (pos <= name.size()) {
-        const size_t bar = std::min(name.find('|', pos), name.size());
-        const std::string_view field = name.substr(pos, bar - pos);
+    for (const auto& field : split(name, '|'))
         if (field.size() > 3 && !all_digits(field)) keys.push_back(convention_free(field));
-        pos = bar + 1;
-    }
     return keys;
 }
 
@@ -84,6 +81,13 @@ std::string unknown_contig_hint(std::string_view name, const std::vector<std::st
         out += (i ? ", " : "") + quoted(names[i]);
     if (names.size() > kListed) out += ", …";
     return out + ")";
+}
+
+std::string unknown_contig_hint_for(std::string_view name, const std::vector<Contig>& contigs) {
+    std::vector<std::string> names;
+    names.reserve(contigs.size());
+    for (const auto& c : contigs) names.push_back(c.name);
+    return unknown_contig_hint(name, names);
 }
 
 }  // namespace dnassm

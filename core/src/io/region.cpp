@@ -37,13 +37,6 @@ ContigIndex make_index(const std::vector<Contig>& contigs) {
     return index;
 }
 
-std::vector<std::string> names_of(const std::vector<Contig>& contigs) {
-    std::vector<std::string> names;
-    names.reserve(contigs.size());
-    for (const auto& c : contigs) names.push_back(c.name);
-    return names;
-}
-
 void check_range(const Region& r, const Contig& c, const std::string& where) {
     DNASSM_CHECK(r.beg < r.end, ErrorKind::kInput, where + ": empty or reversed interval");
     DNASSM_CHECK(r.beg < c.length, ErrorKind::kInput,
@@ -73,7 +66,7 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
             const std::string name = spec.substr(0, colon);
             if (lookup_contig(&index, spec.c_str()) < 0 && lookup_contig(&index, name.c_str()) < 0)
                 throw Error(ErrorKind::kInput, where + ": unknown contig '" + name + "'" +
-                                                   unknown_contig_hint(name, names_of(contigs)));
+                                                   unknown_contig_hint_for(name, contigs));
             throw Error(ErrorKind::kInput, where +
                                                ": cannot parse coordinates (expected chr, "
                                                "chr:beg or chr:beg-end, 1-based)");
@@ -139,7 +132,7 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
             r.tid = lookup_contig(&index, r.contig.c_str());
             DNASSM_CHECK(r.tid >= 0, ErrorKind::kInput,
                          where + ": unknown contig '" + r.contig + "'" +
-                             unknown_contig_hint(r.contig, names_of(contigs)));
+                             unknown_contig_hint_for(r.contig, contigs));
             check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
             out.push_back(std::move(r));
         }

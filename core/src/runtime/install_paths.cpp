@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dnassm/error.h"
+#include "dnassm/text.h"
 
 namespace dnassm {
 
@@ -19,15 +20,9 @@ std::string executable_dir() {
 
 std::vector<std::string> model_search_path() {
     std::vector<std::string> dirs;
-    if (const char* env = std::getenv("DNASSM_MODEL_PATH")) {
-        const std::string s = env;
-        size_t pos = 0;
-        while (pos <= s.size()) {
-            const size_t colon = std::min(s.find(':', pos), s.size());
-            if (colon > pos) dirs.push_back(s.substr(pos, colon - pos));
-            pos = colon + 1;
-        }
-    }
+    if (const char* env = std::getenv("DNASSM_MODEL_PATH"))
+        for (auto& dir : split(env, ':'))
+            if (!dir.empty()) dirs.push_back(std::move(dir));
     dirs.push_back((fs::path(executable_dir()) / ".." / "share" / "dnassm" / "models")
                        .lexically_normal()
                        .string());

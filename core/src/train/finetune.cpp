@@ -29,6 +29,7 @@
 #include "dnassm/model.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/sequence_runner.h"
+#include "dnassm/text.h"
 #include "dnassm/tokenizer.h"
 
 #include "model/window_activations.h"
@@ -39,15 +40,6 @@ namespace dnassm {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-    std::vector<std::string> out;
-    std::string cur;
-    std::istringstream in(s);
-    while (std::getline(in, cur, sep)) out.push_back(cur);
-    if (!s.empty() && s.back() == sep) out.emplace_back();
-    return out;
-}
 
 std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\r' || s.back() == ' ')) s.pop_back();

@@ -8,11 +8,16 @@
 #include <string_view>
 #include <vector>
 
+#include "dnassm/io/region.h"
+
 namespace dnassm {
 
 /// " (the input has 'X': contig names must match exactly)" when one or more of `names` is
 /// `name` under another convention; otherwise " (the input's N contigs: a, b, c, …)".
 [[nodiscard]] std::string unknown_contig_hint(std::string_view name,
                                               const std::vector<std::string>& names);
+/// The same for an input's contig list.
+[[nodiscard]] std::string unknown_contig_hint_for(std::string_view name,
+                                                  const std::vector<Contig>& contigs);
 
 }  // namespace dnassm
