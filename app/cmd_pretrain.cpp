@@ -1,5 +1,5 @@
-// dnassm pretrain: next-base prediction on FASTA (Mamba or HyenaDNA models), from an initial
-// model directory.
+// dnassm pretrain: next-base prediction (Mamba, HyenaDNA) or masked-base prediction (Caduceus)
+// on FASTA, from an initial model directory.
 #include <cstdio>
 #include <iostream>
 
@@ -22,8 +22,8 @@ int cmd_pretrain(int argc, char** argv) {
     desc.add_options()
         ("help,h", "show this help")
         ("model,m", po::value(&o.init_model)->required(),
-         "initial model directory (e.g. from data/models/make_random_mamba.py or make_random_hyena.py, "
-         "or a model to continue)")
+         "initial model directory (e.g. from data/models/make_random_mamba.py, make_random_hyena.py "
+         "or make_random_caduceus.py, or a model to continue)")
         ("output,o", po::value(&o.out_dir)->required(),
          "output model directory (also checkpoint.safetensors and train_log.jsonl)")
         ("fasta", po::value(&o.fasta)->required()->composing(), "training FASTA; repeatable")
@@ -41,9 +41,12 @@ int cmd_pretrain(int argc, char** argv) {
          "held-out bases scored per contig (from its last 10 %)")
         ("seed", po::value(&o.seed)->default_value(1), "seed of the window sampler")
         ("resume", po::bool_switch(&o.resume), "continue from OUT/checkpoint.safetensors")
+        ("mask-prob", po::value(&o.mask_prob),
+         "masked LMs (Caduceus): fraction of the A/C/G/T bases of each window chosen for "
+         "prediction; of those 80 % become [MASK], 10 % a random base, 10 % stay [0.15]")
         ("recompute", po::bool_switch(&o.recompute),
-         "activation checkpointing: keep only each block's input and recompute the block in "
-         "backward (long windows in little memory, ~1.3x the compute)")
+         "activation checkpointing (Mamba, HyenaDNA): keep only each block's input and recompute "
+         "the block in backward (long windows in little memory, ~1.3x the compute)")
         ("bf16", po::bool_switch(&o.bf16),
          "autocast: the training steps' matrix products take bfloat16 inputs with fp32 sums and "
          "fp32 master weights (tensor cores on a GPU; emulated, and no faster, on the CPU); "

@@ -2,6 +2,7 @@
 """End-to-end tests of the dnassm CLI on real data; outputs are read back with numpy, h5py and
 pyBigWig. Run by ctest as `cli_test.py DNASSM_BINARY TestClass`."""
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -777,6 +778,36 @@ class PretrainTests(Tmp):
                            expect=2)
         self.assertIn("--window 1000 is longer than the model's 258 bases", err)
 
+    def test_caduceus_masked_pretrain_resumes_bit_for_bit(self):
+        for variant in ([], ["--ph"]):
+            init = self.path("init" + "".join(variant))
+            subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "data", "models", "make_random_caduceus.py"), init,
+                            *variant, "32", "2"], check=True)
+            args = ["pretrain", "-m", init, "--fasta", LAMBDA, "--window", "256", "--batch", "2", "--steps", "8",
+                    "--eval-every", "4", "--save-every", "4", "--warmup", "2", "--val-bases", "3000", "--progress",
+                    "none", "--lr", "3e-3"]
+            a, b = self.path("a" + "".join(variant)), self.path("b" + "".join(variant))
+            _, _, err = run(*args, "-o", a)
+            self.assertIn("bits/base (masked bases)", err)
+            run(*args, "-o", b, "--stop-at", "3")
+            run(*args, "-o", b, "--resume")
+            self.assertEqual(read_bytes(os.path.join(a, "model.safetensors")),
+                             read_bytes(os.path.join(b, "model.safetensors")))
+            log = [json.loads(l) for l in read_text(os.path.join(a, "train_log.jsonl")).splitlines()]
+            self.assertEqual([e["step"] for e in log], [4, 8])
+            self.assertTrue(all(1.5 < e["val_bits_per_base"] < 2.05 for e in log), log)
+            self.assertTrue(all(e["train_loss"] < math.log(16) for e in log), log)
+            config = load_json(os.path.join(a, "config.json"))
+            self.assertEqual(config["model_type"], "caduceus")
+            self.assertEqual(config["rcps"], not variant)
+            self.assertIn("80 % [MASK]", config["provenance"]["objective"])
+            self.assertNotEqual(read_bytes(os.path.join(a, "model.safetensors")),
+                                read_bytes(os.path.join(init, "model.safetensors")))
+            run("embed", "-m", a, "-r", "NC_001416.1:1-500", "-o", self.path("e.npy"), LAMBDA)
+            self.assertEqual(np.load(self.path("e.npy")).shape, (500, 32 if variant else 64))
+            run("predict", "-m", a, "-r", "NC_001416.1:1-300", "--track", "loglik", "-o", self.path("t.bedgraph"),
+                LAMBDA)
+
 
 def load_json(path):
     with open(path) as f:
@@ -1020,9 +1051,17 @@ class FinetuneTests(Tmp):
                            expect=2)
         self.assertIn("--task", err)
         caduceus = os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1")
-        code, _, err = run("pretrain", "-m", caduceus, "--fasta", LAMBDA, "-o", self.path("o"), expect=2)
-        self.assertIn("pretrain trains causal LMs", err)
+        code, _, err = run("pretrain", "-m", caduceus, "--fasta", LAMBDA, "--recompute", "-o", self.path("o"),
+                           expect=2)
+        self.assertIn("--recompute is not available for caduceus models", err)
         self.assertFalse(os.path.exists(self.path("o/config.json")))
+        for bad in ("1.5", "-0.1"):
+            code, _, err = run("pretrain", "-m", caduceus, "--fasta", LAMBDA, "--mask-prob=" + bad, "-o",
+                               self.path("o"), expect=2)
+            self.assertIn("--mask-prob must be in (0, 1)", err)
+        code, _, err = run("pretrain", "-m", MODEL, "--fasta", LAMBDA, "--mask-prob", "0.2", "-o", self.path("o"),
+                           expect=2)
+        self.assertIn("--mask-prob applies to masked LMs (Caduceus)", err)
 
 
 class CaduceusTests(Tmp):

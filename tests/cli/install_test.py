@@ -55,6 +55,17 @@ class InstallTests(unittest.TestCase):
         out, _ = run(self.dnassm, "--version-only")
         self.assertEqual(out.strip(), run(BUILT_DNASSM, "--version-only")[0].strip())
 
+    def test_installed_scripts_make_initial_models_that_pretrain(self):
+        tools = os.path.join(self.prefix, "share/dnassm/tools")
+        for script, args in (("make_random_mamba.py", ["16", "1"]), ("make_random_hyena.py", ["16", "1", "130"]),
+                             ("make_random_caduceus.py", ["16", "1"])):
+            self.assertTrue(os.access(os.path.join(tools, script), os.X_OK), script)
+            init, out = os.path.join(self.tmp, script + ".init"), os.path.join(self.tmp, script + ".out")
+            subprocess.run(["/usr/bin/python3", os.path.join(tools, script), init, *args], check=True)
+            run(self.dnassm, "pretrain", "-m", init, "-o", out, "--fasta", LAMBDA, "--window", "128", "--batch",
+                "1", "--steps", "2", "--warmup", "1", "--val-bases", "500", "--progress", "none")
+            self.assertTrue(os.path.isfile(os.path.join(out, "model.safetensors")), script)
+
     def test_bundled_model_by_name_gives_the_build_trees_output(self):
         out, _ = run(self.dnassm, "info")
         first = [l.split("\t") for l in out.splitlines()[1:]][0]

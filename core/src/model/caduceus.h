@@ -53,6 +53,8 @@ class CaduceusModel final : public Model {
 
     [[nodiscard]] const Tensor& embedding() const { return embedding_; }
     [[nodiscard]] const Tensor& norm_f_weight() const { return norm_f_w_; }
+    /// PS: the LM head's weight {V, d_model} for the reverse half (derived from the embedding).
+    [[nodiscard]] const Tensor& rc_head() const { return rc_head_; }
     [[nodiscard]] const CaduceusLayer& layer(std::int64_t i) const {
         return layers_[static_cast<size_t>(i)];
     }

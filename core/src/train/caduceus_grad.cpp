@@ -192,4 +192,33 @@ void caduceus_backward(const CaduceusModel& model,
     }
 }
 
+void caduceus_head_backward(const CaduceusModel& model,
+                            Backend& be,
+                            const Tensor& hidden,
+                            const float* dlogits,
+                            float* dhidden,
+                            const GradSink& grad) {
+    const CaduceusConfig& c = model.config();
+    const std::int64_t D = c.mamba.d_model, V = c.mamba.vocab_size;
+    const LinearArgs fwd{.M = hidden.dim(0),
+                         .K = D,
+                         .N = V,
+                         .x = hidden.f32(),
+                         .ld_x = hidden.dim(1),
+                         .weight = model.embedding().f32(),
+                         .ld_y = V};
+    float* demb = grad(model.embedding_name(), model.embedding());
+    be.linear_backward(fwd, dlogits, dhidden, demb, nullptr);
+    if (!c.rcps) return;
+    // rc_head[v, k] = E[comp(v), D−1−k]: its gradient, channel-flipped, goes to row comp(v).
+    LinearArgs rc = fwd;
+    rc.x = hidden.f32() + D;
+    rc.weight = model.rc_head().f32();
+    const WindowActivations rows(be, V);
+    const Tensor drc = rows.zeros(D);
+    be.linear_backward(rc, dlogits, dhidden + D, drc.f32(), nullptr);
+    be.embedding_backward({.L = V, .V = V, .D = D, .ids = c.complement.data()},
+                          rows.part(drc, 0, D, Flip::kChannels).f32(), D, demb);
+}
+
 }  // namespace dnassm

@@ -46,4 +46,14 @@ void caduceus_backward(const CaduceusModel& model,
                        const float* dhidden,
                        std::map<std::string, Tensor>& grads);
 
+/// The LM head's backward (MODELS.md §3.3 RCPSLMHead for PS: the reverse half's weight is the
+/// complement's embedding row with its channels flipped, so its gradient goes back there):
+/// dhidden {L, W} += dlogits · head, the embedding's gradient into `grad`.
+void caduceus_head_backward(const CaduceusModel& model,
+                            Backend& be,
+                            const Tensor& hidden,
+                            const float* dlogits,
+                            float* dhidden,
+                            const GradSink& grad);
+
 }  // namespace dnassm

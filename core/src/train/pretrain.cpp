@@ -1,7 +1,8 @@
 // Pretraining loop: random windows (either strand) from the first 90 % of every contig, AdamW,
 // validation bits/base on the held-out last 10 %, checkpoints that resume bit for bit (the
-// sampler is a pure function of (seed, step), so only parameters, optimiser state and the step
-// count need saving).
+// sampler, and the masks of a masked LM, are pure functions of (seed, step), so only parameters,
+// optimiser state and the step count need saving). Causal LMs learn next-base prediction,
+// Caduceus masked-base prediction (train/masked_lm.h).
 #include "train/pretrain.h"
 
 #include <cmath>
@@ -18,18 +19,13 @@
 #include "dnassm/safetensors.h"
 #include "dnassm/tokenizer.h"
 
+#include "train/masked_lm.h"
+#include "train/splitmix.h"
 #include "train/trainable.h"
 
 namespace dnassm {
 
 namespace {
-
-std::uint64_t mix(std::uint64_t z) {
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 struct TrainContig {
     std::string name;
@@ -72,9 +68,16 @@ double pretrain(const PretrainOptions& o) {
     auto be = make_backend(o.device);
     auto model = Model::load(o.init_model);
     auto trainable = make_trainable(*model);
-    DNASSM_CHECK(trainable->causal_lm(), ErrorKind::kUsage,
-                 o.init_model + ": pretrain trains causal LMs (next-base prediction); a " +
-                     model->info().family + " model is a masked LM");
+    const bool causal = trainable->causal_lm();
+    DNASSM_CHECK(causal || !o.recompute, ErrorKind::kUsage,
+                 "pretrain: --recompute is not available for " + model->info().family +
+                     " models (they keep every activation)");
+    DNASSM_CHECK(!causal || o.mask_prob == 0, ErrorKind::kUsage,
+                 "pretrain: --mask-prob applies to masked LMs (Caduceus); " + o.init_model +
+                     " is a causal LM, trained on next-base prediction");
+    DNASSM_CHECK(o.mask_prob >= 0 && o.mask_prob < 1, ErrorKind::kUsage,
+                 "pretrain: --mask-prob must be in (0, 1)");
+    const double mask_prob = causal ? 0.0 : (o.mask_prob > 0 ? o.mask_prob : 0.15);
     retain_freed_memory();
     DNASSM_CHECK(model->max_length() == 0 || o.window <= model->max_length(), ErrorKind::kUsage,
                  "pretrain: --window " + std::to_string(o.window) + " is longer than the model's " +
@@ -139,7 +142,9 @@ double pretrain(const PretrainOptions& o) {
                        b + std::min<std::int64_t>(
                                o.val_bases, static_cast<std::int64_t>(c.ids.size()) - c.train_len));
             const double w = static_cast<double>(val.size());
-            bits += bits_per_base(*model, val, *be) * w;
+            bits += (causal ? bits_per_base(*model, val, *be)
+                            : masked_bits_per_base(*model, val, o.window, mask_prob, *be)) *
+                    w;
             bases += w;
         }
         return bases > 0 ? bits / bases : 0.0;
@@ -156,18 +161,23 @@ double pretrain(const PretrainOptions& o) {
         {  // the forwards and backwards in bfloat16 with --bf16; AdamW and validation in fp32
             const Bf16Autocast autocast(*be, o.bf16);
             for (std::int64_t b = 0; b < o.batch; ++b) {
-                const std::uint64_t r =
-                    mix(o.seed * 0x100000001b3ULL + static_cast<std::uint64_t>(step * o.batch + b));
+                const std::uint64_t r = splitmix64(o.seed * 0x100000001b3ULL +
+                                                   static_cast<std::uint64_t>(step * o.batch + b));
                 std::int64_t pick =
                     static_cast<std::int64_t>(r % static_cast<std::uint64_t>(total_train));
                 size_t ci = 0;
                 while (pick >= contigs[ci].train_len) pick -= contigs[ci++].train_len;
                 const TrainContig& c = contigs[ci];
                 const std::int64_t beg = static_cast<std::int64_t>(
-                    mix(r) % static_cast<std::uint64_t>(c.train_len - o.window));
+                    splitmix64(r) % static_cast<std::uint64_t>(c.train_len - o.window));
                 std::copy(c.ids.begin() + beg, c.ids.begin() + beg + o.window, window.begin());
-                if (mix(r + 1) & 1) reverse_complement(window);  // both strands
-                loss += lm_loss(*trainable, window, &grads, *be, o.recompute);
+                if (splitmix64(r + 1) & 1) reverse_complement(window);  // both strands
+                if (causal) {
+                    loss += lm_loss(*trainable, window, &grads, *be, o.recompute);
+                } else {
+                    const MaskedWindow m = mask_window(window, splitmix64(r + 2), mask_prob);
+                    loss += masked_lm_loss(*trainable, m.input, m.targets, &grads, *be);
+                }
             }
         }
         // The batch mean: the sums are scaled in the update, so the gradients stay on the device.
@@ -187,9 +197,9 @@ double pretrain(const PretrainOptions& o) {
                                 {"grad_norm", gnorm}};
             log << j.dump() << "\n";
             log.flush();
-            note("dnassm pretrain: step %lld  train loss %.4f nats  val %.4f bits/base\n",
+            note("dnassm pretrain: step %lld  train loss %.4f nats  val %.4f bits/base%s\n",
                  static_cast<long long>(step + 1), train_loss / static_cast<double>(since_log),
-                 val_bpb);
+                 val_bpb, causal ? "" : " (masked bases)");
             train_loss = 0.0;
             since_log = 0;
         }
@@ -213,6 +223,11 @@ double pretrain(const PretrainOptions& o) {
         {"batch", o.batch},
         {"seed", o.seed},
         {"bf16_autocast", o.bf16},
+        {"objective",
+         causal ? "next-base prediction"
+                : "masked bases: " + std::to_string(mask_prob) +
+                      " of A/C/G/T chosen per window; 80 % [MASK], 10 % a random base, 10 % kept; "
+                      "validation bits/base at chosen bases"},
         {"val_bits_per_base", val_bpb}};
     trainable->save(o.out_dir, prov);
     return val_bpb;

@@ -1,4 +1,5 @@
-// Internal (training, issue B): next-base pretraining of a Mamba or HyenaDNA LM on FASTA files.
+// Internal (training, issue B): pretraining on FASTA files: next-base prediction for Mamba and
+// HyenaDNA LMs, masked-base prediction for Caduceus.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct PretrainOptions {
     bool resume = false;
     bool recompute = false;  // activation checkpointing per block (long windows in little memory)
     bool bf16 = false;       // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
+    double mask_prob = 0;    // masked LMs: fraction of bases chosen per window (0: 0.15)
     std::string device = "cpu";  // a make_backend name
     std::int64_t stop_at = 0;    // >0: stop after this step (checkpointed), as if interrupted
     AdamWOptions adam;
@@ -29,7 +31,8 @@ struct PretrainOptions {
     std::string command;  // recorded in the provenance
 };
 
-/// Trains and writes out_dir; returns the final validation bits per base.
+/// Trains and writes out_dir; returns the final validation bits per base (for a masked LM, of
+/// the masked bases).
 double pretrain(const PretrainOptions& o);
 
 /// Bits per base of predicting each base from its left context (A/C/G/T only, like the order-k

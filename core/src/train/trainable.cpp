@@ -103,6 +103,16 @@ class CaduceusTrainable final : public Trainable {
     bool causal_lm() const override { return false; }
     const Tensor& lm_head() const override { return m_.embedding(); }
     std::string lm_head_grad_name() const override { return m_.embedding_name(); }
+    void head_logits(Backend& be, const Tensor& hidden, const Tensor& logits) const override {
+        m_.logits_into(be, hidden, logits);
+    }
+    void head_backward(Backend& be,
+                       const Tensor& hidden,
+                       const float* dlogits,
+                       float* dhidden,
+                       std::map<std::string, Tensor>& grads) const override {
+        caduceus_head_backward(m_, be, hidden, dlogits, dhidden, grad_sink(grads, be));
+    }
     void save(const std::string& dir, const nlohmann::json& provenance) const override {
         m_.save(dir, provenance);
     }
@@ -112,6 +122,35 @@ class CaduceusTrainable final : public Trainable {
 };
 
 }  // namespace
+
+namespace {
+
+LinearArgs head_args(const Tensor& hidden, const Tensor& weight, float* logits) {
+    return {.M = hidden.dim(0),
+            .K = weight.dim(1),
+            .N = weight.dim(0),
+            .x = hidden.f32(),
+            .ld_x = hidden.dim(1),
+            .weight = weight.f32(),
+            .y = logits,
+            .ld_y = weight.dim(0)};
+}
+
+}  // namespace
+
+void Trainable::head_logits(Backend& be, const Tensor& hidden, const Tensor& logits) const {
+    be.linear(head_args(hidden, lm_head(), logits.f32()));
+}
+
+void Trainable::head_backward(Backend& be,
+                              const Tensor& hidden,
+                              const float* dlogits,
+                              float* dhidden,
+                              std::map<std::string, Tensor>& grads) const {
+    const Tensor& W = lm_head();
+    float* dhead = grad_sink(grads, be)(lm_head_grad_name(), W);
+    be.linear_backward(head_args(hidden, W, nullptr), dlogits, dhidden, dhead, nullptr);
+}
 
 GradSink grad_sink(std::map<std::string, Tensor>& grads, Backend& be) {
     return [&grads, &be](const std::string& name, const Tensor& like) -> float* {
@@ -149,27 +188,17 @@ double lm_loss(const Trainable& model,
     DNASSM_CHECK(model.causal_lm(), ErrorKind::kUsage,
                  "next-base training needs a causal LM (Mamba, HyenaDNA); Caduceus is a masked LM");
     const auto tape = model.forward(ids, be, recompute && grads);
-    const Tensor& W = model.lm_head();
-    const std::int64_t V = W.dim(0), D = W.dim(1);
+    const std::int64_t V = model.lm_head().dim(0);
     const WindowActivations acts(be, L);
     const Tensor logits = acts.make(V);
-    const LinearArgs head{.M = L,
-                          .K = D,
-                          .N = V,
-                          .x = tape->hidden.f32(),
-                          .ld_x = D,
-                          .weight = W.f32(),
-                          .y = logits.f32(),
-                          .ld_y = V};
-    be.linear(head);
+    model.head_logits(be, tape->hidden, logits);
 
     const Tensor dlogits = grads ? acts.make(V) : Tensor();
     const double loss =
         be.next_token_loss(logits.f32(), L, V, ids.data(), grads ? dlogits.f32() : nullptr);
     if (!grads) return loss;
-    float* dhead = grad_sink(*grads, be)(model.lm_head_grad_name(), W);
-    const Tensor dhidden = acts.zeros(D);
-    be.linear_backward(head, dlogits.f32(), dhidden.f32(), dhead, nullptr);
+    const Tensor dhidden = acts.zeros(tape->hidden.dim(1));
+    model.head_backward(be, tape->hidden, dlogits.f32(), dhidden.f32(), *grads);
     model.backward(*tape, ids, dhidden.f32(), *grads);
     return loss;
 }

@@ -65,6 +65,16 @@ class Trainable {
     /// tied).
     [[nodiscard]] virtual const Tensor& lm_head() const = 0;
     [[nodiscard]] virtual std::string lm_head_grad_name() const = 0;
+    /// logits {L, V} from a tape's hidden {L, W} (activations of `be`): hidden · lm_head()^T,
+    /// which Caduceus PS extends with its reverse-complement half.
+    virtual void head_logits(Backend& be, const Tensor& hidden, const Tensor& logits) const;
+    /// The head's backward: dhidden {L, W} += d loss / d hidden, and the head matrix's gradient
+    /// into grads.
+    virtual void head_backward(Backend& be,
+                               const Tensor& hidden,
+                               const float* dlogits,
+                               float* dhidden,
+                               std::map<std::string, Tensor>& grads) const;
     virtual void save(const std::string& dir, const nlohmann::json& provenance) const = 0;
 };
 

@@ -22,6 +22,7 @@
 #include "scan_case.h"
 #include "test_util.h"
 #include "train/adamw.h"
+#include "train/masked_lm.h"
 #include "train/trainable.h"
 
 namespace dnassm {
@@ -955,8 +956,9 @@ TEST_P(CudaGoldenModel, SavedStreamStateContinuesOnEitherDevice) {
     }
 }
 
-// A few AdamW steps of next-base training (Mamba, HyenaDNA) or of a hidden-state loss (Caduceus)
-// on CUDA and on the CPU from the same weights: the same weights after (fp32, 1e-5 rel).
+// A few AdamW steps of next-base training (Mamba, HyenaDNA) or of masked-LM plus hidden-state
+// losses (Caduceus) on CUDA and on the CPU from the same weights: the same weights after (fp32,
+// 1e-5 rel).
 TEST_P(CudaGoldenModel, TrainingStepsMatchCpu) {
     REQUIRE_CUDA();
     const std::string dir = test::data_dir() + "/golden/" + GetParam();
@@ -970,7 +972,9 @@ TEST_P(CudaGoldenModel, TrainingStepsMatchCpu) {
             std::map<std::string, Tensor> grads;
             if (trainable->causal_lm()) {
                 (void)lm_loss(*trainable, ids, &grads, be);
-            } else {
+            } else {  // masked-LM pretraining, and a hidden-state loss as fine-tuning gives
+                const MaskedWindow m = mask_window(ids, static_cast<std::uint64_t>(step), 0.15);
+                (void)masked_lm_loss(*trainable, m.input, m.targets, &grads, be);
                 const auto tape = trainable->forward(ids, be, false);
                 Tensor dh(tape->hidden.shape());
                 for (std::int64_t i = 0; i < dh.numel(); ++i)
