@@ -45,8 +45,8 @@ int cmd_pretrain(int argc, char** argv) {
          "masked LMs (Caduceus): fraction of the A/C/G/T bases of each window chosen for "
          "prediction; of those 80 % become [MASK], 10 % a random base, 10 % stay [0.15]")
         ("recompute", po::bool_switch(&o.recompute),
-         "activation checkpointing (Mamba, HyenaDNA): keep only each block's input and recompute "
-         "the block in backward (long windows in little memory, ~1.3x the compute)")
+         "activation checkpointing: keep only each block's input and recompute the block in "
+         "backward (long windows in little memory, ~1.3x the compute)")
         ("bf16", po::bool_switch(&o.bf16),
          "autocast: the training steps' matrix products take bfloat16 inputs with fp32 sums and "
          "fp32 master weights (tensor cores on a GPU; emulated, and no faster, on the CPU); "

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Training throughput (issue B): `dnassm pretrain` vs PyTorch training the same Mamba or HyenaDNA
-model (autograd, AdamW) on the same windows, same threads, measured in the same run. HyenaDNA
-models train through tests/reference/hyena_torch.py's forward (torch.fft long convolution). Prints tokens/s
+"""Training throughput (issue B): `dnassm pretrain` vs PyTorch training the same Mamba, HyenaDNA
+or Caduceus model (autograd, AdamW) on the same windows, same threads, measured in the same run.
+HyenaDNA models train through tests/reference/hyena_torch.py's forward (torch.fft long
+convolution); Caduceus models through tests/reference/caduceus_torch.py's, as masked LMs (the
+official masking recipe on both sides). Prints tokens/s
 and the ratio. PyTorch's scan is tests/reference/mamba_torch.py's chunked_scan (chunks of 64 steps
 advance together), checked against the step-by-step reference loop (selective_scan_ref), which
 trains at only ~20 tokens/s here; `--scan loop` measures that one instead.
@@ -26,6 +28,7 @@ import torch.nn.functional as F
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+from caduceus_torch import TorchCaduceus, mask_for_mlm  # noqa: E402
 from hyena_torch import TorchHyena  # noqa: E402
 from mamba_torch import TorchMamba, chunked_scan, read_fasta_region, tokenize  # noqa: E402
 
@@ -118,6 +121,29 @@ def torch_hyena_tokens_per_s(model_dir, windows, batch, steps, device, bf16=Fals
     return batch * len(windows[0]) / timed(step, steps)
 
 
+def torch_caduceus_tokens_per_s(model_dir, windows, batch, steps, device, bf16=False, scan_chunk=64):
+    m = TorchCaduceus(model_dir).to(device)
+    m.mamba.scan_chunk = scan_chunk
+    params = m.parameters()
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.95), weight_decay=0.1)
+    g = torch.Generator(device=device).manual_seed(1)
+
+    def step(k):
+        opt.zero_grad()
+        for b in range(batch):
+            inp, tgt = mask_for_mlm(windows[(k * batch + b) % len(windows)], generator=g)
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
+                logits = m.logits(m.hidden(inp))
+                loss = F.cross_entropy(logits.float(), tgt, ignore_index=-100)
+            (loss / batch).backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    return batch * len(windows[0]) / timed(step, steps)
+
+
 def dnassm_tokens_per_s(dnassm, model_dir, window, batch, steps, threads, device, genome, bf16=False):
     with tempfile.TemporaryDirectory() as tmp:
         def run(n):
@@ -155,6 +181,14 @@ def main():
                                a.bf16)
     prec = ", bf16 autocast" if a.bf16 else ""
     hyena = cfg.get("family") == "hyena" or cfg.get("model_type") == "hyenadna"
+    if cfg.get("model_type") == "caduceus":
+        # PyTorch's best chunk of its scan (steps that advance together) for this window.
+        theirs = max(torch_caduceus_tokens_per_s(a.model, windows, a.batch, a.steps, a.device, a.bf16, T)
+                     for T in (16, 32, 64, 128))
+        print(f"| masked-LM training on {a.device}{prec}, Caduceus-{'PS' if cfg.get('rcps') else 'Ph'} d_model "
+              f"{cfg['d_model']} x {cfg['n_layer']} layers, window {a.window}, batch {a.batch}, {a.threads} thread(s) "
+              f"| dnassm {ours:,.0f} tokens/s | PyTorch {theirs:,.0f} tokens/s | {ours / theirs:.1f}x |")
+        return
     if hyena:
         theirs = torch_hyena_tokens_per_s(a.model, windows, a.batch, a.steps, a.device, a.bf16)
         print(f"| training on {a.device}{prec}, HyenaDNA d_model {cfg['d_model']} x {cfg['n_layer']} layers, window "

@@ -97,6 +97,7 @@ def chunked_scan(dA, dBu, Cm, s0, T=128):
 class TorchMamba:
     device = torch.device("cpu")
     scan = "loop"  # or "chunked" (chunked_scan: the same function, far fewer GPU launches)
+    scan_chunk = 128  # chunked_scan's T
 
     def __init__(self, model_dir):
         cfg = json.load(open(os.path.join(model_dir, "config.json")))
@@ -154,7 +155,7 @@ class TorchMamba:
         dA = torch.exp(delta.unsqueeze(-1) * A)             # [T, E, N]
         dBu = (delta * xc).unsqueeze(-1) * Bm.unsqueeze(1)  # [T, E, N]
         if self.scan == "chunked":
-            y, s = chunked_scan(dA, dBu, Cm, ssm_state)
+            y, s = chunked_scan(dA, dBu, Cm, ssm_state, T=self.scan_chunk)
         else:
             s = ssm_state
             ys = []

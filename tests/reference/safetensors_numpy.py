@@ -1,8 +1,11 @@
-"""Minimal safetensors reader (F32 only) on numpy, shared by the CLI tests and the references."""
+"""Minimal safetensors reader (F32, and the integer buffers checkpoints carry) on numpy, shared
+by the CLI tests and the references."""
 import json
 import struct
 
 import numpy as np
+
+DTYPES = {"F32": "<f4", "I64": "<i8", "I32": "<i4"}
 
 
 def read_safetensors_numpy(path):
@@ -14,7 +17,7 @@ def read_safetensors_numpy(path):
     for k, v in header.items():
         if k == "__metadata__":
             continue
-        assert v["dtype"] == "F32", f"{k}: only F32 supported here"
+        assert v["dtype"] in DTYPES, f"{k}: dtype {v['dtype']} not supported here"
         b, e = v["data_offsets"]
-        out[k] = np.frombuffer(data[b:e], dtype="<f4").reshape(v["shape"]).copy()
+        out[k] = np.frombuffer(data[b:e], dtype=DTYPES[v["dtype"]]).reshape(v["shape"]).copy()
     return out

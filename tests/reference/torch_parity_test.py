@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Parity of dnassm with the independent PyTorch reference (mamba_torch.py):
-1. the reference itself reproduces the official golden files (so it is trustworthy);
-2. dnassm embed on the bundled dnassm-format model equals the reference on real lambda DNA,
-   in one pass and streamed in chunks.
+"""Parity of dnassm with the independent PyTorch references (mamba_torch.py, hyena_torch.py,
+caduceus_torch.py):
+1. each reference reproduces the official golden files (so it is trustworthy);
+2. dnassm embed equals the reference on real lambda DNA: the bundled dnassm-format model, in one
+   pass and streamed in chunks; a dnassm-format HyenaDNA; Caduceus models dnassm pretrained and
+   saved.
 Usage: torch_parity_test.py DNASSM_BINARY"""
 import os
 import subprocess
@@ -17,6 +19,7 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 try:
     import torch
+    from caduceus_torch import TorchCaduceus, mask_for_mlm
     from hyena_torch import TorchHyena
     from mamba_torch import TorchMamba, read_fasta_region, tokenize
 except ImportError as e:  # python3-torch missing: say so visibly
@@ -103,6 +106,51 @@ class TorchHyenaReference(unittest.TestCase):
             subprocess.run([DNASSM, "embed", "-m", model, "-r", "NC_001416.1:20001-23000", "-o", out, fasta],
                            check=True)
             self.assertLess(rel(np.load(out), ref), 1e-4)
+
+
+@unittest.skipIf(torch is None, "skipped: python3-torch not installed (./setup.sh installs it)")
+class TorchCaduceusReference(unittest.TestCase):
+    def test_reference_matches_golden(self):
+        for case in ("caduceus_ph_L1024_B1", "caduceus_ps_L1024_B1"):
+            d = os.path.join(ROOT, "tests", "data", "golden", case)
+            m = TorchCaduceus(d)
+            with torch.no_grad():
+                h = m.hidden(torch.from_numpy(np.load(os.path.join(d, "input_ids.npy"))[0]).long())
+                logits = m.logits(h)
+            self.assertLess(rel(h.numpy(), np.load(os.path.join(d, "hidden.npy"))[0]), 1e-5, case)
+            self.assertLess(rel(logits.numpy(), np.load(os.path.join(d, "logits.npy"))[0]), 1e-5, case)
+
+    def test_masking_recipe(self):
+        ids = torch.randint(7, 12, (100000,), generator=torch.Generator().manual_seed(1))
+        inp, tgt = mask_for_mlm(ids, generator=torch.Generator().manual_seed(2))
+        chosen = tgt != -100
+        bases = (ids >= 7) & (ids <= 10)
+        self.assertFalse(bool((chosen & ~bases).any()))
+        self.assertAlmostEqual(float(chosen.sum() / bases.sum()), 0.15, delta=0.01)
+        self.assertAlmostEqual(float((inp[chosen] == 3).float().mean()), 0.8, delta=0.02)
+        self.assertTrue(bool((inp[~chosen] == ids[~chosen]).all()))
+
+    def test_dnassm_pretrained_caduceus_matches_reference(self):
+        """Caduceus PS and Ph that dnassm pretrained (masked LM) and saved in the released layout:
+        the reference reads them and computes dnassm's embeddings and masked-LM logits."""
+        fasta = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
+        ids = tokenize(read_fasta_region(fasta, 10000, 12000))
+        with tempfile.TemporaryDirectory() as tmp:
+            for variant in ([], ["--ph"]):
+                init, out = os.path.join(tmp, "init"), os.path.join(tmp, "out" + "".join(variant))
+                subprocess.run([sys.executable, os.path.join(ROOT, "data", "models", "make_random_caduceus.py"), init,
+                                *variant, "32", "2"], check=True)
+                subprocess.run([DNASSM, "pretrain", "-m", init, "-o", out, "--fasta", fasta, "--window", "256",
+                                "--batch", "2", "--steps", "4", "--warmup", "1", "--lr", "3e-3", "--val-bases", "500",
+                                "--progress", "none"], check=True)
+                with torch.no_grad():
+                    ref = TorchCaduceus(out).hidden(ids).numpy()
+                emb = os.path.join(tmp, "e.npy")
+                subprocess.run([DNASSM, "embed", "-m", out, "-r", "NC_001416.1:10001-12000", "-o", emb, fasta],
+                               check=True)
+                self.assertLess(rel(np.load(emb), ref), 1e-4, variant)
+                with torch.no_grad():
+                    self.assertGreater(rel(TorchCaduceus(init).hidden(ids).numpy(), ref), 1e-3)  # it trained
 
 
 if __name__ == "__main__":

@@ -77,7 +77,8 @@ void bimamba_backward(const CaduceusModel& model,
 
 CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
                                    std::span<const std::int32_t> ids,
-                                   Backend& be) {
+                                   Backend& be,
+                                   bool recompute) {
     const CaduceusConfig& c = model.config();
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = c.mamba.d_model;
     const float eps = c.mamba.norm_eps;
@@ -86,6 +87,7 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
     be.keep_weights(model.op_weights());
     CaduceusTape tape;
     tape.backend = &be;
+    tape.recompute = recompute;
     const Tensor tokens = model.embed(ids);
     const std::int64_t W = tokens.dim(1);
     Tensor h = acts.upload(tokens.f32(), W), res = acts.zeros(W);
@@ -110,6 +112,7 @@ CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
             acts.copy(a.bi.out, 0, h, 0, D);
             acts.copy(a.bi_rc.out, 0, h, D, D, kRc);
         }
+        if (recompute) a.bi = a.bi_rc = {};  // h holds the output; backward recomputes the rest
         tape.layers.push_back(std::move(a));
     }
     tape.sum = acts.sum(h, res);
@@ -161,14 +164,22 @@ void caduceus_backward(const CaduceusModel& model,
         const CaduceusLayer& l = model.layer(i);
         const CaduceusLayerActs& a = tape.layers[static_cast<size_t>(i)];
         const std::string norm = "layers." + std::to_string(i) + ".norm.weight";
+        // The layer's BiMamba activations: kept by the forward, or recomputed now.
+        BiMambaActs again, again_rc;
+        if (tape.recompute) {
+            again = bimamba_tape(c, l, rms(acts, a.res, l.norm_w, eps), acts);
+            if (c.rcps) again_rc = bimamba_tape(c, l, rms(acts, a.res_rc, l.norm_w, eps), acts);
+        }
+        const BiMambaActs& bi = tape.recompute ? again : a.bi;
+        const BiMambaActs& bi_rc = tape.recompute ? again_rc : a.bi_rc;
         if (!c.rcps) {
             const Tensor dhn = acts.zeros(D);
-            bimamba_backward(model, i, a.bi, g, dhn, grad, acts);
+            bimamba_backward(model, i, bi, g, dhn, grad, acts);
             acts.add(g, rms_back(a.res, l.norm_w, norm, dhn));
         } else {
             const Tensor dhs = acts.zeros(D), dhs_rc = acts.zeros(D);
-            bimamba_backward(model, i, a.bi, acts.part(g, 0, D), dhs, grad, acts);
-            bimamba_backward(model, i, a.bi_rc, acts.part(g, D, D, kRc), dhs_rc, grad, acts);
+            bimamba_backward(model, i, bi, acts.part(g, 0, D), dhs, grad, acts);
+            bimamba_backward(model, i, bi_rc, acts.part(g, D, D, kRc), dhs_rc, grad, acts);
             const Tensor d_res_fwd =
                 acts.sum(acts.part(g, 0, D), rms_back(a.res, l.norm_w, norm, dhs));
             const Tensor d_first =

@@ -29,6 +29,9 @@ struct CaduceusLayerActs {
 };
 
 struct CaduceusTape : TrainTape {
+    /// With recompute, each layer keeps only its norm inputs (res, res_rc); backward recomputes
+    /// the BiMamba activations from them, one layer at a time.
+    bool recompute = false;
     std::vector<CaduceusLayerActs> layers;
     Tensor sum;                  // h + res after the last block (input of the final norm), {L, W}
     Backend* backend = nullptr;  // the forward's, used by backward
@@ -36,7 +39,8 @@ struct CaduceusTape : TrainTape {
 
 CaduceusTape caduceus_forward_tape(const CaduceusModel& model,
                                    std::span<const std::int32_t> ids,
-                                   Backend& be);
+                                   Backend& be,
+                                   bool recompute = false);
 
 /// Adds d loss / d parameter (checkpoint keys; "<mixer>.A" is d/dA, see a_log_grads) from
 /// d loss / d hidden {L, W}.

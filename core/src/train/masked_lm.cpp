@@ -45,11 +45,12 @@ double masked_lm_loss(const Trainable& model,
                       std::span<const std::int32_t> input,
                       std::span<const std::int32_t> targets,
                       std::map<std::string, Tensor>* grads,
-                      Backend& be) {
+                      Backend& be,
+                      bool recompute) {
     const std::int64_t L = static_cast<std::int64_t>(input.size());
     DNASSM_CHECK(L >= 1 && targets.size() == input.size(), ErrorKind::kInput,
                  "masked LM loss: input and targets must be non-empty and of one length");
-    const auto tape = model.forward(input, be, false);
+    const auto tape = model.forward(input, be, recompute && grads);
     const std::int64_t V = model.lm_head().dim(0);
     const WindowActivations acts(be, L);
     const Tensor logits = acts.make(V);

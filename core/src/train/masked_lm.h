@@ -33,12 +33,14 @@ struct MaskedWindow {
 
 /// Mean cross-entropy (nats, over the whole vocabulary, as the official loss) of targets[t] at
 /// every position with targets[t] >= 0, from the model reading `input`; 0 when none is chosen.
-/// With `grads`, adds d loss / d parameter (backward's keys) for every parameter.
+/// With `grads`, adds d loss / d parameter (backward's keys) for every parameter; recompute as
+/// Trainable::forward.
 double masked_lm_loss(const Trainable& model,
                       std::span<const std::int32_t> input,
                       std::span<const std::int32_t> targets,
                       std::map<std::string, Tensor>* grads,
-                      Backend& be);
+                      Backend& be,
+                      bool recompute = false);
 
 /// Validation of a masked LM: bits per base of the chosen bases (probability among A/C/G/T,
 /// like bits_per_base), over ids cut into windows of `window` bases, each masked with a fixed

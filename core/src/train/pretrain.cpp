@@ -69,9 +69,6 @@ double pretrain(const PretrainOptions& o) {
     auto model = Model::load(o.init_model);
     auto trainable = make_trainable(*model);
     const bool causal = trainable->causal_lm();
-    DNASSM_CHECK(causal || !o.recompute, ErrorKind::kUsage,
-                 "pretrain: --recompute is not available for " + model->info().family +
-                     " models (they keep every activation)");
     DNASSM_CHECK(!causal || o.mask_prob == 0, ErrorKind::kUsage,
                  "pretrain: --mask-prob applies to masked LMs (Caduceus); " + o.init_model +
                      " is a causal LM, trained on next-base prediction");
@@ -176,7 +173,8 @@ double pretrain(const PretrainOptions& o) {
                     loss += lm_loss(*trainable, window, &grads, *be, o.recompute);
                 } else {
                     const MaskedWindow m = mask_window(window, splitmix64(r + 2), mask_prob);
-                    loss += masked_lm_loss(*trainable, m.input, m.targets, &grads, *be);
+                    loss +=
+                        masked_lm_loss(*trainable, m.input, m.targets, &grads, *be, o.recompute);
                 }
             }
         }

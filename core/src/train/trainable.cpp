@@ -81,8 +81,8 @@ class CaduceusTrainable final : public Trainable {
     explicit CaduceusTrainable(CaduceusModel& m) : m_(m) {}
     std::unique_ptr<TrainTape> forward(std::span<const std::int32_t> ids,
                                        Backend& be,
-                                       bool) const override {
-        return std::make_unique<CaduceusTape>(caduceus_forward_tape(m_, ids, be));
+                                       bool recompute) const override {
+        return std::make_unique<CaduceusTape>(caduceus_forward_tape(m_, ids, be, recompute));
     }
     void backward(const TrainTape& tape,
                   std::span<const std::int32_t> ids,

@@ -1,10 +1,11 @@
 // Masked-LM pretraining (Caduceus): the masking recipe's rates and determinism, the loss against
 // the official model's logits (golden), its gradient through the LM head (PS: the reverse half's
 // head is the complement's embedding row, channel-flipped) against central finite differences,
-// and the fast path against the reference.
+// the fast path against the reference, and recomputed activations (--recompute) against stored.
 #include "train/masked_lm.h"
 
 #include <cmath>
+#include <cstring>
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include "dnassm/tokenizer.h"
 
 #include "test_util.h"
+#include "train/caduceus_grad.h"
 #include "train/trainable.h"
 
 namespace dnassm {
@@ -147,6 +149,25 @@ TEST_P(MaskedLmLoss, FastPathMatchesReference) {
     ASSERT_EQ(ref.size(), fast.size());
     for (const auto& [name, g] : ref)
         EXPECT_LE(test::rel_l2(fast.at(name).f32(), g.f32(), g.numel()), 1e-4) << name;
+}
+
+// --recompute: each layer keeps only its norm inputs and backward recomputes the BiMamba
+// activations; the same ops in the same order, so the same bits.
+TEST_P(MaskedLmLoss, RecomputedGradientsEqualStoredOnes) {
+    const std::vector<std::int32_t> ids = test::golden_ids(dir_, 500);
+    const MaskedWindow m = mask_window(ids, 5, 0.15);
+    std::map<std::string, Tensor> stored, recomputed;
+    auto& be = test::backend("cpu");
+    EXPECT_EQ(masked_lm_loss(*trainable_, m.input, m.targets, &stored, be, false),
+              masked_lm_loss(*trainable_, m.input, m.targets, &recomputed, be, true));
+    ASSERT_EQ(stored.size(), recomputed.size());
+    for (const auto& [name, g] : stored)
+        EXPECT_EQ(
+            0, std::memcmp(g.f32(), recomputed.at(name).f32(), static_cast<size_t>(g.numel()) * 4))
+            << name;
+    const auto tape = trainable_->forward(m.input, be, true);
+    for (const auto& layer : dynamic_cast<const CaduceusTape&>(*tape).layers)
+        EXPECT_TRUE(layer.bi.fwd.out.empty()) << "a recomputing tape kept mixer activations";
 }
 
 INSTANTIATE_TEST_SUITE_P(Golden,
