@@ -43,6 +43,9 @@ int cmd_finetune(int argc, char** argv) {
          "segment: held-out region(s) to validate on (repeatable)")
         ("freeze-backbone", po::bool_switch(&o.freeze_backbone),
          "train only the head (a linear probe on the frozen model; any model family)")
+        ("recompute", po::bool_switch(&o.recompute),
+         "activation checkpointing: keep only each block's input and recompute the block in "
+         "backward (long windows in little memory; the same weights as without)")
         ("bf16", po::bool_switch(&o.bf16),
          "autocast: the training steps' matrix products take bfloat16 inputs with fp32 sums and "
          "fp32 master weights (tensor cores on a GPU; emulated, and no faster, on the CPU); "

@@ -919,8 +919,12 @@ class FinetuneTests(Tmp):
         train = self.write_csv("train.csv", self.gc_rows(rng, 160))
         val = self.write_csv("val.csv", self.gc_rows(rng, 40))
         hyena = os.path.join(ROOT, "tests", "data", "golden", "hyenadna_tiny1k_L1024")
-        run("finetune", "-m", hyena, "--train", train, "--val", val, "--epochs", "3", "--batch", "8", "--lr",
-            "1e-3", "-o", self.path("ft"), "--progress", "none")
+        args = ["finetune", "-m", hyena, "--train", train, "--val", val, "--epochs", "3", "--batch", "8", "--lr",
+                "1e-3", "--progress", "none"]
+        run(*args, "-o", self.path("ft"))
+        run(*args, "-o", self.path("ft_r"), "--recompute")  # recomputed activations: the same weights
+        for f in ("model.safetensors", "head.safetensors"):
+            self.assertEqual(read_bytes(self.path("ft/" + f)), read_bytes(self.path("ft_r/" + f)), f)
         metrics = load_json(self.path("ft/metrics.json"))
         self.assertGreater(metrics["val"]["accuracy"], 0.8)
         cfg = load_json(self.path("ft/config.json"))
@@ -1050,6 +1054,9 @@ class FinetuneTests(Tmp):
         code, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--train", train, "-o", self.path("o"),
                            expect=2)
         self.assertIn("--task", err)
+        code, _, err = run("finetune", "-m", MODEL, "--freeze-backbone", "--recompute", "--train", train, "-o",
+                           self.path("o"), expect=2)
+        self.assertIn("--recompute has nothing to recompute with --freeze-backbone", err)
         caduceus = os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1")
         for bad in ("1.5", "-0.1"):
             code, _, err = run("pretrain", "-m", caduceus, "--fasta", LAMBDA, "--mask-prob=" + bad, "-o",

@@ -337,7 +337,8 @@ double task_loss(const Trainable& model,
                  const std::int32_t* labels,
                  double scale,
                  std::map<std::string, Tensor>& grads,
-                 Backend& be) {
+                 Backend& be,
+                 bool recompute) {
     const std::int64_t L = static_cast<std::int64_t>(ids.size()), D = head.weight.dim(1);
     // The head's gradients are computed on the host: host tensors (the backbone's may be the
     // backend's).
@@ -345,7 +346,7 @@ double task_loss(const Trainable& model,
     grads.try_emplace("head.bias", head.bias.shape());
     float* gw = grads.at("head.weight").f32();
     float* gb = grads.at("head.bias").f32();
-    const auto tape = model.forward(ids, be, false);
+    const auto tape = model.forward(ids, be, recompute);
     // The head runs on the host: hidden {L, D} comes down, its gradient goes back up.
     const Tensor hidden = WindowActivations(be, L).to_host(tape->hidden);
     Tensor dh({L, D});
@@ -368,6 +369,9 @@ double task_loss(const Trainable& model,
 ClassMetrics finetune(const FinetuneOptions& o) {
     DNASSM_CHECK(o.batch >= 1 && o.epochs >= 1 && o.patience >= 1, ErrorKind::kUsage,
                  "finetune: --batch, --epochs and --patience must be >= 1");
+    DNASSM_CHECK(!(o.recompute && o.freeze_backbone), ErrorKind::kUsage,
+                 "finetune: --recompute has nothing to recompute with --freeze-backbone (no "
+                 "backward pass runs through the backbone)");
     DNASSM_CHECK(
         o.select == "auroc" || o.select == "mcc" || o.select == "accuracy" || o.select == "loss",
         ErrorKind::kUsage, "--select: one of auroc, mcc, accuracy, loss");
@@ -576,7 +580,8 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                     loss += head_loss(head, h.f32(), L, labels, per_item / static_cast<double>(L),
                                       gw, gb, nullptr);
                 } else {
-                    loss += task_loss(*backbone, head, *ids, labels, per_item, grads, *be);
+                    loss +=
+                        task_loss(*backbone, head, *ids, labels, per_item, grads, *be, o.recompute);
                 }
             }
         }

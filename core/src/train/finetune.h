@@ -29,6 +29,7 @@ struct FinetuneOptions {
     std::string select = "auroc";
     bool freeze_backbone = false;
     bool bf16 = false;           // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
+    bool recompute = false;      // activation checkpointing per block (long windows)
     std::string device = "cpu";  // a make_backend name
     std::uint64_t seed = 1;
     AdamWOptions adam;
@@ -43,14 +44,16 @@ ClassMetrics finetune(const FinetuneOptions& o);
 /// Loss of a backbone (Mamba or HyenaDNA) + task head on one sequence, times `scale`: cross-entropy
 /// of the mean-pooled prediction against labels[0] (classify) or the mean per-base cross-entropy
 /// against labels[0..L) (segment). Gradients (times `scale`) are added into `grads` by canonical
-/// name, the head's as "head.weight"/"head.bias". Runs on `be` ("cpu-ref" for gradient checks).
+/// name, the head's as "head.weight"/"head.bias". Runs on `be` ("cpu-ref" for gradient checks);
+/// recompute as Trainable::forward.
 double task_loss(const class Trainable& model,
                  const TaskHead& head,
                  std::span<const std::int32_t> ids,
                  const std::int32_t* labels,
                  double scale,
                  std::map<std::string, Tensor>& grads,
-                 class Backend& be);
+                 class Backend& be,
+                 bool recompute = false);
 
 /// One labeled sequence (classification).
 struct LabeledSequence {
