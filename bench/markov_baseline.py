@@ -48,8 +48,8 @@ def markov_bits(train, test, k):
     return float(-np.log2(p).mean())
 
 
-def model_bits(dnassm, model, seq):
-    """Mean -log2 p(base | left context) over `seq` under a dnassm model (A/C/G/T bases)."""
+def predict_loglik(dnassm, model, seq, *extra):
+    """dnassm predict --track loglik over `seq` (one contig): ln p of every base (NaN where none)."""
     import pyBigWig
     with tempfile.TemporaryDirectory() as tmp:
         fa, bw = os.path.join(tmp, "s.fa"), os.path.join(tmp, "s.bw")
@@ -58,9 +58,14 @@ def model_bits(dnassm, model, seq):
             for i in range(0, len(seq), 80):
                 f.write(seq[i:i + 80] + b"\n")
         subprocess.run([dnassm, "predict", "-m", model, "--track", "loglik", "-@", "2", "--progress", "none",
-                        "-o", bw, fa], check=True)
+                        *extra, "-o", bw, fa], check=True)
         with pyBigWig.open(bw) as b:
-            v = np.array(b.values("s", 0, len(seq)), dtype=np.float64)
+            return np.array(b.values("s", 0, len(seq)), dtype=np.float64)
+
+
+def model_bits(dnassm, model, seq):
+    """Mean -log2 p(base | left context) over `seq` under a dnassm model (A/C/G/T bases)."""
+    v = predict_loglik(dnassm, model, seq)
     v = v[np.isfinite(v)]
     return float(-v.mean() / np.log(2)), len(v)
 

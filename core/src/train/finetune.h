@@ -41,11 +41,11 @@ struct FinetuneOptions {
 /// metrics of the kept (best) head.
 ClassMetrics finetune(const FinetuneOptions& o);
 
-/// Loss of a backbone (Mamba or HyenaDNA) + task head on one sequence, times `scale`: cross-entropy
-/// of the mean-pooled prediction against labels[0] (classify) or the mean per-base cross-entropy
-/// against labels[0..L) (segment). Gradients (times `scale`) are added into `grads` by canonical
-/// name, the head's as "head.weight"/"head.bias". Runs on `be` ("cpu-ref" for gradient checks);
-/// recompute as Trainable::forward.
+/// Loss of a backbone (Mamba, HyenaDNA or Caduceus) + task head on one sequence, times `scale`:
+/// cross-entropy of the mean-pooled prediction against labels[0] (classify) or the mean per-base
+/// cross-entropy against labels[0..L) (segment). Gradients (times `scale`) are added into `grads`
+/// by canonical name, the head's as "head.weight"/"head.bias". Runs on `be` ("cpu-ref" for gradient
+/// checks); recompute as Trainable::forward.
 double task_loss(const class Trainable& model,
                  const TaskHead& head,
                  std::span<const std::int32_t> ids,

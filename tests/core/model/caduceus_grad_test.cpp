@@ -7,6 +7,7 @@
 #include "dnassm/backend.h"
 #include "dnassm/io/npy.h"
 
+#include "finite_differences.h"
 #include "model/caduceus.h"
 #include "test_util.h"
 #include "train/trainable.h"
@@ -72,30 +73,14 @@ TEST_P(CaduceusGrad, EveryParameterMatchesFiniteDifferences) {
     std::map<std::string, Tensor> grads;
     loss(ids, &grads, true);
     auto params = trainable_->parameters();
-    ASSERT_EQ(grads.size(), params.size());
-    test::Rng rng(11);
-    for (auto& [name, t] : params) {
-        ASSERT_TRUE(grads.count(name)) << name;
-        const Tensor& g = grads.at(name);
-        for (int k = 0; k < 4; ++k) {
-            auto idx =
-                static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(t.numel()));
-            if (name.find("embedding") != std::string::npos)  // rows of tokens present
-                idx = ids[static_cast<size_t>(k)] * t.dim(1) + idx % t.dim(1);
-            float& w = t.f32()[idx];
-            const float keep = w, h = 2e-3f * std::max(1.0f, std::fabs(keep));
-            w = keep + h;
-            trainable_->refresh_derived();
-            const double up = loss(ids, nullptr, true);
-            w = keep - h;
-            trainable_->refresh_derived();
-            const double down = loss(ids, nullptr, true);
-            w = keep;
-            trainable_->refresh_derived();
-            const double fd = (up - down) / (2.0 * h);
-            EXPECT_NEAR(g.f32()[idx], fd, 2e-4 + 2e-2 * std::fabs(fd)) << name << "[" << idx << "]";
-        }
-    }
+    test::expect_gradients_match_finite_differences(
+        params, grads, [&] { return loss(ids, nullptr, true); }, 4, 11,
+        [&](const std::string& name, const Tensor& t, int k, std::int64_t idx) {
+            return name.find("embedding") != std::string::npos  // rows of tokens present
+                       ? ids[static_cast<size_t>(k)] * t.dim(1) + idx % t.dim(1)
+                       : idx;
+        },
+        [&] { trainable_->refresh_derived(); });
 }
 
 TEST_P(CaduceusGrad, FastPathMatchesReference) {

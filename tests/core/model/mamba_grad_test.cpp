@@ -6,6 +6,7 @@
 
 #include "dnassm/io/npy.h"
 
+#include "finite_differences.h"
 #include "model/mamba.h"
 #include "test_util.h"
 #include "train/trainable.h"
@@ -45,27 +46,13 @@ TEST_P(MambaModelGrad, EveryParameterMatchesFiniteDifferences) {
         params[q + "D"] = l.mixer.D;
         params[q + "out_proj.weight"] = l.mixer.out_proj_w;
     }
-    ASSERT_EQ(grads.size(), params.size());
-    test::Rng rng(99);
-    for (auto& [name, t] : params) {
-        ASSERT_TRUE(grads.count(name)) << name;
-        const Tensor& g = grads.at(name);
-        for (int k = 0; k < 6; ++k) {
+    test::expect_gradients_match_finite_differences(
+        params, grads, [&] { return lm_loss(*trainable, ids, nullptr, test::backend("cpu-ref")); },
+        6, 99,
+        [&](const std::string& name, const Tensor& t, int k, std::int64_t idx) {
             // Embedding rows only get gradient for tokens present; sample those rows.
-            std::int64_t idx =
-                static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(t.numel()));
-            if (name == "embedding.weight") idx = ids[k] * t.dim(1) + idx % t.dim(1);
-            float& w = t.f32()[idx];
-            const float keep = w, h = 2e-3f * std::max(1.0f, std::fabs(keep));
-            w = keep + h;
-            const double up = lm_loss(*trainable, ids, nullptr, test::backend("cpu-ref"));
-            w = keep - h;
-            const double down = lm_loss(*trainable, ids, nullptr, test::backend("cpu-ref"));
-            w = keep;
-            const double fd = (up - down) / (2.0 * h);
-            EXPECT_NEAR(g.f32()[idx], fd, 2e-4 + 2e-2 * std::fabs(fd)) << name << "[" << idx << "]";
-        }
-    }
+            return name == "embedding.weight" ? ids[k] * t.dim(1) + idx % t.dim(1) : idx;
+        });
 }
 
 TEST_P(MambaModelGrad, FastPathMatchesReference) {

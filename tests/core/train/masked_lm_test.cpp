@@ -12,6 +12,7 @@
 #include "dnassm/io/npy.h"
 #include "dnassm/tokenizer.h"
 
+#include "finite_differences.h"
 #include "test_util.h"
 #include "train/caduceus_grad.h"
 #include "train/trainable.h"
@@ -109,33 +110,16 @@ TEST_P(MaskedLmLoss, GradientsMatchFiniteDifferences) {
     std::map<std::string, Tensor> grads;
     loss(&grads);
     auto params = trainable_->parameters();
-    ASSERT_EQ(grads.size(), params.size());
-    test::Rng rng(19);
-    for (auto& [name, t] : params) {
-        ASSERT_TRUE(grads.count(name)) << name;
-        const Tensor& g = grads.at(name);
-        for (int k = 0; k < 4; ++k) {
-            auto idx =
-                static_cast<std::int64_t>(rng.next() % static_cast<std::uint64_t>(t.numel()));
+    test::expect_gradients_match_finite_differences(
+        params, grads, [&] { return loss(nullptr); }, 4, 19,
+        [&](const std::string& name, const Tensor& t, int k, std::int64_t idx) {
             // Embedding rows of an input token, and of a special token that only the head uses
             // (for PS, through the reverse half's complement-permuted, channel-flipped copy).
-            if (name.find("embedding") != std::string::npos)
-                idx = (k < 2 ? m.input[static_cast<size_t>(k)] : token::kMask + k) * t.dim(1) +
-                      idx % t.dim(1);
-            float& w = t.f32()[idx];
-            const float keep = w, h = 2e-3f * std::max(1.0f, std::fabs(keep));
-            w = keep + h;
-            trainable_->refresh_derived();
-            const double up = loss(nullptr);
-            w = keep - h;
-            trainable_->refresh_derived();
-            const double down = loss(nullptr);
-            w = keep;
-            trainable_->refresh_derived();
-            const double fd = (up - down) / (2.0 * h);
-            EXPECT_NEAR(g.f32()[idx], fd, 2e-4 + 2e-2 * std::fabs(fd)) << name << "[" << idx << "]";
-        }
-    }
+            if (name.find("embedding") == std::string::npos) return idx;
+            return (k < 2 ? m.input[static_cast<size_t>(k)] : token::kMask + k) * t.dim(1) +
+                   idx % t.dim(1);
+        },
+        [&] { trainable_->refresh_derived(); });
 }
 
 TEST_P(MaskedLmLoss, FastPathMatchesReference) {
