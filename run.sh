@@ -27,6 +27,9 @@ case "$what" in
             -o "$out/lambda_loglik.bw" data/lambda/lambda_virus.fa.gz
         "$bin" embed -m data/models/dnassm-mamba-small --pool mean -R data/lambda/lambda_windows_10kb.bed \
             -o "$out/lambda_windows_pooled.h5" data/lambda/lambda_virus.fa.gz
+        # the bidirectional, RC-equivariant model: both strands folded into one vector per base
+        "$bin" embed -m data/models/dnassm-caduceus-small --fold-rc -r NC_001416.1:1-20000 \
+            -o "$out/lambda_caduceus_embed.h5" data/lambda/lambda_virus.fa.gz
         if [ -x build/$preset/app/dnassm-gui ]; then  # the explorer, rendered without a display
             QT_QPA_PLATFORM=offscreen "build/$preset/app/dnassm-gui" --session data/example.session.json \
                 --snapshot "$out/explorer.png" --size 1280x800

@@ -1099,6 +1099,27 @@ class CaduceusTests(Tmp):
         self.assertIn("Caduceus-PS", out)
         self.assertIn("82624", out.replace(",", ""))
 
+    def test_bundled_caduceus_is_equivariant_and_predicts_masked_bases(self):
+        """The trained bundled model, by name: RC equivariance on real DNA with trained weights, and
+        masked bases predicted better than chance."""
+        run("embed", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:40001-42000", "-o", self.path("h.npy"), LAMBDA)
+        run("embed", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:40001-42000", "--rc", "-o",
+            self.path("rc.npy"), LAMBDA)
+        h, rc = np.load(self.path("h.npy")), np.load(self.path("rc.npy"))
+        self.assertEqual(h.shape, (2000, 128))
+        self.assertLess(np.linalg.norm(rc - h) / np.linalg.norm(h), 1e-5)
+        run("embed", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:40001-42000", "--fold-rc", "-o",
+            self.path("f.npy"), LAMBDA)
+        np.testing.assert_allclose(np.load(self.path("f.npy")), 0.5 * (h[:, :64] + h[:, ::-1][:, :64]), atol=1e-5)
+        run("predict", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:44001-44600", "--mlm-context", "128", "-o",
+            self.path("m.bedgraph"), LAMBDA)
+        loglik = np.loadtxt(self.path("m.bedgraph"), usecols=3)
+        self.assertEqual(len(loglik), 600)
+        self.assertGreater(loglik.mean(), math.log(0.25) + 0.02)  # held-out lambda tail: better than chance
+        _, out, _ = run("info", "dnassm-caduceus-small")
+        self.assertIn("dnassm pretrain", out)
+        self.assertIn("Caduceus-PS", out)
+
     def test_frozen_finetune_on_caduceus(self):
         d, _, _ = self.golden("caduceus_ps_L1024_B1")
         rng = np.random.default_rng(5)

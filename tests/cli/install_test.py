@@ -16,6 +16,7 @@ import numpy as np
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 LAMBDA = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
 BUNDLED = "dnassm-mamba-small"
+BUNDLED_CADUCEUS = "dnassm-caduceus-small"
 CMAKE = CPACK = BUILD = BUILT_DNASSM = FAKE_DRIVER = None  # set from argv
 
 
@@ -44,6 +45,7 @@ class InstallTests(unittest.TestCase):
 
     def test_layout(self):
         for rel in ("bin/dnassm", f"share/dnassm/models/{BUNDLED}/config.json",
+                    f"share/dnassm/models/{BUNDLED_CADUCEUS}/model.safetensors",
                     f"share/dnassm/models/{BUNDLED}/model.safetensors", "share/dnassm/tools/convert_checkpoint.py",
                     "share/dnassm/pipelines/snakemake/Snakefile", "share/doc/dnassm/README.md"):
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, rel)), rel)
@@ -68,8 +70,9 @@ class InstallTests(unittest.TestCase):
 
     def test_bundled_model_by_name_gives_the_build_trees_output(self):
         out, _ = run(self.dnassm, "info")
-        first = [l.split("\t") for l in out.splitlines()[1:]][0]
-        self.assertEqual(first, ["  " + BUNDLED, os.path.join(self.prefix, "share/dnassm/models", BUNDLED)])
+        rows = [l.split("\t") for l in out.splitlines()[1:]]
+        self.assertEqual(rows, [["  " + name, os.path.join(self.prefix, "share/dnassm/models", name)]
+                                for name in (BUNDLED_CADUCEUS, BUNDLED)])
         out, _ = run(self.dnassm, "info", BUNDLED)
         self.assertIn("model:       " + os.path.join(self.prefix, "share/dnassm/models", BUNDLED), out)
         a, b = os.path.join(self.tmp, "a.npy"), os.path.join(self.tmp, "b.npy")

@@ -33,6 +33,15 @@ struct TrainContig {
     std::int64_t train_len = 0;
 };
 
+std::string masked_objective(double mask_prob) {
+    char what[160];
+    std::snprintf(what, sizeof what,
+                  "masked bases: %g of A/C/G/T chosen per window; 80 %% [MASK], 10 %% a random "
+                  "base, 10 %% kept; validation bits/base at chosen bases",
+                  mask_prob);
+    return what;
+}
+
 }  // namespace
 
 double bits_per_base(const Model& model, const std::vector<std::int32_t>& ids, Backend& be) {
@@ -221,11 +230,7 @@ double pretrain(const PretrainOptions& o) {
         {"batch", o.batch},
         {"seed", o.seed},
         {"bf16_autocast", o.bf16},
-        {"objective",
-         causal ? "next-base prediction"
-                : "masked bases: " + std::to_string(mask_prob) +
-                      " of A/C/G/T chosen per window; 80 % [MASK], 10 % a random base, 10 % kept; "
-                      "validation bits/base at chosen bases"},
+        {"objective", causal ? "next-base prediction" : masked_objective(mask_prob)},
         {"val_bits_per_base", val_bpb}};
     trainable->save(o.out_dir, prov);
     return val_bpb;
