@@ -152,8 +152,9 @@ def parity_checks(exe, fa, dev, models, tmp):
         # bf16 autocast: rounding boundaries make the two devices part by more than fp32 does
         check(f"pretrain {family}{' --bf16' if bf16 else ''}: weights after 4 steps (worst tensor)",
               worst, 1e-2 if bf16 else 1e-4)
-    for family, init_args in (("mamba", ["128", "2"]), ("hyena", ["--d-model", "64", "--n-layer", "2",
-                                                                  "--l-max", "4098"])):
+    for family, init_args in (("mamba", ["128", "2"]),
+                              ("hyena", ["--d-model", "64", "--n-layer", "2", "--l-max", "4098"]),
+                              ("caduceus", ["32", "2"])):  # Caduceus: masked-LM pretraining
         attempt(f"pretrain {family}", lambda family=family, init_args=init_args: pretrain(family, init_args))
     attempt("pretrain mamba --bf16", lambda: pretrain("mamba", ["128", "2"], bf16=True))
 
