@@ -1161,6 +1161,9 @@ class CaduceusTests(Tmp):
         with open(self.path("s.fa"), "w") as f:
             f.write(">s\n" + seq + "\n")
         run("predict", "-m", d, "--mlm-context", "60", "-o", self.path("m.bedgraph"), self.path("s.fa"))
+        # -@ 2 runs two masked passes side by side: the same values, bit for bit
+        run("predict", "-m", d, "--mlm-context", "60", "-@", "2", "-o", self.path("m2.bedgraph"), self.path("s.fa"))
+        self.assertEqual(read_text(self.path("m2.bedgraph")), read_text(self.path("m.bedgraph")))
         run("predict", "-m", d, "--mlm-context", "60", "--rc", "-o", self.path("r.bedgraph"), self.path("s.fa"))
         m = np.loadtxt(self.path("m.bedgraph"), usecols=3)
         r = np.loadtxt(self.path("r.bedgraph"), usecols=3)

@@ -6,7 +6,9 @@
 #include <limits>
 
 #include "dnassm/error.h"
+#include "dnassm/record_batches.h"
 #include "dnassm/task_head.h"
+#include "dnassm/thread_pool.h"
 #include "dnassm/tokenizer.h"
 
 namespace dnassm {
@@ -34,7 +36,9 @@ bool lm_value(const float* logits_row, std::int32_t next_id, TrackKind kind, flo
 }
 
 // Masked LM tracks: each base predicted with itself masked (one forward pass per base, shared by
-// all the tracks asked for).
+// all the tracks asked for). On the CPU the passes of -@ bases run side by side, a pass per
+// thread, as short tiled windows do (sequence_runner.cpp): each pass's ops then run inline on
+// its thread, so every value is that of a run by itself, for any -@.
 void masked_values(const Model& model,
                    Backend& backend,
                    const std::vector<std::int32_t>& tok,
@@ -43,11 +47,13 @@ void masked_values(const Model& model,
                    Progress* progress) {
     const auto L = static_cast<std::int64_t>(tok.size());
     const std::int64_t context = specs.front()->mlm_context;
-    std::vector<std::int32_t> win;
-    for (std::int64_t t = 0; t < L; ++t) {
+    const bool side_by_side = backend.concurrent_calls() && num_threads() > 1 &&
+                              2 * context + 1 <= RecordBatches<int>::kShortRecord;
+    const std::int64_t group = side_by_side ? num_threads() : 1;
+    auto one = [&](std::int64_t t) {
         const std::int64_t b = std::max<std::int64_t>(0, t - context),
                            e = std::min(L, t + context + 1);
-        win.assign(tok.begin() + b, tok.begin() + e);
+        std::vector<std::int32_t> win(tok.begin() + b, tok.begin() + e);
         win[static_cast<size_t>(t - b)] = token::kMask;
         // Only the masked position's logits come back to the host.
         const Tensor h = model.forward_activation(backend, win, nullptr);
@@ -57,7 +63,16 @@ void masked_values(const Model& model,
             if (lm_value(logits.f32(), tok[static_cast<size_t>(t)], specs[k]->kind, v))
                 (*out[k])[static_cast<size_t>(t)] = v;
         }
-        if (progress) progress->advance(1);
+    };
+    for (std::int64_t t0 = 0; t0 < L; t0 += group) {
+        const std::int64_t n = std::min(group, L - t0);
+        if (n == 1)
+            one(t0);
+        else
+            parallel_for(n, 1, [&](std::int64_t i0, std::int64_t i1) {
+                for (std::int64_t i = i0; i < i1; ++i) one(t0 + i);
+            });
+        if (progress) progress->advance(n);
     }
 }
 
