@@ -9,7 +9,6 @@ in/out projections are the forward one's (bidirectional_weight_tie, as in every 
 
 Without --ph the model is the RC-equivariant PS variant (rcps: true).
 """
-import json
 import math
 import os
 import sys
@@ -17,7 +16,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_random_mamba import kaiming_uniform, write_safetensors  # noqa: E402
+from make_random_mamba import kaiming_uniform, write_config, write_safetensors  # noqa: E402
 
 D_STATE, D_CONV, EXPAND, VOCAB = 16, 4, 2, 16
 SEED = 20261130
@@ -80,9 +79,7 @@ def main(out_dir, d_model=128, n_layer=4, rcps=True):
         "provenance": "RANDOM weights (Caduceus initialisation, numpy seed %d) written by "
                       "data/models/make_random_caduceus.py: an initial model for dnassm pretrain" % SEED,
     }
-    with open(os.path.join(out_dir, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
-        f.write("\n")
+    write_config(out_dir, config)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,12 @@ point of `dnassm pretrain`. `--wide` draws the short conv and implicit-filter we
         [--d-model 128] [--n-layer 2] [--l-max 4098] [--wide]
 """
 import argparse
-import json
 import math
 import os
 
 import numpy as np
 
-from make_random_mamba import write_safetensors
+from make_random_mamba import write_config, write_safetensors
 
 VOCAB, EMB_DIM, ORDER, INNER_MLPS, FREQ = 16, 5, 64, 2, 10.0
 SEED = 20261129
@@ -83,9 +82,7 @@ def main():
                       % ("wide, for tests and benchmarks" if a.wide else "standalone_hyenadna initialisation",
                          SEED),
     }
-    with open(os.path.join(a.out, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
-        f.write("\n")
+    write_config(a.out, config)
 
 
 if __name__ == "__main__":

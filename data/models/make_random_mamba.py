@@ -56,6 +56,12 @@ def write_safetensors(path, tensors, metadata):
         f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
+def write_config(out_dir, config):
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+
+
 def main(out_dir, d_model=None, n_layer=None):
     global D, N_LAYER, E, R
     if d_model:
@@ -74,9 +80,7 @@ def main(out_dir, d_model=None, n_layer=None):
         "provenance": "RANDOM weights (mamba_ssm initialisation, numpy seed %d) written by "
                       "data/models/make_random_mamba.py: an initial model for dnassm pretrain" % SEED,
     }
-    with open(os.path.join(out_dir, "config.json"), "w") as f:
-        json.dump(config, f, indent=2)
-        f.write("\n")
+    write_config(out_dir, config)
 
 
 if __name__ == "__main__":
