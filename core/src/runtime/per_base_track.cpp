@@ -8,7 +8,6 @@
 #include "dnassm/error.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/task_head.h"
-#include "dnassm/thread_pool.h"
 #include "dnassm/tokenizer.h"
 
 namespace dnassm {
@@ -36,9 +35,8 @@ bool lm_value(const float* logits_row, std::int32_t next_id, TrackKind kind, flo
 }
 
 // Masked LM tracks: each base predicted with itself masked (one forward pass per base, shared by
-// all the tracks asked for). On the CPU the passes of -@ bases run side by side, a pass per
-// thread, as short tiled windows do (sequence_runner.cpp): each pass's ops then run inline on
-// its thread, so every value is that of a run by itself, for any -@.
+// all the tracks asked for). The passes are short records: on the CPU they run side by side, a
+// pass per thread (dnassm/record_batches.h), each value that of a run by itself, for any -@.
 void masked_values(const Model& model,
                    Backend& backend,
                    const std::vector<std::int32_t>& tok,
@@ -47,33 +45,28 @@ void masked_values(const Model& model,
                    Progress* progress) {
     const auto L = static_cast<std::int64_t>(tok.size());
     const std::int64_t context = specs.front()->mlm_context;
-    const bool side_by_side = backend.concurrent_calls() && num_threads() > 1 &&
-                              2 * context + 1 <= RecordBatches<int>::kShortRecord;
-    const std::int64_t group = side_by_side ? num_threads() : 1;
-    auto one = [&](std::int64_t t) {
-        const std::int64_t b = std::max<std::int64_t>(0, t - context),
-                           e = std::min(L, t + context + 1);
-        std::vector<std::int32_t> win(tok.begin() + b, tok.begin() + e);
-        win[static_cast<size_t>(t - b)] = token::kMask;
-        // Only the masked position's logits come back to the host.
-        const Tensor h = model.forward_activation(backend, win, nullptr);
-        const Tensor logits = model.logits(backend, h.slice_rows(t - b, t - b + 1));
-        for (size_t k = 0; k < specs.size(); ++k) {
-            float v = 0;
-            if (lm_value(logits.f32(), tok[static_cast<size_t>(t)], specs[k]->kind, v))
-                (*out[k])[static_cast<size_t>(t)] = v;
-        }
-    };
-    for (std::int64_t t0 = 0; t0 < L; t0 += group) {
-        const std::int64_t n = std::min(group, L - t0);
-        if (n == 1)
-            one(t0);
-        else
-            parallel_for(n, 1, [&](std::int64_t i0, std::int64_t i1) {
-                for (std::int64_t i = i0; i < i1; ++i) one(t0 + i);
-            });
-        if (progress) progress->advance(n);
-    }
+    // Each pass writes its own base's values, so passes side by side write disjoint elements.
+    RecordBatches<std::int64_t> passes(
+        backend, progress,
+        [&](std::int64_t& t, Progress* p) {
+            const std::int64_t b = std::max<std::int64_t>(0, t - context),
+                               e = std::min(L, t + context + 1);
+            std::vector<std::int32_t> win(tok.begin() + b, tok.begin() + e);
+            win[static_cast<size_t>(t - b)] = token::kMask;
+            // Only the masked position's logits come back to the host.
+            const Tensor h = model.forward_activation(backend, win, nullptr);
+            const Tensor logits = model.logits(backend, h.slice_rows(t - b, t - b + 1));
+            for (size_t k = 0; k < specs.size(); ++k) {
+                float v = 0;
+                if (lm_value(logits.f32(), tok[static_cast<size_t>(t)], specs[k]->kind, v))
+                    (*out[k])[static_cast<size_t>(t)] = v;
+            }
+            if (p) p->advance(1);
+        },
+        [](std::int64_t&) {});
+    for (std::int64_t t = 0; t < L; ++t)
+        passes.add(t, std::min(L, t + context + 1) - std::max<std::int64_t>(0, t - context), 1);
+    passes.finish();
 }
 
 // One strand: the masked-LM tracks by masked_values, all others from one streamed/tiled pass.
