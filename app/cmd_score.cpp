@@ -205,7 +205,7 @@ int cmd_score(int argc, char** argv) {
     std::string vcf_path;
     std::int64_t window = 1024;
     po::options_description desc("dnassm score options");
-    add_common_options(desc, o);
+    add_common_options(desc, o, OptionsFor::kVariantScoring);
     // clang-format off
     desc.add_options()
         ("vcf", po::value(&vcf_path)->required(), "variants (VCF, VCF.gz or BCF; HTSlib)")
@@ -213,7 +213,10 @@ int cmd_score(int argc, char** argv) {
          "bases of reference around each variant (centred)");
     // clang-format on
     if (!parse_command_line(
-            argc, argv, "dnassm score -m MODEL_DIR --vcf IN.vcf.gz -o OUT.{tsv,vcf.gz,bcf} REF.fa",
+            argc, argv,
+            "dnassm score -m MODEL_DIR --vcf IN.vcf.gz -o OUT.{tsv,vcf.gz,bcf} REF.fa [REGION]...\n"
+            "  -r/-R/REGION: score only the records whose REF overlaps these regions (as bcftools "
+            "-t)",
             desc, o))
         return 0;
     DNASSM_CHECK(window >= 2, ErrorKind::kUsage, "--score-window must be >= 2");
@@ -288,10 +291,13 @@ int cmd_score(int argc, char** argv) {
     };
 
     const Scorer scorer(*s.model, *s.backend);
-    CharTokenizer tok(true);
+    CharTokenizer tok(!o.keep_case);
     bcf1_t* rec = bcf_init();
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec_guard(rec, bcf_destroy);
-    std::int64_t n_scored = 0, n_skipped = 0, n_records = 0, n_taken = 0;
+    std::int64_t n_scored = 0, n_skipped = 0, n_records = 0, n_taken = 0, n_outside = 0;
+    // -r/-R: only records whose REF overlaps a region, as bcftools -t (streamed, no index).
+    const bool restricted = !s.regions.empty();
+    const RegionIndex regions(s.regions);
     auto skip = [&](const std::string& why) {
         if (++n_skipped <= 20) note("dnassm score: skipped %s\n", why.c_str());
     };
@@ -311,9 +317,16 @@ int cmd_score(int argc, char** argv) {
         std::int64_t pos0 = 0;
         std::vector<Allele> alleles;
     };
+    // Progress counts VCF records; their number is known when the VCF is a file (a first pass,
+    // made only when progress is shown) or --shard has counted them.
+    Progress progress(s.progress_mode, 0, "score", ProgressUnit::kRecords);
+    if (!s.shard.whole())
+        progress.set_total(shard.end - shard.begin);
+    else if (progress.reporting() && vcf_path != "-")
+        progress.set_total(count_vcf_records(vcf_path));
     RecordBatches<Variant> batches(
-        *s.backend, nullptr,
-        [&](Variant& v, Progress*) {
+        *s.backend, &progress,
+        [&](Variant& v, Progress* p) {
             for (Allele& a : v.alleles) {
                 a.sc = scorer.score(a.ref_ids, a.alt_ids, a.off, a.snv);
                 if (o.rc) {
@@ -327,6 +340,7 @@ int cmd_score(int argc, char** argv) {
                     a.sc.cos = 0.5 * (a.sc.cos + r.cos);
                 }
             }
+            if (p) p->advance(1);
         },
         [&](Variant& v) {
             bcf1_t* r = v.rec.get();
@@ -361,6 +375,12 @@ int cmd_score(int argc, char** argv) {
         while ((ret = bcf_read(in, hdr, rec)) == 0) {
             if (n_records == shard.end) break;  // the rest belongs to later shards
             if (!shard.contains(n_records++)) continue;
+            if (restricted &&
+                !regions.overlaps(bcf_seqname_safe(hdr, rec), rec->pos, rec->pos + rec->rlen)) {
+                ++n_outside;
+                progress.advance(1);
+                continue;
+            }
             ++n_taken;
             bcf_unpack(rec, BCF_UN_STR);
             Variant v;
@@ -418,9 +438,10 @@ int cmd_score(int argc, char** argv) {
                     }
                 }
             }
-            batches.add(std::move(v), window_bases, 0);
+            batches.add(std::move(v), window_bases, 1);
         }
         batches.finish();
+        progress.finish();
     } catch (...) {
         (void)close_out();
         throw;
@@ -433,8 +454,8 @@ int cmd_score(int argc, char** argv) {
     } else {
         file.commit();
     }
-    const std::string of =
-        s.shard.whole() ? "" : ", shard " + s.shard.label() + " of " + std::to_string(all_records);
+    std::string of = restricted ? " in the regions; " + std::to_string(n_outside) + " outside" : "";
+    if (!s.shard.whole()) of += ", shard " + s.shard.label() + " of " + std::to_string(all_records);
     note("dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",
          static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
          static_cast<long long>(n_taken), of.c_str());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "dnassm/error.h"
@@ -12,7 +13,7 @@
 
 namespace dnassm::app {
 
-void add_common_options(po::options_description& desc, CommonOptions& o) {
+void add_common_options(po::options_description& desc, CommonOptions& o, OptionsFor what) {
     // clang-format off
     desc.add_options()
         ("help,h", "show this help")
@@ -30,6 +31,19 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
         ("bf16", po::bool_switch(&o.bf16),
          "matrix products take bfloat16 inputs with fp32 sums (tensor cores on a GPU; emulated, "
          "and no faster, on the CPU); outputs then differ from fp32 in the third digit")
+        ("rc", po::bool_switch(&o.rc),
+         "average per-base outputs of the sequence and of its reverse complement (mapped back to "
+         "forward coordinates)")
+        ("progress", po::value(&o.progress)->default_value("auto"), "auto, bar, json or none (on stderr)")
+        ("keep-case", po::bool_switch(&o.keep_case),
+         "do not upper-case soft-masked bases (reference tokenizer: lowercase -> [UNK])")
+        ("shard", po::value(&o.shard),
+         "I/N: run the I-th of N shares of the job (array jobs, workflows): predict's tracks take "
+         "the I-th of N equal pieces of the regions' bases (gather with dnassm merge); records "
+         "(embed, score, classifiers) the I-th of N consecutive blocks, so the outputs "
+         "concatenated in shard order are the unsharded output");
+    if (what == OptionsFor::kVariantScoring) return;
+    desc.add_options()
         ("chunk", po::value(&o.run.chunk)->default_value(65536),
          "bases per streamed chunk (Mamba: state is carried across chunks)")
         ("window", po::value(&o.run.window)->default_value(0),
@@ -41,23 +55,12 @@ void add_common_options(po::options_description& desc, CommonOptions& o) {
         ("exact-tiling", po::bool_switch(&o.exact_tiling),
          "truncate HyenaDNA's long filters so every output depends only on the --overlap bases "
          "before it: tiled output is then independent of --window (but differs from the full model)")
-        ("rc", po::bool_switch(&o.rc),
-         "average per-base outputs of the sequence and of its reverse complement (mapped back to "
-         "forward coordinates)")
-        ("progress", po::value(&o.progress)->default_value("auto"), "auto, bar, json or none (on stderr)")
-        ("keep-case", po::bool_switch(&o.keep_case),
-         "do not upper-case soft-masked bases (reference tokenizer: lowercase -> [UNK])")
         ("min-mapq,q", po::value(&o.min_mapq)->default_value(0), "SAM/BAM/CRAM: skip reads with MAPQ below this")
         ("require-flags,f", po::value(&o.require_flags)->default_value("0"),
          "SAM/BAM/CRAM: keep reads with all these flags")
         ("exclude-flags,F", po::value(&o.exclude_flags)->default_value("0x900"),
          "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")
-        ("reference,T", po::value(&o.reference), "CRAM: reference FASTA")
-        ("shard", po::value(&o.shard),
-         "I/N: run the I-th of N shares of the job (array jobs, workflows): predict's tracks take "
-         "the I-th of N equal pieces of the regions' bases (gather with dnassm merge); records "
-         "(embed, score, classifiers) the I-th of N consecutive blocks, so the outputs "
-         "concatenated in shard order are the unsharded output");
+        ("reference,T", po::value(&o.reference), "CRAM: reference FASTA");
     // clang-format on
 }
 
@@ -154,11 +157,19 @@ bool parse_command_line(int argc,
                         po::options_description& desc,
                         CommonOptions& o,
                         po::variables_map* given) {
-    std::vector<std::string> input;
-    if (!parse_options(argc, argv, usage, desc, &input, 1, given)) return false;
-    DNASSM_CHECK(!input.empty(), ErrorKind::kUsage,
+    std::vector<std::string> positional;
+    if (!parse_options(argc, argv, usage, desc, &positional, -1, given)) return false;
+    DNASSM_CHECK(!positional.empty(), ErrorKind::kUsage,
                  "missing input file (FASTA/FASTQ/SAM/BAM/CRAM, or - for stdin)");
-    o.input = input.front();
+    o.input = positional.front();
+    for (size_t k = 1; k < positional.size(); ++k) {
+        const std::string& region = positional[k];
+        std::error_code ec;
+        DNASSM_CHECK(!std::filesystem::is_regular_file(region, ec), ErrorKind::kUsage,
+                     "one input per run: '" + region + "' is a file, and what follows " + o.input +
+                         " are regions (samtools style: IN [REGION...])");
+        o.regions.push_back(region);
+    }
     return true;
 }
 
@@ -187,7 +198,8 @@ Session open_session(const CommonOptions& o, bool open_input) {
                  "-@/--threads must be 1..1024");
     DNASSM_CHECK(o.run.chunk >= 1, ErrorKind::kUsage, "--chunk must be positive");
     DNASSM_CHECK(o.run.window >= 0, ErrorKind::kUsage, "--window must be positive");
-    DNASSM_CHECK(o.regions.empty() || o.bed.empty(), ErrorKind::kUsage, "use -r or -R, not both");
+    DNASSM_CHECK(o.regions.empty() || o.bed.empty(), ErrorKind::kUsage,
+                 "use -r (or regions after the input) or -R, not both");
     set_num_threads(o.threads);
     Session s;
     if (!o.shard.empty()) s.shard = parse_shard(o.shard);

@@ -35,8 +35,16 @@ struct CommonOptions {
     std::string shard;       // --shard I/N
 };
 
-/// Adds -m, -r, -R, -o, -@, --device, --chunk, --progress, read filters and the input positional.
-void add_common_options(po::options_description& desc, CommonOptions& o);
+/// Which commands an option set is for: the sequence runs (embed, predict) take everything;
+/// score reads windows of a reference FASTA it cuts itself, so it has no tiling (--chunk,
+/// --window, --overlap, --no-tile, --exact-tiling) and no read filters (-q, -f, -F, -T).
+enum class OptionsFor { kSequenceRuns, kVariantScoring };
+
+/// Adds -m, -r, -R, -o, -O, -@, --device, --bf16, --rc, --progress, --keep-case, --shard and, for
+/// sequence runs, the tiling options and read filters.
+void add_common_options(po::options_description& desc,
+                        CommonOptions& o,
+                        OptionsFor what = OptionsFor::kSequenceRuns);
 /// --threshold, --below, --merge-gap and --min-length (predict -o OUT.bed, call); `default_note`
 /// says what --threshold is when not given.
 void add_call_options(po::options_description& desc,
@@ -70,9 +78,10 @@ bool parse_options(int argc,
                    int max_positional = -1,
                    po::variables_map* given = nullptr);
 
-/// parse_options for the model-running commands: the one positional argument is the input.
-/// Returns false when --help was printed. `given`, when set,
-/// receives the parsed values (to tell options given on the command line from defaults).
+/// parse_options for the model-running commands: the first positional argument is the input,
+/// any after it are regions, as in `samtools view IN [REGION...]` (added to -r's; a file's name
+/// there is Error(kUsage): one input per run). Returns false when --help was printed. `given`, when
+/// set, receives the parsed values (to tell options given on the command line from defaults).
 bool parse_command_line(int argc,
                         char** argv,
                         const std::string& usage,

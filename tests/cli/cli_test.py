@@ -119,6 +119,34 @@ class EmbedTests(Tmp):
                 self.assertEqual(p[r].shape, (128,))
                 np.testing.assert_allclose(p[r][:], f[r][:].mean(axis=0), rtol=1e-5, atol=1e-6)
 
+    def test_regions_after_the_input_as_samtools(self):
+        """`dnassm embed ... IN REGION...` is `-r REGION...`, as `samtools view IN REGION...`."""
+        regions = ["NC_001416.1:1-300", "NC_001416.1:40,001-40,500"]
+        run("embed", "-m", MODEL, *sum([["-r", r] for r in regions], []), "-o", self.path("r.h5"), LAMBDA)
+        run("embed", "-m", MODEL, "-o", self.path("p.h5"), LAMBDA, *regions)
+        run("embed", "-m", MODEL, "-r", regions[0], "-o", self.path("m.h5"), LAMBDA, regions[1])
+        with h5py.File(self.path("r.h5")) as r, h5py.File(self.path("p.h5")) as p, h5py.File(self.path("m.h5")) as m:
+            self.assertEqual(sorted(p.keys()), sorted(r.keys()))
+            self.assertEqual(sorted(m.keys()), sorted(r.keys()))
+            for k in r.keys():
+                np.testing.assert_array_equal(p[k][:], r[k][:])
+                np.testing.assert_array_equal(m[k][:], r[k][:])
+        run("predict", "-m", MODEL, "-r", regions[1], "-o", self.path("r.bedgraph"), LAMBDA)
+        run("predict", "-m", MODEL, "-o", self.path("p.bedgraph"), LAMBDA, regions[1])
+        self.assertEqual(read_text(self.path("p.bedgraph")), read_text(self.path("r.bedgraph")))
+        # A second input file is not taken for a region, and nothing is written.
+        _, _, err = run("embed", "-m", MODEL, "-o", self.path("x.h5"), LAMBDA, self.path("r.h5"), expect=2)
+        self.assertIn(f"one input per run: '{self.path('r.h5')}' is a file", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        with open(self.path("r.bed"), "w") as f:
+            f.write("NC_001416.1\t0\t300\n")
+        _, _, err = run("embed", "-m", MODEL, "-R", self.path("r.bed"), "-o", self.path("x.h5"), LAMBDA, regions[1],
+                        expect=2)
+        self.assertIn("use -r (or regions after the input) or -R, not both", err)
+        _, _, err = run("embed", "-m", MODEL, "-o", self.path("x.h5"), LAMBDA, "NC_001416.1:1-60000", expect=1)
+        self.assertIn("NC_001416.1:1-60000", err)
+        self.assert_only_files("r.h5", "p.h5", "m.h5", "r.bedgraph", "p.bedgraph", "r.bed")
+
     def test_pooled_vectors_as_npy_matrix_and_tsv(self):
         regions = ["NC_001416.1:40001-41000", "NC_001416.1:1-3000", "NC_001416.1:501-700"]
         args = ["embed", "-m", MODEL, "--pool", "mean", *sum([["-r", r] for r in regions], [])]
@@ -1310,6 +1338,58 @@ class ScoreTests(Tmp):
         _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--shard", "11/11", "-o", self.path("x.tsv"), LAMBDA,
                         expect=2)
         self.assertIn(f"--shard 11/11: more shards than the 10 records of {vcf}", err)
+
+    def test_regions_restrict_records_as_bcftools_t(self):
+        seq = lambda_seq()
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        rows = [("NC_001416.1", p, seq[p - 1], other[seq[p - 1]]) for p in range(1000, 8000, 700)]
+        rows.append(("NC_001416.1", 2995, seq[2994:3000], seq[2994]))  # a deletion reaching into the region
+        vcf = self.write_vcf(rows)
+        args = ["score", "-m", MODEL, "--vcf", vcf, "--score-window", "100"]
+        run(*args, "-o", self.path("all.tsv"), LAMBDA)
+        every = read_text(self.path("all.tsv")).splitlines()
+        want = [every[0]] + [l for l in every[1:] if int(l.split("\t")[1]) in (2995, 3100, 3800)]
+        self.assertEqual(len(want), 4)
+        _, _, err = run(*args, "-r", "NC_001416.1:3000-3800", "-o", self.path("r.tsv"), LAMBDA)
+        self.assertEqual(read_text(self.path("r.tsv")).splitlines(), want)
+        self.assertIn("3 alleles scored, 0 skipped (of 3 records in the regions; 8 outside)", err)
+        _, out, _ = run(*args, "-o", "-", LAMBDA, "NC_001416.1:3000-3800")
+        self.assertEqual(out.splitlines(), want)
+        with open(self.path("r.bed"), "w") as f:
+            f.write("NC_001416.1\t2999\t3100\nNC_001416.1\t3700\t3800\n")
+        run(*args, "-R", self.path("r.bed"), "-o", self.path("b.tsv"), LAMBDA)
+        self.assertEqual(read_text(self.path("b.tsv")).splitlines(), want)
+        # A VCF output keeps only the records in the regions, as bcftools view -t.
+        _, out, _ = run(*args, "-r", "NC_001416.1:3000-3800", "-o", "-", "-O", "vcf", LAMBDA)
+        self.assertEqual([l.split("\t")[1] for l in out.splitlines() if not l.startswith("#")],
+                         ["3100", "3800", "2995"])
+        _, _, err = run(*args, "-r", "chrX:1-10", "-o", self.path("x.tsv"), LAMBDA, expect=1)
+        self.assertIn("chrX", err)
+        # Options score does not use are refused, not ignored.
+        for opt in (["--window", "50"], ["--chunk", "50"], ["-q", "20"], ["--exact-tiling"]):
+            _, _, err = run(*args, *opt, "-o", self.path("x.tsv"), LAMBDA, expect=2)
+            self.assertIn(f"unrecognised option '{opt[0]}'", err)
+        self.assertFalse(os.path.exists(self.path("x.tsv")))
+
+    def test_soft_masked_reference_and_progress(self):
+        seq = lambda_seq()[:3000]
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        for name, s in (("upper.fa", seq), ("soft.fa", seq[:1000] + seq[1000:2000].lower() + seq[2000:])):
+            with open(self.path(name), "w") as f:
+                f.write(">NC_001416.1\n" + s + "\n")
+        vcf = self.write_vcf([("NC_001416.1", p, seq[p - 1], other[seq[p - 1]]) for p in (900, 1500, 2500)])
+        args = ["score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", "-"]
+        _, upper, _ = run(*args, self.path("upper.fa"))
+        _, soft, err = run(*args, "--progress", "json", self.path("soft.fa"))
+        self.assertEqual(soft, upper)  # soft-masked bases are bases
+        events = [json.loads(l) for l in err.splitlines() if l.startswith("{")]
+        self.assertEqual((events[-1]["event"], events[-1]["records_done"], events[-1]["records_total"]),
+                         ("done", 3, 3))
+        _, kept, _ = run(*args, "--keep-case", self.path("soft.fa"))
+        kept = [l.split("\t") for l in kept.splitlines()]
+        upper = [l.split("\t") for l in upper.splitlines()]
+        self.assertEqual(kept[3], upper[3])  # 2500: its window has no lowercase base
+        self.assertNotEqual(kept[2][4], upper[2][4])  # 1500: a window of [UNK]s scores differently
 
     def test_bad_vcf(self):
         with open(self.path("bad.vcf"), "w") as f:

@@ -10,14 +10,25 @@
 namespace dnassm {
 
 enum class ProgressMode { kAuto, kNone, kBar, kJson };
+/// What a run counts: bases (bar "bp", JSON "bases_done"...) or records (score's VCF records:
+/// "records", "records_done"...).
+enum class ProgressUnit { kBases, kRecords };
 
 /// "auto", "none", "bar", "json"; Error(kUsage) otherwise.
 [[nodiscard]] ProgressMode parse_progress_mode(const std::string& s);
 
 class Progress {
   public:
-    Progress(ProgressMode mode, std::int64_t total_bases, std::string task);
+    /// `total` 0: not known (the bar then shows the count without a fraction or ETA).
+    Progress(ProgressMode mode,
+             std::int64_t total,
+             std::string task,
+             ProgressUnit unit = ProgressUnit::kBases);
     ~Progress();
+    /// Whether anything is reported (false for none, and for auto without a terminal).
+    [[nodiscard]] bool reporting() const { return mode_ != ProgressMode::kNone; }
+    /// Sets the total once it is known (before the first advance).
+    void set_total(std::int64_t total) { total_ = total; }
     void advance(std::int64_t bases);
     void finish();
     /// Called on every advance with (bases done, total), on the advancing thread — for a GUI's
@@ -30,6 +41,7 @@ class Progress {
     void report(bool final);
 
     ProgressMode mode_;
+    ProgressUnit unit_;
     std::int64_t total_, done_ = 0;
     std::string task_;
     std::chrono::steady_clock::time_point start_, last_;

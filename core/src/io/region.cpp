@@ -172,4 +172,19 @@ std::vector<Region> sort_and_merge(std::vector<Region> regions) {
     return out;
 }
 
+RegionIndex::RegionIndex(const std::vector<Region>& regions) {
+    for (const Region& r : sort_and_merge(regions)) spans_[r.contig].emplace_back(r.beg, r.end);
+}
+
+bool RegionIndex::overlaps(const std::string& contig, std::int64_t beg, std::int64_t end) const {
+    const auto it = spans_.find(contig);
+    if (it == spans_.end()) return false;
+    end = std::max(end, beg + 1);
+    const auto& spans = it->second;
+    // The last span starting before `end` is the only one that can reach past `beg`.
+    auto after = std::lower_bound(spans.begin(), spans.end(), end,
+                                  [](const auto& span, std::int64_t e) { return span.first < e; });
+    return after != spans.begin() && std::prev(after)->second > beg;
+}
+
 }  // namespace dnassm

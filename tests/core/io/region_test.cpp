@@ -100,5 +100,24 @@ TEST(Regions, SortAndMerge) {
     EXPECT_EQ(rs[1].label(), "chr2:1-10");
 }
 
+TEST(Regions, IndexAnswersOverlapsAtTheEdges) {
+    // chr1:[0,10) and [19,30) (merged from two), chr2:[99,100); 0-based half-open queries.
+    const RegionIndex index(
+        parse_regions({"chr1:20-25", "chr1:1-10", "chr1:23-30", "chr2:100-100"}, kContigs));
+    EXPECT_TRUE(index.overlaps("chr1", 0, 1));
+    EXPECT_TRUE(index.overlaps("chr1", 9, 10));
+    EXPECT_FALSE(index.overlaps("chr1", 10, 19));
+    EXPECT_TRUE(index.overlaps("chr1", 10, 20));  // a deletion reaching the second region
+    EXPECT_TRUE(index.overlaps("chr1", 5, 40));   // spanning both
+    EXPECT_TRUE(index.overlaps("chr1", 29, 30));
+    EXPECT_FALSE(index.overlaps("chr1", 30, 31));
+    EXPECT_TRUE(index.overlaps("chr1", 19, 19));  // empty: the base at 19
+    EXPECT_FALSE(index.overlaps("chr1", 15, 15));
+    EXPECT_TRUE(index.overlaps("chr2", 99, 100));
+    EXPECT_FALSE(index.overlaps("chr2", 98, 99));
+    EXPECT_FALSE(index.overlaps("chr3", 0, 1000));
+    EXPECT_FALSE(RegionIndex({}).overlaps("chr1", 0, 10));
+}
+
 }  // namespace
 }  // namespace dnassm

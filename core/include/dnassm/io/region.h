@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dnassm {
@@ -40,5 +42,19 @@ struct Region {
 
 /// Sorts by (contig order, beg) and merges overlapping or touching intervals (for tracks).
 [[nodiscard]] std::vector<Region> sort_and_merge(std::vector<Region> regions);
+
+/// Which intervals overlap a set of regions (e.g. VCF records against -r/-R), by contig name.
+class RegionIndex {
+  public:
+    explicit RegionIndex(const std::vector<Region>& regions);
+    /// Whether [beg, end) on `contig` shares a base with a region; an empty interval (end ==
+    /// beg) asks about the base at beg.
+    [[nodiscard]] bool overlaps(const std::string& contig,
+                                std::int64_t beg,
+                                std::int64_t end) const;
+
+  private:
+    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> spans_;  // merged
+};
 
 }  // namespace dnassm
