@@ -36,8 +36,8 @@ int cmd_embed(int argc, char** argv) {
     add_state_options(desc, state_in, state_out);
     if (!parse_command_line(
             argc, argv,
-            "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN\n"
-            "       dnassm embed -m MODEL_DIR --pool mean ... -o OUT.{npy,h5,tsv} IN",
+            "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN [REGION]...\n"
+            "       dnassm embed -m MODEL_DIR --pool mean ... -o OUT.{npy,h5,tsv} IN [REGION]...",
             desc, o))
         return 0;
     DNASSM_CHECK(pool == "none" || pool == "mean", ErrorKind::kUsage,

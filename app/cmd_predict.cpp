@@ -240,7 +240,7 @@ int cmd_predict(int argc, char** argv) {
     if (!parse_command_line(
             argc, argv,
             "dnassm predict -m MODEL_DIR [-r REGION]... [-R BED] --track loglik|entropy|p_CLASS "
-            "-o OUT.{bw,bedgraph,bed} IN.fa\n"
+            "-o OUT.{bw,bedgraph,bed} IN.fa [REGION]...\n"
             "       dnassm predict -m CLASSIFIER_DIR -o OUT.tsv IN.{csv,fa} [-R BED]",
             desc, o, &given))
         return 0;

@@ -32,7 +32,7 @@ void print_usage(std::FILE* out) {
         "  score     variant effect scores for a VCF (log-likelihood ratio, embedding distance)\n"
         "  merge     gather per-chunk tracks into one (pipelines)\n"
         "  call      thresholded calls (BED) from bigWig/bedGraph tracks\n"
-        "  pretrain  train a Mamba or HyenaDNA LM on FASTA (next-base prediction)\n"
+        "  pretrain  train a model on FASTA (Mamba, HyenaDNA: next base; Caduceus: masked bases)\n"
         "  finetune  train a classification or per-base task head on labeled data\n"
         "  convert   a published checkpoint (.ckpt/.bin/safetensors) -> a model directory\n"
         "  info      describe a model directory\n\n"
