@@ -11,9 +11,11 @@
 // .vcf/.vcf.gz/.bcf, the input records with INFO DNASSM_LLR, DNASSM_EMB_L2, DNASSM_EMB_COS
 // (Number=A).
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -193,9 +195,86 @@ std::int64_t count_vcf_records(const std::string& path) {
     return n;
 }
 
+// An allele as messages show it: long ones by their first bases and length.
+std::string shown(const std::string& allele) {
+    return allele.size() <= 24
+               ? allele
+               : allele.substr(0, 12) + "...(" + std::to_string(allele.size()) + " bp)";
+}
+
 std::string upper(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
+}
+
+// One ALT allele of a record: its REF and ALT windows as tokens, and (once run) its scores.
+struct Allele {
+    size_t k;  // ALT index - 1
+    std::string alt;
+    std::vector<std::int32_t> ref_ids, alt_ids;
+    std::int64_t off;  // the variant's offset in both windows
+    bool snv;
+    Scores sc;
+};
+
+// The reference window around a record and how its alleles are cut from it.
+struct VariantWindow {
+    std::string bases;   // the REF window (the contig's bases around the variant)
+    std::int64_t off;    // where REF starts in it
+    std::int64_t limit;  // the model's longest input; 0: none
+};
+
+// The alleles of `rec` (REF `ref`) that can be scored in `w`; each one that cannot goes to
+// `skip` with the reason. `longest` receives the longest window cut.
+std::vector<Allele> cut_alleles(const bcf1_t* rec,
+                                const std::string& ref,
+                                const VariantWindow& w,
+                                const CharTokenizer& tok,
+                                const std::string& where,
+                                const std::function<void(const std::string&)>& skip,
+                                std::int64_t& longest) {
+    std::vector<Allele> alleles;
+    const auto size = static_cast<std::int64_t>(w.bases.size());
+    const auto reach = w.off + static_cast<std::int64_t>(ref.size());
+    if (reach > size) {
+        skip(where + ": REF of " + std::to_string(ref.size()) +
+             " bases reaches past the --score-window around it");
+        return alleles;
+    }
+    for (int a = 1; a < rec->n_allele; ++a) {
+        const std::string alt = upper(rec->d.allele[a]);
+        if (alt.empty() || alt[0] == '<' || alt == "*" || alt == "." ||
+            alt.find_first_not_of("ACGTN") != std::string::npos) {
+            skip(where + " " + shown(alt) + ": symbolic or missing ALT");
+            continue;
+        }
+        std::string ref_win = w.bases;
+        std::string alt_win = ref_win.substr(0, static_cast<size_t>(w.off)) + alt +
+                              ref_win.substr(static_cast<size_t>(reach));
+        // An insertion can make the ALT window longer than a model with a limit takes: both
+        // windows then lose that many bases on the right of the variant.
+        const std::int64_t over =
+            w.limit > 0 ? static_cast<std::int64_t>(alt_win.size()) - w.limit : 0;
+        if (over > size - reach) {
+            skip(where + " " + shown(alt) + ": ALT of " + std::to_string(alt.size()) +
+                 " bases does not fit in the model's limit of " + std::to_string(w.limit) +
+                 " bases");
+            continue;
+        }
+        if (over > 0) {
+            ref_win.resize(ref_win.size() - static_cast<size_t>(over));
+            alt_win.resize(alt_win.size() - static_cast<size_t>(over));
+        }
+        Allele al{static_cast<size_t>(a - 1), alt, {}, {}, w.off, false, {}};
+        TokenizeStats st;
+        tok.encode(ref_win, al.ref_ids, st, where);
+        tok.encode(alt_win, al.alt_ids, st, where);
+        al.snv = ref.size() == 1 && alt.size() == 1;
+        longest =
+            std::max(longest, static_cast<std::int64_t>(std::max(ref_win.size(), alt_win.size())));
+        alleles.push_back(std::move(al));
+    }
+    return alleles;
 }
 
 }  // namespace
@@ -223,6 +302,10 @@ int cmd_score(int argc, char** argv) {
     Session s = open_session(o);
     DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
                  o.input + ": score needs the reference FASTA");
+    const std::int64_t limit = s.model->max_length();  // 0: none
+    DNASSM_CHECK(limit == 0 || window <= limit, ErrorKind::kUsage,
+                 "--score-window " + std::to_string(window) +
+                     " is longer than the model's limit of " + std::to_string(limit) + " bases");
     faidx_t* fai = fai_load(o.input.c_str());
     DNASSM_CHECK(fai, ErrorKind::kInput,
                  o.input +
@@ -298,19 +381,11 @@ int cmd_score(int argc, char** argv) {
     // -r/-R: only records whose REF overlaps a region, as bcftools -t (streamed, no index).
     const bool restricted = !s.regions.empty();
     const RegionIndex regions(s.regions);
-    auto skip = [&](const std::string& why) {
+    const std::function<void(const std::string&)> skip = [&](const std::string& why) {
         if (++n_skipped <= 20) note("dnassm score: skipped %s\n", why.c_str());
     };
     // One VCF record: read and checked in order, its ALTs scored (side by side with other
     // records' on the CPU: dnassm/record_batches.h), then written in order.
-    struct Allele {
-        size_t k;  // ALT index - 1
-        std::string alt;
-        std::vector<std::int32_t> ref_ids, alt_ids;
-        std::int64_t off;
-        bool snv;
-        Scores sc;
-    };
     struct Variant {
         std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec{nullptr, bcf_destroy};
         std::string chrom, ref;
@@ -353,8 +428,14 @@ int cmd_score(int argc, char** argv) {
                 cs[a.k] = static_cast<float>(a.sc.cos);
                 ++n_scored;
                 if (!vcf_out) {
+                    // As the VCF stores them: the shortest text that reads back as the same float
+                    // (a cosine distance of 3e-7 is not 0.000000).
                     auto num = [](double x) {
-                        return std::isnan(x) ? std::string("NA") : std::to_string(x);
+                        if (std::isnan(x)) return std::string("NA");
+                        char buf[32];
+                        const auto end =
+                            std::to_chars(buf, buf + sizeof buf, static_cast<float>(x));
+                        return std::string(buf, end.ptr);
                     };
                     tsv << v.chrom << '\t' << v.pos0 + 1 << '\t' << v.ref << '\t' << a.alt << '\t'
                         << num(a.sc.llr) << '\t' << num(a.sc.l2) << '\t' << num(a.sc.cos) << '\n';
@@ -393,7 +474,7 @@ int cmd_score(int argc, char** argv) {
             const std::string& ref = v.ref;
             const std::int64_t pos0 = v.pos0;
             const std::string where =
-                vcf_path + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + ref;
+                vcf_path + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + shown(ref);
             std::int64_t window_bases = 0;
             if (!faidx_has_seq(fai, chrom.c_str())) {
                 skip(where + ": contig not in " + o.input + contig_hint(chrom));
@@ -416,26 +497,8 @@ int cmd_score(int argc, char** argv) {
                     DNASSM_CHECK(w, ErrorKind::kInput, o.input + ": cannot read " + chrom);
                     const std::string ref_win(w, static_cast<size_t>(got));
                     free(w);
-                    const std::int64_t off = pos0 - beg;
-                    for (int a = 1; a < rec->n_allele; ++a) {
-                        const std::string alt = upper(rec->d.allele[a]);
-                        if (alt.empty() || alt[0] == '<' || alt == "*" || alt == "." ||
-                            alt.find_first_not_of("ACGTN") != std::string::npos) {
-                            skip(where + " " + alt + ": symbolic or missing ALT");
-                            continue;
-                        }
-                        const std::string alt_win =
-                            ref_win.substr(0, static_cast<size_t>(off)) + alt +
-                            ref_win.substr(static_cast<size_t>(off) + ref.size());
-                        Allele al{static_cast<size_t>(a - 1), alt, {}, {}, off, false, {}};
-                        TokenizeStats st;
-                        tok.encode(ref_win, al.ref_ids, st, where);
-                        tok.encode(alt_win, al.alt_ids, st, where);
-                        al.snv = ref.size() == 1 && alt.size() == 1;
-                        window_bases = std::max(window_bases, static_cast<std::int64_t>(std::max(
-                                                                  ref_win.size(), alt_win.size())));
-                        v.alleles.push_back(std::move(al));
-                    }
+                    v.alleles = cut_alleles(rec, ref, {ref_win, pos0 - beg, limit}, tok, where,
+                                            skip, window_bases);
                 }
             }
             batches.add(std::move(v), window_bases, 1);

@@ -1391,6 +1391,45 @@ class ScoreTests(Tmp):
         self.assertEqual(kept[3], upper[3])  # 2500: its window has no lowercase base
         self.assertNotEqual(kept[2][4], upper[2][4])  # 1500: a window of [UNK]s scores differently
 
+    def test_long_alleles_and_a_model_with_a_length_limit(self):
+        seq = lambda_seq()
+        vcf = self.write_vcf([
+            ("NC_001416.1", 3000, seq[2999:3700], seq[2999]),        # a 700-base deletion
+            ("NC_001416.1", 5000, seq[4999], seq[4999] + "ACG"),     # an insertion
+            ("NC_001416.1", 6000, seq[5999], "A" * 1100),            # longer than HyenaDNA takes
+            ("NC_001416.1", 7000, seq[6999], "T" if seq[6999] != "T" else "C")])
+        # Mamba: the deletion reaches past a 200-base window and is skipped, not a crash.
+        _, out, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", "-", LAMBDA)
+        self.assertIn(f"NC_001416.1:3000 {seq[2999:3011]}...(701 bp): REF of 701 bases reaches past the "
+                      "--score-window around it", err)
+        self.assertEqual([l.split("\t")[1] for l in out.splitlines()[1:]], ["5000", "6000", "7000"])
+        # Small distances are written with their digits, not as 0.000000.
+        cos = float(out.splitlines()[3].split("\t")[6])
+        self.assertGreater(cos, 0)
+        self.assertLess(cos, 1e-3)
+        # HyenaDNA (l_max 1026): a window longer than that is refused before any output; an ALT
+        # window the insertion makes too long loses bases on the right in both windows.
+        _, _, err = run("score", "-m", HYENA, "--vcf", vcf, "--score-window", "2000", "-o", self.path("h.tsv"),
+                        LAMBDA, expect=2)
+        self.assertIn("--score-window 2000 is longer than the model's limit of 1026 bases", err)
+        self.assertFalse(os.path.exists(self.path("h.tsv")))
+        _, out, err = run("score", "-m", HYENA, "--vcf", vcf, "--score-window", "1026", "-o", "-", LAMBDA)
+        self.assertIn("NC_001416.1:6000 " + seq[5999] + " AAAAAAAAAAAA...(1100 bp): ALT of 1100 bases does not fit "
+                      "in the model's limit of 1026 bases", err)
+        rows = {l.split("\t")[1]: l.split("\t") for l in out.splitlines()[1:]}
+        self.assertEqual(sorted(rows), ["5000", "7000"])  # the deletion reaches past 513 bases too
+        beg = 4999 - 513
+        ref_win = seq[beg:beg + 1026][:1023]
+        alt_win = (seq[beg:4999] + seq[4999] + "ACG" + seq[5000:beg + 1026])[:1026]
+        with open(self.path("w.fa"), "w") as f:
+            f.write(f">ref\n{ref_win}\n>alt\n{alt_win}\n")
+        run("predict", "-m", HYENA, "-o", self.path("w.bedgraph"), self.path("w.fa"))
+        ll = {"ref": 0.0, "alt": 0.0}
+        for line in read_text(self.path("w.bedgraph")).splitlines():
+            c, b, e, v = line.split("\t")
+            ll[c] += float(v) * (int(e) - int(b))
+        self.assertAlmostEqual(float(rows["5000"][4]), ll["alt"] - ll["ref"], delta=2e-3)
+
     def test_bad_vcf(self):
         with open(self.path("bad.vcf"), "w") as f:
             f.write("this is not a vcf\n")
