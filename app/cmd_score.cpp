@@ -1,6 +1,6 @@
 // dnassm score: variant effect scores from a VCF/BCF (HTSlib) against a reference FASTA.
-// For every ALT allele (multi-allelic records are split) a window of --window bases centred on
-// the variant is taken from the reference, and the same window with REF replaced by ALT:
+// For every ALT allele (multi-allelic records are split) a window of --score-window bases centred
+// on the variant is taken from the reference, and the same window with REF replaced by ALT:
 //   llr      causal LMs: Σ ln p(base | left context) over the ALT window minus the same over the
 //            REF window (ACGT-renormalised, as predict's loglik); masked LMs (Caduceus): the
 //            masked marginal at the variant, ln p(ALT) − ln p(REF) (SNVs; NA for indels)
