@@ -25,6 +25,8 @@ int cmd_call(int argc, char** argv) {
          "the values are probabilities: score = 1000 × mean called value (otherwise 0)");
     // clang-format on
     add_call_options(desc, calls, "(required)");
+    bool write_index = false;
+    add_write_index_option(desc, write_index);
     po::variables_map given;
     if (!parse_options(argc, argv,
                        "dnassm call --threshold X [--below] -o OUT.bed TRACK.{bw,bedgraph} "
@@ -35,11 +37,13 @@ int cmd_call(int argc, char** argv) {
     DNASSM_CHECK(!inputs.empty(), ErrorKind::kUsage, "no tracks to call from");
     o.output_fmt = o.output == "-" ? "bed" : "";
     DNASSM_CHECK(output_type(o, ".bed") == ".bed", ErrorKind::kUsage,
-                 o.output + ": call writes BED (.bed)");
+                 o.output + ": call writes BED (.bed, or .bed.gz compressed)");
+    check_indexable(write_index, {o.output});
     const GatheredTrack track(inputs);
     CallWriter writer(o.output, calls);
     track.write_to(writer);
     writer.commit();
+    write_indexes(write_index, {o.output});
     note_if_no_calls("call", o.output, writer, calls, "");
     return 0;
 }

@@ -13,16 +13,20 @@ namespace dnassm::app {
 int cmd_merge(int argc, char** argv) {
     std::string out;
     std::vector<std::string> inputs;
+    bool write_index = false;
     po::options_description desc("dnassm merge options");
     desc.add_options()("help,h", "show this help")("output,o", po::value(&out)->required(),
-                                                   "merged track (.bw or .bedgraph)");
+                                                   "merged track (.bw, .bedgraph or .bedgraph.gz)");
+    add_write_index_option(desc, write_index);
     if (!parse_options(argc, argv, "dnassm merge -o OUT.bw CHUNK.bw [CHUNK.bw ...]", desc, &inputs))
         return 0;
     DNASSM_CHECK(!inputs.empty(), ErrorKind::kUsage, "no tracks to merge");
+    check_indexable(write_index, {out});
     const GatheredTrack track(inputs);
     auto writer = TrackWriter::create(out, track.contigs());
     track.write_to(*writer);
     writer->commit();
+    write_indexes(write_index, {out});
     note("dnassm merge: wrote %s from %zu chunk(s)\n", out.c_str(), inputs.size());
     return 0;
 }

@@ -61,7 +61,7 @@ std::vector<float> classify_sequence(Session& s,
 int predict_classes(Session& s, const CommonOptions& o) {
     const bool csv = !s.input;
     const TaskHead& head = *s.model->task_head();
-    AtomicFile file(o.output);
+    AtomicFile file(o.output, true);
     std::ofstream out = file.open();
     out << "id";
     for (const auto& c : head.classes) out << "\tp_" << c;
@@ -216,8 +216,10 @@ int cmd_predict(int argc, char** argv) {
     std::string track_name = "loglik";
     std::int64_t mlm_context = 512, context = 0;
     CallOptions calls;
+    bool write_index = false;
     po::options_description desc("dnassm predict options");
     add_common_options(desc, o);
+    add_write_index_option(desc, write_index);
     desc.add_options()("context", po::value(&context)->default_value(0),
                        "run each region with N extra bases of context before it (and after it for "
                        "--rc or bidirectional models) and write only the region, so chunks of a "
@@ -304,6 +306,10 @@ int cmd_predict(int argc, char** argv) {
         s.total_bases = 0;
         for (const Region& r : regions) s.total_bases += r.length();
     }
+    std::vector<std::string> outputs;
+    for (const std::string& name : bed ? std::vector{track_name} : track_names)
+        outputs.push_back(track_output(o.output, name));
+    check_indexable(write_index, outputs);
     std::vector<std::unique_ptr<TrackWriter>> writers;
     CallWriter* call_writer = nullptr;
     if (bed) {
@@ -312,13 +318,12 @@ int cmd_predict(int argc, char** argv) {
                      "--threshold: calls on the " + track_name +
                          " track need a threshold (p_<class> tracks default to 0.5)");
         calls.name = track_name;
-        auto w = std::make_unique<CallWriter>(track_output(o.output, track_name), calls);
+        auto w = std::make_unique<CallWriter>(outputs.front(), calls);
         call_writer = w.get();
         writers.push_back(std::move(w));
     } else {
-        for (const std::string& name : track_names)
-            writers.push_back(
-                TrackWriter::create(track_output(o.output, name), s.input->contigs(), type));
+        for (const std::string& out : outputs)
+            writers.push_back(TrackWriter::create(out, s.input->contigs(), type));
     }
     std::vector<TrackWriter*> writer_ptrs;
     for (const auto& w : writers) writer_ptrs.push_back(w.get());
@@ -335,6 +340,7 @@ int cmd_predict(int argc, char** argv) {
     chain.commit_with(*s.model, cores.front(), [&] {
         for (const auto& w : writers) w->commit();
     });
+    write_indexes(write_index, outputs);
     if (call_writer) note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
     report_base_stats(s.stats, o);
     return 0;

@@ -283,8 +283,10 @@ int cmd_score(int argc, char** argv) {
     CommonOptions o;
     std::string vcf_path;
     std::int64_t window = 1024;
+    bool write_index = false;
     po::options_description desc("dnassm score options");
     add_common_options(desc, o, OptionsFor::kVariantScoring);
+    add_write_index_option(desc, write_index);
     // clang-format off
     desc.add_options()
         ("vcf", po::value(&vcf_path)->required(), "variants (VCF, VCF.gz or BCF; HTSlib)")
@@ -336,12 +338,15 @@ int cmd_score(int argc, char** argv) {
     const bool vcf_out = type == ".vcf" || type == ".vcf.gz" || type == ".bcf";
     DNASSM_CHECK(vcf_out || type == ".tsv" || o.output_fmt.empty(), ErrorKind::kUsage,
                  "-O " + o.output_fmt + ": score writes tsv, vcf, vcf.gz or bcf");
-    AtomicFile file(o.output);
+    check_indexable(write_index, {o.output});
+    AtomicFile file(o.output, !vcf_out);
     std::ofstream tsv;
     htsFile* out = nullptr;
     bcf_hdr_t* out_hdr = nullptr;
     if (vcf_out) {
-        const char* mode = type == ".bcf" ? "wb" : type == ".vcf.gz" ? "wz" : "w";
+        const char* mode = type == ".bcf"                           ? "wb"
+                           : type == ".vcf.gz" || gz_name(o.output) ? "wz"
+                                                                    : "w";
         out = hts_open(file.is_stdout() ? "-" : file.temp_path().c_str(), mode);
         DNASSM_CHECK(out, ErrorKind::kResource, o.output + ": cannot write");
         out_hdr = bcf_hdr_dup(hdr);
@@ -517,6 +522,7 @@ int cmd_score(int argc, char** argv) {
     } else {
         file.commit();
     }
+    write_indexes(write_index, {o.output});
     std::string of = restricted ? " in the regions; " + std::to_string(n_outside) + " outside" : "";
     if (!s.shard.whole()) of += ", shard " + s.shard.label() + " of " + std::to_string(all_records);
     note("dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",

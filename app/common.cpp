@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "dnassm/error.h"
+#include "dnassm/io/output_index.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/messages.h"
 #include "dnassm/thread_pool.h"
@@ -89,6 +90,29 @@ void note_if_no_calls(const std::string& command,
          calls.below ? "<= " : ">= ", calls.threshold);
 }
 
+void add_write_index_option(po::options_description& desc, bool& write_index) {
+    desc.add_options()("write-index", po::bool_switch(&write_index),
+                       "index the output once written, as samtools/bcftools: .tbi for .bed.gz, "
+                       ".bedgraph.gz and .vcf.gz, .csi for .bcf");
+}
+
+void check_indexable(bool write_index, const std::vector<std::string>& outputs) {
+    if (!write_index) return;
+    for (const std::string& out : outputs) {
+        DNASSM_CHECK(out != "-", ErrorKind::kUsage,
+                     "--write-index: standard output cannot be indexed; give a file name");
+        DNASSM_CHECK(indexable_output(out), ErrorKind::kUsage,
+                     out +
+                         ": --write-index indexes .bed.gz, .bedgraph.gz, .vcf.gz and .bcf "
+                         "outputs (compressed by the name's .gz)");
+    }
+}
+
+void write_indexes(bool write_index, const std::vector<std::string>& outputs) {
+    if (!write_index) return;
+    for (const std::string& out : outputs) write_output_index(out);
+}
+
 std::string command_line(int argc, char** argv) {
     std::string line = "dnassm";
     for (int i = 0; i < argc; ++i) line.append(" ").append(argv[i]);
@@ -107,12 +131,18 @@ std::string output_type(const CommonOptions& o, const std::string& stdout_defaul
                      "-o -: give the format of standard output with -O");
         type = stdout_default;
     } else {
-        const std::string name = o.output;
-        type = file_extension(name);
-        if (type == ".gz" && name.size() > 7 && name.compare(name.size() - 7, 7, ".vcf.gz") == 0)
-            type = ".vcf.gz";
+        type = file_extension(o.output);
     }
     static const char* const kText[] = {".bedgraph", ".bg", ".bed", ".tsv", ".vcf"};
+    if (o.output_fmt.empty() && type == ".gz") {
+        // "x.bed.gz": text, BGZF-compressed (AtomicFile); .vcf.gz is HTSlib's own.
+        type = text_extension(o.output);
+        DNASSM_CHECK(std::find(std::begin(kText), std::end(kText), type) != std::end(kText),
+                     ErrorKind::kUsage,
+                     o.output + ": a .gz name compresses text output (bedgraph, bed, tsv, vcf)" +
+                         (type.empty() ? "" : "; " + type.substr(1) + " is not text"));
+        if (type == ".vcf") type = ".vcf.gz";
+    }
     DNASSM_CHECK(
         o.output != "-" || std::find(std::begin(kText), std::end(kText), type) != std::end(kText),
         ErrorKind::kUsage,

@@ -64,6 +64,14 @@ void note_if_no_calls(const std::string& command,
 /// Standard output takes text formats only; Error(kUsage) otherwise.
 [[nodiscard]] std::string output_type(const CommonOptions& o, const std::string& stdout_default);
 
+/// --write-index (predict, score, call, merge), as samtools/bcftools: index each output once it
+/// is written (dnassm/io/output_index.h).
+void add_write_index_option(po::options_description& desc, bool& write_index);
+/// With --write-index: Error(kUsage) before any work unless every output can be indexed.
+void check_indexable(bool write_index, const std::vector<std::string>& outputs);
+/// With --write-index: indexes the committed outputs.
+void write_indexes(bool write_index, const std::vector<std::string>& outputs);
+
 /// "dnassm <subcommand> <arguments>" as given (argv starts at the subcommand), for provenance.
 [[nodiscard]] std::string command_line(int argc, char** argv);
 

@@ -23,6 +23,12 @@ std::string file_extension(const std::string& path) {
     return ext;
 }
 
+bool gz_name(const std::string& path) { return file_extension(path) == ".gz"; }
+
+std::string text_extension(const std::string& path) {
+    return file_extension(gz_name(path) ? path.substr(0, path.size() - 3) : path);
+}
+
 std::uint16_t float_to_half(float x) {
     std::uint32_t f;
     std::memcpy(&f, &x, 4);

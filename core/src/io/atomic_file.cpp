@@ -5,22 +5,29 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 #include <unistd.h>
 
+#include <htslib/bgzf.h>
+
 #include "dnassm/error.h"
+#include "dnassm/io/writers.h"
+#include "dnassm/thread_pool.h"
 
 namespace dnassm {
 
 namespace fs = std::filesystem;
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
     DNASSM_CHECK(!path_.empty(), ErrorKind::kUsage, "empty output path");
     if (is_stdout()) {
         temp_ = "/dev/stdout";
         return;
     }
+    bgzip_ = text && gz_name(path_);
     fs::path dir = fs::path(path_).parent_path();
     if (dir.empty()) dir = ".";
     std::error_code ec;
@@ -37,6 +44,32 @@ AtomicFile::~AtomicFile() {
     if (!committed_ && !is_stdout()) std::remove(temp_.c_str());
 }
 
+// The text written to temp_ becomes BGZF blocks in a second temp file, which replaces it.
+void AtomicFile::compress_temp() {
+    const std::string packed = temp_ + ".bgzf";
+    auto fail = [&](const char* what) {
+        std::remove(packed.c_str());
+        throw Error(ErrorKind::kResource, path_ + ": " + what + " (disk full?)");
+    };
+    {
+        std::unique_ptr<BGZF, int (*)(BGZF*)> out(bgzf_open(packed.c_str(), "w"), bgzf_close);
+        if (!out) fail("cannot write the compressed file");
+        if (num_threads() > 1) bgzf_mt(out.get(), num_threads(), 256);
+        std::ifstream in(temp_, std::ios::binary);
+        std::vector<char> buf(1 << 20);
+        while (in) {
+            in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+            const auto n = static_cast<size_t>(in.gcount());
+            if (n > 0 && bgzf_write(out.get(), buf.data(), n) != static_cast<ssize_t>(n))
+                fail("compression failed");
+        }
+        if (!in.eof()) fail("cannot read back the text to compress");
+        if (bgzf_close(out.release()) != 0) fail("compression failed");
+    }
+    std::remove(temp_.c_str());
+    temp_ = packed;
+}
+
 std::ofstream AtomicFile::open(std::ios::openmode mode) const {
     std::ofstream out(temp_, is_stdout() ? mode | std::ios::app : mode);
     DNASSM_CHECK(
@@ -50,6 +83,7 @@ void AtomicFile::commit() {
         committed_ = true;
         return;
     }
+    if (bgzip_) compress_temp();
     if (std::rename(temp_.c_str(), path_.c_str()) != 0)
         throw Error(ErrorKind::kResource,
                     path_ + ": cannot rename temp file into place: " + std::strerror(errno));

@@ -9,7 +9,7 @@
 namespace dnassm {
 
 CallWriter::CallWriter(const std::string& path, CallOptions options)
-    : options_(std::move(options)), file_(path), out_(file_.open()) {
+    : options_(std::move(options)), file_(path, true), out_(file_.open()) {
     DNASSM_CHECK(options_.merge_gap >= 0, ErrorKind::kUsage, "--merge-gap must be >= 0");
     DNASSM_CHECK(options_.min_length >= 1, ErrorKind::kUsage, "--min-length must be >= 1");
     DNASSM_CHECK(std::isfinite(options_.threshold), ErrorKind::kUsage,

@@ -6,6 +6,9 @@
 #include <sstream>
 
 #include <bigWig.h>
+#include <htslib/hts.h>
+#include <htslib/kseq.h>
+#include <htslib/kstring.h>
 
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
@@ -42,14 +45,18 @@ Track read_bigwig(const std::string& path) {
     return t;
 }
 
+// Plain, gzip or BGZF text, through HTSlib.
 Track read_bedgraph(const std::string& path) {
-    std::ifstream in(path);
-    DNASSM_CHECK(in.good(), ErrorKind::kInput, path + ": cannot open");
+    std::unique_ptr<htsFile, int (*)(htsFile*)> in(hts_open(path.c_str(), "r"), hts_close);
+    DNASSM_CHECK(in != nullptr, ErrorKind::kInput, path + ": cannot open");
     Track t;
     std::map<std::string, std::int32_t> index;
-    std::string line;
+    kstring_t ks = KS_INITIALIZE;
+    const std::unique_ptr<kstring_t, void (*)(kstring_t*)> ks_guard(&ks, ks_free);
     std::int64_t line_no = 0;
-    while (std::getline(in, line)) {
+    int ret = 0;
+    while ((ret = hts_getline(in.get(), KS_SEP_LINE, &ks)) >= 0) {
+        const std::string line(ks.s, ks.l);
         ++line_no;
         if (line.empty() || line[0] == '#' || line.rfind("track", 0) == 0) continue;
         std::istringstream f(line);
@@ -69,16 +76,20 @@ Track read_bedgraph(const std::string& path) {
             std::max(t.contigs[static_cast<size_t>(iv.contig)].length, iv.end);
         t.intervals.push_back(iv);
     }
+    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+                 path + ": read error after line " + std::to_string(line_no) +
+                     " (truncated or corrupt compressed file?)");
     return t;
 }
 
 }  // namespace
 
 Track read_track(const std::string& path) {
-    const std::string ext = file_extension(path);
-    if (ext == ".bw" || ext == ".bigwig") return read_bigwig(path);
+    const std::string ext = text_extension(path);
     if (ext == ".bedgraph" || ext == ".bg") return read_bedgraph(path);
-    throw Error(ErrorKind::kUsage, path + ": tracks are .bw/.bigwig or .bedgraph/.bg");
+    if (!gz_name(path) && (ext == ".bw" || ext == ".bigwig")) return read_bigwig(path);
+    throw Error(ErrorKind::kUsage,
+                path + ": tracks are .bw/.bigwig or .bedgraph/.bg (.bedgraph.gz compressed)");
 }
 
 }  // namespace dnassm

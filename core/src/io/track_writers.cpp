@@ -65,7 +65,7 @@ class BigWigWriter final : public TrackWriter {
 
 class BedGraphWriter final : public TrackWriter {
   public:
-    explicit BedGraphWriter(const std::string& path) : file_(path), out_(file_.open()) {}
+    explicit BedGraphWriter(const std::string& path) : file_(path, true), out_(file_.open()) {}
     void add_run(const std::string& contig,
                  std::int64_t start,
                  const float* values,
@@ -97,11 +97,14 @@ class BedGraphWriter final : public TrackWriter {
 std::unique_ptr<TrackWriter> TrackWriter::create(const std::string& path,
                                                  const std::vector<Contig>& contigs,
                                                  const std::string& type) {
-    const std::string ext = type.empty() ? file_extension(path) : type;
-    if (ext == ".bw" || ext == ".bigwig") return std::make_unique<BigWigWriter>(path, contigs);
+    const std::string ext = type.empty() ? text_extension(path) : type;
     if (ext == ".bedgraph" || ext == ".bg") return std::make_unique<BedGraphWriter>(path);
-    throw Error(ErrorKind::kUsage,
-                path + ": unknown track type '" + ext + "' (use .bw/.bigwig or .bedgraph/.bg)");
+    DNASSM_CHECK(
+        !gz_name(path), ErrorKind::kUsage,
+        path + ": a .gz name compresses text output (.bedgraph.gz); " + ext + " is not text");
+    if (ext == ".bw" || ext == ".bigwig") return std::make_unique<BigWigWriter>(path, contigs);
+    throw Error(ErrorKind::kUsage, path + ": unknown track type '" + ext +
+                                       "' (use .bw/.bigwig or .bedgraph/.bg, or .bedgraph.gz)");
 }
 
 }  // namespace dnassm

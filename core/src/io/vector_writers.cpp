@@ -68,7 +68,7 @@ class Hdf5Vectors final : public VectorWriter {
 
 class TsvVectors final : public VectorWriter {
   public:
-    TsvVectors(const std::string& path, std::int64_t cols) : file_(path), out_(file_.open()) {
+    TsvVectors(const std::string& path, std::int64_t cols) : file_(path, true), out_(file_.open()) {
         out_ << "id\tchrom\tstart\tend";
         for (std::int64_t c = 0; c < cols; ++c) out_ << "\te" << c;
         out_ << '\n';
@@ -106,14 +106,16 @@ std::unique_ptr<VectorWriter> VectorWriter::create(const std::string& path,
                                                    std::int64_t cols,
                                                    bool half,
                                                    const std::string& type) {
-    const std::string ext = type.empty() ? file_extension(path) : type;
-    if (ext == ".npy") return std::make_unique<NpyVectors>(path, cols, half);
-    if (ext == ".h5" || ext == ".hdf5") return std::make_unique<Hdf5Vectors>(path, cols, half);
+    const std::string ext = type.empty() ? text_extension(path) : type;
     if (ext == ".tsv") {
         DNASSM_CHECK(!half, ErrorKind::kUsage,
                      path + ": --dtype f16 applies to .npy/.h5 output, not text");
         return std::make_unique<TsvVectors>(path, cols);
     }
+    DNASSM_CHECK(!gz_name(path), ErrorKind::kUsage,
+                 path + ": a .gz name compresses text output (.tsv.gz); " + ext + " is not text");
+    if (ext == ".npy") return std::make_unique<NpyVectors>(path, cols, half);
+    if (ext == ".h5" || ext == ".hdf5") return std::make_unique<Hdf5Vectors>(path, cols, half);
     throw Error(ErrorKind::kUsage, path + ": unknown output type '" + ext +
                                        "' for pooled vectors (use .npy, .h5 or .tsv)");
 }

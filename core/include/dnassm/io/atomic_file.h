@@ -1,6 +1,8 @@
 // Output files are written to "<path>.tmp.<pid>" and renamed over <path> only on success, so a
-// failed run never leaves a half-written output. The path "-" is standard output, written in place
-// (what a pipe has read cannot be taken back; the exit code says whether the run succeeded).
+// failed run never leaves a half-written output. A text output whose name ends in ".gz" is
+// compressed with BGZF (bgzip) as it is committed, so tabix and IGV can index it. The path "-" is
+// standard output, written in place (what a pipe has read cannot be taken back; the exit code says
+// whether the run succeeded).
 #pragma once
 
 #include <fstream>
@@ -11,7 +13,8 @@ namespace dnassm {
 class AtomicFile {
   public:
     /// Checks that the target's folder exists and is writable (Error(kResource) otherwise).
-    explicit AtomicFile(std::string path);
+    /// `text`: the file is text, BGZF-compressed on commit when its name ends in ".gz".
+    explicit AtomicFile(std::string path, bool text = false);
     [[nodiscard]] bool is_stdout() const { return path_ == "-"; }
     ~AtomicFile();  // removes the temp file unless commit() succeeded
     AtomicFile(const AtomicFile&) = delete;
@@ -30,7 +33,10 @@ class AtomicFile {
     void commit(std::ofstream& stream);
 
   private:
+    void compress_temp();
+
     std::string path_, temp_;
+    bool bgzip_ = false;
     bool committed_ = false;
 };
 

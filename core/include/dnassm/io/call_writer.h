@@ -22,7 +22,8 @@ struct CallOptions {
     bool probability = false;     // score = round(1000 × mean called value); otherwise 0
 };
 
-/// Writes one line per call: chrom, start, end (0-based half-open), name, score, strand ".".
+/// Writes one line per call: chrom, start, end (0-based half-open), name, score, strand "." (BGZF
+/// when the name ends in ".gz").
 /// Runs must come in the contig order of the track and increasing position; an empty result is an
 /// empty file.
 class CallWriter final : public TrackWriter {

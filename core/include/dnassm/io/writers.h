@@ -72,15 +72,16 @@ class TrackWriter {
                          std::int64_t n) = 0;
     virtual void commit() = 0;
 
-    /// ".bw"/".bigwig" (libBigWig; header lists every contig) or ".bedgraph"/".bg"; `type` is that
-    /// extension, when the path's own does not say it.
+    /// ".bw"/".bigwig" (libBigWig; header lists every contig) or ".bedgraph"/".bg" (BGZF when
+    /// the name ends in ".gz"); `type` is that extension, when the path's own does not say it.
     static std::unique_ptr<TrackWriter> create(const std::string& path,
                                                const std::vector<Contig>& contigs,
                                                const std::string& type = {});
 };
 
-/// A per-base track read back (bigWig via libBigWig, or bedGraph): the file's contigs (bigWig
-/// header order; bedGraph: order of appearance, lengths = last covered base) and its intervals.
+/// A per-base track read back (bigWig via libBigWig, or bedGraph, plain or gzip/BGZF): the file's
+/// contigs (bigWig header order; bedGraph: order of appearance, lengths = last covered base) and
+/// its intervals.
 struct TrackInterval {
     std::int32_t contig = 0;  // index into contigs
     std::int64_t beg = 0, end = 0;
@@ -97,5 +98,12 @@ struct Track {
 
 /// Lower-case extension of a path including the dot (".npy"); empty when none.
 [[nodiscard]] std::string file_extension(const std::string& path);
+
+/// A text output's type: file_extension of the name without a trailing ".gz" (".bed" for
+/// "calls.bed.gz": BED, compressed with BGZF as it is committed; see AtomicFile).
+[[nodiscard]] std::string text_extension(const std::string& path);
+
+/// Whether the name ends in ".gz" (any case).
+[[nodiscard]] bool gz_name(const std::string& path);
 
 }  // namespace dnassm
