@@ -42,6 +42,12 @@ std::string masked_objective(double mask_prob) {
     return what;
 }
 
+std::string percent(double fraction) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g %%", 100.0 * fraction);
+    return text;
+}
+
 }  // namespace
 
 double bits_per_base(const Model& model, const std::vector<std::int32_t>& ids, Backend& be) {
@@ -224,7 +230,7 @@ double pretrain(const PretrainOptions& o) {
         {"command", o.command},
         {"init_model", o.init_model},
         {"data", o.fasta},
-        {"held_out", "last " + std::to_string(o.val_fraction) + " of every contig"},
+        {"held_out", "last " + percent(o.val_fraction) + " of every contig"},
         {"steps", o.steps},
         {"window", o.window},
         {"batch", o.batch},
