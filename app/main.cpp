@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
         execv("/proc/self/exe", argv);  // returns only on failure: then carry on as we are
     }
     dnassm::configure_allocator();
+    hts_set_log_level(HTS_LOG_OFF);  // every command reports errors itself, one line each
     if (argc < 2) {
         print_usage(stderr);
         return 2;

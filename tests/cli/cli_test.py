@@ -1258,6 +1258,14 @@ class CompressedOutputTests(Tmp):
             _, _, err = run(args[0], "-m", MODEL, *args[1:], LAMBDA, region, expect=2)
             self.assertIn(msg, err)
         self.assertFalse([f for f in os.listdir(self.tmp) if f.startswith("x.")])
+        # A truncated compressed track: one line naming it (HTSlib's own messages stay quiet).
+        with open(self.path("t.bedgraph.gz"), "rb") as f, open(self.path("cut.bedgraph.gz"), "wb") as g:
+            g.write(f.read(3000))
+        _, _, err = run("call", "--threshold", "-1", "-o", self.path("x.bed"), self.path("cut.bedgraph.gz"), expect=1)
+        self.assertEqual(err.strip().splitlines(),
+                         [f"dnassm call: {self.path('cut.bedgraph.gz')}: read error at line 1 (truncated or corrupt "
+                          "compressed file?)"])
+        self.assertFalse(os.path.exists(self.path("x.bed")))
 
     def test_score_vcf_and_tsv(self):
         seq = lambda_seq()

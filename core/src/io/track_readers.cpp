@@ -77,7 +77,7 @@ Track read_bedgraph(const std::string& path) {
         t.intervals.push_back(iv);
     }
     DNASSM_CHECK(ret == -1, ErrorKind::kInput,
-                 path + ": read error after line " + std::to_string(line_no) +
+                 path + ": read error at line " + std::to_string(line_no + 1) +
                      " (truncated or corrupt compressed file?)");
     return t;
 }
