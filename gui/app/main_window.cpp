@@ -120,7 +120,9 @@ void MainWindow::buildMenus() {
                                                       &MainWindow::openFeatures));
     file->addAction(
         "Open bigWig/bedGraph…",
-        open_with("Open track", "Tracks (*.bw *.bigwig *.bigWig *.bedgraph *.bedGraph);;All (*)",
+        open_with("Open track",
+                  "Tracks (*.bw *.bigwig *.bigWig *.bedgraph *.bedGraph *.bg *.bedgraph.gz "
+                  "*.bedGraph.gz *.bg.gz);;All (*)",
                   &MainWindow::openSignal));
     file->addAction("Open &model folder…", this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, "Open model folder");
@@ -313,7 +315,8 @@ void MainWindow::openAny(const QString& path) {
         openAlignments(path);
     else if (p.endsWith(".bed") || p.endsWith(".bed.gz"))
         openFeatures(path);
-    else if (p.endsWith(".bw") || p.endsWith(".bigwig") || p.endsWith(".bedgraph"))
+    else if (p.endsWith(".bw") || p.endsWith(".bigwig") || p.endsWith(".bedgraph") ||
+             p.endsWith(".bedgraph.gz") || p.endsWith(".bg") || p.endsWith(".bg.gz"))
         openSignal(path);
     else if (p.endsWith(".json"))
         loadSession(path);

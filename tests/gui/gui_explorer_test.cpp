@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "dnassm/error.h"
+#include "dnassm/io/writers.h"
 
 #include "genome_view.h"
 #include "main_window.h"
@@ -113,6 +114,19 @@ class GuiExplorerTest : public QObject {
         const auto depth = w.genomeView()->trackValues(cov);
         QCOMPARE(depth, bam_coverage((kEx1 + "/ex1.bam").toStdString(), {"chr1", 100, 300}));
         QVERIFY(*std::max_element(depth.begin(), depth.end()) > 5);
+        // A compressed bedGraph (what predict -o x.bedgraph.gz writes) opens as a signal track.
+        {
+            const std::string gz = (dir + "/s.bedgraph.gz").toStdString();
+            auto writer = TrackWriter::create(gz, {{"chr1", 1575}});
+            const std::vector<float> values(200, 0.25f);
+            writer->add_run("chr1", 100, values.data(), 200);
+            writer->commit();
+        }
+        w.openAny(dir + "/s.bedgraph.gz");
+        const int sig = track_index(w.genomeView(), ViewTrack::Kind::kSignal);
+        const auto shown = w.genomeView()->trackValues(sig);
+        QVERIFY(!shown.empty());
+        QCOMPARE(shown.front(), 0.25f);
         try {
             w.openAlignments(dir + "/f.bed");
             QFAIL("a BED opened as alignments");
