@@ -151,6 +151,42 @@ std::string output_type(const CommonOptions& o, const std::string& stdout_defaul
     return type;
 }
 
+// The option a mistyped or misremembered one most likely meant ("window" -> "score-window",
+// "thread" -> "threads"); empty when none is close.
+static std::string closest_option(const po::options_description& all, std::string given) {
+    given.erase(0, given.find_first_not_of('-'));
+    std::string best;
+    size_t best_cost = 3;  // more edits than this is a different word
+    for (const auto& option : all.options()) {
+        const std::string& name = option->long_name();
+        if (name.empty() || name == "positional") continue;
+        size_t cost = 0;
+        if (given.size() >= 3 &&
+            (name.find(given) != std::string::npos || given.find(name) != std::string::npos)) {
+            cost = 1;  // a part of the name, or the name with more
+        } else {
+            std::vector<size_t> row(name.size() + 1);  // Levenshtein distance, one row at a time
+            for (size_t j = 0; j <= name.size(); ++j) row[j] = j;
+            for (size_t i = 1; i <= given.size(); ++i) {
+                size_t diagonal = row[0];
+                row[0] = i;
+                for (size_t j = 1; j <= name.size(); ++j) {
+                    const size_t up = row[j];
+                    row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                                       diagonal + (given[i - 1] == name[j - 1] ? 0 : 1)});
+                    diagonal = up;
+                }
+            }
+            cost = row[name.size()];
+        }
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = name;
+        }
+    }
+    return best;
+}
+
 bool parse_options(int argc,
                    char** argv,
                    const std::string& usage,
@@ -170,7 +206,13 @@ bool parse_options(int argc,
         pos.add("positional", max_positional);
     }
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    } catch (const po::unknown_option& e) {
+        const std::string meant = closest_option(all, e.get_option_name());
+        if (meant.empty()) throw;
+        throw Error(ErrorKind::kUsage, std::string(e.what()) + " (did you mean --" + meant + "?)");
+    }
     if (vm.count("help")) {
         std::cout << "Usage: " << usage << "\n\n" << desc << "\n" << general << "\n";
         return false;

@@ -1626,6 +1626,13 @@ class InfoAndUsageTests(Tmp):
         run("embed", "-m", MODEL, "--bogus", "-o", self.path("x.npy"), LAMBDA, expect=2)
         run("embed", "-m", MODEL, "-@", "0", "-o", self.path("x.npy"), LAMBDA, expect=2)
         run("embed", "-m", MODEL, "--device", "tpu", "-o", self.path("x.npy"), LAMBDA, expect=2)
+        # A mistyped or misremembered option is named with the one it most likely meant.
+        for cmd, opt, meant in (("score", "--window", "--score-window"), ("predict", "--treshold", "--threshold"),
+                                ("embed", "--rc-average", "--rc"), ("embed", "--stirde", "--stride")):
+            _, _, err = run(cmd, "-m", MODEL, opt, "1", "-o", self.path("x.tsv"), LAMBDA, expect=2)
+            self.assertEqual(err, f"dnassm {cmd}: unrecognised option '{opt}' (did you mean {meant}?)\n")
+        _, _, err = run("embed", "-m", MODEL, "--bogus", "-o", self.path("x.npy"), LAMBDA, expect=2)
+        self.assertEqual(err, "dnassm embed: unrecognised option '--bogus' (see 'dnassm embed --help')\n")
         self.assert_only_files()
 
 
