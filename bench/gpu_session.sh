@@ -15,6 +15,8 @@
 #   train     training tokens/s against PyTorch on the GPU, fp32 and bf16 autocast
 #             (run_bench_train.py --device cuda [--bf16]), then the longest training windows that
 #             run (gpu_cli_check.py's window table)
+#   cadtrain  (only when named) the bundled Caduceus-PS's masked-LM training tokens/s against
+#             PyTorch's Caduceus (tests/reference/caduceus_torch.py) on the GPU, fp32
 # Logs go under $OUT (or ./gpu-out): device.txt and one file per stage; the device tool brings back
 # at most 8 files, so one call runs at most 7 stages. A summary is printed last. On an H200
 # (2026-11-29) all stages took ~6 minutes; they now do more (both scan backward variants, the
@@ -154,8 +156,14 @@ if want train; then  # issue C2: training tokens/s vs PyTorch, then the longest 
             --windows-only --windows 131072,524288,1048576,2097152,4194304,8388608,16777216 \
             --window-timeout 60"
 fi
+if want cadtrain; then  # not in the default list: name it when device time is left
+    stage cadtrain 150 python3 "$root/bench/run_bench_train.py" --device cuda \
+        --model "$root/data/models/dnassm-caduceus-small" --dnassm "$bin/dnassm" --genome "$genome" \
+        --steps 3 --threads 16
+fi
 echo "== summary"
 printf '%s\n' "${summary[@]}"
 grep -hE '^\[  (FAILED|PASSED|SKIPPED) |tests? ran|FAIL|ERROR SUMMARY|RACECHECK SUMMARY' "$out"/parity.txt "$out"/cli.txt \
     "$out"/sanitize.txt 2>/dev/null | sort | uniq -c | head -40
-grep -h '^|' "$out"/kernels.txt "$out"/models.txt "$out"/stream.txt "$out"/train.txt 2>/dev/null
+grep -h '^|' "$out"/kernels.txt "$out"/models.txt "$out"/stream.txt "$out"/train.txt "$out"/cadtrain.txt \
+    2>/dev/null
