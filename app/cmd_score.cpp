@@ -6,10 +6,11 @@
 //            masked marginal at the variant, ln p(ALT) − ln p(REF) (SNVs; NA for indels)
 //   emb_l2, emb_cos  L2 and cosine distance between the mean-pooled hidden states of the windows
 // --rc averages each score with the one computed on the reverse-complement windows. Records
-// whose REF does not match the FASTA, symbolic/missing ALTs and contigs absent from the FASTA are
-// reported on stderr and skipped. Output: TSV (CHROM POS REF ALT llr emb_l2 emb_cos) or, for
-// .vcf/.vcf.gz/.bcf, the input records with INFO DNASSM_LLR, DNASSM_EMB_L2, DNASSM_EMB_COS
-// (Number=A).
+// whose REF does not match the FASTA or reaches past the window, symbolic/missing ALTs, ALTs too
+// long for a model's limit and contigs absent from the FASTA are reported on stderr and skipped;
+// -r/-R keep the records whose REF overlaps a region. Output: TSV (CHROM POS REF ALT llr emb_l2
+// emb_cos) or, for .vcf/.vcf.gz/.bcf, the input records with INFO DNASSM_LLR, DNASSM_EMB_L2,
+// DNASSM_EMB_COS (Number=A).
 #include <algorithm>
 #include <charconv>
 #include <cmath>
