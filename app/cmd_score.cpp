@@ -196,6 +196,34 @@ std::int64_t count_vcf_records(const std::string& path) {
     return n;
 }
 
+// Says (once per contig, a few contigs at most) where the VCF header's ##contig lengths differ from
+// the FASTA's: a VCF called against another assembly, whose records would then fail REF checks or,
+// worse, pass them by chance.
+void note_other_assembly(const std::string& vcf_path,
+                         const bcf_hdr_t* hdr,
+                         const faidx_t* fai,
+                         const std::string& fasta_path) {
+    const int kNamed = 3;
+    int differ = 0;
+    for (int i = 0; i < hdr->n[BCF_DT_CTG]; ++i) {
+        const char* name = bcf_hdr_id2name(hdr, i);
+        bcf_hrec_t* hrec = bcf_hdr_get_hrec(hdr, BCF_HL_CTG, "ID", name, nullptr);
+        const int key = hrec ? bcf_hrec_find_key(hrec, "length") : -1;
+        if (key < 0 || !faidx_has_seq(fai, name)) continue;
+        const long long declared = std::strtoll(hrec->vals[key], nullptr, 10);
+        const long long actual = faidx_seq_len(fai, name);
+        if (declared <= 0 || declared == actual) continue;
+        if (++differ <= kNamed)
+            note(
+                "dnassm score: %s: contig %s is %lld bases in the VCF header but %lld in %s "
+                "(called against another assembly?)\n",
+                vcf_path.c_str(), name, declared, actual, fasta_path.c_str());
+    }
+    if (differ > kNamed)
+        note("dnassm score: %s: ... and %d more contigs differ in length\n", vcf_path.c_str(),
+             differ - kNamed);
+}
+
 // An allele as messages show it: long ones by their first bases and length.
 std::string shown(const std::string& allele) {
     return allele.size() <= 24
@@ -328,6 +356,7 @@ int cmd_score(int argc, char** argv) {
     const VcfInput vcf(vcf_path);
     htsFile* in = vcf.file.get();
     bcf_hdr_t* hdr = vcf.hdr.get();
+    note_other_assembly(vcf_path, hdr, fai, o.input);
     std::int64_t all_records = -1;  // counted only for --shard
     RecordRange shard;
     if (!s.shard.whole()) {
@@ -383,7 +412,8 @@ int cmd_score(int argc, char** argv) {
     CharTokenizer tok(!o.keep_case);
     bcf1_t* rec = bcf_init();
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec_guard(rec, bcf_destroy);
-    std::int64_t n_scored = 0, n_skipped = 0, n_records = 0, n_taken = 0, n_outside = 0;
+    std::int64_t n_scored = 0, n_skipped = 0, n_records = 0, n_taken = 0, n_outside = 0,
+                 n_ref_mismatch = 0;
     // -r/-R: only records whose REF overlaps a region, as bcftools -t (streamed, no index).
     const bool restricted = !s.regions.empty();
     const RegionIndex regions(s.regions);
@@ -495,6 +525,7 @@ int cmd_score(int argc, char** argv) {
                     fetched ? upper(std::string(fetched, static_cast<size_t>(got))) : "";
                 free(fetched);
                 if (pos0 + static_cast<std::int64_t>(ref.size()) > clen || fasta_ref != ref) {
+                    ++n_ref_mismatch;
                     skip(where + ": REF does not match the FASTA (" + fasta_ref + ")");
                 } else {
                     const std::int64_t beg = std::max<std::int64_t>(0, pos0 - window / 2);
@@ -529,6 +560,12 @@ int cmd_score(int argc, char** argv) {
     note("dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",
          static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
          static_cast<long long>(n_taken), of.c_str());
+    if (n_ref_mismatch > 0 && n_ref_mismatch * 10 >= n_taken)
+        note(
+            "dnassm score: the REF of %lld of %lld records does not match %s: was %s called "
+            "against another reference?\n",
+            static_cast<long long>(n_ref_mismatch), static_cast<long long>(n_taken),
+            o.input.c_str(), vcf_path.c_str());
     return 0;
 }
 

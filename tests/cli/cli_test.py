@@ -1513,6 +1513,27 @@ class ScoreTests(Tmp):
             ll[c] += float(v) * (int(e) - int(b))
         self.assertAlmostEqual(float(rows["5000"][4]), ll["alt"] - ll["ref"], delta=2e-3)
 
+    def test_a_vcf_of_another_assembly_is_pointed_out(self):
+        seq = lambda_seq()
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        with open(self.path("v.vcf"), "w") as f:
+            f.write("##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length=48000>\n"
+                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+            for p in range(1000, 6000, 1000):  # REF taken from one base further on: mostly wrong
+                f.write(f"NC_001416.1\t{p}\t.\t{seq[p]}\t{other[seq[p]]}\t.\tPASS\t.\n")
+        _, _, err = run("score", "-m", MODEL, "--vcf", self.path("v.vcf"), "--score-window", "100", "-o",
+                        self.path("s.tsv"), LAMBDA)
+        self.assertIn(f"v.vcf: contig NC_001416.1 is 48000 bases in the VCF header but 48502 in {LAMBDA} "
+                      "(called against another assembly?)", err)
+        wrong = sum(seq[p] != seq[p - 1] for p in range(1000, 6000, 1000))
+        self.assertGreater(wrong, 0)
+        self.assertIn(f"the REF of {wrong} of 5 records does not match {LAMBDA}: was {self.path('v.vcf')} called "
+                      "against another reference?", err)
+        # A VCF of this assembly hears neither.
+        vcf = self.write_vcf([("NC_001416.1", p, seq[p - 1], other[seq[p - 1]]) for p in (1000, 2000)])
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path("s.tsv"), LAMBDA)
+        self.assertNotIn("another", err)
+
     def test_bad_vcf(self):
         with open(self.path("bad.vcf"), "w") as f:
             f.write("this is not a vcf\n")
