@@ -933,6 +933,11 @@ class FinetuneTests(Tmp):
         self.assertEqual(stdout, read_text(self.path("p.tsv")))
         _, stdout, _ = run("predict", "-m", out, "-@", "2", "-o", "-", val)  # rows side by side
         self.assertEqual(stdout, read_text(self.path("p.tsv")))
+        import gzip
+        with open(val, "rb") as f, gzip.open(self.path("val.csv.gz"), "wb") as g:
+            g.write(f.read())
+        _, stdout, _ = run("predict", "-m", out, "-o", "-", self.path("val.csv.gz"))  # a gzipped table
+        self.assertEqual(stdout, read_text(self.path("p.tsv")))
         whole = read_text(self.path("p.tsv")).splitlines()
         shards = [run("predict", "-m", out, "--shard", f"{i}/3", "-o", "-", val)[1].splitlines() for i in (1, 2, 3)]
         self.assertEqual(shards[0][:1] + sum([part[1:] for part in shards], []), whole)

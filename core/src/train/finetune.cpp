@@ -25,6 +25,7 @@
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/region.h"
 #include "dnassm/io/sequence_input.h"
+#include "dnassm/io/writers.h"
 #include "dnassm/messages.h"
 #include "dnassm/model.h"
 #include "dnassm/record_batches.h"
@@ -258,16 +259,23 @@ void write_model_dir(const FinetuneOptions& o,
 
 }  // namespace
 
-bool is_csv_path(const std::string& path) {
-    return path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
-}
+bool is_csv_path(const std::string& path) { return text_extension(path) == ".csv"; }
 
 std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need_label) {
-    std::ifstream in(path);
-    DNASSM_CHECK(in.good(), ErrorKind::kInput, path + ": cannot open");
+    // Plain or gzip/BGZF, through HTSlib.
+    std::unique_ptr<htsFile, int (*)(htsFile*)> in(hts_open(path.c_str(), "r"), hts_close);
+    DNASSM_CHECK(in != nullptr, ErrorKind::kInput, path + ": cannot open");
+    kstring_t ks = KS_INITIALIZE;
+    const std::unique_ptr<kstring_t, void (*)(kstring_t*)> ks_guard(&ks, ks_free);
+    int ret = 0;
+    auto getline = [&](std::string& line) {
+        if ((ret = hts_getline(in.get(), KS_SEP_LINE, &ks)) < 0) return false;
+        line.assign(ks.s, ks.l);
+        return true;
+    };
     std::string line;
-    DNASSM_CHECK(static_cast<bool>(std::getline(in, line)), ErrorKind::kInput,
-                 path + ": empty file");
+    DNASSM_CHECK(getline(line), ErrorKind::kInput,
+                 path + (ret == -1 ? ": empty file" : ": cannot read (corrupt compressed file?)"));
     const auto header = split(trim(line), ',');
     int seq_col = -1, label_col = -1, id_col = -1;
     for (size_t i = 0; i < header.size(); ++i) {
@@ -281,7 +289,7 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
                      (need_label ? std::string(" and 'label' columns") : std::string(" column")));
     std::vector<LabeledSequence> out;
     std::int64_t line_no = 1;
-    while (std::getline(in, line)) {
+    while (getline(line)) {
         ++line_no;
         line = trim(line);
         if (line.empty()) continue;
@@ -298,6 +306,9 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
         DNASSM_CHECK(!s.label.empty() || !need_label, ErrorKind::kInput, where + ": empty label");
         out.push_back(std::move(s));
     }
+    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+                 path + ": read error at line " + std::to_string(line_no + 1) +
+                     " (truncated or corrupt compressed file?)");
     DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no data rows");
     return out;
 }

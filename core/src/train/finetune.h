@@ -62,12 +62,12 @@ struct LabeledSequence {
     std::string label;
 };
 
-/// Reads `sequence,label` CSV (a header naming both columns, in any order; an optional `id`
-/// column, else ids are the 1-based row numbers). With need_label = false the label column may
-/// be absent (prediction). Malformed rows are Error(kInput) naming file and line.
+/// Reads `sequence,label` CSV, plain or gzip/BGZF (a header naming both columns, in any order; an
+/// optional `id` column, else ids are the 1-based row numbers). With need_label = false the label
+/// column may be absent (prediction). Malformed rows are Error(kInput) naming file and line.
 std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need_label = true);
 
-/// True for names ending in .csv (labeled-sequence tables rather than sequence files).
+/// True for names ending in .csv or .csv.gz (labeled-sequence tables rather than sequence files).
 bool is_csv_path(const std::string& path);
 
 /// BED column `column` (1-based, >= 4) of every data line, in file order.
