@@ -19,7 +19,7 @@ int cmd_call(int argc, char** argv) {
     // clang-format off
     desc.add_options()
         ("help,h", "show this help")
-        ("output,o", po::value(&o.output)->required(), "calls (.bed; - for standard output)")
+        ("output,o", po::value(&o.output)->required(), "calls (.bed, or .bed.gz compressed; - for standard output)")
         ("name", po::value(&calls.name)->default_value("call"), "BED name column, e.g. the track's name")
         ("probability", po::bool_switch(&calls.probability),
          "the values are probabilities: score = 1000 × mean called value (otherwise 0)");
@@ -29,8 +29,8 @@ int cmd_call(int argc, char** argv) {
     add_write_index_option(desc, write_index);
     po::variables_map given;
     if (!parse_options(argc, argv,
-                       "dnassm call --threshold X [--below] -o OUT.bed TRACK.{bw,bedgraph} "
-                       "[TRACK ...]",
+                       "dnassm call --threshold X [--below] -o OUT.bed[.gz] "
+                       "TRACK.{bw,bedgraph[.gz]} [TRACK ...]",
                        desc, &inputs, -1, &given))
         return 0;
     DNASSM_CHECK(given.count("threshold") > 0, ErrorKind::kUsage, "--threshold is required");
