@@ -239,7 +239,9 @@ bool parse_command_line(int argc,
         std::error_code ec;
         DNASSM_CHECK(!std::filesystem::is_regular_file(region, ec), ErrorKind::kUsage,
                      "one input per run: '" + region + "' is a file, and what follows " + o.input +
-                         " are regions (samtools style: IN [REGION...])");
+                         " are regions (samtools style: IN [REGION...]; for a region of that "
+                         "name, use -r " +
+                         region + ")");
         o.regions.push_back(region);
     }
     return true;
