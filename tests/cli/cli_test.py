@@ -842,6 +842,16 @@ def load_json(path):
         return json.load(f)
 
 
+def write_vcf(path, rows, contig_length=48502):
+    """A VCF of (chrom, pos, ref, alt) rows whose header declares lambda's contig (and its unversioned name)."""
+    with open(path, "w") as f:
+        f.write(f"##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length={contig_length}>\n##contig=<ID=NC_001416>\n"
+                "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+        for c, p, r, a in rows:
+            f.write(f"{c}\t{p}\t.\t{r}\t{a}\t.\tPASS\t.\n")
+    return path
+
+
 def read_text(path):
     with open(path) as f:
         return f.read()
@@ -1275,11 +1285,7 @@ class CompressedOutputTests(Tmp):
     def test_score_vcf_and_tsv(self):
         seq = lambda_seq()
         other = {"A": "G", "C": "T", "G": "A", "T": "C"}
-        with open(self.path("v.vcf"), "w") as f:
-            f.write("##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length=48502>\n"
-                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
-            for p in (1000, 2000, 3000):
-                f.write(f"NC_001416.1\t{p}\t.\t{seq[p - 1]}\t{other[seq[p - 1]]}\t.\tPASS\t.\n")
+        write_vcf(self.path("v.vcf"), [("NC_001416.1", p, seq[p - 1], other[seq[p - 1]]) for p in (1000, 2000, 3000)])
         args = ["score", "-m", MODEL, "--vcf", self.path("v.vcf"), "--score-window", "100"]
         run(*args, "-o", self.path("s.tsv"), LAMBDA)
         run(*args, "-o", self.path("s.tsv.gz"), LAMBDA)
@@ -1294,13 +1300,8 @@ class CompressedOutputTests(Tmp):
 
 
 class ScoreTests(Tmp):
-    def write_vcf(self, rows):
-        with open(self.path("v.vcf"), "w") as f:
-            f.write("##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length=48502>\n##contig=<ID=NC_001416>\n"
-                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
-            for c, p, r, a in rows:
-                f.write(f"{c}\t{p}\t.\t{r}\t{a}\t.\tPASS\t.\n")
-        return self.path("v.vcf")
+    def write_vcf(self, rows, contig_length=48502):
+        return write_vcf(self.path("v.vcf"), rows, contig_length)
 
     def test_tsv_vcf_split_skips_and_llr_equals_predict(self):
         seq = lambda_seq()
@@ -1521,11 +1522,8 @@ class ScoreTests(Tmp):
     def test_a_vcf_of_another_assembly_is_pointed_out(self):
         seq = lambda_seq()
         other = {"A": "G", "C": "T", "G": "A", "T": "C"}
-        with open(self.path("v.vcf"), "w") as f:
-            f.write("##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1,length=48000>\n"
-                    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
-            for p in range(1000, 6000, 1000):  # REF taken from one base further on: mostly wrong
-                f.write(f"NC_001416.1\t{p}\t.\t{seq[p]}\t{other[seq[p]]}\t.\tPASS\t.\n")
+        # REF taken from one base further on: mostly wrong.
+        self.write_vcf([("NC_001416.1", p, seq[p], other[seq[p]]) for p in range(1000, 6000, 1000)], 48000)
         _, _, err = run("score", "-m", MODEL, "--vcf", self.path("v.vcf"), "--score-window", "100", "-o",
                         self.path("s.tsv"), LAMBDA)
         self.assertIn(f"v.vcf: contig NC_001416.1 is 48000 bases in the VCF header but 48502 in {LAMBDA} "
