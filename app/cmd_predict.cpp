@@ -1,7 +1,6 @@
 // dnassm predict: per-base tracks (loglik, entropy, p_<class>; see dnassm/per_base_track.h) as
-// bigWig/bedGraph or thresholded calls as BED, or the outputs of a fine-tuned classification head:
-// a TSV with one row per input sequence (CSV row, FASTA record, -R region or read), columns id and
-// p_<class> for every class.
+// bigWig/bedGraph or thresholded calls as BED; or a TSV with one row per input sequence
+// (predict_rows.h): the tracks summed over it, or a fine-tuned classification head's outputs.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -21,100 +20,12 @@
 #include "chunk_chain.h"
 #include "commands.h"
 #include "common.h"
+#include "predict_rows.h"
 #include "train/finetune.h"
 
 namespace dnassm::app {
 
 namespace {
-
-// Class probabilities of one sequence: the head on the mean hidden state (averaged with the
-// reverse complement's with --rc).
-std::vector<float> classify_sequence(Session& s,
-                                     const CommonOptions& o,
-                                     const TaskHead& head,
-                                     std::vector<std::int32_t> ids,
-                                     Progress* progress) {
-    const std::int64_t C = head.n_classes(), D = s.model->info().d_model;
-    std::vector<float> out(static_cast<size_t>(C), 0.0f);
-    const int strands = o.rc ? 2 : 1;
-    for (int strand = 0; strand < strands; ++strand) {
-        if (strand == 1) reverse_complement(ids);
-        std::vector<double> sum(static_cast<size_t>(D), 0.0);
-        run_sequence(*s.model, *s.backend, ids, run_options(s, o), progress,
-                     [&](std::int64_t, const Tensor& h) {
-                         for (std::int64_t t = 0; t < h.dim(0); ++t)
-                             for (std::int64_t d = 0; d < D; ++d)
-                                 sum[static_cast<size_t>(d)] += h.f32()[t * D + d];
-                     });
-        std::vector<float> pooled(static_cast<size_t>(D));
-        for (std::int64_t d = 0; d < D; ++d)
-            pooled[static_cast<size_t>(d)] =
-                static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(ids.size()));
-        Tensor p = head.logits(pooled.data(), 1);
-        softmax_rows(p.f32(), 1, C);
-        for (std::int64_t c = 0; c < C; ++c)
-            out[static_cast<size_t>(c)] += p.f32()[c] / static_cast<float>(strands);
-    }
-    return out;
-}
-
-int predict_classes(Session& s, const CommonOptions& o) {
-    const bool csv = !s.input;
-    const TaskHead& head = *s.model->task_head();
-    AtomicFile file(o.output, true);
-    std::ofstream out = file.open();
-    out << "id";
-    for (const auto& c : head.classes) out << "\tp_" << c;
-    out << "\n";
-    Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
-    // Short sequences (a CSV table, reads) run side by side (record_batches.h).
-    struct Row {
-        std::string id;
-        std::vector<std::int32_t> ids;
-        std::vector<float> p;
-    };
-    RecordBatches<Row> batches(
-        *s.backend, &progress,
-        [&](Row& r, Progress* p) { r.p = classify_sequence(s, o, head, r.ids, p); },
-        [&](Row& r) {
-            out << r.id;
-            for (float v : r.p) out << "\t" << v;
-            out << "\n";
-        });
-    std::vector<std::int32_t> ids;
-    std::int64_t rows = 0, seen = 0;
-    auto add = [&](std::string id) {
-        const auto L = static_cast<std::int64_t>(ids.size());
-        batches.add({std::move(id), ids, {}}, L, L * (o.rc ? 2 : 1));
-        ++rows;
-    };
-    if (csv) {
-        const std::vector<LabeledSequence> table = read_labeled_csv(o.input, false);
-        if (!s.shard.whole())
-            s.records = shard_records(static_cast<std::int64_t>(table.size()), s.shard,
-                                      "rows of " + o.input);
-        for (const auto& row : table) {
-            if (!s.records.contains(seen++)) continue;
-            SequenceRecord rec;
-            rec.name = "row " + row.id;
-            rec.seq = row.seq;
-            tokenize(o, rec, ids, s.stats);
-            add(row.id);
-        }
-    } else {
-        s.input->for_each(s.regions, [&](SequenceRecord& rec) {
-            if (!s.records.contains(seen++)) return;
-            tokenize(o, rec, ids, s.stats);
-            add(rec.region.name.empty() ? rec.name : rec.region.name);
-        });
-    }
-    batches.finish();
-    DNASSM_CHECK(rows > 0, ErrorKind::kInput, o.input + ": no sequences");
-    file.commit(out);
-    progress.finish();
-    report_base_stats(s.stats, o);
-    return 0;
-}
 
 // The regions a track covers: -r/-R (or whole contigs) in contig order without overlaps.
 std::vector<Region> track_regions(const Session& s) {
@@ -243,6 +154,8 @@ int cmd_predict(int argc, char** argv) {
             argc, argv,
             "dnassm predict -m MODEL_DIR [-r REGION]... [-R BED] --track loglik|entropy|p_CLASS "
             "-o OUT.{bw,bedgraph,bed} IN.fa [REGION]...\n"
+            "       dnassm predict -m MODEL_DIR [--track T,...] -o OUT.tsv IN.{fa,fq,bam,csv} "
+            "[REGION]...   (a row per sequence)\n"
             "       dnassm predict -m CLASSIFIER_DIR -o OUT.tsv IN.{csv,fa} [-R BED]",
             desc, o, &given))
         return 0;
@@ -273,8 +186,6 @@ int cmd_predict(int argc, char** argv) {
         if (s.input) shard_sequence_records(s, o);
         return predict_classes(s, o);
     }
-    DNASSM_CHECK(s.input != nullptr, ErrorKind::kUsage,
-                 o.input + ": a sequence,label table is an input for classification models only");
     if (head && head->task == HeadTask::kSegment && !on_command_line("track"))
         track_name = "p_" + head->classes.back();
     DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
@@ -286,6 +197,15 @@ int cmd_predict(int argc, char** argv) {
         specs.back().rc = o.rc;
         specs.back().mlm_context = mlm_context;
         specs.back().run = run_options(s, o);
+    }
+    if (type == ".tsv" || !s.input) {  // a row per sequence: each track summed over it
+        DNASSM_CHECK(!chain.active(), ErrorKind::kUsage,
+                     "--state-in/--state-out carry a per-base stream; a per-sequence table "
+                     "(-o OUT.tsv) does not take them");
+        DNASSM_CHECK(context == 0, ErrorKind::kUsage,
+                     "--context applies to per-base tracks, not to a per-sequence table");
+        if (s.input) shard_sequence_records(s, o);
+        return predict_summaries(s, o, track_names, specs);
     }
     if (track_names.size() > 1) {
         DNASSM_CHECK(!bed, ErrorKind::kUsage,

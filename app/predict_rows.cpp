@@ -1,0 +1,190 @@
+#include "predict_rows.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
+#include "dnassm/record_batches.h"
+#include "dnassm/task_head.h"
+#include "dnassm/text.h"
+
+#include "train/finetune.h"
+
+namespace dnassm::app {
+
+namespace {
+
+struct Row {
+    std::string id;
+    Region region;  // contig empty: no reference interval
+    std::vector<std::int32_t> ids;
+    std::string values;  // the row's cells after its id (and coordinates), tab-separated
+};
+
+// Runs `compute` over every input sequence (side by side when they are short:
+// dnassm/record_batches.h) and writes `header`, then a row per sequence in input order.
+int predict_rows(
+    Session& s,
+    const CommonOptions& o,
+    const std::string& header,
+    bool with_coordinates,
+    const std::function<std::int64_t(std::int64_t)>& work_of,
+    const std::function<std::string(const std::vector<std::int32_t>&, Progress*)>& compute) {
+    AtomicFile file(o.output, true);
+    std::ofstream out = file.open();
+    out << header << "\n";
+    const bool csv = !s.input;
+    std::vector<std::int32_t> ids;
+    std::vector<Row> rows_in;  // CSV rows, read before the total work is known
+    if (csv) {
+        const std::vector<LabeledSequence> table = read_labeled_csv(o.input, false);
+        if (!s.shard.whole())
+            s.records = shard_records(static_cast<std::int64_t>(table.size()), s.shard,
+                                      "rows of " + o.input);
+        std::int64_t seen = 0;
+        for (const auto& row : table) {
+            if (!s.records.contains(seen++)) continue;
+            SequenceRecord rec;
+            rec.name = "row " + row.id;
+            rec.seq = row.seq;
+            tokenize(o, rec, ids, s.stats);
+            rows_in.push_back({row.id, {}, ids, {}});
+        }
+    }
+    std::int64_t total = 0;
+    for (const Row& r : rows_in) total += work_of(static_cast<std::int64_t>(r.ids.size()));
+    if (!csv) total = work_of(s.total_bases);  // bases of the records or regions (0: reads)
+    Progress progress(s.progress_mode, total, "predict");
+    RecordBatches<Row> batches(
+        *s.backend, &progress, [&](Row& r, Progress* p) { r.values = compute(r.ids, p); },
+        [&](Row& r) {
+            out << r.id;
+            if (with_coordinates) {
+                out << '\t' << r.region.contig << '\t';
+                if (!r.region.contig.empty())
+                    out << r.region.beg << '\t' << r.region.end;
+                else
+                    out << '\t';
+                out << '\t' << r.ids.size();
+            }
+            out << '\t' << r.values << '\n';
+        });
+    std::int64_t rows = 0;
+    auto add = [&](Row r) {
+        const auto L = static_cast<std::int64_t>(r.ids.size());
+        batches.add(std::move(r), L, work_of(L));
+        ++rows;
+    };
+    if (csv) {
+        for (Row& r : rows_in) add(std::move(r));
+    } else {
+        std::int64_t seen = 0;
+        s.input->for_each(s.regions, [&](SequenceRecord& rec) {
+            if (!s.records.contains(seen++)) return;
+            tokenize(o, rec, ids, s.stats);
+            add({rec.region.name.empty() ? rec.name : rec.region.name, rec.region, ids, {}});
+        });
+    }
+    batches.finish();
+    DNASSM_CHECK(rows > 0, ErrorKind::kInput, o.input + ": no sequences");
+    file.commit(out);
+    progress.finish();
+    report_base_stats(s.stats, o);
+    return 0;
+}
+
+// Class probabilities of one sequence: the head on the mean hidden state (averaged with the
+// reverse complement's with --rc).
+std::vector<float> classify_sequence(Session& s,
+                                     const CommonOptions& o,
+                                     const TaskHead& head,
+                                     std::vector<std::int32_t> ids,
+                                     Progress* progress) {
+    const std::int64_t C = head.n_classes(), D = s.model->info().d_model;
+    std::vector<float> out(static_cast<size_t>(C), 0.0f);
+    const int strands = o.rc ? 2 : 1;
+    for (int strand = 0; strand < strands; ++strand) {
+        if (strand == 1) reverse_complement(ids);
+        std::vector<double> sum(static_cast<size_t>(D), 0.0);
+        run_sequence(*s.model, *s.backend, ids, run_options(s, o), progress,
+                     [&](std::int64_t, const Tensor& h) {
+                         for (std::int64_t t = 0; t < h.dim(0); ++t)
+                             for (std::int64_t d = 0; d < D; ++d)
+                                 sum[static_cast<size_t>(d)] += h.f32()[t * D + d];
+                     });
+        std::vector<float> pooled(static_cast<size_t>(D));
+        for (std::int64_t d = 0; d < D; ++d)
+            pooled[static_cast<size_t>(d)] =
+                static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(ids.size()));
+        Tensor p = head.logits(pooled.data(), 1);
+        softmax_rows(p.f32(), 1, C);
+        for (std::int64_t c = 0; c < C; ++c)
+            out[static_cast<size_t>(c)] += p.f32()[c] / static_cast<float>(strands);
+    }
+    return out;
+}
+
+// "NA" where a sequence has no value (e.g. a one-base sequence's loglik).
+std::string number(double x) {
+    if (std::isnan(x)) return "NA";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", x);
+    return buf;
+}
+
+}  // namespace
+
+int predict_classes(Session& s, const CommonOptions& o) {
+    const TaskHead& head = *s.model->task_head();
+    std::string header = "id";
+    for (const auto& c : head.classes) header += "\tp_" + c;
+    return predict_rows(
+        s, o, header, false, [&](std::int64_t L) { return L * (o.rc ? 2 : 1); },
+        [&](const std::vector<std::int32_t>& ids, Progress* p) {
+            std::ostringstream cells;
+            const std::vector<float> probs = classify_sequence(s, o, head, ids, p);
+            for (size_t c = 0; c < probs.size(); ++c) cells << (c ? "\t" : "") << probs[c];
+            return cells.str();
+        });
+}
+
+int predict_summaries(Session& s,
+                      const CommonOptions& o,
+                      const std::vector<std::string>& names,
+                      const std::vector<TrackSpec>& specs) {
+    std::string header = "id\tchrom\tstart\tend\tlength";
+    bool loglik = false;
+    for (const auto& n : names) {
+        header += "\t" + n + "_bases\t" + n + "_sum\t" + n + "_mean";
+        loglik = loglik || n == "loglik";
+    }
+    if (loglik) header += "\tbits_per_base";
+    return predict_rows(
+        s, o, header, true,
+        [&](std::int64_t L) { return per_base_work(*s.model, L, specs, false); },
+        [&](const std::vector<std::int32_t>& ids, Progress* p) {
+            const auto tracks = per_base_tracks(*s.model, *s.backend, ids, specs, p);
+            std::ostringstream cells;
+            double bits = std::nan("");
+            for (size_t k = 0; k < tracks.size(); ++k) {
+                double sum = 0;
+                std::int64_t n = 0;
+                for (float v : tracks[k])
+                    if (!std::isnan(v)) {
+                        sum += v;
+                        ++n;
+                    }
+                const double mean = n ? sum / static_cast<double>(n) : std::nan("");
+                cells << (k ? "\t" : "") << n << '\t' << number(sum) << '\t' << number(mean);
+                if (names[k] == "loglik") bits = -mean / std::log(2.0);
+            }
+            if (loglik) cells << '\t' << number(bits);
+            return cells.str();
+        });
+}
+
+}  // namespace dnassm::app

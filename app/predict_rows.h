@@ -1,0 +1,27 @@
+// predict's per-sequence tables: one TSV row per input sequence (CSV row, FASTA record, -r/-R
+// region, or read of a FASTQ/SAM/BAM/CRAM file).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dnassm/per_base_track.h"
+
+#include "common.h"
+
+namespace dnassm::app {
+
+/// A fine-tuned classification head's probabilities: columns id and p_<class> for every class.
+int predict_classes(Session& s, const CommonOptions& o);
+
+/// An LM's (or a segmentation head's) per-base tracks summarised over each sequence: columns id,
+/// chrom, start, end (0-based; empty without a reference interval), length, then for every track
+/// T its T_bases (bases with a value), T_sum and T_mean, and, with loglik, bits_per_base
+/// (−loglik_mean / ln 2): a causal LM's zero-shot likelihood of each sequence, a masked LM's
+/// pseudo-log-likelihood.
+int predict_summaries(Session& s,
+                      const CommonOptions& o,
+                      const std::vector<std::string>& names,
+                      const std::vector<TrackSpec>& specs);
+
+}  // namespace dnassm::app
