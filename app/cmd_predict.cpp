@@ -218,7 +218,9 @@ int cmd_predict(int argc, char** argv) {
                          " tracks need a file each: put {track} in -o (e.g. -o out.{track}.bw)");
     }
     DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
-                 o.input + ": predict writes reference-coordinate tracks and needs a FASTA input");
+                 o.input +
+                     ": per-base tracks are in reference coordinates and need a FASTA input (for "
+                     "a row per read, write a table: -o OUT.tsv)");
     std::vector<Region> regions = track_regions(s);
     chain.check(s, o, on_command_line("context"), regions.size());
     if (!s.shard.whole()) {
