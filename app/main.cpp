@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <boost/version.hpp>
 #include <htslib/hts.h>
 #include <nlohmann/json.hpp>
 
 #include "dnassm/allocator.h"
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
+#include "dnassm/library_versions.h"
 
 #include "commands.h"
 
@@ -110,8 +112,12 @@ int main(int argc, char** argv) {
     if (cmd == "--version" || cmd == "version") {
         std::string backends;
         for (const auto& b : dnassm::available_backends()) backends += " " + b;
-        std::printf("dnassm %s\nhtslib %s\nbackends:%s\ncuda: %s\n", DNASSM_VERSION, hts_version(),
-                    backends.c_str(), dnassm::cuda_status().c_str());
+        std::printf("dnassm %s\n", DNASSM_VERSION);
+        for (const auto& [library, version] : dnassm::library_versions())
+            std::printf("%s %s\n", library.c_str(), version.c_str());
+        std::printf("boost %d.%d.%d\nbackends:%s\ncuda: %s\n", BOOST_VERSION / 100000,
+                    BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100, backends.c_str(),
+                    dnassm::cuda_status().c_str());
         return 0;
     }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {

@@ -1700,6 +1700,11 @@ class InfoAndUsageTests(Tmp):
     def test_version_help_and_usage_errors(self):
         _, out, _ = run("--version")
         self.assertRegex(out, r"^dnassm \d+\.\d+\.\d+")
+        # The libraries, as samtools --version names HTSlib's.
+        names = [l.split()[0] for l in out.splitlines()[1:]]
+        self.assertEqual(names, ["htslib", "libBigWig", "hdf5", "fftw", "openblas", "boost", "backends:", "cuda:"])
+        for line in out.splitlines()[1:7]:
+            self.assertRegex(line.split()[1], r"^\d+\.\d+", line)
         _, only, _ = run("--version-only")
         self.assertEqual(only, out.split()[1] + "\n")
         # With --progress json an error is one JSON event on stderr, like the progress lines.
