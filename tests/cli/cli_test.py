@@ -1737,6 +1737,28 @@ class InfoAndUsageTests(Tmp):
         self.assert_only_files()
 
 
+class CompletionTests(Tmp):
+    def complete(self, *words):
+        """What tools/dnassm-completion.bash offers for the last of `words` (the dnassm under test on PATH)."""
+        script = ("source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "
+                  "_dnassm; printf '%s\\n' \"${COMPREPLY[@]}\"")
+        p = subprocess.run(["bash", "-c", script, "bash", os.path.join(ROOT, "tools", "dnassm-completion.bash"),
+                            "dnassm", *words], capture_output=True, text=True, cwd=self.tmp, check=True,
+                           env={**os.environ, "PATH": os.path.dirname(os.path.abspath(DNASSM)) + os.pathsep + os.environ["PATH"]})
+        return sorted(set(p.stdout.split()))
+
+    def test_commands_options_models_and_values(self):
+        self.assertEqual(self.complete("pr"), ["predict", "pretrain"])
+        self.assertEqual(self.complete("score", "--sco"), ["--score-window"])  # from score --help
+        self.assertEqual(self.complete("call", "--wr"), ["--write-index"])
+        self.assertEqual(self.complete("embed", "--sco"), [])
+        self.assertEqual(self.complete("predict", "-m", "dnassm-"), ["dnassm-caduceus-small", "dnassm-mamba-small"])
+        self.assertEqual(self.complete("embed", "--device", "cu"), ["cuda", "cuda:0"])
+        with open(self.path("genome.fa"), "w") as f:
+            f.write(">c\nACGT\n")
+        self.assertEqual(self.complete("embed", "-m", "x", "gen"), ["genome.fa"])
+
+
 class BadInputTests(Tmp):
     def expect_error(self, args, needle, code=1, stdin=None):
         rc, _, err = run(*args, stdin=stdin, expect=None)

@@ -47,7 +47,8 @@ class InstallTests(unittest.TestCase):
         for rel in ("bin/dnassm", f"share/dnassm/models/{BUNDLED}/config.json",
                     f"share/dnassm/models/{BUNDLED_CADUCEUS}/model.safetensors",
                     f"share/dnassm/models/{BUNDLED}/model.safetensors", "share/dnassm/tools/convert_checkpoint.py",
-                    "share/dnassm/pipelines/snakemake/Snakefile", "share/doc/dnassm/README.md"):
+                    "share/dnassm/pipelines/snakemake/Snakefile", "share/doc/dnassm/README.md",
+                    "share/bash-completion/completions/dnassm"):
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, rel)), rel)
         self.assertTrue(os.access(os.path.join(self.prefix, "share/dnassm/tools/convert_checkpoint.py"), os.X_OK))
         gui = os.path.join(os.path.dirname(BUILT_DNASSM), "dnassm-gui")
