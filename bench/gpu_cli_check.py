@@ -126,6 +126,18 @@ def parity_checks(exe, fa, dev, models, tmp):
                   bedgraph_values(os.path.join(tmp, "p_cpu.bedgraph"))), 1e-4)
     attempt("predict", predict)
 
+    def table():  # a row per region (side by side on the CPU, one after another on the GPU)
+        regions = [f"{CONTIG}:{b + 1}-{b + 2000}" for b in range(200000, 220000, 2500)]
+        cols = {}
+        for d in (dev, "cpu"):
+            out = os.path.join(tmp, f"t_{d}.tsv")
+            run([exe, "predict", "-m", m, "--track", "loglik,entropy", "--device", d, "-@", "2", "-o", out, fa,
+                 *regions])
+            rows = [l.split("\t") for l in open(out).read().splitlines()[1:]]
+            cols[d] = np.array([[float(r[6]), float(r[9])] for r in rows])  # loglik_sum, entropy_sum
+        check("predict -o TSV (a row per region), bundled Mamba", rel(cols[dev], cols["cpu"]), 1e-4)
+    attempt("predict table", table)
+
     def auto():
         p = run([exe, "embed", "-m", m, "-r", f"{CONTIG}:1-1000", "-o", os.path.join(tmp, "auto.npy"), fa])
         picked = [l for l in p.stderr.splitlines() if "using" in l]
