@@ -463,6 +463,25 @@ class ReadsTests(Tmp):
             np.testing.assert_array_equal(v, outs["cram"][k])
             np.testing.assert_array_equal(v, outs["sam"][k])  # SAM (whole file) holds the same reads
 
+    @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
+    def test_index_elsewhere_as_samtools_idx(self):
+        """IN.bam##idx##OTHER.bai: the index at another place, as samtools and HTSlib take it."""
+        os.mkdir(self.path("data"))
+        os.mkdir(self.path("indexes"))
+        shutil.copy(EX1_BAM, self.path("data/ex1.bam"))
+        shutil.copy(EX1_BAM + ".bai", self.path("indexes/ex1.bai"))
+        args = ["embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-O", "tsv"]
+        _, want, _ = run(*args, EX1_BAM, "chr2:500-700")
+        _, got, _ = run(*args, self.path("data/ex1.bam") + "##idx##" + self.path("indexes/ex1.bai"), "chr2:500-700")
+        self.assertEqual(got, want)
+        self.assertGreater(len(got.splitlines()), 5)
+        _, _, err = run(*args, self.path("data/ex1.bam"), "chr2:500-700", expect=1)
+        self.assertIn("no index (.bai/.csi/.crai)", err)
+        _, _, err = run(*args, self.path("data/ex1.bam") + "##idx##" + self.path("indexes/none.bai"), expect=1)
+        self.assertIn("index " + self.path("indexes/none.bai") + ": no such file", err)
+        _, _, err = run(*args, LAMBDA + "##idx##" + self.path("indexes/ex1.bai"), expect=2)
+        self.assertIn("##idx## names the index of a SAM/BAM/CRAM file", err)
+
 
 class PredictTests(Tmp):
     def test_bigwig_loglik_matches_numpy_from_embeddings(self):

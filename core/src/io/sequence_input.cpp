@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -216,14 +217,24 @@ int first_char(const std::string& path) {
 std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
                                                    const InputOptions& opts) {
     hts_set_log_level(HTS_LOG_OFF);  // we report errors ourselves, one line each
+    // "data.bam##idx##/elsewhere/data.bam.bai": the index at another place, as samtools takes it
+    // (HTSlib reads the suffix; the checks here are for the data file).
+    const auto delim = path.find(HTS_IDX_DELIM);
+    const std::string data = path.substr(0, delim);
+    if (delim != std::string::npos) {
+        const std::string index = path.substr(delim + std::strlen(HTS_IDX_DELIM));
+        std::error_code ec;
+        DNASSM_CHECK(fs::is_regular_file(index, ec), ErrorKind::kResource,
+                     path + ": index " + index + ": no such file");
+    }
     if (path != "-") {
         std::error_code ec;
-        DNASSM_CHECK(fs::exists(path, ec), ErrorKind::kResource, path + ": no such file");
-        DNASSM_CHECK(!fs::is_directory(path, ec), ErrorKind::kResource,
-                     path + ": is a folder, expected a sequence file");
-        DNASSM_CHECK(access(path.c_str(), R_OK) == 0, ErrorKind::kResource,
-                     path + ": permission denied");
-        DNASSM_CHECK(fs::file_size(path, ec) > 0, ErrorKind::kInput, path + ": empty file");
+        DNASSM_CHECK(fs::exists(data, ec), ErrorKind::kResource, data + ": no such file");
+        DNASSM_CHECK(!fs::is_directory(data, ec), ErrorKind::kResource,
+                     data + ": is a folder, expected a sequence file");
+        DNASSM_CHECK(access(data.c_str(), R_OK) == 0, ErrorKind::kResource,
+                     data + ": permission denied");
+        DNASSM_CHECK(fs::file_size(data, ec) > 0, ErrorKind::kInput, data + ": empty file");
     }
     htsFormat fmt{};
     if (path == "-") {
@@ -231,11 +242,16 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
         // SAM/BAM via "-" handled by htslib when asked explicitly through a .bam/.sam name.
         return std::make_unique<FastaInput>(path, InputFormat::kFasta);
     }
-    hFILE* hf = hopen(path.c_str(), "r");
-    DNASSM_CHECK(hf, ErrorKind::kResource, path + ": cannot open");
-    const int det = hts_detect_format2(hf, path.c_str(), &fmt);
+    hFILE* hf = hopen(data.c_str(), "r");
+    DNASSM_CHECK(hf, ErrorKind::kResource, data + ": cannot open");
+    const int det = hts_detect_format2(hf, data.c_str(), &fmt);
     hclose_abruptly(hf);
-    DNASSM_CHECK(det == 0, ErrorKind::kInput, path + ": cannot detect the file format");
+    DNASSM_CHECK(det == 0, ErrorKind::kInput, data + ": cannot detect the file format");
+    const bool alignments = fmt.format == sam || fmt.format == bam || fmt.format == cram;
+    DNASSM_CHECK(delim == std::string::npos || alignments, ErrorKind::kUsage,
+                 path +
+                     ": ##idx## names the index of a SAM/BAM/CRAM file (a FASTA's .fai and .gzi "
+                     "sit beside it)");
     switch (fmt.format) {
         case fasta_format:
             return std::make_unique<FastaInput>(path, InputFormat::kFasta);
