@@ -30,7 +30,7 @@ int cmd_call(int argc, char** argv) {
     po::variables_map given;
     if (!parse_options(argc, argv,
                        "dnassm call --threshold X [--below] -o OUT.bed[.gz] "
-                       "TRACK.{bw,bedgraph[.gz]} [TRACK ...]",
+                       "TRACK.{bw,bedgraph[.gz],-} [TRACK ...]",
                        desc, &inputs, -1, &given))
         return 0;
     DNASSM_CHECK(given.count("threshold") > 0, ErrorKind::kUsage, "--threshold is required");

@@ -589,6 +589,11 @@ class PredictTests(Tmp):
         self.assertEqual(read_text(self.path("chunks.bed")), whole)
         _, out, _ = run("call", *opts, "--name", "loglik", "-o", "-", self.path("a.bw"), self.path("b.bw"))
         self.assertEqual(out, whole)
+        # A bedGraph on standard input, as from `dnassm predict -o - ... | dnassm call ... -`.
+        _, graph, _ = run("predict", "-m", MODEL, "-r", "NC_001416.1:1001-9000", "--context", "-1", "-o", "-",
+                          LAMBDA)
+        _, out, _ = run("call", *opts, "--name", "loglik", "-o", "-", "-", stdin=graph.encode())
+        self.assertEqual(out, whole)
         _, _, err = run("call", "-o", self.path("x.bed"), self.path("a.bw"), expect=2)
         self.assertIn("--threshold is required", err)
         _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("a.bw"), self.path("a.bw"),

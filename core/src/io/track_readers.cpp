@@ -86,10 +86,13 @@ Track read_bedgraph(const std::string& path) {
 
 Track read_track(const std::string& path) {
     const std::string ext = text_extension(path);
-    if (ext == ".bedgraph" || ext == ".bg") return read_bedgraph(path);
+    // "-": bedGraph on standard input (dnassm predict -o - ... | dnassm call ... -).
+    if (path == "-" || ext == ".bedgraph" || ext == ".bg") return read_bedgraph(path);
     if (!gz_name(path) && (ext == ".bw" || ext == ".bigwig")) return read_bigwig(path);
     throw Error(ErrorKind::kUsage,
-                path + ": tracks are .bw/.bigwig or .bedgraph/.bg (.bedgraph.gz compressed)");
+                path +
+                    ": tracks are .bw/.bigwig or .bedgraph/.bg (.bedgraph.gz compressed), or - for "
+                    "bedGraph on standard input");
 }
 
 }  // namespace dnassm

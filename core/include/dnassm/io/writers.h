@@ -79,9 +79,9 @@ class TrackWriter {
                                                const std::string& type = {});
 };
 
-/// A per-base track read back (bigWig via libBigWig, or bedGraph, plain or gzip/BGZF): the file's
-/// contigs (bigWig header order; bedGraph: order of appearance, lengths = last covered base) and
-/// its intervals.
+/// A per-base track read back (bigWig via libBigWig, or bedGraph, plain or gzip/BGZF; "-" is
+/// bedGraph on standard input): the file's contigs (bigWig header order; bedGraph: order of
+/// appearance, lengths = last covered base) and its intervals.
 struct TrackInterval {
     std::int32_t contig = 0;  // index into contigs
     std::int64_t beg = 0, end = 0;
