@@ -4,7 +4,9 @@
 
 #include "dnassm/error.h"
 #include "dnassm/install_paths.h"
+#include "dnassm/per_base_track.h"
 #include "dnassm/stream_state.h"
+#include "dnassm/task_head.h"
 
 #include "commands.h"
 #include "common.h"
@@ -43,7 +45,22 @@ int cmd_info(int argc, char** argv) {
               << "family:      " << i.family << (model->causal() ? " (causal LM)" : "") << "\n"
               << "format:      " << i.format << "\n"
               << "parameters:  " << i.n_params << "\n"
-              << "architecture: " << i.details << "\n"
+              << "architecture: " << i.details << "\n";
+    // What predict gives for this model: a classifier's probabilities per sequence, else tracks.
+    const TaskHead* head = model->task_head();
+    std::string outputs;
+    if (head && head->task == HeadTask::kClassify) {
+        outputs = "a row per sequence (-o OUT.tsv):";
+        for (const auto& c : head->classes) outputs += " p_" + c;
+    } else {
+        for (const auto& name : track_names(*model))
+            outputs += (outputs.empty() ? "" : ", ") + name;
+        outputs += " (--track; per base, or summed per sequence with -o OUT.tsv)";
+    }
+    if (head)
+        std::cout << "task head:   " << (head->task == HeadTask::kClassify ? "classify" : "segment")
+                  << ", " << head->classes.size() << " classes\n";
+    std::cout << "predicts:    " << outputs << "\n"
               << "provenance:  " << i.provenance << "\n";
     return 0;
 }

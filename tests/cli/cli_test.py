@@ -945,6 +945,8 @@ class FinetuneTests(Tmp):
         self.assertGreater(metrics["auroc"], 0.95, metrics)
         cfg = load_json(os.path.join(out, "config.json"))
         self.assertEqual(cfg["task_head"]["task"], "classify")
+        _, info, _ = run("info", out)
+        self.assertIn("task head:   classify, 2 classes\npredicts:    a row per sequence (-o OUT.tsv): p_0 p_1\n", info)
         self.assertEqual(cfg["task_head"]["classes"], ["0", "1"])
         head = read_safetensors(os.path.join(out, "head.safetensors"))
         self.assertEqual(head["head.weight"].shape, (2, 128))
@@ -1064,6 +1066,9 @@ class FinetuneTests(Tmp):
         metrics = load_json(os.path.join(out, "metrics.json"))["val"]
         self.assertGreater(metrics["auroc"], 0.9, metrics)
         self.assertEqual(load_json(os.path.join(out, "config.json"))["task_head"]["classes"], ["0", "1"])
+        _, info, _ = run("info", out)
+        self.assertIn("task head:   segment, 2 classes\n", info)
+        self.assertIn("predicts:    p_0, p_1, loglik, entropy (--track;", info)
         run("predict", "-m", out, "-r", f"chrS:30001-{len(seq)}", "-o", self.path("p1.bw"), self.path("g.fa"))
         with pyBigWig.open(self.path("p1.bw")) as bw:
             p = np.array(bw.values("chrS", 30000, len(seq)))
@@ -1717,6 +1722,9 @@ class InfoAndUsageTests(Tmp):
         self.assertIn("family:      mamba", out)
         self.assertIn("parameters:  468608", out)
         self.assertIn('"trained_by":"dnassm pretrain"', out)
+        self.assertIn("predicts:    loglik, entropy (--track; per base, or summed per sequence with -o OUT.tsv)\n",
+                      out)
+        self.assertNotIn("task head", out)
         _, out, _ = run("info", GOLDEN_MODEL)
         self.assertIn("format:      mamba_ssm", out)
         self.assertIn("parameters:  66496", out)
