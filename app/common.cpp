@@ -152,17 +152,22 @@ std::string output_type(const CommonOptions& o, const std::string& stdout_defaul
 }
 
 // The option a mistyped or misremembered one most likely meant ("window" -> "score-window",
-// "thread" -> "threads"); empty when none is close.
+// "treshold" -> "threshold", "rc-average" -> "rc"); empty when none is close. A short option
+// ("-x") is one letter: nothing is close to it.
 static std::string closest_option(const po::options_description& all, std::string given) {
+    if (given.size() <= 2 && given.rfind("--", 0) != 0) return {};
     given.erase(0, given.find_first_not_of('-'));
     std::string best;
-    size_t best_cost = 3;  // more edits than this is a different word
+    // Edits allowed: one in a short name, two in a longer one; more is a different word.
+    size_t best_cost = given.size() <= 4 ? 2 : 3;
     for (const auto& option : all.options()) {
         const std::string& name = option->long_name();
         if (name.empty() || name == "positional") continue;
         size_t cost = 0;
-        if (given.size() >= 3 &&
-            (name.find(given) != std::string::npos || given.find(name) != std::string::npos)) {
+        const bool part = given.size() >= 3 && name.find(given) != std::string::npos;
+        const bool more = given.rfind(name, 0) == 0 ||
+                          (name.size() >= 4 && given.find(name) != std::string::npos);
+        if (part || more) {
             cost = 1;  // a part of the name, or the name with more
         } else {
             std::vector<size_t> row(name.size() + 1);  // Levenshtein distance, one row at a time

@@ -1764,8 +1764,10 @@ class InfoAndUsageTests(Tmp):
                                 ("embed", "--rc-average", "--rc"), ("embed", "--stirde", "--stride")):
             _, _, err = run(cmd, "-m", MODEL, opt, "1", "-o", self.path("x.tsv"), LAMBDA, expect=2)
             self.assertEqual(err, f"dnassm {cmd}: unrecognised option '{opt}' (did you mean {meant}?)\n")
-        _, _, err = run("embed", "-m", MODEL, "--bogus", "-o", self.path("x.npy"), LAMBDA, expect=2)
-        self.assertEqual(err, "dnassm embed: unrecognised option '--bogus' (see 'dnassm embed --help')\n")
+        # Nothing is suggested when nothing is close: a short option, or a short name two edits away.
+        for opt in ("--bogus", "-x", "--foo", "--force", "--xy"):
+            _, _, err = run("embed", "-m", MODEL, opt, "-o", self.path("x.npy"), LAMBDA, expect=2)
+            self.assertEqual(err, f"dnassm embed: unrecognised option '{opt}' (see 'dnassm embed --help')\n")
         self.assert_only_files()
 
 
