@@ -5,11 +5,10 @@
 #include <unordered_map>
 
 #include <htslib/hts.h>
-#include <htslib/kseq.h>
-#include <htslib/kstring.h>
 
 #include "dnassm/error.h"
 #include "dnassm/io/contig_hint.h"
+#include "dnassm/io/text_lines.h"
 
 namespace dnassm {
 
@@ -90,61 +89,49 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
 
 std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>& contigs) {
     ContigIndex index = make_index(contigs);
-    htsFile* fp = hts_open(path.c_str(), "r");
-    DNASSM_CHECK(fp, ErrorKind::kResource, path + ": cannot open BED file");
+    TextLines lines(path);
+    DNASSM_CHECK(lines.is_open(), ErrorKind::kResource, path + ": cannot open BED file");
     std::vector<Region> out;
-    kstring_t line = KS_INITIALIZE;
-    long lineno = 0;
-    int ret;
-    try {
-        while ((ret = hts_getline(fp, KS_SEP_LINE, &line)) >= 0) {
-            ++lineno;
-            std::string_view s(line.s, line.l);
-            if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
-            if (s.empty() || s[0] == '#' || s.rfind("track", 0) == 0 || s.rfind("browser", 0) == 0)
-                continue;
-            std::vector<std::string_view> f;
-            size_t pos = 0;
-            while (f.size() < 4) {
-                const size_t tab = s.find('\t', pos);
-                f.push_back(s.substr(pos, tab == std::string_view::npos ? s.npos : tab - pos));
-                if (tab == std::string_view::npos) break;
-                pos = tab + 1;
-            }
-            const std::string where = path + ":" + std::to_string(lineno);
-            DNASSM_CHECK(f.size() >= 3, ErrorKind::kInput,
-                         where + ": expected at least 3 tab-separated columns (chrom, start, end)");
-            Region r;
-            r.contig = std::string(f[0]);
-            auto parse = [&](std::string_view v, std::int64_t& x, const char* what) {
-                auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-                DNASSM_CHECK(ec == std::errc() && p == v.data() + v.size() && x >= 0,
-                             ErrorKind::kInput,
-                             where + ": " + what + " '" + std::string(v) +
-                                 "' is not a non-negative integer");
-            };
-            parse(f[1], r.beg, "start");
-            parse(f[2], r.end, "end");
-            if (f.size() > 3) {
-                std::string_view name = f[3];
-                r.name = std::string(name.substr(0, name.find('\t')));
-            }
-            r.tid = lookup_contig(&index, r.contig.c_str());
-            DNASSM_CHECK(r.tid >= 0, ErrorKind::kInput,
-                         where + ": unknown contig '" + r.contig + "'" +
-                             unknown_contig_hint_for(r.contig, contigs));
-            check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
-            out.push_back(std::move(r));
+    std::string_view s;
+    while (lines.next(s)) {
+        const std::int64_t lineno = lines.line_no();
+        if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+        if (s.empty() || s[0] == '#' || s.rfind("track", 0) == 0 || s.rfind("browser", 0) == 0)
+            continue;
+        std::vector<std::string_view> f;
+        size_t pos = 0;
+        while (f.size() < 4) {
+            const size_t tab = s.find('\t', pos);
+            f.push_back(s.substr(pos, tab == std::string_view::npos ? s.npos : tab - pos));
+            if (tab == std::string_view::npos) break;
+            pos = tab + 1;
         }
-    } catch (...) {
-        ks_free(&line);
-        hts_close(fp);
-        throw;
+        const std::string where = path + ":" + std::to_string(lineno);
+        DNASSM_CHECK(f.size() >= 3, ErrorKind::kInput,
+                     where + ": expected at least 3 tab-separated columns (chrom, start, end)");
+        Region r;
+        r.contig = std::string(f[0]);
+        auto parse = [&](std::string_view v, std::int64_t& x, const char* what) {
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+            DNASSM_CHECK(
+                ec == std::errc() && p == v.data() + v.size() && x >= 0, ErrorKind::kInput,
+                where + ": " + what + " '" + std::string(v) + "' is not a non-negative integer");
+        };
+        parse(f[1], r.beg, "start");
+        parse(f[2], r.end, "end");
+        if (f.size() > 3) {
+            std::string_view name = f[3];
+            r.name = std::string(name.substr(0, name.find('\t')));
+        }
+        r.tid = lookup_contig(&index, r.contig.c_str());
+        DNASSM_CHECK(r.tid >= 0, ErrorKind::kInput,
+                     where + ": unknown contig '" + r.contig + "'" +
+                         unknown_contig_hint_for(r.contig, contigs));
+        check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
+        out.push_back(std::move(r));
     }
-    ks_free(&line);
-    hts_close(fp);
-    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
-                 path + ": read error after line " + std::to_string(lineno));
+    DNASSM_CHECK(!lines.failed(), ErrorKind::kInput,
+                 path + ": read error after line " + std::to_string(lines.line_no()));
     DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no regions in BED file");
     return out;
 }

@@ -6,11 +6,9 @@
 #include <sstream>
 
 #include <bigWig.h>
-#include <htslib/hts.h>
-#include <htslib/kseq.h>
-#include <htslib/kstring.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/text_lines.h"
 #include "dnassm/io/writers.h"
 
 #include "bigwig_check.h"
@@ -47,17 +45,14 @@ Track read_bigwig(const std::string& path) {
 
 // Plain, gzip or BGZF text, through HTSlib.
 Track read_bedgraph(const std::string& path) {
-    std::unique_ptr<htsFile, int (*)(htsFile*)> in(hts_open(path.c_str(), "r"), hts_close);
-    DNASSM_CHECK(in != nullptr, ErrorKind::kInput, path + ": cannot open");
+    TextLines lines(path);
+    DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
     Track t;
     std::map<std::string, std::int32_t> index;
-    kstring_t ks = KS_INITIALIZE;
-    const std::unique_ptr<kstring_t, void (*)(kstring_t*)> ks_guard(&ks, ks_free);
-    std::int64_t line_no = 0;
-    int ret = 0;
-    while ((ret = hts_getline(in.get(), KS_SEP_LINE, &ks)) >= 0) {
-        const std::string line(ks.s, ks.l);
-        ++line_no;
+    std::string_view text;
+    while (lines.next(text)) {
+        const std::string line(text);
+        const std::int64_t line_no = lines.line_no();
         if (line.empty() || line[0] == '#' || line.rfind("track", 0) == 0) continue;
         std::istringstream f(line);
         std::string chrom;
@@ -76,8 +71,8 @@ Track read_bedgraph(const std::string& path) {
             std::max(t.contigs[static_cast<size_t>(iv.contig)].length, iv.end);
         t.intervals.push_back(iv);
     }
-    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
-                 path + ": read error at line " + std::to_string(line_no + 1) +
+    DNASSM_CHECK(!lines.failed(), ErrorKind::kInput,
+                 path + ": read error at line " + std::to_string(lines.line_no() + 1) +
                      " (truncated or corrupt compressed file?)");
     return t;
 }

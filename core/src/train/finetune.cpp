@@ -15,9 +15,6 @@
 #include <random>
 #include <sstream>
 
-#include <htslib/hts.h>
-#include <htslib/kseq.h>
-#include <htslib/kstring.h>
 #include <nlohmann/json.hpp>
 
 #include "dnassm/backend.h"
@@ -25,6 +22,7 @@
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/region.h"
 #include "dnassm/io/sequence_input.h"
+#include "dnassm/io/text_lines.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/messages.h"
 #include "dnassm/model.h"
@@ -263,19 +261,13 @@ bool is_csv_path(const std::string& path) { return text_extension(path) == ".csv
 
 std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need_label) {
     // Plain or gzip/BGZF, through HTSlib.
-    std::unique_ptr<htsFile, int (*)(htsFile*)> in(hts_open(path.c_str(), "r"), hts_close);
-    DNASSM_CHECK(in != nullptr, ErrorKind::kInput, path + ": cannot open");
-    kstring_t ks = KS_INITIALIZE;
-    const std::unique_ptr<kstring_t, void (*)(kstring_t*)> ks_guard(&ks, ks_free);
-    int ret = 0;
-    auto getline = [&](std::string& line) {
-        if ((ret = hts_getline(in.get(), KS_SEP_LINE, &ks)) < 0) return false;
-        line.assign(ks.s, ks.l);
-        return true;
-    };
-    std::string line;
-    DNASSM_CHECK(getline(line), ErrorKind::kInput,
-                 path + (ret == -1 ? ": empty file" : ": cannot read (corrupt compressed file?)"));
+    TextLines lines(path);
+    DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
+    std::string_view text;
+    DNASSM_CHECK(
+        lines.next(text), ErrorKind::kInput,
+        path + (lines.failed() ? ": cannot read (corrupt compressed file?)" : ": empty file"));
+    std::string line(text);
     const auto header = split(trim(line), ',');
     int seq_col = -1, label_col = -1, id_col = -1;
     for (size_t i = 0; i < header.size(); ++i) {
@@ -288,10 +280,9 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
                  path + ": line 1: expected a header with 'sequence'" +
                      (need_label ? std::string(" and 'label' columns") : std::string(" column")));
     std::vector<LabeledSequence> out;
-    std::int64_t line_no = 1;
-    while (getline(line)) {
-        ++line_no;
-        line = trim(line);
+    while (lines.next(text)) {
+        const std::int64_t line_no = lines.line_no();
+        line = trim(std::string(text));
         if (line.empty()) continue;
         const auto f = split(line, ',');
         const std::string where = path + ": line " + std::to_string(line_no);
@@ -306,8 +297,8 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
         DNASSM_CHECK(!s.label.empty() || !need_label, ErrorKind::kInput, where + ": empty label");
         out.push_back(std::move(s));
     }
-    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
-                 path + ": read error at line " + std::to_string(line_no + 1) +
+    DNASSM_CHECK(!lines.failed(), ErrorKind::kInput,
+                 path + ": read error at line " + std::to_string(lines.line_no() + 1) +
                      " (truncated or corrupt compressed file?)");
     DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no data rows");
     return out;
@@ -316,29 +307,22 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
 std::vector<std::string> read_bed_column(const std::string& path, int column) {
     DNASSM_CHECK(column >= 4, ErrorKind::kUsage,
                  "--label-column must be 4 or more (BED columns 1-3 are coordinates)");
-    htsFile* fp = hts_open(path.c_str(), "r");
-    DNASSM_CHECK(fp, ErrorKind::kInput, path + ": cannot open");
-    kstring_t line = {0, 0, nullptr};
+    TextLines lines(path);
+    DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
     std::vector<std::string> out;
-    std::int64_t line_no = 0;
-    int ret = 0;
-    while ((ret = hts_getline(fp, KS_SEP_LINE, &line)) >= 0) {
-        ++line_no;
-        std::string s = trim(std::string(line.s ? line.s : "", line.l));
+    std::string_view text;
+    while (lines.next(text)) {
+        std::string s = trim(std::string(text));
         if (s.empty() || s[0] == '#' || s.rfind("track", 0) == 0 || s.rfind("browser", 0) == 0)
             continue;
         const auto f = split(s, '\t');
         if (static_cast<int>(f.size()) < column) {
-            free(line.s);
-            hts_close(fp);
-            throw Error(ErrorKind::kInput, path + ": line " + std::to_string(line_no) +
+            throw Error(ErrorKind::kInput, path + ": line " + std::to_string(lines.line_no()) +
                                                ": no column " + std::to_string(column) +
                                                " (the label)");
         }
         out.push_back(f[static_cast<size_t>(column - 1)]);
     }
-    free(line.s);
-    hts_close(fp);
     return out;
 }
 

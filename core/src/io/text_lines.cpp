@@ -1,0 +1,21 @@
+#include "dnassm/io/text_lines.h"
+
+#include <htslib/kseq.h>
+
+namespace dnassm {
+
+TextLines::TextLines(const std::string& path) : fp_(hts_open(path.c_str(), "r")) {}
+
+TextLines::~TextLines() {
+    ks_free(&line_);
+    if (fp_) hts_close(fp_);
+}
+
+bool TextLines::next(std::string_view& line) {
+    if (!fp_ || (status_ = hts_getline(fp_, KS_SEP_LINE, &line_)) < 0) return false;
+    ++line_no_;
+    line = std::string_view(line_.s ? line_.s : "", line_.l);
+    return true;
+}
+
+}  // namespace dnassm
