@@ -31,16 +31,18 @@ int cmd_finetune(int argc, char** argv) {
          "training data: a sequence,label CSV, or a BED (then --fasta); for segment, a BED of "
          "labeled intervals")
         ("val", po::value(&o.val),
-         "validation data in the same form (default: classify holds out the last 10 % of --train; "
-         "segment uses the --train intervals inside --val-region)")
+         "validation data in the same form (default: classify holds out 10 % of each class of "
+         "--train, drawn with --seed; segment uses the --train intervals inside --val-region)")
         ("fasta", po::value(&o.fasta), "reference FASTA for BED inputs")
         ("label-column", po::value(&o.label_column)->default_value(-1),
          "BED column holding the class (default 4 for classify; for segment 0 = inside any "
          "interval is class 1, outside 0)")
         ("train-region", po::value(&o.train_regions)->composing(),
-         "segment: region(s) training windows come from (samtools syntax; repeatable)")
+         "region(s) to train on (samtools syntax, e.g. a whole chromosome; repeatable): segment "
+         "draws its windows there; classify (BED --train) keeps the examples overlapping them")
         ("val-region", po::value(&o.val_regions)->composing(),
-         "segment: held-out region(s) to validate on (repeatable)")
+         "held-out region(s) to validate on (repeatable): segment validates over them; classify "
+         "(BED --train) validates on the examples overlapping them and trains on the rest")
         ("freeze-backbone", po::bool_switch(&o.freeze_backbone),
          "train only the head (a linear probe on the frozen model; any model family)")
         ("recompute", po::bool_switch(&o.recompute),
@@ -56,7 +58,7 @@ int cmd_finetune(int argc, char** argv) {
         ("batch", po::value(&o.batch)->default_value(16), "sequences (or windows) per step")
         ("window", po::value(&o.window)->default_value(1024), "segment: bases per training window")
         ("max-train", po::value(&o.max_train)->default_value(0),
-         "use at most N training examples (0 = all)")
+         "train on a random sample of at most N examples (drawn with --seed; 0 = all)")
         ("lr", po::value(&o.adam.lr)->default_value(1e-3), "peak learning rate (AdamW)")
         ("weight-decay", po::value(&o.adam.weight_decay)->default_value(0.01), "decoupled weight decay")
         ("warmup", po::value(&o.adam.warmup_steps)->default_value(50), "linear warmup steps, then cosine")
@@ -67,7 +69,7 @@ int cmd_finetune(int argc, char** argv) {
          "stop after N validations without improvement")
         ("select", po::value(&o.select)->default_value("auroc"),
          "validation metric that picks the kept head: auroc, mcc, accuracy or loss")
-        ("seed", po::value(&o.seed)->default_value(1), "seed (head initialisation, shuffling)")
+        ("seed", po::value(&o.seed)->default_value(1), "seed (head initialisation, shuffling, held-out and --max-train draws)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")
         ("device", po::value(&o.device)->default_value("cpu"),
          "cpu, cpu-ref or cuda[:N] (CUDA training matches the CPU; its activations stay on the GPU)")

@@ -1039,6 +1039,55 @@ class FinetuneTests(Tmp):
         self.assertEqual(len(rows), 1 + len(lines) - 180)
         self.assertEqual(rows[1].split("\t")[0], lines[180][2])  # ids are the BED names
 
+    def test_held_out_examples_of_a_sorted_bed(self):
+        # A BED sorted by class: the held-out part, and a --max-train sample, still have both classes.
+        seq = lambda_seq()
+        rows = []
+        for beg in range(0, 48000, 200):
+            w = seq[beg:beg + 200]
+            rows.append((beg, beg + 200, int((w.count("G") + w.count("C")) / len(w) > 0.5)))
+        rows.sort(key=lambda r: r[2])
+        with open(self.path("sorted.bed"), "w") as f:
+            for b, e, y in rows:
+                f.write(f"NC_001416.1\t{b}\t{e}\tw{b}\t{y}\n")
+        args = ["finetune", "-m", MODEL, "--freeze-backbone", "--train", self.path("sorted.bed"), "--fasta", LAMBDA,
+                "--label-column", "5", "--epochs", "10", "--batch", "16", "--lr", "0.02", "--patience", "10",
+                "--progress", "none"]
+        _, _, err = run(*args, "-o", self.path("held"))
+        n1 = sum(y for _, _, y in rows)
+        n_val = int(0.1 * n1 + 0.5) + int(0.1 * (len(rows) - n1) + 0.5)  # halves round up
+        self.assertIn(f"no --val; validating on {n_val} examples of {self.path('sorted.bed')} (10 % of each class, "
+                      "drawn with --seed 1)", err)
+        metrics = load_json(self.path("held/metrics.json"))["val"]
+        self.assertGreater(metrics["auroc"], 0.8, metrics)  # NaN if validation had one class
+        prov = load_json(self.path("held/config.json"))["provenance"]
+        self.assertEqual(prov["val"], self.path("sorted.bed") + " (10 % of each class, seed 1)")
+        run(*args, "--max-train", "60", "-o", self.path("few"))  # the first 60 would all be class 0
+        self.assertGreater(load_json(self.path("few/metrics.json"))["val"]["auroc"], 0.7)
+
+        # A held-out stretch of the genome: examples touching it validate, the rest train.
+        _, _, err = run(*args, "--val-region", "NC_001416.1:40001-48502", "-o", self.path("region"))
+        n_in = sum(1 for b, e, _ in rows if e > 40000)
+        self.assertIn(f"{n_in} examples of {self.path('sorted.bed')} in --val-region validate, "
+                      f"{len(rows) - n_in} train", err)
+        self.assertEqual(load_json(self.path("region/config.json"))["provenance"]["val"],
+                         self.path("sorted.bed") + " inside --val-region NC_001416.1:40001-48502")
+        _, _, err = run(*args, "--val-region", "NC_001416.1:40001-48502", "--train-region", "NC_001416.1:1-20000",
+                        "-o", self.path("region2"))
+        self.assertIn(f"{n_in} examples of {self.path('sorted.bed')} in --val-region validate, 100 train", err)
+
+        for extra, msg in [(["--train-region", "NC_001416.1:1-20000"], "--train-region alone has nothing"),
+                           (["--val-region", "NC_001416.1", "--val", self.path("sorted.bed")], "and no --val"),
+                           (["--val-region", "chrX"], "unknown contig 'chrX'")]:
+            _, _, err = run(*args, *extra, "-o", self.path("bad"), expect=1 if "chrX" in msg else 2)
+            self.assertIn(msg, err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+        csv = self.write_csv("t.csv", self.gc_rows(np.random.default_rng(5), 40))
+        _, _, err = run("finetune", "-m", MODEL, "--train", csv, "--val-region", "NC_001416.1", "-o", self.path("bad"),
+                        expect=2)
+        self.assertIn("t.csv: --val-region/--train-region need a BED of labeled intervals", err)
+        self.assertFalse(os.path.exists(self.path("bad")))
+
     def test_segment_per_base_head_and_probability_track(self):
         rng = np.random.default_rng(3)
         parts, islands, pos = [], [], 0

@@ -130,8 +130,7 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
         check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
         out.push_back(std::move(r));
     }
-    DNASSM_CHECK(!lines.failed(), ErrorKind::kInput,
-                 path + ": read error after line " + std::to_string(lines.line_no()));
+    lines.check_read(path);
     DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no regions in BED file");
     return out;
 }

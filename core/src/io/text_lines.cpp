@@ -2,6 +2,8 @@
 
 #include <htslib/kseq.h>
 
+#include "dnassm/error.h"
+
 namespace dnassm {
 
 TextLines::TextLines(const std::string& path) : fp_(hts_open(path.c_str(), "r")) {}
@@ -16,6 +18,12 @@ bool TextLines::next(std::string_view& line) {
     ++line_no_;
     line = std::string_view(line_.s ? line_.s : "", line_.l);
     return true;
+}
+
+void TextLines::check_read(const std::string& path) const {
+    DNASSM_CHECK(!failed(), ErrorKind::kInput,
+                 path + ": read error at line " + std::to_string(line_no_ + 1) +
+                     " (truncated or corrupt compressed file?)");
 }
 
 }  // namespace dnassm

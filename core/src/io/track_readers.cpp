@@ -71,9 +71,7 @@ Track read_bedgraph(const std::string& path) {
             std::max(t.contigs[static_cast<size_t>(iv.contig)].length, iv.end);
         t.intervals.push_back(iv);
     }
-    DNASSM_CHECK(!lines.failed(), ErrorKind::kInput,
-                 path + ": read error at line " + std::to_string(lines.line_no() + 1) +
-                     " (truncated or corrupt compressed file?)");
+    lines.check_read(path);
     return t;
 }
 

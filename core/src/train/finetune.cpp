@@ -98,7 +98,7 @@ std::vector<LabeledSequence> load_sequences(const std::string& path,
     in->for_each(regions, [&](SequenceRecord& r) {
         out.push_back(
             {r.region.name.empty() || label_column == 4 ? r.region.label() : r.region.name,
-             std::move(r.seq), labels[i++]});
+             std::move(r.seq), labels[i++], r.region});
     });
     return out;
 }
@@ -230,6 +230,70 @@ double metric_of(const ClassMetrics& m, const std::string& select) {
     return std::isnan(m.auroc) ? m.mcc : m.auroc;
 }
 
+// The classifier's training and validation examples: --train and --val; or the --train examples
+// inside --val-region validating (the rest, within --train-region, training); or, without
+// either, a held-out part of every class. --max-train samples the training part.
+LabeledSplit classify_examples(const FinetuneOptions& o, int col) {
+    const bool by_region = !o.val_regions.empty() || !o.train_regions.empty();
+    if (by_region) {
+        DNASSM_CHECK(!is_csv_path(o.train), ErrorKind::kUsage,
+                     o.train +
+                         ": --val-region/--train-region need a BED of labeled intervals "
+                         "(a CSV's sequences have no coordinates)");
+        DNASSM_CHECK(o.val.empty() && !o.val_regions.empty(), ErrorKind::kUsage,
+                     "finetune --task classify: --val-region picks the validation examples "
+                     "out of --train (give it, and no --val; --train-region alone has nothing "
+                     "to validate on)");
+    }
+    auto tr = load_sequences(o.train, o.fasta, col);
+    std::vector<LabeledSequence> va;
+    if (by_region) {
+        auto in = SequenceInput::open(o.fasta);
+        auto split = split_by_regions(std::move(tr), parse_regions(o.val_regions, in->contigs()),
+                                      o.train_regions.empty()
+                                          ? std::vector<Region>{}
+                                          : parse_regions(o.train_regions, in->contigs()));
+        tr = std::move(split.train);
+        va = std::move(split.val);
+        DNASSM_CHECK(!va.empty() && !tr.empty(), ErrorKind::kInput,
+                     o.train + ": " + std::to_string(va.size()) + " examples in --val-region, " +
+                         std::to_string(tr.size()) + " for training; both parts need examples");
+        note("dnassm finetune: %zu examples of %s in --val-region validate, %zu train\n", va.size(),
+             o.train.c_str(), tr.size());
+    } else if (!o.val.empty()) {
+        va = load_sequences(o.val, o.fasta, col);
+    }
+    if (o.max_train > 0 && static_cast<std::int64_t>(tr.size()) > o.max_train)
+        tr = random_sample(std::move(tr), static_cast<size_t>(o.max_train), o.seed);
+    if (!by_region && o.val.empty()) {
+        auto split = holdout_per_class(std::move(tr), o.val_fraction, o.seed);
+        tr = std::move(split.train);
+        va = std::move(split.val);
+        DNASSM_CHECK(!va.empty() && !tr.empty(), ErrorKind::kInput,
+                     o.train + ": too few examples to hold out a validation part; give --val");
+        note(
+            "dnassm finetune: no --val; validating on %zu examples of %s (%g %% of each "
+            "class, drawn with --seed %llu)\n",
+            va.size(), o.train.c_str(), 100.0 * o.val_fraction,
+            static_cast<unsigned long long>(o.seed));
+    }
+    return {std::move(tr), std::move(va)};
+}
+
+// Where the validation examples came from, for the provenance.
+std::string validation_source(const FinetuneOptions& o) {
+    if (!o.val.empty()) return o.val;
+    std::ostringstream w;
+    if (o.task == HeadTask::kClassify && o.val_regions.empty()) {
+        w << o.train << " (" << 100.0 * o.val_fraction << " % of each class, seed " << o.seed
+          << ")";
+        return w.str();
+    }
+    w << o.train << " inside --val-region";
+    for (const auto& r : o.val_regions) w << " " << r;
+    return w.str();
+}
+
 void write_model_dir(const FinetuneOptions& o,
                      const Model& base,
                      const Trainable* trained_backbone,
@@ -297,9 +361,7 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
         DNASSM_CHECK(!s.label.empty() || !need_label, ErrorKind::kInput, where + ": empty label");
         out.push_back(std::move(s));
     }
-    DNASSM_CHECK(!lines.failed(), ErrorKind::kInput,
-                 path + ": read error at line " + std::to_string(lines.line_no() + 1) +
-                     " (truncated or corrupt compressed file?)");
+    lines.check_read(path);
     DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no data rows");
     return out;
 }
@@ -323,6 +385,7 @@ std::vector<std::string> read_bed_column(const std::string& path, int column) {
         }
         out.push_back(f[static_cast<size_t>(column - 1)]);
     }
+    lines.check_read(path);
     return out;
 }
 
@@ -394,22 +457,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         classes = seg.classes;
     } else {
         const int col = o.label_column < 0 ? 4 : o.label_column;
-        auto tr = load_sequences(o.train, o.fasta, col);
-        if (o.max_train > 0 && static_cast<std::int64_t>(tr.size()) > o.max_train)
-            tr.resize(static_cast<size_t>(o.max_train));
-        std::vector<LabeledSequence> va;
-        if (o.val.empty()) {
-            const auto n_val =
-                static_cast<size_t>(std::ceil(static_cast<double>(tr.size()) * o.val_fraction));
-            DNASSM_CHECK(n_val >= 1 && n_val < tr.size(), ErrorKind::kInput,
-                         o.train + ": too few examples to hold out a validation part; give --val");
-            va.assign(tr.end() - static_cast<std::ptrdiff_t>(n_val), tr.end());
-            tr.resize(tr.size() - n_val);
-            note("dnassm finetune: no --val; validating on the last %zu examples of %s\n", n_val,
-                 o.train.c_str());
-        } else {
-            va = load_sequences(o.val, o.fasta, col);
-        }
+        auto [tr, va] = classify_examples(o, col);
         std::vector<std::string> names;
         for (const auto& s : tr) names.push_back(s.label);
         classes = sorted_classes(names);
@@ -627,17 +675,13 @@ ClassMetrics finetune(const FinetuneOptions& o) {
     if (backbone) backbone->refresh_derived();
     be->weights_changed();
 
-    nlohmann::json prov = {{"trained_by", "dnassm finetune"},
-                           {"command", o.command},
-                           {"base_model", o.base_model},
-                           {"base_provenance", base->info().provenance},
-                           {"task", head.task_name()},
-                           {"train", o.train},
-                           {"val", o.val.empty() ? o.train + " (held-out tail)" : o.val},
-                           {"freeze_backbone", o.freeze_backbone},
-                           {"bf16_autocast", o.bf16},
-                           {"best_step", best_step},
-                           {"val_metrics", best->to_json()}};
+    nlohmann::json prov = {
+        {"trained_by", "dnassm finetune"}, {"command", o.command},
+        {"base_model", o.base_model},      {"base_provenance", base->info().provenance},
+        {"task", head.task_name()},        {"train", o.train},
+        {"val", validation_source(o)},     {"freeze_backbone", o.freeze_backbone},
+        {"bf16_autocast", o.bf16},         {"best_step", best_step},
+        {"val_metrics", best->to_json()}};
     write_model_dir(o, *base, backbone.get(), head, prov);
     AtomicFile metrics(o.out_dir + "/metrics.json");
     {

@@ -12,6 +12,7 @@
 #include "dnassm/task_head.h"
 
 #include "train/adamw.h"
+#include "train/labeled_split.h"
 #include "train/metrics.h"
 
 namespace dnassm {
@@ -22,10 +23,11 @@ struct FinetuneOptions {
     std::string train, val;  // CSV or BED (then `fasta` is needed); val may be empty
     std::string fasta;
     int label_column = -1;  // BED column with the class; -1: 4 (classify), 0 (segment: in/out)
-    std::vector<std::string> train_regions, val_regions;  // segment: where windows come from
+    // segment: where windows come from; classify (BED input): which examples train, validate
+    std::vector<std::string> train_regions, val_regions;
     std::int64_t epochs = 3, steps = 0, batch = 16, window = 1024, eval_every = 0, patience = 3;
     std::int64_t max_train = 0;  // use at most this many training examples (0: all)
-    double val_fraction = 0.1;   // without --val: the last fraction of the training examples
+    double val_fraction = 0.1;   // without --val: this fraction of each class validates
     std::string select = "auroc";
     bool freeze_backbone = false;
     bool bf16 = false;           // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
@@ -54,13 +56,6 @@ double task_loss(const class Trainable& model,
                  std::map<std::string, Tensor>& grads,
                  class Backend& be,
                  bool recompute = false);
-
-/// One labeled sequence (classification).
-struct LabeledSequence {
-    std::string id;
-    std::string seq;
-    std::string label;
-};
 
 /// Reads `sequence,label` CSV, plain or gzip/BGZF (a header naming both columns, in any order; an
 /// optional `id` column, else ids are the 1-based row numbers). With need_label = false the label

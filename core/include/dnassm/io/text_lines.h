@@ -25,6 +25,9 @@ class TextLines {
     bool next(std::string_view& line);
     /// Whether the last next() stopped on a read error rather than at the end.
     [[nodiscard]] bool failed() const { return status_ < -1; }
+    /// Throws Error(kInput) naming `path` and the line when the last next() stopped on a read
+    /// error; call it after the loop.
+    void check_read(const std::string& path) const;
     /// Lines returned so far (the 1-based number of the last one).
     [[nodiscard]] std::int64_t line_no() const { return line_no_; }
 
