@@ -54,6 +54,8 @@ int cmd_embed(int argc, char** argv) {
     RunOptions run = run_options(s, o);
     Region core;
     if (chain.active()) {
+        DNASSM_CHECK(!o.stranded, ErrorKind::kUsage,
+                     "--stranded: a chained chunk carries a forward-strand stream");
         const std::vector<Region> asked = asked_regions(s);
         chain.check(s, o, false, asked.size());
         core = asked.front();
@@ -89,6 +91,7 @@ int cmd_embed(int argc, char** argv) {
                                        {"pooling", pool},
                                        {"stride", std::to_string(stride)},
                                        {"rc_averaged", flag(o.rc)},
+                                       {"stranded", flag(o.stranded)},
                                        {"fold_rc", flag(fold_rc)},
                                        {"bf16", flag(o.bf16)}};
     if (vectors)

@@ -34,6 +34,9 @@ int cmd_finetune(int argc, char** argv) {
          "validation data in the same form (default: classify holds out 10 % of each class of "
          "--train, drawn with --seed; segment uses the --train intervals inside --val-region)")
         ("fasta", po::value(&o.fasta), "reference FASTA for BED inputs")
+        ("stranded", po::bool_switch(&o.stranded),
+         "classify, BED input: read intervals whose strand (column 6) is '-' as their reverse "
+         "complement (bedtools getfasta -s); predict the tuned model with -R BED --stranded too")
         ("label-column", po::value(&o.label_column)->default_value(-1),
          "BED column holding the class (default 4 for classify; for segment 0 = inside any "
          "interval is class 1, outside 0)")

@@ -207,6 +207,9 @@ int cmd_predict(int argc, char** argv) {
         if (s.input) shard_sequence_records(s, o);
         return predict_summaries(s, o, track_names, specs);
     }
+    DNASSM_CHECK(!o.stranded, ErrorKind::kUsage,
+                 "--stranded: per-base tracks and calls are in forward reference coordinates "
+                 "(--rc averages the two strands); a table (-o OUT.tsv) takes --stranded");
     if (track_names.size() > 1) {
         DNASSM_CHECK(!bed, ErrorKind::kUsage,
                      "--track " + track_name +

@@ -45,6 +45,9 @@ void add_common_options(po::options_description& desc, CommonOptions& o, Options
          "concatenated in shard order are the unsharded output");
     if (what == OptionsFor::kVariantScoring) return;
     desc.add_options()
+        ("stranded", po::bool_switch(&o.stranded),
+         "read -R intervals whose strand (BED column 6) is '-' as their reverse complement, named "
+         "chr:beg-end(-), as bedtools getfasta -s does (per-sequence outputs: embed, tables)")
         ("chunk", po::value(&o.run.chunk)->default_value(65536),
          "bases per streamed chunk (Mamba: state is carried across chunks)")
         ("window", po::value(&o.run.window)->default_value(0),
@@ -269,6 +272,7 @@ static InputOptions input_options(const CommonOptions& o) {
     in.filter.require_flags = parse_flags(o.require_flags, "-f/--require-flags");
     in.filter.exclude_flags = parse_flags(o.exclude_flags, "-F/--exclude-flags");
     in.reference = o.reference;
+    in.stranded = o.stranded;
     return in;
 }
 
@@ -279,6 +283,8 @@ Session open_session(const CommonOptions& o, bool open_input) {
     DNASSM_CHECK(o.run.window >= 0, ErrorKind::kUsage, "--window must be positive");
     DNASSM_CHECK(o.regions.empty() || o.bed.empty(), ErrorKind::kUsage,
                  "use -r (or regions after the input) or -R, not both");
+    DNASSM_CHECK(!o.stranded || !o.bed.empty(), ErrorKind::kUsage,
+                 "--stranded reads the strand of -R BED intervals; give -R regions.bed");
     set_num_threads(o.threads);
     Session s;
     if (!o.shard.empty()) s.shard = parse_shard(o.shard);

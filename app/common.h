@@ -29,6 +29,7 @@ struct CommonOptions {
     int min_mapq = 0;
     std::string require_flags = "0", exclude_flags = "0x900";
     bool keep_case = false;
+    bool stranded = false;  // -R intervals on the '-' strand read reverse-complemented
     bool exact_tiling = false;
     bool bf16 = false;       // bfloat16 GEMM inputs (Backend::set_bf16_gemms)
     std::string output_fmt;  // -O: the output's format when its name does not say it

@@ -94,6 +94,57 @@ class EmbedTests(Tmp):
         self.assertLess(rel16, 1e-2, "--bf16 is further from fp32 than bfloat16 rounding explains")
         self.assert_only_files("e.npy", "c.npy", "t.npy", "b.npy")
 
+    def test_stranded_bed_intervals_read_as_bedtools_getfasta_s(self):
+        seq = lambda_seq()
+        with open(self.path("genes.bed"), "w") as f:
+            f.write("NC_001416.1\t1000\t1600\tgeneA\t0\t+\nNC_001416.1\t5000\t5600\tgeneB\t0\t-\n")
+        with open(self.path("oriented.fa"), "w") as f:
+            f.write(f">geneA\n{seq[1000:1600]}\n>geneB\n{revcomp(seq[5000:5600])}\n")
+        bed, oriented = self.path("genes.bed"), self.path("oriented.fa")
+
+        def vectors(path):
+            return np.loadtxt(path, skiprows=1, usecols=range(4, 4 + 128), dtype=np.float64)
+        run("embed", "-m", MODEL, "--pool", "mean", "--stranded", "-R", bed, "-o", self.path("s.tsv"), LAMBDA)
+        run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("o.tsv"), oriented)
+        run("embed", "-m", MODEL, "--pool", "mean", "-R", bed, "-o", self.path("f.tsv"), LAMBDA)
+        np.testing.assert_allclose(vectors(self.path("s.tsv")), vectors(self.path("o.tsv")), rtol=1e-6, atol=1e-7)
+        self.assertEqual(read_text(self.path("s.tsv")).splitlines()[2].split("\t")[:4],
+                         ["geneB", "NC_001416.1", "5000", "5600"])
+        forward = vectors(self.path("f.tsv"))  # without --stranded, as bedtools getfasta without -s
+        np.testing.assert_array_equal(forward[0], vectors(self.path("s.tsv"))[0])
+        self.assertGreater(np.abs(forward[1] - vectors(self.path("s.tsv"))[1]).max(), 1e-3)
+
+        # Per-base rows run 5' to 3' along the interval's strand; the dataset says which strand.
+        run("embed", "-m", MODEL, "--stranded", "-R", bed, "-o", self.path("s.h5"), LAMBDA)
+        run("embed", "-m", MODEL, "-o", self.path("o.h5"), oriented)
+        with h5py.File(self.path("s.h5")) as f, h5py.File(self.path("o.h5")) as g:
+            self.assertEqual(sorted(f.keys()), ["NC_001416.1:1001-1600", "NC_001416.1:5001-5600(-)"])
+            d = f["NC_001416.1:5001-5600(-)"]
+            self.assertEqual((d.attrs["strand"], d.attrs["name"], int(d.attrs["start"])), ("-", "geneB", 5000))
+            self.assertEqual(f["NC_001416.1:1001-1600"].attrs["strand"], "+")
+            self.assertEqual(f.attrs["stranded"], "true")
+            np.testing.assert_allclose(d[()], g["geneB"][()], rtol=1e-5, atol=1e-6)
+
+        # The per-sequence table of an LM: the same bits per base as the oriented sequences.
+        run("predict", "-m", MODEL, "--stranded", "-R", bed, "-o", self.path("s_rows.tsv"), LAMBDA)
+        run("predict", "-m", MODEL, "-o", self.path("o_rows.tsv"), oriented)
+        col = lambda path: [l.split("\t")[-1] for l in read_text(path).splitlines()[1:]]
+        self.assertEqual(col(self.path("s_rows.tsv")), col(self.path("o_rows.tsv")))
+
+        for args, msg in [(["predict", "--stranded", "-R", bed, "-o", self.path("x.bw")],
+                           "--stranded: per-base tracks and calls are in forward reference coordinates"),
+                          (["embed", "--stranded", "-r", "NC_001416.1:1-100", "-o", self.path("x.npy")],
+                           "--stranded reads the strand of -R BED intervals; give -R regions.bed")]:
+            _, _, err = run(*args[:1], "-m", MODEL, *args[1:], LAMBDA, expect=2)
+            self.assertIn(msg, err)
+        with open(self.path("r.sam"), "w") as f:
+            f.write("@SQ\tSN:NC_001416.1\tLN:48502\nr1\t0\tNC_001416.1\t1\t60\t4M\t*\t0\t0\tACGT\tIIII\n")
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "--stranded", "-R", bed, "-o", "-",
+                        self.path("r.sam"), expect=2)
+        self.assertIn("r.sam: --stranded reverse-complements the '-' strand BED intervals of a FASTA", err)
+        self.assert_only_files("genes.bed", "oriented.fa", "oriented.fa.fai", "s.tsv", "o.tsv", "f.tsv", "s.h5",
+                               "o.h5", "s_rows.tsv", "o_rows.tsv", "r.sam")
+
     def test_h5_many_regions_attrs_and_pooling(self):
         out = self.path("e.h5")
         regions = ["NC_001416.1:1-3000", "NC_001416.1:40001-41000"]
@@ -1087,6 +1138,39 @@ class FinetuneTests(Tmp):
                         expect=2)
         self.assertIn("t.csv: --val-region/--train-region need a BED of labeled intervals", err)
         self.assertFalse(os.path.exists(self.path("bad")))
+
+    def test_stranded_bed_examples_and_their_predictions(self):
+        seq = lambda_seq()
+        rows = []
+        for i, beg in enumerate(range(0, 48000, 300)):
+            w = seq[beg:beg + 150]
+            strand = "+-"[i % 2]
+            oriented = w if strand == "+" else revcomp(w)
+            rows.append((beg, strand, int((w.count("G") + w.count("C")) / len(w) > 0.5), oriented))
+        with open(self.path("s.bed"), "w") as f:
+            for beg, strand, y, _ in rows:
+                f.write(f"NC_001416.1\t{beg}\t{beg + 150}\tx{beg}\t{y}\t{strand}\n")
+        out = self.path("tuned")
+        run("finetune", "-m", MODEL, "--freeze-backbone", "--stranded", "--train", self.path("s.bed"), "--fasta",
+            LAMBDA, "--label-column", "5", "--epochs", "3", "-o", out, "--progress", "none")
+        self.assertTrue(load_json(os.path.join(out, "config.json"))["provenance"]["stranded"])
+        with open(self.path("oriented.csv"), "w") as f:
+            f.write("id,sequence,label\n")
+            for beg, _, y, oriented in rows:
+                f.write(f"x{beg},{oriented},{y}\n")
+        _, by_bed, _ = run("predict", "-m", out, "--stranded", "-R", self.path("s.bed"), "-o", "-", LAMBDA)
+        _, by_csv, _ = run("predict", "-m", out, "-o", "-", self.path("oriented.csv"))
+        self.assertEqual(by_bed, by_csv)
+        _, unstranded, _ = run("predict", "-m", out, "-R", self.path("s.bed"), "-o", "-", LAMBDA)
+        self.assertNotEqual(unstranded, by_csv)
+
+        _, _, err = run("finetune", "-m", MODEL, "--stranded", "--train", self.path("oriented.csv"), "-o",
+                        self.path("bad"), expect=2)
+        self.assertIn("oriented.csv: --stranded reads the strand of BED intervals", err)
+        _, _, err = run("finetune", "-m", MODEL, "--task", "segment", "--stranded", "--train", self.path("s.bed"),
+                        "--fasta", LAMBDA, "--val-region", "NC_001416.1:40001-48502", "-o", self.path("bad"),
+                        expect=2)
+        self.assertIn("--task segment: --stranded does not apply", err)
 
     def test_segment_per_base_head_and_probability_track(self):
         rng = np.random.default_rng(3)

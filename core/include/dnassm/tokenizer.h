@@ -16,6 +16,10 @@ constexpr std::int32_t kMask = 3, kUnk = 6, kA = 7, kC = 8, kG = 9, kT = 10, kN 
 /// Reverse complement of token ids in place: reversed, A<->T and C<->G (others unchanged).
 void reverse_complement(std::vector<std::int32_t>& ids);
 
+/// Reverse complement of bases in place, IUPAC codes and case kept (R<->Y, K<->M, B<->V,
+/// D<->H; S, W, N unchanged); other characters are left for the tokenizer to report.
+void reverse_complement_bases(std::string& seq);
+
 /// ln p(id) under a logits row restricted to A/C/G/T and renormalised (id must be A/C/G/T).
 [[nodiscard]] double acgt_log_prob(const float* logits_row, std::int32_t id);
 

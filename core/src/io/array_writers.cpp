@@ -146,6 +146,7 @@ class Hdf5Writer final : public ArrayWriter {
             write_attr(ds_, "end", region.end);
         }
         if (!region.name.empty()) write_attr(ds_, "name", region.name);
+        if (region.strand != '.') write_attr(ds_, "strand", std::string(1, region.strand));
         rows_ = rows;
         cols_ = cols;
         row_ = 0;

@@ -100,7 +100,7 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
             continue;
         std::vector<std::string_view> f;
         size_t pos = 0;
-        while (f.size() < 4) {
+        while (f.size() < 6) {
             const size_t tab = s.find('\t', pos);
             f.push_back(s.substr(pos, tab == std::string_view::npos ? s.npos : tab - pos));
             if (tab == std::string_view::npos) break;
@@ -119,9 +119,10 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
         };
         parse(f[1], r.beg, "start");
         parse(f[2], r.end, "end");
-        if (f.size() > 3) {
-            std::string_view name = f[3];
-            r.name = std::string(name.substr(0, name.find('\t')));
+        if (f.size() > 3) r.name = std::string(f[3]);
+        if (f.size() > 5) {
+            const std::string_view strand = f[5].substr(0, f[5].find('\t'));
+            if (strand == "+" || strand == "-") r.strand = strand[0];
         }
         r.tid = lookup_contig(&index, r.contig.c_str());
         DNASSM_CHECK(r.tid >= 0, ErrorKind::kInput,

@@ -18,6 +18,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/fasta_index_check.h"
+#include "dnassm/tokenizer.h"
 
 namespace {
 // kseq over BGZF reads plain, gzip and BGZF FASTA/FASTQ alike.
@@ -37,7 +38,8 @@ namespace fs = std::filesystem;
 // otherwise every record is read into memory once.
 class FastaInput final : public SequenceInput {
   public:
-    FastaInput(const std::string& path, InputFormat fmt) : fmt_(fmt) {
+    FastaInput(const std::string& path, InputFormat fmt, bool stranded = false)
+        : fmt_(fmt), stranded_(stranded) {
         path_ = path;
         if (path != "-" && fmt == InputFormat::kFasta) {
             fai_ = fai_load3(path.c_str(), nullptr, nullptr, FAI_CREATE);
@@ -86,6 +88,12 @@ class FastaInput final : public SequenceInput {
                 const std::string& all = seqs_.at(static_cast<size_t>(r.tid));
                 rec.seq = all.substr(static_cast<size_t>(r.beg), static_cast<size_t>(r.length()));
             }
+            if (!stranded_) {
+                rec.region.strand = '.';   // read as the forward strand
+            } else if (r.strand == '-') {  // as bedtools getfasta -s, names and all
+                reverse_complement_bases(rec.seq);
+                rec.name += "(-)";
+            }
             fn(rec);
         }
     }
@@ -115,6 +123,7 @@ class FastaInput final : public SequenceInput {
     }
 
     InputFormat fmt_;
+    bool stranded_;
     faidx_t* fai_ = nullptr;
     std::vector<Contig> contigs_;
     std::vector<std::string> seqs_;  // in-memory fallback only
@@ -240,7 +249,7 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
     if (path == "-") {
         // Peek is impossible on a pipe without consuming it; stdin is FASTA/FASTQ via kseq, or
         // SAM/BAM via "-" handled by htslib when asked explicitly through a .bam/.sam name.
-        return std::make_unique<FastaInput>(path, InputFormat::kFasta);
+        return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded);
     }
     hFILE* hf = hopen(data.c_str(), "r");
     DNASSM_CHECK(hf, ErrorKind::kResource, data + ": cannot open");
@@ -254,18 +263,23 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
                      "sit beside it)");
     switch (fmt.format) {
         case fasta_format:
-            return std::make_unique<FastaInput>(path, InputFormat::kFasta);
+            return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded);
         case fastq_format:
             return std::make_unique<FastaInput>(path, InputFormat::kFastq);
         case sam:
         case bam:
         case cram:
+            DNASSM_CHECK(!opts.stranded, ErrorKind::kUsage,
+                         path +
+                             ": --stranded reverse-complements the '-' strand BED intervals of "
+                             "a FASTA; reads keep the orientation stored in the file");
             return std::make_unique<AlignmentInput>(path, opts);
         default: {
             // htslib only recognises FASTA whose lines look like sequence; a file that starts
             // like FASTA/FASTQ goes to our reader, whose tokenizer names the offending base.
             const int first = first_char(path);
-            if (first == '>') return std::make_unique<FastaInput>(path, InputFormat::kFasta);
+            if (first == '>')
+                return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded);
             if (first == '@') return std::make_unique<FastaInput>(path, InputFormat::kFastq);
             char* desc = hts_format_description(&fmt);
             const std::string what = desc ? desc : "unknown";

@@ -64,6 +64,16 @@ void reverse_complement(std::vector<std::int32_t>& ids) {
         if (id >= token::kA && id <= token::kT) id = token::kA + token::kT - id;  // A<->T, C<->G
 }
 
+void reverse_complement_bases(std::string& seq) {
+    static constexpr std::string_view from = "ACGTRYKMBVDHSWNacgtrykmbvdhswn",
+                                      to = "TGCAYRMKVBHDSWNtgcayrmkvbhdswn";
+    std::reverse(seq.begin(), seq.end());
+    for (char& c : seq) {
+        const auto k = from.find(c);
+        if (k != std::string_view::npos) c = to[k];
+    }
+}
+
 double acgt_log_prob(const float* row, std::int32_t id) {
     double m = row[token::kA];
     for (int k = 1; k < 4; ++k) m = std::max(m, static_cast<double>(row[token::kA + k]));

@@ -82,11 +82,20 @@ struct Example {
 // Labeled sequences of a CSV, or of BED intervals read from the FASTA.
 std::vector<LabeledSequence> load_sequences(const std::string& path,
                                             const std::string& fasta,
-                                            int label_column) {
-    if (is_csv_path(path)) return read_labeled_csv(path);
+                                            int label_column,
+                                            bool stranded) {
+    if (is_csv_path(path)) {
+        DNASSM_CHECK(!stranded, ErrorKind::kUsage,
+                     path +
+                         ": --stranded reads the strand of BED intervals; a CSV holds "
+                         "sequences as they are");
+        return read_labeled_csv(path);
+    }
     DNASSM_CHECK(!fasta.empty(), ErrorKind::kUsage,
                  path + ": BED input needs --fasta REF.fa (or give a sequence,label CSV)");
-    auto in = SequenceInput::open(fasta);
+    InputOptions opts;
+    opts.stranded = stranded;
+    auto in = SequenceInput::open(fasta, opts);
     DNASSM_CHECK(in->format() == InputFormat::kFasta, ErrorKind::kInput,
                  fasta + ": --fasta must be a FASTA file");
     std::vector<Region> regions = read_bed(path, in->contigs());
@@ -138,6 +147,9 @@ SegmentData load_segments(const FinetuneOptions& o) {
                  "finetune --task segment needs --fasta REF.fa");
     DNASSM_CHECK(!is_csv_path(o.train), ErrorKind::kUsage,
                  o.train + ": --task segment takes a BED of labeled intervals");
+    DNASSM_CHECK(!o.stranded, ErrorKind::kUsage,
+                 "finetune --task segment: --stranded does not apply (labels are per base in "
+                 "forward coordinates; training windows are drawn from both strands)");
     auto in = SequenceInput::open(o.fasta);
     DNASSM_CHECK(in->format() == InputFormat::kFasta, ErrorKind::kInput,
                  o.fasta + ": --fasta must be a FASTA file");
@@ -245,7 +257,7 @@ LabeledSplit classify_examples(const FinetuneOptions& o, int col) {
                      "out of --train (give it, and no --val; --train-region alone has nothing "
                      "to validate on)");
     }
-    auto tr = load_sequences(o.train, o.fasta, col);
+    auto tr = load_sequences(o.train, o.fasta, col, o.stranded);
     std::vector<LabeledSequence> va;
     if (by_region) {
         auto in = SequenceInput::open(o.fasta);
@@ -261,7 +273,7 @@ LabeledSplit classify_examples(const FinetuneOptions& o, int col) {
         note("dnassm finetune: %zu examples of %s in --val-region validate, %zu train\n", va.size(),
              o.train.c_str(), tr.size());
     } else if (!o.val.empty()) {
-        va = load_sequences(o.val, o.fasta, col);
+        va = load_sequences(o.val, o.fasta, col, o.stranded);
     }
     if (o.max_train > 0 && static_cast<std::int64_t>(tr.size()) > o.max_train)
         tr = random_sample(std::move(tr), static_cast<size_t>(o.max_train), o.seed);
@@ -680,8 +692,8 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         {"base_model", o.base_model},      {"base_provenance", base->info().provenance},
         {"task", head.task_name()},        {"train", o.train},
         {"val", validation_source(o)},     {"freeze_backbone", o.freeze_backbone},
-        {"bf16_autocast", o.bf16},         {"best_step", best_step},
-        {"val_metrics", best->to_json()}};
+        {"stranded", o.stranded},          {"bf16_autocast", o.bf16},
+        {"best_step", best_step},          {"val_metrics", best->to_json()}};
     write_model_dir(o, *base, backbone.get(), head, prov);
     AtomicFile metrics(o.out_dir + "/metrics.json");
     {

@@ -30,6 +30,7 @@ struct FinetuneOptions {
     double val_fraction = 0.1;   // without --val: this fraction of each class validates
     std::string select = "auroc";
     bool freeze_backbone = false;
+    bool stranded = false;       // classify, BED: '-' strand intervals read reverse-complemented
     bool bf16 = false;           // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
     bool recompute = false;      // activation checkpointing per block (long windows)
     std::string device = "cpu";  // a make_backend name

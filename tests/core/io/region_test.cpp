@@ -64,12 +64,17 @@ TEST(Regions, BedParsingAndErrors) {
     const std::string path = testing::TempDir() + "/r.bed";
     {
         std::ofstream f(path);
-        f << "track name=x\n# comment\nchr1\t0\t10\tpeak1\t5\t+\nchr2\t100\t200\n";
+        f << "track name=x\n# comment\nchr1\t0\t10\tpeak1\t5\t+\nchr2\t100\t200\n"
+             "chr1\t5\t9\tg\t0\t-\tmore\nchr1\t5\t9\tx\t0\t.\nchr1\t5\t9\tx\t0\tlabel\n";
     }
     auto rs = read_bed(path, kContigs);
-    ASSERT_EQ(rs.size(), 2u);
+    ASSERT_EQ(rs.size(), 5u);
     EXPECT_EQ(rs[0].name, "peak1");
     EXPECT_EQ(rs[1].label(), "chr2:101-200");
+    // Column 6 is the strand when it is '+' or '-' (a sixth column of labels is not an error).
+    EXPECT_EQ(std::string({rs[0].strand, rs[1].strand, rs[2].strand, rs[3].strand, rs[4].strand}),
+              "+.-..");
+    EXPECT_EQ(rs[2].name, "g");
     auto bad = [&](const std::string& text, const std::string& needle) {
         {
             std::ofstream f(path);

@@ -41,6 +41,31 @@ TEST(SequenceInput, PlainFastaIndexedOnDemand) {
     EXPECT_EQ(recs[1].seq, "NNNNacgt");
 }
 
+TEST(SequenceInput, StrandedReadsMinusStrandIntervalsAsTheirReverseComplement) {
+    const std::string fa = write_text("strand.fa", ">c1\nAACGTRYKMBVDHSWNacgtTT\n");
+    auto regions =
+        parse_regions({"c1:3-20", "c1:3-20", "c1:3-20"}, SequenceInput::open(fa)->contigs());
+    regions[0].strand = '-';
+    regions[1].strand = '+';
+    InputOptions stranded;
+    stranded.stranded = true;
+    auto recs = all(*SequenceInput::open(fa, stranded), regions);
+    ASSERT_EQ(recs.size(), 3u);
+    // CGTRYKMBVDHSWNacgt reversed and complemented, IUPAC codes and case kept.
+    EXPECT_EQ(recs[0].seq, "acgtNWSDHBVKMRYACG");
+    EXPECT_EQ(recs[0].name, "c1:3-20(-)");  // bedtools getfasta -s
+    EXPECT_EQ(recs[0].region.strand, '-');
+    EXPECT_EQ(recs[0].region.beg, 2);
+    EXPECT_EQ(recs[1].seq, "CGTRYKMBVDHSWNacgt");
+    EXPECT_EQ(recs[1].name, "c1:3-20");
+    EXPECT_EQ(recs[2].seq, recs[1].seq);
+    // Without --stranded every interval is read as the forward strand, and says so.
+    recs = all(*SequenceInput::open(fa), regions);
+    EXPECT_EQ(recs[0].seq, "CGTRYKMBVDHSWNacgt");
+    EXPECT_EQ(recs[0].name, "c1:3-20");
+    EXPECT_EQ(recs[0].region.strand, '.');
+}
+
 TEST(SequenceInput, BgzfLambdaWithIndex) {
     auto in = SequenceInput::open(test::data_dir() + "/../../data/lambda/lambda_virus.fa.gz");
     ASSERT_EQ(in->contigs().size(), 1u);

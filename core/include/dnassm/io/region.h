@@ -20,6 +20,7 @@ struct Region {
     std::int64_t beg = 0, end = 0;  // 0-based half-open
     int tid = -1;                   // index into the contig list it was resolved against
     std::string name;               // BED column 4, when present
+    char strand = '.';              // BED column 6 when it is '+' or '-'
 
     [[nodiscard]] std::int64_t length() const { return end - beg; }
     /// samtools form, 1-based inclusive: "chr:beg+1-end".
@@ -33,7 +34,8 @@ struct Region {
                                                 const std::vector<Contig>& contigs);
 
 /// Reads BED (plain or bgzip; '#', "track" and "browser" lines skipped; columns 1-3 required,
-/// column 4 kept as the name). Bad lines are Error(kInput) naming file and line number.
+/// column 4 kept as the name, column 6 as the strand when it is '+' or '-'). Bad lines are
+/// Error(kInput) naming file and line number.
 [[nodiscard]] std::vector<Region> read_bed(const std::string& path,
                                            const std::vector<Contig>& contigs);
 

@@ -24,13 +24,15 @@ struct ReadFilter {
 struct InputOptions {
     ReadFilter filter;
     std::string reference;  // FASTA for CRAM decoding (optional)
+    bool stranded = false;  // FASTA: a '-' strand region is read as its reverse complement
 };
 
 /// One sequence to run a model on: a reference interval or one read.
 struct SequenceRecord {
     std::string name;  // region label ("chr:beg-end"), contig name, or read name
     std::string seq;   // bases as stored in the file
-    Region region;     // reference interval (FASTA); for reads the alignment span, tid may be -1
+    Region region;     // reference interval (FASTA); for reads the alignment span, tid may be -1;
+                       // strand '-' when the bases are its reverse complement (--stranded)
 };
 
 class SequenceInput {
