@@ -33,6 +33,9 @@ int cmd_finetune(int argc, char** argv) {
         ("val", po::value(&o.val),
          "validation data in the same form (default: classify holds out 10 % of each class of "
          "--train, drawn with --seed; segment uses the --train intervals inside --val-region)")
+        ("test", po::value(&o.test),
+         "classify: test data in the same form, never trained or selected on; the kept head's "
+         "metrics on it go to metrics.json (\"test\") and the provenance")
         ("fasta", po::value(&o.fasta), "reference FASTA for BED inputs")
         ("stranded", po::bool_switch(&o.stranded),
          "classify, BED input: read intervals whose strand (column 6) is '-' as their reverse "

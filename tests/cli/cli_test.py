@@ -1172,6 +1172,29 @@ class FinetuneTests(Tmp):
                         expect=2)
         self.assertIn("--task segment: --stranded does not apply", err)
 
+    def test_test_set_scored_once_by_the_kept_head(self):
+        rng = np.random.default_rng(8)
+        train = self.write_csv("train.csv", self.gc_rows(rng, 160))
+        val = self.write_csv("val.csv", self.gc_rows(rng, 40))
+        test_rows = self.gc_rows(rng, 50)
+        test = self.write_csv("test.csv", test_rows)
+        out = self.path("tuned")
+        _, _, err = run("finetune", "-m", MODEL, "--freeze-backbone", "--train", train, "--val", val, "--test", test,
+                        "--epochs", "4", "--lr", "0.02", "-o", out, "--progress", "none")
+        metrics = load_json(os.path.join(out, "metrics.json"))
+        self.assertIn(f"dnassm finetune: test (50 examples of {test}): accuracy {metrics['test']['accuracy']:.4f}", err)
+        self.assertEqual(load_json(os.path.join(out, "config.json"))["provenance"]["test_metrics"], metrics["test"])
+        # The same numbers as the saved model's predictions on the test set.
+        run("predict", "-m", out, "-o", self.path("p.tsv"), test)
+        p = np.array([[float(x) for x in l.split("\t")[1:]] for l in read_text(self.path("p.tsv")).splitlines()[1:]])
+        y = np.array([y for _, y in test_rows])
+        self.assertAlmostEqual(np.mean(p.argmax(1) == y), metrics["test"]["accuracy"], places=6)
+        self.assertAlmostEqual(auroc(p[:, 1], y == 1), metrics["test"]["auroc"], places=5)
+        bad = self.write_csv("bad.csv", [("ACGTACGT", 7)])
+        _, _, err = run("finetune", "-m", MODEL, "--freeze-backbone", "--train", train, "--val", val, "--test", bad,
+                        "-o", self.path("x"), expect=1)
+        self.assertIn("bad.csv: label '7' does not occur in the training data", err)
+
     def test_segment_per_base_head_and_probability_track(self):
         rng = np.random.default_rng(3)
         parts, islands, pos = [], [], 0

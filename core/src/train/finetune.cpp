@@ -147,6 +147,9 @@ SegmentData load_segments(const FinetuneOptions& o) {
                  "finetune --task segment needs --fasta REF.fa");
     DNASSM_CHECK(!is_csv_path(o.train), ErrorKind::kUsage,
                  o.train + ": --task segment takes a BED of labeled intervals");
+    DNASSM_CHECK(o.test.empty(), ErrorKind::kUsage,
+                 "finetune --task segment: --test applies to classify (hold out part of the genome "
+                 "with --val-region)");
     DNASSM_CHECK(!o.stranded, ErrorKind::kUsage,
                  "finetune --task segment: --stranded does not apply (labels are per base in "
                  "forward coordinates; training windows are drawn from both strands)");
@@ -461,7 +464,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
     const bool segment = o.task == HeadTask::kSegment;
 
     // ---- data
-    std::vector<Example> train, val;
+    std::vector<Example> train, val, test;
     SegmentData seg;
     std::vector<std::string> classes;
     if (segment) {
@@ -478,6 +481,8 @@ ClassMetrics finetune(const FinetuneOptions& o) {
             o.train + ": need at least 2 classes, found " + std::to_string(classes.size()));
         train = encode(tr, classes, o.train);
         val = encode(va, classes, o.val.empty() ? o.train : o.val);
+        if (!o.test.empty())
+            test = encode(load_sequences(o.test, o.fasta, col, o.stranded), classes, o.test);
     }
     const std::int64_t C = static_cast<std::int64_t>(classes.size());
     TaskHead head = TaskHead::create(o.task, classes, D, o.seed);
@@ -500,9 +505,10 @@ ClassMetrics finetune(const FinetuneOptions& o) {
     AdamW opt(adam);
 
     // Frozen classification: the pooled features never change, so compute them once.
-    std::vector<std::vector<float>> train_feats, val_feats;
+    std::vector<std::vector<float>> train_feats, val_feats, test_feats;
     if (o.freeze_backbone && !segment) {
-        Progress pf(o.progress, static_cast<std::int64_t>(train.size() + val.size()), "features");
+        Progress pf(o.progress, static_cast<std::int64_t>(train.size() + val.size() + test.size()),
+                    "features");
         // Short examples run side by side (dnassm/record_batches.h).
         auto feats = [&](const std::vector<Example>& ex, std::vector<std::vector<float>>& out) {
             out.resize(ex.size());
@@ -520,6 +526,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         };
         feats(train, train_feats);
         feats(val, val_feats);
+        feats(test, test_feats);
         pf.finish();
     }
 
@@ -528,38 +535,42 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                          const std::function<void(std::int64_t, const Tensor&)>& fn) {
         run_sequence(*base, *be, ids, RunOptions{}, nullptr, fn);
     };
+    // Metrics of the head (and backbone) as they stand on labeled examples (their pooled
+    // features when the backbone is frozen).
+    auto evaluate = [&](const std::vector<Example>& ex,
+                        const std::vector<std::vector<float>>& feats) {
+        std::vector<float> probs(ex.size() * static_cast<size_t>(C));
+        std::vector<std::int32_t> labels;
+        RecordBatches<size_t> batches(
+            *be, nullptr,
+            [&](size_t& i, Progress*) {
+                Tensor p;
+                if (!feats.empty()) {
+                    p = head.logits(feats[i].data(), 1);
+                    softmax_rows(p.f32(), 1, C);
+                } else {
+                    auto st = base->new_state();
+                    p = head.probabilities(base->forward(*be, ex[i].ids, st.get(), nullptr));
+                }
+                std::copy(p.f32(), p.f32() + C, probs.begin() + static_cast<std::ptrdiff_t>(i * C));
+            },
+            [&](size_t& i) { labels.push_back(ex[i].y); });
+        for (size_t i = 0; i < ex.size(); ++i)
+            batches.add(i, static_cast<std::int64_t>(ex[i].ids.size()), 0);
+        batches.finish();
+        return classification_metrics(probs, labels, C);
+    };
     auto validate = [&] {
+        if (!segment) return evaluate(val, val_feats);
         std::vector<float> probs;
         std::vector<std::int32_t> labels;
-        if (segment) {
-            for (const auto& c : seg.val) {
-                hidden_of(c.ids, [&](std::int64_t off, const Tensor& h) {
-                    const Tensor p = head.probabilities(h);
-                    probs.insert(probs.end(), p.f32(), p.f32() + p.numel());
-                    labels.insert(labels.end(), c.labels.begin() + off,
-                                  c.labels.begin() + off + h.dim(0));
-                });
-            }
-        } else {
-            probs.resize(val.size() * static_cast<size_t>(C));
-            RecordBatches<size_t> batches(
-                *be, nullptr,
-                [&](size_t& i, Progress*) {
-                    Tensor p;
-                    if (!val_feats.empty()) {
-                        p = head.logits(val_feats[i].data(), 1);
-                        softmax_rows(p.f32(), 1, C);
-                    } else {
-                        auto st = base->new_state();
-                        p = head.probabilities(base->forward(*be, val[i].ids, st.get(), nullptr));
-                    }
-                    std::copy(p.f32(), p.f32() + C,
-                              probs.begin() + static_cast<std::ptrdiff_t>(i * C));
-                },
-                [&](size_t& i) { labels.push_back(val[i].y); });
-            for (size_t i = 0; i < val.size(); ++i)
-                batches.add(i, static_cast<std::int64_t>(val[i].ids.size()), 0);
-            batches.finish();
+        for (const auto& c : seg.val) {
+            hidden_of(c.ids, [&](std::int64_t off, const Tensor& h) {
+                const Tensor p = head.probabilities(h);
+                probs.insert(probs.end(), p.f32(), p.f32() + p.numel());
+                labels.insert(labels.end(), c.labels.begin() + off,
+                              c.labels.begin() + off + h.dim(0));
+            });
         }
         return classification_metrics(probs, labels, C);
     };
@@ -686,6 +697,14 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         std::copy(best_params[name].f32(), best_params[name].f32() + t.numel(), t.f32());
     if (backbone) backbone->refresh_derived();
     be->weights_changed();
+    std::optional<ClassMetrics> tested;
+    if (!test.empty()) {
+        tested = evaluate(test, test_feats);
+        note(
+            "dnassm finetune: test (%zu examples of %s): accuracy %.4f, MCC %.4f, F1 %.4f, AUROC "
+            "%.4f\n",
+            test.size(), o.test.c_str(), tested->accuracy, tested->mcc, tested->f1, tested->auroc);
+    }
 
     nlohmann::json prov = {
         {"trained_by", "dnassm finetune"}, {"command", o.command},
@@ -694,11 +713,16 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         {"val", validation_source(o)},     {"freeze_backbone", o.freeze_backbone},
         {"stranded", o.stranded},          {"bf16_autocast", o.bf16},
         {"best_step", best_step},          {"val_metrics", best->to_json()}};
+    nlohmann::json summary = {{"best_step", best_step}, {"val", best->to_json()}};
+    if (tested) {
+        prov["test"] = o.test;
+        prov["test_metrics"] = summary["test"] = tested->to_json();
+    }
     write_model_dir(o, *base, backbone.get(), head, prov);
     AtomicFile metrics(o.out_dir + "/metrics.json");
     {
         std::ofstream out = metrics.open();
-        out << nlohmann::json{{"best_step", best_step}, {"val", best->to_json()}}.dump(2) << "\n";
+        out << summary.dump(2) << "\n";
     }
     metrics.commit();
     return *best;

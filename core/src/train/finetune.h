@@ -21,6 +21,7 @@ struct FinetuneOptions {
     std::string base_model, out_dir;
     HeadTask task = HeadTask::kClassify;
     std::string train, val;  // CSV or BED (then `fasta` is needed); val may be empty
+    std::string test;        // classify: scored once by the kept head (metrics.json "test")
     std::string fasta;
     int label_column = -1;  // BED column with the class; -1: 4 (classify), 0 (segment: in/out)
     // segment: where windows come from; classify (BED input): which examples train, validate
