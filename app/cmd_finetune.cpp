@@ -26,7 +26,9 @@ int cmd_finetune(int argc, char** argv) {
         ("output,o", po::value(&o.out_dir)->required(),
          "output model directory (with the task head; also finetune_log.jsonl, metrics.json)")
         ("task", po::value(&task)->default_value("classify"),
-         "classify (one label per sequence, mean-pooled head) or segment (a label per base)")
+         "classify (one label per sequence, mean-pooled head), regress (a number per sequence: "
+         "the CSV label, or BED column 5; mean-pooled, squared error) or segment (a label per "
+         "base)")
         ("train", po::value(&o.train)->required(),
          "training data: a sequence,label CSV, or a BED (then --fasta); for segment, a BED of "
          "labeled intervals")
@@ -41,8 +43,8 @@ int cmd_finetune(int argc, char** argv) {
          "classify, BED input: read intervals whose strand (column 6) is '-' as their reverse "
          "complement (bedtools getfasta -s); predict the tuned model with -R BED --stranded too")
         ("label-column", po::value(&o.label_column)->default_value(-1),
-         "BED column holding the class (default 4 for classify; for segment 0 = inside any "
-         "interval is class 1, outside 0)")
+         "BED column holding the class (default 4 for classify), the value (default 5, the "
+         "score, for regress); for segment 0 = inside any interval is class 1, outside 0")
         ("train-region", po::value(&o.train_regions)->composing(),
          "region(s) to train on (samtools syntax, e.g. a whole chromosome; repeatable): segment "
          "draws its windows there; classify (BED --train) keeps the examples overlapping them")
@@ -73,8 +75,9 @@ int cmd_finetune(int argc, char** argv) {
          "validate every N steps (default: every epoch; segment: 10 times per run)")
         ("patience", po::value(&o.patience)->default_value(3),
          "stop after N validations without improvement")
-        ("select", po::value(&o.select)->default_value("auroc"),
-         "validation metric that picks the kept head: auroc, mcc, accuracy or loss")
+        ("select", po::value(&o.select)->default_value("auto"),
+         "validation metric that picks the kept head: auroc (auto for classes), mcc, accuracy or "
+         "loss; regress: pearson (auto), spearman or loss")
         ("seed", po::value(&o.seed)->default_value(1), "seed (head initialisation, shuffling, held-out and --max-train draws)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")
         ("device", po::value(&o.device)->default_value("cpu"),
@@ -86,18 +89,17 @@ int cmd_finetune(int argc, char** argv) {
                        "[--val FILE] [--fasta REF.fa] -o OUT_DIR [options]",
                        desc))
         return 0;
-    DNASSM_CHECK(task == "classify" || task == "segment", ErrorKind::kUsage,
-                 "--task: '" + task + "' is not one of classify, segment");
+    DNASSM_CHECK(task == "classify" || task == "segment" || task == "regress", ErrorKind::kUsage,
+                 "--task: '" + task + "' is not one of classify, segment, regress");
     DNASSM_CHECK(threads >= 1, ErrorKind::kUsage, "-@/--threads must be >= 1");
-    o.task = task == "classify" ? HeadTask::kClassify : HeadTask::kSegment;
+    o.task = task == "classify"  ? HeadTask::kClassify
+             : task == "segment" ? HeadTask::kSegment
+                                 : HeadTask::kRegress;
     set_num_threads(threads);
     o.progress = parse_progress_mode(progress);
     o.command = command_line(argc, argv);
-    const ClassMetrics m = finetune(o);
-    note(
-        "dnassm finetune: wrote %s (validation: accuracy %.4f, MCC %.4f, F1 %.4f, "
-        "AUROC %.4f)\n",
-        o.out_dir.c_str(), m.accuracy, m.mcc, m.f1, m.auroc);
+    const TaskMetrics m = finetune(o);
+    note("dnassm finetune: wrote %s (validation: %s)\n", o.out_dir.c_str(), m.summary().c_str());
     return 0;
 }
 

@@ -49,17 +49,19 @@ int cmd_info(int argc, char** argv) {
     // What predict gives for this model: a classifier's probabilities per sequence, else tracks.
     const TaskHead* head = model->task_head();
     std::string outputs;
-    if (head && head->task == HeadTask::kClassify) {
+    if (head && head->per_sequence()) {
         outputs = "a row per sequence (-o OUT.tsv):";
-        for (const auto& c : head->classes) outputs += " p_" + c;
+        for (const auto& name : head->output_names()) outputs += " " + name;
     } else {
         for (const auto& name : track_names(*model))
             outputs += (outputs.empty() ? "" : ", ") + name;
         outputs += " (--track; per base, or summed per sequence with -o OUT.tsv)";
     }
-    if (head)
-        std::cout << "task head:   " << (head->task == HeadTask::kClassify ? "classify" : "segment")
-                  << ", " << head->classes.size() << " classes\n";
+    if (head && head->task == HeadTask::kRegress)
+        std::cout << "task head:   regress, one value\n";
+    else if (head)
+        std::cout << "task head:   " << head->task_name() << ", " << head->classes.size()
+                  << " classes\n";
     std::cout << "predicts:    " << outputs << "\n"
               << "provenance:  " << i.provenance << "\n";
     return 0;

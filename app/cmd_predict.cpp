@@ -171,20 +171,19 @@ int cmd_predict(int argc, char** argv) {
     Session s = open_session(o, !is_csv_path(o.input));
     const TaskHead* head = s.model->task_head();
     ChunkChain chain(state_in, state_out);
-    if (head && head->task == HeadTask::kClassify) {  // answers per sequence, not per base
+    if (head && head->per_sequence()) {  // answers per sequence, not per base
+        const std::string model =
+            o.model_dir + (head->task == HeadTask::kRegress ? ": a regression model"
+                                                            : ": a classification model");
         DNASSM_CHECK(track_name == "loglik" || track_name.rfind("p_", 0) == 0, ErrorKind::kUsage,
-                     o.model_dir +
-                         ": a classification model writes class probabilities per "
-                         "sequence (TSV); --track does not apply");
-        DNASSM_CHECK(
-            !bed, ErrorKind::kUsage,
-            o.model_dir + ": a classification model writes a TSV (-o OUT.tsv), not BED calls");
+                     model + " writes its outputs per sequence (TSV); --track does not apply");
+        DNASSM_CHECK(!bed, ErrorKind::kUsage, model + " writes a TSV (-o OUT.tsv), not BED calls");
         DNASSM_CHECK(!chain.active(), ErrorKind::kUsage,
-                     o.model_dir +
-                         ": a classification model answers per sequence; "
-                         "--state-in/--state-out carry a per-base stream");
+                     model +
+                         " answers per sequence; --state-in/--state-out carry a per-base "
+                         "stream");
         if (s.input) shard_sequence_records(s, o);
-        return predict_classes(s, o);
+        return predict_head_rows(s, o);
     }
     if (head && head->task == HeadTask::kSegment && !on_command_line("track"))
         track_name = "p_" + head->classes.back();

@@ -97,13 +97,13 @@ int predict_rows(
     return 0;
 }
 
-// Class probabilities of one sequence: the head on the mean hidden state (averaged with the
-// reverse complement's with --rc).
-std::vector<float> classify_sequence(Session& s,
-                                     const CommonOptions& o,
-                                     const TaskHead& head,
-                                     std::vector<std::int32_t> ids,
-                                     Progress* progress) {
+// A per-sequence head's outputs for one sequence (class probabilities, or the value): the head
+// on the mean hidden state (averaged with the reverse complement's with --rc).
+std::vector<float> head_outputs(Session& s,
+                                const CommonOptions& o,
+                                const TaskHead& head,
+                                std::vector<std::int32_t> ids,
+                                Progress* progress) {
     const std::int64_t C = head.n_classes(), D = s.model->info().d_model;
     std::vector<float> out(static_cast<size_t>(C), 0.0f);
     const int strands = o.rc ? 2 : 1;
@@ -121,7 +121,7 @@ std::vector<float> classify_sequence(Session& s,
             pooled[static_cast<size_t>(d)] =
                 static_cast<float>(sum[static_cast<size_t>(d)] / static_cast<double>(ids.size()));
         Tensor p = head.logits(pooled.data(), 1);
-        softmax_rows(p.f32(), 1, C);
+        head.activate(p);
         for (std::int64_t c = 0; c < C; ++c)
             out[static_cast<size_t>(c)] += p.f32()[c] / static_cast<float>(strands);
     }
@@ -138,15 +138,15 @@ std::string number(double x) {
 
 }  // namespace
 
-int predict_classes(Session& s, const CommonOptions& o) {
+int predict_head_rows(Session& s, const CommonOptions& o) {
     const TaskHead& head = *s.model->task_head();
     std::string header = "id";
-    for (const auto& c : head.classes) header += "\tp_" + c;
+    for (const auto& name : head.output_names()) header += "\t" + name;
     return predict_rows(
         s, o, header, false, [&](std::int64_t L) { return L * (o.rc ? 2 : 1); },
         [&](const std::vector<std::int32_t>& ids, Progress* p) {
             std::ostringstream cells;
-            const std::vector<float> probs = classify_sequence(s, o, head, ids, p);
+            const std::vector<float> probs = head_outputs(s, o, head, ids, p);
             for (size_t c = 0; c < probs.size(); ++c) cells << (c ? "\t" : "") << probs[c];
             return cells.str();
         });

@@ -11,8 +11,9 @@
 
 namespace dnassm::app {
 
-/// A fine-tuned classification head's probabilities: columns id and p_<class> for every class.
-int predict_classes(Session& s, const CommonOptions& o);
+/// A fine-tuned per-sequence head's outputs: columns id and p_<class> for every class of a
+/// classifier, or id and value for a regression.
+int predict_head_rows(Session& s, const CommonOptions& o);
 
 /// An LM's (or a segmentation head's) per-base tracks summarised over each sequence: columns id,
 /// chrom, start, end (0-based; empty without a reference interval), length, then for every track

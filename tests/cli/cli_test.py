@@ -1182,7 +1182,7 @@ class FinetuneTests(Tmp):
         _, _, err = run("finetune", "-m", MODEL, "--freeze-backbone", "--train", train, "--val", val, "--test", test,
                         "--epochs", "4", "--lr", "0.02", "-o", out, "--progress", "none")
         metrics = load_json(os.path.join(out, "metrics.json"))
-        self.assertIn(f"dnassm finetune: test (50 examples of {test}): accuracy {metrics['test']['accuracy']:.4f}", err)
+        self.assertIn(f"dnassm finetune: test (50 examples of {test}): acc {metrics['test']['accuracy']:.4f}  MCC", err)
         self.assertEqual(load_json(os.path.join(out, "config.json"))["provenance"]["test_metrics"], metrics["test"])
         # The same numbers as the saved model's predictions on the test set.
         run("predict", "-m", out, "-o", self.path("p.tsv"), test)
@@ -1194,6 +1194,61 @@ class FinetuneTests(Tmp):
         _, _, err = run("finetune", "-m", MODEL, "--freeze-backbone", "--train", train, "--val", val, "--test", bad,
                         "-o", self.path("x"), expect=1)
         self.assertIn("bad.csv: label '7' does not occur in the training data", err)
+
+    def test_regression_head_on_a_numeric_target(self):
+        # Target: GC content in percent (units far from 1), which the pooled embedding carries.
+        rng = np.random.default_rng(9)
+        def rows(n):
+            out = []
+            for _ in range(n):
+                seq = random_dna(rng, 80, rng.uniform(0.2, 0.8))
+                out.append((seq, round(100.0 * (seq.count("G") + seq.count("C")) / len(seq), 2)))
+            return out
+        train, val = self.write_csv("train.csv", rows(300)), self.write_csv("val.csv", rows(60))
+        test_rows = rows(60)
+        test = self.write_csv("test.csv", test_rows)
+        out = self.path("reg")
+        _, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--freeze-backbone", "--train", train, "--val",
+                        val, "--test", test, "--epochs", "30", "--lr", "0.05", "--patience", "30", "-o", out,
+                        "--progress", "none")
+        self.assertIn("Pearson r", err)
+        metrics = load_json(os.path.join(out, "metrics.json"))
+        self.assertGreater(metrics["val"]["pearson"], 0.8, metrics)
+        self.assertEqual(sorted(metrics["test"]), ["loss", "mse", "n", "pearson", "r2", "spearman"])
+        cfg = load_json(os.path.join(out, "config.json"))
+        self.assertEqual((cfg["task_head"]["task"], cfg["task_head"]["classes"]), ("regress", ["value"]))
+        _, info, _ = run("info", out)
+        self.assertIn("task head:   regress, one value\npredicts:    a row per sequence (-o OUT.tsv): value\n", info)
+        # Predictions are in the target's units (the training scale is folded into the saved head),
+        # and the test metrics are those of the saved model's predictions.
+        run("predict", "-m", out, "-o", self.path("p.tsv"), test)
+        lines = read_text(self.path("p.tsv")).splitlines()
+        self.assertEqual(lines[0], "id\tvalue")
+        p = np.array([float(l.split("\t")[1]) for l in lines[1:]])
+        y = np.array([t for _, t in test_rows])
+        self.assertAlmostEqual(float(np.mean((p - y) ** 2)), metrics["test"]["mse"], delta=1e-3 * metrics["test"]["mse"])
+        self.assertAlmostEqual(float(np.corrcoef(p, y)[0, 1]), metrics["test"]["pearson"], places=4)
+        self.assertLess(abs(p.mean() - y.mean()), 5.0)  # percent, not standardised units
+
+        # A BED's column 5 (the score) is the default target; no --val holds out 10 % at random.
+        seq = lambda_seq()
+        with open(self.path("r.bed"), "w") as f:
+            for beg in range(0, 48000, 200):
+                w = seq[beg:beg + 200]
+                f.write(f"NC_001416.1\t{beg}\t{beg + 200}\tw{beg}\t{(w.count('G') + w.count('C')) / 2:.1f}\n")
+        _, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--freeze-backbone", "--train", self.path("r.bed"),
+                        "--fasta", LAMBDA, "--epochs", "2", "-o", self.path("bed"), "--progress", "none")
+        self.assertIn("validating on 24 examples of " + self.path("r.bed") + " (10 %, drawn with --seed 1)", err)
+
+        bad = self.write_csv("bad.csv", [("ACGTACGT", "high"), ("ACGTAAAA", 1.5)])
+        for args, code, msg in [(["--train", bad], 1, "bad.csv: 1: label 'high' is not a number (--task regress)"),
+                                (["--train", self.write_csv("flat.csv", [("ACGT", 2)] * 30), "--val", val], 1,
+                                 "a regression needs targets that vary"),
+                                (["--train", train, "--select", "auroc"], 2,
+                                 "--select: one of pearson, spearman, loss for --task regress (not 'auroc')")]:
+            _, _, err = run("finetune", "-m", MODEL, "--task", "regress", *args, "-o", self.path("x"), expect=code)
+            self.assertIn(msg, err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
 
     def test_segment_per_base_head_and_probability_track(self):
         rng = np.random.default_rng(3)
@@ -1279,7 +1334,7 @@ class FinetuneTests(Tmp):
             f.write("NC_001416.1\t0\t100\tx\t1\n")
         code, _, err = run("finetune", "-m", MODEL, "--train", self.path("r.bed"), "-o", self.path("o"), expect=2)
         self.assertIn("needs --fasta", err)
-        code, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--train", train, "-o", self.path("o"),
+        code, _, err = run("finetune", "-m", MODEL, "--task", "cluster", "--train", train, "-o", self.path("o"),
                            expect=2)
         self.assertIn("--task", err)
         code, _, err = run("finetune", "-m", MODEL, "--freeze-backbone", "--recompute", "--train", train, "-o",

@@ -3,6 +3,7 @@
 // config.json "task_head" {task, classes, pooling} and head.safetensors {weight {C, D}, bias {C}}.
 //   classify: mean of the hidden states over the sequence -> C class probabilities
 //   segment:  every base's hidden state -> C class probabilities (per-base tracks)
+//   regress:  mean of the hidden states over the sequence -> one value ("classes" names it)
 #pragma once
 
 #include <string>
@@ -12,7 +13,7 @@
 
 namespace dnassm {
 
-enum class HeadTask { kClassify, kSegment };
+enum class HeadTask { kClassify, kSegment, kRegress };
 
 struct TaskHead {
     HeadTask task = HeadTask::kClassify;
@@ -28,12 +29,17 @@ struct TaskHead {
     [[nodiscard]] std::int64_t n_classes() const {
         return static_cast<std::int64_t>(classes.size());
     }
-    [[nodiscard]] const char* task_name() const {
-        return task == HeadTask::kClassify ? "classify" : "segment";
-    }
+    [[nodiscard]] const char* task_name() const;
+    /// Whether the head answers once per sequence (classify, regress) rather than per base.
+    [[nodiscard]] bool per_sequence() const { return task != HeadTask::kSegment; }
+    /// The names of the outputs, as predict's columns and tracks: p_<class>, or the target's name.
+    [[nodiscard]] std::vector<std::string> output_names() const;
 
-    /// hidden {L, D} -> probabilities: {1, C} (classify, mean-pooled) or {L, C} (segment).
-    [[nodiscard]] Tensor probabilities(const Tensor& hidden) const;
+    /// hidden {L, D} -> outputs: {1, C} (mean-pooled) or {L, C} (segment); class probabilities,
+    /// or the predicted value (regress).
+    [[nodiscard]] Tensor outputs(const Tensor& hidden) const;
+    /// Logits {n, C} -> outputs in place: softmax over the classes; the value itself (regress).
+    void activate(Tensor& logits) const;
     /// Logits of rows {n, D} (already pooled for classify) -> {n, C}.
     [[nodiscard]] Tensor logits(const float* rows, std::int64_t n) const;
 

@@ -64,26 +64,49 @@ std::vector<float> mean_pool(const Tensor& hidden) {
     return out;
 }
 
-Tensor TaskHead::probabilities(const Tensor& hidden) const {
+const char* TaskHead::task_name() const {
+    switch (task) {
+        case HeadTask::kClassify:
+            return "classify";
+        case HeadTask::kSegment:
+            return "segment";
+        case HeadTask::kRegress:
+            return "regress";
+    }
+    return "?";
+}
+
+std::vector<std::string> TaskHead::output_names() const {
+    if (task == HeadTask::kRegress) return classes;
+    std::vector<std::string> out;
+    for (const auto& c : classes) out.push_back("p_" + c);
+    return out;
+}
+
+void TaskHead::activate(Tensor& logits) const {
+    if (task != HeadTask::kRegress) softmax_rows(logits.f32(), logits.dim(0), n_classes());
+}
+
+Tensor TaskHead::outputs(const Tensor& hidden) const {
     const std::int64_t L = hidden.dim(0), D = hidden.dim(1);
     DNASSM_CHECK(
         D == weight.dim(1), ErrorKind::kModel,
         "task head expects width " + std::to_string(weight.dim(1)) + ", got " + std::to_string(D));
     Tensor p;
-    if (task == HeadTask::kClassify) {
+    if (per_sequence()) {
         const std::vector<float> pooled = mean_pool(hidden);
         p = logits(pooled.data(), 1);
     } else {
         p = logits(hidden.f32(), L);
     }
-    softmax_rows(p.f32(), p.dim(0), n_classes());
+    activate(p);
     return p;
 }
 
 std::string TaskHead::config_json() const {
     return nlohmann::json{{"task", task_name()},
                           {"classes", classes},
-                          {"pooling", task == HeadTask::kClassify ? "mean" : "none"},
+                          {"pooling", per_sequence() ? "mean" : "none"},
                           {"weights", "head.safetensors"}}
         .dump();
 }
@@ -105,11 +128,18 @@ TaskHead TaskHead::load(const std::string& dir,
     }
     TaskHead h;
     const std::string task = j.value("task", "");
-    DNASSM_CHECK(task == "classify" || task == "segment", ErrorKind::kModel,
-                 cfg_path + ": task_head.task must be classify or segment, not '" + task + "'");
-    h.task = task == "classify" ? HeadTask::kClassify : HeadTask::kSegment;
-    DNASSM_CHECK(j.contains("classes") && j["classes"].is_array() && j["classes"].size() >= 2,
-                 ErrorKind::kModel, cfg_path + ": task_head.classes must list at least 2 classes");
+    DNASSM_CHECK(
+        task == "classify" || task == "segment" || task == "regress", ErrorKind::kModel,
+        cfg_path + ": task_head.task must be classify, segment or regress, not '" + task + "'");
+    h.task = task == "classify"  ? HeadTask::kClassify
+             : task == "segment" ? HeadTask::kSegment
+                                 : HeadTask::kRegress;
+    const bool regress = h.task == HeadTask::kRegress;
+    DNASSM_CHECK(j.contains("classes") && j["classes"].is_array() &&
+                     (regress ? j["classes"].size() == 1 : j["classes"].size() >= 2),
+                 ErrorKind::kModel,
+                 cfg_path + (regress ? ": task_head.classes must name the one regression target"
+                                     : ": task_head.classes must list at least 2 classes"));
     for (const auto& c : j["classes"]) {
         DNASSM_CHECK(c.is_string(), ErrorKind::kModel,
                      cfg_path + ": task_head.classes must be strings");

@@ -105,7 +105,7 @@ std::vector<std::vector<float>> strand_values(
         for (size_t k = 0; k < streamed.size(); ++k) {
             std::vector<float>& v = *streamed_out[k];
             if (streamed[k]->kind == TrackKind::kHeadClass) {  // row i is base offset + i itself
-                if (probs.empty()) probs = head->probabilities(b.hidden);
+                if (probs.empty()) probs = head->outputs(b.hidden);
                 for (std::int64_t i = 0; i < b.hidden.dim(0); ++i)
                     v[static_cast<size_t>(offset + i)] =
                         probs.f32()[i * head->n_classes() + streamed[k]->head_class];

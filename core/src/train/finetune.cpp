@@ -76,7 +76,16 @@ std::int32_t class_index(const std::vector<std::string>& classes,
 struct Example {
     std::string id;
     std::vector<std::int32_t> ids;
-    std::int32_t y = 0;
+    std::int32_t y = 0;  // class index
+    float value = 0;     // regress: the target, standardised (Standardiser)
+};
+
+// A regression head trains on targets scaled to mean 0 and variance 1 (so one learning rate
+// suits any units); its weights are scaled back when it is saved.
+struct Standardiser {
+    double mean = 0, sd = 1;
+    [[nodiscard]] float to_z(double y) const { return static_cast<float>((y - mean) / sd); }
+    [[nodiscard]] float from_z(double z) const { return static_cast<float>(z * sd + mean); }
 };
 
 // Labeled sequences of a CSV, or of BED intervals read from the FASTA.
@@ -112,9 +121,20 @@ std::vector<LabeledSequence> load_sequences(const std::string& path,
     return out;
 }
 
+// A regression target: the whole label must be a finite number.
+double target_value(const std::string& label, const std::string& where) {
+    char* end = nullptr;
+    const double v = std::strtod(label.c_str(), &end);
+    DNASSM_CHECK(!label.empty() && end == label.c_str() + label.size() && std::isfinite(v),
+                 ErrorKind::kInput,
+                 where + ": label '" + label + "' is not a number (--task regress)");
+    return v;
+}
+
 std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
                             const std::vector<std::string>& classes,
-                            const std::string& where) {
+                            const std::string& where,
+                            const Standardiser* regress = nullptr) {
     CharTokenizer tok(true);
     std::vector<Example> out;
     out.reserve(seqs.size());
@@ -124,7 +144,10 @@ std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
         TokenizeStats st;
         tok.encode(s.seq, e.ids, st, where + ": " + s.id);
         DNASSM_CHECK(!e.ids.empty(), ErrorKind::kInput, where + ": " + s.id + ": empty sequence");
-        e.y = class_index(classes, s.label, where);
+        if (regress)
+            e.value = regress->to_z(target_value(s.label, where + ": " + s.id));
+        else
+            e.y = class_index(classes, s.label, where);
         out.push_back(std::move(e));
     }
     return out;
@@ -204,24 +227,33 @@ SegmentData load_segments(const FinetuneOptions& o) {
     return d;
 }
 
-// Head loss over rows {n, D}: mean cross-entropy of labels; adds head gradients into
-// g_w/g_b and writes d loss / d row into drows (when given), all scaled by `scale`.
+// Head loss over rows {n, D}: the sum of the rows' cross-entropies (classes) or squared errors
+// (regress); adds head gradients into g_w/g_b and writes d loss / d row into drows (when given),
+// all scaled by `scale`.
 double head_loss(const TaskHead& head,
                  const float* rows,
                  std::int64_t n,
-                 const std::int32_t* labels,
+                 HeadTarget target,
                  double scale,
                  float* g_w,
                  float* g_b,
                  float* drows) {
     const std::int64_t C = head.n_classes(), D = head.weight.dim(1);
     Tensor p = head.logits(rows, n);
-    softmax_rows(p.f32(), n, C);
+    head.activate(p);
     double loss = 0;
     for (std::int64_t i = 0; i < n; ++i) {
         float* pi = p.f32() + i * C;
-        loss -= std::log(std::max(static_cast<double>(pi[labels[i]]), 1e-30)) * scale;
-        pi[labels[i]] -= 1.0f;  // d loss / d logits (before scale)
+        // pi becomes d loss / d logits (before scale).
+        if (target.values) {
+            const double r = static_cast<double>(pi[0]) - target.values[i];
+            loss += r * r * scale;
+            pi[0] = static_cast<float>(2.0 * r);
+        } else {
+            const std::int32_t y = target.labels[i];
+            loss -= std::log(std::max(static_cast<double>(pi[y]), 1e-30)) * scale;
+            pi[y] -= 1.0f;
+        }
         for (std::int64_t c = 0; c < C; ++c) {
             const float dl = static_cast<float>(pi[c] * scale);
             g_b[c] += dl;
@@ -238,17 +270,23 @@ double head_loss(const TaskHead& head,
     return loss;
 }
 
-double metric_of(const ClassMetrics& m, const std::string& select) {
+// The validation figure that picks the kept head: higher is better; an undefined correlation
+// (constant predictions) is the worst.
+double metric_of(const TaskMetrics& m, const std::string& select) {
     if (select == "loss") return -m.loss;
+    if (select == "pearson" || select == "spearman") {
+        const double r = select == "pearson" ? m.pearson : m.spearman;
+        return std::isnan(r) ? -INFINITY : r;
+    }
     if (select == "mcc") return m.mcc;
     if (select == "accuracy") return m.accuracy;
     return std::isnan(m.auroc) ? m.mcc : m.auroc;
 }
 
-// The classifier's training and validation examples: --train and --val; or the --train examples
-// inside --val-region validating (the rest, within --train-region, training); or, without
-// either, a held-out part of every class. --max-train samples the training part.
-LabeledSplit classify_examples(const FinetuneOptions& o, int col) {
+// The per-sequence training and validation examples (classify, regress): --train and --val; or the
+// --train examples inside --val-region validating (the rest, within --train-region, training); or,
+// without either, a held-out part of every class. --max-train samples the training part.
+LabeledSplit labeled_examples(const FinetuneOptions& o, int col) {
     const bool by_region = !o.val_regions.empty() || !o.train_regions.empty();
     if (by_region) {
         DNASSM_CHECK(!is_csv_path(o.train), ErrorKind::kUsage,
@@ -260,7 +298,15 @@ LabeledSplit classify_examples(const FinetuneOptions& o, int col) {
                      "out of --train (give it, and no --val; --train-region alone has nothing "
                      "to validate on)");
     }
-    auto tr = load_sequences(o.train, o.fasta, col, o.stranded);
+    // A regression's targets are checked before any split, so a bad one is found wherever it
+    // would land.
+    auto load = [&](const std::string& path) {
+        auto examples = load_sequences(path, o.fasta, col, o.stranded);
+        if (o.task == HeadTask::kRegress)
+            for (const auto& e : examples) (void)target_value(e.label, path + ": " + e.id);
+        return examples;
+    };
+    auto tr = load(o.train);
     std::vector<LabeledSequence> va;
     if (by_region) {
         auto in = SequenceInput::open(o.fasta);
@@ -276,20 +322,21 @@ LabeledSplit classify_examples(const FinetuneOptions& o, int col) {
         note("dnassm finetune: %zu examples of %s in --val-region validate, %zu train\n", va.size(),
              o.train.c_str(), tr.size());
     } else if (!o.val.empty()) {
-        va = load_sequences(o.val, o.fasta, col, o.stranded);
+        va = load(o.val);
     }
     if (o.max_train > 0 && static_cast<std::int64_t>(tr.size()) > o.max_train)
         tr = random_sample(std::move(tr), static_cast<size_t>(o.max_train), o.seed);
     if (!by_region && o.val.empty()) {
-        auto split = holdout_per_class(std::move(tr), o.val_fraction, o.seed);
+        const bool per_class = o.task != HeadTask::kRegress;
+        auto split = hold_out(std::move(tr), o.val_fraction, o.seed, per_class);
         tr = std::move(split.train);
         va = std::move(split.val);
         DNASSM_CHECK(!va.empty() && !tr.empty(), ErrorKind::kInput,
                      o.train + ": too few examples to hold out a validation part; give --val");
         note(
-            "dnassm finetune: no --val; validating on %zu examples of %s (%g %% of each "
-            "class, drawn with --seed %llu)\n",
-            va.size(), o.train.c_str(), 100.0 * o.val_fraction,
+            "dnassm finetune: no --val; validating on %zu examples of %s (%g %%%s, drawn with "
+            "--seed %llu)\n",
+            va.size(), o.train.c_str(), 100.0 * o.val_fraction, per_class ? " of each class" : "",
             static_cast<unsigned long long>(o.seed));
     }
     return {std::move(tr), std::move(va)};
@@ -299,9 +346,9 @@ LabeledSplit classify_examples(const FinetuneOptions& o, int col) {
 std::string validation_source(const FinetuneOptions& o) {
     if (!o.val.empty()) return o.val;
     std::ostringstream w;
-    if (o.task == HeadTask::kClassify && o.val_regions.empty()) {
-        w << o.train << " (" << 100.0 * o.val_fraction << " % of each class, seed " << o.seed
-          << ")";
+    if (o.task != HeadTask::kSegment && o.val_regions.empty()) {
+        w << o.train << " (" << 100.0 * o.val_fraction << " %"
+          << (o.task == HeadTask::kClassify ? " of each class" : "") << ", seed " << o.seed << ")";
         return w.str();
     }
     w << o.train << " inside --val-region";
@@ -407,7 +454,7 @@ std::vector<std::string> read_bed_column(const std::string& path, int column) {
 double task_loss(const Trainable& model,
                  const TaskHead& head,
                  std::span<const std::int32_t> ids,
-                 const std::int32_t* labels,
+                 HeadTarget target,
                  double scale,
                  std::map<std::string, Tensor>& grads,
                  Backend& be,
@@ -425,12 +472,12 @@ double task_loss(const Trainable& model,
     Tensor dh({L, D});
     double loss = 0;
     if (head.task == HeadTask::kSegment) {
-        loss = head_loss(head, hidden.f32(), L, labels, scale / static_cast<double>(L), gw, gb,
+        loss = head_loss(head, hidden.f32(), L, target, scale / static_cast<double>(L), gw, gb,
                          dh.f32());
     } else {
         const std::vector<float> pooled = mean_pool(hidden);
         std::vector<float> dp(static_cast<size_t>(D));
-        loss = head_loss(head, pooled.data(), 1, labels, scale, gw, gb, dp.data());
+        loss = head_loss(head, pooled.data(), 1, target, scale, gw, gb, dp.data());
         for (std::int64_t t = 0; t < L; ++t)
             for (std::int64_t d = 0; d < D; ++d)
                 dh.f32()[t * D + d] = dp[static_cast<size_t>(d)] / static_cast<float>(L);
@@ -439,15 +486,23 @@ double task_loss(const Trainable& model,
     return loss;
 }
 
-ClassMetrics finetune(const FinetuneOptions& o) {
+TaskMetrics finetune(const FinetuneOptions& o) {
     DNASSM_CHECK(o.batch >= 1 && o.epochs >= 1 && o.patience >= 1, ErrorKind::kUsage,
                  "finetune: --batch, --epochs and --patience must be >= 1");
     DNASSM_CHECK(!(o.recompute && o.freeze_backbone), ErrorKind::kUsage,
                  "finetune: --recompute has nothing to recompute with --freeze-backbone (no "
                  "backward pass runs through the backbone)");
-    DNASSM_CHECK(
-        o.select == "auroc" || o.select == "mcc" || o.select == "accuracy" || o.select == "loss",
-        ErrorKind::kUsage, "--select: one of auroc, mcc, accuracy, loss");
+    const bool regress = o.task == HeadTask::kRegress;
+    const std::string select = o.select != "auto" ? o.select : regress ? "pearson" : "auroc";
+    if (regress)
+        DNASSM_CHECK(
+            select == "pearson" || select == "spearman" || select == "loss", ErrorKind::kUsage,
+            "--select: one of pearson, spearman, loss for --task regress (not '" + select + "')");
+    else
+        DNASSM_CHECK(
+            select == "auroc" || select == "mcc" || select == "accuracy" || select == "loss",
+            ErrorKind::kUsage,
+            "--select: one of auroc, mcc, accuracy, loss for classes (not '" + select + "')");
     auto base = Model::load(o.base_model);
     std::unique_ptr<Trainable> backbone;  // null: frozen
     retain_freed_memory();
@@ -465,24 +520,44 @@ ClassMetrics finetune(const FinetuneOptions& o) {
 
     // ---- data
     std::vector<Example> train, val, test;
+    Standardiser z;  // regress: the training targets' scale
     SegmentData seg;
     std::vector<std::string> classes;
     if (segment) {
         seg = load_segments(o);
         classes = seg.classes;
     } else {
-        const int col = o.label_column < 0 ? 4 : o.label_column;
-        auto [tr, va] = classify_examples(o, col);
-        std::vector<std::string> names;
-        for (const auto& s : tr) names.push_back(s.label);
-        classes = sorted_classes(names);
-        DNASSM_CHECK(
-            classes.size() >= 2, ErrorKind::kInput,
-            o.train + ": need at least 2 classes, found " + std::to_string(classes.size()));
-        train = encode(tr, classes, o.train);
-        val = encode(va, classes, o.val.empty() ? o.train : o.val);
+        const int col = o.label_column >= 0 ? o.label_column : regress ? 5 : 4;
+        auto [tr, va] = labeled_examples(o, col);
+        const Standardiser* scale = nullptr;
+        if (regress) {
+            classes = {"value"};
+            double sum = 0, sum2 = 0;
+            for (const auto& s : tr) {
+                const double y = target_value(s.label, o.train + ": " + s.id);
+                sum += y;
+                sum2 += y * y;
+            }
+            const auto n = static_cast<double>(tr.size());
+            z.mean = sum / n;
+            const double var = std::max(0.0, sum2 / n - z.mean * z.mean);
+            DNASSM_CHECK(var > 0, ErrorKind::kInput,
+                         o.train + ": every training target is " + std::to_string(z.mean) +
+                             "; a regression needs targets that vary");
+            z.sd = std::sqrt(var);
+            scale = &z;
+        } else {
+            std::vector<std::string> names;
+            for (const auto& s : tr) names.push_back(s.label);
+            classes = sorted_classes(names);
+            DNASSM_CHECK(
+                classes.size() >= 2, ErrorKind::kInput,
+                o.train + ": need at least 2 classes, found " + std::to_string(classes.size()));
+        }
+        train = encode(tr, classes, o.train, scale);
+        val = encode(va, classes, o.val.empty() ? o.train : o.val, scale);
         if (!o.test.empty())
-            test = encode(load_sequences(o.test, o.fasta, col, o.stranded), classes, o.test);
+            test = encode(load_sequences(o.test, o.fasta, col, o.stranded), classes, o.test, scale);
     }
     const std::int64_t C = static_cast<std::int64_t>(classes.size());
     TaskHead head = TaskHead::create(o.task, classes, D, o.seed);
@@ -547,10 +622,10 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                 Tensor p;
                 if (!feats.empty()) {
                     p = head.logits(feats[i].data(), 1);
-                    softmax_rows(p.f32(), 1, C);
+                    head.activate(p);
                 } else {
                     auto st = base->new_state();
-                    p = head.probabilities(base->forward(*be, ex[i].ids, st.get(), nullptr));
+                    p = head.outputs(base->forward(*be, ex[i].ids, st.get(), nullptr));
                 }
                 std::copy(p.f32(), p.f32() + C, probs.begin() + static_cast<std::ptrdiff_t>(i * C));
             },
@@ -558,7 +633,13 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         for (size_t i = 0; i < ex.size(); ++i)
             batches.add(i, static_cast<std::int64_t>(ex[i].ids.size()), 0);
         batches.finish();
-        return classification_metrics(probs, labels, C);
+        if (!regress) return classification_metrics(probs, labels, C);
+        std::vector<float> predicted, target;  // in the targets' units
+        for (size_t i = 0; i < ex.size(); ++i) {
+            predicted.push_back(z.from_z(probs[i]));
+            target.push_back(z.from_z(ex[i].value));
+        }
+        return regression_metrics(predicted, target);
     };
     auto validate = [&] {
         if (!segment) return evaluate(val, val_feats);
@@ -566,7 +647,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         std::vector<std::int32_t> labels;
         for (const auto& c : seg.val) {
             hidden_of(c.ids, [&](std::int64_t off, const Tensor& h) {
-                const Tensor p = head.probabilities(h);
+                const Tensor p = head.outputs(h);
                 probs.insert(probs.end(), p.f32(), p.f32() + p.numel());
                 labels.insert(labels.end(), c.labels.begin() + off,
                               c.labels.begin() + off + h.dim(0));
@@ -580,7 +661,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
     std::mt19937_64 rng(o.seed);
     std::vector<size_t> order(train.size());
     std::iota(order.begin(), order.end(), size_t{0});
-    std::optional<ClassMetrics> best;
+    std::optional<TaskMetrics> best;
     std::map<std::string, Tensor> best_params;
     std::int64_t best_step = 0, since_best = 0, pos = 0;
     double train_loss = 0;
@@ -600,8 +681,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
             const Bf16Autocast autocast(*be, o.bf16);
             for (std::int64_t b = 0; b < o.batch; ++b) {
                 const std::vector<std::int32_t>* ids = nullptr;
-                const std::int32_t* labels = nullptr;
-                std::int32_t y = 0;
+                HeadTarget target(static_cast<const std::int32_t*>(nullptr));
                 size_t ex = 0;
                 if (segment) {
                     // A random window of a random training region (weighted by length), either
@@ -627,27 +707,29 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                         std::reverse(wlabels.begin(), wlabels.end());
                     }
                     ids = &window;
-                    labels = wlabels.data();
+                    target = wlabels.data();
                 } else {
                     if (pos == 0) std::shuffle(order.begin(), order.end(), rng);
                     ex = order[static_cast<size_t>(pos)];
                     pos = (pos + 1) % static_cast<std::int64_t>(order.size());
                     ids = &train[ex].ids;
-                    y = train[ex].y;
-                    labels = &y;
+                    if (regress)
+                        target = &train[ex].value;
+                    else
+                        target = &train[ex].y;
                 }
                 const std::int64_t L = static_cast<std::int64_t>(ids->size());
                 if (o.freeze_backbone && !segment) {
-                    loss += head_loss(head, train_feats[ex].data(), 1, labels, per_item, gw, gb,
+                    loss += head_loss(head, train_feats[ex].data(), 1, target, per_item, gw, gb,
                                       nullptr);
                 } else if (o.freeze_backbone) {
                     auto st = base->new_state();
                     const Tensor h = base->forward(*be, *ids, st.get(), nullptr);
-                    loss += head_loss(head, h.f32(), L, labels, per_item / static_cast<double>(L),
+                    loss += head_loss(head, h.f32(), L, target, per_item / static_cast<double>(L),
                                       gw, gb, nullptr);
                 } else {
                     loss +=
-                        task_loss(*backbone, head, *ids, labels, per_item, grads, *be, o.recompute);
+                        task_loss(*backbone, head, *ids, target, per_item, grads, *be, o.recompute);
                 }
             }
         }
@@ -662,7 +744,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         progress.advance(work_per_step);
         const bool last = step + 1 == total_steps;
         if ((step + 1) % eval_every != 0 && !last) continue;
-        const ClassMetrics m = validate();
+        const TaskMetrics m = validate();
         nlohmann::json j = {{"step", step + 1},
                             {"train_loss", train_loss / static_cast<double>(since_log)},
                             {"lr", learning_rate(adam, step)},
@@ -670,14 +752,14 @@ ClassMetrics finetune(const FinetuneOptions& o) {
                             {"val", m.to_json()}};
         log << j.dump() << "\n";
         log.flush();
-        note(
-            "dnassm finetune: step %lld  train loss %.4f  val loss %.4f  acc %.4f  MCC "
-            "%.4f  F1 %.4f  AUROC %.4f\n",
-            static_cast<long long>(step + 1), train_loss / static_cast<double>(since_log), m.loss,
-            m.accuracy, m.mcc, m.f1, m.auroc);
+        note("dnassm finetune: step %lld  train loss %.4f  val loss %.4f  %s\n",
+             static_cast<long long>(step + 1), train_loss / static_cast<double>(since_log), m.loss,
+             m.summary().c_str());
         train_loss = 0;
         since_log = 0;
-        if (!best || metric_of(m, o.select) > metric_of(*best, o.select)) {
+        // A tie (an AUROC of 1 reached early, say) goes to the lower validation loss.
+        const double now = metric_of(m, select), kept = best ? metric_of(*best, select) : 0;
+        if (!best || now > kept || (now == kept && m.loss < best->loss)) {
             best = m;
             best_step = step + 1;
             since_best = 0;
@@ -687,7 +769,7 @@ ClassMetrics finetune(const FinetuneOptions& o) {
             note(
                 "dnassm finetune: no improvement of val %s in %lld evaluations; stopping "
                 "early (best at step %lld)\n",
-                o.select.c_str(), static_cast<long long>(o.patience),
+                select.c_str(), static_cast<long long>(o.patience),
                 static_cast<long long>(best_step));
             break;
         }
@@ -697,13 +779,17 @@ ClassMetrics finetune(const FinetuneOptions& o) {
         std::copy(best_params[name].f32(), best_params[name].f32() + t.numel(), t.f32());
     if (backbone) backbone->refresh_derived();
     be->weights_changed();
-    std::optional<ClassMetrics> tested;
+    if (regress) {  // the head predicts in the targets' units from here on
+        for (float& w : head.weight.span_f32()) w = static_cast<float>(w * z.sd);
+        head.bias.f32()[0] = z.from_z(head.bias.f32()[0]);
+        for (auto& e : test) e.value = z.from_z(e.value);  // and the targets
+        z = Standardiser{};
+    }
+    std::optional<TaskMetrics> tested;
     if (!test.empty()) {
         tested = evaluate(test, test_feats);
-        note(
-            "dnassm finetune: test (%zu examples of %s): accuracy %.4f, MCC %.4f, F1 %.4f, AUROC "
-            "%.4f\n",
-            test.size(), o.test.c_str(), tested->accuracy, tested->mcc, tested->f1, tested->auroc);
+        note("dnassm finetune: test (%zu examples of %s): %s\n", test.size(), o.test.c_str(),
+             tested->summary().c_str());
     }
 
     nlohmann::json prov = {

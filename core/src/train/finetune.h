@@ -23,13 +23,14 @@ struct FinetuneOptions {
     std::string train, val;  // CSV or BED (then `fasta` is needed); val may be empty
     std::string test;        // classify: scored once by the kept head (metrics.json "test")
     std::string fasta;
-    int label_column = -1;  // BED column with the class; -1: 4 (classify), 0 (segment: in/out)
+    int label_column = -1;  // BED column with the class or value; -1: 4 (classify), 5 (regress),
+                            // 0 (segment: inside an interval or not)
     // segment: where windows come from; classify (BED input): which examples train, validate
     std::vector<std::string> train_regions, val_regions;
     std::int64_t epochs = 3, steps = 0, batch = 16, window = 1024, eval_every = 0, patience = 3;
-    std::int64_t max_train = 0;  // use at most this many training examples (0: all)
-    double val_fraction = 0.1;   // without --val: this fraction of each class validates
-    std::string select = "auroc";
+    std::int64_t max_train = 0;   // use at most this many training examples (0: all)
+    double val_fraction = 0.1;    // without --val: this fraction of each class validates
+    std::string select = "auto";  // auroc (classes) or pearson (regress), or as named
     bool freeze_backbone = false;
     bool stranded = false;       // classify, BED: '-' strand intervals read reverse-complemented
     bool bf16 = false;           // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
@@ -43,17 +44,27 @@ struct FinetuneOptions {
 
 /// Trains, writes out_dir (a model directory with the task head) and returns the validation
 /// metrics of the kept (best) head.
-ClassMetrics finetune(const FinetuneOptions& o);
+TaskMetrics finetune(const FinetuneOptions& o);
+
+/// What a head is trained towards: class labels (classify: labels[0]; segment: one per base), or
+/// the value of a regression (values[0], on the scale the head is trained at).
+struct HeadTarget {
+    HeadTarget(const std::int32_t* class_labels) : labels(class_labels) {}  // NOLINT: implicit
+    HeadTarget(const float* target_values) : values(target_values) {}       // NOLINT: implicit
+    const std::int32_t* labels = nullptr;
+    const float* values = nullptr;
+};
 
 /// Loss of a backbone (Mamba, HyenaDNA or Caduceus) + task head on one sequence, times `scale`:
-/// cross-entropy of the mean-pooled prediction against labels[0] (classify) or the mean per-base
-/// cross-entropy against labels[0..L) (segment). Gradients (times `scale`) are added into `grads`
+/// cross-entropy of the mean-pooled prediction against labels[0] (classify), the mean per-base
+/// cross-entropy against labels[0..L) (segment), or the squared error of the mean-pooled
+/// prediction against values[0] (regress). Gradients (times `scale`) are added into `grads`
 /// by canonical name, the head's as "head.weight"/"head.bias". Runs on `be` ("cpu-ref" for gradient
 /// checks); recompute as Trainable::forward.
 double task_loss(const class Trainable& model,
                  const TaskHead& head,
                  std::span<const std::int32_t> ids,
-                 const std::int32_t* labels,
+                 HeadTarget target,
                  double scale,
                  std::map<std::string, Tensor>& grads,
                  class Backend& be,

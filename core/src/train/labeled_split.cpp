@@ -39,11 +39,12 @@ std::vector<LabeledSequence> random_sample(std::vector<LabeledSequence> all,
     return out;
 }
 
-LabeledSplit holdout_per_class(std::vector<LabeledSequence> all,
-                               double fraction,
-                               std::uint64_t seed) {
+LabeledSplit hold_out(std::vector<LabeledSequence> all,
+                      double fraction,
+                      std::uint64_t seed,
+                      bool per_class) {
     std::map<std::string, std::vector<size_t>> by_class;
-    for (size_t i = 0; i < all.size(); ++i) by_class[all[i].label].push_back(i);
+    for (size_t i = 0; i < all.size(); ++i) by_class[per_class ? all[i].label : ""].push_back(i);
     std::vector<char> is_val(all.size(), 0);
     for (auto& [label, members] : by_class) {
         if (members.size() < 2) continue;

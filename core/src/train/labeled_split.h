@@ -30,10 +30,12 @@ struct LabeledSplit {
 
 /// Holds out round(fraction x count) examples of every class (at least one of a class with two
 /// or more), drawn at random (seeded); both parts keep input order. An input sorted by label, or
-/// by position, still gives a validation set with every class in it.
-[[nodiscard]] LabeledSplit holdout_per_class(std::vector<LabeledSequence> all,
-                                             double fraction,
-                                             std::uint64_t seed);
+/// by position, still gives a validation set with every class in it. With per_class = false
+/// (regression targets) the examples are one group.
+[[nodiscard]] LabeledSplit hold_out(std::vector<LabeledSequence> all,
+                                    double fraction,
+                                    std::uint64_t seed,
+                                    bool per_class = true);
 
 /// Examples that share a base with any of `val_regions` validate; the others train, and with
 /// `train_regions` given only those sharing a base with one of them. An example near both sides

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numeric>
 
@@ -32,12 +33,12 @@ double auroc(const std::vector<float>& score, const std::vector<std::uint8_t>& p
     return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg);
 }
 
-ClassMetrics classification_metrics(const std::vector<float>& probs,
-                                    const std::vector<std::int32_t>& labels,
-                                    std::int64_t C) {
+TaskMetrics classification_metrics(const std::vector<float>& probs,
+                                   const std::vector<std::int32_t>& labels,
+                                   std::int64_t C) {
     const auto n = static_cast<std::int64_t>(labels.size());
     DNASSM_ASSERT(static_cast<std::int64_t>(probs.size()) == n * C);
-    ClassMetrics m;
+    TaskMetrics m;
     m.n = n;
     if (n == 0) return m;
     std::vector<double> pred_count(static_cast<size_t>(C)), true_count(static_cast<size_t>(C)),
@@ -95,8 +96,80 @@ ClassMetrics classification_metrics(const std::vector<float>& probs,
     return m;
 }
 
-nlohmann::json ClassMetrics::to_json() const {
+namespace {
+
+double pearson_of(const std::vector<double>& x, const std::vector<double>& y) {
+    const auto n = static_cast<double>(x.size());
+    const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n,
+                 my = std::accumulate(y.begin(), y.end(), 0.0) / n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    if (sxx == 0 || syy == 0) return std::numeric_limits<double>::quiet_NaN();
+    return sxy / std::sqrt(sxx * syy);
+}
+
+// Ranks 1..n, ties given their average rank.
+std::vector<double> ranks(const std::vector<double>& v) {
+    std::vector<size_t> order(v.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+    std::vector<double> r(v.size());
+    for (size_t i = 0; i < order.size();) {
+        size_t j = i;
+        while (j < order.size() && v[order[j]] == v[order[i]]) ++j;
+        for (size_t k = i; k < j; ++k) r[order[k]] = 0.5 * static_cast<double>(i + 1 + j);
+        i = j;
+    }
+    return r;
+}
+
+}  // namespace
+
+TaskMetrics regression_metrics(const std::vector<float>& predicted,
+                               const std::vector<float>& target) {
+    DNASSM_ASSERT(predicted.size() == target.size() && !target.empty());
+    const std::vector<double> p(predicted.begin(), predicted.end()),
+        y(target.begin(), target.end());
+    TaskMetrics m;
+    m.regression = true;
+    m.n = static_cast<std::int64_t>(y.size());
+    const double my = std::accumulate(y.begin(), y.end(), 0.0) / static_cast<double>(m.n);
+    double sse = 0, sst = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+        sse += (p[i] - y[i]) * (p[i] - y[i]);
+        sst += (y[i] - my) * (y[i] - my);
+    }
+    m.loss = sse / static_cast<double>(m.n);
+    m.r2 = sst > 0 ? 1.0 - sse / sst : std::numeric_limits<double>::quiet_NaN();
+    m.pearson = pearson_of(p, y);
+    m.spearman = pearson_of(ranks(p), ranks(y));
+    return m;
+}
+
+std::string TaskMetrics::summary() const {
+    char text[160];
+    if (regression)
+        std::snprintf(text, sizeof text, "MSE %.6g  Pearson r %.4f  Spearman %.4f  R2 %.4f", loss,
+                      pearson, spearman, r2);
+    else
+        std::snprintf(text, sizeof text, "acc %.4f  MCC %.4f  F1 %.4f  AUROC %.4f", accuracy, mcc,
+                      f1, auroc);
+    return text;
+}
+
+nlohmann::json TaskMetrics::to_json() const {
     auto num = [](double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); };
+    if (regression)
+        return {{"n", n},
+                {"loss", loss},
+                {"mse", loss},
+                {"pearson", num(pearson)},
+                {"spearman", num(spearman)},
+                {"r2", num(r2)}};
     nlohmann::json per = nlohmann::json::array();
     for (size_t k = 0; k < f1_per_class.size(); ++k)
         per.push_back({{"f1", f1_per_class[k]}, {"auroc", num(auroc_per_class[k])}});

@@ -30,7 +30,7 @@ TEST(Metrics, BinaryMatchesTheConfusionMatrixFormulas) {
     const std::vector<float> probs = {0.2f, 0.8f, 0.3f, 0.7f, 0.6f,  0.4f,
                                       0.9f, 0.1f, 0.8f, 0.2f, 0.45f, 0.55f};
     const std::vector<std::int32_t> labels = {1, 1, 1, 0, 0, 0};
-    const ClassMetrics m = classification_metrics(probs, labels, 2);
+    const TaskMetrics m = classification_metrics(probs, labels, 2);
     EXPECT_DOUBLE_EQ(m.accuracy, 4.0 / 6.0);
     const double mcc = (2.0 * 2 - 1.0 * 1) / std::sqrt(3.0 * 3 * 3 * 3);
     EXPECT_NEAR(m.mcc, mcc, 1e-12);
@@ -46,11 +46,27 @@ TEST(Metrics, BinaryMatchesTheConfusionMatrixFormulas) {
 
 TEST(Metrics, MultiClassMccIsOneWhenPerfectAndMacroAveraged) {
     const std::vector<float> probs = {0.8f, 0.1f, 0.1f, 0.1f, 0.8f, 0.1f, 0.1f, 0.1f, 0.8f};
-    const ClassMetrics m = classification_metrics(probs, {0, 1, 2}, 3);
+    const TaskMetrics m = classification_metrics(probs, {0, 1, 2}, 3);
     EXPECT_DOUBLE_EQ(m.mcc, 1.0);
     EXPECT_DOUBLE_EQ(m.f1, 1.0);
     EXPECT_DOUBLE_EQ(m.auroc, 1.0);
     EXPECT_EQ(m.auroc_per_class.size(), 3u);
+}
+
+TEST(Metrics, RegressionAgainstHandComputedValues) {
+    const TaskMetrics m = regression_metrics({1, 2, 3, 4}, {1, 2, 3, 5});
+    EXPECT_TRUE(m.regression);
+    EXPECT_DOUBLE_EQ(m.loss, 0.25);
+    // y mean 2.75, total sum of squares 8.75; x deviations -1.5 -0.5 0.5 1.5, sxy 6.5, sxx 5.
+    EXPECT_NEAR(m.r2, 1.0 - 1.0 / 8.75, 1e-12);
+    EXPECT_NEAR(m.pearson, 6.5 / std::sqrt(5.0 * 8.75), 1e-12);
+    EXPECT_DOUBLE_EQ(m.spearman, 1.0);  // monotone
+    // Tied predictions share their average rank: ranks 1.5 1.5 3 against 1 2 3.
+    EXPECT_NEAR(regression_metrics({1, 1, 2}, {1, 2, 3}).spearman, 1.5 / std::sqrt(1.5 * 2.0),
+                1e-12);
+    // Constant predictions: no correlation to speak of.
+    EXPECT_TRUE(std::isnan(regression_metrics({2, 2, 2}, {1, 2, 3}).pearson));
+    EXPECT_TRUE(regression_metrics({2, 2, 2}, {1, 2, 3}).to_json()["pearson"].is_null());
 }
 
 class TaskLossGrad : public ::testing::TestWithParam<HeadTask> {};
@@ -63,20 +79,24 @@ TEST_P(TaskLossGrad, HeadAndBackboneMatchFiniteDifferences) {
     const Tensor all = read_npy(dir + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>() + 50, 20);
     const HeadTask task = GetParam();
-    TaskHead head = TaskHead::create(task, {"a", "b", "c"}, model.config().d_model, 5);
+    const bool regress = task == HeadTask::kRegress;
+    TaskHead head = TaskHead::create(
+        task, regress ? std::vector<std::string>{"value"} : std::vector<std::string>{"a", "b", "c"},
+        model.config().d_model, 5);
     test::Rng rng(3);
     for (float& w : head.weight.span_f32()) w = rng.uniform(-0.3f, 0.3f);
     std::vector<std::int32_t> labels(ids.size());
     for (auto& y : labels) y = static_cast<std::int32_t>(rng.next() % 3);
+    const std::vector<float> value = {0.7f};
+    const HeadTarget target = regress ? HeadTarget(value.data()) : HeadTarget(labels.data());
 
     std::map<std::string, Tensor> grads;
     const double loss =
-        task_loss(*trainable, head, ids, labels.data(), 0.5, grads, test::backend("cpu-ref"));
+        task_loss(*trainable, head, ids, target, 0.5, grads, test::backend("cpu-ref"));
     EXPECT_GT(loss, 0.0);
     auto loss_only = [&] {
         std::map<std::string, Tensor> unused;
-        return task_loss(*trainable, head, ids, labels.data(), 0.5, unused,
-                         test::backend("cpu-ref"));
+        return task_loss(*trainable, head, ids, target, 0.5, unused, test::backend("cpu-ref"));
     };
     const auto& l0 = model.layer(0).mixer;
     const std::vector<std::pair<std::string, Tensor>> checked = {
@@ -107,7 +127,9 @@ TEST_P(TaskLossGrad, HeadAndBackboneMatchFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Tasks,
                          TaskLossGrad,
-                         ::testing::Values(HeadTask::kClassify, HeadTask::kSegment));
+                         ::testing::Values(HeadTask::kClassify,
+                                           HeadTask::kSegment,
+                                           HeadTask::kRegress));
 
 TEST(LabeledCsv, ReadsHeaderInAnyOrderAndNamesBadLines) {
     const std::string dir = ::testing::TempDir();

@@ -43,9 +43,9 @@ bool in_input_order(const std::vector<LabeledSequence>& v,
     return true;
 }
 
-TEST(HoldoutPerClass, EveryClassIsHeldOutInProportionWhateverTheOrder) {
+TEST(HoldOut, EveryClassIsHeldOutInProportionWhateverTheOrder) {
     const auto all = sorted_by_label({{"neg", 180}, {"pos", 20}, {"rare", 3}, {"single", 1}});
-    const LabeledSplit s = holdout_per_class(all, 0.1, 7);
+    const LabeledSplit s = hold_out(all, 0.1, 7);
     const auto val = count_labels(s.val), train = count_labels(s.train);
     EXPECT_EQ(val.at("neg"), 18);
     EXPECT_EQ(val.at("pos"), 2);
@@ -67,10 +67,19 @@ TEST(HoldoutPerClass, EveryClassIsHeldOutInProportionWhateverTheOrder) {
     EXPECT_LT(last, 18);
 }
 
-TEST(HoldoutPerClass, TheSeedFixesTheDraw) {
+TEST(HoldOut, RegressionTargetsAreOneGroup) {
+    auto all = sorted_by_label({{"a", 50}, {"b", 50}});
+    for (size_t i = 0; i < all.size(); ++i) all[i].label = std::to_string(0.5 * i);  // all distinct
+    const LabeledSplit s = hold_out(all, 0.1, 4, false);
+    EXPECT_EQ(s.val.size(), 10u);
+    EXPECT_EQ(s.train.size(), 90u);
+    EXPECT_TRUE(hold_out(all, 0.1, 4).val.empty());  // per class: a class of one stays in training
+}
+
+TEST(HoldOut, TheSeedFixesTheDraw) {
     const auto all = sorted_by_label({{"a", 50}, {"b", 50}});
-    EXPECT_EQ(ids(holdout_per_class(all, 0.1, 1).val), ids(holdout_per_class(all, 0.1, 1).val));
-    EXPECT_NE(ids(holdout_per_class(all, 0.1, 1).val), ids(holdout_per_class(all, 0.1, 2).val));
+    EXPECT_EQ(ids(hold_out(all, 0.1, 1).val), ids(hold_out(all, 0.1, 1).val));
+    EXPECT_NE(ids(hold_out(all, 0.1, 1).val), ids(hold_out(all, 0.1, 2).val));
 }
 
 TEST(RandomSample, KeepsInputOrderAndDrawsFromTheWholeInput) {
