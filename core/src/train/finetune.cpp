@@ -131,6 +131,22 @@ double target_value(const std::string& label, const std::string& where) {
     return v;
 }
 
+// The mean and standard deviation of the training targets (two passes: targets far from zero
+// keep their spread).
+Standardiser fit_standardiser(const std::vector<LabeledSequence>& train, const std::string& where) {
+    std::vector<double> y;
+    for (const auto& s : train) y.push_back(target_value(s.label, where + ": " + s.id));
+    Standardiser z;
+    z.mean = std::accumulate(y.begin(), y.end(), 0.0) / static_cast<double>(y.size());
+    double ss = 0;
+    for (double v : y) ss += (v - z.mean) * (v - z.mean);
+    z.sd = std::sqrt(ss / static_cast<double>(y.size()));
+    DNASSM_CHECK(z.sd > 0, ErrorKind::kInput,
+                 where + ": every training target is " + std::to_string(z.mean) +
+                     "; a regression needs targets that vary");
+    return z;
+}
+
 std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
                             const std::vector<std::string>& classes,
                             const std::string& where,
@@ -294,7 +310,7 @@ LabeledSplit labeled_examples(const FinetuneOptions& o, int col) {
                          ": --val-region/--train-region need a BED of labeled intervals "
                          "(a CSV's sequences have no coordinates)");
         DNASSM_CHECK(o.val.empty() && !o.val_regions.empty(), ErrorKind::kUsage,
-                     "finetune --task classify: --val-region picks the validation examples "
+                     "finetune: --val-region picks the validation examples "
                      "out of --train (give it, and no --val; --train-region alone has nothing "
                      "to validate on)");
     }
@@ -532,19 +548,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
         const Standardiser* scale = nullptr;
         if (regress) {
             classes = {"value"};
-            double sum = 0, sum2 = 0;
-            for (const auto& s : tr) {
-                const double y = target_value(s.label, o.train + ": " + s.id);
-                sum += y;
-                sum2 += y * y;
-            }
-            const auto n = static_cast<double>(tr.size());
-            z.mean = sum / n;
-            const double var = std::max(0.0, sum2 / n - z.mean * z.mean);
-            DNASSM_CHECK(var > 0, ErrorKind::kInput,
-                         o.train + ": every training target is " + std::to_string(z.mean) +
-                             "; a regression needs targets that vary");
-            z.sd = std::sqrt(var);
+            z = fit_standardiser(tr, o.train);
             scale = &z;
         } else {
             std::vector<std::string> names;
@@ -614,7 +618,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
     // features when the backbone is frozen).
     auto evaluate = [&](const std::vector<Example>& ex,
                         const std::vector<std::vector<float>>& feats) {
-        std::vector<float> probs(ex.size() * static_cast<size_t>(C));
+        std::vector<float> outputs(ex.size() * static_cast<size_t>(C));
         std::vector<std::int32_t> labels;
         RecordBatches<size_t> batches(
             *be, nullptr,
@@ -627,16 +631,17 @@ TaskMetrics finetune(const FinetuneOptions& o) {
                     auto st = base->new_state();
                     p = head.outputs(base->forward(*be, ex[i].ids, st.get(), nullptr));
                 }
-                std::copy(p.f32(), p.f32() + C, probs.begin() + static_cast<std::ptrdiff_t>(i * C));
+                std::copy(p.f32(), p.f32() + C,
+                          outputs.begin() + static_cast<std::ptrdiff_t>(i * C));
             },
             [&](size_t& i) { labels.push_back(ex[i].y); });
         for (size_t i = 0; i < ex.size(); ++i)
             batches.add(i, static_cast<std::int64_t>(ex[i].ids.size()), 0);
         batches.finish();
-        if (!regress) return classification_metrics(probs, labels, C);
+        if (!regress) return classification_metrics(outputs, labels, C);
         std::vector<float> predicted, target;  // in the targets' units
         for (size_t i = 0; i < ex.size(); ++i) {
-            predicted.push_back(z.from_z(probs[i]));
+            predicted.push_back(z.from_z(outputs[i]));
             target.push_back(z.from_z(ex[i].value));
         }
         return regression_metrics(predicted, target);
