@@ -30,8 +30,9 @@ int cmd_finetune(int argc, char** argv) {
          "the CSV label, or BED column 5; mean-pooled, squared error) or segment (a label per "
          "base)")
         ("train", po::value(&o.train)->required(),
-         "training data: a sequence,label CSV, or a BED (then --fasta); for segment, a BED of "
-         "labeled intervals")
+         "training data: a sequence,label CSV; a BED (then --fasta); or a GenomicBenchmarks "
+         "folder (its train/: <class>.csv.gz interval lists, then --fasta, or <class>/*.txt "
+         "sequences); for segment, a BED of labeled intervals")
         ("val", po::value(&o.val),
          "validation data in the same form (default: classify holds out 10 % of each class of "
          "--train, drawn with --seed; segment uses the --train intervals inside --val-region)")

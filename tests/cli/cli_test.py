@@ -1250,6 +1250,43 @@ class FinetuneTests(Tmp):
             self.assertIn(msg, err)
             self.assertEqual(len(err.strip().splitlines()), 1, err)
 
+    def test_genomic_benchmarks_folders(self):
+        # A GenomicBenchmarks-style dataset on lambda: train/ and test/ with one interval list per class,
+        # and the same sequences written out as loc2seq writes them (one .txt per sequence).
+        import gzip
+        seq = lambda_seq()
+        rng = np.random.default_rng(10)
+        for part in ("train", "test"):
+            os.makedirs(self.path(f"gb/{part}"))
+            rows = {"gc_high": [], "gc_low": []}
+            for beg in range(0 if part == "train" else 100, 48000, 400):
+                w = seq[beg:beg + 120]
+                strand = "+-"[int(rng.integers(2))]
+                rows["gc_high" if (w.count("G") + w.count("C")) / len(w) > 0.5 else "gc_low"].append((beg, strand))
+            for label, items in rows.items():
+                with gzip.open(self.path(f"gb/{part}/{label}.csv.gz"), "wt") as f:
+                    f.write("id,region,start,end,strand\n")
+                    for i, (beg, strand) in enumerate(items):
+                        f.write(f"{i},NC_001416.1,{beg},{beg + 120},{strand}\n")
+                os.makedirs(self.path(f"seqs/{part}/{label}"))
+                for i, (beg, strand) in enumerate(items):
+                    w = seq[beg:beg + 120]
+                    with open(self.path(f"seqs/{part}/{label}/{i:04d}.txt"), "w") as f:
+                        f.write(w if strand == "+" else revcomp(w))
+        args = ["finetune", "-m", MODEL, "--freeze-backbone", "--epochs", "10", "--lr", "0.02", "--patience", "10",
+                "--progress", "none"]
+        run(*args, "--train", self.path("gb/train"), "--test", self.path("gb/test"), "--fasta", LAMBDA, "-o",
+            self.path("lists"))
+        metrics = load_json(self.path("lists/metrics.json"))
+        self.assertEqual(metrics["test"]["n"], sum(1 for _ in range(100, 48000, 400)))
+        self.assertGreater(metrics["test"]["auroc"], 0.8, metrics)
+        self.assertEqual(load_json(self.path("lists/config.json"))["task_head"]["classes"], ["gc_high", "gc_low"])
+        # The full-sequence folders hold the same sequences (the - strand reverse-complemented): the same head.
+        run(*args, "--train", self.path("seqs/train"), "--test", self.path("seqs/test"), "-o", self.path("texts"))
+        self.assertEqual(read_bytes(self.path("texts/head.safetensors")), read_bytes(self.path("lists/head.safetensors")))
+        _, _, err = run(*args, "--train", self.path("gb/train"), "-o", self.path("x"), expect=2)
+        self.assertIn("gc_high.csv.gz: an interval list needs --fasta REF.fa", err)
+
     def test_segment_per_base_head_and_probability_track(self):
         rng = np.random.default_rng(3)
         parts, islands, pos = [], [], 0

@@ -46,7 +46,22 @@ void check_range(const Region& r, const Contig& c, const std::string& where) {
                      std::to_string(c.length) + ")");
 }
 
+// r.tid from a lookup (-1: unknown), then the checks every interval from a file gets.
+void check_resolved(const Region& r, const std::vector<Contig>& contigs, const std::string& where) {
+    DNASSM_CHECK(
+        r.tid >= 0, ErrorKind::kInput,
+        where + ": unknown contig '" + r.contig + "'" + unknown_contig_hint_for(r.contig, contigs));
+    check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
+}
+
 }  // namespace
+
+void resolve_region(Region& r, const std::vector<Contig>& contigs, const std::string& where) {
+    const auto it = std::find_if(contigs.begin(), contigs.end(),
+                                 [&](const Contig& c) { return c.name == r.contig; });
+    r.tid = it == contigs.end() ? -1 : static_cast<int>(it - contigs.begin());
+    check_resolved(r, contigs, where);
+}
 
 std::vector<Region> parse_regions(const std::vector<std::string>& specs,
                                   const std::vector<Contig>& contigs) {
@@ -125,10 +140,7 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
             if (strand == "+" || strand == "-") r.strand = strand[0];
         }
         r.tid = lookup_contig(&index, r.contig.c_str());
-        DNASSM_CHECK(r.tid >= 0, ErrorKind::kInput,
-                     where + ": unknown contig '" + r.contig + "'" +
-                         unknown_contig_hint_for(r.contig, contigs));
-        check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
+        check_resolved(r, contigs, where);
         out.push_back(std::move(r));
     }
     lines.check_read(path);

@@ -32,6 +32,7 @@
 #include "dnassm/tokenizer.h"
 
 #include "model/window_activations.h"
+#include "train/class_folders.h"
 #include "train/trainable.h"
 
 namespace dnassm {
@@ -88,11 +89,13 @@ struct Standardiser {
     [[nodiscard]] float from_z(double z) const { return static_cast<float>(z * sd + mean); }
 };
 
-// Labeled sequences of a CSV, or of BED intervals read from the FASTA.
+// Labeled sequences of a CSV, of BED intervals read from the FASTA, or of a folder of classes.
 std::vector<LabeledSequence> load_sequences(const std::string& path,
                                             const std::string& fasta,
                                             int label_column,
                                             bool stranded) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return read_class_folders(path, fasta);
     if (is_csv_path(path)) {
         DNASSM_CHECK(!stranded, ErrorKind::kUsage,
                      path +

@@ -39,6 +39,11 @@ struct Region {
 [[nodiscard]] std::vector<Region> read_bed(const std::string& path,
                                            const std::vector<Contig>& contigs);
 
+/// Sets r.tid to r.contig's index in `contigs` and checks the interval, as read_bed does for each
+/// line: an unknown contig (with a hint at a naming convention) or an empty, reversed or
+/// out-of-range interval is Error(kInput) naming `where`.
+void resolve_region(Region& r, const std::vector<Contig>& contigs, const std::string& where);
+
 /// One region per contig, whole length.
 [[nodiscard]] std::vector<Region> whole_contigs(const std::vector<Contig>& contigs);
 

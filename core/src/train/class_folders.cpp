@@ -1,0 +1,137 @@
+#include "train/class_folders.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "dnassm/error.h"
+#include "dnassm/io/sequence_input.h"
+#include "dnassm/io/text_lines.h"
+#include "dnassm/text.h"
+
+namespace dnassm {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The class an interval list names: "promoter.csv.gz" -> "promoter".
+std::string class_of_list(const std::string& file) {
+    for (const std::string_view ext : {".csv.gz", ".csv"})
+        if (file.size() > ext.size() && file.ends_with(ext))
+            return file.substr(0, file.size() - ext.size());
+    return {};
+}
+
+std::int64_t coordinate(const std::string& text, const std::string& where, const char* what) {
+    std::int64_t v = -1;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    DNASSM_CHECK(ec == std::errc() && p == text.data() + text.size() && v >= 0, ErrorKind::kInput,
+                 where + ": " + what + " '" + text + "' is not a non-negative integer");
+    return v;
+}
+
+// One interval list: its rows as regions named by their id (or row number).
+std::vector<Region> read_interval_list(const std::string& path,
+                                       const std::vector<Contig>& contigs) {
+    TextLines lines(path);
+    DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
+    std::string_view text;
+    DNASSM_CHECK(lines.next(text), ErrorKind::kInput, path + ": empty file");
+    const auto header = split(text, ',');
+    std::map<std::string, size_t> col;
+    for (size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
+    for (const char* need : {"region", "start", "end"})
+        DNASSM_CHECK(col.count(need), ErrorKind::kInput,
+                     path +
+                         ": line 1: expected a header with region, start, end (and id, "
+                         "strand) columns, as GenomicBenchmarks' interval lists have");
+    std::vector<Region> out;
+    while (lines.next(text)) {
+        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+        if (text.empty()) continue;
+        const std::string where = path + ": line " + std::to_string(lines.line_no());
+        const auto f = split(text, ',');
+        DNASSM_CHECK(f.size() == header.size(), ErrorKind::kInput,
+                     where + ": expected " + std::to_string(header.size()) + " fields, found " +
+                         std::to_string(f.size()));
+        Region r;
+        r.contig = f[col["region"]];
+        r.beg = coordinate(f[col["start"]], where, "start");
+        r.end = coordinate(f[col["end"]], where, "end");
+        r.name = col.count("id") ? f[col["id"]] : std::to_string(out.size() + 1);
+        if (col.count("strand")) {
+            const std::string& s = f[col["strand"]];
+            DNASSM_CHECK(s == "+" || s == "-" || s == ".", ErrorKind::kInput,
+                         where + ": strand '" + s + "' is not +, - or .");
+            r.strand = s[0];
+        }
+        resolve_region(r, contigs, where);
+        out.push_back(std::move(r));
+    }
+    lines.check_read(path);
+    return out;
+}
+
+std::string read_text_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    DNASSM_CHECK(in.good(), ErrorKind::kInput, path.string() + ": cannot open");
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }),
+            s.end());
+    return s;
+}
+
+}  // namespace
+
+std::vector<LabeledSequence> read_class_folders(const std::string& dir, const std::string& fasta) {
+    std::vector<fs::directory_entry> entries(fs::directory_iterator(dir), {});
+    std::sort(entries.begin(), entries.end());
+    std::vector<LabeledSequence> out;
+    std::unique_ptr<SequenceInput> reference;
+    int classes = 0;
+    for (const auto& e : entries) {
+        const std::string name = e.path().filename().string();
+        if (e.is_directory()) {  // full sequences, one file each
+            std::vector<fs::path> files;
+            for (const auto& f : fs::directory_iterator(e.path()))
+                if (f.is_regular_file() && f.path().extension() == ".txt")
+                    files.push_back(f.path());
+            std::sort(files.begin(), files.end());
+            if (files.empty()) continue;
+            ++classes;
+            for (const auto& f : files)
+                out.push_back({f.stem().string(), read_text_file(f), name, {}});
+            continue;
+        }
+        const std::string label = class_of_list(name);
+        if (label.empty() || !e.is_regular_file()) continue;
+        DNASSM_CHECK(!fasta.empty(), ErrorKind::kUsage,
+                     e.path().string() + ": an interval list needs --fasta REF.fa");
+        if (!reference) {
+            InputOptions stranded;
+            stranded.stranded = true;  // loc2seq reads '-' intervals reverse-complemented
+            reference = SequenceInput::open(fasta, stranded);
+            DNASSM_CHECK(reference->format() == InputFormat::kFasta, ErrorKind::kInput,
+                         fasta + ": --fasta must be a FASTA file");
+        }
+        const auto regions = read_interval_list(e.path().string(), reference->contigs());
+        ++classes;
+        size_t i = 0;
+        reference->for_each(regions, [&](SequenceRecord& r) {
+            out.push_back({regions[i++].name, std::move(r.seq), label, r.region});
+        });
+    }
+    DNASSM_CHECK(classes > 0 && !out.empty(), ErrorKind::kInput,
+                 dir +
+                     ": no classes (expected <class>.csv[.gz] interval lists or <class>/ "
+                     "folders of .txt sequences, as GenomicBenchmarks' train/ and test/)");
+    return out;
+}
+
+}  // namespace dnassm
