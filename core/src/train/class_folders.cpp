@@ -73,6 +73,8 @@ std::vector<Region> read_interval_list(const std::string& path,
         out.push_back(std::move(r));
     }
     lines.check_read(path);
+    // (An empty list would ask SequenceInput::for_each for every whole contig.)
+    DNASSM_CHECK(!out.empty(), ErrorKind::kInput, path + ": no intervals after the header");
     return out;
 }
 

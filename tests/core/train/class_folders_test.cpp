@@ -59,6 +59,9 @@ TEST(ClassFolders, IntervalListsReadFromTheReferenceWithTheirStrand) {
     EXPECT_NE(expect_error(dir, fa).find("ends beyond the end of chr1"), std::string::npos);
     write(dir + "/positive.csv", "id,region,start,end,strand\n7,chr1,0,4,x\n");
     EXPECT_NE(expect_error(dir, fa).find("line 2: strand 'x' is not +, - or ."), std::string::npos);
+    write(dir + "/positive.csv", "id,region,start,end,strand\n");
+    EXPECT_NE(expect_error(dir, fa).find("positive.csv: no intervals after the header"),
+              std::string::npos);
     write(dir + "/positive.csv", "id,chrom,start,end\n7,chr1,0,4\n");
     EXPECT_NE(expect_error(dir, fa).find("expected a header with region, start, end"),
               std::string::npos);
