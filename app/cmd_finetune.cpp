@@ -43,6 +43,9 @@ int cmd_finetune(int argc, char** argv) {
         ("stranded", po::bool_switch(&o.stranded),
          "classify, BED input: read intervals whose strand (column 6) is '-' as their reverse "
          "complement (bedtools getfasta -s); predict the tuned model with -R BED --stranded too")
+        ("rc-aug", po::bool_switch(&o.rc_aug),
+         "classify, regress: train each draw of an example on a random strand (HyenaDNA's rc_aug; "
+         "for models that are not RC-equivariant); validation stays forward")
         ("label-column", po::value(&o.label_column)->default_value(-1),
          "BED column holding the class (default 4 for classify), the value (default 5, the "
          "score, for regress); for segment 0 = inside any interval is class 1, outside 0")

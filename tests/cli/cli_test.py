@@ -1287,6 +1287,25 @@ class FinetuneTests(Tmp):
         _, _, err = run(*args, "--train", self.path("gb/train"), "-o", self.path("x"), expect=2)
         self.assertIn("gc_high.csv.gz: an interval list needs --fasta REF.fa", err)
 
+    def test_rc_augmentation(self):
+        rng = np.random.default_rng(11)
+        train = self.write_csv("train.csv", self.gc_rows(rng, 80))
+        val = self.write_csv("val.csv", self.gc_rows(rng, 20))
+        for frozen in ([], ["--freeze-backbone"]):
+            args = ["finetune", "-m", MODEL, "--train", train, "--val", val, "--epochs", "2", "--batch", "8",
+                    "--progress", "none", *frozen]
+            tag = "f" if frozen else "b"
+            run(*args, "-o", self.path(tag + "plain"))
+            run(*args, "--rc-aug", "-o", self.path(tag + "aug"))
+            run(*args, "--rc-aug", "-@", "2", "-o", self.path(tag + "aug2"))
+            head = lambda d: read_bytes(self.path(d + "/head.safetensors"))
+            self.assertNotEqual(head(tag + "aug"), head(tag + "plain"))  # some draws were reverse strands
+            self.assertEqual(head(tag + "aug"), head(tag + "aug2"))  # and the draws depend on --seed only
+            self.assertTrue(load_json(self.path(tag + "aug/config.json"))["provenance"]["rc_aug"])
+        _, _, err = run("finetune", "-m", MODEL, "--task", "segment", "--rc-aug", "--train", self.path("x.bed"),
+                        "--fasta", LAMBDA, "--val-region", "NC_001416.1", "-o", self.path("x"), expect=2)
+        self.assertIn("--rc-aug is what segment always does", err)
+
     def test_segment_per_base_head_and_probability_track(self):
         rng = np.random.default_rng(3)
         parts, islands, pos = [], [], 0

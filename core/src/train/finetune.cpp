@@ -192,6 +192,9 @@ SegmentData load_segments(const FinetuneOptions& o) {
     DNASSM_CHECK(o.test.empty(), ErrorKind::kUsage,
                  "finetune --task segment: --test applies to classify (hold out part of the genome "
                  "with --val-region)");
+    DNASSM_CHECK(!o.rc_aug, ErrorKind::kUsage,
+                 "finetune --task segment: --rc-aug is what segment always does (training windows "
+                 "are drawn from both strands)");
     DNASSM_CHECK(!o.stranded, ErrorKind::kUsage,
                  "finetune --task segment: --stranded does not apply (labels are per base in "
                  "forward coordinates; training windows are drawn from both strands)");
@@ -587,18 +590,22 @@ TaskMetrics finetune(const FinetuneOptions& o) {
     AdamW opt(adam);
 
     // Frozen classification: the pooled features never change, so compute them once.
-    std::vector<std::vector<float>> train_feats, val_feats, test_feats;
+    std::vector<std::vector<float>> train_feats, val_feats, test_feats, train_feats_rc;
     if (o.freeze_backbone && !segment) {
-        Progress pf(o.progress, static_cast<std::int64_t>(train.size() + val.size() + test.size()),
+        const size_t n_train = train.size() * (o.rc_aug ? 2 : 1);
+        Progress pf(o.progress, static_cast<std::int64_t>(n_train + val.size() + test.size()),
                     "features");
         // Short examples run side by side (dnassm/record_batches.h).
-        auto feats = [&](const std::vector<Example>& ex, std::vector<std::vector<float>>& out) {
+        auto feats = [&](const std::vector<Example>& ex, std::vector<std::vector<float>>& out,
+                         bool rc = false) {
             out.resize(ex.size());
             RecordBatches<size_t> batches(
                 *be, &pf,
                 [&](size_t& i, Progress* p) {
                     auto st = base->new_state();
-                    out[i] = mean_pool(base->forward(*be, ex[i].ids, st.get(), nullptr));
+                    std::vector<std::int32_t> ids = ex[i].ids;
+                    if (rc) reverse_complement(ids);
+                    out[i] = mean_pool(base->forward(*be, ids, st.get(), nullptr));
                     if (p) p->advance(1);
                 },
                 [](size_t&) {});
@@ -607,6 +614,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
             batches.finish();
         };
         feats(train, train_feats);
+        if (o.rc_aug) feats(train, train_feats_rc, true);
         feats(val, val_feats);
         feats(test, test_feats);
         pf.finish();
@@ -691,6 +699,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
                 const std::vector<std::int32_t>* ids = nullptr;
                 HeadTarget target(static_cast<const std::int32_t*>(nullptr));
                 size_t ex = 0;
+                bool flip = false;  // --rc-aug: this draw on the reverse strand
                 if (segment) {
                     // A random window of a random training region (weighted by length), either
                     // strand.
@@ -725,11 +734,17 @@ TaskMetrics finetune(const FinetuneOptions& o) {
                         target = &train[ex].value;
                     else
                         target = &train[ex].y;
+                    flip = o.rc_aug && (rng() & 1);
+                    if (flip && !o.freeze_backbone) {
+                        window = train[ex].ids;
+                        reverse_complement(window);
+                        ids = &window;
+                    }
                 }
                 const std::int64_t L = static_cast<std::int64_t>(ids->size());
                 if (o.freeze_backbone && !segment) {
-                    loss += head_loss(head, train_feats[ex].data(), 1, target, per_item, gw, gb,
-                                      nullptr);
+                    const auto& f = flip ? train_feats_rc[ex] : train_feats[ex];
+                    loss += head_loss(head, f.data(), 1, target, per_item, gw, gb, nullptr);
                 } else if (o.freeze_backbone) {
                     auto st = base->new_state();
                     const Tensor h = base->forward(*be, *ids, st.get(), nullptr);
@@ -805,8 +820,9 @@ TaskMetrics finetune(const FinetuneOptions& o) {
         {"base_model", o.base_model},      {"base_provenance", base->info().provenance},
         {"task", head.task_name()},        {"train", o.train},
         {"val", validation_source(o)},     {"freeze_backbone", o.freeze_backbone},
-        {"stranded", o.stranded},          {"bf16_autocast", o.bf16},
-        {"best_step", best_step},          {"val_metrics", best->to_json()}};
+        {"stranded", o.stranded},          {"rc_aug", o.rc_aug},
+        {"bf16_autocast", o.bf16},         {"best_step", best_step},
+        {"val_metrics", best->to_json()}};
     nlohmann::json summary = {{"best_step", best_step}, {"val", best->to_json()}};
     if (tested) {
         prov["test"] = o.test;

@@ -33,6 +33,7 @@ struct FinetuneOptions {
     std::string select = "auto";  // auroc (classes) or pearson (regress), or as named
     bool freeze_backbone = false;
     bool stranded = false;       // classify, BED: '-' strand intervals read reverse-complemented
+    bool rc_aug = false;         // classify, regress: each training draw on a random strand
     bool bf16 = false;           // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
     bool recompute = false;      // activation checkpointing per block (long windows)
     std::string device = "cpu";  // a make_backend name
