@@ -22,7 +22,8 @@ _dnassm() {
     --progress) COMPREPLY=($(compgen -W "auto bar json none" -- "$cur")); return ;;
     --pool) COMPREPLY=($(compgen -W "none mean" -- "$cur")); return ;;
     --dtype) COMPREPLY=($(compgen -W "f32 f16" -- "$cur")); return ;;
-    --task) COMPREPLY=($(compgen -W "classify segment" -- "$cur")); return ;;
+    --task) COMPREPLY=($(compgen -W "classify regress segment" -- "$cur")); return ;;
+    --select) COMPREPLY=($(compgen -W "auto auroc mcc accuracy loss pearson spearman" -- "$cur")); return ;;
     -O | --output-fmt)
         COMPREPLY=($(compgen -W "bedgraph bed tsv vcf vcf.gz bcf bw npy h5" -- "$cur"))
         return

@@ -2055,6 +2055,9 @@ class CompletionTests(Tmp):
         self.assertEqual(self.complete("embed", "--sco"), [])
         self.assertEqual(self.complete("predict", "-m", "dnassm-"), ["dnassm-caduceus-small", "dnassm-mamba-small"])
         self.assertEqual(self.complete("embed", "--device", "cu"), ["cuda", "cuda:0"])
+        self.assertEqual(self.complete("finetune", "--task", "re"), ["regress"])
+        self.assertEqual(self.complete("finetune", "--select", "p"), ["pearson"])
+        self.assertEqual(self.complete("finetune", "--rc"), ["--rc-aug"])  # from finetune --help
         with open(self.path("genome.fa"), "w") as f:
             f.write(">c\nACGT\n")
         self.assertEqual(self.complete("embed", "-m", "x", "gen"), ["genome.fa"])
