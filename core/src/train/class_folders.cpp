@@ -78,6 +78,17 @@ std::vector<Region> read_interval_list(const std::string& path,
     return out;
 }
 
+// A folder's entries sorted by name; an unreadable folder is Error(kInput).
+std::vector<fs::directory_entry> entries_of(const fs::path& dir) {
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    DNASSM_CHECK(!ec, ErrorKind::kInput,
+                 dir.string() + ": cannot read the folder (" + ec.message() + ")");
+    std::vector<fs::directory_entry> out(it, {});
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 std::string read_text_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     DNASSM_CHECK(in.good(), ErrorKind::kInput, path.string() + ": cannot open");
@@ -92,19 +103,18 @@ std::string read_text_file(const fs::path& path) {
 }  // namespace
 
 std::vector<LabeledSequence> read_class_folders(const std::string& dir, const std::string& fasta) {
-    std::vector<fs::directory_entry> entries(fs::directory_iterator(dir), {});
-    std::sort(entries.begin(), entries.end());
+    const std::vector<fs::directory_entry> entries = entries_of(dir);
     std::vector<LabeledSequence> out;
     std::unique_ptr<SequenceInput> reference;
     int classes = 0;
     for (const auto& e : entries) {
         const std::string name = e.path().filename().string();
-        if (e.is_directory()) {  // full sequences, one file each
+        std::error_code ec;
+        if (e.is_directory(ec)) {  // full sequences, one file each
             std::vector<fs::path> files;
-            for (const auto& f : fs::directory_iterator(e.path()))
-                if (f.is_regular_file() && f.path().extension() == ".txt")
+            for (const auto& f : entries_of(e.path()))
+                if (f.is_regular_file(ec) && f.path().extension() == ".txt")
                     files.push_back(f.path());
-            std::sort(files.begin(), files.end());
             if (files.empty()) continue;
             ++classes;
             for (const auto& f : files)
@@ -112,7 +122,7 @@ std::vector<LabeledSequence> read_class_folders(const std::string& dir, const st
             continue;
         }
         const std::string label = class_of_list(name);
-        if (label.empty() || !e.is_regular_file()) continue;
+        if (label.empty() || !e.is_regular_file(ec)) continue;
         DNASSM_CHECK(!fasta.empty(), ErrorKind::kUsage,
                      e.path().string() + ": an interval list needs --fasta REF.fa");
         if (!reference) {
