@@ -136,8 +136,12 @@ int cmd_predict(int argc, char** argv) {
                        "--rc or bidirectional models) and write only the region, so chunks of a "
                        "genome reproduce a whole-genome run (pipelines' scatter/gather); -1 = from "
                        "the contig start (exact for models with unbounded memory)");
-    std::string state_in, state_out;
+    std::string state_in, state_out, metrics;
     add_state_options(desc, state_in, state_out);
+    desc.add_options()("metrics", po::value(&metrics),
+                       "with a fine-tuned per-sequence model and a labeled CSV (a label column): "
+                       "also write the outputs' metrics against the labels to this JSON file "
+                       "(as finetune reports them)");
     desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
                        "masked LMs (Caduceus): bases of context on each side of the masked base");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
@@ -183,8 +187,12 @@ int cmd_predict(int argc, char** argv) {
                          " answers per sequence; --state-in/--state-out carry a per-base "
                          "stream");
         if (s.input) shard_sequence_records(s, o);
-        return predict_head_rows(s, o);
+        return predict_head_rows(s, o, metrics);
     }
+    DNASSM_CHECK(metrics.empty(), ErrorKind::kUsage,
+                 "--metrics scores a fine-tuned per-sequence model (classify, regress) on labeled "
+                 "rows; " +
+                     o.model_dir + " has no such head");
     if (head && head->task == HeadTask::kSegment && !on_command_line("track"))
         track_name = "p_" + head->classes.back();
     DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");

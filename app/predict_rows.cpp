@@ -1,5 +1,6 @@
 #include "predict_rows.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/messages.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/task_head.h"
 #include "dnassm/text.h"
@@ -22,18 +24,26 @@ struct Row {
     std::string id;
     Region region;  // contig empty: no reference interval
     std::vector<std::int32_t> ids;
-    std::string values;  // the row's cells after its id (and coordinates), tab-separated
+    std::string label;           // a labeled CSV row's label
+    std::vector<float> outputs;  // what compute gave, as numbers
+    std::string values;          // the row's cells after its id (and coordinates), tab-separated
 };
 
+using Compute = std::function<std::string(
+    const std::vector<std::int32_t>&, Progress*, std::vector<float>& outputs)>;
+using OnLabeledRow =
+    std::function<void(const std::string& label, const std::vector<float>& outputs)>;
+
 // Runs `compute` over every input sequence (side by side when they are short:
-// dnassm/record_batches.h) and writes `header`, then a row per sequence in input order.
-int predict_rows(
-    Session& s,
-    const CommonOptions& o,
-    const std::string& header,
-    bool with_coordinates,
-    const std::function<std::int64_t(std::int64_t)>& work_of,
-    const std::function<std::string(const std::vector<std::int32_t>&, Progress*)>& compute) {
+// dnassm/record_batches.h) and writes `header`, then a row per sequence in input order;
+// `on_labeled`, when given, sees each row of a labeled CSV in that order.
+int predict_rows(Session& s,
+                 const CommonOptions& o,
+                 const std::string& header,
+                 bool with_coordinates,
+                 const std::function<std::int64_t(std::int64_t)>& work_of,
+                 const Compute& compute,
+                 const OnLabeledRow& on_labeled = {}) {
     AtomicFile file(o.output, true);
     std::ofstream out = file.open();
     out << header << "\n";
@@ -52,7 +62,7 @@ int predict_rows(
             rec.name = "row " + row.id;
             rec.seq = row.seq;
             tokenize(o, rec, ids, s.stats);
-            rows_in.push_back({row.id, {}, ids, {}});
+            rows_in.push_back({row.id, {}, ids, row.label, {}, {}});
         }
     }
     std::int64_t total = 0;
@@ -60,8 +70,10 @@ int predict_rows(
     if (!csv) total = work_of(s.total_bases);  // bases of the records or regions (0: reads)
     Progress progress(s.progress_mode, total, "predict");
     RecordBatches<Row> batches(
-        *s.backend, &progress, [&](Row& r, Progress* p) { r.values = compute(r.ids, p); },
+        *s.backend, &progress,
+        [&](Row& r, Progress* p) { r.values = compute(r.ids, p, r.outputs); },
         [&](Row& r) {
+            if (on_labeled && csv) on_labeled(r.label, r.outputs);
             out << r.id;
             if (with_coordinates) {
                 out << '\t' << r.region.contig << '\t';
@@ -86,7 +98,12 @@ int predict_rows(
         s.input->for_each(s.regions, [&](SequenceRecord& rec) {
             if (!s.records.contains(seen++)) return;
             tokenize(o, rec, ids, s.stats);
-            add({rec.region.name.empty() ? rec.name : rec.region.name, rec.region, ids, {}});
+            add({rec.region.name.empty() ? rec.name : rec.region.name,
+                 rec.region,
+                 ids,
+                 {},
+                 {},
+                 {}});
         });
     }
     batches.finish();
@@ -138,18 +155,52 @@ std::string number(double x) {
 
 }  // namespace
 
-int predict_head_rows(Session& s, const CommonOptions& o) {
+int predict_head_rows(Session& s, const CommonOptions& o, const std::string& metrics_path) {
     const TaskHead& head = *s.model->task_head();
     std::string header = "id";
     for (const auto& name : head.output_names()) header += "\t" + name;
-    return predict_rows(
+    // --metrics: the outputs against a labeled CSV's labels, as finetune reports them.
+    const bool regress = head.task == HeadTask::kRegress;
+    std::vector<float> outputs, values;
+    std::vector<std::int32_t> labels;
+    std::int64_t row = 0;
+    OnLabeledRow collect;
+    if (!metrics_path.empty()) {
+        DNASSM_CHECK(!s.input, ErrorKind::kUsage,
+                     o.input + ": --metrics needs labels: a CSV with a 'label' column");
+        collect = [&](const std::string& label, const std::vector<float>& out) {
+            const std::string where = o.input + ": row " + std::to_string(++row);
+            DNASSM_CHECK(!label.empty(), ErrorKind::kInput,
+                         where +
+                             ": no label (--metrics needs a 'label' column with a value in "
+                             "every row)");
+            outputs.insert(outputs.end(), out.begin(), out.end());
+            if (regress) {
+                values.push_back(static_cast<float>(parse_target(label, where)));
+                return;
+            }
+            const auto it = std::find(head.classes.begin(), head.classes.end(), label);
+            DNASSM_CHECK(it != head.classes.end(), ErrorKind::kInput,
+                         where + ": label '" + label + "' is not one of the model's classes");
+            labels.push_back(static_cast<std::int32_t>(it - head.classes.begin()));
+        };
+    }
+    const int status = predict_rows(
         s, o, header, false, [&](std::int64_t L) { return L * (o.rc ? 2 : 1); },
-        [&](const std::vector<std::int32_t>& ids, Progress* p) {
+        [&](const std::vector<std::int32_t>& ids, Progress* p, std::vector<float>& out) {
             std::ostringstream cells;
-            const std::vector<float> probs = head_outputs(s, o, head, ids, p);
-            for (size_t c = 0; c < probs.size(); ++c) cells << (c ? "\t" : "") << probs[c];
+            out = head_outputs(s, o, head, ids, p);
+            for (size_t c = 0; c < out.size(); ++c) cells << (c ? "\t" : "") << out[c];
             return cells.str();
-        });
+        },
+        collect);
+    if (metrics_path.empty()) return status;
+    const TaskMetrics m = regress ? regression_metrics(outputs, values)
+                                  : classification_metrics(outputs, labels, head.n_classes());
+    write_file(metrics_path, m.to_json().dump(2) + "\n");
+    note("dnassm predict: %lld labeled rows of %s: %s\n", static_cast<long long>(m.n),
+         o.input.c_str(), m.summary().c_str());
+    return status;
 }
 
 int predict_summaries(Session& s,
@@ -166,7 +217,7 @@ int predict_summaries(Session& s,
     return predict_rows(
         s, o, header, true,
         [&](std::int64_t L) { return per_base_work(*s.model, L, specs, false); },
-        [&](const std::vector<std::int32_t>& ids, Progress* p) {
+        [&](const std::vector<std::int32_t>& ids, Progress* p, std::vector<float>&) {
             const auto tracks = per_base_tracks(*s.model, *s.backend, ids, specs, p);
             std::ostringstream cells;
             double bits = std::nan("");

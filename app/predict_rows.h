@@ -13,7 +13,9 @@ namespace dnassm::app {
 
 /// A fine-tuned per-sequence head's outputs: columns id and p_<class> for every class of a
 /// classifier, or id and value for a regression.
-int predict_head_rows(Session& s, const CommonOptions& o);
+/// With `metrics_path`, the input must be a labeled CSV: the outputs' metrics against its labels
+/// (finetune's: accuracy, MCC, F1, AUROC; or MSE, Pearson, Spearman, R2) go to that JSON file.
+int predict_head_rows(Session& s, const CommonOptions& o, const std::string& metrics_path = {});
 
 /// An LM's (or a segmentation head's) per-base tracks summarised over each sequence: columns id,
 /// chrom, start, end (0-based; empty without a reference interval), length, then for every track

@@ -1190,6 +1190,26 @@ class FinetuneTests(Tmp):
         y = np.array([y for _, y in test_rows])
         self.assertAlmostEqual(np.mean(p.argmax(1) == y), metrics["test"]["accuracy"], places=6)
         self.assertAlmostEqual(auroc(p[:, 1], y == 1), metrics["test"]["auroc"], places=5)
+        # predict --metrics scores the saved model on the labeled table the same way.
+        _, _, err = run("predict", "-m", out, "--metrics", self.path("m.json"), "-o", self.path("p2.tsv"), test)
+        self.assertEqual(read_text(self.path("p2.tsv")), read_text(self.path("p.tsv")))
+        again = load_json(self.path("m.json"))
+        for k in ("n", "accuracy", "mcc", "f1"):
+            self.assertAlmostEqual(again[k], metrics["test"][k], places=6, msg=k)
+        self.assertAlmostEqual(again["auroc"], metrics["test"]["auroc"], places=5)
+        self.assertIn(f"dnassm predict: 50 labeled rows of {test}: acc {again['accuracy']:.4f}", err)
+        unlabeled = self.path("u.csv")
+        with open(unlabeled, "w") as f:
+            f.write("sequence\nACGTACGT\n")
+        for args, code, msg in [([unlabeled], 1, "u.csv: row 1: no label (--metrics needs a 'label' column"),
+                                ([LAMBDA], 2, "--metrics needs labels: a CSV with a 'label' column")]:
+            _, _, err = run("predict", "-m", out, "--metrics", self.path("x.json"), "-o", self.path("x.tsv"), *args,
+                            expect=code)
+            self.assertIn(msg, err)
+            self.assertFalse(os.path.exists(self.path("x.json")) or os.path.exists(self.path("x.tsv")))
+        _, _, err = run("predict", "-m", MODEL, "--metrics", self.path("x.json"), "-o", self.path("x.tsv"), test,
+                        expect=2)
+        self.assertIn("--metrics scores a fine-tuned per-sequence model", err)
         bad = self.write_csv("bad.csv", [("ACGTACGT", 7)])
         _, _, err = run("finetune", "-m", MODEL, "--freeze-backbone", "--train", train, "--val", val, "--test", bad,
                         "-o", self.path("x"), expect=1)
@@ -1229,6 +1249,8 @@ class FinetuneTests(Tmp):
         self.assertAlmostEqual(float(np.mean((p - y) ** 2)), metrics["test"]["mse"], delta=1e-3 * metrics["test"]["mse"])
         self.assertAlmostEqual(float(np.corrcoef(p, y)[0, 1]), metrics["test"]["pearson"], places=4)
         self.assertLess(abs(p.mean() - y.mean()), 5.0)  # percent, not standardised units
+        run("predict", "-m", out, "--metrics", self.path("m.json"), "-o", self.path("p2.tsv"), test)
+        self.assertAlmostEqual(load_json(self.path("m.json"))["pearson"], metrics["test"]["pearson"], places=4)
 
         # A BED's column 5 (the score) is the default target; no --val holds out 10 % at random.
         seq = lambda_seq()

@@ -124,21 +124,11 @@ std::vector<LabeledSequence> load_sequences(const std::string& path,
     return out;
 }
 
-// A regression target: the whole label must be a finite number.
-double target_value(const std::string& label, const std::string& where) {
-    char* end = nullptr;
-    const double v = std::strtod(label.c_str(), &end);
-    DNASSM_CHECK(!label.empty() && end == label.c_str() + label.size() && std::isfinite(v),
-                 ErrorKind::kInput,
-                 where + ": label '" + label + "' is not a number (--task regress)");
-    return v;
-}
-
 // The mean and standard deviation of the training targets (two passes: targets far from zero
 // keep their spread).
 Standardiser fit_standardiser(const std::vector<LabeledSequence>& train, const std::string& where) {
     std::vector<double> y;
-    for (const auto& s : train) y.push_back(target_value(s.label, where + ": " + s.id));
+    for (const auto& s : train) y.push_back(parse_target(s.label, where + ": " + s.id));
     Standardiser z;
     z.mean = std::accumulate(y.begin(), y.end(), 0.0) / static_cast<double>(y.size());
     double ss = 0;
@@ -164,7 +154,7 @@ std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
         tok.encode(s.seq, e.ids, st, where + ": " + s.id);
         DNASSM_CHECK(!e.ids.empty(), ErrorKind::kInput, where + ": " + s.id + ": empty sequence");
         if (regress)
-            e.value = regress->to_z(target_value(s.label, where + ": " + s.id));
+            e.value = regress->to_z(parse_target(s.label, where + ": " + s.id));
         else
             e.y = class_index(classes, s.label, where);
         out.push_back(std::move(e));
@@ -325,7 +315,7 @@ LabeledSplit labeled_examples(const FinetuneOptions& o, int col) {
     auto load = [&](const std::string& path) {
         auto examples = load_sequences(path, o.fasta, col, o.stranded);
         if (o.task == HeadTask::kRegress)
-            for (const auto& e : examples) (void)target_value(e.label, path + ": " + e.id);
+            for (const auto& e : examples) (void)parse_target(e.label, path + ": " + e.id);
         return examples;
     };
     auto tr = load(o.train);
@@ -406,6 +396,15 @@ void write_model_dir(const FinetuneOptions& o,
 }  // namespace
 
 bool is_csv_path(const std::string& path) { return text_extension(path) == ".csv"; }
+
+double parse_target(const std::string& label, const std::string& where) {
+    char* end = nullptr;
+    const double v = std::strtod(label.c_str(), &end);
+    DNASSM_CHECK(!label.empty() && end == label.c_str() + label.size() && std::isfinite(v),
+                 ErrorKind::kInput,
+                 where + ": label '" + label + "' is not a number (--task regress)");
+    return v;
+}
 
 std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need_label) {
     // Plain or gzip/BGZF, through HTSlib.

@@ -76,6 +76,10 @@ double task_loss(const class Trainable& model,
 /// column may be absent (prediction). Malformed rows are Error(kInput) naming file and line.
 std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need_label = true);
 
+/// A regression target: the whole label must be a finite number, else Error(kInput) naming
+/// `where`.
+double parse_target(const std::string& label, const std::string& where);
+
 /// True for names ending in .csv or .csv.gz (labeled-sequence tables rather than sequence files).
 bool is_csv_path(const std::string& path);
 
