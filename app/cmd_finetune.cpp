@@ -43,6 +43,9 @@ int cmd_finetune(int argc, char** argv) {
         ("stranded", po::bool_switch(&o.stranded),
          "classify, BED input: read intervals whose strand (column 6) is '-' as their reverse "
          "complement (bedtools getfasta -s); predict the tuned model with -R BED --stranded too")
+        ("class-weight", po::value(&o.class_weight)->default_value("none"),
+         "none, or balanced: weight each class's cross-entropy by n / (classes x n_class) over the "
+         "training examples (segment: bases), as scikit-learn's class_weight='balanced'")
         ("rc-aug", po::bool_switch(&o.rc_aug),
          "classify, regress: train each draw of an example on a random strand (HyenaDNA's rc_aug; "
          "for models that are not RC-equivariant); validation stays forward")

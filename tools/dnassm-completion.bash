@@ -23,6 +23,7 @@ _dnassm() {
     --pool) COMPREPLY=($(compgen -W "none mean" -- "$cur")); return ;;
     --dtype) COMPREPLY=($(compgen -W "f32 f16" -- "$cur")); return ;;
     --task) COMPREPLY=($(compgen -W "classify regress segment" -- "$cur")); return ;;
+    --class-weight) COMPREPLY=($(compgen -W "none balanced" -- "$cur")); return ;;
     --select) COMPREPLY=($(compgen -W "auto auroc mcc accuracy loss pearson spearman" -- "$cur")); return ;;
     -O | --output-fmt)
         COMPREPLY=($(compgen -W "bedgraph bed tsv vcf vcf.gz bcf bw npy h5" -- "$cur"))

@@ -1328,6 +1328,25 @@ class FinetuneTests(Tmp):
                         "--fasta", LAMBDA, "--val-region", "NC_001416.1", "-o", self.path("x"), expect=2)
         self.assertIn("--rc-aug is what segment always does", err)
 
+    def test_balanced_class_weights(self):
+        rng = np.random.default_rng(12)
+        rows = [(random_dna(rng, 60, 0.3), 0) for _ in range(90)] + [(random_dna(rng, 60, 0.7), 1) for _ in range(30)]
+        train = self.write_csv("train.csv", rows)
+        val = self.write_csv("val.csv", self.gc_rows(rng, 20))
+        args = ["finetune", "-m", MODEL, "--freeze-backbone", "--train", train, "--val", val, "--epochs", "3",
+                "--progress", "none"]
+        run(*args, "-o", self.path("plain"))
+        _, _, err = run(*args, "--class-weight", "balanced", "-o", self.path("balanced"))
+        self.assertIn("class weights (balanced): 0 0.6667, 1 2\n", err)  # 120 / (2 x 90), 120 / (2 x 30)
+        self.assertNotEqual(read_bytes(self.path("balanced/head.safetensors")),
+                            read_bytes(self.path("plain/head.safetensors")))
+        self.assertEqual(load_json(self.path("balanced/config.json"))["provenance"]["class_weight"], "balanced")
+        _, _, err = run(*args, "--class-weight", "inverse", "-o", self.path("x"), expect=2)
+        self.assertIn("--class-weight: 'inverse' is not one of none, balanced", err)
+        _, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--class-weight", "balanced", "--train", train,
+                        "-o", self.path("x"), expect=2)
+        self.assertIn("--class-weight applies to classes", err)
+
     def test_segment_per_base_head_and_probability_track(self):
         rng = np.random.default_rng(3)
         parts, islands, pos = [], [], 0

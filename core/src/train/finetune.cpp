@@ -263,8 +263,11 @@ double head_loss(const TaskHead& head,
             pi[0] = static_cast<float>(2.0 * r);
         } else {
             const std::int32_t y = target.labels[i];
-            loss -= std::log(std::max(static_cast<double>(pi[y]), 1e-30)) * scale;
+            const double w = target.class_weights ? target.class_weights[y] : 1.0;
+            loss -= std::log(std::max(static_cast<double>(pi[y]), 1e-30)) * scale * w;
             pi[y] -= 1.0f;
+            if (w != 1.0)
+                for (std::int64_t c = 0; c < C; ++c) pi[c] = static_cast<float>(pi[c] * w);
         }
         for (std::int64_t c = 0; c < C; ++c) {
             const float dl = static_cast<float>(pi[c] * scale);
@@ -514,6 +517,10 @@ TaskMetrics finetune(const FinetuneOptions& o) {
                  "finetune: --recompute has nothing to recompute with --freeze-backbone (no "
                  "backward pass runs through the backbone)");
     const bool regress = o.task == HeadTask::kRegress;
+    DNASSM_CHECK(o.class_weight == "none" || o.class_weight == "balanced", ErrorKind::kUsage,
+                 "--class-weight: '" + o.class_weight + "' is not one of none, balanced");
+    DNASSM_CHECK(!(regress && o.class_weight != "none"), ErrorKind::kUsage,
+                 "--class-weight applies to classes (classify, segment), not to --task regress");
     const std::string select = o.select != "auto" ? o.select : regress ? "pearson" : "auroc";
     if (regress)
         DNASSM_CHECK(
@@ -569,6 +576,27 @@ TaskMetrics finetune(const FinetuneOptions& o) {
             test = encode(load_sequences(o.test, o.fasta, col, o.stranded), classes, o.test, scale);
     }
     const std::int64_t C = static_cast<std::int64_t>(classes.size());
+    // --class-weight balanced: each class's share of the training loss as if the classes were
+    // equally frequent (segment: counted per base of the training regions).
+    std::vector<float> class_weights;
+    if (o.class_weight == "balanced") {
+        std::vector<double> count(static_cast<size_t>(C), 0.0);
+        for (const auto& e : train) count[static_cast<size_t>(e.y)] += 1;
+        for (const auto& c : seg.train)
+            for (std::int32_t y : c.labels) count[static_cast<size_t>(y)] += 1;
+        const double n = std::accumulate(count.begin(), count.end(), 0.0);
+        std::string shown;
+        for (std::int64_t c = 0; c < C; ++c) {
+            const double k = count[static_cast<size_t>(c)];
+            class_weights.push_back(k > 0 ? static_cast<float>(n / (static_cast<double>(C) * k))
+                                          : 1.0f);
+            char w[64];
+            std::snprintf(w, sizeof w, "%s%s %.4g", c ? ", " : "", classes[c].c_str(),
+                          class_weights.back());
+            shown += w;
+        }
+        note("dnassm finetune: class weights (balanced): %s\n", shown.c_str());
+    }
     TaskHead head = TaskHead::create(o.task, classes, D, o.seed);
 
     // ---- parameters and optimiser
@@ -724,15 +752,19 @@ TaskMetrics finetune(const FinetuneOptions& o) {
                     }
                     ids = &window;
                     target = wlabels.data();
+                    target.class_weights = class_weights.empty() ? nullptr : class_weights.data();
                 } else {
                     if (pos == 0) std::shuffle(order.begin(), order.end(), rng);
                     ex = order[static_cast<size_t>(pos)];
                     pos = (pos + 1) % static_cast<std::int64_t>(order.size());
                     ids = &train[ex].ids;
-                    if (regress)
+                    if (regress) {
                         target = &train[ex].value;
-                    else
+                    } else {
                         target = &train[ex].y;
+                        target.class_weights =
+                            class_weights.empty() ? nullptr : class_weights.data();
+                    }
                     flip = o.rc_aug && (rng() & 1);
                     if (flip && !o.freeze_backbone) {
                         window = train[ex].ids;
@@ -820,8 +852,8 @@ TaskMetrics finetune(const FinetuneOptions& o) {
         {"task", head.task_name()},        {"train", o.train},
         {"val", validation_source(o)},     {"freeze_backbone", o.freeze_backbone},
         {"stranded", o.stranded},          {"rc_aug", o.rc_aug},
-        {"bf16_autocast", o.bf16},         {"best_step", best_step},
-        {"val_metrics", best->to_json()}};
+        {"class_weight", o.class_weight},  {"bf16_autocast", o.bf16},
+        {"best_step", best_step},          {"val_metrics", best->to_json()}};
     nlohmann::json summary = {{"best_step", best_step}, {"val", best->to_json()}};
     if (tested) {
         prov["test"] = o.test;

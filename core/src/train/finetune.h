@@ -32,11 +32,12 @@ struct FinetuneOptions {
     double val_fraction = 0.1;    // without --val: this fraction of each class validates
     std::string select = "auto";  // auroc (classes) or pearson (regress), or as named
     bool freeze_backbone = false;
-    bool stranded = false;       // classify, BED: '-' strand intervals read reverse-complemented
-    bool rc_aug = false;         // classify, regress: each training draw on a random strand
-    bool bf16 = false;           // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
-    bool recompute = false;      // activation checkpointing per block (long windows)
-    std::string device = "cpu";  // a make_backend name
+    bool stranded = false;  // classify, BED: '-' strand intervals read reverse-complemented
+    bool rc_aug = false;    // classify, regress: each training draw on a random strand
+    std::string class_weight = "none";  // or "balanced": classes weighted n / (C * n_class)
+    bool bf16 = false;                  // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
+    bool recompute = false;             // activation checkpointing per block (long windows)
+    std::string device = "cpu";         // a make_backend name
     std::uint64_t seed = 1;
     AdamWOptions adam;
     ProgressMode progress = ProgressMode::kAuto;
@@ -48,12 +49,14 @@ struct FinetuneOptions {
 TaskMetrics finetune(const FinetuneOptions& o);
 
 /// What a head is trained towards: class labels (classify: labels[0]; segment: one per base), or
-/// the value of a regression (values[0], on the scale the head is trained at).
+/// the value of a regression (values[0], on the scale the head is trained at). With
+/// class_weights, each label's cross-entropy counts class_weights[label] times.
 struct HeadTarget {
     HeadTarget(const std::int32_t* class_labels) : labels(class_labels) {}  // NOLINT: implicit
     HeadTarget(const float* target_values) : values(target_values) {}       // NOLINT: implicit
     const std::int32_t* labels = nullptr;
     const float* values = nullptr;
+    const float* class_weights = nullptr;
 };
 
 /// Loss of a backbone (Mamba, HyenaDNA or Caduceus) + task head on one sequence, times `scale`:

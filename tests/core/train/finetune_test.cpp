@@ -88,7 +88,10 @@ TEST_P(TaskLossGrad, HeadAndBackboneMatchFiniteDifferences) {
     std::vector<std::int32_t> labels(ids.size());
     for (auto& y : labels) y = static_cast<std::int32_t>(rng.next() % 3);
     const std::vector<float> value = {0.7f};
-    const HeadTarget target = regress ? HeadTarget(value.data()) : HeadTarget(labels.data());
+    HeadTarget target = regress ? HeadTarget(value.data()) : HeadTarget(labels.data());
+    // The segment case also weights its classes (--class-weight); classify stays unweighted.
+    const std::vector<float> class_weights = {0.5f, 2.0f, 1.3f};
+    if (task == HeadTask::kSegment) target.class_weights = class_weights.data();
 
     std::map<std::string, Tensor> grads;
     const double loss =
