@@ -5,7 +5,7 @@ intergenic), a linear probe on the bundled model's mean-pooled embeddings, valid
 stretch of the genome (--val-region), with and without --stranded (coding windows read 5'->3' on their
 gene's strand). Prints one line per run; needs ../shared/data and a built dnassm.
 
-usage: bench/finetune_regions.py [DNASSM] [--threads T] [--full]
+usage: bench/finetune_regions.py [DNASSM] [--threads T] [--full] [--balanced]
 """
 import argparse
 import json
@@ -41,6 +41,7 @@ def main():
     ap.add_argument("dnassm", nargs="?", default=os.path.join(ROOT, "build", "release", "app", "dnassm"))
     ap.add_argument("--threads", default="2")
     ap.add_argument("--full", action="store_true", help="also fine-tune the whole backbone (slower)")
+    ap.add_argument("--balanced", action="store_true", help="--class-weight balanced in every run")
     a = ap.parse_args()
     if not os.path.exists(FASTA):
         sys.exit(f"skipped: {FASTA} absent (../shared/data)")
@@ -65,10 +66,11 @@ def main():
             cmd = [a.dnassm, "finetune", "-m", "dnassm-mamba-small", "--train", bed, "--fasta", FASTA,
                    "--label-column", "4", "--val-region", HELD_OUT, "-@", a.threads, "--progress", "none",
                    "-o", out] + extra + (["--stranded"] if stranded else [])
+            cmd += ["--class-weight", "balanced"] if a.balanced else []
             t0 = time.time()
             subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
             m = json.load(open(os.path.join(out, "metrics.json")))["val"]
-            print(f"{name:6s} {'--stranded' if stranded else 'forward   '}  n_val {m['n']:5d}  AUROC {m['auroc']:.4f}  "
+            print(f"{name:6s} {'--stranded' if stranded else 'forward   '}{' balanced' if a.balanced else ''}  n_val {m['n']:5d}  AUROC {m['auroc']:.4f}  "
                   f"acc {m['accuracy']:.4f}  MCC {m['mcc']:.4f}  ({time.time() - t0:.1f} s)")
     print("# command per run: " + " ".join(["dnassm finetune -m dnassm-mamba-small --train windows.bed --fasta",
                                            "ecoli_k12_mg1655.bgzf.fa.gz --label-column 4 --val-region", HELD_OUT,
