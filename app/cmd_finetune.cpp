@@ -27,12 +27,13 @@ int cmd_finetune(int argc, char** argv) {
          "output model directory (with the task head; also finetune_log.jsonl, metrics.json)")
         ("task", po::value(&task)->default_value("classify"),
          "classify (one label per sequence, mean-pooled head), regress (a number per sequence: "
-         "the CSV label, or BED column 5; mean-pooled, squared error) or segment (a label per "
-         "base)")
+         "the CSV label, or BED column 5; mean-pooled, squared error), segment (a label per "
+         "base) or track (a value per base from a bigWig/bedGraph; squared error)")
         ("train", po::value(&o.train)->required(),
          "training data: a sequence,label CSV; a BED (then --fasta); or a GenomicBenchmarks "
          "folder (its train/: <class>.csv.gz interval lists, then --fasta, or <class>/*.txt "
-         "sequences); for segment, a BED of labeled intervals")
+         "sequences); for segment, a BED of labeled intervals; for track, a bigWig or bedGraph "
+         "of per-base values (bases it does not cover are left out)")
         ("val", po::value(&o.val),
          "validation data in the same form (default: classify holds out 10 % of each class of "
          "--train, drawn with --seed; segment uses the --train intervals inside --val-region)")
@@ -96,12 +97,14 @@ int cmd_finetune(int argc, char** argv) {
                        "[--val FILE] [--fasta REF.fa] -o OUT_DIR [options]",
                        desc))
         return 0;
-    DNASSM_CHECK(task == "classify" || task == "segment" || task == "regress", ErrorKind::kUsage,
-                 "--task: '" + task + "' is not one of classify, segment, regress");
+    DNASSM_CHECK(task == "classify" || task == "segment" || task == "regress" || task == "track",
+                 ErrorKind::kUsage,
+                 "--task: '" + task + "' is not one of classify, regress, segment, track");
     DNASSM_CHECK(threads >= 1, ErrorKind::kUsage, "-@/--threads must be >= 1");
     o.task = task == "classify"  ? HeadTask::kClassify
              : task == "segment" ? HeadTask::kSegment
-                                 : HeadTask::kRegress;
+             : task == "regress" ? HeadTask::kRegress
+                                 : HeadTask::kTrack;
     set_num_threads(threads);
     o.progress = parse_progress_mode(progress);
     o.command = command_line(argc, argv);

@@ -59,6 +59,8 @@ int cmd_info(int argc, char** argv) {
     }
     if (head && head->task == HeadTask::kRegress)
         std::cout << "task head:   regress, one value\n";
+    else if (head && head->task == HeadTask::kTrack)
+        std::cout << "task head:   track, one value per base\n";
     else if (head)
         std::cout << "task head:   " << head->task_name() << ", " << head->classes.size()
                   << " classes\n";

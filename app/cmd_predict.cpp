@@ -193,8 +193,8 @@ int cmd_predict(int argc, char** argv) {
                  "--metrics scores a fine-tuned per-sequence model (classify, regress) on labeled "
                  "rows; " +
                      o.model_dir + " has no such head");
-    if (head && head->task == HeadTask::kSegment && !on_command_line("track"))
-        track_name = "p_" + head->classes.back();
+    if (head && !head->per_sequence() && !on_command_line("track"))
+        track_name = head->output_names().back();  // the last class, or a track head's value
     DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
     DNASSM_CHECK(context >= -1, ErrorKind::kUsage, "--context must be >= 0, or -1 (whole contig)");
     const std::vector<std::string> track_names = track_list(*s.model, track_name);
@@ -245,7 +245,7 @@ int cmd_predict(int argc, char** argv) {
     std::vector<std::unique_ptr<TrackWriter>> writers;
     CallWriter* call_writer = nullptr;
     if (bed) {
-        calls.probability = specs.front().kind == TrackKind::kHeadClass;
+        calls.probability = specs.front().kind == TrackKind::kHeadClass && !head->predicts_values();
         DNASSM_CHECK(calls.probability || on_command_line("threshold"), ErrorKind::kUsage,
                      "--threshold: calls on the " + track_name +
                          " track need a threshold (p_<class> tracks default to 0.5)");

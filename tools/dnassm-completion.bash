@@ -22,7 +22,7 @@ _dnassm() {
     --progress) COMPREPLY=($(compgen -W "auto bar json none" -- "$cur")); return ;;
     --pool) COMPREPLY=($(compgen -W "none mean" -- "$cur")); return ;;
     --dtype) COMPREPLY=($(compgen -W "f32 f16" -- "$cur")); return ;;
-    --task) COMPREPLY=($(compgen -W "classify regress segment" -- "$cur")); return ;;
+    --task) COMPREPLY=($(compgen -W "classify regress segment track" -- "$cur")); return ;;
     --class-weight) COMPREPLY=($(compgen -W "none balanced" -- "$cur")); return ;;
     --select) COMPREPLY=($(compgen -W "auto auroc mcc accuracy loss pearson spearman" -- "$cur")); return ;;
     -O | --output-fmt)

@@ -1326,7 +1326,7 @@ class FinetuneTests(Tmp):
             self.assertTrue(load_json(self.path(tag + "aug/config.json"))["provenance"]["rc_aug"])
         _, _, err = run("finetune", "-m", MODEL, "--task", "segment", "--rc-aug", "--train", self.path("x.bed"),
                         "--fasta", LAMBDA, "--val-region", "NC_001416.1", "-o", self.path("x"), expect=2)
-        self.assertIn("--rc-aug is what segment always does", err)
+        self.assertIn("finetune --task segment: --rc-aug is what it always does", err)
 
     def test_balanced_class_weights(self):
         rng = np.random.default_rng(12)
@@ -1344,6 +1344,46 @@ class FinetuneTests(Tmp):
         _, _, err = run(*args, "--class-weight", "inverse", "-o", self.path("x"), expect=2)
         self.assertIn("--class-weight: 'inverse' is not one of none, balanced", err)
         _, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--class-weight", "balanced", "--train", train,
+                        "-o", self.path("x"), expect=2)
+        self.assertIn("--class-weight applies to classes", err)
+
+    def test_track_head_on_per_base_values(self):
+        # Target: the GC percentage of the 30 bases up to each base (a causal model can read it), as a
+        # bedGraph with a gap; windows from the first 30 kb, validation on the rest.
+        rng = np.random.default_rng(13)
+        seq = "".join(random_dna(rng, 500, rng.uniform(0.2, 0.8)) for _ in range(80))
+        with open(self.path("g.fa"), "w") as f:
+            f.write(">chrT\n" + seq + "\n")
+        gc = np.array([c in "GC" for c in seq], float)
+        csum = np.concatenate([[0], np.cumsum(gc)])
+        target = np.array([100 * (csum[i + 1] - csum[max(0, i - 29)]) / (i + 1 - max(0, i - 29)) for i in range(len(seq))])
+        with open(self.path("t.bedgraph"), "w") as f:
+            for i, v in enumerate(target):
+                if not 10000 <= i < 11000:  # a stretch without values
+                    f.write(f"chrT\t{i}\t{i + 1}\t{v:.3f}\n")
+        out = self.path("trk")
+        _, _, err = run("finetune", "-m", MODEL, "--task", "track", "--freeze-backbone", "--train",
+                        self.path("t.bedgraph"), "--fasta", self.path("g.fa"), "--train-region", "chrT:1-30000",
+                        "--val-region", f"chrT:30001-{len(seq)}", "--steps", "120", "--batch", "4", "--window", "1024",
+                        "--lr", "0.01", "-o", out, "--progress", "none")
+        self.assertIn("Pearson r", err)
+        metrics = load_json(os.path.join(out, "metrics.json"))["val"]
+        self.assertGreater(metrics["pearson"], 0.6, metrics)
+        self.assertEqual(metrics["n"], len(seq) - 30000)
+        _, info, _ = run("info", out)
+        self.assertIn("task head:   track, one value per base\n", info)
+        self.assertIn("predicts:    value, loglik, entropy", info)
+        # The default track of the tuned model is its value, in the target's units.
+        run("predict", "-m", out, "-r", f"chrT:30001-{len(seq)}", "-o", self.path("v.bw"), self.path("g.fa"))
+        with pyBigWig.open(self.path("v.bw")) as bw:
+            v = np.array(bw.values("chrT", 30000, len(seq)))
+        self.assertAlmostEqual(float(np.corrcoef(v, target[30000:])[0, 1]), metrics["pearson"], places=4)
+        self.assertLess(abs(v.mean() - target[30000:].mean()), 10)
+        _, _, err = run("predict", "-m", out, "-r", "chrT:30001-31000", "-o", self.path("c.bed"), self.path("g.fa"),
+                        expect=2)
+        self.assertIn("--threshold", err)  # a value track has no default threshold
+        _, _, err = run("finetune", "-m", MODEL, "--task", "track", "--train", self.path("t.bedgraph"), "--fasta",
+                        self.path("g.fa"), "--val-region", "chrT:30001-40000", "--class-weight", "balanced",
                         "-o", self.path("x"), expect=2)
         self.assertIn("--class-weight applies to classes", err)
 

@@ -27,14 +27,14 @@ enum class TrackKind { kLoglik, kEntropy, kHeadClass };
 
 struct TrackSpec {
     TrackKind kind = TrackKind::kLoglik;
-    std::int64_t head_class = -1;  // kHeadClass: index into the task head's classes
+    std::int64_t head_class = -1;  // kHeadClass: index into the task head's outputs
     bool rc = false;
     std::int64_t mlm_context = 512;
     RunOptions run;
 };
 
-/// The tracks a model offers, by name: loglik and entropy for LMs, p_<class> for every class of a
-/// segmentation head (those first).
+/// The tracks a model offers, by name: loglik and entropy for LMs, and first p_<class> for every
+/// class of a segmentation head, or a track head's value.
 [[nodiscard]] std::vector<std::string> track_names(const Model& model);
 
 /// The spec for a track name of track_names(model); Error(kUsage) naming the valid ones otherwise.

@@ -4,6 +4,7 @@
 //   classify: mean of the hidden states over the sequence -> C class probabilities
 //   segment:  every base's hidden state -> C class probabilities (per-base tracks)
 //   regress:  mean of the hidden states over the sequence -> one value ("classes" names it)
+//   track:    every base's hidden state -> one value per base (per-base regression tracks)
 #pragma once
 
 #include <string>
@@ -13,7 +14,7 @@
 
 namespace dnassm {
 
-enum class HeadTask { kClassify, kSegment, kRegress };
+enum class HeadTask { kClassify, kSegment, kRegress, kTrack };
 
 struct TaskHead {
     HeadTask task = HeadTask::kClassify;
@@ -31,12 +32,18 @@ struct TaskHead {
     }
     [[nodiscard]] const char* task_name() const;
     /// Whether the head answers once per sequence (classify, regress) rather than per base.
-    [[nodiscard]] bool per_sequence() const { return task != HeadTask::kSegment; }
+    [[nodiscard]] bool per_sequence() const {
+        return task == HeadTask::kClassify || task == HeadTask::kRegress;
+    }
+    /// Whether the head predicts a value (regress, track) rather than class probabilities.
+    [[nodiscard]] bool predicts_values() const {
+        return task == HeadTask::kRegress || task == HeadTask::kTrack;
+    }
     /// The names of the outputs, as predict's columns and tracks: p_<class>, or the target's name.
     [[nodiscard]] std::vector<std::string> output_names() const;
 
-    /// hidden {L, D} -> outputs: {1, C} (mean-pooled) or {L, C} (segment); class probabilities,
-    /// or the predicted value (regress).
+    /// hidden {L, D} -> outputs: {1, C} (mean-pooled) or {L, C} (segment, track); class
+    /// probabilities, or the predicted value (regress, track).
     [[nodiscard]] Tensor outputs(const Tensor& hidden) const;
     /// Logits {n, C} -> outputs in place: softmax over the classes; the value itself (regress).
     void activate(Tensor& logits) const;

@@ -72,19 +72,21 @@ const char* TaskHead::task_name() const {
             return "segment";
         case HeadTask::kRegress:
             return "regress";
+        case HeadTask::kTrack:
+            return "track";
     }
     return "?";
 }
 
 std::vector<std::string> TaskHead::output_names() const {
-    if (task == HeadTask::kRegress) return classes;
+    if (predicts_values()) return classes;
     std::vector<std::string> out;
     for (const auto& c : classes) out.push_back("p_" + c);
     return out;
 }
 
 void TaskHead::activate(Tensor& logits) const {
-    if (task != HeadTask::kRegress) softmax_rows(logits.f32(), logits.dim(0), n_classes());
+    if (!predicts_values()) softmax_rows(logits.f32(), logits.dim(0), n_classes());
 }
 
 Tensor TaskHead::outputs(const Tensor& hidden) const {
@@ -128,13 +130,15 @@ TaskHead TaskHead::load(const std::string& dir,
     }
     TaskHead h;
     const std::string task = j.value("task", "");
-    DNASSM_CHECK(
-        task == "classify" || task == "segment" || task == "regress", ErrorKind::kModel,
-        cfg_path + ": task_head.task must be classify, segment or regress, not '" + task + "'");
+    DNASSM_CHECK(task == "classify" || task == "segment" || task == "regress" || task == "track",
+                 ErrorKind::kModel,
+                 cfg_path + ": task_head.task must be classify, segment, regress or track, not '" +
+                     task + "'");
     h.task = task == "classify"  ? HeadTask::kClassify
              : task == "segment" ? HeadTask::kSegment
-                                 : HeadTask::kRegress;
-    const bool regress = h.task == HeadTask::kRegress;
+             : task == "regress" ? HeadTask::kRegress
+                                 : HeadTask::kTrack;
+    const bool regress = h.predicts_values();
     DNASSM_CHECK(j.contains("classes") && j["classes"].is_array() &&
                      (regress ? j["classes"].size() == 1 : j["classes"].size() >= 2),
                  ErrorKind::kModel,

@@ -128,8 +128,8 @@ std::vector<std::vector<float>> strand_values(
 std::vector<std::string> track_names(const Model& model) {
     std::vector<std::string> names;
     const TaskHead* head = model.task_head();
-    if (head && head->task == HeadTask::kSegment)
-        for (const auto& c : head->classes) names.push_back("p_" + c);
+    if (head && !head->per_sequence())  // a per-base head's outputs: p_<class>, or its value
+        for (const auto& name : head->output_names()) names.push_back(name);
     names.push_back("loglik");
     names.push_back("entropy");
     return names;
@@ -138,11 +138,12 @@ std::vector<std::string> track_names(const Model& model) {
 TrackSpec track_spec(const Model& model, const std::string& name) {
     TrackSpec spec;
     const TaskHead* head = model.task_head();
-    if (name.rfind("p_", 0) == 0 && head && head->task == HeadTask::kSegment) {
-        for (std::int64_t c = 0; c < head->n_classes(); ++c)
-            if (name == "p_" + head->classes[static_cast<size_t>(c)]) {
+    if (head && !head->per_sequence()) {
+        const auto outputs = head->output_names();
+        for (size_t c = 0; c < outputs.size(); ++c)
+            if (name == outputs[c]) {
                 spec.kind = TrackKind::kHeadClass;
-                spec.head_class = c;
+                spec.head_class = static_cast<std::int64_t>(c);
                 return spec;
             }
     }

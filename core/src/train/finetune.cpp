@@ -9,7 +9,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -126,9 +129,7 @@ std::vector<LabeledSequence> load_sequences(const std::string& path,
 
 // The mean and standard deviation of the training targets (two passes: targets far from zero
 // keep their spread).
-Standardiser fit_standardiser(const std::vector<LabeledSequence>& train, const std::string& where) {
-    std::vector<double> y;
-    for (const auto& s : train) y.push_back(parse_target(s.label, where + ": " + s.id));
+Standardiser fit_standardiser(const std::vector<double>& y, const std::string& where) {
     Standardiser z;
     z.mean = std::accumulate(y.begin(), y.end(), 0.0) / static_cast<double>(y.size());
     double ss = 0;
@@ -167,6 +168,7 @@ std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
 struct SegmentContig {
     Region region;  // the part of the contig windows are drawn from / validated on
     std::vector<std::int32_t> ids, labels;
+    std::vector<float> values;  // --task track: per-base targets (NaN: none)
 };
 
 struct SegmentData {
@@ -175,22 +177,75 @@ struct SegmentData {
 };
 
 SegmentData load_segments(const FinetuneOptions& o) {
-    DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage,
-                 "finetune --task segment needs --fasta REF.fa");
+    const bool track = o.task == HeadTask::kTrack;
+    const std::string task = track ? "finetune --task track" : "finetune --task segment";
+    DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, task + " needs --fasta REF.fa");
     DNASSM_CHECK(!is_csv_path(o.train), ErrorKind::kUsage,
-                 o.train + ": --task segment takes a BED of labeled intervals");
+                 o.train + (track ? ": --task track takes a bigWig or bedGraph of per-base values"
+                                  : ": --task segment takes a BED of labeled intervals"));
     DNASSM_CHECK(o.test.empty(), ErrorKind::kUsage,
-                 "finetune --task segment: --test applies to classify (hold out part of the genome "
-                 "with --val-region)");
+                 task +
+                     ": --test applies to classify and regress (hold out part of the genome "
+                     "with --val-region)");
     DNASSM_CHECK(!o.rc_aug, ErrorKind::kUsage,
-                 "finetune --task segment: --rc-aug is what segment always does (training windows "
-                 "are drawn from both strands)");
+                 task +
+                     ": --rc-aug is what it always does (training windows are drawn from both "
+                     "strands)");
     DNASSM_CHECK(!o.stranded, ErrorKind::kUsage,
-                 "finetune --task segment: --stranded does not apply (labels are per base in "
-                 "forward coordinates; training windows are drawn from both strands)");
+                 task +
+                     ": --stranded does not apply (targets are per base in forward "
+                     "coordinates; training windows are drawn from both strands)");
+    DNASSM_CHECK(!o.val_regions.empty() || !o.val.empty(), ErrorKind::kUsage,
+                 task + ": give --val-region (held-out part of the genome) or --val " +
+                     (track ? "TRACK" : "BED"));
     auto in = SequenceInput::open(o.fasta);
     DNASSM_CHECK(in->format() == InputFormat::kFasta, ErrorKind::kInput,
                  o.fasta + ": --fasta must be a FASTA file");
+    SegmentData d;
+    // The bases of each region, with their targets filled in by `fill`.
+    CharTokenizer tok(true);
+    auto load = [&](const std::vector<std::string>& specs, std::vector<SegmentContig>& out,
+                    const std::function<void(SegmentContig&)>& fill) {
+        const auto regions =
+            specs.empty() ? whole_contigs(in->contigs()) : parse_regions(specs, in->contigs());
+        in->for_each(regions, [&](SequenceRecord& r) {
+            SegmentContig c;
+            c.region = r.region;
+            TokenizeStats st;
+            tok.encode(r.seq, c.ids, st, o.fasta + ":" + r.name);
+            fill(c);
+            out.push_back(std::move(c));
+        });
+    };
+    if (track) {
+        // Per-base values; bases the track does not cover have none (NaN: left out of the loss).
+        auto values_of = [&](const std::string& path) {
+            auto t = std::make_shared<Track>(read_track(path));
+            return [t, path](SegmentContig& c) {
+                c.values.assign(c.ids.size(), std::numeric_limits<float>::quiet_NaN());
+                for (const auto& iv : t->intervals) {
+                    if (t->contigs[static_cast<size_t>(iv.contig)].name != c.region.contig)
+                        continue;
+                    for (std::int64_t p = std::max(iv.beg, c.region.beg);
+                         p < std::min(iv.end, c.region.end); ++p)
+                        c.values[static_cast<size_t>(p - c.region.beg)] = iv.value;
+                }
+            };
+        };
+        d.classes = {"value"};
+        const auto train_values = values_of(o.train);
+        load(o.train_regions, d.train, train_values);
+        load(o.val_regions, d.val, o.val.empty() ? train_values : values_of(o.val));
+        std::int64_t covered = 0;
+        for (const auto& c : d.train)
+            for (float v : c.values) covered += std::isnan(v) ? 0 : 1;
+        DNASSM_CHECK(covered > 0, ErrorKind::kInput,
+                     o.train +
+                         ": no values inside the training regions (contig names differ "
+                         "from " +
+                         o.fasta + "'s?)");
+        return d;
+    }
     const int col = o.label_column < 0 ? 0 : o.label_column;
     auto annotate = [&](const std::string& bed, std::vector<std::string>* classes) {
         std::vector<Region> iv = read_bed(bed, in->contigs());
@@ -204,24 +259,11 @@ SegmentData load_segments(const FinetuneOptions& o) {
         }
         return std::make_pair(iv, names);
     };
-    SegmentData d;
     auto train_iv = annotate(o.train, &d.classes);
     auto val_iv = o.val.empty() ? train_iv : annotate(o.val, &d.classes);
-    auto regions_of = [&](const std::vector<std::string>& specs) {
-        return specs.empty() ? whole_contigs(in->contigs()) : parse_regions(specs, in->contigs());
-    };
-    DNASSM_CHECK(!o.val_regions.empty() || !o.val.empty(), ErrorKind::kUsage,
-                 "finetune --task segment: give --val-region (held-out part of the genome) or "
-                 "--val BED");
-    CharTokenizer tok(true);
-    auto load = [&](const std::vector<Region>& regions,
-                    const std::pair<std::vector<Region>, std::vector<std::string>>& iv,
-                    const std::string& bed, std::vector<SegmentContig>& out) {
-        in->for_each(regions, [&](SequenceRecord& r) {
-            SegmentContig c;
-            c.region = r.region;
-            TokenizeStats st;
-            tok.encode(r.seq, c.ids, st, o.fasta + ":" + r.name);
+    auto labels_of = [&](const std::pair<std::vector<Region>, std::vector<std::string>>& iv,
+                         const std::string& bed) {
+        return [&, bed](SegmentContig& c) {
             c.labels.assign(c.ids.size(), 0);
             for (size_t i = 0; i < iv.first.size(); ++i) {
                 const Region& g = iv.first[i];
@@ -231,11 +273,10 @@ SegmentData load_segments(const FinetuneOptions& o) {
                      p < std::min(g.end, c.region.end); ++p)
                     c.labels[static_cast<size_t>(p - c.region.beg)] = y;
             }
-            out.push_back(std::move(c));
-        });
+        };
     };
-    load(regions_of(o.train_regions), train_iv, o.train, d.train);
-    load(regions_of(o.val_regions), val_iv, o.val.empty() ? o.train : o.val, d.val);
+    load(o.train_regions, d.train, labels_of(train_iv, o.train));
+    load(o.val_regions, d.val, labels_of(val_iv, o.val.empty() ? o.train : o.val));
     return d;
 }
 
@@ -257,8 +298,9 @@ double head_loss(const TaskHead& head,
     for (std::int64_t i = 0; i < n; ++i) {
         float* pi = p.f32() + i * C;
         // pi becomes d loss / d logits (before scale).
-        if (target.values) {
-            const double r = static_cast<double>(pi[0]) - target.values[i];
+        if (target.values) {  // a base without a value (NaN) adds nothing
+            const double r =
+                std::isnan(target.values[i]) ? 0.0 : static_cast<double>(pi[0]) - target.values[i];
             loss += r * r * scale;
             pi[0] = static_cast<float>(2.0 * r);
         } else {
@@ -495,7 +537,7 @@ double task_loss(const Trainable& model,
     const Tensor hidden = WindowActivations(be, L).to_host(tape->hidden);
     Tensor dh({L, D});
     double loss = 0;
-    if (head.task == HeadTask::kSegment) {
+    if (!head.per_sequence()) {
         loss = head_loss(head, hidden.f32(), L, target, scale / static_cast<double>(L), gw, gb,
                          dh.f32());
     } else {
@@ -516,16 +558,19 @@ TaskMetrics finetune(const FinetuneOptions& o) {
     DNASSM_CHECK(!(o.recompute && o.freeze_backbone), ErrorKind::kUsage,
                  "finetune: --recompute has nothing to recompute with --freeze-backbone (no "
                  "backward pass runs through the backbone)");
-    const bool regress = o.task == HeadTask::kRegress;
+    const bool regress = o.task == HeadTask::kRegress, track = o.task == HeadTask::kTrack;
+    const bool valued = regress || track;  // the head predicts values, not classes
     DNASSM_CHECK(o.class_weight == "none" || o.class_weight == "balanced", ErrorKind::kUsage,
                  "--class-weight: '" + o.class_weight + "' is not one of none, balanced");
-    DNASSM_CHECK(!(regress && o.class_weight != "none"), ErrorKind::kUsage,
-                 "--class-weight applies to classes (classify, segment), not to --task regress");
-    const std::string select = o.select != "auto" ? o.select : regress ? "pearson" : "auroc";
-    if (regress)
-        DNASSM_CHECK(
-            select == "pearson" || select == "spearman" || select == "loss", ErrorKind::kUsage,
-            "--select: one of pearson, spearman, loss for --task regress (not '" + select + "')");
+    DNASSM_CHECK(!(valued && o.class_weight != "none"), ErrorKind::kUsage,
+                 "--class-weight applies to classes (classify, segment), not to values (regress, "
+                 "track)");
+    const std::string select = o.select != "auto" ? o.select : valued ? "pearson" : "auroc";
+    if (valued)
+        DNASSM_CHECK(select == "pearson" || select == "spearman" || select == "loss",
+                     ErrorKind::kUsage,
+                     "--select: one of pearson, spearman, loss for --task " +
+                         std::string(regress ? "regress" : "track") + " (not '" + select + "')");
     else
         DNASSM_CHECK(
             select == "auroc" || select == "mcc" || select == "accuracy" || select == "loss",
@@ -544,23 +589,36 @@ TaskMetrics finetune(const FinetuneOptions& o) {
     }
     auto be = make_backend(o.device);
     const std::int64_t D = base->info().d_model;
-    const bool segment = o.task == HeadTask::kSegment;
+    const bool segment = o.task == HeadTask::kSegment || track;  // per base
 
     // ---- data
     std::vector<Example> train, val, test;
-    Standardiser z;  // regress: the training targets' scale
+    Standardiser z;  // regress, track: the training targets' scale
     SegmentData seg;
     std::vector<std::string> classes;
     if (segment) {
         seg = load_segments(o);
         classes = seg.classes;
+        if (track) {
+            std::vector<double> y;
+            for (const auto& c : seg.train)
+                for (float v : c.values)
+                    if (!std::isnan(v)) y.push_back(v);
+            z = fit_standardiser(y, o.train);
+            for (auto* part : {&seg.train, &seg.val})
+                for (auto& c : *part)
+                    for (float& v : c.values)
+                        if (!std::isnan(v)) v = z.to_z(v);
+        }
     } else {
         const int col = o.label_column >= 0 ? o.label_column : regress ? 5 : 4;
         auto [tr, va] = labeled_examples(o, col);
         const Standardiser* scale = nullptr;
         if (regress) {
             classes = {"value"};
-            z = fit_standardiser(tr, o.train);
+            std::vector<double> y;
+            for (const auto& s : tr) y.push_back(parse_target(s.label, o.train + ": " + s.id));
+            z = fit_standardiser(y, o.train);
             scale = &z;
         } else {
             std::vector<std::string> names;
@@ -686,17 +744,29 @@ TaskMetrics finetune(const FinetuneOptions& o) {
     };
     auto validate = [&] {
         if (!segment) return evaluate(val, val_feats);
-        std::vector<float> probs;
+        std::vector<float> probs, predicted, target;
         std::vector<std::int32_t> labels;
         for (const auto& c : seg.val) {
             hidden_of(c.ids, [&](std::int64_t off, const Tensor& h) {
                 const Tensor p = head.outputs(h);
-                probs.insert(probs.end(), p.f32(), p.f32() + p.numel());
-                labels.insert(labels.end(), c.labels.begin() + off,
-                              c.labels.begin() + off + h.dim(0));
+                if (!track) {
+                    probs.insert(probs.end(), p.f32(), p.f32() + p.numel());
+                    labels.insert(labels.end(), c.labels.begin() + off,
+                                  c.labels.begin() + off + h.dim(0));
+                    return;
+                }
+                for (std::int64_t i = 0; i < h.dim(0); ++i) {  // the bases with a value
+                    const float v = c.values[static_cast<size_t>(off + i)];
+                    if (std::isnan(v)) continue;
+                    predicted.push_back(z.from_z(p.f32()[i]));
+                    target.push_back(z.from_z(v));
+                }
             });
         }
-        return classification_metrics(probs, labels, C);
+        if (!track) return classification_metrics(probs, labels, C);
+        DNASSM_CHECK(!target.empty(), ErrorKind::kInput,
+                     "finetune --task track: no values inside the validation regions");
+        return regression_metrics(predicted, target);
     };
 
     fs::create_directories(o.out_dir);
@@ -712,6 +782,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
     const std::int64_t work_per_step = segment ? o.batch * o.window : o.batch;
     Progress progress(o.progress, total_steps * work_per_step, "finetune");
     std::vector<std::int32_t> window, wlabels;
+    std::vector<float> wvalues;
     for (std::int64_t step = 0; step < total_steps; ++step) {
         std::map<std::string, Tensor> grads;
         grads["head.weight"] = Tensor(head.weight.shape());
@@ -745,14 +816,23 @@ TaskMetrics finetune(const FinetuneOptions& o) {
                         rng() % static_cast<std::uint64_t>(static_cast<std::int64_t>(c.ids.size()) -
                                                            len + 1));
                     window.assign(c.ids.begin() + beg, c.ids.begin() + beg + len);
-                    wlabels.assign(c.labels.begin() + beg, c.labels.begin() + beg + len);
+                    if (track)
+                        wvalues.assign(c.values.begin() + beg, c.values.begin() + beg + len);
+                    else
+                        wlabels.assign(c.labels.begin() + beg, c.labels.begin() + beg + len);
                     if (rng() & 1) {
                         reverse_complement(window);
                         std::reverse(wlabels.begin(), wlabels.end());
+                        std::reverse(wvalues.begin(), wvalues.end());
                     }
                     ids = &window;
-                    target = wlabels.data();
-                    target.class_weights = class_weights.empty() ? nullptr : class_weights.data();
+                    if (track) {
+                        target = wvalues.data();
+                    } else {
+                        target = wlabels.data();
+                        target.class_weights =
+                            class_weights.empty() ? nullptr : class_weights.data();
+                    }
                 } else {
                     if (pos == 0) std::shuffle(order.begin(), order.end(), rng);
                     ex = order[static_cast<size_t>(pos)];
@@ -833,7 +913,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
         std::copy(best_params[name].f32(), best_params[name].f32() + t.numel(), t.f32());
     if (backbone) backbone->refresh_derived();
     be->weights_changed();
-    if (regress) {  // the head predicts in the targets' units from here on
+    if (valued) {  // the head predicts in the targets' units from here on
         for (float& w : head.weight.span_f32()) w = static_cast<float>(w * z.sd);
         head.bias.f32()[0] = z.from_z(head.bias.f32()[0]);
         for (auto& e : test) e.value = z.from_z(e.value);  // and the targets

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -79,16 +80,19 @@ TEST_P(TaskLossGrad, HeadAndBackboneMatchFiniteDifferences) {
     const Tensor all = read_npy(dir + "/input_ids.npy");
     const std::span<const std::int32_t> ids(all.data<std::int32_t>() + 50, 20);
     const HeadTask task = GetParam();
-    const bool regress = task == HeadTask::kRegress;
+    const bool valued = task == HeadTask::kRegress || task == HeadTask::kTrack;
     TaskHead head = TaskHead::create(
-        task, regress ? std::vector<std::string>{"value"} : std::vector<std::string>{"a", "b", "c"},
+        task, valued ? std::vector<std::string>{"value"} : std::vector<std::string>{"a", "b", "c"},
         model.config().d_model, 5);
     test::Rng rng(3);
     for (float& w : head.weight.span_f32()) w = rng.uniform(-0.3f, 0.3f);
     std::vector<std::int32_t> labels(ids.size());
     for (auto& y : labels) y = static_cast<std::int32_t>(rng.next() % 3);
-    const std::vector<float> value = {0.7f};
-    HeadTarget target = regress ? HeadTarget(value.data()) : HeadTarget(labels.data());
+    // regress: one value; track: one per base, one base without a value (NaN, left out).
+    std::vector<float> values(task == HeadTask::kTrack ? ids.size() : 1);
+    for (auto& v : values) v = rng.uniform(-1.0f, 1.0f);
+    if (task == HeadTask::kTrack) values[3] = std::numeric_limits<float>::quiet_NaN();
+    HeadTarget target = valued ? HeadTarget(values.data()) : HeadTarget(labels.data());
     // The segment case also weights its classes (--class-weight); classify stays unweighted.
     const std::vector<float> class_weights = {0.5f, 2.0f, 1.3f};
     if (task == HeadTask::kSegment) target.class_weights = class_weights.data();
@@ -132,7 +136,8 @@ INSTANTIATE_TEST_SUITE_P(Tasks,
                          TaskLossGrad,
                          ::testing::Values(HeadTask::kClassify,
                                            HeadTask::kSegment,
-                                           HeadTask::kRegress));
+                                           HeadTask::kRegress,
+                                           HeadTask::kTrack));
 
 TEST(LabeledCsv, ReadsHeaderInAnyOrderAndNamesBadLines) {
     const std::string dir = ::testing::TempDir();
