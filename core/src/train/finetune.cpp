@@ -163,8 +163,8 @@ std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
     return out;
 }
 
-// Per-base labels of the segmentation task over one contig: 0 = outside every interval, else
-// 1 + the class of the (last) covering interval.
+// Per-base targets over one region: the segmentation task's labels (0 = outside every interval,
+// else 1 + the class of the (last) covering interval), or the track task's values.
 struct SegmentContig {
     Region region;  // the part of the contig windows are drawn from / validated on
     std::vector<std::int32_t> ids, labels;
