@@ -1362,10 +1362,18 @@ class FinetuneTests(Tmp):
                 if not 10000 <= i < 11000:  # a stretch without values
                     f.write(f"chrT\t{i}\t{i + 1}\t{v:.3f}\n")
         out = self.path("trk")
-        _, _, err = run("finetune", "-m", MODEL, "--task", "track", "--freeze-backbone", "--train",
-                        self.path("t.bedgraph"), "--fasta", self.path("g.fa"), "--train-region", "chrT:1-30000",
-                        "--val-region", f"chrT:30001-{len(seq)}", "--steps", "120", "--batch", "4", "--window", "1024",
-                        "--lr", "0.01", "-o", out, "--progress", "none")
+        args = ["finetune", "-m", MODEL, "--task", "track", "--freeze-backbone", "--fasta", self.path("g.fa"),
+                "--train-region", "chrT:1-30000", "--val-region", f"chrT:30001-{len(seq)}", "--steps", "120",
+                "--batch", "4", "--window", "1024", "--lr", "0.01", "--progress", "none"]
+        _, _, err = run(*args, "--train", self.path("t.bedgraph"), "-o", out)
+        # The same values as a bigWig (read region by region through its index): the same head.
+        with pyBigWig.open(self.path("t.bw"), "w") as bw:
+            bw.addHeader([("chrT", len(seq))])
+            keep = [i for i in range(len(seq)) if not 10000 <= i < 11000]
+            bw.addEntries(["chrT"] * len(keep), keep, ends=[i + 1 for i in keep],
+                          values=[float(f"{target[i]:.3f}") for i in keep])
+        run(*args, "--train", self.path("t.bw"), "-o", self.path("trk_bw"))
+        self.assertEqual(read_bytes(self.path("trk_bw/head.safetensors")), read_bytes(os.path.join(out, "head.safetensors")))
         self.assertIn("Pearson r", err)
         metrics = load_json(os.path.join(out, "metrics.json"))["val"]
         self.assertGreater(metrics["pearson"], 0.6, metrics)

@@ -1,5 +1,7 @@
 // Reading per-base tracks back (dnassm merge): bigWig through libBigWig, bedGraph as text.
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,15 +19,28 @@ namespace dnassm {
 
 namespace {
 
-Track read_bigwig(const std::string& path) {
+using BigWigHandle = std::unique_ptr<bigWigFile_t, void (*)(bigWigFile_t*)>;
+
+BigWigHandle open_bigwig(const std::string& path) {
     static std::once_flag init;
     std::call_once(init, [] { bwInit(1 << 17); });
     check_bigwig_structure(path);  // libBigWig trusts the file's offsets
     bigWigFile_t* fp = bwOpen(path.c_str(), nullptr, "r");
     DNASSM_CHECK(fp, ErrorKind::kInput, path + ": not a readable bigWig file");
-    std::unique_ptr<bigWigFile_t, void (*)(bigWigFile_t*)> guard(fp, bwClose);
-    Track t;
+    BigWigHandle guard(fp, bwClose);
     DNASSM_CHECK(fp->cl, ErrorKind::kInput, path + ": bigWig without a chromosome list");
+    return guard;
+}
+
+bool is_bigwig(const std::string& path) {
+    const std::string ext = text_extension(path);
+    return path != "-" && !gz_name(path) && (ext == ".bw" || ext == ".bigwig");
+}
+
+Track read_bigwig(const std::string& path) {
+    const BigWigHandle guard = open_bigwig(path);
+    bigWigFile_t* fp = guard.get();
+    Track t;
     for (std::int64_t i = 0; i < fp->cl->nKeys; ++i) {
         DNASSM_CHECK(
             fp->cl->chrom[i], ErrorKind::kInput,
@@ -77,11 +92,65 @@ Track read_bedgraph(const std::string& path) {
 
 }  // namespace
 
+struct TrackValues::Impl {
+    std::string path;
+    BigWigHandle bigwig{nullptr, bwClose};
+    std::map<std::string, std::vector<TrackInterval>> bedgraph;  // by contig, sorted by start
+};
+
+TrackValues::TrackValues(const std::string& path) : impl_(std::make_unique<Impl>()) {
+    impl_->path = path;
+    if (is_bigwig(path)) {
+        impl_->bigwig = open_bigwig(path);
+        return;
+    }
+    Track t = read_track(path);
+    for (const auto& iv : t.intervals)
+        impl_->bedgraph[t.contigs[static_cast<size_t>(iv.contig)].name].push_back(iv);
+    for (auto& [name, ivs] : impl_->bedgraph)
+        std::stable_sort(
+            ivs.begin(), ivs.end(),
+            [](const TrackInterval& a, const TrackInterval& b) { return a.beg < b.beg; });
+}
+
+TrackValues::~TrackValues() = default;
+
+std::vector<float> TrackValues::values(const std::string& contig,
+                                       std::int64_t beg,
+                                       std::int64_t end) const {
+    std::vector<float> out(static_cast<size_t>(end - beg), std::numeric_limits<float>::quiet_NaN());
+    auto put = [&](std::int64_t b, std::int64_t e, float v) {
+        for (std::int64_t p = std::max(b, beg); p < std::min(e, end); ++p)
+            out[static_cast<size_t>(p - beg)] = v;
+    };
+    if (bigWigFile_t* fp = impl_->bigwig.get()) {
+        bool known = false;
+        for (std::int64_t i = 0; i < fp->cl->nKeys && !known; ++i)
+            known = contig == fp->cl->chrom[i];
+        if (!known) return out;  // a contig the track does not cover
+        bwOverlappingIntervals_t* iv = bwGetOverlappingIntervals(
+            fp, const_cast<char*>(contig.c_str()), static_cast<std::uint32_t>(beg),
+            static_cast<std::uint32_t>(end));
+        DNASSM_CHECK(iv, ErrorKind::kInput, impl_->path + ": cannot read intervals of " + contig);
+        for (std::uint32_t k = 0; k < iv->l; ++k) put(iv->start[k], iv->end[k], iv->value[k]);
+        bwDestroyOverlappingIntervals(iv);
+        return out;
+    }
+    const auto it = impl_->bedgraph.find(contig);
+    if (it == impl_->bedgraph.end()) return out;
+    // Should intervals overlap (a bedGraph is not checked for it), the one starting later wins.
+    for (const auto& iv : it->second) {
+        if (iv.beg >= end) break;
+        put(iv.beg, iv.end, iv.value);
+    }
+    return out;
+}
+
 Track read_track(const std::string& path) {
     const std::string ext = text_extension(path);
     // "-": bedGraph on standard input (dnassm predict -o - ... | dnassm call ... -).
     if (path == "-" || ext == ".bedgraph" || ext == ".bg") return read_bedgraph(path);
-    if (!gz_name(path) && (ext == ".bw" || ext == ".bigwig")) return read_bigwig(path);
+    if (is_bigwig(path)) return read_bigwig(path);
     throw Error(ErrorKind::kUsage,
                 path +
                     ": tracks are .bw/.bigwig or .bedgraph/.bg (.bedgraph.gz compressed), or - for "

@@ -220,16 +220,9 @@ SegmentData load_segments(const FinetuneOptions& o) {
     if (track) {
         // Per-base values; bases the track does not cover have none (NaN: left out of the loss).
         auto values_of = [&](const std::string& path) {
-            auto t = std::make_shared<Track>(read_track(path));
-            return [t, path](SegmentContig& c) {
-                c.values.assign(c.ids.size(), std::numeric_limits<float>::quiet_NaN());
-                for (const auto& iv : t->intervals) {
-                    if (t->contigs[static_cast<size_t>(iv.contig)].name != c.region.contig)
-                        continue;
-                    for (std::int64_t p = std::max(iv.beg, c.region.beg);
-                         p < std::min(iv.end, c.region.end); ++p)
-                        c.values[static_cast<size_t>(p - c.region.beg)] = iv.value;
-                }
+            auto t = std::make_shared<TrackValues>(path);
+            return [t](SegmentContig& c) {
+                c.values = t->values(c.region.contig, c.region.beg, c.region.end);
             };
         };
         d.classes = {"value"};

@@ -93,6 +93,24 @@ struct Track {
 };
 [[nodiscard]] Track read_track(const std::string& path);
 
+/// A track's values over regions, one float per base (NaN where the track has none): a bigWig is
+/// queried region by region through its index, so a genome-wide file is never read whole; a
+/// bedGraph is read once and indexed by contig.
+class TrackValues {
+  public:
+    explicit TrackValues(const std::string& path);
+    ~TrackValues();
+    TrackValues(const TrackValues&) = delete;
+    TrackValues& operator=(const TrackValues&) = delete;
+    [[nodiscard]] std::vector<float> values(const std::string& contig,
+                                            std::int64_t beg,
+                                            std::int64_t end) const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
 /// IEEE 754 binary16 bits of x, round to nearest even (overflow to inf, NaN kept).
 [[nodiscard]] std::uint16_t float_to_half(float x);
 
