@@ -56,6 +56,15 @@ void check_resolved(const Region& r, const std::vector<Contig>& contigs, const s
 
 }  // namespace
 
+std::int64_t parse_coordinate(std::string_view text, const std::string& where, const char* what) {
+    std::int64_t v = -1;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    DNASSM_CHECK(
+        ec == std::errc() && p == text.data() + text.size() && v >= 0, ErrorKind::kInput,
+        where + ": " + what + " '" + std::string(text) + "' is not a non-negative integer");
+    return v;
+}
+
 void resolve_region(Region& r, const std::vector<Contig>& contigs, const std::string& where) {
     const auto it = std::find_if(contigs.begin(), contigs.end(),
                                  [&](const Contig& c) { return c.name == r.contig; });
@@ -126,14 +135,8 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
                      where + ": expected at least 3 tab-separated columns (chrom, start, end)");
         Region r;
         r.contig = std::string(f[0]);
-        auto parse = [&](std::string_view v, std::int64_t& x, const char* what) {
-            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-            DNASSM_CHECK(
-                ec == std::errc() && p == v.data() + v.size() && x >= 0, ErrorKind::kInput,
-                where + ": " + what + " '" + std::string(v) + "' is not a non-negative integer");
-        };
-        parse(f[1], r.beg, "start");
-        parse(f[2], r.end, "end");
+        r.beg = parse_coordinate(f[1], where, "start");
+        r.end = parse_coordinate(f[2], where, "end");
         if (f.size() > 3) r.name = std::string(f[3]);
         if (f.size() > 5) {
             const std::string_view strand = f[5].substr(0, f[5].find('\t'));

@@ -1,7 +1,6 @@
 #include "train/class_folders.h"
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,14 +23,6 @@ std::string class_of_list(const std::string& file) {
         if (file.size() > ext.size() && file.ends_with(ext))
             return file.substr(0, file.size() - ext.size());
     return {};
-}
-
-std::int64_t coordinate(const std::string& text, const std::string& where, const char* what) {
-    std::int64_t v = -1;
-    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    DNASSM_CHECK(ec == std::errc() && p == text.data() + text.size() && v >= 0, ErrorKind::kInput,
-                 where + ": " + what + " '" + text + "' is not a non-negative integer");
-    return v;
 }
 
 // One interval list: its rows as regions named by their id (or row number).
@@ -60,8 +51,8 @@ std::vector<Region> read_interval_list(const std::string& path,
                          std::to_string(f.size()));
         Region r;
         r.contig = f[col["region"]];
-        r.beg = coordinate(f[col["start"]], where, "start");
-        r.end = coordinate(f[col["end"]], where, "end");
+        r.beg = parse_coordinate(f[col["start"]], where, "start");
+        r.end = parse_coordinate(f[col["end"]], where, "end");
         r.name = col.count("id") ? f[col["id"]] : std::to_string(out.size() + 1);
         if (col.count("strand")) {
             const std::string& s = f[col["strand"]];

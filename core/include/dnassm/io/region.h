@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,12 @@ struct Region {
 /// Error(kInput) naming file and line number.
 [[nodiscard]] std::vector<Region> read_bed(const std::string& path,
                                            const std::vector<Contig>& contigs);
+
+/// A 0-based coordinate from a file's field: a non-negative integer, else Error(kInput) naming
+/// `where` and `what` ("start", "end").
+[[nodiscard]] std::int64_t parse_coordinate(std::string_view text,
+                                            const std::string& where,
+                                            const char* what);
 
 /// Sets r.tid to r.contig's index in `contigs` and checks the interval, as read_bed does for each
 /// line: an unknown contig (with a hint at a naming convention) or an empty, reversed or
