@@ -138,12 +138,12 @@ TaskHead TaskHead::load(const std::string& dir,
              : task == "segment" ? HeadTask::kSegment
              : task == "regress" ? HeadTask::kRegress
                                  : HeadTask::kTrack;
-    const bool regress = h.predicts_values();
+    const bool valued = h.predicts_values();
     DNASSM_CHECK(j.contains("classes") && j["classes"].is_array() &&
-                     (regress ? j["classes"].size() == 1 : j["classes"].size() >= 2),
+                     (valued ? j["classes"].size() == 1 : j["classes"].size() >= 2),
                  ErrorKind::kModel,
-                 cfg_path + (regress ? ": task_head.classes must name the one regression target"
-                                     : ": task_head.classes must list at least 2 classes"));
+                 cfg_path + (valued ? ": task_head.classes must name the one regression target"
+                                    : ": task_head.classes must list at least 2 classes"));
     for (const auto& c : j["classes"]) {
         DNASSM_CHECK(c.is_string(), ErrorKind::kModel,
                      cfg_path + ": task_head.classes must be strings");

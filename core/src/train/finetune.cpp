@@ -396,7 +396,8 @@ LabeledSplit labeled_examples(const FinetuneOptions& o, int col) {
 std::string validation_source(const FinetuneOptions& o) {
     if (!o.val.empty()) return o.val;
     std::ostringstream w;
-    if (o.task != HeadTask::kSegment && o.val_regions.empty()) {
+    const bool per_sequence = o.task == HeadTask::kClassify || o.task == HeadTask::kRegress;
+    if (per_sequence && o.val_regions.empty()) {
         w << o.train << " (" << 100.0 * o.val_fraction << " %"
           << (o.task == HeadTask::kClassify ? " of each class" : "") << ", seed " << o.seed << ")";
         return w.str();
@@ -681,9 +682,13 @@ TaskMetrics finetune(const FinetuneOptions& o) {
                 *be, &pf,
                 [&](size_t& i, Progress* p) {
                     auto st = base->new_state();
-                    std::vector<std::int32_t> ids = ex[i].ids;
-                    if (rc) reverse_complement(ids);
-                    out[i] = mean_pool(base->forward(*be, ids, st.get(), nullptr));
+                    std::vector<std::int32_t> flipped;  // --rc-aug's reverse strand only
+                    if (rc) {
+                        flipped = ex[i].ids;
+                        reverse_complement(flipped);
+                    }
+                    out[i] =
+                        mean_pool(base->forward(*be, rc ? flipped : ex[i].ids, st.get(), nullptr));
                     if (p) p->advance(1);
                 },
                 [](size_t&) {});
