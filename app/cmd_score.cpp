@@ -7,7 +7,8 @@
 //   emb_l2, emb_cos  L2 and cosine distance between the mean-pooled hidden states of the windows
 // --rc averages each score with the one computed on the reverse-complement windows. Records
 // whose REF does not match the FASTA or reaches past the window, symbolic/missing ALTs, ALTs too
-// long for a model's limit and contigs absent from the FASTA are reported on stderr and skipped;
+// long for a model's limit and contigs absent from the FASTA are reported on stderr and skipped
+// (when every record is, score fails and writes nothing);
 // -r/-R keep the records whose REF overlaps a region. Output: TSV (CHROM POS REF ALT llr emb_l2
 // emb_cos) or, for .vcf/.vcf.gz/.bcf, the input records with INFO DNASSM_LLR, DNASSM_EMB_L2,
 // DNASSM_EMB_COS (Number=A).
@@ -21,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <sstream>
 #include <vector>
 
 #include <htslib/faidx.h>
@@ -182,18 +184,45 @@ struct VcfInput {
     }
 };
 
-// Records of a VCF/BCF, read through once (--shard's first pass).
-std::int64_t count_vcf_records(const std::string& path) {
-    DNASSM_CHECK(path != "-", ErrorKind::kUsage,
-                 "--shard counts the records first and needs a VCF file, not standard input");
+// Reads the records of the VCF/BCF at `path` through once, parsed against `hdr` (the header of
+// another handle on the same file), and counts them. `hdr` learns on the way the contigs and
+// INFO/FORMAT tags the records use without declaring them (HTSlib adds them as it reads), so a
+// VCF output's header, written before any record, can declare them all.
+std::int64_t scan_vcf_records(const std::string& path, bcf_hdr_t* hdr) {
     const VcfInput vcf(path);
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec(bcf_init(), bcf_destroy);
     std::int64_t n = 0;
     int ret = 0;
-    while ((ret = bcf_read(vcf.file.get(), vcf.hdr.get(), rec.get())) == 0) ++n;
+    while ((ret = bcf_read(vcf.file.get(), hdr, rec.get())) == 0) ++n;
     DNASSM_CHECK(ret == -1, ErrorKind::kInput,
                  path + ": malformed record after " + std::to_string(n) + " records");
     return n;
+}
+
+// What a VCF output's header adds to the input's: the FASTA's contigs it does not declare, with
+// their lengths (as `bcftools reheader --fai`: a VCF without ##contig lines still makes a BCF whose
+// records name them), the scores' INFO lines and the provenance.
+void extend_output_header(bcf_hdr_t* hdr, const faidx_t* fai, const std::string& command) {
+    for (int i = 0; i < faidx_nseq(fai); ++i) {
+        const char* name = faidx_iseq(fai, i);
+        if (bcf_hdr_name2id(hdr, name) >= 0) continue;
+        std::ostringstream line;
+        line << "##contig=<ID=" << name << ",length=" << faidx_seq_len(fai, name) << '>';
+        bcf_hdr_append(hdr, line.str().c_str());
+    }
+    bcf_hdr_append(hdr,
+                   "##INFO=<ID=DNASSM_LLR,Number=A,Type=Float,Description=\"dnassm: log-likelihood "
+                   "ratio ALT vs REF\">");
+    bcf_hdr_append(hdr,
+                   "##INFO=<ID=DNASSM_EMB_L2,Number=A,Type=Float,Description=\"dnassm: L2 distance "
+                   "of mean embeddings, ALT vs REF window\">");
+    // Provenance, as bcftools records its own version and command line.
+    bcf_hdr_append(hdr, ("##dnassmVersion=" DNASSM_VERSION));
+    bcf_hdr_append(hdr, ("##dnassmCommand=" + command).c_str());
+    bcf_hdr_append(hdr,
+                   "##INFO=<ID=DNASSM_EMB_COS,Number=A,Type=Float,Description=\"dnassm: cosine "
+                   "distance of mean embeddings\">");
+    DNASSM_CHECK(bcf_hdr_sync(hdr) == 0, ErrorKind::kResource, "out of memory");
 }
 
 // Says (once per contig, a few contigs at most) where the VCF header's ##contig lengths differ from
@@ -357,54 +386,43 @@ int cmd_score(int argc, char** argv) {
     htsFile* in = vcf.file.get();
     bcf_hdr_t* hdr = vcf.hdr.get();
     note_other_assembly(vcf_path, hdr, fai, o.input);
-    std::int64_t all_records = -1;  // counted only for --shard
-    RecordRange shard;
-    if (!s.shard.whole()) {
-        all_records = count_vcf_records(vcf_path);
-        shard = shard_records(all_records, s.shard, "records of " + vcf_path);
-    }
-
     const std::string type = output_type(o, ".tsv");
     const bool vcf_out = type == ".vcf" || type == ".vcf.gz" || type == ".bcf";
     DNASSM_CHECK(vcf_out || type == ".tsv" || o.output_fmt.empty(), ErrorKind::kUsage,
                  "-O " + o.output_fmt + ": score writes tsv, vcf, vcf.gz or bcf");
+    // A VCF output writes the input's header, the records keep its ids, and no record loses a
+    // field on the way out: the header is extended before it is written with the FASTA's contigs,
+    // the scores' INFO lines and what the records use without declaring it (the first pass).
+    if (vcf_out) extend_output_header(hdr, fai, command_line(argc, argv));
+    // The records are counted in a first pass over a file (not standard input) for --shard, for
+    // progress and for a VCF output's header.
+    Progress progress(s.progress_mode, 0, "score", ProgressUnit::kRecords);
+    std::int64_t all_records = -1;
+    DNASSM_CHECK(s.shard.whole() || vcf_path != "-", ErrorKind::kUsage,
+                 "--shard counts the records first and needs a VCF file, not standard input");
+    if (vcf_path != "-" && (!s.shard.whole() || vcf_out || progress.reporting()))
+        all_records = scan_vcf_records(vcf_path, hdr);
+    RecordRange shard;
+    if (!s.shard.whole()) shard = shard_records(all_records, s.shard, "records of " + vcf_path);
     check_indexable(write_index, {o.output});
     AtomicFile file(o.output, !vcf_out);
     std::ofstream tsv;
     htsFile* out = nullptr;
-    bcf_hdr_t* out_hdr = nullptr;
     if (vcf_out) {
         const char* mode = type == ".bcf"                           ? "wb"
                            : type == ".vcf.gz" || gz_name(o.output) ? "wz"
                                                                     : "w";
         out = hts_open(file.is_stdout() ? "-" : file.temp_path().c_str(), mode);
         DNASSM_CHECK(out, ErrorKind::kResource, o.output + ": cannot write");
-        out_hdr = bcf_hdr_dup(hdr);
-        bcf_hdr_append(
-            out_hdr,
-            "##INFO=<ID=DNASSM_LLR,Number=A,Type=Float,Description=\"dnassm: log-likelihood "
-            "ratio ALT vs REF\">");
-        bcf_hdr_append(
-            out_hdr,
-            "##INFO=<ID=DNASSM_EMB_L2,Number=A,Type=Float,Description=\"dnassm: L2 distance "
-            "of mean embeddings, ALT vs REF window\">");
-        // Provenance, as bcftools records its own version and command line.
-        bcf_hdr_append(out_hdr, ("##dnassmVersion=" DNASSM_VERSION));
-        bcf_hdr_append(out_hdr, ("##dnassmCommand=" + command_line(argc, argv)).c_str());
-        bcf_hdr_append(out_hdr,
-                       "##INFO=<ID=DNASSM_EMB_COS,Number=A,Type=Float,Description=\"dnassm: cosine "
-                       "distance of mean embeddings\">");
-        DNASSM_CHECK(bcf_hdr_sync(out_hdr) == 0 && bcf_hdr_write(out, out_hdr) == 0,
-                     ErrorKind::kResource, o.output + ": write failed");
+        DNASSM_CHECK(bcf_hdr_write(out, hdr) == 0, ErrorKind::kResource,
+                     o.output + ": write failed");
     } else {
         tsv = file.open();
         tsv << "CHROM\tPOS\tREF\tALT\tllr\temb_l2\temb_cos\n";
     }
     auto close_out = [&] {  // false: the VCF/BCF could not be finished (disk full?)
         const bool closed = !out || hts_close(out) == 0;
-        if (out_hdr) bcf_hdr_destroy(out_hdr);
         out = nullptr;
-        out_hdr = nullptr;
         return closed;
     };
 
@@ -428,13 +446,10 @@ int cmd_score(int argc, char** argv) {
         std::int64_t pos0 = 0;
         std::vector<Allele> alleles;
     };
-    // Progress counts VCF records; their number is known when the VCF is a file (a first pass,
-    // made only when progress is shown) or --shard has counted them.
-    Progress progress(s.progress_mode, 0, "score", ProgressUnit::kRecords);
     if (!s.shard.whole())
         progress.set_total(shard.end - shard.begin);
-    else if (progress.reporting() && vcf_path != "-")
-        progress.set_total(count_vcf_records(vcf_path));
+    else if (all_records >= 0)
+        progress.set_total(all_records);
     RecordBatches<Variant> batches(
         *s.backend, &progress,
         [&](Variant& v, Progress* p) {
@@ -480,11 +495,11 @@ int cmd_score(int argc, char** argv) {
             if (!vcf_out) return;
             const int n = r->n_allele - 1;
             if (n > 0) {
-                bcf_update_info_float(out_hdr, r, "DNASSM_LLR", llr.data(), n);
-                bcf_update_info_float(out_hdr, r, "DNASSM_EMB_L2", l2.data(), n);
-                bcf_update_info_float(out_hdr, r, "DNASSM_EMB_COS", cs.data(), n);
+                bcf_update_info_float(hdr, r, "DNASSM_LLR", llr.data(), n);
+                bcf_update_info_float(hdr, r, "DNASSM_EMB_L2", l2.data(), n);
+                bcf_update_info_float(hdr, r, "DNASSM_EMB_COS", cs.data(), n);
             }
-            DNASSM_CHECK(bcf_write(out, out_hdr, r) == 0, ErrorKind::kResource,
+            DNASSM_CHECK(bcf_write(out, hdr, r) == 0, ErrorKind::kResource,
                          o.output + ": write failed");
         });
     int ret = 0;
@@ -499,6 +514,14 @@ int cmd_score(int argc, char** argv) {
                 continue;
             }
             ++n_taken;
+            // Read from standard input, a record can name what the header, written already, lacks.
+            DNASSM_CHECK(!vcf_out || !(rec->errcode & (BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF)),
+                         ErrorKind::kInput,
+                         vcf_path + ": " + bcf_seqname_safe(hdr, rec) + ":" +
+                             std::to_string(rec->pos + 1) +
+                             ": a contig or INFO/FORMAT tag its header does not declare; a VCF "
+                             "output from standard input needs them declared (or the VCF as a "
+                             "file)");
             bcf_unpack(rec, BCF_UN_STR);
             Variant v;
             v.rec.reset(bcf_dup(rec));
@@ -549,6 +572,12 @@ int cmd_score(int argc, char** argv) {
     DNASSM_CHECK(close_out(), ErrorKind::kResource, o.output + ": write failed (disk full?)");
     DNASSM_CHECK(ret == -1 || n_records == shard.end, ErrorKind::kInput,
                  vcf_path + ": malformed record after " + std::to_string(n_records) + " records");
+    // Nothing scored out of records that were there is a mismatch (contig names, reference,
+    // allele kinds), not a result: an empty table would pass down a pipeline unnoticed.
+    DNASSM_CHECK(n_taken == 0 || n_scored > 0, ErrorKind::kInput,
+                 vcf_path + ": none of its " + std::to_string(n_taken) +
+                     (n_taken == 1 ? " record" : " records") +
+                     (restricted ? " in the regions" : "") + " could be scored (reasons above)");
     if (!vcf_out) {
         file.commit(tsv);
     } else {

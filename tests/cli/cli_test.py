@@ -1994,6 +1994,65 @@ class ScoreTests(Tmp):
         _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path("s.tsv"), LAMBDA)
         self.assertNotIn("another", err)
 
+    def test_nothing_scored_is_an_error_not_an_empty_table(self):
+        seq = lambda_seq()
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        # Contigs named as another reference names them, or REFs of another: every record skipped.
+        for contig, shift, why in (("lambda", 0, "contig not in"), ("NC_001416.1", 1, "REF does not match")):
+            where = [p for p in range(1000, 2000, 100) if seq[p - 1] != seq[p]][:3]
+            vcf = self.write_vcf([(contig, p, seq[p - 1 + shift], other[seq[p - 1 + shift]]) for p in where])
+            out = "s.vcf.gz" if shift else "s.tsv"
+            _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path(out),
+                            LAMBDA, expect=1)
+            self.assertIn(why, err)
+            self.assertEqual(err.strip().splitlines()[-1],
+                             f"dnassm score: {vcf}: none of its 3 records could be scored (reasons above)")
+            self.assertFalse(os.path.exists(self.path(out)))
+        # One scored allele is a result; no record in the regions is an empty result, not an error.
+        vcf = self.write_vcf([("NC_001416.1", 9000, seq[8999], "<DEL>"),
+                              ("NC_001416.1", 9500, seq[9499], other[seq[9499]])])
+        run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path("s.tsv"), LAMBDA)
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-r", "NC_001416.1:1-100",
+                        "-o", self.path("e.tsv"), LAMBDA)
+        self.assertIn("0 alleles scored, 0 skipped (of 0 records in the regions; 2 outside)", err)
+        self.assertEqual(read_text(self.path("e.tsv")).splitlines(), ["CHROM\tPOS\tREF\tALT\tllr\temb_l2\temb_cos"])
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-r", "NC_001416.1:9000-9000",
+                        "-o", self.path("x.tsv"), LAMBDA, expect=1)
+        self.assertIn("none of its 1 record in the regions could be scored", err)
+
+    def test_vcf_output_keeps_what_the_header_does_not_declare(self):
+        """Many VCFs lack ##contig lines or declare no INFO tags. A VCF/BCF output must keep every
+        field of every record, and a BCF must name its contigs."""
+        seq = lambda_seq()
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        with open(self.path("v.vcf"), "w") as f:
+            f.write("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+            for p, info in ((1000, "DP=7"), (2000, "SRC=caller;SOMATIC")):
+                f.write(f"NC_001416.1\t{p}\trs{p}\t{seq[p - 1]}\t{other[seq[p - 1]]}\t30\tPASS\t{info}\n")
+        args = ["score", "-m", MODEL, "--score-window", "100"]
+        _, tsv, _ = run(*args, "--vcf", self.path("v.vcf"), "-o", "-", LAMBDA)
+        for out in ("s.vcf", "s.vcf.gz", "s.bcf"):
+            run(*args, "--vcf", self.path("v.vcf"), "-o", self.path(out), LAMBDA)
+            # Read back through dnassm itself (a BCF is binary): the same records and scores.
+            _, text, _ = run(*args, "--vcf", self.path(out), "-o", "-", "-O", "vcf", LAMBDA)
+            body = [l.split("\t") for l in text.splitlines() if not l.startswith("#")]
+            self.assertEqual([r[:7] for r in body],
+                             [["NC_001416.1", str(p), f"rs{p}", seq[p - 1], other[seq[p - 1]], "30", "PASS"]
+                              for p in (1000, 2000)], out)
+            self.assertTrue(body[0][7].startswith("DP=7;DNASSM_LLR="), out)
+            self.assertTrue(body[1][7].startswith("SRC=caller;SOMATIC;DNASSM_LLR="), out)
+            self.assertIn("##contig=<ID=NC_001416.1,length=48502>", text)
+            _, again, _ = run(*args, "--vcf", self.path(out), "-o", "-", LAMBDA)
+            self.assertEqual(again, tsv)
+        # From standard input no first pass can find them: a VCF output is refused, a table is not.
+        with open(self.path("v.vcf"), "rb") as f:
+            data = f.read()
+        _, _, err = run(*args, "--vcf", "-", "-o", self.path("x.vcf"), LAMBDA, stdin=data, expect=1)
+        self.assertIn("-: NC_001416.1:1000: a contig or INFO/FORMAT tag its header does not declare", err)
+        self.assertFalse(os.path.exists(self.path("x.vcf")))
+        _, out, _ = run(*args, "--vcf", "-", "-o", "-", LAMBDA, stdin=data)
+        self.assertEqual(out, tsv)
+
     def test_bad_vcf(self):
         with open(self.path("bad.vcf"), "w") as f:
             f.write("this is not a vcf\n")
