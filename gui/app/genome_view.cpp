@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "dnassm/error.h"
+#include "dnassm/tokenizer.h"
 
 #include "model/track_summary.h"
 
@@ -36,29 +37,6 @@ QColor base_color(char b) {
             return QColor(230, 0, 0);
         default:
             return QColor(128, 128, 128);
-    }
-}
-
-char complement(char b) {
-    switch (b) {
-        case 'A':
-            return 'T';
-        case 'C':
-            return 'G';
-        case 'G':
-            return 'C';
-        case 'T':
-            return 'A';
-        case 'a':
-            return 't';
-        case 'c':
-            return 'g';
-        case 'g':
-            return 'c';
-        case 't':
-            return 'a';
-        default:
-            return b;
     }
 }
 
@@ -325,7 +303,7 @@ void GenomeView::drawSequence(QPainter& p, QRect r) {
     f.setPixelSize(std::min(14, static_cast<int>(px_per_base)));
     p.setFont(f);
     for (std::int64_t i = 0; i < locus_.width(); ++i) {
-        const char b = display_.reverse_complement ? complement(seq[static_cast<size_t>(i)])
+        const char b = display_.reverse_complement ? complement_base(seq[static_cast<size_t>(i)])
                                                    : seq[static_cast<size_t>(i)];
         const int x0 = r.left() + static_cast<int>(static_cast<double>(i) * px_per_base);
         const int x1 = r.left() + static_cast<int>(static_cast<double>(i + 1) * px_per_base);

@@ -16,6 +16,10 @@ constexpr std::int32_t kMask = 3, kUnk = 6, kA = 7, kC = 8, kG = 9, kT = 10, kN 
 /// Reverse complement of token ids in place: reversed, A<->T and C<->G (others unchanged).
 void reverse_complement(std::vector<std::int32_t>& ids);
 
+/// The complement of a base, IUPAC codes and case kept (R<->Y, K<->M, B<->V, D<->H; S, W, N
+/// unchanged); any other character is returned as it is.
+[[nodiscard]] char complement_base(char b);
+
 /// Reverse complement of bases in place, IUPAC codes and case kept (R<->Y, K<->M, B<->V,
 /// D<->H; S, W, N unchanged); other characters are left for the tokenizer to report.
 void reverse_complement_bases(std::string& seq);

@@ -64,14 +64,16 @@ void reverse_complement(std::vector<std::int32_t>& ids) {
         if (id >= token::kA && id <= token::kT) id = token::kA + token::kT - id;  // A<->T, C<->G
 }
 
-void reverse_complement_bases(std::string& seq) {
+char complement_base(char b) {
     static constexpr std::string_view from = "ACGTRYKMBVDHSWNacgtrykmbvdhswn",
                                       to = "TGCAYRMKVBHDSWNtgcayrmkvbhdswn";
+    const auto k = from.find(b);
+    return k == std::string_view::npos ? b : to[k];
+}
+
+void reverse_complement_bases(std::string& seq) {
     std::reverse(seq.begin(), seq.end());
-    for (char& c : seq) {
-        const auto k = from.find(c);
-        if (k != std::string_view::npos) c = to[k];
-    }
+    for (char& c : seq) c = complement_base(c);
 }
 
 double acgt_log_prob(const float* row, std::int32_t id) {

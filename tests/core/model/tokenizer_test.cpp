@@ -38,4 +38,21 @@ TEST(Tokenizer, IupacToNCountedInvalidRejected) {
     }
 }
 
+TEST(Tokenizer, ComplementKnowsIupacAndCase) {
+    // Each IUPAC code's complement is the code of the complemented set (R = A/G -> Y = C/T).
+    const std::string codes = "ACGTRYKMBVDHSWNacgtrykmbvdhswn";
+    const std::string want = "TGCAYRMKVBHDSWNtgcayrmkvbhdswn";
+    for (size_t i = 0; i < codes.size(); ++i) {
+        EXPECT_EQ(complement_base(codes[i]), want[i]) << codes[i];
+        EXPECT_EQ(complement_base(complement_base(codes[i])), codes[i]) << codes[i];
+    }
+    EXPECT_EQ(complement_base('-'), '-');  // left for the tokenizer to report
+    std::string seq = "AACgtRn";
+    reverse_complement_bases(seq);
+    EXPECT_EQ(seq, "nYacGTT");
+    std::vector<std::int32_t> ids{token::kA, token::kC, token::kN, token::kT};
+    reverse_complement(ids);
+    EXPECT_EQ(ids, (std::vector<std::int32_t>{token::kA, token::kN, token::kG, token::kT}));
+}
+
 }  // namespace dnassm
