@@ -406,7 +406,7 @@ int cmd_score(int argc, char** argv) {
     if (!s.shard.whole()) shard = shard_records(all_records, s.shard, "records of " + vcf_path);
     check_indexable(write_index, {o.output});
     AtomicFile file(o.output, !vcf_out);
-    std::ofstream tsv;
+    std::ostream* tsv = nullptr;  // a TSV output
     htsFile* out = nullptr;
     if (vcf_out) {
         const char* mode = type == ".bcf"                           ? "wb"
@@ -417,8 +417,8 @@ int cmd_score(int argc, char** argv) {
         DNASSM_CHECK(bcf_hdr_write(out, hdr) == 0, ErrorKind::kResource,
                      o.output + ": write failed");
     } else {
-        tsv = file.open();
-        tsv << "CHROM\tPOS\tREF\tALT\tllr\temb_l2\temb_cos\n";
+        tsv = &file.stream();
+        *tsv << "CHROM\tPOS\tREF\tALT\tllr\temb_l2\temb_cos\n";
     }
     auto close_out = [&] {  // false: the VCF/BCF could not be finished (disk full?)
         const bool closed = !out || hts_close(out) == 0;
@@ -488,8 +488,8 @@ int cmd_score(int argc, char** argv) {
                             std::to_chars(buf, buf + sizeof buf, static_cast<float>(x));
                         return std::string(buf, end.ptr);
                     };
-                    tsv << v.chrom << '\t' << v.pos0 + 1 << '\t' << v.ref << '\t' << a.alt << '\t'
-                        << num(a.sc.llr) << '\t' << num(a.sc.l2) << '\t' << num(a.sc.cos) << '\n';
+                    *tsv << v.chrom << '\t' << v.pos0 + 1 << '\t' << v.ref << '\t' << a.alt << '\t'
+                         << num(a.sc.llr) << '\t' << num(a.sc.l2) << '\t' << num(a.sc.cos) << '\n';
                 }
             }
             if (!vcf_out) return;
@@ -578,11 +578,7 @@ int cmd_score(int argc, char** argv) {
                  vcf_path + ": none of its " + std::to_string(n_taken) +
                      (n_taken == 1 ? " record" : " records") +
                      (restricted ? " in the regions" : "") + " could be scored (reasons above)");
-    if (!vcf_out) {
-        file.commit(tsv);
-    } else {
-        file.commit();
-    }
+    file.commit();
     write_indexes(write_index, {o.output});
     std::string of = restricted ? " in the regions; " + std::to_string(n_outside) + " outside" : "";
     if (!s.shard.whole()) of += ", shard " + s.shard.label() + " of " + std::to_string(all_records);

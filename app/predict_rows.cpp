@@ -45,7 +45,7 @@ int predict_rows(Session& s,
                  const Compute& compute,
                  const OnLabeledRow& on_labeled = {}) {
     AtomicFile file(o.output, true);
-    std::ofstream out = file.open();
+    std::ostream& out = file.stream();
     out << header << "\n";
     const bool csv = !s.input;
     std::vector<std::int32_t> ids;
@@ -108,7 +108,7 @@ int predict_rows(Session& s,
     }
     batches.finish();
     DNASSM_CHECK(rows > 0, ErrorKind::kInput, o.input + ": no sequences");
-    file.commit(out);
+    file.commit();
     progress.finish();
     report_base_stats(s.stats, o);
     return 0;

@@ -64,29 +64,29 @@ class NpyWriter final : public ArrayWriter {
                          ": a .npy file holds one array but the input has several "
                          "regions/records; write .h5 instead");
         started_ = true;
-        out_ = file_.open(std::ios::binary);
+        out_ = &file_.stream(std::ios::binary);
         std::vector<std::int64_t> shape = {cols};
         if (rows > 0) shape.insert(shape.begin(), rows);
         const std::string preamble = npy_preamble(half_ ? "<f2" : "<f4", shape);
-        out_.write(preamble.data(), static_cast<std::streamsize>(preamble.size()));
+        out_->write(preamble.data(), static_cast<std::streamsize>(preamble.size()));
         expected_ = std::max<std::int64_t>(rows, 1) * cols;
         cols_ = cols;
     }
     void write_rows(const float* data, std::int64_t n_rows) override {
         const std::int64_t n = n_rows * cols_;
-        write_npy_values(out_, data, n, half_);
+        write_npy_values(*out_, data, n, half_);
         written_ += n;
     }
     void end() override { DNASSM_ASSERT(written_ == expected_); }
     void commit() override {
         DNASSM_CHECK(started_, ErrorKind::kInput,
                      file_.path() + ": nothing to write (no input records)");
-        file_.commit(out_);
+        file_.commit();
     }
 
   private:
     AtomicFile file_;
-    std::ofstream out_;
+    std::ostream* out_ = nullptr;  // opened by begin()
     bool started_ = false;
     bool half_;
     std::int64_t expected_ = 0, written_ = 0, cols_ = 0;

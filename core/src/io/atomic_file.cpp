@@ -40,69 +40,107 @@ AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
     temp_ = path_ + ".tmp." + std::to_string(getpid());
 }
 
+// A stream buffer that hands what is written to HTSlib's BGZF writer (threaded when the run is).
+class AtomicFile::BgzfBuffer final : public std::streambuf {
+  public:
+    explicit BgzfBuffer(const std::string& path) : fp_(bgzf_open(path.c_str(), "w")) {
+        if (fp_ && num_threads() > 1) bgzf_mt(fp_, num_threads(), 256);
+        setp(buf_.data(), buf_.data() + buf_.size());
+    }
+    ~BgzfBuffer() override { (void)close(); }
+    BgzfBuffer(const BgzfBuffer&) = delete;
+    BgzfBuffer& operator=(const BgzfBuffer&) = delete;
+
+    [[nodiscard]] bool is_open() const { return fp_ != nullptr; }
+    /// Writes what is buffered and the BGZF end-of-file block; false when any write failed.
+    bool close() {
+        if (!fp_) return false;
+        const bool written = flush();
+        const bool closed = bgzf_close(fp_) == 0;
+        fp_ = nullptr;
+        return written && closed;
+    }
+
+  protected:
+    int_type overflow(int_type c) override {
+        if (!flush()) return traits_type::eof();
+        if (!traits_type::eq_int_type(c, traits_type::eof())) {
+            *pptr() = traits_type::to_char_type(c);
+            pbump(1);
+        }
+        return traits_type::not_eof(c);
+    }
+    int sync() override { return flush() ? 0 : -1; }
+
+  private:
+    bool flush() {
+        const auto n = pptr() - pbase();
+        if (n > 0 && (!fp_ || bgzf_write(fp_, pbase(), static_cast<size_t>(n)) != n)) ok_ = false;
+        setp(buf_.data(), buf_.data() + buf_.size());
+        return ok_;
+    }
+
+    BGZF* fp_;
+    std::vector<char> buf_ = std::vector<char>(1 << 16);
+    bool ok_ = true;
+};
+
 AtomicFile::~AtomicFile() {
+    (void)close_stream();
     if (!committed_ && !is_stdout()) std::remove(temp_.c_str());
 }
 
-// The text written to temp_ becomes BGZF blocks in a second temp file, which replaces it.
-void AtomicFile::compress_temp() {
-    const std::string packed = temp_ + ".bgzf";
-    auto fail = [&](const char* what) {
-        std::remove(packed.c_str());
-        throw Error(ErrorKind::kResource, path_ + ": " + what + " (disk full?)");
-    };
-    {
-        std::unique_ptr<BGZF, int (*)(BGZF*)> out(bgzf_open(packed.c_str(), "w"), bgzf_close);
-        if (!out) fail("cannot write the compressed file");
-        if (num_threads() > 1) bgzf_mt(out.get(), num_threads(), 256);
-        std::ifstream in(temp_, std::ios::binary);
-        std::vector<char> buf(1 << 20);
-        while (in) {
-            in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-            const auto n = static_cast<size_t>(in.gcount());
-            if (n > 0 && bgzf_write(out.get(), buf.data(), n) != static_cast<ssize_t>(n))
-                fail("compression failed");
-        }
-        if (!in.eof()) fail("cannot read back the text to compress");
-        if (bgzf_close(out.release()) != 0) fail("compression failed");
+std::ostream& AtomicFile::stream(std::ios::openmode mode) {
+    if (stream_) return *stream_;
+    const std::string name = is_stdout() ? std::string("standard output") : path_;
+    if (bgzip_) {
+        bgzf_ = std::make_unique<BgzfBuffer>(temp_);
+        DNASSM_CHECK(bgzf_->is_open(), ErrorKind::kResource, name + ": cannot open for writing");
+        stream_ = std::make_unique<std::ostream>(bgzf_.get());
+    } else {
+        auto file =
+            std::make_unique<std::ofstream>(temp_, is_stdout() ? mode | std::ios::app : mode);
+        DNASSM_CHECK(file->good(), ErrorKind::kResource, name + ": cannot open for writing");
+        stream_ = std::move(file);
     }
-    std::remove(temp_.c_str());
-    temp_ = packed;
+    return *stream_;
 }
 
-std::ofstream AtomicFile::open(std::ios::openmode mode) const {
-    std::ofstream out(temp_, is_stdout() ? mode | std::ios::app : mode);
-    DNASSM_CHECK(
-        out.good(), ErrorKind::kResource,
-        (is_stdout() ? std::string("standard output") : path_) + ": cannot open for writing");
-    return out;
+bool AtomicFile::close_stream() {
+    if (!stream_) return true;
+    stream_->flush();
+    bool ok = stream_->good();
+    if (bgzf_) {
+        ok = bgzf_->close() && ok;
+    } else {
+        auto& file = static_cast<std::ofstream&>(*stream_);
+        file.close();
+        ok = ok && file.good();
+    }
+    stream_.reset();
+    bgzf_.reset();
+    return ok;
 }
 
 void AtomicFile::commit() {
+    if (bgzip_ && !stream_) (void)stream();  // nothing written: an empty BGZF file, as bgzip makes
+    DNASSM_CHECK(
+        close_stream(), ErrorKind::kResource,
+        (is_stdout() ? std::string("standard output") : path_) + ": write failed (disk full?)");
     if (is_stdout()) {
         committed_ = true;
         return;
     }
-    if (bgzip_) compress_temp();
     if (std::rename(temp_.c_str(), path_.c_str()) != 0)
         throw Error(ErrorKind::kResource,
                     path_ + ": cannot rename temp file into place: " + std::strerror(errno));
     committed_ = true;
 }
 
-void AtomicFile::commit(std::ofstream& stream) {
-    stream.close();
-    DNASSM_CHECK(
-        stream.good(), ErrorKind::kResource,
-        (is_stdout() ? std::string("standard output") : path_) + ": write failed (disk full?)");
-    commit();
-}
-
 void write_file(const std::string& path, const std::string& text) {
     AtomicFile file(path);
-    std::ofstream out = file.open(std::ios::binary);
-    out << text;
-    file.commit(out);
+    file.stream(std::ios::binary) << text;
+    file.commit();
 }
 
 std::string read_file(const std::string& path) {

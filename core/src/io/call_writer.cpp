@@ -9,7 +9,7 @@
 namespace dnassm {
 
 CallWriter::CallWriter(const std::string& path, CallOptions options)
-    : options_(std::move(options)), file_(path, true), out_(file_.open()) {
+    : options_(std::move(options)), file_(path, true), out_(file_.stream()) {
     DNASSM_CHECK(options_.merge_gap >= 0, ErrorKind::kUsage, "--merge-gap must be >= 0");
     DNASSM_CHECK(options_.min_length >= 1, ErrorKind::kUsage, "--min-length must be >= 1");
     DNASSM_CHECK(std::isfinite(options_.threshold), ErrorKind::kUsage,
@@ -53,7 +53,7 @@ void CallWriter::flush() {
 
 void CallWriter::commit() {
     flush();
-    file_.commit(out_);
+    file_.commit();
 }
 
 }  // namespace dnassm

@@ -48,10 +48,10 @@ void write_npy(const std::string& path, const Tensor& t) {
     for (int i = 0; i < t.rank(); ++i) shape.push_back(t.dim(i));
     const std::string preamble = npy_preamble("<f4", shape);
     AtomicFile file(path);
-    std::ofstream out = file.open(std::ios::binary);
+    std::ostream& out = file.stream(std::ios::binary);
     out.write(preamble.data(), static_cast<std::streamsize>(preamble.size()));
     out.write(reinterpret_cast<const char*>(t.f32()), static_cast<std::streamsize>(t.numel() * 4));
-    file.commit(out);
+    file.commit();
 }
 
 Tensor read_npy(const std::string& path) {

@@ -195,14 +195,14 @@ void write_safetensors(const std::string& path,
     std::string h = header.dump();
     while ((8 + h.size()) % 8) h += ' ';  // align the data section, as the reference writer does
     AtomicFile file(path);
-    std::ofstream out = file.open(std::ios::binary);
+    std::ostream& out = file.stream(std::ios::binary);
     const std::uint64_t len = h.size();
     out.write(reinterpret_cast<const char*>(&len), 8);
     out.write(h.data(), static_cast<std::streamsize>(h.size()));
     for (const auto& [name, t] : tensors)
         out.write(reinterpret_cast<const char*>(t.f32()),
                   static_cast<std::streamsize>(t.numel() * 4));
-    file.commit(out);
+    file.commit();
 }
 
 }  // namespace dnassm

@@ -65,7 +65,7 @@ class BigWigWriter final : public TrackWriter {
 
 class BedGraphWriter final : public TrackWriter {
   public:
-    explicit BedGraphWriter(const std::string& path) : file_(path, true), out_(file_.open()) {}
+    explicit BedGraphWriter(const std::string& path) : file_(path, true), out_(file_.stream()) {}
     void add_run(const std::string& contig,
                  std::int64_t start,
                  const float* values,
@@ -83,12 +83,12 @@ class BedGraphWriter final : public TrackWriter {
     }
     void commit() override {
         DNASSM_CHECK(any_, ErrorKind::kInput, file_.path() + ": no values to write");
-        file_.commit(out_);
+        file_.commit();
     }
 
   private:
     AtomicFile file_;
-    std::ofstream out_;
+    std::ostream& out_;
     bool any_ = false;
 };
 

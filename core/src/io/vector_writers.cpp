@@ -17,7 +17,7 @@ namespace {
 class NpyVectors final : public VectorWriter {
   public:
     NpyVectors(const std::string& path, std::int64_t cols, bool half)
-        : file_(path), out_(file_.open(std::ios::binary)), cols_(cols), half_(half) {
+        : file_(path), out_(file_.stream(std::ios::binary)), cols_(cols), half_(half) {
         // Room for any row count, so the final header overwrites this one byte for byte.
         size_ = npy_preamble(descr(), {std::numeric_limits<std::int64_t>::max(), cols_}).size();
         write_preamble(0);
@@ -31,7 +31,7 @@ class NpyVectors final : public VectorWriter {
                      file_.path() + ": nothing to write (no input records)");
         out_.seekp(0);
         write_preamble(rows_);
-        file_.commit(out_);
+        file_.commit();
     }
 
   private:
@@ -43,7 +43,7 @@ class NpyVectors final : public VectorWriter {
     }
 
     AtomicFile file_;
-    std::ofstream out_;
+    std::ostream& out_;
     std::int64_t cols_, rows_ = 0;
     bool half_;
     std::size_t size_ = 0;
@@ -68,7 +68,8 @@ class Hdf5Vectors final : public VectorWriter {
 
 class TsvVectors final : public VectorWriter {
   public:
-    TsvVectors(const std::string& path, std::int64_t cols) : file_(path, true), out_(file_.open()) {
+    TsvVectors(const std::string& path, std::int64_t cols)
+        : file_(path, true), out_(file_.stream()) {
         out_ << "id\tchrom\tstart\tend";
         for (std::int64_t c = 0; c < cols; ++c) out_ << "\te" << c;
         out_ << '\n';
@@ -91,12 +92,12 @@ class TsvVectors final : public VectorWriter {
     void commit() override {
         DNASSM_CHECK(rows_ > 0, ErrorKind::kInput,
                      file_.path() + ": nothing to write (no input records)");
-        file_.commit(out_);
+        file_.commit();
     }
 
   private:
     AtomicFile file_;
-    std::ofstream out_;
+    std::ostream& out_;
     std::int64_t cols_ = 0, rows_ = 0;
 };
 

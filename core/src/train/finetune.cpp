@@ -939,10 +939,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
     }
     write_model_dir(o, *base, backbone.get(), head, prov);
     AtomicFile metrics(o.out_dir + "/metrics.json");
-    {
-        std::ofstream out = metrics.open();
-        out << summary.dump(2) << "\n";
-    }
+    metrics.stream() << summary.dump(2) << "\n";
     metrics.commit();
     return *best;
 }

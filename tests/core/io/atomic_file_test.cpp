@@ -1,6 +1,7 @@
 #include "dnassm/io/atomic_file.h"
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -23,16 +24,14 @@ TEST(AtomicFile, WritesATempFileAndRenamesItOnlyOnCommit) {
     {
         AtomicFile file(path);
         temp = file.temp_path();
-        file.open() << "draft";
+        file.stream() << "draft" << std::flush;
         EXPECT_TRUE(fs::exists(temp));
     }
     EXPECT_FALSE(fs::exists(temp));
     EXPECT_FALSE(fs::exists(path));
     {
         AtomicFile file(path);
-        std::ofstream out = file.open();
-        out << "final";
-        out.close();
+        file.stream() << "final";
         file.commit();
     }
     EXPECT_EQ(read_file(path), "final");
@@ -43,7 +42,7 @@ TEST(AtomicFile, StandardOutputIsWrittenInPlaceAndNeverRemoved) {
         AtomicFile file("-");
         EXPECT_TRUE(file.is_stdout());
         EXPECT_EQ(file.temp_path(), "/dev/stdout");
-        EXPECT_TRUE(file.open().good());
+        EXPECT_TRUE(file.stream().good());
     }  // not committed: a failed run must not remove /dev/stdout
     EXPECT_TRUE(fs::exists(fs::symlink_status("/dev/stdout")));
     AtomicFile file("-");
@@ -67,17 +66,16 @@ TEST(AtomicFile, TextNamedGzIsCompressedWithBgzfOnCommit) {
     const std::string text = "chr1\t0\t5\t1.5\nchr1\t5\t9\t2\nchr2\t3\t4\t-1\n";
     {
         AtomicFile file(dir + "/t.bedgraph.gz", true);
-        std::ofstream out = file.open();
-        out << text;
-        file.commit(out);
+        file.stream() << text;
+        file.commit();
         AtomicFile binary(dir + "/b.gz");  // not text: kept as written
-        std::ofstream raw = binary.open();
-        raw << "as is";
-        binary.commit(raw);
+        binary.stream() << "as is";
+        binary.commit();
         AtomicFile plain(dir + "/p.bedgraph", true);
-        std::ofstream p = plain.open();
-        p << text;
-        plain.commit(p);
+        plain.stream() << text;
+        plain.commit();
+        AtomicFile empty(dir + "/e.bed.gz", true);  // nothing written: an empty BGZF file
+        empty.commit();
     }
     EXPECT_EQ(read_bgzf(dir + "/t.bedgraph.gz"), text);
     EXPECT_EQ(read_file(dir + "/b.gz"), "as is");
@@ -85,7 +83,8 @@ TEST(AtomicFile, TextNamedGzIsCompressedWithBgzfOnCommit) {
     // Only the outputs are left: no temp files.
     size_t files = 0;
     for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
-    EXPECT_EQ(files, 3u);
+    EXPECT_EQ(files, 4u);
+    EXPECT_EQ(read_file(dir + "/e.bed.gz").size(), 28u);  // the BGZF end-of-file block alone
 
     // Its tabix index answers region queries; a name without .gz cannot be indexed.
     write_output_index(dir + "/t.bedgraph.gz");
@@ -107,12 +106,57 @@ TEST(AtomicFile, TextNamedGzIsCompressedWithBgzfOnCommit) {
     // Unsorted text cannot be indexed: an error, and no index left behind.
     {
         AtomicFile file(dir + "/u.bed.gz", true);
-        std::ofstream out = file.open();
-        out << "chr1\t50\t60\nchr1\t10\t20\n";
-        file.commit(out);
+        file.stream() << "chr1\t50\t60\nchr1\t10\t20\n";
+        file.commit();
     }
     EXPECT_THROW(write_output_index(dir + "/u.bed.gz"), Error);
     EXPECT_FALSE(fs::exists(dir + "/u.bed.gz.tbi"));
+}
+
+TEST(AtomicFile, TextNamedGzIsCompressedAsItIsWrittenNeverAsAPlainCopy) {
+    const std::string dir = testing::TempDir() + "/atomic_gz_stream";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    std::string text;
+    for (int i = 0; i < 200000; ++i)
+        text += "chr1\t" + std::to_string(i) + "\t" + std::to_string(i + 1) + "\t0.5\n";
+    AtomicFile file(dir + "/big.bedgraph.gz", true);
+    std::ostream& out = file.stream();
+    out << text.substr(0, text.size() / 2) << std::flush;
+    // Half-way, the file on disk is already BGZF, and smaller than the text so far.
+    std::string head(4, '\0');
+    std::ifstream(file.temp_path(), std::ios::binary).read(head.data(), 4);
+    EXPECT_EQ(head, std::string("\x1f\x8b\x08\x04", 4));
+    EXPECT_LT(fs::file_size(file.temp_path()), text.size() / 8);
+    out << text.substr(text.size() / 2);
+    file.commit();
+    std::unique_ptr<BGZF, int (*)(BGZF*)> in(bgzf_open((dir + "/big.bedgraph.gz").c_str(), "r"),
+                                             bgzf_close);
+    ASSERT_NE(in, nullptr);
+    std::string back(text.size() + 1, '\0');
+    EXPECT_EQ(bgzf_read(in.get(), back.data(), back.size()), static_cast<ssize_t>(text.size()));
+    back.resize(text.size());
+    EXPECT_EQ(back, text);  // many BGZF blocks
+}
+
+TEST(AtomicFile, AFullDiskIsAnErrorNamingTheFileAndLeavesNothing) {
+    const std::string dir = testing::TempDir() + "/atomic_full";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (const std::string name : {"t.bedgraph", "t.bedgraph.gz"}) {
+        const std::string path = dir + "/" + name;
+        AtomicFile file(path, true);
+        // The temp file is /dev/full: every write fails with ENOSPC.
+        fs::create_symlink("/dev/full", file.temp_path());
+        file.stream() << std::string(1 << 18, 'A');
+        try {
+            file.commit();
+            ADD_FAILURE() << name << ": committed";
+        } catch (const Error& e) {
+            EXPECT_EQ(std::string(e.what()), path + ": write failed (disk full?)");
+        }
+    }
+    EXPECT_TRUE(fs::is_empty(dir));
 }
 
 TEST(TrackFiles, CompressedBedGraphReadsBack) {

@@ -1,11 +1,12 @@
 // Output files are written to "<path>.tmp.<pid>" and renamed over <path> only on success, so a
 // failed run never leaves a half-written output. A text output whose name ends in ".gz" is
-// compressed with BGZF (bgzip) as it is committed, so tabix and IGV can index it. The path "-" is
-// standard output, written in place (what a pipe has read cannot be taken back; the exit code says
-// whether the run succeeded).
+// compressed with BGZF (bgzip) as it is written, so tabix and IGV can index it and no plain copy
+// ever takes the disk. The path "-" is standard output, written in place (what a pipe has read
+// cannot be taken back; the exit code says whether the run succeeded).
 #pragma once
 
-#include <fstream>
+#include <memory>
+#include <ostream>
 #include <string>
 
 namespace dnassm {
@@ -13,31 +14,35 @@ namespace dnassm {
 class AtomicFile {
   public:
     /// Checks that the target's folder exists and is writable (Error(kResource) otherwise).
-    /// `text`: the file is text, BGZF-compressed on commit when its name ends in ".gz".
+    /// `text`: the file is text, BGZF-compressed when its name ends in ".gz".
     explicit AtomicFile(std::string path, bool text = false);
     [[nodiscard]] bool is_stdout() const { return path_ == "-"; }
     ~AtomicFile();  // removes the temp file unless commit() succeeded
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
 
-    /// Where to write now.
+    /// Where a library that writes files itself (HTSlib, HDF5, libBigWig) writes now.
     [[nodiscard]] const std::string& temp_path() const { return temp_; }
     [[nodiscard]] const std::string& path() const { return path_; }
-    /// A stream on temp_path(); Error(kResource) naming the file when it cannot be opened.
-    /// Standard output is opened for appending, so a `>>` redirect keeps what it held.
-    [[nodiscard]] std::ofstream open(std::ios::openmode mode = std::ios::out) const;
-    /// Renames the temp file onto the target.
+    /// The stream to write through instead, opened on the first call: on temp_path(),
+    /// compressing as it goes for a ".gz" text; standard output is opened for appending, so a
+    /// `>>` redirect keeps what it held. Error(kResource) naming the file when it cannot be opened.
+    [[nodiscard]] std::ostream& stream(std::ios::openmode mode = std::ios::out);
+    /// Closes the stream, if one was opened, and checks that all of it was written
+    /// (Error(kResource) naming the file otherwise: a full disk), then renames the temp file onto
+    /// the target.
     void commit();
-    /// Closes `stream` (from open()), checks that all of it was written (Error(kResource) naming
-    /// the file otherwise: a full disk), then commits.
-    void commit(std::ofstream& stream);
 
   private:
-    void compress_temp();
+    class BgzfBuffer;
+    /// Closes the stream; false when some of it was not written.
+    bool close_stream();
 
     std::string path_, temp_;
     bool bgzip_ = false;
     bool committed_ = false;
+    std::unique_ptr<BgzfBuffer> bgzf_;      // a ".gz" text's compressor, under stream_
+    std::unique_ptr<std::ostream> stream_;  // destroyed before bgzf_
 };
 
 /// Writes a whole (small) file atomically; Error(kResource) naming it when it cannot be written.

@@ -49,7 +49,7 @@ class CallWriter final : public TrackWriter {
 
     CallOptions options_;
     AtomicFile file_;
-    std::ofstream out_;
+    std::ostream& out_;
     std::optional<Open> open_;
     std::int64_t calls_ = 0, called_bases_ = 0;
 };

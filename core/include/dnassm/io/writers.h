@@ -118,7 +118,7 @@ class TrackValues {
 [[nodiscard]] std::string file_extension(const std::string& path);
 
 /// A text output's type: file_extension of the name without a trailing ".gz" (".bed" for
-/// "calls.bed.gz": BED, compressed with BGZF as it is committed; see AtomicFile).
+/// "calls.bed.gz": BED, compressed with BGZF as it is written; see AtomicFile).
 [[nodiscard]] std::string text_extension(const std::string& path);
 
 /// Whether the name ends in ".gz" (any case).
