@@ -136,12 +136,16 @@ int cmd_predict(int argc, char** argv) {
                        "--rc or bidirectional models) and write only the region, so chunks of a "
                        "genome reproduce a whole-genome run (pipelines' scatter/gather); -1 = from "
                        "the contig start (exact for models with unbounded memory)");
-    std::string state_in, state_out, metrics;
+    std::string state_in, state_out;
+    Metrics metrics;
     add_state_options(desc, state_in, state_out);
-    desc.add_options()("metrics", po::value(&metrics),
-                       "with a fine-tuned per-sequence model and a labeled CSV (a label column): "
-                       "also write the outputs' metrics against the labels to this JSON file "
-                       "(as finetune reports them)");
+    desc.add_options()("metrics", po::value(&metrics.path),
+                       "with a fine-tuned per-sequence model and labeled input (a CSV's label "
+                       "column, or -R BED's --label-column): also write the outputs' metrics "
+                       "against the labels to this JSON file (as finetune reports them)");
+    desc.add_options()("label-column", po::value(&metrics.label_column),
+                       "--metrics with -R BED: the column holding the labels (default 4, the "
+                       "name, for a classifier; 5, the score, for a regression), as finetune's");
     desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
                        "masked LMs (Caduceus): bases of context on each side of the masked base");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
@@ -166,6 +170,8 @@ int cmd_predict(int argc, char** argv) {
     const auto on_command_line = [&](const char* name) {
         return given.count(name) > 0 && !given[name].defaulted();
     };
+    DNASSM_CHECK(metrics.label_column < 0 || !metrics.path.empty(), ErrorKind::kUsage,
+                 "--label-column names the labels --metrics scores against; give --metrics too");
     const std::string type = output_type(o, ".bedgraph");  // a classifier's TSV when -o -
     const bool bed = type == ".bed";
     for (const char* name : {"threshold", "below", "merge-gap", "min-length"})
@@ -189,7 +195,7 @@ int cmd_predict(int argc, char** argv) {
         if (s.input) shard_sequence_records(s, o);
         return predict_head_rows(s, o, metrics);
     }
-    DNASSM_CHECK(metrics.empty(), ErrorKind::kUsage,
+    DNASSM_CHECK(metrics.path.empty(), ErrorKind::kUsage,
                  "--metrics scores a fine-tuned per-sequence model (classify, regress) on labeled "
                  "rows; " +
                      o.model_dir + " has no such head");

@@ -36,14 +36,16 @@ using OnLabeledRow =
 
 // Runs `compute` over every input sequence (side by side when they are short:
 // dnassm/record_batches.h) and writes `header`, then a row per sequence in input order;
-// `on_labeled`, when given, sees each row of a labeled CSV in that order.
+// `on_labeled`, when given, sees each row in that order with its label: a labeled CSV's, or
+// `region_labels`' for the -R region it was cut from.
 int predict_rows(Session& s,
                  const CommonOptions& o,
                  const std::string& header,
                  bool with_coordinates,
                  const std::function<std::int64_t(std::int64_t)>& work_of,
                  const Compute& compute,
-                 const OnLabeledRow& on_labeled = {}) {
+                 const OnLabeledRow& on_labeled = {},
+                 const std::vector<std::string>& region_labels = {}) {
     AtomicFile file(o.output, true);
     std::ostream& out = file.stream();
     out << header << "\n";
@@ -73,7 +75,7 @@ int predict_rows(Session& s,
         *s.backend, &progress,
         [&](Row& r, Progress* p) { r.values = compute(r.ids, p, r.outputs); },
         [&](Row& r) {
-            if (on_labeled && csv) on_labeled(r.label, r.outputs);
+            if (on_labeled) on_labeled(r.label, r.outputs);
             out << r.id;
             if (with_coordinates) {
                 out << '\t' << r.region.contig << '\t';
@@ -96,12 +98,13 @@ int predict_rows(Session& s,
     } else {
         std::int64_t seen = 0;
         s.input->for_each(s.regions, [&](SequenceRecord& rec) {
+            const auto k = static_cast<size_t>(seen);
             if (!s.records.contains(seen++)) return;
             tokenize(o, rec, ids, s.stats);
             add({rec.region.name.empty() ? rec.name : rec.region.name,
                  rec.region,
                  ids,
-                 {},
+                 k < region_labels.size() ? region_labels[k] : std::string(),
                  {},
                  {}});
         });
@@ -155,25 +158,41 @@ std::string number(double x) {
 
 }  // namespace
 
-int predict_head_rows(Session& s, const CommonOptions& o, const std::string& metrics_path) {
+int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics) {
     const TaskHead& head = *s.model->task_head();
     std::string header = "id";
     for (const auto& name : head.output_names()) header += "\t" + name;
-    // --metrics: the outputs against a labeled CSV's labels, as finetune reports them.
+    // --metrics: the outputs against the labels of a CSV or of the -R BED's intervals, as
+    // finetune reports them.
     const bool regress = head.task == HeadTask::kRegress;
     std::vector<float> outputs, values;
     std::vector<std::int32_t> labels;
+    std::vector<std::string> region_labels;
     std::int64_t row = 0;
     OnLabeledRow collect;
-    if (!metrics_path.empty()) {
-        DNASSM_CHECK(!s.input, ErrorKind::kUsage,
-                     o.input + ": --metrics needs labels: a CSV with a 'label' column");
-        collect = [&](const std::string& label, const std::vector<float>& out) {
-            const std::string where = o.input + ": row " + std::to_string(++row);
+    if (!metrics.path.empty()) {
+        const int col = metrics.label_column >= 0 ? metrics.label_column : regress ? 5 : 4;
+        DNASSM_CHECK(!s.input || (!o.bed.empty() && o.regions.empty()), ErrorKind::kUsage,
+                     o.input +
+                         ": --metrics needs labels: a CSV with a 'label' column, or the "
+                         "intervals of -R BED with theirs in a column (--label-column)");
+        DNASSM_CHECK(metrics.label_column < 0 || s.input, ErrorKind::kUsage,
+                     "--label-column names a column of -R BED; a CSV's labels are its 'label' "
+                     "column");
+        if (s.input) {
+            DNASSM_CHECK(col >= 4, ErrorKind::kUsage,
+                         "--label-column must be 4 or more (columns 1-3 are the interval)");
+            region_labels = read_bed_column(o.bed, col);
+            DNASSM_CHECK(region_labels.size() == s.regions.size(), ErrorKind::kInput,
+                         o.bed + ": every line needs column " + std::to_string(col));
+        }
+        const std::string source = s.input ? o.bed + ": interval " : o.input + ": row ";
+        collect = [&, source, col](const std::string& label, const std::vector<float>& out) {
+            const std::string where = source + std::to_string(++row);
             DNASSM_CHECK(!label.empty(), ErrorKind::kInput,
-                         where +
-                             ": no label (--metrics needs a 'label' column with a value in "
-                             "every row)");
+                         where + (s.input ? ": no label in column " + std::to_string(col)
+                                          : std::string(": no label (--metrics needs a 'label' "
+                                                        "column with a value in every row)")));
             outputs.insert(outputs.end(), out.begin(), out.end());
             if (regress) {
                 values.push_back(static_cast<float>(parse_target(label, where)));
@@ -193,13 +212,13 @@ int predict_head_rows(Session& s, const CommonOptions& o, const std::string& met
             for (size_t c = 0; c < out.size(); ++c) cells << (c ? "\t" : "") << out[c];
             return cells.str();
         },
-        collect);
-    if (metrics_path.empty()) return status;
+        collect, region_labels);
+    if (metrics.path.empty()) return status;
     const TaskMetrics m = regress ? regression_metrics(outputs, values)
                                   : classification_metrics(outputs, labels, head.n_classes());
-    write_file(metrics_path, m.to_json().dump(2) + "\n");
+    write_file(metrics.path, m.to_json().dump(2) + "\n");
     note("dnassm predict: %lld labeled rows of %s: %s\n", static_cast<long long>(m.n),
-         o.input.c_str(), m.summary().c_str());
+         (s.input ? o.bed : o.input).c_str(), m.summary().c_str());
     return status;
 }
 

@@ -13,9 +13,15 @@ namespace dnassm::app {
 
 /// A fine-tuned per-sequence head's outputs: columns id and p_<class> for every class of a
 /// classifier, or id and value for a regression.
-/// With `metrics_path`, the input must be a labeled CSV: the outputs' metrics against its labels
-/// (finetune's: accuracy, MCC, F1, AUROC; or MSE, Pearson, Spearman, R2) go to that JSON file.
-int predict_head_rows(Session& s, const CommonOptions& o, const std::string& metrics_path = {});
+/// --metrics: where the outputs' metrics against the labels go (finetune's: accuracy, MCC, F1,
+/// AUROC; or MSE, Pearson, Spearman, R2), read from a labeled CSV's 'label' column or from column
+/// `label_column` of the -R BED (default: 4 for a classifier, 5 for a regression, as finetune).
+struct Metrics {
+    std::string path;       // none: no metrics
+    int label_column = -1;  // -1: the task's default
+};
+
+int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics = {});
 
 /// An LM's (or a segmentation head's) per-base tracks summarised over each sequence: columns id,
 /// chrom, start, end (0-based; empty without a reference interval), length, then for every track

@@ -1163,6 +1163,24 @@ class FinetuneTests(Tmp):
         self.assertEqual(by_bed, by_csv)
         _, unstranded, _ = run("predict", "-m", out, "-R", self.path("s.bed"), "-o", "-", LAMBDA)
         self.assertNotEqual(unstranded, by_csv)
+        # --metrics reads the labels from the BED's column, as finetune did: the CSV's numbers.
+        _, _, err = run("predict", "-m", out, "--stranded", "-R", self.path("s.bed"), "--metrics", self.path("b.json"),
+                        "--label-column", "5", "-o", "-", LAMBDA)
+        self.assertIn(f"labeled rows of {self.path('s.bed')}: acc", err)
+        run("predict", "-m", out, "--metrics", self.path("c.json"), "-o", "-", self.path("oriented.csv"))
+        self.assertEqual(load_json(self.path("b.json")), load_json(self.path("c.json")))
+        # Column 4 holds names, not the model's classes; -r has no labels; --label-column alone means nothing.
+        bed = ["--stranded", "-R", self.path("s.bed")]
+        for args, code, msg in [([*bed, "--metrics", self.path("x.json")], 1, "s.bed: interval 1: label 'x"),
+                                (["-r", "NC_001416.1:1-500", "--metrics", self.path("x.json")], 2,
+                                 "--metrics needs labels: a CSV with a 'label' column, or the intervals of -R BED"),
+                                ([*bed, "--metrics", self.path("x.json"), "--label-column", "9"], 1,
+                                 "s.bed: line 1: no column 9 (the label)"),
+                                ([*bed, "--label-column", "5"], 2,
+                                 "--label-column names the labels --metrics scores against")]:
+            _, _, err = run("predict", "-m", out, *args, "-o", self.path("x.tsv"), LAMBDA, expect=code)
+            self.assertIn(msg, err)
+            self.assertFalse(os.path.exists(self.path("x.json")) or os.path.exists(self.path("x.tsv")))
 
         _, _, err = run("finetune", "-m", MODEL, "--stranded", "--train", self.path("oriented.csv"), "-o",
                         self.path("bad"), expect=2)
@@ -1261,6 +1279,15 @@ class FinetuneTests(Tmp):
         _, _, err = run("finetune", "-m", MODEL, "--task", "regress", "--freeze-backbone", "--train", self.path("r.bed"),
                         "--fasta", LAMBDA, "--epochs", "2", "-o", self.path("bed"), "--progress", "none")
         self.assertIn("validating on 24 examples of " + self.path("r.bed") + " (10 %, drawn with --seed 1)", err)
+        # predict --metrics on the BED: its column 5 against the predicted values.
+        _, table, _ = run("predict", "-m", self.path("bed"), "-R", self.path("r.bed"), "--metrics",
+                          self.path("b.json"), "-o", "-", LAMBDA)
+        p = np.array([float(l.split("\t")[1]) for l in table.splitlines()[1:]])
+        y = np.loadtxt(self.path("r.bed"), usecols=4)
+        got = load_json(self.path("b.json"))
+        self.assertEqual(got["n"], len(y))
+        self.assertAlmostEqual(got["mse"], float(np.mean((p - y) ** 2)), delta=1e-4 * got["mse"])
+        self.assertAlmostEqual(got["pearson"], float(np.corrcoef(p, y)[0, 1]), places=4)
 
         bad = self.write_csv("bad.csv", [("ACGTACGT", "high"), ("ACGTAAAA", 1.5)])
         for args, code, msg in [(["--train", bad], 1, "bad.csv: 1: label 'high' is not a number (--task regress)"),
