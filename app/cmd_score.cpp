@@ -180,9 +180,34 @@ struct VcfInput {
         file.reset(bcf_open(path.c_str(), "r"));
         DNASSM_CHECK(file != nullptr, ErrorKind::kInput, path + ": cannot open");
         hdr.reset(bcf_hdr_read(file.get()));
-        DNASSM_CHECK(hdr != nullptr, ErrorKind::kInput, path + ": not a VCF/BCF file (no header)");
+        DNASSM_CHECK(hdr != nullptr, ErrorKind::kInput,
+                     path + ": not a VCF/BCF file, or its header is malformed");
     }
 };
+
+// Error(kInput) naming the record when HTSlib read it but flagged it as malformed (too few
+// columns, a bad character, a value past its limits), or it has no REF: scoring it would read
+// fields that are not there. The n-th record (1-based) of `path`.
+void check_record(const std::string& path, const bcf_hdr_t* hdr, bcf1_t* rec, std::int64_t n) {
+    static constexpr std::pair<int, const char*> kErrors[] = {
+        {BCF_ERR_NCOLS, "too few columns"},
+        {BCF_ERR_CHAR, "an invalid character"},
+        {BCF_ERR_LIMITS, "a value past HTSlib's limits"},
+        {BCF_ERR_CTG_INVALID, "an invalid contig name"},
+        {BCF_ERR_TAG_INVALID, "an invalid INFO/FORMAT tag"}};
+    std::string why;
+    for (const auto& [code, what] : kErrors)
+        if (rec->errcode & code) why += (why.empty() ? "" : ", ") + std::string(what);
+    if (why.empty() && bcf_unpack(rec, BCF_UN_STR) == 0 &&
+        (rec->n_allele < 1 || !rec->d.allele || !rec->d.allele[0] || !*rec->d.allele[0]))
+        why = "no REF allele (an empty or truncated line?)";
+    if (why.empty()) return;
+    const std::string chrom = bcf_seqname_safe(hdr, rec);
+    const std::string at =
+        chrom.empty() ? "" : " (" + chrom + ":" + std::to_string(rec->pos + 1) + ")";
+    throw Error(ErrorKind::kInput,
+                path + ": record " + std::to_string(n) + at + " is malformed: " + why);
+}
 
 // Reads the records of the VCF/BCF at `path` through once, parsed against `hdr` (the header of
 // another handle on the same file), and counts them. `hdr` learns on the way the contigs and
@@ -193,9 +218,11 @@ std::int64_t scan_vcf_records(const std::string& path, bcf_hdr_t* hdr) {
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec(bcf_init(), bcf_destroy);
     std::int64_t n = 0;
     int ret = 0;
-    while ((ret = bcf_read(vcf.file.get(), hdr, rec.get())) == 0) ++n;
-    DNASSM_CHECK(ret == -1, ErrorKind::kInput,
-                 path + ": malformed record after " + std::to_string(n) + " records");
+    while ((ret = bcf_read(vcf.file.get(), hdr, rec.get())) == 0)
+        check_record(path, hdr, rec.get(), ++n);
+    DNASSM_CHECK(
+        ret == -1, ErrorKind::kInput,
+        path + ": record " + std::to_string(n + 1) + " cannot be parsed (a malformed line)");
     return n;
 }
 
@@ -522,7 +549,7 @@ int cmd_score(int argc, char** argv) {
                              ": a contig or INFO/FORMAT tag its header does not declare; a VCF "
                              "output from standard input needs them declared (or the VCF as a "
                              "file)");
-            bcf_unpack(rec, BCF_UN_STR);
+            check_record(vcf_path, hdr, rec, n_records);
             Variant v;
             v.rec.reset(bcf_dup(rec));
             DNASSM_CHECK(v.rec != nullptr, ErrorKind::kResource, "out of memory");
@@ -535,7 +562,9 @@ int cmd_score(int argc, char** argv) {
             const std::string where =
                 vcf_path + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + shown(ref);
             std::int64_t window_bases = 0;
-            if (!faidx_has_seq(fai, chrom.c_str())) {
+            if (pos0 < 0) {  // HTSlib reads a POS of 0 (a telomere) or of no number so
+                skip(where + ": POS is not a position from 1 (0, or not a number)");
+            } else if (!faidx_has_seq(fai, chrom.c_str())) {
                 skip(where + ": contig not in " + o.input + contig_hint(chrom));
             } else {
                 const std::int64_t clen =
@@ -571,7 +600,8 @@ int cmd_score(int argc, char** argv) {
     }
     DNASSM_CHECK(close_out(), ErrorKind::kResource, o.output + ": write failed (disk full?)");
     DNASSM_CHECK(ret == -1 || n_records == shard.end, ErrorKind::kInput,
-                 vcf_path + ": malformed record after " + std::to_string(n_records) + " records");
+                 vcf_path + ": record " + std::to_string(n_records + 1) +
+                     " cannot be parsed (a malformed line)");
     // Nothing scored out of records that were there is a mismatch (contig names, reference,
     // allele kinds), not a result: an empty table would pass down a pipeline unnoticed.
     DNASSM_CHECK(n_taken == 0 || n_scored > 0, ErrorKind::kInput,

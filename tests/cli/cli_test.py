@@ -2085,8 +2085,34 @@ class ScoreTests(Tmp):
             f.write("this is not a vcf\n")
         _, _, err = run("score", "-m", MODEL, "--vcf", self.path("bad.vcf"), "-o", self.path("s.tsv"), LAMBDA, expect=1)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
-        self.assertIn("bad.vcf", err)
+        self.assertIn("bad.vcf: not a VCF/BCF file, or its header is malformed", err)
         self.assertFalse(os.path.exists(self.path("s.tsv")))
+        # Records HTSlib reads without a REF (a line cut short, an empty line) crashed score once:
+        # found by mutating a VCF at random.
+        seq = lambda_seq()
+        good = f"NC_001416.1\t100\t.\t{seq[99]}\t{'A' if seq[99] != 'A' else 'C'}\t.\tPASS\t.\n"
+        header = "##fileformat=VCFv4.2\n##contig=<ID=NC_001416.1>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        samples = header.replace("#CHROM", '##FORMAT=<ID=GT,Number=1,Type=String,Description="g">\n#CHROM')
+        samples = samples.replace("INFO\n", "INFO\tFORMAT\ts1\n")
+        for head, body, msg in [
+                (header, good + "NC_0014\n", "record 2 (NC_0014:1) is malformed: no REF allele"),
+                (header, good + "\n" + good, "record 2 is malformed: no REF allele (an empty or truncated line?)"),
+                (samples, good.replace("\n", "\tGT\t0/1\n") + "NC_001416.1\t200\t.\tAACA,ATT\t.\t.\t.\tGT\t1/2\n",
+                 "record 2 cannot be parsed (a malformed line)")]:
+            with open(self.path("bad.vcf"), "w") as f:
+                f.write(head + body)
+            for out in ("s.tsv", "s.vcf.gz"):
+                _, _, err = run("score", "-m", MODEL, "--vcf", self.path("bad.vcf"), "--score-window", "100", "-o",
+                                self.path(out), LAMBDA, expect=1)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertTrue(err.startswith(f"dnassm score: {self.path('bad.vcf')}: {msg}"), err)
+                self.assertFalse(os.path.exists(self.path(out)))
+        # A POS that is 0 or no number is reported and skipped, not read as base 1.
+        with open(self.path("pos.vcf"), "w") as f:
+            f.write(header + good + "NC_001416.1\tX\t.\tA\tC\t.\t.\t.\n")
+        _, _, err = run("score", "-m", MODEL, "--vcf", self.path("pos.vcf"), "--score-window", "100", "-o",
+                        self.path("s.tsv"), LAMBDA)
+        self.assertIn("NC_001416.1:0 A: POS is not a position from 1 (0, or not a number)", err)
 
 
 class ConvertTests(Tmp):
