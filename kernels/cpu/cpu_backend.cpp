@@ -179,6 +179,7 @@ class CpuBackend final : public CpuBackendCommon {
             cpu::selective_scan(a);
     }
     void hyena_conv(const HyenaConvArgs& a) override { cpu::hyena_conv(a); }
+    bool caches_hyena_filters() const override { return true; }
     void add_inplace(float* x, const float* y, std::int64_t n) override {
         cpu::add_inplace(x, y, n);
     }

@@ -94,6 +94,9 @@ struct SelectiveScanArgs {
 /// where w = v ⊙ x1 is the gated input. Exact linear (not circular) convolution. The filter is
 /// evaluated here from its L × F basis (the implicit MLP's last hidden layer) so that no L × D
 /// filter is ever stored. y may alias x0.
+/// A backend that caches_hyena_filters() also takes the filter's spectrum from an earlier call
+/// (`spectrum`: then basis, filter_w, t and deltas are not read) or hands back the one it computes
+/// (`spectrum_out`): D × (n/2 + 1) complex values, channel-major, n = long_conv_fft_size(L).
 struct HyenaConvArgs {
     std::int64_t L = 0, D = 0, F = 0;
     const float* x0 = nullptr;        // {L, D}
@@ -103,8 +106,10 @@ struct HyenaConvArgs {
     const float* t = nullptr;         // {L}
     const float* deltas = nullptr;    // {D} or null
     float shift = 0.0f;
-    const float* bias = nullptr;  // {D}
-    float* y = nullptr;           // {L, D}
+    const float* bias = nullptr;                 // {D}
+    float* y = nullptr;                          // {L, D}
+    const float* spectrum = nullptr;             // host memory, or null
+    std::vector<float>* spectrum_out = nullptr;  // or null
 };
 
 /// y{L, D} = table{V, D}[ids[t]]; every id must be < V.
@@ -221,6 +226,9 @@ class Backend {
     /// Whether ops may be called from several threads at once, each call then running on its
     /// caller's thread (the CPU backends); a GPU backend orders every op on one stream.
     [[nodiscard]] virtual bool concurrent_calls() const { return false; }
+    /// Whether hyena_conv takes and hands back filter spectra (HyenaConvArgs::spectrum): the fast
+    /// CPU backend, where a model keeps them across windows of one length.
+    [[nodiscard]] virtual bool caches_hyena_filters() const { return false; }
     /// host[0, n) = src[0, n), where src is an activation or host memory.
     virtual void download(const float* src, float* host, std::int64_t n) = 0;
     /// Starts copying `src` (an activation, or host memory) to new host memory and returns without

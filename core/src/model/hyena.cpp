@@ -198,6 +198,11 @@ HyenaModel::HyenaModel(HyenaConfig cfg, WeightStore& ws, ModelInfo info)
     for (const auto& [name, t] : parameters()) op_weights_.push_back(t);
     for (const HyenaLayer& l : layers_)
         for (const Tensor* t : {&l.z, &l.t, &l.deltas}) op_weights_.push_back(*t);
+    // Kept filter spectra: 256 MB in all (windows of 1 kb take about 1 MB per layer at d_model
+    // 128; a 1 Mb window's, 2 GB, are not kept).
+    for (std::int64_t i = 0; i < cfg.n_layer; ++i)
+        filter_caches_.push_back(std::make_unique<HyenaFilterCache>(
+            (std::size_t{256} << 20) / static_cast<std::size_t>(cfg.n_layer)));
     op_weights_.insert(op_weights_.end(), {lm_head_, head_w_, head_b_});
 }
 
@@ -236,7 +241,8 @@ Tensor HyenaModel::hidden_states(Backend& backend,
                        .ids = ids.data(),
                        .table = embedding_.f32(),
                        .y = x.f32()});
-    for (const HyenaLayer& l : layers_) {
+    for (size_t li = 0; li < layers_.size(); ++li) {
+        const HyenaLayer& l = layers_[li];
         backend.zero(conv_state.f32(), conv_state.numel());
         for (std::int64_t r0 = 0; r0 < L; r0 += R) {
             const std::int64_t n = std::min(R, L - r0);
@@ -272,13 +278,29 @@ Tensor HyenaModel::hidden_states(Backend& backend,
                                    .ld_y = 3 * D});
             backend.hyena_gates(uc.f32(), n, D, x0.f32() + r0 * D, w.f32() + r0 * D);
         }
-        const Tensor basis = hyena_filter_basis(backend, cfg_, l, L);
-        if (filter_taps_ > 0 && filter_taps_ < L) {
-            // Zero basis rows make the filter taps k[j >= filter_taps_] zero (see limit_context).
-            const std::int64_t kept = filter_taps_ * cfg_.filter_order;
-            backend.zero(basis.f32() + kept, basis.numel() - kept);
+        // On the CPU the filter's spectrum for this L is kept across windows (and threads), so
+        // a tiled genome evaluates its filters once per layer.
+        HyenaFilterCache* cache =
+            backend.caches_hyena_filters() ? filter_caches_[li].get() : nullptr;
+        const std::uint64_t fingerprint = cache ? hyena_filter_fingerprint(l, filter_taps_) : 0;
+        const auto kept = cache ? cache->find(L, fingerprint) : nullptr;
+        Tensor basis;
+        if (!kept) {
+            basis = hyena_filter_basis(backend, cfg_, l, L);
+            if (filter_taps_ > 0 && filter_taps_ < L) {
+                // Zero basis rows make the filter taps k[j >= filter_taps_] zero (see
+                // limit_context).
+                const std::int64_t taps = filter_taps_ * cfg_.filter_order;
+                backend.zero(basis.f32() + taps, basis.numel() - taps);
+            }
         }
-        backend.hyena_conv(hyena_conv_args(cfg_, l, L, x0.f32(), w.f32(), basis.f32(), x0.f32()));
+        HyenaConvArgs conv =
+            hyena_conv_args(cfg_, l, L, x0.f32(), w.f32(), kept ? nullptr : basis.f32(), x0.f32());
+        std::vector<float> computed;
+        conv.spectrum = kept ? kept->data() : nullptr;
+        conv.spectrum_out = cache && !kept ? &computed : nullptr;
+        backend.hyena_conv(conv);
+        if (cache && !kept) cache->keep(L, fingerprint, std::move(computed));
         for (std::int64_t r0 = 0; r0 < L; r0 += R) {
             const std::int64_t n = std::min(R, L - r0);
             float* xr = x.f32() + r0 * D;

@@ -6,6 +6,7 @@
 
 #include "dnassm/model.h"
 
+#include "hyena_filter_cache.h"
 #include "weights.h"
 
 namespace dnassm {
@@ -120,6 +121,7 @@ class HyenaModel final : public Model {
     std::vector<HyenaLayer> layers_;
     std::int64_t filter_taps_ = 0;  // > 0: long filters truncated to this many taps
     std::vector<Tensor> op_weights_;
+    std::vector<std::unique_ptr<HyenaFilterCache>> filter_caches_;  // one per layer
 };
 
 }  // namespace dnassm
