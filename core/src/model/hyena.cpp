@@ -198,11 +198,12 @@ HyenaModel::HyenaModel(HyenaConfig cfg, WeightStore& ws, ModelInfo info)
     for (const auto& [name, t] : parameters()) op_weights_.push_back(t);
     for (const HyenaLayer& l : layers_)
         for (const Tensor* t : {&l.z, &l.t, &l.deltas}) op_weights_.push_back(*t);
-    // Kept filter spectra: 256 MB in all (windows of 1 kb take about 1 MB per layer at d_model
-    // 128; a 1 Mb window's, 2 GB, are not kept).
+    // Kept filter spectra: 64 MB in all, enough for a tiled run's two window lengths (its
+    // windows and a contig's last one) up to 16 kb at d_model 128 (8 bytes per channel and
+    // frequency); a 1 Mb window's, 2 GB per layer at d_model 256, are not kept.
     for (std::int64_t i = 0; i < cfg.n_layer; ++i)
         filter_caches_.push_back(std::make_unique<HyenaFilterCache>(
-            (std::size_t{256} << 20) / static_cast<std::size_t>(cfg.n_layer)));
+            (std::size_t{64} << 20) / static_cast<std::size_t>(cfg.n_layer)));
     op_weights_.insert(op_weights_.end(), {lm_head_, head_w_, head_b_});
 }
 
