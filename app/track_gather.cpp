@@ -28,11 +28,13 @@ GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) {
     });
     for (size_t i = 1; i < pieces_.size(); ++i) {
         const Piece &prev = pieces_[i - 1], &p = pieces_[i];
-        if (prev.contig == p.contig && prev.end > p.beg)
-            throw Error(ErrorKind::kInput, inputs[prev.file] + " and " + inputs[p.file] +
-                                               " both cover " + contigs_[p.contig].name + ":" +
-                                               std::to_string(p.beg + 1) +
-                                               " (chunks must not overlap)");
+        if (prev.contig != p.contig || prev.end <= p.beg) continue;
+        const std::string at = contigs_[p.contig].name + ":" + std::to_string(p.beg + 1);
+        if (prev.file == p.file)  // one file's own intervals
+            throw Error(ErrorKind::kInput, inputs[p.file] + ": two intervals cover " + at +
+                                               " (a track's intervals must not overlap)");
+        throw Error(ErrorKind::kInput, inputs[prev.file] + " and " + inputs[p.file] +
+                                           " both cover " + at + " (chunks must not overlap)");
     }
 }
 

@@ -650,6 +650,13 @@ class PredictTests(Tmp):
         _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("a.bw"), self.path("a.bw"),
                         expect=1)
         self.assertIn("a.bw both cover NC_001416.1:1001 (chunks must not overlap)", err)
+        with open(self.path("o.bedgraph"), "w") as f:
+            f.write("NC_001416.1\t0\t100\t1\nNC_001416.1\t50\t150\t2\n")
+        for cmd in (["call", "--threshold", "0"], ["merge"]):
+            _, _, err = run(*cmd, "-o", self.path("x.bed"), self.path("o.bedgraph"), expect=1)
+            self.assertIn("o.bedgraph: two intervals cover NC_001416.1:51 (a track's intervals must not overlap)",
+                          err)
+        os.remove(self.path("o.bedgraph"))
         self.assert_only_files("whole.bed", "a.bw", "b.bw", "chunks.bed")
 
     def test_chunks_chained_by_saved_state_equal_one_pass(self):
