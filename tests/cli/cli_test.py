@@ -2350,6 +2350,13 @@ class BadInputTests(Tmp):
         self.expect_error(["embed", "-m", self.path("nomodel"), "-o", out, LAMBDA], "model directory does not exist")
         self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:1-10", "-r", "NC_001416.1:20-30", "-o", out,
                            LAMBDA], "write .h5 instead", code=2)
+        # A SAM whose second record is cut short: named by its number.
+        sam = self.path("cut.sam")
+        with open(sam, "w") as f:
+            f.write("@SQ\tSN:c\tLN:100\nr1\t0\tc\t1\t60\t4M\t*\t0\t0\tACGT\t*\nr2\t0\tc\t5\t60\t4M\n")
+        self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), sam],
+                          "cut.sam: record 2 is truncated or corrupt")
+        os.remove(sam)
         self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed")  # faidx index, as samtools builds it
 
     def test_unwritable_outputs(self):

@@ -158,8 +158,14 @@ class AlignmentInput final : public SequenceInput {
         auto guard = std::unique_ptr<bam1_t, void (*)(bam1_t*)>(b, bam_destroy1);
         if (regions.empty()) {
             int ret;
-            while ((ret = sam_read1(fp_, hdr_, b)) >= 0) emit(b, fn);
-            DNASSM_CHECK(ret == -1, ErrorKind::kInput, path_ + ": truncated or corrupt record");
+            std::int64_t n = 0;
+            while ((ret = sam_read1(fp_, hdr_, b)) >= 0) {
+                ++n;
+                emit(b, fn);
+            }
+            DNASSM_CHECK(ret == -1, ErrorKind::kInput,
+                         path_ + ": record " + std::to_string(n + 1) +
+                             " is truncated or corrupt (HTSlib could not read it)");
             return;
         }
         if (!idx_) {
