@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 #include <htslib/bgzf.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 #include <htslib/tbx.h>
 
 #include "dnassm/error.h"
@@ -144,6 +147,11 @@ TEST(AtomicFile, AFullDiskIsAnErrorNamingTheFileAndLeavesNothing) {
     fs::remove_all(dir);
     fs::create_directories(dir);
     for (const std::string name : {"t.bedgraph", "t.bedgraph.gz"}) {
+#if defined(__SANITIZE_ADDRESS__)
+        // HTSlib 1.16's bgzf_close returns on a failed flush without freeing its BGZF (the
+        // library's leak, on an error path that ends the process).
+        __lsan::ScopedDisabler htslib_leaks_on_a_failed_close;
+#endif
         const std::string path = dir + "/" + name;
         AtomicFile file(path, true);
         // The temp file is /dev/full: every write fails with ENOSPC.
