@@ -31,6 +31,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/contig_hint.h"
+#include "dnassm/io/vcf_reader.h"
 #include "dnassm/messages.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/stream_state.h"
@@ -170,61 +171,6 @@ class Scorer {
     const Model& model_;
     Backend& backend_;
 };
-
-// A VCF/BCF opened and its header read; Error(kInput) naming it otherwise.
-struct VcfInput {
-    std::unique_ptr<htsFile, int (*)(htsFile*)> file{nullptr, hts_close};
-    std::unique_ptr<bcf_hdr_t, void (*)(bcf_hdr_t*)> hdr{nullptr, bcf_hdr_destroy};
-
-    explicit VcfInput(const std::string& path) {
-        file.reset(bcf_open(path.c_str(), "r"));
-        DNASSM_CHECK(file != nullptr, ErrorKind::kInput, path + ": cannot open");
-        hdr.reset(bcf_hdr_read(file.get()));
-        DNASSM_CHECK(hdr != nullptr, ErrorKind::kInput,
-                     path + ": not a VCF/BCF file, or its header is malformed");
-    }
-};
-
-// Error(kInput) naming the record when HTSlib read it but flagged it as malformed (too few
-// columns, a bad character, a value past its limits), or it has no REF: scoring it would read
-// fields that are not there. The n-th record (1-based) of `path`.
-void check_record(const std::string& path, const bcf_hdr_t* hdr, bcf1_t* rec, std::int64_t n) {
-    static constexpr std::pair<int, const char*> kErrors[] = {
-        {BCF_ERR_NCOLS, "too few columns"},
-        {BCF_ERR_CHAR, "an invalid character"},
-        {BCF_ERR_LIMITS, "a value past HTSlib's limits"},
-        {BCF_ERR_CTG_INVALID, "an invalid contig name"},
-        {BCF_ERR_TAG_INVALID, "an invalid INFO/FORMAT tag"}};
-    std::string why;
-    for (const auto& [code, what] : kErrors)
-        if (rec->errcode & code) why += (why.empty() ? "" : ", ") + std::string(what);
-    if (why.empty() && bcf_unpack(rec, BCF_UN_STR) == 0 &&
-        (rec->n_allele < 1 || !rec->d.allele || !rec->d.allele[0] || !*rec->d.allele[0]))
-        why = "no REF allele (an empty or truncated line?)";
-    if (why.empty()) return;
-    const std::string chrom = bcf_seqname_safe(hdr, rec);
-    const std::string at =
-        chrom.empty() ? "" : " (" + chrom + ":" + std::to_string(rec->pos + 1) + ")";
-    throw Error(ErrorKind::kInput,
-                path + ": record " + std::to_string(n) + at + " is malformed: " + why);
-}
-
-// Reads the records of the VCF/BCF at `path` through once, parsed against `hdr` (the header of
-// another handle on the same file), and counts them. `hdr` learns on the way the contigs and
-// INFO/FORMAT tags the records use without declaring them (HTSlib adds them as it reads), so a
-// VCF output's header, written before any record, can declare them all.
-std::int64_t scan_vcf_records(const std::string& path, bcf_hdr_t* hdr) {
-    const VcfInput vcf(path);
-    std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec(bcf_init(), bcf_destroy);
-    std::int64_t n = 0;
-    int ret = 0;
-    while ((ret = bcf_read(vcf.file.get(), hdr, rec.get())) == 0)
-        check_record(path, hdr, rec.get(), ++n);
-    DNASSM_CHECK(
-        ret == -1, ErrorKind::kInput,
-        path + ": record " + std::to_string(n + 1) + " cannot be parsed (a malformed line)");
-    return n;
-}
 
 // What a VCF output's header adds to the input's: the FASTA's contigs it does not declare, with
 // their lengths (as `bcftools reheader --fai`: a VCF without ##contig lines still makes a BCF whose
@@ -409,9 +355,8 @@ int cmd_score(int argc, char** argv) {
         for (int i = 0; i < faidx_nseq(fai); ++i) names.emplace_back(faidx_iseq(fai, i));
         return contig_hints.emplace(chrom, unknown_contig_hint(chrom, names)).first->second;
     };
-    const VcfInput vcf(vcf_path);
-    htsFile* in = vcf.file.get();
-    bcf_hdr_t* hdr = vcf.hdr.get();
+    VcfReader vcf(vcf_path);
+    bcf_hdr_t* hdr = vcf.header();
     note_other_assembly(vcf_path, hdr, fai, o.input);
     const std::string type = output_type(o, ".tsv");
     const bool vcf_out = type == ".vcf" || type == ".vcf.gz" || type == ".bcf";
@@ -457,8 +402,7 @@ int cmd_score(int argc, char** argv) {
     CharTokenizer tok(!o.keep_case);
     bcf1_t* rec = bcf_init();
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec_guard(rec, bcf_destroy);
-    std::int64_t n_scored = 0, n_skipped = 0, n_records = 0, n_taken = 0, n_outside = 0,
-                 n_ref_mismatch = 0;
+    std::int64_t n_scored = 0, n_skipped = 0, n_taken = 0, n_outside = 0, n_ref_mismatch = 0;
     // -r/-R: only records whose REF overlaps a region, as bcftools -t (streamed, no index).
     const bool restricted = !s.regions.empty();
     const RegionIndex regions(s.regions);
@@ -529,11 +473,11 @@ int cmd_score(int argc, char** argv) {
             DNASSM_CHECK(bcf_write(out, hdr, r) == 0, ErrorKind::kResource,
                          o.output + ": write failed");
         });
-    int ret = 0;
     try {
-        while ((ret = bcf_read(in, hdr, rec)) == 0) {
-            if (n_records == shard.end) break;  // the rest belongs to later shards
-            if (!shard.contains(n_records++)) continue;
+        while (vcf.next(rec)) {
+            const std::int64_t k = vcf.records() - 1;
+            if (k == shard.end) break;  // the rest belongs to later shards
+            if (!shard.contains(k)) continue;
             if (restricted &&
                 !regions.overlaps(bcf_seqname_safe(hdr, rec), rec->pos, rec->pos + rec->rlen)) {
                 ++n_outside;
@@ -549,7 +493,6 @@ int cmd_score(int argc, char** argv) {
                              ": a contig or INFO/FORMAT tag its header does not declare; a VCF "
                              "output from standard input needs them declared (or the VCF as a "
                              "file)");
-            check_record(vcf_path, hdr, rec, n_records);
             Variant v;
             v.rec.reset(bcf_dup(rec));
             DNASSM_CHECK(v.rec != nullptr, ErrorKind::kResource, "out of memory");
@@ -599,9 +542,6 @@ int cmd_score(int argc, char** argv) {
         throw;
     }
     DNASSM_CHECK(close_out(), ErrorKind::kResource, o.output + ": write failed (disk full?)");
-    DNASSM_CHECK(ret == -1 || n_records == shard.end, ErrorKind::kInput,
-                 vcf_path + ": record " + std::to_string(n_records + 1) +
-                     " cannot be parsed (a malformed line)");
     // Nothing scored out of records that were there is a mismatch (contig names, reference,
     // allele kinds), not a result: an empty table would pass down a pipeline unnoticed.
     DNASSM_CHECK(n_taken == 0 || n_scored > 0, ErrorKind::kInput,
