@@ -25,6 +25,22 @@ void check_same_layout(const std::vector<std::pair<std::string, Tensor>>& a,
                      ErrorKind::kInternal, "stream states of different layouts");
 }
 
+// FNV-1a (64-bit) over the tensors' bytes in name order: saved with a state and checked on
+// loading, since a damaged value would only show up as a track of NaNs further on.
+std::string values_hash(const std::map<std::string, Tensor>& tensors) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (const auto& [name, t] : tensors) {
+        const auto* p = reinterpret_cast<const unsigned char*>(t.f32());
+        for (size_t i = 0; i < static_cast<size_t>(t.numel()) * sizeof(float); ++i) {
+            h ^= p[i];
+            h *= 1099511628211ull;
+        }
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return hex;
+}
+
 }  // namespace
 
 std::unique_ptr<ModelState> copy_state(const Model& model,
@@ -86,7 +102,8 @@ void save_stream_state(const std::string& path,
                        {"model", model.info().path},
                        {"model_fingerprint", model_fingerprint(model)},
                        {"contig", where.contig},
-                       {"position", std::to_string(where.position)}});
+                       {"position", std::to_string(where.position)},
+                       {"values_hash", values_hash(tensors)}});
 }
 
 namespace {
@@ -126,6 +143,10 @@ StateFile read_state_file(const std::string& path) {
         used > 0 && used == pos.size() && info.where.position >= 0 && !info.where.contig.empty(),
         ErrorKind::kInput, path + ": the contig or position in its metadata is not valid");
     for (const auto& [name, t] : sf.file.tensors) info.values += t.numel();
+    // States saved before the hash was kept have none.
+    const std::string hash = meta("values_hash");
+    DNASSM_CHECK(hash.empty() || hash == values_hash(sf.file.tensors), ErrorKind::kInput,
+                 path + ": its values do not match the hash saved with them (a damaged file)");
     return sf;
 }
 

@@ -148,9 +148,16 @@ TEST_F(StreamState, FilesOfOtherModelsOrNotStatesAreRefused) {
     // A safetensors file of the model, but not a state.
     expect_input_error(golden("mamba1_rmsnorm_L2048_B2") + "/model.safetensors", *model,
                        "not a dnassm stream state");
-    // The right metadata around the wrong tensors.
+    // One value changed on disk: the hash saved with the values says so.
     SafetensorsFile f = read_safetensors(path);
     const std::string bad = (dir / "bad.state").string();
+    f.tensors.begin()->second.f32()[0] += 1.0f;
+    write_safetensors(bad, f.tensors, f.metadata);
+    expect_input_error(bad, *model, "do not match the hash saved with them (a damaged file)");
+    // The right metadata around the wrong tensors (a state saved before the hash was kept).
+    f = read_safetensors(path);
+    EXPECT_EQ(f.metadata.count("values_hash"), 1u);
+    f.metadata.erase("values_hash");
     f.tensors.begin()->second = Tensor({3, 3});
     write_safetensors(bad, f.tensors, f.metadata);
     expect_input_error(bad, *model, "the model's is");
