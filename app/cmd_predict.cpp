@@ -3,6 +3,7 @@
 // (predict_rows.h): the tracks summed over it, or a fine-tuned classification head's outputs.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <vector>
@@ -164,7 +165,8 @@ int cmd_predict(int argc, char** argv) {
             "-o OUT.{bw,bedgraph,bed} IN.fa [REGION]...\n"
             "       dnassm predict -m MODEL_DIR [--track T,...] -o OUT.tsv IN.{fa,fq,bam,csv} "
             "[REGION]...   (a row per sequence)\n"
-            "       dnassm predict -m CLASSIFIER_DIR -o OUT.tsv IN.{csv,fa} [-R BED]",
+            "       dnassm predict -m CLASSIFIER_DIR -o OUT.tsv IN.{csv,fa,GB_FOLDER} [-R BED] "
+            "[--metrics M.json]",
             desc, o, &given))
         return 0;
     const auto on_command_line = [&](const char* name) {
@@ -177,8 +179,11 @@ int cmd_predict(int argc, char** argv) {
     for (const char* name : {"threshold", "below", "merge-gap", "min-length"})
         DNASSM_CHECK(bed || !on_command_line(name), ErrorKind::kUsage,
                      std::string("--") + name + " applies to thresholded calls (-o OUT.bed)");
-    // A CSV table is only an input for classifiers; everything else is a sequence file.
-    Session s = open_session(o, !is_csv_path(o.input));
+    // A table (a sequence,label CSV or a GenomicBenchmarks folder) gives a row per sequence;
+    // everything else is a sequence file.
+    std::error_code ec;
+    const bool table = is_csv_path(o.input) || std::filesystem::is_directory(o.input, ec);
+    Session s = open_session(o, !table);
     const TaskHead* head = s.model->task_head();
     ChunkChain chain(state_in, state_out);
     if (head && head->per_sequence()) {  // answers per sequence, not per base

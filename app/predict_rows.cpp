@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "dnassm/task_head.h"
 #include "dnassm/text.h"
 
+#include "train/class_folders.h"
 #include "train/finetune.h"
 
 namespace dnassm::app {
@@ -47,13 +49,16 @@ int predict_rows(Session& s,
                  const OnLabeledRow& on_labeled = {},
                  const std::vector<std::string>& region_labels = {}) {
     AtomicFile file(o.output, true);
-    std::ostream& out = file.stream();
-    out << header << "\n";
     const bool csv = !s.input;
     std::vector<std::int32_t> ids;
     std::vector<Row> rows_in;  // CSV rows, read before the total work is known
     if (csv) {
-        const std::vector<LabeledSequence> table = read_labeled_csv(o.input, false);
+        // A sequence,label CSV, or a GenomicBenchmarks folder (interval lists read from -T).
+        std::error_code ec;
+        const std::vector<LabeledSequence> table =
+            std::filesystem::is_directory(o.input, ec)
+                ? read_class_folders(o.input, o.reference, "-T/--reference")
+                : read_labeled_csv(o.input, false);
         if (!s.shard.whole())
             s.records = shard_records(static_cast<std::int64_t>(table.size()), s.shard,
                                       "rows of " + o.input);
@@ -67,6 +72,9 @@ int predict_rows(Session& s,
             rows_in.push_back({row.id, {}, ids, row.label, {}, {}});
         }
     }
+    // The header once the table has been read: standard output gets nothing from a bad table.
+    std::ostream& out = file.stream();
+    out << header << "\n";
     std::int64_t total = 0;
     for (const Row& r : rows_in) total += work_of(static_cast<std::int64_t>(r.ids.size()));
     if (!csv) total = work_of(s.total_bases);  // bases of the records or regions (0: reads)

@@ -1342,6 +1342,18 @@ class FinetuneTests(Tmp):
         self.assertEqual(read_bytes(self.path("texts/head.safetensors")), read_bytes(self.path("lists/head.safetensors")))
         _, _, err = run(*args, "--train", self.path("gb/train"), "-o", self.path("x"), expect=2)
         self.assertIn("gc_high.csv.gz: an interval list needs --fasta REF.fa", err)
+        # predict reads a folder as a table (interval lists from -T): the test metrics again, from the saved model.
+        for folder, ref in (("gb/test", ["-T", LAMBDA]), ("seqs/test", [])):
+            _, table, _ = run("predict", "-m", self.path("lists"), *ref, "--metrics", self.path("m.json"), "-o", "-",
+                              self.path(folder))
+            self.assertEqual(len(table.splitlines()), 1 + metrics["test"]["n"])
+            self.assertEqual(table.splitlines()[0], "id\tp_gc_high\tp_gc_low")
+            again = load_json(self.path("m.json"))
+            for k in ("n", "accuracy", "mcc"):
+                self.assertAlmostEqual(again[k], metrics["test"][k], places=6, msg=(folder, k))
+            self.assertAlmostEqual(again["auroc"], metrics["test"]["auroc"], places=5, msg=folder)
+        _, _, err = run("predict", "-m", self.path("lists"), "-o", "-", self.path("gb/test"), expect=2)
+        self.assertIn("gc_high.csv.gz: an interval list needs -T/--reference REF.fa", err)
 
     def test_rc_augmentation(self):
         rng = np.random.default_rng(11)

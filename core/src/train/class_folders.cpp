@@ -93,7 +93,9 @@ std::string read_text_file(const fs::path& path) {
 
 }  // namespace
 
-std::vector<LabeledSequence> read_class_folders(const std::string& dir, const std::string& fasta) {
+std::vector<LabeledSequence> read_class_folders(const std::string& dir,
+                                                const std::string& fasta,
+                                                const std::string& fasta_option) {
     const std::vector<fs::directory_entry> entries = entries_of(dir);
     std::vector<LabeledSequence> out;
     std::unique_ptr<SequenceInput> reference;
@@ -115,13 +117,13 @@ std::vector<LabeledSequence> read_class_folders(const std::string& dir, const st
         const std::string label = class_of_list(name);
         if (label.empty() || !e.is_regular_file(ec)) continue;
         DNASSM_CHECK(!fasta.empty(), ErrorKind::kUsage,
-                     e.path().string() + ": an interval list needs --fasta REF.fa");
+                     e.path().string() + ": an interval list needs " + fasta_option + " REF.fa");
         if (!reference) {
             InputOptions stranded;
             stranded.stranded = true;  // loc2seq reads '-' intervals reverse-complemented
             reference = SequenceInput::open(fasta, stranded);
             DNASSM_CHECK(reference->format() == InputFormat::kFasta, ErrorKind::kInput,
-                         fasta + ": --fasta must be a FASTA file");
+                         fasta + ": " + fasta_option + " must be a FASTA file");
         }
         const auto regions = read_interval_list(e.path().string(), reference->contigs());
         ++classes;

@@ -14,9 +14,10 @@
 namespace dnassm {
 
 /// Every class of `dir` (entries sorted by name; files and folders whose names do not fit are
-/// ignored). Interval lists need `fasta`. Bad rows, unknown contigs, out-of-range intervals and
-/// an empty folder are Error(kInput) naming the file.
-[[nodiscard]] std::vector<LabeledSequence> read_class_folders(const std::string& dir,
-                                                              const std::string& fasta);
+/// ignored). Interval lists need `fasta` (messages call it `fasta_option`, the command's option
+/// that gives it). Bad rows, unknown contigs, out-of-range intervals and an empty folder are
+/// Error(kInput) naming the file.
+[[nodiscard]] std::vector<LabeledSequence> read_class_folders(
+    const std::string& dir, const std::string& fasta, const std::string& fasta_option = "--fasta");
 
 }  // namespace dnassm
