@@ -1,5 +1,7 @@
 // Per-base track files read back by `dnassm merge` and the explorer: bedGraph text or bigWig
-// binary (libBigWig), by content.
+// binary (libBigWig), by content, read whole and queried by region.
+#include <utility>
+
 #include "dnassm/io/writers.h"
 
 #include "fuzz_target.h"
@@ -14,6 +16,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
                 if (iv.contig < 0 || static_cast<size_t>(iv.contig) >= t.contigs.size() ||
                     iv.beg >= iv.end)
                     std::abort();
+        });
+        // finetune --task track queries regions through the file's index instead.
+        dnassm::fuzz::guarded([&] {
+            const dnassm::TrackValues track(path);
+            for (const char* contig : {"chr1", "chr2", "NC_001416.1"})
+                for (const auto& [beg, end] :
+                     {std::pair<std::int64_t, std::int64_t>{0, 100}, {50, 5000}, {0, 1}})
+                    if (track.values(contig, beg, end).size() != static_cast<size_t>(end - beg))
+                        std::abort();
         });
     }
     return 0;
