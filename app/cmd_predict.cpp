@@ -142,8 +142,9 @@ int cmd_predict(int argc, char** argv) {
     add_state_options(desc, state_in, state_out);
     desc.add_options()("metrics", po::value(&metrics.path),
                        "with a fine-tuned per-sequence model and labeled input (a CSV's label "
-                       "column, or -R BED's --label-column): also write the outputs' metrics "
-                       "against the labels to this JSON file (as finetune reports them)");
+                       "column, a GenomicBenchmarks folder's classes, or -R BED's "
+                       "--label-column): also write the outputs' metrics against the labels to "
+                       "this JSON file (as finetune reports them)");
     desc.add_options()("label-column", po::value(&metrics.label_column),
                        "--metrics with -R BED: the column holding the labels (default 4, the "
                        "name, for a classifier; 5, the score, for a regression), as finetune's");

@@ -170,8 +170,8 @@ int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics
     const TaskHead& head = *s.model->task_head();
     std::string header = "id";
     for (const auto& name : head.output_names()) header += "\t" + name;
-    // --metrics: the outputs against the labels of a CSV or of the -R BED's intervals, as
-    // finetune reports them.
+    // --metrics: the outputs against the labels of a table (a CSV, a GenomicBenchmarks folder) or
+    // of the -R BED's intervals, as finetune reports them.
     const bool regress = head.task == HeadTask::kRegress;
     std::vector<float> outputs, values;
     std::vector<std::int32_t> labels;
@@ -182,11 +182,12 @@ int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics
         const int col = metrics.label_column >= 0 ? metrics.label_column : regress ? 5 : 4;
         DNASSM_CHECK(!s.input || (!o.bed.empty() && o.regions.empty()), ErrorKind::kUsage,
                      o.input +
-                         ": --metrics needs labels: a CSV with a 'label' column, or the "
-                         "intervals of -R BED with theirs in a column (--label-column)");
+                         ": --metrics needs labels: a CSV with a 'label' column, a "
+                         "GenomicBenchmarks folder, or the intervals of -R BED with theirs in a "
+                         "column (--label-column)");
         DNASSM_CHECK(metrics.label_column < 0 || s.input, ErrorKind::kUsage,
-                     "--label-column names a column of -R BED; a CSV's labels are its 'label' "
-                     "column");
+                     "--label-column names a column of -R BED; a table's labels are its own (a "
+                     "CSV's 'label' column, a folder's classes)");
         if (s.input) {
             DNASSM_CHECK(col >= 4, ErrorKind::kUsage,
                          "--label-column must be 4 or more (columns 1-3 are the interval)");

@@ -1,5 +1,5 @@
-// predict's per-sequence tables: one TSV row per input sequence (CSV row, FASTA record, -r/-R
-// region, or read of a FASTQ/SAM/BAM/CRAM file).
+// predict's per-sequence tables: one TSV row per input sequence (CSV row, sequence of a
+// GenomicBenchmarks folder, FASTA record, -r/-R region, or read of a FASTQ/SAM/BAM/CRAM file).
 #pragma once
 
 #include <string>
@@ -14,8 +14,9 @@ namespace dnassm::app {
 /// A fine-tuned per-sequence head's outputs: columns id and p_<class> for every class of a
 /// classifier, or id and value for a regression.
 /// --metrics: where the outputs' metrics against the labels go (finetune's: accuracy, MCC, F1,
-/// AUROC; or MSE, Pearson, Spearman, R2), read from a labeled CSV's 'label' column or from column
-/// `label_column` of the -R BED (default: 4 for a classifier, 5 for a regression, as finetune).
+/// AUROC; or MSE, Pearson, Spearman, R2), read from a labeled CSV's 'label' column, a
+/// GenomicBenchmarks folder's classes, or column `label_column` of the -R BED (default: 4 for a
+/// classifier, 5 for a regression, as finetune).
 struct Metrics {
     std::string path;       // none: no metrics
     int label_column = -1;  // -1: the task's default

@@ -1180,7 +1180,7 @@ class FinetuneTests(Tmp):
         bed = ["--stranded", "-R", self.path("s.bed")]
         for args, code, msg in [([*bed, "--metrics", self.path("x.json")], 1, "s.bed: interval 1: label 'x"),
                                 (["-r", "NC_001416.1:1-500", "--metrics", self.path("x.json")], 2,
-                                 "--metrics needs labels: a CSV with a 'label' column, or the intervals of -R BED"),
+                                 "--metrics needs labels: a CSV with a 'label' column, a GenomicBenchmarks folder, or the intervals of -R BED"),
                                 ([*bed, "--metrics", self.path("x.json"), "--label-column", "9"], 1,
                                  "s.bed: line 1: no column 9 (the label)"),
                                 ([*bed, "--label-column", "5"], 2,
