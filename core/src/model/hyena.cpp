@@ -14,6 +14,7 @@
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/safetensors.h"
 
+#include "common/fft_size.h"
 #include "lm_head.h"
 
 namespace dnassm {
@@ -299,9 +300,12 @@ Tensor HyenaModel::hidden_states(Backend& backend,
             hyena_conv_args(cfg_, l, L, x0.f32(), w.f32(), kept ? nullptr : basis.f32(), x0.f32());
         std::vector<float> computed;
         conv.spectrum = kept ? kept->data() : nullptr;
-        conv.spectrum_out = cache && !kept ? &computed : nullptr;
+        const auto spectrum_bytes =
+            static_cast<std::size_t>(D * (long_conv_fft_size(L) / 2 + 1)) * 2 * sizeof(float);
+        conv.spectrum_out =
+            cache && !kept && cache->has_room(fingerprint, spectrum_bytes) ? &computed : nullptr;
         backend.hyena_conv(conv);
-        if (cache && !kept) cache->keep(L, fingerprint, std::move(computed));
+        if (!computed.empty()) cache->keep(L, fingerprint, std::move(computed));
         for (std::int64_t r0 = 0; r0 < L; r0 += R) {
             const std::int64_t n = std::min(R, L - r0);
             float* xr = x.f32() + r0 * D;

@@ -14,6 +14,11 @@ std::shared_ptr<const std::vector<float>> HyenaFilterCache::find(std::int64_t L,
     return it == by_length_.end() ? nullptr : it->second;
 }
 
+bool HyenaFilterCache::has_room(std::uint64_t fingerprint, std::size_t bytes) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return (fingerprint == fingerprint_ ? bytes_ : 0) + bytes <= budget_;
+}
+
 void HyenaFilterCache::keep(std::int64_t L,
                             std::uint64_t fingerprint,
                             std::vector<float> spectrum) {

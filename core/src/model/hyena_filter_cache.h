@@ -21,6 +21,9 @@ class HyenaFilterCache {
     /// The spectrum kept for windows of L bases under weights `fingerprint`, or null.
     [[nodiscard]] std::shared_ptr<const std::vector<float>> find(std::int64_t L,
                                                                  std::uint64_t fingerprint) const;
+    /// Whether a spectrum of `bytes` for weights `fingerprint` would be kept: asked first, so a
+    /// call whose spectrum would not be kept (a long window) does not hand one back at all.
+    [[nodiscard]] bool has_room(std::uint64_t fingerprint, std::size_t bytes) const;
     /// Keeps `spectrum` for L within the budget. Spectra of other weights (a trainer changed
     /// them in place) are dropped first.
     void keep(std::int64_t L, std::uint64_t fingerprint, std::vector<float> spectrum);

@@ -2,6 +2,8 @@
 // (model/hyena_filter_cache.h). A kept spectrum must give exactly the outputs of one computed
 // afresh, and must never outlive the weights (a trainer changes them in place) or the taps
 // (exact tiling truncates the filters) it was computed from.
+#include "model/hyena_filter_cache.h"
+
 #include <cstring>
 #include <random>
 #include <thread>
@@ -92,6 +94,26 @@ TEST(HyenaFilterCache, WeightsChangedInPlaceAndTruncatedTapsAreNeverServedStale)
     const Tensor truncated = model->forward(*be, ids, nullptr);
     EXPECT_FALSE(same_bits(truncated, after));
     EXPECT_TRUE(same_bits(truncated, untouched->forward(*be, ids, nullptr)));
+}
+
+TEST(HyenaFilterCache, KeepsWithinItsBudgetAndDropsSpectraOfOtherWeights) {
+    HyenaFilterCache cache(1000);
+    EXPECT_TRUE(cache.has_room(7, 800));
+    cache.keep(10, 7, std::vector<float>(200));  // 800 bytes
+    ASSERT_NE(cache.find(10, 7), nullptr);
+    EXPECT_EQ(cache.find(10, 8), nullptr);  // other weights
+    EXPECT_EQ(cache.find(11, 7), nullptr);  // another length
+    // A long window's spectrum would not fit: it is not asked for, and not kept if given.
+    EXPECT_FALSE(cache.has_room(7, 400));
+    cache.keep(11, 7, std::vector<float>(100));
+    EXPECT_EQ(cache.find(11, 7), nullptr);
+    // New weights: the old spectra go, and the budget is theirs again.
+    EXPECT_TRUE(cache.has_room(8, 1000));
+    cache.keep(11, 8, std::vector<float>(250));
+    EXPECT_EQ(cache.find(10, 7), nullptr);
+    EXPECT_EQ(cache.find(10, 8), nullptr);
+    ASSERT_NE(cache.find(11, 8), nullptr);
+    EXPECT_EQ(cache.find(11, 8)->size(), 250u);
 }
 
 }  // namespace
