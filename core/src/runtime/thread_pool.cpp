@@ -26,7 +26,10 @@ class Pool {
         stop();
         n_threads_ = std::max(1, n);
         quit_ = false;
-        for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this] { work(); });
+        // A new worker has seen every job so far: starting from 0 instead, a pool resized after
+        // some jobs ran could take the latest job twice, leaving the caller waiting forever.
+        const std::uint64_t seen = generation_;
+        for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, seen] { work(seen); });
     }
     int size() const { return n_threads_; }
 
@@ -69,8 +72,7 @@ class Pool {
         }
         in_parallel_region = false;
     }
-    void work() {
-        std::uint64_t seen = 0;
+    void work(std::uint64_t seen) {
         for (;;) {
             {
                 std::unique_lock<std::mutex> g(mutex_);

@@ -35,6 +35,22 @@ TEST(ThreadPool, RethrowsWorkerExceptionsAndStaysUsable) {
     set_num_threads(1);
 }
 
+TEST(ThreadPool, ResizedAfterJobsRanEachWorkerTakesEachJobOnce) {
+    // New workers once started from job 0 and could take the latest job twice, leaving its
+    // caller waiting forever (CI hung in
+    // Grad.FastHyenaConvBackwardMatchesReferenceForAnyThreadCount). Each round resizes the pool
+    // after jobs ran and runs a job at once: thousands of chances for a new worker to start while
+    // the job is being handed out.
+    for (int round = 0; round < 3000; ++round) {
+        set_num_threads(round % 2 ? 2 : 3);
+        std::atomic<int> sum{0};
+        parallel_for(64, 1,
+                     [&](std::int64_t b, std::int64_t e) { sum += static_cast<int>(e - b); });
+        ASSERT_EQ(sum.load(), 64) << "round " << round;
+    }
+    set_num_threads(1);
+}
+
 TEST(ThreadPool, RejectsZeroThreads) { EXPECT_THROW(set_num_threads(0), Error); }
 
 }  // namespace dnassm
