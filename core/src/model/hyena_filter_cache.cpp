@@ -1,8 +1,7 @@
 #include "hyena_filter_cache.h"
 
-#include <cstring>
-
 #include "hyena.h"
+#include "runtime/fnv1a.h"
 
 namespace dnassm {
 
@@ -35,25 +34,19 @@ void HyenaFilterCache::keep(std::int64_t L,
 }
 
 std::uint64_t hyena_filter_fingerprint(const HyenaLayer& l, std::int64_t taps) {
-    // FNV-1a over 32-bit words: the values' bits, not their rounding.
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    auto mix = [&h](std::uint64_t word) { h = (h ^ word) * 0x100000001b3ULL; };
+    Fnv1a h;  // the values' bits, not their rounding
     auto add = [&](const Tensor& t) {
-        mix(static_cast<std::uint64_t>(t.numel()));
-        const float* p = t.empty() ? nullptr : t.f32();
-        for (std::int64_t i = 0; i < t.numel(); ++i) {
-            std::uint32_t bits = 0;
-            std::memcpy(&bits, p + i, sizeof bits);
-            mix(bits);
-        }
+        const std::int64_t n = t.numel();
+        h.add(&n, sizeof n);
+        if (n > 0) h.add(t.f32(), static_cast<size_t>(n) * sizeof(float));
     };
     for (const Tensor& t : l.mlp_w) add(t);
     for (const Tensor& t : l.mlp_b) add(t);
     // z and t (positions, l_max rows each) are fixed at load and never trained: left out, since
     // hashing a 1 M-position model's would cost more than a short window's filter.
     for (const Tensor* t : {&l.freq, &l.filter_out_w, &l.deltas}) add(*t);
-    mix(static_cast<std::uint64_t>(taps));
-    return h;
+    h.add(&taps, sizeof taps);
+    return h.value();
 }
 
 }  // namespace dnassm

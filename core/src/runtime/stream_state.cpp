@@ -11,6 +11,8 @@
 #include "dnassm/error.h"
 #include "dnassm/safetensors.h"
 
+#include "fnv1a.h"
+
 namespace dnassm {
 
 namespace {
@@ -28,17 +30,10 @@ void check_same_layout(const std::vector<std::pair<std::string, Tensor>>& a,
 // FNV-1a (64-bit) over the tensors' bytes in name order: saved with a state and checked on
 // loading, since a damaged value would only show up as a track of NaNs further on.
 std::string values_hash(const std::map<std::string, Tensor>& tensors) {
-    std::uint64_t h = 14695981039346656037ull;
-    for (const auto& [name, t] : tensors) {
-        const auto* p = reinterpret_cast<const unsigned char*>(t.f32());
-        for (size_t i = 0; i < static_cast<size_t>(t.numel()) * sizeof(float); ++i) {
-            h ^= p[i];
-            h *= 1099511628211ull;
-        }
-    }
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-    return hex;
+    Fnv1a h;
+    for (const auto& [name, t] : tensors)
+        h.add(t.f32(), static_cast<size_t>(t.numel()) * sizeof(float));
+    return h.hex();
 }
 
 }  // namespace
@@ -71,19 +66,13 @@ std::string model_fingerprint(const Model& model) {
     if (const auto it = known.find(path); it != known.end()) return it->second;
     std::ifstream in(path, std::ios::binary);
     DNASSM_CHECK(in.good(), ErrorKind::kModel, path + ": cannot be read");
-    std::uint64_t h = 14695981039346656037ull;
+    Fnv1a h;
     std::vector<char> buf(1 << 20);
     while (in) {
         in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        const auto n = static_cast<size_t>(in.gcount());
-        for (size_t i = 0; i < n; ++i) {
-            h ^= static_cast<unsigned char>(buf[i]);
-            h *= 1099511628211ull;
-        }
+        h.add(buf.data(), static_cast<size_t>(in.gcount()));
     }
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-    return known[path] = hex;
+    return known[path] = h.hex();
 }
 
 void save_stream_state(const std::string& path,

@@ -19,7 +19,6 @@ class VcfReader {
     explicit VcfReader(const std::string& path);
 
     [[nodiscard]] bcf_hdr_t* header() const { return hdr_.get(); }
-    [[nodiscard]] const std::string& path() const { return path_; }
     /// Records read so far.
     [[nodiscard]] std::int64_t records() const { return n_; }
 
