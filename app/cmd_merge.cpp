@@ -15,19 +15,21 @@ int cmd_merge(int argc, char** argv) {
     std::vector<std::string> inputs;
     bool write_index = false;
     po::options_description desc("dnassm merge options");
-    desc.add_options()("help,h", "show this help")("output,o", po::value(&out)->required(),
-                                                   "merged track (.bw, .bedgraph or .bedgraph.gz)");
+    desc.add_options()("help,h", "show this help")(
+        "output,o", po::value(&out)->required(),
+        "merged track (.bw, .bedgraph or .bedgraph.gz; - for bedGraph on standard output)");
     add_write_index_option(desc, write_index);
     if (!parse_options(argc, argv, "dnassm merge -o OUT.bw CHUNK.bw [CHUNK.bw ...]", desc, &inputs))
         return 0;
     DNASSM_CHECK(!inputs.empty(), ErrorKind::kUsage, "no tracks to merge");
     check_indexable(write_index, {out});
     const GatheredTrack track(inputs);
-    auto writer = TrackWriter::create(out, track.contigs());
+    auto writer = TrackWriter::create(out, track.contigs(), out == "-" ? ".bedgraph" : "");
     track.write_to(*writer);
     writer->commit();
     write_indexes(write_index, {out});
-    note("dnassm merge: wrote %s from %zu chunk(s)\n", out.c_str(), inputs.size());
+    note("dnassm merge: wrote %s from %zu chunk(s)\n", out == "-" ? "standard output" : out.c_str(),
+         inputs.size());
     return 0;
 }
 

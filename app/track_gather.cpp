@@ -48,14 +48,24 @@ void GatheredTrack::write_to(TrackWriter& writer) const {
                            static_cast<std::int64_t>(run.size()));
         run.clear();
     };
+    // Runs are handed over in pieces of at most kMaxRun bases, so one long interval of a
+    // bedGraph (a whole contig at one value) costs no more memory than a short one.
+    constexpr std::int64_t kMaxRun = std::int64_t{1} << 20;
     for (const Piece& p : pieces_) {
-        if (run.empty() || p.contig != run_contig ||
-            run_beg + static_cast<std::int64_t>(run.size()) != p.beg) {
+        if (!run.empty() &&
+            (p.contig != run_contig || run_beg + static_cast<std::int64_t>(run.size()) != p.beg))
             flush();
-            run_contig = p.contig;
-            run_beg = p.beg;
+        for (std::int64_t pos = p.beg; pos < p.end;) {
+            if (run.empty()) {
+                run_contig = p.contig;
+                run_beg = pos;
+            }
+            const std::int64_t n =
+                std::min(p.end - pos, kMaxRun - static_cast<std::int64_t>(run.size()));
+            run.insert(run.end(), static_cast<size_t>(n), p.value);
+            pos += n;
+            if (static_cast<std::int64_t>(run.size()) == kMaxRun) flush();
         }
-        run.insert(run.end(), static_cast<size_t>(p.end - p.beg), p.value);
     }
     flush();
 }

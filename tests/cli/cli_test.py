@@ -656,6 +656,19 @@ class PredictTests(Tmp):
             _, _, err = run(*cmd, "-o", self.path("x.bed"), self.path("o.bedgraph"), expect=1)
             self.assertIn("o.bedgraph: two intervals cover NC_001416.1:51 (a track's intervals must not overlap)",
                           err)
+        # A long interval at one value (a whole contig) is handed on in pieces: one call, one bedGraph line.
+        with open(self.path("o.bedgraph"), "w") as f:
+            f.write("track type=bedGraph\nchr1 0 200000000 0.5\nchr1\t200000000\t200000010\t0.5\r\n"
+                    "chr1\t200000010\t200000011\tnan\n")
+        _, out, _ = run("call", "--threshold", "0", "-o", "-", self.path("o.bedgraph"))
+        self.assertEqual(out, "chr1\t0\t200000010\tcall\t0\t.\n")
+        _, out, err = run("merge", "-o", "-", self.path("o.bedgraph"))
+        self.assertEqual(out, "chr1\t0\t200000010\t0.5\n")
+        self.assertIn("wrote standard output from 1 chunk(s)", err)
+        with open(self.path("o.bedgraph"), "w") as f:
+            f.write("chr1\t0\t99999999999\t1\n")
+        _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("o.bedgraph"), expect=1)
+        self.assertIn("o.bedgraph: line 1: end 99999999999 is past 4294967295", err)
         os.remove(self.path("o.bedgraph"))
         self.assert_only_files("whole.bed", "a.bw", "b.bw", "chunks.bed")
 
@@ -1297,7 +1310,7 @@ class FinetuneTests(Tmp):
         self.assertAlmostEqual(got["pearson"], float(np.corrcoef(p, y)[0, 1]), places=4)
 
         bad = self.write_csv("bad.csv", [("ACGTACGT", "high"), ("ACGTAAAA", 1.5)])
-        for args, code, msg in [(["--train", bad], 1, "bad.csv: 1: label 'high' is not a number (--task regress)"),
+        for args, code, msg in [(["--train", bad], 1, "bad.csv: row 1: label 'high' is not a number (--task regress)"),
                                 (["--train", self.write_csv("flat.csv", [("ACGT", 2)] * 30), "--val", val], 1,
                                  "a regression needs targets that vary"),
                                 (["--train", train, "--select", "auroc"], 2,
@@ -2369,6 +2382,13 @@ class BadInputTests(Tmp):
         self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), sam],
                           "cut.sam: record 2 is truncated or corrupt")
         os.remove(sam)
+        # A FASTQ record whose quality string was cut short: named by number and name.
+        fq = self.path("cut.fq")
+        with open(fq, "w") as f:
+            f.write("@r1\nACGT\n+\nIIII\n@r2\nACGTACGT\n+\nIII\n")
+        self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), fq],
+                          "cut.fq: record 2 ('r2'): quality string and sequence differ in length")
+        os.remove(fq)
         self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed")  # faidx index, as samtools builds it
 
     def test_unwritable_outputs(self):

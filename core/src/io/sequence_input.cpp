@@ -115,11 +115,15 @@ class FastaInput final : public SequenceInput {
             contigs_.push_back(Contig{name, static_cast<std::int64_t>(ks->seq.l)});
             seqs_.emplace_back(ks->seq.s, ks->seq.l);
         }
+        const std::string at =
+            path_ + ": record " + std::to_string(contigs_.size() + 1) +
+            (ks->name.l ? " ('" + std::string(ks->name.s, ks->name.l) + "')" : "");
         kseq_destroy(ks);
         bgzf_close(fp);
         DNASSM_CHECK(ret == -1, ErrorKind::kInput,
-                     path_ + (ret == -2 ? ": truncated FASTQ quality string"
-                                        : ": malformed or truncated FASTA/FASTQ"));
+                     at + (ret == -2 ? ": quality string and sequence differ in length (truncated "
+                                       "or malformed FASTQ)"
+                                     : ": malformed or truncated FASTA/FASTQ"));
     }
 
     InputFormat fmt_;

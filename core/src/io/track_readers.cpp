@@ -1,15 +1,19 @@
 // Reading per-base tracks back (dnassm merge): bigWig through libBigWig, bedGraph as text.
 #include <algorithm>
-#include <fstream>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <sstream>
+#include <optional>
+#include <string_view>
 
 #include <bigWig.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/region.h"
 #include "dnassm/io/text_lines.h"
 #include "dnassm/io/writers.h"
 
@@ -58,28 +62,63 @@ Track read_bigwig(const std::string& path) {
     return t;
 }
 
-// Plain, gzip or BGZF text, through HTSlib.
+// bigWig stores 32-bit positions; no genome has a contig longer.
+constexpr std::int64_t kMaxTrackCoordinate = UINT32_MAX;
+
+// A track value: a finite float, or NaN (no value there, as a base a bigWig does not cover).
+std::optional<float> parse_track_value(std::string_view text, const std::string& where) {
+    if (text.size() > 1 && text[0] == '+') text.remove_prefix(1);  // strtod's sign, as UCSC reads
+    double v = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    const bool number = ec == std::errc() && p == text.data() + text.size();
+    DNASSM_CHECK(number || ec == std::errc::result_out_of_range, ErrorKind::kInput,
+                 where + ": value '" + std::string(text) + "' is not a number");
+    if (number && std::isnan(v)) return std::nullopt;
+    DNASSM_CHECK(
+        number && std::abs(v) <= std::numeric_limits<float>::max(), ErrorKind::kInput,
+        where + ": value '" + std::string(text) + "' is not a finite number a track holds");
+    return static_cast<float>(v);
+}
+
+// Plain, gzip or BGZF text, through HTSlib. Fields are split on whitespace and those past the
+// fourth ignored, as UCSC's bedGraphToBigWig reads them.
 Track read_bedgraph(const std::string& path) {
     TextLines lines(path);
     DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
     Track t;
-    std::map<std::string, std::int32_t> index;
+    std::map<std::string, std::int32_t, std::less<>> index;
     std::string_view text;
+    std::vector<std::string_view> fields;
     while (lines.next(text)) {
-        const std::string line(text);
-        const std::int64_t line_no = lines.line_no();
-        if (line.empty() || line[0] == '#' || line.rfind("track", 0) == 0) continue;
-        std::istringstream f(line);
-        std::string chrom;
+        const std::string where = path + ": line " + std::to_string(lines.line_no());
+        fields.clear();
+        for (size_t b = text.find_first_not_of(" \t\r");
+             b != std::string_view::npos && fields.size() < 4;) {
+            const size_t e = std::min(text.find_first_of(" \t\r", b), text.size());
+            fields.push_back(text.substr(b, e - b));
+            b = text.find_first_not_of(" \t\r", e);
+        }
+        if (fields.empty() || fields[0][0] == '#' || fields[0] == "track" || fields[0] == "browser")
+            continue;
+        DNASSM_CHECK(fields.size() == 4, ErrorKind::kInput,
+                     where + ": expected chrom, start, end, value");
         TrackInterval iv;
-        DNASSM_CHECK(
-            static_cast<bool>(f >> chrom >> iv.beg >> iv.end >> iv.value) && iv.beg < iv.end,
-            ErrorKind::kInput,
-            path + ": line " + std::to_string(line_no) + ": expected chrom, start, end, value");
-        auto it = index.find(chrom);
+        iv.beg = parse_coordinate(fields[1], where, "start");
+        iv.end = parse_coordinate(fields[2], where, "end");
+        DNASSM_CHECK(iv.beg < iv.end, ErrorKind::kInput,
+                     where + ": empty or reversed interval " + std::string(fields[1]) + "-" +
+                         std::string(fields[2]));
+        DNASSM_CHECK(iv.end <= kMaxTrackCoordinate, ErrorKind::kInput,
+                     where + ": end " + std::string(fields[2]) +
+                         " is past 4294967295, the largest position a track holds");
+        const std::optional<float> value = parse_track_value(fields[3], where);
+        if (!value) continue;
+        iv.value = *value;
+        auto it = index.find(fields[0]);
         if (it == index.end()) {
-            it = index.emplace(chrom, static_cast<std::int32_t>(t.contigs.size())).first;
-            t.contigs.push_back({chrom, 0});
+            it = index.emplace(std::string(fields[0]), static_cast<std::int32_t>(t.contigs.size()))
+                     .first;
+            t.contigs.push_back({it->first, 0});
         }
         iv.contig = it->second;
         t.contigs[static_cast<size_t>(iv.contig)].length =

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <string>
 
 #include <bigWig.h>
 
@@ -66,30 +67,50 @@ class BigWigWriter final : public TrackWriter {
 class BedGraphWriter final : public TrackWriter {
   public:
     explicit BedGraphWriter(const std::string& path) : file_(path, true), out_(file_.stream()) {}
+    // Adjacent bases with identical values share one line, as bedGraph tools do, also across
+    // runs (NaN, equal to nothing, is a line of its own).
     void add_run(const std::string& contig,
                  std::int64_t start,
                  const float* values,
                  std::int64_t n) override {
-        // Adjacent bases with identical values share one line, as bedGraph tools do.
-        char buf[64];
         for (std::int64_t i = 0; i < n;) {
             std::int64_t j = i + 1;
             while (j < n && values[j] == values[i]) ++j;
-            std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(values[i]));
-            out_ << contig << '\t' << start + i << '\t' << start + j << '\t' << buf << '\n';
+            if (open_ && end_ == start + i && value_ == values[i] && contig_ == contig) {
+                end_ = start + j;
+            } else {
+                write_line();
+                open_ = true;
+                contig_ = contig;  // reuses the string's storage
+                beg_ = start + i;
+                end_ = start + j;
+                value_ = values[i];
+            }
             i = j;
         }
-        any_ = any_ || n > 0;
     }
     void commit() override {
-        DNASSM_CHECK(any_, ErrorKind::kInput, file_.path() + ": no values to write");
+        DNASSM_CHECK(any_ || open_, ErrorKind::kInput, file_.path() + ": no values to write");
+        write_line();
         file_.commit();
     }
 
   private:
+    void write_line() {
+        if (!open_) return;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.7g", static_cast<double>(value_));
+        out_ << contig_ << '\t' << beg_ << '\t' << end_ << '\t' << buf << '\n';
+        open_ = false;
+        any_ = true;
+    }
+
     AtomicFile file_;
     std::ostream& out_;
-    bool any_ = false;
+    bool open_ = false, any_ = false;  // open_: the line below is not written yet
+    std::string contig_;
+    std::int64_t beg_ = 0, end_ = 0;
+    float value_ = 0;
 };
 
 }  // namespace

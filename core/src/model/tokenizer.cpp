@@ -24,6 +24,14 @@ constexpr std::array<std::int8_t, 256> make_table() {
 }
 constexpr auto kTable = make_table();
 
+// A control character or a non-ASCII byte printed as itself would garble the one-line message.
+std::string describe_byte(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f) return std::string("'") + c + "'";
+    static constexpr char kHex[] = "0123456789abcdef";
+    return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 15];
+}
+
 }  // namespace
 
 void CharTokenizer::encode(std::string_view seq,
@@ -40,8 +48,8 @@ void CharTokenizer::encode(std::string_view seq,
         }
         const std::int8_t v = kTable[c];
         if (v == 0)
-            throw Error(ErrorKind::kInput, where + ": invalid base '" + std::string(1, seq[i]) +
-                                               "' at position " + std::to_string(i + 1));
+            throw Error(ErrorKind::kInput, where + ": invalid base " + describe_byte(seq[i]) +
+                                               " at position " + std::to_string(i + 1));
         if (lower && !uppercase_) {
             ids[i] = token::kUnk;
             continue;

@@ -141,6 +141,12 @@ Standardiser fit_standardiser(const std::vector<double>& y, const std::string& w
     return z;
 }
 
+// An example as its errors name it: a table's row by its id (as `predict` names rows), a BED
+// interval by its name or coordinates.
+std::string example_where(const std::string& path, const LabeledSequence& s) {
+    return path + (s.region.contig.empty() ? ": row " : ": ") + s.id;
+}
+
 std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
                             const std::vector<std::string>& classes,
                             const std::string& where,
@@ -152,10 +158,11 @@ std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
         Example e;
         e.id = s.id;
         TokenizeStats st;
-        tok.encode(s.seq, e.ids, st, where + ": " + s.id);
-        DNASSM_CHECK(!e.ids.empty(), ErrorKind::kInput, where + ": " + s.id + ": empty sequence");
+        tok.encode(s.seq, e.ids, st, example_where(where, s));
+        DNASSM_CHECK(!e.ids.empty(), ErrorKind::kInput,
+                     example_where(where, s) + ": empty sequence");
         if (regress)
-            e.value = regress->to_z(parse_target(s.label, where + ": " + s.id));
+            e.value = regress->to_z(parse_target(s.label, example_where(where, s)));
         else
             e.y = class_index(classes, s.label, where);
         out.push_back(std::move(e));
@@ -353,7 +360,7 @@ LabeledSplit labeled_examples(const FinetuneOptions& o, int col) {
     auto load = [&](const std::string& path) {
         auto examples = load_sequences(path, o.fasta, col, o.stranded);
         if (o.task == HeadTask::kRegress)
-            for (const auto& e : examples) (void)parse_target(e.label, path + ": " + e.id);
+            for (const auto& e : examples) (void)parse_target(e.label, example_where(path, e));
         return examples;
     };
     auto tr = load(o.train);
@@ -611,7 +618,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
         if (regress) {
             classes = {"value"};
             std::vector<double> y;
-            for (const auto& s : tr) y.push_back(parse_target(s.label, o.train + ": " + s.id));
+            for (const auto& s : tr) y.push_back(parse_target(s.label, example_where(o.train, s)));
             z = fit_standardiser(y, o.train);
             scale = &z;
         } else {

@@ -1,5 +1,7 @@
 #include "dnassm/tokenizer.h"
 
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "dnassm/error.h"
@@ -35,6 +37,18 @@ TEST(Tokenizer, IupacToNCountedInvalidRejected) {
         FAIL();
     } catch (const Error& e) {
         EXPECT_STREQ(e.what(), "in.fa: chr1: invalid base '-' at position 3");
+    }
+    // A stray carriage return or a non-ASCII byte is named by its code, so the message stays one
+    // line.
+    for (const auto& [seq, what] :
+         {std::pair{"AC\rGT", "x: invalid base byte 0x0d at position 3"},
+          std::pair{"A\xc3\xa9", "x: invalid base byte 0xc3 at position 2"}}) {
+        try {
+            CharTokenizer().encode(seq, ids, st, "x");
+            FAIL() << seq;
+        } catch (const Error& e) {
+            EXPECT_STREQ(e.what(), what);
+        }
     }
 }
 

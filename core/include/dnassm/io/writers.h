@@ -81,7 +81,9 @@ class TrackWriter {
 
 /// A per-base track read back (bigWig via libBigWig, or bedGraph, plain or gzip/BGZF; "-" is
 /// bedGraph on standard input): the file's contigs (bigWig header order; bedGraph: order of
-/// appearance, lengths = last covered base) and its intervals.
+/// appearance, lengths = last covered base) and its intervals. A bedGraph line whose value is NaN
+/// is no value (as a base a bigWig does not cover); other malformed lines are Error(kInput)
+/// naming the file and line.
 struct TrackInterval {
     std::int32_t contig = 0;  // index into contigs
     std::int64_t beg = 0, end = 0;

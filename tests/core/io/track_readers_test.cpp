@@ -1,0 +1,87 @@
+// bedGraph read back as UCSC's tools read it (whitespace fields, header lines, NaN as no value),
+// with malformed lines named, and the bedGraph writer's lines merged across runs.
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <utility>
+
+#include <gtest/gtest.h>
+
+#include "dnassm/error.h"
+#include "dnassm/io/writers.h"
+
+namespace dnassm {
+namespace {
+
+std::string with_text(const std::string& name, const std::string& text) {
+    const std::string path = testing::TempDir() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+std::string intervals(const Track& t) {
+    std::ostringstream s;
+    for (const auto& iv : t.intervals)
+        s << t.contigs[static_cast<size_t>(iv.contig)].name << ':' << iv.beg << '-' << iv.end << '='
+          << iv.value << ' ';
+    return s.str();
+}
+
+TEST(BedGraphReader, ReadsHeaderLinesWhitespaceAndNaNAsUcscDoes) {
+    const Track t = read_track(with_text("ok.bedgraph",
+                                         "track type=bedGraph name=x\n"
+                                         "browser position c:1-10\n"
+                                         "# a comment\n"
+                                         "   \n"
+                                         "c\t0\t2\t+1.5\r\n"
+                                         "c 2 4   nan\n"
+                                         "trackA\t4\t6\t-2e-3\textra columns ignored\n"));
+    EXPECT_EQ(intervals(t), "c:0-2=1.5 trackA:4-6=-0.002 ");
+    ASSERT_EQ(t.contigs.size(), 2u);
+    EXPECT_EQ(t.contigs[0].length, 2);  // the NaN line covers nothing
+}
+
+TEST(BedGraphReader, NamesTheLineAndTheProblem) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"c\t0\t2\n", "line 2: expected chrom, start, end, value"},
+        {"c\t-1\t2\t1\n", "line 2: start '-1' is not a non-negative integer"},
+        {"c\t5\t3\t1\n", "line 2: empty or reversed interval 5-3"},
+        {"c\t3\t3\t1\n", "line 2: empty or reversed interval 3-3"},
+        {"c\t0\t99999999999\t1\n",
+         "line 2: end 99999999999 is past 4294967295, the largest position a track holds"},
+        {"c\t0\t2\tinf\n", "line 2: value 'inf' is not a finite number a track holds"},
+        {"c\t0\t2\t1e400\n", "line 2: value '1e400' is not a finite number a track holds"},
+        {"c\t0\t2\t1,5\n", "line 2: value '1,5' is not a number"},
+    };
+    for (const auto& [line, message] : cases) {
+        const std::string path = with_text("bad.bedgraph", std::string("c\t10\t11\t0\n") + line);
+        try {
+            (void)read_track(path);
+            ADD_FAILURE() << line;
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::kInput);
+            EXPECT_EQ(std::string(e.what()), path + ": " + message);
+        }
+    }
+}
+
+TEST(BedGraphWriter, MergesEqualNeighboursAcrossRunsButNeverNaN) {
+    const std::string path = testing::TempDir() + "/merged.bedgraph";
+    auto w = TrackWriter::create(path, {{"c", 100}, {"d", 100}});
+    const float a[] = {1, 2, 2}, b[] = {2, 3}, nan2[] = {NAN, NAN};
+    w->add_run("c", 0, a, 3);
+    w->add_run("c", 3, b, 2);     // continues the 2s
+    w->add_run("c", 6, b, 1);     // a gap: a line of its own
+    w->add_run("d", 7, b, 1);     // another contig
+    w->add_run("d", 8, nan2, 2);  // NaN equals nothing
+    w->commit();
+    std::ostringstream got;
+    got << std::ifstream(path).rdbuf();
+    EXPECT_EQ(got.str(),
+              "c\t0\t1\t1\nc\t1\t4\t2\nc\t4\t5\t3\nc\t6\t7\t2\nd\t7\t8\t2\nd\t8\t9\tnan\n"
+              "d\t9\t10\tnan\n");
+}
+
+}  // namespace
+}  // namespace dnassm
