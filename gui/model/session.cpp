@@ -7,6 +7,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/text.h"
 
 namespace dnassm::gui {
 
@@ -66,7 +67,7 @@ SessionData load_session(const std::string& path) {
             s.display.autoscale = d.value("autoscale", true);
         }
     } catch (const nlohmann::json::exception& e) {
-        throw Error(ErrorKind::kInput, path + ": bad session: " + e.what());
+        throw Error(ErrorKind::kInput, path + ": bad session: " + json_message(e.what()));
     }
     return s;
 }

@@ -11,4 +11,8 @@ namespace dnassm {
 /// a, ""); an empty string has none.
 [[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
 
+/// A JSON library's message without its "[json.exception.parse_error.101] " tag, for an error
+/// line a user reads ("parse error at line 3, column 5: ...").
+[[nodiscard]] std::string json_message(std::string_view what);
+
 }  // namespace dnassm

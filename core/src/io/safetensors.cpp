@@ -15,6 +15,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/text.h"
 
 namespace dnassm {
 
@@ -63,7 +64,7 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& pat
     try {
         header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(header_len));
     } catch (const json::exception& e) {
-        corrupt(path, std::string("header is not valid JSON (") + e.what() + ")");
+        corrupt(path, "header is not valid JSON (" + json_message(e.what()) + ")");
     }
     if (!header.is_object()) corrupt(path, "header is not a JSON object");
     const std::uint64_t data_begin = 8 + header_len;

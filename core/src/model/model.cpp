@@ -9,6 +9,7 @@
 #include "dnassm/error.h"
 #include "dnassm/install_paths.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/text.h"
 
 #include "caduceus.h"
 #include "hyena.h"
@@ -191,15 +192,16 @@ std::unique_ptr<Model> Model::load(const std::string& where) {
     try {
         cfg = nlohmann::json::parse(read_file(config_path));
     } catch (const nlohmann::json::exception& e) {
-        throw Error(ErrorKind::kModel, config_path + ": not valid JSON (" + e.what() + ")");
+        throw Error(ErrorKind::kModel,
+                    config_path + ": not valid JSON (" + json_message(e.what()) + ")");
     }
     DNASSM_CHECK(cfg.is_object(), ErrorKind::kModel, config_path + ": not a JSON object");
 
     try {
         return load_parsed(dir, cfg, config_path, weights_path);
     } catch (const nlohmann::json::exception& e) {
-        throw Error(ErrorKind::kModel,
-                    config_path + ": a field has the wrong type or value (" + e.what() + ")");
+        throw Error(ErrorKind::kModel, config_path + ": a field has the wrong type or value (" +
+                                           json_message(e.what()) + ")");
     }
 }
 

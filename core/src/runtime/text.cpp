@@ -14,4 +14,12 @@ std::vector<std::string> split(std::string_view s, char sep) {
     }
 }
 
+std::string json_message(std::string_view what) {
+    if (what.rfind("[json.exception.", 0) == 0) {
+        const size_t end = what.find("] ");
+        if (end != std::string_view::npos) what.remove_prefix(end + 2);
+    }
+    return std::string(what);
+}
+
 }  // namespace dnassm
