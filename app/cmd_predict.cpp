@@ -22,7 +22,7 @@
 #include "commands.h"
 #include "common.h"
 #include "predict_rows.h"
-#include "train/finetune.h"
+#include "train/label_tables.h"
 
 namespace dnassm::app {
 

@@ -16,7 +16,8 @@
 #include "dnassm/text.h"
 
 #include "train/class_folders.h"
-#include "train/finetune.h"
+#include "train/label_tables.h"
+#include "train/metrics.h"
 
 namespace dnassm::app {
 

@@ -8,7 +8,7 @@
 
 #include "fuzz_target.h"
 #include "train/class_folders.h"
-#include "train/finetune.h"
+#include "train/label_tables.h"
 
 namespace {
 

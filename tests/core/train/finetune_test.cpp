@@ -13,6 +13,7 @@
 
 #include "model/mamba.h"
 #include "test_util.h"
+#include "train/label_tables.h"
 #include "train/trainable.h"
 
 namespace dnassm {
