@@ -1,6 +1,7 @@
 #include "dnassm/io/region.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <unordered_map>
 
@@ -55,6 +56,16 @@ void check_resolved(const Region& r, const std::vector<Contig>& contigs, const s
 }
 
 }  // namespace
+
+bool is_bed_header_line(std::string_view line) {
+    if (line.empty() || line[0] == '#') return true;
+    for (const std::string_view word : {std::string_view("track"), std::string_view("browser")})
+        if (line.substr(0, word.size()) == word &&
+            (line.size() == word.size() ||
+             std::isspace(static_cast<unsigned char>(line[word.size()]))))
+            return true;
+    return false;
+}
 
 std::int64_t parse_coordinate(std::string_view text, const std::string& where, const char* what) {
     std::int64_t v = -1;
@@ -120,8 +131,7 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
     while (lines.next(s)) {
         const std::int64_t lineno = lines.line_no();
         if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
-        if (s.empty() || s[0] == '#' || s.rfind("track", 0) == 0 || s.rfind("browser", 0) == 0)
-            continue;
+        if (is_bed_header_line(s)) continue;
         std::vector<std::string_view> f;
         size_t pos = 0;
         while (f.size() < 6) {

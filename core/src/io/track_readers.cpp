@@ -98,8 +98,7 @@ Track read_bedgraph(const std::string& path) {
             fields.push_back(text.substr(b, e - b));
             b = text.find_first_not_of(" \t\r", e);
         }
-        if (fields.empty() || fields[0][0] == '#' || fields[0] == "track" || fields[0] == "browser")
-            continue;
+        if (fields.empty() || is_bed_header_line(fields[0])) continue;
         DNASSM_CHECK(fields.size() == 4, ErrorKind::kInput,
                      where + ": expected chrom, start, end, value");
         TrackInterval iv;

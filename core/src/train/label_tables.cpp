@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "dnassm/error.h"
+#include "dnassm/io/region.h"
 #include "dnassm/io/text_lines.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/text.h"
@@ -85,8 +86,7 @@ std::vector<std::string> read_bed_column(const std::string& path, int column) {
     std::string_view text;
     while (lines.next(text)) {
         std::string s = trim(std::string(text));
-        if (s.empty() || s[0] == '#' || s.rfind("track", 0) == 0 || s.rfind("browser", 0) == 0)
-            continue;
+        if (is_bed_header_line(s)) continue;
         const auto f = split(s, '\t');
         if (static_cast<int>(f.size()) < column) {
             throw Error(ErrorKind::kInput, path + ": line " + std::to_string(lines.line_no()) +

@@ -64,11 +64,13 @@ TEST(Regions, BedParsingAndErrors) {
     const std::string path = testing::TempDir() + "/r.bed";
     {
         std::ofstream f(path);
-        f << "track name=x\n# comment\nchr1\t0\t10\tpeak1\t5\t+\nchr2\t100\t200\n"
-             "chr1\t5\t9\tg\t0\t-\tmore\nchr1\t5\t9\tx\t0\t.\nchr1\t5\t9\tx\t0\tlabel\n";
+        f << "track name=x\nbrowser position chr1:1-10\n# comment\nchr1\t0\t10\tpeak1\t5\t+\n"
+             "chr2\t100\t200\nchr1\t5\t9\tg\t0\t-\tmore\nchr1\t5\t9\tx\t0\t.\n"
+             "chr1\t5\t9\tx\t0\tlabel\ntrack1\t0\t5\n";
     }
-    auto rs = read_bed(path, kContigs);
-    ASSERT_EQ(rs.size(), 5u);
+    auto rs = read_bed(path, {{"chr1", 1000}, {"chr2", 500}, {"track1", 10}});
+    ASSERT_EQ(rs.size(), 6u);
+    EXPECT_EQ(rs[5].contig, "track1");  // a contig whose name starts like a header line
     EXPECT_EQ(rs[0].name, "peak1");
     EXPECT_EQ(rs[1].label(), "chr2:101-200");
     // Column 6 is the strand when it is '+' or '-' (a sixth column of labels is not an error).

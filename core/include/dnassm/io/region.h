@@ -40,6 +40,10 @@ struct Region {
 [[nodiscard]] std::vector<Region> read_bed(const std::string& path,
                                            const std::vector<Contig>& contigs);
 
+/// True for the lines BED and bedGraph readers skip: empty, a '#' comment, or a UCSC header line
+/// ("track" or "browser", alone or followed by whitespace; a contig named "track1" is data).
+[[nodiscard]] bool is_bed_header_line(std::string_view line);
+
 /// A 0-based coordinate from a file's field: a non-negative integer, else Error(kInput) naming
 /// `where` and `what` ("start", "end").
 [[nodiscard]] std::int64_t parse_coordinate(std::string_view text,
