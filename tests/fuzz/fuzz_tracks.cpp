@@ -1,5 +1,7 @@
 // Per-base track files read back by `dnassm merge` and the explorer: bedGraph text or bigWig
 // binary (libBigWig), by content, read whole and queried by region.
+#include <cmath>
+#include <cstdint>
 #include <utility>
 
 #include "dnassm/io/writers.h"
@@ -12,9 +14,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
         const std::string path = dnassm::fuzz::temp_file(data, size, suffix);
         dnassm::fuzz::guarded([&] {
             const auto t = dnassm::read_track(path);
+            const bool text = suffix[1] == 'b' && suffix[2] == 'e';
             for (const auto& iv : t.intervals)
                 if (iv.contig < 0 || static_cast<size_t>(iv.contig) >= t.contigs.size() ||
-                    iv.beg >= iv.end)
+                    iv.beg < 0 || iv.beg >= iv.end || iv.end > std::int64_t{UINT32_MAX} ||
+                    (text && !std::isfinite(iv.value)))  // a bedGraph's NaN is no interval
                     std::abort();
         });
         // finetune --task track queries regions through the file's index instead.
