@@ -151,10 +151,12 @@ int cmd_predict(int argc, char** argv) {
     desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
                        "masked LMs (Caduceus): bases of context on each side of the masked base");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
-                       "loglik (ln p of the observed base given its left context), entropy, or "
-                       "p_<class> for a model fine-tuned with a segmentation head (default then: "
-                       "its last class); several, comma-separated, or all, are computed in one "
-                       "pass and written to the files -o names with {track} replaced");
+                       "loglik (ln p of the observed base given its left context; masked LMs: "
+                       "with it masked), prob (that p itself), entropy (of the base's "
+                       "distribution), or p_<class> for a model fine-tuned with a segmentation "
+                       "head (default then: its last class); several, comma-separated, or all, "
+                       "are computed in one pass and written to the files -o names with {track} "
+                       "replaced");
     po::options_description call_desc("thresholded calls (-o OUT.bed)");
     add_call_options(call_desc, calls,
                      "(default 0.5 for p_<class> tracks; required for the others)");
@@ -257,8 +259,10 @@ int cmd_predict(int argc, char** argv) {
     std::vector<std::unique_ptr<TrackWriter>> writers;
     CallWriter* call_writer = nullptr;
     if (bed) {
-        calls.probability = specs.front().kind == TrackKind::kHeadClass && !head->predicts_values();
-        DNASSM_CHECK(calls.probability || on_command_line("threshold"), ErrorKind::kUsage,
+        const bool class_probability =
+            specs.front().kind == TrackKind::kHeadClass && !head->predicts_values();
+        calls.probability = class_probability || specs.front().kind == TrackKind::kProb;
+        DNASSM_CHECK(class_probability || on_command_line("threshold"), ErrorKind::kUsage,
                      "--threshold: calls on the " + track_name +
                          " track need a threshold (p_<class> tracks default to 0.5)");
         calls.name = track_name;

@@ -30,7 +30,7 @@ _dnassm() {
         return
         ;;
     --track)
-        COMPREPLY=($(compgen -W "loglik entropy all" -- "$cur"))
+        COMPREPLY=($(compgen -W "loglik entropy prob all" -- "$cur"))
         return
         ;;
     esac

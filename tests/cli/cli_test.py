@@ -584,9 +584,18 @@ class PredictTests(Tmp):
         self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,loglik", "-o", self.path("{track}.bw"),
                            LAMBDA], "loglik is named twice")
         self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,p_1", "-o", self.path("{track}.bw"),
-                           LAMBDA], "(loglik, entropy)")
+                           LAMBDA], "(loglik, entropy, prob)")
+        # prob is the observed base's probability, exp(loglik) (on one strand: --rc averages probabilities).
+        run("predict", "-m", MODEL, *region, "--track", "loglik,prob", "-o", self.path("lp.{track}.bw"), LAMBDA)
+        with pyBigWig.open(self.path("lp.loglik.bw")) as a, pyBigWig.open(self.path("lp.prob.bw")) as b:
+            loglik = np.array(a.values("NC_001416.1", 3000, 7000))
+            prob = np.array(b.values("NC_001416.1", 3000, 7000))
+        np.testing.assert_array_equal(np.isnan(prob), np.isnan(loglik))
+        np.testing.assert_allclose(prob[~np.isnan(prob)], np.exp(loglik[~np.isnan(loglik)]), rtol=1e-6)
+        self.assertTrue(((prob[~np.isnan(prob)] > 0) & (prob[~np.isnan(prob)] < 1)).all())
         self.assert_only_files("one.loglik.bw", "one.entropy.bw", "two.loglik.bw", "two.entropy.bw",
-                               "all_loglik.bedgraph", "all_entropy.bedgraph")
+                               "all_loglik.bedgraph", "all_entropy.bedgraph", "all_prob.bedgraph",
+                               "lp.loglik.bw", "lp.prob.bw")
 
     def expect_usage(self, args, needle):
         _, _, err = run(*args, expect=2)
@@ -1439,7 +1448,7 @@ class FinetuneTests(Tmp):
         self.assertEqual(metrics["n"], len(seq) - 30000)
         _, info, _ = run("info", out)
         self.assertIn("task head:   track, one value per base\n", info)
-        self.assertIn("predicts:    value, loglik, entropy", info)
+        self.assertIn("predicts:    value, loglik, entropy, prob", info)
         # The default track of the tuned model is its value, in the target's units.
         run("predict", "-m", out, "-r", f"chrT:30001-{len(seq)}", "-o", self.path("v.bw"), self.path("g.fa"))
         with pyBigWig.open(self.path("v.bw")) as bw:
@@ -1483,7 +1492,7 @@ class FinetuneTests(Tmp):
         self.assertEqual(load_json(os.path.join(out, "config.json"))["task_head"]["classes"], ["0", "1"])
         _, info, _ = run("info", out)
         self.assertIn("task head:   segment, 2 classes\n", info)
-        self.assertIn("predicts:    p_0, p_1, loglik, entropy (--track;", info)
+        self.assertIn("predicts:    p_0, p_1, loglik, entropy, prob (--track;", info)
         run("predict", "-m", out, "-r", f"chrS:30001-{len(seq)}", "-o", self.path("p1.bw"), self.path("g.fa"))
         with pyBigWig.open(self.path("p1.bw")) as bw:
             p = np.array(bw.values("chrS", 30000, len(seq)))
@@ -1662,6 +1671,10 @@ class CaduceusTests(Tmp):
             self.path("s.fa"))
         e = np.loadtxt(self.path("e.bedgraph"), usecols=3)
         self.assertTrue((e >= 0).all() and (e <= np.log(4) + 1e-6).all())
+        # prob: the masked base's probability itself.
+        run("predict", "-m", d, "--mlm-context", "60", "--track", "prob", "-o", self.path("p.bedgraph"),
+            self.path("s.fa"))
+        np.testing.assert_allclose(np.loadtxt(self.path("p.bedgraph"), usecols=3), np.exp(m), rtol=2e-6)
 
 
 class SequenceTableTests(Tmp):
@@ -2222,7 +2235,7 @@ class InfoAndUsageTests(Tmp):
         self.assertIn("family:      mamba", out)
         self.assertIn("parameters:  468608", out)
         self.assertIn('"trained_by":"dnassm pretrain"', out)
-        self.assertIn("predicts:    loglik, entropy (--track; per base, or summed per sequence with -o OUT.tsv)\n",
+        self.assertIn("predicts:    loglik, entropy, prob (--track; per base, or summed per sequence with -o OUT.tsv)\n",
                       out)
         self.assertNotIn("task head", out)
         _, out, _ = run("info", GOLDEN_MODEL)

@@ -1,10 +1,11 @@
 // Per-base tracks of a model over one tokenized sequence — what `dnassm predict` writes and the
 // explorer draws:
 //   loglik    = ln p(x_t | x_<t), the next-base distribution restricted to A/C/G/T, renormalised
+//   prob      = p(x_t | x_<t) itself, the probability of the observed base (exp of loglik)
 //   entropy   = entropy (nats) of that 4-way distribution
 //   p_<class> = a fine-tuned segmentation head's probability of that class at each base
 // Causal LMs predict base t from the hidden state at t−1, so the first base has no value;
-// loglik is undefined where the observed base is not A/C/G/T. Masked (bidirectional) LMs give
+// loglik and prob are undefined where the observed base is not A/C/G/T. Masked (bidirectional) LMs give
 // masked marginals: base t is replaced by [MASK] and predicted from mlm_context bases on each
 // side (one forward pass per base). With rc the reverse-complement strand gives a second value
 // per base (predicted from the bases to its right); the track is the mean of the two where both
@@ -23,7 +24,7 @@
 
 namespace dnassm {
 
-enum class TrackKind { kLoglik, kEntropy, kHeadClass };
+enum class TrackKind { kLoglik, kProb, kEntropy, kHeadClass };
 
 struct TrackSpec {
     TrackKind kind = TrackKind::kLoglik;
@@ -33,8 +34,8 @@ struct TrackSpec {
     RunOptions run;
 };
 
-/// The tracks a model offers, by name: loglik and entropy for LMs, and first p_<class> for every
-/// class of a segmentation head, or a track head's value.
+/// The tracks a model offers, by name: loglik, entropy and prob for LMs, and first p_<class> for
+/// every class of a segmentation head, or a track head's value.
 [[nodiscard]] std::vector<std::string> track_names(const Model& model);
 
 /// The spec for a track name of track_names(model); Error(kUsage) naming the valid ones otherwise.

@@ -16,9 +16,10 @@ namespace {
 
 // Fills value for the base predicted by logits_row; returns false where undefined.
 bool lm_value(const float* logits_row, std::int32_t next_id, TrackKind kind, float& value) {
-    if (kind == TrackKind::kLoglik) {
+    if (kind == TrackKind::kLoglik || kind == TrackKind::kProb) {
         if (next_id < token::kA || next_id > token::kT) return false;
-        value = static_cast<float>(acgt_log_prob(logits_row, next_id));
+        const double ll = acgt_log_prob(logits_row, next_id);
+        value = static_cast<float>(kind == TrackKind::kProb ? std::exp(ll) : ll);
         return true;
     }
     double m = -INFINITY;
@@ -132,6 +133,7 @@ std::vector<std::string> track_names(const Model& model) {
         for (const auto& name : head->output_names()) names.push_back(name);
     names.push_back("loglik");
     names.push_back("entropy");
+    names.push_back("prob");
     return names;
 }
 
@@ -147,8 +149,10 @@ TrackSpec track_spec(const Model& model, const std::string& name) {
                 return spec;
             }
     }
-    if (name == "loglik" || name == "entropy") {
-        spec.kind = name == "loglik" ? TrackKind::kLoglik : TrackKind::kEntropy;
+    if (name == "loglik" || name == "entropy" || name == "prob") {
+        spec.kind = name == "loglik" ? TrackKind::kLoglik
+                    : name == "prob" ? TrackKind::kProb
+                                     : TrackKind::kEntropy;
         return spec;
     }
     std::string valid;
