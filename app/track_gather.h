@@ -1,8 +1,11 @@
 // Per-chunk tracks (bigWig/bedGraph from `predict -r CHUNK --context N`) gathered into one, for
 // `dnassm merge` and `dnassm call`: the union of the inputs' contigs and their values in contig
-// order.
+// order. The inputs are streamed: a bigWig is opened when its first value is reached and closed
+// after its last on a contig, so a genome's chunks gather in the memory of a few blocks (a
+// bedGraph is held in memory, as it is read whole).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,23 +15,26 @@ namespace dnassm::app {
 
 class GatheredTrack {
   public:
-    /// Reads every input; chunks that cover one base twice are Error(kInput) naming both files,
-    /// inputs without any value Error(kInput). Contig lengths are the largest any header gives.
+    /// Opens every input to find where its values start on each contig; inputs without any value
+    /// are Error(kInput). Contig lengths are the largest any input gives.
     explicit GatheredTrack(const std::vector<std::string>& inputs);
+    ~GatheredTrack();
 
+    /// The contigs some input has values on, in the order the inputs list them.
     [[nodiscard]] const std::vector<Contig>& contigs() const { return contigs_; }
-    /// Hands the values to `writer` as runs of consecutive bases (a gap starts a new run).
+    /// Hands the values to `writer` as runs of consecutive bases (a gap starts a new run). Two
+    /// inputs, or one input's own intervals, covering a base twice are Error(kInput) naming them.
     void write_to(TrackWriter& writer) const;
 
   private:
-    struct Piece {
-        size_t contig;
-        std::int64_t beg, end;
-        float value;
+    struct Start {  // where an input's values begin on a contig
         size_t file;
+        std::int64_t beg;
     };
+    std::vector<std::string> inputs_;
+    std::vector<std::unique_ptr<TrackFile>> held_;  // bedGraph inputs (read once); null: a bigWig
     std::vector<Contig> contigs_;
-    std::vector<Piece> pieces_;  // sorted by contig, then start
+    std::vector<std::vector<Start>> starts_;  // per contig, sorted by position
 };
 
 }  // namespace dnassm::app

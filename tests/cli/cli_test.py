@@ -635,6 +635,46 @@ class PredictTests(Tmp):
         self.assertIn("standard output: write failed (disk full?)", p.stderr.decode())
         self.assert_only_files("t.bedgraph", "c.bed", "t.txt", "log.txt", "p.tsv")
 
+    def test_merge_streams_chunks_opening_few_at_a_time(self):
+        # 300 chunk bigWigs, each with every contig in its header, merged with at most 32 files open:
+        # each chunk is opened when the merge reaches it and closed after its last value. One chunk
+        # interleaves with another (A: 0-10 and 20-30, B: 10-20 and 30-100), which a merge by position takes.
+        import pyBigWig
+        import resource
+        rng = np.random.default_rng(7)
+        want = rng.random(300 * 50).astype(np.float32)
+        names = []
+        for k in range(300):
+            name = self.path(f"c{k:03d}.bw")
+            with pyBigWig.open(name, "w") as bw:
+                bw.addHeader([("chrA", 20000), ("chrB", 100), ("chrC", 100)])
+                if k == 0:
+                    bw.addEntries("chrA", 0, values=want[0:10].astype(np.float64), span=1, step=1)
+                    bw.addEntries("chrA", 20, values=want[20:30].astype(np.float64), span=1, step=1)
+                elif k == 1:
+                    bw.addEntries("chrA", 10, values=want[10:20].astype(np.float64), span=1, step=1)
+                    bw.addEntries("chrA", 30, values=want[30:100].astype(np.float64), span=1, step=1)
+                else:
+                    bw.addEntries("chrA", 50 * k, values=want[50 * k:50 * k + 50].astype(np.float64), span=1,
+                                  step=1)
+                if k == 299:
+                    bw.addEntries("chrC", 0, values=[1.5, 2.5], span=1, step=1)
+            names.append(name)
+        few_files = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
+        p = subprocess.run([DNASSM, "merge", "-o", self.path("m.bw"), *names[::-1]], capture_output=True,
+                           preexec_fn=few_files, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        with pyBigWig.open(self.path("m.bw")) as bw:
+            self.assertEqual(bw.chroms(), {"chrA": 20000, "chrC": 100})  # contigs with values only
+            np.testing.assert_array_equal(np.array(bw.values("chrA", 0, 15000), dtype=np.float32), want)
+            self.assertEqual(bw.values("chrC", 0, 3)[:2], [1.5, 2.5])
+        p = subprocess.run([DNASSM, "call", "--threshold", "0", "-o", "-", *names], capture_output=True,
+                           preexec_fn=few_files, timeout=600)
+        self.assertEqual(p.stdout.decode(), "chrA\t0\t15000\tcall\t0\t.\nchrC\t0\t2\tcall\t0\t.\n")
+        for name in names:
+            os.remove(name)
+        self.assert_only_files("m.bw")
+
     def test_call_from_tracks_and_pipeline_chunks(self):
         # Calls from two chunks computed apart (--context -1: exact) equal predict's calls over the whole.
         opts = ["--threshold", "-1.6", "--below", "--merge-gap", "3", "--min-length", "5"]
@@ -661,8 +701,8 @@ class PredictTests(Tmp):
         self.assertIn("a.bw both cover NC_001416.1:1001 (chunks must not overlap)", err)
         with open(self.path("o.bedgraph"), "w") as f:
             f.write("NC_001416.1\t0\t100\t1\nNC_001416.1\t50\t150\t2\n")
-        for cmd in (["call", "--threshold", "0"], ["merge"]):
-            _, _, err = run(*cmd, "-o", self.path("x.bed"), self.path("o.bedgraph"), expect=1)
+        for cmd, out in ((["call", "--threshold", "0"], "x.bed"), (["merge"], "x.bedgraph")):
+            _, _, err = run(*cmd, "-o", self.path(out), self.path("o.bedgraph"), expect=1)
             self.assertIn("o.bedgraph: two intervals cover NC_001416.1:51 (a track's intervals must not overlap)",
                           err)
         # A long interval at one value (a whole contig) is handed on in pieces: one call, one bedGraph line.

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include <bigWig.h>
@@ -41,26 +42,67 @@ bool is_bigwig(const std::string& path) {
     return path != "-" && !gz_name(path) && (ext == ".bw" || ext == ".bigwig");
 }
 
-Track read_bigwig(const std::string& path) {
-    const BigWigHandle guard = open_bigwig(path);
-    bigWigFile_t* fp = guard.get();
-    Track t;
-    for (std::int64_t i = 0; i < fp->cl->nKeys; ++i) {
-        DNASSM_CHECK(
-            fp->cl->chrom[i], ErrorKind::kInput,
-            path + ": not a valid bigWig file (unnamed chromosome " + std::to_string(i) + ")");
-        t.contigs.push_back({fp->cl->chrom[i], static_cast<std::int64_t>(fp->cl->len[i])});
-        bwOverlappingIntervals_t* iv =
-            bwGetOverlappingIntervals(fp, fp->cl->chrom[i], 0, fp->cl->len[i]);
-        DNASSM_CHECK(iv, ErrorKind::kInput,
-                     path + ": cannot read intervals of " + fp->cl->chrom[i]);
-        for (std::uint32_t k = 0; k < iv->l; ++k)
-            t.intervals.push_back(
-                {static_cast<std::int32_t>(i), iv->start[k], iv->end[k], iv->value[k]});
-        bwDestroyOverlappingIntervals(iv);
-    }
-    return t;
+const char* bigwig_contig(const bigWigFile_t* fp, std::int64_t i, const std::string& path) {
+    DNASSM_CHECK(fp->cl->chrom[i], ErrorKind::kInput,
+                 path + ": not a valid bigWig file (unnamed chromosome " + std::to_string(i) + ")");
+    return fp->cl->chrom[i];
 }
+
+// One contig of a bigWig, a few blocks at a time (libBigWig's iterator).
+class BigWigCursor final : public TrackFile::Cursor {
+  public:
+    BigWigCursor(bigWigFile_t* fp, std::int32_t tid, const std::string& path)
+        : path_(path), contig_(fp->cl->chrom[tid]), tid_(tid) {
+        constexpr std::uint32_t kBlocksPerStep = 16;
+        it_ = bwOverlappingIntervalsIterator(fp, fp->cl->chrom[tid], 0, fp->cl->len[tid],
+                                             kBlocksPerStep);
+        DNASSM_CHECK(it_, ErrorKind::kInput, path_ + ": cannot read intervals of " + contig_);
+        // Blocks found but none read: a block libBigWig could not decompress.
+        const auto* blocks = static_cast<const bwOverlapBlock_t*>(it_->blocks);
+        DNASSM_CHECK(it_->data || !blocks || blocks->n == 0, ErrorKind::kInput,
+                     path_ + ": cannot read intervals of " + contig_ + " (corrupt block?)");
+    }
+    ~BigWigCursor() override { bwIteratorDestroy(it_); }
+    BigWigCursor(const BigWigCursor&) = delete;
+    BigWigCursor& operator=(const BigWigCursor&) = delete;
+
+    bool next(TrackInterval& iv) override {
+        while (it_->data) {
+            const bwOverlappingIntervals_t* o = it_->intervals;
+            if (k_ < o->l) {
+                iv = {tid_, o->start[k_], o->end[k_], o->value[k_]};
+                ++k_;
+                return true;
+            }
+            k_ = 0;
+            it_ = bwIteratorNext(it_);  // destroys the iterator and returns null on an error
+            DNASSM_CHECK(it_, ErrorKind::kInput,
+                         path_ + ": cannot read intervals of " + contig_ + " (corrupt block?)");
+        }
+        return false;
+    }
+
+  private:
+    std::string path_, contig_;
+    std::int32_t tid_;
+    bwOverlapIterator_t* it_ = nullptr;
+    std::uint32_t k_ = 0;
+};
+
+// One contig of a bedGraph read into memory.
+class SpanCursor final : public TrackFile::Cursor {
+  public:
+    explicit SpanCursor(std::span<const TrackInterval> ivs) : ivs_(ivs) {}
+    bool next(TrackInterval& iv) override {
+        if (k_ == ivs_.size()) return false;
+        iv = ivs_[k_++];
+        return true;
+    }
+
+  private:
+    std::span<const TrackInterval> ivs_;
+    size_t k_ = 0;
+};
 
 // bigWig stores 32-bit positions; no genome has a contig longer.
 constexpr std::int64_t kMaxTrackCoordinate = UINT32_MAX;
@@ -130,6 +172,48 @@ Track read_bedgraph(const std::string& path) {
 
 }  // namespace
 
+struct TrackFile::Impl {
+    std::string path;
+    BigWigHandle bigwig{nullptr, bwClose};
+    std::vector<Contig> contigs;
+    std::vector<std::vector<TrackInterval>> bedgraph;  // per contig, sorted by start
+};
+
+TrackFile::TrackFile(const std::string& path) : impl_(std::make_unique<Impl>()) {
+    impl_->path = path;
+    if (is_bigwig(path)) {
+        impl_->bigwig = open_bigwig(path);
+        const bigWigFile_t* fp = impl_->bigwig.get();
+        for (std::int64_t i = 0; i < fp->cl->nKeys; ++i)
+            impl_->contigs.push_back(
+                {bigwig_contig(fp, i, path), static_cast<std::int64_t>(fp->cl->len[i])});
+        return;
+    }
+    Track t = read_track(path);
+    impl_->contigs = std::move(t.contigs);
+    impl_->bedgraph.resize(impl_->contigs.size());
+    for (const auto& iv : t.intervals)
+        impl_->bedgraph[static_cast<size_t>(iv.contig)].push_back(iv);
+    for (auto& ivs : impl_->bedgraph)
+        std::stable_sort(
+            ivs.begin(), ivs.end(),
+            [](const TrackInterval& a, const TrackInterval& b) { return a.beg < b.beg; });
+}
+
+TrackFile::~TrackFile() = default;
+
+const std::vector<Contig>& TrackFile::contigs() const { return impl_->contigs; }
+
+std::unique_ptr<TrackFile::Cursor> TrackFile::intervals(const std::string& contig) const {
+    const auto it = std::find_if(impl_->contigs.begin(), impl_->contigs.end(),
+                                 [&](const Contig& c) { return c.name == contig; });
+    DNASSM_CHECK(it != impl_->contigs.end(), ErrorKind::kInput,
+                 impl_->path + ": no contig " + contig);
+    const auto tid = static_cast<std::int32_t>(it - impl_->contigs.begin());
+    if (impl_->bigwig) return std::make_unique<BigWigCursor>(impl_->bigwig.get(), tid, impl_->path);
+    return std::make_unique<SpanCursor>(impl_->bedgraph[static_cast<size_t>(tid)]);
+}
+
 struct TrackValues::Impl {
     std::string path;
     BigWigHandle bigwig{nullptr, bwClose};
@@ -188,7 +272,15 @@ Track read_track(const std::string& path) {
     const std::string ext = text_extension(path);
     // "-": bedGraph on standard input (dnassm predict -o - ... | dnassm call ... -).
     if (path == "-" || ext == ".bedgraph" || ext == ".bg") return read_bedgraph(path);
-    if (is_bigwig(path)) return read_bigwig(path);
+    if (is_bigwig(path)) {
+        const TrackFile f(path);
+        Track t;
+        t.contigs = f.contigs();
+        TrackInterval iv;
+        for (const Contig& c : t.contigs)
+            for (auto cursor = f.intervals(c.name); cursor->next(iv);) t.intervals.push_back(iv);
+        return t;
+    }
     throw Error(ErrorKind::kUsage,
                 path +
                     ": tracks are .bw/.bigwig or .bedgraph/.bg (.bedgraph.gz compressed), or - for "

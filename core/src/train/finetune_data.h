@@ -12,6 +12,7 @@
 
 namespace dnassm {
 
+// A per-sequence example (classify, regress), tokenized.
 struct Example {
     std::string id;
     std::vector<std::int32_t> ids;

@@ -95,6 +95,35 @@ struct Track {
 };
 [[nodiscard]] Track read_track(const std::string& path);
 
+/// A track file read contig by contig, interval by interval, in position order: a bigWig through
+/// libBigWig's block iterator (a few blocks in memory at a time, so a genome-wide file streams), a
+/// bedGraph read whole (its intervals sorted per contig). What `merge` and `call` gather.
+class TrackFile {
+  public:
+    explicit TrackFile(const std::string& path);
+    ~TrackFile();
+    TrackFile(const TrackFile&) = delete;
+    TrackFile& operator=(const TrackFile&) = delete;
+
+    /// bigWig: its header's contigs; bedGraph: the contigs it has values on (lengths = last
+    /// covered base). TrackInterval::contig indexes this list.
+    [[nodiscard]] const std::vector<Contig>& contigs() const;
+
+    /// One contig's intervals, in position order.
+    class Cursor {
+      public:
+        virtual ~Cursor() = default;
+        /// The next interval; false after the last. A block that cannot be read is Error(kInput).
+        virtual bool next(TrackInterval& iv) = 0;
+    };
+    /// `contig` names one of contigs(); the cursor reads through this file, which must outlive it.
+    [[nodiscard]] std::unique_ptr<Cursor> intervals(const std::string& contig) const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
 /// A track's values over regions, one float per base (NaN where the track has none): a bigWig is
 /// queried region by region through its index, so a genome-wide file is never read whole; a
 /// bedGraph is read once and indexed by contig.
