@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -64,6 +65,49 @@ TEST(BedGraphReader, NamesTheLineAndTheProblem) {
             EXPECT_EQ(std::string(e.what()), path + ": " + message);
         }
     }
+}
+
+std::string streamed(const TrackFile& f, const std::string& contig) {
+    std::ostringstream s;
+    TrackInterval iv;
+    for (auto cursor = f.intervals(contig); cursor->next(iv);)
+        s << iv.beg << '-' << iv.end << '=' << iv.value << ' ';
+    return s.str();
+}
+
+TEST(TrackFile, StreamsEachContigInPositionOrder) {
+    // A bigWig with more values than one iterator step reads (16 blocks of ~8 k values each).
+    const std::string bw = testing::TempDir() + "/streamed.bw";
+    {
+        auto w = TrackWriter::create(bw, {{"a", 400000}, {"b", 50}, {"c", 10}});
+        std::vector<float> v(300000);
+        for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 7);
+        w->add_run("a", 5, v.data(), static_cast<std::int64_t>(v.size()));
+        const float b[] = {1.5f, 2.5f};
+        w->add_run("b", 3, b, 2);
+        w->commit();
+    }
+    const TrackFile f(bw);
+    ASSERT_EQ(f.contigs().size(), 3u);
+    EXPECT_EQ(f.contigs()[0].length, 400000);
+    std::int64_t n = 0, next = 5;
+    TrackInterval iv;
+    for (auto cursor = f.intervals("a"); cursor->next(iv); ++n) {
+        ASSERT_EQ(iv.beg, next);
+        ASSERT_EQ(iv.value, static_cast<float>((iv.beg - 5) % 7));
+        next = iv.end;
+    }
+    EXPECT_EQ(n, 300000);
+    EXPECT_EQ(streamed(f, "b"), "3-4=1.5 4-5=2.5 ");
+    EXPECT_EQ(streamed(f, "c"), "");  // in the header, without values
+    EXPECT_THROW((void)f.intervals("d"), Error);
+
+    // A bedGraph's lines in any order come back sorted per contig.
+    const TrackFile g(with_text("unsorted.bedgraph", "x\t10\t12\t2\ny\t0\t1\t9\nx\t0\t5\t1\n"));
+    ASSERT_EQ(g.contigs().size(), 2u);
+    EXPECT_EQ(g.contigs()[0].length, 12);
+    EXPECT_EQ(streamed(g, "x"), "0-5=1 10-12=2 ");
+    EXPECT_EQ(streamed(g, "y"), "0-1=9 ");
 }
 
 TEST(BedGraphWriter, MergesEqualNeighboursAcrossRunsButNeverNaN) {
