@@ -51,11 +51,14 @@ const char* bigwig_contig(const bigWigFile_t* fp, std::int64_t i, const std::str
 // One contig of a bigWig, a few blocks at a time (libBigWig's iterator).
 class BigWigCursor final : public TrackFile::Cursor {
   public:
-    BigWigCursor(bigWigFile_t* fp, std::int32_t tid, const std::string& path)
+    BigWigCursor(bigWigFile_t* fp,
+                 std::int32_t tid,
+                 std::uint32_t beg,
+                 std::uint32_t end,
+                 const std::string& path)
         : path_(path), contig_(fp->cl->chrom[tid]), tid_(tid) {
         constexpr std::uint32_t kBlocksPerStep = 16;
-        it_ = bwOverlappingIntervalsIterator(fp, fp->cl->chrom[tid], 0, fp->cl->len[tid],
-                                             kBlocksPerStep);
+        it_ = bwOverlappingIntervalsIterator(fp, fp->cl->chrom[tid], beg, end, kBlocksPerStep);
         DNASSM_CHECK(it_, ErrorKind::kInput, path_ + ": cannot read intervals of " + contig_);
         // Blocks found but none read: a block libBigWig could not decompress.
         const auto* blocks = static_cast<const bwOverlapBlock_t*>(it_->blocks);
@@ -177,6 +180,15 @@ struct TrackFile::Impl {
     BigWigHandle bigwig{nullptr, bwClose};
     std::vector<Contig> contigs;
     std::vector<std::vector<TrackInterval>> bedgraph;  // per contig, sorted by start
+    // bedGraph, per contig: the largest end among intervals 0..i (intervals may overlap there), so
+    // a binary search finds the first one that can reach a position.
+    std::vector<std::vector<std::int64_t>> reach;
+
+    std::int32_t find(const std::string& contig) const {
+        const auto it = std::find_if(contigs.begin(), contigs.end(),
+                                     [&](const Contig& c) { return c.name == contig; });
+        return it == contigs.end() ? -1 : static_cast<std::int32_t>(it - contigs.begin());
+    }
 };
 
 TrackFile::TrackFile(const std::string& path) : impl_(std::make_unique<Impl>()) {
@@ -194,46 +206,54 @@ TrackFile::TrackFile(const std::string& path) : impl_(std::make_unique<Impl>()) 
     impl_->bedgraph.resize(impl_->contigs.size());
     for (const auto& iv : t.intervals)
         impl_->bedgraph[static_cast<size_t>(iv.contig)].push_back(iv);
-    for (auto& ivs : impl_->bedgraph)
+    for (auto& ivs : impl_->bedgraph) {
         std::stable_sort(
             ivs.begin(), ivs.end(),
             [](const TrackInterval& a, const TrackInterval& b) { return a.beg < b.beg; });
+        auto& reach = impl_->reach.emplace_back();
+        for (const auto& iv : ivs)
+            reach.push_back(std::max(reach.empty() ? 0 : reach.back(), iv.end));
+    }
 }
 
 TrackFile::~TrackFile() = default;
 
 const std::vector<Contig>& TrackFile::contigs() const { return impl_->contigs; }
 
-std::unique_ptr<TrackFile::Cursor> TrackFile::intervals(const std::string& contig) const {
-    const auto it = std::find_if(impl_->contigs.begin(), impl_->contigs.end(),
-                                 [&](const Contig& c) { return c.name == contig; });
-    DNASSM_CHECK(it != impl_->contigs.end(), ErrorKind::kInput,
-                 impl_->path + ": no contig " + contig);
-    const auto tid = static_cast<std::int32_t>(it - impl_->contigs.begin());
-    if (impl_->bigwig) return std::make_unique<BigWigCursor>(impl_->bigwig.get(), tid, impl_->path);
-    return std::make_unique<SpanCursor>(impl_->bedgraph[static_cast<size_t>(tid)]);
+bool TrackFile::has_contig(const std::string& contig) const { return impl_->find(contig) >= 0; }
+
+std::unique_ptr<TrackFile::Cursor> TrackFile::intervals(const std::string& contig,
+                                                        std::int64_t beg,
+                                                        std::int64_t end) const {
+    const std::int32_t tid = impl_->find(contig);
+    DNASSM_CHECK(tid >= 0, ErrorKind::kInput, impl_->path + ": no contig " + contig);
+    const std::int64_t length = impl_->contigs[static_cast<size_t>(tid)].length;
+    beg = std::clamp<std::int64_t>(beg, 0, length);
+    end = end < 0 ? length : std::clamp<std::int64_t>(end, beg, length);
+    if (impl_->bigwig)
+        return std::make_unique<BigWigCursor>(impl_->bigwig.get(), tid,
+                                              static_cast<std::uint32_t>(beg),
+                                              static_cast<std::uint32_t>(end), impl_->path);
+    const auto& ivs = impl_->bedgraph[static_cast<size_t>(tid)];
+    const auto& reach = impl_->reach[static_cast<size_t>(tid)];
+    // From the first interval that reaches past beg to the last that starts before end; those
+    // in between that end before beg (overlapped by a longer one) are passed over by the caller's
+    // clipping, as a bigWig query returns what its blocks hold.
+    const auto first =
+        static_cast<size_t>(std::upper_bound(reach.begin(), reach.end(), beg) - reach.begin());
+    const auto last = static_cast<size_t>(
+        std::lower_bound(ivs.begin() + static_cast<std::ptrdiff_t>(first), ivs.end(), end,
+                         [](const TrackInterval& iv, std::int64_t e) { return iv.beg < e; }) -
+        ivs.begin());
+    return std::make_unique<SpanCursor>(std::span(ivs).subspan(first, last - first));
 }
 
 struct TrackValues::Impl {
-    std::string path;
-    BigWigHandle bigwig{nullptr, bwClose};
-    std::map<std::string, std::vector<TrackInterval>> bedgraph;  // by contig, sorted by start
+    explicit Impl(const std::string& path) : file(path) {}
+    TrackFile file;
 };
 
-TrackValues::TrackValues(const std::string& path) : impl_(std::make_unique<Impl>()) {
-    impl_->path = path;
-    if (is_bigwig(path)) {
-        impl_->bigwig = open_bigwig(path);
-        return;
-    }
-    Track t = read_track(path);
-    for (const auto& iv : t.intervals)
-        impl_->bedgraph[t.contigs[static_cast<size_t>(iv.contig)].name].push_back(iv);
-    for (auto& [name, ivs] : impl_->bedgraph)
-        std::stable_sort(
-            ivs.begin(), ivs.end(),
-            [](const TrackInterval& a, const TrackInterval& b) { return a.beg < b.beg; });
-}
+TrackValues::TrackValues(const std::string& path) : impl_(std::make_unique<Impl>(path)) {}
 
 TrackValues::~TrackValues() = default;
 
@@ -241,30 +261,13 @@ std::vector<float> TrackValues::values(const std::string& contig,
                                        std::int64_t beg,
                                        std::int64_t end) const {
     std::vector<float> out(static_cast<size_t>(end - beg), std::numeric_limits<float>::quiet_NaN());
-    auto put = [&](std::int64_t b, std::int64_t e, float v) {
-        for (std::int64_t p = std::max(b, beg); p < std::min(e, end); ++p)
-            out[static_cast<size_t>(p - beg)] = v;
-    };
-    if (bigWigFile_t* fp = impl_->bigwig.get()) {
-        bool known = false;
-        for (std::int64_t i = 0; i < fp->cl->nKeys && !known; ++i)
-            known = contig == fp->cl->chrom[i];
-        if (!known) return out;  // a contig the track does not cover
-        bwOverlappingIntervals_t* iv = bwGetOverlappingIntervals(
-            fp, const_cast<char*>(contig.c_str()), static_cast<std::uint32_t>(beg),
-            static_cast<std::uint32_t>(end));
-        DNASSM_CHECK(iv, ErrorKind::kInput, impl_->path + ": cannot read intervals of " + contig);
-        for (std::uint32_t k = 0; k < iv->l; ++k) put(iv->start[k], iv->end[k], iv->value[k]);
-        bwDestroyOverlappingIntervals(iv);
-        return out;
-    }
-    const auto it = impl_->bedgraph.find(contig);
-    if (it == impl_->bedgraph.end()) return out;
-    // Should intervals overlap (a bedGraph is not checked for it), the one starting later wins.
-    for (const auto& iv : it->second) {
-        if (iv.beg >= end) break;
-        put(iv.beg, iv.end, iv.value);
-    }
+    if (!impl_->file.has_contig(contig)) return out;  // a contig the track does not cover
+    // Should a bedGraph's intervals overlap (it is not checked for it), the one starting later
+    // wins.
+    TrackInterval iv;
+    for (auto cursor = impl_->file.intervals(contig, beg, end); cursor->next(iv);)
+        for (std::int64_t p = std::max(iv.beg, beg); p < std::min(iv.end, end); ++p)
+            out[static_cast<size_t>(p - beg)] = iv.value;
     return out;
 }
 

@@ -116,8 +116,12 @@ class TrackFile {
         /// The next interval; false after the last. A block that cannot be read is Error(kInput).
         virtual bool next(TrackInterval& iv) = 0;
     };
-    /// `contig` names one of contigs(); the cursor reads through this file, which must outlive it.
-    [[nodiscard]] std::unique_ptr<Cursor> intervals(const std::string& contig) const;
+    [[nodiscard]] bool has_contig(const std::string& contig) const;
+    /// The intervals of `contig` (one of contigs()) that overlap [beg, end) (end < 0: to the
+    /// contig's end), unclipped; the cursor reads through this file, which must outlive it.
+    [[nodiscard]] std::unique_ptr<Cursor> intervals(const std::string& contig,
+                                                    std::int64_t beg = 0,
+                                                    std::int64_t end = -1) const;
 
   private:
     struct Impl;
