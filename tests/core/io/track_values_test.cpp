@@ -1,6 +1,7 @@
 // Per-base values of a track over regions: a bigWig queried through its index and a bedGraph read
 // once give the same floats, NaN where the track has none.
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -41,6 +42,19 @@ TEST(TrackValues, BigWigAndBedGraphAgreeBaseForBase) {
         EXPECT_EQ(shown(t.values("chr2", 1, 3)), "0.25 NA") << name;
         EXPECT_EQ(shown(t.values("chr3", 0, 2)), "NA NA") << name;  // a contig it does not cover
     }
+}
+
+TEST(TrackValues, BedGraphRegionsFindALongIntervalThatStartedEarlier) {
+    // Overlapping lines (not checked for in a bedGraph): a query far into the first, long interval
+    // still sees it, and where two cover a base the later start wins.
+    const std::string path = testing::TempDir() + "/overlapping.bedgraph";
+    std::ofstream(path) << "c\t0\t100\t1\nc\t10\t20\t2\nc\t30\t40\t3\nc\t200\t210\t4\n";
+    const TrackValues t(path);
+    EXPECT_EQ(shown(t.values("c", 50, 53)), "1 1 1");
+    EXPECT_EQ(shown(t.values("c", 18, 22)), "2 2 1 1");
+    EXPECT_EQ(shown(t.values("c", 98, 102)), "1 1 NA NA");
+    EXPECT_EQ(shown(t.values("c", 150, 152)), "NA NA");
+    EXPECT_EQ(shown(t.values("c", 209, 212)), "4 NA NA");  // past the last covered base
 }
 
 }  // namespace
