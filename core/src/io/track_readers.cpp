@@ -58,19 +58,15 @@ class BigWigCursor final : public TrackFile::Cursor {
                  const std::string& path)
         : path_(path), contig_(fp->cl->chrom[tid]), tid_(tid) {
         constexpr std::uint32_t kBlocksPerStep = 16;
-        it_ = bwOverlappingIntervalsIterator(fp, fp->cl->chrom[tid], beg, end, kBlocksPerStep);
+        it_.reset(bwOverlappingIntervalsIterator(fp, fp->cl->chrom[tid], beg, end, kBlocksPerStep));
         DNASSM_CHECK(it_, ErrorKind::kInput, path_ + ": cannot read intervals of " + contig_);
         // Blocks found but none read: a block libBigWig could not decompress.
         const auto* blocks = static_cast<const bwOverlapBlock_t*>(it_->blocks);
         DNASSM_CHECK(it_->data || !blocks || blocks->n == 0, ErrorKind::kInput,
                      path_ + ": cannot read intervals of " + contig_ + " (corrupt block?)");
     }
-    ~BigWigCursor() override { bwIteratorDestroy(it_); }
-    BigWigCursor(const BigWigCursor&) = delete;
-    BigWigCursor& operator=(const BigWigCursor&) = delete;
-
     bool next(TrackInterval& iv) override {
-        while (it_->data) {
+        while (it_ && it_->data) {
             const bwOverlappingIntervals_t* o = it_->intervals;
             if (k_ < o->l) {
                 iv = {tid_, o->start[k_], o->end[k_], o->value[k_]};
@@ -78,7 +74,7 @@ class BigWigCursor final : public TrackFile::Cursor {
                 return true;
             }
             k_ = 0;
-            it_ = bwIteratorNext(it_);  // destroys the iterator and returns null on an error
+            it_.reset(bwIteratorNext(it_.release()));  // on an error: destroyed, null
             DNASSM_CHECK(it_, ErrorKind::kInput,
                          path_ + ": cannot read intervals of " + contig_ + " (corrupt block?)");
         }
@@ -88,7 +84,8 @@ class BigWigCursor final : public TrackFile::Cursor {
   private:
     std::string path_, contig_;
     std::int32_t tid_;
-    bwOverlapIterator_t* it_ = nullptr;
+    std::unique_ptr<bwOverlapIterator_t, void (*)(bwOverlapIterator_t*)> it_{nullptr,
+                                                                             bwIteratorDestroy};
     std::uint32_t k_ = 0;
 };
 
