@@ -2428,20 +2428,17 @@ class BadInputTests(Tmp):
         self.expect_error(["embed", "-m", self.path("nomodel"), "-o", out, LAMBDA], "model directory does not exist")
         self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:1-10", "-r", "NC_001416.1:20-30", "-o", out,
                            LAMBDA], "write .h5 instead", code=2)
-        # A SAM whose second record is cut short: named by its number.
-        sam = self.path("cut.sam")
-        with open(sam, "w") as f:
-            f.write("@SQ\tSN:c\tLN:100\nr1\t0\tc\t1\t60\t4M\t*\t0\t0\tACGT\t*\nr2\t0\tc\t5\t60\t4M\n")
-        self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), sam],
-                          "cut.sam: record 2 is truncated or corrupt")
-        os.remove(sam)
-        # A FASTQ record whose quality string was cut short: named by number and name.
-        fq = self.path("cut.fq")
-        with open(fq, "w") as f:
-            f.write("@r1\nACGT\n+\nIIII\n@r2\nACGTACGT\n+\nIII\n")
-        self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), fq],
-                          "cut.fq: record 2 ('r2'): quality string and sequence differ in length")
-        os.remove(fq)
+        # A SAM whose second record is cut short, a FASTQ whose second quality string is: named by number.
+        for name, text, needle in [
+                ("cut.sam", "@SQ\tSN:c\tLN:100\nr1\t0\tc\t1\t60\t4M\t*\t0\t0\tACGT\t*\nr2\t0\tc\t5\t60\t4M\n",
+                 "cut.sam: record 2 is truncated or corrupt"),
+                ("cut.fq", "@r1\nACGT\n+\nIIII\n@r2\nACGTACGT\n+\nIII\n",
+                 "cut.fq: record 2 ('r2'): quality string and sequence differ in length")]:
+            with open(self.path(name), "w") as f:
+                f.write(text)
+            self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), self.path(name)],
+                              needle)
+            os.remove(self.path(name))
         self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed")  # faidx index, as samtools builds it
 
     def test_unwritable_outputs(self):
