@@ -1,8 +1,6 @@
 #include "sources.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 
 #include <htslib/faidx.h>
 #include <htslib/hts.h>
@@ -105,45 +103,6 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
     DNASSM_CHECK(ret >= -1, ErrorKind::kInput,
                  path + ": truncated or corrupt while reading " + l.label());
     return depth;
-}
-
-SignalSource::SignalSource(const std::string& path) : path_(path), track_(read_track(path)) {
-    auto& iv = track_.intervals;
-    std::stable_sort(iv.begin(), iv.end(), [](const TrackInterval& a, const TrackInterval& b) {
-        return a.contig != b.contig ? a.contig < b.contig : a.beg < b.beg;
-    });
-    reach_.resize(iv.size());
-    for (size_t i = 0; i < iv.size(); ++i)
-        reach_[i] = i > 0 && iv[i - 1].contig == iv[i].contig ? std::max(reach_[i - 1], iv[i].end)
-                                                              : iv[i].end;
-}
-
-std::vector<float> SignalSource::values(const Locus& l) const {
-    std::vector<float> out(static_cast<size_t>(l.width()), std::numeric_limits<float>::quiet_NaN());
-    std::int32_t contig = -1;
-    for (size_t i = 0; i < track_.contigs.size(); ++i)
-        if (track_.contigs[i].name == l.contig) contig = static_cast<std::int32_t>(i);
-    if (contig < 0) return out;
-    const auto& iv = track_.intervals;
-    // The contig's intervals are [first, last); within them reach_ grows, so the first one that
-    // reaches past the view's start is found by binary search as well.
-    const auto at = [&](auto it) { return static_cast<size_t>(it - iv.begin()); };
-    const size_t first = at(std::partition_point(
-        iv.begin(), iv.end(), [&](const TrackInterval& x) { return x.contig < contig; }));
-    const size_t last =
-        at(std::partition_point(iv.begin() + static_cast<std::ptrdiff_t>(first), iv.end(),
-                                [&](const TrackInterval& x) { return x.contig == contig; }));
-    size_t i = static_cast<size_t>(
-        std::partition_point(reach_.begin() + static_cast<std::ptrdiff_t>(first),
-                             reach_.begin() + static_cast<std::ptrdiff_t>(last),
-                             [&](std::int64_t reach) { return reach <= l.beg; }) -
-        reach_.begin());
-    for (; i < last && iv[i].beg < l.end; ++i) {
-        if (iv[i].end <= l.beg) continue;
-        for (std::int64_t p = std::max(iv[i].beg, l.beg); p < std::min(iv[i].end, l.end); ++p)
-            out[static_cast<size_t>(p - l.beg)] = iv[i].value;
-    }
-    return out;
 }
 
 std::vector<Region> read_features(const std::string& path, const std::vector<Contig>& contigs) {

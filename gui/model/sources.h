@@ -43,19 +43,20 @@ class FastaSource {
                                               const Locus& l,
                                               const std::string& reference = {});
 
-/// A bigWig/bedGraph read once; values() expands one locus to per-base values (NaN = none).
+/// A bigWig or bedGraph track; values() gives one locus per base (NaN = none). A bigWig is queried
+/// through its index for each view, so a genome-wide file opens at once and is never read whole;
+/// a bedGraph is read once.
 class SignalSource {
   public:
-    explicit SignalSource(const std::string& path);
+    explicit SignalSource(const std::string& path) : path_(path), track_(path) {}
     [[nodiscard]] const std::string& path() const { return path_; }
-    [[nodiscard]] std::vector<float> values(const Locus& l) const;
+    [[nodiscard]] std::vector<float> values(const Locus& l) const {
+        return track_.values(l.contig, l.beg, l.end);
+    }
 
   private:
     std::string path_;
-    Track track_;  // intervals sorted by (contig, beg); the file's order kept among equal keys
-    // reach_[i]: the largest end among the intervals of i's contig up to i, so a view finds its
-    // first interval by binary search even where intervals overlap.
-    std::vector<std::int64_t> reach_;
+    dnassm::TrackValues track_;
 };
 
 /// BED features (name = column 4) checked against the genome's contigs.
