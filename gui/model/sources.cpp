@@ -105,6 +105,15 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
     return depth;
 }
 
+std::vector<float> SignalSource::values(const Locus& l) const {
+    const std::lock_guard lock(last_mutex_);
+    if (last_locus_ != l) {
+        last_values_ = track_.values(l.contig, l.beg, l.end);
+        last_locus_ = l;
+    }
+    return last_values_;
+}
+
 std::vector<Region> read_features(const std::string& path, const std::vector<Contig>& contigs) {
     return read_bed(path, contigs);
 }

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,18 +47,20 @@ class FastaSource {
 
 /// A bigWig or bedGraph track; values() gives one locus per base (NaN = none). A bigWig is queried
 /// through its index for each view, so a genome-wide file opens at once and is never read whole;
-/// a bedGraph is read once.
+/// a bedGraph is read once. The last view's values are kept: repaints of the same view (a
+/// selection being dragged) read nothing again.
 class SignalSource {
   public:
     explicit SignalSource(const std::string& path) : path_(path), track_(path) {}
     [[nodiscard]] const std::string& path() const { return path_; }
-    [[nodiscard]] std::vector<float> values(const Locus& l) const {
-        return track_.values(l.contig, l.beg, l.end);
-    }
+    [[nodiscard]] std::vector<float> values(const Locus& l) const;
 
   private:
     std::string path_;
     dnassm::TrackValues track_;
+    mutable std::mutex last_mutex_;
+    mutable std::optional<Locus> last_locus_;
+    mutable std::vector<float> last_values_;
 };
 
 /// BED features (name = column 4) checked against the genome's contigs.
