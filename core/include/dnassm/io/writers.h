@@ -118,7 +118,8 @@ class TrackFile {
     };
     [[nodiscard]] bool has_contig(const std::string& contig) const;
     /// The intervals of `contig` (one of contigs()) that overlap [beg, end) (end < 0: to the
-    /// contig's end), unclipped; the cursor reads through this file, which must outlive it.
+    /// contig's end), unclipped (where a bedGraph's own lines overlap, a few that end before beg
+    /// may come too); the cursor reads through this file, which must outlive it.
     [[nodiscard]] std::unique_ptr<Cursor> intervals(const std::string& contig,
                                                     std::int64_t beg = 0,
                                                     std::int64_t end = -1) const;
