@@ -19,6 +19,8 @@ namespace dnassm::gui {
 namespace {
 
 constexpr std::int64_t kMaxCoverageWidth = 2'000'000;  // like IGV's visibility window
+// From this many bases per pixel, signal tracks are drawn from summaries instead of every base.
+constexpr std::int64_t kSummaryBasesPerPixel = 256;
 constexpr int kSequenceHeight = 24, kFeatureHeight = 30, kCoverageHeight = 60, kHeatRowHeight = 10;
 
 QColor base_color(char b) {
@@ -253,7 +255,12 @@ void GenomeView::render(QPainter& p, QSize size) {
                     drawLine(p, r, trackValues(i), QColor(110, 110, 110));
                     break;
                 case ViewTrack::Kind::kSignal:
-                    drawLine(p, r, trackValues(i), QColor(0, 110, 180));
+                    // Zoomed out, the file's own summaries (a bigWig's zoom levels) are drawn.
+                    if (locus_.width() >= kSummaryBasesPerPixel * std::max(1, r.width()))
+                        drawBins(p, r, t.signal->bins(locus_, std::max(1, r.width())),
+                                 QColor(0, 110, 180));
+                    else
+                        drawLine(p, r, trackValues(i), QColor(0, 110, 180));
                     break;
                 case ViewTrack::Kind::kPrediction:
                     drawLine(p, r, trackValues(i), QColor(150, 40, 160));
@@ -319,9 +326,23 @@ void GenomeView::drawSequence(QPainter& p, QRect r) {
 
 void GenomeView::drawLine(QPainter& p, QRect r, const std::vector<float>& values, QColor color) {
     if (values.empty()) return;
-    const auto bins = summarize(values, r.width());
+    drawBins(p, r, summarize(values, r.width()), color);
+}
+
+void GenomeView::drawBins(QPainter& p, QRect r, const std::vector<PixelBin>& bins, QColor color) {
+    // The scale: robust quantiles of the pixels' means (autoscale), or the full min..max.
+    std::vector<float> scale_values;
+    for (const PixelBin& b : bins) {
+        if (!b.valid) continue;
+        if (display_.autoscale) {
+            scale_values.push_back(b.mean);
+        } else {
+            scale_values.push_back(b.min);
+            scale_values.push_back(b.max);
+        }
+    }
     const ValueRange range =
-        display_.autoscale ? robust_range(values) : robust_range(values, 0.0, 1.0);
+        display_.autoscale ? robust_range(scale_values) : robust_range(scale_values, 0.0, 1.0);
     const float lo = range.lo;
     auto y_of = [&](float v) {
         const float f = std::clamp((v - lo) / (range.hi - lo), 0.0f, 1.0f);

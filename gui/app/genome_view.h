@@ -12,6 +12,7 @@
 #include "model/model_run.h"
 #include "model/session.h"
 #include "model/sources.h"
+#include "model/track_summary.h"
 
 namespace dnassm::gui {
 
@@ -74,6 +75,7 @@ class GenomeView : public QWidget {
     void drawRuler(QPainter& p, QRect r);
     void drawSequence(QPainter& p, QRect r);
     void drawLine(QPainter& p, QRect r, const std::vector<float>& values, QColor color);
+    void drawBins(QPainter& p, QRect r, const std::vector<PixelBin>& bins, QColor color);
     void drawFeatures(QPainter& p, QRect r, const ViewTrack& t);
     void drawHeatmap(QPainter& p, QRect r, const ViewTrack& t);
 

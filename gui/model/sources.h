@@ -54,6 +54,11 @@ class SignalSource {
     explicit SignalSource(const std::string& path) : path_(path), track_(path) {}
     [[nodiscard]] const std::string& path() const { return path_; }
     [[nodiscard]] std::vector<float> values(const Locus& l) const;
+    /// `pixels` summaries of a wide locus (TrackValues::summary: a bigWig's zoom levels), so a
+    /// zoomed-out view reads what it draws rather than every base.
+    [[nodiscard]] std::vector<TrackBin> bins(const Locus& l, int pixels) const {
+        return track_.summary(l.contig, l.beg, l.end, pixels);
+    }
 
   private:
     std::string path_;

@@ -6,12 +6,12 @@
 #include <span>
 #include <vector>
 
+#include "dnassm/io/writers.h"
+
 namespace dnassm::gui {
 
-struct PixelBin {
-    float min = 0, mean = 0, max = 0;
-    bool valid = false;  // false: no defined (non-NaN) value under this pixel
-};
+// One pixel's summary: the type a track file's zoomed-out summary (TrackValues::summary) gives too.
+using PixelBin = dnassm::TrackBin;
 
 /// values[i] is base i of the visible range (NaN = no value); returns `pixels` bins, bin p
 /// covering bases [p·n/pixels, (p+1)·n/pixels) (at least one base each when zoomed in).

@@ -133,6 +133,32 @@ class GuiModelTest : public QObject {
         }
     }
 
+    // A zoomed-out view is drawn from the track's own summaries; for a bedGraph they are exactly
+    // the per-pixel summaries of its per-base values.
+    void zoomedOutSummariesEqualPerBaseOnes() {
+        const std::string path = QDir::tempPath().toStdString() + "/signal_bins.bedgraph";
+        {
+            std::ofstream f(path);
+            for (int i = 0; i < 5000; ++i)
+                if (i % 7 != 3)
+                    f << "c\t" << i * 10 << '\t' << i * 10 + 10 << '\t' << (i * 37 % 101) << '\n';
+        }
+        const SignalSource src(path);
+        for (const Locus& l : {Locus{"c", 0, 50'000}, Locus{"c", 1234, 45'678}}) {
+            const auto want = summarize(src.values(l), 97);
+            const auto got = src.bins(l, 97);
+            QCOMPARE(got.size(), want.size());
+            for (size_t i = 0; i < got.size(); ++i) {
+                QCOMPARE(got[i].valid, want[i].valid);
+                if (!want[i].valid) continue;
+                QCOMPARE(got[i].min, want[i].min);
+                QCOMPARE(got[i].max, want[i].max);
+                QVERIFY(std::abs(got[i].mean - want[i].mean) <
+                        1e-4f * std::max(1.0f, want[i].mean));
+            }
+        }
+    }
+
     void pixelSummaries() {
         const float nan = std::nanf("");
         const std::vector<float> v{1, 5, nan, nan, 2, 4, 3, 3};

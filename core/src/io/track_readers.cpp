@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <memory>
@@ -245,6 +246,61 @@ std::unique_ptr<TrackFile::Cursor> TrackFile::intervals(const std::string& conti
     return std::make_unique<SpanCursor>(std::span(ivs).subspan(first, last - first));
 }
 
+std::vector<TrackBin> TrackFile::summary(const std::string& contig,
+                                         std::int64_t beg,
+                                         std::int64_t end,
+                                         int bins) const {
+    DNASSM_CHECK(bins >= 1 && beg < end, ErrorKind::kInternal, "summary of an empty range");
+    std::vector<TrackBin> out(static_cast<size_t>(bins));
+    const std::int32_t tid = impl_->find(contig);
+    DNASSM_CHECK(tid >= 0, ErrorKind::kInput, impl_->path + ": no contig " + contig);
+    const std::int64_t length = impl_->contigs[static_cast<size_t>(tid)].length;
+    if (bigWigFile_t* fp = impl_->bigwig.get()) {
+        if (beg >= length) return out;
+        const auto stat = [&](bwStatsType type) {
+            std::unique_ptr<double, void (*)(void*)> v(
+                bwStats(fp, fp->cl->chrom[tid], static_cast<std::uint32_t>(beg),
+                        static_cast<std::uint32_t>(std::min<std::int64_t>(end, UINT32_MAX)),
+                        static_cast<std::uint32_t>(bins), type),
+                std::free);
+            DNASSM_CHECK(v, ErrorKind::kInput, impl_->path + ": cannot summarise " + contig);
+            return v;
+        };
+        const auto lo = stat(bwStatsType::min), mean = stat(bwStatsType::mean),
+                   hi = stat(bwStatsType::max);
+        for (size_t i = 0; i < out.size(); ++i)
+            if (!std::isnan(mean.get()[i]))
+                out[i] = {static_cast<float>(lo.get()[i]), static_cast<float>(mean.get()[i]),
+                          static_cast<float>(hi.get()[i]), true};
+        return out;
+    }
+    // bedGraph: each interval adds its bases to the bins it overlaps.
+    std::vector<std::int64_t> edge(static_cast<size_t>(bins) + 1);
+    for (int i = 0; i <= bins; ++i) edge[static_cast<size_t>(i)] = beg + (end - beg) * i / bins;
+    std::vector<double> sum(static_cast<size_t>(bins), 0.0);
+    std::vector<std::int64_t> count(static_cast<size_t>(bins), 0);
+    TrackInterval iv;
+    for (auto cursor = intervals(contig, beg, end); cursor->next(iv);) {
+        const std::int64_t a = std::max(iv.beg, beg), b = std::min(iv.end, end);
+        if (a >= b) continue;
+        auto i =
+            static_cast<size_t>(std::upper_bound(edge.begin(), edge.end(), a) - edge.begin()) - 1;
+        for (; i < static_cast<size_t>(bins) && edge[i] < b; ++i) {
+            const std::int64_t k = std::min(b, edge[i + 1]) - std::max(a, edge[i]);
+            if (k <= 0) continue;
+            TrackBin& bin = out[i];
+            bin.min = bin.valid ? std::min(bin.min, iv.value) : iv.value;
+            bin.max = bin.valid ? std::max(bin.max, iv.value) : iv.value;
+            bin.valid = true;
+            sum[i] += static_cast<double>(iv.value) * static_cast<double>(k);
+            count[i] += k;
+        }
+    }
+    for (size_t i = 0; i < out.size(); ++i)
+        if (count[i]) out[i].mean = static_cast<float>(sum[i] / static_cast<double>(count[i]));
+    return out;
+}
+
 struct TrackValues::Impl {
     explicit Impl(const std::string& path) : file(path) {}
     TrackFile file;
@@ -266,6 +322,14 @@ std::vector<float> TrackValues::values(const std::string& contig,
         for (std::int64_t p = std::max(iv.beg, beg); p < std::min(iv.end, end); ++p)
             out[static_cast<size_t>(p - beg)] = iv.value;
     return out;
+}
+
+std::vector<TrackBin> TrackValues::summary(const std::string& contig,
+                                           std::int64_t beg,
+                                           std::int64_t end,
+                                           int bins) const {
+    if (!impl_->file.has_contig(contig)) return std::vector<TrackBin>(static_cast<size_t>(bins));
+    return impl_->file.summary(contig, beg, end, bins);
 }
 
 Track read_track(const std::string& path) {

@@ -1,5 +1,6 @@
 // bedGraph read back as UCSC's tools read it (whitespace fields, header lines, NaN as no value),
 // with malformed lines named, and the bedGraph writer's lines merged across runs.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -108,6 +109,71 @@ TEST(TrackFile, StreamsEachContigInPositionOrder) {
     EXPECT_EQ(g.contigs()[0].length, 12);
     EXPECT_EQ(streamed(g, "x"), "0-5=1 10-12=2 ");
     EXPECT_EQ(streamed(g, "y"), "0-1=9 ");
+}
+
+// min, mean and max of values[b, e) per bin, as a view computes them from per-base values.
+std::vector<TrackBin> brute_summary(const std::vector<float>& v, int bins) {
+    std::vector<TrackBin> out(static_cast<size_t>(bins));
+    const auto n = static_cast<std::int64_t>(v.size());
+    for (int i = 0; i < bins; ++i) {
+        double sum = 0;
+        std::int64_t k = 0;
+        TrackBin& b = out[static_cast<size_t>(i)];
+        for (std::int64_t p = n * i / bins; p < n * (i + 1) / bins; ++p) {
+            const float x = v[static_cast<size_t>(p)];
+            if (std::isnan(x)) continue;
+            b.min = k ? std::min(b.min, x) : x;
+            b.max = k ? std::max(b.max, x) : x;
+            sum += x;
+            ++k;
+        }
+        b.valid = k > 0;
+        if (k) b.mean = static_cast<float>(sum / static_cast<double>(k));
+    }
+    return out;
+}
+
+TEST(TrackFile, SummariesOfABedGraphAreExactAndABigWigsComeFromItsZoomLevels) {
+    // 2 Mb with a gap, values in [0, 1).
+    std::vector<float> v(2'000'000);
+    std::uint32_t x = 12345;
+    for (auto& f : v) {
+        x = x * 1664525u + 1013904223u;
+        f = static_cast<float>(x >> 8) / 16777216.0f;
+    }
+    const std::string bw = testing::TempDir() + "/summary.bw",
+                      bg = testing::TempDir() + "/summary.bedgraph";
+    for (const std::string& path : {bw, bg}) {
+        auto w = TrackWriter::create(path, {{"c", 3'000'000}});
+        w->add_run("c", 0, v.data(), 1'200'000);
+        w->add_run("c", 1'500'000, v.data() + 1'500'000, 500'000);
+        w->commit();
+    }
+    std::vector<float> full(2'500'000, NAN);
+    std::copy(v.begin(), v.begin() + 1'200'000, full.begin());
+    std::copy(v.begin() + 1'500'000, v.end(), full.begin() + 1'500'000);
+    const int bins = 250;  // 10 kb each
+    const auto want = brute_summary(full, bins);
+    const TrackValues graph(bg), wig(bw);
+    const auto exact = graph.summary("c", 0, 2'500'000, bins);
+    const auto zoomed = wig.summary("c", 0, 2'500'000, bins);
+    ASSERT_EQ(exact.size(), static_cast<size_t>(bins));
+    ASSERT_EQ(zoomed.size(), static_cast<size_t>(bins));
+    for (int i = 0; i < bins; ++i) {
+        const TrackBin &w = want[static_cast<size_t>(i)], &e = exact[static_cast<size_t>(i)],
+                       &z = zoomed[static_cast<size_t>(i)];
+        ASSERT_EQ(e.valid, w.valid) << i;
+        ASSERT_EQ(z.valid, w.valid) << i;
+        if (!w.valid) continue;
+        EXPECT_NEAR(e.min, w.min, 1e-6) << i;  // to the bedGraph's printed 7 digits
+        EXPECT_NEAR(e.max, w.max, 1e-6) << i;
+        EXPECT_NEAR(e.mean, w.mean, 1e-6) << i;
+        // A zoom record straddling a bin edge adds a few bases of the next bin.
+        EXPECT_LE(z.min, w.min + 1e-6f) << i;
+        EXPECT_GE(z.max, w.max - 1e-6f) << i;
+        EXPECT_NEAR(z.mean, w.mean, 0.02) << i;  // values in [0, 1)
+    }
+    EXPECT_FALSE(graph.summary("other", 0, 10, 2)[1].valid);
 }
 
 TEST(BedGraphWriter, MergesEqualNeighboursAcrossRunsButNeverNaN) {

@@ -95,6 +95,13 @@ struct Track {
 };
 [[nodiscard]] Track read_track(const std::string& path);
 
+/// The values of a track under one bin of a region (min, mean and max of the bases with a value),
+/// e.g. one pixel of a zoomed-out view.
+struct TrackBin {
+    float min = 0, mean = 0, max = 0;
+    bool valid = false;  // false: no base of the bin has a value
+};
+
 /// A track file read contig by contig, interval by interval, in position order: a bigWig through
 /// libBigWig's block iterator (a few blocks in memory at a time, so a genome-wide file streams), a
 /// bedGraph read whole (its intervals sorted per contig). What `merge` and `call` gather.
@@ -124,6 +131,15 @@ class TrackFile {
                                                     std::int64_t beg = 0,
                                                     std::int64_t end = -1) const;
 
+    /// [beg, end) of `contig` (one of contigs()) in `bins` bins, bin i covering bases
+    /// [beg + ⌊n·i/bins⌋, beg + ⌊n·(i+1)/bins⌋). A bigWig answers from its zoom levels (bwStats:
+    /// the summaries it stores, so a whole chromosome costs about what a screen of bases does;
+    /// approximate where a summary straddles two bins); a bedGraph from its intervals, exactly.
+    [[nodiscard]] std::vector<TrackBin> summary(const std::string& contig,
+                                                std::int64_t beg,
+                                                std::int64_t end,
+                                                int bins) const;
+
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
@@ -141,6 +157,11 @@ class TrackValues {
     [[nodiscard]] std::vector<float> values(const std::string& contig,
                                             std::int64_t beg,
                                             std::int64_t end) const;
+    /// TrackFile::summary over [beg, end); a contig the track does not cover gives invalid bins.
+    [[nodiscard]] std::vector<TrackBin> summary(const std::string& contig,
+                                                std::int64_t beg,
+                                                std::int64_t end,
+                                                int bins) const;
 
   private:
     struct Impl;
