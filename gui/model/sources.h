@@ -54,7 +54,7 @@ class SignalSource {
     explicit SignalSource(const std::string& path) : path_(path), track_(path) {}
     [[nodiscard]] const std::string& path() const { return path_; }
     [[nodiscard]] std::vector<float> values(const Locus& l) const;
-    /// `pixels` summaries of a wide locus (TrackValues::summary: a bigWig's zoom levels), so a
+    /// `pixels` summaries of a wide locus (TrackFile::summary: a bigWig's zoom levels), so a
     /// zoomed-out view reads what it draws rather than every base.
     [[nodiscard]] std::vector<TrackBin> bins(const Locus& l, int pixels) const {
         return track_.summary(l.contig, l.beg, l.end, pixels);
@@ -62,7 +62,7 @@ class SignalSource {
 
   private:
     std::string path_;
-    dnassm::TrackValues track_;
+    dnassm::TrackFile track_;
     mutable std::mutex last_mutex_;
     mutable std::optional<Locus> last_locus_;
     mutable std::vector<float> last_values_;

@@ -10,7 +10,7 @@
 
 namespace dnassm::gui {
 
-// One pixel's summary: the type a track file's zoomed-out summary (TrackValues::summary) gives too.
+// One pixel's summary: the type a track file's zoomed-out summary (TrackFile::summary) gives too.
 using PixelBin = dnassm::TrackBin;
 
 /// values[i] is base i of the visible range (NaN = no value); returns `pixels` bins, bin p

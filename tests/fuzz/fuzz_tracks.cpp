@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
         });
         // finetune --task track queries regions through the file's index instead.
         dnassm::fuzz::guarded([&] {
-            const dnassm::TrackValues track(path);
+            const dnassm::TrackFile track(path);
             for (const char* contig : {"chr1", "chr2", "NC_001416.1"})
                 for (const auto& [beg, end] :
                      {std::pair<std::int64_t, std::int64_t>{0, 100}, {50, 5000}, {0, 1}})

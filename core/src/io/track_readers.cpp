@@ -253,7 +253,7 @@ std::vector<TrackBin> TrackFile::summary(const std::string& contig,
     DNASSM_CHECK(bins >= 1 && beg < end, ErrorKind::kInternal, "summary of an empty range");
     std::vector<TrackBin> out(static_cast<size_t>(bins));
     const std::int32_t tid = impl_->find(contig);
-    DNASSM_CHECK(tid >= 0, ErrorKind::kInput, impl_->path + ": no contig " + contig);
+    if (tid < 0) return out;
     const std::int64_t length = impl_->contigs[static_cast<size_t>(tid)].length;
     if (bigWigFile_t* fp = impl_->bigwig.get()) {
         if (beg >= length) return out;
@@ -301,35 +301,16 @@ std::vector<TrackBin> TrackFile::summary(const std::string& contig,
     return out;
 }
 
-struct TrackValues::Impl {
-    explicit Impl(const std::string& path) : file(path) {}
-    TrackFile file;
-};
-
-TrackValues::TrackValues(const std::string& path) : impl_(std::make_unique<Impl>(path)) {}
-
-TrackValues::~TrackValues() = default;
-
-std::vector<float> TrackValues::values(const std::string& contig,
-                                       std::int64_t beg,
-                                       std::int64_t end) const {
+std::vector<float> TrackFile::values(const std::string& contig,
+                                     std::int64_t beg,
+                                     std::int64_t end) const {
     std::vector<float> out(static_cast<size_t>(end - beg), std::numeric_limits<float>::quiet_NaN());
-    if (!impl_->file.has_contig(contig)) return out;  // a contig the track does not cover
-    // Should a bedGraph's intervals overlap (it is not checked for it), the one starting later
-    // wins.
+    if (!has_contig(contig)) return out;
     TrackInterval iv;
-    for (auto cursor = impl_->file.intervals(contig, beg, end); cursor->next(iv);)
+    for (auto cursor = intervals(contig, beg, end); cursor->next(iv);)
         for (std::int64_t p = std::max(iv.beg, beg); p < std::min(iv.end, end); ++p)
             out[static_cast<size_t>(p - beg)] = iv.value;
     return out;
-}
-
-std::vector<TrackBin> TrackValues::summary(const std::string& contig,
-                                           std::int64_t beg,
-                                           std::int64_t end,
-                                           int bins) const {
-    if (!impl_->file.has_contig(contig)) return std::vector<TrackBin>(static_cast<size_t>(bins));
-    return impl_->file.summary(contig, beg, end, bins);
 }
 
 Track read_track(const std::string& path) {

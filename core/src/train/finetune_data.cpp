@@ -170,7 +170,7 @@ SegmentData load_segments(const FinetuneOptions& o) {
     if (track) {
         // Per-base values; bases the track does not cover have none (NaN: left out of the loss).
         auto values_of = [&](const std::string& path) {
-            auto t = std::make_shared<TrackValues>(path);
+            auto t = std::make_shared<TrackFile>(path);
             return [t](SegmentContig& c) {
                 c.values = t->values(c.region.contig, c.region.beg, c.region.end);
             };

@@ -154,7 +154,7 @@ TEST(TrackFile, SummariesOfABedGraphAreExactAndABigWigsComeFromItsZoomLevels) {
     std::copy(v.begin() + 1'500'000, v.end(), full.begin() + 1'500'000);
     const int bins = 250;  // 10 kb each
     const auto want = brute_summary(full, bins);
-    const TrackValues graph(bg), wig(bw);
+    const TrackFile graph(bg), wig(bw);
     const auto exact = graph.summary("c", 0, 2'500'000, bins);
     const auto zoomed = wig.summary("c", 0, 2'500'000, bins);
     ASSERT_EQ(exact.size(), static_cast<size_t>(bins));

@@ -34,9 +34,9 @@ std::string shown(const std::vector<float>& v) {
     return s.str();
 }
 
-TEST(TrackValues, BigWigAndBedGraphAgreeBaseForBase) {
+TEST(TrackFileValues, BigWigAndBedGraphAgreeBaseForBase) {
     for (const char* name : {"values.bw", "values.bedgraph", "values.bedgraph.gz"}) {
-        const TrackValues t(written(name));
+        const TrackFile t(written(name));
         EXPECT_EQ(shown(t.values("chr1", 9, 14)), "NA 1.5 2.5 3.5 NA") << name;
         EXPECT_EQ(shown(t.values("chr1", 11, 22)), "2.5 3.5 NA NA NA NA NA NA NA -1 0.25") << name;
         EXPECT_EQ(shown(t.values("chr2", 1, 3)), "0.25 NA") << name;
@@ -44,12 +44,12 @@ TEST(TrackValues, BigWigAndBedGraphAgreeBaseForBase) {
     }
 }
 
-TEST(TrackValues, BedGraphRegionsFindALongIntervalThatStartedEarlier) {
+TEST(TrackFileValues, BedGraphRegionsFindALongIntervalThatStartedEarlier) {
     // Overlapping lines (not checked for in a bedGraph): a query far into the first, long interval
     // still sees it, and where two cover a base the later start wins.
     const std::string path = testing::TempDir() + "/overlapping.bedgraph";
     std::ofstream(path) << "c\t0\t100\t1\nc\t10\t20\t2\nc\t30\t40\t3\nc\t200\t210\t4\n";
-    const TrackValues t(path);
+    const TrackFile t(path);
     EXPECT_EQ(shown(t.values("c", 50, 53)), "1 1 1");
     EXPECT_EQ(shown(t.values("c", 18, 22)), "2 2 1 1");
     EXPECT_EQ(shown(t.values("c", 98, 102)), "1 1 NA NA");

@@ -102,9 +102,11 @@ struct TrackBin {
     bool valid = false;  // false: no base of the bin has a value
 };
 
-/// A track file read contig by contig, interval by interval, in position order: a bigWig through
-/// libBigWig's block iterator (a few blocks in memory at a time, so a genome-wide file streams), a
-/// bedGraph read whole (its intervals sorted per contig). What `merge` and `call` gather.
+/// A track file read contig by contig, interval by interval, in position order, or region by
+/// region: a bigWig through its index and libBigWig's block iterator (a few blocks in memory at a
+/// time, so a genome-wide file is never read whole), a bedGraph read once (its intervals sorted per
+/// contig). What `merge` and `call` gather, `finetune --task track` trains on and the explorer
+/// draws.
 class TrackFile {
   public:
     explicit TrackFile(const std::string& path);
@@ -131,33 +133,17 @@ class TrackFile {
                                                     std::int64_t beg = 0,
                                                     std::int64_t end = -1) const;
 
-    /// [beg, end) of `contig` (one of contigs()) in `bins` bins, bin i covering bases
-    /// [beg + ⌊n·i/bins⌋, beg + ⌊n·(i+1)/bins⌋). A bigWig answers from its zoom levels (bwStats:
-    /// the summaries it stores, so a whole chromosome costs about what a screen of bases does;
-    /// approximate where a summary straddles two bins); a bedGraph from its intervals, exactly.
-    [[nodiscard]] std::vector<TrackBin> summary(const std::string& contig,
-                                                std::int64_t beg,
-                                                std::int64_t end,
-                                                int bins) const;
-
-  private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-};
-
-/// A track's values over regions, one float per base (NaN where the track has none): a bigWig is
-/// queried region by region through its index, so a genome-wide file is never read whole; a
-/// bedGraph is read once and indexed by contig.
-class TrackValues {
-  public:
-    explicit TrackValues(const std::string& path);
-    ~TrackValues();
-    TrackValues(const TrackValues&) = delete;
-    TrackValues& operator=(const TrackValues&) = delete;
+    /// One float per base of [beg, end) of `contig` (NaN where the track has none, and for a contig
+    /// it does not cover); where a bedGraph's lines overlap, the one starting later wins.
     [[nodiscard]] std::vector<float> values(const std::string& contig,
                                             std::int64_t beg,
                                             std::int64_t end) const;
-    /// TrackFile::summary over [beg, end); a contig the track does not cover gives invalid bins.
+
+    /// [beg, end) of `contig` (invalid bins for a contig the track does not cover) in `bins` bins,
+    /// bin i covering bases
+    /// [beg + ⌊n·i/bins⌋, beg + ⌊n·(i+1)/bins⌋). A bigWig answers from its zoom levels (bwStats:
+    /// the summaries it stores, so a whole chromosome costs about what a screen of bases does;
+    /// approximate where a summary straddles two bins); a bedGraph from its intervals, exactly.
     [[nodiscard]] std::vector<TrackBin> summary(const std::string& contig,
                                                 std::int64_t beg,
                                                 std::int64_t end,
