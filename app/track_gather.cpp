@@ -8,15 +8,6 @@
 
 namespace dnassm::app {
 
-namespace {
-
-bool is_bigwig_name(const std::string& path) {
-    const std::string ext = text_extension(path);
-    return path != "-" && !gz_name(path) && (ext == ".bw" || ext == ".bigwig");
-}
-
-}  // namespace
-
 GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) : inputs_(inputs) {
     std::map<std::string, size_t> index;
     for (size_t f = 0; f < inputs.size(); ++f) {
@@ -33,7 +24,7 @@ GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) : inputs_(i
             contigs_[it->second].length = std::max(contigs_[it->second].length, c.length);
             starts_[it->second].push_back({f, first.beg});
         }
-        held_.push_back(is_bigwig_name(inputs[f]) ? nullptr : std::move(file));
+        held_.push_back(file->held_in_memory() ? std::move(file) : nullptr);
     }
     DNASSM_CHECK(!contigs_.empty(), ErrorKind::kInput, "the inputs hold no values");
     for (auto& s : starts_)

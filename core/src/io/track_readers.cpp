@@ -220,6 +220,8 @@ const std::vector<Contig>& TrackFile::contigs() const { return impl_->contigs; }
 
 bool TrackFile::has_contig(const std::string& contig) const { return impl_->find(contig) >= 0; }
 
+bool TrackFile::held_in_memory() const { return !impl_->bigwig; }
+
 std::unique_ptr<TrackFile::Cursor> TrackFile::intervals(const std::string& contig,
                                                         std::int64_t beg,
                                                         std::int64_t end) const {

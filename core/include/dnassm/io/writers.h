@@ -126,6 +126,9 @@ class TrackFile {
         virtual bool next(TrackInterval& iv) = 0;
     };
     [[nodiscard]] bool has_contig(const std::string& contig) const;
+    /// True for a bedGraph, held in memory once read (it cannot be read again from "-"); false
+    /// for a bigWig, which reads from the file as it is queried.
+    [[nodiscard]] bool held_in_memory() const;
     /// The intervals of `contig` (one of contigs()) that overlap [beg, end) (end < 0: to the
     /// contig's end), unclipped (where a bedGraph's own lines overlap, a few that end before beg
     /// may come too); the cursor reads through this file, which must outlive it.
