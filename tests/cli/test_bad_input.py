@@ -1,0 +1,107 @@
+"""Bad input: one line naming the file and the problem, a non-zero exit, nothing half-written."""
+import json
+import os
+import shutil
+
+from cli_support import LAMBDA, MODEL, Tmp, run
+
+
+class BadInputTests(Tmp):
+    def expect_error(self, args, needle, code=1, stdin=None):
+        rc, _, err = run(*args, stdin=stdin, expect=None)
+        self.assertEqual(rc, code, err)
+        lines = err.strip().splitlines()
+        self.assertEqual(len(lines), 1, f"expected a one-line message, got:\n{err}")
+        self.assertIn(needle, lines[0])
+        self.assertNotIn("Traceback", err)
+
+    def broken_model(self, mutate):
+        d = self.path("model")
+        shutil.copytree(MODEL, d)
+        mutate(d)
+        return d
+
+    def test_truncated_and_corrupt_safetensors(self):
+        out = self.path("out") + "/e.npy"
+        os.makedirs(self.path("out"))
+
+        def truncate(d):
+            p = os.path.join(d, "model.safetensors")
+            with open(p, "r+b") as f:
+                f.truncate(os.path.getsize(p) // 2)
+        m = self.broken_model(truncate)
+        self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "model.safetensors: not a valid safetensors file")
+        shutil.rmtree(m)
+
+        def corrupt(d):
+            with open(os.path.join(d, "model.safetensors"), "r+b") as f:
+                f.seek(8)
+                f.write(b"#garbage#")
+        m = self.broken_model(corrupt)
+        self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "not valid JSON")
+        shutil.rmtree(m)
+
+        def bad_config(d):
+            with open(os.path.join(d, "config.json"), "w") as f:
+                f.write('{"family": "mamba", "d_model": "wide"')
+        m = self.broken_model(bad_config)
+        self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "config.json: not valid JSON")
+        shutil.rmtree(m)
+
+        def wrong_shape(d):
+            cfg = json.load(open(os.path.join(d, "config.json")))
+            cfg["d_state"] = 8
+            json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
+        m = self.broken_model(wrong_shape)
+        self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "expected [24, 256]")
+        self.assertEqual(os.listdir(self.path("out")), [])
+
+    def test_bad_sequences_and_regions(self):
+        out = self.path("e.npy")
+        bad = self.path("bad.fa")
+        with open(bad, "w") as f:
+            f.write(">x\nACGT--12ACGT\n")
+        self.expect_error(["embed", "-m", MODEL, "-o", out, bad], "bad.fa: x: invalid base '-' at position 5")
+        junk = self.path("junk.fa")
+        with open(junk, "w") as f:
+            f.write("hello world\nthis is not sequence\n")
+        self.expect_error(["embed", "-m", MODEL, "-o", out, junk], "junk.fa")
+        empty = self.path("empty.fa")
+        open(empty, "w").close()
+        self.expect_error(["embed", "-m", MODEL, "-o", out, empty], "empty.fa: empty file")
+        self.expect_error(["embed", "-m", MODEL, "-r", "chrZ:1-100", "-o", out, LAMBDA],
+                          "unknown contig 'chrZ' (the input's 1 contig: 'NC_001416.1')")
+        # A name that differs only by convention (here the accession's version) is pointed out.
+        self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416:1-100", "-o", out, LAMBDA],
+                          "unknown contig 'NC_001416' (the input has 'NC_001416.1': contig names must match exactly)")
+        self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:500-100", "-o", out, LAMBDA], "NC_001416.1:500-100")
+        self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:48000-49000", "-o", out, LAMBDA],
+                          "ends beyond the end of NC_001416.1 (length 48502)")
+        bed = self.path("empty_region.bed")
+        with open(bed, "w") as f:
+            f.write("NC_001416.1\t100\t100\n")
+        self.expect_error(["embed", "-m", MODEL, "-R", bed, "-o", out, LAMBDA], "empty_region.bed:1")
+        self.expect_error(["embed", "-m", MODEL, "-o", out, self.path("missing.fa")], "missing.fa: no such file")
+        self.expect_error(["embed", "-m", self.path("nomodel"), "-o", out, LAMBDA], "model directory does not exist")
+        self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:1-10", "-r", "NC_001416.1:20-30", "-o", out,
+                           LAMBDA], "write .h5 instead", code=2)
+        # A SAM whose second record is cut short, a FASTQ whose second quality string is: named by number.
+        for name, text, needle in [
+                ("cut.sam", "@SQ\tSN:c\tLN:100\nr1\t0\tc\t1\t60\t4M\t*\t0\t0\tACGT\t*\nr2\t0\tc\t5\t60\t4M\n",
+                 "cut.sam: record 2 is truncated or corrupt"),
+                ("cut.fq", "@r1\nACGT\n+\nIIII\n@r2\nACGTACGT\n+\nIII\n",
+                 "cut.fq: record 2 ('r2'): quality string and sequence differ in length")]:
+            with open(self.path(name), "w") as f:
+                f.write(text)
+            self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), self.path(name)],
+                              needle)
+            os.remove(self.path(name))
+        self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed")  # faidx index, as samtools builds it
+
+    def test_unwritable_outputs(self):
+        self.expect_error(["embed", "-m", MODEL, "-o", self.path("nodir/e.npy"), LAMBDA], "does not exist")
+        self.expect_error(["embed", "-m", MODEL, "-o", self.tmp, LAMBDA], "unknown output type", code=2)
+        os.makedirs(self.path("d.npy"))
+        self.expect_error(["embed", "-m", MODEL, "-o", self.path("d.npy"), LAMBDA], "is a folder")
+        self.expect_error(["predict", "-m", MODEL, "-o", self.path("x.wig"), LAMBDA], "unknown track type", code=2)
+        self.assert_only_files("d.npy")

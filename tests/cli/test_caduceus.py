@@ -1,0 +1,120 @@
+"""Caduceus (bidirectional, RC-equivariant) models through the CLI."""
+import math
+import os
+
+import numpy as np
+
+from cli_support import LAMBDA, ROOT, Tmp, load_json, random_dna, read_text, run
+
+
+class CaduceusTests(Tmp):
+    def golden(self, name):
+        d = os.path.join(ROOT, "tests", "data", "golden", name)
+        with open(os.path.join(d, "sequence.txt")) as f:
+            seq = f.read().strip()
+        with open(self.path(name + ".fa"), "w") as f:
+            f.write(">s\n" + seq + "\n")
+        return d, self.path(name + ".fa"), np.load(os.path.join(d, "hidden.npy"))[0]
+
+    def test_embed_official_layout_fold_and_rc(self):
+        d, fa, want = self.golden("caduceus_ps_L1024_B1")
+        run("embed", "-m", d, "-o", self.path("h.npy"), fa)
+        h = np.load(self.path("h.npy"))
+        self.assertEqual(h.shape, (1024, 128))
+        self.assertLess(np.linalg.norm(h - want) / np.linalg.norm(want), 1e-5)
+        run("embed", "-m", d, "--fold-rc", "-o", self.path("f.npy"), fa)
+        f = np.load(self.path("f.npy"))
+        np.testing.assert_allclose(f, 0.5 * (want[:, :64] + want[:, ::-1][:, :64]), atol=1e-5)
+        # PS is RC-equivariant, so --rc averaging changes nothing beyond float rounding.
+        run("embed", "-m", d, "--rc", "-o", self.path("rc.npy"), fa)
+        rc = np.load(self.path("rc.npy"))
+        self.assertLess(np.linalg.norm(rc - h) / np.linalg.norm(h), 1e-5)
+        d_ph, fa_ph, want_ph = self.golden("caduceus_ph_L1024_B1")
+        run("embed", "-m", d_ph, "-o", self.path("ph.npy"), fa_ph)
+        self.assertLess(np.linalg.norm(np.load(self.path("ph.npy")) - want_ph) / np.linalg.norm(want_ph), 1e-5)
+        _, _, err = run("embed", "-m", d_ph, "--fold-rc", "-o", self.path("x.npy"), fa_ph, expect=2)
+        self.assertIn("no [forward | reverse-complement] hidden layout", err)
+        _, out, _ = run("info", d)
+        self.assertIn("Caduceus-PS", out)
+        self.assertIn("82624", out.replace(",", ""))
+
+    def test_bundled_caduceus_is_equivariant_and_predicts_masked_bases(self):
+        """The trained bundled model, by name: RC equivariance on real DNA with trained weights, and
+        masked bases predicted better than chance."""
+        run("embed", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:40001-42000", "-o", self.path("h.npy"), LAMBDA)
+        run("embed", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:40001-42000", "--rc", "-o",
+            self.path("rc.npy"), LAMBDA)
+        h, rc = np.load(self.path("h.npy")), np.load(self.path("rc.npy"))
+        self.assertEqual(h.shape, (2000, 128))
+        self.assertLess(np.linalg.norm(rc - h) / np.linalg.norm(h), 1e-5)
+        run("embed", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:40001-42000", "--fold-rc", "-o",
+            self.path("f.npy"), LAMBDA)
+        np.testing.assert_allclose(np.load(self.path("f.npy")), 0.5 * (h[:, :64] + h[:, ::-1][:, :64]), atol=1e-5)
+        run("predict", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:44001-44600", "--mlm-context", "128", "-o",
+            self.path("m.bedgraph"), LAMBDA)
+        loglik = np.loadtxt(self.path("m.bedgraph"), usecols=3)
+        self.assertEqual(len(loglik), 600)
+        self.assertGreater(loglik.mean(), math.log(0.25) + 0.02)  # held-out lambda tail: better than chance
+        _, out, _ = run("info", "dnassm-caduceus-small")
+        self.assertIn("dnassm pretrain", out)
+        self.assertIn("Caduceus-PS", out)
+
+    def test_frozen_finetune_on_caduceus(self):
+        d, _, _ = self.golden("caduceus_ps_L1024_B1")
+        rng = np.random.default_rng(5)
+        with open(self.path("t.csv"), "w") as f:
+            f.write("sequence,label\n")
+            for _ in range(120):
+                y = int(rng.integers(0, 2))
+                f.write(f"{random_dna(rng, 50, 0.75 if y else 0.25)},{y}\n")
+        run("finetune", "-m", d, "--freeze-backbone", "--train", self.path("t.csv"), "--epochs", "30", "--lr", "0.05",
+            "--patience", "30", "-o", self.path("ft"), "--progress", "none")
+        self.assertGreater(load_json(self.path("ft/metrics.json"))["val"]["accuracy"], 0.8)
+        run("predict", "-m", self.path("ft"), "-o", self.path("p.tsv"), self.path("t.csv"))
+        self.assertEqual(len(read_text(self.path("p.tsv")).splitlines()), 121)
+
+    def test_full_finetune_on_caduceus_ps_keeps_the_released_layout(self):
+        d, _, _ = self.golden("caduceus_ps_L1024_B1")
+        rng = np.random.default_rng(8)
+        with open(self.path("t.csv"), "w") as f:
+            f.write("sequence,label\n")
+            for _ in range(120):
+                y = int(rng.integers(0, 2))
+                f.write(f"{random_dna(rng, 50, 0.75 if y else 0.25)},{y}\n")
+        run("finetune", "-m", d, "--train", self.path("t.csv"), "--epochs", "3", "--batch", "8", "--lr", "2e-3",
+            "-o", self.path("ft"), "--progress", "none")
+        self.assertGreater(load_json(self.path("ft/metrics.json"))["val"]["accuracy"], 0.8)
+        cfg = load_json(self.path("ft/config.json"))
+        self.assertTrue(cfg["rcps"])
+        self.assertFalse(cfg["provenance"]["freeze_backbone"])
+        _, out, _ = run("info", self.path("ft"))
+        self.assertIn("Caduceus-PS", out)
+        self.assertIn("82624", out.replace(",", ""))  # same parameters, released key names
+        run("predict", "-m", self.path("ft"), "-o", self.path("p.tsv"), self.path("t.csv"))
+        self.assertEqual(len(read_text(self.path("p.tsv")).splitlines()), 121)
+
+    def test_masked_lm_tracks(self):
+        d, fa, _ = self.golden("caduceus_ps_L1024_B1")
+        with open(fa) as f:
+            seq = f.read().split("\n")[1][:150]
+        with open(self.path("s.fa"), "w") as f:
+            f.write(">s\n" + seq + "\n")
+        run("predict", "-m", d, "--mlm-context", "60", "-o", self.path("m.bedgraph"), self.path("s.fa"))
+        # -@ 2 runs two masked passes side by side: the same values, bit for bit
+        run("predict", "-m", d, "--mlm-context", "60", "-@", "2", "-o", self.path("m2.bedgraph"), self.path("s.fa"))
+        self.assertEqual(read_text(self.path("m2.bedgraph")), read_text(self.path("m.bedgraph")))
+        run("predict", "-m", d, "--mlm-context", "60", "--rc", "-o", self.path("r.bedgraph"), self.path("s.fa"))
+        m = np.loadtxt(self.path("m.bedgraph"), usecols=3)
+        r = np.loadtxt(self.path("r.bedgraph"), usecols=3)
+        self.assertEqual(len(m), 150)  # every base has a masked marginal (no first-base gap)
+        self.assertTrue((m < 0).all() and (m > -20).all())
+        # PS is RC-equivariant: the reverse strand's masked marginal of the complement is the same.
+        np.testing.assert_allclose(m, r, atol=1e-4)
+        run("predict", "-m", d, "--mlm-context", "60", "--track", "entropy", "-o", self.path("e.bedgraph"),
+            self.path("s.fa"))
+        e = np.loadtxt(self.path("e.bedgraph"), usecols=3)
+        self.assertTrue((e >= 0).all() and (e <= np.log(4) + 1e-6).all())
+        # prob: the masked base's probability itself.
+        run("predict", "-m", d, "--mlm-context", "60", "--track", "prob", "-o", self.path("p.bedgraph"),
+            self.path("s.fa"))
+        np.testing.assert_allclose(np.loadtxt(self.path("p.bedgraph"), usecols=3), np.exp(m), rtol=2e-6)

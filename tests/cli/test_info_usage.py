@@ -1,0 +1,86 @@
+"""`dnassm info`, `--help`, `--version` and shell completion."""
+import json
+import os
+import subprocess
+
+from cli_support import GOLDEN_MODEL, LAMBDA, MODEL, ROOT, Tmp, dnassm_binary, run
+
+
+class InfoAndUsageTests(Tmp):
+    def test_info(self):
+        _, out, _ = run("info", MODEL)
+        self.assertIn("family:      mamba", out)
+        self.assertIn("parameters:  468608", out)
+        self.assertIn('"trained_by":"dnassm pretrain"', out)
+        self.assertIn("predicts:    loglik, entropy, prob (--track; per base, or summed per sequence with -o OUT.tsv)\n",
+                      out)
+        self.assertNotIn("task head", out)
+        _, out, _ = run("info", GOLDEN_MODEL)
+        self.assertIn("format:      mamba_ssm", out)
+        self.assertIn("parameters:  66496", out)
+
+    def test_version_help_and_usage_errors(self):
+        _, out, _ = run("--version")
+        self.assertRegex(out, r"^dnassm \d+\.\d+\.\d+")
+        # The libraries, as samtools --version names HTSlib's.
+        names = [l.split()[0] for l in out.splitlines()[1:]]
+        self.assertEqual(names, ["htslib", "libBigWig", "hdf5", "fftw", "openblas", "boost", "backends:", "cuda:"])
+        for line in out.splitlines()[1:7]:
+            self.assertRegex(line.split()[1], r"^\d+\.\d+", line)
+        _, only, _ = run("--version-only")
+        self.assertEqual(only, out.split()[1] + "\n")
+        # With --progress json an error is one JSON event on stderr, like the progress lines.
+        for args, kind, code, needle in ((["-r", "nope"], "input", 1, "unknown contig 'nope'"),
+                                         (["--bogus"], "usage", 2, "unrecognised option '--bogus'")):
+            for progress in (["--progress", "json"], ["--progress=json"]):
+                _, _, err = run("predict", "-m", MODEL, *progress, *args, "-o", self.path("x.bw"), LAMBDA, expect=code)
+                self.assertEqual(len(err.splitlines()), 1, err)
+                event = json.loads(err)
+                self.assertEqual(list(event), ["event", "command", "kind", "exit_code", "message"])
+                self.assertEqual((event["event"], event["command"], event["kind"], event["exit_code"]),
+                                 ("error", "predict", kind, code))
+                self.assertIn(needle, event["message"])
+        for cmd in ("embed", "predict", "info"):
+            _, out, _ = run(cmd, "--help")
+            self.assertIn("Usage: dnassm " + cmd, out)
+        run("frobnicate", expect=2)
+        _, _, err = run("embed", "-m", MODEL, LAMBDA, expect=2)  # no -o
+        self.assertIn("output", err)
+        run("embed", "-m", MODEL, "--bogus", "-o", self.path("x.npy"), LAMBDA, expect=2)
+        run("embed", "-m", MODEL, "-@", "0", "-o", self.path("x.npy"), LAMBDA, expect=2)
+        run("embed", "-m", MODEL, "--device", "tpu", "-o", self.path("x.npy"), LAMBDA, expect=2)
+        # A mistyped or misremembered option is named with the one it most likely meant.
+        for cmd, opt, meant in (("score", "--window", "--score-window"), ("predict", "--treshold", "--threshold"),
+                                ("embed", "--rc-average", "--rc"), ("embed", "--stirde", "--stride")):
+            _, _, err = run(cmd, "-m", MODEL, opt, "1", "-o", self.path("x.tsv"), LAMBDA, expect=2)
+            self.assertEqual(err, f"dnassm {cmd}: unrecognised option '{opt}' (did you mean {meant}?)\n")
+        # Nothing is suggested when nothing is close: a short option, or a short name two edits away.
+        for opt in ("--bogus", "-x", "--foo", "--force", "--xy"):
+            _, _, err = run("embed", "-m", MODEL, opt, "-o", self.path("x.npy"), LAMBDA, expect=2)
+            self.assertEqual(err, f"dnassm embed: unrecognised option '{opt}' (see 'dnassm embed --help')\n")
+        self.assert_only_files()
+
+
+class CompletionTests(Tmp):
+    def complete(self, *words):
+        """What tools/dnassm-completion.bash offers for the last of `words` (the dnassm under test on PATH)."""
+        script = ("source \"$1\"; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "
+                  "_dnassm; printf '%s\\n' \"${COMPREPLY[@]}\"")
+        p = subprocess.run(["bash", "-c", script, "bash", os.path.join(ROOT, "tools", "dnassm-completion.bash"),
+                            "dnassm", *words], capture_output=True, text=True, cwd=self.tmp, check=True,
+                           env={**os.environ, "PATH": os.path.dirname(os.path.abspath(dnassm_binary())) + os.pathsep + os.environ["PATH"]})
+        return sorted(set(p.stdout.split()))
+
+    def test_commands_options_models_and_values(self):
+        self.assertEqual(self.complete("pr"), ["predict", "pretrain"])
+        self.assertEqual(self.complete("score", "--sco"), ["--score-window"])  # from score --help
+        self.assertEqual(self.complete("call", "--wr"), ["--write-index"])
+        self.assertEqual(self.complete("embed", "--sco"), [])
+        self.assertEqual(self.complete("predict", "-m", "dnassm-"), ["dnassm-caduceus-small", "dnassm-mamba-small"])
+        self.assertEqual(self.complete("embed", "--device", "cu"), ["cuda", "cuda:0"])
+        self.assertEqual(self.complete("finetune", "--task", "re"), ["regress"])
+        self.assertEqual(self.complete("finetune", "--select", "p"), ["pearson"])
+        self.assertEqual(self.complete("finetune", "--rc"), ["--rc-aug"])  # from finetune --help
+        with open(self.path("genome.fa"), "w") as f:
+            f.write(">c\nACGT\n")
+        self.assertEqual(self.complete("embed", "-m", "x", "gen"), ["genome.fa"])

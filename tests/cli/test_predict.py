@@ -1,0 +1,348 @@
+"""`dnassm predict`, `merge` and `call`: per-base tracks and thresholded calls."""
+import os
+import subprocess
+
+import numpy as np
+import pyBigWig
+
+from cli_support import (GOLDEN_MODEL, HYENA, LAMBDA, MODEL, Tmp, dnassm_binary, expected_calls, lambda_seq,
+                         read_safetensors, read_text, run)
+
+
+class PredictTests(Tmp):
+    def test_bigwig_loglik_matches_numpy_from_embeddings(self):
+        bw_path, emb = self.path("l.bw"), self.path("h.npy")
+        region = "NC_001416.1:20001-22000"
+        run("predict", "-m", MODEL, "--track", "loglik", "-r", region, "-o", bw_path, LAMBDA)
+        run("embed", "-m", MODEL, "-r", region, "-o", emb, LAMBDA)
+        w = read_safetensors(os.path.join(MODEL, "model.safetensors"))["embedding.weight"]
+        logits = np.load(emb).astype(np.float64) @ w.T.astype(np.float64)
+        acgt = logits[:, 7:11]
+        logp = acgt - np.log(np.exp(acgt - acgt.max(1, keepdims=True)).sum(1, keepdims=True)) - acgt.max(1, keepdims=True)
+        seq = lambda_seq()[20000:22000]
+        want = np.array([logp[i - 1, "ACGT".index(seq[i])] for i in range(1, len(seq))])
+        bw = pyBigWig.open(bw_path)
+        self.assertEqual(bw.chroms(), {"NC_001416.1": 48502})
+        got = np.array(bw.values("NC_001416.1", 20000, 22000))
+        self.assertTrue(np.isnan(got[0]), "first base has no left context")
+        np.testing.assert_allclose(got[1:], want, rtol=1e-4, atol=1e-5)
+        self.assertTrue((got[1:] <= 0).all())
+        # Thresholded calls of the same track: the runs of bases the track puts at or below -1.8.
+        calls = self.path("low.bed")
+        run("predict", "-m", MODEL, "-r", region, "--threshold", "-1.8", "--below", "--merge-gap", "2",
+            "--min-length", "4", "-o", calls, LAMBDA)
+        lines = read_text(calls).splitlines()
+        self.assertGreater(len(lines), 5)
+        self.assertEqual(lines, expected_calls("NC_001416.1", 20000, got, -1.8, below=True, merge_gap=2,
+                                               min_length=4, name="loglik"))
+
+    def test_several_tracks_in_one_pass(self):
+        region = ["-r", "NC_001416.1:3001-7000"]
+        for name in ("loglik", "entropy"):
+            run("predict", "-m", MODEL, *region, "--rc", "--track", name, "-o", self.path(f"one.{name}.bw"), LAMBDA)
+        run("predict", "-m", MODEL, *region, "--rc", "--track", "loglik,entropy", "-o", self.path("two.{track}.bw"),
+            LAMBDA)
+        run("predict", "-m", MODEL, *region, "--rc", "--track", "all", "-o", self.path("all_{track}.bedgraph"), LAMBDA)
+        for name in ("loglik", "entropy"):
+            with pyBigWig.open(self.path(f"one.{name}.bw")) as a, pyBigWig.open(self.path(f"two.{name}.bw")) as b:
+                want = np.array(a.values("NC_001416.1", 3000, 7000))
+                np.testing.assert_array_equal(np.array(b.values("NC_001416.1", 3000, 7000)), want)
+            got = np.loadtxt(self.path(f"all_{name}.bedgraph"), usecols=3)
+            np.testing.assert_allclose(got, want[~np.isnan(want)], rtol=1e-6)  # bedGraph's printed digits
+        # One track per file: several need {track} in -o; BED calls take one; nothing is left behind.
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,entropy", "-o", self.path("x.bw"),
+                           LAMBDA], "put {track} in -o")
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,entropy", "--threshold", "-1",
+                           "-o", self.path("{track}.bed"), LAMBDA], "BED calls take one track")
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,entropy", "-o", "-", LAMBDA],
+                          "put {track} in -o")
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,loglik", "-o", self.path("{track}.bw"),
+                           LAMBDA], "loglik is named twice")
+        self.expect_usage(["predict", "-m", MODEL, *region, "--track", "loglik,p_1", "-o", self.path("{track}.bw"),
+                           LAMBDA], "(loglik, entropy, prob)")
+        # prob is the observed base's probability, exp(loglik) (on one strand: --rc averages probabilities).
+        run("predict", "-m", MODEL, *region, "--track", "loglik,prob", "-o", self.path("lp.{track}.bw"), LAMBDA)
+        with pyBigWig.open(self.path("lp.loglik.bw")) as a, pyBigWig.open(self.path("lp.prob.bw")) as b:
+            loglik = np.array(a.values("NC_001416.1", 3000, 7000))
+            prob = np.array(b.values("NC_001416.1", 3000, 7000))
+        np.testing.assert_array_equal(np.isnan(prob), np.isnan(loglik))
+        np.testing.assert_allclose(prob[~np.isnan(prob)], np.exp(loglik[~np.isnan(loglik)]), rtol=1e-6)
+        self.assertTrue(((prob[~np.isnan(prob)] > 0) & (prob[~np.isnan(prob)] < 1)).all())
+        self.assert_only_files("one.loglik.bw", "one.entropy.bw", "two.loglik.bw", "two.entropy.bw",
+                               "all_loglik.bedgraph", "all_entropy.bedgraph", "all_prob.bedgraph",
+                               "lp.loglik.bw", "lp.prob.bw")
+
+    def expect_usage(self, args, needle):
+        _, _, err = run(*args, expect=2)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn(needle, err)
+
+    def test_standard_output_for_text_formats(self):
+        region = ["-r", "NC_001416.1:2001-2600"]
+        run("predict", "-m", MODEL, *region, "-o", self.path("t.bedgraph"), LAMBDA)
+        _, out, _ = run("predict", "-m", MODEL, *region, "-o", "-", LAMBDA)
+        self.assertEqual(out, read_text(self.path("t.bedgraph")))
+        calls = ["--threshold", "-1.5", "--below"]
+        run("predict", "-m", MODEL, *region, *calls, "-o", self.path("c.bed"), LAMBDA)
+        _, out, _ = run("predict", "-m", MODEL, *region, *calls, "-o", "-", "-O", "bed", LAMBDA)
+        self.assertEqual(out, read_text(self.path("c.bed")))
+        self.assertTrue(out)
+        # -O names the format of a file whose name does not; a >> redirect is appended to.
+        run("predict", "-m", MODEL, *region, "-O", "bedGraph", "-o", self.path("t.txt"), LAMBDA)
+        self.assertEqual(read_text(self.path("t.txt")), read_text(self.path("t.bedgraph")))
+        with open(self.path("log.txt"), "w") as f:
+            f.write("kept\n")
+        subprocess.run(f"{dnassm_binary()} predict -m {MODEL} {' '.join(region)} -o - {LAMBDA} >> {self.path('log.txt')}",
+                       shell=True, check=True)
+        self.assertEqual(read_text(self.path("log.txt")), "kept\n" + read_text(self.path("t.bedgraph")))
+        run("embed", "-m", MODEL, *region, "--pool", "mean", "-o", self.path("p.tsv"), LAMBDA)
+        _, out, _ = run("embed", "-m", MODEL, *region, "--pool", "mean", "-o", "-", LAMBDA)
+        self.assertEqual(out, read_text(self.path("p.tsv")))
+        _, _, err = run("embed", "-m", MODEL, *region, "-o", "-", LAMBDA, expect=2)
+        self.assertIn("per-base embeddings are binary (.npy, .h5) and need a file name", err)
+        _, _, err = run("predict", "-m", MODEL, *region, "-o", "-", "-O", "bw", LAMBDA, expect=2)
+        self.assertIn("standard output takes text formats (bedgraph, bed, tsv, vcf), not bw", err)
+        # A write that fails (here: no space left) is an error, not a silently short output.
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([dnassm_binary(), "predict", "-m", MODEL, *region, "-o", "-", LAMBDA], stdout=full,
+                               stderr=subprocess.PIPE, timeout=600)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("standard output: write failed (disk full?)", p.stderr.decode())
+        self.assert_only_files("t.bedgraph", "c.bed", "t.txt", "log.txt", "p.tsv")
+
+    def test_merge_streams_chunks_opening_few_at_a_time(self):
+        # 300 chunk bigWigs, each with every contig in its header, merged with at most 32 files open:
+        # each chunk is opened when the merge reaches it and closed after its last value. One chunk
+        # interleaves with another (A: 0-10 and 20-30, B: 10-20 and 30-100), which a merge by position takes.
+        import pyBigWig
+        import resource
+        rng = np.random.default_rng(7)
+        want = rng.random(300 * 50).astype(np.float32)
+        names = []
+        for k in range(300):
+            name = self.path(f"c{k:03d}.bw")
+            with pyBigWig.open(name, "w") as bw:
+                bw.addHeader([("chrA", 20000), ("chrB", 100), ("chrC", 100)])
+                if k == 0:
+                    bw.addEntries("chrA", 0, values=want[0:10].astype(np.float64), span=1, step=1)
+                    bw.addEntries("chrA", 20, values=want[20:30].astype(np.float64), span=1, step=1)
+                elif k == 1:
+                    bw.addEntries("chrA", 10, values=want[10:20].astype(np.float64), span=1, step=1)
+                    bw.addEntries("chrA", 30, values=want[30:100].astype(np.float64), span=1, step=1)
+                else:
+                    bw.addEntries("chrA", 50 * k, values=want[50 * k:50 * k + 50].astype(np.float64), span=1,
+                                  step=1)
+                if k == 299:
+                    bw.addEntries("chrC", 0, values=[1.5, 2.5], span=1, step=1)
+            names.append(name)
+        few_files = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))
+        p = subprocess.run([dnassm_binary(), "merge", "-o", self.path("m.bw"), *names[::-1]], capture_output=True,
+                           preexec_fn=few_files, timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        with pyBigWig.open(self.path("m.bw")) as bw:
+            self.assertEqual(bw.chroms(), {"chrA": 20000, "chrC": 100})  # contigs with values only
+            np.testing.assert_array_equal(np.array(bw.values("chrA", 0, 15000), dtype=np.float32), want)
+            self.assertEqual(bw.values("chrC", 0, 3)[:2], [1.5, 2.5])
+        p = subprocess.run([dnassm_binary(), "call", "--threshold", "0", "-o", "-", *names], capture_output=True,
+                           preexec_fn=few_files, timeout=600)
+        self.assertEqual(p.stdout.decode(), "chrA\t0\t15000\tcall\t0\t.\nchrC\t0\t2\tcall\t0\t.\n")
+        for name in names:
+            os.remove(name)
+        self.assert_only_files("m.bw")
+
+    def test_call_from_tracks_and_pipeline_chunks(self):
+        # Calls from two chunks computed apart (--context -1: exact) equal predict's calls over the whole.
+        opts = ["--threshold", "-1.6", "--below", "--merge-gap", "3", "--min-length", "5"]
+        run("predict", "-m", MODEL, "-r", "NC_001416.1:1001-9000", "--context", "-1", *opts, "-o",
+            self.path("whole.bed"), LAMBDA)
+        for name, region in (("a", "NC_001416.1:1001-5000"), ("b", "NC_001416.1:5001-9000")):
+            run("predict", "-m", MODEL, "-r", region, "--context", "-1", "-o", self.path(name + ".bw"), LAMBDA)
+        _, _, err = run("call", *opts, "--name", "loglik", "-o", self.path("chunks.bed"), self.path("b.bw"),
+                        self.path("a.bw"))
+        whole = read_text(self.path("whole.bed"))
+        self.assertGreater(len(whole.splitlines()), 20)
+        self.assertEqual(read_text(self.path("chunks.bed")), whole)
+        _, out, _ = run("call", *opts, "--name", "loglik", "-o", "-", self.path("a.bw"), self.path("b.bw"))
+        self.assertEqual(out, whole)
+        # A bedGraph on standard input, as from `dnassm predict -o - ... | dnassm call ... -`.
+        _, graph, _ = run("predict", "-m", MODEL, "-r", "NC_001416.1:1001-9000", "--context", "-1", "-o", "-",
+                          LAMBDA)
+        _, out, _ = run("call", *opts, "--name", "loglik", "-o", "-", "-", stdin=graph.encode())
+        self.assertEqual(out, whole)
+        _, _, err = run("call", "-o", self.path("x.bed"), self.path("a.bw"), expect=2)
+        self.assertIn("--threshold is required", err)
+        _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("a.bw"), self.path("a.bw"),
+                        expect=1)
+        self.assertIn("a.bw both cover NC_001416.1:1001 (chunks must not overlap)", err)
+        with open(self.path("o.bedgraph"), "w") as f:
+            f.write("NC_001416.1\t0\t100\t1\nNC_001416.1\t50\t150\t2\n")
+        for cmd, out in ((["call", "--threshold", "0"], "x.bed"), (["merge"], "x.bedgraph")):
+            _, _, err = run(*cmd, "-o", self.path(out), self.path("o.bedgraph"), expect=1)
+            self.assertIn("o.bedgraph: two intervals cover NC_001416.1:51 (a track's intervals must not overlap)",
+                          err)
+        # A long interval at one value (a whole contig) is handed on in pieces: one call, one bedGraph line.
+        with open(self.path("o.bedgraph"), "w") as f:
+            f.write("track type=bedGraph\nchr1 0 200000000 0.5\nchr1\t200000000\t200000010\t0.5\r\n"
+                    "chr1\t200000010\t200000011\tnan\n")
+        _, out, _ = run("call", "--threshold", "0", "-o", "-", self.path("o.bedgraph"))
+        self.assertEqual(out, "chr1\t0\t200000010\tcall\t0\t.\n")
+        _, out, err = run("merge", "-o", "-", self.path("o.bedgraph"))
+        self.assertEqual(out, "chr1\t0\t200000010\t0.5\n")
+        self.assertIn("wrote standard output from 1 chunk(s)", err)
+        with open(self.path("o.bedgraph"), "w") as f:
+            f.write("chr1\t0\t99999999999\t1\n")
+        _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("o.bedgraph"), expect=1)
+        self.assertIn("o.bedgraph: line 1: end 99999999999 is past 4294967295", err)
+        os.remove(self.path("o.bedgraph"))
+        self.assert_only_files("whole.bed", "a.bw", "b.bw", "chunks.bed")
+
+    def test_chunks_chained_by_saved_state_equal_one_pass(self):
+        # Each chunk continues from the state the previous one saved: merged, they are the one-pass
+        # track at every base, chunk starts included; a state also carries across a skipped chunk.
+        import pyBigWig
+        c = "NC_001416.1"
+        run("predict", "-m", MODEL, "-o", self.path("whole.bw"), LAMBDA)
+        chunks = [("a", "1-12000", [], ["--state-out", self.path("a.state")]),
+                  ("b", "12001-30000", ["--state-in", self.path("a.state")], ["--state-out", self.path("b.state")]),
+                  ("c", "30001-48502", ["--state-in", self.path("b.state")], [])]
+        for name, span, state_in, state_out in chunks:
+            run("predict", "-m", MODEL, "-r", f"{c}:{span}", "--chunk", "5000", *state_in, *state_out,
+                "-o", self.path(name + ".bw"), LAMBDA)
+        run("merge", "-o", self.path("merged.bw"), self.path("a.bw"), self.path("b.bw"), self.path("c.bw"))
+        _, out, _ = run("info", self.path("b.state"))
+        self.assertIn(f"continues:    {c} at base 30000", out)
+        self.assertIn(f"model:        {MODEL} (weights ", out)
+        run("predict", "-m", MODEL, "-r", f"{c}:30001-48502", "--state-in", self.path("a.state"), "-o",
+            self.path("skip.bw"), LAMBDA)
+
+        def values(name, beg=0, end=48502):
+            with pyBigWig.open(self.path(name)) as bw:
+                return np.array(bw.values(c, beg, end), dtype=np.float64)
+
+        whole, merged = values("whole.bw"), values("merged.bw")
+        self.assertTrue(np.isnan(merged[0]))  # the contig's first base: no left context
+        self.assertFalse(np.isnan(merged[1:]).any())  # chunk starts have their value
+        np.testing.assert_allclose(merged, whole, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(values("skip.bw", 30000), whole[30000:], rtol=0, atol=1e-5)
+        # A fresh start at the chunk differs: the state is what makes them equal.
+        run("predict", "-m", MODEL, "-r", f"{c}:30001-48502", "-o", self.path("fresh.bw"), LAMBDA)
+        self.assertGreater(np.nanmean(np.abs(values("fresh.bw", 30000, 31000) - whole[30000:31000])), 1e-3)
+
+        def refused(expect, needle, *args):
+            _, _, err = run("predict", "-m", MODEL, *args, "-o", self.path("x.bw"), LAMBDA, expect=expect)
+            self.assertIn(needle, err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+
+        refused(1, "b.state: continues NC_001416.1 at base 30000, after this region's start (12001); run the chunks "
+                   "in order", "-r", f"{c}:12001-20000", "--state-in", self.path("b.state"))
+        refused(1, "whole.bw: not a valid safetensors file", "-r", f"{c}:12001-20000", "--state-in",
+                self.path("whole.bw"))
+        refused(2, "--rc reads each base's right context", "--rc", "-r", f"{c}:12001-20000", "--state-in",
+                self.path("a.state"))
+        refused(2, "give one region (-r)", "-r", f"{c}:1-100", "-r", f"{c}:201-300", "--state-out",
+                self.path("y.state"))
+        refused(2, "give --context or --state-in, not both", "-r", f"{c}:12001-20000", "--context", "100",
+                "--state-in", self.path("a.state"))
+        refused(2, "--window tiles the model", "-r", f"{c}:12001-20000", "--window", "4000", "--state-in",
+                self.path("a.state"))
+        _, _, err = run("predict", "-m", GOLDEN_MODEL, "-r", f"{c}:12001-20000", "--state-in", self.path("a.state"),
+                        "-o", self.path("x.bw"), LAMBDA, expect=1)
+        self.assertIn("a.state: saved by another model", err)
+        _, _, err = run("predict", "-m", HYENA, "-r", f"{c}:1-500", "--state-out", self.path("y.state"), "-o",
+                        self.path("x.bw"), LAMBDA, expect=2)
+        self.assertIn("need a streaming model (Mamba)", err)
+        # An unwritable state fails the run before it starts, and leaves no track either.
+        refused(1, "nowhere/s.state: output folder", "-r", f"{c}:1-20000", "--state-out",
+                self.path("nowhere/s.state"))
+        with open(self.path("two.fa"), "w") as f:
+            f.write(">other\n" + lambda_seq()[:20000] + "\n")
+        _, _, err = run("predict", "-m", MODEL, "-r", "other:12001-15000", "--state-in", self.path("a.state"), "-o",
+                        self.path("x.bw"), self.path("two.fa"), expect=1)
+        self.assertIn("a.state: a state of NC_001416.1, not of other", err)
+        self.assert_only_files("whole.bw", "a.bw", "b.bw", "c.bw", "merged.bw", "skip.bw", "fresh.bw", "a.state",
+                               "b.state", "two.fa", "two.fa.fai")
+
+    def test_shards_of_the_bases_gather_to_one_run(self):
+        # --shard I/N: equal consecutive pieces of the regions' bases (cut inside regions), which
+        # `merge` gathers into the unsharded track (--context -1: each piece exact).
+        import pyBigWig
+        with open(self.path("r.bed"), "w") as f:
+            f.write("NC_001416.1\t30000\t48502\nNC_001416.1\t100\t9000\nNC_001416.1\t12000\t20000\n")
+        run("predict", "-m", MODEL, "-R", self.path("r.bed"), "--context", "-1", "-o", self.path("whole.bw"), LAMBDA)
+        pieces = []
+        for i in (1, 2, 3, 4):
+            run("predict", "-m", MODEL, "-R", self.path("r.bed"), "--shard", f"{i}/4", "--context", "-1", "-o",
+                self.path(f"s{i}.bw"), LAMBDA)
+            with pyBigWig.open(self.path(f"s{i}.bw")) as bw:
+                iv = bw.intervals("NC_001416.1")
+                pieces.append(sum(e - b for b, e, _ in iv))
+        self.assertEqual(sum(pieces), 18502 + 8900 + 8000)  # every base has its value (context)
+        self.assertLessEqual(max(pieces) - min(pieces), 2)
+        run("merge", "-o", self.path("merged.bw"), *[self.path(f"s{i}.bw") for i in (4, 2, 3, 1)])
+        with pyBigWig.open(self.path("whole.bw")) as a, pyBigWig.open(self.path("merged.bw")) as b:
+            x = np.array(a.values("NC_001416.1", 0, 48502))
+            y = np.array(b.values("NC_001416.1", 0, 48502))
+        self.assertEqual(int(np.sum(~np.isnan(y))), sum(pieces))
+        ok = ~np.isnan(x)
+        np.testing.assert_array_equal(np.isnan(x), np.isnan(y))
+        np.testing.assert_allclose(y[ok], x[ok], rtol=0, atol=1e-5)
+        for spec, needle in (("0/4", "shards are numbered 1 to 4"), ("5/4", "shards are numbered 1 to 4"),
+                             ("2", "'2' is not I/N"), ("1/-2", "'1/-2' is not I/N")):
+            _, _, err = run("predict", "-m", MODEL, "--shard", spec, "-o", self.path("x.bw"), LAMBDA, expect=2)
+            self.assertIn("--shard", err)
+            self.assertIn(needle, err)
+        _, _, err = run("predict", "-m", MODEL, "-r", "NC_001416.1:1-3", "--shard", "4/4", "-o", self.path("x.bw"),
+                        LAMBDA, expect=2)
+        self.assertIn("--shard 4/4: more shards than the 3 bases to run", err)
+        _, _, err = run("predict", "-m", MODEL, "--shard", "1/2", "--state-out", self.path("x.state"), "-o",
+                        self.path("x.bw"), LAMBDA, expect=2)
+        self.assertIn("--shard cuts the regions itself", err)
+        self.assert_only_files("r.bed", "whole.bw", "s1.bw", "s2.bw", "s3.bw", "s4.bw", "merged.bw")
+
+    def test_many_short_regions_same_track_for_any_thread_count(self):
+        # Short regions run side by side, a region per thread; the track is the same as one at a time.
+        with open(self.path("r.bed"), "w") as f:
+            for i in range(80):
+                f.write(f"NC_001416.1\t{i * 600}\t{i * 600 + 250 + i}\tp{i}\n")
+        for t in ("1", "2"):
+            run("predict", "-m", MODEL, "--rc", "-R", self.path("r.bed"), "-@", t, "-o", self.path(f"t{t}.bedgraph"),
+                LAMBDA)
+        one = read_text(self.path("t1.bedgraph"))
+        self.assertGreater(len(one.splitlines()), 80 * 200)
+        self.assertEqual(read_text(self.path("t2.bedgraph")), one)
+
+    def test_call_option_errors(self):
+        bed, bw = self.path("c.bed"), self.path("c.bw")
+        _, _, err = run("predict", "-m", MODEL, "-o", bed, LAMBDA, expect=2)
+        self.assertIn("calls on the loglik track need a threshold", err)
+        _, _, err = run("predict", "-m", MODEL, "--merge-gap", "5", "-o", bw, LAMBDA, expect=2)
+        self.assertIn("--merge-gap applies to thresholded calls (-o OUT.bed)", err)
+        _, _, err = run("predict", "-m", MODEL, "--threshold", "-1", "--min-length", "0", "-o", bed, LAMBDA, expect=2)
+        self.assertIn("--min-length must be >= 1", err)
+        _, _, err = run("predict", "-m", MODEL, "-r", "NC_001416.1:1-300", "--threshold", "1", "-o", bed, LAMBDA)
+        self.assertIn("no base passed the threshold (loglik >= 1); the BED file is empty", err)
+        self.assertEqual(read_text(bed), "")
+        os.remove(bed)
+        self.assert_only_files()
+
+    def test_entropy_bedgraph_and_merged_regions(self):
+        out = self.path("e.bedgraph")
+        run("predict", "-m", MODEL, "--track", "entropy", "-r", "NC_001416.1:501-600", "-r",
+            "NC_001416.1:101-200", "-r", "NC_001416.1:150-250", "-o", out, LAMBDA)
+        rows = [l.split("\t") for l in open(out)]
+        starts = [int(r[1]) for r in rows]
+        self.assertEqual(starts, sorted(starts), "bedGraph must be sorted")
+        self.assertEqual(int(rows[0][1]), 101)       # merged 101-250: first predicted base is the 2nd
+        self.assertEqual(int(rows[-1][2]), 600)
+        covered = sum(int(r[2]) - int(r[1]) for r in rows)
+        self.assertEqual(covered, (250 - 100 - 1) + (600 - 500 - 1))
+        for r in rows:
+            self.assertTrue(0.0 <= float(r[3]) <= np.log(4) + 1e-6)
+
+    def test_whole_genome_bigwig_readable(self):
+        out = self.path("g.bw")
+        run("predict", "-m", MODEL, "-@", "2", "-o", out, LAMBDA)
+        bw = pyBigWig.open(out)
+        self.assertTrue(bw.isBigWig())
+        vals = np.array(bw.values("NC_001416.1", 0, 48502))
+        self.assertEqual(np.isnan(vals).sum(), 1)

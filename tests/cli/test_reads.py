@@ -1,0 +1,67 @@
+"""Reads from SAM/BAM/CRAM and FASTQ."""
+import os
+import shutil
+import subprocess
+import unittest
+
+import h5py
+import numpy as np
+
+from cli_support import EX1_BAM, LAMBDA, MODEL, SHARED, Tmp, run
+
+
+class ReadsTests(Tmp):
+    """FASTQ, SAM and CRAM inputs: each read's sequence is one record."""
+
+    def test_fastq(self):
+        fq = self.path("r.fq")
+        with open(fq, "w") as f:
+            f.write("@read1\nACGTACGTTT\n+\nIIIIIIIIII\n@read2\nGGGCCCAAATTT\n+\nIIIIIIIIIIII\n")
+        run("embed", "-m", MODEL, "-o", self.path("r.h5"), fq)
+        with h5py.File(self.path("r.h5")) as f:
+            self.assertEqual(sorted(f.keys()), ["read1", "read2"])
+            self.assertEqual(f["read2"].shape, (12, 128))
+        rc, _, err = run("embed", "-m", MODEL, "-r", "read1", "-o", self.path("x.h5"), fq, expect=1)
+        self.assertIn("regions need a FASTA or BAM/CRAM input", err)
+
+    @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
+    def test_sam_and_cram_equal_bam(self):
+        ref = os.path.join(SHARED, "bam", "pysam_ex1", "ex1.fa")
+        shutil.copy(ref, self.path("ex1.fa"))
+        subprocess.run(["samtools", "view", "-h", "-o", self.path("ex1.sam"), EX1_BAM], check=True)
+        subprocess.run(["samtools", "view", "-C", "-T", self.path("ex1.fa"), "-o", self.path("ex1.cram"), EX1_BAM],
+                       check=True)
+        subprocess.run(["samtools", "index", self.path("ex1.cram")], check=True)
+        outs = {}
+        for name, extra in (("bam", [EX1_BAM]), ("sam", [self.path("ex1.sam")]),
+                            ("cram", ["-T", self.path("ex1.fa"), self.path("ex1.cram")])):
+            out = self.path(name + ".h5")
+            run("embed", "-m", MODEL, "--pool", "mean", "-q", "20", "-r", "chr2:500-700", "-o", out, *extra) \
+                if name != "sam" else \
+                run("embed", "-m", MODEL, "--pool", "mean", "-q", "20", "-o", out, *extra)
+            with h5py.File(out) as f:
+                outs[name] = {k: f[k][:] for k in f}
+        self.assertGreater(len(outs["bam"]), 0)
+        self.assertEqual(sorted(outs["bam"]), sorted(outs["cram"]))
+        for k, v in outs["bam"].items():
+            np.testing.assert_array_equal(v, outs["cram"][k])
+            np.testing.assert_array_equal(v, outs["sam"][k])  # SAM (whole file) holds the same reads
+
+    @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
+    def test_index_elsewhere_as_samtools_idx(self):
+        """IN.bam##idx##OTHER.bai: the index at another place, as samtools and HTSlib take it."""
+        os.mkdir(self.path("data"))
+        os.mkdir(self.path("indexes"))
+        shutil.copy(EX1_BAM, self.path("data/ex1.bam"))
+        shutil.copy(EX1_BAM + ".bai", self.path("indexes/ex1.bai"))
+        args = ["embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-O", "tsv"]
+        _, want, _ = run(*args, EX1_BAM, "chr2:500-700")
+        _, got, _ = run(*args, self.path("data/ex1.bam") + "##idx##" + self.path("indexes/ex1.bai"), "chr2:500-700")
+        self.assertEqual(got, want)
+        self.assertGreater(len(got.splitlines()), 5)
+        _, _, err = run(*args, self.path("data/ex1.bam"), "chr2:500-700", expect=1)
+        self.assertIn("no index (.bai/.csi/.crai)", err)
+        _, _, err = run(*args, self.path("data/ex1.bam") + "##idx##" + self.path("indexes/none.bai"), expect=1)
+        self.assertIn("index " + self.path("indexes/none.bai") + ": no such file", err)
+        _, _, err = run(*args, LAMBDA + "##idx##" + self.path("indexes/ex1.bai"), expect=2)
+        self.assertIn("##idx## names the index of a SAM/BAM/CRAM file", err)
