@@ -287,7 +287,14 @@ void GenomeView::drawRuler(QPainter& p, QRect r) {
         const int x =
             r.left() + static_cast<int>((b - static_cast<double>(locus_.beg)) / w * r.width());
         p.drawLine(x, r.bottom() - 10, x, r.bottom() - 4);
-        p.drawText(x - 40, r.top() + 4, 80, 14, Qt::AlignCenter, short_number(b));
+        // Centred on its tick, except where that would cut it at the view's right edge.
+        QRect label(x - 40, r.top() + 4, 80, 14);
+        int align = Qt::AlignCenter;
+        if (label.right() > r.right() + 3) {
+            label.moveRight(r.right() + 3);
+            align = Qt::AlignRight | Qt::AlignVCenter;
+        }
+        p.drawText(label, align, short_number(b));
     }
     p.drawText(4, r.top() + 2, kLabelWidth - 8, r.height() - 4, Qt::AlignLeft | Qt::AlignVCenter,
                QString::fromStdString(locus_.contig));
