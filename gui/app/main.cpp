@@ -6,12 +6,15 @@
 #include <string>
 #include <vector>
 
+#include <htslib/hts_log.h>
+
 #include "dnassm/allocator.h"
 
 #include "main_window.h"
 
 int main(int argc, char** argv) {
     dnassm::configure_allocator();
+    hts_set_log_level(HTS_LOG_OFF);  // every failure is reported once, in our words
     // QGuiApplication swallows "--session ID" (X11 session management); ours is a file, so it
     // is renamed before Qt sees the command line.
     std::vector<std::string> renamed(argv, argv + argc);

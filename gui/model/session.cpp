@@ -7,6 +7,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/text.h"
 
 namespace dnassm::gui {
@@ -30,6 +31,7 @@ std::string absolute_from(const std::string& path, const fs::path& dir) {
 }  // namespace
 
 SessionData load_session(const std::string& path) {
+    require_readable_file(path, "a session file (.json)");
     std::ifstream in(path);
     DNASSM_CHECK(in.good(), ErrorKind::kInput, path + ": cannot open session");
     const fs::path dir = fs::absolute(path).parent_path();

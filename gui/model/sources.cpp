@@ -9,10 +9,12 @@
 #include "dnassm/error.h"
 #include "dnassm/io/contig_hint.h"
 #include "dnassm/io/fasta_index_check.h"
+#include "dnassm/io/input_file.h"
 
 namespace dnassm::gui {
 
 FastaSource::FastaSource(const std::string& path) : path_(path) {
+    require_readable_file(path, "a FASTA file");
     fai_ = fai_load3(path.c_str(), nullptr, nullptr, FAI_CREATE);
     DNASSM_CHECK(fai_, ErrorKind::kInput,
                  path +
@@ -52,6 +54,7 @@ std::string FastaSource::fetch(const Locus& l) const {
 
 std::vector<float> bam_coverage(const std::string& path, const Locus& l, const std::string& ref) {
     std::vector<float> depth(static_cast<size_t>(l.width()), 0.0f);
+    require_readable_file(path, "a BAM/CRAM file");
     samFile* fp = sam_open(path.c_str(), "r");
     DNASSM_CHECK(fp, ErrorKind::kInput, path + ": cannot open");
     if (!ref.empty()) hts_set_fai_filename(fp, ref.c_str());

@@ -98,6 +98,21 @@ class BadInputTests(Tmp):
             os.remove(self.path(name))
         self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed")  # faidx index, as samtools builds it
 
+    def test_missing_and_folder_inputs_say_so(self):
+        missing = self.path("none")
+        for args in (["embed", "-m", MODEL, "-o", self.path("e.h5"), missing + ".fa"],
+                     ["embed", "-m", MODEL, "-R", missing + ".bed", "-o", self.path("e.h5"), LAMBDA],
+                     ["score", "-m", MODEL, "--vcf", missing + ".vcf", "-o", self.path("s.tsv"), LAMBDA],
+                     ["call", "--threshold", "0", "-o", self.path("c.bed"), missing + ".bw"],
+                     ["merge", "-o", self.path("m.bedgraph"), missing + ".bedgraph"],
+                     ["finetune", "-m", MODEL, "--task", "classify", "--train", missing + ".csv",
+                      "-o", self.path("ft")]):
+            with self.subTest(args[0]):
+                self.expect_error(args, ": no such file")
+        self.expect_error(["embed", "-m", MODEL, "-R", self.tmp, "-o", self.path("e.h5"), LAMBDA],
+                          self.tmp + ": is a folder")
+        self.assert_only_files()
+
     def test_unwritable_outputs(self):
         self.expect_error(["embed", "-m", MODEL, "-o", self.path("nodir/e.npy"), LAMBDA], "does not exist")
         self.expect_error(["embed", "-m", MODEL, "-o", self.tmp, LAMBDA], "unknown output type", code=2)

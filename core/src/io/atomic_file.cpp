@@ -14,6 +14,7 @@
 #include <htslib/bgzf.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/thread_pool.h"
 
@@ -145,9 +146,7 @@ void write_file(const std::string& path, const std::string& text) {
 
 std::string read_file(const std::string& path) {
     std::error_code ec;
-    DNASSM_CHECK(fs::exists(path, ec), ErrorKind::kResource, path + ": no such file");
-    DNASSM_CHECK(!fs::is_directory(path, ec), ErrorKind::kResource,
-                 path + ": is a folder, expected a file");
+    require_readable_file(path);
     std::ifstream in(path, std::ios::binary);
     DNASSM_CHECK(in.good(), ErrorKind::kResource,
                  path + ": cannot open for reading: " + std::strerror(errno));

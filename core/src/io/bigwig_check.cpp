@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dnassm/error.h"
+#include "dnassm/io/input_file.h"
 
 namespace dnassm {
 
@@ -19,6 +20,7 @@ constexpr std::uint32_t kBigWigMagic = 0x888FFC26, kTreeMagic = 0x78CA8C91,
 class Bytes {
   public:
     explicit Bytes(const std::string& path) : path_(path) {
+        require_readable_file(path, "a bigWig file");
         std::ifstream in(path, std::ios::binary);
         DNASSM_CHECK(in.good(), ErrorKind::kInput, path + ": cannot open");
         data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

@@ -6,8 +6,6 @@
 #include <filesystem>
 #include <map>
 
-#include <unistd.h>
-
 #include <htslib/bgzf.h>
 #include <htslib/faidx.h>
 #include <htslib/hfile.h>
@@ -18,6 +16,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/fasta_index_check.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/tokenizer.h"
 
 namespace {
@@ -248,11 +247,7 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
     }
     if (path != "-") {
         std::error_code ec;
-        DNASSM_CHECK(fs::exists(data, ec), ErrorKind::kResource, data + ": no such file");
-        DNASSM_CHECK(!fs::is_directory(data, ec), ErrorKind::kResource,
-                     data + ": is a folder, expected a sequence file");
-        DNASSM_CHECK(access(data.c_str(), R_OK) == 0, ErrorKind::kResource,
-                     data + ": permission denied");
+        require_readable_file(data, "a sequence file");
         DNASSM_CHECK(fs::file_size(data, ec) > 0, ErrorKind::kInput, data + ": empty file");
     }
     htsFormat fmt{};

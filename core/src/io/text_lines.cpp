@@ -3,10 +3,14 @@
 #include <htslib/kseq.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/input_file.h"
 
 namespace dnassm {
 
-TextLines::TextLines(const std::string& path) : fp_(hts_open(path.c_str(), "r")) {}
+TextLines::TextLines(const std::string& path) {
+    require_readable_file(path);
+    fp_ = hts_open(path.c_str(), "r");
+}
 
 TextLines::~TextLines() {
     ks_free(&line_);

@@ -3,10 +3,12 @@
 #include <utility>
 
 #include "dnassm/error.h"
+#include "dnassm/io/input_file.h"
 
 namespace dnassm {
 
 VcfReader::VcfReader(const std::string& path) : path_(path) {
+    require_readable_file(path, "a VCF/BCF file");
     file_.reset(bcf_open(path.c_str(), "r"));
     DNASSM_CHECK(file_ != nullptr, ErrorKind::kInput, path + ": cannot open");
     hdr_.reset(bcf_hdr_read(file_.get()));

@@ -13,6 +13,7 @@ namespace dnassm {
 
 class TextLines {
   public:
+    /// Throws require_readable_file's error for a missing, unreadable or folder path.
     explicit TextLines(const std::string& path);
     ~TextLines();
     TextLines(const TextLines&) = delete;
