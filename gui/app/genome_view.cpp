@@ -49,12 +49,6 @@ QColor diverging(float v) {
     return v < 0 ? QColor(k, k, 255) : QColor(255, k, k);
 }
 
-QString short_number(double v) {
-    if (std::fabs(v) >= 1e6) return QString::number(v / 1e6, 'g', 4) + "M";
-    if (std::fabs(v) >= 1e3) return QString::number(v / 1e3, 'g', 4) + "k";
-    return QString::number(v, 'g', 4);
-}
-
 }  // namespace
 
 GenomeView::GenomeView(QWidget* parent) : QWidget(parent) {
@@ -277,24 +271,18 @@ void GenomeView::drawRuler(QPainter& p, QRect r) {
     p.setPen(Qt::black);
     p.drawLine(r.left(), r.bottom() - 4, r.right(), r.bottom() - 4);
     const double w = static_cast<double>(locus_.width());
-    double step = std::pow(10.0, std::floor(std::log10(std::max(w / 8.0, 1.0))));
-    if (w / step > 16)
-        step *= 5;
-    else if (w / step > 8)
-        step *= 2;
-    for (double b = std::ceil(static_cast<double>(locus_.beg) / step) * step;
-         b <= static_cast<double>(locus_.end); b += step) {
+    for (const RulerTick& tick : ruler_ticks(locus_)) {
         const int x =
-            r.left() + static_cast<int>((b - static_cast<double>(locus_.beg)) / w * r.width());
+            r.left() + static_cast<int>(static_cast<double>(tick.pos - locus_.beg) / w * r.width());
         p.drawLine(x, r.bottom() - 10, x, r.bottom() - 4);
         // Centred on its tick, except where that would cut it at the view's right edge.
-        QRect label(x - 40, r.top() + 4, 80, 14);
+        QRect label(x - 60, r.top() + 4, 120, 14);
         int align = Qt::AlignCenter;
         if (label.right() > r.right() + 3) {
             label.moveRight(r.right() + 3);
             align = Qt::AlignRight | Qt::AlignVCenter;
         }
-        p.drawText(label, align, short_number(b));
+        p.drawText(label, align, QString::fromStdString(tick.label));
     }
     p.drawText(4, r.top() + 2, kLabelWidth - 8, r.height() - 4, Qt::AlignLeft | Qt::AlignVCenter,
                QString::fromStdString(locus_.contig));

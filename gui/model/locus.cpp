@@ -25,6 +25,20 @@ std::string Locus::label() const {
     return contig + ":" + with_commas(beg + 1) + "-" + with_commas(end);
 }
 
+std::vector<RulerTick> ruler_ticks(const Locus& l) {
+    const double w = static_cast<double>(std::max<std::int64_t>(l.width(), 1));
+    auto step =
+        static_cast<std::int64_t>(std::pow(10.0, std::floor(std::log10(std::max(w / 8.0, 1.0)))));
+    const double per_step = w / static_cast<double>(step);  // 8 to 80
+    step *= per_step > 40 ? 10 : per_step > 16 ? 5 : per_step > 8 ? 2 : 1;
+    const std::int64_t unit = step >= 1000000 ? 1000000 : step >= 1000 ? 1000 : 1;
+    const std::string suffix = unit == 1000000 ? "M" : unit == 1000 ? "k" : "";
+    std::vector<RulerTick> ticks;
+    for (std::int64_t b = (l.beg + step - 1) / step * step; b <= l.end; b += step)
+        ticks.push_back({b, b == 0 ? "0" : with_commas(b / unit) + suffix});
+    return ticks;
+}
+
 std::string expand_base_suffixes(const std::string& text) {
     // Only the part after the last ':' holds coordinates; contig names may contain anything.
     const size_t colon = text.rfind(':');

@@ -21,6 +21,19 @@ struct Locus {
     bool operator==(const Locus&) const = default;
 };
 
+/// A tick of the ruler: a 0-based position and its label.
+struct RulerTick {
+    std::int64_t pos = 0;
+    std::string label;
+};
+
+/// The ruler's ticks over `l`: every multiple of a step of 1, 2 or 5 times a power of ten (3 to
+/// 8 ticks across), labelled as precisely as the step needs, so neighbours never read alike at
+/// any position: whole bases below a 1 kb step ("123,456,720"), kilobases below a 1 Mb step
+/// ("1,230k"), else megabases ("12M"). Labels read as the base coordinates the ruler shows
+/// elsewhere (the position itself, as IGV's ruler).
+[[nodiscard]] std::vector<RulerTick> ruler_ticks(const Locus& l);
+
 /// Replaces numbers with k/K/M/m/G suffixes by plain integers ("1.5M" -> "1500000"); a number
 /// that is not a whole count of bases is Error(kInput).
 [[nodiscard]] std::string expand_base_suffixes(const std::string& text);

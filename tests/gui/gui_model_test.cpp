@@ -103,6 +103,33 @@ class GuiModelTest : public QObject {
         QCOMPARE(pan(l, 9000, 10'000), (Locus{"c", 9000, 10'000}));
     }
 
+    // Ruler ticks: 3 to 8 per view at any width, and labels precise enough that no two read
+    // alike, also deep into a long chromosome (the old 4-digit labels read "123.5M" for all).
+    void rulerTicksAndLabels() {
+        auto labels = [](const Locus& l) {
+            std::vector<std::string> out;
+            for (const RulerTick& t : ruler_ticks(l)) out.push_back(t.label);
+            return out;
+        };
+        QCOMPARE(labels({"c", 999, 1119}),
+                 (std::vector<std::string>{"1,000", "1,020", "1,040", "1,060", "1,080", "1,100"}));
+        QCOMPARE(labels({"c", 123'456'700, 123'456'820}).front(), std::string("123,456,700"));
+        QCOMPARE(labels({"c", 0, 20'000}),
+                 (std::vector<std::string>{"0", "5k", "10k", "15k", "20k"}));
+        QCOMPARE(labels({"c", 0, 248'956'422}).back(), std::string("200M"));
+        QCOMPARE(ruler_ticks({"c", 10, 11}).front().pos, std::int64_t{10});
+        for (std::int64_t w = 1; w < 300'000'000; w = w * 3 + 1) {
+            const Locus l{"c", 123'456'789, 123'456'789 + w};
+            const auto ticks = ruler_ticks(l);
+            QVERIFY2(ticks.size() >= 1 && ticks.size() <= 9, std::to_string(w).c_str());
+            if (w >= 10) QVERIFY2(ticks.size() >= 3, std::to_string(w).c_str());
+            for (size_t i = 0; i < ticks.size(); ++i) {
+                QVERIFY(ticks[i].pos >= l.beg && ticks[i].pos <= l.end);
+                if (i > 0) QVERIFY2(ticks[i].label != ticks[i - 1].label, ticks[i].label.c_str());
+            }
+        }
+    }
+
     // Signal tracks are indexed (sorted, binary search); any view reads what a scan of every
     // interval would: unsorted input, two contigs, nested and touching intervals, empty views.
     void signalViewsEqualAFullScan() {
