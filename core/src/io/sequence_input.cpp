@@ -180,11 +180,12 @@ class AlignmentInput final : public SequenceInput {
                 path_ + ": no index (.bai/.csi/.crai); run 'samtools index' to use regions");
         }
         for (const Region& r : regions) {
-            hts_itr_t* itr = sam_itr_queryi(idx_, r.tid, r.beg, r.end);
+            // fn may throw (a writer refusing a second record): the iterator is freed then too.
+            const std::unique_ptr<hts_itr_t, void (*)(hts_itr_t*)> itr(
+                sam_itr_queryi(idx_, r.tid, r.beg, r.end), hts_itr_destroy);
             DNASSM_CHECK(itr, ErrorKind::kInput, path_ + ": cannot query " + r.label());
             int ret;
-            while ((ret = sam_itr_next(fp_, itr, b)) >= 0) emit(b, fn);
-            hts_itr_destroy(itr);
+            while ((ret = sam_itr_next(fp_, itr.get(), b)) >= 0) emit(b, fn);
             DNASSM_CHECK(ret == -1, ErrorKind::kInput,
                          path_ + ": truncated or corrupt record in " + r.label());
         }
