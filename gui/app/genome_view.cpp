@@ -21,7 +21,8 @@ namespace {
 constexpr std::int64_t kMaxCoverageWidth = 2'000'000;  // like IGV's visibility window
 // From this many bases per pixel, signal tracks are drawn from summaries instead of every base.
 constexpr std::int64_t kSummaryBasesPerPixel = 256;
-constexpr int kSequenceHeight = 24, kFeatureHeight = 30, kCoverageHeight = 60, kHeatRowHeight = 10;
+constexpr int kSequenceHeight = 24, kFeatureRowHeight = 28, kMaxFeatureRows = 8,
+              kCoverageHeight = 60, kHeatRowHeight = 10;
 
 QColor base_color(char b) {
     switch (b) {  // IGV's colours
@@ -79,7 +80,9 @@ void GenomeView::setLocus(const Locus& l) {
     c.beg = std::clamp<std::int64_t>(c.beg, 0, c.end - 1);
     if (c.width() < 20) c = zoom(c, 1.0, 0.5, len);  // min width, re-centred
     if (c == locus_) return;
+    const bool new_contig = c.contig != locus_.contig;
     locus_ = c;
+    if (new_contig) fitHeight();  // feature tracks have as many rows as the contig needs
     update();
     emit locusChanged(locus_);
 }
@@ -97,6 +100,8 @@ void GenomeView::panBy(double fraction) {
 }
 
 void GenomeView::addTrack(ViewTrack t) {
+    if (t.kind == ViewTrack::Kind::kFeatures)
+        t.feature_rows = pack_feature_rows(t.features, kMaxFeatureRows);
     tracks_.push_back(std::move(t));
     fitHeight();
     update();
@@ -136,7 +141,7 @@ int GenomeView::trackHeight(const ViewTrack& t) const {
         case ViewTrack::Kind::kSequence:
             return kSequenceHeight;
         case ViewTrack::Kind::kFeatures:
-            return kFeatureHeight;
+            return kFeatureRowHeight * t.feature_rows.on(locus_.contig) + 2;
         case ViewTrack::Kind::kCoverage:
             return kCoverageHeight;
         case ViewTrack::Kind::kHeatmap:
@@ -222,11 +227,13 @@ void GenomeView::render(QPainter& p, QSize size) {
         const QRect r = trackRect(i, size);
         if (r.top() > size.height()) break;
         p.setPen(QColor(60, 60, 60));
-        p.drawText(QRect(4, r.top(), kLabelWidth - 8, r.height()),
-                   Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap,
-                   t.kind == ViewTrack::Kind::kSequence && display_.reverse_complement
-                       ? "sequence (−)"
-                       : t.name);
+        // A name too long for the column keeps both ends ("ecoli_k…genes.bed"): tracks from
+        // files that share a prefix stay apart.
+        const QString name = t.kind == ViewTrack::Kind::kSequence && display_.reverse_complement
+                                 ? "sequence (−)"
+                                 : t.name;
+        p.drawText(QRect(4, r.top(), kLabelWidth - 8, r.height()), Qt::AlignLeft | Qt::AlignVCenter,
+                   p.fontMetrics().elidedText(name, Qt::ElideMiddle, kLabelWidth - 8));
         p.setPen(QColor(225, 225, 225));
         p.drawLine(0, r.bottom() + 3, size.width(), r.bottom() + 3);
         try {
@@ -375,7 +382,8 @@ void GenomeView::drawBins(QPainter& p, QRect r, const std::vector<PixelBin>& bin
 
 void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
     const double w = static_cast<double>(locus_.width());
-    for (const auto& f : t.features) {
+    for (size_t i = 0; i < t.features.size(); ++i) {
+        const Region& f = t.features[i];
         if (f.contig != locus_.contig || f.end <= locus_.beg || f.beg >= locus_.end) continue;
         const int x0 =
             r.left() + static_cast<int>(std::max(0.0, static_cast<double>(f.beg - locus_.beg) / w) *
@@ -383,12 +391,26 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
         const int x1 =
             r.left() + static_cast<int>(std::min(1.0, static_cast<double>(f.end - locus_.beg) / w) *
                                         r.width());
-        const QRect box(x0, r.top() + 4, std::max(1, x1 - x0), 10);
+        const int top = r.top() + 4 + kFeatureRowHeight * t.feature_rows.row[i];
+        // A pixel apart from a neighbour that ends where this one starts.
+        const QRect box(x0, top, std::max(1, x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0), 10);
         p.fillRect(box, QColor(40, 40, 140));
+        if (f.strand == '+' || f.strand == '-') {  // chevrons pointing along the strand
+            p.setPen(QPen(Qt::white, 1));
+            const int dir = f.strand == '+' ? 1 : -1;
+            for (int x = box.left() + 6; x + 3 < box.right(); x += 14) {
+                const int tip = x + 2 * dir;
+                p.drawLine(x - 2 * dir, top + 2, tip, top + 5);
+                p.drawLine(tip, top + 5, x - 2 * dir, top + 8);
+            }
+        }
         if (x1 - x0 > 30 && !f.name.empty()) {
             p.setPen(Qt::black);
-            p.drawText(QRect(x0, r.top() + 15, x1 - x0, r.height() - 15),
-                       Qt::AlignHCenter | Qt::AlignTop, QString::fromStdString(f.name));
+            // A long name ("thrA|protein_coding") keeps its start, as IGV's labels do.
+            p.drawText(QRect(x0, top + 11, x1 - x0, kFeatureRowHeight - 13),
+                       Qt::AlignHCenter | Qt::AlignTop,
+                       p.fontMetrics().elidedText(QString::fromStdString(f.name), Qt::ElideRight,
+                                                  x1 - x0));
         }
     }
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "model/feature_rows.h"
 #include "model/locus.h"
 #include "model/model_run.h"
 #include "model/session.h"
@@ -24,6 +25,7 @@ struct ViewTrack {
     std::vector<Region> features;
     std::shared_ptr<const RunResult> run;  // prediction / heatmap tracks
     int run_track = -1;                    // index into run->tracks
+    FeatureRows feature_rows = {};         // features' rows (set by GenomeView::addTrack)
 };
 
 class GenomeView : public QWidget {

@@ -12,6 +12,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/npy.h"
 
+#include "model/feature_rows.h"
 #include "model/locus.h"
 #include "model/model_run.h"
 #include "model/pca.h"
@@ -128,6 +129,35 @@ class GuiModelTest : public QObject {
                 if (i > 0) QVERIFY2(ticks[i].label != ticks[i - 1].label, ticks[i].label.c_str());
             }
         }
+    }
+
+    // Features in rows: overlapping ones apart, touching ones in one row, rows per contig, and
+    // past the limit the rest share the last row. Checked against every pair.
+    void featureRows() {
+        auto f = [](const char* c, std::int64_t b, std::int64_t e) {
+            Region r;
+            r.contig = c;
+            r.beg = b;
+            r.end = e;
+            return r;
+        };
+        const std::vector<Region> feats{f("a", 50, 90), f("a", 0, 100), f("a", 100, 200),
+                                        f("a", 60, 70), f("b", 0, 10),  f("a", 150, 160),
+                                        f("a", 65, 66)};
+        const FeatureRows rows = pack_feature_rows(feats, 8);
+        QCOMPARE(rows.row, (std::vector<int>{1, 0, 0, 2, 0, 1, 3}));
+        QCOMPARE(rows.on("a"), 4);
+        QCOMPARE(rows.on("b"), 1);
+        QCOMPARE(rows.on("none"), 1);
+        for (size_t i = 0; i < feats.size(); ++i)
+            for (size_t j = i + 1; j < feats.size(); ++j)
+                if (rows.row[i] == rows.row[j] && feats[i].contig == feats[j].contig)
+                    QVERIFY(feats[i].end <= feats[j].beg || feats[j].end <= feats[i].beg);
+        const FeatureRows two = pack_feature_rows(feats, 2);
+        QCOMPARE(two.on("a"), 2);
+        QCOMPARE(two.row[3], 1);  // [60, 70) and [65, 66) overlap the first two rows: the last
+        QCOMPARE(two.row[6], 1);
+        QCOMPARE(pack_feature_rows({}, 8).on("a"), 1);
     }
 
     // Signal tracks are indexed (sorted, binary search); any view reads what a scan of every
