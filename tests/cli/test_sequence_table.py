@@ -58,6 +58,9 @@ class SequenceTableTests(Tmp):
             _, rows = self.table(out)
             self.assertEqual(rows[0]["id"], "EAS56_57:6:190:289:82/1")
             self.assertEqual((rows[0]["chrom"], rows[0]["start"], rows[0]["length"]), ("chr1", "99", "35"))
+            # Its mate (flag 133) is unmapped, placed at this position only for sorting: no span.
+            self.assertEqual([rows[1][k] for k in ("id", "chrom", "start", "end", "length")],
+                             ["EAS56_57:6:190:289:82/2", "", "", "", "35"])
             _, _, err = run("predict", "-m", MODEL, "-o", self.path("x.bedgraph"), EX1_BAM, expect=2)
             self.assertIn("per-base tracks are in reference coordinates and need a FASTA input (for a row per "
                           "read, write a table: -o OUT.tsv)", err)

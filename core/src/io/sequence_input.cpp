@@ -205,8 +205,11 @@ class AlignmentInput final : public SequenceInput {
         const std::uint8_t* s = bam_get_seq(b);
         for (int i = 0; i < c.l_qseq; ++i)
             rec.seq[static_cast<size_t>(i)] = seq_nt16_str[bam_seqi(s, i)];
-        rec.region.tid = c.tid;
-        if (c.tid >= 0) {
+        // An unmapped read placed at its mate's position (flag 0x4 with RNAME/POS set, "for
+        // sorting") has no alignment span: it is written as an unplaced read, like FASTQ's.
+        const bool placed = c.tid >= 0 && !(c.flag & BAM_FUNMAP);
+        rec.region.tid = placed ? c.tid : -1;
+        if (placed) {
             rec.region.contig = contigs_[static_cast<size_t>(c.tid)].name;
             rec.region.beg = c.pos;
             rec.region.end = bam_endpos(b);
