@@ -1,6 +1,9 @@
 // dnassm info: what a model is and where its weights came from; or what a saved stream state
 // (predict --state-out) holds; without an argument, the models -m finds by name.
+#include <algorithm>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "dnassm/error.h"
 #include "dnassm/install_paths.h"
@@ -13,12 +16,39 @@
 
 namespace dnassm::app {
 
+namespace {
+
+// A JSON value as a person reads it: strings bare, lists joined, objects one "key: value" line
+// per leaf under dotted keys ("evaluation.command: ...").
+void print_leaves(std::ostream& out, const nlohmann::json& j, const std::string& key) {
+    if (j.is_object()) {
+        for (const auto& [k, v] : j.items()) print_leaves(out, v, key.empty() ? k : key + "." + k);
+        return;
+    }
+    std::string text;
+    if (j.is_string()) {
+        text = j.get<std::string>();
+    } else if (j.is_array() &&
+               std::all_of(j.begin(), j.end(), [](const auto& e) { return e.is_primitive(); })) {
+        for (const auto& e : j)
+            text += (text.empty() ? "" : ", ") + (e.is_string() ? e.get<std::string>() : e.dump());
+    } else {
+        text = j.dump();
+    }
+    out << "  " << key << ": " << text << "\n";
+}
+
+}  // namespace
+
 int cmd_info(int argc, char** argv) {
     std::vector<std::string> dirs;
+    bool json = false;
     po::options_description desc("dnassm info options");
-    desc.add_options()("help,h", "show this help");
-    if (!parse_options(argc, argv, "dnassm info [MODEL_DIR | MODEL_NAME | STATE_FILE]", desc, &dirs,
-                       1))
+    desc.add_options()("help,h", "show this help")(
+        "json", po::bool_switch(&json),
+        "the model's description as one JSON object on standard output (for scripts)");
+    if (!parse_options(argc, argv, "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE]",
+                       desc, &dirs, 1))
         return 0;
     if (dirs.empty()) {  // the models -m finds by name
         const auto found = models_on_search_path();
@@ -41,13 +71,34 @@ int cmd_info(int argc, char** argv) {
     }
     const auto model = Model::load(dir);
     const ModelInfo& i = model->info();
+    const TaskHead* head = model->task_head();
+    // Provenance is a JSON object for models dnassm trained or converted, else a line of text.
+    const nlohmann::json provenance = [&] {
+        const auto parsed = nlohmann::json::parse(i.provenance, nullptr, false);
+        return parsed.is_object() ? parsed : nlohmann::json(i.provenance);
+    }();
+    if (json) {
+        nlohmann::ordered_json j = {{"model", i.path},
+                                    {"family", i.family},
+                                    {"causal_lm", model->causal()},
+                                    {"format", i.format},
+                                    {"parameters", i.n_params},
+                                    {"architecture", i.details},
+                                    {"tracks", track_names(*model)}};
+        if (head) {
+            j["task_head"] = {{"task", head->task_name()}, {"outputs", head->output_names()}};
+            if (!head->classes.empty()) j["task_head"]["classes"] = head->classes;
+        }
+        j["provenance"] = provenance;
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
     std::cout << "model:       " << i.path << "\n"
               << "family:      " << i.family << (model->causal() ? " (causal LM)" : "") << "\n"
               << "format:      " << i.format << "\n"
               << "parameters:  " << i.n_params << "\n"
               << "architecture: " << i.details << "\n";
     // What predict gives for this model: a classifier's probabilities per sequence, else tracks.
-    const TaskHead* head = model->task_head();
     std::string outputs;
     if (head && head->per_sequence()) {
         outputs = "a row per sequence (-o OUT.tsv):";
@@ -64,8 +115,13 @@ int cmd_info(int argc, char** argv) {
     else if (head)
         std::cout << "task head:   " << head->task_name() << ", " << head->classes.size()
                   << " classes\n";
-    std::cout << "predicts:    " << outputs << "\n"
-              << "provenance:  " << i.provenance << "\n";
+    std::cout << "predicts:    " << outputs << "\n";
+    if (provenance.is_object()) {
+        std::cout << "provenance:\n";
+        print_leaves(std::cout, provenance, "");
+    } else {
+        std::cout << "provenance:  " << i.provenance << "\n";
+    }
     return 0;
 }
 

@@ -11,13 +11,26 @@ class InfoAndUsageTests(Tmp):
         _, out, _ = run("info", MODEL)
         self.assertIn("family:      mamba", out)
         self.assertIn("parameters:  468608", out)
-        self.assertIn('"trained_by":"dnassm pretrain"', out)
+        self.assertIn("provenance:\n", out)  # a line per leaf, nested keys dotted
+        self.assertIn("\n  trained_by: dnassm pretrain\n", out)
+        self.assertIn("\n  evaluation.ecoli536_heldout_last10pct_bits_per_base: 1.8805\n", out)
         self.assertIn("predicts:    loglik, entropy, prob (--track; per base, or summed per sequence with -o OUT.tsv)\n",
                       out)
         self.assertNotIn("task head", out)
         _, out, _ = run("info", GOLDEN_MODEL)
         self.assertIn("format:      mamba_ssm", out)
         self.assertIn("parameters:  66496", out)
+        # --json: the same description for scripts, provenance as the model's config has it.
+        _, out, _ = run("info", "--json", MODEL)
+        j = json.loads(out)
+        self.assertEqual((j["family"], j["causal_lm"], j["parameters"]), ("mamba", True, 468608))
+        self.assertEqual(j["tracks"], ["loglik", "entropy", "prob"])
+        self.assertEqual(j["provenance"]["trained_by"], "dnassm pretrain")
+        with open(os.path.join(MODEL, "config.json")) as f:
+            self.assertEqual(j["provenance"], json.load(f)["provenance"])
+        self.assertNotIn("task_head", j)
+        _, out, _ = run("info", "--json", GOLDEN_MODEL)
+        self.assertTrue(json.loads(out)["provenance"].startswith("published layout: state-spaces/mamba"))
 
     def test_version_help_and_usage_errors(self):
         _, out, _ = run("--version")
