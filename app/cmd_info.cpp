@@ -52,6 +52,12 @@ int cmd_info(int argc, char** argv) {
         return 0;
     if (dirs.empty()) {  // the models -m finds by name
         const auto found = models_on_search_path();
+        if (json) {
+            nlohmann::ordered_json list = nlohmann::ordered_json::array();
+            for (const auto& m : found) list.push_back({{"name", m.name}, {"dir", m.dir}});
+            std::cout << list.dump(2) << "\n";
+            return 0;
+        }
         std::cout
             << "models found by name (-m NAME), from DNASSM_MODEL_PATH and the bundled ones:\n";
         for (const auto& m : found) std::cout << "  " << m.name << "\t" << m.dir << "\n";
@@ -61,6 +67,17 @@ int cmd_info(int argc, char** argv) {
     const std::string& dir = dirs.front();
     if (is_stream_state(dir)) {  // a state saved by predict --state-out
         const StreamStateInfo s = read_stream_state_info(dir);
+        if (json) {
+            const nlohmann::ordered_json j = {{"stream_state", dir},
+                                              {"contig", s.where.contig},
+                                              {"next_base", s.where.position + 1},
+                                              {"model", s.model},
+                                              {"model_fingerprint", s.model_fingerprint},
+                                              {"values", s.values},
+                                              {"dnassm_version", s.dnassm_version}};
+            std::cout << j.dump(2) << "\n";
+            return 0;
+        }
         std::cout << "stream state: " << dir << "\n"
                   << "continues:    " << s.where.contig << " at base " << s.where.position + 1
                   << " (1-based; bases before it seen)\n"

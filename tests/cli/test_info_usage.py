@@ -20,6 +20,8 @@ class InfoAndUsageTests(Tmp):
         _, out, _ = run("info", GOLDEN_MODEL)
         self.assertIn("format:      mamba_ssm", out)
         self.assertIn("parameters:  66496", out)
+        _, out, _ = run("info", "--json")  # the models found by name
+        self.assertIn({"name": "dnassm-mamba-small", "dir": MODEL}, json.loads(out))
         # --json: the same description for scripts, provenance as the model's config has it.
         _, out, _ = run("info", "--json", MODEL)
         j = json.loads(out)

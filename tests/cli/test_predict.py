@@ -1,4 +1,5 @@
 """`dnassm predict`, `merge` and `call`: per-base tracks and thresholded calls."""
+import json
 import os
 import subprocess
 
@@ -212,6 +213,9 @@ class PredictTests(Tmp):
         _, out, _ = run("info", self.path("b.state"))
         self.assertIn(f"continues:    {c} at base 30000", out)
         self.assertIn(f"model:        {MODEL} (weights ", out)
+        _, out, _ = run("info", "--json", self.path("b.state"))
+        self.assertEqual({k: v for k, v in json.loads(out).items() if k in ("contig", "next_base", "model")},
+                         {"contig": c, "next_base": 30000, "model": MODEL})
         run("predict", "-m", MODEL, "-r", f"{c}:30001-48502", "--state-in", self.path("a.state"), "-o",
             self.path("skip.bw"), LAMBDA)
 
