@@ -294,6 +294,12 @@ Session open_session(const CommonOptions& o, bool open_input) {
     if (o.device == "auto" && s.backend->name().rfind("cuda", 0) == 0)
         note("dnassm: using %s\n", s.backend->name().c_str());
     s.model = Model::load(o.model_dir);
+    // A fine-tuned head on [fwd | rc] need not be equivariant, so --rc can matter there.
+    if (o.rc && s.model->info().rc_halves && !s.model->task_head())
+        note(
+            "dnassm: note: --rc: %s is reverse-complement equivariant (Caduceus-PS), so its "
+            "outputs are the same from either strand: --rc doubles the work and changes nothing\n",
+            o.model_dir.c_str());
     if (o.exact_tiling) {
         const std::int64_t window = o.run.window > 0 ? o.run.window : s.model->max_length();
         const std::int64_t context = o.run.overlap >= 0 ? o.run.overlap : window / 8;

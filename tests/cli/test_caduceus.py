@@ -26,7 +26,8 @@ class CaduceusTests(Tmp):
         f = np.load(self.path("f.npy"))
         np.testing.assert_allclose(f, 0.5 * (want[:, :64] + want[:, ::-1][:, :64]), atol=1e-5)
         # PS is RC-equivariant, so --rc averaging changes nothing beyond float rounding.
-        run("embed", "-m", d, "--rc", "-o", self.path("rc.npy"), fa)
+        _, _, err = run("embed", "-m", d, "--rc", "-o", self.path("rc.npy"), fa)
+        self.assertIn("--rc doubles the work and changes nothing", err)
         rc = np.load(self.path("rc.npy"))
         self.assertLess(np.linalg.norm(rc - h) / np.linalg.norm(h), 1e-5)
         d_ph, fa_ph, want_ph = self.golden("caduceus_ph_L1024_B1")
