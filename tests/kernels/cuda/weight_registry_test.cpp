@@ -1,8 +1,8 @@
 // The CUDA backend's bookkeeping of kept weights (kernels/cuda/weight_registry.h), on the CPU:
 // which host pointers resolve to a kept copy, how overlapping tensors merge, what goes stale.
-#include <gtest/gtest.h>
-
 #include "cuda/weight_registry.h"
+
+#include <gtest/gtest.h>
 
 namespace dnassm {
 namespace {
