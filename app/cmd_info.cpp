@@ -1,5 +1,6 @@
 // dnassm info: what a model is and where its weights came from; or what a saved stream state
-// (predict --state-out) holds; without an argument, the models -m finds by name.
+// (predict --state-out) holds; without an argument, the models -m finds by name. --json says the
+// same as one JSON value, for scripts.
 #include <algorithm>
 #include <iostream>
 
