@@ -1,9 +1,11 @@
 #include "genome_view.h"
 
+#include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QToolTip>
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
@@ -207,6 +209,102 @@ std::vector<float> GenomeView::trackValues(int i) {
         default:
             return {};
     }
+}
+
+bool GenomeView::event(QEvent* e) {
+    if (e->type() != QEvent::ToolTip) return QWidget::event(e);
+    const auto* help = static_cast<QHelpEvent*>(e);
+    const QString text = describeAt(help->pos(), size());
+    if (text.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(help->globalPos(), text, this);
+    return true;
+}
+
+QString GenomeView::describeAt(QPoint pos, QSize size) {
+    if (!fasta_) return {};
+    // The bases under pixel column pos.x(): [b0, b1), at least one.
+    const auto b0 = std::clamp<std::int64_t>(
+        static_cast<std::int64_t>(std::floor(baseAt(pos.x(), size.width()))), locus_.beg,
+        locus_.end - 1);
+    const auto b1 = std::clamp<std::int64_t>(
+        static_cast<std::int64_t>(std::floor(baseAt(pos.x() + 1, size.width()))), b0 + 1,
+        locus_.end);
+    const QString where = QString::fromStdString(Locus{locus_.contig, b0, b1}.label());
+    const QString at = b1 - b0 == 1 ? QString::fromStdString(locus_.contig) + ":" +
+                                          QString::fromStdString(with_commas(b0 + 1))
+                                    : where;
+    if (pos.y() < kRulerHeight) return pos.x() >= kLabelWidth ? at : QString();
+    for (int i = 0; i < static_cast<int>(tracks_.size()); ++i) {
+        const QRect r = trackRect(i, size);
+        if (pos.y() < r.top() || pos.y() > r.bottom()) continue;
+        const ViewTrack& t = tracks_[static_cast<size_t>(i)];
+        if (pos.x() < kLabelWidth) return t.path.isEmpty() ? t.name : t.path;
+        switch (t.kind) {
+            case ViewTrack::Kind::kSequence: {
+                if (b1 - b0 > 1) return where;
+                return at + "  " + QString::fromStdString(fasta_->fetch({locus_.contig, b0, b1}));
+            }
+            case ViewTrack::Kind::kFeatures: {
+                const int row = (pos.y() - r.top() - 4) / kFeatureRowHeight;
+                QStringList hits;
+                for (size_t k = 0; k < t.features.size() && hits.size() < 5; ++k) {
+                    const Region& f = t.features[k];
+                    if (f.contig != locus_.contig || f.end <= b0 || f.beg >= b1 ||
+                        t.feature_rows.row[k] != row)
+                        continue;
+                    QString line = QString::fromStdString(f.name.empty() ? "(unnamed)" : f.name) +
+                                   "  " + QString::fromStdString(f.label());
+                    if (f.strand != '.') line += QString(" (%1)").arg(QChar(f.strand));
+                    hits << line + QString(", %1 bp").arg(
+                                       QString::fromStdString(with_commas(f.length())));
+                }
+                return hits.join("\n");
+            }
+            case ViewTrack::Kind::kHeatmap: {
+                const RunResult& run = *t.run;
+                const auto c = static_cast<std::int64_t>((pos.y() - r.top()) / kHeatRowHeight);
+                if (run.locus.contig != locus_.contig || b0 < run.locus.beg ||
+                    b0 >= run.locus.end || c < 0 || c >= run.components)
+                    return {};
+                const std::int64_t bin = (b0 - run.locus.beg) / run.bin_size;
+                if (bin >= run.bins) return {};
+                return QString("%1  %2 = %3")
+                    .arg(QString::fromStdString(run.row_labels[static_cast<size_t>(c)]), at)
+                    .arg(run.heatmap[static_cast<size_t>(c * run.bins + bin)], 0, 'g', 4);
+            }
+            default: {
+                // Line tracks: the values under the pixel (a zoomed-out signal reads just those).
+                std::vector<float> v;
+                if (t.kind == ViewTrack::Kind::kSignal &&
+                    locus_.width() >= kSummaryBasesPerPixel * std::max(1, r.width())) {
+                    v = t.signal->values({locus_.contig, b0, b1});
+                } else {
+                    const auto all = trackValues(i);
+                    if (all.empty()) return t.name + "  " + where + ": zoom in to see values";
+                    v.assign(all.begin() + (b0 - locus_.beg), all.begin() + (b1 - locus_.beg));
+                }
+                std::vector<float> defined;
+                for (float x : v)
+                    if (!std::isnan(x)) defined.push_back(x);
+                if (defined.empty()) return t.name + "  " + at + ": no value";
+                if (v.size() == 1)
+                    return QString("%1  %2 = %3").arg(t.name, at).arg(defined[0], 0, 'g', 6);
+                const auto [lo, hi] = std::minmax_element(defined.begin(), defined.end());
+                double sum = 0;
+                for (float x : defined) sum += x;
+                return QString("%1  %2: mean %3, min %4, max %5 (%6 of %7 bases with a value)")
+                    .arg(t.name, where)
+                    .arg(sum / static_cast<double>(defined.size()), 0, 'g', 6)
+                    .arg(*lo, 0, 'g', 6)
+                    .arg(*hi, 0, 'g', 6)
+                    .arg(defined.size())
+                    .arg(v.size());
+            }
+        }
+    }
+    return {};
 }
 
 void GenomeView::paintEvent(QPaintEvent*) {

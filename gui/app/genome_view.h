@@ -58,11 +58,17 @@ class GenomeView : public QWidget {
     /// The values a line track shows over the current locus (NaN = none).
     [[nodiscard]] std::vector<float> trackValues(int i);
     [[nodiscard]] int preferredHeight() const;
+    /// What is under `pos` in a view of `size`, as its tooltip says: the position on the ruler,
+    /// the base on the sequence, a line track's value at that base (or its mean, min and max over
+    /// the bases a pixel covers), the features there, a heatmap row's value; a track's full name
+    /// over its label. Empty where there is nothing.
+    [[nodiscard]] QString describeAt(QPoint pos, QSize size);
 
   signals:
     void locusChanged(const dnassm::gui::Locus& l);
 
   protected:
+    bool event(QEvent* e) override;  // tooltips (describeAt)
     void paintEvent(QPaintEvent*) override;
     void mousePressEvent(QMouseEvent* e) override;
     void mouseMoveEvent(QMouseEvent* e) override;

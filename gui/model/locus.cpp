@@ -8,8 +8,6 @@
 
 namespace dnassm::gui {
 
-namespace {
-
 std::string with_commas(std::int64_t v) {
     std::string s = std::to_string(v), out;
     for (size_t i = 0; i < s.size(); ++i) {
@@ -18,8 +16,6 @@ std::string with_commas(std::int64_t v) {
     }
     return out;
 }
-
-}  // namespace
 
 std::string Locus::label() const {
     return contig + ":" + with_commas(beg + 1) + "-" + with_commas(end);

@@ -21,6 +21,9 @@ struct Locus {
     bool operator==(const Locus&) const = default;
 };
 
+/// A count with thousands separators: 1234567 -> "1,234,567".
+[[nodiscard]] std::string with_commas(std::int64_t v);
+
 /// A tick of the ruler: a 0-based position and its label.
 struct RulerTick {
     std::int64_t pos = 0;

@@ -127,6 +127,26 @@ class GuiExplorerTest : public QObject {
         const auto shown = w.genomeView()->trackValues(sig);
         QVERIFY(!shown.empty());
         QCOMPARE(shown.front(), 0.25f);
+        // Tooltips: what is under the pointer at the view's first base, track by track.
+        GenomeView* v = w.genomeView();
+        const QSize vs = v->size();
+        auto tip_at = [&](int track, int dy) {
+            return v->describeAt({GenomeView::kLabelWidth, v->trackRect(track, vs).top() + dy}, vs);
+        };
+        QCOMPARE(v->describeAt({GenomeView::kLabelWidth, 5}, vs), QString("chr1:101"));
+        QCOMPARE(tip_at(cov, 20), QString("ex1.bam  chr1:101 = %1").arg(depth[0], 0, 'g', 6));
+        QCOMPARE(tip_at(sig, 20), QString("s.bedgraph.gz  chr1:101 = 0.25"));
+        const int feat = track_index(v, ViewTrack::Kind::kFeatures);
+        QCOMPARE(tip_at(feat, 8), QString("myfeature  chr1:101-300, 200 bp"));
+        const int seq = track_index(v, ViewTrack::Kind::kSequence);
+        QCOMPARE(
+            tip_at(seq, 5),
+            QString("chr1:101  ") + QString::fromStdString(v->genome()->fetch({"chr1", 100, 101})));
+        QCOMPARE(v->describeAt({10, v->trackRect(cov, vs).top() + 20}, vs), kEx1 + "/ex1.bam");
+        // Zoomed out, a pixel's bases: their mean, min and max.
+        v->setLocus({"chr1", 0, 1575});
+        const QString wide = tip_at(cov, 20);
+        QVERIFY2(wide.startsWith("ex1.bam  chr1:1-") && wide.contains(": mean "), qPrintable(wide));
         try {
             w.openAlignments(dir + "/f.bed");
             QFAIL("a BED opened as alignments");
@@ -168,6 +188,20 @@ class GuiExplorerTest : public QObject {
         QCOMPARE(drawn.size(), expected.size());
         for (size_t i = 1; i < expected.size(); ++i)
             QVERIFY(std::fabs(drawn[i] - expected[i]) <= 1e-6f * (1 + std::fabs(expected[i])));
+        // Tooltips at the second base of a 100-base view: the track's value; the heatmap's first
+        // row there.
+        v->setLocus({"NC_001416.1", 5000, 5100});
+        const auto zoomed = v->trackValues(loglik);
+        const QSize vs = v->size();
+        const double plot = vs.width() - GenomeView::kLabelWidth - 4;
+        QVERIFY(plot > 200);  // a base spans at least two pixels
+        const int x = GenomeView::kLabelWidth + static_cast<int>(std::ceil(plot / 100));
+        QCOMPARE(v->describeAt({x, v->trackRect(loglik, vs).center().y()}, vs),
+                 QString("loglik  NC_001416.1:5,002 = %1").arg(zoomed[1], 0, 'g', 6));
+        const QString heat = v->describeAt(
+            {x, v->trackRect(track_index(v, ViewTrack::Kind::kHeatmap), vs).top() + 2}, vs);
+        QVERIFY2(heat.startsWith("PC1 (") && heat.contains("NC_001416.1:5,002 = "),
+                 qPrintable(heat));
         // The PCA panel navigates to a clicked window.
         PcaView* pca = w.pcaView();
         pca->resize(300, 200);
