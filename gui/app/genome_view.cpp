@@ -351,7 +351,7 @@ void GenomeView::render(QPainter& p, QSize size) {
                         p.drawText(r, Qt::AlignCenter, "zoom in to see coverage (≤ 2 Mb)");
                         break;
                     }
-                    drawLine(p, r, trackValues(i), QColor(110, 110, 110));
+                    drawLine(p, r, trackValues(i), QColor(110, 110, 110), true);
                     break;
                 case ViewTrack::Kind::kSignal:
                     // Zoomed out, the file's own summaries (a bigWig's zoom levels) are drawn.
@@ -424,12 +424,14 @@ void GenomeView::drawSequence(QPainter& p, QRect r) {
     p.setFont(QFont());
 }
 
-void GenomeView::drawLine(QPainter& p, QRect r, const std::vector<float>& values, QColor color) {
+void GenomeView::drawLine(
+    QPainter& p, QRect r, const std::vector<float>& values, QColor color, bool filled) {
     if (values.empty()) return;
-    drawBins(p, r, summarize(values, r.width()), color);
+    drawBins(p, r, summarize(values, r.width()), color, filled);
 }
 
-void GenomeView::drawBins(QPainter& p, QRect r, const std::vector<PixelBin>& bins, QColor color) {
+void GenomeView::drawBins(
+    QPainter& p, QRect r, const std::vector<PixelBin>& bins, QColor color, bool filled) {
     // The scale: robust quantiles of the pixels' means (autoscale), or the full min..max.
     std::vector<float> scale_values;
     for (const PixelBin& b : bins) {
@@ -450,6 +452,7 @@ void GenomeView::drawBins(QPainter& p, QRect r, const std::vector<PixelBin>& bin
     };
     QColor band = color;
     band.setAlpha(70);
+    const QColor fill = color.lighter(160);
     QPainterPath mean;
     bool pen_down = false;
     for (int x = 0; x < static_cast<int>(bins.size()); ++x) {
@@ -458,6 +461,8 @@ void GenomeView::drawBins(QPainter& p, QRect r, const std::vector<PixelBin>& bin
             pen_down = false;
             continue;
         }
+        if (filled)
+            p.fillRect(QRect(r.left() + x, y_of(b.mean), 1, r.bottom() - y_of(b.mean) + 1), fill);
         if (b.max > b.min)
             p.fillRect(QRect(r.left() + x, y_of(b.max), 1, y_of(b.min) - y_of(b.max) + 1), band);
         const QPointF pt(r.left() + x + 0.5, y_of(b.mean));

@@ -82,8 +82,11 @@ class GenomeView : public QWidget {
     [[nodiscard]] double baseAt(double x, int width) const;
     void drawRuler(QPainter& p, QRect r);
     void drawSequence(QPainter& p, QRect r);
-    void drawLine(QPainter& p, QRect r, const std::vector<float>& values, QColor color);
-    void drawBins(QPainter& p, QRect r, const std::vector<PixelBin>& bins, QColor color);
+    /// filled: the area under the mean is shaded down to the scale's floor (coverage, as IGV).
+    void drawLine(
+        QPainter& p, QRect r, const std::vector<float>& values, QColor color, bool filled = false);
+    void drawBins(
+        QPainter& p, QRect r, const std::vector<PixelBin>& bins, QColor color, bool filled = false);
     void drawFeatures(QPainter& p, QRect r, const ViewTrack& t);
     void drawHeatmap(QPainter& p, QRect r, const ViewTrack& t);
 
