@@ -1,7 +1,9 @@
 #include "pca_view.h"
 
+#include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QToolTip>
 #include <algorithm>
 #include <cmath>
 
@@ -82,6 +84,28 @@ void PcaView::render(QPainter& p, QSize size) const {
 void PcaView::paintEvent(QPaintEvent*) {
     QPainter p(this);
     render(p, size());
+}
+
+QString PcaView::describeAt(QPointF pos, QSize size) const {
+    const int w = windowAt(pos, size);
+    if (w < 0) return {};
+    const QPointF d = pointOf(w, size) - pos;
+    if (d.x() * d.x() + d.y() * d.y() > 36.0) return {};  // farther than 6 px from any point
+    return QString("window %1 of %2: %3 (click to go there)")
+        .arg(w + 1)
+        .arg(run_->windows.size())
+        .arg(QString::fromStdString(run_->windows[static_cast<size_t>(w)].label()));
+}
+
+bool PcaView::event(QEvent* e) {
+    if (e->type() != QEvent::ToolTip) return QWidget::event(e);
+    const auto* help = static_cast<QHelpEvent*>(e);
+    const QString text = describeAt(help->pos(), size());
+    if (text.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(help->globalPos(), text, this);
+    return true;
 }
 
 void PcaView::mousePressEvent(QMouseEvent* e) {

@@ -20,11 +20,14 @@ class PcaView : public QWidget {
     /// Index of the window drawn nearest to `pos` in a view of `size`; -1 when none.
     [[nodiscard]] int windowAt(QPointF pos, QSize size) const;
     [[nodiscard]] QPointF pointOf(int window, QSize size) const;
+    /// The tooltip at `pos`: the window drawn there (within a few pixels), else empty.
+    [[nodiscard]] QString describeAt(QPointF pos, QSize size) const;
 
   signals:
     void navigate(const dnassm::gui::Locus& l);
 
   protected:
+    bool event(QEvent* e) override;  // tooltips (describeAt)
     void paintEvent(QPaintEvent*) override;
     void mousePressEvent(QMouseEvent* e) override;
 

@@ -206,6 +206,10 @@ class GuiExplorerTest : public QObject {
         PcaView* pca = w.pcaView();
         pca->resize(300, 200);
         const QPointF pt = pca->pointOf(0, pca->size());
+        QCOMPARE(pca->describeAt(pt, pca->size()),
+                 QString("window 1 of %1: %2 (click to go there)")
+                     .arg(w.lastRun()->windows.size())
+                     .arg(QString::fromStdString(w.lastRun()->windows[0].label())));
         QSignalSpy nav(pca, &PcaView::navigate);
         QTest::mouseClick(pca, Qt::LeftButton, {}, pt.toPoint());
         QCOMPARE(nav.count(), 1);
