@@ -12,6 +12,7 @@
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/call_writer.h"
 #include "dnassm/io/writers.h"
+#include "dnassm/messages.h"
 #include "dnassm/per_base_track.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/sequence_runner.h"
@@ -289,7 +290,19 @@ int cmd_predict(int argc, char** argv) {
         for (const auto& w : writers) w->commit();
     });
     write_indexes(write_index, outputs);
-    if (call_writer) note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
+    // A region of N bases (an assembly gap in a pipeline's chunk) has no values: its track is
+    // written empty, and said so, rather than failing the chunk.
+    bool any_empty = false;
+    for (size_t k = 0; k < writers.size(); ++k) {
+        if (!writers[k]->empty()) continue;
+        any_empty = true;
+        note(
+            "dnassm predict: %s: no base of the regions has a value (N bases have none, nor a "
+            "region's first base for a next-base track); the output is empty\n",
+            (call_writer ? o.output : outputs[k]).c_str());
+    }
+    if (call_writer && !any_empty)
+        note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
     report_base_stats(s.stats, o);
     return 0;
 }

@@ -315,6 +315,29 @@ class PredictTests(Tmp):
         self.assertGreater(len(one.splitlines()), 80 * 200)
         self.assertEqual(read_text(self.path("t2.bedgraph")), one)
 
+    def test_chunk_of_n_bases_is_an_empty_track_that_merges(self):
+        """A pipeline's chunk inside an assembly gap (all N) has no values: predict writes an empty
+        track and says so instead of failing the chunk, and merge gathers it with the others."""
+        fa = self.path("gap.fa")
+        with open(fa, "w") as f:
+            f.write(">g\n" + "N" * 3000 + lambda_seq()[:2000] + "\n")
+        _, _, err = run("predict", "-m", MODEL, "-r", "g:1-3000", "-o", self.path("gap.bw"), fa)
+        self.assertIn("gap.bw: no base of the regions has a value", err)
+        bw = pyBigWig.open(self.path("gap.bw"))
+        self.assertEqual(bw.chroms(), {"g": 5000})
+        self.assertIsNone(bw.intervals("g"))
+        bw.close()
+        for out in ("gap.bedgraph.gz", "gap.bed"):
+            args = ["--threshold", "-1"] if out.endswith(".bed") else []
+            _, _, err = run("predict", "-m", MODEL, "-r", "g:1-3000", *args, "-o", self.path(out), fa)
+            self.assertIn(f"{out}: no base of the regions has a value", err)
+        self.assertEqual(os.path.getsize(self.path("gap.bed")), 0)
+        run("predict", "-m", MODEL, "-r", "g:3001-5000", "--context", "-1", "-o", self.path("seq.bw"), fa)
+        run("merge", "-o", self.path("all.bw"), self.path("gap.bw"), self.path("seq.bw"))
+        run("predict", "-m", MODEL, "-o", self.path("one.bw"), fa)
+        merged, one = pyBigWig.open(self.path("all.bw")), pyBigWig.open(self.path("one.bw"))
+        self.assertEqual(merged.intervals("g"), one.intervals("g"))
+
     def test_call_option_errors(self):
         bed, bw = self.path("c.bed"), self.path("c.bw")
         _, _, err = run("predict", "-m", MODEL, "-o", bed, LAMBDA, expect=2)

@@ -21,6 +21,7 @@ void CallWriter::add_run(const std::string& contig,
                          std::int64_t start,
                          const float* values,
                          std::int64_t n) {
+    if (n > 0) any_ = true;
     for (std::int64_t i = 0; i < n; ++i) {
         const float v = values[i];
         const bool pass = options_.below ? v <= options_.threshold : v >= options_.threshold;

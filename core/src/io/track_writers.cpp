@@ -15,6 +15,41 @@ namespace dnassm {
 
 namespace {
 
+// libBigWig writes no index for a file without values and leaves the header's index offset at 0,
+// which readers take for corruption ("Mismatch in the magic number"). An empty R-tree (its header
+// and a leaf of no items) placed before the closing magic makes it a valid bigWig of no data: its
+// contigs, and no value anywhere.
+void add_empty_index(const std::string& path) {
+    constexpr std::uint32_t kBigWigMagic = 0x888FFC26, kRTreeMagic = 0x2468ACE0;
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(0, std::ios::end);
+    const auto size = static_cast<std::uint64_t>(f.tellg());
+    std::uint32_t magic = 0;
+    f.seekg(static_cast<std::streamoff>(size - sizeof magic));
+    f.read(reinterpret_cast<char*>(&magic), sizeof magic);
+    DNASSM_CHECK(f && size >= 64 + sizeof magic && magic == kBigWigMagic, ErrorKind::kInternal,
+                 path + ": libBigWig left an unexpected empty bigWig");
+    const std::uint64_t at = size - sizeof magic;  // the index goes where the closing magic was
+    f.seekp(static_cast<std::streamoff>(at));
+    auto put = [&f](auto v) { f.write(reinterpret_cast<const char*>(&v), sizeof v); };
+    // The R-tree header (48 bytes): magic, block size, items, first and last chrom/base, end of
+    // the data, items per slot, reserved; then a leaf (is_leaf, reserved, children) of none.
+    put(kRTreeMagic);
+    put(std::uint32_t{256});
+    put(std::uint64_t{0});
+    for (int k = 0; k < 4; ++k) put(std::uint32_t{0});
+    put(at);
+    put(std::uint32_t{1024});
+    put(std::uint32_t{0});
+    put(std::uint8_t{1});
+    put(std::uint8_t{0});
+    put(std::uint16_t{0});
+    put(magic);
+    f.seekp(24);  // the header's fullIndexOffset
+    put(at);
+    DNASSM_CHECK(f.flush().good(), ErrorKind::kResource, path + ": write failed (disk full?)");
+}
+
 class BigWigWriter final : public TrackWriter {
   public:
     BigWigWriter(const std::string& path, const std::vector<Contig>& contigs) : file_(path) {
@@ -52,11 +87,12 @@ class BigWigWriter final : public TrackWriter {
         any_ = true;
     }
     void commit() override {
-        DNASSM_CHECK(any_, ErrorKind::kInput, file_.path() + ": no values to write");
         bwClose(fp_);  // writes the index and zoom levels
         fp_ = nullptr;
+        if (!any_) add_empty_index(file_.temp_path());
         file_.commit();
     }
+    [[nodiscard]] bool empty() const override { return !any_; }
 
   private:
     AtomicFile file_;
@@ -90,10 +126,10 @@ class BedGraphWriter final : public TrackWriter {
         }
     }
     void commit() override {
-        DNASSM_CHECK(any_ || open_, ErrorKind::kInput, file_.path() + ": no values to write");
         write_line();
         file_.commit();
     }
+    [[nodiscard]] bool empty() const override { return !any_ && !open_; }
 
   private:
     void write_line() {

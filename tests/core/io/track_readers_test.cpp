@@ -133,6 +133,34 @@ std::vector<TrackBin> brute_summary(const std::vector<float>& v, int bins) {
     return out;
 }
 
+// A track of no values (a region of N bases) is a valid empty file: a bigWig with its contigs and
+// an empty index (libBigWig alone leaves the index offset at 0), a bedGraph of no lines.
+TEST(TrackWriter, NoValuesMakeAValidEmptyTrack) {
+    for (const std::string name : {"empty.bw", "empty.bedgraph", "empty.bedgraph.gz"}) {
+        const std::string path = testing::TempDir() + "/" + name;
+        {
+            auto w = TrackWriter::create(path, {{"a", 1000}, {"b", 50}});
+            EXPECT_TRUE(w->empty()) << name;
+            w->commit();
+        }
+        const TrackFile f(path);
+        if (name == "empty.bw") {  // the header's contigs, no value on either
+            ASSERT_EQ(f.contigs().size(), 2u);
+            EXPECT_EQ(f.contigs()[1].length, 50);
+            TrackInterval iv;
+            EXPECT_FALSE(f.intervals("a")->next(iv));
+            EXPECT_FALSE(f.intervals("b", 0, 50)->next(iv));
+            EXPECT_TRUE(std::isnan(f.values("a", 0, 10).front()));
+        } else {  // a bedGraph names only the contigs it has values on
+            EXPECT_TRUE(f.contigs().empty()) << name;
+        }
+        const float one = 1.0f;
+        auto w = TrackWriter::create(path, {{"a", 1000}});
+        w->add_run("a", 3, &one, 1);
+        EXPECT_FALSE(w->empty()) << name;
+    }
+}
+
 TEST(TrackFile, SummariesOfABedGraphAreExactAndABigWigsComeFromItsZoomLevels) {
     // 2 Mb with a gap, values in [0, 1).
     std::vector<float> v(2'000'000);

@@ -34,6 +34,7 @@ class CallWriter final : public TrackWriter {
                  const float* values,
                  std::int64_t n) override;
     void commit() override;
+    [[nodiscard]] bool empty() const override { return !any_; }
 
     /// Calls written and bases they cover (final after commit()).
     [[nodiscard]] std::int64_t calls() const { return calls_; }
@@ -52,6 +53,7 @@ class CallWriter final : public TrackWriter {
     std::ostream& out_;
     std::optional<Open> open_;
     std::int64_t calls_ = 0, called_bases_ = 0;
+    bool any_ = false;  // a value was added
 };
 
 }  // namespace dnassm

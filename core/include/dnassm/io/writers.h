@@ -70,7 +70,11 @@ class TrackWriter {
                          std::int64_t start,
                          const float* values,
                          std::int64_t n) = 0;
+    /// Writes the file. With no values added it is a valid empty track (a bigWig with its
+    /// contigs and no data; a bedGraph with no lines): a region of N bases has none.
     virtual void commit() = 0;
+    /// Whether no value has been added.
+    [[nodiscard]] virtual bool empty() const = 0;
 
     /// ".bw"/".bigwig" (libBigWig; header lists every contig) or ".bedgraph"/".bg" (BGZF when
     /// the name ends in ".gz"); `type` is that extension, when the path's own does not say it.
