@@ -1,11 +1,9 @@
 #include "genome_view.h"
 
-#include <QHelpEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
-#include <QToolTip>
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
@@ -15,6 +13,7 @@
 #include "dnassm/tokenizer.h"
 
 #include "model/track_summary.h"
+#include "tooltip.h"
 
 namespace dnassm::gui {
 
@@ -212,14 +211,8 @@ std::vector<float> GenomeView::trackValues(int i) {
 }
 
 bool GenomeView::event(QEvent* e) {
-    if (e->type() != QEvent::ToolTip) return QWidget::event(e);
-    const auto* help = static_cast<QHelpEvent*>(e);
-    const QString text = describeAt(help->pos(), size());
-    if (text.isEmpty())
-        QToolTip::hideText();
-    else
-        QToolTip::showText(help->globalPos(), text, this);
-    return true;
+    return show_tooltip(this, e, [&](QPoint pos) { return describeAt(pos, size()); }) ||
+           QWidget::event(e);
 }
 
 QString GenomeView::describeAt(QPoint pos, QSize size) {

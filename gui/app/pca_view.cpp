@@ -1,11 +1,11 @@
 #include "pca_view.h"
 
-#include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
-#include <QToolTip>
 #include <algorithm>
 #include <cmath>
+
+#include "tooltip.h"
 
 namespace dnassm::gui {
 
@@ -98,14 +98,8 @@ QString PcaView::describeAt(QPointF pos, QSize size) const {
 }
 
 bool PcaView::event(QEvent* e) {
-    if (e->type() != QEvent::ToolTip) return QWidget::event(e);
-    const auto* help = static_cast<QHelpEvent*>(e);
-    const QString text = describeAt(help->pos(), size());
-    if (text.isEmpty())
-        QToolTip::hideText();
-    else
-        QToolTip::showText(help->globalPos(), text, this);
-    return true;
+    return show_tooltip(this, e, [&](QPoint pos) { return describeAt(pos, size()); }) ||
+           QWidget::event(e);
 }
 
 void PcaView::mousePressEvent(QMouseEvent* e) {
