@@ -14,9 +14,6 @@ namespace dnassm {
 
 namespace {
 
-constexpr std::uint32_t kBigWigMagic = 0x888FFC26, kTreeMagic = 0x78CA8C91,
-                        kRTreeMagic = 0x2468ACE0;
-
 class Bytes {
   public:
     explicit Bytes(const std::string& path) : path_(path) {
@@ -75,7 +72,7 @@ void check_chrom_tree_node(const Bytes& b,
 }
 
 void check_rtree(const Bytes& b, std::uint64_t offset, const char* what) {
-    if (b.at<std::uint32_t>(offset, what) != kRTreeMagic)
+    if (b.at<std::uint32_t>(offset, what) != kBigWigRTreeMagic)
         b.fail(std::string(what) + " has a bad magic number");
     b.require(offset, 48, what);
     // Walk the nodes: leaves hold (range, dataOffset, dataSize) items, others child offsets.
@@ -126,7 +123,7 @@ void check_bigwig_structure(const std::string& path) {
         check_rtree(b, zoom_index, "a zoom level's index");
     }
     if (summary) b.require(summary, 40, "the total summary");
-    if (b.at<std::uint32_t>(chrom_tree, "the chromosome tree") != kTreeMagic)
+    if (b.at<std::uint32_t>(chrom_tree, "the chromosome tree") != kBigWigChromTreeMagic)
         b.fail("bad chromosome tree magic number");
     const auto block_size = b.at<std::uint32_t>(chrom_tree + 4, "the chromosome tree");
     const auto key_size = b.at<std::uint32_t>(chrom_tree + 8, "the chromosome tree");

@@ -11,6 +11,8 @@
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/writers.h"
 
+#include "bigwig_check.h"
+
 namespace dnassm {
 
 namespace {
@@ -20,7 +22,6 @@ namespace {
 // and a leaf of no items) placed before the closing magic makes it a valid bigWig of no data: its
 // contigs, and no value anywhere.
 void add_empty_index(const std::string& path) {
-    constexpr std::uint32_t kBigWigMagic = 0x888FFC26, kRTreeMagic = 0x2468ACE0;
     std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
     f.seekg(0, std::ios::end);
     const auto size = static_cast<std::uint64_t>(f.tellg());
@@ -34,7 +35,7 @@ void add_empty_index(const std::string& path) {
     auto put = [&f](auto v) { f.write(reinterpret_cast<const char*>(&v), sizeof v); };
     // The R-tree header (48 bytes): magic, block size, items, first and last chrom/base, end of
     // the data, items per slot, reserved; then a leaf (is_leaf, reserved, children) of none.
-    put(kRTreeMagic);
+    put(kBigWigRTreeMagic);
     put(std::uint32_t{256});
     put(std::uint64_t{0});
     for (int k = 0; k < 4; ++k) put(std::uint32_t{0});
