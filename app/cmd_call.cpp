@@ -4,6 +4,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/call_writer.h"
+#include "dnassm/messages.h"
 
 #include "commands.h"
 #include "common.h"
@@ -44,7 +45,11 @@ int cmd_call(int argc, char** argv) {
     track.write_to(writer);
     writer.commit();
     write_indexes(write_index, {o.output});
-    note_if_no_calls("call", o.output, writer, calls, "");
+    if (track.empty())
+        note("dnassm call: the inputs hold no values (chunks of N bases?); %s is empty\n",
+             o.output.c_str());
+    else
+        note_if_no_calls("call", o.output, writer, calls, "");
     return 0;
 }
 

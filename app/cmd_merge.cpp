@@ -24,10 +24,15 @@ int cmd_merge(int argc, char** argv) {
     DNASSM_CHECK(!inputs.empty(), ErrorKind::kUsage, "no tracks to merge");
     check_indexable(write_index, {out});
     const GatheredTrack track(inputs);
+    DNASSM_CHECK(!track.contigs().empty(), ErrorKind::kInput,
+                 "the inputs hold no values and name no contig (empty bedGraphs)");
     auto writer = TrackWriter::create(out, track.contigs(), out == "-" ? ".bedgraph" : "");
     track.write_to(*writer);
     writer->commit();
     write_indexes(write_index, {out});
+    if (track.empty())
+        note("dnassm merge: the inputs hold no values (chunks of N bases?); %s is empty\n",
+             out == "-" ? "standard output" : out.c_str());
     note("dnassm merge: wrote %s from %zu chunk(s)\n", out == "-" ? "standard output" : out.c_str(),
          inputs.size());
     return 0;

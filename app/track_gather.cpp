@@ -9,10 +9,13 @@
 namespace dnassm::app {
 
 GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) : inputs_(inputs) {
-    std::map<std::string, size_t> index;
+    std::map<std::string, size_t> index, in_header;
     for (size_t f = 0; f < inputs.size(); ++f) {
         auto file = std::make_unique<TrackFile>(inputs[f]);
         for (const Contig& c : file->contigs()) {
+            const auto h = in_header.emplace(c.name, header_.size()).first;
+            if (h->second == header_.size()) header_.push_back(c);
+            header_[h->second].length = std::max(header_[h->second].length, c.length);
             TrackInterval first;
             if (!file->intervals(c.name)->next(first)) continue;  // no values there
             auto it = index.find(c.name);
@@ -26,7 +29,20 @@ GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) : inputs_(i
         }
         held_.push_back(file->held_in_memory() ? std::move(file) : nullptr);
     }
-    DNASSM_CHECK(!contigs_.empty(), ErrorKind::kInput, "the inputs hold no values");
+    // Written in the header's order (a bigWig's intervals follow its contig list).
+    std::vector<size_t> order(contigs_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return in_header.at(contigs_[a].name) < in_header.at(contigs_[b].name);
+    });
+    std::vector<Contig> sorted_contigs;
+    std::vector<std::vector<Start>> sorted_starts;
+    for (const size_t i : order) {
+        sorted_contigs.push_back(contigs_[i]);
+        sorted_starts.push_back(std::move(starts_[i]));
+    }
+    contigs_ = std::move(sorted_contigs);
+    starts_ = std::move(sorted_starts);
     for (auto& s : starts_)
         std::stable_sort(s.begin(), s.end(),
                          [](const Start& a, const Start& b) { return a.beg < b.beg; });

@@ -15,13 +15,16 @@ namespace dnassm::app {
 
 class GatheredTrack {
   public:
-    /// Opens every input to find where its values start on each contig; inputs without any value
-    /// are Error(kInput). Contig lengths are the largest any input gives.
+    /// Opens every input to find where its values start on each contig. Inputs may hold no value
+    /// (a chunk of N bases). Contig lengths are the largest any input gives.
     explicit GatheredTrack(const std::vector<std::string>& inputs);
     ~GatheredTrack();
 
-    /// The contigs some input has values on, in the order the inputs list them.
-    [[nodiscard]] const std::vector<Contig>& contigs() const { return contigs_; }
+    /// Every contig an input names (a bigWig's header; a bedGraph's contigs with values), in the
+    /// order the inputs list them: the merged track's header, as predict's lists them all.
+    [[nodiscard]] const std::vector<Contig>& contigs() const { return header_; }
+    /// Whether no input holds any value.
+    [[nodiscard]] bool empty() const { return contigs_.empty(); }
     /// Hands the values to `writer` as runs of consecutive bases (a gap starts a new run). Two
     /// inputs, or one input's own intervals, covering a base twice are Error(kInput) naming them.
     void write_to(TrackWriter& writer) const;
@@ -33,8 +36,9 @@ class GatheredTrack {
     };
     std::vector<std::string> inputs_;
     std::vector<std::unique_ptr<TrackFile>> held_;  // bedGraph inputs (read once); null: a bigWig
-    std::vector<Contig> contigs_;
-    std::vector<std::vector<Start>> starts_;  // per contig, sorted by position
+    std::vector<Contig> header_;
+    std::vector<Contig> contigs_;             // those with values, in header_'s order
+    std::vector<std::vector<Start>> starts_;  // per contig of contigs_, sorted by position
 };
 
 }  // namespace dnassm::app

@@ -141,7 +141,9 @@ class PredictTests(Tmp):
                            preexec_fn=few_files, timeout=600)
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         with pyBigWig.open(self.path("m.bw")) as bw:
-            self.assertEqual(bw.chroms(), {"chrA": 20000, "chrC": 100})  # contigs with values only
+            # Every contig the chunks' headers name, as a one-pass predict's header (chrB has no value).
+            self.assertEqual(list(bw.chroms().items()), [("chrA", 20000), ("chrB", 100), ("chrC", 100)])
+            self.assertIsNone(bw.intervals("chrB"))
             np.testing.assert_array_equal(np.array(bw.values("chrA", 0, 15000), dtype=np.float32), want)
             self.assertEqual(bw.values("chrC", 0, 3)[:2], [1.5, 2.5])
         p = subprocess.run([dnassm_binary(), "call", "--threshold", "0", "-o", "-", *names], capture_output=True,
@@ -336,7 +338,14 @@ class PredictTests(Tmp):
         run("merge", "-o", self.path("all.bw"), self.path("gap.bw"), self.path("seq.bw"))
         run("predict", "-m", MODEL, "-o", self.path("one.bw"), fa)
         merged, one = pyBigWig.open(self.path("all.bw")), pyBigWig.open(self.path("one.bw"))
-        self.assertEqual(merged.intervals("g"), one.intervals("g"))
+        self.assertEqual((merged.chroms(), merged.intervals("g")), (one.chroms(), one.intervals("g")))
+        # Gathering only empty chunks gives empty outputs, said so, not an error.
+        _, _, err = run("merge", "-o", self.path("none.bw"), self.path("gap.bw"))
+        self.assertIn("the inputs hold no values", err)
+        self.assertEqual(pyBigWig.open(self.path("none.bw")).chroms(), {"g": 5000})
+        _, out, err = run("call", "--threshold", "0", "-o", "-", self.path("gap.bw"))
+        self.assertEqual(out, "")
+        self.assertIn("the inputs hold no values", err)
 
     def test_call_option_errors(self):
         bed, bw = self.path("c.bed"), self.path("c.bw")
