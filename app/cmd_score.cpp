@@ -270,7 +270,8 @@ int cmd_score(int argc, char** argv) {
     CharTokenizer tok(!o.keep_case);
     bcf1_t* rec = bcf_init();
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec_guard(rec, bcf_destroy);
-    std::int64_t n_scored = 0, n_skipped = 0, n_taken = 0, n_outside = 0, n_ref_mismatch = 0;
+    std::int64_t n_scored = 0, n_skipped = 0, n_taken = 0, n_outside = 0, n_ref_mismatch = 0,
+                 n_no_alt = 0;  // ALT "." (a reference-only site): nothing to score
     // -r/-R: only records whose REF overlaps a region, as bcftools -t (streamed, no index).
     const bool restricted = !s.regions.empty();
     const RegionIndex regions(s.regions);
@@ -353,6 +354,7 @@ int cmd_score(int argc, char** argv) {
                 continue;
             }
             ++n_taken;
+            if (rec->n_allele < 2) ++n_no_alt;
             // Read from standard input, a record can name what the header, written already, lacks.
             DNASSM_CHECK(!vcf_out || !(rec->errcode & (BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF)),
                          ErrorKind::kInput,
@@ -412,13 +414,16 @@ int cmd_score(int argc, char** argv) {
     DNASSM_CHECK(close_out(), ErrorKind::kResource, o.output + ": write failed (disk full?)");
     // Nothing scored out of records that were there is a mismatch (contig names, reference,
     // allele kinds), not a result: an empty table would pass down a pipeline unnoticed.
-    DNASSM_CHECK(n_taken == 0 || n_scored > 0, ErrorKind::kInput,
-                 vcf_path + ": none of its " + std::to_string(n_taken) +
-                     (n_taken == 1 ? " record" : " records") +
-                     (restricted ? " in the regions" : "") + " could be scored (reasons above)");
+    DNASSM_CHECK(
+        n_taken == 0 || n_scored > 0, ErrorKind::kInput,
+        vcf_path + ": none of its " + std::to_string(n_taken) +
+            (n_taken == 1 ? " record" : " records") + (restricted ? " in the regions" : "") +
+            " could be scored" +
+            (n_no_alt == n_taken ? " (no ALT allele: ALT is '.' throughout)" : " (reasons above)"));
     file.commit();
     write_indexes(write_index, {o.output});
     std::string of = restricted ? " in the regions; " + std::to_string(n_outside) + " outside" : "";
+    if (n_no_alt > 0) of += ", " + std::to_string(n_no_alt) + " without an ALT allele";
     if (!s.shard.whole()) of += ", shard " + s.shard.label() + " of " + std::to_string(all_records);
     note("dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",
          static_cast<long long>(n_scored), static_cast<long long>(n_skipped),

@@ -270,6 +270,15 @@ class ScoreTests(Tmp):
         _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-r", "NC_001416.1:9000-9000",
                         "-o", self.path("x.tsv"), LAMBDA, expect=1)
         self.assertIn("none of its 1 record in the regions could be scored", err)
+        # ALT "." (a reference-only site, as gVCF blocks are): nothing to score, and counted as such.
+        vcf = self.write_vcf([("NC_001416.1", 9000, seq[8999], "."),
+                              ("NC_001416.1", 9500, seq[9499], other[seq[9499]])])
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path("a.tsv"), LAMBDA)
+        self.assertIn("1 alleles scored, 0 skipped (of 2 records, 1 without an ALT allele)", err)
+        vcf = self.write_vcf([("NC_001416.1", 9000, seq[8999], ".")])
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path("b.tsv"), LAMBDA,
+                        expect=1)
+        self.assertIn("none of its 1 record could be scored (no ALT allele: ALT is '.' throughout)", err)
 
     def test_vcf_output_keeps_what_the_header_does_not_declare(self):
         """Many VCFs lack ##contig lines or declare no INFO tags. A VCF/BCF output must keep every
