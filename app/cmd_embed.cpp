@@ -188,8 +188,7 @@ int cmd_embed(int argc, char** argv) {
         writer->end();
     });
     pooled.finish();
-    DNASSM_CHECK(records > 0, ErrorKind::kInput,
-                 o.input + ": no sequences to embed (no reads passed the filters?)");
+    require_records(s, o, records);
     progress.finish();
     chain.commit_with(*s.model, core, [&] {
         if (vectors)

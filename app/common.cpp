@@ -414,6 +414,17 @@ void run_per_base(Session& s,
     on_rows(0, fwd.f32(), L);
 }
 
+void require_records(const Session& s, const CommonOptions& o, std::int64_t records) {
+    if (records > 0) return;
+    const bool reads = s.input && s.input->format() == InputFormat::kAlignments;
+    throw Error(ErrorKind::kInput,
+                o.input + ": no sequences" +
+                    (reads ? " (no read passed the filters: -q " + std::to_string(o.min_mapq) +
+                                 ", -f " + o.require_flags + ", -F " + o.exclude_flags +
+                                 (s.regions.empty() ? "" : ", and the regions") + ")"
+                           : ""));
+}
+
 void report_base_stats(const TokenizeStats& stats, const CommonOptions& o) {
     if (stats.lowercase > 0)
         note("dnassm: note: %lld soft-masked (lowercase) bases %s\n",

@@ -145,6 +145,10 @@ void run_per_base(Session& s,
 /// Says once on stderr how long inputs are handled (tiling), the first time it applies.
 void note_plan(Session& s, const CommonOptions& o, std::int64_t L);
 
+/// Error(kInput) unless the input gave some sequence (`records` > 0); for reads, it names the
+/// filters that may have dropped them all.
+void require_records(const Session& s, const CommonOptions& o, std::int64_t records);
+
 /// Prints, once, how many lowercase and IUPAC bases were seen.
 void report_base_stats(const TokenizeStats& stats, const CommonOptions& o);
 

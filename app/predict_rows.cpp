@@ -119,7 +119,7 @@ int predict_rows(Session& s,
         });
     }
     batches.finish();
-    DNASSM_CHECK(rows > 0, ErrorKind::kInput, o.input + ": no sequences");
+    require_records(s, o, rows);
     file.commit();
     progress.finish();
     report_base_stats(s.stats, o);

@@ -46,6 +46,14 @@ class ReadsTests(Tmp):
         for k, v in outs["bam"].items():
             np.testing.assert_array_equal(v, outs["cram"][k])
             np.testing.assert_array_equal(v, outs["sam"][k])  # SAM (whole file) holds the same reads
+        # Filters that drop every read: an error naming them, and no output.
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-q", "255", "-o", self.path("none.tsv"), EX1_BAM,
+                        expect=1)
+        self.assertIn("ex1.bam: no sequences (no read passed the filters: -q 255, -f 0, -F 0x900)", err)
+        _, _, err = run("predict", "-m", MODEL, "-F", "0xF04", "-o", self.path("none.tsv"), EX1_BAM, "chr1:1-50",
+                        expect=1)
+        self.assertIn("no read passed the filters: -q 0, -f 0, -F 0xF04, and the regions)", err)
+        self.assertFalse(os.path.exists(self.path("none.tsv")))
 
     @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
     def test_index_elsewhere_as_samtools_idx(self):
