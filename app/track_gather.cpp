@@ -9,43 +9,28 @@
 namespace dnassm::app {
 
 GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) : inputs_(inputs) {
-    std::map<std::string, size_t> index, in_header;
+    std::map<std::string, size_t> index;  // contig -> its place in header_
     for (size_t f = 0; f < inputs.size(); ++f) {
         auto file = std::make_unique<TrackFile>(inputs[f]);
         for (const Contig& c : file->contigs()) {
-            const auto h = in_header.emplace(c.name, header_.size()).first;
-            if (h->second == header_.size()) header_.push_back(c);
-            header_[h->second].length = std::max(header_[h->second].length, c.length);
-            TrackInterval first;
-            if (!file->intervals(c.name)->next(first)) continue;  // no values there
-            auto it = index.find(c.name);
-            if (it == index.end()) {
-                it = index.emplace(c.name, contigs_.size()).first;
-                contigs_.push_back(c);
+            const auto [it, added] = index.emplace(c.name, header_.size());
+            if (added) {
+                header_.push_back(c);
                 starts_.emplace_back();
             }
-            contigs_[it->second].length = std::max(contigs_[it->second].length, c.length);
-            starts_[it->second].push_back({f, first.beg});
+            header_[it->second].length = std::max(header_[it->second].length, c.length);
+            TrackInterval first;
+            if (file->intervals(c.name)->next(first)) starts_[it->second].push_back({f, first.beg});
         }
         held_.push_back(file->held_in_memory() ? std::move(file) : nullptr);
     }
-    // Written in the header's order (a bigWig's intervals follow its contig list).
-    std::vector<size_t> order(contigs_.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return in_header.at(contigs_[a].name) < in_header.at(contigs_[b].name);
-    });
-    std::vector<Contig> sorted_contigs;
-    std::vector<std::vector<Start>> sorted_starts;
-    for (const size_t i : order) {
-        sorted_contigs.push_back(contigs_[i]);
-        sorted_starts.push_back(std::move(starts_[i]));
-    }
-    contigs_ = std::move(sorted_contigs);
-    starts_ = std::move(sorted_starts);
     for (auto& s : starts_)
         std::stable_sort(s.begin(), s.end(),
                          [](const Start& a, const Start& b) { return a.beg < b.beg; });
+}
+
+bool GatheredTrack::empty() const {
+    return std::all_of(starts_.begin(), starts_.end(), [](const auto& s) { return s.empty(); });
 }
 
 GatheredTrack::~GatheredTrack() = default;
@@ -69,8 +54,10 @@ void GatheredTrack::write_to(TrackWriter& writer) const {
         TrackInterval next;
         size_t file;
     };
-    for (size_t ci = 0; ci < contigs_.size(); ++ci) {
-        const std::string& contig = contigs_[ci].name;
+    // In the header's order (a bigWig's intervals follow its contig list).
+    for (size_t ci = 0; ci < header_.size(); ++ci) {
+        if (starts_[ci].empty()) continue;  // no values on this contig
+        const std::string& contig = header_[ci].name;
         std::vector<Source> sources;
         sources.reserve(starts_[ci].size());
         // The inputs merged by position: a min-heap of sources by their next interval's start,

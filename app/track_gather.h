@@ -24,7 +24,7 @@ class GatheredTrack {
     /// order the inputs list them: the merged track's header, as predict's lists them all.
     [[nodiscard]] const std::vector<Contig>& contigs() const { return header_; }
     /// Whether no input holds any value.
-    [[nodiscard]] bool empty() const { return contigs_.empty(); }
+    [[nodiscard]] bool empty() const;
     /// Hands the values to `writer` as runs of consecutive bases (a gap starts a new run). Two
     /// inputs, or one input's own intervals, covering a base twice are Error(kInput) naming them.
     void write_to(TrackWriter& writer) const;
@@ -37,8 +37,8 @@ class GatheredTrack {
     std::vector<std::string> inputs_;
     std::vector<std::unique_ptr<TrackFile>> held_;  // bedGraph inputs (read once); null: a bigWig
     std::vector<Contig> header_;
-    std::vector<Contig> contigs_;             // those with values, in header_'s order
-    std::vector<std::vector<Start>> starts_;  // per contig of contigs_, sorted by position
+    std::vector<std::vector<Start>>
+        starts_;  // per contig of header_ (none: no values), by position
 };
 
 }  // namespace dnassm::app
