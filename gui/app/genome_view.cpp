@@ -171,6 +171,10 @@ QRect GenomeView::trackRect(int i, QSize size) const {
             trackHeight(tracks_[static_cast<size_t>(i)])};
 }
 
+bool GenomeView::zoomedOut(QRect r) const {
+    return locus_.width() >= kSummaryBasesPerPixel * std::max(1, r.width());
+}
+
 double GenomeView::baseAt(double x, int width) const {
     const double plot = std::max(1, width - kLabelWidth - 4);
     return static_cast<double>(locus_.beg) +
@@ -270,8 +274,7 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
             default: {
                 // Line tracks: the values under the pixel (a zoomed-out signal reads just those).
                 std::vector<float> v;
-                if (t.kind == ViewTrack::Kind::kSignal &&
-                    locus_.width() >= kSummaryBasesPerPixel * std::max(1, r.width())) {
+                if (t.kind == ViewTrack::Kind::kSignal && zoomedOut(r)) {
                     v = t.signal->values({locus_.contig, b0, b1});
                 } else {
                     const auto all = trackValues(i);
@@ -348,7 +351,7 @@ void GenomeView::render(QPainter& p, QSize size) {
                     break;
                 case ViewTrack::Kind::kSignal:
                     // Zoomed out, the file's own summaries (a bigWig's zoom levels) are drawn.
-                    if (locus_.width() >= kSummaryBasesPerPixel * std::max(1, r.width()))
+                    if (zoomedOut(r))
                         drawBins(p, r, t.signal->bins(locus_, std::max(1, r.width())),
                                  QColor(0, 110, 180));
                     else

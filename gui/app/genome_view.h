@@ -80,6 +80,8 @@ class GenomeView : public QWidget {
     [[nodiscard]] int trackHeight(const ViewTrack& t) const;
     void fitHeight();
     [[nodiscard]] double baseAt(double x, int width) const;
+    /// Whether a signal track in `r` is drawn from its file's summaries (many bases per pixel).
+    [[nodiscard]] bool zoomedOut(QRect r) const;
     void drawRuler(QPainter& p, QRect r);
     void drawSequence(QPainter& p, QRect r);
     /// filled: the area under the mean is shaded down to the scale's floor (coverage, as IGV).
