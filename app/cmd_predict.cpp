@@ -299,7 +299,7 @@ int cmd_predict(int argc, char** argv) {
         note(
             "dnassm predict: %s: no base of the regions has a value (N bases have none, nor a "
             "region's first base for a next-base track); the output is empty\n",
-            (call_writer ? o.output : outputs[k]).c_str());
+            outputs[k].c_str());
     }
     if (call_writer && !any_empty)
         note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
