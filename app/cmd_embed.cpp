@@ -37,7 +37,9 @@ int cmd_embed(int argc, char** argv) {
     if (!parse_command_line(
             argc, argv,
             "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN [REGION]...\n"
-            "       dnassm embed -m MODEL_DIR --pool mean ... -o OUT.{npy,h5,tsv} IN [REGION]...",
+            "       dnassm embed -m MODEL_DIR --pool mean ... -o OUT.{npy,h5,tsv} IN [REGION]...\n"
+            "  IN: FASTA, FASTQ, SAM/BAM/CRAM, a sequence[,label] CSV or a GenomicBenchmarks "
+            "folder (a record per row)",
             desc, o))
         return 0;
     DNASSM_CHECK(pool == "none" || pool == "mean", ErrorKind::kUsage,
@@ -149,7 +151,7 @@ int cmd_embed(int argc, char** argv) {
     std::int64_t records = 0, seen = 0;
     s.input->for_each(reads, [&](SequenceRecord& rec) {
         if (!s.records.contains(seen++)) return;
-        tokenize(o, rec, ids, s.stats);
+        tokenize(s, o, rec, ids);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
         ++records;

@@ -3,7 +3,6 @@
 // (predict_rows.h): the tracks summed over it, or a fine-tuned classification head's outputs.
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <vector>
@@ -23,7 +22,6 @@
 #include "commands.h"
 #include "common.h"
 #include "predict_rows.h"
-#include "train/label_tables.h"
 
 namespace dnassm::app {
 
@@ -91,7 +89,7 @@ void write_tracks(Session& s,
     size_t index = 0;
     s.input->for_each(spans, [&](SequenceRecord& rec) {
         const Region& core = cores[index++];
-        tokenize(o, rec, ids, s.stats);
+        tokenize(s, o, rec, ids);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
         batches.add({rec.region, core, ids, {}}, L, per_base_work(*s.model, L, specs, false));
@@ -183,11 +181,9 @@ int cmd_predict(int argc, char** argv) {
     for (const char* name : {"threshold", "below", "merge-gap", "min-length"})
         DNASSM_CHECK(bed || !on_command_line(name), ErrorKind::kUsage,
                      std::string("--") + name + " applies to thresholded calls (-o OUT.bed)");
-    // A table (a sequence,label CSV or a GenomicBenchmarks folder) gives a row per sequence;
-    // everything else is a sequence file.
-    std::error_code ec;
-    const bool table = is_csv_path(o.input) || std::filesystem::is_directory(o.input, ec);
-    Session s = open_session(o, !table);
+    Session s = open_session(o);
+    // A table (a sequence,label CSV or a GenomicBenchmarks folder) gives a row per sequence.
+    const bool table = s.input->format() == InputFormat::kTable;
     const TaskHead* head = s.model->task_head();
     ChunkChain chain(state_in, state_out);
     if (head && head->per_sequence()) {  // answers per sequence, not per base
@@ -201,7 +197,7 @@ int cmd_predict(int argc, char** argv) {
                      model +
                          " answers per sequence; --state-in/--state-out carry a per-base "
                          "stream");
-        if (s.input) shard_sequence_records(s, o);
+        shard_sequence_records(s, o);
         return predict_head_rows(s, o, metrics);
     }
     DNASSM_CHECK(metrics.path.empty(), ErrorKind::kUsage,
@@ -220,13 +216,13 @@ int cmd_predict(int argc, char** argv) {
         specs.back().mlm_context = mlm_context;
         specs.back().run = run_options(s, o);
     }
-    if (type == ".tsv" || !s.input) {  // a row per sequence: each track summed over it
+    if (type == ".tsv" || table) {  // a row per sequence: each track summed over it
         DNASSM_CHECK(!chain.active(), ErrorKind::kUsage,
                      "--state-in/--state-out carry a per-base stream; a per-sequence table "
                      "(-o OUT.tsv) does not take them");
         DNASSM_CHECK(context == 0, ErrorKind::kUsage,
                      "--context applies to per-base tracks, not to a per-sequence table");
-        if (s.input) shard_sequence_records(s, o);
+        shard_sequence_records(s, o);
         return predict_summaries(s, o, track_names, specs);
     }
     DNASSM_CHECK(!o.stranded, ErrorKind::kUsage,

@@ -64,7 +64,8 @@ void add_common_options(po::options_description& desc, CommonOptions& o, Options
          "SAM/BAM/CRAM: keep reads with all these flags")
         ("exclude-flags,F", po::value(&o.exclude_flags)->default_value("0x900"),
          "SAM/BAM/CRAM: skip reads with any of these flags (default: secondary, supplementary)")
-        ("reference,T", po::value(&o.reference), "CRAM: reference FASTA");
+        ("reference,T", po::value(&o.reference),
+         "reference FASTA of a CRAM, or of a GenomicBenchmarks folder's interval lists");
     // clang-format on
 }
 
@@ -276,7 +277,7 @@ static InputOptions input_options(const CommonOptions& o) {
     return in;
 }
 
-Session open_session(const CommonOptions& o, bool open_input) {
+Session open_session(const CommonOptions& o) {
     DNASSM_CHECK(o.threads >= 1 && o.threads <= 1024, ErrorKind::kUsage,
                  "-@/--threads must be 1..1024");
     DNASSM_CHECK(o.run.chunk >= 1, ErrorKind::kUsage, "--chunk must be positive");
@@ -309,12 +310,10 @@ Session open_session(const CommonOptions& o, bool open_input) {
             "%lld bases before it (of --overlap %lld)\n",
             static_cast<long long>(field), static_cast<long long>(context));
     }
-    if (!open_input) {
-        DNASSM_CHECK(o.regions.empty() && o.bed.empty(), ErrorKind::kUsage,
-                     o.input + ": -r/-R select regions of a sequence file, not rows of a table");
-        return s;
-    }
     s.input = SequenceInput::open(o.input, input_options(o));
+    DNASSM_CHECK(s.input->format() != InputFormat::kTable || (o.regions.empty() && o.bed.empty()),
+                 ErrorKind::kUsage,
+                 o.input + ": -r/-R select regions of a sequence file, not rows of a table");
     const auto& contigs = s.input->contigs();
     auto with_file = [&](const std::string& spec_src, auto&& parse) {
         try {
@@ -338,7 +337,8 @@ std::vector<Region> asked_regions(const Session& s) {
 
 void shard_sequence_records(Session& s, const CommonOptions& o) {
     if (s.shard.whole()) return;
-    // FASTA/FASTQ records are listed when the input opens; reads are counted in a first pass.
+    // FASTA/FASTQ records and table rows are listed when the input opens; reads are counted in
+    // a first pass.
     const bool listed = s.input->format() != InputFormat::kAlignments;
     const std::vector<Region> whole = asked_regions(s);
     std::int64_t total = static_cast<std::int64_t>(whole.size());
@@ -348,21 +348,24 @@ void shard_sequence_records(Session& s, const CommonOptions& o) {
             ++total;
         });
     }
-    s.records = shard_records(total, s.shard, "records of " + o.input);
+    s.records = shard_records(
+        total, s.shard,
+        (s.input->format() == InputFormat::kTable ? "rows of " : "records of ") + o.input);
     if (!listed) return;
     s.total_bases = 0;
     for (std::int64_t k = s.records.begin; k < s.records.end; ++k)
         s.total_bases += whole[static_cast<size_t>(k)].length();
 }
 
-void tokenize(const CommonOptions& o,
+void tokenize(Session& s,
+              const CommonOptions& o,
               const SequenceRecord& rec,
-              std::vector<std::int32_t>& ids,
-              TokenizeStats& stats) {
-    DNASSM_CHECK(!rec.seq.empty(), ErrorKind::kInput,
-                 o.input + ": " + rec.name + ": empty sequence");
+              std::vector<std::int32_t>& ids) {
+    const std::string where =
+        o.input + (s.input->format() == InputFormat::kTable ? ": row " : ": ") + rec.name;
+    DNASSM_CHECK(!rec.seq.empty(), ErrorKind::kInput, where + ": empty sequence");
     CharTokenizer tok(!o.keep_case);
-    tok.encode(rec.seq, ids, stats, o.input + ": " + rec.name);
+    tok.encode(rec.seq, ids, s.stats, where);
 }
 
 RunOptions run_options(const Session& s, const CommonOptions& o) {

@@ -112,8 +112,8 @@ struct Session {
     bool plan_noted = false;
 };
 
-/// open_input = false leaves `input` null (inputs that are not sequence files, e.g. CSV tables).
-[[nodiscard]] Session open_session(const CommonOptions& o, bool open_input = true);
+/// A table input (InputFormat::kTable) takes no -r/-R.
+[[nodiscard]] Session open_session(const CommonOptions& o);
 
 /// The regions the command line asked for (-r/-R), else every contig of the input, whole.
 [[nodiscard]] std::vector<Region> asked_regions(const Session& s);
@@ -122,11 +122,12 @@ struct Session {
 /// shard's block (counting reads in a first pass) and s.total_bases to its bases.
 void shard_sequence_records(Session& s, const CommonOptions& o);
 
-/// Tokenizes one record; invalid characters are an error naming the input and record.
-void tokenize(const CommonOptions& o,
+/// Tokenizes one record, counting its bases in s.stats; invalid characters are an error naming
+/// the input and record (a table's by row).
+void tokenize(Session& s,
+              const CommonOptions& o,
               const SequenceRecord& rec,
-              std::vector<std::int32_t>& ids,
-              TokenizeStats& stats);
+              std::vector<std::int32_t>& ids);
 
 /// The run options of the command line (--window on a streaming model tiles it).
 [[nodiscard]] RunOptions run_options(const Session& s, const CommonOptions& o);

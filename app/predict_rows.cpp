@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <sstream>
 
@@ -15,7 +13,6 @@
 #include "dnassm/task_head.h"
 #include "dnassm/text.h"
 
-#include "train/class_folders.h"
 #include "train/label_tables.h"
 #include "train/metrics.h"
 
@@ -27,7 +24,7 @@ struct Row {
     std::string id;
     Region region;  // contig empty: no reference interval
     std::vector<std::int32_t> ids;
-    std::string label;           // a labeled CSV row's label
+    std::string label;           // a labeled table row's label, or its -R interval's
     std::vector<float> outputs;  // what compute gave, as numbers
     std::string values;          // the row's cells after its id (and coordinates), tab-separated
 };
@@ -39,7 +36,7 @@ using OnLabeledRow =
 
 // Runs `compute` over every input sequence (side by side when they are short:
 // dnassm/record_batches.h) and writes `header`, then a row per sequence in input order;
-// `on_labeled`, when given, sees each row in that order with its label: a labeled CSV's, or
+// `on_labeled`, when given, sees each row in that order with its label: a labeled table's, or
 // `region_labels`' for the -R region it was cut from.
 int predict_rows(Session& s,
                  const CommonOptions& o,
@@ -50,36 +47,11 @@ int predict_rows(Session& s,
                  const OnLabeledRow& on_labeled = {},
                  const std::vector<std::string>& region_labels = {}) {
     AtomicFile file(o.output, true);
-    const bool csv = !s.input;
     std::vector<std::int32_t> ids;
-    std::vector<Row> rows_in;  // CSV rows, read before the total work is known
-    if (csv) {
-        // A sequence,label CSV, or a GenomicBenchmarks folder (interval lists read from -T).
-        std::error_code ec;
-        const std::vector<LabeledSequence> table =
-            std::filesystem::is_directory(o.input, ec)
-                ? read_class_folders(o.input, o.reference, "-T/--reference")
-                : read_labeled_csv(o.input, false);
-        if (!s.shard.whole())
-            s.records = shard_records(static_cast<std::int64_t>(table.size()), s.shard,
-                                      "rows of " + o.input);
-        std::int64_t seen = 0;
-        for (const auto& row : table) {
-            if (!s.records.contains(seen++)) continue;
-            SequenceRecord rec;
-            rec.name = "row " + row.id;
-            rec.seq = row.seq;
-            tokenize(o, rec, ids, s.stats);
-            rows_in.push_back({row.id, {}, ids, row.label, {}, {}});
-        }
-    }
-    // The header once the table has been read: standard output gets nothing from a bad table.
     std::ostream& out = file.stream();
     out << header << "\n";
-    std::int64_t total = 0;
-    for (const Row& r : rows_in) total += work_of(static_cast<std::int64_t>(r.ids.size()));
-    if (!csv) total = work_of(s.total_bases);  // bases of the records or regions (0: reads)
-    Progress progress(s.progress_mode, total, "predict");
+    // The work of the records, regions or rows (0 for reads: not known before reading them).
+    Progress progress(s.progress_mode, work_of(s.total_bases), "predict");
     RecordBatches<Row> batches(
         *s.backend, &progress,
         [&](Row& r, Progress* p) { r.values = compute(r.ids, p, r.outputs); },
@@ -102,22 +74,18 @@ int predict_rows(Session& s,
         batches.add(std::move(r), L, work_of(L));
         ++rows;
     };
-    if (csv) {
-        for (Row& r : rows_in) add(std::move(r));
-    } else {
-        std::int64_t seen = 0;
-        s.input->for_each(s.regions, [&](SequenceRecord& rec) {
-            const auto k = static_cast<size_t>(seen);
-            if (!s.records.contains(seen++)) return;
-            tokenize(o, rec, ids, s.stats);
-            add({rec.region.name.empty() ? rec.name : rec.region.name,
-                 rec.region,
-                 ids,
-                 k < region_labels.size() ? region_labels[k] : std::string(),
-                 {},
-                 {}});
-        });
-    }
+    std::int64_t seen = 0;
+    s.input->for_each(s.regions, [&](SequenceRecord& rec) {
+        const auto k = static_cast<size_t>(seen);
+        if (!s.records.contains(seen++)) return;
+        tokenize(s, o, rec, ids);
+        add({rec.region.name.empty() ? rec.name : rec.region.name,
+             rec.region,
+             ids,
+             k < region_labels.size() ? region_labels[k] : rec.label,
+             {},
+             {}});
+    });
     batches.finish();
     require_records(s, o, rows);
     file.commit();
@@ -179,30 +147,31 @@ int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics
     std::vector<std::string> region_labels;
     std::int64_t row = 0;
     OnLabeledRow collect;
+    const bool table = s.input->format() == InputFormat::kTable;
     if (!metrics.path.empty()) {
         const int col = metrics.label_column >= 0 ? metrics.label_column : regress ? 5 : 4;
-        DNASSM_CHECK(!s.input || (!o.bed.empty() && o.regions.empty()), ErrorKind::kUsage,
+        DNASSM_CHECK(table || (!o.bed.empty() && o.regions.empty()), ErrorKind::kUsage,
                      o.input +
                          ": --metrics needs labels: a CSV with a 'label' column, a "
                          "GenomicBenchmarks folder, or the intervals of -R BED with theirs in a "
                          "column (--label-column)");
-        DNASSM_CHECK(metrics.label_column < 0 || s.input, ErrorKind::kUsage,
+        DNASSM_CHECK(metrics.label_column < 0 || !table, ErrorKind::kUsage,
                      "--label-column names a column of -R BED; a table's labels are its own (a "
                      "CSV's 'label' column, a folder's classes)");
-        if (s.input) {
+        if (!table) {
             DNASSM_CHECK(col >= 4, ErrorKind::kUsage,
                          "--label-column must be 4 or more (columns 1-3 are the interval)");
             region_labels = read_bed_column(o.bed, col);
             DNASSM_CHECK(region_labels.size() == s.regions.size(), ErrorKind::kInput,
                          o.bed + ": every line needs column " + std::to_string(col));
         }
-        const std::string source = s.input ? o.bed + ": interval " : o.input + ": row ";
+        const std::string source = table ? o.input + ": row " : o.bed + ": interval ";
         collect = [&, source, col](const std::string& label, const std::vector<float>& out) {
             const std::string where = source + std::to_string(++row);
             DNASSM_CHECK(!label.empty(), ErrorKind::kInput,
-                         where + (s.input ? ": no label in column " + std::to_string(col)
-                                          : std::string(": no label (--metrics needs a 'label' "
-                                                        "column with a value in every row)")));
+                         where + (table ? std::string(": no label (--metrics needs a 'label' "
+                                                      "column with a value in every row)")
+                                        : ": no label in column " + std::to_string(col)));
             outputs.insert(outputs.end(), out.begin(), out.end());
             if (regress) {
                 values.push_back(static_cast<float>(parse_target(label, where)));
@@ -228,7 +197,7 @@ int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics
                                   : classification_metrics(outputs, labels, head.n_classes());
     write_file(metrics.path, m.to_json().dump(2) + "\n");
     note("dnassm predict: %lld labeled rows of %s: %s\n", static_cast<long long>(m.n),
-         (s.input ? o.bed : o.input).c_str(), m.summary().c_str());
+         (table ? o.input : o.bed).c_str(), m.summary().c_str());
     return status;
 }
 

@@ -163,6 +163,60 @@ class EmbedTests(Tmp):
         self.assertIn("x.tsv: per-base embeddings go to .npy or .h5; .tsv holds pooled vectors (--pool mean)", err)
         self.assert_only_files("p.h5", "p.npy", "h.npy", "r.bed", "p.tsv")
 
+    def test_tables_of_sequences_are_records_without_coordinates(self):
+        """A sequence[,label] CSV and a GenomicBenchmarks folder: a record per row, as a FASTA of the rows."""
+        seqs = {"up": lambda_seq()[100:400], "mid": lambda_seq()[9000:9050].lower(), "down": "ACGTN" * 20}
+        with open(self.path("rows.csv"), "w") as f:
+            f.write("id,sequence,label\n" + "".join(f"{k},{v},x\n" for k, v in seqs.items()))
+        with open(self.path("rows.fa"), "w") as f:
+            f.write("".join(f">{k}\n{v}\n" for k, v in seqs.items()))
+        run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("fa.npy"), self.path("rows.fa"))
+        _, out, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", self.path("rows.csv"))
+        self.assertIn("50 soft-masked (lowercase) bases upper-cased", err)
+        lines = [l.split("\t") for l in out.splitlines()[1:]]
+        self.assertEqual([l[:4] for l in lines], [[k, "", "", ""] for k in seqs])
+        np.testing.assert_array_equal(np.array([[np.float32(v) for v in l[4:]] for l in lines]),
+                                      np.load(self.path("fa.npy")))
+        # Per base: a dataset per row, named by its id; shards take blocks of rows.
+        run("embed", "-m", MODEL, "-o", self.path("rows.h5"), self.path("rows.csv"))
+        run("embed", "-m", MODEL, "-o", self.path("fa.h5"), self.path("rows.fa"))
+        with h5py.File(self.path("rows.h5")) as t, h5py.File(self.path("fa.h5")) as f:
+            self.assertEqual(list(t.keys()), sorted(seqs))
+            for k in seqs:
+                np.testing.assert_array_equal(t[k][:], f[k][:])
+                self.assertNotIn("chrom", t[k].attrs)
+        ids = [[l.split("\t")[0] for l in run("embed", "-m", MODEL, "--pool", "mean", "--shard", f"{i}/2", "-o", "-",
+                                            self.path("rows.csv"))[1].splitlines()[1:]] for i in (1, 2)]
+        self.assertEqual(ids, [["up"], ["mid", "down"]])
+        # A GenomicBenchmarks folder: .txt sequences, and interval lists read from -T.
+        os.makedirs(self.path("gb/b"))
+        with open(self.path("gb/b/s1.txt"), "w") as f:
+            f.write(seqs["up"] + "\n")
+        with open(self.path("gb/a.csv"), "w") as f:
+            f.write("id,region,start,end,strand\nw1,NC_001416.1,9000,9050,+\n")
+        _, out, _ = run("embed", "-m", MODEL, "--pool", "mean", "-T", LAMBDA, "-o", "-", self.path("gb"))
+        lines = [l.split("\t") for l in out.splitlines()[1:]]
+        self.assertEqual([l[:4] for l in lines], [["w1", "NC_001416.1", "9000", "9050"], ["s1", "", "", ""]])
+        vectors = np.array([[np.float32(v) for v in l[4:]] for l in lines])
+        np.testing.assert_array_equal(vectors, np.load(self.path("fa.npy"))[[1, 0]])
+        # What a table does not take: regions, and an interval list without its reference.
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", self.path("rows.csv"), "up", expect=2)
+        self.assertIn("rows.csv: -r/-R select regions of a sequence file, not rows of a table", err)
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", self.path("gb"), expect=2)
+        self.assertIn("a.csv: an interval list needs -T/--reference REF.fa", err)
+        with open(self.path("bad.csv"), "w") as f:
+            f.write("sequence\nACGT\nACGX\n")
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("x.tsv"), self.path("bad.csv"),
+                        expect=1)
+        self.assertIn("bad.csv: row 2: invalid base 'X'", err)
+        # FASTQ reads have no coordinates either.
+        with open(self.path("r.fq"), "w") as f:
+            f.write(f"@r1\n{seqs['down']}\n+\n{'I' * 100}\n")
+        _, out, _ = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", self.path("r.fq"))
+        self.assertEqual(out.splitlines()[1].split("\t")[:4], ["r1", "", "", ""])
+        self.assert_only_files("rows.csv", "rows.fa", "rows.fa.fai", "fa.npy", "rows.h5", "fa.h5", "gb", "bad.csv",
+                               "r.fq")
+
     def test_shards_take_consecutive_blocks_of_records(self):
         # Concatenated in shard order, the shards' outputs are the unsharded output.
         bed = os.path.join(ROOT, "data", "lambda", "lambda_windows_10kb.bed")

@@ -19,6 +19,8 @@
 #include "dnassm/io/input_file.h"
 #include "dnassm/tokenizer.h"
 
+#include "table_input.h"
+
 namespace {
 // kseq over BGZF reads plain, gzip and BGZF FASTA/FASTQ alike.
 int bgzf_read_adapter(BGZF* fp, void* buf, int len) {
@@ -74,7 +76,7 @@ class FastaInput final : public SequenceInput {
                      path_ + ": regions need a FASTA or BAM/CRAM input, not FASTQ");
         for (const Region& r : todo) {
             SequenceRecord rec;
-            rec.region = r;
+            if (fmt_ == InputFormat::kFasta) rec.region = r;  // a read has no reference interval
             rec.name = whole ? r.contig : r.label();
             if (fai_) {
                 hts_pos_t len = 0;
@@ -249,6 +251,8 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
         DNASSM_CHECK(fs::is_regular_file(index, ec), ErrorKind::kResource,
                      path + ": index " + index + ": no such file");
     }
+    if (path != "-" && delim == std::string::npos && is_table_path(path))
+        return open_table(path, opts);
     if (path != "-") {
         std::error_code ec;
         require_readable_file(data, "a sequence file");

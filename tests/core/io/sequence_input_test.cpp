@@ -96,7 +96,57 @@ TEST(SequenceInput, Fastq) {
     ASSERT_EQ(recs.size(), 2u);
     EXPECT_EQ(recs[1].name, "r2");
     EXPECT_EQ(recs[1].seq, "GG");
+    // A read is not a reference interval: outputs give it no coordinates.
+    EXPECT_TRUE(recs[1].region.contig.empty());
+    EXPECT_EQ(recs[1].region.tid, -1);
     EXPECT_THROW(all(*in, {Region{"r1", 0, 2, 0, {}}}), Error);
+}
+
+TEST(SequenceInput, CsvTableRowsAreRecordsWithTheirLabels) {
+    const std::string csv = write_text("rows.csv", "label,sequence,id\na,ACGT,x1\nb,ggN,x2\n");
+    auto in = SequenceInput::open(csv);
+    EXPECT_EQ(in->format(), InputFormat::kTable);
+    ASSERT_EQ(in->contigs().size(), 2u);  // rows listed at open, for --shard and progress
+    EXPECT_EQ(in->contigs()[1].name, "x2");
+    EXPECT_EQ(in->contigs()[1].length, 3);
+    auto recs = all(*in);
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_EQ((std::vector<std::string>{recs[1].name, recs[1].seq, recs[1].label}),
+              (std::vector<std::string>{"x2", "ggN", "b"}));
+    EXPECT_TRUE(recs[0].region.contig.empty());
+    // Rows have no coordinates to select.
+    EXPECT_THROW(all(*in, {Region{"x1", 0, 2, 0, {}}}), Error);
+    // No label column: rows without labels (what embed and predict read).
+    recs = all(*SequenceInput::open(write_text("seqs.csv", "sequence\nAC\n")));
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(recs[0].name, "1");
+    EXPECT_TRUE(recs[0].label.empty());
+}
+
+TEST(SequenceInput, GenomicBenchmarksFolderRowsKeepTheirIntervals) {
+    const std::string dir = testing::TempDir() + "/gb_input";
+    fs::remove_all(dir);
+    fs::create_directories(dir + "/neg");
+    std::ofstream(dir + "/neg/s1.txt") << "TTTT\n";
+    std::ofstream(dir + "/pos.csv") << "id,region,start,end,strand\n7,c1,2,6,-\n";
+    const std::string fa = write_text("gb_input_ref.fa", ">c1\nAACCGGTTAC\n");
+    InputOptions opts;
+    opts.reference = fa;
+    auto recs = all(*SequenceInput::open(dir, opts));
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_EQ((std::vector<std::string>{recs[0].name, recs[0].seq, recs[0].label}),
+              (std::vector<std::string>{"s1", "TTTT", "neg"}));
+    EXPECT_EQ((std::vector<std::string>{recs[1].name, recs[1].seq, recs[1].label}),
+              (std::vector<std::string>{"7", "CCGG", "pos"}));
+    EXPECT_EQ(recs[1].region.label(), "c1:3-6");
+    EXPECT_EQ(recs[1].region.strand, '-');
+    try {
+        (void)SequenceInput::open(dir);
+        ADD_FAILURE() << "an interval list without -T";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("needs -T/--reference"), std::string::npos)
+            << e.what();
+    }
 }
 
 TEST(SequenceInput, BadFilesAreClearErrors) {
@@ -111,7 +161,11 @@ TEST(SequenceInput, BadFilesAreClearErrors) {
     };
     EXPECT_NE(msg("/nonexistent.fa").find("/nonexistent.fa: no such file"), std::string::npos);
     EXPECT_NE(msg(write_text("empty.fa", "")).find("empty file"), std::string::npos);
-    EXPECT_NE(msg(testing::TempDir()).find("is a folder"), std::string::npos);
+    const std::string folder = testing::TempDir() + "/no_classes";
+    fs::remove_all(folder);
+    fs::create_directories(folder);  // read as a GenomicBenchmarks folder; it has no classes
+    EXPECT_NE(msg(folder).find("no_classes: no classes"), std::string::npos) << msg(folder);
+    EXPECT_NE(msg("/nonexistent.csv").find("/nonexistent.csv: no such file"), std::string::npos);
     const std::string junk = write_text("junk.fa", "this is not a fasta file\n");
     EXPECT_NE(msg(junk).find("junk.fa"), std::string::npos);
 }

@@ -1,5 +1,6 @@
 // Sequence input through HTSlib: FASTA (plain, gzip or BGZF; faidx random access), FASTQ, and
-// SAM/BAM/CRAM reads. "-" reads standard input (FASTA/FASTQ/SAM/BAM).
+// SAM/BAM/CRAM reads. "-" reads standard input (FASTA/FASTQ/SAM/BAM). Tables of sequences (a
+// `sequence[,label]` CSV, a GenomicBenchmarks folder) are read as records too, one per row.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 
 namespace dnassm {
 
-enum class InputFormat { kFasta, kFastq, kAlignments };
+enum class InputFormat { kFasta, kFastq, kAlignments, kTable };
 
 /// Filters for SAM/BAM/CRAM reads (samtools view -q/-f/-F semantics).
 struct ReadFilter {
@@ -23,32 +24,40 @@ struct ReadFilter {
 
 struct InputOptions {
     ReadFilter filter;
-    std::string reference;  // FASTA for CRAM decoding (optional)
+    std::string reference;  // FASTA for CRAM decoding, or a GenomicBenchmarks folder's interval
+                            // lists (optional)
     bool stranded = false;  // FASTA: a '-' strand region is read as its reverse complement
 };
 
-/// One sequence to run a model on: a reference interval or one read.
+/// One sequence to run a model on: a reference interval, one read, or one row of a table.
 struct SequenceRecord {
-    std::string name;  // region label ("chr:beg-end"), contig name, or read name
-    std::string seq;   // bases as stored in the file
-    Region region;     // reference interval (FASTA); for reads the alignment span, tid may be -1;
-                       // strand '-' when the bases are its reverse complement (--stranded)
+    std::string name;   // region label ("chr:beg-end"), contig name, read name, or row id
+    std::string seq;    // bases as stored in the file
+    Region region;      // reference interval (FASTA; a folder's interval list); for reads the
+                        // alignment span; tid -1 and contig empty where there is none (FASTQ,
+                        // unplaced reads, CSV rows); strand '-' when the bases are its reverse
+                        // complement (--stranded)
+    std::string label;  // a table's label for the row; empty otherwise
 };
 
 class SequenceInput {
   public:
     virtual ~SequenceInput() = default;
-    /// Opens and sniffs the format. Missing/unreadable/unrecognised files are Error naming them.
+    /// Opens and sniffs the format: a folder, or a name ending in .csv or .csv.gz, is a table
+    /// (train/label_tables.h, train/class_folders.h). Missing/unreadable/unrecognised files are
+    /// Error naming them.
     static std::unique_ptr<SequenceInput> open(const std::string& path,
                                                const InputOptions& opts = {});
 
     [[nodiscard]] virtual InputFormat format() const = 0;
     [[nodiscard]] const std::string& path() const { return path_; }
-    /// Reference contigs (FASTA records, or the SAM header's @SQ lines); empty for FASTQ.
+    /// Reference contigs (FASTA records, or the SAM header's @SQ lines); for FASTQ and tables,
+    /// the records themselves (names and lengths), listed when the input opens.
     [[nodiscard]] virtual const std::vector<Contig>& contigs() const = 0;
     /// Calls fn for every record: for FASTA each region's sequence (whole contigs when `regions`
     /// is empty); for reads every read passing the filter that overlaps a region (all reads when
-    /// empty). Throws Error(kInput) when regions are given for an input that cannot seek.
+    /// empty; a table takes none). Throws Error(kInput) when regions are given for an input that
+    /// cannot seek.
     virtual void for_each(const std::vector<Region>& regions,
                           const std::function<void(SequenceRecord&)>& fn) = 0;
 
