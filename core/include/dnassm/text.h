@@ -11,6 +11,12 @@ namespace dnassm {
 /// a, ""); an empty string has none.
 [[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
 
+/// The fields of one CSV line, as R's write.csv, pandas and spreadsheets write them (RFC 4180):
+/// comma-separated, a field in double quotes may hold commas, and "" inside it is one quote.
+/// Spaces around a field and a line-final '\r' are dropped. A quoted field that does not close
+/// before the line ends, or text after its closing quote, is Error(kInput) naming `where`.
+[[nodiscard]] std::vector<std::string> split_csv(std::string_view line, const std::string& where);
+
 /// A JSON library's message without its "[json.exception.parse_error.101] " tag, for an error
 /// line a user reads ("parse error at line 3, column 5: ...").
 [[nodiscard]] std::string json_message(std::string_view what);

@@ -21,6 +21,8 @@ bool TextLines::next(std::string_view& line) {
     if (!fp_ || (status_ = hts_getline(fp_, KS_SEP_LINE, &line_)) < 0) return false;
     ++line_no_;
     line = std::string_view(line_.s ? line_.s : "", line_.l);
+    // A spreadsheet's "CSV UTF-8" starts with a byte order mark, which is not part of the text.
+    if (line_no_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     return true;
 }
 

@@ -1,5 +1,9 @@
 #include "dnassm/text.h"
 
+#include <algorithm>
+
+#include "dnassm/error.h"
+
 namespace dnassm {
 
 std::vector<std::string> split(std::string_view s, char sep) {
@@ -11,6 +15,50 @@ std::vector<std::string> split(std::string_view s, char sep) {
         out.emplace_back(s.substr(pos, at == std::string_view::npos ? s.npos : at - pos));
         if (at == std::string_view::npos) return out;
         pos = at + 1;
+    }
+}
+
+std::vector<std::string> split_csv(std::string_view line, const std::string& where) {
+    const auto unbalanced = [&] {
+        return Error(ErrorKind::kInput,
+                     where +
+                         ": unbalanced quotes (a field that opens with \" ends with \" before "
+                         "the next comma)");
+    };
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::vector<std::string> out;
+    if (line.empty()) return out;
+    auto skip_spaces = [&](size_t i) {
+        while (i < line.size() && line[i] == ' ') ++i;
+        return i;
+    };
+    size_t i = 0;
+    while (true) {
+        i = skip_spaces(i);
+        std::string field;
+        if (i < line.size() && line[i] == '"') {
+            for (++i;; ++i) {
+                if (i == line.size()) throw unbalanced();
+                if (line[i] != '"') {
+                    field += line[i];
+                } else if (i + 1 < line.size() && line[i + 1] == '"') {
+                    field += '"';
+                    ++i;
+                } else {
+                    break;
+                }
+            }
+            i = skip_spaces(i + 1);
+            if (i < line.size() && line[i] != ',') throw unbalanced();
+        } else {
+            const size_t at = std::min(line.find(',', i), line.size());
+            field = line.substr(i, at - i);
+            while (!field.empty() && field.back() == ' ') field.pop_back();
+            i = at;
+        }
+        out.push_back(std::move(field));
+        if (i == line.size()) return out;
+        ++i;  // past the comma
     }
 }
 

@@ -32,7 +32,7 @@ std::vector<Region> read_interval_list(const std::string& path,
     DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
     std::string_view text;
     DNASSM_CHECK(lines.next(text), ErrorKind::kInput, path + ": empty file");
-    const auto header = split(text, ',');
+    const auto header = split_csv(text, path + ": line 1");
     std::map<std::string, size_t> col;
     for (size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
     for (const char* need : {"region", "start", "end"})
@@ -42,10 +42,9 @@ std::vector<Region> read_interval_list(const std::string& path,
                          "strand) columns, as GenomicBenchmarks' interval lists have");
     std::vector<Region> out;
     while (lines.next(text)) {
-        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-        if (text.empty()) continue;
+        if (text.empty() || text == "\r") continue;
         const std::string where = path + ": line " + std::to_string(lines.line_no());
-        const auto f = split(text, ',');
+        const auto f = split_csv(text, where);
         DNASSM_CHECK(f.size() == header.size(), ErrorKind::kInput,
                      where + ": expected " + std::to_string(header.size()) + " fields, found " +
                          std::to_string(f.size()));

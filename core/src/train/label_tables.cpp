@@ -42,11 +42,11 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
     DNASSM_CHECK(
         lines.next(text), ErrorKind::kInput,
         path + (lines.failed() ? ": cannot read (corrupt compressed file?)" : ": empty file"));
-    std::string line(text);
-    const auto header = split(trim(line), ',');
+    // Fields as spreadsheets and R's write.csv write them: quoted, or not.
+    const auto header = split_csv(text, path + ": line 1");
     int seq_col = -1, label_col = -1, id_col = -1;
     for (size_t i = 0; i < header.size(); ++i) {
-        const std::string h = trim(header[i]);
+        const std::string& h = header[i];
         if (h == "sequence") seq_col = static_cast<int>(i);
         if (h == "label") label_col = static_cast<int>(i);
         if (h == "id" || h == "name") id_col = static_cast<int>(i);
@@ -57,17 +57,16 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
     std::vector<LabeledSequence> out;
     while (lines.next(text)) {
         const std::int64_t line_no = lines.line_no();
-        line = trim(std::string(text));
-        if (line.empty()) continue;
-        const auto f = split(line, ',');
+        if (trim(std::string(text)).empty()) continue;
         const std::string where = path + ": line " + std::to_string(line_no);
+        const auto f = split_csv(text, where);
         DNASSM_CHECK(f.size() == header.size(), ErrorKind::kInput,
                      where + ": expected " + std::to_string(header.size()) + " fields, found " +
                          std::to_string(f.size()));
         LabeledSequence s;
-        s.seq = trim(f[static_cast<size_t>(seq_col)]);
-        if (label_col >= 0) s.label = trim(f[static_cast<size_t>(label_col)]);
-        s.id = id_col >= 0 ? trim(f[static_cast<size_t>(id_col)]) : std::to_string(out.size() + 1);
+        s.seq = f[static_cast<size_t>(seq_col)];
+        if (label_col >= 0) s.label = f[static_cast<size_t>(label_col)];
+        s.id = id_col >= 0 ? f[static_cast<size_t>(id_col)] : std::to_string(out.size() + 1);
         DNASSM_CHECK(!s.seq.empty(), ErrorKind::kInput, where + ": empty sequence");
         DNASSM_CHECK(!s.label.empty() || !need_label, ErrorKind::kInput, where + ": empty label");
         out.push_back(std::move(s));

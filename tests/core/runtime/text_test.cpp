@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "dnassm/error.h"
+
 namespace dnassm {
 namespace {
 
@@ -15,6 +17,29 @@ TEST(Text, SplitKeepsEmptyFields) {
     EXPECT_EQ(split("abc", ','), (Fields{"abc"}));
     EXPECT_EQ(split("", ','), Fields{});
     EXPECT_EQ(split("gi|1|ref|NC_1.1|", '|'), (Fields{"gi", "1", "ref", "NC_1.1", ""}));
+}
+
+TEST(Text, SplitCsvReadsQuotedFieldsAsSpreadsheetsWriteThem) {
+    auto fields = [](std::string_view line) { return split_csv(line, "t.csv: line 2"); };
+    EXPECT_EQ(fields("a,b"), (Fields{"a", "b"}));
+    EXPECT_EQ(fields("a,,b,"), (Fields{"a", "", "b", ""}));
+    EXPECT_EQ(fields(""), Fields{});
+    // R's write.csv: every string quoted, row names in a first unnamed column.
+    EXPECT_EQ(fields("\"\",\"sequence\",\"label\"\r"), (Fields{"", "sequence", "label"}));
+    EXPECT_EQ(fields("\"a,b\",\"say \"\"hi\"\"\",3"), (Fields{"a,b", "say \"hi\"", "3"}));
+    EXPECT_EQ(fields(" a , \"b\" ,c "), (Fields{"a", "b", "c"}));
+    EXPECT_EQ(fields("ab\"c,d"), (Fields{"ab\"c", "d"}));  // a quote inside a bare field is text
+    for (const char* bad : {"\"open,b", "\"a\"b,c"}) {
+        try {
+            (void)fields(bad);
+            ADD_FAILURE() << bad;
+        } catch (const Error& e) {
+            EXPECT_STREQ(
+                e.what(),
+                "t.csv: line 2: unbalanced quotes (a field that opens with \" ends with \" "
+                "before the next comma)");
+        }
+    }
 }
 
 TEST(Text, JsonMessageDropsTheLibraryTag) {

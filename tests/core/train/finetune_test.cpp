@@ -162,5 +162,31 @@ TEST(LabeledCsv, ReadsHeaderInAnyOrderAndNamesBadLines) {
     EXPECT_EQ(read_labeled_csv(dir + "/nolabel.csv", false).size(), 1u);
 }
 
+// R's write.csv quotes every string and adds a column of row names; a spreadsheet's "CSV UTF-8"
+// starts with a byte order mark and ends lines with CRLF.
+TEST(LabeledCsv, ReadsQuotedFieldsAByteOrderMarkAndCrlf) {
+    const std::string dir = ::testing::TempDir();
+    std::ofstream(dir + "/r.csv")
+        << "\"\",\"sequence\",\"label\"\n\"1\",\"ACGT\",\"enhancer, weak\"\n";
+    auto rows = read_labeled_csv(dir + "/r.csv");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].seq, "ACGT");
+    EXPECT_EQ(rows[0].label, "enhancer, weak");
+    std::ofstream(dir + "/excel.csv") << "\xEF\xBB\xBFsequence,label\r\nGGCC,1\r\n\r\n";
+    rows = read_labeled_csv(dir + "/excel.csv");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].seq, "GGCC");
+    EXPECT_EQ(rows[0].label, "1");
+    std::ofstream(dir + "/open.csv") << "sequence,label\n\"ACGT,1\n";
+    try {
+        (void)read_labeled_csv(dir + "/open.csv");
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("open.csv: line 2: unbalanced quotes"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 }  // namespace
 }  // namespace dnassm

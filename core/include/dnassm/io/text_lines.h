@@ -21,8 +21,9 @@ class TextLines {
 
     /// False when the file could not be opened.
     [[nodiscard]] bool is_open() const { return fp_ != nullptr; }
-    /// The next line, without its newline, valid until the next call; false at the end of the
-    /// file or on a read error (a truncated or corrupt compressed file: failed() then says so).
+    /// The next line, without its newline (nor the first line's UTF-8 byte order mark), valid
+    /// until the next call; false at the end of the file or on a read error (a truncated or
+    /// corrupt compressed file: failed() then says so).
     bool next(std::string_view& line);
     /// Whether the last next() stopped on a read error rather than at the end.
     [[nodiscard]] bool failed() const { return status_ < -1; }
