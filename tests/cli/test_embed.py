@@ -188,6 +188,12 @@ class EmbedTests(Tmp):
         ids = [[l.split("\t")[0] for l in run("embed", "-m", MODEL, "--pool", "mean", "--shard", f"{i}/2", "-o", "-",
                                             self.path("rows.csv"))[1].splitlines()[1:]] for i in (1, 2)]
         self.assertEqual(ids, [["up"], ["mid", "down"]])
+        # Ids that cannot name a dataset as they are: kept in its name attribute.
+        with open(self.path("ids.csv"), "w") as f:
+            f.write("id,sequence\na,ACGT\na,GGCC\nx/y,ACG\n")
+        run("embed", "-m", MODEL, "-o", self.path("ids.h5"), self.path("ids.csv"))
+        with h5py.File(self.path("ids.h5")) as h:
+            self.assertEqual({k: h[k].attrs.get("name") for k in h}, {"a": None, "a#2": "a", "x|y": "x/y"})
         # A GenomicBenchmarks folder: .txt sequences, and interval lists read from -T.
         os.makedirs(self.path("gb/b"))
         with open(self.path("gb/b/s1.txt"), "w") as f:
@@ -214,8 +220,8 @@ class EmbedTests(Tmp):
             f.write(f"@r1\n{seqs['down']}\n+\n{'I' * 100}\n")
         _, out, _ = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", self.path("r.fq"))
         self.assertEqual(out.splitlines()[1].split("\t")[:4], ["r1", "", "", ""])
-        self.assert_only_files("rows.csv", "rows.fa", "rows.fa.fai", "fa.npy", "rows.h5", "fa.h5", "gb", "bad.csv",
-                               "r.fq")
+        self.assert_only_files("rows.csv", "rows.fa", "rows.fa.fai", "fa.npy", "rows.h5", "fa.h5", "ids.csv", "ids.h5",
+                               "gb", "bad.csv", "r.fq")
 
     def test_shards_take_consecutive_blocks_of_records(self):
         # Concatenated in shard order, the shards' outputs are the unsharded output.

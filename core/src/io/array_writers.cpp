@@ -145,7 +145,9 @@ class Hdf5Writer final : public ArrayWriter {
             write_attr(ds_, "start", region.beg);
             write_attr(ds_, "end", region.end);
         }
-        if (!region.name.empty()) write_attr(ds_, "name", region.name);
+        // The name as given wherever the dataset's differs from it ('/' replaced, a repeat).
+        if (!region.name.empty() || unique != name)
+            write_attr(ds_, "name", region.name.empty() ? name : region.name);
         if (region.strand != '.') write_attr(ds_, "strand", std::string(1, region.strand));
         rows_ = rows;
         cols_ = cols;

@@ -19,8 +19,10 @@ using FileAttributes = std::vector<std::pair<std::string, std::string>>;
 class ArrayWriter {
   public:
     virtual ~ArrayWriter() = default;
-    /// Starts one array. `region` supplies the chrom/start/end attributes (HDF5) when tid >= 0
-    /// or contig is set. rows may be 0 for a 1-D vector of `cols` values.
+    /// Starts one array. `region` supplies the chrom/start/end attributes (HDF5) when contig is
+    /// set. rows may be 0 for a 1-D vector of `cols` values. An HDF5 dataset is named `name`,
+    /// with '/' replaced by '|' and "#2", "#3"... added to a repeat; its "name" attribute is
+    /// region.name, or `name` where the dataset's differs.
     virtual void begin(const std::string& name,
                        const Region& region,
                        std::int64_t rows,
