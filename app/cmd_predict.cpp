@@ -48,15 +48,73 @@ void add_context(std::vector<Region>& spans,
     }
 }
 
+// Writes vals[p] for the bases p of [beg, end) (offsets into `vals`, whose first base is `origin`
+// of `contig`): runs of defined values (NaN: none), or with bin > 1 the mean of each bin's defined
+// values, bins aligned to multiples of `bin` on the contig and clipped to [beg, end) (a bin with
+// no value is a gap).
+void write_values(TrackWriter& writer,
+                  const std::string& contig,
+                  std::int64_t origin,
+                  const std::vector<float>& vals,
+                  std::int64_t beg,
+                  std::int64_t end,
+                  std::int64_t bin) {
+    auto at = [&](std::int64_t p) { return vals[static_cast<size_t>(p)]; };
+    if (bin == 1) {
+        for (std::int64_t p = beg; p < end;) {
+            if (std::isnan(at(p))) {
+                ++p;
+                continue;
+            }
+            std::int64_t q = p;
+            while (q < end && !std::isnan(at(q))) ++q;
+            writer.add_run(contig, origin + p, vals.data() + p, q - p);
+            p = q;
+        }
+        return;
+    }
+    std::vector<float> means;  // whole bins in a row, from means_at
+    std::int64_t means_at = 0;
+    auto flush = [&] {
+        if (!means.empty())
+            writer.add_spans(contig, means_at, bin, means.data(),
+                             static_cast<std::int64_t>(means.size()));
+        means.clear();
+    };
+    for (std::int64_t lo = beg; lo < end;) {
+        const std::int64_t g = origin + lo;  // the bin's first base on the contig
+        const std::int64_t hi = std::min(end, lo + (g / bin + 1) * bin - g);
+        double sum = 0;
+        std::int64_t n = 0;
+        for (std::int64_t p = lo; p < hi; ++p)
+            if (!std::isnan(at(p))) {
+                sum += at(p);
+                ++n;
+            }
+        const float mean = n ? static_cast<float>(sum / static_cast<double>(n)) : NAN;
+        if (hi - lo == bin && n > 0) {
+            if (means.empty()) means_at = g;
+            means.push_back(mean);
+        } else {
+            flush();
+            if (n > 0) writer.add_spans(contig, g, hi - lo, &mean, 1);  // a clipped bin
+        }
+        lo = hi;
+    }
+    flush();
+}
+
 // Runs the tracks over each span, in one pass per strand, and writes each track's values inside
-// the matching core (NaN: none) to its writer. Short spans (e.g. promoters from a BED) run side by
-// side (dnassm/record_batches.h).
+// the matching core (write_values) to its writer. Short spans (e.g. promoters from a BED) run side
+// by side (dnassm/record_batches.h).
 void write_tracks(Session& s,
                   const CommonOptions& o,
                   const std::vector<TrackSpec>& specs,
                   const std::vector<Region>& spans,
                   const std::vector<Region>& cores,
-                  const std::vector<TrackWriter*>& writers) {
+                  const std::vector<TrackWriter*>& writers,
+                  std::int64_t bin) {
+    if (spans.empty()) return;  // (an empty list would read every contig)
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
     struct Span {
         Region region, core;
@@ -69,21 +127,9 @@ void write_tracks(Session& s,
             x.vals = per_base_tracks(*s.model, *s.backend, x.ids, specs, p);
         },
         [&](Span& x) {
-            const std::int64_t keep_beg = x.core.beg - x.region.beg,
-                               keep_end = x.core.end - x.region.beg;
-            for (size_t k = 0; k < writers.size(); ++k) {
-                const std::vector<float>& vals = x.vals[k];
-                for (std::int64_t p = keep_beg; p < keep_end;) {  // runs of defined values
-                    if (std::isnan(vals[static_cast<size_t>(p)])) {
-                        ++p;
-                        continue;
-                    }
-                    std::int64_t q = p;
-                    while (q < keep_end && !std::isnan(vals[static_cast<size_t>(q)])) ++q;
-                    writers[k]->add_run(x.region.contig, x.region.beg + p, vals.data() + p, q - p);
-                    p = q;
-                }
-            }
+            for (size_t k = 0; k < writers.size(); ++k)
+                write_values(*writers[k], x.region.contig, x.region.beg, x.vals[k],
+                             x.core.beg - x.region.beg, x.core.end - x.region.beg, bin);
         });
     std::vector<std::int32_t> ids;
     size_t index = 0;
@@ -125,7 +171,7 @@ std::string track_output(const std::string& pattern, const std::string& track) {
 int cmd_predict(int argc, char** argv) {
     CommonOptions o;
     std::string track_name = "loglik";
-    std::int64_t mlm_context = 512, context = 0;
+    std::int64_t mlm_context = 512, context = 0, bin = 1;
     CallOptions calls;
     bool write_index = false;
     po::options_description desc("dnassm predict options");
@@ -147,6 +193,12 @@ int cmd_predict(int argc, char** argv) {
     desc.add_options()("label-column", po::value(&metrics.label_column),
                        "--metrics with -R BED: the column holding the labels (default 4, the "
                        "name, for a classifier; 5, the score, for a regression), as finetune's");
+    desc.add_options()("bin-size", po::value(&bin)->default_value(1),
+                       "write each track's mean over N-base bins (as deepTools' --binSize): bins "
+                       "at multiples of N on the contig, clipped to the regions; bases without a "
+                       "value are left out of a bin's mean, and a bin with none is a gap. Calls "
+                       "(-o OUT.bed) are made on the bins. Chunks that start and end at multiples "
+                       "of N (--shard aligns its own) gather to the one-pass track");
     desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
                        "masked LMs (Caduceus): bases of context on each side of the masked base");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
@@ -197,6 +249,10 @@ int cmd_predict(int argc, char** argv) {
                      model +
                          " answers per sequence; --state-in/--state-out carry a per-base "
                          "stream");
+        for (const char* name : {"context", "bin-size"})
+            DNASSM_CHECK(
+                !on_command_line(name), ErrorKind::kUsage,
+                model + " answers per sequence; --" + name + " applies to per-base tracks");
         shard_sequence_records(s, o);
         return predict_head_rows(s, o, metrics);
     }
@@ -207,6 +263,8 @@ int cmd_predict(int argc, char** argv) {
     if (head && !head->per_sequence() && !on_command_line("track"))
         track_name = head->output_names().back();  // the last class, or a track head's value
     DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
+    DNASSM_CHECK(bin >= 1 && bin <= (std::int64_t{1} << 30), ErrorKind::kUsage,
+                 "--bin-size must be 1 to 2^30 bases");
     DNASSM_CHECK(context >= -1, ErrorKind::kUsage, "--context must be >= 0, or -1 (whole contig)");
     const std::vector<std::string> track_names = track_list(*s.model, track_name);
     std::vector<TrackSpec> specs;
@@ -222,6 +280,8 @@ int cmd_predict(int argc, char** argv) {
                      "(-o OUT.tsv) does not take them");
         DNASSM_CHECK(context == 0, ErrorKind::kUsage,
                      "--context applies to per-base tracks, not to a per-sequence table");
+        DNASSM_CHECK(bin == 1, ErrorKind::kUsage,
+                     "--bin-size applies to per-base tracks, not to a per-sequence table");
         shard_sequence_records(s, o);
         return predict_summaries(s, o, track_names, specs);
     }
@@ -245,7 +305,7 @@ int cmd_predict(int argc, char** argv) {
     std::vector<Region> regions = track_regions(s);
     chain.check(s, o, on_command_line("context"), regions.size());
     if (!s.shard.whole()) {
-        regions = shard_bases(regions, s.shard);
+        regions = shard_bases(regions, s.shard, bin);
         s.total_bases = 0;
         for (const Region& r : regions) s.total_bases += r.length();
     }
@@ -281,7 +341,7 @@ int cmd_predict(int argc, char** argv) {
     if (chain.active()) chain.resume(*s.model, cores.front(), spans.front(), run);
     if (context != 0) add_context(spans, s, o.rc || !s.model->causal(), context);
     if (chain.active()) chain.save_at_end(cores.front(), spans.front(), run);
-    write_tracks(s, o, specs, spans, cores, writer_ptrs);
+    write_tracks(s, o, specs, spans, cores, writer_ptrs, bin);
     chain.commit_with(*s.model, cores.front(), [&] {
         for (const auto& w : writers) w->commit();
     });

@@ -36,16 +36,48 @@ bool GatheredTrack::empty() const {
 GatheredTrack::~GatheredTrack() = default;
 
 void GatheredTrack::write_to(TrackWriter& writer) const {
-    // Runs are handed over in pieces of at most kMaxRun bases, so one long interval of a
-    // bedGraph (a whole contig at one value) costs no more memory than a short one.
-    constexpr std::int64_t kMaxRun = std::int64_t{1} << 20;
+    // Intervals are handed over as runs of equal spans: contiguous intervals of one length (the
+    // bases of a per-base track, the bins of a binned one) are one run, so a binned track stays
+    // binned. A short interval inside a per-base run (a bedGraph's two equal neighbours as one
+    // line) joins it as bases; a long one is a run of its own, handed over in pieces of at most
+    // kMaxRun bases, so a whole contig at one value costs no more memory than a short interval.
+    constexpr std::int64_t kMaxRun = std::int64_t{1} << 20, kShort = 8;
     std::vector<float> run;
-    std::int64_t run_beg = 0;
+    std::int64_t run_beg = 0, span = 1;
     const std::string* run_contig = nullptr;
     auto flush = [&] {
         if (!run.empty())
-            writer.add_run(*run_contig, run_beg, run.data(), static_cast<std::int64_t>(run.size()));
+            writer.add_spans(*run_contig, run_beg, span, run.data(),
+                             static_cast<std::int64_t>(run.size()));
         run.clear();
+    };
+    auto add = [&](const std::string& contig, const TrackInterval& iv) {
+        const std::int64_t length = iv.end - iv.beg;
+        const bool follows =
+            !run.empty() && run_beg + static_cast<std::int64_t>(run.size()) * span == iv.beg;
+        if (follows && length == span && static_cast<std::int64_t>(run.size()) < kMaxRun) {
+            run.push_back(iv.value);
+            return;
+        }
+        if (follows && span == 1 && length <= kShort &&
+            static_cast<std::int64_t>(run.size()) + length <= kMaxRun) {
+            run.insert(run.end(), static_cast<size_t>(length), iv.value);
+            return;
+        }
+        flush();
+        run_contig = &contig;
+        if (length <= kMaxRun) {  // one span of its length, that the next may continue
+            run_beg = iv.beg;
+            span = length;
+            run.push_back(iv.value);
+            return;
+        }
+        for (std::int64_t pos = iv.beg; pos < iv.end; pos += kMaxRun) {  // pieces of one span each
+            run_beg = pos;
+            span = std::min(kMaxRun, iv.end - pos);
+            run.push_back(iv.value);
+            flush();
+        }
     };
     // An input being read: its file (a bigWig opened for this contig) and its next interval.
     struct Source {
@@ -102,18 +134,7 @@ void GatheredTrack::write_to(TrackWriter& writer) const {
             }
             covered_to = iv.end;
             covered_by = s.file;
-            if (!run.empty() && run_beg + static_cast<std::int64_t>(run.size()) != iv.beg) flush();
-            for (std::int64_t pos = iv.beg; pos < iv.end;) {
-                if (run.empty()) {
-                    run_contig = &contig;
-                    run_beg = pos;
-                }
-                const std::int64_t n =
-                    std::min(iv.end - pos, kMaxRun - static_cast<std::int64_t>(run.size()));
-                run.insert(run.end(), static_cast<size_t>(n), iv.value);
-                pos += n;
-                if (static_cast<std::int64_t>(run.size()) == kMaxRun) flush();
-            }
+            add(contig, iv);
             if (s.cursor->next(s.next)) {
                 heap.push(k);
             } else {  // this input's last value on the contig: close it

@@ -305,6 +305,52 @@ class PredictTests(Tmp):
         self.assertIn("--shard cuts the regions itself", err)
         self.assert_only_files("r.bed", "whole.bw", "s1.bw", "s2.bw", "s3.bw", "s4.bw", "merged.bw")
 
+    def test_bins_are_means_of_the_per_base_track_and_shards_gather_to_one_run(self):
+        """--bin-size N, as deepTools' --binSize: bins at multiples of N on the contig, clipped to the regions."""
+        regions = ["NC_001416.1:101-9000", "NC_001416.1:20011-20500"]
+        run("predict", "-m", MODEL, "--context", "-1", "-o", self.path("base.bw"), LAMBDA, *regions)
+        run("predict", "-m", MODEL, "--context", "-1", "--bin-size", "128", "-o", self.path("bins.bw"), LAMBDA,
+            *regions)
+        with pyBigWig.open(self.path("base.bw")) as a, pyBigWig.open(self.path("bins.bw")) as b:
+            self.assertEqual(b.chroms(), a.chroms())
+            bins = b.intervals("NC_001416.1")
+            x = np.array(a.values("NC_001416.1", 0, 48502))
+        edges = [(s, e) for s, e, _ in bins]
+        self.assertEqual(edges[:2], [(100, 128), (128, 256)])  # the first clipped to the region
+        self.assertIn((8960, 9000), edges)
+        self.assertEqual(edges[-5:], [(20010, 20096), (20096, 20224), (20224, 20352), (20352, 20480), (20480, 20500)])
+        self.assertEqual(sum(e - s for s, e in edges), 8900 + 490)
+        for s, e, v in bins:
+            self.assertAlmostEqual(v, float(np.nanmean(x[s:e])), places=5)
+        # The same bins as bedGraph; calls on them; and shards (cut at multiples of N) merged.
+        _, out, _ = run("predict", "-m", MODEL, "--context", "-1", "--bin-size", "128", "-o", "-", "-O", "bedgraph",
+                        LAMBDA, *regions)
+        self.assertEqual([tuple(int(f) for f in l.split("\t")[1:3]) for l in out.splitlines()], edges)
+        for i in (1, 2, 3):
+            run("predict", "-m", MODEL, "--context", "-1", "--bin-size", "128", "--shard", f"{i}/3", "-o",
+                self.path(f"s{i}.bw"), LAMBDA, *regions)
+            with pyBigWig.open(self.path(f"s{i}.bw")) as bw:
+                first = bw.intervals("NC_001416.1")[0]
+            if i > 1:
+                self.assertEqual(first[0] % 128, 0)
+        run("merge", "-o", self.path("merged.bw"), *[self.path(f"s{i}.bw") for i in (1, 2, 3)])
+        with pyBigWig.open(self.path("merged.bw")) as m:
+            self.assertEqual(m.intervals("NC_001416.1"), bins)  # bins, not bases
+        threshold = str(float(np.median([v for _, _, v in bins])))
+        run("predict", "-m", MODEL, "--context", "-1", "--bin-size", "128", "--threshold", threshold, "-o",
+            self.path("c.bed"), LAMBDA, *regions)
+        run("call", "--threshold", threshold, "--name", "loglik", "-o", self.path("m.bed"), self.path("merged.bw"))
+        calls = read_text(self.path("c.bed"))
+        self.assertEqual(read_text(self.path("m.bed")), calls)
+        called = [(int(l.split("\t")[1]), int(l.split("\t")[2])) for l in calls.splitlines()]
+        self.assertGreater(len(called), 3)
+        self.assertTrue(all(any(s == b for b, _ in edges) and any(e == c for _, c in edges) for s, e in called))
+        for bad, needle in ((["--bin-size", "0"], "--bin-size must be 1 to 2^30 bases"),
+                            (["--bin-size", "10", "-O", "tsv"], "--bin-size applies to per-base tracks")):
+            _, _, err = run("predict", "-m", MODEL, *bad, "-o", self.path("x.out"), LAMBDA, regions[0], expect=2)
+            self.assertIn(needle, err)
+        self.assert_only_files("base.bw", "bins.bw", "s1.bw", "s2.bw", "s3.bw", "merged.bw", "c.bed", "m.bed")
+
     def test_many_short_regions_same_track_for_any_thread_count(self):
         # Short regions run side by side, a region per thread; the track is the same as one at a time.
         with open(self.path("r.bed"), "w") as f:

@@ -27,10 +27,13 @@ struct Shard {
 [[nodiscard]] Shard parse_shard(const std::string& spec);
 
 /// The shard's piece of `regions` (in their order): bases [T*i/N, T*(i+1)/N) of their
-/// concatenation (T bases in all), regions cut where the piece starts and ends. Error(kUsage)
-/// when there are fewer bases than shards.
+/// concatenation (T bases in all), regions cut where the piece starts and ends. With align > 1
+/// each cut moves back to the nearest multiple of `align` on its contig (not before its region's
+/// start), so no bin of that size is cut in two; a piece may then be empty. Error(kUsage) when
+/// there are fewer bases than shards.
 [[nodiscard]] std::vector<Region> shard_bases(const std::vector<Region>& regions,
-                                              const Shard& shard);
+                                              const Shard& shard,
+                                              std::int64_t align = 1);
 
 /// Records [begin, end) (0-based, in input order) of the shard's block.
 struct RecordRange {

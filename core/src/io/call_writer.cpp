@@ -17,23 +17,24 @@ CallWriter::CallWriter(const std::string& path, CallOptions options)
     if (options_.name.empty()) options_.name = "call";
 }
 
-void CallWriter::add_run(const std::string& contig,
-                         std::int64_t start,
-                         const float* values,
-                         std::int64_t n) {
+void CallWriter::add_spans(const std::string& contig,
+                           std::int64_t start,
+                           std::int64_t span,
+                           const float* values,
+                           std::int64_t n) {
     if (n > 0) any_ = true;
     for (std::int64_t i = 0; i < n; ++i) {
         const float v = values[i];
         const bool pass = options_.below ? v <= options_.threshold : v >= options_.threshold;
         if (!pass) continue;  // NaN fails both comparisons
-        const std::int64_t pos = start + i;
+        const std::int64_t pos = start + i * span;
         if (!open_ || open_->contig != contig || pos - open_->end > options_.merge_gap) {
             flush();
             open_ = Open{contig, pos, pos, 0, 0.0};
         }
-        open_->end = pos + 1;
-        open_->sum += v;
-        ++open_->passed;
+        open_->end = pos + span;
+        open_->sum += static_cast<double>(v) * static_cast<double>(span);  // a mean over bases
+        open_->passed += span;
     }
 }
 

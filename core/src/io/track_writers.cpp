@@ -76,13 +76,15 @@ class BigWigWriter final : public TrackWriter {
     ~BigWigWriter() override {
         if (fp_) bwClose(fp_);
     }
-    void add_run(const std::string& contig,
-                 std::int64_t start,
-                 const float* values,
-                 std::int64_t n) override {
+    void add_spans(const std::string& contig,
+                   std::int64_t start,
+                   std::int64_t span,
+                   const float* values,
+                   std::int64_t n) override {
         if (n <= 0) return;
+        const auto s = static_cast<std::uint32_t>(span);
         DNASSM_CHECK(
-            bwAddIntervalSpanSteps(fp_, contig.c_str(), static_cast<std::uint32_t>(start), 1, 1,
+            bwAddIntervalSpanSteps(fp_, contig.c_str(), static_cast<std::uint32_t>(start), s, s,
                                    const_cast<float*>(values), static_cast<std::uint32_t>(n)) == 0,
             ErrorKind::kResource, file_.path() + ": bigWig write failed at " + contig);
         any_ = true;
@@ -106,21 +108,23 @@ class BedGraphWriter final : public TrackWriter {
     explicit BedGraphWriter(const std::string& path) : file_(path, true), out_(file_.stream()) {}
     // Adjacent bases with identical values share one line, as bedGraph tools do, also across
     // runs (NaN, equal to nothing, is a line of its own).
-    void add_run(const std::string& contig,
-                 std::int64_t start,
-                 const float* values,
-                 std::int64_t n) override {
+    void add_spans(const std::string& contig,
+                   std::int64_t start,
+                   std::int64_t span,
+                   const float* values,
+                   std::int64_t n) override {
         for (std::int64_t i = 0; i < n;) {
             std::int64_t j = i + 1;
             while (j < n && values[j] == values[i]) ++j;
-            if (open_ && end_ == start + i && value_ == values[i] && contig_ == contig) {
-                end_ = start + j;
+            const std::int64_t beg = start + i * span, end = start + j * span;
+            if (open_ && end_ == beg && value_ == values[i] && contig_ == contig) {
+                end_ = end;
             } else {
                 write_line();
                 open_ = true;
                 contig_ = contig;  // reuses the string's storage
-                beg_ = start + i;
-                end_ = start + j;
+                beg_ = beg;
+                end_ = end;
                 value_ = values[i];
             }
             i = j;

@@ -49,10 +49,29 @@ RecordRange shard_records(std::int64_t total, const Shard& shard, const std::str
     return {from, to};
 }
 
-std::vector<Region> shard_bases(const std::vector<Region>& regions, const Shard& shard) {
+std::vector<Region> shard_bases(const std::vector<Region>& regions,
+                                const Shard& shard,
+                                std::int64_t align) {
     std::int64_t total = 0;
     for (const Region& r : regions) total += r.length();
-    const auto [from, to] = piece(total, shard, "bases to run");
+    auto [from, to] = piece(total, shard, "bases to run");
+    // A cut at offset c of the concatenation, moved back to a multiple of `align` on its contig
+    // (both shards that meet there move it alike).
+    const auto aligned = [&](std::int64_t c) {
+        std::int64_t at = 0;
+        for (const Region& r : regions) {
+            if (c < at + r.length()) {
+                const std::int64_t pos = r.beg + (c - at);
+                return at + std::max(r.beg, pos / align * align) - r.beg;
+            }
+            at += r.length();
+        }
+        return c;  // the end
+    };
+    if (align > 1) {
+        from = aligned(from);
+        to = aligned(to);
+    }
     std::vector<Region> out;
     std::int64_t at = 0;  // bases before region r
     for (const Region& r : regions) {

@@ -29,6 +29,23 @@ std::string calls_of(const CallOptions& options,
     return text.str();
 }
 
+// A binned track: each value covers its span, and the score is the mean over bases.
+TEST(CallWriter, BinsCoverTheirSpans) {
+    const std::string path = testing::TempDir() + "/bins.bed";
+    CallOptions o;
+    o.probability = true;
+    o.min_length = 60;
+    CallWriter w(path, o);
+    const float bins[] = {0.9f, 0.6f, 0.1f, 0.8f}, clipped = 0.6f;
+    w.add_spans("chr1", 0, 50, bins, 4);  // passes [0, 100) and [150, 200)
+    w.add_spans("chr1", 200, 20, &clipped, 1);
+    w.commit();
+    std::stringstream text;
+    text << std::ifstream(path).rdbuf();
+    // (0.9·50 + 0.6·50) / 100 = 0.75; (0.8·50 + 0.6·20) / 70 = 0.743.
+    EXPECT_EQ(text.str(), "chr1\t0\t100\tcall\t750\t.\nchr1\t150\t220\tcall\t743\t.\n");
+}
+
 TEST(CallWriter, MaximalRunsAtOrAboveThresholdWithProbabilityScores) {
     CallOptions o;
     o.name = "p_gene";

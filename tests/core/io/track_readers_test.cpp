@@ -221,5 +221,34 @@ TEST(BedGraphWriter, MergesEqualNeighboursAcrossRunsButNeverNaN) {
               "d\t9\t10\tnan\n");
 }
 
+// Bins: one value per span of bases, read back as one interval each from either format (a
+// bigWig stores them as one fixed-step block).
+TEST(TrackWriter, SpansOfBasesReadBackAsIntervals) {
+    const float bins[] = {0.5f, 0.25f, 0.25f}, clipped = 2.0f;
+    for (const char* name : {"bins.bw", "bins.bedgraph"}) {
+        const std::string path = testing::TempDir() + "/" + name;
+        auto w = TrackWriter::create(path, {{"c", 1000}});
+        w->add_spans("c", 7, 3, &clipped, 1);  // [7, 10)
+        w->add_spans("c", 10, 50, bins, 3);    // [10, 60) [60, 110) [110, 160)
+        w->commit();
+        const Track t = read_track(path);
+        std::vector<std::pair<std::int64_t, std::int64_t>> edges;
+        std::vector<float> values;
+        for (const TrackInterval& iv : t.intervals) {
+            edges.emplace_back(iv.beg, iv.end);
+            values.push_back(iv.value);
+        }
+        if (std::string(name).ends_with(".bw")) {
+            EXPECT_EQ(edges, (std::vector<std::pair<std::int64_t, std::int64_t>>{
+                                 {7, 10}, {10, 60}, {60, 110}, {110, 160}}));
+            EXPECT_EQ(values, (std::vector<float>{2.0f, 0.5f, 0.25f, 0.25f}));
+        } else {  // equal neighbours share a line
+            EXPECT_EQ(edges, (std::vector<std::pair<std::int64_t, std::int64_t>>{
+                                 {7, 10}, {10, 60}, {60, 160}}));
+            EXPECT_EQ(values, (std::vector<float>{2.0f, 0.5f, 0.25f}));
+        }
+    }
+}
+
 }  // namespace
 }  // namespace dnassm

@@ -93,6 +93,33 @@ TEST(Shard, BasePiecesTileTheRegionsInOrderAndDifferByAtMostOne) {
     EXPECT_THROW((void)shard_bases(regions, {0, 24}), Error);
 }
 
+TEST(Shard, AlignedCutsFallOnMultiplesAndStillTileTheRegions) {
+    const std::vector<Region> regions = {reg("a", 13, 170), reg("b", 0, 31), reg("c", 105, 230)};
+    for (std::int64_t n = 1; n <= 12; ++n) {
+        std::vector<Region> all;
+        for (std::int64_t i = 0; i < n; ++i)
+            for (const Region& r : shard_bases(regions, {i, n}, 25)) {
+                EXPECT_LT(r.beg, r.end);
+                // A cut inside a region falls on a multiple of 25.
+                if (!all.empty() && all.back().contig == r.contig && all.back().end == r.beg) {
+                    EXPECT_EQ(r.beg % 25, 0) << n;
+                    all.back().end = r.end;
+                } else {
+                    all.push_back(r);
+                }
+            }
+        ASSERT_EQ(all.size(), regions.size()) << n;
+        for (size_t k = 0; k < regions.size(); ++k) {
+            EXPECT_EQ(all[k].beg, regions[k].beg) << n;
+            EXPECT_EQ(all[k].end, regions[k].end) << n;
+        }
+    }
+    // Shard 2 of 2 of 13..170 cuts at 91, moved back to 75.
+    const auto second = shard_bases({regions[0]}, {1, 2}, 25);
+    ASSERT_EQ(second.size(), 1u);
+    EXPECT_EQ(second[0].beg, 75);
+}
+
 TEST(Shard, GenomeScaleBoundariesDoNotOverflow) {
     const std::vector<Region> genome = {reg("big", 0, std::int64_t{1} << 40)};
     const Shard last{999'999'999, 1'000'000'000};

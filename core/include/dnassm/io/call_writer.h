@@ -29,10 +29,11 @@ struct CallOptions {
 class CallWriter final : public TrackWriter {
   public:
     CallWriter(const std::string& path, CallOptions options);
-    void add_run(const std::string& contig,
-                 std::int64_t start,
-                 const float* values,
-                 std::int64_t n) override;
+    void add_spans(const std::string& contig,
+                   std::int64_t start,
+                   std::int64_t span,
+                   const float* values,
+                   std::int64_t n) override;
     void commit() override;
     [[nodiscard]] bool empty() const override { return !any_; }
 

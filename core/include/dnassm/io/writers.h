@@ -62,16 +62,25 @@ class VectorWriter {
                                                 const std::string& type = {});
 };
 
-/// Per-base tracks: runs of consecutive bases with one value each.
+/// Per-base tracks: runs of consecutive bases (or of equal bins of bases) with one value each.
 class TrackWriter {
   public:
     virtual ~TrackWriter() = default;
-    /// values[i] belongs to base start + i (0-based) of `contig`; runs must come in the contig
-    /// order given at creation and increasing position.
-    virtual void add_run(const std::string& contig,
-                         std::int64_t start,
-                         const float* values,
-                         std::int64_t n) = 0;
+    /// values[i] covers bases [start + i·span, start + (i+1)·span) (0-based) of `contig`; runs
+    /// must come in the contig order given at creation and increasing position. A bigWig stores a
+    /// run as one fixed-step block of that span.
+    virtual void add_spans(const std::string& contig,
+                           std::int64_t start,
+                           std::int64_t span,
+                           const float* values,
+                           std::int64_t n) = 0;
+    /// One value per base: values[i] belongs to base start + i.
+    void add_run(const std::string& contig,
+                 std::int64_t start,
+                 const float* values,
+                 std::int64_t n) {
+        add_spans(contig, start, 1, values, n);
+    }
     /// Writes the file. With no values added it is a valid empty track (a bigWig with its
     /// contigs and no data; a bedGraph with no lines): a region of N bases has none.
     virtual void commit() = 0;
