@@ -342,20 +342,30 @@ int cmd_predict(int argc, char** argv) {
     if (context != 0) add_context(spans, s, o.rc || !s.model->causal(), context);
     if (chain.active()) chain.save_at_end(cores.front(), spans.front(), run);
     write_tracks(s, o, specs, spans, cores, writer_ptrs, bin);
-    chain.commit_with(*s.model, cores.front(), [&] {
+    const auto commit_outputs = [&] {
         for (const auto& w : writers) w->commit();
-    });
+    };
+    if (chain.active())  // (one region: ChunkChain::check)
+        chain.commit_with(*s.model, cores.front(), commit_outputs);
+    else
+        commit_outputs();
     write_indexes(write_index, outputs);
     // A region of N bases (an assembly gap in a pipeline's chunk) has no values: its track is
-    // written empty, and said so, rather than failing the chunk.
+    // written empty, and said so, rather than failing the chunk. So is a shard with no bases.
     bool any_empty = false;
     for (size_t k = 0; k < writers.size(); ++k) {
         if (!writers[k]->empty()) continue;
         any_empty = true;
-        note(
-            "dnassm predict: %s: no base of the regions has a value (N bases have none, nor a "
-            "region's first base for a next-base track); the output is empty\n",
-            outputs[k].c_str());
+        if (cores.empty())
+            note(
+                "dnassm predict: %s: --shard %s: its cuts, moved back to multiples of "
+                "--bin-size %lld, leave it no bases; the output is empty\n",
+                outputs[k].c_str(), s.shard.label().c_str(), static_cast<long long>(bin));
+        else
+            note(
+                "dnassm predict: %s: no base of the regions has a value (N bases have none, nor "
+                "a region's first base for a next-base track); the output is empty\n",
+                outputs[k].c_str());
     }
     if (call_writer && !any_empty)
         note_if_no_calls("predict", o.output, *call_writer, calls, track_name);

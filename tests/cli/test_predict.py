@@ -345,6 +345,13 @@ class PredictTests(Tmp):
         called = [(int(l.split("\t")[1]), int(l.split("\t")[2])) for l in calls.splitlines()]
         self.assertGreater(len(called), 3)
         self.assertTrue(all(any(s == b for b, _ in edges) and any(e == c for _, c in edges) for s, e in called))
+        # A shard whose cuts, moved back to multiples of the bin, leave it nothing: an empty track.
+        _, _, err = run("predict", "-m", MODEL, "--bin-size", "100000", "--shard", "2/3", "-o", self.path("e.bw"),
+                        LAMBDA, regions[0])
+        self.assertIn("--shard 2/3: its cuts, moved back to multiples of --bin-size 100000, leave it no bases", err)
+        with pyBigWig.open(self.path("e.bw")) as bw:
+            self.assertEqual(bw.intervals("NC_001416.1"), None)
+        os.remove(self.path("e.bw"))
         for bad, needle in ((["--bin-size", "0"], "--bin-size must be 1 to 2^30 bases"),
                             (["--bin-size", "10", "-O", "tsv"], "--bin-size applies to per-base tracks")):
             _, _, err = run("predict", "-m", MODEL, *bad, "-o", self.path("x.out"), LAMBDA, regions[0], expect=2)
