@@ -26,8 +26,9 @@ int cmd_call(int argc, char** argv) {
          "the values are probabilities: score = 1000 × mean called value (otherwise 0)");
     // clang-format on
     add_call_options(desc, calls, "(required)");
-    bool write_index = false;
+    bool write_index = false, no_provenance = false;
     add_write_index_option(desc, write_index);
+    add_provenance_option(desc, no_provenance);
     po::variables_map given;
     if (!parse_options(argc, argv,
                        "dnassm call --threshold X [--below] -o OUT.bed[.gz] "
@@ -42,6 +43,7 @@ int cmd_call(int argc, char** argv) {
     check_indexable(write_index, {o.output});
     const GatheredTrack track(inputs);
     CallWriter writer(o.output, calls);
+    if (!no_provenance) writer.describe(output_provenance(argc, argv));
     track.write_to(writer);
     writer.commit();
     write_indexes(write_index, {o.output});

@@ -85,17 +85,13 @@ int cmd_embed(int argc, char** argv) {
     else
         writer = ArrayWriter::create(o.output, dtype == "f16", type);
     auto flag = [](bool on) { return std::string(on ? "true" : "false"); };
-    const FileAttributes provenance = {{"dnassm_version", DNASSM_VERSION},
-                                       {"command", command_line(argc, argv)},
-                                       {"model", o.model_dir},
-                                       {"model_family", s.model->info().family},
-                                       {"device", s.backend->name()},
-                                       {"pooling", pool},
-                                       {"stride", std::to_string(stride)},
-                                       {"rc_averaged", flag(o.rc)},
-                                       {"stranded", flag(o.stranded)},
-                                       {"fold_rc", flag(fold_rc)},
-                                       {"bf16", flag(o.bf16)}};
+    FileAttributes provenance = output_provenance(argc, argv, &s);
+    provenance.insert(provenance.end(), {{"pooling", pool},
+                                         {"stride", std::to_string(stride)},
+                                         {"rc_averaged", flag(o.rc)},
+                                         {"stranded", flag(o.stranded)},
+                                         {"fold_rc", flag(fold_rc)},
+                                         {"bf16", flag(o.bf16)}});
     if (vectors)
         vectors->describe(provenance);
     else

@@ -13,12 +13,13 @@ namespace dnassm::app {
 int cmd_merge(int argc, char** argv) {
     std::string out;
     std::vector<std::string> inputs;
-    bool write_index = false;
+    bool write_index = false, no_provenance = false;
     po::options_description desc("dnassm merge options");
     desc.add_options()("help,h", "show this help")(
         "output,o", po::value(&out)->required(),
         "merged track (.bw, .bedgraph or .bedgraph.gz; - for bedGraph on standard output)");
     add_write_index_option(desc, write_index);
+    add_provenance_option(desc, no_provenance);
     if (!parse_options(argc, argv, "dnassm merge -o OUT.bw CHUNK.bw [CHUNK.bw ...]", desc, &inputs))
         return 0;
     DNASSM_CHECK(!inputs.empty(), ErrorKind::kUsage, "no tracks to merge");
@@ -27,6 +28,7 @@ int cmd_merge(int argc, char** argv) {
     DNASSM_CHECK(!track.contigs().empty(), ErrorKind::kInput,
                  "the inputs hold no values and name no contig (empty bedGraphs)");
     auto writer = TrackWriter::create(out, track.contigs(), out == "-" ? ".bedgraph" : "");
+    if (!no_provenance) writer->describe(output_provenance(argc, argv));
     track.write_to(*writer);
     writer->commit();
     write_indexes(write_index, {out});

@@ -173,10 +173,11 @@ int cmd_predict(int argc, char** argv) {
     std::string track_name = "loglik";
     std::int64_t mlm_context = 512, context = 0, bin = 1;
     CallOptions calls;
-    bool write_index = false;
+    bool write_index = false, no_provenance = false;
     po::options_description desc("dnassm predict options");
     add_common_options(desc, o);
     add_write_index_option(desc, write_index);
+    add_provenance_option(desc, no_provenance);
     desc.add_options()("context", po::value(&context)->default_value(0),
                        "run each region with N extra bases of context before it (and after it for "
                        "--rc or bidirectional models) and write only the region, so chunks of a "
@@ -330,6 +331,12 @@ int cmd_predict(int argc, char** argv) {
     } else {
         for (const std::string& out : outputs)
             writers.push_back(TrackWriter::create(out, s.input->contigs(), type));
+    }
+    const FileAttributes provenance = output_provenance(argc, argv, &s);
+    for (size_t k = 0; k < writers.size() && !no_provenance; ++k) {
+        FileAttributes attributes = provenance;
+        attributes.emplace_back("track", bed ? track_name : track_names[k]);
+        writers[k]->describe(attributes);
     }
     std::vector<TrackWriter*> writer_ptrs;
     for (const auto& w : writers) writer_ptrs.push_back(w.get());

@@ -42,7 +42,7 @@ namespace {
 
 // What a VCF output's header adds to the input's: the FASTA's contigs it does not declare, with
 // their lengths (as `bcftools reheader --fai`: a VCF without ##contig lines still makes a BCF whose
-// records name them), the scores' INFO lines and the provenance.
+// records name them), the scores' INFO lines and, unless `command` is empty, the provenance.
 void extend_output_header(bcf_hdr_t* hdr, const faidx_t* fai, const std::string& command) {
     for (int i = 0; i < faidx_nseq(fai); ++i) {
         const char* name = faidx_iseq(fai, i);
@@ -58,8 +58,10 @@ void extend_output_header(bcf_hdr_t* hdr, const faidx_t* fai, const std::string&
                    "##INFO=<ID=DNASSM_EMB_L2,Number=A,Type=Float,Description=\"dnassm: L2 distance "
                    "of mean embeddings, ALT vs REF window\">");
     // Provenance, as bcftools records its own version and command line.
-    bcf_hdr_append(hdr, ("##dnassmVersion=" DNASSM_VERSION));
-    bcf_hdr_append(hdr, ("##dnassmCommand=" + command).c_str());
+    if (!command.empty()) {
+        bcf_hdr_append(hdr, ("##dnassmVersion=" DNASSM_VERSION));
+        bcf_hdr_append(hdr, ("##dnassmCommand=" + command).c_str());
+    }
     bcf_hdr_append(hdr,
                    "##INFO=<ID=DNASSM_EMB_COS,Number=A,Type=Float,Description=\"dnassm: cosine "
                    "distance of mean embeddings\">");
@@ -182,10 +184,11 @@ int cmd_score(int argc, char** argv) {
     CommonOptions o;
     std::string vcf_path;
     std::int64_t window = 1024;
-    bool write_index = false;
+    bool write_index = false, no_provenance = false;
     po::options_description desc("dnassm score options");
     add_common_options(desc, o, OptionsFor::kVariantScoring);
     add_write_index_option(desc, write_index);
+    add_provenance_option(desc, no_provenance);
     // clang-format off
     desc.add_options()
         ("vcf", po::value(&vcf_path)->required(), "variants (VCF, VCF.gz or BCF; HTSlib)")
@@ -233,7 +236,7 @@ int cmd_score(int argc, char** argv) {
     // A VCF output writes the input's header, the records keep its ids, and no record loses a
     // field on the way out: the header is extended before it is written with the FASTA's contigs,
     // the scores' INFO lines and what the records use without declaring it (the first pass).
-    if (vcf_out) extend_output_header(hdr, fai, command_line(argc, argv));
+    if (vcf_out) extend_output_header(hdr, fai, no_provenance ? "" : command_line(argc, argv));
     // The records are counted in a first pass over a file (not standard input) for --shard, for
     // progress and for a VCF output's header.
     Progress progress(s.progress_mode, 0, "score", ProgressUnit::kRecords);

@@ -10,6 +10,7 @@
 #include "dnassm/io/output_index.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/messages.h"
+#include "dnassm/stream_state.h"
 #include "dnassm/thread_pool.h"
 
 namespace dnassm::app {
@@ -100,6 +101,13 @@ void add_write_index_option(po::options_description& desc, bool& write_index) {
                        ".bedgraph.gz and .vcf.gz, .csi for .bcf");
 }
 
+void add_provenance_option(po::options_description& desc, bool& no_provenance) {
+    desc.add_options()("no-provenance", po::bool_switch(&no_provenance),
+                       "leave out the lines that say what produced the output (dnassm's version, "
+                       "the command, the model: '#' lines atop a bedGraph or BED, ##dnassm lines "
+                       "in a VCF), for readers that take every line for data");
+}
+
 void check_indexable(bool write_index, const std::vector<std::string>& outputs) {
     if (!write_index) return;
     for (const std::string& out : outputs) {
@@ -118,9 +126,34 @@ void write_indexes(bool write_index, const std::vector<std::string>& outputs) {
 }
 
 std::string command_line(int argc, char** argv) {
+    const auto plain = [](unsigned char c) {
+        return std::isalnum(c) || std::string_view("_-./:=,+@%^{}").find(static_cast<char>(c)) !=
+                                      std::string_view::npos;
+    };
     std::string line = "dnassm";
-    for (int i = 0; i < argc; ++i) line.append(" ").append(argv[i]);
+    for (int i = 0; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        line += ' ';
+        if (!arg.empty() && std::all_of(arg.begin(), arg.end(), plain)) {
+            line += arg;
+            continue;
+        }
+        line += '\'';
+        for (const char c : arg) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        line += '\'';
+    }
     return line;
+}
+
+FileAttributes output_provenance(int argc, char** argv, const Session* s) {
+    FileAttributes a = {{"dnassm_version", DNASSM_VERSION}, {"command", command_line(argc, argv)}};
+    if (s) {
+        a.insert(a.end(), {{"model", s->model->info().path},
+                           {"model_family", s->model->info().family},
+                           {"model_fingerprint", model_fingerprint(*s->model)},
+                           {"device", s->backend->name()}});
+    }
+    return a;
 }
 
 std::string output_type(const CommonOptions& o, const std::string& stdout_default) {

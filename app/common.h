@@ -68,12 +68,17 @@ void note_if_no_calls(const std::string& command,
 /// --write-index (predict, score, call, merge), as samtools/bcftools: index each output once it
 /// is written (dnassm/io/output_index.h).
 void add_write_index_option(po::options_description& desc, bool& write_index);
+/// --no-provenance (predict, merge, call, score), as samtools' --no-PG and bcftools'
+/// --no-version: leave out the lines saying what produced the output (a bedGraph's or BED's "#"
+/// lines, a VCF's ##dnassmVersion and ##dnassmCommand).
+void add_provenance_option(po::options_description& desc, bool& no_provenance);
 /// With --write-index: Error(kUsage) before any work unless every output can be indexed.
 void check_indexable(bool write_index, const std::vector<std::string>& outputs);
 /// With --write-index: indexes the committed outputs.
 void write_indexes(bool write_index, const std::vector<std::string>& outputs);
 
-/// "dnassm <subcommand> <arguments>" as given (argv starts at the subcommand), for provenance.
+/// "dnassm <subcommand> <arguments>" as given (argv starts at the subcommand), for provenance;
+/// an argument a shell would split or expand is single-quoted, so the line can be run again.
 [[nodiscard]] std::string command_line(int argc, char** argv);
 
 /// Parses argv (after the subcommand) against `desc`, the positional arguments into `positional`
@@ -114,6 +119,11 @@ struct Session {
 
 /// A table input (InputFormat::kTable) takes no -r/-R.
 [[nodiscard]] Session open_session(const CommonOptions& o);
+
+/// What produced an output (HDF5 attributes, a bedGraph's or BED's "#" lines): dnassm's version
+/// and the command line, then, given a session, the model (path, family, fingerprint of its
+/// weights) and the device it ran on.
+[[nodiscard]] FileAttributes output_provenance(int argc, char** argv, const Session* s = nullptr);
 
 /// The regions the command line asked for (-r/-R), else every contig of the input, whole.
 [[nodiscard]] std::vector<Region> asked_regions(const Session& s);

@@ -113,6 +113,20 @@ def read_text(path):
         return f.read()
 
 
+def data_lines(text):
+    """The lines of a bedGraph's or BED's text after the "#" lines that say what produced it."""
+    return [l for l in text.splitlines() if not l.startswith("#")]
+
+
+def track_lines(path):
+    """The data lines of a bedGraph or BED file, plain or gzip-compressed."""
+    import gzip
+    with open(path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    with (gzip.open(path, "rt") if gz else open(path)) as f:
+        return data_lines(f.read())
+
+
 def read_bytes(path):
     with open(path, "rb") as f:
         return f.read()

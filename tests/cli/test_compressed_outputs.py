@@ -3,7 +3,7 @@ import os
 import shutil
 import subprocess
 
-from cli_support import LAMBDA, MODEL, Tmp, lambda_seq, read_text, run, write_vcf
+from cli_support import LAMBDA, MODEL, Tmp, data_lines, lambda_seq, read_text, run, track_lines, write_vcf
 
 
 class CompressedOutputTests(Tmp):
@@ -27,7 +27,7 @@ class CompressedOutputTests(Tmp):
         region = "NC_001416.1:1-3000"
         run("predict", "-m", MODEL, "-o", self.path("t.bedgraph"), LAMBDA, region)
         run("predict", "-m", MODEL, "-o", self.path("t.bedgraph.gz"), "--write-index", LAMBDA, region)
-        self.assertEqual(self.gz_text("t.bedgraph.gz"), read_text(self.path("t.bedgraph")))
+        self.assertEqual(data_lines(self.gz_text("t.bedgraph.gz")), track_lines(self.path("t.bedgraph")))
         self.assertEqual(self.index_magic("t.bedgraph.gz.tbi"), b"TBI\x01")
         if shutil.which("tabix"):
             q = subprocess.run(["tabix", self.path("t.bedgraph.gz"), "NC_001416.1:101-102"], capture_output=True,
@@ -35,17 +35,17 @@ class CompressedOutputTests(Tmp):
             self.assertEqual([l.split("\t")[1] for l in q.splitlines()], ["100", "101"])
         run("predict", "-m", MODEL, "--track", "loglik,entropy", "-o", self.path("m.{track}.bedgraph.gz"),
             "--write-index", LAMBDA, region)
-        self.assertEqual(self.gz_text("m.loglik.bedgraph.gz"), read_text(self.path("t.bedgraph")))
+        self.assertEqual(data_lines(self.gz_text("m.loglik.bedgraph.gz")), track_lines(self.path("t.bedgraph")))
         self.assertEqual(self.index_magic("m.entropy.bedgraph.gz.tbi"), b"TBI\x01")
         # Calls: from predict, and from the compressed track with dnassm call; merge writes .gz too.
         run("predict", "-m", MODEL, "--threshold", "-1", "-o", self.path("c.bed"), LAMBDA, region)
         run("predict", "-m", MODEL, "--threshold", "-1", "-o", self.path("c.bed.gz"), "--write-index", LAMBDA, region)
-        self.assertEqual(self.gz_text("c.bed.gz"), read_text(self.path("c.bed")))
+        self.assertEqual(data_lines(self.gz_text("c.bed.gz")), track_lines(self.path("c.bed")))
         self.assertEqual(self.index_magic("c.bed.gz.tbi"), b"TBI\x01")
         run("call", "--threshold", "-1", "--name", "loglik", "-o", self.path("k.bed.gz"), self.path("t.bedgraph.gz"))
-        self.assertEqual(self.gz_text("k.bed.gz"), read_text(self.path("c.bed")))
+        self.assertEqual(data_lines(self.gz_text("k.bed.gz")), track_lines(self.path("c.bed")))
         run("merge", "-o", self.path("g.bedgraph.gz"), "--write-index", self.path("t.bedgraph.gz"))
-        self.assertEqual(self.gz_text("g.bedgraph.gz"), read_text(self.path("t.bedgraph")))
+        self.assertEqual(data_lines(self.gz_text("g.bedgraph.gz")), track_lines(self.path("t.bedgraph")))
         run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("p.tsv"), LAMBDA, region)
         run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("p.tsv.gz"), LAMBDA, region)
         self.assertEqual(self.gz_text("p.tsv.gz"), read_text(self.path("p.tsv")))

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 
 from cli_support import (ECOLI, EX1_BAM, HYENA, LAMBDA, MODEL, ROOT, SHARED, Tmp, lambda_seq,
-                         read_safetensors, read_text, revcomp, run)
+                         read_safetensors, read_text, revcomp, run, track_lines)
 
 
 class EmbedTests(Tmp):
@@ -106,6 +106,14 @@ class EmbedTests(Tmp):
             for r in regions:
                 self.assertEqual(p[r].shape, (128,))
                 np.testing.assert_allclose(p[r][:], f[r][:].mean(axis=0), rtol=1e-5, atol=1e-6)
+        # h5py lists datasets by name; each one's "index" attribute keeps the input's order.
+        with open(self.path("z.fa"), "w") as f:
+            f.write(">zeta\nACGTACGTAC\n>alpha\nGGGCCCAATT\n>mid\nACGTTTTT\n")
+        for pool in ("none", "mean"):
+            run("embed", "-m", MODEL, "--pool", pool, "-o", self.path("z.h5"), self.path("z.fa"))
+            with h5py.File(self.path("z.h5")) as f:
+                self.assertEqual(list(f), ["alpha", "mid", "zeta"])
+                self.assertEqual(sorted(f, key=lambda k: f[k].attrs["index"]), ["zeta", "alpha", "mid"])
 
     def test_regions_after_the_input_as_samtools(self):
         """`dnassm embed ... IN REGION...` is `-r REGION...`, as `samtools view IN REGION...`."""
@@ -121,7 +129,7 @@ class EmbedTests(Tmp):
                 np.testing.assert_array_equal(m[k][:], r[k][:])
         run("predict", "-m", MODEL, "-r", regions[1], "-o", self.path("r.bedgraph"), LAMBDA)
         run("predict", "-m", MODEL, "-o", self.path("p.bedgraph"), LAMBDA, regions[1])
-        self.assertEqual(read_text(self.path("p.bedgraph")), read_text(self.path("r.bedgraph")))
+        self.assertEqual(track_lines(self.path("p.bedgraph")), track_lines(self.path("r.bedgraph")))
         # A second input file is not taken for a region, and nothing is written.
         _, _, err = run("embed", "-m", MODEL, "-o", self.path("x.h5"), LAMBDA, self.path("r.h5"), expect=2)
         self.assertIn(f"one input per run: '{self.path('r.h5')}' is a file", err)
@@ -457,7 +465,7 @@ class HyenaAndOutputOptionsTests(Tmp):
         m = acgt.max(1, keepdims=True)
         logp = acgt - m - np.log(np.exp(acgt - m).sum(1, keepdims=True))
         seq = lambda_seq()[10000:10800]
-        rows = [l.split("\t") for l in open(self.path("h.bedgraph"))]
+        rows = [l.split("\t") for l in track_lines(self.path("h.bedgraph"))]
         got = {}
         for r in rows:
             for p in range(int(r[1]), int(r[2])):

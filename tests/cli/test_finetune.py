@@ -6,7 +6,7 @@ import numpy as np
 import pyBigWig
 
 from cli_support import (LAMBDA, MODEL, ROOT, Tmp, auroc, expected_calls, lambda_seq, load_json, random_dna,
-                         read_bytes, read_safetensors, read_text, revcomp, run)
+                         read_bytes, read_safetensors, read_text, revcomp, run, track_lines)
 
 
 class FinetuneTests(Tmp):
@@ -525,12 +525,12 @@ class FinetuneTests(Tmp):
         # BED calls of the same track recover the held-out islands.
         run("predict", "-m", out, "-r", f"chrS:30001-{len(seq)}", "--merge-gap", "20", "--min-length", "50",
             "-o", self.path("calls.bed"), self.path("g.fa"))
-        lines = read_text(self.path("calls.bed")).splitlines()
+        lines = track_lines(self.path("calls.bed"))
         self.assertEqual(lines, expected_calls("chrS", 30000, p, 0.5, merge_gap=20, min_length=50, name="p_1",
                                                probability=True))
         run("call", "--threshold", "0.5", "--probability", "--name", "p_1", "--merge-gap", "20", "--min-length", "50",
             "-o", self.path("recalled.bed"), self.path("p1.bw"))
-        self.assertEqual(read_text(self.path("recalled.bed")), read_text(self.path("calls.bed")))
+        self.assertEqual(track_lines(self.path("recalled.bed")), lines)
         called = np.zeros(len(seq), bool)
         for line in lines:
             f = line.split("\t")

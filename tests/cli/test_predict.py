@@ -6,8 +6,8 @@ import subprocess
 import numpy as np
 import pyBigWig
 
-from cli_support import (GOLDEN_MODEL, HYENA, LAMBDA, MODEL, Tmp, dnassm_binary, expected_calls, lambda_seq,
-                         read_safetensors, read_text, run)
+from cli_support import (GOLDEN_MODEL, HYENA, LAMBDA, MODEL, Tmp, data_lines, dnassm_binary, expected_calls,
+                         lambda_seq, read_safetensors, read_text, run, track_lines)
 
 
 class PredictTests(Tmp):
@@ -32,7 +32,7 @@ class PredictTests(Tmp):
         calls = self.path("low.bed")
         run("predict", "-m", MODEL, "-r", region, "--threshold", "-1.8", "--below", "--merge-gap", "2",
             "--min-length", "4", "-o", calls, LAMBDA)
-        lines = read_text(calls).splitlines()
+        lines = track_lines(calls)
         self.assertGreater(len(lines), 5)
         self.assertEqual(lines, expected_calls("NC_001416.1", 20000, got, -1.8, below=True, merge_gap=2,
                                                min_length=4, name="loglik"))
@@ -82,20 +82,21 @@ class PredictTests(Tmp):
         region = ["-r", "NC_001416.1:2001-2600"]
         run("predict", "-m", MODEL, *region, "-o", self.path("t.bedgraph"), LAMBDA)
         _, out, _ = run("predict", "-m", MODEL, *region, "-o", "-", LAMBDA)
-        self.assertEqual(out, read_text(self.path("t.bedgraph")))
+        self.assertEqual(data_lines(out), track_lines(self.path("t.bedgraph")))
         calls = ["--threshold", "-1.5", "--below"]
         run("predict", "-m", MODEL, *region, *calls, "-o", self.path("c.bed"), LAMBDA)
         _, out, _ = run("predict", "-m", MODEL, *region, *calls, "-o", "-", "-O", "bed", LAMBDA)
-        self.assertEqual(out, read_text(self.path("c.bed")))
-        self.assertTrue(out)
+        self.assertEqual(data_lines(out), track_lines(self.path("c.bed")))
+        self.assertTrue(data_lines(out))
         # -O names the format of a file whose name does not; a >> redirect is appended to.
         run("predict", "-m", MODEL, *region, "-O", "bedGraph", "-o", self.path("t.txt"), LAMBDA)
-        self.assertEqual(read_text(self.path("t.txt")), read_text(self.path("t.bedgraph")))
+        self.assertEqual(track_lines(self.path("t.txt")), track_lines(self.path("t.bedgraph")))
         with open(self.path("log.txt"), "w") as f:
             f.write("kept\n")
-        subprocess.run(f"{dnassm_binary()} predict -m {MODEL} {' '.join(region)} -o - {LAMBDA} >> {self.path('log.txt')}",
-                       shell=True, check=True)
-        self.assertEqual(read_text(self.path("log.txt")), "kept\n" + read_text(self.path("t.bedgraph")))
+        subprocess.run(f"{dnassm_binary()} predict -m {MODEL} {' '.join(region)} --no-provenance -o - {LAMBDA} "
+                       f">> {self.path('log.txt')}", shell=True, check=True)
+        self.assertEqual(read_text(self.path("log.txt")),
+                         "kept\n" + "".join(l + "\n" for l in track_lines(self.path("t.bedgraph"))))
         run("embed", "-m", MODEL, *region, "--pool", "mean", "-o", self.path("p.tsv"), LAMBDA)
         _, out, _ = run("embed", "-m", MODEL, *region, "--pool", "mean", "-o", "-", LAMBDA)
         self.assertEqual(out, read_text(self.path("p.tsv")))
@@ -146,12 +147,50 @@ class PredictTests(Tmp):
             self.assertIsNone(bw.intervals("chrB"))
             np.testing.assert_array_equal(np.array(bw.values("chrA", 0, 15000), dtype=np.float32), want)
             self.assertEqual(bw.values("chrC", 0, 3)[:2], [1.5, 2.5])
-        p = subprocess.run([dnassm_binary(), "call", "--threshold", "0", "-o", "-", *names], capture_output=True,
+        p = subprocess.run([dnassm_binary(), "call", "--threshold", "0", "--no-provenance", "-o", "-", *names],
+                           capture_output=True,
                            preexec_fn=few_files, timeout=600)
         self.assertEqual(p.stdout.decode(), "chrA\t0\t15000\tcall\t0\t.\nchrC\t0\t2\tcall\t0\t.\n")
         for name in names:
             os.remove(name)
         self.assert_only_files("m.bw")
+
+    def test_text_tracks_say_what_produced_them(self):
+        # As samtools' @PG and bcftools' ##bcftools_viewCommand: '#' lines atop a bedGraph or BED, which UCSC's
+        # tools, bedtools, IGV and tabix skip; --no-provenance leaves them out (samtools' --no-PG).
+        region = "NC_001416.1:1-300"
+        out = self.path("a b.bedgraph")
+        run("predict", "-m", MODEL, "-o", out, LAMBDA, region)
+        lines = read_text(out).splitlines()
+        head = [l for l in lines if l.startswith("#")]
+        self.assertEqual(lines[:len(head)], head, "the description comes first")
+        about = dict(l[2:].split(": ", 1) for l in head)
+        self.assertEqual(list(about), ["dnassm_version", "command", "model", "model_family", "model_fingerprint",
+                                       "device", "track"])
+        self.assertEqual(about["command"], f"dnassm predict -m {MODEL} -o '{out}' {LAMBDA} {region}")
+        self.assertEqual((about["model_family"], about["device"], about["track"]), ("mamba", "cpu", "loglik"))
+        self.assertRegex(about["model_fingerprint"], "^[0-9a-f]{16}$")
+        self.assertEqual(os.path.realpath(about["model"]), os.path.realpath(MODEL))
+        # merge and call say their own command; the gathered values are the same.
+        run("merge", "-o", self.path("m.bedgraph"), out)
+        merged = read_text(self.path("m.bedgraph")).splitlines()
+        self.assertEqual(merged[:2], [f"# dnassm_version: {about['dnassm_version']}",
+                                      f"# command: dnassm merge -o {self.path('m.bedgraph')} '{out}'"])
+        self.assertEqual(track_lines(self.path("m.bedgraph")), lines[len(head):])
+        _, calls, _ = run("call", "--threshold", "-1.3", "--below", "--name", "loglik", "-o", "-", out)
+        self.assertTrue(calls.startswith(f"# dnassm_version: {about['dnassm_version']}\n# command: dnassm call "))
+        self.assertGreater(len(data_lines(calls)), 3)
+        for cmd in (["predict", "-m", MODEL, "--threshold", "-1.3", "--below", LAMBDA, region], ["merge", out],
+                    ["call", "--threshold", "-1.3", "--below", "--name", "loglik", out]):
+            _, quiet, _ = run(*cmd[:1], "--no-provenance", "-o", "-", *(["-O", "bed"] if cmd[0] == "predict" else []),
+                              *cmd[1:])
+            self.assertEqual(quiet.splitlines(), data_lines(quiet), cmd[0])
+            self.assertEqual(quiet.splitlines(), data_lines(calls) if cmd[0] != "merge" else lines[len(head):])
+        # A bigWig has no place for them: the values alone.
+        run("predict", "-m", MODEL, "-o", self.path("t.bw"), LAMBDA, region)
+        with pyBigWig.open(self.path("t.bw")) as bw:
+            self.assertEqual(len(bw.intervals("NC_001416.1")), len(lines) - len(head))
+        self.assert_only_files("a b.bedgraph", "m.bedgraph", "t.bw")
 
     def test_call_from_tracks_and_pipeline_chunks(self):
         # Calls from two chunks computed apart (--context -1: exact) equal predict's calls over the whole.
@@ -162,16 +201,16 @@ class PredictTests(Tmp):
             run("predict", "-m", MODEL, "-r", region, "--context", "-1", "-o", self.path(name + ".bw"), LAMBDA)
         _, _, err = run("call", *opts, "--name", "loglik", "-o", self.path("chunks.bed"), self.path("b.bw"),
                         self.path("a.bw"))
-        whole = read_text(self.path("whole.bed"))
-        self.assertGreater(len(whole.splitlines()), 20)
-        self.assertEqual(read_text(self.path("chunks.bed")), whole)
+        whole = track_lines(self.path("whole.bed"))
+        self.assertGreater(len(whole), 20)
+        self.assertEqual(track_lines(self.path("chunks.bed")), whole)
         _, out, _ = run("call", *opts, "--name", "loglik", "-o", "-", self.path("a.bw"), self.path("b.bw"))
-        self.assertEqual(out, whole)
+        self.assertEqual(data_lines(out), whole)
         # A bedGraph on standard input, as from `dnassm predict -o - ... | dnassm call ... -`.
         _, graph, _ = run("predict", "-m", MODEL, "-r", "NC_001416.1:1001-9000", "--context", "-1", "-o", "-",
                           LAMBDA)
         _, out, _ = run("call", *opts, "--name", "loglik", "-o", "-", "-", stdin=graph.encode())
-        self.assertEqual(out, whole)
+        self.assertEqual(data_lines(out), whole)
         _, _, err = run("call", "-o", self.path("x.bed"), self.path("a.bw"), expect=2)
         self.assertIn("--threshold is required", err)
         _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("a.bw"), self.path("a.bw"),
@@ -187,9 +226,9 @@ class PredictTests(Tmp):
         with open(self.path("o.bedgraph"), "w") as f:
             f.write("track type=bedGraph\nchr1 0 200000000 0.5\nchr1\t200000000\t200000010\t0.5\r\n"
                     "chr1\t200000010\t200000011\tnan\n")
-        _, out, _ = run("call", "--threshold", "0", "-o", "-", self.path("o.bedgraph"))
+        _, out, _ = run("call", "--threshold", "0", "--no-provenance", "-o", "-", self.path("o.bedgraph"))
         self.assertEqual(out, "chr1\t0\t200000010\tcall\t0\t.\n")
-        _, out, err = run("merge", "-o", "-", self.path("o.bedgraph"))
+        _, out, err = run("merge", "--no-provenance", "-o", "-", self.path("o.bedgraph"))
         self.assertEqual(out, "chr1\t0\t200000010\t0.5\n")
         self.assertIn("wrote standard output from 1 chunk(s)", err)
         with open(self.path("o.bedgraph"), "w") as f:
@@ -325,7 +364,7 @@ class PredictTests(Tmp):
         # The same bins as bedGraph; calls on them; and shards (cut at multiples of N) merged.
         _, out, _ = run("predict", "-m", MODEL, "--context", "-1", "--bin-size", "128", "-o", "-", "-O", "bedgraph",
                         LAMBDA, *regions)
-        self.assertEqual([tuple(int(f) for f in l.split("\t")[1:3]) for l in out.splitlines()], edges)
+        self.assertEqual([tuple(int(f) for f in l.split("\t")[1:3]) for l in data_lines(out)], edges)
         for i in (1, 2, 3):
             run("predict", "-m", MODEL, "--context", "-1", "--bin-size", "128", "--shard", f"{i}/3", "-o",
                 self.path(f"s{i}.bw"), LAMBDA, *regions)
@@ -340,9 +379,9 @@ class PredictTests(Tmp):
         run("predict", "-m", MODEL, "--context", "-1", "--bin-size", "128", "--threshold", threshold, "-o",
             self.path("c.bed"), LAMBDA, *regions)
         run("call", "--threshold", threshold, "--name", "loglik", "-o", self.path("m.bed"), self.path("merged.bw"))
-        calls = read_text(self.path("c.bed"))
-        self.assertEqual(read_text(self.path("m.bed")), calls)
-        called = [(int(l.split("\t")[1]), int(l.split("\t")[2])) for l in calls.splitlines()]
+        calls = track_lines(self.path("c.bed"))
+        self.assertEqual(track_lines(self.path("m.bed")), calls)
+        called = [(int(l.split("\t")[1]), int(l.split("\t")[2])) for l in calls]
         self.assertGreater(len(called), 3)
         self.assertTrue(all(any(s == b for b, _ in edges) and any(e == c for _, c in edges) for s, e in called))
         # A shard whose cuts, moved back to multiples of the bin, leave it nothing: an empty track.
@@ -366,9 +405,9 @@ class PredictTests(Tmp):
         for t in ("1", "2"):
             run("predict", "-m", MODEL, "--rc", "-R", self.path("r.bed"), "-@", t, "-o", self.path(f"t{t}.bedgraph"),
                 LAMBDA)
-        one = read_text(self.path("t1.bedgraph"))
-        self.assertGreater(len(one.splitlines()), 80 * 200)
-        self.assertEqual(read_text(self.path("t2.bedgraph")), one)
+        one = track_lines(self.path("t1.bedgraph"))
+        self.assertGreater(len(one), 80 * 200)
+        self.assertEqual(track_lines(self.path("t2.bedgraph")), one)
 
     def test_chunk_of_n_bases_is_an_empty_track_that_merges(self):
         """A pipeline's chunk inside an assembly gap (all N) has no values: predict writes an empty
@@ -386,7 +425,7 @@ class PredictTests(Tmp):
             args = ["--threshold", "-1"] if out.endswith(".bed") else []
             _, _, err = run("predict", "-m", MODEL, "-r", "g:1-3000", *args, "-o", self.path(out), fa)
             self.assertIn(f"{out}: no base of the regions has a value", err)
-        self.assertEqual(os.path.getsize(self.path("gap.bed")), 0)
+        self.assertEqual(track_lines(self.path("gap.bed")), [])
         run("predict", "-m", MODEL, "-r", "g:3001-5000", "--context", "-1", "-o", self.path("seq.bw"), fa)
         run("merge", "-o", self.path("all.bw"), self.path("gap.bw"), self.path("seq.bw"))
         run("predict", "-m", MODEL, "-o", self.path("one.bw"), fa)
@@ -397,7 +436,7 @@ class PredictTests(Tmp):
         self.assertIn("the inputs hold no values", err)
         self.assertEqual(pyBigWig.open(self.path("none.bw")).chroms(), {"g": 5000})
         _, out, err = run("call", "--threshold", "0", "-o", "-", self.path("gap.bw"))
-        self.assertEqual(out, "")
+        self.assertEqual(data_lines(out), [])
         self.assertIn("the inputs hold no values", err)
 
     def test_call_option_errors(self):
@@ -410,7 +449,7 @@ class PredictTests(Tmp):
         self.assertIn("--min-length must be >= 1", err)
         _, _, err = run("predict", "-m", MODEL, "-r", "NC_001416.1:1-300", "--threshold", "1", "-o", bed, LAMBDA)
         self.assertIn("no base passed the threshold (loglik >= 1); the BED file is empty", err)
-        self.assertEqual(read_text(bed), "")
+        self.assertEqual(track_lines(bed), [])
         os.remove(bed)
         self.assert_only_files()
 
@@ -418,7 +457,7 @@ class PredictTests(Tmp):
         out = self.path("e.bedgraph")
         run("predict", "-m", MODEL, "--track", "entropy", "-r", "NC_001416.1:501-600", "-r",
             "NC_001416.1:101-200", "-r", "NC_001416.1:150-250", "-o", out, LAMBDA)
-        rows = [l.split("\t") for l in open(out)]
+        rows = [l.split("\t") for l in track_lines(out)]
         starts = [int(r[1]) for r in rows]
         self.assertEqual(starts, sorted(starts), "bedGraph must be sorted")
         self.assertEqual(int(rows[0][1]), 101)       # merged 101-250: first predicted base is the 2nd

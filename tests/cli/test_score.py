@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from cli_support import HYENA, LAMBDA, MODEL, Tmp, lambda_seq, read_text, run, write_vcf
+from cli_support import HYENA, LAMBDA, MODEL, Tmp, lambda_seq, read_text, run, track_lines, write_vcf
 
 
 class ScoreTests(Tmp):
@@ -63,6 +63,11 @@ class ScoreTests(Tmp):
         self.assertIn("##dnassmVersion=", out)
         self.assertIn(f"##dnassmCommand=dnassm score -m {MODEL} --vcf {vcf} --score-window 200 --rc -o - -O vcf",
                       out)
+        _, quiet, _ = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "--rc", "--no-provenance",
+                          "-o", "-", "-O", "vcf", LAMBDA)  # as bcftools --no-version
+        self.assertEqual([l for l in quiet.splitlines() if l.startswith("##dnassm")], [])
+        self.assertEqual([l for l in quiet.splitlines() if not l.startswith("##dnassm")],
+                         [l for l in out.splitlines() if not l.startswith("##dnassm")])
         _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "-o", "-", "-O", "bcf", LAMBDA, expect=2)
         self.assertIn("standard output takes text formats (bedgraph, bed, tsv, vcf), not bcf", err)
         self.assertEqual(sorted(os.listdir(self.tmp)), ["a.bedgraph", "a.fa", "a.fa.fai", "r.bedgraph", "r.fa",
@@ -99,7 +104,7 @@ class ScoreTests(Tmp):
                         f.write(f">v{i}_{k}_ref\n{r}\n>v{i}_{k}_alt\n{a}\n")
             run("predict", "-m", MODEL, "-o", self.path("w.bedgraph"), self.path(f"w{int(rc)}.fa"))
             ll = {}
-            for line in read_text(self.path("w.bedgraph")).splitlines():
+            for line in track_lines(self.path("w.bedgraph")):
                 c, b, e, v = line.split("\t")
                 ll[c] = ll.get(c, 0.0) + float(v) * (int(e) - int(b))
             run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("w.tsv"), self.path(f"w{int(rc)}.fa"))
@@ -222,7 +227,7 @@ class ScoreTests(Tmp):
             f.write(f">ref\n{ref_win}\n>alt\n{alt_win}\n")
         run("predict", "-m", HYENA, "-o", self.path("w.bedgraph"), self.path("w.fa"))
         ll = {"ref": 0.0, "alt": 0.0}
-        for line in read_text(self.path("w.bedgraph")).splitlines():
+        for line in track_lines(self.path("w.bedgraph")):
             c, b, e, v = line.split("\t")
             ll[c] += float(v) * (int(e) - int(b))
         self.assertAlmostEqual(float(rows["5000"][4]), ll["alt"] - ll["ref"], delta=2e-3)

@@ -4,7 +4,7 @@ import os
 
 import numpy as np
 
-from cli_support import EX1_BAM, LAMBDA, MODEL, Tmp, read_text, run
+from cli_support import EX1_BAM, LAMBDA, MODEL, Tmp, read_text, run, track_lines
 
 
 class SequenceTableTests(Tmp):
@@ -16,7 +16,7 @@ class SequenceTableTests(Tmp):
         return header, [dict(zip(header, l.split("\t"))) for l in lines[1:]]
 
     def bedgraph_values(self, path):
-        return np.array([float(l.split("\t")[3]) for l in read_text(path).splitlines()])
+        return np.array([float(l.split("\t")[3]) for l in track_lines(path)])
 
     def test_regions_reads_and_tables_agree_with_the_per_base_tracks(self):
         regions = ["NC_001416.1:1-1000", "NC_001416.1:2001-2500"]

@@ -101,9 +101,10 @@ class SnakemakeWorkflow(unittest.TestCase):
             direct = subprocess.run([DNASSM, "call", "--threshold", "-1.6", "--below", "--merge-gap", "3",
                                      "--min-length", "5", "--name", "loglik", "-o", "-", merged],
                                     check=True, capture_output=True, text=True).stdout
+            data = lambda text: [l for l in text.splitlines() if not l.startswith("#")]  # after the provenance
             with open(calls) as f:
-                self.assertEqual(f.read(), direct, name)
-            self.assertGreater(len(direct.splitlines()), 10, name)
+                self.assertEqual(data(f.read()), data(direct), name)
+            self.assertGreater(len(data(direct)), 10, name)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "chunks", "lambda", "loglik", "00000.bw")),
                          "chunk files are temporary")
         lint = self.snakemake(config, "--lint")

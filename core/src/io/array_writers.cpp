@@ -149,6 +149,7 @@ class Hdf5Writer final : public ArrayWriter {
         if (!region.name.empty() || unique != name)
             write_attr(ds_, "name", region.name.empty() ? name : region.name);
         if (region.strand != '.') write_attr(ds_, "strand", std::string(1, region.strand));
+        write_attr(ds_, "index", datasets_++);
         rows_ = rows;
         cols_ = cols;
         row_ = 0;
@@ -227,6 +228,7 @@ class Hdf5Writer final : public ArrayWriter {
     bool half_;
     hid_t fid_ = -1, ds_ = -1, space_ = -1, ftype_ = -1;
     std::int64_t rows_ = 0, cols_ = 0, row_ = 0;
+    std::int64_t datasets_ = 0;  // begun so far: the next one's input order
 };
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include "dnassm/error.h"
 
+#include "comment_lines.h"
+
 namespace dnassm {
 
 CallWriter::CallWriter(const std::string& path, CallOptions options)
@@ -51,6 +53,12 @@ void CallWriter::flush() {
          << score << "\t.\n";
     ++calls_;
     called_bases_ += call.end - call.beg;
+}
+
+void CallWriter::describe(const FileAttributes& attributes) {
+    DNASSM_CHECK(!any_, ErrorKind::kInternal,
+                 file_.path() + ": BED calls are described before their values");
+    write_comment_lines(out_, attributes);
 }
 
 void CallWriter::commit() {

@@ -12,6 +12,7 @@
 #include "dnassm/io/writers.h"
 
 #include "bigwig_check.h"
+#include "comment_lines.h"
 
 namespace dnassm {
 
@@ -135,6 +136,11 @@ class BedGraphWriter final : public TrackWriter {
         file_.commit();
     }
     [[nodiscard]] bool empty() const override { return !any_ && !open_; }
+    void describe(const FileAttributes& attributes) override {
+        DNASSM_CHECK(empty(), ErrorKind::kInternal,
+                     file_.path() + ": a bedGraph is described before its values");
+        write_comment_lines(out_, attributes);
+    }
 
   private:
     void write_line() {

@@ -114,6 +114,19 @@ TEST(CallWriter, NothingCalledIsAnEmptyFileAndNoCommitLeavesNothing) {
     EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+TEST(CallWriter, DescriptionIsCommentLinesBeforeTheCalls) {
+    const std::string path = testing::TempDir() + "/described.bed";
+    CallWriter w(path, {});
+    w.describe({{"track", "p_1"}});
+    const float v[] = {0.9f};
+    w.add_run("chr1", 3, v, 1);
+    EXPECT_THROW(w.describe({{"track", "p_1"}}), Error);
+    w.commit();
+    std::ostringstream got;
+    got << std::ifstream(path).rdbuf();
+    EXPECT_EQ(got.str(), "# track: p_1\nchr1\t3\t4\tcall\t0\t.\n");
+}
+
 TEST(CallWriter, RejectsBadOptions) {
     const std::string path = testing::TempDir() + "/bad.bed";
     CallOptions o;

@@ -221,6 +221,31 @@ TEST(BedGraphWriter, MergesEqualNeighboursAcrossRunsButNeverNaN) {
               "d\t9\t10\tnan\n");
 }
 
+// What produced a track: "# key: value" lines at the top of a bedGraph, one line each whatever a
+// value holds, which the reader (as UCSC's and bedtools') skips; a bigWig has no place for them.
+TEST(TrackWriter, DescriptionIsCommentLinesAtopABedGraph) {
+    const FileAttributes about = {{"dnassm_version", "1.2.3"}, {"command", "dnassm predict\n-o x"}};
+    for (const char* name : {"described.bedgraph", "described.bw"}) {
+        const std::string path = testing::TempDir() + "/" + name;
+        auto w = TrackWriter::create(path, {{"c", 100}});
+        w->describe(about);
+        const float v[] = {1, 2};
+        w->add_run("c", 5, v, 2);
+        const bool bedgraph = std::string(name).ends_with(".bedgraph");
+        if (bedgraph) {
+            EXPECT_THROW(w->describe(about), Error) << "a description after values";
+        }
+        w->commit();
+        EXPECT_EQ(intervals(read_track(path)), "c:5-6=1 c:6-7=2 ");
+        if (!bedgraph) continue;
+        std::ostringstream got;
+        got << std::ifstream(path).rdbuf();
+        EXPECT_EQ(
+            got.str(),
+            "# dnassm_version: 1.2.3\n# command: dnassm predict -o x\nc\t5\t6\t1\nc\t6\t7\t2\n");
+    }
+}
+
 // Bins: one value per span of bases, read back as one interval each from either format (a
 // bigWig stores them as one fixed-step block).
 TEST(TrackWriter, SpansOfBasesReadBackAsIntervals) {

@@ -23,7 +23,7 @@ struct CallOptions {
 };
 
 /// Writes one line per call: chrom, start, end (0-based half-open), name, score, strand "." (BGZF
-/// when the name ends in ".gz").
+/// when the name ends in ".gz"), after the "# key: value" lines of describe().
 /// Runs must come in the contig order of the track and increasing position; an empty result is an
 /// empty file.
 class CallWriter final : public TrackWriter {
@@ -36,6 +36,7 @@ class CallWriter final : public TrackWriter {
                    std::int64_t n) override;
     void commit() override;
     [[nodiscard]] bool empty() const override { return !any_; }
+    void describe(const FileAttributes& attributes) override;
 
     /// Calls written and bases they cover (final after commit()).
     [[nodiscard]] std::int64_t calls() const { return calls_; }

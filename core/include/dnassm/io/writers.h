@@ -22,7 +22,8 @@ class ArrayWriter {
     /// Starts one array. `region` supplies the chrom/start/end attributes (HDF5) when contig is
     /// set. rows may be 0 for a 1-D vector of `cols` values. An HDF5 dataset is named `name`,
     /// with '/' replaced by '|' and "#2", "#3"... added to a repeat; its "name" attribute is
-    /// region.name, or `name` where the dataset's differs.
+    /// region.name, or `name` where the dataset's differs; its "index" attribute is its place in
+    /// the input (0, 1, ...), which readers listing datasets by name (h5py) do not keep.
     virtual void begin(const std::string& name,
                        const Region& region,
                        std::int64_t rows,
@@ -86,6 +87,10 @@ class TrackWriter {
     virtual void commit() = 0;
     /// Whether no value has been added.
     [[nodiscard]] virtual bool empty() const = 0;
+    /// What produced the file, given before any value: "# key: value" lines at the top of a
+    /// bedGraph (and of BED calls), which bedGraph and BED readers skip as comments; a bigWig has
+    /// no place for them.
+    virtual void describe(const FileAttributes& attributes) { (void)attributes; }
 
     /// ".bw"/".bigwig" (libBigWig; header lists every contig) or ".bedgraph"/".bg" (BGZF when
     /// the name ends in ".gz"); `type` is that extension, when the path's own does not say it.
