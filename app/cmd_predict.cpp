@@ -332,11 +332,15 @@ int cmd_predict(int argc, char** argv) {
         for (const std::string& out : outputs)
             writers.push_back(TrackWriter::create(out, s.input->contigs(), type));
     }
-    const FileAttributes provenance = output_provenance(argc, argv, &s);
-    for (size_t k = 0; k < writers.size() && !no_provenance; ++k) {
-        FileAttributes attributes = provenance;
-        attributes.emplace_back("track", bed ? track_name : track_names[k]);
-        writers[k]->describe(attributes);
+    // (A bigWig keeps none: the model's weights are not hashed for it.)
+    if (!no_provenance && std::any_of(writers.begin(), writers.end(),
+                                      [](const auto& w) { return w->keeps_description(); })) {
+        const FileAttributes provenance = output_provenance(argc, argv, &s);
+        for (size_t k = 0; k < writers.size(); ++k) {
+            FileAttributes attributes = provenance;
+            attributes.emplace_back("track", bed ? track_name : track_names[k]);
+            writers[k]->describe(attributes);
+        }
     }
     std::vector<TrackWriter*> writer_ptrs;
     for (const auto& w : writers) writer_ptrs.push_back(w.get());

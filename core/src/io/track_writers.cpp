@@ -141,6 +141,7 @@ class BedGraphWriter final : public TrackWriter {
                      file_.path() + ": a bedGraph is described before its values");
         write_comment_lines(out_, attributes);
     }
+    [[nodiscard]] bool keeps_description() const override { return true; }
 
   private:
     void write_line() {

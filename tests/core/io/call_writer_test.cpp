@@ -117,6 +117,7 @@ TEST(CallWriter, NothingCalledIsAnEmptyFileAndNoCommitLeavesNothing) {
 TEST(CallWriter, DescriptionIsCommentLinesBeforeTheCalls) {
     const std::string path = testing::TempDir() + "/described.bed";
     CallWriter w(path, {});
+    EXPECT_TRUE(w.keeps_description());
     w.describe({{"track", "p_1"}});
     const float v[] = {0.9f};
     w.add_run("chr1", 3, v, 1);

@@ -232,6 +232,7 @@ TEST(TrackWriter, DescriptionIsCommentLinesAtopABedGraph) {
         const float v[] = {1, 2};
         w->add_run("c", 5, v, 2);
         const bool bedgraph = std::string(name).ends_with(".bedgraph");
+        EXPECT_EQ(w->keeps_description(), bedgraph);
         if (bedgraph) {
             EXPECT_THROW(w->describe(about), Error) << "a description after values";
         }

@@ -37,6 +37,7 @@ class CallWriter final : public TrackWriter {
     void commit() override;
     [[nodiscard]] bool empty() const override { return !any_; }
     void describe(const FileAttributes& attributes) override;
+    [[nodiscard]] bool keeps_description() const override { return true; }
 
     /// Calls written and bases they cover (final after commit()).
     [[nodiscard]] std::int64_t calls() const { return calls_; }

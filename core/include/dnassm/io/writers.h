@@ -91,6 +91,8 @@ class TrackWriter {
     /// bedGraph (and of BED calls), which bedGraph and BED readers skip as comments; a bigWig has
     /// no place for them.
     virtual void describe(const FileAttributes& attributes) { (void)attributes; }
+    /// Whether describe() writes anything (so a caller can skip gathering what it would say).
+    [[nodiscard]] virtual bool keeps_description() const { return false; }
 
     /// ".bw"/".bigwig" (libBigWig; header lists every contig) or ".bedgraph"/".bg" (BGZF when
     /// the name ends in ".gz"); `type` is that extension, when the path's own does not say it.
