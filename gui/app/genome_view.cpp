@@ -237,7 +237,13 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
         const QRect r = trackRect(i, size);
         if (pos.y() < r.top() || pos.y() > r.bottom()) continue;
         const ViewTrack& t = tracks_[static_cast<size_t>(i)];
-        if (pos.x() < kLabelWidth) return t.path.isEmpty() ? t.name : t.path;
+        if (pos.x() < kLabelWidth) {  // the file, and what produced it where it says
+            QString label = t.path.isEmpty() ? t.name : t.path;
+            if (t.signal)
+                for (const auto& [key, value] : t.signal->description())
+                    label += "\n" + QString::fromStdString(key + ": " + value);
+            return label;
+        }
         switch (t.kind) {
             case ViewTrack::Kind::kSequence: {
                 if (b1 - b0 > 1) return where;

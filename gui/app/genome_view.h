@@ -61,7 +61,7 @@ class GenomeView : public QWidget {
     /// What is under `pos` in a view of `size`, as its tooltip says: the position on the ruler,
     /// the base on the sequence, a line track's value at that base (or its mean, min and max over
     /// the bases a pixel covers), the features there, a heatmap row's value; a track's full name
-    /// over its label. Empty where there is nothing.
+    /// over its label (and what produced it, where a bedGraph says). Empty where there is nothing.
     [[nodiscard]] QString describeAt(QPoint pos, QSize size);
 
   signals:

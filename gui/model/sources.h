@@ -53,6 +53,8 @@ class SignalSource {
   public:
     explicit SignalSource(const std::string& path) : path_(path), track_(path) {}
     [[nodiscard]] const std::string& path() const { return path_; }
+    /// What produced the track: a bedGraph's "# key: value" lines (dnassm predict's), if any.
+    [[nodiscard]] const FileAttributes& description() const { return track_.description(); }
     [[nodiscard]] std::vector<float> values(const Locus& l) const;
     /// `pixels` summaries of a wide locus (TrackFile::summary: a bigWig's zoom levels), so a
     /// zoomed-out view reads what it draws rather than every base.

@@ -118,6 +118,7 @@ class GuiExplorerTest : public QObject {
         {
             const std::string gz = (dir + "/s.bedgraph.gz").toStdString();
             auto writer = TrackWriter::create(gz, {{"chr1", 1575}});
+            writer->describe({{"command", "dnassm predict -o s.bedgraph.gz"}, {"track", "loglik"}});
             const std::vector<float> values(200, 0.25f);
             writer->add_run("chr1", 100, values.data(), 200);
             writer->commit();
@@ -143,6 +144,8 @@ class GuiExplorerTest : public QObject {
             tip_at(seq, 5),
             QString("chr1:101  ") + QString::fromStdString(v->genome()->fetch({"chr1", 100, 101})));
         QCOMPARE(v->describeAt({10, v->trackRect(cov, vs).top() + 20}, vs), kEx1 + "/ex1.bam");
+        QCOMPARE(v->describeAt({10, v->trackRect(sig, vs).top() + 20}, vs),
+                 dir + "/s.bedgraph.gz\ncommand: dnassm predict -o s.bedgraph.gz\ntrack: loglik");
         // Zoomed out, a pixel's bases: their mean, min and max.
         v->setLocus({"chr1", 0, 1575});
         const QString wide = tip_at(cov, 20);

@@ -141,6 +141,13 @@ Track read_bedgraph(const std::string& path) {
             fields.push_back(text.substr(b, e - b));
             b = text.find_first_not_of(" \t\r", e);
         }
+        if (t.intervals.empty() && text.starts_with("# ")) {  // what produced it
+            const size_t colon = text.find(": ");
+            std::string_view value = text.substr(std::min(colon + 2, text.size()));
+            if (value.ends_with('\r')) value.remove_suffix(1);
+            if (colon != std::string_view::npos)
+                t.description.emplace_back(text.substr(2, colon - 2), value);
+        }
         if (fields.empty() || is_bed_header_line(fields[0])) continue;
         DNASSM_CHECK(fields.size() == 4, ErrorKind::kInput,
                      where + ": expected chrom, start, end, value");
@@ -181,6 +188,7 @@ struct TrackFile::Impl {
     // bedGraph, per contig: the largest end among intervals 0..i (intervals may overlap there), so
     // a binary search finds the first one that can reach a position.
     std::vector<std::vector<std::int64_t>> reach;
+    FileAttributes description;
 
     std::int32_t find(const std::string& contig) const {
         const auto it = std::find_if(contigs.begin(), contigs.end(),
@@ -201,6 +209,7 @@ TrackFile::TrackFile(const std::string& path) : impl_(std::make_unique<Impl>()) 
     }
     Track t = read_track(path);
     impl_->contigs = std::move(t.contigs);
+    impl_->description = std::move(t.description);
     impl_->bedgraph.resize(impl_->contigs.size());
     for (const auto& iv : t.intervals)
         impl_->bedgraph[static_cast<size_t>(iv.contig)].push_back(iv);
@@ -217,6 +226,8 @@ TrackFile::TrackFile(const std::string& path) : impl_(std::make_unique<Impl>()) 
 TrackFile::~TrackFile() = default;
 
 const std::vector<Contig>& TrackFile::contigs() const { return impl_->contigs; }
+
+const FileAttributes& TrackFile::description() const { return impl_->description; }
 
 bool TrackFile::has_contig(const std::string& contig) const { return impl_->find(contig) >= 0; }
 

@@ -237,8 +237,15 @@ TEST(TrackWriter, DescriptionIsCommentLinesAtopABedGraph) {
             EXPECT_THROW(w->describe(about), Error) << "a description after values";
         }
         w->commit();
-        EXPECT_EQ(intervals(read_track(path)), "c:5-6=1 c:6-7=2 ");
-        if (!bedgraph) continue;
+        const Track t = read_track(path);
+        EXPECT_EQ(intervals(t), "c:5-6=1 c:6-7=2 ");
+        EXPECT_EQ(TrackFile(path).description(), t.description);
+        if (!bedgraph) {
+            EXPECT_TRUE(t.description.empty());
+            continue;
+        }
+        EXPECT_EQ(t.description, (FileAttributes{{"dnassm_version", "1.2.3"},
+                                                 {"command", "dnassm predict -o x"}}));
         std::ostringstream got;
         got << std::ifstream(path).rdbuf();
         EXPECT_EQ(

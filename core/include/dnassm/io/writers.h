@@ -114,6 +114,9 @@ struct TrackInterval {
 struct Track {
     std::vector<Contig> contigs;
     std::vector<TrackInterval> intervals;
+    /// A bedGraph's "# key: value" lines before its first interval (TrackWriter::describe): what
+    /// produced it. Empty for a bigWig.
+    FileAttributes description;
 };
 [[nodiscard]] Track read_track(const std::string& path);
 
@@ -139,6 +142,8 @@ class TrackFile {
     /// bigWig: its header's contigs; bedGraph: the contigs it has values on (lengths = last
     /// covered base). TrackInterval::contig indexes this list.
     [[nodiscard]] const std::vector<Contig>& contigs() const;
+    /// What produced the file, as Track::description.
+    [[nodiscard]] const FileAttributes& description() const;
 
     /// One contig's intervals, in position order.
     class Cursor {
