@@ -142,11 +142,11 @@ Track read_bedgraph(const std::string& path) {
             b = text.find_first_not_of(" \t\r", e);
         }
         if (t.intervals.empty() && text.starts_with("# ")) {  // what produced it
-            const size_t colon = text.find(": ");
-            std::string_view value = text.substr(std::min(colon + 2, text.size()));
-            if (value.ends_with('\r')) value.remove_suffix(1);
-            if (colon != std::string_view::npos)
+            if (const size_t colon = text.find(": "); colon != std::string_view::npos) {
+                std::string_view value = text.substr(colon + 2);
+                if (value.ends_with('\r')) value.remove_suffix(1);
                 t.description.emplace_back(text.substr(2, colon - 2), value);
+            }
         }
         if (fields.empty() || is_bed_header_line(fields[0])) continue;
         DNASSM_CHECK(fields.size() == 4, ErrorKind::kInput,
