@@ -1,6 +1,6 @@
 // dnassm info: what a model is and where its weights came from; or what a saved stream state
-// (predict --state-out) holds; without an argument, the models -m finds by name. --json says the
-// same as one JSON value, for scripts.
+// (predict --state-out) holds; or a track's contigs and what produced it; without an argument,
+// the models -m finds by name. --json says the same as one JSON value, for scripts.
 #include <algorithm>
 #include <iostream>
 
@@ -8,6 +8,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/install_paths.h"
+#include "dnassm/io/writers.h"
 #include "dnassm/per_base_track.h"
 #include "dnassm/stream_state.h"
 #include "dnassm/task_head.h"
@@ -39,6 +40,50 @@ void print_leaves(std::ostream& out, const nlohmann::json& j, const std::string&
     out << "  " << key << ": " << text << "\n";
 }
 
+// A bigWig or bedGraph (predict's output, or anyone's) by its name.
+bool is_track_name(const std::string& path) {
+    const std::string ext = text_extension(path);
+    return ext == ".bedgraph" || ext == ".bg" ||
+           (!gz_name(path) && (ext == ".bw" || ext == ".bigwig"));
+}
+
+// What produced a track, where a bedGraph says it (its top lines only: a genome-wide bedGraph
+// is not read through); a bigWig's contigs from its header.
+int describe_track(const std::string& path, bool json) {
+    const FileAttributes about = read_track_description(path);
+    const bool bigwig = text_extension(path) == ".bw" || text_extension(path) == ".bigwig";
+    std::vector<Contig> contigs;
+    if (bigwig) contigs = TrackFile(path).contigs();
+    if (json) {
+        nlohmann::ordered_json j = {{"track", path}, {"format", bigwig ? "bigWig" : "bedGraph"}};
+        if (bigwig) {
+            j["contigs"] = nlohmann::ordered_json::array();
+            for (const Contig& c : contigs)
+                j["contigs"].push_back({{"name", c.name}, {"length", c.length}});
+        }
+        j["description"] = nlohmann::ordered_json::object();
+        for (const auto& [key, value] : about) j["description"][key] = value;
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "track:       " << path << "\n"
+              << "format:      " << (bigwig ? "bigWig" : "bedGraph") << "\n";
+    if (bigwig) {
+        std::int64_t bases = 0;
+        for (const Contig& c : contigs) bases += c.length;
+        std::cout << "contigs:     " << contigs.size() << " (" << bases << " bases)\n";
+    }
+    if (about.empty()) {
+        std::cout << "produced by: "
+                  << (bigwig ? "(a bigWig has no place to say)" : "(the file does not say)")
+                  << "\n";
+        return 0;
+    }
+    std::cout << "produced by:\n";
+    for (const auto& [key, value] : about) std::cout << "  " << key << ": " << value << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int cmd_info(int argc, char** argv) {
@@ -48,7 +93,9 @@ int cmd_info(int argc, char** argv) {
     desc.add_options()("help,h", "show this help")(
         "json", po::bool_switch(&json),
         "the model's description as one JSON object on standard output (for scripts)");
-    if (!parse_options(argc, argv, "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE]",
+    if (!parse_options(argc, argv,
+                       "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE | "
+                       "TRACK.{bw,bedgraph[.gz]}]",
                        desc, &dirs, 1))
         return 0;
     if (dirs.empty()) {  // the models -m finds by name
@@ -66,6 +113,7 @@ int cmd_info(int argc, char** argv) {
         return 0;
     }
     const std::string& dir = dirs.front();
+    if (is_track_name(dir)) return describe_track(dir, json);
     if (is_stream_state(dir)) {  // a state saved by predict --state-out
         const StreamStateInfo s = read_stream_state_info(dir);
         if (json) {

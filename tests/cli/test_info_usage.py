@@ -34,6 +34,31 @@ class InfoAndUsageTests(Tmp):
         _, out, _ = run("info", "--json", GOLDEN_MODEL)
         self.assertTrue(json.loads(out)["provenance"].startswith("published layout: state-spaces/mamba"))
 
+    def test_info_on_a_track_says_what_produced_it(self):
+        region = "NC_001416.1:1-200"
+        out, bw = self.path("t.bedgraph.gz"), self.path("t.bw")
+        run("predict", "-m", MODEL, "-o", out, LAMBDA, region)
+        run("predict", "-m", MODEL, "-o", bw, LAMBDA, region)
+        _, text, _ = run("info", out)
+        self.assertIn(f"format:      bedGraph\nproduced by:\n  dnassm_version: ", text)
+        self.assertIn(f"\n  command: dnassm predict -m {MODEL} -o {out} {LAMBDA} {region}\n", text)
+        self.assertIn("\n  track: loglik\n", text)
+        j = json.loads(run("info", "--json", out)[1])
+        self.assertEqual((j["format"], j["description"]["model_family"], j["description"]["device"]),
+                         ("bedGraph", "mamba", "cpu"))
+        _, text, _ = run("info", bw)
+        self.assertIn("format:      bigWig\ncontigs:     1 (48502 bases)\nproduced by: (a bigWig has no place to say)",
+                      text)
+        j = json.loads(run("info", "--json", bw)[1])
+        self.assertEqual((j["contigs"], j["description"]), ([{"name": "NC_001416.1", "length": 48502}], {}))
+        run("predict", "-m", MODEL, "--no-provenance", "-o", self.path("q.bedgraph"), LAMBDA, region)
+        self.assertIn("produced by: (the file does not say)", run("info", self.path("q.bedgraph"))[1])
+        with open(self.path("x.bw"), "w") as f:
+            f.write("not a bigWig")
+        _, _, err = run("info", self.path("x.bw"), expect=1)
+        self.assertEqual(err.strip(), f"dnassm info: {self.path('x.bw')}: not a valid bigWig file (bad magic number)")
+        self.assert_only_files("t.bedgraph.gz", "t.bw", "q.bedgraph", "x.bw")
+
     def test_version_help_and_usage_errors(self):
         _, out, _ = run("--version")
         self.assertRegex(out, r"^dnassm \d+\.\d+\.\d+")

@@ -123,6 +123,17 @@ std::optional<float> parse_track_value(std::string_view text, const std::string&
     return static_cast<float>(v);
 }
 
+// A "# key: value" line (TrackWriter::describe) added to `d`; false for any other line.
+bool add_description_line(std::string_view text, FileAttributes& d) {
+    if (!text.starts_with("# ")) return false;
+    const size_t colon = text.find(": ");
+    if (colon == std::string_view::npos) return false;
+    std::string_view value = text.substr(colon + 2);
+    if (value.ends_with('\r')) value.remove_suffix(1);
+    d.emplace_back(text.substr(2, colon - 2), value);
+    return true;
+}
+
 // Plain, gzip or BGZF text, through HTSlib. Fields are split on whitespace and those past the
 // fourth ignored, as UCSC's bedGraphToBigWig reads them.
 Track read_bedgraph(const std::string& path) {
@@ -141,13 +152,7 @@ Track read_bedgraph(const std::string& path) {
             fields.push_back(text.substr(b, e - b));
             b = text.find_first_not_of(" \t\r", e);
         }
-        if (t.intervals.empty() && text.starts_with("# ")) {  // what produced it
-            if (const size_t colon = text.find(": "); colon != std::string_view::npos) {
-                std::string_view value = text.substr(colon + 2);
-                if (value.ends_with('\r')) value.remove_suffix(1);
-                t.description.emplace_back(text.substr(2, colon - 2), value);
-            }
-        }
+        if (t.intervals.empty()) add_description_line(text, t.description);
         if (fields.empty() || is_bed_header_line(fields[0])) continue;
         DNASSM_CHECK(fields.size() == 4, ErrorKind::kInput,
                      where + ": expected chrom, start, end, value");
@@ -324,6 +329,21 @@ std::vector<float> TrackFile::values(const std::string& contig,
         for (std::int64_t p = std::max(iv.beg, beg); p < std::min(iv.end, end); ++p)
             out[static_cast<size_t>(p - beg)] = iv.value;
     return out;
+}
+
+FileAttributes read_track_description(const std::string& path) {
+    if (is_bigwig(path)) {
+        (void)open_bigwig(path);  // a bigWig has none, but it must be one
+        return {};
+    }
+    TextLines lines(path);
+    DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
+    FileAttributes d;
+    std::string_view text;
+    while (lines.next(text) && (add_description_line(text, d) || is_bed_header_line(text))) {
+    }
+    lines.check_read(path);
+    return d;
 }
 
 Track read_track(const std::string& path) {

@@ -246,12 +246,22 @@ TEST(TrackWriter, DescriptionIsCommentLinesAtopABedGraph) {
         }
         EXPECT_EQ(t.description, (FileAttributes{{"dnassm_version", "1.2.3"},
                                                  {"command", "dnassm predict -o x"}}));
+        EXPECT_EQ(read_track_description(path), t.description);
         std::ostringstream got;
         got << std::ifstream(path).rdbuf();
         EXPECT_EQ(
             got.str(),
             "# dnassm_version: 1.2.3\n# command: dnassm predict -o x\nc\t5\t6\t1\nc\t6\t7\t2\n");
     }
+}
+
+// The description alone comes from the top of a bedGraph: what follows is not read.
+TEST(TrackWriter, DescriptionAloneIsReadFromTheTop) {
+    const std::string path =
+        with_text("top.bedgraph",
+                  "track type=bedGraph\n# a: b: c\r\n#plain comment\n# d: \nc\t0\t1\t1\nbad\n");
+    EXPECT_EQ(read_track_description(path), (FileAttributes{{"a", "b: c"}, {"d", ""}}));
+    EXPECT_THROW((void)read_track(path), Error);
 }
 
 // Bins: one value per span of bases, read back as one interval each from either format (a
