@@ -127,7 +127,7 @@ void write_indexes(bool write_index, const std::vector<std::string>& outputs) {
 
 std::string command_line(int argc, char** argv) {
     const auto plain = [](unsigned char c) {
-        return std::isalnum(c) || std::string_view("_-./:=,+@%^{}").find(static_cast<char>(c)) !=
+        return std::isalnum(c) || std::string_view("_-./:=,+@%^").find(static_cast<char>(c)) !=
                                       std::string_view::npos;
     };
     std::string line = "dnassm";

@@ -171,6 +171,15 @@ class PredictTests(Tmp):
         self.assertEqual((about["model_family"], about["device"], about["track"]), ("mamba", "cpu", "loglik"))
         self.assertRegex(about["model_fingerprint"], "^[0-9a-f]{16}$")
         self.assertEqual(os.path.realpath(about["model"]), os.path.realpath(MODEL))
+        # Quoted where a shell would split or expand: a space, {a,b}; each track says its own name.
+        pattern = self.path("x.{track}.bedgraph")
+        run("predict", "-m", MODEL, "--track", "loglik,entropy", "-o", pattern, LAMBDA, region)
+        for track in ("loglik", "entropy"):
+            first = read_text(self.path(f"x.{track}.bedgraph")).splitlines()[:7]
+            self.assertEqual(first[1], f"# command: dnassm predict -m {MODEL} --track loglik,entropy -o '{pattern}' "
+                                       f"{LAMBDA} {region}")
+            self.assertEqual(first[6], f"# track: {track}")
+            os.remove(self.path(f"x.{track}.bedgraph"))
         # merge and call say their own command; the gathered values are the same.
         run("merge", "-o", self.path("m.bedgraph"), out)
         merged = read_text(self.path("m.bedgraph")).splitlines()
