@@ -40,22 +40,25 @@ void print_leaves(std::ostream& out, const nlohmann::json& j, const std::string&
     out << "  " << key << ": " << text << "\n";
 }
 
-// A bigWig or bedGraph (predict's output, or anyone's) by its name.
-bool is_track_name(const std::string& path) {
+// What predict, merge and call write, named by its type: "bigWig", "bedGraph" or "BED" (calls);
+// empty for any other name.
+std::string track_format(const std::string& path) {
     const std::string ext = text_extension(path);
-    return ext == ".bedgraph" || ext == ".bg" ||
-           (!gz_name(path) && (ext == ".bw" || ext == ".bigwig"));
+    if (ext == ".bedgraph" || ext == ".bg") return "bedGraph";
+    if (ext == ".bed") return "BED";
+    if (!gz_name(path) && (ext == ".bw" || ext == ".bigwig")) return "bigWig";
+    return {};
 }
 
-// What produced a track, where a bedGraph says it (its top lines only: a genome-wide bedGraph
-// is not read through); a bigWig's contigs from its header.
-int describe_track(const std::string& path, bool json) {
+// What produced a track or calls, where a bedGraph or BED says it (its top lines only: a
+// genome-wide bedGraph is not read through); a bigWig's contigs from its header.
+int describe_track(const std::string& path, const std::string& format, bool json) {
     const FileAttributes about = read_track_description(path);
-    const bool bigwig = text_extension(path) == ".bw" || text_extension(path) == ".bigwig";
+    const bool bigwig = format == "bigWig";
     std::vector<Contig> contigs;
     if (bigwig) contigs = TrackFile(path).contigs();
     if (json) {
-        nlohmann::ordered_json j = {{"track", path}, {"format", bigwig ? "bigWig" : "bedGraph"}};
+        nlohmann::ordered_json j = {{"track", path}, {"format", format}};
         if (bigwig) {
             j["contigs"] = nlohmann::ordered_json::array();
             for (const Contig& c : contigs)
@@ -67,7 +70,7 @@ int describe_track(const std::string& path, bool json) {
         return 0;
     }
     std::cout << "track:       " << path << "\n"
-              << "format:      " << (bigwig ? "bigWig" : "bedGraph") << "\n";
+              << "format:      " << format << "\n";
     if (bigwig) {
         std::int64_t bases = 0;
         for (const Contig& c : contigs) bases += c.length;
@@ -95,7 +98,7 @@ int cmd_info(int argc, char** argv) {
         "the model's description as one JSON object on standard output (for scripts)");
     if (!parse_options(argc, argv,
                        "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE | "
-                       "TRACK.{bw,bedgraph[.gz]}]",
+                       "TRACK.{bw,bedgraph[.gz]} | CALLS.bed[.gz]]",
                        desc, &dirs, 1))
         return 0;
     if (dirs.empty()) {  // the models -m finds by name
@@ -113,7 +116,8 @@ int cmd_info(int argc, char** argv) {
         return 0;
     }
     const std::string& dir = dirs.front();
-    if (is_track_name(dir)) return describe_track(dir, json);
+    if (const std::string format = track_format(dir); !format.empty())
+        return describe_track(dir, format, json);
     if (is_stream_state(dir)) {  // a state saved by predict --state-out
         const StreamStateInfo s = read_stream_state_info(dir);
         if (json) {

@@ -51,13 +51,17 @@ class InfoAndUsageTests(Tmp):
                       text)
         j = json.loads(run("info", "--json", bw)[1])
         self.assertEqual((j["contigs"], j["description"]), ([{"name": "NC_001416.1", "length": 48502}], {}))
+        run("call", "--threshold", "-1", "-o", self.path("c.bed.gz"), out)
+        _, text, _ = run("info", self.path("c.bed.gz"))
+        self.assertIn(f"format:      BED\nproduced by:\n  dnassm_version: ", text)
+        self.assertIn(f"\n  command: dnassm call --threshold -1 -o {self.path('c.bed.gz')} {out}\n", text)
         run("predict", "-m", MODEL, "--no-provenance", "-o", self.path("q.bedgraph"), LAMBDA, region)
         self.assertIn("produced by: (the file does not say)", run("info", self.path("q.bedgraph"))[1])
         with open(self.path("x.bw"), "w") as f:
             f.write("not a bigWig")
         _, _, err = run("info", self.path("x.bw"), expect=1)
         self.assertEqual(err.strip(), f"dnassm info: {self.path('x.bw')}: not a valid bigWig file (bad magic number)")
-        self.assert_only_files("t.bedgraph.gz", "t.bw", "q.bedgraph", "x.bw")
+        self.assert_only_files("t.bedgraph.gz", "t.bw", "c.bed.gz", "q.bedgraph", "x.bw")
 
     def test_version_help_and_usage_errors(self):
         _, out, _ = run("--version")

@@ -119,8 +119,8 @@ struct Track {
     FileAttributes description;
 };
 [[nodiscard]] Track read_track(const std::string& path);
-/// Track::description alone, read from the top of a bedGraph (not the whole file); empty for a
-/// bigWig.
+/// Track::description alone, read from the top of a bedGraph (not the whole file), or of BED
+/// calls (CallWriter::describe); empty for a bigWig.
 [[nodiscard]] FileAttributes read_track_description(const std::string& path);
 
 /// The values of a track under one bin of a region (min, mean and max of the bases with a value),
