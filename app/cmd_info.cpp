@@ -1,6 +1,7 @@
 // dnassm info: what a model is and where its weights came from; or what a saved stream state
-// (predict --state-out) holds; or a track's contigs and what produced it; without an argument,
-// the models -m finds by name. --json says the same as one JSON value, for scripts.
+// (predict --state-out) holds; or what a track or BED calls say produced them (a bigWig: its
+// contigs); without an argument, the models -m finds by name. --json says the same as one JSON
+// value, for scripts.
 #include <algorithm>
 #include <iostream>
 
@@ -58,7 +59,7 @@ int describe_track(const std::string& path, const std::string& format, bool json
     std::vector<Contig> contigs;
     if (bigwig) contigs = TrackFile(path).contigs();
     if (json) {
-        nlohmann::ordered_json j = {{"track", path}, {"format", format}};
+        nlohmann::ordered_json j = {{"file", path}, {"format", format}};
         if (bigwig) {
             j["contigs"] = nlohmann::ordered_json::array();
             for (const Contig& c : contigs)
@@ -69,7 +70,7 @@ int describe_track(const std::string& path, const std::string& format, bool json
         std::cout << j.dump(2) << "\n";
         return 0;
     }
-    std::cout << "track:       " << path << "\n"
+    std::cout << "file:        " << path << "\n"
               << "format:      " << format << "\n";
     if (bigwig) {
         std::int64_t bases = 0;
@@ -95,7 +96,8 @@ int cmd_info(int argc, char** argv) {
     po::options_description desc("dnassm info options");
     desc.add_options()("help,h", "show this help")(
         "json", po::bool_switch(&json),
-        "the model's description as one JSON object on standard output (for scripts)");
+        "the description (of a model, state or track) as one JSON object on standard output, for "
+        "scripts");
     if (!parse_options(argc, argv,
                        "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE | "
                        "TRACK.{bw,bedgraph[.gz]} | CALLS.bed[.gz]]",
