@@ -20,6 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
                     iv.beg < 0 || iv.beg >= iv.end || iv.end > std::int64_t{UINT32_MAX} ||
                     (text && !std::isfinite(iv.value)))  // a bedGraph's NaN is no interval
                     std::abort();
+            // `dnassm info` reads the description from the top alone: the same one.
+            if (dnassm::read_track_description(path) != t.description) std::abort();
         });
         // finetune --task track queries regions through the file's index instead.
         dnassm::fuzz::guarded([&] {

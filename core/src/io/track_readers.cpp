@@ -134,6 +134,12 @@ bool add_description_line(std::string_view text, FileAttributes& d) {
     return true;
 }
 
+// Whether a bedGraph line holds no data: blank, a comment, a track or browser line.
+bool is_header_text(std::string_view text) {
+    const size_t b = text.find_first_not_of(" \t\r");
+    return b == std::string_view::npos || is_bed_header_line(text.substr(b));
+}
+
 // Plain, gzip or BGZF text, through HTSlib. Fields are split on whitespace and those past the
 // fourth ignored, as UCSC's bedGraphToBigWig reads them.
 Track read_bedgraph(const std::string& path) {
@@ -143,6 +149,7 @@ Track read_bedgraph(const std::string& path) {
     std::map<std::string, std::int32_t, std::less<>> index;
     std::string_view text;
     std::vector<std::string_view> fields;
+    bool top = true;  // no data line read yet
     while (lines.next(text)) {
         const std::string where = path + ": line " + std::to_string(lines.line_no());
         fields.clear();
@@ -152,7 +159,9 @@ Track read_bedgraph(const std::string& path) {
             fields.push_back(text.substr(b, e - b));
             b = text.find_first_not_of(" \t\r", e);
         }
-        if (t.intervals.empty()) add_description_line(text, t.description);
+        // The description: "# key: value" lines among those above the first data line.
+        if (top && (add_description_line(text, t.description) || is_header_text(text))) continue;
+        top = false;
         if (fields.empty() || is_bed_header_line(fields[0])) continue;
         DNASSM_CHECK(fields.size() == 4, ErrorKind::kInput,
                      where + ": expected chrom, start, end, value");
@@ -340,7 +349,7 @@ FileAttributes read_track_description(const std::string& path) {
     DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
     FileAttributes d;
     std::string_view text;
-    while (lines.next(text) && (add_description_line(text, d) || is_bed_header_line(text))) {
+    while (lines.next(text) && (add_description_line(text, d) || is_header_text(text))) {
     }
     lines.check_read(path);
     return d;

@@ -259,9 +259,14 @@ TEST(TrackWriter, DescriptionIsCommentLinesAtopABedGraph) {
 TEST(TrackWriter, DescriptionAloneIsReadFromTheTop) {
     const std::string path =
         with_text("top.bedgraph",
-                  "track type=bedGraph\n# a: b: c\r\n#plain comment\n# d: \nc\t0\t1\t1\nbad\n");
+                  "track type=bedGraph\n# a: b: c\r\n#plain comment\n  \n# d: \nc\t0\t1\t1\nbad\n");
     EXPECT_EQ(read_track_description(path), (FileAttributes{{"a", "b: c"}, {"d", ""}}));
     EXPECT_THROW((void)read_track(path), Error);
+    // Lines below the first data line (a NaN one too) are comments, not the description.
+    const std::string late =
+        with_text("late.bedgraph", "# a: b\nc\t0\t1\tnan\n# late: x\nc\t1\t2\t1\n");
+    EXPECT_EQ(read_track(late).description, (FileAttributes{{"a", "b"}}));
+    EXPECT_EQ(read_track_description(late), read_track(late).description);
 }
 
 // Bins: one value per span of bases, read back as one interval each from either format (a

@@ -114,7 +114,7 @@ struct TrackInterval {
 struct Track {
     std::vector<Contig> contigs;
     std::vector<TrackInterval> intervals;
-    /// A bedGraph's "# key: value" lines before its first interval (TrackWriter::describe): what
+    /// A bedGraph's "# key: value" lines above its first data line (TrackWriter::describe): what
     /// produced it. Empty for a bigWig.
     FileAttributes description;
 };
