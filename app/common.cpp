@@ -127,8 +127,8 @@ void write_indexes(bool write_index, const std::vector<std::string>& outputs) {
 
 std::string command_line(int argc, char** argv) {
     const auto plain = [](unsigned char c) {
-        return std::isalnum(c) || std::string_view("_-./:=,+@%^").find(static_cast<char>(c)) !=
-                                      std::string_view::npos;
+        return std::isalnum(c) ||
+               std::string_view("_-./:=,+@%^").find(static_cast<char>(c)) != std::string_view::npos;
     };
     std::string line = "dnassm";
     for (int i = 0; i < argc; ++i) {
@@ -139,7 +139,12 @@ std::string command_line(int argc, char** argv) {
             continue;
         }
         line += '\'';
-        for (const char c : arg) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        for (const char c : arg) {
+            if (c == '\'')
+                line += "'\\''";  // close the quotes, an escaped quote, reopen
+            else
+                line += c;
+        }
         line += '\'';
     }
     return line;

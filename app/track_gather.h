@@ -25,7 +25,8 @@ class GatheredTrack {
     [[nodiscard]] const std::vector<Contig>& contigs() const { return header_; }
     /// Whether no input holds any value.
     [[nodiscard]] bool empty() const;
-    /// Hands the values to `writer` as runs of consecutive bases (a gap starts a new run). Two
+    /// Hands the values to `writer` as runs of equal spans (a gap starts a new run; a binned
+    /// track stays binned: track_gather.cpp says how intervals become runs). Two
     /// inputs, or one input's own intervals, covering a base twice are Error(kInput) naming them.
     void write_to(TrackWriter& writer) const;
 

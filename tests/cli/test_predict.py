@@ -1,6 +1,7 @@
 """`dnassm predict`, `merge` and `call`: per-base tracks and thresholded calls."""
 import json
 import os
+import shlex
 import subprocess
 
 import numpy as np
@@ -159,7 +160,8 @@ class PredictTests(Tmp):
         # As samtools' @PG and bcftools' ##bcftools_viewCommand: '#' lines atop a bedGraph or BED, which UCSC's
         # tools, bedtools, IGV and tabix skip; --no-provenance leaves them out (samtools' --no-PG).
         region = "NC_001416.1:1-300"
-        out = self.path("a b.bedgraph")
+        out = self.path("a b'c.bedgraph")
+        quoted = "'" + out.replace("'", "'\\''") + "'"  # as a shell reads it back
         run("predict", "-m", MODEL, "-o", out, LAMBDA, region)
         lines = read_text(out).splitlines()
         head = [l for l in lines if l.startswith("#")]
@@ -167,7 +169,8 @@ class PredictTests(Tmp):
         about = dict(l[2:].split(": ", 1) for l in head)
         self.assertEqual(list(about), ["dnassm_version", "command", "model", "model_family", "model_fingerprint",
                                        "device", "track"])
-        self.assertEqual(about["command"], f"dnassm predict -m {MODEL} -o '{out}' {LAMBDA} {region}")
+        self.assertEqual(about["command"], f"dnassm predict -m {MODEL} -o {quoted} {LAMBDA} {region}")
+        self.assertEqual(shlex.split(about["command"]), ["dnassm", "predict", "-m", MODEL, "-o", out, LAMBDA, region])
         self.assertEqual((about["model_family"], about["device"], about["track"]), ("mamba", "cpu", "loglik"))
         self.assertRegex(about["model_fingerprint"], "^[0-9a-f]{16}$")
         self.assertEqual(os.path.realpath(about["model"]), os.path.realpath(MODEL))
@@ -184,7 +187,7 @@ class PredictTests(Tmp):
         run("merge", "-o", self.path("m.bedgraph"), out)
         merged = read_text(self.path("m.bedgraph")).splitlines()
         self.assertEqual(merged[:2], [f"# dnassm_version: {about['dnassm_version']}",
-                                      f"# command: dnassm merge -o {self.path('m.bedgraph')} '{out}'"])
+                                      f"# command: dnassm merge -o {self.path('m.bedgraph')} {quoted}"])
         self.assertEqual(track_lines(self.path("m.bedgraph")), lines[len(head):])
         _, calls, _ = run("call", "--threshold", "-1.3", "--below", "--name", "loglik", "-o", "-", out)
         self.assertTrue(calls.startswith(f"# dnassm_version: {about['dnassm_version']}\n# command: dnassm call "))
@@ -199,7 +202,7 @@ class PredictTests(Tmp):
         run("predict", "-m", MODEL, "-o", self.path("t.bw"), LAMBDA, region)
         with pyBigWig.open(self.path("t.bw")) as bw:
             self.assertEqual(len(bw.intervals("NC_001416.1")), len(lines) - len(head))
-        self.assert_only_files("a b.bedgraph", "m.bedgraph", "t.bw")
+        self.assert_only_files("a b'c.bedgraph", "m.bedgraph", "t.bw")
 
     def test_call_from_tracks_and_pipeline_chunks(self):
         # Calls from two chunks computed apart (--context -1: exact) equal predict's calls over the whole.
