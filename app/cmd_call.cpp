@@ -43,7 +43,7 @@ int cmd_call(int argc, char** argv) {
     check_indexable(write_index, {o.output});
     const GatheredTrack track(inputs);
     CallWriter writer(o.output, calls);
-    if (!no_provenance) writer.describe(output_provenance(argc, argv));
+    if (!no_provenance) writer.describe(provenance(argc, argv, track));
     track.write_to(writer);
     writer.commit();
     write_indexes(write_index, {o.output});

@@ -28,7 +28,7 @@ int cmd_merge(int argc, char** argv) {
     DNASSM_CHECK(!track.contigs().empty(), ErrorKind::kInput,
                  "the inputs hold no values and name no contig (empty bedGraphs)");
     auto writer = TrackWriter::create(out, track.contigs(), out == "-" ? ".bedgraph" : "");
-    if (!no_provenance) writer->describe(output_provenance(argc, argv));
+    if (!no_provenance) writer->describe(provenance(argc, argv, track));
     track.write_to(*writer);
     writer->commit();
     write_indexes(write_index, {out});

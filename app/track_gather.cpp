@@ -6,6 +6,8 @@
 
 #include "dnassm/error.h"
 
+#include "common.h"
+
 namespace dnassm::app {
 
 GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) : inputs_(inputs) {
@@ -22,11 +24,24 @@ GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) : inputs_(i
             TrackInterval first;
             if (file->intervals(c.name)->next(first)) starts_[it->second].push_back({f, first.beg});
         }
+        keep_shared(file->description(), f == 0);
         held_.push_back(file->held_in_memory() ? std::move(file) : nullptr);
     }
     for (auto& s : starts_)
         std::stable_sort(s.begin(), s.end(),
                          [](const Start& a, const Start& b) { return a.beg < b.beg; });
+}
+
+void GatheredTrack::keep_shared(const FileAttributes& description, bool first) {
+    if (first) {
+        for (const auto& entry : description)
+            if (entry.first != "dnassm_version" && entry.first != "command")
+                shared_.push_back(entry);
+        return;
+    }
+    std::erase_if(shared_, [&](const auto& entry) {
+        return std::find(description.begin(), description.end(), entry) == description.end();
+    });
 }
 
 bool GatheredTrack::empty() const {
@@ -144,6 +159,12 @@ void GatheredTrack::write_to(TrackWriter& writer) const {
         }
         flush();
     }
+}
+
+FileAttributes provenance(int argc, char** argv, const GatheredTrack& track) {
+    FileAttributes a = output_provenance(argc, argv);
+    a.insert(a.end(), track.shared_description().begin(), track.shared_description().end());
+    return a;
 }
 
 }  // namespace dnassm::app

@@ -25,12 +25,19 @@ class GatheredTrack {
     [[nodiscard]] const std::vector<Contig>& contigs() const { return header_; }
     /// Whether no input holds any value.
     [[nodiscard]] bool empty() const;
+    /// What every input says produced it, in the first input's order: the `# key: value` lines
+    /// (TrackFile::description) all inputs give with one value, less their dnassm_version and
+    /// command (the gathering command's own replace them). Empty when any input says nothing
+    /// (a bigWig has no place to), as then none can be vouched for.
+    [[nodiscard]] const FileAttributes& shared_description() const { return shared_; }
     /// Hands the values to `writer` as runs of equal spans (a gap starts a new run; a binned
     /// track stays binned: track_gather.cpp says how intervals become runs). Two
     /// inputs, or one input's own intervals, covering a base twice are Error(kInput) naming them.
     void write_to(TrackWriter& writer) const;
 
   private:
+    void keep_shared(const FileAttributes& description, bool first);
+
     struct Start {  // where an input's values begin on a contig
         size_t file;
         std::int64_t beg;
@@ -38,8 +45,13 @@ class GatheredTrack {
     std::vector<std::string> inputs_;
     std::vector<std::unique_ptr<TrackFile>> held_;  // bedGraph inputs (read once); null: a bigWig
     std::vector<Contig> header_;
+    FileAttributes shared_;
     std::vector<std::vector<Start>>
         starts_;  // per contig of header_ (none: no values), by position
 };
+
+/// A gathered output's description: dnassm's version and this command line
+/// (output_provenance), then what the inputs share (the model that made their values).
+[[nodiscard]] FileAttributes provenance(int argc, char** argv, const GatheredTrack& track);
 
 }  // namespace dnassm::app

@@ -183,14 +183,28 @@ class PredictTests(Tmp):
                                        f"{LAMBDA} {region}")
             self.assertEqual(first[6], f"# track: {track}")
             os.remove(self.path(f"x.{track}.bedgraph"))
-        # merge and call say their own command; the gathered values are the same.
+        # merge and call say their own command, then what produced their inputs (samtools merge keeps the
+        # inputs' @PG lines); the gathered values are the same.
         run("merge", "-o", self.path("m.bedgraph"), out)
         merged = read_text(self.path("m.bedgraph")).splitlines()
         self.assertEqual(merged[:2], [f"# dnassm_version: {about['dnassm_version']}",
                                       f"# command: dnassm merge -o {self.path('m.bedgraph')} {quoted}"])
+        self.assertEqual(merged[2:len(head)], head[2:])
         self.assertEqual(track_lines(self.path("m.bedgraph")), lines[len(head):])
-        _, calls, _ = run("call", "--threshold", "-1.3", "--below", "--name", "loglik", "-o", "-", out)
+        _, calls, _ = run("call", "--threshold", "-1.3", "--below", "--name", "loglik", "-o", "-",
+                          self.path("m.bedgraph"))
         self.assertTrue(calls.startswith(f"# dnassm_version: {about['dnassm_version']}\n# command: dnassm call "))
+        self.assertEqual(calls.splitlines()[2:len(head)], head[2:], "through merge to the calls")
+        # Only what every input says: another track of the same model keeps the model, not the track; a bigWig
+        # says nothing, so with one among the inputs nothing is vouched for.
+        run("predict", "-m", MODEL, "--track", "entropy", "-o", self.path("e.bedgraph"), LAMBDA, "NC_001416.1:301-400")
+        run("predict", "-m", MODEL, "-o", self.path("u.bw"), LAMBDA, "NC_001416.1:401-500")
+        _, both, _ = run("merge", "-o", "-", out, self.path("e.bedgraph"))
+        self.assertEqual([l for l in both.splitlines() if l.startswith("#")][2:], head[2:6])
+        _, mixed, _ = run("merge", "-o", "-", out, self.path("u.bw"))
+        self.assertEqual(len([l for l in mixed.splitlines() if l.startswith("#")]), 2)
+        os.remove(self.path("e.bedgraph"))
+        os.remove(self.path("u.bw"))
         self.assertGreater(len(data_lines(calls)), 3)
         for cmd in (["predict", "-m", MODEL, "--threshold", "-1.3", "--below", LAMBDA, region], ["merge", out],
                     ["call", "--threshold", "-1.3", "--below", "--name", "loglik", out]):
