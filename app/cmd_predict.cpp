@@ -237,7 +237,7 @@ int cmd_predict(int argc, char** argv) {
                      std::string("--") + name + " applies to thresholded calls (-o OUT.bed)");
     Session s = open_session(o);
     // A table (a sequence,label CSV or a GenomicBenchmarks folder) gives a row per sequence.
-    const bool table = s.input->format() == InputFormat::kTable;
+    const bool table = s.table();
     const TaskHead* head = s.model->task_head();
     ChunkChain chain(state_in, state_out);
     if (head && head->per_sequence()) {  // answers per sequence, not per base

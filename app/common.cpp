@@ -349,8 +349,7 @@ Session open_session(const CommonOptions& o) {
             static_cast<long long>(field), static_cast<long long>(context));
     }
     s.input = SequenceInput::open(o.input, input_options(o));
-    DNASSM_CHECK(s.input->format() != InputFormat::kTable || (o.regions.empty() && o.bed.empty()),
-                 ErrorKind::kUsage,
+    DNASSM_CHECK(!s.table() || (o.regions.empty() && o.bed.empty()), ErrorKind::kUsage,
                  o.input + ": -r/-R select regions of a sequence file, not rows of a table");
     const auto& contigs = s.input->contigs();
     auto with_file = [&](const std::string& spec_src, auto&& parse) {
@@ -386,9 +385,7 @@ void shard_sequence_records(Session& s, const CommonOptions& o) {
             ++total;
         });
     }
-    s.records = shard_records(
-        total, s.shard,
-        (s.input->format() == InputFormat::kTable ? "rows of " : "records of ") + o.input);
+    s.records = shard_records(total, s.shard, (s.table() ? "rows of " : "records of ") + o.input);
     if (!listed) return;
     s.total_bases = 0;
     for (std::int64_t k = s.records.begin; k < s.records.end; ++k)
@@ -399,8 +396,7 @@ void tokenize(Session& s,
               const CommonOptions& o,
               const SequenceRecord& rec,
               std::vector<std::int32_t>& ids) {
-    const std::string where =
-        o.input + (s.input->format() == InputFormat::kTable ? ": row " : ": ") + rec.name;
+    const std::string where = o.input + (s.table() ? ": row " : ": ") + rec.name;
     DNASSM_CHECK(!rec.seq.empty(), ErrorKind::kInput, where + ": empty sequence");
     CharTokenizer tok(!o.keep_case);
     tok.encode(rec.seq, ids, s.stats, where);

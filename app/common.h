@@ -115,6 +115,10 @@ struct Session {
     std::int64_t total_bases = 0;  // of the shard's records; 0 when unknown (reads)
     TokenizeStats stats;
     bool plan_noted = false;
+
+    /// Whether the input is a table (a sequence,label CSV, a GenomicBenchmarks folder): rows,
+    /// without reference intervals.
+    [[nodiscard]] bool table() const { return input->format() == InputFormat::kTable; }
 };
 
 /// A table input (InputFormat::kTable) takes no -r/-R.

@@ -147,7 +147,7 @@ int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics
     std::vector<std::string> region_labels;
     std::int64_t row = 0;
     OnLabeledRow collect;
-    const bool table = s.input->format() == InputFormat::kTable;
+    const bool table = s.table();
     if (!metrics.path.empty()) {
         const int col = metrics.label_column >= 0 ? metrics.label_column : regress ? 5 : 4;
         DNASSM_CHECK(table || (!o.bed.empty() && o.regions.empty()), ErrorKind::kUsage,

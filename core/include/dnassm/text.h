@@ -11,6 +11,9 @@ namespace dnassm {
 /// a, ""); an empty string has none.
 [[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
 
+/// Whether a line holds nothing but spaces, tabs and a '\r' (a CRLF file's blank line).
+[[nodiscard]] bool is_blank(std::string_view line);
+
 /// The fields of one CSV line, as R's write.csv, pandas and spreadsheets write them (RFC 4180):
 /// comma-separated, a field in double quotes may hold commas, and "" inside it is one quote.
 /// Spaces around a field and a line-final '\r' are dropped. A quoted field that does not close

@@ -18,6 +18,7 @@
 #include "dnassm/io/region.h"
 #include "dnassm/io/text_lines.h"
 #include "dnassm/io/writers.h"
+#include "dnassm/text.h"
 
 #include "bigwig_check.h"
 
@@ -136,8 +137,7 @@ bool add_description_line(std::string_view text, FileAttributes& d) {
 
 // Whether a bedGraph line holds no data: blank, a comment, a track or browser line.
 bool is_header_text(std::string_view text) {
-    const size_t b = text.find_first_not_of(" \t\r");
-    return b == std::string_view::npos || is_bed_header_line(text.substr(b));
+    return is_blank(text) || is_bed_header_line(text.substr(text.find_first_not_of(" \t\r")));
 }
 
 // Plain, gzip or BGZF text, through HTSlib. Fields are split on whitespace and those past the

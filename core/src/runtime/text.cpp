@@ -6,6 +6,8 @@
 
 namespace dnassm {
 
+bool is_blank(std::string_view line) { return line.find_first_not_of(" \t\r") == line.npos; }
+
 std::vector<std::string> split(std::string_view s, char sep) {
     std::vector<std::string> out;
     if (s.empty()) return out;

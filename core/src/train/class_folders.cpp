@@ -42,7 +42,7 @@ std::vector<Region> read_interval_list(const std::string& path,
                          "strand) columns, as GenomicBenchmarks' interval lists have");
     std::vector<Region> out;
     while (lines.next(text)) {
-        if (text.empty() || text == "\r") continue;
+        if (is_blank(text)) continue;
         const std::string where = path + ": line " + std::to_string(lines.line_no());
         const auto f = split_csv(text, where);
         DNASSM_CHECK(f.size() == header.size(), ErrorKind::kInput,

@@ -57,7 +57,7 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
     std::vector<LabeledSequence> out;
     while (lines.next(text)) {
         const std::int64_t line_no = lines.line_no();
-        if (trim(std::string(text)).empty()) continue;
+        if (is_blank(text)) continue;
         const std::string where = path + ": line " + std::to_string(line_no);
         const auto f = split_csv(text, where);
         DNASSM_CHECK(f.size() == header.size(), ErrorKind::kInput,

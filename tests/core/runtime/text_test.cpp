@@ -19,6 +19,11 @@ TEST(Text, SplitKeepsEmptyFields) {
     EXPECT_EQ(split("gi|1|ref|NC_1.1|", '|'), (Fields{"gi", "1", "ref", "NC_1.1", ""}));
 }
 
+TEST(Text, BlankLinesHoldOnlySpacesTabsAndACarriageReturn) {
+    for (const std::string_view line : {"", "\r", " ", "\t \r"}) EXPECT_TRUE(is_blank(line));
+    for (const std::string_view line : {"a", " ,", "x\r", "#"}) EXPECT_FALSE(is_blank(line));
+}
+
 TEST(Text, SplitCsvReadsQuotedFieldsAsSpreadsheetsWriteThem) {
     auto fields = [](std::string_view line) { return split_csv(line, "t.csv: line 2"); };
     EXPECT_EQ(fields("a,b"), (Fields{"a", "b"}));
