@@ -49,8 +49,9 @@ TEST(ClassFolders, IntervalListsReadFromTheReferenceWithTheirStrand) {
     EXPECT_EQ(seqs[2].seq, "CCGG");  // chr1:3-6 is CCGG; its reverse complement is CCGG too
     write(dir + "/positive.csv", "id,region,start,end,strand\n7,chr1,0,4,-\n");
     EXPECT_EQ(read_class_folders(dir, fa)[1].seq, "GGTT");  // AACC reverse-complemented
-    // A CRLF list keeps its strand column (whose header name ends the line).
-    write(dir + "/positive.csv", "id,region,start,end,strand\r\n7,chr1,0,4,-\r\n");
+    // A CRLF list keeps its strand column (whose header name ends the line); blank lines, of
+    // spaces too, are skipped as a label table's are.
+    write(dir + "/positive.csv", "id,region,start,end,strand\r\n7,chr1,0,4,-\r\n \t\r\n\r\n");
     EXPECT_EQ(read_class_folders(dir, fa)[1].seq, "GGTT");
     EXPECT_EQ(read_class_folders(dir, fa)[1].region.label(), "chr1:1-4");
 
