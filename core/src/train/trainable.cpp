@@ -174,8 +174,9 @@ std::unique_ptr<Trainable> make_trainable(Model& model) {
     if (auto* h = dynamic_cast<HyenaModel*>(&model)) return std::make_unique<HyenaTrainable>(*h);
     if (auto* c = dynamic_cast<CaduceusModel*>(&model))
         return std::make_unique<CaduceusTrainable>(*c);
-    throw Error(ErrorKind::kUsage, model.info().path + ": training a " + model.info().family +
-                                       " model is not supported (Mamba and HyenaDNA are)");
+    throw Error(ErrorKind::kUsage,
+                model.info().path + ": training a " + model.info().family +
+                    " model is not supported (Mamba, HyenaDNA and Caduceus are)");
 }
 
 double lm_loss(const Trainable& model,
