@@ -55,6 +55,21 @@ void check_resolved(const Region& r, const std::vector<Contig>& contigs, const s
     check_range(r, contigs[static_cast<size_t>(r.tid)], where + " (" + r.label() + ")");
 }
 
+// Whether the coordinates after a region's last ':' read as "beg-end" with end < beg
+// (hts_parse_region refuses those without saying why).
+bool reversed_range(std::string_view coords) {
+    std::string digits;
+    for (const char ch : coords)
+        if (ch != ',') digits += ch;
+    long long beg = 0, end = 0;
+    const char* p = digits.data();
+    const char* stop = p + digits.size();
+    auto [after_beg, e1] = std::from_chars(p, stop, beg);
+    if (e1 != std::errc() || after_beg == stop || *after_beg != '-') return false;
+    auto [after_end, e2] = std::from_chars(after_beg + 1, stop, end);
+    return e2 == std::errc() && after_end == stop && end < beg;
+}
+
 }  // namespace
 
 bool is_bed_header_line(std::string_view line) {
@@ -95,12 +110,23 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
         const char* rest = hts_parse_region(spec.c_str(), &tid, &beg, &end, lookup_contig, &index,
                                             HTS_PARSE_THOUSANDS_SEP);
         if (!rest || tid < 0) {
-            // Tell an unknown contig apart from a malformed coordinate part.
-            const auto colon = spec.rfind(':');
-            const std::string name = spec.substr(0, colon);
-            if (lookup_contig(&index, spec.c_str()) < 0 && lookup_contig(&index, name.c_str()) < 0)
+            // Tell an unknown contig apart from a malformed coordinate part: the name is what
+            // braces hold ("{HLA-A*01:01}:1-10"), else the spec before its last ':'.
+            std::string name = spec, coords;
+            const auto close = spec.find('}');
+            if (spec.front() == '{' && close != std::string::npos) {
+                name = spec.substr(1, close - 1);
+                if (spec.compare(close + 1, 1, ":") == 0) coords = spec.substr(close + 2);
+            } else if (const auto colon = spec.rfind(':');
+                       colon != std::string::npos && lookup_contig(&index, spec.c_str()) < 0) {
+                name = spec.substr(0, colon);
+                coords = spec.substr(colon + 1);
+            }
+            if (lookup_contig(&index, name.c_str()) < 0)
                 throw Error(ErrorKind::kInput, where + ": unknown contig '" + name + "'" +
                                                    unknown_contig_hint_for(name, contigs));
+            if (reversed_range(coords))
+                throw Error(ErrorKind::kInput, where + ": end is before start");
             throw Error(ErrorKind::kInput, where +
                                                ": cannot parse coordinates (expected chr, "
                                                "chr:beg or chr:beg-end, 1-based)");

@@ -53,7 +53,13 @@ TEST(Regions, ClearErrorsNamingTheRegion) {
               std::string::npos);
     EXPECT_NE(error_of("1:1-10").find("unknown contig '1' (the input has 'chr1'"),
               std::string::npos);
-    EXPECT_NE(error_of("chr1:200-100").find("region 'chr1:200-100'"), std::string::npos);
+    EXPECT_EQ(error_of("chr1:200-100"), "region 'chr1:200-100': end is before start");
+    EXPECT_EQ(error_of("chr1:1,001-1,000"), "region 'chr1:1,001-1,000': end is before start");
+    EXPECT_EQ(error_of("{HLA-A*01:01}:20-11"), "region '{HLA-A*01:01}:20-11': end is before start");
+    EXPECT_NE(error_of("chr1:5-x").find("cannot parse coordinates"), std::string::npos);
+    EXPECT_NE(error_of("chr1:5-4x").find("cannot parse coordinates"), std::string::npos);
+    EXPECT_NE(error_of("{HLA-A*01:01}:5-x").find("cannot parse coordinates"), std::string::npos);
+    EXPECT_NE(error_of("{chrZ}:1-10").find("unknown contig 'chrZ'"), std::string::npos);
     EXPECT_NE(error_of("chr1:900-1200").find("ends beyond the end of chr1 (length 1000)"),
               std::string::npos);
     EXPECT_NE(error_of("chr2:600-700").find("starts beyond"), std::string::npos);
