@@ -385,7 +385,11 @@ void shard_sequence_records(Session& s, const CommonOptions& o) {
             ++total;
         });
     }
-    s.records = shard_records(total, s.shard, (s.table() ? "rows of " : "records of ") + o.input);
+    const char* what = s.table()           ? "rows of "
+                       : !listed           ? "reads of "
+                       : s.regions.empty() ? "records of "
+                                           : "regions asked of ";
+    s.records = shard_records(total, s.shard, what + o.input);
     if (!listed) return;
     s.total_bases = 0;
     for (std::int64_t k = s.records.begin; k < s.records.end; ++k)

@@ -263,7 +263,7 @@ class EmbedTests(Tmp):
             print(f"note: {EX1_BAM} absent; sharded reads not checked", file=sys.stderr)
         _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-R", bed, "--shard", "6/6", "-o",
                         self.path("x.tsv"), LAMBDA, expect=2)
-        self.assertIn("--shard 6/6: more shards than the 5 records of " + LAMBDA, err)
+        self.assertIn("--shard 6/6: more shards than regions asked of " + LAMBDA + " (5)", err)
         self.assert_only_files("all.tsv", "1.tsv", "2.tsv", "3.h5")
 
     def test_chunks_chained_by_saved_state_equal_one_pass(self):

@@ -364,7 +364,7 @@ class PredictTests(Tmp):
             self.assertIn(needle, err)
         _, _, err = run("predict", "-m", MODEL, "-r", "NC_001416.1:1-3", "--shard", "4/4", "-o", self.path("x.bw"),
                         LAMBDA, expect=2)
-        self.assertIn("--shard 4/4: more shards than the 3 bases to run", err)
+        self.assertIn("--shard 4/4: more shards than bases to run (3)", err)
         _, _, err = run("predict", "-m", MODEL, "--shard", "1/2", "--state-out", self.path("x.state"), "-o",
                         self.path("x.bw"), LAMBDA, expect=2)
         self.assertIn("--shard cuts the regions itself", err)

@@ -139,7 +139,7 @@ class ScoreTests(Tmp):
         self.assertEqual(got, rows[1:])  # in shard order: the unsharded rows
         _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--shard", "11/11", "-o", self.path("x.tsv"), LAMBDA,
                         expect=2)
-        self.assertIn(f"--shard 11/11: more shards than the 10 records of {vcf}", err)
+        self.assertIn(f"--shard 11/11: more shards than records of {vcf} (10)", err)
 
     def test_regions_restrict_records_as_bcftools_t(self):
         seq = lambda_seq()

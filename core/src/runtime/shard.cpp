@@ -33,8 +33,8 @@ std::pair<std::int64_t, std::int64_t> piece(std::int64_t total,
                                             const Shard& shard,
                                             const std::string& what) {
     DNASSM_CHECK(total >= shard.count, ErrorKind::kUsage,
-                 "--shard " + shard.label() + ": more shards than the " + std::to_string(total) +
-                     " " + what);
+                 "--shard " + shard.label() + ": more shards than " + what + " (" +
+                     std::to_string(total) + ")");
     // T * k may pass 2^63 (a genome in a billion shards); the boundaries must be exact.
     const auto bound = [&](std::int64_t k) {
         return static_cast<std::int64_t>(static_cast<__int128>(total) * k / shard.count);

@@ -57,7 +57,7 @@ TEST(Shard, RecordBlocksFollowEachOtherAndDifferByAtMostOne) {
         (void)shard_records(3, parse_shard("4/4"), "records of in.vcf");
         ADD_FAILURE();
     } catch (const Error& e) {
-        EXPECT_EQ(std::string(e.what()), "--shard 4/4: more shards than the 3 records of in.vcf");
+        EXPECT_EQ(std::string(e.what()), "--shard 4/4: more shards than records of in.vcf (3)");
     }
 }
 
