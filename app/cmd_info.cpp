@@ -3,6 +3,7 @@
 // contigs); without an argument, the models -m finds by name. --json says the same as one JSON
 // value, for scripts.
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -141,6 +142,14 @@ int cmd_info(int argc, char** argv) {
                   << "saved by:     dnassm " << s.dnassm_version << "\n";
         return 0;
     }
+    std::error_code ec;
+    DNASSM_CHECK(
+        !std::filesystem::is_regular_file(dir, ec) ||
+            std::filesystem::exists(std::filesystem::path(dir).parent_path() / "config.json", ec),
+        ErrorKind::kUsage,
+        dir +
+            ": not a model, stream state, track (.bw, .bedgraph[.gz]) or BED calls "
+            "(.bed[.gz]), which info describes");
     const auto model = Model::load(dir);
     const ModelInfo& i = model->info();
     const TaskHead* head = model->task_head();

@@ -49,9 +49,11 @@ class BadInputTests(Tmp):
         shutil.rmtree(m)
 
         def wrong_shape(d):
-            cfg = json.load(open(os.path.join(d, "config.json")))
+            with open(os.path.join(d, "config.json")) as f:
+                cfg = json.load(f)
             cfg["d_state"] = 8
-            json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
+            with open(os.path.join(d, "config.json"), "w") as f:
+                json.dump(cfg, f)
         m = self.broken_model(wrong_shape)
         self.expect_error(["embed", "-m", m, "-o", out, LAMBDA], "expected [24, 256]")
         self.assertEqual(os.listdir(self.path("out")), [])
@@ -83,6 +85,16 @@ class BadInputTests(Tmp):
         self.expect_error(["embed", "-m", MODEL, "-R", bed, "-o", out, LAMBDA], "empty_region.bed:1")
         self.expect_error(["embed", "-m", MODEL, "-o", out, self.path("missing.fa")], "missing.fa: no such file")
         self.expect_error(["embed", "-m", self.path("nomodel"), "-o", out, LAMBDA], "model directory does not exist")
+        # -m given a folder or file that is not a model: said so, not 'config.json: missing'; a model's own file
+        # stands for its folder.
+        self.expect_error(["embed", "-m", self.tmp, "-o", out, LAMBDA], self.tmp + ": not a model directory (no config.json)")
+        self.expect_error(["embed", "-m", bad, "-o", out, LAMBDA], bad + ": not a model (a model is a directory of "
+                          "config.json and model.safetensors; this file has no config.json beside it)")
+        run("embed", "-m", os.path.join(MODEL, "config.json"), "--pool", "mean", "-o", self.path("p.tsv"), LAMBDA,
+            "NC_001416.1:1-50")
+        os.remove(self.path("p.tsv"))
+        self.expect_error(["info", bad], bad + ": not a model, stream state, track (.bw, .bedgraph[.gz]) or BED calls",
+                          code=2)
         self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:1-10", "-r", "NC_001416.1:20-30", "-o", out,
                            LAMBDA], "write .h5 instead", code=2)
         # A SAM whose second record is cut short, a FASTQ whose second quality string is: named by number.

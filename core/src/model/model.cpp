@@ -181,12 +181,17 @@ std::unique_ptr<Model> load_parsed(const fs::path& dir,
 std::unique_ptr<Model> Model::load(const std::string& where) {
     std::error_code ec;
     fs::path dir = resolve_model_dir(where);
-    if (fs::is_regular_file(dir, ec)) dir = dir.parent_path();
+    const bool file = fs::is_regular_file(dir, ec);  // a model's config.json or weights
+    if (file) dir = dir.parent_path();
     DNASSM_CHECK(fs::is_directory(dir, ec), ErrorKind::kModel,
                  where + ": model directory does not exist");
     const std::string config_path = (dir / "config.json").string();
     const std::string weights_path = (dir / "model.safetensors").string();
-    DNASSM_CHECK(fs::exists(config_path, ec), ErrorKind::kModel, config_path + ": missing");
+    DNASSM_CHECK(fs::exists(config_path, ec), ErrorKind::kModel,
+                 file ? where +
+                            ": not a model (a model is a directory of config.json and "
+                            "model.safetensors; this file has no config.json beside it)"
+                      : where + ": not a model directory (no config.json)");
     DNASSM_CHECK(fs::exists(weights_path, ec), ErrorKind::kModel, weights_path + ": missing");
     nlohmann::json cfg;
     try {
