@@ -35,9 +35,9 @@ void print_usage(std::FILE* out) {
         "  merge     gather per-chunk tracks into one (pipelines)\n"
         "  call      thresholded calls (BED) from bigWig/bedGraph tracks\n"
         "  pretrain  train a model on FASTA (Mamba, HyenaDNA: next base; Caduceus: masked bases)\n"
-        "  finetune  train a classification or per-base task head on labeled data\n"
+        "  finetune  train a task head (classify, regress, per-base) on labeled data\n"
         "  convert   a published checkpoint (.ckpt/.bin/safetensors) -> a model directory\n"
-        "  info      describe a model directory\n\n"
+        "  info      describe a model, a saved stream state, or what produced a track or calls\n\n"
         "Run 'dnassm <command> --help' for a command's options; 'dnassm --version' names\n"
         "the libraries and devices, 'dnassm --version-only' prints the version alone.\n",
         DNASSM_VERSION);
