@@ -372,6 +372,26 @@ void GenomeView::render(QPainter& p, QSize size) {
             p.drawText(r, Qt::AlignCenter, QString::fromStdString(e.what()));
         }
     }
+    drawVariant(p, size);
+}
+
+void GenomeView::drawVariant(QPainter& p, QSize size) {
+    const auto run = std::find_if(tracks_.begin(), tracks_.end(), [](const ViewTrack& t) {
+        return t.run && !t.run->variant.empty();
+    });
+    if (run == tracks_.end()) return;
+    const Snv& v = run->run->variant;
+    if (v.contig != locus_.contig || v.pos < locus_.beg || v.pos >= locus_.end) return;
+    // A band over the variant's base (at least a pixel wide) from the ruler down, as IGV marks
+    // a region of interest.
+    const double plot = std::max(1, size.width() - kLabelWidth - 4);
+    const double per_base = plot / static_cast<double>(locus_.width());
+    const double x = kLabelWidth + static_cast<double>(v.pos - locus_.beg) * per_base;
+    QColor band(230, 120, 0, 70);
+    p.fillRect(QRectF(x, kRulerHeight - 6, std::max(1.0, per_base), size.height()), band);
+    p.setPen(QColor(200, 90, 0));
+    p.drawText(QPointF(x + std::max(1.0, per_base) + 2, kRulerHeight - 8),
+               QString::fromStdString(std::string(1, v.ref) + ">" + v.alt));
 }
 
 void GenomeView::drawRuler(QPainter& p, QRect r) {

@@ -91,6 +91,8 @@ class GenomeView : public QWidget {
         QPainter& p, QRect r, const std::vector<PixelBin>& bins, QColor color, bool filled = false);
     void drawFeatures(QPainter& p, QRect r, const ViewTrack& t);
     void drawHeatmap(QPainter& p, QRect r, const ViewTrack& t);
+    /// Marks a variant-mode run's variant across the tracks.
+    void drawVariant(QPainter& p, QSize size);
 
     std::shared_ptr<const FastaSource> fasta_;
     Locus locus_;

@@ -177,6 +177,16 @@ void MainWindow::buildMenus() {
     rc_average_->setCheckable(true);
     connect(rc_average_, &QAction::toggled, this, [this](bool on) { session_.rc_average = on; });
     model->addAction("Cancel run", QKeySequence("Esc"), this, [this] { cancelRun(); });
+    model->addAction("&Variant (reference vs alternate)…", this, [this] {
+        bool ok = false;
+        const QString text = QInputDialog::getText(
+            this, "Variant mode",
+            "A base substitution, chr:pos REF>ALT (e.g. NC_001416.1:1000 A>G); each track is\n"
+            "then also computed with it and shown as '<track> alt' and '<track> alt-ref'.\n"
+            "Leave empty to turn variant mode off:",
+            QLineEdit::Normal, QString::fromStdString(session_.variant), &ok);
+        if (ok) guarded([&] { setVariant(text); });
+    });
     model->addAction("Embedding heatmap rows…", this, [this] {
         bool ok = false;
         const QString text = QInputDialog::getText(
@@ -208,6 +218,16 @@ void MainWindow::showShortcuts() {
         "<tr><td>Ctrl+O, Ctrl+S, Ctrl+E</td><td>open FASTA, save session, export PNG/SVG</td></tr>"
         "<tr><td>click in the PCA panel</td><td>go to that window</td></tr>"
         "</table>");
+}
+
+void MainWindow::setVariant(const QString& text) {
+    const std::string v = text.trimmed().toStdString();
+    if (!v.empty()) (void)parse_snv(v);  // refused here, before any run
+    session_.variant = v;
+    statusBar()->showMessage(v.empty() ? QString("variant mode off")
+                                       : QString("variant mode: %1 (run the model to see it)")
+                                             .arg(QString::fromStdString(parse_snv(v).label())),
+                             5000);
 }
 
 void MainWindow::setHeatmapRows(const QString& text) {
@@ -347,6 +367,7 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
     r.locus = view_->locus();
     if (whole_contig) r.locus = {r.locus.contig, 0, view_->genome()->length(r.locus.contig)};
     r.rc = session_.rc_average;
+    if (!session_.variant.empty()) r.variant = parse_snv(session_.variant);
     r.tracks = session_.tracks;
     r.embedding = session_.embedding;
     r.components = std::max(1, session_.display.heatmap_rows);
@@ -466,6 +487,7 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     session_.tracks = s.tracks;
     session_.embedding = s.embedding;
     session_.rc_average = s.rc_average;
+    session_.variant = s.variant;
     session_.run_model = s.run_model;
     session_.display = s.display;
     view_->setDisplay(s.display);
@@ -492,7 +514,7 @@ void MainWindow::composeView(QPainter& p, QSize size) {
     p.translate(0, tracks_h);
     pca_->render(p, QSize(kPcaWidth, kPcaHeight));
     p.setPen(QColor(60, 60, 60));
-    const QString info =
+    QString info =
         QString(
             "model: %1\nrun on %2\nwindows of %3 bases (pooled final hidden states)\n"
             "heatmap: top %4 PCs of per-base embeddings")
@@ -500,6 +522,9 @@ void MainWindow::composeView(QPainter& p, QSize size) {
                  QString::fromStdString(run_->locus.label()))
             .arg(run_->windows.front().width())
             .arg(run_->components);
+    if (!run_->variant.empty())
+        info += QString("\nvariant: %1 (tracks: reference, alt, alt-ref)")
+                    .arg(QString::fromStdString(run_->variant.label()));
     p.drawText(QRect(kPcaWidth + 20, 20, size.width() - kPcaWidth - 40, kPcaHeight - 40),
                Qt::AlignLeft | Qt::AlignTop, info);
     p.restore();

@@ -52,6 +52,9 @@ class MainWindow : public QMainWindow {
 
     /// "8" (top principal components) or "0,5,17" (embedding dimensions), from the next run on.
     void setHeatmapRows(const QString& text);
+    /// Variant mode from the next run on: "chr:pos REF>ALT" (parse_snv; Error(kUsage) when it
+    /// does not read as one), or empty for off.
+    void setVariant(const QString& text);
     /// Loads a session (files, locus, display, model); runs the model when it asks to
     /// (blocking: on this thread).
     void loadSession(const QString& path, bool blocking_run = false);

@@ -1,6 +1,7 @@
 #include "model_run.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "dnassm/backend.h"
@@ -28,13 +29,29 @@ RunResult run_model(const RunRequest& req,
                  req.locus.label() + ": outside the contig or shorter than 2 bases");
     std::vector<std::int32_t> ids;
     TokenizeStats stats;
-    CharTokenizer(true).encode(fasta.fetch(req.locus), ids, stats,
-                               req.fasta + ": " + req.locus.label());
+    std::string bases = fasta.fetch(req.locus);
+    CharTokenizer(true).encode(bases, ids, stats, req.fasta + ": " + req.locus.label());
     const std::int64_t L = static_cast<std::int64_t>(ids.size());
+    const Snv& snv = req.variant;
+    std::vector<std::int32_t> alt_ids;
+    if (!snv.empty()) {
+        DNASSM_CHECK(
+            snv.contig == req.locus.contig && snv.pos >= req.locus.beg && snv.pos < req.locus.end,
+            ErrorKind::kUsage,
+            "variant " + snv.label() + " is outside the region run (" + req.locus.label() + ")");
+        char& base = bases[static_cast<size_t>(snv.pos - req.locus.beg)];
+        const char found = static_cast<char>(std::toupper(static_cast<unsigned char>(base)));
+        DNASSM_CHECK(found == snv.ref, ErrorKind::kInput,
+                     "variant " + snv.label() + ": REF " + snv.ref + " does not match " +
+                         req.fasta + ", which has " + found + " there");
+        base = snv.alt;
+        CharTokenizer(true).encode(bases, alt_ids, stats, req.fasta + ": " + req.locus.label());
+    }
 
     RunResult out;
     out.locus = req.locus;
     out.model_dir = req.model_dir;
+    out.variant = snv;
     std::vector<std::string> names = req.tracks.empty() ? track_names(*model) : req.tracks;
     std::vector<TrackSpec> specs;
     for (const auto& name : names) {
@@ -62,7 +79,9 @@ RunResult run_model(const RunRequest& req,
             }
         }
     };
-    Progress progress(ProgressMode::kNone, per_base_work(*model, L, specs, req.embedding),
+    Progress progress(ProgressMode::kNone,
+                      per_base_work(*model, L, specs, req.embedding) +
+                          (snv.empty() ? 0 : per_base_work(*model, L, specs, false)),
                       "explorer");
     progress.set_observer([&](std::int64_t done, std::int64_t all) {
         if (cancel && cancel->load()) throw RunCancelled();
@@ -73,8 +92,19 @@ RunResult run_model(const RunRequest& req,
         per_base_tracks(*model, *backend, ids, specs, &progress,
                         req.embedding ? std::function<void(std::int64_t, const Tensor&)>(collect)
                                       : std::function<void(std::int64_t, const Tensor&)>());
-    for (size_t k = 0; k < names.size(); ++k)
-        out.tracks.push_back({names[k], std::move(values[k])});
+    if (snv.empty()) {
+        for (size_t k = 0; k < names.size(); ++k)
+            out.tracks.push_back({names[k], std::move(values[k])});
+    } else {
+        auto alt = per_base_tracks(*model, *backend, alt_ids, specs, &progress, {});
+        for (size_t k = 0; k < names.size(); ++k) {
+            std::vector<float> delta(values[k].size());
+            for (size_t i = 0; i < delta.size(); ++i) delta[i] = alt[k][i] - values[k][i];
+            out.tracks.push_back({names[k], std::move(values[k])});
+            out.tracks.push_back({names[k] + " alt", std::move(alt[k])});
+            out.tracks.push_back({names[k] + " alt-ref", std::move(delta)});
+        }
+    }
     if (!req.embedding) return out;
 
     for (std::int64_t b = 0; b < out.bins; ++b) {

@@ -1,7 +1,8 @@
 // Running a model over a locus for the explorer (no widgets; the window runs this on a worker
 // thread): per-base tracks exactly as `dnassm predict` computes them (dnassm/per_base_track.h),
 // an embedding heatmap (top principal components of the per-base final hidden states), and a
-// PCA of mean-pooled windows for the scatter view.
+// PCA of mean-pooled windows for the scatter view; in variant mode, the tracks with a base
+// substituted and their difference from the reference's.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "dnassm/model.h"
 
 #include "locus.h"
+#include "variant.h"
 
 namespace dnassm::gui {
 
@@ -28,6 +30,9 @@ struct RunRequest {
     std::int64_t window = 0;         // pooled-window size for the scatter; 0 = width / 200, >= 50
     std::vector<std::int64_t> dims;  // ... or, when given, these embedding dimensions
     std::shared_ptr<const Model> loaded = nullptr;  // model_dir already loaded (else loaded here)
+    // Variant mode: the tracks are also computed with this base substituted (it must lie in the
+    // locus and its REF match the FASTA), each followed by "<name> alt" and "<name> alt-ref".
+    Snv variant = {};
 };
 
 struct TrackValues {
@@ -38,6 +43,7 @@ struct TrackValues {
 struct RunResult {
     Locus locus;
     std::string model_dir;
+    Snv variant;  // the request's, where it had one
     std::vector<TrackValues> tracks;
     // Heatmap: `components` rows (PC scores, or the requested dimensions) for each of `bins`
     // consecutive bin_size-base bins ({components, bins}; bin_size 1 unless the locus is longer

@@ -10,6 +10,8 @@
 #include "dnassm/io/input_file.h"
 #include "dnassm/text.h"
 
+#include "variant.h"
+
 namespace dnassm::gui {
 
 namespace fs = std::filesystem;
@@ -54,6 +56,12 @@ SessionData load_session(const std::string& path) {
             s.tracks = m.value("tracks", std::vector<std::string>{});
             s.embedding = m.value("embedding", true);
             s.rc_average = m.value("rc", false);
+            s.variant = m.value("variant", std::string());
+            try {
+                if (!s.variant.empty()) (void)parse_snv(s.variant);
+            } catch (const Error& e) {
+                throw Error(ErrorKind::kInput, path + ": " + e.what());
+            }
         }
         if (j.contains("locus")) {
             const auto& l = j["locus"];
@@ -101,6 +109,7 @@ void save_session(const SessionData& s, const std::string& path) {
                       {"tracks", s.tracks},
                       {"embedding", s.embedding},
                       {"rc", s.rc_average}};
+    if (!s.model.empty() && !s.variant.empty()) j["model"]["variant"] = s.variant;
     write_file(path, j.dump(2) + "\n");
 }
 

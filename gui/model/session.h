@@ -26,6 +26,7 @@ struct SessionData {
     std::vector<std::string> tracks;  // model tracks to compute (empty = all)
     bool embedding = true;            // heatmap + window PCA
     bool rc_average = false;          // --rc averaging of the model tracks
+    std::string variant;              // variant mode: "chr:pos REF>ALT" (parse_snv); empty = off
     Locus locus;
     DisplaySettings display;
 };

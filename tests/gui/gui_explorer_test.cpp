@@ -271,6 +271,41 @@ class GuiExplorerTest : public QObject {
         }
     }
 
+    void variantModeShowsAltTracksAndMarksTheBase() {
+        MainWindow w;
+        w.openFasta(kLambda);
+        w.openModel(kModel);
+        QVERIFY(w.goTo("NC_001416.1:1-400"));
+        try {
+            w.setVariant("NC_001416.1:200 G>GA");
+            QFAIL("an indel was accepted as a variant");
+        } catch (const Error& e) {
+            QVERIFY(QString(e.what()).contains("single-base substitutions"));
+        }
+        const std::string base = w.genomeView()->genome()->fetch({"NC_001416.1", 199, 200});
+        const QString ref = QString::fromStdString(base), alt = ref == "A" ? "T" : "A";
+        w.setVariant("NC_001416.1:200 " + ref + ">" + alt);
+        w.runModelBlocking();
+        QCOMPARE(w.sessionData().variant, ("NC_001416.1:200 " + ref + ">" + alt).toStdString());
+        std::vector<std::string> names;
+        for (const auto& t : w.lastRun()->tracks) names.push_back(t.name);
+        for (const char* name : {"loglik", "loglik alt", "loglik alt-ref", "entropy alt-ref"})
+            QVERIFY2(std::find(names.begin(), names.end(), name) != names.end(), name);
+        // The base is marked from the ruler down: an orange band at x of base 200 of 400.
+        const QSize size(1280, 800);
+        const QImage img = w.snapshot(size);
+        const int x =
+            GenomeView::kLabelWidth + (size.width() - GenomeView::kLabelWidth - 4) * 199 / 400;
+        QVERIFY2(count_color(img, QRect(x, GenomeView::kRulerHeight, 4, 300), QColor(245, 205, 160),
+                             60) > 100,
+                 "no variant band");
+        QVERIFY(count_color(img, QRect(x - 60, GenomeView::kRulerHeight, 4, 300),
+                            QColor(245, 205, 160), 60) < 20);
+        w.setVariant("");
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->tracks.size(), size_t{3});
+    }
+
     void sessionSaveAndLoad() {
         MainWindow w;
         w.loadSession(kExample, /*blocking_run=*/true);

@@ -19,6 +19,7 @@
 #include "model/session.h"
 #include "model/sources.h"
 #include "model/track_summary.h"
+#include "model/variant.h"
 
 using namespace dnassm;
 using namespace dnassm::gui;
@@ -41,7 +42,8 @@ std::string temp_dir(const char* name) {
 std::vector<float> predict(const std::string& track,
                            const Locus& l,
                            bool rc = false,
-                           const std::string& model = kModel) {
+                           const std::string& model = kModel,
+                           const std::string& fasta = kLambda) {
     const std::string out = temp_dir("predict") + "/p.bw";
     QStringList args{"predict",
                      "-m",
@@ -55,7 +57,7 @@ std::vector<float> predict(const std::string& track,
                      QString::fromStdString(out),
                      "--progress",
                      "none",
-                     QString::fromStdString(kLambda)};
+                     QString::fromStdString(fasta)};
     if (rc) args << "--rc";
     QProcess p;
     p.start(DNASSM_BIN, args);
@@ -268,6 +270,7 @@ class GuiModelTest : public QObject {
         s.locus = {"NC_001416.1", 99, 2000};
         s.display.heatmap_rows = 4;
         s.display.reverse_complement = true;
+        s.variant = "NC_001416.1:150 A>G";
         save_session(s, dir + "/sub/s.json");
         std::ifstream in(dir + "/sub/s.json");
         const std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -279,6 +282,17 @@ class GuiModelTest : public QObject {
         QCOMPARE(back.locus, s.locus);
         QCOMPARE(back.display.heatmap_rows, 4);
         QVERIFY(back.display.reverse_complement && back.run_model);
+        QCOMPARE(back.variant, s.variant);
+        std::ofstream(dir + "/variant.json")
+            << R"({"model": {"path": "m", "variant": "x:5 A>AT"}})";
+        try {
+            (void)load_session(dir + "/variant.json");
+            QFAIL("a session's indel loaded as a variant");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).rfind(dir + "/variant.json: variant 'x:5 A>AT': only",
+                                                 0) == 0,
+                     e.what());
+        }
         std::ofstream(dir + "/bad.json") << "{\"fasta\": ";
         try {
             (void)load_session(dir + "/bad.json");
@@ -353,6 +367,89 @@ class GuiModelTest : public QObject {
         for (size_t i = 0; i < expected_rc.size(); ++i)
             QVERIFY(std::fabs(rc.tracks[0].values[i] - expected_rc[i]) <=
                     1e-6f * (1 + std::fabs(expected_rc[i])));
+    }
+
+    void variantsReadAsVcfAndAgtWriteThem() {
+        QCOMPARE(parse_snv("NC_001416.1:1000 A>G"), (Snv{"NC_001416.1", 999, 'A', 'G'}));
+        QCOMPARE(parse_snv(" NC_001416.1:1,000:a>g "), (Snv{"NC_001416.1", 999, 'A', 'G'}));
+        QCOMPARE(parse_snv("HLA-A*01:01:5 C>T"), (Snv{"HLA-A*01:01", 4, 'C', 'T'}));
+        QCOMPARE(parse_snv("chr1:12 T>A").label(), std::string("chr1:12 T>A"));
+        const std::pair<const char*, const char*> bad[] = {
+            {"chr1:5 AT>A", "only single-base substitutions"},
+            {"chr1:5 A>AT", "only single-base substitutions"},
+            {"chr1:5 A>A", "ALT equals REF"},
+            {"chr1:5 A>N", "must be A, C, G or T"},
+            {"chr1:0 A>G", "1-based"},
+            {"chr1:x A>G", "must be a number"},
+            {"chr1 A>G", "expected chr:pos:REF>ALT"},
+            {"A>G", "expected chr:pos:REF>ALT"},
+            {"chr1:5", "expected chr:pos:REF>ALT"}};
+        for (const auto& [text, needle] : bad) {
+            try {
+                (void)parse_snv(text);
+                QFAIL(qPrintable(QString("'%1' was accepted").arg(text)));
+            } catch (const Error& e) {
+                QVERIFY2(std::string(e.what()).find(needle) != std::string::npos, e.what());
+                QVERIFY2(std::string(e.what()).find(text) != std::string::npos, e.what());
+            }
+        }
+    }
+
+    void variantModeTracksEqualPredictOnTheAlteredSequence() {
+        // The alt tracks are `dnassm predict` over a FASTA with the base substituted; alt-ref
+        // is their difference from the reference's.
+        const Locus l{"NC_001416.1", 10'000, 10'400};
+        const FastaSource lambda(kLambda);
+        const std::string seq = lambda.fetch({"NC_001416.1", 0, 48502});
+        const std::int64_t pos = 10'199;
+        const char ref = seq[static_cast<size_t>(pos)], alt = ref == 'A' ? 'C' : 'A';
+        const std::string dir = temp_dir("variant");
+        std::string altered = seq;
+        altered[static_cast<size_t>(pos)] = alt;
+        std::ofstream(dir + "/alt.fa") << ">NC_001416.1\n" << altered << "\n";
+        RunRequest req{kModel, kLambda, l, false, {"loglik"}, false, 8, 0, {}};
+        req.variant = {"NC_001416.1", pos, ref, alt};
+        const RunResult r = run_model(req);
+        QCOMPARE(r.variant, req.variant);
+        QCOMPARE(r.tracks.size(), size_t{3});
+        QCOMPARE(r.tracks[1].name, std::string("loglik alt"));
+        QCOMPARE(r.tracks[2].name, std::string("loglik alt-ref"));
+        const auto expected_ref = predict("loglik", l),
+                   expected_alt = predict("loglik", l, false, kModel, dir + "/alt.fa");
+        const auto near = [](float a, float b) {
+            return std::fabs(a - b) <= 1e-6f * (1 + std::fabs(b));
+        };
+        std::int64_t changed = 0;
+        for (size_t i = 1; i < expected_ref.size(); ++i) {
+            QVERIFY(near(r.tracks[0].values[i], expected_ref[i]));
+            QVERIFY(near(r.tracks[1].values[i], expected_alt[i]));
+            QCOMPARE(r.tracks[2].values[i], r.tracks[1].values[i] - r.tracks[0].values[i]);
+            // A causal model: nothing before the variant changes; from it on, something does.
+            if (static_cast<std::int64_t>(i) < pos - l.beg) QCOMPARE(r.tracks[2].values[i], 0.0f);
+            changed += r.tracks[2].values[i] != 0.0f;
+        }
+        QVERIFY(changed > 10);
+        // REF must match the FASTA; the variant must lie in the region run.
+        req.variant.ref = alt;
+        req.variant.alt = ref;
+        try {
+            (void)run_model(req);
+            QFAIL("a REF the FASTA does not have was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find(std::string("does not match ") + kLambda +
+                                                ", which has " + ref) != std::string::npos,
+                     e.what());
+        }
+        req.variant = {"NC_001416.1", 20'000, 'A', 'C'};
+        try {
+            (void)run_model(req);
+            QFAIL("a variant outside the region was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(
+                std::string(e.what()).find(
+                    "is outside the region run (NC_001416.1:10,001-10,400)") != std::string::npos,
+                e.what());
+        }
     }
 
     void heatmapOfChosenDimensionsEqualsEmbed() {
