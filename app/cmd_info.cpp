@@ -1,7 +1,7 @@
 // dnassm info: what a model is and where its weights came from; or what a saved stream state
-// (predict --state-out) holds; or what a track or BED calls say produced them (a bigWig: its
-// contigs); without an argument, the models -m finds by name. --json says the same as one JSON
-// value, for scripts.
+// (predict --state-out) holds; or what a track, BED calls or embeddings (.h5) say produced
+// them (a bigWig: its contigs); without an argument, the models -m finds by name. --json says the
+// same as one JSON value, for scripts.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +10,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/install_paths.h"
+#include "dnassm/io/embedding_file.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/per_base_track.h"
 #include "dnassm/stream_state.h"
@@ -89,6 +90,30 @@ int describe_track(const std::string& path, const std::string& format, bool json
     return 0;
 }
 
+// What produced embeddings written to HDF5 (embed's root attributes) and how many datasets.
+int describe_embeddings(const std::string& path, bool json) {
+    const EmbeddingFileInfo info = read_embedding_file_info(path);
+    if (json) {
+        nlohmann::ordered_json j = {
+            {"file", path}, {"format", "HDF5"}, {"datasets", info.datasets}};
+        j["description"] = nlohmann::ordered_json::object();
+        for (const auto& [key, value] : info.description) j["description"][key] = value;
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "file:        " << path << "\n"
+              << "format:      HDF5 (embeddings)\n"
+              << "datasets:    " << info.datasets << "\n";
+    if (info.description.empty()) {
+        std::cout << "produced by: (the file does not say)\n";
+        return 0;
+    }
+    std::cout << "produced by:\n";
+    for (const auto& [key, value] : info.description)
+        std::cout << "  " << key << ": " << value << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int cmd_info(int argc, char** argv) {
@@ -97,12 +122,14 @@ int cmd_info(int argc, char** argv) {
     po::options_description desc("dnassm info options");
     desc.add_options()("help,h", "show this help")(
         "json", po::bool_switch(&json),
-        "the description (of a model, state or track) as one JSON object on standard output, for "
+        "the description (of a model, state, track or embeddings) as one JSON object on standard "
+        "output, for "
         "scripts");
-    if (!parse_options(argc, argv,
-                       "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE | "
-                       "TRACK.{bw,bedgraph[.gz]} | CALLS.bed[.gz]]",
-                       desc, &dirs, 1))
+    if (!parse_options(
+            argc, argv,
+            "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE | EMBEDDINGS.h5 | "
+            "TRACK.{bw,bedgraph[.gz]} | CALLS.bed[.gz]]",
+            desc, &dirs, 1))
         return 0;
     if (dirs.empty()) {  // the models -m finds by name
         const auto found = models_on_search_path();
@@ -121,6 +148,11 @@ int cmd_info(int argc, char** argv) {
     const std::string& dir = dirs.front();
     if (const std::string format = track_format(dir); !format.empty())
         return describe_track(dir, format, json);
+    std::error_code ec;
+    if (const std::string ext = file_extension(dir);
+        ext == ".h5" || ext == ".hdf5" ||
+        (std::filesystem::is_regular_file(dir, ec) && is_hdf5_file(dir)))
+        return describe_embeddings(dir, json);
     if (is_stream_state(dir)) {  // a state saved by predict --state-out
         const StreamStateInfo s = read_stream_state_info(dir);
         if (json) {
@@ -142,14 +174,13 @@ int cmd_info(int argc, char** argv) {
                   << "saved by:     dnassm " << s.dnassm_version << "\n";
         return 0;
     }
-    std::error_code ec;
     DNASSM_CHECK(
         !std::filesystem::is_regular_file(dir, ec) ||
             std::filesystem::exists(std::filesystem::path(dir).parent_path() / "config.json", ec),
         ErrorKind::kUsage,
         dir +
-            ": not a model, stream state, track (.bw, .bedgraph[.gz]) or BED calls "
-            "(.bed[.gz]), which info describes");
+            ": not a model, stream state, track (.bw, .bedgraph[.gz]), BED calls (.bed[.gz]) "
+            "or embeddings (.h5), which info describes");
     const auto model = Model::load(dir);
     const ModelInfo& i = model->info();
     const TaskHead* head = model->task_head();

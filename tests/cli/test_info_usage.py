@@ -63,6 +63,36 @@ class InfoAndUsageTests(Tmp):
         self.assertEqual(err.strip(), f"dnassm info: {self.path('x.bw')}: not a valid bigWig file (bad magic number)")
         self.assert_only_files("t.bedgraph.gz", "t.bw", "c.bed.gz", "q.bedgraph", "x.bw")
 
+    def test_info_on_embeddings_says_what_produced_them(self):
+        import h5py
+        import numpy as np
+        out = self.path("e.h5")
+        run("embed", "-m", MODEL, "--pool", "mean", "-o", out, LAMBDA, "NC_001416.1:1-300", "NC_001416.1:301-500")
+        _, text, _ = run("info", out)
+        self.assertIn("format:      HDF5 (embeddings)\ndatasets:    2\nproduced by:\n  dnassm_version: ", text)
+        self.assertIn(f"\n  command: dnassm embed -m {MODEL} --pool mean -o {out} {LAMBDA} NC_001416.1:1-300 "
+                      "NC_001416.1:301-500\n  model: ", text)
+        j = json.loads(run("info", "--json", out)[1])
+        with h5py.File(out) as f:  # every root attribute, as h5py reads it
+            self.assertEqual(j["description"], dict(f.attrs))
+            self.assertEqual(j["datasets"], len(f.keys()))
+        self.assertEqual(list(j["description"])[:6], ["dnassm_version", "command", "model", "model_family",
+                                                      "model_fingerprint", "device"])
+        # Not dnassm's: what it has (h5py's fixed-length and integer attributes), or that it says nothing.
+        with h5py.File(self.path("other.h5"), "w") as f:
+            f["x"] = [1.0, 2.0]
+            f.attrs["note"] = np.bytes_("plain")  # fixed-length ASCII
+            f.attrs["count"] = 3
+        j = json.loads(run("info", "--json", self.path("other.h5"))[1])
+        self.assertEqual((j["datasets"], j["description"]), (1, {"count": "3", "note": "plain"}))
+        with h5py.File(self.path("bare.h5"), "w") as f:
+            f["x"] = [1.0]
+        self.assertIn("produced by: (the file does not say)", run("info", self.path("bare.h5"))[1])
+        with open(self.path("junk.h5"), "w") as f:
+            f.write("not HDF5")
+        _, _, err = run("info", self.path("junk.h5"), expect=1)
+        self.assertEqual(err.strip(), f"dnassm info: {self.path('junk.h5')}: not an HDF5 file")
+
     def test_version_help_and_usage_errors(self):
         _, out, _ = run("--version")
         self.assertRegex(out, r"^dnassm \d+\.\d+\.\d+")
