@@ -93,7 +93,7 @@ class BadInputTests(Tmp):
         run("embed", "-m", os.path.join(MODEL, "config.json"), "--pool", "mean", "-o", self.path("p.tsv"), LAMBDA,
             "NC_001416.1:1-50")
         os.remove(self.path("p.tsv"))
-        self.expect_error(["info", bad], bad + ": not a model, stream state, track (.bw, .bedgraph[.gz]) or BED calls",
+        self.expect_error(["info", bad], bad + ": not a model, stream state, track (.bw, .bedgraph[.gz]), BED calls (.bed[.gz]) or embeddings",
                           code=2)
         self.expect_error(["embed", "-m", MODEL, "-r", "NC_001416.1:1-10", "-r", "NC_001416.1:20-30", "-o", out,
                            LAMBDA], "write .h5 instead", code=2)
