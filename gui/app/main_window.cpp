@@ -20,6 +20,7 @@
 #include <QStatusBar>
 #include <QSvgGenerator>
 #include <QToolBar>
+#include <algorithm>
 #include <filesystem>
 
 #include "dnassm/error.h"
@@ -175,7 +176,16 @@ void MainWindow::buildMenus() {
                      [this] { guarded([this] { runModel(true); }); });
     rc_average_ = model->addAction("Average with reverse complement (--rc)");
     rc_average_->setCheckable(true);
-    connect(rc_average_, &QAction::toggled, this, [this](bool on) { session_.rc_average = on; });
+    connect(rc_average_, &QAction::toggled, this, [this](bool on) {
+        session_.rc_average = on;
+        if (on) compare_strands_->setChecked(false);  // one or the other
+    });
+    compare_strands_ = model->addAction("Compare strands (forward vs reverse complement)");
+    compare_strands_->setCheckable(true);
+    connect(compare_strands_, &QAction::toggled, this, [this](bool on) {
+        session_.compare_strands = on;
+        if (on) rc_average_->setChecked(false);
+    });
     model->addAction("Cancel run", QKeySequence("Esc"), this, [this] { cancelRun(); });
     model->addAction("&Variant (reference vs alternate)…", this, [this] {
         bool ok = false;
@@ -367,6 +377,7 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
     r.locus = view_->locus();
     if (whole_contig) r.locus = {r.locus.contig, 0, view_->genome()->length(r.locus.contig)};
     r.rc = session_.rc_average;
+    r.compare_strands = session_.compare_strands;
     if (!session_.variant.empty()) r.variant = parse_snv(session_.variant);
     r.tracks = session_.tracks;
     r.embedding = session_.embedding;
@@ -488,11 +499,13 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     session_.embedding = s.embedding;
     session_.rc_average = s.rc_average;
     session_.variant = s.variant;
+    session_.compare_strands = s.compare_strands;
     session_.run_model = s.run_model;
     session_.display = s.display;
     view_->setDisplay(s.display);
     rc_action_->setChecked(s.display.reverse_complement);
     rc_average_->setChecked(s.rc_average);
+    compare_strands_->setChecked(s.compare_strands);
     if (!s.locus.contig.empty()) view_->setLocus(s.locus);
     if (s.run_model && !s.model.empty()) {
         if (blocking_run)
@@ -522,6 +535,9 @@ void MainWindow::composeView(QPainter& p, QSize size) {
                  QString::fromStdString(run_->locus.label()))
             .arg(run_->windows.front().width())
             .arg(run_->components);
+    if (std::any_of(run_->tracks.begin(), run_->tracks.end(),
+                    [](const TrackValues& t) { return t.name.ends_with(" rc-fwd"); }))
+        info += "\nstrands: each track also read from the reverse complement (rc, rc-fwd)";
     if (!run_->variant.empty())
         info += QString("\nvariant: %1 (tracks: reference, alt, alt-ref)")
                     .arg(QString::fromStdString(run_->variant.label()));

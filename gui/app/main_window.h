@@ -92,8 +92,9 @@ class MainWindow : public QMainWindow {
     QProgressBar* progress_ = nullptr;
     QPushButton* cancel_button_ = nullptr;
     QMenu* recent_menu_ = nullptr;
-    QAction* rc_action_ = nullptr;   // View > Reverse-complement sequence
-    QAction* rc_average_ = nullptr;  // Model > Average with reverse complement
+    QAction* rc_action_ = nullptr;        // View > Reverse-complement sequence
+    QAction* rc_average_ = nullptr;       // Model > Average with reverse complement
+    QAction* compare_strands_ = nullptr;  // Model > Compare strands
 
     SessionData session_;  // what is open (paths) and the display settings
     std::vector<Region> features_;

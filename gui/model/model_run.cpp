@@ -32,6 +32,9 @@ RunResult run_model(const RunRequest& req,
     std::string bases = fasta.fetch(req.locus);
     CharTokenizer(true).encode(bases, ids, stats, req.fasta + ": " + req.locus.label());
     const std::int64_t L = static_cast<std::int64_t>(ids.size());
+    DNASSM_CHECK(!(req.compare_strands && req.rc), ErrorKind::kUsage,
+                 "comparing strands shows each strand's tracks; turn off averaging with the "
+                 "reverse complement (--rc)");
     const Snv& snv = req.variant;
     std::vector<std::int32_t> alt_ids;
     if (!snv.empty()) {
@@ -81,7 +84,8 @@ RunResult run_model(const RunRequest& req,
     };
     Progress progress(ProgressMode::kNone,
                       per_base_work(*model, L, specs, req.embedding) +
-                          (snv.empty() ? 0 : per_base_work(*model, L, specs, false)),
+                          (snv.empty() ? 0 : per_base_work(*model, L, specs, false)) +
+                          (req.compare_strands ? per_base_work(*model, L, specs, false) : 0),
                       "explorer");
     progress.set_observer([&](std::int64_t done, std::int64_t all) {
         if (cancel && cancel->load()) throw RunCancelled();
@@ -92,15 +96,32 @@ RunResult run_model(const RunRequest& req,
         per_base_tracks(*model, *backend, ids, specs, &progress,
                         req.embedding ? std::function<void(std::int64_t, const Tensor&)>(collect)
                                       : std::function<void(std::int64_t, const Tensor&)>());
+    std::vector<std::vector<float>> rc;  // compare_strands: each track from the other strand
+    if (req.compare_strands) {
+        std::vector<std::int32_t> rc_ids = ids;
+        reverse_complement(rc_ids);
+        rc = per_base_tracks(*model, *backend, rc_ids, specs, &progress, {});
+        for (auto& v : rc) std::reverse(v.begin(), v.end());  // base p of the forward strand
+    }
+    auto add_strands = [&](size_t k) {
+        if (!req.compare_strands) return;
+        std::vector<float> delta(values[k].size());
+        for (size_t i = 0; i < delta.size(); ++i) delta[i] = rc[k][i] - values[k][i];
+        out.tracks.push_back({names[k] + " rc", std::move(rc[k])});
+        out.tracks.push_back({names[k] + " rc-fwd", std::move(delta)});
+    };
     if (snv.empty()) {
-        for (size_t k = 0; k < names.size(); ++k)
-            out.tracks.push_back({names[k], std::move(values[k])});
+        for (size_t k = 0; k < names.size(); ++k) {
+            out.tracks.push_back({names[k], values[k]});
+            add_strands(k);
+        }
     } else {
         auto alt = per_base_tracks(*model, *backend, alt_ids, specs, &progress, {});
         for (size_t k = 0; k < names.size(); ++k) {
             std::vector<float> delta(values[k].size());
             for (size_t i = 0; i < delta.size(); ++i) delta[i] = alt[k][i] - values[k][i];
-            out.tracks.push_back({names[k], std::move(values[k])});
+            out.tracks.push_back({names[k], values[k]});
+            add_strands(k);
             out.tracks.push_back({names[k] + " alt", std::move(alt[k])});
             out.tracks.push_back({names[k] + " alt-ref", std::move(delta)});
         }

@@ -2,7 +2,8 @@
 // thread): per-base tracks exactly as `dnassm predict` computes them (dnassm/per_base_track.h),
 // an embedding heatmap (top principal components of the per-base final hidden states), and a
 // PCA of mean-pooled windows for the scatter view; in variant mode, the tracks with a base
-// substituted and their difference from the reference's.
+// substituted and their difference from the reference's; comparing strands, the tracks read
+// from the reverse complement and their difference from the forward strand's.
 #pragma once
 
 #include <atomic>
@@ -33,6 +34,10 @@ struct RunRequest {
     // Variant mode: the tracks are also computed with this base substituted (it must lie in the
     // locus and its REF match the FASTA), each followed by "<name> alt" and "<name> alt-ref".
     Snv variant = {};
+    // Strand comparison: each track is also read from the reverse-complement strand (mapped back
+    // to forward positions, as --rc maps it), shown as "<name> rc" and "<name> rc-fwd"; for an
+    // RC-equivariant model (Caduceus-PS) the difference is rounding. Not with rc averaging.
+    bool compare_strands = false;
 };
 
 struct TrackValues {

@@ -57,6 +57,7 @@ SessionData load_session(const std::string& path) {
             s.embedding = m.value("embedding", true);
             s.rc_average = m.value("rc", false);
             s.variant = m.value("variant", std::string());
+            s.compare_strands = m.value("compare_strands", false);
             try {
                 if (!s.variant.empty()) (void)parse_snv(s.variant);
             } catch (const Error& e) {
@@ -104,11 +105,9 @@ void save_session(const SessionData& s, const std::string& path) {
           {"heatmap_dims", s.display.heatmap_dims},
           {"autoscale", s.display.autoscale}}}};
     if (!s.model.empty())
-        j["model"] = {{"path", rel(s.model)},
-                      {"run", s.run_model},
-                      {"tracks", s.tracks},
-                      {"embedding", s.embedding},
-                      {"rc", s.rc_average}};
+        j["model"] = {{"path", rel(s.model)}, {"run", s.run_model},
+                      {"tracks", s.tracks},   {"embedding", s.embedding},
+                      {"rc", s.rc_average},   {"compare_strands", s.compare_strands}};
     if (!s.model.empty() && !s.variant.empty()) j["model"]["variant"] = s.variant;
     write_file(path, j.dump(2) + "\n");
 }

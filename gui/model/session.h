@@ -27,6 +27,7 @@ struct SessionData {
     bool embedding = true;            // heatmap + window PCA
     bool rc_average = false;          // --rc averaging of the model tracks
     std::string variant;              // variant mode: "chr:pos REF>ALT" (parse_snv); empty = off
+    bool compare_strands = false;     // tracks of the reverse strand too, and the difference
     Locus locus;
     DisplaySettings display;
 };

@@ -271,6 +271,7 @@ class GuiModelTest : public QObject {
         s.display.heatmap_rows = 4;
         s.display.reverse_complement = true;
         s.variant = "NC_001416.1:150 A>G";
+        s.compare_strands = true;
         save_session(s, dir + "/sub/s.json");
         std::ifstream in(dir + "/sub/s.json");
         const std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -283,6 +284,7 @@ class GuiModelTest : public QObject {
         QCOMPARE(back.display.heatmap_rows, 4);
         QVERIFY(back.display.reverse_complement && back.run_model);
         QCOMPARE(back.variant, s.variant);
+        QVERIFY(back.compare_strands);
         std::ofstream(dir + "/variant.json")
             << R"({"model": {"path": "m", "variant": "x:5 A>AT"}})";
         try {
@@ -449,6 +451,54 @@ class GuiModelTest : public QObject {
                 std::string(e.what()).find(
                     "is outside the region run (NC_001416.1:10,001-10,400)") != std::string::npos,
                 e.what());
+        }
+    }
+
+    void comparingStrandsShowsEachStrandAndTheirDifference() {
+        // The forward and reverse-strand tracks average to `dnassm predict --rc`'s (which takes
+        // the one strand where the other has no value).
+        const Locus l{"NC_001416.1", 5'000, 6'500};
+        RunRequest req{kModel, kLambda, l, false, {"loglik"}, false, 8, 0, {}};
+        req.compare_strands = true;
+        const RunResult r = run_model(req);
+        QCOMPARE(r.tracks.size(), size_t{3});
+        QCOMPARE(r.tracks[1].name, std::string("loglik rc"));
+        QCOMPARE(r.tracks[2].name, std::string("loglik rc-fwd"));
+        const auto averaged = predict("loglik", l, true);
+        const auto &fwd = r.tracks[0].values, &rev = r.tracks[1].values;
+        QVERIFY(std::isnan(fwd.front()) && std::isnan(rev.back()));  // no left / right context
+        for (size_t i = 0; i < averaged.size(); ++i) {
+            const float both = std::isnan(fwd[i])   ? rev[i]
+                               : std::isnan(rev[i]) ? fwd[i]
+                                                    : 0.5f * (fwd[i] + rev[i]);
+            QVERIFY2(std::fabs(both - averaged[i]) <= 1e-6f * (1 + std::fabs(averaged[i])),
+                     qPrintable(QString("base %1: %2 vs %3").arg(i).arg(both).arg(averaged[i])));
+            if (!std::isnan(fwd[i]) && !std::isnan(rev[i]))
+                QCOMPARE(r.tracks[2].values[i], rev[i] - fwd[i]);
+        }
+        // A causal model reads the strands differently; an RC-equivariant one (Caduceus-PS) gives
+        // each base the same value from either, up to rounding.
+        double differ = 0;
+        for (size_t i = 1; i + 1 < fwd.size(); ++i) differ += std::fabs(r.tracks[2].values[i]);
+        QVERIFY(differ > 10);
+        RunRequest ps = req;
+        ps.model_dir = kRoot + "/data/models/dnassm-caduceus-small";
+        ps.locus = {"NC_001416.1", 7'000, 7'120};
+        const RunResult e = run_model(ps);
+        for (size_t i = 0; i < e.tracks[0].values.size(); ++i)
+            QVERIFY2(
+                std::fabs(e.tracks[2].values[i]) <= 1e-4f * (1 + std::fabs(e.tracks[0].values[i])),
+                qPrintable(QString("base %1: fwd %2, rc %3")
+                               .arg(i)
+                               .arg(e.tracks[0].values[i])
+                               .arg(e.tracks[1].values[i])));
+        req.rc = true;
+        try {
+            (void)run_model(req);
+            QFAIL("comparing strands and averaging them at once was accepted");
+        } catch (const Error& err) {
+            QVERIFY2(std::string(err.what()).find("turn off averaging") != std::string::npos,
+                     err.what());
         }
     }
 
