@@ -304,6 +304,23 @@ class GuiExplorerTest : public QObject {
         w.setVariant("");
         w.runModelBlocking();
         QCOMPARE(w.lastRun()->tracks.size(), size_t{3});
+        // A session asking to compare strands runs with them, and saves them back.
+        const QString dir = temp_dir("explorer_strands");
+        QFile f(dir + "/s.json");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(
+            QString(R"({"fasta": "%1", "locus": {"contig": "NC_001416.1", "start": 1, "end": 300},
+                           "model": {"path": "%2", "run": true, "tracks": ["loglik"], "embedding": false,
+                                     "compare_strands": true}})")
+                .arg(kLambda, kModel)
+                .toUtf8());
+        f.close();
+        MainWindow s;
+        s.loadSession(dir + "/s.json", true);
+        std::vector<std::string> strands;
+        for (const auto& t : s.lastRun()->tracks) strands.push_back(t.name);
+        QCOMPARE(strands, (std::vector<std::string>{"loglik", "loglik rc", "loglik rc-fwd"}));
+        QVERIFY(s.sessionData().compare_strands && !s.sessionData().rc_average);
     }
 
     void sessionSaveAndLoad() {
