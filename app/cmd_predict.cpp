@@ -115,7 +115,16 @@ void write_tracks(Session& s,
                   const std::vector<TrackWriter*>& writers,
                   std::int64_t bin) {
     if (spans.empty()) return;  // (an empty list would read every contig)
-    Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "predict");
+    // Only the core of a span (the region, without its --context) is written; a masked LM runs
+    // its passes for those bases alone.
+    auto wanted = [](const Region& span, const Region& core) {
+        return WantedBases{core.beg - span.beg, core.end - span.beg};
+    };
+    std::int64_t work = 0;
+    for (size_t k = 0; k < spans.size(); ++k)
+        work +=
+            per_base_work(*s.model, spans[k].length(), specs, false, wanted(spans[k], cores[k]));
+    Progress progress(s.progress_mode, work, "predict");
     struct Span {
         Region region, core;
         std::vector<std::int32_t> ids;
@@ -124,7 +133,8 @@ void write_tracks(Session& s,
     RecordBatches<Span> batches(
         *s.backend, &progress,
         [&](Span& x, Progress* p) {
-            x.vals = per_base_tracks(*s.model, *s.backend, x.ids, specs, p);
+            x.vals = per_base_tracks(*s.model, *s.backend, x.ids, specs, p, {},
+                                     wanted(x.region, x.core));
         },
         [&](Span& x) {
             for (size_t k = 0; k < writers.size(); ++k)
@@ -138,7 +148,8 @@ void write_tracks(Session& s,
         tokenize(s, o, rec, ids);
         const auto L = static_cast<std::int64_t>(ids.size());
         note_plan(s, o, L);
-        batches.add({rec.region, core, ids, {}}, L, per_base_work(*s.model, L, specs, false));
+        batches.add({rec.region, core, ids, {}}, L,
+                    per_base_work(*s.model, L, specs, false, wanted(rec.region, core)));
     });
     batches.finish();
     progress.finish();

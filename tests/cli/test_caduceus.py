@@ -1,10 +1,11 @@
 """Caduceus (bidirectional, RC-equivariant) models through the CLI."""
+import json
 import math
 import os
 
 import numpy as np
 
-from cli_support import LAMBDA, ROOT, Tmp, load_json, random_dna, read_text, run, track_lines
+from cli_support import LAMBDA, ROOT, Tmp, data_lines, load_json, random_dna, read_text, run, track_lines
 
 
 class CaduceusTests(Tmp):
@@ -111,6 +112,16 @@ class CaduceusTests(Tmp):
         self.assertTrue((m < 0).all() and (m > -20).all())
         # PS is RC-equivariant: the reverse strand's masked marginal of the complement is the same.
         np.testing.assert_allclose(m, r, atol=1e-4)
+        # A region with --context at least --mlm-context: the whole run's values there (its passes see the same
+        # bases). Only the region's 40 bases get a masked pass (per strand), not the context's too: the progress
+        # report counts passes.
+        for extra in ([], ["--rc"]):
+            _, part, err = run("predict", "-m", d, "--mlm-context", "60", "--context", "60", "--progress", "json",
+                               *extra, "-o", "-", self.path("s.fa"), "s:41-80")
+            whole = track_lines(self.path("r.bedgraph" if extra else "m.bedgraph"))[40:80]
+            self.assertEqual(data_lines(part), whole, extra)
+            done = [json.loads(l) for l in err.splitlines() if '"event":"done"' in l]
+            self.assertEqual((done[-1]["bases_done"], done[-1]["bases_total"]), (40 * (1 + len(extra)),) * 2)
         run("predict", "-m", d, "--mlm-context", "60", "--track", "entropy", "-o", self.path("e.bedgraph"),
             self.path("s.fa"))
         e = np.loadtxt(self.path("e.bedgraph"), usecols=3)

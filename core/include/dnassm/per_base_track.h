@@ -5,8 +5,8 @@
 //   entropy   = entropy (nats) of that 4-way distribution
 //   p_<class> = a fine-tuned segmentation head's probability of that class at each base
 // Causal LMs predict base t from the hidden state at t−1, so the first base has no value;
-// loglik and prob are undefined where the observed base is not A/C/G/T. Masked (bidirectional) LMs give
-// masked marginals: base t is replaced by [MASK] and predicted from mlm_context bases on each
+// loglik and prob are undefined where the observed base is not A/C/G/T. Masked (bidirectional) LMs
+// give masked marginals: base t is replaced by [MASK] and predicted from mlm_context bases on each
 // side (one forward pass per base). With rc the reverse-complement strand gives a second value
 // per base (predicted from the bases to its right); the track is the mean of the two where both
 // exist, else the one that does.
@@ -41,6 +41,13 @@ struct TrackSpec {
 /// The spec for a track name of track_names(model); Error(kUsage) naming the valid ones otherwise.
 [[nodiscard]] TrackSpec track_spec(const Model& model, const std::string& name);
 
+/// The bases [beg, end) of a sequence whose values are wanted (end < 0: to its end), as when
+/// predict runs a region with --context around it. Others may be left NaN: a masked LM runs its
+/// one pass per base only for these (the context still feeds every pass).
+struct WantedBases {
+    std::int64_t beg = 0, end = -1;
+};
+
 /// Several tracks at once (sharing rc and mlm_context): one streamed/tiled pass per strand serves
 /// every LM and head track (a masked LM's tracks share one masked pass). on_hidden, when given,
 /// sees the forward strand's hidden rows (offset, {n, D}) of that pass — e.g. for embeddings.
@@ -50,13 +57,15 @@ struct TrackSpec {
     const std::vector<std::int32_t>& ids,
     std::span<const TrackSpec> specs,
     Progress* progress,
-    const std::function<void(std::int64_t, const Tensor&)>& on_hidden = {});
+    const std::function<void(std::int64_t, const Tensor&)>& on_hidden = {},
+    WantedBases wanted = {});
 
 /// Bases of progress per_base_tracks reports for a sequence of length L.
 [[nodiscard]] std::int64_t per_base_work(const Model& model,
                                          std::int64_t L,
                                          std::span<const TrackSpec> specs,
-                                         bool with_hidden);
+                                         bool with_hidden,
+                                         WantedBases wanted = {});
 
 /// Per-base values over ids (NaN where undefined). progress advances by the bases processed.
 [[nodiscard]] std::vector<float> per_base_track(const Model& model,

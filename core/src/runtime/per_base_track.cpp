@@ -2,6 +2,7 @@
 // segmentation head's row i describes base i itself.
 #include "dnassm/per_base_track.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -43,7 +44,8 @@ void masked_values(const Model& model,
                    const std::vector<std::int32_t>& tok,
                    const std::vector<const TrackSpec*>& specs,
                    std::vector<std::vector<float>*>& out,
-                   Progress* progress) {
+                   Progress* progress,
+                   WantedBases wanted) {
     const auto L = static_cast<std::int64_t>(tok.size());
     const std::int64_t context = specs.front()->mlm_context;
     // Each pass writes its own base's values, so passes side by side write disjoint elements.
@@ -65,7 +67,7 @@ void masked_values(const Model& model,
             if (p) p->advance(1);
         },
         [](std::int64_t&) {});
-    for (std::int64_t t = 0; t < L; ++t)
+    for (std::int64_t t = wanted.beg; t < wanted.end; ++t)
         passes.add(t, std::min(L, t + context + 1) - std::max<std::int64_t>(0, t - context), 1);
     passes.finish();
 }
@@ -77,7 +79,8 @@ std::vector<std::vector<float>> strand_values(
     const std::vector<std::int32_t>& tok,
     std::span<const TrackSpec> specs,
     Progress* progress,
-    const std::function<void(std::int64_t, const Tensor&)>& on_hidden) {
+    const std::function<void(std::int64_t, const Tensor&)>& on_hidden,
+    WantedBases wanted) {
     const auto L = static_cast<std::int64_t>(tok.size());
     const std::int64_t V = model.info().vocab_size;
     std::vector<std::vector<float>> vals(
@@ -90,16 +93,16 @@ std::vector<std::vector<float>> strand_values(
         (is_masked ? masked : streamed).push_back(&specs[k]);
         (is_masked ? masked_out : streamed_out).push_back(&vals[k]);
     }
-    if (!masked.empty()) masked_values(model, backend, tok, masked, masked_out, progress);
+    if (!masked.empty()) masked_values(model, backend, tok, masked, masked_out, progress, wanted);
     if (streamed.empty() && !on_hidden) return vals;
     const TaskHead* head = model.task_head();
     const RunOptions& run = specs.empty() ? RunOptions{} : specs.front().run;
     // The head runs on the host and needs the hidden states there; LM tracks need only the
     // logits, which the backend computes.
-    RowsWanted wanted{.hidden = static_cast<bool>(on_hidden), .logits = false};
+    RowsWanted rows{.hidden = static_cast<bool>(on_hidden), .logits = false};
     for (const TrackSpec* sp : streamed)
-        (sp->kind == TrackKind::kHeadClass ? wanted.hidden : wanted.logits) = true;
-    run_sequence(model, backend, tok, run, progress, wanted, [&](const RowBlock& b) {
+        (sp->kind == TrackKind::kHeadClass ? rows.hidden : rows.logits) = true;
+    run_sequence(model, backend, tok, run, progress, rows, [&](const RowBlock& b) {
         const std::int64_t offset = b.offset;
         if (on_hidden) on_hidden(offset, b.hidden);
         Tensor probs;
@@ -161,15 +164,28 @@ TrackSpec track_spec(const Model& model, const std::string& name) {
                                        model.info().path + " (" + valid + ")");
 }
 
+namespace {
+
+// wanted with its end resolved and both ends clamped to [0, L].
+WantedBases clamped(WantedBases w, std::int64_t L) {
+    if (w.end < 0 || w.end > L) w.end = L;
+    w.beg = std::clamp<std::int64_t>(w.beg, 0, w.end);
+    return w;
+}
+
+}  // namespace
+
 std::int64_t per_base_work(const Model& model,
                            std::int64_t L,
                            std::span<const TrackSpec> specs,
-                           bool with_hidden) {
+                           bool with_hidden,
+                           WantedBases wanted) {
     bool masked = false, streamed = with_hidden;
     for (const auto& sp : specs)
         (!model.causal() && sp.kind != TrackKind::kHeadClass ? masked : streamed) = true;
     const bool rc = !specs.empty() && specs.front().rc;
-    return L * ((masked ? 1 : 0) + (streamed ? 1 : 0)) * (rc ? 2 : 1);
+    const WantedBases w = clamped(wanted, L);
+    return ((masked ? w.end - w.beg : 0) + (streamed ? L : 0)) * (rc ? 2 : 1);
 }
 
 std::vector<std::vector<float>> per_base_tracks(
@@ -178,7 +194,8 @@ std::vector<std::vector<float>> per_base_tracks(
     const std::vector<std::int32_t>& ids,
     std::span<const TrackSpec> specs,
     Progress* progress,
-    const std::function<void(std::int64_t, const Tensor&)>& on_hidden) {
+    const std::function<void(std::int64_t, const Tensor&)>& on_hidden,
+    WantedBases wanted) {
     for (const auto& spec : specs) {
         DNASSM_CHECK(spec.kind != TrackKind::kHeadClass ||
                          (model.task_head() && spec.head_class >= 0 &&
@@ -192,12 +209,15 @@ std::vector<std::vector<float>> per_base_tracks(
     DNASSM_CHECK(!rc || (specs.front().run.resume == nullptr && specs.front().run.save_at < 0),
                  ErrorKind::kUsage,
                  "--rc reads each base's right context, which a saved stream state does not hold");
-    auto vals = strand_values(model, backend, ids, specs, progress, on_hidden);
+    const auto L = static_cast<std::int64_t>(ids.size());
+    const WantedBases w = clamped(wanted, L);
+    auto vals = strand_values(model, backend, ids, specs, progress, on_hidden, w);
     if (!rc) return vals;
     std::vector<std::int32_t> rc_ids = ids;
     reverse_complement(rc_ids);
-    const auto r = strand_values(model, backend, rc_ids, specs, progress, {});
-    const auto L = static_cast<std::int64_t>(ids.size());
+    // The same bases, counted from the other end.
+    const auto r =
+        strand_values(model, backend, rc_ids, specs, progress, {}, {L - w.end, L - w.beg});
     for (size_t k = 0; k < vals.size(); ++k)
         for (std::int64_t p = 0; p < L; ++p) {
             const float a = vals[k][static_cast<size_t>(p)],
