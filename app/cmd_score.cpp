@@ -16,11 +16,14 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
 #include <vector>
+
+#include <unistd.h>
 
 #include <htslib/faidx.h>
 #include <htslib/vcf.h>
@@ -28,6 +31,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/contig_hint.h"
+#include "dnassm/io/variant_spec.h"
 #include "dnassm/io/vcf_reader.h"
 #include "dnassm/messages.h"
 #include "dnassm/record_batches.h"
@@ -95,6 +99,42 @@ void note_other_assembly(const std::string& vcf_path,
         note("dnassm score: %s: ... and %d more contigs differ in length\n", vcf_path.c_str(),
              differ - kNamed);
 }
+
+// --variant: the variants as a VCF in a temporary file, removed when done, so they take a file's
+// path through score (its contigs undeclared: HTSlib learns them as it reads, as from any VCF
+// without ##contig lines).
+class VariantsAsVcf {
+  public:
+    explicit VariantsAsVcf(const std::vector<std::string>& specs) {
+        std::string text = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+        for (const std::string& spec : specs) {
+            const VariantSpec v = parse_variant_spec(spec);
+            std::string alts;
+            for (const std::string& a : v.alts) alts += (alts.empty() ? "" : ",") + a;
+            text += v.contig + "\t" + std::to_string(v.pos) + "\t.\t" + v.ref + "\t" + alts +
+                    "\t.\t.\t.\n";
+        }
+        std::string name =
+            (std::filesystem::temp_directory_path() / "dnassm-variants-XXXXXX").string();
+        const int fd = mkstemp(name.data());
+        DNASSM_CHECK(fd >= 0, ErrorKind::kResource,
+                     name + ": cannot create a temporary file for --variant");
+        path_ = name;
+        const bool written =
+            write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        DNASSM_CHECK(close(fd) == 0 && written, ErrorKind::kResource,
+                     path_ + ": cannot write a temporary file for --variant (disk full?)");
+    }
+    ~VariantsAsVcf() {
+        if (!path_.empty()) std::remove(path_.c_str());
+    }
+    VariantsAsVcf(const VariantsAsVcf&) = delete;
+    VariantsAsVcf& operator=(const VariantsAsVcf&) = delete;
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
 
 // An allele as messages show it: long ones by their first bases and length.
 std::string shown(const std::string& allele) {
@@ -183,6 +223,7 @@ std::vector<Allele> cut_alleles(const bcf1_t* rec,
 int cmd_score(int argc, char** argv) {
     CommonOptions o;
     std::string vcf_path;
+    std::vector<std::string> variant_specs;
     std::int64_t window = 1024;
     bool write_index = false, no_provenance = false;
     po::options_description desc("dnassm score options");
@@ -191,18 +232,30 @@ int cmd_score(int argc, char** argv) {
     add_provenance_option(desc, no_provenance);
     // clang-format off
     desc.add_options()
-        ("vcf", po::value(&vcf_path)->required(), "variants (VCF, VCF.gz or BCF; HTSlib)")
+        ("vcf", po::value(&vcf_path), "variants (VCF, VCF.gz or BCF; HTSlib)")
+        ("variant", po::value(&variant_specs)->composing(),
+         "a variant to score instead of --vcf's: chr:pos:REF>ALT (or 'chr:pos REF>ALT'; "
+         "1-based; ALT may be several, A>C,G); repeatable")
         ("score-window", po::value(&window)->default_value(1024),
          "bases of reference around each variant (centred)");
     // clang-format on
     if (!parse_command_line(
             argc, argv,
-            "dnassm score -m MODEL_DIR --vcf IN.vcf.gz -o OUT.{tsv,vcf.gz,bcf} REF.fa [REGION]...\n"
+            "dnassm score -m MODEL_DIR {--vcf IN.vcf.gz | --variant chr:pos:REF>ALT ...} "
+            "-o OUT.{tsv,vcf.gz,bcf} REF.fa [REGION]...\n"
             "  -r/-R/REGION: score only the records whose REF overlaps these regions (as bcftools "
             "-t)",
             desc, o))
         return 0;
     DNASSM_CHECK(window >= 2, ErrorKind::kUsage, "--score-window must be >= 2");
+    DNASSM_CHECK(vcf_path.empty() != variant_specs.empty(), ErrorKind::kUsage,
+                 "give the variants with --vcf FILE or with --variant chr:pos:REF>ALT, one of "
+                 "the two");
+    // Written (and so checked) before the model loads; messages name them as --variant.
+    std::unique_ptr<VariantsAsVcf> given;
+    if (!variant_specs.empty()) given = std::make_unique<VariantsAsVcf>(variant_specs);
+    const std::string vcf_name = given ? std::string("--variant") : vcf_path;
+    if (given) vcf_path = given->path();
     Session s = open_session(o);
     DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
                  o.input + ": score needs the reference FASTA");
@@ -228,7 +281,7 @@ int cmd_score(int argc, char** argv) {
     };
     VcfReader vcf(vcf_path);
     bcf_hdr_t* hdr = vcf.header();
-    note_other_assembly(vcf_path, hdr, fai, o.input);
+    note_other_assembly(vcf_name, hdr, fai, o.input);
     const std::string type = output_type(o, ".tsv");
     const bool vcf_out = type == ".vcf" || type == ".vcf.gz" || type == ".bcf";
     DNASSM_CHECK(vcf_out || type == ".tsv" || o.output_fmt.empty(), ErrorKind::kUsage,
@@ -246,7 +299,7 @@ int cmd_score(int argc, char** argv) {
     if (vcf_path != "-" && (!s.shard.whole() || vcf_out || progress.reporting()))
         all_records = scan_vcf_records(vcf_path, hdr);
     RecordRange shard;
-    if (!s.shard.whole()) shard = shard_records(all_records, s.shard, "records of " + vcf_path);
+    if (!s.shard.whole()) shard = shard_records(all_records, s.shard, "records of " + vcf_name);
     check_indexable(write_index, {o.output});
     AtomicFile file(o.output, !vcf_out);
     std::ostream* tsv = nullptr;  // a TSV output
@@ -361,7 +414,7 @@ int cmd_score(int argc, char** argv) {
             // Read from standard input, a record can name what the header, written already, lacks.
             DNASSM_CHECK(!vcf_out || !(rec->errcode & (BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF)),
                          ErrorKind::kInput,
-                         vcf_path + ": " + bcf_seqname_safe(hdr, rec) + ":" +
+                         vcf_name + ": " + bcf_seqname_safe(hdr, rec) + ":" +
                              std::to_string(rec->pos + 1) +
                              ": a contig or INFO/FORMAT tag its header does not declare; a VCF "
                              "output from standard input needs them declared (or the VCF as a "
@@ -376,7 +429,7 @@ int cmd_score(int argc, char** argv) {
             const std::string& ref = v.ref;
             const std::int64_t pos0 = v.pos0;
             const std::string where =
-                vcf_path + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + shown(ref);
+                vcf_name + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + shown(ref);
             std::int64_t window_bases = 0;
             if (pos0 < 0) {  // HTSlib reads a POS of 0 (a telomere) or of no number so
                 skip(where + ": POS is not a position from 1 (0, or not a number)");
@@ -419,7 +472,7 @@ int cmd_score(int argc, char** argv) {
     // allele kinds), not a result: an empty table would pass down a pipeline unnoticed.
     DNASSM_CHECK(
         n_taken == 0 || n_scored > 0, ErrorKind::kInput,
-        vcf_path + ": none of its " + std::to_string(n_taken) +
+        vcf_name + ": none of its " + std::to_string(n_taken) +
             (n_taken == 1 ? " record" : " records") + (restricted ? " in the regions" : "") +
             " could be scored" +
             (n_no_alt == n_taken ? " (no ALT allele: ALT is '.' throughout)" : " (reasons above)"));
@@ -431,12 +484,12 @@ int cmd_score(int argc, char** argv) {
     note("dnassm score: %lld alleles scored, %lld skipped (of %lld records%s)\n",
          static_cast<long long>(n_scored), static_cast<long long>(n_skipped),
          static_cast<long long>(n_taken), of.c_str());
-    if (n_ref_mismatch > 0 && n_ref_mismatch * 10 >= n_taken)
+    if (!given && n_ref_mismatch > 0 && n_ref_mismatch * 10 >= n_taken)
         note(
             "dnassm score: the REF of %lld of %lld records does not match %s: was %s called "
             "against another reference?\n",
             static_cast<long long>(n_ref_mismatch), static_cast<long long>(n_taken),
-            o.input.c_str(), vcf_path.c_str());
+            o.input.c_str(), vcf_name.c_str());
     return 0;
 }
 

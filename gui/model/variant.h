@@ -20,9 +20,8 @@ struct Snv {
     bool operator==(const Snv&) const = default;
 };
 
-/// Parses "chr:pos:REF>ALT" or "chr:pos REF>ALT" (thousands separators and lowercase bases
-/// allowed; a contig name may hold ':'). Anything else, an indel or REF equal to ALT is
-/// Error(kUsage) naming the text and what was expected.
+/// Parses "chr:pos:REF>ALT" or "chr:pos REF>ALT" (dnassm/io/variant_spec.h); anything but one
+/// base for another is Error(kUsage) naming the text and what was expected.
 [[nodiscard]] Snv parse_snv(const std::string& text);
 
 }  // namespace dnassm::gui

@@ -1,10 +1,13 @@
 """`dnassm score`: variant effect scores."""
+import gzip
 import json
 import os
+import subprocess
 
 import numpy as np
 
-from cli_support import HYENA, LAMBDA, MODEL, Tmp, lambda_seq, read_text, run, track_lines, write_vcf
+from cli_support import (HYENA, LAMBDA, MODEL, Tmp, dnassm_binary, lambda_seq, read_text, run, track_lines,
+                         write_vcf)
 
 
 class ScoreTests(Tmp):
@@ -72,6 +75,45 @@ class ScoreTests(Tmp):
         self.assertIn("standard output takes text formats (bedgraph, bed, tsv, vcf), not bcf", err)
         self.assertEqual(sorted(os.listdir(self.tmp)), ["a.bedgraph", "a.fa", "a.fa.fai", "r.bedgraph", "r.fa",
                                                         "r.fa.fai", "s.tsv", "s.vcf.gz", "v.vcf"])
+
+    def test_variants_given_on_the_command_line(self):
+        # --variant chr:pos:REF>ALT (agt's form; also 'chr:pos REF>ALT') scores as the same record of a VCF.
+        seq = lambda_seq()
+        other = {"A": "G", "C": "T", "G": "A", "T": "C"}
+        third = next(b for b in "ACGT" if b not in (seq[4999], other[seq[4999]]))
+        rows = [("NC_001416.1", 5000, seq[4999], other[seq[4999]] + "," + third),
+                ("NC_001416.1", 7000, seq[6999:7002], seq[6999]),
+                ("NC_001416.1", 9000, seq[8999].lower(), seq[8999] + "TT")]
+        vcf = self.write_vcf([(c, p, r.upper(), a) for c, p, r, a in rows])
+        _, from_vcf, _ = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", "-", LAMBDA)
+        tmp = self.path("tmpdir")
+        os.makedirs(tmp)
+        args = ["score", "-m", MODEL, "--score-window", "200", "-o", "-", LAMBDA,
+                "--variant", f"{rows[0][0]}:{rows[0][1]:,}:{rows[0][2]}>{rows[0][3]}",
+                "--variant", f"{rows[1][0]}:{rows[1][1]} {rows[1][2]}>{rows[1][3]}",
+                "--variant", f"{rows[2][0]}:{rows[2][1]}:{rows[2][2]}>{rows[2][3]}"]
+        p = subprocess.run([dnassm_binary(), *args], capture_output=True, text=True, env=dict(os.environ, TMPDIR=tmp))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, from_vcf)
+        self.assertEqual(len(p.stdout.splitlines()), 5)
+        self.assertEqual(os.listdir(tmp), [], "the temporary VCF is removed")
+        # As a VCF output too; a REF the FASTA does not have is named as --variant's and scored nowhere.
+        run("score", "-m", MODEL, "--variant", f"NC_001416.1:5000:{seq[4999]}>{other[seq[4999]]}", "-o",
+            self.path("v.vcf.gz"), LAMBDA)
+        with gzip.open(self.path("v.vcf.gz"), "rt") as f:
+            body = [l for l in f if not l.startswith("#")]
+        self.assertEqual(body[0].split("\t")[:5], ["NC_001416.1", "5000", ".", seq[4999], other[seq[4999]]])
+        self.assertIn("DNASSM_LLR=", body[0])
+        _, _, err = run("score", "-m", MODEL, "--variant", f"NC_001416.1:8000:{other[seq[7999]]}>{seq[7999]}",
+                        "-o", self.path("x.tsv"), LAMBDA, expect=1)
+        self.assertIn(f"skipped --variant: NC_001416.1:8000 {other[seq[7999]]}: REF does not match the FASTA", err)
+        self.assertIn("--variant: none of its 1 record could be scored", err)
+        for args, needle in ((["--variant", "NC_001416.1:8000 A>"], "variant 'NC_001416.1:8000 A>': REF and ALT must"),
+                             (["--variant", "NC_001416.1:5000:A>G", "--vcf", vcf], "one of the two"),
+                             ([], "give the variants with --vcf FILE or with --variant")):
+            _, _, err = run("score", "-m", MODEL, *args, "-o", self.path("x.tsv"), LAMBDA, expect=2)
+            self.assertIn(needle, err)
+        self.assert_only_files("v.vcf", "v.vcf.gz", "tmpdir")
 
     def test_scores_equal_whole_window_runs(self):
         """score runs the bases REF and ALT windows share once (streaming models); its scores must

@@ -381,6 +381,8 @@ class GuiModelTest : public QObject {
             {"chr1:5 A>AT", "only single-base substitutions"},
             {"chr1:5 A>A", "ALT equals REF"},
             {"chr1:5 A>N", "must be A, C, G or T"},
+            {"chr1:5 A>C,G", "only single-base substitutions"},
+            {"chr1:5 A>X", "must be bases"},
             {"chr1:0 A>G", "1-based"},
             {"chr1:x A>G", "must be a number"},
             {"chr1 A>G", "expected chr:pos:REF>ALT"},
