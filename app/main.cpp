@@ -31,13 +31,15 @@ void print_usage(std::FILE* out) {
         "  embed     per-base embeddings (NPY/HDF5), or pooled vectors (NPY/HDF5/TSV)\n"
         "  predict   per-base tracks (bigWig/bedGraph): loglik, entropy, task-head classes;\n"
         "            or their thresholded calls (BED)\n"
-        "  score     variant effect scores for a VCF (log-likelihood ratio, embedding distance)\n"
+        "  score     variant effect scores for a VCF or --variant chr:pos:REF>ALT (log-likelihood\n"
+        "            ratio, embedding distance)\n"
         "  merge     gather per-chunk tracks into one (pipelines)\n"
         "  call      thresholded calls (BED) from bigWig/bedGraph tracks\n"
         "  pretrain  train a model on FASTA (Mamba, HyenaDNA: next base; Caduceus: masked bases)\n"
         "  finetune  train a task head (classify, regress, per-base) on labeled data\n"
         "  convert   a published checkpoint (.ckpt/.bin/safetensors) -> a model directory\n"
-        "  info      describe a model, a saved stream state, or what produced a track or calls\n\n"
+        "  info      describe a model, a saved stream state, or what produced a track, calls or\n"
+        "            embeddings\n\n"
         "Run 'dnassm <command> --help' for a command's options; 'dnassm --version' names\n"
         "the libraries and devices, 'dnassm --version-only' prints the version alone.\n",
         DNASSM_VERSION);
