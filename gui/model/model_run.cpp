@@ -103,27 +103,25 @@ RunResult run_model(const RunRequest& req,
         rc = per_base_tracks(*model, *backend, rc_ids, specs, &progress, {});
         for (auto& v : rc) std::reverse(v.begin(), v.end());  // base p of the forward strand
     }
-    auto add_strands = [&](size_t k) {
-        if (!req.compare_strands) return;
-        std::vector<float> delta(values[k].size());
-        for (size_t i = 0; i < delta.size(); ++i) delta[i] = rc[k][i] - values[k][i];
-        out.tracks.push_back({names[k] + " rc", std::move(rc[k])});
-        out.tracks.push_back({names[k] + " rc-fwd", std::move(delta)});
+    std::vector<std::vector<float>> alt;  // variant mode: each track with the base substituted
+    if (!snv.empty()) alt = per_base_tracks(*model, *backend, alt_ids, specs, &progress, {});
+    // a - b, base by base (NaN where either is).
+    auto minus = [](const std::vector<float>& a, const std::vector<float>& b) {
+        std::vector<float> d(a.size());
+        for (size_t i = 0; i < d.size(); ++i) d[i] = a[i] - b[i];
+        return d;
     };
-    if (snv.empty()) {
-        for (size_t k = 0; k < names.size(); ++k) {
-            out.tracks.push_back({names[k], values[k]});
-            add_strands(k);
+    for (size_t k = 0; k < names.size(); ++k) {
+        out.tracks.push_back({names[k], values[k]});
+        if (req.compare_strands) {
+            std::vector<float> d = minus(rc[k], values[k]);
+            out.tracks.push_back({names[k] + " rc", std::move(rc[k])});
+            out.tracks.push_back({names[k] + " rc-fwd", std::move(d)});
         }
-    } else {
-        auto alt = per_base_tracks(*model, *backend, alt_ids, specs, &progress, {});
-        for (size_t k = 0; k < names.size(); ++k) {
-            std::vector<float> delta(values[k].size());
-            for (size_t i = 0; i < delta.size(); ++i) delta[i] = alt[k][i] - values[k][i];
-            out.tracks.push_back({names[k], values[k]});
-            add_strands(k);
+        if (!snv.empty()) {
+            std::vector<float> d = minus(alt[k], values[k]);
             out.tracks.push_back({names[k] + " alt", std::move(alt[k])});
-            out.tracks.push_back({names[k] + " alt-ref", std::move(delta)});
+            out.tracks.push_back({names[k] + " alt-ref", std::move(d)});
         }
     }
     if (!req.embedding) return out;

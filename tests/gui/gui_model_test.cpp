@@ -433,6 +433,13 @@ class GuiModelTest : public QObject {
             changed += r.tracks[2].values[i] != 0.0f;
         }
         QVERIFY(changed > 10);
+        // With strands compared too: each track, its other strand, then its alternate allele.
+        RunRequest both = req;
+        both.compare_strands = true;
+        std::vector<std::string> names;
+        for (const auto& t : run_model(both).tracks) names.push_back(t.name);
+        QCOMPARE(names, (std::vector<std::string>{"loglik", "loglik rc", "loglik rc-fwd",
+                                                  "loglik alt", "loglik alt-ref"}));
         // REF must match the FASTA; the variant must lie in the region run.
         req.variant.ref = alt;
         req.variant.alt = ref;
