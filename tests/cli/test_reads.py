@@ -24,6 +24,28 @@ class ReadsTests(Tmp):
         rc, _, err = run("embed", "-m", MODEL, "-r", "read1", "-o", self.path("x.h5"), fq, expect=1)
         self.assertIn("regions need a FASTA or BAM/CRAM input", err)
 
+    def test_fastq_mates_may_share_a_name(self):
+        """An interleaved pair's mates share a name (CASAVA 1.8 keeps '1:N:0' and '2:N:0' in the comment):
+        each is a record, as a BAM's reads are, in the input's order; a FASTA's names stay unique."""
+        fq = self.path("pairs.fq")
+        with open(fq, "w") as f:
+            f.write("@p1 1:N:0:1\nACGTACGTTT\n+\nIIIIIIIIII\n@p1 2:N:0:1\nGGGCCCAAAT\n+\nIIIIIIIIII\n"
+                    "@p2 1:N:0:1\nTTTTACGTAA\n+\nIIIIIIIIII\n")
+        _, out, _ = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-O", "tsv", fq)
+        rows = [line.split("\t") for line in out.splitlines()[1:]]
+        self.assertEqual([r[0] for r in rows], ["p1", "p1", "p2"])
+        self.assertNotEqual(rows[0][4:], rows[1][4:])  # two sequences, two vectors
+        run("embed", "-m", MODEL, "-o", self.path("pairs.h5"), fq)
+        with h5py.File(self.path("pairs.h5")) as f:
+            self.assertEqual(sorted(f.keys()), ["p1", "p1#2", "p2"])
+            self.assertEqual(f["p1#2"].attrs["name"], "p1")
+            self.assertEqual(f["p1#2"].attrs["index"], 1)
+        fa = self.path("pairs.fa")
+        with open(fa, "w") as f:
+            f.write(">p1\nACGTACGTTT\n>p1\nGGGCCCAAAT\n")
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("x.tsv"), fa, expect=1)
+        self.assertIn("a sequence name used twice", err)
+
     @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
     def test_sam_and_cram_equal_bam(self):
         ref = os.path.join(SHARED, "bam", "pysam_ex1", "ex1.fa")
@@ -43,6 +65,24 @@ class ReadsTests(Tmp):
                 outs[name] = {k: f[k][:] for k in f}
         self.assertGreater(len(outs["bam"]), 0)
         self.assertEqual(sorted(outs["bam"]), sorted(outs["cram"]))
+        # A CRAM is decoded against its reference: without it, or with another, the message says so.
+        # Nothing is fetched from the network (HTSlib's default would ask the EBI's server).
+        other = self.path("other.fa")
+        with open(other, "w") as f:
+            f.write(">chr1\n" + "ACGT" * 500 + "\n>chr2\n" + "TTGCA" * 400 + "\n")
+        os.rename(self.path("ex1.fa"), self.path("moved.fa"))
+        if os.path.exists(self.path("ex1.fa.fai")):
+            os.remove(self.path("ex1.fa.fai"))
+        for extra, want in (([], "record 1 cannot be decoded: the CRAM's reference was not found (give it with -T "
+                                 "REF.fa; dnassm looks references up in REF_PATH and REF_CACHE, and does not "
+                                 "download them)"),
+                            (["-T", other], "cannot be decoded with the reference " + other +
+                             " (not the one the CRAM was written against, or a corrupt file)")):
+            _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("x.tsv"), *extra,
+                            self.path("ex1.cram"), expect=1)
+            self.assertIn(want, err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertFalse(os.path.exists(self.path("x.tsv")))
         for k, v in outs["bam"].items():
             np.testing.assert_array_equal(v, outs["cram"][k])
             np.testing.assert_array_equal(v, outs["sam"][k])  # SAM (whole file) holds the same reads

@@ -108,7 +108,10 @@ class FastaInput final : public SequenceInput {
         std::map<std::string, int> seen;
         while ((ret = kseq_read(ks)) >= 0) {
             std::string name(ks->name.s, ks->name.l);
-            if (!seen.emplace(name, static_cast<int>(contigs_.size())).second) {
+            // A FASTA's names are contigs, which regions name; FASTQ reads may share one, as an
+            // interleaved pair's mates do, and are taken one by one, as a BAM's reads are.
+            if (fmt_ == InputFormat::kFasta &&
+                !seen.emplace(name, static_cast<int>(contigs_.size())).second) {
                 kseq_destroy(ks);
                 bgzf_close(fp);
                 throw Error(ErrorKind::kInput, path_ + ": duplicate sequence name '" + name + "'");
@@ -134,12 +137,36 @@ class FastaInput final : public SequenceInput {
     std::vector<std::string> seqs_;  // in-memory fallback only
 };
 
+// Without REF_PATH, HTSlib fetches a CRAM's reference from the EBI's server by its MD5. dnassm
+// downloads nothing at run time, so it then looks only where samtools caches what it fetched
+// (REF_CACHE, or HTSlib's default cache folder). A REF_PATH the user sets is kept as it is.
+void keep_cram_references_local() {
+    const char* ref_path = std::getenv("REF_PATH");
+    if (ref_path && *ref_path) return;
+    const char* ref_cache = std::getenv("REF_CACHE");
+    std::string local;
+    if (ref_cache && *ref_cache) {
+        local = ref_cache;
+    } else {
+        const char* xdg = std::getenv("XDG_CACHE_HOME");
+        const char* home = std::getenv("HOME");
+        const std::string base = xdg && *xdg   ? std::string(xdg)
+                                 : home && *home ? std::string(home) + "/.cache"
+                                                 : std::string("/tmp");
+        local = base + "/hts-ref/%2s/%2s/%s";
+    }
+    setenv("REF_PATH", local.c_str(), 0);
+}
+
 class AlignmentInput final : public SequenceInput {
   public:
-    AlignmentInput(const std::string& path, const InputOptions& opts) : filter_(opts.filter) {
+    AlignmentInput(const std::string& path, const InputOptions& opts)
+        : filter_(opts.filter), reference_(opts.reference) {
         path_ = path;
+        keep_cram_references_local();
         fp_ = sam_open(path.c_str(), "r");
         DNASSM_CHECK(fp_, ErrorKind::kResource, path_ + ": cannot open");
+        cram_ = hts_get_format(fp_)->format == cram;
         if (!opts.reference.empty()) hts_set_fai_filename(fp_, opts.reference.c_str());
         hdr_ = sam_hdr_read(fp_);
         if (!hdr_) {
@@ -169,8 +196,7 @@ class AlignmentInput final : public SequenceInput {
                 emit(b, fn);
             }
             DNASSM_CHECK(ret == -1, ErrorKind::kInput,
-                         path_ + ": record " + std::to_string(n + 1) +
-                             " is truncated or corrupt (HTSlib could not read it)");
+                         unreadable("record " + std::to_string(n + 1)));
             return;
         }
         if (!idx_) {
@@ -188,12 +214,24 @@ class AlignmentInput final : public SequenceInput {
             DNASSM_CHECK(itr, ErrorKind::kInput, path_ + ": cannot query " + r.label());
             int ret;
             while ((ret = sam_itr_next(fp_, itr.get(), b)) >= 0) emit(b, fn);
-            DNASSM_CHECK(ret == -1, ErrorKind::kInput,
-                         path_ + ": truncated or corrupt record in " + r.label());
+            DNASSM_CHECK(ret == -1, ErrorKind::kInput, unreadable("a record in " + r.label()));
         }
     }
 
   private:
+    // Why `what` could not be read. A CRAM record is decoded against its reference, which is
+    // the likelier cause than a corrupt file.
+    std::string unreadable(const std::string& what) const {
+        if (!cram_) return path_ + ": " + what + " is truncated or corrupt (HTSlib could not read it)";
+        if (reference_.empty())
+            return path_ + ": " + what +
+                   " cannot be decoded: the CRAM's reference was not found (give it with -T "
+                   "REF.fa; dnassm looks references up in REF_PATH and REF_CACHE, and does not "
+                   "download them)";
+        return path_ + ": " + what + " cannot be decoded with the reference " + reference_ +
+               " (not the one the CRAM was written against, or a corrupt file)";
+    }
+
     void emit(bam1_t* b, const std::function<void(SequenceRecord&)>& fn) {
         const auto& c = b->core;
         if (c.qual < filter_.min_mapq) return;
@@ -220,6 +258,8 @@ class AlignmentInput final : public SequenceInput {
     }
 
     ReadFilter filter_;
+    std::string reference_;
+    bool cram_ = false;
     samFile* fp_ = nullptr;
     sam_hdr_t* hdr_ = nullptr;
     hts_idx_t* idx_ = nullptr;

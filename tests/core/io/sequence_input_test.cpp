@@ -200,6 +200,24 @@ TEST(SequenceInput, RepeatedSequenceNamesAreRefused) {
     }
 }
 
+TEST(SequenceInput, FastqReadsMayShareANameFastaContigsMayNot) {
+    // Interleaved mates share a name; each is a record, in order, as a BAM's reads are.
+    const std::string fq = write_text("mates.fq", "@p 1:N:0\nACGT\n+\nIIII\n@p 2:N:0\nGG\n+\nII\n");
+    const auto recs = all(*SequenceInput::open(fq));
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_EQ(recs[0].name, "p");
+    EXPECT_EQ(recs[1].name, "p");
+    EXPECT_EQ(recs[1].seq, "GG");
+    // A FASTA read into memory (plain gzip, which faidx cannot index) still refuses them.
+    const std::string gz = testing::TempDir() + "/mates_plain.fa.gz";
+    const std::string text = ">p\nACGT\n>p\nGG\n";
+    BGZF* fp = bgzf_open(gz.c_str(), "wg");
+    ASSERT_TRUE(fp);
+    ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    bgzf_close(fp);
+    EXPECT_NE(open_error(gz).find("duplicate sequence name 'p'"), std::string::npos) << open_error(gz);
+}
+
 TEST(SequenceInput, IndexOlderThanTheFileIsRefused) {
     const std::string fa = write_text("stale.fa", ">a\nACGT\n");
     fs::remove(fa + ".fai");
