@@ -150,7 +150,7 @@ void keep_cram_references_local() {
     } else {
         const char* xdg = std::getenv("XDG_CACHE_HOME");
         const char* home = std::getenv("HOME");
-        const std::string base = xdg && *xdg   ? std::string(xdg)
+        const std::string base = xdg && *xdg     ? std::string(xdg)
                                  : home && *home ? std::string(home) + "/.cache"
                                                  : std::string("/tmp");
         local = base + "/hts-ref/%2s/%2s/%s";
@@ -222,7 +222,8 @@ class AlignmentInput final : public SequenceInput {
     // Why `what` could not be read. A CRAM record is decoded against its reference, which is
     // the likelier cause than a corrupt file.
     std::string unreadable(const std::string& what) const {
-        if (!cram_) return path_ + ": " + what + " is truncated or corrupt (HTSlib could not read it)";
+        if (!cram_)
+            return path_ + ": " + what + " is truncated or corrupt (HTSlib could not read it)";
         if (reference_.empty())
             return path_ + ": " + what +
                    " cannot be decoded: the CRAM's reference was not found (give it with -T "

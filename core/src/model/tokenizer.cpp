@@ -48,12 +48,12 @@ void CharTokenizer::encode(std::string_view seq,
         }
         const std::int8_t v = kTable[c];
         if (v == 0)
-            throw Error(ErrorKind::kInput, where + ": invalid base " + describe_byte(seq[i]) +
-                                               " at position " + std::to_string(i + 1) +
-                                               (c == '='
-                                                    ? " (SAM's 'same as the reference'; 'samtools "
-                                                      "calmd' writes the bases back)"
-                                                    : ""));
+            throw Error(ErrorKind::kInput,
+                        where + ": invalid base " + describe_byte(seq[i]) + " at position " +
+                            std::to_string(i + 1) +
+                            (c == '=' ? " (SAM's 'same as the reference'; 'samtools "
+                                        "calmd' writes the bases back)"
+                                      : ""));
         if (lower && !uppercase_) {
             ids[i] = token::kUnk;
             continue;

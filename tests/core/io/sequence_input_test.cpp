@@ -215,7 +215,8 @@ TEST(SequenceInput, FastqReadsMayShareANameFastaContigsMayNot) {
     ASSERT_TRUE(fp);
     ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
     bgzf_close(fp);
-    EXPECT_NE(open_error(gz).find("duplicate sequence name 'p'"), std::string::npos) << open_error(gz);
+    EXPECT_NE(open_error(gz).find("duplicate sequence name 'p'"), std::string::npos)
+        << open_error(gz);
 }
 
 TEST(SequenceInput, IndexOlderThanTheFileIsRefused) {

@@ -44,8 +44,9 @@ TEST(Tokenizer, IupacToNCountedInvalidRejected) {
          {std::pair{"AC\rGT", "x: invalid base byte 0x0d at position 3"},
           std::pair{"A\xc3\xa9", "x: invalid base byte 0xc3 at position 2"},
           // SAM's '=' stands for the reference's base, which a read's record does not hold.
-          std::pair{"AC=T", "x: invalid base '=' at position 3 (SAM's 'same as the reference'; "
-                            "'samtools calmd' writes the bases back)"}}) {
+          std::pair{"AC=T",
+                    "x: invalid base '=' at position 3 (SAM's 'same as the reference'; "
+                    "'samtools calmd' writes the bases back)"}}) {
         try {
             CharTokenizer().encode(seq, ids, st, "x");
             FAIL() << seq;
