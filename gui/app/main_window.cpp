@@ -24,6 +24,8 @@
 #include <filesystem>
 
 #include "dnassm/error.h"
+#include "dnassm/io/file_format.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/model.h"
 #include "dnassm/per_base_track.h"
 
@@ -293,7 +295,8 @@ void MainWindow::openFasta(const QString& path) {
 }
 
 void MainWindow::openAlignments(const QString& path) {
-    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage, "open a FASTA before alignments");
+    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage,
+                 str(path) + ": reads are drawn over a reference; open its FASTA first");
     (void)bam_coverage(str(path),
                        {view_->locus().contig, view_->locus().beg, view_->locus().beg + 1},
                        view_->genome()->path());  // fails now, naming the file, if unreadable
@@ -303,7 +306,8 @@ void MainWindow::openAlignments(const QString& path) {
 }
 
 void MainWindow::openFeatures(const QString& path) {
-    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage, "open a FASTA before BED features");
+    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage,
+                 str(path) + ": BED features are drawn over a reference; open its FASTA first");
     auto features = read_features(str(path), view_->genome()->contigs());
     features_.insert(features_.end(), features.begin(), features.end());
     view_->addTrack({ViewTrack::Kind::kFeatures,
@@ -351,7 +355,40 @@ void MainWindow::openAny(const QString& path) {
     else if (p.endsWith(".json"))
         loadSession(path);
     else
-        openFasta(path);
+        openByContent(path);
+}
+
+// A file whose name does not say what it is: its content does, so a FASTQ or a VCF is named as
+// such instead of failing as a FASTA.
+void MainWindow::openByContent(const QString& path) {
+    const std::string file = str(path);
+    require_readable_file(file, "a FASTA file");
+    const DetectedFormat fmt = detect_file_format(file);
+    switch (fmt.format) {
+        case FileFormat::kFasta:
+            return openFasta(path);
+        case FileFormat::kSam:
+        case FileFormat::kBam:
+        case FileFormat::kCram:
+            return openAlignments(path);
+        case FileFormat::kFastq:
+            throw Error(ErrorKind::kInput,
+                        file +
+                            ": FASTQ reads; the explorer shows a reference FASTA, with BAM/CRAM "
+                            "coverage, tracks and BED features over it");
+        case FileFormat::kVcf:
+        case FileFormat::kBcf:
+            throw Error(ErrorKind::kInput,
+                        file +
+                            ": a VCF/BCF; the explorer does not draw variants (Model > Variant "
+                            "runs one, dnassm score scores a file)");
+        default:
+            throw Error(
+                ErrorKind::kInput,
+                file + ": not a FASTA, BAM/CRAM, BED, bigWig/bedGraph, session or model (" +
+                    (fmt.description.empty() ? "unknown format" : "detected: " + fmt.description) +
+                    ")");
+    }
 }
 
 bool MainWindow::goTo(const QString& text) {

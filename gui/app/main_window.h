@@ -35,7 +35,7 @@ class MainWindow : public QMainWindow {
     void openFeatures(const QString& path);
     void openSignal(const QString& path);
     void openModel(const QString& path);
-    /// Picks the kind by extension (a directory is a model).
+    /// Picks the kind by extension (a directory is a model), else by the file's content.
     void openAny(const QString& path);
 
     /// Navigates to what the locus box accepts; false (and a status message) when it is not a
@@ -75,6 +75,7 @@ class MainWindow : public QMainWindow {
     void runCancelled();
 
   private:
+    void openByContent(const QString& path);
     void buildMenus();
     void remember(const QString& path);
     void refreshRecent();

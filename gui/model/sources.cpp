@@ -9,6 +9,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/contig_hint.h"
 #include "dnassm/io/fasta_index_check.h"
+#include "dnassm/io/file_format.h"
 #include "dnassm/io/input_file.h"
 
 namespace dnassm::gui {
@@ -70,8 +71,9 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
     if (!hdr || !idx) {
         cleanup();
         throw Error(ErrorKind::kInput,
-                    path + (hdr ? ": no index (.bai/.csi/.crai); run samtools index"
-                                : ": not a SAM/BAM/CRAM file"));
+                    path + (hdr ? ": no index (.bai/.csi/.crai), which coverage needs; " +
+                                      alignment_index_advice(path, detect_file_format(path))
+                                : std::string(": not a SAM/BAM/CRAM file")));
     }
     const int tid = sam_hdr_name2tid(hdr, l.contig.c_str());
     if (tid < 0) {

@@ -24,6 +24,18 @@ class ReadsTests(Tmp):
         rc, _, err = run("embed", "-m", MODEL, "-r", "read1", "-o", self.path("x.h5"), fq, expect=1)
         self.assertIn("regions need a FASTA or BAM/CRAM input", err)
 
+    def test_plain_sam_regions_say_how_to_index(self):
+        """Regions need an index; a plain SAM cannot have one, and the message says what to run."""
+        sam = self.path("reads.sam")
+        with open(sam, "w") as f:
+            f.write("@SQ\tSN:ref\tLN:40\nr1\t0\tref\t1\t60\t4M\t*\t0\t0\tACGT\t*\n")
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("x.tsv"), sam, "ref:1-10",
+                        expect=1)
+        self.assertEqual(err.strip(), f"dnassm embed: {sam}: no index (.bai/.csi/.crai), which regions need; a "
+                                      f"plain SAM cannot be indexed: 'samtools sort -o OUT.bam {sam}', then "
+                                      f"'samtools index OUT.bam'")
+        self.assertFalse(os.path.exists(self.path("x.tsv")))
+
     def test_fastq_mates_may_share_a_name(self):
         """An interleaved pair's mates share a name (CASAVA 1.8 keeps '1:N:0' and '2:N:0' in the comment):
         each is a record, as a BAM's reads are, in the input's order; a FASTA's names stay unique."""

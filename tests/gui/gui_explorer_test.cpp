@@ -164,6 +164,60 @@ class GuiExplorerTest : public QObject {
         }
     }
 
+    // A file whose name does not say what it is opens by its content; what the explorer does not
+    // draw (reads as FASTQ, a VCF), or cannot yet (reads before a reference, a SAM without an
+    // index), is one message naming the file and what to do.
+    void filesOpenByContentAndWrongKindsAreNamed() {
+        const QString dir = temp_dir("by_content");
+        auto write = [&](const char* name, const char* text) {
+            QFile f(dir + "/" + name);
+            if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", name);
+            f.write(text);
+            return dir + "/" + name;
+        };
+        auto error_of = [](auto&& open) -> QString {
+            try {
+                open();
+            } catch (const Error& e) {
+                return QString(e.what());
+            }
+            return "(opened)";
+        };
+        const QString sam =
+            write("reads.sam", "@SQ\tSN:ref\tLN:40\nr1\t0\tref\t1\t60\t4M\t*\t0\t0\tACGT\t*\n");
+        MainWindow w;
+        QCOMPARE(error_of([&] { w.openAny(sam); }),
+                 sam + ": reads are drawn over a reference; open its FASTA first");
+        w.openAny(write("ref.sequence", ">ref\nACGTACGTACGTACGTACGTACGTACGTACGTACGTACGT\n"));
+        QVERIFY(w.genomeView()->genome());
+        QCOMPARE(w.genomeView()->genome()->contigs().at(0).name, std::string("ref"));
+        const size_t tracks = w.genomeView()->tracks().size();
+        QCOMPARE(error_of([&] { w.openAny(sam); }),
+                 sam +
+                     ": no index (.bai/.csi/.crai), which coverage needs; a plain SAM cannot be "
+                     "indexed: 'samtools sort -o OUT.bam " +
+                     sam + "', then 'samtools index OUT.bam'");
+        const QString fq = write("reads.fq", "@r1\nACGT\n+\nIIII\n");
+        QCOMPARE(error_of([&] { w.openAny(fq); }),
+                 fq +
+                     ": FASTQ reads; the explorer shows a reference FASTA, with BAM/CRAM coverage, "
+                     "tracks and BED features over it");
+        const QString vcf =
+            write("calls.vcf",
+                  "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                  "ref\t2\t.\tC\tT\t.\t.\t.\n");
+        QVERIFY(error_of([&] {
+                    w.openAny(vcf);
+                }).startsWith(vcf + ": a VCF/BCF; the explorer does not draw"));
+        const QString notes = write("notes.txt", "nothing genomic here\n");
+        QCOMPARE(error_of([&] { w.openAny(notes); }),
+                 notes +
+                     ": not a FASTA, BAM/CRAM, BED, bigWig/bedGraph, session or model (detected: "
+                     "unknown text)");
+        QCOMPARE(error_of([&] { w.openAny(dir + "/absent"); }), dir + "/absent: no such file");
+        QCOMPARE(w.genomeView()->tracks().size(), tracks);  // nothing half-opened
+    }
+
     void backgroundRunDrawsWhatPredictWrites() {
         MainWindow w;
         w.openFasta(kLambda);

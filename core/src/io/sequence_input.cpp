@@ -16,6 +16,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/fasta_index_check.h"
+#include "dnassm/io/file_format.h"
 #include "dnassm/io/input_file.h"
 #include "dnassm/tokenizer.h"
 
@@ -160,13 +161,12 @@ void keep_cram_references_local() {
 
 class AlignmentInput final : public SequenceInput {
   public:
-    AlignmentInput(const std::string& path, const InputOptions& opts)
-        : filter_(opts.filter), reference_(opts.reference) {
+    AlignmentInput(const std::string& path, const DetectedFormat& format, const InputOptions& opts)
+        : filter_(opts.filter), format_(format), reference_(opts.reference) {
         path_ = path;
         keep_cram_references_local();
         fp_ = sam_open(path.c_str(), "r");
         DNASSM_CHECK(fp_, ErrorKind::kResource, path_ + ": cannot open");
-        cram_ = hts_get_format(fp_)->format == cram;
         if (!opts.reference.empty()) hts_set_fai_filename(fp_, opts.reference.c_str());
         hdr_ = sam_hdr_read(fp_);
         if (!hdr_) {
@@ -203,9 +203,9 @@ class AlignmentInput final : public SequenceInput {
             DNASSM_CHECK(path_ != "-", ErrorKind::kInput,
                          "regions cannot be used with stdin input");
             idx_ = sam_index_load(fp_, path_.c_str());
-            DNASSM_CHECK(
-                idx_, ErrorKind::kInput,
-                path_ + ": no index (.bai/.csi/.crai); run 'samtools index' to use regions");
+            DNASSM_CHECK(idx_, ErrorKind::kInput,
+                         path_ + ": no index (.bai/.csi/.crai), which regions need; " +
+                             alignment_index_advice(path_, format_));
         }
         for (const Region& r : regions) {
             // fn may throw (a writer refusing a second record): the iterator is freed then too.
@@ -222,7 +222,7 @@ class AlignmentInput final : public SequenceInput {
     // Why `what` could not be read. A CRAM record is decoded against its reference, which is
     // the likelier cause than a corrupt file.
     std::string unreadable(const std::string& what) const {
-        if (!cram_)
+        if (format_.format != FileFormat::kCram)
             return path_ + ": " + what + " is truncated or corrupt (HTSlib could not read it)";
         if (reference_.empty())
             return path_ + ": " + what +
@@ -259,23 +259,13 @@ class AlignmentInput final : public SequenceInput {
     }
 
     ReadFilter filter_;
+    DetectedFormat format_;
     std::string reference_;
-    bool cram_ = false;
     samFile* fp_ = nullptr;
     sam_hdr_t* hdr_ = nullptr;
     hts_idx_t* idx_ = nullptr;
     std::vector<Contig> contigs_;
 };
-
-int first_char(const std::string& path) {
-    BGZF* fp = bgzf_open(path.c_str(), "r");
-    if (!fp) return -1;
-    int c;
-    while ((c = bgzf_getc(fp)) >= 0 && std::isspace(c)) {
-    }
-    bgzf_close(fp);
-    return c;
-}
 
 }  // namespace
 
@@ -299,48 +289,35 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
         require_readable_file(data, "a sequence file");
         DNASSM_CHECK(fs::file_size(data, ec) > 0, ErrorKind::kInput, data + ": empty file");
     }
-    htsFormat fmt{};
     if (path == "-") {
         // Peek is impossible on a pipe without consuming it; stdin is FASTA/FASTQ via kseq, or
         // SAM/BAM via "-" handled by htslib when asked explicitly through a .bam/.sam name.
         return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded);
     }
-    hFILE* hf = hopen(data.c_str(), "r");
-    DNASSM_CHECK(hf, ErrorKind::kResource, data + ": cannot open");
-    const int det = hts_detect_format2(hf, data.c_str(), &fmt);
-    hclose_abruptly(hf);
-    DNASSM_CHECK(det == 0, ErrorKind::kInput, data + ": cannot detect the file format");
-    const bool alignments = fmt.format == sam || fmt.format == bam || fmt.format == cram;
-    DNASSM_CHECK(delim == std::string::npos || alignments, ErrorKind::kUsage,
+    const DetectedFormat fmt = detect_file_format(data);
+    DNASSM_CHECK(delim == std::string::npos || fmt.alignments(), ErrorKind::kUsage,
                  path +
                      ": ##idx## names the index of a SAM/BAM/CRAM file (a FASTA's .fai and .gzi "
                      "sit beside it)");
     switch (fmt.format) {
-        case fasta_format:
+        case FileFormat::kFasta:
             return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded);
-        case fastq_format:
+        case FileFormat::kFastq:
             return std::make_unique<FastaInput>(path, InputFormat::kFastq);
-        case sam:
-        case bam:
-        case cram:
+        case FileFormat::kSam:
+        case FileFormat::kBam:
+        case FileFormat::kCram:
             DNASSM_CHECK(!opts.stranded, ErrorKind::kUsage,
                          path +
                              ": --stranded reverse-complements the '-' strand BED intervals of "
                              "a FASTA; reads keep the orientation stored in the file");
-            return std::make_unique<AlignmentInput>(path, opts);
-        default: {
-            // htslib only recognises FASTA whose lines look like sequence; a file that starts
-            // like FASTA/FASTQ goes to our reader, whose tokenizer names the offending base.
-            const int first = first_char(path);
-            if (first == '>')
-                return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded);
-            if (first == '@') return std::make_unique<FastaInput>(path, InputFormat::kFastq);
-            char* desc = hts_format_description(&fmt);
-            const std::string what = desc ? desc : "unknown";
-            std::free(desc);
-            throw Error(ErrorKind::kInput,
-                        path + ": not FASTA, FASTQ, SAM, BAM or CRAM (detected: " + what + ")");
-        }
+            return std::make_unique<AlignmentInput>(path, fmt, opts);
+        default:
+            DNASSM_CHECK(!fmt.description.empty(), ErrorKind::kInput,
+                         data + ": cannot detect the file format");
+            throw Error(
+                ErrorKind::kInput,
+                path + ": not FASTA, FASTQ, SAM, BAM or CRAM (detected: " + fmt.description + ")");
     }
 }
 

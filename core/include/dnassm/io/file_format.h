@@ -1,0 +1,33 @@
+// What a data file holds, by its content (HTSlib's detection), so every reader and the explorer
+// name a wrong kind of file the same way instead of failing inside the wrong parser.
+#pragma once
+
+#include <string>
+
+namespace dnassm {
+
+enum class FileFormat { kFasta, kFastq, kSam, kBam, kCram, kVcf, kBcf, kOther };
+
+struct DetectedFormat {
+    FileFormat format = FileFormat::kOther;
+    bool compressed = false;  // gzip or BGZF
+    std::string description;  // HTSlib's words, e.g. "BAM version 1 compressed sequence data"
+
+    [[nodiscard]] bool alignments() const {
+        return format == FileFormat::kSam || format == FileFormat::kBam ||
+               format == FileFormat::kCram;
+    }
+};
+
+/// Detects the format of the readable, non-empty file at `path`. HTSlib takes a FASTA or FASTQ
+/// only when its first lines look like sequence; a file that starts with '>' or '@' is taken as
+/// one here, so its reader names the offending line. Throws Error(kResource) when the file cannot
+/// be opened.
+[[nodiscard]] DetectedFormat detect_file_format(const std::string& path);
+
+/// How to give the alignment file at `path` the index that regions need: "run 'samtools index'",
+/// or for an uncompressed SAM (which cannot be indexed) how to sort it to a BAM first.
+[[nodiscard]] std::string alignment_index_advice(const std::string& path,
+                                                 const DetectedFormat& format);
+
+}  // namespace dnassm
