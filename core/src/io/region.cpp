@@ -148,6 +148,33 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
     return out;
 }
 
+namespace {
+
+// Up to `n` fields of a BED line. Tabs separate them, so a name may hold spaces; a line without
+// a tab is split on runs of spaces, as UCSC reads whitespace-delimited BED (and samtools -L).
+std::vector<std::string_view> bed_fields(std::string_view s, size_t n) {
+    std::vector<std::string_view> f;
+    if (s.find('\t') == std::string_view::npos) {
+        size_t pos = s.find_first_not_of(' ');
+        while (pos != std::string_view::npos && f.size() < n) {
+            const size_t end = s.find(' ', pos);
+            f.push_back(s.substr(pos, end == std::string_view::npos ? s.npos : end - pos));
+            pos = end == std::string_view::npos ? end : s.find_first_not_of(' ', end);
+        }
+        return f;
+    }
+    size_t pos = 0;
+    while (f.size() < n) {
+        const size_t tab = s.find('\t', pos);
+        f.push_back(s.substr(pos, tab == std::string_view::npos ? s.npos : tab - pos));
+        if (tab == std::string_view::npos) break;
+        pos = tab + 1;
+    }
+    return f;
+}
+
+}  // namespace
+
 std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>& contigs) {
     ContigIndex index = make_index(contigs);
     TextLines lines(path);
@@ -158,17 +185,11 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
         const std::int64_t lineno = lines.line_no();
         if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
         if (is_bed_header_line(s)) continue;
-        std::vector<std::string_view> f;
-        size_t pos = 0;
-        while (f.size() < 6) {
-            const size_t tab = s.find('\t', pos);
-            f.push_back(s.substr(pos, tab == std::string_view::npos ? s.npos : tab - pos));
-            if (tab == std::string_view::npos) break;
-            pos = tab + 1;
-        }
+        const std::vector<std::string_view> f = bed_fields(s, 6);
         const std::string where = path + ":" + std::to_string(lineno);
-        DNASSM_CHECK(f.size() >= 3, ErrorKind::kInput,
-                     where + ": expected at least 3 tab-separated columns (chrom, start, end)");
+        DNASSM_CHECK(
+            f.size() >= 3, ErrorKind::kInput,
+            where + ": expected at least 3 columns (chrom, start, end), separated by tabs");
         Region r;
         r.contig = std::string(f[0]);
         r.beg = parse_coordinate(f[1], where, "start");

@@ -96,13 +96,29 @@ TEST(Regions, BedParsingAndErrors) {
             EXPECT_NE(std::string(e.what()).find(path + ":"), std::string::npos) << e.what();
         }
     };
-    bad("chr1\t0\n", "at least 3");
+    bad("chr1\t0\n", "expected at least 3 columns (chrom, start, end), separated by tabs");
+    bad("chr1 0\n", "at least 3");
     bad("chr1\tx\t10\n", "start 'x'");
     bad("chrZ\t0\t10\n", "unknown contig 'chrZ'");
     bad("2\t0\t10\n", "unknown contig '2' (the input has 'chr2'");
     bad("chr1\t10\t10\n", "empty");
     bad("chr1\t0\t5000\n", "ends beyond");
     bad("", "no regions");
+}
+
+TEST(Regions, BedWithoutTabsIsSplitOnSpaces) {
+    // UCSC reads whitespace-delimited BED, and samtools -L does; a line with a tab keeps spaces
+    // inside its fields (a name with a space).
+    const std::string path = testing::TempDir() + "/spaces.bed";
+    std::ofstream(path) << "chr1 0  10\n  chr2   5 9 name 0 -\nchr1\t20\t30\tmy peak\t0\t+\n";
+    const auto rs = read_bed(path, kContigs);
+    ASSERT_EQ(rs.size(), 3u);
+    EXPECT_EQ(rs[0].label(), "chr1:1-10");
+    EXPECT_EQ(rs[1].label(), "chr2:6-9");
+    EXPECT_EQ(rs[1].name, "name");
+    EXPECT_EQ(rs[1].strand, '-');
+    EXPECT_EQ(rs[2].name, "my peak");
+    EXPECT_EQ(rs[2].strand, '+');
 }
 
 TEST(Regions, SortAndMerge) {
