@@ -6,8 +6,9 @@
 //            masked marginal at the variant, ln p(ALT) − ln p(REF) (SNVs; NA for indels)
 //   emb_l2, emb_cos  L2 and cosine distance between the mean-pooled hidden states of the windows
 // --rc averages each score with the one computed on the reverse-complement windows. Records
-// whose REF does not match the FASTA or reaches past the window, symbolic/missing ALTs, ALTs too
-// long for a model's limit and contigs absent from the FASTA are reported on stderr and skipped
+// whose REF does not match the FASTA or reaches past the window or the contig, symbolic/missing
+// ALTs, ALTs too long for a model's limit and contigs absent from the FASTA are reported on stderr
+// and skipped
 // (when every record is, score fails and writes nothing);
 // -r/-R keep the records whose REF overlaps a region. Output: TSV (CHROM POS REF ALT llr emb_l2
 // emb_cos) or, for .vcf/.vcf.gz/.bcf, the input records with INFO DNASSM_LLR, DNASSM_EMB_L2,
@@ -435,9 +436,15 @@ int cmd_score(int argc, char** argv) {
                 skip(where + ": POS is not a position from 1 (0, or not a number)");
             } else if (!faidx_has_seq(fai, chrom.c_str())) {
                 skip(where + ": contig not in " + o.input + contig_hint(chrom));
+            } else if (const std::int64_t clen = faidx_seq_len(fai, chrom.c_str());
+                       pos0 + static_cast<std::int64_t>(ref.size()) > clen) {
+                // faidx would clip the fetch to the contig's last bases and compare those.
+                ++n_ref_mismatch;
+                skip(
+                    where +
+                    (pos0 >= clen ? ": POS is beyond the end of " : ": REF runs past the end of ") +
+                    chrom + " (length " + std::to_string(clen) + ")");
             } else {
-                const std::int64_t clen =
-                    faidx_seq_len(fai, chrom.c_str());  // int: fine below 2 Gb
                 hts_pos_t got = 0;
                 char* fetched =
                     faidx_fetch_seq64(fai, chrom.c_str(), pos0,
@@ -445,7 +452,7 @@ int cmd_score(int argc, char** argv) {
                 const std::string fasta_ref =
                     fetched ? upper(std::string(fetched, static_cast<size_t>(got))) : "";
                 free(fetched);
-                if (pos0 + static_cast<std::int64_t>(ref.size()) > clen || fasta_ref != ref) {
+                if (fasta_ref != ref) {
                     ++n_ref_mismatch;
                     skip(where + ": REF does not match the FASTA (" + fasta_ref + ")");
                 } else {

@@ -14,6 +14,20 @@ class ScoreTests(Tmp):
     def write_vcf(self, rows, contig_length=48502):
         return write_vcf(self.path("v.vcf"), rows, contig_length)
 
+    def test_positions_past_the_contig_end_are_named_so(self):
+        """faidx clips a fetch to the contig's end; a POS past it, or a REF running past it, is said to be
+        so, not compared with the contig's last bases."""
+        seq = lambda_seq()
+        vcf = self.write_vcf([
+            ("NC_001416.1", 48502, seq[-1], "A" if seq[-1] != "A" else "C"),
+            ("NC_001416.1", 48501, seq[-2:] + "A", seq[-2]),
+            ("NC_001416.1", 60000, seq[-1], "G"),
+        ])
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", self.path("s.tsv"), LAMBDA)
+        self.assertIn(f"NC_001416.1:48501 {seq[-2:]}A: REF runs past the end of NC_001416.1 (length 48502)", err)
+        self.assertIn(f"NC_001416.1:60000 {seq[-1]}: POS is beyond the end of NC_001416.1 (length 48502)", err)
+        self.assertIn("1 alleles scored, 2 skipped (of 3 records)", err)
+
     def test_tsv_vcf_split_skips_and_llr_equals_predict(self):
         seq = lambda_seq()
         other = {"A": "G", "C": "T", "G": "A", "T": "C"}
