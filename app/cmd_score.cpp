@@ -8,11 +8,10 @@
 // --rc averages each score with the one computed on the reverse-complement windows. Records
 // whose REF does not match the FASTA or reaches past the window or the contig, symbolic/missing
 // ALTs, ALTs too long for a model's limit and contigs absent from the FASTA are reported on stderr
-// and skipped
-// (when every record is, score fails and writes nothing);
-// -r/-R keep the records whose REF overlaps a region. Output: TSV (CHROM POS REF ALT llr emb_l2
-// emb_cos) or, for .vcf/.vcf.gz/.bcf, the input records with INFO DNASSM_LLR, DNASSM_EMB_L2,
-// DNASSM_EMB_COS (Number=A).
+// and skipped (when every record is, score fails and writes nothing); -r/-R keep the records
+// whose REF overlaps a region. Output: TSV (CHROM POS REF ALT llr emb_l2 emb_cos) or, for
+// .vcf/.vcf.gz/.bcf, the input records with INFO DNASSM_LLR, DNASSM_EMB_L2, DNASSM_EMB_COS
+// (Number=A).
 #include <algorithm>
 #include <charconv>
 #include <cmath>
