@@ -194,7 +194,7 @@ int cmd_embed(int argc, char** argv) {
         else
             writer->commit();
     });
-    report_base_stats(s.stats, o);
+    report_input_stats(s, o);
     return 0;
 }
 

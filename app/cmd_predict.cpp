@@ -392,7 +392,7 @@ int cmd_predict(int argc, char** argv) {
     }
     if (call_writer && !any_empty)
         note_if_no_calls("predict", o.output, *call_writer, calls, track_name);
-    report_base_stats(s.stats, o);
+    report_input_stats(s, o);
     return 0;
 }
 

@@ -466,7 +466,12 @@ void require_records(const Session& s, const CommonOptions& o, std::int64_t reco
                            : ""));
 }
 
-void report_base_stats(const TokenizeStats& stats, const CommonOptions& o) {
+void report_input_stats(const Session& s, const CommonOptions& o) {
+    const TokenizeStats& stats = s.stats;
+    if (const EmptyRecords& empty = s.input->empty_records(); empty.count > 0)
+        note("dnassm: note: %lld record%s with no bases left out (%s'%s')\n",
+             static_cast<long long>(empty.count), empty.count == 1 ? "" : "s",
+             empty.count == 1 ? "" : "the first: ", empty.first.c_str());
     if (stats.lowercase > 0)
         note("dnassm: note: %lld soft-masked (lowercase) bases %s\n",
              static_cast<long long>(stats.lowercase),

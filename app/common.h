@@ -164,7 +164,8 @@ void note_plan(Session& s, const CommonOptions& o, std::int64_t L);
 /// filters that may have dropped them all.
 void require_records(const Session& s, const CommonOptions& o, std::int64_t records);
 
-/// Prints, once, how many lowercase and IUPAC bases were seen.
-void report_base_stats(const TokenizeStats& stats, const CommonOptions& o);
+/// Prints, once, how many records without bases were left out and how many lowercase and IUPAC
+/// bases were seen.
+void report_input_stats(const Session& s, const CommonOptions& o);
 
 }  // namespace dnassm::app

@@ -90,7 +90,7 @@ int predict_rows(Session& s,
     require_records(s, o, rows);
     file.commit();
     progress.finish();
-    report_base_stats(s.stats, o);
+    report_input_stats(s, o);
     return 0;
 }
 

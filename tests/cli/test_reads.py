@@ -24,6 +24,27 @@ class ReadsTests(Tmp):
         rc, _, err = run("embed", "-m", MODEL, "-r", "read1", "-o", self.path("x.h5"), fq, expect=1)
         self.assertIn("regions need a FASTA or BAM/CRAM input", err)
 
+    def test_records_without_bases_are_left_out_with_a_note(self):
+        """A FASTA header without sequence lines (faidx leaves it out of its index) or an empty FASTQ read (an
+        adapter trimmer's output) has nothing to embed: it is left out and counted, not a failure of the run."""
+        fa = self.path("gaps.fa")
+        with open(fa, "w") as f:
+            f.write(">e1\n>a\nACGTACGT\n>e2\n>b\nGGCCAATT\n")
+        fq = self.path("trimmed.fq")
+        with open(fq, "w") as f:
+            f.write("@r1\nACGTACGT\n+\nIIIIIIII\n@r2\n\n+\n\n@r3\nGGCC\n+\nIIII\n")
+        for path, ids, note in ((fa, ["a", "b"], "2 records with no bases left out (the first: 'e1')"),
+                                (fq, ["r1", "r3"], "1 record with no bases left out ('r2')")):
+            _, out, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-O", "tsv", path)
+            self.assertEqual([line.split("\t")[0] for line in out.splitlines()[1:]], ids)
+            self.assertIn("dnassm: note: " + note, err)
+        none = self.path("none.fa")
+        with open(none, "w") as f:
+            f.write(">e1\n>e2\n")
+        _, _, err = run("embed", "-m", MODEL, "-o", self.path("x.h5"), none, expect=1)
+        self.assertIn(none + ": no sequences (2 records, none with bases)", err)
+        self.assertFalse(os.path.exists(self.path("x.h5")))
+
     def test_plain_sam_regions_say_how_to_index(self):
         """Regions need an index; a plain SAM cannot have one, and the message says what to run."""
         sam = self.path("reads.sam")

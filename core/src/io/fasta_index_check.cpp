@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include <htslib/bgzf.h>
@@ -71,55 +72,93 @@ class Reader {
         out.resize(got > 0 ? static_cast<size_t>(got) : 0);
         return out;
     }
+    // From `offset` to the end of the file, or more than `cap` bytes when it is longer.
+    std::string read_to_end(std::int64_t offset, std::int64_t cap) {
+        constexpr std::int64_t kChunk = 1 << 16;
+        std::string all;
+        while (static_cast<std::int64_t>(all.size()) <= cap) {
+            const std::string part = read(offset + static_cast<std::int64_t>(all.size()), kChunk);
+            all += part;
+            if (static_cast<std::int64_t>(part.size()) < kChunk) break;
+        }
+        return all;
+    }
 
   private:
     BGZF* fp_;
 };
 
-// The name of the first header line in `bytes` after position `from`, or "" when there is none.
-std::string header_name(const std::string& bytes, size_t from) {
-    for (size_t i = from; i < bytes.size(); ++i) {
-        if (bytes[i] == '>' && (i == 0 || bytes[i - 1] == '\n')) {
-            const size_t end = bytes.find_first_of(" \t\r\n", i + 1);
-            return bytes.substr(i + 1, (end == std::string::npos ? bytes.size() : end) - i - 1);
+// The name on a header line (">name description").
+std::string header_name(std::string_view line) {
+    const size_t end = line.find_first_of(" \t\r", 1);
+    return std::string(line.substr(1, end == std::string_view::npos ? line.npos : end - 1));
+}
+
+// The lines between two indexed records' sequences (or before the first, or after the last):
+// blank lines and header lines only. When a record follows, the last header is its own; every
+// other header is a record with no bases, which faidx leaves out. A line of bases there is a
+// record faidx left out: a repeated name or a stale index.
+struct Gap {
+    std::vector<std::string> empty;  // headers of records with no bases
+    std::string unindexed;           // header of a record with bases faidx left out, or "?"
+};
+
+Gap read_gap(std::string_view bytes, bool next_follows) {
+    std::vector<std::string> headers;
+    size_t pos = 0;
+    while (pos < bytes.size()) {
+        size_t eol = bytes.find('\n', pos);
+        if (eol == std::string_view::npos) eol = bytes.size();
+        std::string_view line = bytes.substr(pos, eol - pos);
+        pos = eol + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) continue;
+        if (line.front() == '>') {
+            headers.push_back(header_name(line));
+        } else {
+            return Gap{{}, headers.empty() ? std::string("?") : headers.back()};
         }
     }
-    return {};
+    if (next_follows) {
+        if (headers.empty()) return Gap{{}, std::string("?")};
+        headers.pop_back();  // the next record's own header
+    }
+    return Gap{std::move(headers), {}};
 }
 
 }  // namespace
 
-void check_fasta_index_covers_file(const std::string& fasta_path, const std::string& fai_path) {
+EmptyRecords check_fasta_index_covers_file(const std::string& fasta_path,
+                                           const std::string& fai_path) {
     const std::vector<FaiRow> rows = read_fai(fai_path);
     Reader in(fasta_path);
-    if (rows.empty() || !in.ok()) return;  // faidx itself reports unreadable files
-    constexpr std::int64_t kMaxHeader = 1 << 16;
+    EmptyRecords out;
+    if (rows.empty() || !in.ok()) return out;  // faidx itself reports unreadable files
+    // Gaps hold header lines only; this bounds what is read of a corrupt or mismatched index.
+    constexpr std::int64_t kMaxGap = std::int64_t{1} << 26;
     auto fail = [&](const std::string& after, const std::string& name) {
         throw Error(ErrorKind::kInput,
-                    fasta_path + ": record '" + (name.empty() ? "?" : name) + "' after '" + after +
-                        "' is not in its index " + fai_path +
+                    fasta_path + ": record '" + (name.empty() ? "?" : name) + "' " +
+                        (after.empty() ? "before the first indexed one" : "after '" + after + "'") +
+                        " is not in its index " + fai_path +
                         " (a sequence name used twice, or an index older than the file)");
     };
-    for (size_t i = 0; i < rows.size(); ++i) {
-        const std::int64_t from = rows[i].end();
-        const bool last = i + 1 == rows.size();
-        // Between this record and the next: line breaks, then one header line ending right
-        // where the next record's sequence starts. After the last: line breaks only.
-        const std::int64_t gap = last ? kMaxHeader : rows[i + 1].offset - from;
-        if (gap < 0) fail(rows[i].name, rows[i + 1].name);
-        const std::string bytes = in.read(from, std::min(gap, kMaxHeader));
-        const size_t k = bytes.find_first_not_of("\r\n");
-        if (last) {
-            if (k != std::string::npos) fail(rows[i].name, header_name(bytes, k));
-            continue;
-        }
-        const size_t eol = k == std::string::npos ? std::string::npos : bytes.find('\n', k);
-        const bool one_header = k != std::string::npos && bytes[k] == '>' &&
-                                eol != std::string::npos &&
-                                static_cast<std::int64_t>(eol + 1) == gap;
-        // The gap's first header is the record faidx left out.
-        if (!one_header) fail(rows[i].name, header_name(bytes, k == std::string::npos ? 0 : k));
-    }
+    auto check = [&](const std::string& after, const FaiRow* next, std::int64_t from) {
+        const bool last = next == nullptr;
+        const std::int64_t want = last ? 0 : next->offset - from;
+        if (want < 0 || want > kMaxGap) fail(after, last ? "?" : next->name);
+        const std::string bytes = last ? in.read_to_end(from, kMaxGap) : in.read(from, want);
+        const auto got = static_cast<std::int64_t>(bytes.size());
+        if (last ? got > kMaxGap : got != want) fail(after, "?");
+        Gap g = read_gap(bytes, !last);
+        if (!g.unindexed.empty()) fail(after, g.unindexed);
+        for (auto& name : g.empty) out.add(std::move(name));
+    };
+    // Before the first record's sequence: its header, after any records with no bases.
+    check({}, &rows[0], 0);
+    for (size_t i = 0; i < rows.size(); ++i)
+        check(rows[i].name, i + 1 < rows.size() ? &rows[i + 1] : nullptr, rows[i].end());
+    return out;
 }
 
 }  // namespace dnassm

@@ -48,7 +48,7 @@ class FastaInput final : public SequenceInput {
         }
         if (fai_) {
             try {
-                check_fasta_index_covers_file(path, path + ".fai");
+                empty_ = check_fasta_index_covers_file(path, path + ".fai");
             } catch (...) {
                 fai_destroy(fai_);
                 throw;
@@ -61,7 +61,9 @@ class FastaInput final : public SequenceInput {
             load_all();
         }
         DNASSM_CHECK(!contigs_.empty(), ErrorKind::kInput,
-                     path_ + ": no sequences (empty or not FASTA/FASTQ)");
+                     path_ + (empty_.count > 0 ? ": no sequences (" + std::to_string(empty_.count) +
+                                                     " records, none with bases)"
+                                               : ": no sequences (empty or not FASTA/FASTQ)"));
     }
     ~FastaInput() override {
         if (fai_) fai_destroy(fai_);
@@ -109,6 +111,13 @@ class FastaInput final : public SequenceInput {
         std::map<std::string, int> seen;
         while ((ret = kseq_read(ks)) >= 0) {
             std::string name(ks->name.s, ks->name.l);
+            // kseq keeps the CR of a blank CRLF line; it is a line break, not a base.
+            std::string seq(ks->seq.s, ks->seq.l);
+            std::erase(seq, '\r');
+            if (seq.empty()) {  // left out, as faidx leaves an indexed FASTA's out
+                empty_.add(std::move(name));
+                continue;
+            }
             // A FASTA's names are contigs, which regions name; FASTQ reads may share one, as an
             // interleaved pair's mates do, and are taken one by one, as a BAM's reads are.
             if (fmt_ == InputFormat::kFasta &&
@@ -117,8 +126,8 @@ class FastaInput final : public SequenceInput {
                 bgzf_close(fp);
                 throw Error(ErrorKind::kInput, path_ + ": duplicate sequence name '" + name + "'");
             }
-            contigs_.push_back(Contig{name, static_cast<std::int64_t>(ks->seq.l)});
-            seqs_.emplace_back(ks->seq.s, ks->seq.l);
+            contigs_.push_back(Contig{name, static_cast<std::int64_t>(seq.size())});
+            seqs_.push_back(std::move(seq));
         }
         const std::string at =
             path_ + ": record " + std::to_string(contigs_.size() + 1) +

@@ -219,6 +219,42 @@ TEST(SequenceInput, FastqReadsMayShareANameFastaContigsMayNot) {
         << open_error(gz);
 }
 
+TEST(SequenceInput, RecordsWithoutBasesAreLeftOutAndCounted) {
+    // faidx leaves a header without sequence lines out of its index; so do the readers, first,
+    // middle or last, LF or CRLF, indexed or read into memory (stdin and FASTQ take that path).
+    for (const std::string eol : {"\n", "\r\n"}) {
+        const std::string text = ">e1 first\n>a\nACGT\nAC\n>e2\n\n>b\nGG\n>e3\n";
+        std::string with_eol;
+        for (char c : text) with_eol += c == '\n' ? eol : std::string(1, c);
+        const std::string fa = write_text("no_bases.fa", with_eol);
+        fs::remove(fa + ".fai");
+        const auto in = SequenceInput::open(fa);
+        ASSERT_EQ(in->contigs().size(), 2u);
+        EXPECT_EQ(in->contigs()[1].name, "b");
+        EXPECT_EQ(in->empty_records().count, 3);
+        EXPECT_EQ(in->empty_records().first, "e1");
+        const auto recs = all(*in);
+        ASSERT_EQ(recs.size(), 2u);
+        EXPECT_EQ(recs[0].seq, "ACGTAC");
+    }
+    const std::string fq =
+        write_text("no_bases.fq", "@r1\nACGT\n+\nIIII\n@r2\n\n+\n\n@r3\nGG\n+\nII\n");
+    const auto in = SequenceInput::open(fq);
+    EXPECT_EQ(all(*in).size(), 2u);
+    EXPECT_EQ(in->empty_records().count, 1);
+    EXPECT_EQ(in->empty_records().first, "r2");
+    const std::string none = write_text("none.fa", ">x\n>y\n");
+    fs::remove(none + ".fai");
+    EXPECT_NE(open_error(none).find("none.fa: no sequences (2 records, none with bases)"),
+              std::string::npos)
+        << open_error(none);
+    // A record with bases that the index lacks is still refused, wherever the empty ones are.
+    const std::string dup = write_text("dup_after_empty.fa", ">e\n>a\nACGT\n>e2\n>a\nTT\n");
+    fs::remove(dup + ".fai");
+    EXPECT_NE(open_error(dup).find("record 'a' after 'a' is not in its index"), std::string::npos)
+        << open_error(dup);
+}
+
 TEST(SequenceInput, IndexOlderThanTheFileIsRefused) {
     const std::string fa = write_text("stale.fa", ">a\nACGT\n");
     fs::remove(fa + ".fai");

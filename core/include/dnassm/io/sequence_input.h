@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dnassm/io/fasta_index_check.h"
 #include "dnassm/io/region.h"
 
 namespace dnassm {
@@ -60,9 +61,12 @@ class SequenceInput {
     /// cannot seek.
     virtual void for_each(const std::vector<Region>& regions,
                           const std::function<void(SequenceRecord&)>& fn) = 0;
+    /// FASTA records and FASTQ reads with no bases, which neither contigs() nor for_each lists.
+    [[nodiscard]] const EmptyRecords& empty_records() const { return empty_; }
 
   protected:
     std::string path_;
+    EmptyRecords empty_;
 };
 
 }  // namespace dnassm
