@@ -45,6 +45,16 @@ class ReadsTests(Tmp):
         self.assertIn(none + ": no sequences (2 records, none with bases)", err)
         self.assertFalse(os.path.exists(self.path("x.h5")))
 
+    def test_sam_reads_on_undeclared_contigs(self):
+        """HTSlib refuses a SAM whose reads name contigs but whose header has no @SQ lines (pysam's ex1.sam.gz):
+        the message says so instead of 'truncated or corrupt'."""
+        sam = self.path("no_sq.sam")
+        with open(sam, "w") as f:
+            f.write("r1\t0\tchr1\t1\t60\t4M\t*\t0\t0\tACGT\t*\n")
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("x.tsv"), sam, expect=1)
+        self.assertEqual(err.strip(), f"dnassm embed: {sam}: record 1 cannot be read: the header has no @SQ lines "
+                                      f"for the contigs its reads name")
+
     def test_plain_sam_regions_say_how_to_index(self):
         """Regions need an index; a plain SAM cannot have one, and the message says what to run."""
         sam = self.path("reads.sam")

@@ -379,8 +379,22 @@ class ScoreTests(Tmp):
             f.write("this is not a vcf\n")
         _, _, err = run("score", "-m", MODEL, "--vcf", self.path("bad.vcf"), "-o", self.path("s.tsv"), LAMBDA, expect=1)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
-        self.assertIn("bad.vcf: not a VCF/BCF file, or its header is malformed", err)
+        self.assertIn("bad.vcf: no VCF header (##fileformat=VCFv4.x, then a #CHROM line) before its records (for a "
+                      "few variants, --variant chr:pos:REF>ALT needs no file)", err)
         self.assertFalse(os.path.exists(self.path("s.tsv")))
+        # HTSlib says why a header fails only in its own log: the message says it instead.
+        for text, why in (("", "empty file"),
+                          (">chr1\nACGT\n", "not a VCF/BCF file (detected: FASTA sequence text)"),
+                          ("##fileformat=VCFv4.2\nNC_001416.1\t100\t.\tA\tC\n", "no #CHROM line before its records"),
+                          ("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+                           "its first line is not ##fileformat=VCFv4.x"),
+                          ("##fileformat=VCFv4.2\n#CHROM  POS     ID      REF     ALT     QUAL    FILTER  INFO\n",
+                           "its #CHROM line is not tab-separated")):
+            with open(self.path("bad.vcf"), "w") as f:
+                f.write(text)
+            _, _, err = run("score", "-m", MODEL, "--vcf", self.path("bad.vcf"), "-o", self.path("s.tsv"), LAMBDA,
+                            expect=1)
+            self.assertEqual(err.strip(), f"dnassm score: {self.path('bad.vcf')}: {why}")
         # Records HTSlib reads without a REF (a line cut short, an empty line) crashed score once:
         # found by mutating a VCF at random.
         seq = lambda_seq()

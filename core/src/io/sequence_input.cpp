@@ -231,6 +231,10 @@ class AlignmentInput final : public SequenceInput {
     // Why `what` could not be read. A CRAM record is decoded against its reference, which is
     // the likelier cause than a corrupt file.
     std::string unreadable(const std::string& what) const {
+        // HTSlib refuses a SAM record placed on a contig when the header declares none.
+        if (format_.format == FileFormat::kSam && sam_hdr_nref(hdr_) == 0)
+            return path_ + ": " + what +
+                   " cannot be read: the header has no @SQ lines for the contigs its reads name";
         if (format_.format != FileFormat::kCram)
             return path_ + ": " + what + " is truncated or corrupt (HTSlib could not read it)";
         if (reference_.empty())
