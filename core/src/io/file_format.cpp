@@ -33,6 +33,7 @@ DetectedFormat detect_file_format(const std::string& path) {
     DetectedFormat out;
     if (det != 0) return out;
     out.compressed = fmt.compression == gzip || fmt.compression == bgzf;
+    out.bgzf = fmt.compression == bgzf;
     char* desc = hts_format_description(&fmt);
     out.description = desc ? desc : "unknown";
     std::free(desc);
@@ -68,8 +69,9 @@ DetectedFormat detect_file_format(const std::string& path) {
 }
 
 std::string alignment_index_advice(const std::string& path, const DetectedFormat& format) {
-    if (format.format == FileFormat::kSam && !format.compressed)
-        return "a plain SAM cannot be indexed: 'samtools sort -o OUT.bam " + path +
+    if (format.format == FileFormat::kSam && !format.bgzf)
+        return std::string(format.compressed ? "a gzip (not bgzip) SAM" : "a plain SAM") +
+               " cannot be indexed: 'samtools sort -o OUT.bam " + path +
                "', then 'samtools index OUT.bam'";
     return "run 'samtools index " + path + "'";
 }

@@ -59,8 +59,20 @@ TEST(AlignmentIndexAdvice, APlainSamIsSortedToBamFirst) {
               "a plain SAM cannot be indexed: 'samtools sort -o OUT.bam " + sam +
                   "', then 'samtools index OUT.bam'");
     const std::string sam_gz = write("j.sam.gz", kSam, true);  // bgzip'd SAM can be indexed
+    EXPECT_TRUE(detect_file_format(sam_gz).bgzf);
     EXPECT_EQ(alignment_index_advice(sam_gz, detect_file_format(sam_gz)),
               "run 'samtools index " + sam_gz + "'");
+    const std::string sam_gzip = testing::TempDir() + "/file_format_k.sam.gz";
+    BGZF* fp = bgzf_open(sam_gzip.c_str(), "wg");  // plain gzip
+    ASSERT_TRUE(fp);
+    ASSERT_EQ(bgzf_write(fp, kSam, sizeof kSam - 1), static_cast<ssize_t>(sizeof kSam - 1));
+    bgzf_close(fp);
+    const DetectedFormat gzip = detect_file_format(sam_gzip);
+    EXPECT_TRUE(gzip.compressed);
+    EXPECT_FALSE(gzip.bgzf);
+    EXPECT_EQ(alignment_index_advice(sam_gzip, gzip),
+              "a gzip (not bgzip) SAM cannot be indexed: 'samtools sort -o OUT.bam " + sam_gzip +
+                  "', then 'samtools index OUT.bam'");
 }
 
 }  // namespace

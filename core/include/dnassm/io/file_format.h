@@ -11,6 +11,7 @@ enum class FileFormat { kFasta, kFastq, kSam, kBam, kCram, kVcf, kBcf, kOther };
 struct DetectedFormat {
     FileFormat format = FileFormat::kOther;
     bool compressed = false;  // gzip or BGZF
+    bool bgzf = false;        // BGZF, which an index can seek in
     std::string description;  // HTSlib's words, e.g. "BAM version 1 compressed sequence data"
 
     [[nodiscard]] bool alignments() const {
@@ -26,7 +27,7 @@ struct DetectedFormat {
 [[nodiscard]] DetectedFormat detect_file_format(const std::string& path);
 
 /// How to give the alignment file at `path` the index that regions need: "run 'samtools index'",
-/// or for an uncompressed SAM (which cannot be indexed) how to sort it to a BAM first.
+/// or for a SAM that is not BGZF-compressed (which cannot be indexed) how to sort it to a BAM.
 [[nodiscard]] std::string alignment_index_advice(const std::string& path,
                                                  const DetectedFormat& format);
 
