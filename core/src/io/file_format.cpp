@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <utility>
 
 #include <htslib/bgzf.h>
 #include <htslib/hfile.h>
@@ -37,34 +38,23 @@ DetectedFormat detect_file_format(const std::string& path) {
     char* desc = hts_format_description(&fmt);
     out.description = desc ? desc : "unknown";
     std::free(desc);
-    switch (fmt.format) {
-        case fasta_format:
-            out.format = FileFormat::kFasta;
-            break;
-        case fastq_format:
-            out.format = FileFormat::kFastq;
-            break;
-        case sam:
-            out.format = FileFormat::kSam;
-            break;
-        case bam:
-            out.format = FileFormat::kBam;
-            break;
-        case cram:
-            out.format = FileFormat::kCram;
-            break;
-        case vcf:
-            out.format = FileFormat::kVcf;
-            break;
-        case bcf:
-            out.format = FileFormat::kBcf;
-            break;
-        default: {
-            const int first = first_non_space(path);
-            if (first == '>') out.format = FileFormat::kFasta;
-            if (first == '@') out.format = FileFormat::kFastq;
+    static constexpr std::pair<htsExactFormat, FileFormat> kKnown[] = {
+        {fasta_format, FileFormat::kFasta},
+        {fastq_format, FileFormat::kFastq},
+        {sam, FileFormat::kSam},
+        {bam, FileFormat::kBam},
+        {cram, FileFormat::kCram},
+        {vcf, FileFormat::kVcf},
+        {bcf, FileFormat::kBcf}};
+    for (const auto& [hts, ours] : kKnown) {
+        if (fmt.format == hts) {
+            out.format = ours;
+            return out;
         }
     }
+    const int first = first_non_space(path);
+    if (first == '>') out.format = FileFormat::kFasta;
+    if (first == '@') out.format = FileFormat::kFastq;
     return out;
 }
 

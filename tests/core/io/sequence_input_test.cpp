@@ -21,6 +21,17 @@ std::string write_text(const std::string& name, const std::string& text) {
     return path;
 }
 
+// `text` compressed as BGZF (mode "w") or plain gzip ("wg"), which faidx cannot index.
+std::string write_compressed(const std::string& name, const std::string& text, const char* mode) {
+    const std::string path = testing::TempDir() + "/" + name;
+    BGZF* fp = bgzf_open(path.c_str(), mode);
+    EXPECT_TRUE(fp);
+    if (!fp) return path;
+    EXPECT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    bgzf_close(fp);
+    return path;
+}
+
 std::vector<SequenceRecord> all(SequenceInput& in, const std::vector<Region>& regions = {}) {
     std::vector<SequenceRecord> out;
     in.for_each(regions, [&](SequenceRecord& r) { out.push_back(r); });
@@ -76,13 +87,8 @@ TEST(SequenceInput, BgzfLambdaWithIndex) {
 }
 
 TEST(SequenceInput, PlainGzipFallsBackToMemory) {
-    const std::string path = testing::TempDir() + "/plain.fa.gz";
     // A gzip (not BGZF) file: faidx cannot index it, so records are read into memory.
-    const std::string text = ">x\nACGTTGCA\n";
-    BGZF* fp = bgzf_open(path.c_str(), "wg");
-    ASSERT_TRUE(fp);
-    ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    bgzf_close(fp);
+    const std::string path = write_compressed("plain.fa.gz", ">x\nACGTTGCA\n", "wg");
     auto in = SequenceInput::open(path);
     auto recs = all(*in, parse_regions({"x:2-4"}, in->contigs()));
     EXPECT_EQ(recs.at(0).seq, "CGT");
@@ -190,11 +196,7 @@ TEST(SequenceInput, RepeatedSequenceNamesAreRefused) {
         EXPECT_NE(m.find("dup.fa: record 'a'"), std::string::npos) << text << " -> " << m;
         EXPECT_NE(m.find("used twice"), std::string::npos) << m;
         // BGZF with .gzi
-        const std::string gz = testing::TempDir() + "/dup.fa.gz";
-        BGZF* fp = bgzf_open(gz.c_str(), "w");
-        ASSERT_TRUE(fp);
-        ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-        bgzf_close(fp);
+        const std::string gz = write_compressed("dup.fa.gz", text, "w");
         for (const char* ext : {".fai", ".gzi"}) fs::remove(gz + ext);
         EXPECT_NE(open_error(gz).find("dup.fa.gz: record 'a'"), std::string::npos) << text;
     }
@@ -209,12 +211,7 @@ TEST(SequenceInput, FastqReadsMayShareANameFastaContigsMayNot) {
     EXPECT_EQ(recs[1].name, "p");
     EXPECT_EQ(recs[1].seq, "GG");
     // A FASTA read into memory (plain gzip, which faidx cannot index) still refuses them.
-    const std::string gz = testing::TempDir() + "/mates_plain.fa.gz";
-    const std::string text = ">p\nACGT\n>p\nGG\n";
-    BGZF* fp = bgzf_open(gz.c_str(), "wg");
-    ASSERT_TRUE(fp);
-    ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    bgzf_close(fp);
+    const std::string gz = write_compressed("mates_plain.fa.gz", ">p\nACGT\n>p\nGG\n", "wg");
     EXPECT_NE(open_error(gz).find("duplicate sequence name 'p'"), std::string::npos)
         << open_error(gz);
 }
