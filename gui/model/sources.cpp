@@ -8,6 +8,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/contig_hint.h"
+#include "dnassm/io/cram_references.h"
 #include "dnassm/io/fasta_index_check.h"
 #include "dnassm/io/file_format.h"
 #include "dnassm/io/input_file.h"
@@ -56,6 +57,7 @@ std::string FastaSource::fetch(const Locus& l) const {
 std::vector<float> bam_coverage(const std::string& path, const Locus& l, const std::string& ref) {
     std::vector<float> depth(static_cast<size_t>(l.width()), 0.0f);
     require_readable_file(path, "a BAM/CRAM file");
+    keep_cram_references_local();
     samFile* fp = sam_open(path.c_str(), "r");
     DNASSM_CHECK(fp, ErrorKind::kInput, path + ": cannot open");
     if (!ref.empty()) hts_set_fai_filename(fp, ref.c_str());

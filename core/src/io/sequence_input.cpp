@@ -15,6 +15,7 @@
 #include <htslib/sam.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/cram_references.h"
 #include "dnassm/io/fasta_index_check.h"
 #include "dnassm/io/file_format.h"
 #include "dnassm/io/input_file.h"
@@ -146,27 +147,6 @@ class FastaInput final : public SequenceInput {
     std::vector<Contig> contigs_;
     std::vector<std::string> seqs_;  // in-memory fallback only
 };
-
-// Without REF_PATH, HTSlib fetches a CRAM's reference from the EBI's server by its MD5. dnassm
-// downloads nothing at run time, so it then looks only where samtools caches what it fetched
-// (REF_CACHE, or HTSlib's default cache folder). A REF_PATH the user sets is kept as it is.
-void keep_cram_references_local() {
-    const char* ref_path = std::getenv("REF_PATH");
-    if (ref_path && *ref_path) return;
-    const char* ref_cache = std::getenv("REF_CACHE");
-    std::string local;
-    if (ref_cache && *ref_cache) {
-        local = ref_cache;
-    } else {
-        const char* xdg = std::getenv("XDG_CACHE_HOME");
-        const char* home = std::getenv("HOME");
-        const std::string base = xdg && *xdg     ? std::string(xdg)
-                                 : home && *home ? std::string(home) + "/.cache"
-                                                 : std::string("/tmp");
-        local = base + "/hts-ref/%2s/%2s/%s";
-    }
-    setenv("REF_PATH", local.c_str(), 0);
-}
 
 class AlignmentInput final : public SequenceInput {
   public:
