@@ -1,6 +1,7 @@
 #include "dnassm/io/fasta_index_check.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
@@ -20,12 +21,15 @@ namespace {
 struct FaiRow {
     std::string name;
     std::int64_t len = 0, offset = 0, line_bases = 0, line_width = 0;
-    // First byte after the record's sequence lines (its last line break included).
-    [[nodiscard]] std::int64_t end() const {
+    // Where the record's last line of bases starts when it is shorter than the others, else the
+    // first byte after its lines. A short line's length in bytes is not known: the bytes a full
+    // line holds beside its bases (a line break, or samtools' test of tabs inside lines) need not
+    // be in it.
+    [[nodiscard]] std::int64_t tail() const {
         if (line_bases <= 0) return offset;
-        const std::int64_t full = len / line_bases, rest = len % line_bases;
-        return offset + full * line_width + (rest ? rest + (line_width - line_bases) : 0);
+        return offset + len / line_bases * line_width;
     }
+    [[nodiscard]] bool short_last_line() const { return line_bases > 0 && len % line_bases != 0; }
 };
 
 std::vector<FaiRow> read_fai(const std::string& path) {
@@ -137,27 +141,41 @@ EmptyRecords check_fasta_index_covers_file(const std::string& fasta_path,
     // Gaps hold header lines only; this bounds what is read of a corrupt or mismatched index.
     constexpr std::int64_t kMaxGap = std::int64_t{1} << 26;
     auto fail = [&](const std::string& after, const std::string& name) {
-        throw Error(ErrorKind::kInput,
-                    fasta_path + ": record '" + (name.empty() ? "?" : name) + "' " +
-                        (after.empty() ? "before the first indexed one" : "after '" + after + "'") +
-                        " is not in its index " + fai_path +
-                        " (a sequence name used twice, or an index older than the file)");
+        throw Error(
+            ErrorKind::kInput,
+            fasta_path + ": record '" + (name.empty() ? "?" : name) + "' " +
+                (after.empty() ? "before the first indexed one" : "after '" + after + "'") +
+                " is not in its index " + fai_path +
+                " (a sequence name used twice, or an index out of date: delete it to have it "
+                "rebuilt)");
     };
-    auto check = [&](const std::string& after, const FaiRow* next, std::int64_t from) {
+    auto check = [&](const FaiRow* prev, const FaiRow* next) {
+        const std::string after = prev ? prev->name : std::string();
+        const std::int64_t from = prev ? prev->tail() : 0;
+        const bool skip_line = prev && prev->short_last_line();
         const bool last = next == nullptr;
         const std::int64_t want = last ? 0 : next->offset - from;
         if (want < 0 || want > kMaxGap) fail(after, last ? "?" : next->name);
         const std::string bytes = last ? in.read_to_end(from, kMaxGap) : in.read(from, want);
         const auto got = static_cast<std::int64_t>(bytes.size());
         if (last ? got > kMaxGap : got != want) fail(after, "?");
-        Gap g = read_gap(bytes, !last);
+        std::string_view rest(bytes);
+        if (skip_line) {  // the record's short last line: as many bases as the index says
+            const size_t eol = std::min(rest.find('\n'), rest.size());
+            const auto bases =
+                std::count_if(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(eol),
+                              [](char c) { return std::isgraph(static_cast<unsigned char>(c)); });
+            if (bases != prev->len % prev->line_bases) fail(after, "?");
+            rest.remove_prefix(eol);
+        }
+        Gap g = read_gap(rest, !last);
         if (!g.unindexed.empty()) fail(after, g.unindexed);
         for (auto& name : g.empty) out.add(std::move(name));
     };
     // Before the first record's sequence: its header, after any records with no bases.
-    check({}, &rows[0], 0);
+    check(nullptr, &rows[0]);
     for (size_t i = 0; i < rows.size(); ++i)
-        check(rows[i].name, i + 1 < rows.size() ? &rows[i + 1] : nullptr, rows[i].end());
+        check(&rows[i], i + 1 < rows.size() ? &rows[i + 1] : nullptr);
     return out;
 }
 
