@@ -172,21 +172,22 @@ std::vector<Allele> cut_alleles(const bcf1_t* rec,
                                 const VariantWindow& w,
                                 const CharTokenizer& tok,
                                 const std::string& where,
-                                const std::function<void(const std::string&)>& skip,
+                                const std::function<void(const std::string&, int)>& skip,
                                 std::int64_t& longest) {
     std::vector<Allele> alleles;
     const auto size = static_cast<std::int64_t>(w.bases.size());
     const auto reach = w.off + static_cast<std::int64_t>(ref.size());
     if (reach > size) {
         skip(where + ": REF of " + std::to_string(ref.size()) +
-             " bases reaches past the --score-window around it");
+                 " bases reaches past the --score-window around it",
+             rec->n_allele - 1);
         return alleles;
     }
     for (int a = 1; a < rec->n_allele; ++a) {
         const std::string alt = upper(rec->d.allele[a]);
         if (alt.empty() || alt[0] == '<' || alt == "*" || alt == "." ||
             alt.find_first_not_of("ACGTN") != std::string::npos) {
-            skip(where + " " + shown(alt) + ": symbolic or missing ALT");
+            skip(where + " " + shown(alt) + ": symbolic or missing ALT", 1);
             continue;
         }
         std::string ref_win = w.bases;
@@ -198,8 +199,9 @@ std::vector<Allele> cut_alleles(const bcf1_t* rec,
             w.limit > 0 ? static_cast<std::int64_t>(alt_win.size()) - w.limit : 0;
         if (over > size - reach) {
             skip(where + " " + shown(alt) + ": ALT of " + std::to_string(alt.size()) +
-                 " bases does not fit in the model's limit of " + std::to_string(w.limit) +
-                 " bases");
+                     " bases does not fit in the model's limit of " + std::to_string(w.limit) +
+                     " bases",
+                 1);
             continue;
         }
         if (over > 0) {
@@ -331,8 +333,12 @@ int cmd_score(int argc, char** argv) {
     // -r/-R: only records whose REF overlaps a region, as bcftools -t (streamed, no index).
     const bool restricted = !s.regions.empty();
     const RegionIndex regions(s.regions);
-    const std::function<void(const std::string&)> skip = [&](const std::string& why) {
-        if (++n_skipped <= 20) note("dnassm score: skipped %s\n", why.c_str());
+    // Counted in ALT alleles, as scores are: a record skipped whole counts each of its ALTs.
+    std::int64_t n_skip_lines = 0;
+    const std::function<void(const std::string&, int)> skip = [&](const std::string& why,
+                                                                  int alleles) {
+        n_skipped += std::max(alleles, 1);
+        if (++n_skip_lines <= 20) note("dnassm score: skipped %s\n", why.c_str());
     };
     // One VCF record: read and checked in order, its ALTs scored (side by side with other
     // records' on the CPU: dnassm/record_batches.h), then written in order.
@@ -432,17 +438,19 @@ int cmd_score(int argc, char** argv) {
                 vcf_name + ": " + chrom + ":" + std::to_string(pos0 + 1) + " " + shown(ref);
             std::int64_t window_bases = 0;
             if (pos0 < 0) {  // HTSlib reads a POS of 0 (a telomere) or of no number so
-                skip(where + ": POS is not a position from 1 (0, or not a number)");
+                skip(where + ": POS is not a position from 1 (0, or not a number)",
+                     rec->n_allele - 1);
             } else if (!faidx_has_seq(fai, chrom.c_str())) {
-                skip(where + ": contig not in " + o.input + contig_hint(chrom));
+                skip(where + ": contig not in " + o.input + contig_hint(chrom), rec->n_allele - 1);
             } else if (const std::int64_t clen = faidx_seq_len(fai, chrom.c_str());
                        pos0 + static_cast<std::int64_t>(ref.size()) > clen) {
                 // faidx would clip the fetch to the contig's last bases and compare those.
                 ++n_ref_mismatch;
-                skip(
-                    where +
-                    (pos0 >= clen ? ": POS is beyond the end of " : ": REF runs past the end of ") +
-                    chrom + " (length " + std::to_string(clen) + ")");
+                skip(where +
+                         (pos0 >= clen ? ": POS is beyond the end of "
+                                       : ": REF runs past the end of ") +
+                         chrom + " (length " + std::to_string(clen) + ")",
+                     rec->n_allele - 1);
             } else {
                 hts_pos_t got = 0;
                 char* fetched =
@@ -453,7 +461,8 @@ int cmd_score(int argc, char** argv) {
                 free(fetched);
                 if (fasta_ref != ref) {
                     ++n_ref_mismatch;
-                    skip(where + ": REF does not match the FASTA (" + fasta_ref + ")");
+                    skip(where + ": REF does not match the FASTA (" + fasta_ref + ")",
+                         rec->n_allele - 1);
                 } else {
                     const std::int64_t beg = std::max<std::int64_t>(0, pos0 - window / 2);
                     const std::int64_t end = std::min(clen, beg + window);

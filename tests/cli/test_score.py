@@ -21,12 +21,13 @@ class ScoreTests(Tmp):
         vcf = self.write_vcf([
             ("NC_001416.1", 48502, seq[-1], "A" if seq[-1] != "A" else "C"),
             ("NC_001416.1", 48501, seq[-2:] + "A", seq[-2]),
-            ("NC_001416.1", 60000, seq[-1], "G"),
+            ("NC_001416.1", 60000, seq[-1], "G,T"),
         ])
         _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", self.path("s.tsv"), LAMBDA)
         self.assertIn(f"NC_001416.1:48501 {seq[-2:]}A: REF runs past the end of NC_001416.1 (length 48502)", err)
         self.assertIn(f"NC_001416.1:60000 {seq[-1]}: POS is beyond the end of NC_001416.1 (length 48502)", err)
-        self.assertIn("1 alleles scored, 2 skipped (of 3 records)", err)
+        # Counted in ALT alleles, as scores are: the record skipped whole counts both of its ALTs.
+        self.assertIn("1 alleles scored, 3 skipped (of 3 records)", err)
 
     def test_tsv_vcf_split_skips_and_llr_equals_predict(self):
         seq = lambda_seq()
