@@ -11,6 +11,11 @@ namespace dnassm {
 /// a, ""); an empty string has none.
 [[nodiscard]] std::vector<std::string> split(std::string_view s, char sep);
 
+/// Up to `max` fields of `line` separated by runs of spaces, tabs and '\r' (UCSC's
+/// whitespace-delimited BED and bedGraph), into `out`, which is cleared first (a reader reuses it
+/// line after line).
+void split_whitespace(std::string_view line, size_t max, std::vector<std::string_view>& out);
+
 /// Whether a line holds nothing but spaces, tabs and a '\r' (a CRLF file's blank line).
 [[nodiscard]] bool is_blank(std::string_view line);
 

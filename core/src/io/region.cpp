@@ -10,6 +10,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/contig_hint.h"
 #include "dnassm/io/text_lines.h"
+#include "dnassm/text.h"
 
 namespace dnassm {
 
@@ -155,12 +156,7 @@ namespace {
 std::vector<std::string_view> bed_fields(std::string_view s, size_t n) {
     std::vector<std::string_view> f;
     if (s.find('\t') == std::string_view::npos) {
-        size_t pos = s.find_first_not_of(' ');
-        while (pos != std::string_view::npos && f.size() < n) {
-            const size_t end = s.find(' ', pos);
-            f.push_back(s.substr(pos, end == std::string_view::npos ? s.npos : end - pos));
-            pos = end == std::string_view::npos ? end : s.find_first_not_of(' ', end);
-        }
+        split_whitespace(s, n, f);
         return f;
     }
     size_t pos = 0;

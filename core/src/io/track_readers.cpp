@@ -152,13 +152,7 @@ Track read_bedgraph(const std::string& path) {
     bool top = true;  // no data line read yet
     while (lines.next(text)) {
         const std::string where = path + ": line " + std::to_string(lines.line_no());
-        fields.clear();
-        for (size_t b = text.find_first_not_of(" \t\r");
-             b != std::string_view::npos && fields.size() < 4;) {
-            const size_t e = std::min(text.find_first_of(" \t\r", b), text.size());
-            fields.push_back(text.substr(b, e - b));
-            b = text.find_first_not_of(" \t\r", e);
-        }
+        split_whitespace(text, 4, fields);
         // The description: "# key: value" lines among those above the first data line.
         if (top && (add_description_line(text, t.description) || is_header_text(text))) continue;
         top = false;

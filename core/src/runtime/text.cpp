@@ -20,6 +20,16 @@ std::vector<std::string> split(std::string_view s, char sep) {
     }
 }
 
+void split_whitespace(std::string_view line, size_t max, std::vector<std::string_view>& out) {
+    out.clear();
+    for (size_t b = line.find_first_not_of(" \t\r");
+         b != std::string_view::npos && out.size() < max;) {
+        const size_t e = std::min(line.find_first_of(" \t\r", b), line.size());
+        out.push_back(line.substr(b, e - b));
+        b = line.find_first_not_of(" \t\r", e);
+    }
+}
+
 std::vector<std::string> split_csv(std::string_view line, const std::string& where) {
     const auto unbalanced = [&] {
         return Error(ErrorKind::kInput,

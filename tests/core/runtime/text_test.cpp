@@ -19,6 +19,16 @@ TEST(Text, SplitKeepsEmptyFields) {
     EXPECT_EQ(split("gi|1|ref|NC_1.1|", '|'), (Fields{"gi", "1", "ref", "NC_1.1", ""}));
 }
 
+TEST(Text, SplitWhitespaceTakesRunsAsOneSeparatorUpToMax) {
+    std::vector<std::string_view> f{"stale"};
+    split_whitespace("  chr1 \t 0  10\tx y\r", 4, f);
+    EXPECT_EQ(f, (std::vector<std::string_view>{"chr1", "0", "10", "x"}));
+    split_whitespace("a b", 1, f);
+    EXPECT_EQ(f, (std::vector<std::string_view>{"a"}));
+    split_whitespace(" \t\r", 4, f);
+    EXPECT_TRUE(f.empty());
+}
+
 TEST(Text, BlankLinesHoldOnlySpacesTabsAndACarriageReturn) {
     for (const std::string_view line : {"", "\r", " ", "\t \r"}) EXPECT_TRUE(is_blank(line));
     for (const std::string_view line : {"a", " ,", "x\r", "#"}) EXPECT_FALSE(is_blank(line));
