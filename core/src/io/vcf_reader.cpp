@@ -31,7 +31,6 @@ std::string header_problem(const std::string& path) {
     std::int64_t n = 0;
     bool fileformat = false;
     while (lines.next(line) && n < 100000) {
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (is_blank(line)) continue;
         if (++n == 1) fileformat = line.starts_with("##fileformat=VCF");
         if (line.starts_with("#CHROM"))
