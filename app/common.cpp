@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "dnassm/error.h"
+#include "dnassm/io/gff.h"
 #include "dnassm/io/output_index.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/messages.h"
@@ -26,7 +27,9 @@ void add_common_options(po::options_description& desc, CommonOptions& o, Options
          "(also bw, npy, h5, vcf.gz, bcf for files)")
         ("region,r", po::value(&o.regions)->composing(),
          "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")
-        ("regions-file,R", po::value(&o.bed), "BED file of regions (0-based half-open)")
+        ("regions-file,R", po::value(&o.bed),
+         "BED file of regions (0-based half-open), or a GFF3/GTF annotation: one region per gene, "
+         "named by it")
         ("threads,@", po::value(&o.threads)->default_value(1), "worker threads")
         ("device", po::value(&o.device)->default_value("auto"),
          "auto (CUDA when usable, else cpu), cpu, cpu-ref or cuda[:N]")
@@ -361,7 +364,7 @@ Session open_session(const CommonOptions& o) {
     };
     if (!o.regions.empty())
         s.regions = with_file(o.input, [&] { return parse_regions(o.regions, contigs); });
-    if (!o.bed.empty()) s.regions = read_bed(o.bed, contigs);
+    if (!o.bed.empty()) s.regions = read_region_file(o.bed, contigs);
     if (s.input->format() != InputFormat::kAlignments) {
         for (const auto& r : asked_regions(s)) s.total_bases += r.length();
     }

@@ -8,6 +8,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/io/gff.h"
 #include "dnassm/messages.h"
 #include "dnassm/record_batches.h"
 #include "dnassm/task_head.h"
@@ -159,6 +160,9 @@ int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics
                      "--label-column names a column of -R BED; a table's labels are its own (a "
                      "CSV's 'label' column, a folder's classes)");
         if (!table) {
+            DNASSM_CHECK(!looks_like_gff(o.bed), ErrorKind::kUsage,
+                         "--metrics reads labels from a column of -R BED; " + o.bed +
+                             " is a GFF/GTF annotation");
             DNASSM_CHECK(col >= 4, ErrorKind::kUsage,
                          "--label-column must be 4 or more (columns 1-3 are the interval)");
             region_labels = read_bed_column(o.bed, col);

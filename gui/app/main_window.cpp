@@ -25,6 +25,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/file_format.h"
+#include "dnassm/io/gff.h"
 #include "dnassm/io/input_file.h"
 #include "dnassm/model.h"
 #include "dnassm/per_base_track.h"
@@ -119,8 +120,11 @@ void MainWindow::buildMenus() {
     file->addAction("Open BAM/CRAM (coverage)…",
                     open_with("Open alignments", "Alignments (*.bam *.cram);;All (*)",
                               &MainWindow::openAlignments));
-    file->addAction("Open BED (features)…", open_with("Open BED", "BED (*.bed *.bed.gz);;All (*)",
-                                                      &MainWindow::openFeatures));
+    file->addAction("Open features (BED, GFF3, GTF)…",
+                    open_with("Open features",
+                              "Features (*.bed *.bed.gz *.gff *.gff3 *.gtf *.gff.gz *.gff3.gz "
+                              "*.gtf.gz);;All (*)",
+                              &MainWindow::openFeatures));
     file->addAction(
         "Open bigWig/bedGraph…",
         open_with("Open track",
@@ -307,8 +311,18 @@ void MainWindow::openAlignments(const QString& path) {
 
 void MainWindow::openFeatures(const QString& path) {
     DNASSM_CHECK(view_->genome(), ErrorKind::kUsage,
-                 str(path) + ": BED features are drawn over a reference; open its FASTA first");
-    auto features = read_features(str(path), view_->genome()->contigs());
+                 str(path) + ": features are drawn over a reference; open its FASTA first");
+    size_t left_out = 0;
+    auto features = read_features(str(path), view_->genome()->contigs(), &left_out);
+    QString shown = QString("%1: %2 feature%3")
+                        .arg(QFileInfo(path).fileName())
+                        .arg(features.size())
+                        .arg(features.size() == 1 ? "" : "s");
+    if (left_out)
+        shown += QString(" (%1 on contigs %2 lacks left out)")
+                     .arg(left_out)
+                     .arg(QFileInfo(QString::fromStdString(session_.fasta)).fileName());
+    statusBar()->showMessage(shown, 8000);
     features_.insert(features_.end(), features.begin(), features.end());
     view_->addTrack({ViewTrack::Kind::kFeatures,
                      QFileInfo(path).fileName(),
@@ -347,7 +361,9 @@ void MainWindow::openAny(const QString& path) {
         openModel(path);
     else if (p.endsWith(".bam") || p.endsWith(".cram"))
         openAlignments(path);
-    else if (p.endsWith(".bed") || p.endsWith(".bed.gz"))
+    else if (p.endsWith(".bed") || p.endsWith(".bed.gz") || p.endsWith(".gff") ||
+             p.endsWith(".gff3") || p.endsWith(".gtf") || p.endsWith(".gff.gz") ||
+             p.endsWith(".gff3.gz") || p.endsWith(".gtf.gz"))
         openFeatures(path);
     else if (p.endsWith(".bw") || p.endsWith(".bigwig") || p.endsWith(".bedgraph") ||
              p.endsWith(".bedgraph.gz") || p.endsWith(".bg") || p.endsWith(".bg.gz"))
@@ -383,9 +399,11 @@ void MainWindow::openByContent(const QString& path) {
                             ": a VCF/BCF; the explorer does not draw variants (Model > Variant "
                             "runs one, dnassm score scores a file)");
         default:
+            if (looks_like_gff(file)) return openFeatures(path);
             throw Error(
                 ErrorKind::kInput,
-                file + ": not a FASTA, BAM/CRAM, BED, bigWig/bedGraph, session or model (" +
+                file +
+                    ": not a FASTA, BAM/CRAM, BED, GFF/GTF, bigWig/bedGraph, session or model (" +
                     (fmt.description.empty() ? "unknown format" : "detected: " + fmt.description) +
                     ")");
     }

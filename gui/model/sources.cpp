@@ -11,6 +11,7 @@
 #include "dnassm/io/cram_references.h"
 #include "dnassm/io/fasta_index_check.h"
 #include "dnassm/io/file_format.h"
+#include "dnassm/io/gff.h"
 #include "dnassm/io/input_file.h"
 
 namespace dnassm::gui {
@@ -121,7 +122,11 @@ std::vector<float> SignalSource::values(const Locus& l) const {
     return last_values_;
 }
 
-std::vector<Region> read_features(const std::string& path, const std::vector<Contig>& contigs) {
+std::vector<Region> read_features(const std::string& path,
+                                  const std::vector<Contig>& contigs,
+                                  size_t* left_out) {
+    if (left_out) *left_out = 0;
+    if (looks_like_gff(path)) return read_gff_regions(path, contigs, true, left_out);
     return read_bed(path, contigs);
 }
 

@@ -70,8 +70,11 @@ class SignalSource {
     mutable std::vector<float> last_values_;
 };
 
-/// BED features (name = column 4) checked against the genome's contigs.
+/// Features to draw, checked against the genome's contigs: a BED's lines (name = column 4), or a
+/// GFF3/GTF annotation's genes (named by them). Genes on contigs the genome lacks (a genome-wide
+/// annotation over one chromosome) are left out and counted in `left_out`.
 [[nodiscard]] std::vector<Region> read_features(const std::string& path,
-                                                const std::vector<Contig>& contigs);
+                                                const std::vector<Contig>& contigs,
+                                                size_t* left_out = nullptr);
 
 }  // namespace dnassm::gui

@@ -1,4 +1,5 @@
 """`dnassm embed`: per-base and pooled embeddings, tiling, strands and output options."""
+import gzip
 import json
 import os
 import subprocess
@@ -322,7 +323,6 @@ class EmbedTests(Tmp):
         np.testing.assert_allclose(one[7], np.load(self.path("r7.npy")).mean(axis=0), rtol=1e-5, atol=1e-6)
 
     def test_stdin_equals_file(self):
-        import gzip
         with gzip.open(LAMBDA, "rb") as f:
             data = f.read()
         run("embed", "-m", MODEL, "-o", self.path("s.npy"), "-", stdin=data)
@@ -362,6 +362,42 @@ class EmbedTests(Tmp):
         self.assertEqual(events[-1]["bases_done"], 48502)
 
     @unittest.skipUnless(os.path.exists(ECOLI), f"skipped: {ECOLI} absent (../shared/data)")
+    def test_gff3_and_gtf_genes_as_regions(self):
+        # -R takes an annotation: one region per gene (spanning its mRNAs, exons and CDSs), named by
+        # it, on its strand; the same vectors as the BED of those spans.
+        gff = ("##gff-version 3\n"
+               "NC_001416.1\tRefSeq\tregion\t1\t48502\t.\t+\t.\tID=NC_001416.1:1..48502\n"
+               "NC_001416.1\tRefSeq\tgene\t1001\t1600\t.\t+\t.\tID=gene-A;Name=geneA\n"
+               "NC_001416.1\tRefSeq\tCDS\t1001\t1600\t.\t+\t0\tID=cds-A;Parent=gene-A\n"
+               "NC_001416.1\tRefSeq\tmRNA\t4901\t5600\t.\t-\t.\tID=rna-B;Parent=gene-B\n"
+               "NC_001416.1\tRefSeq\tgene\t5001\t5600\t.\t-\t.\tID=gene-B;Name=geneB\n")
+        with gzip.open(self.path("genes.gff3.gz"), "wt") as f:
+            f.write(gff)
+        with open(self.path("genes.gtf"), "w") as f:
+            f.write('NC_001416.1\tx\texon\t1001\t1600\t.\t+\t.\tgene_id "A"; gene_name "geneA";\n'
+                    'NC_001416.1\tx\texon\t4901\t5000\t.\t-\t.\tgene_id "B"; gene_name "geneB";\n'
+                    'NC_001416.1\tx\texon\t5201\t5600\t.\t-\t.\tgene_id "B"; gene_name "geneB";\n')
+        with open(self.path("genes.bed"), "w") as f:
+            f.write("NC_001416.1\t1000\t1600\tgeneA\t0\t+\nNC_001416.1\t4900\t5600\tgeneB\t0\t-\n")
+        for name in ["genes.gff3.gz", "genes.gtf", "genes.bed"]:
+            run("embed", "-m", MODEL, "--pool", "mean", "--stranded", "-R", self.path(name), "-o",
+                self.path(name + ".tsv"), LAMBDA)
+        want = read_text(self.path("genes.bed.tsv"))
+        self.assertEqual([l.split("\t")[:4] for l in want.splitlines()[1:]],
+                         [["geneA", "NC_001416.1", "1000", "1600"], ["geneB", "NC_001416.1", "4900", "5600"]])
+        self.assertEqual(read_text(self.path("genes.gff3.gz.tsv")), want)
+        self.assertEqual(read_text(self.path("genes.gtf.tsv")), want)
+        # A gene on a contig the FASTA lacks names its line, as a BED line does.
+        with open(self.path("other.gff3"), "w") as f:
+            f.write(gff.replace("NC_001416.1\tRefSeq\tmRNA", "chrX\tRefSeq\tmRNA")
+                       .replace("NC_001416.1\tRefSeq\tgene\t5001", "chrX\tRefSeq\tgene\t5001"))
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-R", self.path("other.gff3"), "-o",
+                        self.path("x.tsv"), LAMBDA, expect=1)
+        self.assertIn("other.gff3:5: unknown contig 'chrX'", err)  # the mRNA, first of gene B
+        self.assertIn("chrX", err)
+        self.assertEqual(len(err.strip().splitlines()), 1)
+        self.assertFalse(os.path.exists(self.path("x.tsv")))
+
     def test_ecoli_genes_bed(self):
         bed = self.path("genes.bed")
         with open(os.path.join(SHARED, "ecoli_k12_mg1655", "ecoli_k12_mg1655.genes.bed")) as f, open(bed, "w") as o:

@@ -6,6 +6,7 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QtTest>
 #include <cmath>
 #include <filesystem>
@@ -212,10 +213,27 @@ class GuiExplorerTest : public QObject {
         const QString notes = write("notes.txt", "nothing genomic here\n");
         QCOMPARE(error_of([&] { w.openAny(notes); }),
                  notes +
-                     ": not a FASTA, BAM/CRAM, BED, bigWig/bedGraph, session or model (detected: "
-                     "unknown text)");
+                     ": not a FASTA, BAM/CRAM, BED, GFF/GTF, bigWig/bedGraph, session or model "
+                     "(detected: unknown text)");
         QCOMPARE(error_of([&] { w.openAny(dir + "/absent"); }), dir + "/absent: no such file");
+        const QString elsewhere = write("elsewhere.gff3", "chrZ\t.\tgene\t5\t9\t.\t+\t.\tID=z\n");
+        QCOMPARE(error_of([&] { w.openAny(elsewhere); }),
+                 elsewhere + ":1: unknown contig 'chrZ' (the input's 1 contig: 'ref')");
         QCOMPARE(w.genomeView()->tracks().size(), tracks);  // nothing half-opened
+        // A GFF3 annotation, by its content: one feature per gene, spanning its parts; genes on
+        // contigs the FASTA lacks (a genome-wide annotation over one chromosome) are left out.
+        w.openAny(write("annotation.txt",
+                        "##gff-version 3\n"
+                        "ref\tx\tgene\t11\t36\t.\t-\t.\tID=g1;Name=geneR\n"
+                        "ref\tx\texon\t5\t12\t.\t-\t.\tParent=g1\n"
+                        "chrZ\tx\tgene\t1\t20\t.\t+\t.\tID=g2;Name=geneZ\n"));
+        QCOMPARE(w.genomeView()->tracks().size(), tracks + 1);
+        QCOMPARE(w.genomeView()->tracks().back().kind, ViewTrack::Kind::kFeatures);
+        QCOMPARE(w.statusBar()->currentMessage(),
+                 QString("annotation.txt: 1 feature (1 on contigs ref.sequence lacks left out)"));
+        QVERIFY(w.goTo("geneR"));
+        QCOMPARE(w.genomeView()->locus(), (Locus{"ref", 4, 36}));
+        QVERIFY(!w.goTo("geneZ"));
     }
 
     void backgroundRunDrawsWhatPredictWrites() {

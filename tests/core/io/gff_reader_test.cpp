@@ -1,0 +1,206 @@
+// GFF3 and GTF annotations read as one feature per gene, as a genome browser's collapsed
+// annotation track shows them, checked on hand-made files and on NCBI's E. coli K-12 GFF against
+// the gene BED derived from it.
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <htslib/bgzf.h>
+
+#include "dnassm/error.h"
+#include "dnassm/io/gff.h"
+
+#include "test_util.h"
+
+namespace dnassm {
+namespace {
+
+std::string with_text(const std::string& name, const std::string& text) {
+    const std::string path = testing::TempDir() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+std::string listed(const std::vector<GffFeature>& features) {
+    std::ostringstream s;
+    for (const auto& f : features)
+        s << f.region.name << '=' << f.region.contig << ':' << f.region.beg << '-' << f.region.end
+          << f.region.strand << ' ';
+    return s.str();
+}
+
+std::string error_of(const std::string& text) {
+    try {
+        (void)read_gff_features(with_text("bad.gff3", text));
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kInput);
+        return e.what();
+    }
+    return "";
+}
+
+TEST(GffReader, Gff3GenesSpanTheirPartsWhateverTheOrder) {
+    const std::string gff =
+        "##gff-version 3\n"
+        "##sequence-region chr1 1 10000\n"
+        "chr1\tRefSeq\tregion\t1\t10000\t.\t+\t.\tID=chr1:1..10000;Name=chr1\n"
+        // The exon before its mRNA, and the mRNA before its gene.
+        "chr1\tRefSeq\texon\t90\t200\t.\t-\t.\tParent=rna1\n"
+        "chr1\tRefSeq\tmRNA\t95\t400\t.\t-\t.\tID=rna1;Parent=gene1\n"
+        "chr1\tRefSeq\tgene\t100\t400\t.\t-\t.\tID=gene1;Name=abc%3B1;locus_tag=b0001\n"
+        "chr1\tRefSeq\tCDS\t300\t350\t.\t-\t0\tID=cds1;Parent=rna1\n"
+        "chr1\tRefSeq\tCDS\t360\t380\t.\t-\t0\tID=cds1;Parent=rna1\n"
+        "###\n"
+        "chr1\tRefSeq\tpseudogene\t1000\t1100\t.\t+\t.\tID=gene2;locus_tag=b0002\n"
+        "chr1\tRefSeq\trepeat_region\t2000\t2050\t.\t.\t.\tNote=REP1\n"
+        "chr1\tRefSeq\tgene\t3000\t3999\t.\t?\t.\tID=gene3\n"
+        "##FASTA\n"
+        ">chr1\n"
+        "ACGT\n";
+    const auto f = read_gff_features(with_text("genes.gff3", gff));
+    EXPECT_EQ(listed(f),
+              "abc;1=chr1:89-400- b0002=chr1:999-1100+ repeat_region=chr1:1999-2050. "
+              "gene3=chr1:2999-3999. ");
+    ASSERT_EQ(f.size(), 4u);
+    EXPECT_EQ(f[0].type, "gene");
+    EXPECT_EQ(f[0].line, 4);  // its exon's line: the first that touched the gene
+    EXPECT_EQ(f[1].type, "pseudogene");
+    EXPECT_EQ(f[2].type, "repeat_region");
+}
+
+TEST(GffReader, Gff3PartsWhoseParentIsMissingAreGroupedByIt) {
+    const auto f = read_gff_features(
+        with_text("parts.gff3",
+                  "c\t.\texon\t10\t20\t.\t+\t.\tParent=transcript:T1\n"
+                  "c\t.\texon\t50\t60\t.\t+\t.\tParent=transcript:T1,transcript:T2\n"
+                  "c\t.\texon\t70\t80\t.\t-\t.\tParent=transcript:T3\n"));
+    EXPECT_EQ(listed(f), "transcript:T1=c:9-60+ transcript:T3=c:69-80- ");
+    EXPECT_EQ(f[0].type, "exon");
+}
+
+TEST(GffReader, GtfLinesAreGroupedByGeneId) {
+    const std::string gtf =
+        "#!genome-build GRCh38\n"
+        "chr17\tHAVANA\ttranscript\t200\t900\t.\t+\t.\tgene_id \"ENSG1.1\"; transcript_id "
+        "\"ENST1\"; gene_name \"TP53\";\n"
+        "chr17\tHAVANA\texon\t150\t300\t.\t+\t.\tgene_id \"ENSG1.1\"; transcript_id \"ENST1\"; "
+        "gene_name \"TP53\";\n"
+        "chr17\tHAVANA\tgene\t100\t1000\t.\t+\t.\tgene_id \"ENSG1.1\"; gene_name \"TP53\";\n"
+        "chr17\tUCSC\texon\t2000\t2100\t0.5\t-\t.\tgene_id NM_1; transcript_id NM_1;\n";
+    const auto f = read_gff_features(with_text("genes.gtf", gtf));
+    EXPECT_EQ(listed(f), "TP53=chr17:99-1000+ NM_1=chr17:1999-2100- ");
+    EXPECT_EQ(f[1].type, "gene");
+}
+
+TEST(GffReader, ReadsCompressedFiles) {
+    const std::string path = testing::TempDir() + "/genes.gff3.gz";
+    const std::string text = "c\t.\tgene\t5\t9\t.\t+\t.\tID=g;Name=x\n";
+    BGZF* fp = bgzf_open(path.c_str(), "w");
+    ASSERT_NE(fp, nullptr);
+    ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    ASSERT_EQ(bgzf_close(fp), 0);
+    EXPECT_TRUE(looks_like_gff(path));
+    EXPECT_EQ(listed(read_gff_features(path)), "x=c:4-9+ ");
+}
+
+TEST(GffReader, NamesTheLineAndTheProblem) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"c\t.\tgene\t5\t9\t.\t+\n", "gff3:2: expected 9 tab-separated columns"},
+        {"c .  gene 5 9 . + . ID=a\n",
+         "gff3:2: expected 9 tab-separated columns (seqid, "
+         "source, type, start, end, score, strand, phase, "
+         "attributes), separated by tabs"},
+        {"c\t.\tgene\t0\t9\t.\t+\t.\tID=a\n",
+         "gff3:2: start is 0 (GFF and GTF count bases from 1)"},
+        {"c\t.\tgene\t9\t5\t.\t+\t.\tID=a\n", "gff3:2: end 5 is before start 9"},
+        {"c\t.\tgene\tx\t5\t.\t+\t.\tID=a\n", "gff3:2: start 'x' is not a non-negative integer"},
+        {"c\t.\tgene\t1\t5\t.\tplus\t.\tID=a\n", "gff3:2: strand 'plus' is not +, -, . or ?"},
+        {"\t.\tgene\t1\t5\t.\t+\t.\tID=a\n", "gff3:2: no seqid (column 1)"},
+    };
+    for (const auto& [line, message] : cases) {
+        const std::string e = error_of(std::string("c\t.\tgene\t1\t2\t.\t+\t.\tID=z\n") + line);
+        EXPECT_NE(e.find("bad.gff3:"), std::string::npos) << e;
+        EXPECT_NE(e.find(message), std::string::npos) << e;
+    }
+    EXPECT_NE(error_of("c\t.\tgene\t1\t2\t.\t+\t.\tID=a;Parent=b\nc\t.\tgene\t1\t2\t.\t+\t.\tID=b;"
+                       "Parent=a\n")
+                  .find("its Parent chain leads back to itself"),
+              std::string::npos);
+    EXPECT_NE(error_of("c\t.\texon\t1\t2\t.\t+\t.\ttranscript_id \"t\";\n")
+                  .find("gff3:1: no gene_id attribute"),
+              std::string::npos);
+    EXPECT_NE(error_of("##gff-version 3\n").find("no features in GFF/GTF file"), std::string::npos);
+    EXPECT_NE(error_of("c\t.\tregion\t1\t200\t.\t+\t.\tID=c\n")
+                  .find("only 1 whole-sequence ones, such as 'region'"),
+              std::string::npos);
+}
+
+TEST(GffReader, TellsGffFromBed) {
+    EXPECT_TRUE(looks_like_gff(with_text("a.txt", "# c\nc\t.\tgene\t1\t2\t.\t+\t.\tID=z\n")));
+    EXPECT_TRUE(looks_like_gff(with_text("b.txt", "##gff-version 3\n")));
+    EXPECT_FALSE(looks_like_gff(with_text("c.txt", "c\t1\t2\tname\t0\t+\t1\t2\t0\n")));  // BED9
+    EXPECT_FALSE(looks_like_gff(with_text("d.txt", "c\t1\t2\n")));
+    EXPECT_FALSE(looks_like_gff(testing::TempDir() + "/absent.gff"));
+    EXPECT_FALSE(looks_like_gff("-"));
+}
+
+TEST(GffRegions, ResolvesAgainstContigsOrLeavesUnknownOnesOut) {
+    const std::string path = with_text("two.gff3",
+                                       "c\t.\tgene\t5\t9\t.\t+\t.\tID=g;Name=x\n"
+                                       "chrUn\t.\tgene\t5\t9\t.\t+\t.\tID=h;Name=y\n");
+    const std::vector<Contig> contigs = {{"c", 100}};
+    try {
+        (void)read_region_file(path, contigs);
+        ADD_FAILURE() << "an unknown contig is an error for -R";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("two.gff3:2"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("chrUn"), std::string::npos) << e.what();
+    }
+    size_t left_out = 9;
+    const auto r = read_gff_regions(path, contigs, true, &left_out);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].tid, 0);
+    EXPECT_EQ(r[0].name, "x");
+    EXPECT_EQ(left_out, 1u);
+    // None on the genome's contigs: the first one's error, with the naming hint.
+    EXPECT_THROW((void)read_gff_regions(path, {{"1", 100}}, true, &left_out), Error);
+    // A BED given as -R is still read as BED.
+    const auto bed = read_region_file(with_text("r.bed", "c\t4\t9\tx\n"), contigs);
+    EXPECT_EQ(bed.at(0).beg, 4);
+}
+
+// NCBI's own annotation of E. coli K-12 against ../shared/data's gene BED, which was derived from
+// it: every gene and pseudogene there, with its coordinates and strand, is one of our features.
+TEST(GffReader, NcbiEcoliGenesMatchTheGeneBed) {
+    const std::string dir = test::shared_data_dir() + "/ecoli_k12_mg1655";
+    const std::string gff = dir + "/GCF_000005845.2_ASM584v2_genomic.gff.gz";
+    if (!std::ifstream(gff)) GTEST_SKIP() << gff << " absent (../shared/data)";
+    ASSERT_TRUE(looks_like_gff(gff));
+    std::map<std::pair<std::int64_t, std::int64_t>, char> ours;
+    size_t genes = 0;
+    for (const auto& f : read_gff_features(gff)) {
+        EXPECT_EQ(f.region.contig, "NC_000913.3");
+        ours[{f.region.beg, f.region.end}] = f.region.strand;
+        genes += f.type == "gene" || f.type == "pseudogene";
+    }
+    std::ifstream bed(dir + "/ecoli_k12_mg1655.genes.bed");
+    std::string contig, name, score;
+    std::int64_t beg = 0, end = 0;
+    char strand = 0;
+    size_t lines = 0;
+    while (bed >> contig >> beg >> end >> name >> score >> strand) {
+        ++lines;
+        const auto it = ours.find({beg, end});
+        ASSERT_NE(it, ours.end()) << name << " " << beg << "-" << end;
+        EXPECT_EQ(it->second, strand) << name;
+    }
+    EXPECT_EQ(lines, 4494u);
+    EXPECT_GE(genes, lines);
+}
+
+}  // namespace
+}  // namespace dnassm
