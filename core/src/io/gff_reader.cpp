@@ -49,14 +49,18 @@ int hex_digit(char c) {
     return -1;
 }
 
-// GFF3 escapes ';', '=', ',', '&', tabs and the like in values as %XX.
+// GFF3 escapes ';', '=', ',', '&', tabs and the like in values as %XX. A control character (a
+// tab, a newline) stays escaped: a name goes into TSV columns and HDF5 dataset names.
 std::string percent_decoded(std::string_view v) {
     std::string out;
     out.reserve(v.size());
     for (size_t i = 0; i < v.size(); ++i) {
-        if (v[i] == '%' && i + 2 < v.size() && hex_digit(v[i + 1]) >= 0 &&
-            hex_digit(v[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_digit(v[i + 1]) * 16 + hex_digit(v[i + 2])));
+        const int code =
+            v[i] == '%' && i + 2 < v.size() && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0
+                ? hex_digit(v[i + 1]) * 16 + hex_digit(v[i + 2])
+                : -1;
+        if (code >= 0x20 && code != 0x7f) {
+            out.push_back(static_cast<char>(code));
             i += 2;
         } else {
             out.push_back(v[i]);

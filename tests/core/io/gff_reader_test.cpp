@@ -57,14 +57,14 @@ TEST(GffReader, Gff3GenesSpanTheirPartsWhateverTheOrder) {
         "###\n"
         "chr1\tRefSeq\tpseudogene\t1000\t1100\t.\t+\t.\tID=gene2;locus_tag=b0002\n"
         "chr1\tRefSeq\trepeat_region\t2000\t2050\t.\t.\t.\tNote=REP1\n"
-        "chr1\tRefSeq\tgene\t3000\t3999\t.\t?\t.\tID=gene3\n"
+        "chr1\tRefSeq\tgene\t3000\t3999\t.\t?\t.\tID=gene3;Name=a%09b%zz%4\n"
         "##FASTA\n"
         ">chr1\n"
         "ACGT\n";
     const auto f = read_gff_features(with_text("genes.gff3", gff));
     EXPECT_EQ(listed(f),
               "abc;1=chr1:89-400- b0002=chr1:999-1100+ repeat_region=chr1:1999-2050. "
-              "gene3=chr1:2999-3999. ");
+              "a%09b%zz%4=chr1:2999-3999. ");
     ASSERT_EQ(f.size(), 4u);
     EXPECT_EQ(f[0].type, "gene");
     EXPECT_EQ(f[0].line, 4);  // its exon's line: the first that touched the gene
