@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <span>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <htslib/bgzf.h>
 
 #include "dnassm/backend.h"
 #include "dnassm/io/npy.h"
@@ -130,6 +132,27 @@ inline Tensor to_time_major(const Tensor& bel, std::int64_t b) {
     for (std::int64_t e = 0; e < E; ++e)
         for (std::int64_t t = 0; t < L; ++t) out.f32()[t * E + e] = src[e * L + t];
     return out;
+}
+
+/// `text` written to `name` in GoogleTest's temp folder; returns its path.
+inline std::string temp_text_file(const std::string& name, const std::string& text) {
+    const std::string path = testing::TempDir() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+/// `text` compressed as BGZF (mode "w") or plain gzip ("wg", which faidx cannot index) into
+/// `name` in GoogleTest's temp folder; returns its path.
+inline std::string temp_compressed_file(const std::string& name,
+                                        const std::string& text,
+                                        const char* mode = "w") {
+    const std::string path = testing::TempDir() + "/" + name;
+    BGZF* fp = bgzf_open(path.c_str(), mode);
+    EXPECT_TRUE(fp);
+    if (!fp) return path;
+    EXPECT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    EXPECT_EQ(bgzf_close(fp), 0);
+    return path;
 }
 
 }  // namespace dnassm::test

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <htslib/bgzf.h>
 
 #include "dnassm/error.h"
 #include "dnassm/io/gff.h"
@@ -18,12 +17,6 @@
 
 namespace dnassm {
 namespace {
-
-std::string with_text(const std::string& name, const std::string& text) {
-    const std::string path = testing::TempDir() + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-}
 
 std::string listed(const std::vector<GffFeature>& features) {
     std::ostringstream s;
@@ -35,7 +28,7 @@ std::string listed(const std::vector<GffFeature>& features) {
 
 std::string error_of(const std::string& text) {
     try {
-        (void)read_gff_features(with_text("bad.gff3", text));
+        (void)read_gff_features(test::temp_text_file("bad.gff3", text));
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::kInput);
         return e.what();
@@ -61,7 +54,7 @@ TEST(GffReader, Gff3GenesSpanTheirPartsWhateverTheOrder) {
         "##FASTA\n"
         ">chr1\n"
         "ACGT\n";
-    const auto f = read_gff_features(with_text("genes.gff3", gff));
+    const auto f = read_gff_features(test::temp_text_file("genes.gff3", gff));
     EXPECT_EQ(listed(f),
               "abc;1=chr1:89-400- b0002=chr1:999-1100+ repeat_region=chr1:1999-2050. "
               "a%09b%zz%4=chr1:2999-3999. ");
@@ -74,10 +67,10 @@ TEST(GffReader, Gff3GenesSpanTheirPartsWhateverTheOrder) {
 
 TEST(GffReader, Gff3PartsWhoseParentIsMissingAreGroupedByIt) {
     const auto f = read_gff_features(
-        with_text("parts.gff3",
-                  "c\t.\texon\t10\t20\t.\t+\t.\tParent=transcript:T1\n"
-                  "c\t.\texon\t50\t60\t.\t+\t.\tParent=transcript:T1,transcript:T2\n"
-                  "c\t.\texon\t70\t80\t.\t-\t.\tParent=transcript:T3\n"));
+        test::temp_text_file("parts.gff3",
+                             "c\t.\texon\t10\t20\t.\t+\t.\tParent=transcript:T1\n"
+                             "c\t.\texon\t50\t60\t.\t+\t.\tParent=transcript:T1,transcript:T2\n"
+                             "c\t.\texon\t70\t80\t.\t-\t.\tParent=transcript:T3\n"));
     EXPECT_EQ(listed(f), "transcript:T1=c:9-60+ transcript:T3=c:69-80- ");
     EXPECT_EQ(f[0].type, "exon");
 }
@@ -91,18 +84,14 @@ TEST(GffReader, GtfLinesAreGroupedByGeneId) {
         "gene_name \"TP53\";\n"
         "chr17\tHAVANA\tgene\t100\t1000\t.\t+\t.\tgene_id \"ENSG1.1\"; gene_name \"TP53\";\n"
         "chr17\tUCSC\texon\t2000\t2100\t0.5\t-\t.\tgene_id NM_1; transcript_id NM_1;\n";
-    const auto f = read_gff_features(with_text("genes.gtf", gtf));
+    const auto f = read_gff_features(test::temp_text_file("genes.gtf", gtf));
     EXPECT_EQ(listed(f), "TP53=chr17:99-1000+ NM_1=chr17:1999-2100- ");
     EXPECT_EQ(f[1].type, "gene");
 }
 
 TEST(GffReader, ReadsCompressedFiles) {
-    const std::string path = testing::TempDir() + "/genes.gff3.gz";
-    const std::string text = "c\t.\tgene\t5\t9\t.\t+\t.\tID=g;Name=x\n";
-    BGZF* fp = bgzf_open(path.c_str(), "w");
-    ASSERT_NE(fp, nullptr);
-    ASSERT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    ASSERT_EQ(bgzf_close(fp), 0);
+    const std::string path =
+        test::temp_compressed_file("genes.gff3.gz", "c\t.\tgene\t5\t9\t.\t+\t.\tID=g;Name=x\n");
     EXPECT_TRUE(looks_like_gff(path));
     EXPECT_EQ(listed(read_gff_features(path)), "x=c:4-9+ ");
 }
@@ -140,18 +129,20 @@ TEST(GffReader, NamesTheLineAndTheProblem) {
 }
 
 TEST(GffReader, TellsGffFromBed) {
-    EXPECT_TRUE(looks_like_gff(with_text("a.txt", "# c\nc\t.\tgene\t1\t2\t.\t+\t.\tID=z\n")));
-    EXPECT_TRUE(looks_like_gff(with_text("b.txt", "##gff-version 3\n")));
-    EXPECT_FALSE(looks_like_gff(with_text("c.txt", "c\t1\t2\tname\t0\t+\t1\t2\t0\n")));  // BED9
-    EXPECT_FALSE(looks_like_gff(with_text("d.txt", "c\t1\t2\n")));
+    EXPECT_TRUE(
+        looks_like_gff(test::temp_text_file("a.txt", "# c\nc\t.\tgene\t1\t2\t.\t+\t.\tID=z\n")));
+    EXPECT_TRUE(looks_like_gff(test::temp_text_file("b.txt", "##gff-version 3\n")));
+    EXPECT_FALSE(
+        looks_like_gff(test::temp_text_file("c.txt", "c\t1\t2\tname\t0\t+\t1\t2\t0\n")));  // BED9
+    EXPECT_FALSE(looks_like_gff(test::temp_text_file("d.txt", "c\t1\t2\n")));
     EXPECT_FALSE(looks_like_gff(testing::TempDir() + "/absent.gff"));
     EXPECT_FALSE(looks_like_gff("-"));
 }
 
 TEST(GffRegions, ResolvesAgainstContigsOrLeavesUnknownOnesOut) {
-    const std::string path = with_text("two.gff3",
-                                       "c\t.\tgene\t5\t9\t.\t+\t.\tID=g;Name=x\n"
-                                       "chrUn\t.\tgene\t5\t9\t.\t+\t.\tID=h;Name=y\n");
+    const std::string path = test::temp_text_file("two.gff3",
+                                                  "c\t.\tgene\t5\t9\t.\t+\t.\tID=g;Name=x\n"
+                                                  "chrUn\t.\tgene\t5\t9\t.\t+\t.\tID=h;Name=y\n");
     const std::vector<Contig> contigs = {{"c", 100}};
     try {
         (void)read_region_file(path, contigs);
@@ -169,7 +160,7 @@ TEST(GffRegions, ResolvesAgainstContigsOrLeavesUnknownOnesOut) {
     // None on the genome's contigs: the first one's error, with the naming hint.
     EXPECT_THROW((void)read_gff_regions(path, {{"1", 100}}, true, &left_out), Error);
     // A BED given as -R is still read as BED.
-    const auto bed = read_region_file(with_text("r.bed", "c\t4\t9\tx\n"), contigs);
+    const auto bed = read_region_file(test::temp_text_file("r.bed", "c\t4\t9\tx\n"), contigs);
     EXPECT_EQ(bed.at(0).beg, 4);
 }
 

@@ -15,23 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string write_text(const std::string& name, const std::string& text) {
-    const std::string path = testing::TempDir() + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-}
-
-// `text` compressed as BGZF (mode "w") or plain gzip ("wg"), which faidx cannot index.
-std::string write_compressed(const std::string& name, const std::string& text, const char* mode) {
-    const std::string path = testing::TempDir() + "/" + name;
-    BGZF* fp = bgzf_open(path.c_str(), mode);
-    EXPECT_TRUE(fp);
-    if (!fp) return path;
-    EXPECT_EQ(bgzf_write(fp, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-    bgzf_close(fp);
-    return path;
-}
-
 std::vector<SequenceRecord> all(SequenceInput& in, const std::vector<Region>& regions = {}) {
     std::vector<SequenceRecord> out;
     in.for_each(regions, [&](SequenceRecord& r) { out.push_back(r); });
@@ -39,7 +22,8 @@ std::vector<SequenceRecord> all(SequenceInput& in, const std::vector<Region>& re
 }
 
 TEST(SequenceInput, PlainFastaIndexedOnDemand) {
-    const std::string fa = write_text("two.fa", ">c1 desc\nACGTACGTAC\nGT\n>c2\nNNNNacgt\n");
+    const std::string fa =
+        test::temp_text_file("two.fa", ">c1 desc\nACGTACGTAC\nGT\n>c2\nNNNNacgt\n");
     fs::remove(fa + ".fai");
     auto in = SequenceInput::open(fa);
     EXPECT_TRUE(fs::exists(fa + ".fai")) << "faidx index should be built next to the file";
@@ -53,7 +37,7 @@ TEST(SequenceInput, PlainFastaIndexedOnDemand) {
 }
 
 TEST(SequenceInput, StrandedReadsMinusStrandIntervalsAsTheirReverseComplement) {
-    const std::string fa = write_text("strand.fa", ">c1\nAACGTRYKMBVDHSWNacgtTT\n");
+    const std::string fa = test::temp_text_file("strand.fa", ">c1\nAACGTRYKMBVDHSWNacgtTT\n");
     auto regions =
         parse_regions({"c1:3-20", "c1:3-20", "c1:3-20"}, SequenceInput::open(fa)->contigs());
     regions[0].strand = '-';
@@ -88,14 +72,14 @@ TEST(SequenceInput, BgzfLambdaWithIndex) {
 
 TEST(SequenceInput, PlainGzipFallsBackToMemory) {
     // A gzip (not BGZF) file: faidx cannot index it, so records are read into memory.
-    const std::string path = write_compressed("plain.fa.gz", ">x\nACGTTGCA\n", "wg");
+    const std::string path = test::temp_compressed_file("plain.fa.gz", ">x\nACGTTGCA\n", "wg");
     auto in = SequenceInput::open(path);
     auto recs = all(*in, parse_regions({"x:2-4"}, in->contigs()));
     EXPECT_EQ(recs.at(0).seq, "CGT");
 }
 
 TEST(SequenceInput, Fastq) {
-    const std::string fq = write_text("r.fq", "@r1\nACGT\n+\nIIII\n@r2\nGG\n+\nII\n");
+    const std::string fq = test::temp_text_file("r.fq", "@r1\nACGT\n+\nIIII\n@r2\nGG\n+\nII\n");
     auto in = SequenceInput::open(fq);
     EXPECT_EQ(in->format(), InputFormat::kFastq);
     auto recs = all(*in);
@@ -109,7 +93,8 @@ TEST(SequenceInput, Fastq) {
 }
 
 TEST(SequenceInput, CsvTableRowsAreRecordsWithTheirLabels) {
-    const std::string csv = write_text("rows.csv", "label,sequence,id\na,ACGT,x1\nb,ggN,x2\n");
+    const std::string csv =
+        test::temp_text_file("rows.csv", "label,sequence,id\na,ACGT,x1\nb,ggN,x2\n");
     auto in = SequenceInput::open(csv);
     EXPECT_EQ(in->format(), InputFormat::kTable);
     ASSERT_EQ(in->contigs().size(), 2u);  // rows listed at open, for --shard and progress
@@ -123,7 +108,7 @@ TEST(SequenceInput, CsvTableRowsAreRecordsWithTheirLabels) {
     // Rows have no coordinates to select.
     EXPECT_THROW(all(*in, {Region{"x1", 0, 2, 0, {}}}), Error);
     // No label column: rows without labels (what embed and predict read).
-    recs = all(*SequenceInput::open(write_text("seqs.csv", "sequence\nAC\n")));
+    recs = all(*SequenceInput::open(test::temp_text_file("seqs.csv", "sequence\nAC\n")));
     ASSERT_EQ(recs.size(), 1u);
     EXPECT_EQ(recs[0].name, "1");
     EXPECT_TRUE(recs[0].label.empty());
@@ -135,7 +120,7 @@ TEST(SequenceInput, GenomicBenchmarksFolderRowsKeepTheirIntervals) {
     fs::create_directories(dir + "/neg");
     std::ofstream(dir + "/neg/s1.txt") << "TTTT\n";
     std::ofstream(dir + "/pos.csv") << "id,region,start,end,strand\n7,c1,2,6,-\n";
-    const std::string fa = write_text("gb_input_ref.fa", ">c1\nAACCGGTTAC\n");
+    const std::string fa = test::temp_text_file("gb_input_ref.fa", ">c1\nAACCGGTTAC\n");
     InputOptions opts;
     opts.reference = fa;
     auto recs = all(*SequenceInput::open(dir, opts));
@@ -166,13 +151,13 @@ TEST(SequenceInput, BadFilesAreClearErrors) {
         return "";
     };
     EXPECT_NE(msg("/nonexistent.fa").find("/nonexistent.fa: no such file"), std::string::npos);
-    EXPECT_NE(msg(write_text("empty.fa", "")).find("empty file"), std::string::npos);
+    EXPECT_NE(msg(test::temp_text_file("empty.fa", "")).find("empty file"), std::string::npos);
     const std::string folder = testing::TempDir() + "/no_classes";
     fs::remove_all(folder);
     fs::create_directories(folder);  // read as a GenomicBenchmarks folder; it has no classes
     EXPECT_NE(msg(folder).find("no_classes: no classes"), std::string::npos) << msg(folder);
     EXPECT_NE(msg("/nonexistent.csv").find("/nonexistent.csv: no such file"), std::string::npos);
-    const std::string junk = write_text("junk.fa", "this is not a fasta file\n");
+    const std::string junk = test::temp_text_file("junk.fa", "this is not a fasta file\n");
     EXPECT_NE(msg(junk).find("junk.fa"), std::string::npos);
 }
 
@@ -190,13 +175,13 @@ std::string open_error(const std::string& path) {
 TEST(SequenceInput, RepeatedSequenceNamesAreRefused) {
     for (const std::string text : {">a\nACGT\n>b\nGG\n>a\nTTTT\n", ">a\nACGT\n>a\nTT\n>b\nGG\n",
                                    ">x\nAC\n>a\nACGT\nAC\n>a\nTT\n>b\nGG\n"}) {
-        const std::string fa = write_text("dup.fa", text);
+        const std::string fa = test::temp_text_file("dup.fa", text);
         fs::remove(fa + ".fai");
         const std::string m = open_error(fa);
         EXPECT_NE(m.find("dup.fa: record 'a'"), std::string::npos) << text << " -> " << m;
         EXPECT_NE(m.find("used twice"), std::string::npos) << m;
         // BGZF with .gzi
-        const std::string gz = write_compressed("dup.fa.gz", text, "w");
+        const std::string gz = test::temp_compressed_file("dup.fa.gz", text, "w");
         for (const char* ext : {".fai", ".gzi"}) fs::remove(gz + ext);
         EXPECT_NE(open_error(gz).find("dup.fa.gz: record 'a'"), std::string::npos) << text;
     }
@@ -204,14 +189,16 @@ TEST(SequenceInput, RepeatedSequenceNamesAreRefused) {
 
 TEST(SequenceInput, FastqReadsMayShareANameFastaContigsMayNot) {
     // Interleaved mates share a name; each is a record, in order, as a BAM's reads are.
-    const std::string fq = write_text("mates.fq", "@p 1:N:0\nACGT\n+\nIIII\n@p 2:N:0\nGG\n+\nII\n");
+    const std::string fq =
+        test::temp_text_file("mates.fq", "@p 1:N:0\nACGT\n+\nIIII\n@p 2:N:0\nGG\n+\nII\n");
     const auto recs = all(*SequenceInput::open(fq));
     ASSERT_EQ(recs.size(), 2u);
     EXPECT_EQ(recs[0].name, "p");
     EXPECT_EQ(recs[1].name, "p");
     EXPECT_EQ(recs[1].seq, "GG");
     // A FASTA read into memory (plain gzip, which faidx cannot index) still refuses them.
-    const std::string gz = write_compressed("mates_plain.fa.gz", ">p\nACGT\n>p\nGG\n", "wg");
+    const std::string gz =
+        test::temp_compressed_file("mates_plain.fa.gz", ">p\nACGT\n>p\nGG\n", "wg");
     EXPECT_NE(open_error(gz).find("duplicate sequence name 'p'"), std::string::npos)
         << open_error(gz);
 }
@@ -223,7 +210,7 @@ TEST(SequenceInput, RecordsWithoutBasesAreLeftOutAndCounted) {
         const std::string text = ">e1 first\n>a\nACGT\nAC\n>e2\n\n>b\nGG\n>e3\n";
         std::string with_eol;
         for (char c : text) with_eol += c == '\n' ? eol : std::string(1, c);
-        const std::string fa = write_text("no_bases.fa", with_eol);
+        const std::string fa = test::temp_text_file("no_bases.fa", with_eol);
         fs::remove(fa + ".fai");
         const auto in = SequenceInput::open(fa);
         ASSERT_EQ(in->contigs().size(), 2u);
@@ -235,18 +222,19 @@ TEST(SequenceInput, RecordsWithoutBasesAreLeftOutAndCounted) {
         EXPECT_EQ(recs[0].seq, "ACGTAC");
     }
     const std::string fq =
-        write_text("no_bases.fq", "@r1\nACGT\n+\nIIII\n@r2\n\n+\n\n@r3\nGG\n+\nII\n");
+        test::temp_text_file("no_bases.fq", "@r1\nACGT\n+\nIIII\n@r2\n\n+\n\n@r3\nGG\n+\nII\n");
     const auto in = SequenceInput::open(fq);
     EXPECT_EQ(all(*in).size(), 2u);
     EXPECT_EQ(in->empty_records().count, 1);
     EXPECT_EQ(in->empty_records().first, "r2");
-    const std::string none = write_text("none.fa", ">x\n>y\n");
+    const std::string none = test::temp_text_file("none.fa", ">x\n>y\n");
     fs::remove(none + ".fai");
     EXPECT_NE(open_error(none).find("none.fa: no sequences (2 records, none with bases)"),
               std::string::npos)
         << open_error(none);
     // A record with bases that the index lacks is still refused, wherever the empty ones are.
-    const std::string dup = write_text("dup_after_empty.fa", ">e\n>a\nACGT\n>e2\n>a\nTT\n");
+    const std::string dup =
+        test::temp_text_file("dup_after_empty.fa", ">e\n>a\nACGT\n>e2\n>a\nTT\n");
     fs::remove(dup + ".fai");
     EXPECT_NE(open_error(dup).find("record 'a' after 'a' is not in its index"), std::string::npos)
         << open_error(dup);
@@ -255,13 +243,14 @@ TEST(SequenceInput, RecordsWithoutBasesAreLeftOutAndCounted) {
 TEST(SequenceInput, IndexCheckReadsAShortLastLineByItsBases) {
     // samtools' dat/dict.fa: a tab inside each full line (faidx counts 52 bytes for 50 bases) but
     // not in the short last one. The check counts that line's bases, not its bytes.
-    const std::string fa = write_text("tabs.fa", ">a\nACGT\tAC\nACGT\tAC\nGGT\n>b\nTTTT\n");
+    const std::string fa =
+        test::temp_text_file("tabs.fa", ">a\nACGT\tAC\nACGT\tAC\nGGT\n>b\nTTTT\n");
     fs::remove(fa + ".fai");
     const auto recs = all(*SequenceInput::open(fa));
     ASSERT_EQ(recs.size(), 2u);
     EXPECT_EQ(recs[0].seq, "ACGTACACGTACGGT");
     // A short last line that grew after indexing is still an index out of date.
-    const std::string grown = write_text("grown.fa", ">a\nACGT\nAC\n>b\nGG\n");
+    const std::string grown = test::temp_text_file("grown.fa", ">a\nACGT\nAC\n>b\nGG\n");
     fs::remove(grown + ".fai");
     (void)SequenceInput::open(grown);  // builds the index
     std::ofstream(grown) << ">a\nACGT\nACG\n>b\nGG\n";
@@ -270,7 +259,7 @@ TEST(SequenceInput, IndexCheckReadsAShortLastLineByItsBases) {
 }
 
 TEST(SequenceInput, IndexOlderThanTheFileIsRefused) {
-    const std::string fa = write_text("stale.fa", ">a\nACGT\n");
+    const std::string fa = test::temp_text_file("stale.fa", ">a\nACGT\n");
     fs::remove(fa + ".fai");
     (void)SequenceInput::open(fa);  // builds the index
     std::ofstream(fa, std::ios::app) << ">b\nGGGG\n";
@@ -283,7 +272,7 @@ TEST(SequenceInput, WellFormedLayoutsPassTheIndexCheck) {
     // of full width, an empty record.
     for (const std::string text : {">a desc\r\nACGT\r\nAC\r\n\r\n>b\r\nGGGG\r\n",
                                    ">a\nACGT\nACGT\n>b\nGG", ">a\n>b\nACG\n\n\n>c x y\nT\n"}) {
-        const std::string fa = write_text("ok.fa", text);
+        const std::string fa = test::temp_text_file("ok.fa", text);
         fs::remove(fa + ".fai");
         EXPECT_EQ(open_error(fa), "") << text;
         EXPECT_EQ(open_error(fa), "") << text << " (index present)";
