@@ -44,6 +44,19 @@ bool is_bigwig(const std::string& path) {
     return path != "-" && !gz_name(path) && (ext == ".bw" || ext == ".bigwig");
 }
 
+// "-": bedGraph on standard input (dnassm predict -o - ... | dnassm call ... -).
+bool is_bedgraph(const std::string& path) {
+    const std::string ext = text_extension(path);
+    return path == "-" || ext == ".bedgraph" || ext == ".bg";
+}
+
+[[noreturn]] void throw_not_a_track(const std::string& path) {
+    throw Error(ErrorKind::kUsage,
+                path +
+                    ": tracks are .bw/.bigwig or .bedgraph/.bg (.bedgraph.gz compressed), or - for "
+                    "bedGraph on standard input");
+}
+
 const char* bigwig_contig(const bigWigFile_t* fp, std::int64_t i, const std::string& path) {
     DNASSM_CHECK(fp->cl->chrom[i], ErrorKind::kInput,
                  path + ": not a valid bigWig file (unnamed chromosome " + std::to_string(i) + ")");
@@ -91,23 +104,33 @@ class BigWigCursor final : public TrackFile::Cursor {
     std::uint32_t k_ = 0;
 };
 
+// bigWig stores 32-bit positions; no genome has a contig longer.
+constexpr std::int64_t kMaxTrackCoordinate = UINT32_MAX;
+
+// A bedGraph interval as held in memory: 12 bytes (positions fit 32 bits, as above), so a
+// chromosome's per-base track piped into `call` is a few GB, not tens.
+struct HeldInterval {
+    std::uint32_t beg, end;
+    float value;
+};
+
 // One contig of a bedGraph read into memory.
 class SpanCursor final : public TrackFile::Cursor {
   public:
-    explicit SpanCursor(std::span<const TrackInterval> ivs) : ivs_(ivs) {}
+    SpanCursor(std::int32_t contig, std::span<const HeldInterval> ivs)
+        : contig_(contig), ivs_(ivs) {}
     bool next(TrackInterval& iv) override {
         if (k_ == ivs_.size()) return false;
-        iv = ivs_[k_++];
+        const HeldInterval& h = ivs_[k_++];
+        iv = {contig_, h.beg, h.end, h.value};
         return true;
     }
 
   private:
-    std::span<const TrackInterval> ivs_;
+    std::int32_t contig_;
+    std::span<const HeldInterval> ivs_;
     size_t k_ = 0;
 };
-
-// bigWig stores 32-bit positions; no genome has a contig longer.
-constexpr std::int64_t kMaxTrackCoordinate = UINT32_MAX;
 
 // A track value: a finite float, or NaN (no value there, as a base a bigWig does not cover).
 std::optional<float> parse_track_value(std::string_view text, const std::string& where) {
@@ -141,11 +164,12 @@ bool is_header_text(std::string_view text) {
 }
 
 // Plain, gzip or BGZF text, through HTSlib. Fields are split on whitespace and those past the
-// fourth ignored, as UCSC's bedGraphToBigWig reads them.
-Track read_bedgraph(const std::string& path) {
+// fourth ignored, as UCSC's bedGraphToBigWig reads them. `t` gets the contigs and description;
+// each interval with a value goes to `add` (not into t.intervals), in the file's order.
+template <typename AddInterval>
+void read_bedgraph(const std::string& path, Track& t, AddInterval&& add) {
     TextLines lines(path);
     DNASSM_CHECK(lines.is_open(), ErrorKind::kInput, path + ": cannot open");
-    Track t;
     std::map<std::string, std::int32_t, std::less<>> index;
     std::string_view text;
     std::vector<std::string_view> fields;
@@ -180,10 +204,9 @@ Track read_bedgraph(const std::string& path) {
         iv.contig = it->second;
         t.contigs[static_cast<size_t>(iv.contig)].length =
             std::max(t.contigs[static_cast<size_t>(iv.contig)].length, iv.end);
-        t.intervals.push_back(iv);
+        add(iv);
     }
     lines.check_read(path);
-    return t;
 }
 
 }  // namespace
@@ -192,10 +215,11 @@ struct TrackFile::Impl {
     std::string path;
     BigWigHandle bigwig{nullptr, bwClose};
     std::vector<Contig> contigs;
-    std::vector<std::vector<TrackInterval>> bedgraph;  // per contig, sorted by start
-    // bedGraph, per contig: the largest end among intervals 0..i (intervals may overlap there), so
-    // a binary search finds the first one that can reach a position.
-    std::vector<std::vector<std::int64_t>> reach;
+    std::vector<std::vector<HeldInterval>> bedgraph;  // per contig, sorted by start
+    // bedGraph, per contig whose intervals overlap: the largest end among intervals 0..i, so a
+    // binary search finds the first one that can reach a position. Empty where none overlap (a
+    // track as dnassm writes it): the ends themselves are then in order.
+    std::vector<std::vector<std::uint32_t>> reach;
     FileAttributes description;
 
     std::int32_t find(const std::string& contig) const {
@@ -215,17 +239,31 @@ TrackFile::TrackFile(const std::string& path) : impl_(std::make_unique<Impl>()) 
                 {bigwig_contig(fp, i, path), static_cast<std::int64_t>(fp->cl->len[i])});
         return;
     }
-    Track t = read_track(path);
+    if (!is_bedgraph(path)) throw_not_a_track(path);
+    Track t;
+    auto& held = impl_->bedgraph;
+    read_bedgraph(path, t, [&](const TrackInterval& iv) {
+        if (held.size() <= static_cast<size_t>(iv.contig)) held.resize(t.contigs.size());
+        held[static_cast<size_t>(iv.contig)].push_back(
+            {static_cast<std::uint32_t>(iv.beg), static_cast<std::uint32_t>(iv.end), iv.value});
+    });
     impl_->contigs = std::move(t.contigs);
     impl_->description = std::move(t.description);
-    impl_->bedgraph.resize(impl_->contigs.size());
-    for (const auto& iv : t.intervals)
-        impl_->bedgraph[static_cast<size_t>(iv.contig)].push_back(iv);
-    for (auto& ivs : impl_->bedgraph) {
-        std::stable_sort(
-            ivs.begin(), ivs.end(),
-            [](const TrackInterval& a, const TrackInterval& b) { return a.beg < b.beg; });
+    held.resize(impl_->contigs.size());
+    const auto by_start = [](const HeldInterval& a, const HeldInterval& b) {
+        return a.beg < b.beg;
+    };
+    for (auto& ivs : held) {
+        ivs.shrink_to_fit();
+        if (!std::is_sorted(ivs.begin(), ivs.end(), by_start))
+            std::stable_sort(ivs.begin(), ivs.end(), by_start);
         auto& reach = impl_->reach.emplace_back();
+        const bool overlap =
+            std::adjacent_find(ivs.begin(), ivs.end(), [](const auto& a, const auto& b) {
+                return b.beg < a.end;
+            }) != ivs.end();
+        if (!overlap) continue;
+        reach.reserve(ivs.size());
         for (const auto& iv : ivs)
             reach.push_back(std::max(reach.empty() ? 0 : reach.back(), iv.end));
     }
@@ -258,13 +296,17 @@ std::unique_ptr<TrackFile::Cursor> TrackFile::intervals(const std::string& conti
     // From the first interval that reaches past beg to the last that starts before end; those
     // in between that end before beg (overlapped by a longer one) are passed over by the caller's
     // clipping, as a bigWig query returns what its blocks hold.
-    const auto first =
-        static_cast<size_t>(std::upper_bound(reach.begin(), reach.end(), beg) - reach.begin());
+    const auto first = static_cast<size_t>(
+        reach.empty()
+            ? std::upper_bound(ivs.begin(), ivs.end(), beg,
+                               [](std::int64_t b, const HeldInterval& iv) { return b < iv.end; }) -
+                  ivs.begin()
+            : std::upper_bound(reach.begin(), reach.end(), beg) - reach.begin());
     const auto last = static_cast<size_t>(
         std::lower_bound(ivs.begin() + static_cast<std::ptrdiff_t>(first), ivs.end(), end,
-                         [](const TrackInterval& iv, std::int64_t e) { return iv.beg < e; }) -
+                         [](const HeldInterval& iv, std::int64_t e) { return iv.beg < e; }) -
         ivs.begin());
-    return std::make_unique<SpanCursor>(std::span(ivs).subspan(first, last - first));
+    return std::make_unique<SpanCursor>(tid, std::span(ivs).subspan(first, last - first));
 }
 
 std::vector<TrackBin> TrackFile::summary(const std::string& contig,
@@ -350,9 +392,11 @@ FileAttributes read_track_description(const std::string& path) {
 }
 
 Track read_track(const std::string& path) {
-    const std::string ext = text_extension(path);
-    // "-": bedGraph on standard input (dnassm predict -o - ... | dnassm call ... -).
-    if (path == "-" || ext == ".bedgraph" || ext == ".bg") return read_bedgraph(path);
+    if (is_bedgraph(path)) {
+        Track t;
+        read_bedgraph(path, t, [&](const TrackInterval& iv) { t.intervals.push_back(iv); });
+        return t;
+    }
     if (is_bigwig(path)) {
         const TrackFile f(path);
         Track t;
@@ -362,10 +406,7 @@ Track read_track(const std::string& path) {
             for (auto cursor = f.intervals(c.name); cursor->next(iv);) t.intervals.push_back(iv);
         return t;
     }
-    throw Error(ErrorKind::kUsage,
-                path +
-                    ": tracks are .bw/.bigwig or .bedgraph/.bg (.bedgraph.gz compressed), or - for "
-                    "bedGraph on standard input");
+    throw_not_a_track(path);
 }
 
 }  // namespace dnassm

@@ -1,8 +1,10 @@
 // bedGraph read back as UCSC's tools read it (whitespace fields, header lines, NaN as no value),
 // with malformed lines named, and the bedGraph writer's lines merged across runs.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -13,14 +15,10 @@
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
 
+#include "test_util.h"
+
 namespace dnassm {
 namespace {
-
-std::string with_text(const std::string& name, const std::string& text) {
-    const std::string path = testing::TempDir() + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-}
 
 std::string intervals(const Track& t) {
     std::ostringstream s;
@@ -31,14 +29,15 @@ std::string intervals(const Track& t) {
 }
 
 TEST(BedGraphReader, ReadsHeaderLinesWhitespaceAndNaNAsUcscDoes) {
-    const Track t = read_track(with_text("ok.bedgraph",
-                                         "track type=bedGraph name=x\n"
-                                         "browser position c:1-10\n"
-                                         "# a comment\n"
-                                         "   \n"
-                                         "c\t0\t2\t+1.5\r\n"
-                                         "c 2 4   nan\n"
-                                         "trackA\t4\t6\t-2e-3\textra columns ignored\n"));
+    const Track t =
+        read_track(test::temp_text_file("ok.bedgraph",
+                                        "track type=bedGraph name=x\n"
+                                        "browser position c:1-10\n"
+                                        "# a comment\n"
+                                        "   \n"
+                                        "c\t0\t2\t+1.5\r\n"
+                                        "c 2 4   nan\n"
+                                        "trackA\t4\t6\t-2e-3\textra columns ignored\n"));
     EXPECT_EQ(intervals(t), "c:0-2=1.5 trackA:4-6=-0.002 ");
     ASSERT_EQ(t.contigs.size(), 2u);
     EXPECT_EQ(t.contigs[0].length, 2);  // the NaN line covers nothing
@@ -57,7 +56,8 @@ TEST(BedGraphReader, NamesTheLineAndTheProblem) {
         {"c\t0\t2\t1,5\n", "line 2: value '1,5' is not a number"},
     };
     for (const auto& [line, message] : cases) {
-        const std::string path = with_text("bad.bedgraph", std::string("c\t10\t11\t0\n") + line);
+        const std::string path =
+            test::temp_text_file("bad.bedgraph", std::string("c\t10\t11\t0\n") + line);
         try {
             (void)read_track(path);
             ADD_FAILURE() << line;
@@ -104,11 +104,44 @@ TEST(TrackFile, StreamsEachContigInPositionOrder) {
     EXPECT_THROW((void)f.intervals("d"), Error);
 
     // A bedGraph's lines in any order come back sorted per contig.
-    const TrackFile g(with_text("unsorted.bedgraph", "x\t10\t12\t2\ny\t0\t1\t9\nx\t0\t5\t1\n"));
+    const TrackFile g(
+        test::temp_text_file("unsorted.bedgraph", "x\t10\t12\t2\ny\t0\t1\t9\nx\t0\t5\t1\n"));
     ASSERT_EQ(g.contigs().size(), 2u);
     EXPECT_EQ(g.contigs()[0].length, 12);
     EXPECT_EQ(streamed(g, "x"), "0-5=1 10-12=2 ");
     EXPECT_EQ(streamed(g, "y"), "0-1=9 ");
+}
+
+// A region query of a held bedGraph returns every interval that overlaps it, in start order,
+// whether its lines are disjoint (as dnassm writes them; found by their ends) or overlap (found
+// through the running largest end), and nothing past the region.
+TEST(TrackFile, RegionQueriesOfABedGraphFindEveryOverlappingInterval) {
+    std::mt19937 rng(7);
+    for (const bool overlapping : {false, true}) {
+        std::ostringstream text;
+        std::vector<std::array<std::int64_t, 2>> lines;
+        for (std::int64_t pos = 0; pos < 5000;) {
+            const std::int64_t len = 1 + static_cast<std::int64_t>(rng() % 40);
+            const std::int64_t end = pos + len + (overlapping && rng() % 3 == 0 ? 60 : 0);
+            lines.push_back({pos, end});
+            text << "c\t" << pos << '\t' << end << '\t' << lines.size() << '\n';
+            pos += len + static_cast<std::int64_t>(rng() % 5);
+        }
+        const TrackFile f(test::temp_text_file("query.bedgraph", text.str()));
+        for (int q = 0; q < 300; ++q) {
+            const auto beg = static_cast<std::int64_t>(rng() % 5100);
+            const std::int64_t end = beg + 1 + static_cast<std::int64_t>(rng() % 200);
+            std::string want, got;
+            for (size_t i = 0; i < lines.size(); ++i)
+                if (lines[i][0] < end && lines[i][1] > beg) want += std::to_string(i + 1) + ' ';
+            TrackInterval iv;
+            for (auto cursor = f.intervals("c", beg, end); cursor->next(iv);) {
+                ASSERT_LT(iv.beg, end);
+                if (iv.end > beg) got += std::to_string(static_cast<int>(iv.value)) + ' ';
+            }
+            ASSERT_EQ(got, want) << beg << '-' << end << (overlapping ? " overlapping" : "");
+        }
+    }
 }
 
 // min, mean and max of values[b, e) per bin, as a view computes them from per-base values.
@@ -257,14 +290,14 @@ TEST(TrackWriter, DescriptionIsCommentLinesAtopABedGraph) {
 
 // The description alone comes from the top of a bedGraph: what follows is not read.
 TEST(TrackWriter, DescriptionAloneIsReadFromTheTop) {
-    const std::string path =
-        with_text("top.bedgraph",
-                  "track type=bedGraph\n# a: b: c\r\n#plain comment\n  \n# d: \nc\t0\t1\t1\nbad\n");
+    const std::string path = test::temp_text_file(
+        "top.bedgraph",
+        "track type=bedGraph\n# a: b: c\r\n#plain comment\n  \n# d: \nc\t0\t1\t1\nbad\n");
     EXPECT_EQ(read_track_description(path), (FileAttributes{{"a", "b: c"}, {"d", ""}}));
     EXPECT_THROW((void)read_track(path), Error);
     // Lines below the first data line (a NaN one too) are comments, not the description.
     const std::string late =
-        with_text("late.bedgraph", "# a: b\nc\t0\t1\tnan\n# late: x\nc\t1\t2\t1\n");
+        test::temp_text_file("late.bedgraph", "# a: b\nc\t0\t1\tnan\n# late: x\nc\t1\t2\t1\n");
     EXPECT_EQ(read_track(late).description, (FileAttributes{{"a", "b"}}));
     EXPECT_EQ(read_track_description(late), read_track(late).description);
 }
