@@ -260,8 +260,10 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
                     QString line = QString::fromStdString(f.name.empty() ? "(unnamed)" : f.name) +
                                    "  " + QString::fromStdString(f.label());
                     if (f.strand != '.') line += QString(" (%1)").arg(QChar(f.strand));
-                    hits << line + QString(", %1 bp").arg(
-                                       QString::fromStdString(with_commas(f.length())));
+                    line += QString(", %1 bp").arg(QString::fromStdString(with_commas(f.length())));
+                    if (k < t.models.size() && t.models[k].exons.size() > 1)
+                        line += QString(", %1 exons").arg(t.models[k].exons.size());
+                    hits << line;
                 }
                 return hits.join("\n");
             }
@@ -519,11 +521,41 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
         const int top = r.top() + 4 + kFeatureRowHeight * t.feature_rows.row[i];
         // A pixel apart from a neighbour that ends where this one starts.
         const QRect box(x0, top, std::max(1, x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0), 10);
-        p.fillRect(box, QColor(40, 40, 140));
+        const QColor color(40, 40, 140);
+        const auto x_of = [&](std::int64_t pos) {
+            return r.left() +
+                   static_cast<int>(
+                       std::clamp(static_cast<double>(pos - locus_.beg) / w, 0.0, 1.0) * r.width());
+        };
+        // Exons as boxes (coding parts full height, UTRs and non-coding exons half) on a line
+        // through the introns, as IGV and the UCSC browser draw genes.
+        const auto pieces = feature_pieces(f, i < t.models.size() ? &t.models[i] : nullptr);
+        const bool whole = pieces.size() == 1 && pieces[0].thick && pieces[0].beg == f.beg &&
+                           pieces[0].end == f.end;
+        if (whole) {
+            p.fillRect(box, color);
+        } else {
+            p.fillRect(QRect(box.left(), top + 5, box.width(), 1), color);
+            for (const FeaturePiece& piece : pieces) {
+                if (piece.end <= locus_.beg || piece.beg >= locus_.end) continue;
+                const int a = x_of(piece.beg), b = x_of(piece.end);
+                p.fillRect(piece.thick ? QRect(a, top, std::max(1, b - a), 10)
+                                       : QRect(a, top + 3, std::max(1, b - a), 5),
+                           color);
+            }
+        }
         if (f.strand == '+' || f.strand == '-') {  // chevrons pointing along the strand
-            p.setPen(QPen(Qt::white, 1));
             const int dir = f.strand == '+' ? 1 : -1;
             for (int x = box.left() + 6; x + 3 < box.right(); x += 14) {
+                // White on a coding box, the feature's colour on an intron's line, none on a
+                // thin box (too low to hold one).
+                const auto base =
+                    locus_.beg + static_cast<std::int64_t>((x - r.left()) * w / r.width());
+                const auto on = std::find_if(pieces.begin(), pieces.end(), [&](const auto& piece) {
+                    return piece.beg <= base && base < piece.end;
+                });
+                if (on != pieces.end() && !on->thick) continue;
+                p.setPen(QPen(on != pieces.end() ? QColor(Qt::white) : color, 1));
                 const int tip = x + 2 * dir;
                 p.drawLine(x - 2 * dir, top + 2, tip, top + 5);
                 p.drawLine(tip, top + 5, x - 2 * dir, top + 8);

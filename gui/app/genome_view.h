@@ -26,6 +26,7 @@ struct ViewTrack {
     std::shared_ptr<const RunResult> run;  // prediction / heatmap tracks
     int run_track = -1;                    // index into run->tracks
     FeatureRows feature_rows = {};         // features' rows (set by GenomeView::addTrack)
+    std::vector<GeneModel> models = {};    // features' exons and coding parts (or none)
 };
 
 class GenomeView : public QWidget {

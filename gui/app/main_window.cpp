@@ -313,7 +313,8 @@ void MainWindow::openFeatures(const QString& path) {
     DNASSM_CHECK(view_->genome(), ErrorKind::kUsage,
                  str(path) + ": features are drawn over a reference; open its FASTA first");
     size_t left_out = 0;
-    auto features = read_features(str(path), view_->genome()->contigs(), &left_out);
+    std::vector<GeneModel> models;
+    auto features = read_features(str(path), view_->genome()->contigs(), &left_out, &models);
     QString shown = QString("%1: %2 feature%3")
                         .arg(QFileInfo(path).fileName())
                         .arg(features.size())
@@ -324,13 +325,15 @@ void MainWindow::openFeatures(const QString& path) {
                      .arg(QFileInfo(QString::fromStdString(session_.fasta)).fileName());
     statusBar()->showMessage(shown, 8000);
     features_.insert(features_.end(), features.begin(), features.end());
-    view_->addTrack({ViewTrack::Kind::kFeatures,
-                     QFileInfo(path).fileName(),
-                     path,
-                     {},
-                     std::move(features),
-                     {},
-                     -1});
+    ViewTrack track{ViewTrack::Kind::kFeatures,
+                    QFileInfo(path).fileName(),
+                    path,
+                    {},
+                    std::move(features),
+                    {},
+                    -1};
+    track.models = std::move(models);
+    view_->addTrack(std::move(track));
     session_.features.push_back(str(path));
     remember(path);
 }

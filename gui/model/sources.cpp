@@ -124,10 +124,11 @@ std::vector<float> SignalSource::values(const Locus& l) const {
 
 std::vector<Region> read_features(const std::string& path,
                                   const std::vector<Contig>& contigs,
-                                  size_t* left_out) {
+                                  size_t* left_out,
+                                  std::vector<GeneModel>* models) {
     if (left_out) *left_out = 0;
-    if (looks_like_gff(path)) return read_gff_regions(path, contigs, true, left_out);
-    return read_bed(path, contigs);
+    if (looks_like_gff(path)) return read_gff_regions(path, contigs, true, left_out, models);
+    return read_bed(path, contigs, models);
 }
 
 }  // namespace dnassm::gui

@@ -72,9 +72,11 @@ class SignalSource {
 
 /// Features to draw, checked against the genome's contigs: a BED's lines (name = column 4), or a
 /// GFF3/GTF annotation's genes (named by them). Genes on contigs the genome lacks (a genome-wide
-/// annotation over one chromosome) are left out and counted in `left_out`.
+/// annotation over one chromosome) are left out and counted in `left_out`. `models` gets each
+/// feature's exons and coding part (BED12 blocks and thick columns; a gene's exons and CDSs).
 [[nodiscard]] std::vector<Region> read_features(const std::string& path,
                                                 const std::vector<Contig>& contigs,
-                                                size_t* left_out = nullptr);
+                                                size_t* left_out = nullptr,
+                                                std::vector<GeneModel>* models = nullptr);
 
 }  // namespace dnassm::gui

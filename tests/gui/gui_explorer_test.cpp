@@ -3,6 +3,7 @@
 // predict`, cancel a long run, save/load a session, and snapshot to PNG/SVG with the tracks
 // where they should be.
 #include <QImage>
+#include <QPainter>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -168,6 +169,51 @@ class GuiExplorerTest : public QObject {
     // A file whose name does not say what it is opens by its content; what the explorer does not
     // draw (reads as FASTQ, a VCF), or cannot yet (reads before a reference, a SAM without an
     // index), is one message naming the file and what to do.
+    // A BED12 gene: exons as boxes on a line through the intron, the coding part full height
+    // and the UTRs half, as IGV and the UCSC browser draw genes; the tooltip counts the exons.
+    void genesAreDrawnWithExonsIntronsAndCodingParts() {
+        const QString dir = temp_dir("gene_models");
+        QFile fa(dir + "/ref.fa"), bed(dir + "/genes.bed");
+        QVERIFY(fa.open(QIODevice::WriteOnly) && bed.open(QIODevice::WriteOnly));
+        fa.write(">ref\n" + QByteArray("ACGT").repeated(250) + "\n");
+        fa.close();
+        // Exons [100, 400) and [600, 900), coding part [200, 700).
+        bed.write("ref\t100\t900\tgeneA\t0\t+\t200\t700\t0\t2\t300,300,\t0,500,\n");
+        bed.close();
+        MainWindow w;
+        w.openFasta(dir + "/ref.fa");
+        w.openFeatures(dir + "/genes.bed");
+        GenomeView* v = w.genomeView();
+        v->setLocus({"ref", 0, 1000});
+        const QSize size(1124, v->preferredHeight());
+        QImage img(size, QImage::Format_RGB32);
+        {
+            QPainter p(&img);
+            v->render(p, size);
+        }
+        const int feat = track_index(v, ViewTrack::Kind::kFeatures);
+        const QRect r = v->trackRect(feat, size);
+        const int top = r.top() + 4;  // the first row's box
+        // Dark pixels in row `y` (relative to the box's top) over a few bases around `base`.
+        auto dark = [&](std::int64_t base, int y) {
+            const int x = r.left() + static_cast<int>(base * r.width() / 1000);
+            return count_color(img, QRect(x - 3, top + y, 7, 1), QColor(40, 40, 140), 60);
+        };
+        QCOMPARE(dark(300, 1), 7);  // coding exon: full height
+        QCOMPARE(dark(650, 1), 7);
+        QCOMPARE(dark(150, 1), 0);  // 5' UTR: half height, on the line
+        QVERIFY(dark(150, 5) >= 5);
+        QCOMPARE(dark(800, 1), 0);  // 3' UTR
+        QVERIFY(dark(800, 5) >= 5);
+        QCOMPARE(dark(500, 1), 0);  // intron: the line alone
+        QVERIFY(dark(500, 5) >= 5);
+        QCOMPARE(dark(50, 5), 0);  // before the gene
+        QCOMPARE(dark(950, 5), 0);
+        QCOMPARE(
+            v->describeAt({r.left() + static_cast<int>(300 * r.width() / 1000), top + 2}, size),
+            QString("geneA  ref:101-900 (+), 800 bp, 2 exons"));
+    }
+
     void filesOpenByContentAndWrongKindsAreNamed() {
         const QString dir = temp_dir("by_content");
         auto write = [&](const char* name, const char* text) {

@@ -126,6 +126,19 @@ bool spans_whole_sequence(std::string_view type) {
     return std::find(kTypes.begin(), kTypes.end(), type) != kTypes.end();
 }
 
+// A gene's parts drawn as its exons (GeneModel): exons, and where a file has no exon lines (a
+// bacterial gene's CDS, a GFF3 of CDSs and UTRs), its CDSs and UTRs. Start and stop codons mark the
+// coding part (a GTF's CDS leaves the stop codon out).
+bool is_exon_part(std::string_view type) {
+    constexpr std::array<std::string_view, 9> kTypes = {
+        "exon", "CDS",  "five_prime_UTR", "three_prime_UTR", "UTR",
+        "5UTR", "3UTR", "noncoding_exon", "pseudogenic_exon"};
+    return std::find(kTypes.begin(), kTypes.end(), type) != kTypes.end();
+}
+bool is_coding_part(std::string_view type) {
+    return type == "CDS" || type == "start_codon" || type == "stop_codon";
+}
+
 struct Group {
     std::string contig, type, name;
     std::int64_t beg = 0, end = 0, line = 0;  // line: the first that touched it
@@ -133,6 +146,9 @@ struct Group {
     bool own = false;    // a line of the file is this group's feature (has its ID)
     std::string parent;  // that line's Parent: the group is part of it
     bool spanned = false;
+    std::vector<std::pair<std::int64_t, std::int64_t>> exons;  // as read: unsorted, may overlap
+    bool coding = false;  // has a coding part: [coding_beg, coding_end)
+    std::int64_t coding_beg = 0, coding_end = 0;
 
     void extend(const std::string& c, std::int64_t b, std::int64_t e, char s, std::int64_t at) {
         if (!spanned) {
@@ -147,6 +163,43 @@ struct Group {
             end = std::max(end, e);
         }
         line = std::min(line, at);
+    }
+    void add_coding(std::int64_t b, std::int64_t e) {
+        coding_beg = coding ? std::min(coding_beg, b) : b;
+        coding_end = coding ? std::max(coding_end, e) : e;
+        coding = true;
+    }
+    // A line of type `part_type` over [b, e) that is a part of this group (on its contig).
+    void add_part(std::string_view part_type, std::int64_t b, std::int64_t e) {
+        if (is_exon_part(part_type)) exons.emplace_back(b, e);
+        if (is_coding_part(part_type)) add_coding(b, e);
+    }
+    // `g`'s parts, when on this group's contig (as extend() keeps its span).
+    void take_parts(Group& g) {
+        if (g.contig != contig) return;
+        exons.insert(exons.end(), g.exons.begin(), g.exons.end());
+        if (g.coding) add_coding(g.coding_beg, g.coding_end);
+        g.exons = {};
+    }
+    // The collapsed gene model (every transcript's exons in one row) a browser draws.
+    GeneModel model() {
+        GeneModel m;
+        std::sort(exons.begin(), exons.end());
+        for (const auto& x : exons)
+            if (!m.exons.empty() && x.first <= m.exons.back().second)
+                m.exons.back().second = std::max(m.exons.back().second, x.second);
+            else
+                m.exons.push_back(x);
+        if (coding) {
+            m.thick_beg = coding_beg;
+            m.thick_end = coding_end;
+        } else if (m.exons.empty()) {  // a gene's line alone: one box, as a BED line is drawn
+            m.thick_beg = beg;
+            m.thick_end = end;
+        } else {  // exons but no CDS: a non-coding RNA, all thin
+            m.thick_beg = m.thick_end = beg;
+        }
+        return m;
     }
 };
 
@@ -181,8 +234,11 @@ std::vector<Group> top_level(Groups& groups, const std::string& path) {
                              ": its Parent chain leads back to itself");
             root = groups.find(all[root].parent);  // present: a Parent names a group when read
         }
-        const Group& g = all[i];
-        if (g.spanned) all[root].extend(g.contig, g.beg, g.end, g.strand, g.line);
+        Group& g = all[i];
+        if (g.spanned) {
+            all[root].extend(g.contig, g.beg, g.end, g.strand, g.line);
+            all[root].take_parts(g);
+        }
         folded[i] = true;
     }
     std::vector<Group> out;
@@ -261,6 +317,7 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
                 g.own = true;
                 g.strand = strand;
             }
+            g.add_part(type, start - 1, end);
             continue;
         }
         const auto id = gff3_attribute(attrs, "ID");
@@ -272,6 +329,7 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
                 p.name = *parent;
                 p.type = type;
             }
+            if (!id || id->empty()) p.add_part(type, start - 1, end);  // else its own group's
         }
         if (!id || id->empty()) {
             if (!parent || parent->empty()) {  // a top-level feature without an ID
@@ -281,6 +339,7 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
                 g.type = type;
                 g.name = gff3_attribute(attrs, "Name")
                              .value_or(gff3_attribute(attrs, "gene").value_or(type));
+                g.add_part(type, start - 1, end);
             }
             continue;
         }
@@ -295,6 +354,7 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
                                        .value_or(gff3_attribute(attrs, "locus_tag").value_or(*id)));
             if (parent && *parent != *id) g.parent = parent.value_or("");
         }
+        g.add_part(type, start - 1, end);
     }
     lines.check_read(path);
 
@@ -311,6 +371,7 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
         feature.region.end = g.end;
         feature.region.name = std::move(g.name);
         feature.region.strand = g.strand;
+        feature.model = g.model();
         feature.type = std::move(g.type);
         feature.line = g.line;
         out.push_back(std::move(feature));
@@ -326,12 +387,14 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
 std::vector<Region> read_gff_regions(const std::string& path,
                                      const std::vector<Contig>& contigs,
                                      bool leave_out_unknown,
-                                     size_t* left_out) {
+                                     size_t* left_out,
+                                     std::vector<GeneModel>* models) {
     std::unordered_set<std::string_view> known;
     for (const Contig& c : contigs) known.insert(c.name);
     std::vector<Region> out;
     std::optional<GffFeature> first_unknown;
     size_t unknown = 0;
+    if (models) models->clear();
     for (GffFeature& f : read_gff_features(path)) {
         if (leave_out_unknown && !known.contains(f.region.contig)) {
             if (!first_unknown) first_unknown = f;
@@ -340,6 +403,7 @@ std::vector<Region> read_gff_regions(const std::string& path,
         }
         resolve_region(f.region, contigs, path + ":" + std::to_string(f.line));
         out.push_back(std::move(f.region));
+        if (models) models->push_back(std::move(f.model));
     }
     if (out.empty() && first_unknown)  // says which contig, and how the names differ
         resolve_region(first_unknown->region, contigs,

@@ -169,19 +169,81 @@ std::vector<std::string_view> bed_fields(std::string_view s, size_t n) {
     return f;
 }
 
+// A BED12 list column (blockSizes, blockStarts): `count` comma-separated integers, a trailing
+// comma allowed (UCSC writes one).
+std::vector<std::int64_t> bed_list(std::string_view text,
+                                   size_t count,
+                                   const std::string& where,
+                                   const char* what) {
+    if (text.ends_with(',')) text.remove_suffix(1);
+    std::vector<std::int64_t> out;
+    for (size_t pos = 0; pos <= text.size();) {
+        const size_t comma = std::min(text.find(',', pos), text.size());
+        out.push_back(parse_coordinate(text.substr(pos, comma - pos), where, what));
+        pos = comma + 1;
+    }
+    DNASSM_CHECK(out.size() == count, ErrorKind::kInput,
+                 where + ": " + what + " lists " + std::to_string(out.size()) +
+                     " values, blockCount says " + std::to_string(count));
+    return out;
+}
+
+// Columns 7-8 and 10-12 of a BED line (f: its fields) for a region already checked.
+GeneModel bed_gene_model(const std::vector<std::string_view>& f,
+                         const Region& r,
+                         const std::string& where) {
+    GeneModel m{{}, r.beg, r.end};
+    if (f.size() >= 8) {
+        m.thick_beg = parse_coordinate(f[6], where, "thickStart");
+        m.thick_end = parse_coordinate(f[7], where, "thickEnd");
+        DNASSM_CHECK(r.beg <= m.thick_beg && m.thick_beg <= m.thick_end && m.thick_end <= r.end,
+                     ErrorKind::kInput,
+                     where + ": thickStart-thickEnd " + std::string(f[6]) + "-" +
+                         std::string(f[7]) + " is not within start-end");
+    }
+    if (f.size() < 10) return m;
+    DNASSM_CHECK(f.size() >= 12, ErrorKind::kInput,
+                 where + ": blockCount without blockSizes and blockStarts (BED12 columns 10-12)");
+    const std::int64_t count = parse_coordinate(f[9], where, "blockCount");
+    DNASSM_CHECK(count >= 1, ErrorKind::kInput, where + ": blockCount is 0");
+    const auto n = static_cast<size_t>(count);
+    const auto sizes = bed_list(f[10], n, where, "blockSizes");
+    const auto starts = bed_list(f[11], n, where, "blockStarts");
+    std::int64_t last_end = r.beg;
+    for (size_t i = 0; i < n; ++i) {
+        const std::int64_t beg = r.beg + starts[i], end = beg + sizes[i];
+        const std::string block = "block " + std::to_string(i + 1);
+        DNASSM_CHECK(i > 0 || starts[i] == 0, ErrorKind::kInput,
+                     where + ": the first block starts at " + std::to_string(starts[i]) +
+                         ", not 0 (blockStarts are relative to start)");
+        DNASSM_CHECK(beg >= last_end, ErrorKind::kInput,
+                     where + ": " + block + " overlaps or comes before the one before it");
+        DNASSM_CHECK(end <= r.end, ErrorKind::kInput, where + ": " + block + " ends past end");
+        DNASSM_CHECK(i + 1 < n || end == r.end, ErrorKind::kInput,
+                     where + ": the last block ends at " + std::to_string(end) + ", not at end " +
+                         std::to_string(r.end));
+        if (sizes[i] > 0) m.exons.emplace_back(beg, end);
+        last_end = end;
+    }
+    return m;
+}
+
 }  // namespace
 
-std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>& contigs) {
+std::vector<Region> read_bed(const std::string& path,
+                             const std::vector<Contig>& contigs,
+                             std::vector<GeneModel>* models) {
     ContigIndex index = make_index(contigs);
     TextLines lines(path);
     DNASSM_CHECK(lines.is_open(), ErrorKind::kResource, path + ": cannot open BED file");
     std::vector<Region> out;
+    if (models) models->clear();
     std::string_view s;
     while (lines.next(s)) {
         const std::int64_t lineno = lines.line_no();
         if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
         if (is_bed_header_line(s)) continue;
-        const std::vector<std::string_view> f = bed_fields(s, 6);
+        const std::vector<std::string_view> f = bed_fields(s, models ? 12 : 6);
         const std::string where = path + ":" + std::to_string(lineno);
         DNASSM_CHECK(
             f.size() >= 3, ErrorKind::kInput,
@@ -197,6 +259,7 @@ std::vector<Region> read_bed(const std::string& path, const std::vector<Contig>&
         }
         r.tid = lookup_contig(&index, r.contig.c_str());
         check_resolved(r, contigs, where);
+        if (models) models->push_back(bed_gene_model(f, r, where));
         out.push_back(std::move(r));
     }
     lines.check_read(path);

@@ -1,6 +1,7 @@
 // GFF3 and GTF annotations read as one feature per gene, as a genome browser's collapsed
 // annotation track shows them, checked on hand-made files and on NCBI's E. coli K-12 GFF against
 // the gene BED derived from it.
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -87,6 +88,63 @@ TEST(GffReader, GtfLinesAreGroupedByGeneId) {
     const auto f = read_gff_features(test::temp_text_file("genes.gtf", gtf));
     EXPECT_EQ(listed(f), "TP53=chr17:99-1000+ NM_1=chr17:1999-2100- ");
     EXPECT_EQ(f[1].type, "gene");
+}
+
+// A gene's exons, every transcript's merged, as [beg,end) lists, then its coding part.
+std::string model_of(const GffFeature& f) {
+    std::ostringstream s;
+    for (const auto& [b, e] : f.model.exons) s << b << '-' << e << ' ';
+    s << "thick " << f.model.thick_beg << '-' << f.model.thick_end;
+    return s.str();
+}
+
+TEST(GffReader, GenesCarryTheirExonsAndCodingPart) {
+    // Two transcripts whose exons overlap; a CDS split over exons under one ID; UTRs that touch
+    // the CDS; an exon with its own ID; a non-coding gene; a gene line alone.
+    const std::string gff =
+        "##gff-version 3\n"
+        "c\t.\tgene\t101\t1000\t.\t+\t.\tID=g1;Name=A\n"
+        "c\t.\tmRNA\t101\t1000\t.\t+\t.\tID=t1;Parent=g1\n"
+        "c\t.\texon\t101\t200\t.\t+\t.\tParent=t1\n"
+        "c\t.\texon\t501\t1000\t.\t+\t.\tID=e2;Parent=t1\n"
+        "c\t.\tCDS\t151\t200\t.\t+\t0\tID=cds1;Parent=t1\n"
+        "c\t.\tCDS\t501\t700\t.\t+\t1\tID=cds1;Parent=t1\n"
+        "c\t.\tmRNA\t101\t1000\t.\t+\t.\tID=t2;Parent=g1\n"
+        "c\t.\texon\t151\t300\t.\t+\t.\tParent=t2\n"
+        "c\t.\texon\t901\t1000\t.\t+\t.\tParent=t2\n"
+        "c\t.\tncRNA_gene\t2001\t2500\t.\t-\t.\tID=g2\n"
+        "c\t.\tlnc_RNA\t2001\t2500\t.\t-\t.\tID=t3;Parent=g2\n"
+        "c\t.\texon\t2001\t2100\t.\t-\t.\tParent=t3\n"
+        "c\t.\texon\t2401\t2500\t.\t-\t.\tParent=t3\n"
+        "c\t.\tgene\t3001\t3100\t.\t+\t.\tID=g3\n"
+        "c\t.\tgene\t4001\t4300\t.\t+\t.\tID=g4\n"
+        "c\t.\tfive_prime_UTR\t4001\t4050\t.\t+\t.\tParent=g4\n"
+        "c\t.\tCDS\t4051\t4250\t.\t+\t0\tParent=g4\n"
+        "c\t.\tthree_prime_UTR\t4251\t4300\t.\t+\t.\tParent=g4\n";
+    const auto f = read_gff_features(test::temp_text_file("models.gff3", gff));
+    ASSERT_EQ(f.size(), 4u);
+    EXPECT_EQ(model_of(f[0]), "100-300 500-1000 thick 150-700");
+    EXPECT_EQ(model_of(f[1]), "2000-2100 2400-2500 thick 2000-2000");  // non-coding: all thin
+    EXPECT_EQ(model_of(f[2]), "thick 3000-3100");  // a gene alone: one thick box
+    EXPECT_EQ(model_of(f[3]), "4000-4300 thick 4050-4250");
+
+    // A GTF's CDS leaves the stop codon out; the coding part takes it in.
+    const std::string gtf =
+        "c\t.\texon\t101\t200\t.\t-\t.\tgene_id \"G\"; transcript_id \"T\";\n"
+        "c\t.\texon\t301\t400\t.\t-\t.\tgene_id \"G\"; transcript_id \"T\";\n"
+        "c\t.\tCDS\t131\t200\t.\t-\t0\tgene_id \"G\"; transcript_id \"T\";\n"
+        "c\t.\tCDS\t301\t350\t.\t-\t0\tgene_id \"G\"; transcript_id \"T\";\n"
+        "c\t.\tstop_codon\t128\t130\t.\t-\t0\tgene_id \"G\"; transcript_id \"T\";\n"
+        "c\t.\tgene\t101\t400\t.\t-\t.\tgene_id \"G\";\n";
+    const auto g = read_gff_features(test::temp_text_file("models.gtf", gtf));
+    ASSERT_EQ(g.size(), 1u);
+    EXPECT_EQ(model_of(g[0]), "100-200 300-400 thick 127-350");
+
+    std::vector<GeneModel> models;
+    const auto regions = read_gff_regions(test::temp_text_file("models.gff3", gff), {{"c", 5000}},
+                                          false, nullptr, &models);
+    ASSERT_EQ(models.size(), regions.size());
+    EXPECT_EQ(models[3].exons, f[3].model.exons);
 }
 
 TEST(GffReader, ReadsCompressedFiles) {
@@ -191,6 +249,43 @@ TEST(GffReader, NcbiEcoliGenesMatchTheGeneBed) {
     }
     EXPECT_EQ(lines, 4494u);
     EXPECT_GE(genes, lines);
+}
+
+// Every CDS of ../shared/data's CDS BED (also from NCBI's annotation) lies in the coding part and
+// in one exon of a gene; tRNA, rRNA and ncRNA genes have exons and no coding part.
+TEST(GffReader, NcbiEcoliCodingPartsHoldTheCdsBed) {
+    const std::string dir = test::shared_data_dir() + "/ecoli_k12_mg1655";
+    const std::string gff = dir + "/GCF_000005845.2_ASM584v2_genomic.gff.gz";
+    if (!std::ifstream(gff)) GTEST_SKIP() << gff << " absent (../shared/data)";
+    const auto features = read_gff_features(gff);
+    std::multimap<std::int64_t, const GffFeature*> by_beg;
+    size_t non_coding = 0;
+    for (const auto& f : features) {
+        by_beg.emplace(f.region.beg, &f);
+        non_coding += !f.model.exons.empty() && f.model.thick_beg == f.model.thick_end;
+    }
+    EXPECT_GE(non_coding, 150u);  // 86 tRNA, 22 rRNA, 99 ncRNA, some in one gene each
+    std::ifstream bed(dir + "/ecoli_k12_mg1655.cds.bed");
+    std::string contig, name, score;
+    std::int64_t beg = 0, end = 0;
+    char strand = 0;
+    size_t lines = 0;
+    while (bed >> contig >> beg >> end >> name >> score >> strand) {
+        ++lines;
+        bool found = false;
+        // The genes starting at or before it (a CDS of a gene that starts earlier: a leader).
+        for (auto it = by_beg.upper_bound(beg); it != by_beg.begin() && !found;) {
+            const GffFeature& f = *(--it)->second;
+            if (f.region.end < end) continue;
+            const GeneModel& m = f.model;
+            found = m.thick_beg <= beg && end <= m.thick_end &&
+                    std::any_of(m.exons.begin(), m.exons.end(),
+                                [&](const auto& x) { return x.first <= beg && end <= x.second; });
+            if (beg - it->first > 100000) break;
+        }
+        EXPECT_TRUE(found) << name << " " << beg << "-" << end;
+    }
+    EXPECT_EQ(lines, 4337u);
 }
 
 }  // namespace

@@ -106,6 +106,61 @@ TEST(Regions, BedParsingAndErrors) {
     bad("", "no regions");
 }
 
+// BED12 (UCSC's genePred export, GENCODE's BEDs): thickStart/thickEnd and blocks as exons.
+TEST(Regions, BedGeneModelsFromThickAndBlockColumns) {
+    const std::string path =
+        test::temp_text_file("genes.bed",
+                             "chr1\t100\t1000\tA\t0\t+\t150\t700\t0\t2\t200,500,\t0,400,\n"
+                             "chr1\t100\t200\tB\t0\t-\t100\t100\t255,0,0\t1\t100\t0\n"
+                             "chr2\t5\t9\tC\t0\t+\n"
+                             "chr2\t5\t9\tD\t0\t+\t6\t8\n");
+    std::vector<GeneModel> m;
+    const auto rs = read_bed(path, kContigs, &m);
+    ASSERT_EQ(m.size(), rs.size());
+    using Exons = std::vector<std::pair<std::int64_t, std::int64_t>>;
+    EXPECT_EQ(m[0].exons, (Exons{{100, 300}, {500, 1000}}));
+    EXPECT_EQ(std::make_pair(m[0].thick_beg, m[0].thick_end), std::make_pair(150L, 700L));
+    EXPECT_EQ(m[1].exons, (Exons{{100, 200}}));
+    EXPECT_EQ(m[1].thick_beg, m[1].thick_end);  // non-coding: all thin
+    EXPECT_TRUE(m[2].exons.empty());            // BED6: one box, all thick
+    EXPECT_EQ(std::make_pair(m[2].thick_beg, m[2].thick_end), std::make_pair(5L, 9L));
+    EXPECT_EQ(std::make_pair(m[3].thick_beg, m[3].thick_end), std::make_pair(6L, 8L));
+
+    auto error = [&](const std::string& columns) {
+        const std::string bad =
+            test::temp_text_file("bad12.bed", "chr1\t100\t1000\tA\t0\t+\t" + columns + "\n");
+        try {
+            (void)read_bed(bad, kContigs, &m);
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::kInput);
+            const std::string what = e.what();
+            EXPECT_EQ(what.rfind(bad + ":1: ", 0), 0u) << what;
+            return what.substr(bad.size() + 4);
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(error("50\t700"), "thickStart-thickEnd 50-700 is not within start-end");
+    EXPECT_EQ(error("700\t600"), "thickStart-thickEnd 700-600 is not within start-end");
+    EXPECT_EQ(error("150\t700\t0\t2"),
+              "blockCount without blockSizes and blockStarts (BED12 columns 10-12)");
+    EXPECT_EQ(error("150\t700\t0\t0\t\t"), "blockCount is 0");
+    EXPECT_EQ(error("150\t700\t0\t2\t200\t0,400"), "blockSizes lists 1 values, blockCount says 2");
+    EXPECT_EQ(error("150\t700\t0\t2\t200,x\t0,400"),
+              "blockSizes 'x' is not a non-negative integer");
+    EXPECT_EQ(error("150\t700\t0\t2\t200,500\t10,400"),
+              "the first block starts at 10, not 0 (blockStarts are relative to start)");
+    EXPECT_EQ(error("150\t700\t0\t2\t200,500\t0,100"),
+              "block 2 overlaps or comes before the one before it");
+    EXPECT_EQ(error("150\t700\t0\t2\t200,600\t0,400"), "block 2 ends past end");
+    EXPECT_EQ(error("150\t700\t0\t2\t200,400\t0,400"),
+              "the last block ends at 900, not at end 1000");
+    // Without `models` the columns past 6 are not read: the whole span is the region.
+    EXPECT_EQ(
+        read_bed(test::temp_text_file("bad12.bed", "chr1\t100\t1000\tA\t0\t+\t50\t9\n"), kContigs)
+            .size(),
+        1u);
+}
+
 TEST(Regions, BedWithoutTabsIsSplitOnSpaces) {
     // UCSC reads whitespace-delimited BED, and samtools -L does; a line with a tab keeps spaces
     // inside its fields (a name with a space).

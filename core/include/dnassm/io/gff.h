@@ -17,6 +17,10 @@ struct GffFeature {
     Region region;
     std::string type;       // the gene's own line's type ("gene", "pseudogene", "ncRNA_gene", ...)
     std::int64_t line = 0;  // the first line that gave it, for messages
+    /// Its exons (every transcript's, merged where they overlap: a browser's collapsed row) and
+    /// coding part (CDS, start and stop codons): see Group::model in gff_reader.cpp for a gene
+    /// without exon or CDS lines (one thick box) and one without a CDS (all thin).
+    GeneModel model;
 };
 
 /// Whether the file at `path` reads as GFF3 or GTF: a "##gff-version" line, or a first data line
@@ -37,11 +41,13 @@ struct GffFeature {
 /// read_gff_features' genes as regions resolved against `contigs` (resolve_region, naming the
 /// line). Genes on contigs that `contigs` lacks are an error, or with `leave_out_unknown`
 /// (an explorer opening a genome-wide annotation over one chromosome) left out and counted in
-/// `left_out`, unless all are: then the first one's error.
+/// `left_out`, unless all are: then the first one's error. With `models`, each region's gene
+/// model too.
 [[nodiscard]] std::vector<Region> read_gff_regions(const std::string& path,
                                                    const std::vector<Contig>& contigs,
                                                    bool leave_out_unknown = false,
-                                                   size_t* left_out = nullptr);
+                                                   size_t* left_out = nullptr,
+                                                   std::vector<GeneModel>* models = nullptr);
 
 /// The regions of a file given as `-R`: a GFF3 or GTF's genes (looks_like_gff) or a BED's lines
 /// (read_bed).

@@ -28,6 +28,15 @@ struct Region {
     [[nodiscard]] std::string label() const;
 };
 
+/// How a genome browser draws a feature: its exons as boxes joined by a line (the introns), the
+/// coding part of them (thick) taller than the rest (UTRs, a non-coding RNA's exons).
+struct GeneModel {
+    /// 0-based half-open, sorted and disjoint, within the feature. Empty: one box over it all.
+    std::vector<std::pair<std::int64_t, std::int64_t>> exons;
+    /// The coding part; thick_beg == thick_end: none, all of it thin.
+    std::int64_t thick_beg = 0, thick_end = 0;
+};
+
 /// Parses samtools region strings ("chr", "chr:beg", "chr:beg-end", "{odd:name}:beg-end",
 /// thousands separators allowed) against `contigs`. An unknown contig, reversed or empty range,
 /// or coordinates past the contig end are Error(kInput) naming the region.
@@ -36,9 +45,12 @@ struct Region {
 
 /// Reads BED (plain or bgzip; '#', "track" and "browser" lines skipped; columns 1-3 required,
 /// column 4 kept as the name, column 6 as the strand when it is '+' or '-'). Bad lines are
-/// Error(kInput) naming file and line number.
+/// Error(kInput) naming file and line number. With `models`, each line's GeneModel too, one per
+/// region: thickStart/thickEnd (columns 7-8; absent: all thick) and a BED12's blocks as exons
+/// (columns 10-12; absent: none), checked as UCSC's bedToBigBed checks them.
 [[nodiscard]] std::vector<Region> read_bed(const std::string& path,
-                                           const std::vector<Contig>& contigs);
+                                           const std::vector<Contig>& contigs,
+                                           std::vector<GeneModel>* models = nullptr);
 
 /// True for the lines BED and bedGraph readers skip: empty, a '#' comment, or a UCSC header line
 /// ("track" or "browser", alone or followed by whitespace; a contig named "track1" is data).

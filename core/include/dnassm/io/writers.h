@@ -133,8 +133,8 @@ struct TrackBin {
 /// A track file read contig by contig, interval by interval, in position order, or region by
 /// region: a bigWig through its index and libBigWig's block iterator (a few blocks in memory at a
 /// time, so a genome-wide file is never read whole), a bedGraph read once (its intervals sorted per
-/// contig, 12 bytes each: a chromosome's per-base track is a few GB). What `merge` and `call` gather, `finetune --task track` trains on and the explorer
-/// draws.
+/// contig, 12 bytes each: a chromosome's per-base track is a few GB). What `merge` and `call`
+/// gather, `finetune --task track` trains on and the explorer draws.
 class TrackFile {
   public:
     explicit TrackFile(const std::string& path);
