@@ -169,8 +169,13 @@ struct Group {
         coding_end = coding ? std::max(coding_end, e) : e;
         coding = true;
     }
-    // A line of type `part_type` over [b, e) that is a part of this group (on its contig).
-    void add_part(std::string_view part_type, std::int64_t b, std::int64_t e) {
+    // A line of type `part_type` over [b, e) of contig `c` that is a part of this group (on its
+    // contig).
+    void add_part(const std::string& c,
+                  std::string_view part_type,
+                  std::int64_t b,
+                  std::int64_t e) {
+        if (c != contig) return;  // as extend() leaves it out of the span
         if (is_exon_part(part_type)) exons.emplace_back(b, e);
         if (is_coding_part(part_type)) add_coding(b, e);
     }
@@ -317,7 +322,7 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
                 g.own = true;
                 g.strand = strand;
             }
-            g.add_part(type, start - 1, end);
+            g.add_part(contig, type, start - 1, end);
             continue;
         }
         const auto id = gff3_attribute(attrs, "ID");
@@ -329,7 +334,8 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
                 p.name = *parent;
                 p.type = type;
             }
-            if (!id || id->empty()) p.add_part(type, start - 1, end);  // else its own group's
+            if (!id || id->empty())
+                p.add_part(contig, type, start - 1, end);  // else its own group's
         }
         if (!id || id->empty()) {
             if (!parent || parent->empty()) {  // a top-level feature without an ID
@@ -339,7 +345,7 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
                 g.type = type;
                 g.name = gff3_attribute(attrs, "Name")
                              .value_or(gff3_attribute(attrs, "gene").value_or(type));
-                g.add_part(type, start - 1, end);
+                g.add_part(contig, type, start - 1, end);
             }
             continue;
         }
@@ -354,7 +360,7 @@ std::vector<GffFeature> read_gff_features(const std::string& path) {
                                        .value_or(gff3_attribute(attrs, "locus_tag").value_or(*id)));
             if (parent && *parent != *id) g.parent = parent.value_or("");
         }
-        g.add_part(type, start - 1, end);
+        g.add_part(contig, type, start - 1, end);
     }
     lines.check_read(path);
 

@@ -139,6 +139,10 @@ TEST(GffReader, GenesCarryTheirExonsAndCodingPart) {
     const auto g = read_gff_features(test::temp_text_file("models.gtf", gtf));
     ASSERT_EQ(g.size(), 1u);
     EXPECT_EQ(model_of(g[0]), "100-200 300-400 thick 127-350");
+    // A part on another contig (trans-splicing) is left out of the model, as of the span.
+    const auto t = read_gff_features(test::temp_text_file(
+        "trans.gtf", gtf + "d\t.\texon\t5001\t5100\t.\t-\t.\tgene_id \"G\";\n"));
+    EXPECT_EQ(model_of(t.at(0)), "100-200 300-400 thick 127-350");
 
     std::vector<GeneModel> models;
     const auto regions = read_gff_regions(test::temp_text_file("models.gff3", gff), {{"c", 5000}},
