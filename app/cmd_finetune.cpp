@@ -32,7 +32,8 @@ int cmd_finetune(int argc, char** argv) {
         ("train", po::value(&o.train)->required(),
          "training data: a sequence,label CSV; a BED (then --fasta); or a GenomicBenchmarks "
          "folder (its train/: <class>.csv.gz interval lists, then --fasta, or <class>/*.txt "
-         "sequences); for segment, a BED of labeled intervals; for track, a bigWig or bedGraph "
+         "sequences); for segment, a BED of labeled intervals or a GFF3/GTF annotation (bases "
+         "labeled intergenic, intron, noncoding_exon or cds); for track, a bigWig or bedGraph "
          "of per-base values (bases it does not cover are left out)")
         ("val", po::value(&o.val),
          "validation data in the same form (default: classify holds out 10 % of each class of "

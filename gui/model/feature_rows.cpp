@@ -44,24 +44,4 @@ FeatureRows pack_feature_rows(const std::vector<Region>& features, int max_rows)
     return out;
 }
 
-std::vector<FeaturePiece> feature_pieces(const Region& f, const GeneModel* model) {
-    if (!model) return {{f.beg, f.end, true}};
-    std::vector<std::pair<std::int64_t, std::int64_t>> exons = model->exons;
-    if (exons.empty()) exons.emplace_back(f.beg, f.end);
-    std::vector<FeaturePiece> out;
-    const std::int64_t tb = model->thick_beg, te = model->thick_end;
-    for (const auto& [b, e] : exons) {
-        // [b, tb) thin, [tb, te) thick, [te, e) thin, each where it is not empty.
-        const std::int64_t cut0 = std::clamp(tb, b, e), cut1 = std::clamp(te, cut0, e);
-        if (tb == te) {
-            out.push_back({b, e, false});
-            continue;
-        }
-        if (b < cut0) out.push_back({b, cut0, false});
-        if (cut0 < cut1) out.push_back({cut0, cut1, true});
-        if (cut1 < e) out.push_back({cut1, e, false});
-    }
-    return out;
-}
-
 }  // namespace dnassm::gui

@@ -23,16 +23,4 @@ struct FeatureRows {
 /// taken by start). Past `max_rows`, the overlapping rest share the last row.
 [[nodiscard]] FeatureRows pack_feature_rows(const std::vector<Region>& features, int max_rows);
 
-/// A box of a feature as drawn: an exon, or the part of one inside (thick) or outside (thin) the
-/// coding part. Between boxes lie introns, drawn as a line.
-struct FeaturePiece {
-    std::int64_t beg = 0, end = 0;
-    bool thick = true;
-    bool operator==(const FeaturePiece&) const = default;
-};
-
-/// The boxes of `f` in position order: its exons (without a model, or a model without exons,
-/// the whole feature), each split where the coding part begins and ends.
-[[nodiscard]] std::vector<FeaturePiece> feature_pieces(const Region& f, const GeneModel* model);
-
 }  // namespace dnassm::gui

@@ -125,7 +125,7 @@ class FinetuneTests(Tmp):
             "--label-column", "5", "--epochs", "20", "--batch", "16", "--lr", "0.02", "--patience", "20",
             "-o", out, "--progress", "none")
         metrics = load_json(os.path.join(out, "metrics.json"))["val"]
-        self.assertGreater(metrics["auroc"], 0.8, metrics)
+        self.assertGreater(metrics["auroc"], 0.85, metrics)
         # Frozen: the backbone file is the base model's, byte for byte.
         self.assertEqual(read_bytes(os.path.join(out, "model.safetensors")),
                          read_bytes(os.path.join(MODEL, "model.safetensors")))
@@ -160,7 +160,7 @@ class FinetuneTests(Tmp):
         self.assertIn(f"no --val; validating on {n_val} examples of {self.path('sorted.bed')} (10 % of each class, "
                       "drawn with --seed 1)", err)
         metrics = load_json(self.path("held/metrics.json"))["val"]
-        self.assertGreater(metrics["auroc"], 0.8, metrics)  # NaN if validation had one class
+        self.assertGreater(metrics["auroc"], 0.85, metrics)  # NaN if validation had one class
         prov = load_json(self.path("held/config.json"))["provenance"]
         self.assertEqual(prov["val"], self.path("sorted.bed") + " (10 % of each class, seed 1)")
         run(*args, "--max-train", "60", "-o", self.path("few"))  # the first 60 would all be class 0
@@ -483,6 +483,74 @@ class FinetuneTests(Tmp):
                         self.path("g.fa"), "--val-region", "chrT:30001-40000", "--class-weight", "balanced",
                         "-o", self.path("x"), expect=2)
         self.assertIn("--class-weight applies to classes", err)
+
+    def test_segment_on_a_gff3_learns_gene_structure(self):
+        # Genes of a 5' UTR, coding exons and introns, each part its own GC content, between
+        # intergenic stretches; the annotation as NCBI writes it (gene > mRNA > exon/CDS).
+        rng = np.random.default_rng(5)
+        gc = {"intergenic": 0.5, "utr": 0.65, "cds": 0.85, "intron": 0.15}
+        parts, lines, truth, pos, n = [], ["##gff-version 3"], [], 0, 0
+        def add(kind, length):
+            nonlocal pos
+            parts.append(random_dna(rng, length, gc[kind]))
+            truth.extend([kind] * length)
+            pos += length
+        while pos < 40000:
+            add("intergenic", int(rng.integers(200, 500)))
+            n += 1
+            beg = pos
+            exons = []
+            add("utr", 60)
+            for k in range(int(rng.integers(2, 4))):
+                if k:
+                    add("intron", int(rng.integers(100, 250)))
+                e0 = pos
+                add("cds", int(rng.integers(80, 200)))
+                exons.append((e0, pos))
+            exons[0] = (beg, exons[0][1])
+            lines.append(f"chrG\t.\tgene\t{beg + 1}\t{pos}\t.\t+\t.\tID=gene{n};Name=g{n}")
+            lines.append(f"chrG\t.\tmRNA\t{beg + 1}\t{pos}\t.\t+\t.\tID=rna{n};Parent=gene{n}")
+            for b, e in exons:
+                lines.append(f"chrG\t.\texon\t{b + 1}\t{e}\t.\t+\t.\tParent=rna{n}")
+                lines.append(f"chrG\t.\tCDS\t{max(b, beg + 60) + 1}\t{e}\t.\t+\t0\tID=cds{n};Parent=rna{n}")
+        seq = "".join(parts)
+        with open(self.path("g.fa"), "w") as f:
+            f.write(">chrG\n")
+            for i in range(0, len(seq), 60):
+                f.write(seq[i:i + 60] + "\n")
+        # A gene on a contig the FASTA lacks (a genome-wide annotation) is left out with a note.
+        lines.append("chrOther\t.\tgene\t1\t100\t.\t+\t.\tID=elsewhere")
+        with open(self.path("genes.gff3"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        out = self.path("genes")
+        _, _, err = run("finetune", "-m", MODEL, "--task", "segment", "--train", self.path("genes.gff3"),
+                        "--fasta", self.path("g.fa"), "--train-region", "chrG:1-30000", "--val-region",
+                        f"chrG:30001-{len(seq)}", "--steps", "60", "--eval-every", "30", "--window", "512",
+                        "--batch", "4", "--lr", "3e-3", "--warmup", "5", "-o", out, "--progress", "none")
+        self.assertIn("genes.gff3: 1 gene(s) on contigs", err)
+        classes = load_json(os.path.join(out, "config.json"))["task_head"]["classes"]
+        self.assertEqual(classes, ["intergenic", "intron", "noncoding_exon", "cds"])
+        metrics = load_json(os.path.join(out, "metrics.json"))["val"]
+        self.assertGreater(metrics["auroc"], 0.85, metrics)
+        # Its default track is the coding probability, which ranks coding bases first.
+        run("predict", "-m", out, "-r", f"chrG:30001-{len(seq)}", "-o", self.path("cds.bw"), self.path("g.fa"))
+        with pyBigWig.open(self.path("cds.bw")) as bw:
+            p = np.array(bw.values("chrG", 30000, len(seq)))
+        coding = auroc(p, np.array(truth[30000:]) == "cds")
+        self.assertGreater(coding, 0.9, coding)
+        # --label-column is a BED's; a GFF's classes are its gene structure.
+        _, _, err = run("finetune", "-m", MODEL, "--task", "segment", "--train", self.path("genes.gff3"),
+                        "--fasta", self.path("g.fa"), "--val-region", "chrG:30001-40000", "--label-column", "4",
+                        "-o", self.path("x"), expect=2)
+        self.assertIn("--label-column reads a BED's column", err)
+        # Gene lines alone say nothing of structure.
+        with open(self.path("bare.gff3"), "w") as f:
+            f.write("##gff-version 3\nchrG\t.\tgene\t101\t900\t.\t+\t.\tID=g1\n")
+        _, _, err = run("finetune", "-m", MODEL, "--task", "segment", "--train", self.path("bare.gff3"),
+                        "--fasta", self.path("g.fa"), "--val-region", "chrG:30001-40000", "-o", self.path("y"),
+                        expect=1)
+        self.assertIn("bare.gff3: no exon or CDS inside the training and validation regions", err)
+        self.assertFalse(os.path.exists(self.path("y")))
 
     def test_segment_per_base_head_and_probability_track(self):
         rng = np.random.default_rng(3)

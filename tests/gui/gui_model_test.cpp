@@ -162,28 +162,6 @@ class GuiModelTest : public QObject {
         QCOMPARE(pack_feature_rows({}, 8).on("a"), 1);
     }
 
-    // A feature's boxes: exons split at the coding part's ends; no model or no exons: the whole
-    // feature, thick or (non-coding) thin.
-    void featurePieces() {
-        Region f;
-        f.contig = "a";
-        f.beg = 100;
-        f.end = 900;
-        using P = std::vector<FeaturePiece>;
-        QCOMPARE(feature_pieces(f, nullptr), (P{{100, 900, true}}));
-        GeneModel m{{}, 100, 900};
-        QCOMPARE(feature_pieces(f, &m), (P{{100, 900, true}}));
-        m = {{{100, 400}, {600, 900}}, 200, 700};
-        QCOMPARE(feature_pieces(f, &m),
-                 (P{{100, 200, false}, {200, 400, true}, {600, 700, true}, {700, 900, false}}));
-        m = {{{100, 400}, {600, 900}}, 400, 600};  // coding part in the intron alone: all thin
-        QCOMPARE(feature_pieces(f, &m), (P{{100, 400, false}, {600, 900, false}}));
-        m = {{{100, 400}, {600, 900}}, 100, 100};  // non-coding
-        QCOMPARE(feature_pieces(f, &m), (P{{100, 400, false}, {600, 900, false}}));
-        m = {{{100, 400}, {600, 900}}, 100, 900};
-        QCOMPARE(feature_pieces(f, &m), (P{{100, 400, true}, {600, 900, true}}));
-    }
-
     // Signal tracks are indexed (sorted, binary search); any view reads what a scan of every
     // interval would: unsorted input, two contigs, nested and touching intervals, empty views.
     void signalViewsEqualAFullScan() {

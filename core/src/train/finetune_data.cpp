@@ -8,12 +8,14 @@
 #include <sstream>
 
 #include "dnassm/error.h"
+#include "dnassm/io/gff.h"
 #include "dnassm/io/sequence_input.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/messages.h"
 #include "dnassm/tokenizer.h"
 
 #include "train/class_folders.h"
+#include "train/gene_structure.h"
 #include "train/label_tables.h"
 
 namespace dnassm {
@@ -126,13 +128,72 @@ std::vector<Example> encode(const std::vector<LabeledSequence>& seqs,
     return out;
 }
 
+using LoadRegions = std::function<void(const std::vector<std::string>&,
+                                       std::vector<SegmentContig>&,
+                                       const std::function<void(SegmentContig&)>&)>;
+
+// --task segment on a GFF3/GTF annotation: each base's gene-structure class (gene_structure.h),
+// the classes kept being those the training and validation bases have.
+SegmentData gene_structure_segments(const FinetuneOptions& o,
+                                    SequenceInput& in,
+                                    const LoadRegions& load) {
+    DNASSM_CHECK(o.label_column < 0, ErrorKind::kUsage,
+                 o.train +
+                     ": --label-column reads a BED's column; a GFF3/GTF annotation labels each "
+                     "base by gene structure");
+    DNASSM_CHECK(
+        o.val.empty() || looks_like_gff(o.val), ErrorKind::kUsage,
+        o.train + ": a GFF3/GTF annotation, and --val " + o.val + " is not: give both as one kind");
+    struct Genes {
+        std::vector<Region> regions;
+        std::vector<GeneModel> models;
+    };
+    auto genes_of = [&](const std::string& path) {
+        auto g = std::make_shared<Genes>();
+        size_t left_out = 0;
+        g->regions = read_gff_regions(path, in.contigs(), true, &left_out, &g->models);
+        if (left_out)
+            note("dnassm finetune: %s: %zu gene(s) on contigs %s lacks left out\n", path.c_str(),
+                 left_out, o.fasta.c_str());
+        return [g](SegmentContig& c) {
+            c.labels.assign(c.ids.size(), 0);
+            paint_gene_structure(g->regions, g->models, c.region, c.labels);
+        };
+    };
+    SegmentData d;
+    const auto train_labels = genes_of(o.train);
+    load(o.train_regions, d.train, train_labels);
+    load(o.val_regions, d.val, o.val.empty() ? train_labels : genes_of(o.val));
+    // Keep the classes that occur (a bacterium has no introns), in kGeneStructureClasses' order.
+    std::vector<std::int64_t> count(kGeneStructureClasses.size(), 0);
+    for (const auto* part : {&d.train, &d.val})
+        for (const auto& c : *part)
+            for (const std::int32_t y : c.labels) ++count[static_cast<size_t>(y)];
+    std::vector<std::int32_t> index(count.size(), -1);
+    for (size_t k = 0; k < count.size(); ++k)
+        if (count[k] > 0 || k == 0) {
+            index[k] = static_cast<std::int32_t>(d.classes.size());
+            d.classes.emplace_back(kGeneStructureClasses[k]);
+        }
+    DNASSM_CHECK(d.classes.size() > 1, ErrorKind::kInput,
+                 o.train +
+                     ": no exon or CDS inside the training and validation regions (contig names "
+                     "differ from " +
+                     o.fasta + "'s?)");
+    for (auto* part : {&d.train, &d.val})
+        for (auto& c : *part)
+            for (std::int32_t& y : c.labels) y = index[static_cast<size_t>(y)];
+    return d;
+}
+
 SegmentData load_segments(const FinetuneOptions& o) {
     const bool track = o.task == HeadTask::kTrack;
     const std::string task = track ? "finetune --task track" : "finetune --task segment";
     DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, task + " needs --fasta REF.fa");
     DNASSM_CHECK(!is_csv_path(o.train), ErrorKind::kUsage,
                  o.train + (track ? ": --task track takes a bigWig or bedGraph of per-base values"
-                                  : ": --task segment takes a BED of labeled intervals"));
+                                  : ": --task segment takes a BED of labeled intervals or a "
+                                    "GFF3/GTF annotation"));
     DNASSM_CHECK(o.test.empty(), ErrorKind::kUsage,
                  task +
                      ": --test applies to classify and regress (hold out part of the genome "
@@ -189,6 +250,10 @@ SegmentData load_segments(const FinetuneOptions& o) {
                          o.fasta + "'s?)");
         return d;
     }
+    if (looks_like_gff(o.train)) return gene_structure_segments(o, *in, load);
+    DNASSM_CHECK(o.val.empty() || !looks_like_gff(o.val), ErrorKind::kUsage,
+                 o.val + ": a GFF3/GTF annotation, and --train " + o.train +
+                     " a BED: give both as one kind");
     const int col = o.label_column < 0 ? 0 : o.label_column;
     auto annotate = [&](const std::string& bed, std::vector<std::string>* classes) {
         std::vector<Region> iv = read_bed(bed, in->contigs());

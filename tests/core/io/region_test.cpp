@@ -161,6 +161,30 @@ TEST(Regions, BedGeneModelsFromThickAndBlockColumns) {
         1u);
 }
 
+// A feature's boxes: exons split at the coding part's ends; no model or no exons: the whole
+// feature, thick or (non-coding) thin.
+TEST(Regions, FeaturePiecesSplitExonsAtTheCodingPart) {
+    Region f;
+    f.contig = "a";
+    f.beg = 100;
+    f.end = 900;
+    using P = std::vector<FeaturePiece>;
+    EXPECT_EQ(feature_pieces(f, nullptr), (P{{100, 900, true}}));
+    GeneModel m{{}, 100, 900};
+    EXPECT_EQ(feature_pieces(f, &m), (P{{100, 900, true}}));
+    m = {{}, 100, 100};
+    EXPECT_EQ(feature_pieces(f, &m), (P{{100, 900, false}}));
+    m = {{{100, 400}, {600, 900}}, 200, 700};
+    EXPECT_EQ(feature_pieces(f, &m),
+              (P{{100, 200, false}, {200, 400, true}, {600, 700, true}, {700, 900, false}}));
+    m = {{{100, 400}, {600, 900}}, 400, 600};  // coding part in the intron alone: all thin
+    EXPECT_EQ(feature_pieces(f, &m), (P{{100, 400, false}, {600, 900, false}}));
+    m = {{{100, 400}, {600, 900}}, 100, 100};  // non-coding
+    EXPECT_EQ(feature_pieces(f, &m), (P{{100, 400, false}, {600, 900, false}}));
+    m = {{{100, 400}, {600, 900}}, 100, 900};
+    EXPECT_EQ(feature_pieces(f, &m), (P{{100, 400, true}, {600, 900, true}}));
+}
+
 TEST(Regions, BedWithoutTabsIsSplitOnSpaces) {
     // UCSC reads whitespace-delimited BED, and samtools -L does; a line with a tab keeps spaces
     // inside its fields (a name with a space).

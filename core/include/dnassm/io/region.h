@@ -37,6 +37,18 @@ struct GeneModel {
     std::int64_t thick_beg = 0, thick_end = 0;
 };
 
+/// A box of a feature as drawn: an exon, or the part of one inside (thick) or outside (thin) the
+/// coding part. Between boxes lie introns, drawn as a line.
+struct FeaturePiece {
+    std::int64_t beg = 0, end = 0;
+    bool thick = true;
+    bool operator==(const FeaturePiece&) const = default;
+};
+
+/// The boxes of `f` in position order: its exons (without a model, or a model without exons,
+/// the whole feature), each split where the coding part begins and ends.
+[[nodiscard]] std::vector<FeaturePiece> feature_pieces(const Region& f, const GeneModel* model);
+
 /// Parses samtools region strings ("chr", "chr:beg", "chr:beg-end", "{odd:name}:beg-end",
 /// thousands separators allowed) against `contigs`. An unknown contig, reversed or empty range,
 /// or coordinates past the contig end are Error(kInput) naming the region.
