@@ -211,14 +211,15 @@ GeneModel bed_gene_model(const std::vector<std::string_view>& f,
     const auto starts = bed_list(f[11], n, where, "blockStarts");
     std::int64_t last_end = r.beg;
     for (size_t i = 0; i < n; ++i) {
-        const std::int64_t beg = r.beg + starts[i], end = beg + sizes[i];
         const std::string block = "block " + std::to_string(i + 1);
+        DNASSM_CHECK(starts[i] <= r.length() && sizes[i] <= r.length() - starts[i],
+                     ErrorKind::kInput, where + ": " + block + " ends past end");
+        const std::int64_t beg = r.beg + starts[i], end = beg + sizes[i];
         DNASSM_CHECK(i > 0 || starts[i] == 0, ErrorKind::kInput,
                      where + ": the first block starts at " + std::to_string(starts[i]) +
                          ", not 0 (blockStarts are relative to start)");
         DNASSM_CHECK(beg >= last_end, ErrorKind::kInput,
                      where + ": " + block + " overlaps or comes before the one before it");
-        DNASSM_CHECK(end <= r.end, ErrorKind::kInput, where + ": " + block + " ends past end");
         DNASSM_CHECK(i + 1 < n || end == r.end, ErrorKind::kInput,
                      where + ": the last block ends at " + std::to_string(end) + ", not at end " +
                          std::to_string(r.end));

@@ -152,6 +152,8 @@ TEST(Regions, BedGeneModelsFromThickAndBlockColumns) {
     EXPECT_EQ(error("150\t700\t0\t2\t200,500\t0,100"),
               "block 2 overlaps or comes before the one before it");
     EXPECT_EQ(error("150\t700\t0\t2\t200,600\t0,400"), "block 2 ends past end");
+    EXPECT_EQ(error("150\t700\t0\t2\t200,9223372036854775807\t0,400"), "block 2 ends past end");
+    EXPECT_EQ(error("150\t700\t0\t2\t200,5\t0,9223372036854775807"), "block 2 ends past end");
     EXPECT_EQ(error("150\t700\t0\t2\t200,400\t0,400"),
               "the last block ends at 900, not at end 1000");
     // Without `models` the columns past 6 are not read: the whole span is the region.
