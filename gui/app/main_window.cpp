@@ -294,8 +294,15 @@ void MainWindow::openFasta(const QString& path) {
     view_->setGenome(fasta);
     session_.fasta = fasta->path();
     remember(path);
-    statusBar()->showMessage(QString("%1: %2 contig(s)").arg(path).arg(fasta->contigs().size()),
-                             5000);
+    QString shown = QString("%1: %2 contig(s)").arg(path).arg(fasta->contigs().size());
+    // As the CLI notes them: records faidx leaves out would otherwise vanish unsaid.
+    if (const EmptyRecords& empty = fasta->empty_records(); empty.count > 0)
+        shown += QString(" (%1 record%2 with no bases left out%3)")
+                     .arg(empty.count)
+                     .arg(empty.count == 1 ? "" : "s")
+                     .arg(QString::fromStdString((empty.count == 1 ? ": '" : ", the first: '") +
+                                                 empty.first + "'"));
+    statusBar()->showMessage(shown, 5000);
 }
 
 void MainWindow::openAlignments(const QString& path) {

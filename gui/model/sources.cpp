@@ -13,18 +13,47 @@
 #include "dnassm/io/file_format.h"
 #include "dnassm/io/gff.h"
 #include "dnassm/io/input_file.h"
+#include "dnassm/io/text_lines.h"
+#include "dnassm/text.h"
 
 namespace dnassm::gui {
+
+namespace {
+
+// Why faidx could not index a FASTA, where a cause is known: HTSlib's faidx refuses a file whose
+// last record has no bases (a header line at the end), which the CLI reads into memory instead.
+std::string why_not_indexed(const std::string& path) {
+    try {
+        TextLines lines(path);
+        std::string_view s;
+        std::string last_header;
+        bool bases_after = false;
+        while (lines.next(s)) {
+            if (is_blank(s)) continue;
+            if (s.front() == '>') {
+                last_header = std::string(s.substr(1, s.find_first_of(" \t\r") - 1));
+                bases_after = false;
+            } else {
+                bases_after = true;
+            }
+        }
+        if (!lines.failed() && !last_header.empty() && !bases_after)
+            return " (its last record, '" + last_header +
+                   "', has no bases, which faidx cannot index: remove that header line)";
+    } catch (const Error&) {
+    }
+    return " (plain or bgzip; build the index with samtools faidx)";
+}
+
+}  // namespace
 
 FastaSource::FastaSource(const std::string& path) : path_(path) {
     require_readable_file(path, "a FASTA file");
     fai_ = fai_load3(path.c_str(), nullptr, nullptr, FAI_CREATE);
     DNASSM_CHECK(fai_, ErrorKind::kInput,
-                 path +
-                     ": cannot open as an indexed FASTA (plain or bgzip; build the index with "
-                     "samtools faidx)");
+                 path + ": cannot open as an indexed FASTA" + why_not_indexed(path));
     try {
-        check_fasta_index_covers_file(path, path + ".fai");
+        empty_ = check_fasta_index_covers_file(path, path + ".fai");
     } catch (...) {
         fai_destroy(fai_);
         throw;

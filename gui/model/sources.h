@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dnassm/io/fasta_index_check.h"
 #include "dnassm/io/region.h"
 #include "dnassm/io/writers.h"
 
@@ -31,11 +32,14 @@ class FastaSource {
     [[nodiscard]] std::int64_t length(const std::string& contig) const;
     /// Bases [beg, end) of a contig as stored (case kept).
     [[nodiscard]] std::string fetch(const Locus& l) const;
+    /// Records with no bases (a header without sequence lines), which faidx leaves out.
+    [[nodiscard]] const EmptyRecords& empty_records() const { return empty_; }
 
   private:
     std::string path_;
     ::faidx_t* fai_ = nullptr;
     std::vector<Contig> contigs_;
+    EmptyRecords empty_;
 };
 
 /// Per-base read depth over a locus from an indexed BAM/CRAM, counting aligned bases (M, =, X)

@@ -280,6 +280,18 @@ class GuiExplorerTest : public QObject {
         QVERIFY(w.goTo("geneR"));
         QCOMPARE(w.genomeView()->locus(), (Locus{"ref", 4, 36}));
         QVERIFY(!w.goTo("geneZ"));
+        // Records with no bases, which faidx leaves out, are counted as the CLI counts them.
+        const QString gaps = write("gaps.fa", ">e1\n>ref2\nACGTACGT\n>e2\n>e3 x\n>ref3\nACG\n");
+        w.openAny(gaps);
+        QCOMPARE(w.statusBar()->currentMessage(),
+                 gaps + ": 2 contig(s) (3 records with no bases left out, the first: 'e1')");
+        // HTSlib's faidx cannot index a FASTA that ends with such a record; the explorer needs
+        // the index, and says what to mend.
+        const QString tail = write("tail.fa", ">ref2\nACGTACGT\n>e3 description\n\n");
+        QCOMPARE(error_of([&] { w.openAny(tail); }),
+                 tail +
+                     ": cannot open as an indexed FASTA (its last record, 'e3', has no bases, "
+                     "which faidx cannot index: remove that header line)");
     }
 
     void backgroundRunDrawsWhatPredictWrites() {
