@@ -361,7 +361,6 @@ class EmbedTests(Tmp):
         self.assertTrue(events and events[-1]["event"] == "done")
         self.assertEqual(events[-1]["bases_done"], 48502)
 
-    @unittest.skipUnless(os.path.exists(ECOLI), f"skipped: {ECOLI} absent (../shared/data)")
     def test_gff3_and_gtf_genes_as_regions(self):
         # -R takes an annotation: one region per gene (spanning its mRNAs, exons and CDSs), named by
         # it, on its strand; the same vectors as the BED of those spans.
@@ -398,6 +397,7 @@ class EmbedTests(Tmp):
         self.assertEqual(len(err.strip().splitlines()), 1)
         self.assertFalse(os.path.exists(self.path("x.tsv")))
 
+    @unittest.skipUnless(os.path.exists(ECOLI), f"skipped: {ECOLI} absent (../shared/data)")
     def test_ecoli_genes_bed(self):
         bed = self.path("genes.bed")
         with open(os.path.join(SHARED, "ecoli_k12_mg1655", "ecoli_k12_mg1655.genes.bed")) as f, open(bed, "w") as o:
