@@ -528,8 +528,11 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
                        std::clamp(static_cast<double>(pos - locus_.beg) / w, 0.0, 1.0) * r.width());
         };
         // Exons as boxes (coding parts full height, UTRs and non-coding exons half) on a line
-        // through the introns, as IGV and the UCSC browser draw genes.
-        const auto pieces = feature_pieces(f, i < t.models.size() ? &t.models[i] : nullptr);
+        // through the introns, as IGV and the UCSC browser draw genes; a feature a few pixels
+        // wide (a chromosome of genes in view) is one box, which is all it can show.
+        const bool narrow = x1 - x0 < 4;
+        const auto pieces =
+            feature_pieces(f, i < t.models.size() && !narrow ? &t.models[i] : nullptr);
         const bool whole = pieces.size() == 1 && pieces[0].thick && pieces[0].beg == f.beg &&
                            pieces[0].end == f.end;
         if (whole) {
