@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Runs every file of HTSlib's, samtools' and pysam's test data (Debian's htslib-test, samtools-test and
-python-pysam-tests: malformed and edge-case SAM/BAM/CRAM/FASTA/FASTQ/VCF/BCF/BED) through dnassm and checks the
+python-pysam-tests: malformed and edge-case SAM/BAM/CRAM/FASTA/FASTQ/VCF/BCF/BED/GFF) through dnassm and checks the
 bad-input contract: each run exits 0, 1 or 2; a failure is one line on stderr (notes and per-record 'skipped' lines
 aside) and leaves no output file. Not part of ctest (the packages are not installed by default):
 
@@ -10,6 +10,7 @@ aside) and leaves no output file. Not part of ctest (the packages are not instal
 Prints each failure's message (to read whether it says what is wrong) and exits 1 when the contract is broken.
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,10 @@ def commands(path, out):
     if low.endswith((".bed", ".bed.gz")):
         yield ["embed", "-m", MODEL, "--pool", "mean", "-R", path, "-o", out + "/e.tsv", LAMBDA]
         yield ["call", "--threshold", "0", "-o", out + "/c.bed", path]
+    if low.endswith((".gff", ".gff3", ".gtf", ".gff.gz", ".gff3.gz", ".gtf.gz")):
+        yield ["embed", "-m", MODEL, "--pool", "mean", "-R", path, "-o", out + "/e.tsv", LAMBDA]
+        yield ["finetune", "-m", MODEL, "--task", "segment", "--train", path, "--fasta", LAMBDA,
+               "--val-region", "NC_001416.1:40001-48502", "--steps", "1", "-o", out + "/seg"]
 
 
 def main():
@@ -55,8 +60,9 @@ def main():
                 broken.append((args, "timed out"))
                 continue
             left = os.listdir(out)
-            for name in left:
-                os.remove(os.path.join(out, name))
+            for name in left:  # finetune's output is a folder
+                shutil.rmtree(os.path.join(out, name)) if os.path.isdir(os.path.join(out, name)) else \
+                    os.remove(os.path.join(out, name))
             if p.returncode == 0:
                 continue
             failed += 1

@@ -11,6 +11,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/gff.h"
 #include "dnassm/io/text_lines.h"
+#include "dnassm/io/writers.h"
 #include "dnassm/text.h"
 
 namespace dnassm {
@@ -258,6 +259,10 @@ std::vector<Group> top_level(Groups& groups, const std::string& path) {
 
 bool looks_like_gff(const std::string& path) {
     if (path == "-") return false;
+    // By its name: a malformed GTF (space-separated, extra tabs) then gets the GFF reader's
+    // message about its columns, not a BED reader's about its second one.
+    const std::string ext = text_extension(path);
+    if (ext == ".gff" || ext == ".gff3" || ext == ".gtf") return true;
     try {
         TextLines lines(path);
         std::string_view s;

@@ -197,8 +197,23 @@ TEST(GffReader, TellsGffFromBed) {
     EXPECT_FALSE(
         looks_like_gff(test::temp_text_file("c.txt", "c\t1\t2\tname\t0\t+\t1\t2\t0\n")));  // BED9
     EXPECT_FALSE(looks_like_gff(test::temp_text_file("d.txt", "c\t1\t2\n")));
-    EXPECT_FALSE(looks_like_gff(testing::TempDir() + "/absent.gff"));
+    EXPECT_FALSE(looks_like_gff(testing::TempDir() + "/absent.txt"));
     EXPECT_FALSE(looks_like_gff("-"));
+    // By name, whatever it holds: a malformed GTF (pysam's space-separated test file) is then
+    // named as a GTF with the wrong columns, not as a BED whose start is 'ENSEMBL'.
+    const std::string spaced = test::temp_compressed_file(
+        "spaced.gtf.gz", "chr1 ENSEMBL exon 1737 2090 . + . gene_id \"G\";\n");
+    EXPECT_TRUE(looks_like_gff(spaced));
+    EXPECT_TRUE(looks_like_gff(testing::TempDir() + "/absent.GFF3"));
+    try {
+        (void)read_region_file(spaced, {{"chr1", 5000}});
+        ADD_FAILURE() << "read";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  spaced +
+                      ":1: expected 9 tab-separated columns (seqid, source, type, start, end, "
+                      "score, strand, phase, attributes), separated by tabs");
+    }
 }
 
 TEST(GffRegions, ResolvesAgainstContigsOrLeavesUnknownOnesOut) {

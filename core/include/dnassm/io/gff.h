@@ -23,9 +23,10 @@ struct GffFeature {
     GeneModel model;
 };
 
-/// Whether the file at `path` reads as GFF3 or GTF: a "##gff-version" line, or a first data line
-/// of 8 or 9 tab-separated columns whose 4th and 5th are integers and 2nd is not (a BED line's
-/// 2nd is). False for "-" (standard input cannot be read twice) and for a file it cannot read.
+/// Whether the file at `path` reads as GFF3 or GTF: named .gff, .gff3 or .gtf (plain or .gz), or
+/// by its content: a "##gff-version" line, or a first data line of 8 or 9 tab-separated columns
+/// whose 4th and 5th are integers and 2nd is not (a BED line's 2nd is). False for "-" (standard
+/// input cannot be read twice) and for a file it cannot read.
 [[nodiscard]] bool looks_like_gff(const std::string& path);
 
 /// The genes (top-level features) of a GFF3 or GTF file, plain, gzip or BGZF, in the order of
