@@ -321,15 +321,22 @@ void MainWindow::openFeatures(const QString& path) {
                  str(path) + ": features are drawn over a reference; open its FASTA first");
     size_t left_out = 0;
     std::vector<GeneModel> models;
-    auto features = read_features(str(path), view_->genome()->contigs(), &left_out, &models);
+    std::map<std::string, std::string> aliases;
+    auto features =
+        read_features(str(path), view_->genome()->contigs(), &left_out, &models, &aliases);
     QString shown = QString("%1: %2 feature%3")
                         .arg(QFileInfo(path).fileName())
                         .arg(features.size())
                         .arg(features.size() == 1 ? "" : "s");
-    if (left_out)
-        shown += QString(" (%1 on contigs %2 lacks left out)")
-                     .arg(left_out)
-                     .arg(QFileInfo(QString::fromStdString(session_.fasta)).fileName());
+    const QString fasta = QFileInfo(QString::fromStdString(session_.fasta)).fileName();
+    if (left_out) shown += QString(" (%1 on contigs %2 lacks left out)").arg(left_out).arg(fasta);
+    if (!aliases.empty()) {  // as IGV maps them, but said
+        QStringList renames;
+        for (const auto& [from, to] : aliases)
+            if (renames.size() < 3) renames << QString::fromStdString(from + " as " + to);
+        shown += QString(" (contigs named as in %1: %2%3)")
+                     .arg(fasta, renames.join(", "), aliases.size() > 3 ? ", …" : "");
+    }
     statusBar()->showMessage(shown, 8000);
     features_.insert(features_.end(), features.begin(), features.end());
     ViewTrack track{ViewTrack::Kind::kFeatures,

@@ -107,7 +107,13 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
                                       alignment_index_advice(path, detect_file_format(path))
                                 : std::string(": not a SAM/BAM/CRAM file")));
     }
-    const int tid = sam_hdr_name2tid(hdr, l.contig.c_str());
+    int tid = sam_hdr_name2tid(hdr, l.contig.c_str());
+    if (tid < 0) {  // the header's name for it under another convention (chr1 for 1), if one
+        std::vector<std::string> names;
+        for (int i = 0; i < sam_hdr_nref(hdr); ++i) names.emplace_back(sam_hdr_tid2name(hdr, i));
+        const std::string alias = contig_alias(l.contig, names);
+        if (!alias.empty()) tid = sam_hdr_name2tid(hdr, alias.c_str());
+    }
     if (tid < 0) {
         std::vector<std::string> names;
         for (int i = 0; i < sam_hdr_nref(hdr); ++i) names.emplace_back(sam_hdr_tid2name(hdr, i));
@@ -142,10 +148,21 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
     return depth;
 }
 
+std::string SignalSource::track_contig(const std::string& contig) const {
+    if (track_.has_contig(contig)) return contig;
+    const std::lock_guard lock(alias_mutex_);
+    auto it = alias_.find(contig);
+    if (it == alias_.end()) {
+        std::string alias = contig_alias_in(contig, track_.contigs());
+        it = alias_.emplace(contig, alias.empty() ? contig : alias).first;
+    }
+    return it->second;
+}
+
 std::vector<float> SignalSource::values(const Locus& l) const {
     const std::lock_guard lock(last_mutex_);
     if (last_locus_ != l) {
-        last_values_ = track_.values(l.contig, l.beg, l.end);
+        last_values_ = track_.values(track_contig(l.contig), l.beg, l.end);
         last_locus_ = l;
     }
     return last_values_;
@@ -154,10 +171,15 @@ std::vector<float> SignalSource::values(const Locus& l) const {
 std::vector<Region> read_features(const std::string& path,
                                   const std::vector<Contig>& contigs,
                                   size_t* left_out,
-                                  std::vector<GeneModel>* models) {
+                                  std::vector<GeneModel>* models,
+                                  std::map<std::string, std::string>* aliases) {
     if (left_out) *left_out = 0;
-    if (looks_like_gff(path)) return read_gff_regions(path, contigs, true, left_out, models);
-    return read_bed(path, contigs, models);
+    std::map<std::string, std::string> renamed;
+    auto out = looks_like_gff(path)
+                   ? read_gff_regions(path, contigs, true, left_out, models, &renamed)
+                   : read_bed(path, contigs, models, &renamed);
+    if (aliases) *aliases = std::move(renamed);
+    return out;
 }
 
 }  // namespace dnassm::gui

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,7 +53,8 @@ class FastaSource {
 /// A bigWig or bedGraph track; values() gives one locus per base (NaN = none). A bigWig is queried
 /// through its index for each view, so a genome-wide file opens at once and is never read whole;
 /// a bedGraph is read once. The last view's values are kept: repaints of the same view (a
-/// selection being dragged) read nothing again.
+/// selection being dragged) read nothing again. A locus on a contig the track names under
+/// another convention (its chr1 for the genome's 1) reads that contig, as IGV maps them.
 class SignalSource {
   public:
     explicit SignalSource(const std::string& path) : path_(path), track_(path) {}
@@ -63,12 +65,17 @@ class SignalSource {
     /// `pixels` summaries of a wide locus (TrackFile::summary: a bigWig's zoom levels), so a
     /// zoomed-out view reads what it draws rather than every base.
     [[nodiscard]] std::vector<TrackBin> bins(const Locus& l, int pixels) const {
-        return track_.summary(l.contig, l.beg, l.end, pixels);
+        return track_.summary(track_contig(l.contig), l.beg, l.end, pixels);
     }
 
   private:
+    /// `contig` as the track names it: itself, or the one alias it has there.
+    [[nodiscard]] std::string track_contig(const std::string& contig) const;
+
     std::string path_;
     dnassm::TrackFile track_;
+    mutable std::mutex alias_mutex_;
+    mutable std::map<std::string, std::string> alias_;  // genome's name -> the track's
     mutable std::mutex last_mutex_;
     mutable std::optional<Locus> last_locus_;
     mutable std::vector<float> last_values_;
@@ -78,9 +85,13 @@ class SignalSource {
 /// GFF3/GTF annotation's genes (named by them). Genes on contigs the genome lacks (a genome-wide
 /// annotation over one chromosome) are left out and counted in `left_out`. `models` gets each
 /// feature's exons and coding part (BED12 blocks and thick columns; a gene's exons and CDSs).
-[[nodiscard]] std::vector<Region> read_features(const std::string& path,
-                                                const std::vector<Contig>& contigs,
-                                                size_t* left_out = nullptr,
-                                                std::vector<GeneModel>* models = nullptr);
+/// Contigs named under another convention than the genome's (chr1 and 1, chrM and MT) are
+/// renamed to its, as IGV maps them; `aliases` gets the renames.
+[[nodiscard]] std::vector<Region> read_features(
+    const std::string& path,
+    const std::vector<Contig>& contigs,
+    size_t* left_out = nullptr,
+    std::vector<GeneModel>* models = nullptr,
+    std::map<std::string, std::string>* aliases = nullptr);
 
 }  // namespace dnassm::gui

@@ -214,6 +214,49 @@ class GuiExplorerTest : public QObject {
             QString("geneA  ref:101-900 (+), 800 bp, 2 exons"));
     }
 
+    // A UCSC-named annotation, track and BAM over an Ensembl-named FASTA: drawn on its contigs, as
+    // IGV maps chr1 to 1 and chrM to MT, and the status bar says so.
+    void contigNamesMapAsIgvMapsThem() {
+        const QString dir = temp_dir("aliases");
+        auto write = [&](const char* name, const QByteArray& text) {
+            QFile f(dir + "/" + name);
+            if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", name);
+            f.write(text);
+            return dir + "/" + name;
+        };
+        const QString fa = write("ref.fa", ">1\n" + QByteArray("ACGT").repeated(50) + "\n>MT\n" +
+                                               QByteArray("GGCC").repeated(25) + "\n");
+        const QString bed = write("genes.bed", "chr1\t10\t50\tgA\nchrM\t5\t20\tgM\n");
+        const QString bg = write("s.bedgraph", "chr1\t0\t100\t0.5\n");
+        MainWindow w;
+        w.openFasta(fa);
+        w.openFeatures(bed);
+        QCOMPARE(
+            w.statusBar()->currentMessage(),
+            QString("genes.bed: 2 features (contigs named as in ref.fa: chr1 as 1, chrM as MT)"));
+        QVERIFY(w.goTo("gA"));
+        QCOMPARE(w.genomeView()->locus(), (Locus{"1", 10, 50}));
+        w.openAny(bg);
+        const auto values =
+            w.genomeView()->trackValues(track_index(w.genomeView(), ViewTrack::Kind::kSignal));
+        QCOMPARE(values, std::vector<float>(40, 0.5f));
+        // A BAM whose header says chr1 (sorted and indexed by samtools).
+        const QString sam = write("r.sam",
+                                  "@SQ\tSN:chr1\tLN:200\n"
+                                  "r1\t0\tchr1\t11\t60\t10M\t*\t0\t0\tACGTACGTAC\t*\n");
+        QProcess sort, index;
+        sort.start("samtools", {"sort", "-o", dir + "/r.bam", sam});
+        if (!sort.waitForFinished(60000) || sort.exitCode() != 0) QSKIP("samtools absent");
+        index.start("samtools", {"index", dir + "/r.bam"});
+        QVERIFY(index.waitForFinished(60000) && index.exitCode() == 0);
+        w.openAlignments(dir + "/r.bam");
+        const auto depth =
+            w.genomeView()->trackValues(track_index(w.genomeView(), ViewTrack::Kind::kCoverage));
+        QCOMPARE(depth.size(), size_t{40});
+        QCOMPARE(depth[0], 1.0f);   // base 11 (1-based) of chr1: the read's first
+        QCOMPARE(depth[10], 0.0f);  // past its 10 bases
+    }
+
     void filesOpenByContentAndWrongKindsAreNamed() {
         const QString dir = temp_dir("by_content");
         auto write = [&](const char* name, const char* text) {

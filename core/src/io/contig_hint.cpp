@@ -90,4 +90,21 @@ std::string unknown_contig_hint_for(std::string_view name, const std::vector<Con
     return unknown_contig_hint(name, names);
 }
 
+std::string contig_alias(std::string_view name, const std::vector<std::string>& names) {
+    std::string found;
+    for (const auto& n : names)
+        if (n != name && alike(name, n)) {
+            if (!found.empty()) return {};
+            found = n;
+        }
+    return found;
+}
+
+std::string contig_alias_in(std::string_view name, const std::vector<Contig>& contigs) {
+    std::vector<std::string> names;
+    names.reserve(contigs.size());
+    for (const auto& c : contigs) names.push_back(c.name);
+    return contig_alias(name, names);
+}
+
 }  // namespace dnassm

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "dnassm/error.h"
+#include "dnassm/io/contig_hint.h"
 #include "dnassm/io/gff.h"
 #include "dnassm/io/text_lines.h"
 #include "dnassm/io/writers.h"
@@ -399,14 +400,26 @@ std::vector<Region> read_gff_regions(const std::string& path,
                                      const std::vector<Contig>& contigs,
                                      bool leave_out_unknown,
                                      size_t* left_out,
-                                     std::vector<GeneModel>* models) {
+                                     std::vector<GeneModel>* models,
+                                     std::map<std::string, std::string>* aliases) {
     std::unordered_set<std::string_view> known;
     for (const Contig& c : contigs) known.insert(c.name);
+    std::unordered_map<std::string, std::string> alias_of;  // every name tried ("": none)
     std::vector<Region> out;
     std::optional<GffFeature> first_unknown;
     size_t unknown = 0;
     if (models) models->clear();
     for (GffFeature& f : read_gff_features(path)) {
+        if (aliases && !known.contains(f.region.contig)) {
+            auto it = alias_of.find(f.region.contig);
+            if (it == alias_of.end())
+                it = alias_of.emplace(f.region.contig, contig_alias_in(f.region.contig, contigs))
+                         .first;
+            if (!it->second.empty()) {
+                (*aliases)[f.region.contig] = it->second;
+                f.region.contig = it->second;
+            }
+        }
         if (leave_out_unknown && !known.contains(f.region.contig)) {
             if (!first_unknown) first_unknown = f;
             ++unknown;

@@ -253,7 +253,9 @@ std::vector<FeaturePiece> feature_pieces(const Region& f, const GeneModel* model
 
 std::vector<Region> read_bed(const std::string& path,
                              const std::vector<Contig>& contigs,
-                             std::vector<GeneModel>* models) {
+                             std::vector<GeneModel>* models,
+                             std::map<std::string, std::string>* aliases) {
+    std::map<std::string, std::string, std::less<>> alias_of;  // every name tried ("": none)
     ContigIndex index = make_index(contigs);
     TextLines lines(path);
     DNASSM_CHECK(lines.is_open(), ErrorKind::kResource, path + ": cannot open BED file");
@@ -279,6 +281,16 @@ std::vector<Region> read_bed(const std::string& path,
             if (strand == "+" || strand == "-") r.strand = strand[0];
         }
         r.tid = lookup_contig(&index, r.contig.c_str());
+        if (r.tid < 0 && aliases) {
+            auto it = alias_of.find(r.contig);
+            if (it == alias_of.end())
+                it = alias_of.emplace(r.contig, contig_alias_in(r.contig, contigs)).first;
+            if (!it->second.empty()) {
+                (*aliases)[r.contig] = it->second;
+                r.contig = it->second;
+                r.tid = lookup_contig(&index, r.contig.c_str());
+            }
+        }
         check_resolved(r, contigs, where);
         if (models) models->push_back(bed_gene_model(f, r, where));
         out.push_back(std::move(r));

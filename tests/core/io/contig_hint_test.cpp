@@ -46,6 +46,16 @@ TEST(ContigHint, ListsAFewNamesWhenNoneIsAlike) {
               " (the input's 1 contig: '" + std::string(40, 'q') + "…')");
 }
 
+// What a genome browser maps: the one name alike, else none (several alike, or none).
+TEST(ContigHint, AliasIsTheOneNameAlike) {
+    const std::vector<std::string> ensembl = {"1", "2", "X", "MT"};
+    EXPECT_EQ(contig_alias("chr1", ensembl), "1");
+    EXPECT_EQ(contig_alias("chrM", ensembl), "MT");
+    EXPECT_EQ(contig_alias("chrY", ensembl), "");
+    EXPECT_EQ(contig_alias("chrM", {"M", "MT"}), "");  // which one is not ours to guess
+    EXPECT_EQ(contig_alias_in("NC_001416", {{"NC_001416.1", 48502}}), "NC_001416.1");
+}
+
 TEST(ContigHint, SeveralAlikeAreAllNamed) {
     EXPECT_EQ(unknown_contig_hint("chrM", {"M", "MT"}),
               " (the input has 'M' and 'MT': contig names must match exactly)");

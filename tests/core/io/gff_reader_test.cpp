@@ -151,6 +151,21 @@ TEST(GffReader, GenesCarryTheirExonsAndCodingPart) {
     EXPECT_EQ(models[3].exons, f[3].model.exons);
 }
 
+TEST(GffRegions, ContigsMapToTheirAliasesWhenAsked) {
+    const std::string path =
+        test::temp_text_file("ucsc.gtf",
+                             "chr1\t.\texon\t11\t20\t.\t+\t.\tgene_id \"A\";\n"
+                             "chrUn\t.\texon\t1\t5\t.\t+\t.\tgene_id \"B\";\n");
+    std::map<std::string, std::string> aliases;
+    size_t left_out = 0;
+    const auto rs = read_gff_regions(path, {{"1", 100}}, true, &left_out, nullptr, &aliases);
+    ASSERT_EQ(rs.size(), 1u);
+    EXPECT_EQ(rs[0].contig, "1");
+    EXPECT_EQ(rs[0].beg, 10);
+    EXPECT_EQ(left_out, 1u);  // chrUn has no alias
+    EXPECT_EQ(aliases, (std::map<std::string, std::string>{{"chr1", "1"}}));
+}
+
 TEST(GffReader, ReadsCompressedFiles) {
     const std::string path =
         test::temp_compressed_file("genes.gff3.gz", "c\t.\tgene\t5\t9\t.\t+\t.\tID=g;Name=x\n");

@@ -1,6 +1,7 @@
 #include "dnassm/io/region.h"
 
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -185,6 +186,26 @@ TEST(Regions, FeaturePiecesSplitExonsAtTheCodingPart) {
     EXPECT_EQ(feature_pieces(f, &m), (P{{100, 400, false}, {600, 900, false}}));
     m = {{{100, 400}, {600, 900}}, 100, 900};
     EXPECT_EQ(feature_pieces(f, &m), (P{{100, 400, true}, {600, 900, true}}));
+}
+
+// The explorer's reading: a UCSC-named BED over an Ensembl-named genome, contigs mapped and said.
+TEST(Regions, BedContigsMapToTheirAliasesWhenAsked) {
+    const std::vector<Contig> ensembl = {{"1", 1000}, {"MT", 500}};
+    const std::string path =
+        test::temp_text_file("ucsc.bed", "chr1\t0\t10\ta\nchrM\t5\t9\tb\nchr1\t20\t30\tc\n");
+    EXPECT_THROW((void)read_bed(path, ensembl), Error);  // the CLI keeps names exact
+    std::map<std::string, std::string> aliases;
+    const auto rs = read_bed(path, ensembl, nullptr, &aliases);
+    ASSERT_EQ(rs.size(), 3u);
+    EXPECT_EQ(rs[0].contig, "1");
+    EXPECT_EQ(rs[0].tid, 0);
+    EXPECT_EQ(rs[1].contig, "MT");
+    EXPECT_EQ(rs[1].tid, 1);
+    EXPECT_EQ(aliases, (std::map<std::string, std::string>{{"chr1", "1"}, {"chrM", "MT"}}));
+    // A name without one alias is still an error.
+    EXPECT_THROW(
+        (void)read_bed(test::temp_text_file("y.bed", "chrY\t0\t10\n"), ensembl, nullptr, &aliases),
+        Error);
 }
 
 TEST(Regions, BedWithoutTabsIsSplitOnSpaces) {

@@ -20,4 +20,13 @@ namespace dnassm {
 [[nodiscard]] std::string unknown_contig_hint_for(std::string_view name,
                                                   const std::vector<Contig>& contigs);
 
+/// The one name of `names` that is `name` under another convention (as the hint finds them), as
+/// a genome browser shows a track's "chr1" on a FASTA's "1"; empty when none is, or several are.
+/// The CLI never maps names: its outputs keep the input's.
+[[nodiscard]] std::string contig_alias(std::string_view name,
+                                       const std::vector<std::string>& names);
+/// The same for a contig list.
+[[nodiscard]] std::string contig_alias_in(std::string_view name,
+                                          const std::vector<Contig>& contigs);
+
 }  // namespace dnassm

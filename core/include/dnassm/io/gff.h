@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,15 @@ struct GffFeature {
 /// line). Genes on contigs that `contigs` lacks are an error, or with `leave_out_unknown`
 /// (an explorer opening a genome-wide annotation over one chromosome) left out and counted in
 /// `left_out`, unless all are: then the first one's error. With `models`, each region's gene
-/// model too.
-[[nodiscard]] std::vector<Region> read_gff_regions(const std::string& path,
-                                                   const std::vector<Contig>& contigs,
-                                                   bool leave_out_unknown = false,
-                                                   size_t* left_out = nullptr,
-                                                   std::vector<GeneModel>* models = nullptr);
+/// model too. With `aliases`, contigs named under another convention are renamed, as read_bed
+/// renames them.
+[[nodiscard]] std::vector<Region> read_gff_regions(
+    const std::string& path,
+    const std::vector<Contig>& contigs,
+    bool leave_out_unknown = false,
+    size_t* left_out = nullptr,
+    std::vector<GeneModel>* models = nullptr,
+    std::map<std::string, std::string>* aliases = nullptr);
 
 /// The regions of a file given as `-R`: a GFF3 or GTF's genes (looks_like_gff) or a BED's lines
 /// (read_bed).

@@ -59,10 +59,14 @@ struct FeaturePiece {
 /// column 4 kept as the name, column 6 as the strand when it is '+' or '-'). Bad lines are
 /// Error(kInput) naming file and line number. With `models`, each line's GeneModel too, one per
 /// region: thickStart/thickEnd (columns 7-8; absent: all thick) and a BED12's blocks as exons
-/// (columns 10-12; absent: none), checked as UCSC's bedToBigBed checks them.
+/// (columns 10-12; absent: none), checked as UCSC's bedToBigBed checks them. With `aliases`, a
+/// contig `contigs` lacks but has under another naming convention (contig_alias: chr1 and 1, chrM
+/// and MT) is renamed to it, as a genome browser maps them, and the renames are added to
+/// `aliases` (the file's name -> the list's).
 [[nodiscard]] std::vector<Region> read_bed(const std::string& path,
                                            const std::vector<Contig>& contigs,
-                                           std::vector<GeneModel>* models = nullptr);
+                                           std::vector<GeneModel>* models = nullptr,
+                                           std::map<std::string, std::string>* aliases = nullptr);
 
 /// True for the lines BED and bedGraph readers skip: empty, a '#' comment, or a UCSC header line
 /// ("track" or "browser", alone or followed by whitespace; a contig named "track1" is data).
