@@ -38,6 +38,14 @@ QString temp_dir(const char* name) {
     return QString::fromStdString(d.string());
 }
 
+// Writes `text` to dir/name and returns the path.
+QString write_file(const QString& dir, const char* name, const QByteArray& text) {
+    QFile f(dir + "/" + name);
+    if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", name);
+    f.write(text);
+    return dir + "/" + name;
+}
+
 int track_index(const GenomeView* v, ViewTrack::Kind kind) {
     for (int i = 0; i < static_cast<int>(v->tracks().size()); ++i)
         if (v->tracks()[static_cast<size_t>(i)].kind == kind) return i;
@@ -104,12 +112,8 @@ class GuiExplorerTest : public QObject {
         w.openFasta(kEx1 + "/ex1.fa");
         w.openAlignments(kEx1 + "/ex1.bam");
         const QString dir = temp_dir("explorer_tracks");
-        {
-            QFile bed(dir + "/f.bed");
-            QVERIFY(bed.open(QIODevice::WriteOnly));
-            bed.write("chr1\t100\t300\tmyfeature\nchr2\t10\t50\tother\n");
-        }
-        w.openFeatures(dir + "/f.bed");
+        w.openFeatures(
+            write_file(dir, "f.bed", "chr1\t100\t300\tmyfeature\nchr2\t10\t50\tother\n"));
         QVERIFY(w.goTo("myfeature"));
         QCOMPARE(w.genomeView()->locus(), (Locus{"chr1", 100, 300}));
         const int cov = track_index(w.genomeView(), ViewTrack::Kind::kCoverage);
@@ -173,16 +177,11 @@ class GuiExplorerTest : public QObject {
     // and the UTRs half, as IGV and the UCSC browser draw genes; the tooltip counts the exons.
     void genesAreDrawnWithExonsIntronsAndCodingParts() {
         const QString dir = temp_dir("gene_models");
-        QFile fa(dir + "/ref.fa"), bed(dir + "/genes.bed");
-        QVERIFY(fa.open(QIODevice::WriteOnly) && bed.open(QIODevice::WriteOnly));
-        fa.write(">ref\n" + QByteArray("ACGT").repeated(250) + "\n");
-        fa.close();
-        // Exons [100, 400) and [600, 900), coding part [200, 700).
-        bed.write("ref\t100\t900\tgeneA\t0\t+\t200\t700\t0\t2\t300,300,\t0,500,\n");
-        bed.close();
         MainWindow w;
-        w.openFasta(dir + "/ref.fa");
-        w.openFeatures(dir + "/genes.bed");
+        w.openFasta(write_file(dir, "ref.fa", ">ref\n" + QByteArray("ACGT").repeated(250) + "\n"));
+        // Exons [100, 400) and [600, 900), coding part [200, 700).
+        w.openFeatures(write_file(
+            dir, "genes.bed", "ref\t100\t900\tgeneA\t0\t+\t200\t700\t0\t2\t300,300,\t0,500,\n"));
         GenomeView* v = w.genomeView();
         v->setLocus({"ref", 0, 1000});
         const QSize size(1124, v->preferredHeight());
@@ -219,10 +218,7 @@ class GuiExplorerTest : public QObject {
     void contigNamesMapAsIgvMapsThem() {
         const QString dir = temp_dir("aliases");
         auto write = [&](const char* name, const QByteArray& text) {
-            QFile f(dir + "/" + name);
-            if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", name);
-            f.write(text);
-            return dir + "/" + name;
+            return write_file(dir, name, text);
         };
         const QString fa = write("ref.fa", ">1\n" + QByteArray("ACGT").repeated(50) + "\n>MT\n" +
                                                QByteArray("GGCC").repeated(25) + "\n");
@@ -259,11 +255,8 @@ class GuiExplorerTest : public QObject {
 
     void filesOpenByContentAndWrongKindsAreNamed() {
         const QString dir = temp_dir("by_content");
-        auto write = [&](const char* name, const char* text) {
-            QFile f(dir + "/" + name);
-            if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", name);
-            f.write(text);
-            return dir + "/" + name;
+        auto write = [&](const char* name, const QByteArray& text) {
+            return write_file(dir, name, text);
         };
         auto error_of = [](auto&& open) -> QString {
             try {
