@@ -108,15 +108,13 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
                                 : std::string(": not a SAM/BAM/CRAM file")));
     }
     int tid = sam_hdr_name2tid(hdr, l.contig.c_str());
+    std::vector<std::string> names;
     if (tid < 0) {  // the header's name for it under another convention (chr1 for 1), if one
-        std::vector<std::string> names;
         for (int i = 0; i < sam_hdr_nref(hdr); ++i) names.emplace_back(sam_hdr_tid2name(hdr, i));
         const std::string alias = contig_alias(l.contig, names);
         if (!alias.empty()) tid = sam_hdr_name2tid(hdr, alias.c_str());
     }
     if (tid < 0) {
-        std::vector<std::string> names;
-        for (int i = 0; i < sam_hdr_nref(hdr); ++i) names.emplace_back(sam_hdr_tid2name(hdr, i));
         const std::string hint = unknown_contig_hint(l.contig, names);
         cleanup();
         throw Error(ErrorKind::kInput,
@@ -151,12 +149,8 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
 std::string SignalSource::track_contig(const std::string& contig) const {
     if (track_.has_contig(contig)) return contig;
     const std::lock_guard lock(alias_mutex_);
-    auto it = alias_.find(contig);
-    if (it == alias_.end()) {
-        std::string alias = contig_alias_in(contig, track_.contigs());
-        it = alias_.emplace(contig, alias.empty() ? contig : alias).first;
-    }
-    return it->second;
+    const std::string& alias = aliases_.of(contig);
+    return alias.empty() ? contig : alias;
 }
 
 std::vector<float> SignalSource::values(const Locus& l) const {

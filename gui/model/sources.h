@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dnassm/io/contig_hint.h"
 #include "dnassm/io/fasta_index_check.h"
 #include "dnassm/io/region.h"
 #include "dnassm/io/writers.h"
@@ -57,7 +58,8 @@ class FastaSource {
 /// another convention (its chr1 for the genome's 1) reads that contig, as IGV maps them.
 class SignalSource {
   public:
-    explicit SignalSource(const std::string& path) : path_(path), track_(path) {}
+    explicit SignalSource(const std::string& path)
+        : path_(path), track_(path), aliases_(track_.contigs()) {}
     [[nodiscard]] const std::string& path() const { return path_; }
     /// What produced the track: a bedGraph's "# key: value" lines (dnassm predict's), if any.
     [[nodiscard]] const FileAttributes& description() const { return track_.description(); }
@@ -75,7 +77,7 @@ class SignalSource {
     std::string path_;
     dnassm::TrackFile track_;
     mutable std::mutex alias_mutex_;
-    mutable std::map<std::string, std::string> alias_;  // genome's name -> the track's
+    mutable ContigAliases aliases_;  // over the track's contigs
     mutable std::mutex last_mutex_;
     mutable std::optional<Locus> last_locus_;
     mutable std::vector<float> last_values_;

@@ -100,11 +100,22 @@ std::string contig_alias(std::string_view name, const std::vector<std::string>& 
     return found;
 }
 
-std::string contig_alias_in(std::string_view name, const std::vector<Contig>& contigs) {
-    std::vector<std::string> names;
-    names.reserve(contigs.size());
-    for (const auto& c : contigs) names.push_back(c.name);
-    return contig_alias(name, names);
+ContigAliases::ContigAliases(const std::vector<Contig>& contigs) {
+    names_.reserve(contigs.size());
+    for (const auto& c : contigs) names_.push_back(c.name);
+}
+
+const std::string& ContigAliases::of(const std::string& name) {
+    auto it = tried_.find(name);
+    if (it == tried_.end()) it = tried_.emplace(name, contig_alias(name, names_)).first;
+    return it->second;
+}
+
+void ContigAliases::rename(std::string& contig, std::map<std::string, std::string>& renamed) {
+    const std::string& alias = of(contig);
+    if (alias.empty()) return;
+    renamed[contig] = alias;
+    contig = alias;
 }
 
 }  // namespace dnassm

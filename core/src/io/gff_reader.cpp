@@ -404,22 +404,14 @@ std::vector<Region> read_gff_regions(const std::string& path,
                                      std::map<std::string, std::string>* aliases) {
     std::unordered_set<std::string_view> known;
     for (const Contig& c : contigs) known.insert(c.name);
-    std::unordered_map<std::string, std::string> alias_of;  // every name tried ("": none)
+    ContigAliases contig_aliases(contigs);
     std::vector<Region> out;
     std::optional<GffFeature> first_unknown;
     size_t unknown = 0;
     if (models) models->clear();
     for (GffFeature& f : read_gff_features(path)) {
-        if (aliases && !known.contains(f.region.contig)) {
-            auto it = alias_of.find(f.region.contig);
-            if (it == alias_of.end())
-                it = alias_of.emplace(f.region.contig, contig_alias_in(f.region.contig, contigs))
-                         .first;
-            if (!it->second.empty()) {
-                (*aliases)[f.region.contig] = it->second;
-                f.region.contig = it->second;
-            }
-        }
+        if (aliases && !known.contains(f.region.contig))
+            contig_aliases.rename(f.region.contig, *aliases);
         if (leave_out_unknown && !known.contains(f.region.contig)) {
             if (!first_unknown) first_unknown = f;
             ++unknown;

@@ -255,7 +255,7 @@ std::vector<Region> read_bed(const std::string& path,
                              const std::vector<Contig>& contigs,
                              std::vector<GeneModel>* models,
                              std::map<std::string, std::string>* aliases) {
-    std::map<std::string, std::string, std::less<>> alias_of;  // every name tried ("": none)
+    ContigAliases contig_aliases(contigs);
     ContigIndex index = make_index(contigs);
     TextLines lines(path);
     DNASSM_CHECK(lines.is_open(), ErrorKind::kResource, path + ": cannot open BED file");
@@ -282,14 +282,8 @@ std::vector<Region> read_bed(const std::string& path,
         }
         r.tid = lookup_contig(&index, r.contig.c_str());
         if (r.tid < 0 && aliases) {
-            auto it = alias_of.find(r.contig);
-            if (it == alias_of.end())
-                it = alias_of.emplace(r.contig, contig_alias_in(r.contig, contigs)).first;
-            if (!it->second.empty()) {
-                (*aliases)[r.contig] = it->second;
-                r.contig = it->second;
-                r.tid = lookup_contig(&index, r.contig.c_str());
-            }
+            contig_aliases.rename(r.contig, *aliases);
+            r.tid = lookup_contig(&index, r.contig.c_str());
         }
         check_resolved(r, contigs, where);
         if (models) models->push_back(bed_gene_model(f, r, where));

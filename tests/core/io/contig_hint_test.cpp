@@ -1,5 +1,7 @@
 #include "dnassm/io/contig_hint.h"
 
+#include <map>
+
 #include <gtest/gtest.h>
 
 namespace dnassm {
@@ -53,7 +55,18 @@ TEST(ContigHint, AliasIsTheOneNameAlike) {
     EXPECT_EQ(contig_alias("chrM", ensembl), "MT");
     EXPECT_EQ(contig_alias("chrY", ensembl), "");
     EXPECT_EQ(contig_alias("chrM", {"M", "MT"}), "");  // which one is not ours to guess
-    EXPECT_EQ(contig_alias_in("NC_001416", {{"NC_001416.1", 48502}}), "NC_001416.1");
+    ContigAliases lambda({{"NC_001416.1", 48502}});
+    EXPECT_EQ(lambda.of("NC_001416"), "NC_001416.1");
+    EXPECT_EQ(lambda.of("chrY"), "");
+    std::string contig = "NC_001416";
+    std::map<std::string, std::string> renamed;
+    lambda.rename(contig, renamed);
+    EXPECT_EQ(contig, "NC_001416.1");
+    EXPECT_EQ(renamed, (std::map<std::string, std::string>{{"NC_001416", "NC_001416.1"}}));
+    contig = "chrY";  // none: left as it is, nothing recorded
+    lambda.rename(contig, renamed);
+    EXPECT_EQ(contig, "chrY");
+    EXPECT_EQ(renamed.size(), 1u);
 }
 
 TEST(ContigHint, SeveralAlikeAreAllNamed) {

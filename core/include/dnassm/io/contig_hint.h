@@ -4,6 +4,7 @@
 // contig that differs only by convention, else a few of the input's names.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,8 +26,20 @@ namespace dnassm {
 /// The CLI never maps names: its outputs keep the input's.
 [[nodiscard]] std::string contig_alias(std::string_view name,
                                        const std::vector<std::string>& names);
-/// The same for a contig list.
-[[nodiscard]] std::string contig_alias_in(std::string_view name,
-                                          const std::vector<Contig>& contigs);
+/// contig_alias over one list of names, each name looked up once (a file names its contigs on
+/// every line, a view asks on every repaint).
+class ContigAliases {
+  public:
+    explicit ContigAliases(const std::vector<Contig>& contigs);
+    /// `name`'s one alias in the list; empty when it has none.
+    [[nodiscard]] const std::string& of(const std::string& name);
+    /// Renames `contig` to its alias when it has one, adding the rename to `renamed` (the old
+    /// name -> the list's).
+    void rename(std::string& contig, std::map<std::string, std::string>& renamed);
+
+  private:
+    std::vector<std::string> names_;
+    std::map<std::string, std::string, std::less<>> tried_;  // every name asked -> its alias
+};
 
 }  // namespace dnassm
