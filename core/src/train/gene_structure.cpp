@@ -25,7 +25,9 @@ void paint_gene_structure(const std::vector<Region>& genes,
         if (g.contig != region.contig || g.end <= region.beg || g.beg >= region.end ||
             models[i].exons.empty())
             continue;
-        paint(g.beg, g.end, kIntron);
+        // Introns lie between exons: a gene line reaching past its transcripts' exons (a
+        // transcript left out of the file) does not make that stretch intronic.
+        paint(models[i].exons.front().first, models[i].exons.back().second, kIntron);
         for (const FeaturePiece& piece : feature_pieces(g, &models[i]))
             paint(piece.beg, piece.end, piece.thick ? kCds : kNoncodingExon);
     }

@@ -12,7 +12,8 @@
 namespace dnassm {
 
 /// The classes, by index; a base takes the highest any gene gives it (a coding base of one gene
-/// in another's intron is coding). noncoding_exon: UTRs and the exons of non-coding RNA genes.
+/// in another's intron is coding). intron: between a gene's first and last exon, outside them.
+/// noncoding_exon: UTRs and the exons of non-coding RNA genes.
 inline constexpr std::array<std::string_view, 4> kGeneStructureClasses = {"intergenic", "intron",
                                                                           "noncoding_exon", "cds"};
 

@@ -31,7 +31,8 @@ std::string painted(const std::vector<Region>& genes,
 TEST(GeneStructure, BasesTakeTheHighestClassOfAnyGene) {
     // A coding gene: exons [2,6) and [9,13), coding [4,11); a gene line alone [15,18) (no
     // structure: passed over); a non-coding gene [20,24) with an exon [20,22); a coding gene
-    // inside the first's intron; one on another contig.
+    // inside the first's intron; one on another contig. The non-coding gene's line reaches past
+    // its exon: those bases are intergenic, not intron.
     const std::vector<Region> genes = {gene("c", 2, 13), gene("c", 15, 18), gene("c", 20, 24),
                                        gene("c", 7, 8), gene("d", 0, 30)};
     const std::vector<GeneModel> models = {{{{2, 6}, {9, 13}}, 4, 11},
@@ -39,7 +40,7 @@ TEST(GeneStructure, BasesTakeTheHighestClassOfAnyGene) {
                                            {{{20, 22}}, 20, 20},
                                            {{{7, 8}}, 7, 8},
                                            {{{0, 30}}, 0, 30}};
-    EXPECT_EQ(painted(genes, models, gene("c", 0, 26)), "..uuCCiCiCCuu.......uuii..");
+    EXPECT_EQ(painted(genes, models, gene("c", 0, 26)), "..uuCCiCiCCuu.......uu....");
     EXPECT_EQ(painted(genes, models, gene("c", 5, 10)), "CiCiC");  // clipped to the region
     EXPECT_EQ(painted(genes, models, gene("e", 0, 4)), "....");
 }
