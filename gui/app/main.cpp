@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,45 @@
 #include "dnassm/allocator.h"
 
 #include "main_window.h"
+
+namespace {
+
+// Without a usable display Qt aborts (SIGABRT, a core dump) while creating the application,
+// after printing a paragraph. What needs no window (help, version, a snapshot) runs on the
+// offscreen platform; anything else ends with one line and exit code 1.
+bool needs_no_window(const std::vector<std::string>& args) {
+    for (size_t i = 1; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "-h" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version" ||
+            a == "--snapshot" || a.rfind("--snapshot=", 0) == 0)
+            return true;
+    }
+    return false;
+}
+
+QStringList platform_messages;  // Qt's messages while it looks for a display, kept for a failure
+
+void report_platform_failure(QtMsgType type, const QMessageLogContext&, const QString& message) {
+    if (type != QtFatalMsg) {
+        platform_messages << message;
+        return;
+    }
+    const bool no_display =
+        !platform_messages.filter("could not connect to display").isEmpty() ||
+        (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY") &&
+         qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"));
+    if (no_display)
+        std::fprintf(stderr,
+                     "dnassm-gui: cannot open a window: no display could be reached (DISPLAY, "
+                     "WAYLAND_DISPLAY); --snapshot OUT.png renders without one\n");
+    else  // the platform's own reason (a plugin not found), else the first line of Qt's
+        std::fprintf(stderr, "dnassm-gui: cannot start Qt: %s\n",
+                     qPrintable(platform_messages.isEmpty() ? message.section('\n', 0, 0)
+                                                            : platform_messages.last()));
+    std::_Exit(1);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     dnassm::configure_allocator();
@@ -25,8 +65,13 @@ int main(int argc, char** argv) {
         args.push_back(a.data());
     }
     args.push_back(nullptr);
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY") &&
+        qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") && needs_no_window(renamed))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     int qt_argc = argc;
+    qInstallMessageHandler(report_platform_failure);
     QApplication app(qt_argc, args.data());
+    qInstallMessageHandler(nullptr);
     QApplication::setOrganizationName("dnassm");
     QApplication::setApplicationName("dnassm-gui");
     QApplication::setApplicationVersion(DNASSM_VERSION);

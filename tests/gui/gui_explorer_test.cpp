@@ -11,6 +11,7 @@
 #include <QtTest>
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
@@ -556,6 +557,50 @@ class GuiExplorerTest : public QObject {
         QCOMPARE(bad.exitCode(), 1);
         QVERIFY(QString(bad.readAllStandardError()).contains("none.json"));
         QVERIFY(!QFile::exists(dir + "/x.png"));
+    }
+
+    // On a server without a display (no DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM), Qt alone
+    // aborts with a core dump. --help, --version and --snapshot need no window and work; opening
+    // one ends with a line saying why, as does a display that cannot be reached.
+    void withoutADisplay() {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(name);
+        const auto run = [&](const QStringList& args, const QProcessEnvironment& e) {
+            QProcess p;
+            p.setProcessEnvironment(e);
+            p.start(DNASSM_GUI_BIN, args);
+            if (!p.waitForFinished(120000)) return std::tuple{-1, QString(), QString()};
+            const int code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+            return std::tuple{code, QString(p.readAllStandardOutput()),
+                              QString(p.readAllStandardError())};
+        };
+        auto [code, out, err] = run({"--version"}, env);
+        QCOMPARE(code, 0);
+        QVERIFY2(out.startsWith("dnassm-gui "), qPrintable(out + err));
+        std::tie(code, out, err) = run({"--help"}, env);
+        QCOMPARE(code, 0);
+        QVERIFY(out.contains("--snapshot"));
+        const QString png = temp_dir("explorer_headless") + "/h.png";
+        std::tie(code, out, err) = run({"--session", kExample, "--snapshot", png}, env);
+        QVERIFY2(code == 0, qPrintable(err));
+        QCOMPARE(QImage(png).size(), QSize(1280, 800));
+        std::tie(code, out, err) = run({kExample}, env);
+        QCOMPARE(code, 1);
+        QCOMPARE(err.count('\n'), 1);
+        QVERIFY2(err.startsWith("dnassm-gui: cannot open a window: no display"), qPrintable(err));
+        env.insert("DISPLAY", ":97");  // no X server there
+        std::tie(code, out, err) = run({kExample}, env);
+        QCOMPARE(code, 1);
+        QVERIFY2(
+            err.startsWith("dnassm-gui: cannot open a window: no display") && err.count('\n') == 1,
+            qPrintable(err));
+        env.remove("DISPLAY");
+        env.insert("QT_QPA_PLATFORM", "nosuchplatform");
+        std::tie(code, out, err) = run({kExample}, env);
+        QCOMPARE(code, 1);
+        QVERIFY2(err.startsWith("dnassm-gui: cannot start Qt: ") &&
+                     err.contains("nosuchplatform") && err.count('\n') == 1,
+                 qPrintable(err));
     }
 };
 
