@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(
-    cmake ninja-build g++ pkg-config ccache
+    cmake ninja-build g++ pkg-config ccache help2man
     libhts-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
     libbigwig-dev libhdf5-dev libfftw3-dev libopenblas-dev nlohmann-json3-dev
     qt6-base-dev qt6-svg-dev

@@ -37,7 +37,7 @@ int cmd_embed(int argc, char** argv) {
     if (!parse_command_line(
             argc, argv,
             "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN [REGION]...\n"
-            "       dnassm embed -m MODEL_DIR --pool mean ... -o OUT.{npy,h5,tsv} IN [REGION]...\n"
+            "   or: dnassm embed -m MODEL_DIR --pool mean ... -o OUT.{npy,h5,tsv} IN [REGION]...\n"
             "  IN: FASTA, FASTQ, SAM/BAM/CRAM, a sequence[,label] CSV or a GenomicBenchmarks "
             "folder (a record per row)",
             desc, o))

@@ -94,7 +94,7 @@ int cmd_finetune(int argc, char** argv) {
         ("progress", po::value(&progress)->default_value("auto"), "auto, bar, json or none");
     // clang-format on
     if (!parse_options(argc, argv,
-                       "dnassm finetune -m BASE --task classify|segment --train FILE "
+                       "dnassm finetune -m BASE --task classify|regress|segment|track --train FILE "
                        "[--val FILE] [--fasta REF.fa] -o OUT_DIR [options]",
                        desc))
         return 0;

@@ -229,10 +229,10 @@ int cmd_predict(int argc, char** argv) {
             argc, argv,
             "dnassm predict -m MODEL_DIR [-r REGION]... [-R BED] --track loglik|entropy|p_CLASS "
             "[--bin-size N] -o OUT.{bw,bedgraph,bed} IN.fa [REGION]...\n"
-            "       dnassm predict -m MODEL_DIR [--track T,...] -o OUT.tsv "
+            "   or: dnassm predict -m MODEL_DIR [--track T,...] -o OUT.tsv "
             "IN.{fa,fq,bam,csv,GB_FOLDER} "
             "[REGION]...   (a row per sequence)\n"
-            "       dnassm predict -m CLASSIFIER_DIR -o OUT.tsv IN.{csv,fa,GB_FOLDER} [-R BED] "
+            "   or: dnassm predict -m CLASSIFIER_DIR -o OUT.tsv IN.{csv,fa,GB_FOLDER} [-R BED] "
             "[--metrics M.json]",
             desc, o, &given))
         return 0;

@@ -31,7 +31,7 @@ int cmd_pretrain(int argc, char** argv) {
         ("window", po::value(&o.window)->default_value(1024), "bases per training window")
         ("batch", po::value(&o.batch)->default_value(8), "windows per step (gradient accumulation)")
         ("lr", po::value(&o.adam.lr)->default_value(1e-3), "peak learning rate (AdamW)")
-        ("weight-decay", po::value(&o.adam.weight_decay)->default_value(0.1),
+        ("weight-decay", po::value(&o.adam.weight_decay)->default_value(0.1, "0.1"),
          "decoupled weight decay (not on norms, biases, A_log, D, Hyena filters)")
         ("warmup", po::value(&o.adam.warmup_steps)->default_value(100), "linear warmup steps, then cosine")
         ("clip", po::value(&o.adam.clip_norm)->default_value(1.0), "gradient-norm clipping (0 = off)")

@@ -264,7 +264,16 @@ bool parse_options(int argc,
         throw Error(ErrorKind::kUsage, std::string(e.what()) + " (did you mean --" + meant + "?)");
     }
     if (vm.count("help")) {
-        std::cout << "Usage: " << usage << "\n\n" << desc << "\n" << general << "\n";
+        // One column for both groups, a space wider than Boost's own: its longest option is
+        // otherwise followed by one space, and help2man (the man pages) needs two to tell an
+        // option from its description.
+        const unsigned column =
+            std::max(desc.get_option_column_width(), general.get_option_column_width()) + 1;
+        std::cout << "Usage: " << usage << "\n\n";
+        desc.print(std::cout, column);
+        std::cout << "\n";
+        general.print(std::cout, column);
+        std::cout << "\n";
         return false;
     }
     po::notify(vm);

@@ -4,7 +4,9 @@ it: models by name from PREFIX/share/dnassm/models and $DNASSM_MODEL_PATH, the C
 PREFIX/lib/dnassm, the converter script from PREFIX/share/dnassm/tools. Run by ctest as
 `install_test.py CMAKE CPACK BUILD_DIR DNASSM [FAKE_DRIVER_DIR]` (the last when the build has the plugin).
 The Debian packages (cpack) are unpacked and used the same way."""
+import gzip
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,36 @@ class InstallTests(unittest.TestCase):
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, "share/applications/dnassm-gui.desktop")))
         out, _ = run(self.dnassm, "--version-only")
         self.assertEqual(out.strip(), run(BUILT_DNASSM, "--version-only")[0].strip())
+
+    def test_man_pages(self):
+        """A page per command (dnassm-embed(1), as git has), made by help2man from the command's own --help, so each
+        lists the command's options; each renders without a warning and its SEE ALSO names only installed pages."""
+        if not shutil.which("help2man"):
+            self.skipTest("help2man is not installed (./setup.sh installs it): the build made no man pages")
+        help_text, _ = run(BUILT_DNASSM, "--help")
+        commands = re.findall(r"^  ([a-z]+) ", help_text.split("Commands:")[1], re.M)
+        self.assertIn("embed", commands)
+        pages = {"dnassm": []} | {f"dnassm-{c}": [c] for c in commands}
+        if os.path.exists(os.path.join(os.path.dirname(BUILT_DNASSM), "dnassm-gui")):
+            pages["dnassm-gui"] = None
+        man1 = os.path.join(self.prefix, "share", "man", "man1")
+        self.assertEqual(sorted(f for f in os.listdir(man1)), sorted(p + ".1.gz" for p in pages))
+        groff = shutil.which("groff")
+        for page, args in pages.items():
+            with gzip.open(os.path.join(man1, page + ".1.gz"), "rt") as f:
+                roff = f.read()
+            self.assertIn(f".TH {page.upper()} \"1\"", roff)
+            self.assertRegex(roff, rf"\.SH NAME\n{page.replace('-', '.')} \\- \S", page)
+            if args is not None:  # every long option of the command's --help is on its page
+                options = set(re.findall(r"--[a-z0-9][a-z0-9-]*", run(BUILT_DNASSM, *args, "--help")[0]))
+                self.assertTrue(options, page)
+                for o in options:
+                    self.assertTrue(o.replace("-", "\\-") in roff, f"{page} lacks {o}")
+            for ref in re.findall(r"^\.BR (dnassm[a-z\\-]*) \(1\)", roff, re.M):
+                self.assertIn(ref.replace("\\-", "-"), pages, f"{page} refers to {ref}")
+            if groff:
+                p = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z"], input=roff, capture_output=True, text=True)
+                self.assertEqual((p.returncode, p.stderr), (0, ""), page)
 
     def test_installed_scripts_make_initial_models_that_pretrain(self):
         tools = os.path.join(self.prefix, "share/dnassm/tools")
@@ -132,6 +164,10 @@ class InstallTests(unittest.TestCase):
         root = os.path.join(self.tmp, "root")
         for deb in debs.values():
             subprocess.run(["dpkg-deb", "-x", deb, root], check=True)
+        if shutil.which("help2man"):
+            self.assertTrue(os.path.isfile(os.path.join(root, "usr/share/man/man1/dnassm-embed.1.gz")))
+            if "dnassm-gui" in debs:
+                self.assertTrue(os.path.isfile(os.path.join(root, "usr/share/man/man1/dnassm-gui.1.gz")))
         exe = os.path.join(root, "usr", "bin", "dnassm")
         out, _ = run(exe, "info", BUNDLED)
         self.assertIn("model:       " + os.path.join(root, "usr/share/dnassm/models", BUNDLED), out)
