@@ -39,10 +39,11 @@ ContigIndex make_index(const std::vector<Contig>& contigs) {
 }
 
 void check_range(const Region& r, const Contig& c, const std::string& where) {
-    DNASSM_CHECK(r.beg < r.end, ErrorKind::kInput, where + ": empty or reversed interval");
+    // Past the end first: "chr1:5000" on a 3 kb contig runs to the end, before its start.
     DNASSM_CHECK(r.beg < c.length, ErrorKind::kInput,
                  where + ": starts beyond the end of " + c.name + " (length " +
                      std::to_string(c.length) + ")");
+    DNASSM_CHECK(r.beg < r.end, ErrorKind::kInput, where + ": empty or reversed interval");
     DNASSM_CHECK(r.end <= c.length, ErrorKind::kInput,
                  where + ": ends beyond the end of " + c.name + " (length " +
                      std::to_string(c.length) + ")");

@@ -64,6 +64,11 @@ TEST(Regions, ClearErrorsNamingTheRegion) {
     EXPECT_NE(error_of("chr1:900-1200").find("ends beyond the end of chr1 (length 1000)"),
               std::string::npos);
     EXPECT_NE(error_of("chr2:600-700").find("starts beyond"), std::string::npos);
+    // From a start past the end to the end of the contig: past the end, not an empty interval.
+    EXPECT_EQ(error_of("chr1:1500"),
+              "region 'chr1:1500': starts beyond the end of chr1 (length 1000)");
+    EXPECT_EQ(error_of("chr1:1001-"),
+              "region 'chr1:1001-': starts beyond the end of chr1 (length 1000)");
     EXPECT_NE(error_of("chr1:0-100").find("positions are 1-based"), std::string::npos);  // fuzz
 }
 
