@@ -170,6 +170,9 @@ void MainWindow::buildMenus() {
         session_.display.reverse_complement = on;
         view_->setDisplay(session_.display);
     });
+    view->addAction("&Next feature", QKeySequence("Ctrl+F"), this, [this] { jumpToFeature(1); });
+    view->addAction("&Previous feature", QKeySequence("Ctrl+B"), this,
+                    [this] { jumpToFeature(-1); });
     view->addAction("&Locus box", QKeySequence("Ctrl+L"), this, [this] {
         locus_box_->setFocus();
         locus_box_->selectAll();
@@ -228,6 +231,7 @@ void MainWindow::showShortcuts() {
         "<tr><td>drag on the ruler</td><td>zoom to the selected range</td></tr>"
         "<tr><td>Home / End</td><td>start / end of the contig</td></tr>"
         "<tr><td>Ctrl+0</td><td>whole contig</td></tr>"
+        "<tr><td>Ctrl+F / Ctrl+B</td><td>next / previous feature (BED, GFF3, GTF)</td></tr>"
         "<tr><td>Ctrl+Shift+R</td><td>reverse-complement sequence</td></tr>"
         "<tr><td>Ctrl+R / Ctrl+Shift+C</td><td>run the model on the view / whole contig</td></tr>"
         "<tr><td>Esc</td><td>cancel the run</td></tr>"
@@ -436,6 +440,32 @@ bool MainWindow::goTo(const QString& text) {
         statusBar()->showMessage(e.what(), 8000);
         return false;
     }
+}
+
+bool MainWindow::jumpToFeature(int direction) {
+    if (!view_->genome()) return false;
+    const Locus here = view_->locus();
+    const FeatureCursor from =
+        here == jumped_view_
+            ? jumped_to_
+            : FeatureCursor{here.contig, here.beg + here.width() / 2, FeatureCursor::kFromView};
+    const std::int64_t i =
+        step_feature(features_, view_->genome()->contigs(), from, direction > 0 ? 1 : -1);
+    if (i < 0) {
+        statusBar()->showMessage(features_.empty() ? "no features open (File > Open features)"
+                                 : direction > 0   ? "no feature after this one"
+                                                   : "no feature before this one",
+                                 5000);
+        return false;
+    }
+    const Region& f = features_[static_cast<size_t>(i)];
+    view_->setLocus(centre_on(f, here.width(), view_->genome()->length(f.contig)));
+    jumped_view_ = view_->locus();
+    jumped_to_ = {f.contig, f.beg + (f.end - f.beg) / 2, i};
+    const std::string where = Locus{f.contig, f.beg, f.end}.label();
+    statusBar()->showMessage(
+        QString::fromStdString(f.name.empty() ? where : f.name + " (" + where + ")"), 5000);
+    return true;
 }
 
 RunRequest MainWindow::makeRequest(bool whole_contig) const {

@@ -41,6 +41,10 @@ class MainWindow : public QMainWindow {
     /// Navigates to what the locus box accepts; false (and a status message) when it is not a
     /// locus.
     bool goTo(const QString& text);
+    /// IGV's Ctrl+F / Ctrl+B over every open feature track: centres the view, at its width, on
+    /// the next (direction > 0) or previous feature in genome order, crossing contigs; false
+    /// (and a status message) when there is none.
+    bool jumpToFeature(int direction);
     /// Runs the model on the visible region (or the whole contig) in the background.
     void runModel(bool whole_contig = false);
     /// The same, on this thread (for --snapshot).
@@ -99,6 +103,10 @@ class MainWindow : public QMainWindow {
 
     SessionData session_;  // what is open (paths) and the display settings
     std::vector<Region> features_;
+    // The view the last feature jump left and where it jumped to: the next jump goes on from
+    // that feature while the view is unchanged, else from the view's centre.
+    Locus jumped_view_;
+    FeatureCursor jumped_to_;
     std::shared_ptr<const RunResult> run_;
     std::shared_ptr<const Model> model_;  // loaded by openModel
     QString last_error_;

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
 
 #include "dnassm/error.h"
 
@@ -107,6 +111,46 @@ Locus zoom(
 Locus pan(const Locus& l, std::int64_t bases, std::int64_t contig_len) {
     const std::int64_t beg = std::clamp<std::int64_t>(l.beg + bases, 0, contig_len - l.width());
     return {l.contig, beg, beg + l.width()};
+}
+
+std::int64_t step_feature(const std::vector<Region>& features,
+                          const std::vector<Contig>& contigs,
+                          const FeatureCursor& from,
+                          int direction) {
+    std::unordered_map<std::string_view, std::int64_t> order;
+    for (size_t i = 0; i < contigs.size(); ++i)
+        order.emplace(contigs[i].name, static_cast<std::int64_t>(i));
+    const auto at = order.find(from.contig);
+    if (at == order.end()) return -1;
+    // Genome order as (contig, midpoint, index). From the view's centre, a feature centred
+    // exactly there is neither after nor before it: it is the one in view.
+    using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t>;
+    const std::int64_t from_index =
+        from.index != FeatureCursor::kFromView
+            ? from.index
+            : (direction > 0 ? std::numeric_limits<std::int64_t>::max() : -1);
+    const Key origin{at->second, from.pos, from_index};
+    std::int64_t best = -1;
+    Key best_key;
+    for (size_t i = 0; i < features.size(); ++i) {
+        const Region& f = features[i];
+        const auto c = order.find(f.contig);
+        if (c == order.end()) continue;
+        const Key key{c->second, f.beg + (f.end - f.beg) / 2, static_cast<std::int64_t>(i)};
+        const bool beyond = direction > 0 ? origin < key : key < origin;
+        if (beyond && (best < 0 || (direction > 0 ? key < best_key : best_key < key))) {
+            best = static_cast<std::int64_t>(i);
+            best_key = key;
+        }
+    }
+    return best;
+}
+
+Locus centre_on(const Region& f, std::int64_t width, std::int64_t contig_len) {
+    width = std::clamp<std::int64_t>(width, 1, contig_len);
+    const std::int64_t mid = f.beg + (f.end - f.beg) / 2;
+    const std::int64_t beg = std::clamp<std::int64_t>(mid - width / 2, 0, contig_len - width);
+    return {f.contig, beg, beg + width};
 }
 
 }  // namespace dnassm::gui

@@ -60,4 +60,26 @@ struct RulerTick {
 /// The range moved by `bases` (negative = left), kept inside [0, contig_len).
 [[nodiscard]] Locus pan(const Locus& l, std::int64_t bases, std::int64_t contig_len);
 
+/// Where IGV's next/previous feature (Ctrl+F / Ctrl+B) looks from: a position on a contig and,
+/// after a jump, the feature jumped to (its index), so features sharing a midpoint are each
+/// visited and a view held at a contig's end does not keep finding the same one.
+struct FeatureCursor {
+    std::string contig;
+    std::int64_t pos = 0;
+    /// The feature at `pos`; kFromView: none (looking from the view's centre).
+    std::int64_t index = kFromView;
+    static constexpr std::int64_t kFromView = -2;
+};
+
+/// The feature after (direction > 0) or before (< 0) `from` in genome order: contigs in their
+/// order in `contigs` (features on other contigs are passed over), then midpoints, then their
+/// order in `features`. -1 when there is none.
+[[nodiscard]] std::int64_t step_feature(const std::vector<Region>& features,
+                                        const std::vector<Contig>& contigs,
+                                        const FeatureCursor& from,
+                                        int direction);
+
+/// A view `width` bases wide centred on `f`'s midpoint, kept inside its contig.
+[[nodiscard]] Locus centre_on(const Region& f, std::int64_t width, std::int64_t contig_len);
+
 }  // namespace dnassm::gui

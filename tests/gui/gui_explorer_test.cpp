@@ -559,6 +559,38 @@ class GuiExplorerTest : public QObject {
         QVERIFY(!QFile::exists(dir + "/x.png"));
     }
 
+    // Ctrl+F / Ctrl+B walk every feature of every open annotation in genome order, keeping
+    // the zoom, also past a feature at a contig's end where the view cannot centre on it.
+    void nextAndPreviousFeature() {
+        MainWindow w;
+        const QString dir = temp_dir("explorer_features_step");
+        w.openFasta(write_file(dir, "g.fa",
+                               ">a\n" + QByteArray("ACGT").repeated(250) + "\n>b\n" +
+                                   QByteArray("TTGCA").repeated(100) + "\n"));
+        QVERIFY(!w.jumpToFeature(1));  // none open
+        w.openFeatures(write_file(dir, "one.bed", "a\t950\t1000\tedge\nb\t10\t50\tb1\n"));
+        w.openFeatures(write_file(dir, "two.bed", "a\t100\t200\tone\na\t300\t340\ttwo\n"));
+        GenomeView* v = w.genomeView();
+        v->setLocus({"a", 0, 100});
+        QStringList seen;
+        while (w.jumpToFeature(1)) {
+            seen << w.statusBar()->currentMessage();
+            QCOMPARE(v->locus().width(), std::int64_t{100});
+        }
+        QCOMPARE(seen, (QStringList{"one (a:101-200)", "two (a:301-340)", "edge (a:951-1,000)",
+                                    "b1 (b:11-50)"}));
+        QCOMPARE(v->locus(), (Locus{"b", 0, 100}));
+        QCOMPARE(w.statusBar()->currentMessage(), QString("no feature after this one"));
+        QVERIFY(w.jumpToFeature(-1));
+        QCOMPARE(v->locus(), (Locus{"a", 900, 1000}));  // "edge", at the contig's end
+        QVERIFY(w.jumpToFeature(-1));
+        QCOMPARE(v->locus(), (Locus{"a", 270, 370}));  // "two", centred
+        // Moved by hand, the next jump looks from the view's centre.
+        v->setLocus({"a", 500, 600});
+        QVERIFY(w.jumpToFeature(-1));
+        QCOMPARE(w.statusBar()->currentMessage(), QString("two (a:301-340)"));
+    }
+
     // On a server without a display (no DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM), Qt alone
     // aborts with a core dump. --help, --version and --snapshot need no window and work; opening
     // one ends with a line saying why, as does a display that cannot be reached.

@@ -106,6 +106,31 @@ class GuiModelTest : public QObject {
         QCOMPARE(pan(l, 9000, 10'000), (Locus{"c", 9000, 10'000}));
     }
 
+    // IGV's next/previous feature: genome order by contig, midpoint, then file order; from the
+    // view's centre a feature centred there is the one in view, neither next nor previous.
+    void steppingThroughFeatures() {
+        const std::vector<Contig> contigs{{"a", 1000}, {"b", 500}};
+        const std::vector<Region> f{{"b", 10, 50, -1, "b1"},      {"a", 100, 200, -1, "one"},
+                                    {"z", 0, 10, -1, "other"},    {"a", 100, 200, -1, "twin"},
+                                    {"a", 950, 1000, -1, "edge"}, {"a", 0, 100, -1, "start"}};
+        const auto next = [&](const FeatureCursor& c) { return step_feature(f, contigs, c, 1); };
+        const auto prev = [&](const FeatureCursor& c) { return step_feature(f, contigs, c, -1); };
+        using C = FeatureCursor;
+        QCOMPARE(next(C{"a", 50}), std::int64_t{1});   // "start" is centred at 50: in view
+        QCOMPARE(prev(C{"a", 50}), std::int64_t{-1});  // nothing before it
+        QCOMPARE(prev(C{"a", 51}), std::int64_t{5});
+        QCOMPARE(next(C{"a", 150, 1}), std::int64_t{3});  // the twin, then on
+        QCOMPARE(next(C{"a", 150, 3}), std::int64_t{4});
+        QCOMPARE(prev(C{"a", 150, 3}), std::int64_t{1});
+        QCOMPARE(next(C{"a", 975, 4}), std::int64_t{0});  // on to the next contig
+        QCOMPARE(prev(C{"b", 30, 0}), std::int64_t{4});
+        QCOMPARE(next(C{"b", 30, 0}), std::int64_t{-1});  // "z" is not a contig of the genome
+        QCOMPARE(next(C{"z", 0}), std::int64_t{-1});
+        QCOMPARE(centre_on(f[4], 100, 1000), (Locus{"a", 900, 1000}));  // kept in the contig
+        QCOMPARE(centre_on(f[1], 20, 1000), (Locus{"a", 140, 160}));
+        QCOMPARE(centre_on(f[0], 5000, 500), (Locus{"b", 0, 500}));
+    }
+
     // Ruler ticks: 3 to 8 per view at any width, and labels precise enough that no two read
     // alike, also deep into a long chromosome (the old 4-digit labels read "123.5M" for all).
     void rulerTicksAndLabels() {
