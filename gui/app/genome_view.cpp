@@ -232,7 +232,16 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
     const QString at = b1 - b0 == 1 ? QString::fromStdString(locus_.contig) + ":" +
                                           QString::fromStdString(with_commas(b0 + 1))
                                     : where;
-    if (pos.y() < kRulerHeight) return pos.x() >= kLabelWidth ? at : QString();
+    if (pos.y() < kRulerHeight) {
+        if (pos.x() < kLabelWidth) return {};
+        QString text = at;
+        for (const Region& r : regions_)  // the regions of interest under the pointer
+            if (r.contig == locus_.contig && r.beg < b1 && b0 < r.end)
+                text += QString("\nregion %1  %2, %3 bp")
+                            .arg(QString::fromStdString(r.name), QString::fromStdString(r.label()),
+                                 QString::fromStdString(with_commas(r.length())));
+        return text;
+    }
     for (int i = 0; i < static_cast<int>(tracks_.size()); ++i) {
         const QRect r = trackRect(i, size);
         if (pos.y() < r.top() || pos.y() > r.bottom()) continue;
@@ -374,7 +383,28 @@ void GenomeView::render(QPainter& p, QSize size) {
             p.drawText(r, Qt::AlignCenter, QString::fromStdString(e.what()));
         }
     }
+    drawRegions(p, size);
     drawVariant(p, size);
+}
+
+std::pair<double, double> GenomeView::spanX(std::int64_t beg, std::int64_t end, int width) const {
+    const double plot = std::max(1, width - kLabelWidth - 4);
+    const double per_base = plot / static_cast<double>(locus_.width());
+    const double a =
+        kLabelWidth + static_cast<double>(std::max(beg, locus_.beg) - locus_.beg) * per_base;
+    const double b =
+        kLabelWidth + static_cast<double>(std::min(end, locus_.end) - locus_.beg) * per_base;
+    return {a, std::max(b, a + 1.0)};
+}
+
+void GenomeView::drawRegions(QPainter& p, QSize size) {
+    for (const Region& r : regions_) {
+        if (r.contig != locus_.contig || r.end <= locus_.beg || r.beg >= locus_.end) continue;
+        const auto [a, b] = spanX(r.beg, r.end, size.width());
+        p.fillRect(QRectF(a, kRulerHeight - 3, b - a, 3), QColor(200, 30, 30));
+        p.fillRect(QRectF(a, kRulerHeight, b - a, size.height() - kRulerHeight),
+                   QColor(200, 30, 30, 22));
+    }
 }
 
 void GenomeView::drawVariant(QPainter& p, QSize size) {
@@ -386,14 +416,17 @@ void GenomeView::drawVariant(QPainter& p, QSize size) {
     if (v.contig != locus_.contig || v.pos < locus_.beg || v.pos >= locus_.end) return;
     // A band over the variant's base (at least a pixel wide) from the ruler down, as IGV marks
     // a region of interest.
-    const double plot = std::max(1, size.width() - kLabelWidth - 4);
-    const double per_base = plot / static_cast<double>(locus_.width());
-    const double x = kLabelWidth + static_cast<double>(v.pos - locus_.beg) * per_base;
+    const auto [x, x_end] = spanX(v.pos, v.pos + 1, size.width());
     QColor band(230, 120, 0, 70);
-    p.fillRect(QRectF(x, kRulerHeight - 6, std::max(1.0, per_base), size.height()), band);
+    p.fillRect(QRectF(x, kRulerHeight - 6, x_end - x, size.height()), band);
     p.setPen(QColor(200, 90, 0));
-    p.drawText(QPointF(x + std::max(1.0, per_base) + 2, kRulerHeight - 8),
+    p.drawText(QPointF(x_end + 2, kRulerHeight - 8),
                QString::fromStdString(std::string(1, v.ref) + ">" + v.alt));
+}
+
+void GenomeView::setRegions(std::vector<Region> regions) {
+    regions_ = std::move(regions);
+    update();
 }
 
 void GenomeView::drawRuler(QPainter& p, QRect r) {
@@ -417,7 +450,8 @@ void GenomeView::drawRuler(QPainter& p, QRect r) {
                QString::fromStdString(locus_.contig));
     if (selecting_) {
         const int a = std::min(press_x_, current_x_), b = std::max(press_x_, current_x_);
-        p.fillRect(QRect(a, r.top(), b - a, r.height()), QColor(100, 150, 255, 80));
+        p.fillRect(QRect(a, r.top(), b - a, r.height()),
+                   marking_ ? QColor(200, 30, 30, 80) : QColor(100, 150, 255, 80));
     }
 }
 
@@ -632,6 +666,7 @@ void GenomeView::mousePressEvent(QMouseEvent* e) {
     press_x_ = current_x_ = static_cast<int>(e->position().x());
     press_locus_ = locus_;
     selecting_ = e->position().y() < kRulerHeight && press_x_ > kLabelWidth;
+    marking_ = selecting_ && (e->modifiers() & Qt::ShiftModifier);
     dragging_ = !selecting_;
 }
 
@@ -654,9 +689,13 @@ void GenomeView::mouseReleaseEvent(QMouseEvent* e) {
         selecting_ = false;
         const double a = baseAt(std::min(press_x_, static_cast<int>(e->position().x())), width());
         const double b = baseAt(std::max(press_x_, static_cast<int>(e->position().x())), width());
-        if (b - a >= 2)
-            setLocus({locus_.contig, static_cast<std::int64_t>(std::floor(a)),
-                      static_cast<std::int64_t>(std::ceil(b))});
+        const Locus chosen{locus_.contig, static_cast<std::int64_t>(std::floor(a)),
+                           static_cast<std::int64_t>(std::ceil(b))};
+        if (marking_ && chosen.width() >= 1)
+            emit regionSelected(chosen);
+        else if (!marking_ && b - a >= 2)
+            setLocus(chosen);
+        marking_ = false;
         update();
     }
     dragging_ = false;

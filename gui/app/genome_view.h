@@ -49,6 +49,8 @@ class GenomeView : public QWidget {
     /// Replaces the prediction and heatmap tracks with those of a model run.
     void setRunResult(std::shared_ptr<const RunResult> run);
     [[nodiscard]] const std::vector<ViewTrack>& tracks() const { return tracks_; }
+    /// Regions of interest, drawn as a red bar under the ruler and a light band over the tracks.
+    void setRegions(std::vector<Region> regions);
     void setDisplay(const DisplaySettings& d);
     [[nodiscard]] const DisplaySettings& display() const { return display_; }
 
@@ -67,6 +69,8 @@ class GenomeView : public QWidget {
 
   signals:
     void locusChanged(const dnassm::gui::Locus& l);
+    /// A range selected on the ruler with Shift held: to be marked as a region of interest.
+    void regionSelected(const dnassm::gui::Locus& l);
 
   protected:
     bool event(QEvent* e) override;  // tooltips (describeAt)
@@ -94,14 +98,21 @@ class GenomeView : public QWidget {
     void drawHeatmap(QPainter& p, QRect r, const ViewTrack& t);
     /// Marks a variant-mode run's variant across the tracks.
     void drawVariant(QPainter& p, QSize size);
+    void drawRegions(QPainter& p, QSize size);
+    /// The x range [a, b) of bases [beg, end) in a view of `width`, at least a pixel.
+    [[nodiscard]] std::pair<double, double> spanX(std::int64_t beg,
+                                                  std::int64_t end,
+                                                  int width) const;
 
     std::shared_ptr<const FastaSource> fasta_;
     Locus locus_;
     std::vector<ViewTrack> tracks_;
     DisplaySettings display_;
     std::map<std::pair<QString, std::string>, std::vector<float>> coverage_cache_;
-    // Interaction: a drag pans; a drag that starts on the ruler selects a range to zoom to.
-    bool dragging_ = false, selecting_ = false;
+    std::vector<Region> regions_;
+    // Interaction: a drag pans; a drag that starts on the ruler selects a range to zoom to, or
+    // with Shift held one to mark as a region of interest.
+    bool dragging_ = false, selecting_ = false, marking_ = false;
     int press_x_ = 0, current_x_ = 0;
     Locus press_locus_;
 };

@@ -24,6 +24,7 @@
 #include <filesystem>
 
 #include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
 #include "dnassm/io/file_format.h"
 #include "dnassm/io/gff.h"
 #include "dnassm/io/input_file.h"
@@ -31,6 +32,7 @@
 #include "dnassm/per_base_track.h"
 
 #include "genome_view.h"
+#include "model/regions_of_interest.h"
 #include "pca_view.h"
 
 namespace dnassm::gui {
@@ -178,6 +180,21 @@ void MainWindow::buildMenus() {
         locus_box_->selectAll();
     });
 
+    QMenu* regions = menuBar()->addMenu("&Regions");
+    regions->addAction("&Mark view as region…", QKeySequence("Ctrl+M"), this,
+                       [this] { promptRegion(view_->locus()); });
+    regions->addAction("&Remove regions in view", this, [this] { removeRegionsInView(); });
+    regions->addSeparator();
+    regions->addAction("&Export as BED…", this, [this] {
+        const QString p =
+            QFileDialog::getSaveFileName(this, "Export regions", {}, "BED (*.bed);;All (*)");
+        if (!p.isEmpty()) guarded([&] { exportRegions(p); });
+    });
+    regions->addAction(
+        "&Import from BED…",
+        open_with("Import regions", "BED (*.bed *.bed.gz);;All (*)", &MainWindow::importRegions));
+    connect(view_, &GenomeView::regionSelected, this, [this](const Locus& l) { promptRegion(l); });
+
     QMenu* model = menuBar()->addMenu("&Model");
     model->addAction("Run on &visible region", QKeySequence("Ctrl+R"), this,
                      [this] { guarded([this] { runModel(false); }); });
@@ -232,6 +249,8 @@ void MainWindow::showShortcuts() {
         "<tr><td>Home / End</td><td>start / end of the contig</td></tr>"
         "<tr><td>Ctrl+0</td><td>whole contig</td></tr>"
         "<tr><td>Ctrl+F / Ctrl+B</td><td>next / previous feature (BED, GFF3, GTF)</td></tr>"
+        "<tr><td>Ctrl+M, Shift+drag on the ruler</td><td>mark the view, or the range, as a "
+        "region of interest</td></tr>"
         "<tr><td>Ctrl+Shift+R</td><td>reverse-complement sequence</td></tr>"
         "<tr><td>Ctrl+R / Ctrl+Shift+C</td><td>run the model on the view / whole contig</td></tr>"
         "<tr><td>Esc</td><td>cancel the run</td></tr>"
@@ -296,6 +315,10 @@ void MainWindow::refreshRecent() {
 void MainWindow::openFasta(const QString& path) {
     auto fasta = std::make_shared<const FastaSource>(str(path));
     view_->setGenome(fasta);
+    if (session_.fasta != fasta->path()) {  // another genome's regions do not carry over
+        session_.regions.clear();
+        view_->setRegions({});
+    }
     session_.fasta = fasta->path();
     remember(path);
     QString shown = QString("%1: %2 contig(s)").arg(path).arg(fasta->contigs().size());
@@ -440,6 +463,65 @@ bool MainWindow::goTo(const QString& text) {
         statusBar()->showMessage(e.what(), 8000);
         return false;
     }
+}
+
+void MainWindow::addRegion(const Locus& l, const QString& label) {
+    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage, "open a FASTA first");
+    Region r;
+    r.contig = l.contig;
+    r.beg = l.beg;
+    r.end = l.end;
+    r.name = str(label);
+    add_region(session_.regions, std::move(r), view_->genome()->contigs());
+    showRegions();
+}
+
+int MainWindow::removeRegionsInView() {
+    const Locus& l = view_->locus();
+    const int n = remove_regions(session_.regions, l.contig, l.beg, l.end);
+    showRegions();
+    return n;
+}
+
+void MainWindow::exportRegions(const QString& path) const {
+    DNASSM_CHECK(!session_.regions.empty(), ErrorKind::kUsage,
+                 "no regions of interest to export (Regions > Mark view, or Shift+drag on the "
+                 "ruler)");
+    write_file(str(path), regions_bed(session_.regions));
+}
+
+void MainWindow::importRegions(const QString& path) {
+    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage,
+                 str(path) + ": regions lie on a reference; open its FASTA first");
+    std::vector<Region> regions = session_.regions;
+    for (Region r : read_bed(str(path), view_->genome()->contigs()))
+        add_region(regions, std::move(r), view_->genome()->contigs());
+    session_.regions = std::move(regions);
+    showRegions();
+}
+
+void MainWindow::promptRegion(const Locus& l) {
+    bool ok = false;
+    const QString label = QInputDialog::getText(
+        this, "Region of interest",
+        QString("Label for %1 (its BED name: a class for dnassm finetune --task classify):")
+            .arg(QString::fromStdString(l.label())),
+        QLineEdit::Normal, last_label_, &ok);
+    if (!ok) return;
+    guarded([&] {
+        addRegion(l, label);
+        last_label_ = label;
+    });
+}
+
+void MainWindow::showRegions() {
+    view_->setRegions(session_.regions);
+    const size_t n = session_.regions.size();
+    statusBar()->showMessage(n == 0 ? QString("no regions of interest")
+                                    : QString("%1 region%2 of interest (Regions > Export as BED)")
+                                          .arg(n)
+                                          .arg(n == 1 ? "" : "s"),
+                             5000);
 }
 
 bool MainWindow::jumpToFeature(int direction) {
@@ -597,6 +679,14 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     for (const auto& p : s.features) openFeatures(QString::fromStdString(p));
     for (const auto& p : s.signal_tracks) openSignal(QString::fromStdString(p));
     if (!s.model.empty()) openModel(QString::fromStdString(s.model));
+    for (const Region& r : s.regions) {
+        try {
+            add_region(session_.regions, r, view_->genome()->contigs());
+        } catch (const Error& e) {
+            throw Error(ErrorKind::kInput, str(path) + ": " + e.what());
+        }
+    }
+    view_->setRegions(session_.regions);
     session_.tracks = s.tracks;
     session_.embedding = s.embedding;
     session_.rc_average = s.rc_average;

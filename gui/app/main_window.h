@@ -45,6 +45,16 @@ class MainWindow : public QMainWindow {
     /// the next (direction > 0) or previous feature in genome order, crossing contigs; false
     /// (and a status message) when there is none.
     bool jumpToFeature(int direction);
+    /// Regions of interest (Regions menu, Shift+drag on the ruler), saved with the session and
+    /// exported as BED4, a training set for `dnassm finetune --task classify`. Each throws Error on
+    /// a bad label, interval or file.
+    void addRegion(const Locus& l, const QString& label);
+    [[nodiscard]] const std::vector<Region>& regions() const { return session_.regions; }
+    /// Removes the regions overlapping the view; returns how many.
+    int removeRegionsInView();
+    void exportRegions(const QString& path) const;
+    /// Adds a BED's intervals, their names as labels ("region" where a line has none).
+    void importRegions(const QString& path);
     /// Runs the model on the visible region (or the whole contig) in the background.
     void runModel(bool whole_contig = false);
     /// The same, on this thread (for --snapshot).
@@ -84,6 +94,9 @@ class MainWindow : public QMainWindow {
     void remember(const QString& path);
     void refreshRecent();
     void showShortcuts();
+    /// Asks for a label (the last one given, to start with) and marks `l`.
+    void promptRegion(const Locus& l);
+    void showRegions();  // hands them to the view and says how many there are
     void guarded(const std::function<void()>& action);
     void composeView(QPainter& p, QSize size);
     [[nodiscard]] RunRequest makeRequest(bool whole_contig) const;
@@ -107,6 +120,7 @@ class MainWindow : public QMainWindow {
     // that feature while the view is unchanged, else from the view's centre.
     Locus jumped_view_;
     FeatureCursor jumped_to_;
+    QString last_label_;  // of the last region marked
     std::shared_ptr<const RunResult> run_;
     std::shared_ptr<const Model> model_;  // loaded by openModel
     QString last_error_;

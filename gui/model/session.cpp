@@ -69,6 +69,14 @@ SessionData load_session(const std::string& path) {
             s.locus = {l.at("contig").get<std::string>(), l.at("start").get<std::int64_t>() - 1,
                        l.at("end").get<std::int64_t>()};
         }
+        for (const auto& r : j.value("regions", nlohmann::json::array())) {
+            Region region;
+            region.contig = r.at("contig").get<std::string>();
+            region.beg = r.at("start").get<std::int64_t>() - 1;
+            region.end = r.at("end").get<std::int64_t>();
+            region.name = r.value("label", std::string("region"));
+            s.regions.push_back(std::move(region));
+        }
         if (j.contains("display")) {
             const auto& d = j["display"];
             s.display.reverse_complement = d.value("reverse_complement", false);
@@ -109,6 +117,12 @@ void save_session(const SessionData& s, const std::string& path) {
                       {"tracks", s.tracks},   {"embedding", s.embedding},
                       {"rc", s.rc_average},   {"compare_strands", s.compare_strands}};
     if (!s.model.empty() && !s.variant.empty()) j["model"]["variant"] = s.variant;
+    if (!s.regions.empty()) {
+        j["regions"] = nlohmann::json::array();
+        for (const Region& r : s.regions)
+            j["regions"].push_back(
+                {{"contig", r.contig}, {"start", r.beg + 1}, {"end", r.end}, {"label", r.name}});
+    }
     write_file(path, j.dump(2) + "\n");
 }
 

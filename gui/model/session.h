@@ -30,6 +30,7 @@ struct SessionData {
     bool compare_strands = false;     // tracks of the reverse strand too, and the difference
     Locus locus;
     DisplaySettings display;
+    std::vector<Region> regions;  // regions of interest: contig, beg, end, name = label
 };
 
 /// Reads a session; paths come back absolute. Malformed JSON or fields are Error(kInput) naming

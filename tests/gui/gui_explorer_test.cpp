@@ -591,6 +591,91 @@ class GuiExplorerTest : public QObject {
         QCOMPARE(w.statusBar()->currentMessage(), QString("two (a:301-340)"));
     }
 
+    // Regions of interest: marked (Shift+drag on the ruler, or the view), drawn, in the
+    // tooltip, exported as the BED finetune reads, imported, kept by sessions, and dropped when
+    // another genome opens.
+    void regionsOfInterest() {
+        const QString dir = temp_dir("explorer_regions");
+        const QString fa = write_file(dir, "g.fa",
+                                      ">a\n" + QByteArray("ACGT").repeated(250) + "\n>b\n" +
+                                          QByteArray("TTGCA").repeated(100) + "\n");
+        {
+            GenomeView v;
+            v.setGenome(std::make_shared<const FastaSource>(fa.toStdString()));
+            v.resize(1124, 400);
+            v.setLocus({"a", 0, 1000});
+            QSignalSpy marked(&v, &GenomeView::regionSelected);
+            const int x0 = GenomeView::kLabelWidth + 100, x1 = GenomeView::kLabelWidth + 300;
+            QTest::mousePress(&v, Qt::LeftButton, Qt::ShiftModifier, QPoint(x0, 10));
+            QTest::mouseMove(&v, QPoint(x1, 10));
+            QTest::mouseRelease(&v, Qt::LeftButton, Qt::ShiftModifier, QPoint(x1, 10));
+            QCOMPARE(marked.size(), 1);
+            const auto l = marked[0][0].value<Locus>();
+            QVERIFY2(l.contig == "a" && std::abs(l.beg - 100) <= 1 && std::abs(l.end - 300) <= 1,
+                     l.label().c_str());
+            QCOMPARE(v.locus(), (Locus{"a", 0, 1000}));  // marking does not zoom
+        }
+        MainWindow w;
+        w.openFasta(fa);
+        GenomeView* v = w.genomeView();
+        v->setLocus({"a", 0, 1000});
+        w.addRegion({"a", 100, 300}, "enhancer");
+        w.addRegion({"b", 0, 50}, "");
+        w.addRegion({"a", 600, 650}, "promoter");
+        const QSize size(1124, v->preferredHeight());
+        QImage img(size, QImage::Format_RGB32);
+        {
+            QPainter p(&img);
+            v->render(p, size);
+        }
+        const int plot = size.width() - GenomeView::kLabelWidth - 4;
+        const auto red_at = [&](std::int64_t base) {
+            const int x = GenomeView::kLabelWidth + static_cast<int>(base * plot / 1000);
+            return count_color(img, QRect(x, GenomeView::kRulerHeight - 2, 1, 1),
+                               QColor(200, 30, 30), 40);
+        };
+        QCOMPARE(red_at(200), 1);
+        QCOMPARE(red_at(620), 1);
+        QCOMPARE(red_at(450), 0);
+        const QString tip = v->describeAt(
+            {GenomeView::kLabelWidth + static_cast<int>(200 * plot / 1000), 30}, size);
+        QVERIFY2(tip.endsWith("\nregion enhancer  a:101-300, 200 bp"), qPrintable(tip));
+        const QString bed = dir + "/roi.bed";
+        w.exportRegions(bed);
+        QFile f(bed);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(QString(f.readAll()),
+                 QString("a\t100\t300\tenhancer\na\t600\t650\tpromoter\nb\t0\t50\tregion\n"));
+        const auto back = read_bed(bed.toStdString(), v->genome()->contigs());
+        QCOMPARE(back.size(), size_t{3});
+        QCOMPARE(back[1].name, std::string("promoter"));
+        // A session keeps them; importing the BED again adds nothing new.
+        w.saveSession(dir + "/s.json");
+        MainWindow w2;
+        w2.loadSession(dir + "/s.json");
+        QCOMPARE(w2.regions().size(), size_t{3});
+        w2.importRegions(bed);
+        QCOMPARE(w2.regions().size(), size_t{3});
+        w2.genomeView()->setLocus({"a", 550, 700});
+        QCOMPARE(w2.removeRegionsInView(), 1);
+        QCOMPARE(w2.regions().size(), size_t{2});
+        try {
+            w2.addRegion({"a", 1, 5}, "with\ttab");
+            QFAIL("a label with a tab was taken");
+        } catch (const Error& e) {
+            QVERIFY(QString(e.what()).contains("tab"));
+        }
+        w2.openFasta(write_file(dir, "other.fa", ">c\n" + QByteArray("ACGT").repeated(50) + "\n"));
+        QVERIFY(w2.regions().empty());
+        try {
+            w2.exportRegions(dir + "/none.bed");
+            QFAIL("nothing exported without regions");
+        } catch (const Error& e) {
+            QVERIFY(QString(e.what()).contains("no regions"));
+        }
+        QVERIFY(!QFile::exists(dir + "/none.bed"));
+    }
+
     // On a server without a display (no DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM), Qt alone
     // aborts with a core dump. --help, --version and --snapshot need no window and work; opening
     // one ends with a line saying why, as does a display that cannot be reached.

@@ -16,6 +16,7 @@
 #include "model/locus.h"
 #include "model/model_run.h"
 #include "model/pca.h"
+#include "model/regions_of_interest.h"
 #include "model/session.h"
 #include "model/sources.h"
 #include "model/track_summary.h"
@@ -283,6 +284,51 @@ class GuiModelTest : public QObject {
         QVERIFY(std::fabs(mean0 / static_cast<double>(n)) < 1e-3);
     }
 
+    // Regions of interest: labelled intervals in genome order, exported as BED4.
+    void regionsOfInterest() {
+        const std::vector<Contig> contigs{{"b", 500}, {"a", 1000}};
+        const auto region = [](const char* c, std::int64_t beg, std::int64_t end,
+                               const char* label) {
+            Region r;
+            r.contig = c;
+            r.beg = beg;
+            r.end = end;
+            r.name = label;
+            return r;
+        };
+        QCOMPARE(region_label("  enhancer "), std::string("enhancer"));
+        QCOMPARE(region_label(""), std::string("region"));
+        QCOMPARE(region_label("two words"), std::string("two words"));
+        for (const char* bad : {"a\tb", "a\nb"}) {
+            try {
+                (void)region_label(bad);
+                QFAIL("a label with a tab or line break was taken");
+            } catch (const Error& e) {
+                QCOMPARE(e.kind(), ErrorKind::kUsage);
+            }
+        }
+        std::vector<Region> rs;
+        add_region(rs, region("a", 10, 20, "x"), contigs);
+        add_region(rs, region("b", 300, 400, " y "), contigs);
+        add_region(rs, region("a", 5, 50, ""), contigs);
+        add_region(rs, region("a", 10, 20, "x"), contigs);  // the same again: kept once
+        add_region(rs, region("a", 10, 20, "z"), contigs);  // another label: kept
+        QCOMPARE(regions_bed(rs),
+                 std::string("b\t300\t400\ty\na\t5\t50\tregion\na\t10\t20\tx\na\t10\t20\tz\n"));
+        for (const Region& bad :
+             {region("c", 0, 5, "x"), region("a", 990, 1001, "x"), region("a", 20, 20, "x")}) {
+            try {
+                add_region(rs, bad, contigs);
+                QFAIL("an interval off the genome was taken");
+            } catch (const Error& e) {
+                QCOMPARE(e.kind(), ErrorKind::kInput);
+            }
+        }
+        QCOMPARE(remove_regions(rs, "a", 15, 16), 3);
+        QCOMPARE(regions_bed(rs), std::string("b\t300\t400\ty\n"));
+        QCOMPARE(remove_regions(rs, "a", 0, 1000), 0);
+    }
+
     void sessionsUseRelativePaths() {
         const std::string dir = temp_dir("session");
         std::filesystem::create_directories(dir + "/sub");
@@ -297,6 +343,11 @@ class GuiModelTest : public QObject {
         s.display.reverse_complement = true;
         s.variant = "NC_001416.1:150 A>G";
         s.compare_strands = true;
+        s.regions.resize(1);
+        s.regions[0].contig = "NC_001416.1";
+        s.regions[0].beg = 10;
+        s.regions[0].end = 20;
+        s.regions[0].name = "cos site";
         save_session(s, dir + "/sub/s.json");
         std::ifstream in(dir + "/sub/s.json");
         const std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -310,6 +361,9 @@ class GuiModelTest : public QObject {
         QVERIFY(back.display.reverse_complement && back.run_model);
         QCOMPARE(back.variant, s.variant);
         QVERIFY(back.compare_strands);
+        QCOMPARE(back.regions.size(), size_t{1});
+        QCOMPARE(back.regions[0].label() + " " + back.regions[0].name,
+                 std::string("NC_001416.1:11-20 cos site"));
         std::ofstream(dir + "/variant.json")
             << R"({"model": {"path": "m", "variant": "x:5 A>AT"}})";
         try {
