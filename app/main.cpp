@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -40,8 +41,9 @@ void print_usage(std::FILE* out) {
         "  convert   a published checkpoint (.ckpt/.bin/safetensors) -> a model directory\n"
         "  info      describe a model, a saved stream state, or what produced a track, calls or\n"
         "            embeddings\n\n"
-        "Run 'dnassm <command> --help' for a command's options; 'dnassm --version' names\n"
-        "the libraries and devices, 'dnassm --version-only' prints the version alone.\n",
+        "Run 'dnassm <command> --help' (or 'dnassm help <command>', 'man dnassm-<command>') for a\n"
+        "command's options; 'dnassm --version' names the libraries and devices, 'dnassm\n"
+        "--version-only' prints the version alone.\n",
         DNASSM_VERSION);
 }
 
@@ -106,7 +108,7 @@ int main(int argc, char** argv) {
         print_usage(stderr);
         return 2;
     }
-    const std::string cmd = argv[1];
+    std::string cmd = argv[1];
     if (cmd == "--version-only") {  // machine-readable, as samtools --version-only
         std::printf("%s\n", DNASSM_VERSION);
         return 0;
@@ -122,9 +124,17 @@ int main(int argc, char** argv) {
                     dnassm::cuda_status().c_str());
         return 0;
     }
-    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    if (cmd == "--help" || cmd == "-h" || (cmd == "help" && argc == 2)) {
         print_usage(stdout);
         return 0;
+    }
+    // "dnassm help embed", as git and bcftools take it: that command's --help.
+    std::vector<char*> help_args;
+    if (cmd == "help") {
+        help_args = {argv[0], argv[2], const_cast<char*>("--help"), nullptr};
+        argc = 3;
+        argv = help_args.data();
+        cmd = argv[1];
     }
     try {
         if (cmd == "embed") return dnassm::app::cmd_embed(argc - 1, argv + 1);

@@ -117,6 +117,9 @@ class InfoAndUsageTests(Tmp):
         for cmd in ("embed", "predict", "info"):
             _, out, _ = run(cmd, "--help")
             self.assertIn("Usage: dnassm " + cmd, out)
+            self.assertEqual(run("help", cmd)[1], out)  # as git and bcftools take it
+        _, _, err = run("help", "frobnicate", expect=2)
+        self.assertIn("unknown command 'frobnicate'", err)
         run("frobnicate", expect=2)
         _, _, err = run("embed", "-m", MODEL, LAMBDA, expect=2)  # no -o
         self.assertIn("output", err)
