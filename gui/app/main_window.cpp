@@ -467,12 +467,9 @@ bool MainWindow::goTo(const QString& text) {
 
 void MainWindow::addRegion(const Locus& l, const QString& label) {
     DNASSM_CHECK(view_->genome(), ErrorKind::kUsage, "open a FASTA first");
-    Region r;
-    r.contig = l.contig;
-    r.beg = l.beg;
-    r.end = l.end;
-    r.name = str(label);
-    add_region(session_.regions, std::move(r), view_->genome()->contigs());
+    add_region(session_.regions,
+               {.contig = l.contig, .beg = l.beg, .end = l.end, .name = str(label)},
+               view_->genome()->contigs());
     showRegions();
 }
 

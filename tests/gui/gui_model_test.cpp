@@ -289,12 +289,7 @@ class GuiModelTest : public QObject {
         const std::vector<Contig> contigs{{"b", 500}, {"a", 1000}};
         const auto region = [](const char* c, std::int64_t beg, std::int64_t end,
                                const char* label) {
-            Region r;
-            r.contig = c;
-            r.beg = beg;
-            r.end = end;
-            r.name = label;
-            return r;
+            return Region{.contig = c, .beg = beg, .end = end, .name = label};
         };
         QCOMPARE(region_label("  enhancer "), std::string("enhancer"));
         QCOMPARE(region_label(""), std::string("region"));
@@ -343,11 +338,7 @@ class GuiModelTest : public QObject {
         s.display.reverse_complement = true;
         s.variant = "NC_001416.1:150 A>G";
         s.compare_strands = true;
-        s.regions.resize(1);
-        s.regions[0].contig = "NC_001416.1";
-        s.regions[0].beg = 10;
-        s.regions[0].end = 20;
-        s.regions[0].name = "cos site";
+        s.regions = {{.contig = "NC_001416.1", .beg = 10, .end = 20, .name = "cos site"}};
         save_session(s, dir + "/sub/s.json");
         std::ifstream in(dir + "/sub/s.json");
         const std::string text((std::istreambuf_iterator<char>(in)), {});
