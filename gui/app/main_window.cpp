@@ -122,10 +122,10 @@ void MainWindow::buildMenus() {
     file->addAction("Open BAM/CRAM (coverage)…",
                     open_with("Open alignments", "Alignments (*.bam *.cram);;All (*)",
                               &MainWindow::openAlignments));
-    file->addAction("Open features (BED, GFF3, GTF)…",
+    file->addAction("Open features (BED, GFF3, GTF, VCF)…",
                     open_with("Open features",
                               "Features (*.bed *.bed.gz *.gff *.gff3 *.gtf *.gff.gz *.gff3.gz "
-                              "*.gtf.gz);;All (*)",
+                              "*.gtf.gz *.vcf *.vcf.gz *.bcf);;All (*)",
                               &MainWindow::openFeatures));
     file->addAction(
         "Open bigWig/bedGraph…",
@@ -407,7 +407,8 @@ void MainWindow::openAny(const QString& path) {
         openAlignments(path);
     else if (p.endsWith(".bed") || p.endsWith(".bed.gz") || p.endsWith(".gff") ||
              p.endsWith(".gff3") || p.endsWith(".gtf") || p.endsWith(".gff.gz") ||
-             p.endsWith(".gff3.gz") || p.endsWith(".gtf.gz"))
+             p.endsWith(".gff3.gz") || p.endsWith(".gtf.gz") || p.endsWith(".vcf") ||
+             p.endsWith(".vcf.gz") || p.endsWith(".bcf"))
         openFeatures(path);
     else if (p.endsWith(".bw") || p.endsWith(".bigwig") || p.endsWith(".bedgraph") ||
              p.endsWith(".bedgraph.gz") || p.endsWith(".bg") || p.endsWith(".bg.gz"))
@@ -438,16 +439,13 @@ void MainWindow::openByContent(const QString& path) {
                             "coverage, tracks and BED features over it");
         case FileFormat::kVcf:
         case FileFormat::kBcf:
-            throw Error(ErrorKind::kInput,
-                        file +
-                            ": a VCF/BCF; the explorer does not draw variants (Model > Variant "
-                            "runs one, dnassm score scores a file)");
+            return openFeatures(path);
         default:
             if (looks_like_gff(file)) return openFeatures(path);
             throw Error(
                 ErrorKind::kInput,
                 file +
-                    ": not a FASTA, BAM/CRAM, BED, GFF/GTF, bigWig/bedGraph, session or model (" +
+                    ": not a FASTA, BAM/CRAM, BED, GFF/GTF, VCF/BCF, bigWig/bedGraph, session or model (" +
                     (fmt.description.empty() ? "unknown format" : "detected: " + fmt.description) +
                     ")");
     }

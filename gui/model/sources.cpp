@@ -16,6 +16,8 @@
 #include "dnassm/io/text_lines.h"
 #include "dnassm/text.h"
 
+#include "variant_track.h"
+
 namespace dnassm::gui {
 
 namespace {
@@ -169,6 +171,16 @@ std::vector<Region> read_features(const std::string& path,
                                   std::map<std::string, std::string>* aliases) {
     if (left_out) *left_out = 0;
     std::map<std::string, std::string> renamed;
+    if (const FileFormat f = detect_file_format(path).format;
+        f == FileFormat::kVcf || f == FileFormat::kBcf) {
+        auto out = read_vcf_variants(path, contigs, left_out, &renamed);
+        if (models) {  // a box each, full height
+            models->clear();
+            for (const Region& v : out) models->push_back(GeneModel{{}, v.beg, v.end});
+        }
+        if (aliases) *aliases = std::move(renamed);
+        return out;
+    }
     auto out = looks_like_gff(path)
                    ? read_gff_regions(path, contigs, true, left_out, models, &renamed)
                    : read_bed(path, contigs, models, &renamed);

@@ -83,12 +83,13 @@ class SignalSource {
     mutable std::vector<float> last_values_;
 };
 
-/// Features to draw, checked against the genome's contigs: a BED's lines (name = column 4), or a
-/// GFF3/GTF annotation's genes (named by them). Genes on contigs the genome lacks (a genome-wide
-/// annotation over one chromosome) are left out and counted in `left_out`. `models` gets each
-/// feature's exons and coding part (BED12 blocks and thick columns; a gene's exons and CDSs).
-/// Contigs named under another convention than the genome's (chr1 and 1, chrM and MT) are
-/// renamed to its, as IGV maps them; `aliases` gets the renames.
+/// Features to draw, checked against the genome's contigs: a BED's lines (name = column 4), a
+/// GFF3/GTF annotation's genes (named by them), or a VCF/BCF's records (read_vcf_variants). Genes
+/// on contigs the genome lacks (a genome-wide annotation over one chromosome) are left out and
+/// counted in `left_out`. `models` gets each feature's exons and coding part (BED12 blocks and
+/// thick columns; a gene's exons and CDSs). Contigs named under another convention than the
+/// genome's (chr1 and 1, chrM and MT) are renamed to its, as IGV maps them; `aliases` gets the
+/// renames.
 [[nodiscard]] std::vector<Region> read_features(
     const std::string& path,
     const std::vector<Contig>& contigs,

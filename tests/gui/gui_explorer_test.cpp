@@ -5,6 +5,7 @@
 #include <QImage>
 #include <QPainter>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -172,7 +173,7 @@ class GuiExplorerTest : public QObject {
     }
 
     // A file whose name does not say what it is opens by its content; what the explorer does not
-    // draw (reads as FASTQ, a VCF), or cannot yet (reads before a reference, a SAM without an
+    // draw (reads as FASTQ), or cannot yet (reads before a reference, a SAM without an
     // index), is one message naming the file and what to do.
     // A BED12 gene: exons as boxes on a line through the intron, the coding part full height
     // and the UTRs half, as IGV and the UCSC browser draw genes; the tooltip counts the exons.
@@ -286,23 +287,22 @@ class GuiExplorerTest : public QObject {
                  fq +
                      ": FASTQ reads; the explorer shows a reference FASTA, with BAM/CRAM coverage, "
                      "tracks and BED features over it");
-        const QString vcf =
-            write("calls.vcf",
-                  "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
-                  "ref\t2\t.\tC\tT\t.\t.\t.\n");
-        QVERIFY(error_of([&] {
-                    w.openAny(vcf);
-                }).startsWith(vcf + ": a VCF/BCF; the explorer does not draw"));
         const QString notes = write("notes.txt", "nothing genomic here\n");
         QCOMPARE(error_of([&] { w.openAny(notes); }),
                  notes +
-                     ": not a FASTA, BAM/CRAM, BED, GFF/GTF, bigWig/bedGraph, session or model "
-                     "(detected: unknown text)");
+                     ": not a FASTA, BAM/CRAM, BED, GFF/GTF, VCF/BCF, bigWig/bedGraph, session or "
+                     "model (detected: unknown text)");
         QCOMPARE(error_of([&] { w.openAny(dir + "/absent"); }), dir + "/absent: no such file");
         const QString elsewhere = write("elsewhere.gff3", "chrZ\t.\tgene\t5\t9\t.\t+\t.\tID=z\n");
         QCOMPARE(error_of([&] { w.openAny(elsewhere); }),
                  elsewhere + ":1: unknown contig 'chrZ' (the input's 1 contig: 'ref')");
         QCOMPARE(w.genomeView()->tracks().size(), tracks);  // nothing half-opened
+        // A VCF, by its content too, is a track of its records.
+        w.openAny(write("calls.txt",
+                        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                        "ref\t2\trs9\tC\tT,G\t.\t.\t.\n"));
+        QCOMPARE(w.genomeView()->tracks().size(), tracks + 1);
+        QCOMPARE(w.genomeView()->tracks().back().features.at(0).name, std::string("rs9 C>T,G"));
         // A GFF3 annotation, by its content: one feature per gene, spanning its parts; genes on
         // contigs the FASTA lacks (a genome-wide annotation over one chromosome) are left out.
         w.openAny(write("annotation.txt",
@@ -310,7 +310,7 @@ class GuiExplorerTest : public QObject {
                         "ref\tx\tgene\t11\t36\t.\t-\t.\tID=g1;Name=geneR\n"
                         "ref\tx\texon\t5\t12\t.\t-\t.\tParent=g1\n"
                         "chrZ\tx\tgene\t1\t20\t.\t+\t.\tID=g2;Name=geneZ\n"));
-        QCOMPARE(w.genomeView()->tracks().size(), tracks + 1);
+        QCOMPARE(w.genomeView()->tracks().size(), tracks + 2);
         QCOMPARE(w.genomeView()->tracks().back().kind, ViewTrack::Kind::kFeatures);
         QCOMPARE(w.statusBar()->currentMessage(),
                  QString("annotation.txt: 1 feature (1 on contigs ref.sequence lacks left out)"));
@@ -589,6 +589,46 @@ class GuiExplorerTest : public QObject {
         v->setLocus({"a", 500, 600});
         QVERIFY(w.jumpToFeature(-1));
         QCOMPARE(w.statusBar()->currentMessage(), QString("two (a:301-340)"));
+    }
+
+    // What dnassm score writes (-o x.vcf.gz) opens as a track of its variants, each named with
+    // its scores, as the tooltip shows them; sessions keep it with the features.
+    void scoredVariantsOpenAsATrack() {
+        const QString dir = temp_dir("explorer_scored_vcf");
+        const QString vcf = dir + "/scored.vcf.gz";
+        QProcess p;
+        p.start(DNASSM_BIN, {"score", "-m", kModel, "--vcf",
+                             kRoot + "/pipelines/nextflow/tests/lambda_snvs.vcf", "--score-window",
+                             "256", "--progress", "none", "-o", vcf, kLambda});
+        QVERIFY(p.waitForFinished(300000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        MainWindow w;
+        w.openFasta(kLambda);
+        w.openAny(vcf);
+        QCOMPARE(w.statusBar()->currentMessage(), QString("scored.vcf.gz: 10 features"));
+        const ViewTrack& t = w.genomeView()->tracks().back();
+        QCOMPARE(t.kind, ViewTrack::Kind::kFeatures);
+        QCOMPARE(t.features.size(), size_t{10});
+        const Region& first = t.features.front();
+        QCOMPARE(first.label(), std::string("NC_001416.1:1000-1000"));
+        QVERIFY2(QString::fromStdString(first.name)
+                     .contains(QRegularExpression("^A>G llr=-?[0-9.e-]+ emb_l2=[0-9.e-]+ "
+                                                  "emb_cos=[0-9.e-]+$")),
+                 first.name.c_str());
+        GenomeView* v = w.genomeView();
+        v->setLocus({"NC_001416.1", 990, 1010});
+        const QSize size(1124, v->preferredHeight());
+        const int feat = static_cast<int>(v->tracks().size()) - 1;
+        const int plot = size.width() - GenomeView::kLabelWidth - 4;  // 20 bases across
+        const QString tip = v->describeAt(
+            {GenomeView::kLabelWidth + plot * 19 / 40, v->trackRect(feat, size).top() + 8}, size);
+        QVERIFY2(
+            tip.startsWith(QString::fromStdString(first.name) + "  NC_001416.1:1000-1000, 1 bp"),
+            qPrintable(tip));
+        w.saveSession(dir + "/s.json");
+        MainWindow w2;
+        w2.loadSession(dir + "/s.json");
+        QCOMPARE(w2.genomeView()->tracks().back().features.size(), size_t{10});
     }
 
     // Regions of interest: marked (Shift+drag on the ruler, or the view), drawn, in the

@@ -21,6 +21,7 @@
 #include "model/sources.h"
 #include "model/track_summary.h"
 #include "model/variant.h"
+#include "model/variant_track.h"
 
 using namespace dnassm;
 using namespace dnassm::gui;
@@ -439,6 +440,47 @@ class GuiModelTest : public QObject {
         for (size_t i = 0; i < expected_rc.size(); ++i)
             QVERIFY(std::fabs(rc.tracks[0].values[i] - expected_rc[i]) <=
                     1e-6f * (1 + std::fabs(expected_rc[i])));
+    }
+
+    // A VCF drawn as features: a box over each record's REF bases, named by ID, alleles and the
+    // scores dnassm score writes; records on contigs the genome lacks left out, UCSC names mapped.
+    void vcfRecordsAsFeatures() {
+        const std::string dir = temp_dir("vcf_features");
+        const std::vector<Contig> contigs{{"1", 1000}, {"MT", 100}};
+        const std::string header =
+            "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1000>\n##contig=<ID=Z,length=50>\n"
+            "##INFO=<ID=DNASSM_LLR,Number=A,Type=Float,Description=\"llr\">\n"
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n";
+        std::ofstream(dir + "/v.vcf") << header
+                                      << "chr1\t10\trs1\tA\tG\t.\t.\tDNASSM_LLR=-1.25\n"
+                                         "chr1\t20\t.\tACG\tA,AT\t.\t.\tDNASSM_LLR=0.5,.\n"
+                                         "Z\t5\t.\tC\tT\t.\t.\t.\n"
+                                         "chr1\t1000\t.\tT\tC\t.\t.\t.\n";
+        size_t left_out = 0;
+        std::map<std::string, std::string> aliases;
+        const auto v = read_vcf_variants(dir + "/v.vcf", contigs, &left_out, &aliases);
+        QCOMPARE(v.size(), size_t{3});
+        QCOMPARE(v[0].label() + " " + v[0].name, std::string("1:10-10 rs1 A>G llr=-1.25"));
+        QCOMPARE(v[1].label() + " " + v[1].name, std::string("1:20-22 ACG>A,AT llr=0.5,NA"));
+        QCOMPARE(v[2].label() + " " + v[2].name, std::string("1:1000-1000 T>C"));
+        QCOMPARE(left_out, size_t{1});
+        QCOMPARE(aliases, (std::map<std::string, std::string>{{"chr1", "1"}}));
+        // Through read_features, by content whatever the name, with full-height boxes.
+        std::vector<GeneModel> models;
+        std::filesystem::copy_file(dir + "/v.vcf", dir + "/v.txt",
+                                   std::filesystem::copy_options::overwrite_existing);
+        QCOMPARE(read_features(dir + "/v.txt", contigs, nullptr, &models).size(), size_t{3});
+        QCOMPARE(feature_pieces(v[1], &models[1]), (std::vector<FeaturePiece>{{19, 22, true}}));
+        std::ofstream(dir + "/past.vcf") << header << "chr1\t999\t.\tACG\tA\t.\t.\t.\n";
+        try {
+            (void)read_vcf_variants(dir + "/past.vcf", contigs);
+            QFAIL("a record past its contig's end was drawn");
+        } catch (const Error& e) {
+            QCOMPARE(std::string(e.what()),
+                     dir +
+                         "/past.vcf: record 1 (1:999) reaches past the end of 1 (length 1000): "
+                         "a VCF of another assembly?");
+        }
     }
 
     void variantsReadAsVcfAndAgtWriteThem() {
