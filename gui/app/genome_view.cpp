@@ -111,8 +111,7 @@ void GenomeView::addTrack(ViewTrack t) {
 void GenomeView::setRunResult(std::shared_ptr<const RunResult> run) {
     tracks_.erase(std::remove_if(tracks_.begin(), tracks_.end(),
                                  [](const ViewTrack& t) {
-                                     return t.kind == ViewTrack::Kind::kPrediction ||
-                                            t.kind == ViewTrack::Kind::kHeatmap;
+                                     return t.run != nullptr;  // a run's: lines, calls, heatmap
                                  }),
                   tracks_.end());
     if (run) {
@@ -124,6 +123,19 @@ void GenomeView::setRunResult(std::shared_ptr<const RunResult> run) {
                                {},
                                run,
                                static_cast<int>(i)});
+        if (!run->calls_track.empty()) {
+            ViewTrack calls{ViewTrack::Kind::kFeatures,
+                            QString("calls %1 ≥ %2")
+                                .arg(QString::fromStdString(run->calls_track))
+                                .arg(static_cast<double>(run->calls_threshold), 0, 'g', 3),
+                            {},
+                            {},
+                            run->calls,
+                            run,
+                            -1};
+            calls.feature_rows = pack_feature_rows(calls.features, kMaxFeatureRows);
+            tracks_.push_back(std::move(calls));
+        }
         if (run->components > 0)
             tracks_.push_back({ViewTrack::Kind::kHeatmap, "embedding", {}, {}, {}, run, -1});
     }

@@ -223,6 +223,16 @@ void MainWindow::buildMenus() {
             QLineEdit::Normal, QString::fromStdString(session_.variant), &ok);
         if (ok) guarded([&] { setVariant(text); });
     });
+    model->addAction("Call threshold (task heads)…", this, [this] {
+        bool ok = false;
+        const double p =
+            QInputDialog::getDouble(this, "Calls",
+                                    "A fine-tuned head's calls (as dnassm predict -o calls.bed "
+                                    "makes them) are the runs of\n"
+                                    "bases whose probability of its last class is at least:",
+                                    session_.call_threshold, 0, 1, 3, &ok);
+        if (ok) guarded([&] { setCallThreshold(p); });
+    });
     model->addAction("Embedding heatmap rows…", this, [this] {
         bool ok = false;
         const QString text = QInputDialog::getText(
@@ -267,6 +277,13 @@ void MainWindow::setVariant(const QString& text) {
                                        : QString("variant mode: %1 (run the model to see it)")
                                              .arg(QString::fromStdString(parse_snv(v).label())),
                              5000);
+}
+
+void MainWindow::setCallThreshold(double p) {
+    DNASSM_CHECK(p >= 0 && p <= 1, ErrorKind::kUsage,
+                 "the call threshold is a probability, 0 to 1");
+    session_.call_threshold = static_cast<float>(p);
+    statusBar()->showMessage(QString("calls at p ≥ %1 from the next run on").arg(p), 5000);
 }
 
 void MainWindow::setHeatmapRows(const QString& text) {
@@ -445,7 +462,8 @@ void MainWindow::openByContent(const QString& path) {
             throw Error(
                 ErrorKind::kInput,
                 file +
-                    ": not a FASTA, BAM/CRAM, BED, GFF/GTF, VCF/BCF, bigWig/bedGraph, session or model (" +
+                    ": not a FASTA, BAM/CRAM, BED, GFF/GTF, VCF/BCF, bigWig/bedGraph, session or "
+                    "model (" +
                     (fmt.description.empty() ? "unknown format" : "detected: " + fmt.description) +
                     ")");
     }
@@ -562,6 +580,7 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
     r.embedding = session_.embedding;
     r.components = std::max(1, session_.display.heatmap_rows);
     r.dims = session_.display.heatmap_dims;
+    r.call_threshold = session_.call_threshold;
     return r;
 }
 
@@ -687,6 +706,7 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     session_.rc_average = s.rc_average;
     session_.variant = s.variant;
     session_.compare_strands = s.compare_strands;
+    session_.call_threshold = s.call_threshold;
     session_.run_model = s.run_model;
     session_.display = s.display;
     view_->setDisplay(s.display);

@@ -64,6 +64,9 @@ class MainWindow : public QMainWindow {
     [[nodiscard]] std::shared_ptr<const RunResult> lastRun() const { return run_; }
     [[nodiscard]] QString lastError() const { return last_error_; }
 
+    /// The probability a task head's calls need, from the next run on; Error(kUsage) outside
+    /// [0, 1].
+    void setCallThreshold(double p);
     /// "8" (top principal components) or "0,5,17" (embedding dimensions), from the next run on.
     void setHeatmapRows(const QString& text);
     /// Variant mode from the next run on: "chr:pos REF>ALT" (parse_snv; Error(kUsage) when it

@@ -6,6 +6,7 @@
 
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
+#include "dnassm/io/call_finder.h"
 #include "dnassm/model.h"
 #include "dnassm/per_base_track.h"
 #include "dnassm/sequence_runner.h"
@@ -123,6 +124,24 @@ RunResult run_model(const RunRequest& req,
             out.tracks.push_back({names[k] + " alt", std::move(alt[k])});
             out.tracks.push_back({names[k] + " alt-ref", std::move(d)});
         }
+    }
+    for (size_t k = names.size(); k-- > 0;) {
+        if (names[k].rfind("p_", 0) != 0) continue;
+        out.calls_track = names[k];
+        out.calls_threshold = req.call_threshold;
+        CallOptions o;
+        o.threshold = req.call_threshold;
+        o.probability = true;
+        CallFinder finder(o, [&](const Call& c) {
+            char mean[32];
+            std::snprintf(mean, sizeof mean, " mean %.3f", static_cast<double>(c.score) / 1000);
+            out.calls.push_back(
+                {.contig = c.contig, .beg = c.beg, .end = c.end, .name = names[k] + mean});
+        });
+        finder.add_spans(req.locus.contig, req.locus.beg, 1, values[k].data(),
+                         static_cast<std::int64_t>(values[k].size()));
+        finder.finish();
+        break;
     }
     if (!req.embedding) return out;
 

@@ -38,6 +38,8 @@ struct RunRequest {
     // to forward positions, as --rc maps it), shown as "<name> rc" and "<name> rc-fwd"; for an
     // RC-equivariant model (Caduceus-PS) the difference is rounding. Not with rc averaging.
     bool compare_strands = false;
+    // A task head's calls (RunResult::calls) at this probability, as predict's default 0.5.
+    float call_threshold = 0.5f;
 };
 
 struct TrackValues {
@@ -58,6 +60,12 @@ struct RunResult {
     std::vector<std::string> row_labels;
     std::vector<Locus> windows;
     std::vector<float> window_xy;  // {windows, 2}: PC1, PC2 of the pooled windows
+    // A task head's calls from its default track (the last class's p_<class>, as `dnassm
+    // predict -o calls.bed` takes it): runs of bases whose probability reaches the request's
+    // threshold, each named by the track and its mean probability. Empty track: no task head.
+    std::string calls_track;
+    float calls_threshold = 0.5f;
+    std::vector<Region> calls;
 };
 
 inline constexpr std::int64_t kMaxHeatmapBins = 200000;

@@ -58,6 +58,9 @@ SessionData load_session(const std::string& path) {
             s.rc_average = m.value("rc", false);
             s.variant = m.value("variant", std::string());
             s.compare_strands = m.value("compare_strands", false);
+            s.call_threshold = m.value("call_threshold", 0.5f);
+            DNASSM_CHECK(s.call_threshold >= 0 && s.call_threshold <= 1, ErrorKind::kInput,
+                         path + ": model.call_threshold must lie in [0, 1]");
             try {
                 if (!s.variant.empty()) (void)parse_snv(s.variant);
             } catch (const Error& e) {
@@ -113,9 +116,13 @@ void save_session(const SessionData& s, const std::string& path) {
           {"heatmap_dims", s.display.heatmap_dims},
           {"autoscale", s.display.autoscale}}}};
     if (!s.model.empty())
-        j["model"] = {{"path", rel(s.model)}, {"run", s.run_model},
-                      {"tracks", s.tracks},   {"embedding", s.embedding},
-                      {"rc", s.rc_average},   {"compare_strands", s.compare_strands}};
+        j["model"] = {{"path", rel(s.model)},
+                      {"run", s.run_model},
+                      {"tracks", s.tracks},
+                      {"embedding", s.embedding},
+                      {"rc", s.rc_average},
+                      {"compare_strands", s.compare_strands},
+                      {"call_threshold", s.call_threshold}};
     if (!s.model.empty() && !s.variant.empty()) j["model"]["variant"] = s.variant;
     if (!s.regions.empty()) {
         j["regions"] = nlohmann::json::array();

@@ -28,6 +28,7 @@ struct SessionData {
     bool rc_average = false;          // --rc averaging of the model tracks
     std::string variant;              // variant mode: "chr:pos REF>ALT" (parse_snv); empty = off
     bool compare_strands = false;     // tracks of the reverse strand too, and the difference
+    float call_threshold = 0.5f;      // a task head's calls: probability at least this
     Locus locus;
     DisplaySettings display;
     std::vector<Region> regions;  // regions of interest: contig, beg, end, name = label

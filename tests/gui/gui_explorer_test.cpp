@@ -631,6 +631,28 @@ class GuiExplorerTest : public QObject {
         QCOMPARE(w2.genomeView()->tracks().back().features.size(), size_t{10});
     }
 
+    // A run of a fine-tuned head brings its calls as a feature track (gui_model_test checks them
+    // against predict's BED); the next run replaces it, as it does the lines.
+    void headCallsAreATrackOfTheRun() {
+        GenomeView v;
+        v.setGenome(std::make_shared<const FastaSource>(kLambda.toStdString()));
+        auto run = std::make_shared<RunResult>();
+        run->locus = {"NC_001416.1", 0, 1000};
+        run->tracks = {{"p_1", std::vector<float>(1000, 0.9f)}};
+        run->calls_track = "p_1";
+        run->calls_threshold = 0.25f;
+        run->calls = {{.contig = "NC_001416.1", .beg = 0, .end = 1000, .name = "p_1 mean 0.900"}};
+        const size_t before = v.tracks().size();
+        v.setRunResult(run);
+        QCOMPARE(v.tracks().size(), before + 2);
+        const ViewTrack& calls = v.tracks().back();
+        QCOMPARE(calls.kind, ViewTrack::Kind::kFeatures);
+        QCOMPARE(calls.name, QString("calls p_1 ≥ 0.25"));
+        QCOMPARE(calls.features.at(0).name, std::string("p_1 mean 0.900"));
+        v.setRunResult(nullptr);
+        QCOMPARE(v.tracks().size(), before);
+    }
+
     // Regions of interest: marked (Shift+drag on the ruler, or the view), drawn, in the
     // tooltip, exported as the BED finetune reads, imported, kept by sessions, and dropped when
     // another genome opens.

@@ -694,6 +694,36 @@ class GuiModelTest : public QObject {
         const auto expected = predict("p_1", l, false, dir + "/tuned");
         for (size_t i = 0; i < expected.size(); ++i)
             QVERIFY(std::fabs(r.tracks[1].values[i] - expected[i]) <= 1e-6f);
+        // Its calls (the last class's, as predict -o calls.bed takes it) are predict's BED calls
+        // at the same threshold: the track's median, so that some bases pass and some do not.
+        QCOMPARE(r.calls_track, std::string("p_1"));
+        std::vector<float> sorted = r.tracks[1].values;
+        std::erase_if(sorted, [](float v) { return std::isnan(v); });
+        std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+        const float median = sorted[sorted.size() / 2];
+        RunRequest at_median{dir + "/tuned", kLambda, l, false, {}, false, 8, 0, {}};
+        at_median.call_threshold = median;
+        const RunResult called = run_model(at_median);
+        QVERIFY(!called.calls.empty());
+        char threshold[32];
+        std::snprintf(threshold, sizeof threshold, "%.9g", static_cast<double>(median));
+        const std::string bed = dir + "/calls.bed";
+        QProcess cli;
+        cli.start(DNASSM_BIN, {"predict", "-m", QString::fromStdString(dir + "/tuned"), "-r",
+                               "NC_001416.1:2001-3500", "--threshold", threshold, "--progress",
+                               "none", "--no-provenance", "-o", QString::fromStdString(bed),
+                               QString::fromStdString(kLambda)});
+        QVERIFY(cli.waitForFinished(120000));
+        QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+        std::ifstream in(bed);
+        std::string line, expected_calls, got_calls;
+        while (std::getline(in, line)) expected_calls += line + "\n";
+        for (const Region& c : called.calls) {
+            const std::string mean = c.name.substr(c.name.rfind(' ') + 1);  // "0.734"
+            got_calls += c.contig + "\t" + std::to_string(c.beg) + "\t" + std::to_string(c.end) +
+                         "\tp_1\t" + std::to_string(std::lround(std::stod(mean) * 1000)) + "\t.\n";
+        }
+        QCOMPARE(got_calls, expected_calls);
     }
 
     void cancellingStopsARun() {

@@ -1,9 +1,6 @@
 // BED6 calls from a per-base track (see dnassm/io/call_writer.h).
 #include "dnassm/io/call_writer.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include "dnassm/error.h"
 
 #include "comment_lines.h"
@@ -11,13 +8,10 @@
 namespace dnassm {
 
 CallWriter::CallWriter(const std::string& path, CallOptions options)
-    : options_(std::move(options)), file_(path, true), out_(file_.stream()) {
-    DNASSM_CHECK(options_.merge_gap >= 0, ErrorKind::kUsage, "--merge-gap must be >= 0");
-    DNASSM_CHECK(options_.min_length >= 1, ErrorKind::kUsage, "--min-length must be >= 1");
-    DNASSM_CHECK(std::isfinite(options_.threshold), ErrorKind::kUsage,
-                 "--threshold must be a finite number");
-    if (options_.name.empty()) options_.name = "call";
-}
+    : file_(path, true),
+      out_(file_.stream()),
+      name_(options.name.empty() ? "call" : options.name),
+      finder_(options, [this](const Call& c) { write(c); }) {}
 
 void CallWriter::add_spans(const std::string& contig,
                            std::int64_t start,
@@ -25,34 +19,14 @@ void CallWriter::add_spans(const std::string& contig,
                            const float* values,
                            std::int64_t n) {
     if (n > 0) any_ = true;
-    for (std::int64_t i = 0; i < n; ++i) {
-        const float v = values[i];
-        const bool pass = options_.below ? v <= options_.threshold : v >= options_.threshold;
-        if (!pass) continue;  // NaN fails both comparisons
-        const std::int64_t pos = start + i * span;
-        if (!open_ || open_->contig != contig || pos - open_->end > options_.merge_gap) {
-            flush();
-            open_ = Open{contig, pos, pos, 0, 0.0};
-        }
-        open_->end = pos + span;
-        open_->sum += static_cast<double>(v) * static_cast<double>(span);  // a mean over bases
-        open_->passed += span;
-    }
+    finder_.add_spans(contig, start, span, values, n);
 }
 
-void CallWriter::flush() {
-    if (!open_) return;
-    const Open call = *open_;
-    open_.reset();
-    if (call.end - call.beg < options_.min_length) return;
-    long score = 0;
-    if (options_.probability)
-        score = std::clamp(std::lround(1000.0 * call.sum / static_cast<double>(call.passed)), 0L,
-                           1000L);
-    out_ << call.contig << '\t' << call.beg << '\t' << call.end << '\t' << options_.name << '\t'
-         << score << "\t.\n";
+void CallWriter::write(const Call& c) {
+    out_ << c.contig << '\t' << c.beg << '\t' << c.end << '\t' << name_ << '\t' << c.score
+         << "\t.\n";
     ++calls_;
-    called_bases_ += call.end - call.beg;
+    called_bases_ += c.end - c.beg;
 }
 
 void CallWriter::describe(const FileAttributes& attributes) {
@@ -62,7 +36,7 @@ void CallWriter::describe(const FileAttributes& attributes) {
 }
 
 void CallWriter::commit() {
-    flush();
+    finder_.finish();
     file_.commit();
 }
 

@@ -1,26 +1,14 @@
-// Thresholded calls from a per-base track, as BED6: maximal runs of bases whose value passes the
-// threshold, joined across gaps of at most merge_gap bases (bedtools merge -d), and kept when at
-// least min_length bases long. Bases without a value (NaN) never pass.
+// Thresholded calls from a per-base track (dnassm/io/call_finder.h), as BED6.
 #pragma once
 
 #include <cstdint>
-#include <fstream>
-#include <optional>
 #include <string>
 
 #include "dnassm/io/atomic_file.h"
+#include "dnassm/io/call_finder.h"
 #include "dnassm/io/writers.h"
 
 namespace dnassm {
-
-struct CallOptions {
-    float threshold = 0.5f;
-    bool below = false;           // call value <= threshold instead of value >= threshold
-    std::int64_t merge_gap = 0;   // join calls whose gap is at most this many bases
-    std::int64_t min_length = 1;  // drop calls shorter than this (after joining)
-    std::string name;             // BED name column: the track's name
-    bool probability = false;     // score = round(1000 × mean called value); otherwise 0
-};
 
 /// Writes one line per call: chrom, start, end (0-based half-open), name, score, strand "." (BGZF
 /// when the name ends in ".gz"), after the "# key: value" lines of describe().
@@ -44,19 +32,14 @@ class CallWriter final : public TrackWriter {
     [[nodiscard]] std::int64_t called_bases() const { return called_bases_; }
 
   private:
-    struct Open {
-        std::string contig;
-        std::int64_t beg = 0, end = 0, passed = 0;
-        double sum = 0;
-    };
-    void flush();
+    void write(const Call& call);
 
-    CallOptions options_;
     AtomicFile file_;
     std::ostream& out_;
-    std::optional<Open> open_;
+    std::string name_;  // the BED name column
     std::int64_t calls_ = 0, called_bases_ = 0;
-    bool any_ = false;  // a value was added
+    bool any_ = false;   // a value was added
+    CallFinder finder_;  // last: its emit writes through the members above
 };
 
 }  // namespace dnassm
