@@ -51,6 +51,11 @@ int cmd_finetune(int argc, char** argv) {
         ("rc-aug", po::bool_switch(&o.rc_aug),
          "classify, regress: train each draw of an example on a random strand (HyenaDNA's rc_aug; "
          "for models that are not RC-equivariant); validation stays forward")
+        ("gene-structure", po::bool_switch(&o.gene_structure),
+         "segment, BED --train/--val: label bases intergenic, intron, noncoding_exon or cds from "
+         "the genes' BED12 blocks (exons) and thickStart/thickEnd (coding part), as a GFF3/GTF "
+         "annotation labels them; a line without blocks is one exon, and without thick columns "
+         "coding throughout (as genome browsers draw it)")
         ("label-column", po::value(&o.label_column)->default_value(-1),
          "BED column holding the class (default 4 for classify), the value (default 5, the "
          "score, for regress); for segment 0 = inside any interval is class 1, outside 0")
@@ -106,6 +111,8 @@ int cmd_finetune(int argc, char** argv) {
              : task == "segment" ? HeadTask::kSegment
              : task == "regress" ? HeadTask::kRegress
                                  : HeadTask::kTrack;
+    DNASSM_CHECK(!o.gene_structure || o.task == HeadTask::kSegment, ErrorKind::kUsage,
+                 "--gene-structure labels the bases of --task segment");
     set_num_threads(threads);
     o.progress = parse_progress_mode(progress);
     o.command = command_line(argc, argv);

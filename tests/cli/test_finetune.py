@@ -484,12 +484,14 @@ class FinetuneTests(Tmp):
                         "-o", self.path("x"), expect=2)
         self.assertIn("--class-weight applies to classes", err)
 
-    def test_segment_on_a_gff3_learns_gene_structure(self):
-        # Genes of a 5' UTR, coding exons and introns, each part its own GC content, between
-        # intergenic stretches; the annotation as NCBI writes it (gene > mRNA > exon/CDS).
+    def write_gene_genome(self):
+        """Genes of a 5' UTR, coding exons and introns, each part its own GC content, between intergenic
+        stretches, as g.fa; their annotation as NCBI writes it (gene > mRNA > exon/CDS) as genes.gff3, and
+        the same genes as a BED12 (blocks = exons, thickStart/thickEnd = the coding part) as genes.bed.
+        Returns the sequence and each base's true part."""
         rng = np.random.default_rng(5)
         gc = {"intergenic": 0.5, "utr": 0.65, "cds": 0.85, "intron": 0.15}
-        parts, lines, truth, pos, n = [], ["##gff-version 3"], [], 0, 0
+        parts, lines, bed, truth, pos, n = [], ["##gff-version 3"], [], [], 0, 0
         def add(kind, length):
             nonlocal pos
             parts.append(random_dna(rng, length, gc[kind]))
@@ -513,6 +515,9 @@ class FinetuneTests(Tmp):
             for b, e in exons:
                 lines.append(f"chrG\t.\texon\t{b + 1}\t{e}\t.\t+\t.\tParent=rna{n}")
                 lines.append(f"chrG\t.\tCDS\t{max(b, beg + 60) + 1}\t{e}\t.\t+\t0\tID=cds{n};Parent=rna{n}")
+            bed.append(f"chrG\t{beg}\t{pos}\tg{n}\t0\t+\t{beg + 60}\t{pos}\t0\t{len(exons)}\t"
+                       + ",".join(str(e - b) for b, e in exons) + ",\t"
+                       + ",".join(str(b - beg) for b, _ in exons) + ",")
         seq = "".join(parts)
         with open(self.path("g.fa"), "w") as f:
             f.write(">chrG\n")
@@ -522,6 +527,40 @@ class FinetuneTests(Tmp):
         lines.append("chrOther\t.\tgene\t1\t100\t.\t+\t.\tID=elsewhere")
         with open(self.path("genes.gff3"), "w") as f:
             f.write("\n".join(lines) + "\n")
+        with open(self.path("genes.bed"), "w") as f:
+            f.write("\n".join(bed) + "\n")
+        return seq, truth
+
+    def test_segment_on_a_bed12_with_gene_structure_labels_as_the_gff3_does(self):
+        # The same genes as GFF3 and as BED12 --gene-structure label every base alike, so the same
+        # seed trains the same head, bit for bit.
+        seq, _ = self.write_gene_genome()
+        heads = []
+        for name, extra in (("genes.gff3", []), ("genes.bed", ["--gene-structure"])):
+            out = self.path(name + ".tuned")
+            run("finetune", "-m", MODEL, "--task", "segment", "--train", self.path(name), *extra, "--fasta",
+                self.path("g.fa"), "--train-region", "chrG:1-30000", "--val-region", f"chrG:30001-{len(seq)}",
+                "--steps", "4", "--eval-every", "2", "--window", "256", "--batch", "2", "-o", out,
+                "--progress", "none")
+            self.assertEqual(load_json(os.path.join(out, "config.json"))["task_head"]["classes"],
+                             ["intergenic", "intron", "noncoding_exon", "cds"])
+            with open(os.path.join(out, "head.safetensors"), "rb") as f:
+                heads.append(f.read())
+        self.assertEqual(heads[0], heads[1])
+        prov = load_json(os.path.join(self.path("genes.bed.tuned"), "config.json"))["provenance"]
+        self.assertTrue(prov["gene_structure"])
+        # Without the flag a BED's lines are intervals (class 1 inside); the flag is segment's only.
+        run("finetune", "-m", MODEL, "--task", "segment", "--train", self.path("genes.bed"), "--fasta",
+            self.path("g.fa"), "--val-region", f"chrG:30001-{len(seq)}", "--steps", "2", "--window", "256",
+            "--batch", "2", "-o", self.path("plain"), "--progress", "none")
+        self.assertEqual(load_json(os.path.join(self.path("plain"), "config.json"))["task_head"]["classes"],
+                         ["0", "1"])
+        _, _, err = run("finetune", "-m", MODEL, "--task", "classify", "--train", self.path("genes.bed"),
+                        "--gene-structure", "--fasta", self.path("g.fa"), "-o", self.path("x"), expect=2)
+        self.assertIn("--gene-structure labels the bases of --task segment", err)
+
+    def test_segment_on_a_gff3_learns_gene_structure(self):
+        seq, truth = self.write_gene_genome()
         out = self.path("genes")
         _, _, err = run("finetune", "-m", MODEL, "--task", "segment", "--train", self.path("genes.gff3"),
                         "--fasta", self.path("g.fa"), "--train-region", "chrG:1-30000", "--val-region",

@@ -548,6 +548,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
         {"class_weight", o.class_weight},  {"bf16_autocast", o.bf16},
         {"best_step", best_step},          {"val_metrics", best->to_json()}};
     nlohmann::json summary = {{"best_step", best_step}, {"val", best->to_json()}};
+    if (o.gene_structure) prov["gene_structure"] = true;
     if (tested) {
         prov["test"] = o.test;
         prov["test_metrics"] = summary["test"] = tested->to_json();

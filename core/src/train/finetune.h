@@ -25,6 +25,9 @@ struct FinetuneOptions {
     std::string fasta;
     int label_column = -1;  // BED column with the class or value; -1: 4 (classify), 5 (regress),
                             // 0 (segment: inside an interval or not)
+    // segment on a BED: label bases by gene structure from its BED12 blocks and thick columns,
+    // as a GFF3/GTF annotation labels them (a GFF3/GTF always does)
+    bool gene_structure = false;
     // segment: where windows come from; classify (BED input): which examples train, validate
     std::vector<std::string> train_regions, val_regions;
     std::int64_t epochs = 3, steps = 0, batch = 16, window = 1024, eval_every = 0, patience = 3;

@@ -132,18 +132,19 @@ using LoadRegions = std::function<void(const std::vector<std::string>&,
                                        std::vector<SegmentContig>&,
                                        const std::function<void(SegmentContig&)>&)>;
 
-// --task segment on a GFF3/GTF annotation: each base's gene-structure class (gene_structure.h),
-// the classes kept being those the training and validation bases have.
+// --task segment on a GFF3/GTF annotation (or, with --gene-structure, a BED12 of genes): each
+// base's gene-structure class (gene_structure.h), the classes kept being those the training
+// and validation bases have.
 SegmentData gene_structure_segments(const FinetuneOptions& o,
                                     SequenceInput& in,
                                     const LoadRegions& load) {
     DNASSM_CHECK(o.label_column < 0, ErrorKind::kUsage,
                  o.train +
-                     ": --label-column reads a BED's column; a GFF3/GTF annotation labels each "
-                     "base by gene structure");
-    DNASSM_CHECK(
-        o.val.empty() || looks_like_gff(o.val), ErrorKind::kUsage,
-        o.train + ": a GFF3/GTF annotation, and --val " + o.val + " is not: give both as one kind");
+                     ": --label-column reads a BED's column; gene-structure labels come from the "
+                     "genes' exons and coding parts");
+    DNASSM_CHECK(o.val.empty() || o.gene_structure || looks_like_gff(o.val), ErrorKind::kUsage,
+                 o.train + ": a GFF3/GTF annotation, and --val " + o.val +
+                     " is not: give both as one kind (or a BED12 of genes with --gene-structure)");
     struct Genes {
         std::vector<Region> regions;
         std::vector<GeneModel> models;
@@ -151,7 +152,14 @@ SegmentData gene_structure_segments(const FinetuneOptions& o,
     auto genes_of = [&](const std::string& path) {
         auto g = std::make_shared<Genes>();
         size_t left_out = 0;
-        g->regions = read_gff_regions(path, in.contigs(), true, &left_out, &g->models);
+        if (looks_like_gff(path)) {
+            g->regions = read_gff_regions(path, in.contigs(), true, &left_out, &g->models);
+        } else {  // a line without blocks is one exon, as a browser draws it
+            g->regions = read_bed(path, in.contigs(), &g->models);
+            for (size_t i = 0; i < g->regions.size(); ++i)
+                if (g->models[i].exons.empty())
+                    g->models[i].exons = {{g->regions[i].beg, g->regions[i].end}};
+        }
         if (left_out)
             note("dnassm finetune: %s: %zu gene(s) on contigs %s lacks left out\n", path.c_str(),
                  left_out, o.fasta.c_str());
@@ -250,7 +258,7 @@ SegmentData load_segments(const FinetuneOptions& o) {
                          o.fasta + "'s?)");
         return d;
     }
-    if (looks_like_gff(o.train)) return gene_structure_segments(o, *in, load);
+    if (looks_like_gff(o.train) || o.gene_structure) return gene_structure_segments(o, *in, load);
     DNASSM_CHECK(o.val.empty() || !looks_like_gff(o.val), ErrorKind::kUsage,
                  o.val + ": a GFF3/GTF annotation, and --train " + o.train +
                      " a BED: give both as one kind");
