@@ -1,6 +1,8 @@
 #include "genome_view.h"
 
+#include <QContextMenuEvent>
 #include <QKeyEvent>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -106,6 +108,33 @@ void GenomeView::addTrack(ViewTrack t) {
     tracks_.push_back(std::move(t));
     fitHeight();
     update();
+}
+
+bool GenomeView::removeTrack(int i) {
+    if (i < 0 || i >= static_cast<int>(tracks_.size()) ||
+        tracks_[static_cast<size_t>(i)].kind == ViewTrack::Kind::kSequence)
+        return false;
+    tracks_.erase(tracks_.begin() + i);
+    fitHeight();
+    update();
+    return true;
+}
+
+int GenomeView::trackAt(int y, QSize size) const {
+    for (int i = 0; i < static_cast<int>(tracks_.size()); ++i) {
+        const QRect r = trackRect(i, size);
+        if (y >= r.top() && y <= r.bottom() + 3) return i;  // its separator line too
+    }
+    return -1;
+}
+
+void GenomeView::contextMenuEvent(QContextMenuEvent* e) {
+    const int i = e->pos().x() < kLabelWidth ? trackAt(e->pos().y(), size()) : -1;
+    if (i < 0 || tracks_[static_cast<size_t>(i)].kind == ViewTrack::Kind::kSequence) return;
+    QMenu menu(this);
+    menu.addAction(QString("Remove track '%1'").arg(tracks_[static_cast<size_t>(i)].name), this,
+                   [this, i] { emit removeRequested(i); });
+    menu.exec(e->globalPos());
 }
 
 void GenomeView::setRunResult(std::shared_ptr<const RunResult> run) {

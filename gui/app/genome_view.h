@@ -46,6 +46,10 @@ class GenomeView : public QWidget {
     void panBy(double fraction);
 
     void addTrack(ViewTrack t);
+    /// Removes track i (not the sequence); false when there is no such track to remove.
+    bool removeTrack(int i);
+    /// The track whose rows hold y in a view of `size`; -1 for none (the ruler, below them).
+    [[nodiscard]] int trackAt(int y, QSize size) const;
     /// Replaces the prediction and heatmap tracks with those of a model run.
     void setRunResult(std::shared_ptr<const RunResult> run);
     [[nodiscard]] const std::vector<ViewTrack>& tracks() const { return tracks_; }
@@ -71,6 +75,8 @@ class GenomeView : public QWidget {
     void locusChanged(const dnassm::gui::Locus& l);
     /// A range selected on the ruler with Shift held: to be marked as a region of interest.
     void regionSelected(const dnassm::gui::Locus& l);
+    /// "Remove track" chosen in a track label's context menu.
+    void removeRequested(int track);
 
   protected:
     bool event(QEvent* e) override;  // tooltips (describeAt)
@@ -80,6 +86,7 @@ class GenomeView : public QWidget {
     void mouseReleaseEvent(QMouseEvent* e) override;
     void wheelEvent(QWheelEvent* e) override;
     void keyPressEvent(QKeyEvent* e) override;
+    void contextMenuEvent(QContextMenuEvent* e) override;  // a track label: remove it
 
   private:
     [[nodiscard]] int trackHeight(const ViewTrack& t) const;

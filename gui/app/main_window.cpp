@@ -194,6 +194,7 @@ void MainWindow::buildMenus() {
         "&Import from BED…",
         open_with("Import regions", "BED (*.bed *.bed.gz);;All (*)", &MainWindow::importRegions));
     connect(view_, &GenomeView::regionSelected, this, [this](const Locus& l) { promptRegion(l); });
+    connect(view_, &GenomeView::removeRequested, this, [this](int i) { removeTrack(i); });
 
     QMenu* model = menuBar()->addMenu("&Model");
     model->addAction("Run on &visible region", QKeySequence("Ctrl+R"), this,
@@ -266,6 +267,7 @@ void MainWindow::showShortcuts() {
         "<tr><td>Esc</td><td>cancel the run</td></tr>"
         "<tr><td>Ctrl+O, Ctrl+S, Ctrl+E</td><td>open FASTA, save session, export PNG/SVG</td></tr>"
         "<tr><td>click in the PCA panel</td><td>go to that window</td></tr>"
+        "<tr><td>right-click a track's label</td><td>remove the track</td></tr>"
         "</table>");
 }
 
@@ -535,6 +537,28 @@ void MainWindow::showRegions() {
                                           .arg(n)
                                           .arg(n == 1 ? "" : "s"),
                              5000);
+}
+
+bool MainWindow::removeTrack(int i) {
+    if (i < 0 || i >= static_cast<int>(view_->tracks().size())) return false;
+    const ViewTrack removed = view_->tracks()[static_cast<size_t>(i)];
+    if (!view_->removeTrack(i)) return false;
+    auto drop = [path = str(removed.path)](std::vector<std::string>& list) {
+        const auto it = std::find(list.begin(), list.end(), path);
+        if (it != list.end()) list.erase(it);
+    };
+    if (!removed.run) {  // a file's track (a run's come back with the next run)
+        if (removed.kind == ViewTrack::Kind::kFeatures) drop(session_.features);
+        if (removed.kind == ViewTrack::Kind::kCoverage) drop(session_.alignments);
+        if (removed.kind == ViewTrack::Kind::kSignal) drop(session_.signal_tracks);
+    }
+    features_.clear();  // what the locus box and Ctrl+F/B search: the feature tracks left
+    for (const ViewTrack& t : view_->tracks())
+        if (t.kind == ViewTrack::Kind::kFeatures && !t.run)
+            features_.insert(features_.end(), t.features.begin(), t.features.end());
+    jumped_view_ = {};
+    statusBar()->showMessage(QString("removed track %1").arg(removed.name), 5000);
+    return true;
 }
 
 bool MainWindow::jumpToFeature(int direction) {

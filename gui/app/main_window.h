@@ -55,6 +55,10 @@ class MainWindow : public QMainWindow {
     void exportRegions(const QString& path) const;
     /// Adds a BED's intervals, their names as labels ("region" where a line has none).
     void importRegions(const QString& path);
+    /// Removes track i of the view (a track label's context menu): a file's track leaves the
+    /// session, and a feature track's names leave the locus box and Ctrl+F/B. False for the
+    /// sequence track or no such track.
+    bool removeTrack(int i);
     /// Runs the model on the visible region (or the whole contig) in the background.
     void runModel(bool whole_contig = false);
     /// The same, on this thread (for --snapshot).

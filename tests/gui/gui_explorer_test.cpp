@@ -631,6 +631,36 @@ class GuiExplorerTest : public QObject {
         QCOMPARE(w2.genomeView()->tracks().back().features.size(), size_t{10});
     }
 
+    // A track removed (a label's context menu) leaves the view, the session, and, for features,
+    // the locus box and Ctrl+F/B; the sequence track stays.
+    void removingATrack() {
+        const QString dir = temp_dir("explorer_remove");
+        MainWindow w;
+        w.openFasta(write_file(dir, "g.fa", ">a\n" + QByteArray("ACGT").repeated(250) + "\n"));
+        w.openFeatures(write_file(dir, "one.bed", "a\t100\t200\tfirst\n"));
+        w.openFeatures(write_file(dir, "two.bed", "a\t600\t700\tsecond\n"));
+        w.openSignal(write_file(dir, "s.bedgraph", "a\t0\t1000\t0.5\n"));
+        GenomeView* v = w.genomeView();
+        QCOMPARE(v->tracks().size(), size_t{4});
+        QVERIFY(!w.removeTrack(0));  // the sequence
+        QVERIFY(!w.removeTrack(9));
+        const QSize size(1124, v->preferredHeight());
+        QCOMPARE(v->trackAt(v->trackRect(1, size).top() + 2, size), 1);
+        QCOMPARE(v->trackAt(5, size), -1);  // the ruler
+        QVERIFY(w.removeTrack(1));          // one.bed
+        QCOMPARE(v->tracks().size(), size_t{3});
+        QCOMPARE(v->tracks()[1].name, QString("two.bed"));
+        QCOMPARE(w.sessionData().features.size(), size_t{1});
+        QVERIFY(w.sessionData().features[0].ends_with("two.bed"));
+        QVERIFY(!w.goTo("first"));
+        QVERIFY(w.goTo("second"));
+        v->setLocus({"a", 0, 100});
+        QVERIFY(w.jumpToFeature(1));
+        QVERIFY(w.statusBar()->currentMessage().startsWith("second"));
+        QVERIFY(w.removeTrack(2));  // the bedGraph
+        QVERIFY(w.sessionData().signal_tracks.empty());
+    }
+
     // A run of a fine-tuned head brings its calls as a feature track (gui_model_test checks them
     // against predict's BED); the next run replaces it, as it does the lines.
     void headCallsAreATrackOfTheRun() {
