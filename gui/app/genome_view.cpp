@@ -110,6 +110,12 @@ void GenomeView::addTrack(ViewTrack t) {
     update();
 }
 
+void GenomeView::clearTracks() {
+    std::erase_if(tracks_, [](const ViewTrack& t) { return t.kind != ViewTrack::Kind::kSequence; });
+    fitHeight();
+    update();
+}
+
 bool GenomeView::removeTrack(int i) {
     if (i < 0 || i >= static_cast<int>(tracks_.size()) ||
         tracks_[static_cast<size_t>(i)].kind == ViewTrack::Kind::kSequence)

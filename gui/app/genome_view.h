@@ -46,6 +46,8 @@ class GenomeView : public QWidget {
     void panBy(double fraction);
 
     void addTrack(ViewTrack t);
+    /// Removes every track but the sequence.
+    void clearTracks();
     /// Removes track i (not the sequence); false when there is no such track to remove.
     bool removeTrack(int i);
     /// The track whose rows hold y in a view of `size`; -1 for none (the ruler, below them).

@@ -334,8 +334,19 @@ void MainWindow::refreshRecent() {
 void MainWindow::openFasta(const QString& path) {
     auto fasta = std::make_shared<const FastaSource>(str(path));
     view_->setGenome(fasta);
-    if (session_.fasta != fasta->path()) {  // another genome's regions do not carry over
+    // Another genome's tracks and regions do not carry over (a BED of hg19 drawn on hg38's
+    // chr1 would be wrong without a word), as IGV unloads them when the genome changes.
+    size_t closed = 0;
+    if (!session_.fasta.empty() && session_.fasta != fasta->path()) {
+        closed = view_->tracks().size() - 1;
+        view_->clearTracks();
+        showRun(nullptr);
+        session_.alignments.clear();  // the model and display settings stay
+        session_.features.clear();
+        session_.signal_tracks.clear();
         session_.regions.clear();
+        session_.variant.clear();  // a position on the old genome
+        features_.clear();
         view_->setRegions({});
     }
     session_.fasta = fasta->path();
@@ -348,6 +359,10 @@ void MainWindow::openFasta(const QString& path) {
                      .arg(empty.count == 1 ? "" : "s")
                      .arg(QString::fromStdString((empty.count == 1 ? ": '" : ", the first: '") +
                                                  empty.first + "'"));
+    if (closed > 0)
+        shown += QString("; %1 track%2 of the previous genome closed")
+                     .arg(closed)
+                     .arg(closed == 1 ? "" : "s");
     statusBar()->showMessage(shown, 5000);
 }
 
@@ -711,7 +726,9 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     DNASSM_CHECK(!s.fasta.empty(), ErrorKind::kInput, str(path) + ": the session names no FASTA");
     session_ = SessionData{};
     features_.clear();
-    view_->setRunResult(nullptr);
+    view_->clearTracks();
+    view_->setRegions({});
+    showRun(nullptr);
     openFasta(QString::fromStdString(s.fasta));
     for (const auto& p : s.alignments) openAlignments(QString::fromStdString(p));
     for (const auto& p : s.features) openFeatures(QString::fromStdString(p));

@@ -321,7 +321,9 @@ class GuiExplorerTest : public QObject {
         const QString gaps = write("gaps.fa", ">e1\n>ref2\nACGTACGT\n>e2\n>e3 x\n>ref3\nACG\n");
         w.openAny(gaps);
         QCOMPARE(w.statusBar()->currentMessage(),
-                 gaps + ": 2 contig(s) (3 records with no bases left out, the first: 'e1')");
+                 gaps +
+                     ": 2 contig(s) (3 records with no bases left out, the first: 'e1'); 2 tracks "
+                     "of the previous genome closed");
         // HTSlib's faidx cannot index a FASTA that ends with such a record; the explorer needs
         // the index, and says what to mend.
         const QString tail = write("tail.fa", ">ref2\nACGTACGT\n>e3 description\n\n");
@@ -659,6 +661,19 @@ class GuiExplorerTest : public QObject {
         QVERIFY(w.statusBar()->currentMessage().startsWith("second"));
         QVERIFY(w.removeTrack(2));  // the bedGraph
         QVERIFY(w.sessionData().signal_tracks.empty());
+        // The same FASTA again keeps the tracks; another genome closes them (and its regions),
+        // as IGV unloads tracks when the genome changes: a BED of one assembly on another's chr1
+        // would be drawn wrong.
+        w.addRegion({"a", 10, 20}, "r");
+        w.openFasta(dir + "/g.fa");
+        QCOMPARE(v->tracks().size(), size_t{2});
+        QCOMPARE(w.regions().size(), size_t{1});
+        w.openFasta(write_file(dir, "other.fa", ">a\n" + QByteArray("TTGCA").repeated(300) + "\n"));
+        QCOMPARE(v->tracks().size(), size_t{1});
+        QVERIFY(w.sessionData().features.empty() && w.regions().empty());
+        QVERIFY(
+            w.statusBar()->currentMessage().endsWith("; 1 track of the previous genome closed"));
+        QVERIFY(!w.goTo("second"));
     }
 
     // A run of a fine-tuned head brings its calls as a feature track (gui_model_test checks them
@@ -745,6 +760,10 @@ class GuiExplorerTest : public QObject {
         w.saveSession(dir + "/s.json");
         MainWindow w2;
         w2.loadSession(dir + "/s.json");
+        QCOMPARE(w2.regions().size(), size_t{3});
+        const size_t tracks = w2.genomeView()->tracks().size();
+        w2.loadSession(dir + "/s.json");  // a session replaces what was open; nothing doubles
+        QCOMPARE(w2.genomeView()->tracks().size(), tracks);
         QCOMPARE(w2.regions().size(), size_t{3});
         w2.importRegions(bed);
         QCOMPARE(w2.regions().size(), size_t{3});
