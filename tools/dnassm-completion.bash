@@ -7,10 +7,16 @@ _dnassm() {
     local dnassm=${COMP_WORDS[0]}
     if ((COMP_CWORD == 1)); then
         COMPREPLY=($(compgen -W "embed predict score merge call pretrain finetune convert info
-            --help --version --version-only" -- "$cur"))
+            help --help --version --version-only" -- "$cur"))
         return
     fi
     local cmd=${COMP_WORDS[1]}
+    if [[ $cmd == help ]]; then  # dnassm help COMMAND
+        ((COMP_CWORD == 2)) &&
+            COMPREPLY=($(compgen -W "embed predict score merge call pretrain finetune convert info" \
+                -- "$cur"))
+        return
+    fi
     case $prev in
     -m | --model)
         local names

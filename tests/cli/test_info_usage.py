@@ -158,6 +158,8 @@ class CompletionTests(Tmp):
         self.assertEqual(self.complete("finetune", "--task", "re"), ["regress"])
         self.assertEqual(self.complete("finetune", "--select", "p"), ["pearson"])
         self.assertEqual(self.complete("finetune", "--rc"), ["--rc-aug"])  # from finetune --help
+        self.assertEqual(self.complete("help", "pre"), ["predict", "pretrain"])  # dnassm help COMMAND
+        self.assertEqual(self.complete("he"), ["help"])
         with open(self.path("genome.fa"), "w") as f:
             f.write(">c\nACGT\n")
         self.assertEqual(self.complete("embed", "-m", "x", "gen"), ["genome.fa"])
