@@ -14,6 +14,7 @@ void ChunkChain::check(const Session& s,
                      s.model->info().family + " model");
     DNASSM_CHECK(s.input && s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
                  o.input + ": --state-in/--state-out continue a contig of a FASTA file");
+    require_reference(*s.input, "--state-in/--state-out continue a contig of a reference");
     DNASSM_CHECK(!o.rc, ErrorKind::kUsage,
                  "--rc reads each base's right context, which a saved state does not hold");
     DNASSM_CHECK(o.run.window == 0, ErrorKind::kUsage,

@@ -315,6 +315,9 @@ int cmd_predict(int argc, char** argv) {
                  o.input +
                      ": per-base tracks are in reference coordinates and need a FASTA input (for "
                      "a row per read, write a table: -o OUT.tsv)");
+    require_reference(*s.input,
+                      "per-base tracks are in reference coordinates (for a row per read, write a "
+                      "table: -o OUT.tsv)");
     std::vector<Region> regions = track_regions(s);
     chain.check(s, o, on_command_line("context"), regions.size());
     if (!s.shard.whole()) {

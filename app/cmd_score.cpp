@@ -261,6 +261,7 @@ int cmd_score(int argc, char** argv) {
     Session s = open_session(o);
     DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
                  o.input + ": score needs the reference FASTA");
+    require_reference(*s.input, "score reads the variants' contigs in the reference FASTA");
     const std::int64_t limit = s.model->max_length();  // 0: none
     DNASSM_CHECK(limit == 0 || window <= limit, ErrorKind::kUsage,
                  "--score-window " + std::to_string(window) +

@@ -556,23 +556,27 @@ void MainWindow::showRegions() {
 
 bool MainWindow::removeTrack(int i) {
     if (i < 0 || i >= static_cast<int>(view_->tracks().size())) return false;
-    const ViewTrack removed = view_->tracks()[static_cast<size_t>(i)];
+    const ViewTrack& t = view_->tracks()[static_cast<size_t>(i)];
+    // What is needed of it once it is gone (not its features, which may be a VCF's million).
+    const auto kind = t.kind;
+    const bool from_file = !t.run;  // a run's tracks come back with the next run
+    const QString name = t.name, path = t.path;
     if (!view_->removeTrack(i)) return false;
-    auto drop = [path = str(removed.path)](std::vector<std::string>& list) {
-        const auto it = std::find(list.begin(), list.end(), path);
+    auto drop = [file = str(path)](std::vector<std::string>& list) {
+        const auto it = std::find(list.begin(), list.end(), file);
         if (it != list.end()) list.erase(it);
     };
-    if (!removed.run) {  // a file's track (a run's come back with the next run)
-        if (removed.kind == ViewTrack::Kind::kFeatures) drop(session_.features);
-        if (removed.kind == ViewTrack::Kind::kCoverage) drop(session_.alignments);
-        if (removed.kind == ViewTrack::Kind::kSignal) drop(session_.signal_tracks);
+    if (from_file) {
+        if (kind == ViewTrack::Kind::kFeatures) drop(session_.features);
+        if (kind == ViewTrack::Kind::kCoverage) drop(session_.alignments);
+        if (kind == ViewTrack::Kind::kSignal) drop(session_.signal_tracks);
     }
     features_.clear();  // what the locus box and Ctrl+F/B search: the feature tracks left
     for (const ViewTrack& t : view_->tracks())
         if (t.kind == ViewTrack::Kind::kFeatures && !t.run)
             features_.insert(features_.end(), t.features.begin(), t.features.end());
     jumped_view_ = {};
-    statusBar()->showMessage(QString("removed track %1").arg(removed.name), 5000);
+    statusBar()->showMessage(QString("removed track %1").arg(name), 5000);
     return true;
 }
 

@@ -83,11 +83,23 @@ class ReadsTests(Tmp):
             self.assertEqual(sorted(f.keys()), ["p1", "p1#2", "p2"])
             self.assertEqual(f["p1#2"].attrs["name"], "p1")
             self.assertEqual(f["p1#2"].attrs["index"], 1)
+        # The same reads as FASTA (samtools fasta -n writes mates so) are read the same way; such a
+        # file is reads, not a reference, and what needs one says why.
         fa = self.path("pairs.fa")
         with open(fa, "w") as f:
-            f.write(">p1\nACGTACGTTT\n>p1\nGGGCCCAAAT\n")
-        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("x.tsv"), fa, expect=1)
-        self.assertIn("a sequence name used twice", err)
+            f.write(">p1\nACGTACGTTT\n>p1\nGGGCCCAAAT\n>p2\nTTTTACGTAA\n")
+        _, fa_out, _ = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-O", "tsv", fa)
+        self.assertEqual([line.split("\t")[4:] for line in fa_out.splitlines()[1:]],
+                         [r[4:] for r in rows])
+        _, _, err = run("predict", "-m", MODEL, "-o", self.path("x.bw"), fa, expect=2)
+        self.assertEqual(err, f"dnassm predict: {fa}: 'p1' names more than one record (1 name(s) do): a set of "
+                              "reads, not a reference with a record per name; per-base tracks are in reference "
+                              "coordinates (for a row per read, write a table: -o OUT.tsv)\n")
+        self.assertFalse(os.path.exists(self.path("x.bw")))
+        _, _, err = run("embed", "-m", MODEL, "-r", "p1:1-5", "-o", self.path("x.npy"), fa, expect=1)
+        self.assertIn("'p1' names more than one record, so a region cannot say which", err)
+        _, out, _ = run("predict", "-m", MODEL, "-o", "-", "-O", "tsv", fa)  # a row per read
+        self.assertEqual(len(out.splitlines()), 4)
 
     @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
     def test_sam_and_cram_equal_bam(self):

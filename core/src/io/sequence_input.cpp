@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <htslib/bgzf.h>
 #include <htslib/faidx.h>
@@ -50,15 +51,21 @@ class FastaInput final : public SequenceInput {
         if (fai_) {
             try {
                 empty_ = check_fasta_index_covers_file(path, path + ".fai");
-            } catch (...) {
+            } catch (const Error&) {
                 fai_destroy(fai_);
-                throw;
+                fai_ = nullptr;
+                // faidx keeps the first of records sharing a name: a set of reads, then, read
+                // whole as a FASTQ is. Else the index is out of date, as the error says.
+                load_all();
+                if (repeated_.empty()) throw;
             }
+        }
+        if (fai_) {
             for (int i = 0; i < faidx_nseq(fai_); ++i) {
                 const char* name = faidx_iseq(fai_, i);
                 contigs_.push_back(Contig{name, faidx_seq_len(fai_, name)});
             }
-        } else {
+        } else if (seqs_.empty()) {
             load_all();
         }
         DNASSM_CHECK(!contigs_.empty(), ErrorKind::kInput,
@@ -71,6 +78,12 @@ class FastaInput final : public SequenceInput {
     }
     InputFormat format() const override { return fmt_; }
     const std::vector<Contig>& contigs() const override { return contigs_; }
+    std::string reference_problem() const override {
+        if (repeated_.empty()) return {};
+        return "'" + *repeated_.begin() + "' names more than one record (" +
+               std::to_string(repeated_.size()) +
+               " name(s) do): a set of reads, not a reference with a record per name";
+    }
 
     void for_each(const std::vector<Region>& regions,
                   const std::function<void(SequenceRecord&)>& fn) override {
@@ -78,6 +91,10 @@ class FastaInput final : public SequenceInput {
         const std::vector<Region> todo = whole ? whole_contigs(contigs_) : regions;
         DNASSM_CHECK(whole || fmt_ == InputFormat::kFasta, ErrorKind::kInput,
                      path_ + ": regions need a FASTA or BAM/CRAM input, not FASTQ");
+        for (const Region& r : regions)
+            DNASSM_CHECK(!repeated_.count(r.contig), ErrorKind::kInput,
+                         path_ + ": region " + r.label() + ": '" + r.contig +
+                             "' names more than one record, so a region cannot say which");
         for (const Region& r : todo) {
             SequenceRecord rec;
             if (fmt_ == InputFormat::kFasta) rec.region = r;  // a read has no reference interval
@@ -119,14 +136,12 @@ class FastaInput final : public SequenceInput {
                 empty_.add(std::move(name));
                 continue;
             }
-            // A FASTA's names are contigs, which regions name; FASTQ reads may share one, as an
-            // interleaved pair's mates do, and are taken one by one, as a BAM's reads are.
+            // Reads may share a name, as an interleaved pair's mates do, and are taken one by
+            // one, as a BAM's reads are; a FASTA with such names is a set of reads, not a
+            // reference (reference_problem).
             if (fmt_ == InputFormat::kFasta &&
-                !seen.emplace(name, static_cast<int>(contigs_.size())).second) {
-                kseq_destroy(ks);
-                bgzf_close(fp);
-                throw Error(ErrorKind::kInput, path_ + ": duplicate sequence name '" + name + "'");
-            }
+                !seen.emplace(name, static_cast<int>(contigs_.size())).second)
+                repeated_.insert(name);
             contigs_.push_back(Contig{name, static_cast<std::int64_t>(seq.size())});
             seqs_.push_back(std::move(seq));
         }
@@ -145,7 +160,8 @@ class FastaInput final : public SequenceInput {
     bool stranded_;
     faidx_t* fai_ = nullptr;
     std::vector<Contig> contigs_;
-    std::vector<std::string> seqs_;  // in-memory fallback only
+    std::vector<std::string> seqs_;   // in-memory fallback only
+    std::set<std::string> repeated_;  // FASTA names of more than one record
 };
 
 class AlignmentInput final : public SequenceInput {
@@ -261,6 +277,11 @@ class AlignmentInput final : public SequenceInput {
 };
 
 }  // namespace
+
+void require_reference(const SequenceInput& in, const std::string& what) {
+    const std::string problem = in.reference_problem();
+    DNASSM_CHECK(problem.empty(), ErrorKind::kUsage, in.path() + ": " + problem + "; " + what);
+}
 
 std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
                                                    const InputOptions& opts) {

@@ -123,6 +123,7 @@ std::vector<LabeledSequence> read_class_folders(const std::string& dir,
             reference = SequenceInput::open(fasta, stranded);
             DNASSM_CHECK(reference->format() == InputFormat::kFasta, ErrorKind::kInput,
                          fasta + ": " + fasta_option + " must be a FASTA file");
+            require_reference(*reference, "interval lists are read from a reference");
         }
         const auto regions = read_interval_list(e.path().string(), reference->contigs());
         ++classes;

@@ -71,6 +71,7 @@ std::vector<LabeledSequence> load_sequences(const std::string& path,
     auto in = SequenceInput::open(fasta, opts);
     DNASSM_CHECK(in->format() == InputFormat::kFasta, ErrorKind::kInput,
                  fasta + ": --fasta must be a FASTA file");
+    require_reference(*in, "a BED's intervals are read from a reference");
     std::vector<Region> regions = read_bed(path, in->contigs());
     std::vector<std::string> labels = read_bed_column(path, label_column);
     DNASSM_CHECK(labels.size() == regions.size(), ErrorKind::kInput,
@@ -220,6 +221,7 @@ SegmentData load_segments(const FinetuneOptions& o) {
     auto in = SequenceInput::open(o.fasta);
     DNASSM_CHECK(in->format() == InputFormat::kFasta, ErrorKind::kInput,
                  o.fasta + ": --fasta must be a FASTA file");
+    require_reference(*in, task + " labels the bases of a reference");
     SegmentData d;
     // The bases of each region, with their targets filled in by `fill`.
     CharTokenizer tok(true);

@@ -63,10 +63,18 @@ class SequenceInput {
                           const std::function<void(SequenceRecord&)>& fn) = 0;
     /// FASTA records and FASTQ reads with no bases, which neither contigs() nor for_each lists.
     [[nodiscard]] const EmptyRecords& empty_records() const { return empty_; }
+    /// Why this input cannot be a reference, whose contigs regions, tracks and VCFs name; empty
+    /// when it can. A FASTA whose records share a name (reads, as `samtools fasta -n` writes
+    /// mates) is read record by record, as a FASTQ is, and says so here.
+    [[nodiscard]] virtual std::string reference_problem() const { return {}; }
 
   protected:
     std::string path_;
     EmptyRecords empty_;
 };
+
+/// Error(kUsage) naming the input, its problem and `why` (what needs a reference, and what to do
+/// instead) when `in` cannot be a reference (SequenceInput::reference_problem).
+void require_reference(const SequenceInput& in, const std::string& what);
 
 }  // namespace dnassm
