@@ -556,11 +556,11 @@ void MainWindow::showRegions() {
 
 bool MainWindow::removeTrack(int i) {
     if (i < 0 || i >= static_cast<int>(view_->tracks().size())) return false;
-    const ViewTrack& t = view_->tracks()[static_cast<size_t>(i)];
+    const ViewTrack& gone = view_->tracks()[static_cast<size_t>(i)];
     // What is needed of it once it is gone (not its features, which may be a VCF's million).
-    const auto kind = t.kind;
-    const bool from_file = !t.run;  // a run's tracks come back with the next run
-    const QString name = t.name, path = t.path;
+    const auto kind = gone.kind;
+    const bool from_file = !gone.run;  // a run's tracks come back with the next run
+    const QString name = gone.name, path = gone.path;
     if (!view_->removeTrack(i)) return false;
     auto drop = [file = str(path)](std::vector<std::string>& list) {
         const auto it = std::find(list.begin(), list.end(), file);
