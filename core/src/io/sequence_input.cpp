@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include <htslib/bgzf.h>
 #include <htslib/faidx.h>
@@ -13,6 +14,7 @@
 #include <htslib/hts.h>
 #include <htslib/hts_log.h>
 #include <htslib/kseq.h>
+#include <htslib/kstring.h>
 #include <htslib/sam.h>
 
 #include "dnassm/error.h"
@@ -55,9 +57,10 @@ class FastaInput final : public SequenceInput {
                 fai_destroy(fai_);
                 fai_ = nullptr;
                 // faidx keeps the first of records sharing a name: a set of reads, then, read
-                // whole as a FASTQ is. Else the index is out of date, as the error says.
+                // whole as a FASTQ is. Else the index is out of date, as the error says (found
+                // from the header lines alone: a genome is not read into memory to say so).
+                if (!has_repeated_name(path)) throw;
                 load_all();
-                if (repeated_.empty()) throw;
             }
         }
         if (fai_) {
@@ -121,6 +124,23 @@ class FastaInput final : public SequenceInput {
     }
 
   private:
+    // Whether two header lines of the FASTA at `path` (plain, gzip or BGZF) name one record.
+    static bool has_repeated_name(const std::string& path) {
+        BGZF* fp = bgzf_open(path.c_str(), "r");
+        if (!fp) return false;
+        kstring_t line = KS_INITIALIZE;
+        std::set<std::string> seen;
+        bool repeated = false;
+        while (!repeated && bgzf_getline(fp, '\n', &line) >= 0) {
+            if (line.l == 0 || line.s[0] != '>') continue;
+            const std::string_view header(line.s + 1, line.l - 1);
+            repeated = !seen.emplace(header.substr(0, header.find_first_of(" \t\r"))).second;
+        }
+        ks_free(&line);
+        bgzf_close(fp);
+        return repeated;
+    }
+
     void load_all() {
         BGZF* fp = path_ == "-" ? bgzf_dopen(STDIN_FILENO, "r") : bgzf_open(path_.c_str(), "r");
         DNASSM_CHECK(fp, ErrorKind::kResource, path_ + ": cannot open");
