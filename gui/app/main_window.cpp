@@ -339,15 +339,7 @@ void MainWindow::openFasta(const QString& path) {
     size_t closed = 0;
     if (!session_.fasta.empty() && session_.fasta != fasta->path()) {
         closed = view_->tracks().size() - 1;
-        view_->clearTracks();
-        showRun(nullptr);
-        session_.alignments.clear();  // the model and display settings stay
-        session_.features.clear();
-        session_.signal_tracks.clear();
-        session_.regions.clear();
-        session_.variant.clear();  // a position on the old genome
-        features_.clear();
-        view_->setRegions({});
+        closeGenomeData();
     }
     session_.fasta = fasta->path();
     remember(path);
@@ -496,6 +488,18 @@ bool MainWindow::goTo(const QString& text) {
         statusBar()->showMessage(e.what(), 8000);
         return false;
     }
+}
+
+void MainWindow::closeGenomeData() {
+    view_->clearTracks();
+    view_->setRegions({});
+    showRun(nullptr);
+    features_.clear();
+    session_.alignments.clear();  // the model and display settings stay
+    session_.features.clear();
+    session_.signal_tracks.clear();
+    session_.regions.clear();
+    session_.variant.clear();  // a position on the genome
 }
 
 void MainWindow::addRegion(const Locus& l, const QString& label) {
@@ -729,10 +733,7 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     const SessionData s = load_session(str(path));
     DNASSM_CHECK(!s.fasta.empty(), ErrorKind::kInput, str(path) + ": the session names no FASTA");
     session_ = SessionData{};
-    features_.clear();
-    view_->clearTracks();
-    view_->setRegions({});
-    showRun(nullptr);
+    closeGenomeData();
     openFasta(QString::fromStdString(s.fasta));
     for (const auto& p : s.alignments) openAlignments(QString::fromStdString(p));
     for (const auto& p : s.features) openFeatures(QString::fromStdString(p));

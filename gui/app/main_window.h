@@ -104,6 +104,9 @@ class MainWindow : public QMainWindow {
     /// Asks for a label (the last one given, to start with) and marks `l`.
     void promptRegion(const Locus& l);
     void showRegions();  // hands them to the view and says how many there are
+    /// Closes what belongs to the open genome: its tracks (files' and the run's), regions,
+    /// variant and the features the locus box searches; the model and display settings stay.
+    void closeGenomeData();
     void guarded(const std::function<void()>& action);
     void composeView(QPainter& p, QSize size);
     [[nodiscard]] RunRequest makeRequest(bool whole_contig) const;

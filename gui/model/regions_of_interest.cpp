@@ -16,17 +16,7 @@ std::string region_label(const std::string& text) {
 }
 
 void add_region(std::vector<Region>& regions, Region r, const std::vector<Contig>& contigs) {
-    const auto rank = [&](const std::string& name) {
-        const auto it = std::find_if(contigs.begin(), contigs.end(),
-                                     [&](const Contig& c) { return c.name == name; });
-        return it == contigs.end() ? -1 : static_cast<int>(it - contigs.begin());
-    };
-    const int tid = rank(r.contig);
-    DNASSM_CHECK(tid >= 0, ErrorKind::kInput,
-                 "region " + r.label() + ": the FASTA has no contig '" + r.contig + "'");
-    DNASSM_CHECK(0 <= r.beg && r.beg < r.end && r.end <= contigs[static_cast<size_t>(tid)].length,
-                 ErrorKind::kInput, "region " + r.label() + ": outside " + r.contig);
-    r.tid = tid;
+    resolve_region(r, contigs, "region of interest");
     r.name = region_label(r.name);
     const auto key = [](const Region& x) { return std::tie(x.tid, x.beg, x.end, x.name); };
     const auto at =

@@ -39,6 +39,7 @@ ContigIndex make_index(const std::vector<Contig>& contigs) {
 }
 
 void check_range(const Region& r, const Contig& c, const std::string& where) {
+    DNASSM_CHECK(r.beg >= 0, ErrorKind::kInput, where + ": starts before the contig's first base");
     // Past the end first: "chr1:5000" on a 3 kb contig runs to the end, before its start.
     DNASSM_CHECK(r.beg < c.length, ErrorKind::kInput,
                  where + ": starts beyond the end of " + c.name + " (length " +
