@@ -53,6 +53,25 @@ QColor diverging(float v) {
     return v < 0 ? QColor(k, k, 255) : QColor(255, k, k);
 }
 
+// A grey note across a track ("zoom in to see ..."), shortened to "zoom in" in a narrow panel.
+void draw_zoom_note(QPainter& p, QRect r, const QString& note) {
+    p.setPen(Qt::darkGray);
+    p.drawText(r, Qt::AlignCenter,
+               p.fontMetrics().horizontalAdvance(note) <= r.width() ? note : QString("zoom in"));
+}
+
+// A split view panel's name: its feature's name, else its locus, without the contig where the
+// whole does not fit.
+QString panel_title(const Panel& panel, const QFontMetrics& fm, int width) {
+    if (!panel.name.empty())
+        return fm.elidedText(QString::fromStdString(panel.name), Qt::ElideRight, width);
+    const QString full = QString::fromStdString(panel.locus.label());
+    if (fm.horizontalAdvance(full) <= width) return full;
+    return fm.elidedText(QString::fromStdString(with_commas(panel.locus.beg + 1) + "-" +
+                                                with_commas(panel.locus.end)),
+                         Qt::ElideRight, width);
+}
+
 }  // namespace
 
 GenomeView::GenomeView(QWidget* parent) : QWidget(parent) {
@@ -75,31 +94,70 @@ void GenomeView::setGenome(std::shared_ptr<const FastaSource> fasta) {
     setLocus({c.name, 0, std::min<std::int64_t>(c.length, 10'000)});
 }
 
-void GenomeView::setLocus(const Locus& l) {
-    if (!fasta_) return;
+Locus GenomeView::clamped(const Locus& l) const {
     const std::int64_t len = fasta_->length(l.contig);
     Locus c = l;
     c.end = std::clamp<std::int64_t>(c.end, 1, len);
     c.beg = std::clamp<std::int64_t>(c.beg, 0, c.end - 1);
     if (c.width() < 20) c = zoom(c, 1.0, 0.5, len);  // min width, re-centred
-    if (c == locus_) return;
-    const bool new_contig = c.contig != locus_.contig;
-    locus_ = c;
-    if (new_contig) fitHeight();  // feature tracks have as many rows as the contig needs
+    return c;
+}
+
+void GenomeView::setLocus(const Locus& l) { setPanels({Panel{l, {}}}); }
+
+void GenomeView::setPanels(std::vector<Panel> panels) {
+    if (!fasta_ || panels.empty()) return;
+    DNASSM_CHECK(std::ssize(panels) <= kMaxPanels, ErrorKind::kInput,
+                 std::to_string(panels.size()) + " loci: at most " + std::to_string(kMaxPanels) +
+                     " can be shown side by side");
+    for (Panel& p : panels) p.locus = clamped(p.locus);
+    if (panels == panels_) return;
+    panels_ = std::move(panels);
+    focus_ = 0;
+    fitHeight();  // feature tracks have as many rows as the panels' contigs need
     update();
-    emit locusChanged(locus_);
+    emit locusChanged(locus());
+}
+
+void GenomeView::movePanel(int k, const Locus& l) {
+    focus_ = k;
+    Locus& now = panels_[static_cast<size_t>(k)].locus;
+    const Locus c = clamped(l);
+    if (c == now) return;
+    const bool new_contig = c.contig != now.contig;
+    now = c;
+    if (new_contig) fitHeight();
+    update();
+    emit locusChanged(now);
 }
 
 void GenomeView::zoomBy(double factor, double anchor) {
-    if (fasta_) setLocus(zoom(locus_, factor, anchor, fasta_->length(locus_.contig)));
+    if (fasta_) movePanel(focus_, zoom(locus(), factor, anchor, fasta_->length(locus().contig)));
 }
 
 void GenomeView::panBy(double fraction) {
     if (fasta_)
-        setLocus(pan(
-            locus_,
-            static_cast<std::int64_t>(std::llround(fraction * static_cast<double>(locus_.width()))),
-            fasta_->length(locus_.contig)));
+        movePanel(focus_, pan(locus(),
+                              static_cast<std::int64_t>(
+                                  std::llround(fraction * static_cast<double>(locus().width()))),
+                              fasta_->length(locus().contig)));
+}
+
+std::vector<GenomeView::Columns> GenomeView::columns(QSize size) const {
+    return panel_columns(kLabelWidth, size.width() - kLabelWidth - 4,
+                         static_cast<int>(panels_.size()), kPanelGap);
+}
+
+QRect GenomeView::panelRect(int k, QSize size) const {
+    const Columns c = columns(size).at(static_cast<size_t>(k));
+    return {c.first, 0, c.second - c.first, size.height()};
+}
+
+int GenomeView::panelAt(int x, QSize size) const {
+    const auto cols = columns(size);
+    for (size_t k = 0; k < cols.size(); ++k)
+        if (x >= cols[k].first && x < cols[k].second) return static_cast<int>(k);
+    return -1;
 }
 
 void GenomeView::addTrack(ViewTrack t) {
@@ -188,8 +246,11 @@ int GenomeView::trackHeight(const ViewTrack& t) const {
     switch (t.kind) {
         case ViewTrack::Kind::kSequence:
             return kSequenceHeight;
-        case ViewTrack::Kind::kFeatures:
-            return kFeatureRowHeight * t.feature_rows.on(locus_.contig) + 2;
+        case ViewTrack::Kind::kFeatures: {
+            int rows = 0;
+            for (const Panel& p : panels_) rows = std::max(rows, t.feature_rows.on(p.locus.contig));
+            return kFeatureRowHeight * rows + 2;
+        }
         case ViewTrack::Kind::kCoverage:
             return kCoverageHeight;
         case ViewTrack::Kind::kHeatmap:
@@ -206,54 +267,53 @@ void GenomeView::fitHeight() {
 }
 
 int GenomeView::preferredHeight() const {
-    int h = kRulerHeight;
+    int h = rulerHeight();
     for (const auto& t : tracks_) h += trackHeight(t) + 6;
     return h;
 }
 
 QRect GenomeView::trackRect(int i, QSize size) const {
-    int y = kRulerHeight;
+    int y = rulerHeight();
     for (int k = 0; k < i; ++k) y += trackHeight(tracks_[static_cast<size_t>(k)]) + 6;
     return {kLabelWidth, y + 3, size.width() - kLabelWidth - 4,
             trackHeight(tracks_[static_cast<size_t>(i)])};
 }
 
-bool GenomeView::zoomedOut(QRect r) const {
-    return locus_.width() >= kSummaryBasesPerPixel * std::max(1, r.width());
+bool GenomeView::zoomedOut(QRect r, const Locus& l) {
+    return l.width() >= kSummaryBasesPerPixel * std::max(1, r.width());
 }
 
-double GenomeView::baseAt(double x, int width) const {
-    const double plot = std::max(1, width - kLabelWidth - 4);
-    return static_cast<double>(locus_.beg) +
-           (x - kLabelWidth) / plot * static_cast<double>(locus_.width());
+double GenomeView::baseAt(double x, Columns c, const Locus& l) {
+    const double plot = std::max(1, c.second - c.first);
+    return static_cast<double>(l.beg) + (x - c.first) / plot * static_cast<double>(l.width());
 }
 
-std::vector<float> GenomeView::trackValues(int i) {
+std::vector<float> GenomeView::trackValues(int i, const Locus& l) {
     const ViewTrack& t = tracks_.at(static_cast<size_t>(i));
     const auto nan = std::numeric_limits<float>::quiet_NaN();
     switch (t.kind) {
         case ViewTrack::Kind::kSignal:
-            return t.signal->values(locus_);
+            return t.signal->values(l);
         case ViewTrack::Kind::kCoverage: {
-            if (locus_.width() > kMaxCoverageWidth) return {};
-            auto key = std::make_pair(t.path, locus_.label());
+            if (l.width() > kMaxCoverageWidth) return {};
+            auto key = std::make_pair(t.path, l.label());
             auto it = coverage_cache_.find(key);
             if (it == coverage_cache_.end()) {
                 if (coverage_cache_.size() > 16) coverage_cache_.clear();
                 it = coverage_cache_
-                         .emplace(key, bam_coverage(t.path.toStdString(), locus_, fasta_->path()))
+                         .emplace(key, bam_coverage(t.path.toStdString(), l, fasta_->path()))
                          .first;
             }
             return it->second;
         }
         case ViewTrack::Kind::kPrediction: {
-            std::vector<float> v(static_cast<size_t>(locus_.width()), nan);
+            std::vector<float> v(static_cast<size_t>(l.width()), nan);
             const RunResult& r = *t.run;
-            if (r.locus.contig != locus_.contig) return v;
+            if (r.locus.contig != l.contig) return v;
             const auto& src = r.tracks[static_cast<size_t>(t.run_track)].values;
-            for (std::int64_t p = std::max(locus_.beg, r.locus.beg);
-                 p < std::min(locus_.end, r.locus.end); ++p)
-                v[static_cast<size_t>(p - locus_.beg)] = src[static_cast<size_t>(p - r.locus.beg)];
+            for (std::int64_t p = std::max(l.beg, r.locus.beg); p < std::min(l.end, r.locus.end);
+                 ++p)
+                v[static_cast<size_t>(p - l.beg)] = src[static_cast<size_t>(p - r.locus.beg)];
             return v;
         }
         default:
@@ -268,30 +328,39 @@ bool GenomeView::event(QEvent* e) {
 
 QString GenomeView::describeAt(QPoint pos, QSize size) {
     if (!fasta_) return {};
+    const int under = panelAt(pos.x(), size);  // -1: the label column, or a gap between panels
+    if (under < 0 && pos.x() >= kLabelWidth) return {};
+    const Panel& panel = panels_[static_cast<size_t>(under < 0 ? focus_ : under)];
+    const Locus& l = panel.locus;
+    const Columns cols = columns(size)[static_cast<size_t>(under < 0 ? focus_ : under)];
     // The bases under pixel column pos.x(): [b0, b1), at least one.
     const auto b0 = std::clamp<std::int64_t>(
-        static_cast<std::int64_t>(std::floor(baseAt(pos.x(), size.width()))), locus_.beg,
-        locus_.end - 1);
+        static_cast<std::int64_t>(std::floor(baseAt(pos.x(), cols, l))), l.beg, l.end - 1);
     const auto b1 = std::clamp<std::int64_t>(
-        static_cast<std::int64_t>(std::floor(baseAt(pos.x() + 1, size.width()))), b0 + 1,
-        locus_.end);
-    const QString where = QString::fromStdString(Locus{locus_.contig, b0, b1}.label());
-    const QString at = b1 - b0 == 1 ? QString::fromStdString(locus_.contig) + ":" +
+        static_cast<std::int64_t>(std::floor(baseAt(pos.x() + 1, cols, l))), b0 + 1, l.end);
+    const QString where = QString::fromStdString(Locus{l.contig, b0, b1}.label());
+    const QString at = b1 - b0 == 1 ? QString::fromStdString(l.contig) + ":" +
                                           QString::fromStdString(with_commas(b0 + 1))
                                     : where;
-    if (pos.y() < kRulerHeight) {
-        if (pos.x() < kLabelWidth) return {};
+    if (pos.y() < rulerHeight()) {
+        if (under < 0) return {};
+        if (pos.y() < rulerHeight() - kRulerHeight)  // a split view's panel name
+            return QString::fromStdString((panel.name.empty() ? "" : panel.name + "  ") +
+                                          l.label() + ", " + with_commas(l.width()) +
+                                          " bp (click to show it alone)");
         QString text = at;
         for (const Region& r : regions_)  // the regions of interest under the pointer
-            if (r.contig == locus_.contig && r.beg < b1 && b0 < r.end)
+            if (r.contig == l.contig && r.beg < b1 && b0 < r.end)
                 text += QString("\nregion %1  %2, %3 bp")
                             .arg(QString::fromStdString(r.name), QString::fromStdString(r.label()),
                                  QString::fromStdString(with_commas(r.length())));
         return text;
     }
     for (int i = 0; i < static_cast<int>(tracks_.size()); ++i) {
-        const QRect r = trackRect(i, size);
+        QRect r = trackRect(i, size);
         if (pos.y() < r.top() || pos.y() > r.bottom()) continue;
+        r.setLeft(cols.first);
+        r.setRight(cols.second - 1);
         const ViewTrack& t = tracks_[static_cast<size_t>(i)];
         if (pos.x() < kLabelWidth) {  // the file, and what produced it where it says
             QString label = t.path.isEmpty() ? t.name : t.path;
@@ -303,14 +372,14 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
         switch (t.kind) {
             case ViewTrack::Kind::kSequence: {
                 if (b1 - b0 > 1) return where;
-                return at + "  " + QString::fromStdString(fasta_->fetch({locus_.contig, b0, b1}));
+                return at + "  " + QString::fromStdString(fasta_->fetch({l.contig, b0, b1}));
             }
             case ViewTrack::Kind::kFeatures: {
                 const int row = (pos.y() - r.top() - 4) / kFeatureRowHeight;
                 QStringList hits;
                 for (size_t k = 0; k < t.features.size() && hits.size() < 5; ++k) {
                     const Region& f = t.features[k];
-                    if (f.contig != locus_.contig || f.end <= b0 || f.beg >= b1 ||
+                    if (f.contig != l.contig || f.end <= b0 || f.beg >= b1 ||
                         t.feature_rows.row[k] != row)
                         continue;
                     QString line = QString::fromStdString(f.name.empty() ? "(unnamed)" : f.name) +
@@ -326,8 +395,8 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
             case ViewTrack::Kind::kHeatmap: {
                 const RunResult& run = *t.run;
                 const auto c = static_cast<std::int64_t>((pos.y() - r.top()) / kHeatRowHeight);
-                if (run.locus.contig != locus_.contig || b0 < run.locus.beg ||
-                    b0 >= run.locus.end || c < 0 || c >= run.components)
+                if (run.locus.contig != l.contig || b0 < run.locus.beg || b0 >= run.locus.end ||
+                    c < 0 || c >= run.components)
                     return {};
                 const std::int64_t bin = (b0 - run.locus.beg) / run.bin_size;
                 if (bin >= run.bins) return {};
@@ -338,12 +407,12 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
             default: {
                 // Line tracks: the values under the pixel (a zoomed-out signal reads just those).
                 std::vector<float> v;
-                if (t.kind == ViewTrack::Kind::kSignal && zoomedOut(r)) {
-                    v = t.signal->values({locus_.contig, b0, b1});
+                if (t.kind == ViewTrack::Kind::kSignal && zoomedOut(r, l)) {
+                    v = t.signal->values({l.contig, b0, b1});
                 } else {
-                    const auto all = trackValues(i);
+                    const auto all = trackValues(i, l);
                     if (all.empty()) return t.name + "  " + where + ": zoom in to see values";
-                    v.assign(all.begin() + (b0 - locus_.beg), all.begin() + (b1 - locus_.beg));
+                    v.assign(all.begin() + (b0 - l.beg), all.begin() + (b1 - l.beg));
                 }
                 std::vector<float> defined;
                 for (float x : v)
@@ -379,7 +448,33 @@ void GenomeView::render(QPainter& p, QSize size) {
         p.drawText(QRect(QPoint(0, 0), size), Qt::AlignCenter, "File > Open FASTA… to start");
         return;
     }
-    drawRuler(p, QRect(kLabelWidth, 0, size.width() - kLabelWidth - 4, kRulerHeight));
+    const auto cols = columns(size);
+    const bool split = panels_.size() > 1;
+    const int title = rulerHeight() - kRulerHeight;
+    for (size_t k = 0; k < panels_.size(); ++k) {
+        const QRect ruler(cols[k].first, title, cols[k].second - cols[k].first, kRulerHeight);
+        if (split) {  // the panel's name (bold: the focused one), clicked to show it alone
+            const Panel& panel = panels_[k];
+            QFont f = p.font();
+            f.setBold(static_cast<int>(k) == focus_);
+            p.setFont(f);
+            p.setPen(QColor(40, 40, 40));
+            p.drawText(QRect(ruler.left(), 0, ruler.width(), title), Qt::AlignCenter,
+                       panel_title(panel, p.fontMetrics(), ruler.width()));
+            p.setFont(QFont());
+        }
+        drawRuler(p, ruler, panels_[k].locus);
+        if (selecting_ && static_cast<int>(k) == press_panel_) {
+            const int a = std::clamp(std::min(press_x_, current_x_), ruler.left(), ruler.right());
+            const int b = std::clamp(std::max(press_x_, current_x_), ruler.left(), ruler.right());
+            p.fillRect(QRect(a, ruler.top(), b - a, ruler.height()),
+                       marking_ ? QColor(200, 30, 30, 80) : QColor(100, 150, 255, 80));
+        }
+    }
+    p.setPen(Qt::black);
+    p.drawText(
+        4, title + 2, kLabelWidth - 8, kRulerHeight - 4, Qt::AlignLeft | Qt::AlignVCenter,
+        split ? QString("%1 loci").arg(panels_.size()) : QString::fromStdString(locus().contig));
     for (int i = 0; i < static_cast<int>(tracks_.size()); ++i) {
         const ViewTrack& t = tracks_[static_cast<size_t>(i)];
         const QRect r = trackRect(i, size);
@@ -390,84 +485,108 @@ void GenomeView::render(QPainter& p, QSize size) {
         const QString name = t.kind == ViewTrack::Kind::kSequence && display_.reverse_complement
                                  ? "sequence (−)"
                                  : t.name;
-        p.drawText(QRect(4, r.top(), kLabelWidth - 8, r.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                   p.fontMetrics().elidedText(name, Qt::ElideMiddle, kLabelWidth - 8));
+        if (t.kind == ViewTrack::Kind::kHeatmap)
+            drawHeatmapLabels(p, r, t);
+        else
+            p.drawText(QRect(4, r.top(), kLabelWidth - 8, r.height()),
+                       Qt::AlignLeft | Qt::AlignVCenter,
+                       p.fontMetrics().elidedText(name, Qt::ElideMiddle, kLabelWidth - 8));
         p.setPen(QColor(225, 225, 225));
         p.drawLine(0, r.bottom() + 3, size.width(), r.bottom() + 3);
-        try {
-            switch (t.kind) {
-                case ViewTrack::Kind::kSequence:
-                    drawSequence(p, r);
-                    break;
-                case ViewTrack::Kind::kFeatures:
-                    drawFeatures(p, r, t);
-                    break;
-                case ViewTrack::Kind::kHeatmap:
-                    drawHeatmap(p, r, t);
-                    break;
-                case ViewTrack::Kind::kCoverage:
-                    if (locus_.width() > kMaxCoverageWidth) {
-                        p.setPen(Qt::darkGray);
-                        p.drawText(r, Qt::AlignCenter, "zoom in to see coverage (≤ 2 Mb)");
-                        break;
-                    }
-                    drawLine(p, r, trackValues(i), QColor(110, 110, 110), true);
-                    break;
-                case ViewTrack::Kind::kSignal:
-                    // Zoomed out, the file's own summaries (a bigWig's zoom levels) are drawn.
-                    if (zoomedOut(r))
-                        drawBins(p, r, t.signal->bins(locus_, std::max(1, r.width())),
-                                 QColor(0, 110, 180));
-                    else
-                        drawLine(p, r, trackValues(i), QColor(0, 110, 180));
-                    break;
-                case ViewTrack::Kind::kPrediction:
-                    drawLine(p, r, trackValues(i), QColor(150, 40, 160));
-                    break;
-            }
-        } catch (const Error& e) {
-            p.setPen(Qt::red);
-            p.drawText(r, Qt::AlignCenter, QString::fromStdString(e.what()));
+        for (size_t k = 0; k < panels_.size(); ++k) {
+            QRect in = r;
+            in.setLeft(cols[k].first);
+            in.setRight(cols[k].second - 1);
+            p.save();
+            if (split) p.setClipRect(in.adjusted(0, 0, 0, 3));  // a feature's name stays in
+            drawTrack(p, i, in, panels_[k].locus);
+            p.restore();
         }
     }
-    drawRegions(p, size);
-    drawVariant(p, size);
+    for (size_t k = 0; k < panels_.size(); ++k) {
+        const QRect panel(cols[k].first, 0, cols[k].second - cols[k].first, size.height());
+        drawRegions(p, panel, panels_[k].locus);
+        drawVariant(p, panel, panels_[k].locus);
+        if (k > 0)  // the gap between panels
+            p.fillRect(
+                QRect(cols[k - 1].second, 0, cols[k].first - cols[k - 1].second, size.height()),
+                QColor(235, 235, 235));
+    }
 }
 
-std::pair<double, double> GenomeView::spanX(std::int64_t beg, std::int64_t end, int width) const {
-    const double plot = std::max(1, width - kLabelWidth - 4);
-    const double per_base = plot / static_cast<double>(locus_.width());
-    const double a =
-        kLabelWidth + static_cast<double>(std::max(beg, locus_.beg) - locus_.beg) * per_base;
-    const double b =
-        kLabelWidth + static_cast<double>(std::min(end, locus_.end) - locus_.beg) * per_base;
+void GenomeView::drawTrack(QPainter& p, int i, QRect r, const Locus& l) {
+    const ViewTrack& t = tracks_[static_cast<size_t>(i)];
+    try {
+        switch (t.kind) {
+            case ViewTrack::Kind::kSequence:
+                drawSequence(p, r, l);
+                break;
+            case ViewTrack::Kind::kFeatures:
+                drawFeatures(p, r, t, l);
+                break;
+            case ViewTrack::Kind::kHeatmap:
+                drawHeatmap(p, r, t, l);
+                break;
+            case ViewTrack::Kind::kCoverage:
+                if (l.width() > kMaxCoverageWidth) {
+                    draw_zoom_note(p, r, "zoom in to see coverage (≤ 2 Mb)");
+                    break;
+                }
+                drawLine(p, r, trackValues(i, l), QColor(110, 110, 110), true);
+                break;
+            case ViewTrack::Kind::kSignal:
+                // Zoomed out, the file's own summaries (a bigWig's zoom levels) are drawn.
+                if (zoomedOut(r, l))
+                    drawBins(p, r, t.signal->bins(l, std::max(1, r.width())), QColor(0, 110, 180));
+                else
+                    drawLine(p, r, trackValues(i, l), QColor(0, 110, 180));
+                break;
+            case ViewTrack::Kind::kPrediction:
+                drawLine(p, r, trackValues(i, l), QColor(150, 40, 160));
+                break;
+        }
+    } catch (const Error& e) {
+        p.setPen(Qt::red);
+        p.drawText(r, Qt::AlignCenter, QString::fromStdString(e.what()));
+    }
+}
+
+std::pair<double, double> GenomeView::spanX(std::int64_t beg,
+                                            std::int64_t end,
+                                            Columns c,
+                                            const Locus& l) {
+    const double per_base =
+        static_cast<double>(std::max(1, c.second - c.first)) / static_cast<double>(l.width());
+    const double a = c.first + static_cast<double>(std::max(beg, l.beg) - l.beg) * per_base;
+    const double b = c.first + static_cast<double>(std::min(end, l.end) - l.beg) * per_base;
     return {a, std::max(b, a + 1.0)};
 }
 
-void GenomeView::drawRegions(QPainter& p, QSize size) {
+void GenomeView::drawRegions(QPainter& p, QRect panel, const Locus& l) {
+    const int top = rulerHeight();
     for (const Region& r : regions_) {
-        if (r.contig != locus_.contig || r.end <= locus_.beg || r.beg >= locus_.end) continue;
-        const auto [a, b] = spanX(r.beg, r.end, size.width());
-        p.fillRect(QRectF(a, kRulerHeight - 3, b - a, 3), QColor(200, 30, 30));
-        p.fillRect(QRectF(a, kRulerHeight, b - a, size.height() - kRulerHeight),
-                   QColor(200, 30, 30, 22));
+        if (r.contig != l.contig || r.end <= l.beg || r.beg >= l.end) continue;
+        const auto [a, b] = spanX(r.beg, r.end, {panel.left(), panel.right() + 1}, l);
+        p.fillRect(QRectF(a, top - 3, b - a, 3), QColor(200, 30, 30));
+        p.fillRect(QRectF(a, top, b - a, panel.height() - top), QColor(200, 30, 30, 22));
     }
 }
 
-void GenomeView::drawVariant(QPainter& p, QSize size) {
+void GenomeView::drawVariant(QPainter& p, QRect panel, const Locus& l) {
     const auto run = std::find_if(tracks_.begin(), tracks_.end(), [](const ViewTrack& t) {
         return t.run && !t.run->variant.empty();
     });
     if (run == tracks_.end()) return;
     const Snv& v = run->run->variant;
-    if (v.contig != locus_.contig || v.pos < locus_.beg || v.pos >= locus_.end) return;
+    if (v.contig != l.contig || v.pos < l.beg || v.pos >= l.end) return;
     // A band over the variant's base (at least a pixel wide) from the ruler down, as IGV marks
     // a region of interest.
-    const auto [x, x_end] = spanX(v.pos, v.pos + 1, size.width());
+    const auto [x, x_end] = spanX(v.pos, v.pos + 1, {panel.left(), panel.right() + 1}, l);
+    const int top = rulerHeight();
     QColor band(230, 120, 0, 70);
-    p.fillRect(QRectF(x, kRulerHeight - 6, x_end - x, size.height()), band);
+    p.fillRect(QRectF(x, top - 6, x_end - x, panel.height()), band);
     p.setPen(QColor(200, 90, 0));
-    p.drawText(QPointF(x_end + 2, kRulerHeight - 8),
+    p.drawText(QPointF(x_end + 2, top - 8),
                QString::fromStdString(std::string(1, v.ref) + ">" + v.alt));
 }
 
@@ -476,45 +595,36 @@ void GenomeView::setRegions(std::vector<Region> regions) {
     update();
 }
 
-void GenomeView::drawRuler(QPainter& p, QRect r) {
+void GenomeView::drawRuler(QPainter& p, QRect r, const Locus& l) {
     p.setPen(Qt::black);
     p.drawLine(r.left(), r.bottom() - 4, r.right(), r.bottom() - 4);
-    const double w = static_cast<double>(locus_.width());
-    for (const RulerTick& tick : ruler_ticks(locus_)) {
+    const double w = static_cast<double>(l.width());
+    int free_from = r.left();  // labels do not overlap each other or leave the panel
+    for (const RulerTick& tick : ruler_ticks(l)) {
         const int x =
-            r.left() + static_cast<int>(static_cast<double>(tick.pos - locus_.beg) / w * r.width());
+            r.left() + static_cast<int>(static_cast<double>(tick.pos - l.beg) / w * r.width());
         p.drawLine(x, r.bottom() - 10, x, r.bottom() - 4);
-        // Centred on its tick, except where that would cut it at the view's right edge.
-        QRect label(x - 60, r.top() + 4, 120, 14);
-        int align = Qt::AlignCenter;
-        if (label.right() > r.right() + 3) {
-            label.moveRight(r.right() + 3);
-            align = Qt::AlignRight | Qt::AlignVCenter;
-        }
-        p.drawText(label, align, QString::fromStdString(tick.label));
-    }
-    p.drawText(4, r.top() + 2, kLabelWidth - 8, r.height() - 4, Qt::AlignLeft | Qt::AlignVCenter,
-               QString::fromStdString(locus_.contig));
-    if (selecting_) {
-        const int a = std::min(press_x_, current_x_), b = std::max(press_x_, current_x_);
-        p.fillRect(QRect(a, r.top(), b - a, r.height()),
-                   marking_ ? QColor(200, 30, 30, 80) : QColor(100, 150, 255, 80));
+        const QString text = QString::fromStdString(tick.label);
+        const int tw = p.fontMetrics().horizontalAdvance(text);
+        const int left = std::clamp(x - tw / 2, r.left(), std::max(r.left(), r.right() + 1 - tw));
+        if (left < free_from) continue;
+        p.drawText(QRect(left, r.top() + 4, tw, 14), Qt::AlignCenter, text);
+        free_from = left + tw + 6;
     }
 }
 
-void GenomeView::drawSequence(QPainter& p, QRect r) {
-    const double px_per_base = static_cast<double>(r.width()) / static_cast<double>(locus_.width());
+void GenomeView::drawSequence(QPainter& p, QRect r, const Locus& l) {
+    const double px_per_base = static_cast<double>(r.width()) / static_cast<double>(l.width());
     if (px_per_base < 1.0) {
-        p.setPen(Qt::darkGray);
-        p.drawText(r, Qt::AlignCenter, "zoom in to see the sequence");
+        draw_zoom_note(p, r, "zoom in to see the sequence");
         return;
     }
-    const std::string seq = fasta_->fetch(locus_);
+    const std::string seq = fasta_->fetch(l);
     QFont f = p.font();
     f.setFamily("monospace");
     f.setPixelSize(std::min(14, static_cast<int>(px_per_base)));
     p.setFont(f);
-    for (std::int64_t i = 0; i < locus_.width(); ++i) {
+    for (std::int64_t i = 0; i < l.width(); ++i) {
         const char b = display_.reverse_complement ? complement_base(seq[static_cast<size_t>(i)])
                                                    : seq[static_cast<size_t>(i)];
         const int x0 = r.left() + static_cast<int>(static_cast<double>(i) * px_per_base);
@@ -588,25 +698,25 @@ void GenomeView::drawBins(
     p.setFont(QFont());
 }
 
-void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
-    const double w = static_cast<double>(locus_.width());
+void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t, const Locus& l) {
+    const double w = static_cast<double>(l.width());
     for (size_t i = 0; i < t.features.size(); ++i) {
         const Region& f = t.features[i];
-        if (f.contig != locus_.contig || f.end <= locus_.beg || f.beg >= locus_.end) continue;
+        if (f.contig != l.contig || f.end <= l.beg || f.beg >= l.end) continue;
         const int x0 =
-            r.left() + static_cast<int>(std::max(0.0, static_cast<double>(f.beg - locus_.beg) / w) *
-                                        r.width());
+            r.left() +
+            static_cast<int>(std::max(0.0, static_cast<double>(f.beg - l.beg) / w) * r.width());
         const int x1 =
-            r.left() + static_cast<int>(std::min(1.0, static_cast<double>(f.end - locus_.beg) / w) *
-                                        r.width());
+            r.left() +
+            static_cast<int>(std::min(1.0, static_cast<double>(f.end - l.beg) / w) * r.width());
         const int top = r.top() + 4 + kFeatureRowHeight * t.feature_rows.row[i];
         // A pixel apart from a neighbour that ends where this one starts.
         const QRect box(x0, top, std::max(1, x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0), 10);
         const QColor color(40, 40, 140);
         const auto x_of = [&](std::int64_t pos) {
             return r.left() +
-                   static_cast<int>(
-                       std::clamp(static_cast<double>(pos - locus_.beg) / w, 0.0, 1.0) * r.width());
+                   static_cast<int>(std::clamp(static_cast<double>(pos - l.beg) / w, 0.0, 1.0) *
+                                    r.width());
         };
         // Exons as boxes (coding parts full height, UTRs and non-coding exons half) on a line
         // through the introns, as IGV and the UCSC browser draw genes; a feature a few pixels
@@ -621,7 +731,7 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
         } else {
             p.fillRect(QRect(box.left(), top + 5, box.width(), 1), color);
             for (const FeaturePiece& piece : pieces) {
-                if (piece.end <= locus_.beg || piece.beg >= locus_.end) continue;
+                if (piece.end <= l.beg || piece.beg >= l.end) continue;
                 const int a = x_of(piece.beg), b = x_of(piece.end);
                 p.fillRect(piece.thick ? QRect(a, top, std::max(1, b - a), 10)
                                        : QRect(a, top + 3, std::max(1, b - a), 5),
@@ -633,8 +743,7 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
             for (int x = box.left() + 6; x + 3 < box.right(); x += 14) {
                 // White on a coding box, the feature's colour on an intron's line, none on a
                 // thin box (too low to hold one).
-                const auto base =
-                    locus_.beg + static_cast<std::int64_t>((x - r.left()) * w / r.width());
+                const auto base = l.beg + static_cast<std::int64_t>((x - r.left()) * w / r.width());
                 const auto on = std::find_if(pieces.begin(), pieces.end(), [&](const auto& piece) {
                     return piece.beg <= base && base < piece.end;
                 });
@@ -656,18 +765,18 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t) {
     }
 }
 
-void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t) {
+void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t, const Locus& l) {
     const RunResult& run = *t.run;
-    if (run.locus.contig != locus_.contig) return;
+    if (run.locus.contig != l.contig) return;
     const int rows = static_cast<int>(run.components);
     // Column averages first (several bases share a pixel when zoomed out), then one shared colour
     // scale over everything drawn: the 98th percentile of |score| (robust to outliers).
-    const double w = static_cast<double>(locus_.width());
+    const double w = static_cast<double>(l.width());
     const auto nan = std::numeric_limits<float>::quiet_NaN();
     std::vector<float> cells(static_cast<size_t>(rows) * static_cast<size_t>(r.width()), nan), mags;
     for (int x = 0; x < r.width(); ++x) {
-        const double b0 = static_cast<double>(locus_.beg) + x * w / r.width();
-        const double b1 = static_cast<double>(locus_.beg) + (x + 1) * w / r.width();
+        const double b0 = static_cast<double>(l.beg) + x * w / r.width();
+        const double b1 = static_cast<double>(l.beg) + (x + 1) * w / r.width();
         const auto lo = static_cast<std::int64_t>(std::floor(
             (b0 - static_cast<double>(run.locus.beg)) / static_cast<double>(run.bin_size)));
         auto hi = static_cast<std::int64_t>(std::ceil((b1 - static_cast<double>(run.locus.beg)) /
@@ -694,11 +803,15 @@ void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t) {
                 p.fillRect(QRect(r.left() + x, r.top() + c * kHeatRowHeight, 1, kHeatRowHeight),
                            diverging(v / scale));
         }
+}
+
+void GenomeView::drawHeatmapLabels(QPainter& p, QRect r, const ViewTrack& t) {
+    // A row's label (its PC or dimension) instead of the track's name.
+    const RunResult& run = *t.run;
+    const int rows = static_cast<int>(run.components);
     QFont f = p.font();
     f.setPixelSize(8);
     p.setFont(f);
-    p.fillRect(QRect(0, r.top(), kLabelWidth - 2, r.height()),
-               Qt::white);  // PC labels replace the name
     p.setPen(QColor(60, 60, 60));
     for (int c = 0; c < rows; ++c)
         p.drawText(
@@ -711,18 +824,30 @@ void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t) {
 void GenomeView::mousePressEvent(QMouseEvent* e) {
     if (e->button() != Qt::LeftButton || !fasta_) return;
     press_x_ = current_x_ = static_cast<int>(e->position().x());
-    press_locus_ = locus_;
-    selecting_ = e->position().y() < kRulerHeight && press_x_ > kLabelWidth;
+    const int y = static_cast<int>(e->position().y());
+    const int k = panelAt(press_x_, size());
+    if (k < 0 && press_x_ >= kLabelWidth) return;      // a gap between panels
+    if (k >= 0 && y < rulerHeight() - kRulerHeight) {  // a panel's name: that locus alone
+        setLocus(panels_[static_cast<size_t>(k)].locus);
+        return;
+    }
+    press_panel_ = k < 0 ? focus_ : k;  // a drag from the label column pans the focused panel
+    focus_ = press_panel_;
+    press_locus_ = locus();
+    selecting_ = y < rulerHeight() && k >= 0;
     marking_ = selecting_ && (e->modifiers() & Qt::ShiftModifier);
     dragging_ = !selecting_;
+    update();  // the focused panel's name is bold
 }
 
 void GenomeView::mouseMoveEvent(QMouseEvent* e) {
     current_x_ = static_cast<int>(e->position().x());
     if (dragging_) {
+        const Columns c = columns(size())[static_cast<size_t>(press_panel_)];
         const double bases_per_px =
-            static_cast<double>(press_locus_.width()) / std::max(1, width() - kLabelWidth - 4);
-        setLocus(
+            static_cast<double>(press_locus_.width()) / std::max(1, c.second - c.first);
+        movePanel(
+            press_panel_,
             pan(press_locus_,
                 static_cast<std::int64_t>(std::llround((press_x_ - current_x_) * bases_per_px)),
                 fasta_->length(press_locus_.contig)));
@@ -734,14 +859,17 @@ void GenomeView::mouseMoveEvent(QMouseEvent* e) {
 void GenomeView::mouseReleaseEvent(QMouseEvent* e) {
     if (selecting_) {
         selecting_ = false;
-        const double a = baseAt(std::min(press_x_, static_cast<int>(e->position().x())), width());
-        const double b = baseAt(std::max(press_x_, static_cast<int>(e->position().x())), width());
-        const Locus chosen{locus_.contig, static_cast<std::int64_t>(std::floor(a)),
+        const Columns c = columns(size())[static_cast<size_t>(press_panel_)];
+        const Locus& l = panels_[static_cast<size_t>(press_panel_)].locus;
+        const int release_x = std::clamp(static_cast<int>(e->position().x()), c.first, c.second);
+        const double a = baseAt(std::min(press_x_, release_x), c, l);
+        const double b = baseAt(std::max(press_x_, release_x), c, l);
+        const Locus chosen{l.contig, static_cast<std::int64_t>(std::floor(a)),
                            static_cast<std::int64_t>(std::ceil(b))};
         if (marking_ && chosen.width() >= 1)
             emit regionSelected(chosen);
         else if (!marking_ && b - a >= 2)
-            setLocus(chosen);
+            movePanel(press_panel_, chosen);
         marking_ = false;
         update();
     }
@@ -749,12 +877,15 @@ void GenomeView::mouseReleaseEvent(QMouseEvent* e) {
 }
 
 void GenomeView::wheelEvent(QWheelEvent* e) {
-    if (!(e->modifiers() & Qt::ControlModifier)) {
+    const int k = panelAt(static_cast<int>(e->position().x()), size());
+    if (!(e->modifiers() & Qt::ControlModifier) || k < 0) {
         e->ignore();  // plain wheel scrolls the track list
         return;
     }
-    const double anchor = std::clamp(
-        (e->position().x() - kLabelWidth) / std::max(1, width() - kLabelWidth - 4), 0.0, 1.0);
+    const Columns c = columns(size())[static_cast<size_t>(k)];
+    const double anchor =
+        std::clamp((e->position().x() - c.first) / std::max(1, c.second - c.first), 0.0, 1.0);
+    focus_ = k;
     zoomBy(e->angleDelta().y() > 0 ? 0.5 : 2.0, anchor);
 }
 
@@ -774,11 +905,13 @@ void GenomeView::keyPressEvent(QKeyEvent* e) {
             zoomBy(2.0);
             break;
         case Qt::Key_Home:
-            if (fasta_) setLocus(pan(locus_, -locus_.beg, fasta_->length(locus_.contig)));
+            if (fasta_)
+                movePanel(focus_, pan(locus(), -locus().beg, fasta_->length(locus().contig)));
             break;
         case Qt::Key_End:
             if (fasta_)
-                setLocus(pan(locus_, fasta_->length(locus_.contig), fasta_->length(locus_.contig)));
+                movePanel(focus_, pan(locus(), fasta_->length(locus().contig),
+                                      fasta_->length(locus().contig)));
             break;
         default:
             QWidget::keyPressEvent(e);

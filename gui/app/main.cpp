@@ -84,7 +84,11 @@ int main(int argc, char** argv) {
         "files", "FASTA, BAM/CRAM, BED, bigWig/bedGraph, model folders or a session .json");
     QCommandLineOption session({"s", "session-file"}, "open a session file (also --session)",
                                "S.json");
-    QCommandLineOption locus({"l", "locus"}, "go to a locus (chr:start-end, 12k, 1.5M)", "LOCUS");
+    QCommandLineOption locus(
+        {"l", "locus"},
+        "go to a locus (chr:start-end, 12k, 1.5M, a feature name); several, space-separated, "
+        "side by side",
+        "LOCUS");
     QCommandLineOption snapshot("snapshot", "render to an image (PNG or SVG) and exit", "OUT");
     QCommandLineOption size("size", "window or snapshot size", "WxH", "1280x800");
     cli.addOptions({session, locus, snapshot, size});

@@ -62,7 +62,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     auto* bar = addToolBar("Navigation");
     bar->setMovable(false);
     locus_box_ = new QLineEdit;
-    locus_box_->setPlaceholderText("chr:start-end, 12k, 1.5M, or a BED feature name");
+    locus_box_->setPlaceholderText(
+        "chr:start-end, 12k, 1.5M, a BED feature name; several (space-separated) side by side");
     locus_box_->setMinimumWidth(320);
     bar->addWidget(new QLabel(" Locus "));
     bar->addWidget(locus_box_);
@@ -84,7 +85,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addPermanentWidget(cancel_button_);
 
     connect(view_, &GenomeView::locusChanged, this, [this](const Locus& l) {
-        locus_box_->setText(QString::fromStdString(l.label()));
+        locus_box_->setText(QString::fromStdString(loci_text(view_->panels())));
         session_.locus = l;
         pca_->setVisibleLocus(l);
     });
@@ -184,6 +185,8 @@ void MainWindow::buildMenus() {
     regions->addAction("&Mark view as region…", QKeySequence("Ctrl+M"), this,
                        [this] { promptRegion(view_->locus()); });
     regions->addAction("&Remove regions in view", this, [this] { removeRegionsInView(); });
+    regions->addAction("View side by &side", QKeySequence("Ctrl+Shift+M"), this,
+                       [this] { guarded([this] { showRegionsSideBySide(); }); });
     regions->addSeparator();
     regions->addAction("&Export as BED…", this, [this] {
         const QString p =
@@ -252,7 +255,8 @@ void MainWindow::showShortcuts() {
     QMessageBox::information(
         this, "Keyboard shortcuts",
         "<table>"
-        "<tr><td>Ctrl+L</td><td>locus box (chr:start-end, 12k, 1.5M, feature name)</td></tr>"
+        "<tr><td>Ctrl+L</td><td>locus box (chr:start-end, 12k, 1.5M, feature name; several, "
+        "space-separated, side by side)</td></tr>"
         "<tr><td>← / →</td><td>pan by a fifth of the view</td></tr>"
         "<tr><td>+ / −, Ctrl+↑ / Ctrl+↓, Ctrl+wheel</td><td>zoom in / out</td></tr>"
         "<tr><td>drag on the tracks</td><td>pan</td></tr>"
@@ -262,6 +266,8 @@ void MainWindow::showShortcuts() {
         "<tr><td>Ctrl+F / Ctrl+B</td><td>next / previous feature (BED, GFF3, GTF)</td></tr>"
         "<tr><td>Ctrl+M, Shift+drag on the ruler</td><td>mark the view, or the range, as a "
         "region of interest</td></tr>"
+        "<tr><td>Ctrl+Shift+M</td><td>regions of interest side by side</td></tr>"
+        "<tr><td>click a panel's name</td><td>show that locus alone</td></tr>"
         "<tr><td>Ctrl+Shift+R</td><td>reverse-complement sequence</td></tr>"
         "<tr><td>Ctrl+R / Ctrl+Shift+C</td><td>run the model on the view / whole contig</td></tr>"
         "<tr><td>Esc</td><td>cancel the run</td></tr>"
@@ -481,7 +487,11 @@ void MainWindow::openByContent(const QString& path) {
 bool MainWindow::goTo(const QString& text) {
     if (!view_->genome()) return false;
     try {
-        view_->setLocus(parse_locus(str(text), view_->genome()->contigs(), features_));
+        std::vector<Panel> panels = parse_loci(str(text), view_->genome()->contigs(), features_);
+        if (panels.size() == 1)
+            view_->setLocus(panels[0].locus);
+        else
+            view_->setPanels(std::move(panels));
         return true;
     } catch (const Error& e) {
         last_error_ = e.what();
@@ -515,6 +525,23 @@ int MainWindow::removeRegionsInView() {
     const int n = remove_regions(session_.regions, l.contig, l.beg, l.end);
     showRegions();
     return n;
+}
+
+void MainWindow::showRegionsSideBySide() {
+    const auto& regions = session_.regions;
+    DNASSM_CHECK(
+        !regions.empty(), ErrorKind::kUsage,
+        "no regions of interest to show (Regions > Mark view, or Shift+drag on the ruler)");
+    DNASSM_CHECK(std::ssize(regions) <= kMaxPanels, ErrorKind::kUsage,
+                 std::to_string(regions.size()) + " regions of interest: at most " +
+                     std::to_string(kMaxPanels) +
+                     " can be shown side by side (Regions > Remove regions in view)");
+    std::vector<Panel> panels;
+    for (const Region& r : regions) panels.push_back({{r.contig, r.beg, r.end}, r.name});
+    if (panels.size() == 1)
+        view_->setLocus(panels[0].locus);
+    else
+        view_->setPanels(std::move(panels));
 }
 
 void MainWindow::exportRegions(const QString& path) const {
@@ -723,6 +750,7 @@ void MainWindow::cancelRun() {
 SessionData MainWindow::sessionData() const {
     SessionData s = session_;
     s.locus = view_->locus();
+    s.panels = view_->panels().size() > 1 ? view_->panels() : std::vector<Panel>{};
     s.display = session_.display;
     return s;
 }
@@ -759,7 +787,14 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     rc_action_->setChecked(s.display.reverse_complement);
     rc_average_->setChecked(s.rc_average);
     compare_strands_->setChecked(s.compare_strands);
-    if (!s.locus.contig.empty()) view_->setLocus(s.locus);
+    try {
+        if (s.panels.size() > 1)
+            view_->setPanels(s.panels);
+        else if (!s.locus.contig.empty())
+            view_->setLocus(s.locus);
+    } catch (const Error& e) {
+        throw Error(ErrorKind::kInput, str(path) + ": " + e.what());
+    }
     if (s.run_model && !s.model.empty()) {
         if (blocking_run)
             runModelBlocking();

@@ -50,6 +50,9 @@ class MainWindow : public QMainWindow {
     /// a bad label, interval or file.
     void addRegion(const Locus& l, const QString& label);
     [[nodiscard]] const std::vector<Region>& regions() const { return session_.regions; }
+    /// The regions of interest side by side, as IGV's Region Navigator "View" (a split view, named
+    /// by their labels); Error when there are none or more than kMaxPanels.
+    void showRegionsSideBySide();
     /// Removes the regions overlapping the view; returns how many.
     int removeRegionsInView();
     void exportRegions(const QString& path) const;

@@ -96,6 +96,49 @@ Locus parse_locus(const std::string& raw,
     return {r.at(0).contig, r[0].beg, r[0].end};
 }
 
+std::vector<Panel> parse_loci(const std::string& text,
+                              const std::vector<Contig>& contigs,
+                              const std::vector<Region>& features) {
+    std::vector<std::string> parts;
+    for (size_t i = text.find_first_not_of(" \t"); i != std::string::npos;) {
+        const size_t j = text.find_first_of(" \t", i);
+        parts.push_back(text.substr(i, j == std::string::npos ? j : j - i));
+        i = text.find_first_not_of(" \t", j);
+    }
+    DNASSM_CHECK(!parts.empty(), ErrorKind::kInput, "empty locus");
+    DNASSM_CHECK(std::ssize(parts) <= kMaxPanels, ErrorKind::kInput,
+                 std::to_string(parts.size()) + " loci: at most " + std::to_string(kMaxPanels) +
+                     " can be shown side by side");
+    std::vector<Panel> panels;
+    for (const std::string& part : parts) {
+        const bool named = std::any_of(features.begin(), features.end(),
+                                       [&](const Region& f) { return f.name == part; });
+        panels.push_back({parse_locus(part, contigs, features), named ? part : std::string()});
+    }
+    return panels;
+}
+
+std::string loci_text(const std::vector<Panel>& panels) {
+    std::string out;
+    for (const Panel& p : panels) {
+        if (!out.empty()) out += ' ';
+        out += p.locus.label();
+    }
+    return out;
+}
+
+std::vector<std::pair<int, int>> panel_columns(int left, int width, int count, int gap) {
+    count = std::max(count, 1);
+    const int usable = std::max(width - gap * (count - 1), count);
+    std::vector<std::pair<int, int>> columns;
+    for (int k = 0, x = left; k < count; ++k) {
+        const int w = usable / count + (k < usable % count ? 1 : 0);
+        columns.emplace_back(x, x + w);
+        x += w + gap;
+    }
+    return columns;
+}
+
 Locus zoom(
     const Locus& l, double factor, double anchor, std::int64_t contig_len, std::int64_t min_width) {
     const double w = std::clamp(static_cast<double>(l.width()) * factor,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dnassm/io/region.h"
@@ -47,6 +48,35 @@ struct RulerTick {
 [[nodiscard]] Locus parse_locus(const std::string& text,
                                 const std::vector<Contig>& contigs,
                                 const std::vector<Region>& features = {});
+
+/// A panel of IGV's multi-locus (split) view: a locus and the name over it (a feature's name,
+/// or empty for a locus typed as coordinates).
+struct Panel {
+    Locus locus;
+    std::string name;
+    bool operator==(const Panel&) const = default;
+};
+
+/// The most panels a split view shows side by side; more would be slivers.
+inline constexpr int kMaxPanels = 16;
+
+/// What the locus box accepts for a split view: loci separated by spaces, each as parse_locus
+/// reads it (one is a plain single view). More than kMaxPanels, or a bad part, is Error(kInput)
+/// naming it.
+[[nodiscard]] std::vector<Panel> parse_loci(const std::string& text,
+                                            const std::vector<Contig>& contigs,
+                                            const std::vector<Region>& features = {});
+
+/// What the locus box shows for `panels`, which parse_loci reads back to the same loci: each
+/// panel's samtools string, separated by spaces.
+[[nodiscard]] std::string loci_text(const std::vector<Panel>& panels);
+
+/// The pixel columns [first, second) of `count` panels side by side across [left, left + width),
+/// `gap` pixels apart, as equal as whole pixels allow (the first ones take the spare pixels).
+[[nodiscard]] std::vector<std::pair<int, int>> panel_columns(int left,
+                                                             int width,
+                                                             int count,
+                                                             int gap);
 
 /// The range `factor` times as wide (factor < 1 zooms in) keeping the base at `anchor` (a
 /// fraction of the width from the left) in place; clamped to [0, contig_len), at least

@@ -72,6 +72,14 @@ SessionData load_session(const std::string& path) {
             s.locus = {l.at("contig").get<std::string>(), l.at("start").get<std::int64_t>() - 1,
                        l.at("end").get<std::int64_t>()};
         }
+        for (const auto& l : j.value("panels", nlohmann::json::array()))
+            s.panels.push_back(
+                {{l.at("contig").get<std::string>(), l.at("start").get<std::int64_t>() - 1,
+                  l.at("end").get<std::int64_t>()},
+                 l.value("name", std::string())});
+        DNASSM_CHECK(std::ssize(s.panels) <= kMaxPanels, ErrorKind::kInput,
+                     path + ": " + std::to_string(s.panels.size()) + " panels: at most " +
+                         std::to_string(kMaxPanels) + " can be shown side by side");
         for (const auto& r : j.value("regions", nlohmann::json::array())) {
             Region region;
             region.contig = r.at("contig").get<std::string>();
@@ -124,6 +132,14 @@ void save_session(const SessionData& s, const std::string& path) {
                       {"compare_strands", s.compare_strands},
                       {"call_threshold", s.call_threshold}};
     if (!s.model.empty() && !s.variant.empty()) j["model"]["variant"] = s.variant;
+    if (s.panels.size() > 1) {
+        j["panels"] = nlohmann::json::array();
+        for (const Panel& p : s.panels)
+            j["panels"].push_back({{"contig", p.locus.contig},
+                                   {"start", p.locus.beg + 1},
+                                   {"end", p.locus.end},
+                                   {"name", p.name}});
+    }
     if (!s.regions.empty()) {
         j["regions"] = nlohmann::json::array();
         for (const Region& r : s.regions)

@@ -30,6 +30,7 @@ struct SessionData {
     bool compare_strands = false;     // tracks of the reverse strand too, and the difference
     float call_threshold = 0.5f;      // a task head's calls: probability at least this
     Locus locus;
+    std::vector<Panel> panels;  // a split view's loci (two or more); empty for one locus
     DisplaySettings display;
     std::vector<Region> regions;  // regions of interest: contig, beg, end, name = label
 };

@@ -701,6 +701,102 @@ class GuiExplorerTest : public QObject {
     // Regions of interest: marked (Shift+drag on the ruler, or the view), drawn, in the
     // tooltip, exported as the BED finetune reads, imported, kept by sessions, and dropped when
     // another genome opens.
+    // IGV's multi-locus view: loci side by side, each panel drawn, described and navigated on
+    // its own; a panel's name shows it alone; sessions keep the panels; regions of interest
+    // open as panels.
+    void splitView() {
+        const QString dir = temp_dir("explorer_split");
+        const QString fa = write_file(dir, "g.fa",
+                                      ">a\n" + QByteArray("ACGT").repeated(250) + "\n>b\n" +
+                                          QByteArray("TTGCA").repeated(100) + "\n");
+        const QString bed = write_file(dir, "f.bed", "a\t100\t200\tf1\nb\t20\t40\tf2\n");
+        MainWindow w;
+        w.openFasta(fa);
+        w.openFeatures(bed);
+        GenomeView* v = w.genomeView();
+        QVERIFY(w.goTo("a:1-400 f2 b:101-300"));
+        const auto panels = [&] {
+            std::vector<Locus> out;
+            for (const Panel& p : v->panels()) out.push_back(p.locus);
+            return out;
+        };
+        QCOMPARE(panels(), (std::vector<Locus>{{"a", 0, 400}, {"b", 20, 40}, {"b", 100, 300}}));
+        QCOMPARE(v->panels()[1].name, std::string("f2"));
+        QCOMPARE(v->locus(), (Locus{"a", 0, 400}));  // the first has the focus
+        // Three panels of 300 pixels, 6 apart: [120, 420), [426, 726), [732, 1032).
+        const QSize size(GenomeView::kLabelWidth + 4 + 3 * 300 + 2 * GenomeView::kPanelGap, 300);
+        v->resize(size);
+        QCOMPARE(v->panelRect(1, size), QRect(426, 0, 300, 300));
+        QCOMPARE(v->panelAt(423, size), -1);
+        QCOMPARE(v->panelAt(1031, size), 2);
+        QImage img(size, QImage::Format_RGB32);
+        {
+            QPainter p(&img);
+            v->render(p, size);
+        }
+        const int feat = track_index(v, ViewTrack::Kind::kFeatures);
+        const int seq = track_index(v, ViewTrack::Kind::kSequence);
+        const int fy = v->trackRect(feat, size).top() + 8;
+        const auto feature_at = [&](int x) {
+            return count_color(img, QRect(x, fy, 1, 1), QColor(40, 40, 140), 30) == 1;
+        };
+        QVERIFY(feature_at(120 + 112));   // f1 (a:100-200) at 75..150 px of the first panel
+        QVERIFY(!feature_at(120 + 40));   // a:53, no feature
+        QVERIFY(feature_at(426 + 150));   // f2 fills the second panel
+        QVERIFY(!feature_at(732 + 150));  // nothing on b:100-300
+        QVERIFY(count_color(img, QRect(421, 0, 4, 300), QColor(235, 235, 235), 6) == 4 * 300);
+        const int sy = v->trackRect(seq, size).top() + 5;
+        QCOMPARE(v->describeAt({120, sy}, size), QString("a:1  A"));
+        QCOMPARE(v->describeAt({732, sy}, size), QString("b:101  T"));
+        QVERIFY(v->describeAt({423, sy}, size).isEmpty());  // the gap
+        QVERIFY2(v->describeAt({500, 5}, size).startsWith("f2  b:21-40, 20 bp"),
+                 qPrintable(v->describeAt({500, 5}, size)));
+        // A drag pans its own panel (and gives it the focus); the others stay.
+        QTest::mousePress(v, Qt::LeftButton, {}, QPoint(900, sy));
+        QTest::mouseMove(v, QPoint(750, sy));
+        QTest::mouseRelease(v, Qt::LeftButton, {}, QPoint(750, sy));
+        QCOMPARE(panels(), (std::vector<Locus>{{"a", 0, 400}, {"b", 20, 40}, {"b", 200, 400}}));
+        QCOMPARE(v->locus(), (Locus{"b", 200, 400}));
+        QTest::keyClick(v, Qt::Key_Plus);  // keys act on the focused panel
+        QCOMPARE(panels()[2], (Locus{"b", 250, 350}));
+        QCOMPARE(panels()[0], (Locus{"a", 0, 400}));
+        // A range selected on the first panel's ruler zooms that panel.
+        const int ry = v->rulerHeight() - 10;
+        QTest::mousePress(v, Qt::LeftButton, {}, QPoint(120 + 75, ry));
+        QTest::mouseMove(v, QPoint(120 + 150, ry));
+        QTest::mouseRelease(v, Qt::LeftButton, {}, QPoint(120 + 150, ry));
+        QCOMPARE(panels()[0], (Locus{"a", 100, 200}));
+        QCOMPARE(panels()[2], (Locus{"b", 250, 350}));
+        // Sessions keep the panels.
+        w.saveSession(dir + "/s.json");
+        {
+            MainWindow again;
+            again.loadSession(dir + "/s.json");
+            QCOMPARE(again.genomeView()->panels(), v->panels());
+        }
+        // The locus box's text is the panels' loci, and reads back to them.
+        const std::vector<Panel> before = v->panels();
+        QVERIFY(w.goTo(QString::fromStdString(loci_text(before))));
+        QCOMPARE(panels(), (std::vector<Locus>{{"a", 100, 200}, {"b", 20, 40}, {"b", 250, 350}}));
+        // A panel's name: that locus alone.
+        QTest::mouseClick(v, Qt::LeftButton, {}, QPoint(500, 5));
+        QCOMPARE(v->panels().size(), size_t{1});
+        QCOMPARE(v->locus(), (Locus{"b", 20, 40}));
+        QCOMPARE(v->rulerHeight(), GenomeView::kRulerHeight);
+        // Regions of interest side by side, named by their labels.
+        w.addRegion({"b", 0, 50}, "promoter");
+        w.addRegion({"a", 600, 650}, "enhancer");
+        w.showRegionsSideBySide();
+        QCOMPARE(panels(), (std::vector<Locus>{{"a", 600, 650}, {"b", 0, 50}}));
+        QCOMPARE(v->panels()[0].name + " " + v->panels()[1].name, std::string("enhancer promoter"));
+        // Too many loci are refused, and the view stays.
+        QString many;
+        for (int i = 0; i <= kMaxPanels; ++i) many += " a:1-100";
+        QVERIFY(!w.goTo(many));
+        QVERIFY2(w.lastError().contains("at most 16"), qPrintable(w.lastError()));
+        QCOMPARE(v->panels().size(), size_t{2});
+    }
+
     void regionsOfInterest() {
         const QString dir = temp_dir("explorer_regions");
         const QString fa = write_file(dir, "g.fa",

@@ -98,6 +98,45 @@ class GuiModelTest : public QObject {
         }
     }
 
+    // IGV's multi-locus view: loci separated by spaces, feature names kept as panel names; the
+    // locus box's text reads back to the same loci.
+    void splitLoci() {
+        const std::vector<Contig> contigs{{"chr1", 5'000'000}, {"chrM", 16569}};
+        const std::vector<Region> genes{{"chr1", 100, 200, -1, "geneX"}};
+        const auto panels = parse_loci("  chr1:10k-12k\tgeneX  chrM ", contigs, genes);
+        QCOMPARE(panels.size(), size_t{3});
+        QCOMPARE(panels[0].locus, (Locus{"chr1", 9999, 12000}));
+        QCOMPARE(panels[1].locus, (Locus{"chr1", 100, 200}));
+        QCOMPARE(panels[2].locus, (Locus{"chrM", 0, 16569}));
+        QCOMPARE(panels[0].name + "|" + panels[1].name + "|" + panels[2].name,
+                 std::string("|geneX|"));
+        QCOMPARE(loci_text(panels), std::string("chr1:10,000-12,000 chr1:101-200 chrM:1-16,569"));
+        const auto back = parse_loci(loci_text(panels), contigs);
+        QCOMPARE(back.size(), panels.size());
+        for (size_t k = 0; k < back.size(); ++k) QCOMPARE(back[k].locus, panels[k].locus);
+        QCOMPARE(parse_loci("chrM:1-100", contigs).size(), size_t{1});
+        std::string many;
+        for (int i = 0; i <= kMaxPanels; ++i) many += " chrM";
+        for (const std::string& bad : {std::string("chr1:1-10 chr9"), std::string("  "), many}) {
+            try {
+                (void)parse_loci(bad, contigs);
+                QFAIL(bad.c_str());
+            } catch (const Error& e) {
+                const std::string what = e.what();
+                QVERIFY2(what.find("chr9") != std::string::npos ||
+                             what.find("empty") != std::string::npos ||
+                             what.find("at most 16") != std::string::npos,
+                         e.what());
+            }
+        }
+        // Columns: equal widths (spare pixels to the first), gaps between, none past the end.
+        QCOMPARE(panel_columns(120, 1000, 1, 6), (std::vector<std::pair<int, int>>{{120, 1120}}));
+        QCOMPARE(panel_columns(100, 32, 3, 4),
+                 (std::vector<std::pair<int, int>>{{100, 108}, {112, 120}, {124, 132}}));
+        QCOMPARE(panel_columns(0, 33, 3, 4),
+                 (std::vector<std::pair<int, int>>{{0, 9}, {13, 21}, {25, 33}}));
+    }
+
     void zoomAndPan() {
         const Locus l{"c", 1000, 2000};
         const Locus in = zoom(l, 0.5, 0.25, 10'000);  // keeps base 1250 at a quarter
