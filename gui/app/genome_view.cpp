@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "dnassm/error.h"
 #include "dnassm/tokenizer.h"
@@ -58,6 +59,13 @@ void draw_zoom_note(QPainter& p, QRect r, const QString& note) {
     p.setPen(Qt::darkGray);
     p.drawText(r, Qt::AlignCenter,
                p.fontMetrics().horizontalAdvance(note) <= r.width() ? note : QString("zoom in"));
+}
+
+// How many of `features` overlap `l`.
+std::int64_t count_in_view(const std::vector<Region>& features, const Locus& l) {
+    return std::count_if(features.begin(), features.end(), [&](const Region& f) {
+        return f.contig == l.contig && f.end > l.beg && f.beg < l.end;
+    });
 }
 
 // A split view panel's name: its feature's name, else its locus, without the contig where the
@@ -339,9 +347,7 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
     const auto b1 = std::clamp<std::int64_t>(
         static_cast<std::int64_t>(std::floor(baseAt(pos.x() + 1, cols, l))), b0 + 1, l.end);
     const QString where = QString::fromStdString(Locus{l.contig, b0, b1}.label());
-    const QString at = b1 - b0 == 1 ? QString::fromStdString(l.contig) + ":" +
-                                          QString::fromStdString(with_commas(b0 + 1))
-                                    : where;
+    const QString at = QString::fromStdString(span_label(l.contig, b0, b1));
     if (pos.y() < rulerHeight()) {
         if (under < 0) return {};
         if (pos.y() < rulerHeight() - kRulerHeight)  // a split view's panel name
@@ -352,7 +358,8 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
         for (const Region& r : regions_)  // the regions of interest under the pointer
             if (r.contig == l.contig && r.beg < b1 && b0 < r.end)
                 text += QString("\nregion %1  %2, %3 bp")
-                            .arg(QString::fromStdString(r.name), QString::fromStdString(r.label()),
+                            .arg(QString::fromStdString(r.name),
+                                 QString::fromStdString(span_label(r.contig, r.beg, r.end)),
                                  QString::fromStdString(with_commas(r.length())));
         return text;
     }
@@ -375,21 +382,34 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
                 return at + "  " + QString::fromStdString(fasta_->fetch({l.contig, b0, b1}));
             }
             case ViewTrack::Kind::kFeatures: {
+                // Drawn as a density, the features hit_count the pixel are counted, whatever the row.
+                const bool dense = count_in_view(t.features, l) > r.width();
                 const int row = (pos.y() - r.top() - 4) / kFeatureRowHeight;
                 QStringList hits;
-                for (size_t k = 0; k < t.features.size() && hits.size() < 5; ++k) {
+                std::int64_t hit_count = 0;
+                for (size_t k = 0; k < t.features.size(); ++k) {
                     const Region& f = t.features[k];
                     if (f.contig != l.contig || f.end <= b0 || f.beg >= b1 ||
-                        t.feature_rows.row[k] != row)
+                        (!dense && t.feature_rows.row[k] != row))
                         continue;
+                    if (++hit_count > 5) {
+                        if (dense) continue;
+                        break;
+                    }
                     QString line = QString::fromStdString(f.name.empty() ? "(unnamed)" : f.name) +
-                                   "  " + QString::fromStdString(f.label());
+                                   "  " +
+                                   QString::fromStdString(span_label(f.contig, f.beg, f.end));
                     if (f.strand != '.') line += QString(" (%1)").arg(QChar(f.strand));
                     line += QString(", %1 bp").arg(QString::fromStdString(with_commas(f.length())));
                     if (k < t.models.size() && t.models[k].exons.size() > 1)
                         line += QString(", %1 exons").arg(t.models[k].exons.size());
                     hits << line;
                 }
+                if (dense && hit_count > 0)
+                    hits.prepend(QString("%1 feature%2 at %3 (zoom in to see each)")
+                                     .arg(hit_count)
+                                     .arg(hit_count == 1 ? "" : "s")
+                                     .arg(where));
                 return hits.join("\n");
             }
             case ViewTrack::Kind::kHeatmap: {
@@ -698,7 +718,47 @@ void GenomeView::drawBins(
     p.setFont(QFont());
 }
 
+void GenomeView::drawFeatureDensity(QPainter& p, QRect r, const ViewTrack& t, const Locus& l) {
+    // Features per pixel column, by a running sum over where each one starts and ends.
+    const int width = std::max(1, r.width());
+    const double per_base = width / static_cast<double>(l.width());
+    std::vector<std::int64_t> count(static_cast<size_t>(width) + 1, 0);
+    for (const Region& f : t.features) {
+        if (f.contig != l.contig || f.end <= l.beg || f.beg >= l.end) continue;
+        const auto a = std::clamp(
+            static_cast<int>(static_cast<double>(std::max(f.beg, l.beg) - l.beg) * per_base), 0,
+            width - 1);
+        const auto b = std::clamp(
+            static_cast<int>(
+                std::ceil(static_cast<double>(std::min(f.end, l.end) - l.beg) * per_base)),
+            a + 1, width);
+        ++count[static_cast<size_t>(a)];
+        --count[static_cast<size_t>(b)];
+    }
+    std::partial_sum(count.begin(), count.end(), count.begin());
+    const std::int64_t most = *std::max_element(count.begin(), count.end() - 1);
+    const int bar_space = std::max(1, r.height() - 12);  // under the scale's label
+    for (int x = 0; x < width; ++x) {
+        const std::int64_t n = count[static_cast<size_t>(x)];
+        if (n == 0) continue;
+        const int h = std::max(
+            1, static_cast<int>(std::lround(static_cast<double>(bar_space) *
+                                            static_cast<double>(n) / static_cast<double>(most))));
+        p.fillRect(QRect(r.left() + x, r.bottom() - h + 1, 1, h), QColor(40, 40, 140));
+    }
+    p.setPen(Qt::darkGray);
+    QFont f = p.font();
+    f.setPixelSize(9);
+    p.setFont(f);
+    p.drawText(r.left() + 2, r.top() + 9,
+               QString("[0, %1] features per pixel; zoom in to see each").arg(most));
+    p.setFont(QFont());
+}
+
 void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t, const Locus& l) {
+    // More features than pixels would merge into one bar: their density says more, as IGV's
+    // and JBrowse's feature tracks switch to it zoomed out.
+    if (count_in_view(t.features, l) > r.width()) return drawFeatureDensity(p, r, t, l);
     const double w = static_cast<double>(l.width());
     for (size_t i = 0; i < t.features.size(); ++i) {
         const Region& f = t.features[i];

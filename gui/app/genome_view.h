@@ -131,6 +131,8 @@ class GenomeView : public QWidget {
     void drawBins(
         QPainter& p, QRect r, const std::vector<PixelBin>& bins, QColor color, bool filled = false);
     void drawFeatures(QPainter& p, QRect r, const ViewTrack& t, const Locus& l);
+    /// Features per pixel column as bars, where there are more features in view than pixels.
+    void drawFeatureDensity(QPainter& p, QRect r, const ViewTrack& t, const Locus& l);
     void drawHeatmap(QPainter& p, QRect r, const ViewTrack& t, const Locus& l);
     void drawHeatmapLabels(QPainter& p, QRect r, const ViewTrack& t);
     /// Marks a variant-mode run's variant across the tracks of a panel.

@@ -25,6 +25,10 @@ std::string Locus::label() const {
     return contig + ":" + with_commas(beg + 1) + "-" + with_commas(end);
 }
 
+std::string span_label(const std::string& contig, std::int64_t beg, std::int64_t end) {
+    return end - beg == 1 ? contig + ":" + with_commas(end) : Locus{contig, beg, end}.label();
+}
+
 std::vector<RulerTick> ruler_ticks(const Locus& l) {
     const double w = static_cast<double>(std::max<std::int64_t>(l.width(), 1));
     auto step =

@@ -22,6 +22,10 @@ struct Locus {
     bool operator==(const Locus&) const = default;
 };
 
+/// How the explorer names bases [beg, end) of a contig: as Locus::label, or "chr:1,000" for a
+/// single base (a SNV's record), as IGV names one.
+[[nodiscard]] std::string span_label(const std::string& contig, std::int64_t beg, std::int64_t end);
+
 /// A count with thousands separators: 1234567 -> "1,234,567".
 [[nodiscard]] std::string with_commas(std::int64_t v);
 

@@ -624,9 +624,8 @@ class GuiExplorerTest : public QObject {
         const int plot = size.width() - GenomeView::kLabelWidth - 4;  // 20 bases across
         const QString tip = v->describeAt(
             {GenomeView::kLabelWidth + plot * 19 / 40, v->trackRect(feat, size).top() + 8}, size);
-        QVERIFY2(
-            tip.startsWith(QString::fromStdString(first.name) + "  NC_001416.1:1000-1000, 1 bp"),
-            qPrintable(tip));
+        QVERIFY2(tip.startsWith(QString::fromStdString(first.name) + "  NC_001416.1:1,000, 1 bp"),
+                 qPrintable(tip));
         w.saveSession(dir + "/s.json");
         MainWindow w2;
         w2.loadSession(dir + "/s.json");
@@ -795,6 +794,55 @@ class GuiExplorerTest : public QObject {
         QVERIFY(!w.goTo(many));
         QVERIFY2(w.lastError().contains("at most 16"), qPrintable(w.lastError()));
         QCOMPARE(v->panels().size(), size_t{2});
+    }
+
+    // More features in view than pixels draw as their density (bars of features per pixel), and
+    // the tooltip counts those under the pointer; zoomed in, each is a box again.
+    void denseFeaturesDrawAsDensity() {
+        const QString dir = temp_dir("explorer_dense");
+        QByteArray bed;
+        for (int pos = 0; pos < 48000; pos += pos < 24000 ? 10 : 100)
+            bed += "NC_001416.1\t" + QByteArray::number(pos) + "\t" + QByteArray::number(pos + 1) +
+                   "\tf" + QByteArray::number(pos) + "\n";
+        MainWindow w;
+        w.openFasta(kLambda);
+        w.openFeatures(write_file(dir, "dense.bed", bed));
+        GenomeView* v = w.genomeView();
+        v->setLocus({"NC_001416.1", 0, 48000});
+        const QSize size(GenomeView::kLabelWidth + 4 + 960, 300);  // 50 bases a pixel
+        const int feat = track_index(v, ViewTrack::Kind::kFeatures);
+        const QRect r = v->trackRect(feat, size);
+        QImage img(size, QImage::Format_RGB32);
+        {
+            QPainter p(&img);
+            v->render(p, size);
+        }
+        const auto bar = [&](int px) {  // the bar's height in a pixel column of the plot
+            return count_color(img, QRect(r.left() + px, r.top(), 1, r.height()),
+                               QColor(40, 40, 140), 30);
+        };
+        // Five features a pixel on the first half, half a feature on the second: the left bars
+        // fill the space under the scale's label, the right ones are a fifth as high at most.
+        QCOMPARE(bar(240), r.height() - 12);
+        QVERIFY2(bar(720) > 0 && bar(720) <= (r.height() - 12) / 5 + 1,
+                 qPrintable(QString::number(bar(720))));
+        const QString dense = v->describeAt({r.left() + 240, r.center().y()}, size);
+        QVERIFY2(dense.startsWith("5 features at NC_001416.1:12,001-12,050 (zoom in to see each)\n"
+                                  "f12000  NC_001416.1:12,001, 1 bp"),
+                 qPrintable(dense));
+        QCOMPARE(dense.count('\n'), 5);
+        // Zoomed in to fewer features than pixels: boxes, named.
+        v->setLocus({"NC_001416.1", 30000, 31000});  // ten features, 1.04 pixels a base
+        QImage zoomed(size, QImage::Format_RGB32);
+        {
+            QPainter p(&zoomed);
+            v->render(p, size);
+        }
+        const int box_top = v->trackRect(feat, size).top() + 4;
+        const int x = r.left() + static_cast<int>(std::lround(100.5 * 960 / 1000.0));  // f30100
+        QCOMPARE(count_color(zoomed, QRect(x, box_top, 1, 10), QColor(40, 40, 140), 30), 10);
+        QCOMPARE(v->describeAt({x, box_top + 5}, size),
+                 QString("f30100  NC_001416.1:30,101, 1 bp"));
     }
 
     void regionsOfInterest() {
