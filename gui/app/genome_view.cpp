@@ -298,7 +298,6 @@ double GenomeView::baseAt(double x, Columns c, const Locus& l) {
 
 std::vector<float> GenomeView::trackValues(int i, const Locus& l) {
     const ViewTrack& t = tracks_.at(static_cast<size_t>(i));
-    const auto nan = std::numeric_limits<float>::quiet_NaN();
     switch (t.kind) {
         case ViewTrack::Kind::kSignal:
             return t.signal->values(l);
@@ -314,16 +313,8 @@ std::vector<float> GenomeView::trackValues(int i, const Locus& l) {
             }
             return it->second;
         }
-        case ViewTrack::Kind::kPrediction: {
-            std::vector<float> v(static_cast<size_t>(l.width()), nan);
-            const RunResult& r = *t.run;
-            if (r.locus.contig != l.contig) return v;
-            const auto& src = r.tracks[static_cast<size_t>(t.run_track)].values;
-            for (std::int64_t p = std::max(l.beg, r.locus.beg); p < std::min(l.end, r.locus.end);
-                 ++p)
-                v[static_cast<size_t>(p - l.beg)] = src[static_cast<size_t>(p - r.locus.beg)];
-            return v;
-        }
+        case ViewTrack::Kind::kPrediction:
+            return t.run->values_over(static_cast<size_t>(t.run_track), l);
         default:
             return {};
     }
@@ -382,7 +373,8 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
                 return at + "  " + QString::fromStdString(fasta_->fetch({l.contig, b0, b1}));
             }
             case ViewTrack::Kind::kFeatures: {
-                // Drawn as a density, the features hit_count the pixel are counted, whatever the row.
+                // Drawn as a density, the features hit_count the pixel are counted, whatever the
+                // row.
                 const bool dense = count_in_view(t.features, l) > r.width();
                 const int row = (pos.y() - r.top() - 4) / kFeatureRowHeight;
                 QStringList hits;
@@ -415,11 +407,9 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
             case ViewTrack::Kind::kHeatmap: {
                 const RunResult& run = *t.run;
                 const auto c = static_cast<std::int64_t>((pos.y() - r.top()) / kHeatRowHeight);
-                if (run.locus.contig != l.contig || b0 < run.locus.beg || b0 >= run.locus.end ||
-                    c < 0 || c >= run.components)
-                    return {};
-                const std::int64_t bin = (b0 - run.locus.beg) / run.bin_size;
-                if (bin >= run.bins) return {};
+                const RunPart* part = run.part_at(l.contig, b0);
+                if (!part || c < 0 || c >= run.components) return {};
+                const std::int64_t bin = part->bin_offset + (b0 - part->locus.beg) / run.bin_size;
                 return QString("%1  %2 = %3")
                     .arg(QString::fromStdString(run.row_labels[static_cast<size_t>(c)]), at)
                     .arg(run.heatmap[static_cast<size_t>(c * run.bins + bin)], 0, 'g', 4);
@@ -827,7 +817,6 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t, const Lo
 
 void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t, const Locus& l) {
     const RunResult& run = *t.run;
-    if (run.locus.contig != l.contig) return;
     const int rows = static_cast<int>(run.components);
     // Column averages first (several bases share a pixel when zoomed out), then one shared colour
     // scale over everything drawn: the 98th percentile of |score| (robust to outliers).
@@ -837,12 +826,19 @@ void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t, const Loc
     for (int x = 0; x < r.width(); ++x) {
         const double b0 = static_cast<double>(l.beg) + x * w / r.width();
         const double b1 = static_cast<double>(l.beg) + (x + 1) * w / r.width();
+        // The run's part under the pixel (a split view's run has one per panel).
+        const auto part = std::find_if(run.parts.begin(), run.parts.end(), [&](const RunPart& rp) {
+            return rp.locus.contig == l.contig && static_cast<double>(rp.locus.beg) < b1 &&
+                   b0 < static_cast<double>(rp.locus.end);
+        });
+        if (part == run.parts.end()) continue;
         const auto lo = static_cast<std::int64_t>(std::floor(
-            (b0 - static_cast<double>(run.locus.beg)) / static_cast<double>(run.bin_size)));
-        auto hi = static_cast<std::int64_t>(std::ceil((b1 - static_cast<double>(run.locus.beg)) /
+            (b0 - static_cast<double>(part->locus.beg)) / static_cast<double>(run.bin_size)));
+        auto hi = static_cast<std::int64_t>(std::ceil((b1 - static_cast<double>(part->locus.beg)) /
                                                       static_cast<double>(run.bin_size)));
         if (hi <= lo) hi = lo + 1;
-        const std::int64_t from = std::max<std::int64_t>(lo, 0), to = std::min(hi, run.bins);
+        const std::int64_t from = part->bin_offset + std::max<std::int64_t>(lo, 0),
+                           to = part->bin_offset + std::min(hi, part->bins);
         if (to <= from) continue;
         for (int c = 0; c < rows; ++c) {
             double s = 0;

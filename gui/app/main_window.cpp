@@ -200,7 +200,7 @@ void MainWindow::buildMenus() {
     connect(view_, &GenomeView::removeRequested, this, [this](int i) { removeTrack(i); });
 
     QMenu* model = menuBar()->addMenu("&Model");
-    model->addAction("Run on &visible region", QKeySequence("Ctrl+R"), this,
+    model->addAction("Run on &visible region (every panel)", QKeySequence("Ctrl+R"), this,
                      [this] { guarded([this] { runModel(false); }); });
     model->addAction("Run on whole &contig", QKeySequence("Ctrl+Shift+C"), this,
                      [this] { guarded([this] { runModel(true); }); });
@@ -646,7 +646,10 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
     r.loaded = model_;
     r.fasta = view_->genome()->path();
     r.locus = view_->locus();
-    if (whole_contig) r.locus = {r.locus.contig, 0, view_->genome()->length(r.locus.contig)};
+    if (whole_contig)  // the focused panel's contig
+        r.locus = {r.locus.contig, 0, view_->genome()->length(r.locus.contig)};
+    else if (view_->panels().size() > 1)  // every panel
+        for (const Panel& p : view_->panels()) r.loci.push_back(p.locus);
     r.rc = session_.rc_average;
     r.compare_strands = session_.compare_strands;
     if (!session_.variant.empty()) r.variant = parse_snv(session_.variant);
@@ -683,8 +686,10 @@ void MainWindow::runModel(bool whole_contig) {
     progress_->setValue(0);
     progress_->setVisible(true);
     cancel_button_->setVisible(true);
-    statusBar()->showMessage(
-        QString("running the model on %1…").arg(QString::fromStdString(req.locus.label())));
+    statusBar()->showMessage(QString("running the model on %1…")
+                                 .arg(QString::fromStdString(
+                                     req.loci.size() > 1 ? std::to_string(req.loci.size()) + " loci"
+                                                         : req.locus.label())));
     const int job = ++job_;
     // Results of a superseded run (one cancelled because another started) are ignored.
     auto current = [this, job] { return job == job_; };
@@ -819,8 +824,11 @@ void MainWindow::composeView(QPainter& p, QSize size) {
         QString(
             "model: %1\nrun on %2\nwindows of %3 bases (pooled final hidden states)\n"
             "heatmap: top %4 PCs of per-base embeddings")
-            .arg(QString::fromStdString(std::filesystem::path(run_->model_dir).filename().string()),
-                 QString::fromStdString(run_->locus.label()))
+            .arg(
+                QString::fromStdString(std::filesystem::path(run_->model_dir).filename().string()),
+                QString::fromStdString(run_->parts.size() > 1 ? std::to_string(run_->parts.size()) +
+                                                                    " loci side by side"
+                                                              : run_->locus.label()))
             .arg(run_->windows.front().width())
             .arg(run_->components);
     if (std::any_of(run_->tracks.begin(), run_->tracks.end(),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <limits>
 
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
@@ -17,6 +18,56 @@
 
 namespace dnassm::gui {
 
+std::vector<float> RunResult::values_over(size_t k, const Locus& l) const {
+    std::vector<float> v(static_cast<size_t>(std::max<std::int64_t>(l.width(), 0)),
+                         std::numeric_limits<float>::quiet_NaN());
+    const std::vector<float>& src = tracks.at(k).values;
+    for (auto part = parts.rbegin(); part != parts.rend(); ++part) {  // the first part wins
+        const Locus& p = part->locus;
+        if (p.contig != l.contig) continue;
+        for (std::int64_t pos = std::max(l.beg, p.beg); pos < std::min(l.end, p.end); ++pos)
+            v[static_cast<size_t>(pos - l.beg)] =
+                src[static_cast<size_t>(part->value_offset + pos - p.beg)];
+    }
+    return v;
+}
+
+const RunPart* RunResult::part_at(const std::string& contig, std::int64_t pos) const {
+    for (const RunPart& p : parts)
+        if (p.locus.contig == contig && pos >= p.locus.beg && pos < p.locus.end) return &p;
+    return nullptr;
+}
+
+namespace {
+
+// One locus to run: its tokens, and with the variant substituted where it holds the variant.
+struct PartInput {
+    Locus locus;
+    std::vector<std::int32_t> ids, alt_ids;
+};
+
+PartInput read_part(const FastaSource& fasta, const RunRequest& req, const Locus& l) {
+    const std::int64_t contig_len = fasta.length(l.contig);
+    DNASSM_CHECK(l.beg >= 0 && l.end <= contig_len && l.width() >= 2, ErrorKind::kInput,
+                 l.label() + ": outside the contig or shorter than 2 bases");
+    PartInput in{l, {}, {}};
+    TokenizeStats stats;
+    std::string bases = fasta.fetch(l);
+    CharTokenizer(true).encode(bases, in.ids, stats, req.fasta + ": " + l.label());
+    const Snv& snv = req.variant;
+    if (snv.empty() || snv.contig != l.contig || snv.pos < l.beg || snv.pos >= l.end) return in;
+    char& base = bases[static_cast<size_t>(snv.pos - l.beg)];
+    const char found = static_cast<char>(std::toupper(static_cast<unsigned char>(base)));
+    DNASSM_CHECK(found == snv.ref, ErrorKind::kInput,
+                 "variant " + snv.label() + ": REF " + snv.ref + " does not match " + req.fasta +
+                     ", which has " + found + " there");
+    base = snv.alt;
+    CharTokenizer(true).encode(bases, in.alt_ids, stats, req.fasta + ": " + l.label());
+    return in;
+}
+
+}  // namespace
+
 RunResult run_model(const RunRequest& req,
                     const std::function<void(double)>& progress_fn,
                     const std::atomic<bool>* cancel) {
@@ -24,36 +75,24 @@ RunResult run_model(const RunRequest& req,
         req.loaded ? req.loaded : std::shared_ptr<const Model>(Model::load(req.model_dir));
     auto backend = make_backend("cpu");
     const FastaSource fasta(req.fasta);
-    const std::int64_t contig_len = fasta.length(req.locus.contig);
-    DNASSM_CHECK(req.locus.beg >= 0 && req.locus.end <= contig_len && req.locus.width() >= 2,
-                 ErrorKind::kInput,
-                 req.locus.label() + ": outside the contig or shorter than 2 bases");
-    std::vector<std::int32_t> ids;
-    TokenizeStats stats;
-    std::string bases = fasta.fetch(req.locus);
-    CharTokenizer(true).encode(bases, ids, stats, req.fasta + ": " + req.locus.label());
-    const std::int64_t L = static_cast<std::int64_t>(ids.size());
     DNASSM_CHECK(!(req.compare_strands && req.rc), ErrorKind::kUsage,
                  "comparing strands shows each strand's tracks; turn off averaging with the "
                  "reverse complement (--rc)");
+    std::vector<PartInput> inputs;
+    for (const Locus& l : req.loci.empty() ? std::vector<Locus>{req.locus} : req.loci)
+        inputs.push_back(read_part(fasta, req, l));
     const Snv& snv = req.variant;
-    std::vector<std::int32_t> alt_ids;
-    if (!snv.empty()) {
-        DNASSM_CHECK(
-            snv.contig == req.locus.contig && snv.pos >= req.locus.beg && snv.pos < req.locus.end,
-            ErrorKind::kUsage,
-            "variant " + snv.label() + " is outside the region run (" + req.locus.label() + ")");
-        char& base = bases[static_cast<size_t>(snv.pos - req.locus.beg)];
-        const char found = static_cast<char>(std::toupper(static_cast<unsigned char>(base)));
-        DNASSM_CHECK(found == snv.ref, ErrorKind::kInput,
-                     "variant " + snv.label() + ": REF " + snv.ref + " does not match " +
-                         req.fasta + ", which has " + found + " there");
-        base = snv.alt;
-        CharTokenizer(true).encode(bases, alt_ids, stats, req.fasta + ": " + req.locus.label());
-    }
+    DNASSM_CHECK(
+        snv.empty() || std::any_of(inputs.begin(), inputs.end(),
+                                   [](const PartInput& in) { return !in.alt_ids.empty(); }),
+        ErrorKind::kUsage,
+        "variant " + snv.label() + " is outside the region run (" +
+            (inputs.size() == 1 ? inputs[0].locus.label()
+                                : std::to_string(inputs.size()) + " loci") +
+            ")");
 
     RunResult out;
-    out.locus = req.locus;
+    out.locus = inputs[0].locus;
     out.model_dir = req.model_dir;
     out.variant = snv;
     std::vector<std::string> names = req.tracks.empty() ? track_names(*model) : req.tracks;
@@ -63,93 +102,151 @@ RunResult run_model(const RunRequest& req,
         specs.back().rc = req.rc;
     }
 
-    // The embedding (per-base hidden states averaged into bins — one base each unless the locus
-    // is very long — and mean-pooled windows) comes from the same pass as the tracks.
+    // The parts' places in the run's arrays: bases, heatmap bins (one base each unless the loci
+    // are very long together) and pooled windows.
+    std::int64_t total = 0;
+    for (const PartInput& in : inputs) total += static_cast<std::int64_t>(in.ids.size());
+    out.bin_size = std::max<std::int64_t>(1, (total + kMaxHeatmapBins - 1) / kMaxHeatmapBins);
+    const std::int64_t window =
+        req.window > 0 ? req.window : std::max<std::int64_t>(50, total / 200);
+    std::vector<std::int64_t> window_offsets;
+    std::int64_t n_windows = 0, value_offset = 0;
+    for (const PartInput& in : inputs) {
+        const auto L = static_cast<std::int64_t>(in.ids.size());
+        out.parts.push_back(
+            {in.locus, value_offset, out.bins, (L + out.bin_size - 1) / out.bin_size});
+        value_offset += L;
+        out.bins += out.parts.back().bins;
+        window_offsets.push_back(n_windows);
+        n_windows += std::max<std::int64_t>(1, L / window);
+    }
+
     const std::int64_t D = model->info().d_model;
-    out.bin_size = std::max<std::int64_t>(1, (L + kMaxHeatmapBins - 1) / kMaxHeatmapBins);
-    out.bins = (L + out.bin_size - 1) / out.bin_size;
-    const std::int64_t window = req.window > 0 ? req.window : std::max<std::int64_t>(50, L / 200);
-    const std::int64_t n_windows = std::max<std::int64_t>(1, L / window);
     std::vector<float> binned(req.embedding ? static_cast<size_t>(out.bins * D) : 0, 0.0f);
     std::vector<double> pooled(req.embedding ? static_cast<size_t>(n_windows * D) : 0, 0.0);
-    auto collect = [&](std::int64_t offset, const Tensor& h) {
-        for (std::int64_t i = 0; i < h.dim(0); ++i) {
-            const std::int64_t pos = offset + i, bin = pos / out.bin_size,
-                               win = std::min(pos / window, n_windows - 1);
-            const float* row = h.f32() + i * D;
-            for (std::int64_t d = 0; d < D; ++d) {
-                binned[static_cast<size_t>(bin * D + d)] += row[d];
-                pooled[static_cast<size_t>(win * D + d)] += row[d];
-            }
-        }
-    };
-    Progress progress(ProgressMode::kNone,
-                      per_base_work(*model, L, specs, req.embedding) +
-                          (snv.empty() ? 0 : per_base_work(*model, L, specs, false)) +
-                          (req.compare_strands ? per_base_work(*model, L, specs, false) : 0),
-                      "explorer");
+    std::int64_t work = 0;
+    for (const PartInput& in : inputs) {
+        const auto L = static_cast<std::int64_t>(in.ids.size());
+        work += per_base_work(*model, L, specs, req.embedding) +
+                (in.alt_ids.empty() ? 0 : per_base_work(*model, L, specs, false)) +
+                (req.compare_strands ? per_base_work(*model, L, specs, false) : 0);
+    }
+    Progress progress(ProgressMode::kNone, work, "explorer");
     progress.set_observer([&](std::int64_t done, std::int64_t all) {
         if (cancel && cancel->load()) throw RunCancelled();
         if (progress_fn)
             progress_fn(all > 0 ? static_cast<double>(done) / static_cast<double>(all) : 1.0);
     });
-    auto values =
-        per_base_tracks(*model, *backend, ids, specs, &progress,
-                        req.embedding ? std::function<void(std::int64_t, const Tensor&)>(collect)
-                                      : std::function<void(std::int64_t, const Tensor&)>());
-    std::vector<std::vector<float>> rc;  // compare_strands: each track from the other strand
-    if (req.compare_strands) {
-        std::vector<std::int32_t> rc_ids = ids;
-        reverse_complement(rc_ids);
-        rc = per_base_tracks(*model, *backend, rc_ids, specs, &progress, {});
-        for (auto& v : rc) std::reverse(v.begin(), v.end());  // base p of the forward strand
-    }
-    std::vector<std::vector<float>> alt;  // variant mode: each track with the base substituted
-    if (!snv.empty()) alt = per_base_tracks(*model, *backend, alt_ids, specs, &progress, {});
-    // a - b, base by base (NaN where either is).
-    auto minus = [](const std::vector<float>& a, const std::vector<float>& b) {
-        std::vector<float> d(a.size());
-        for (size_t i = 0; i < d.size(); ++i) d[i] = a[i] - b[i];
-        return d;
-    };
+
+    // The tracks in the order they are shown: each name, then its other strand's and their
+    // difference, then its alternate's and their difference.
+    enum class Source { kForward, kReverse, kReverseMinusForward, kAlt, kAltMinusRef };
+    std::vector<std::pair<size_t, Source>> shown;
     for (size_t k = 0; k < names.size(); ++k) {
-        out.tracks.push_back({names[k], values[k]});
+        out.tracks.push_back({names[k], {}});
+        shown.emplace_back(k, Source::kForward);
         if (req.compare_strands) {
-            std::vector<float> d = minus(rc[k], values[k]);
-            out.tracks.push_back({names[k] + " rc", std::move(rc[k])});
-            out.tracks.push_back({names[k] + " rc-fwd", std::move(d)});
+            out.tracks.push_back({names[k] + " rc", {}});
+            out.tracks.push_back({names[k] + " rc-fwd", {}});
+            shown.emplace_back(k, Source::kReverse);
+            shown.emplace_back(k, Source::kReverseMinusForward);
         }
         if (!snv.empty()) {
-            std::vector<float> d = minus(alt[k], values[k]);
-            out.tracks.push_back({names[k] + " alt", std::move(alt[k])});
-            out.tracks.push_back({names[k] + " alt-ref", std::move(d)});
+            out.tracks.push_back({names[k] + " alt", {}});
+            out.tracks.push_back({names[k] + " alt-ref", {}});
+            shown.emplace_back(k, Source::kAlt);
+            shown.emplace_back(k, Source::kAltMinusRef);
         }
     }
-    for (size_t k = names.size(); k-- > 0;) {
-        if (names[k].rfind("p_", 0) != 0) continue;
-        out.calls_track = names[k];
+    for (auto& t : out.tracks) t.values.reserve(static_cast<size_t>(total));
+    std::int64_t calls_track = -1;  // a task head's calls: from its last class's track
+    for (size_t k = names.size(); k-- > 0 && calls_track < 0;)
+        if (names[k].rfind("p_", 0) == 0) calls_track = static_cast<std::int64_t>(k);
+
+    for (size_t part = 0; part < inputs.size(); ++part) {
+        const PartInput& in = inputs[part];
+        const RunPart& where = out.parts[part];
+        const std::int64_t part_windows = std::max<std::int64_t>(1, where.locus.width() / window);
+        auto collect = [&](std::int64_t offset, const Tensor& h) {
+            for (std::int64_t i = 0; i < h.dim(0); ++i) {
+                const std::int64_t pos = offset + i, bin = where.bin_offset + pos / out.bin_size,
+                                   win = window_offsets[part] +
+                                         std::min(pos / window, part_windows - 1);
+                const float* row = h.f32() + i * D;
+                for (std::int64_t d = 0; d < D; ++d) {
+                    binned[static_cast<size_t>(bin * D + d)] += row[d];
+                    pooled[static_cast<size_t>(win * D + d)] += row[d];
+                }
+            }
+        };
+        auto values = per_base_tracks(
+            *model, *backend, in.ids, specs, &progress,
+            req.embedding ? std::function<void(std::int64_t, const Tensor&)>(collect)
+                          : std::function<void(std::int64_t, const Tensor&)>());
+        std::vector<std::vector<float>> rc;  // compare_strands: each track from the other strand
+        if (req.compare_strands) {
+            std::vector<std::int32_t> rc_ids = in.ids;
+            reverse_complement(rc_ids);
+            rc = per_base_tracks(*model, *backend, rc_ids, specs, &progress, {});
+            for (auto& v : rc) std::reverse(v.begin(), v.end());  // base p of the forward strand
+        }
+        // Variant mode: each track with the base substituted (a part without it reads the same).
+        const auto alt = in.alt_ids.empty()
+                             ? values
+                             : per_base_tracks(*model, *backend, in.alt_ids, specs, &progress, {});
+        for (size_t t = 0; t < shown.size(); ++t) {
+            const auto [k, source] = shown[t];
+            std::vector<float>& to = out.tracks[t].values;
+            for (size_t i = 0; i < values[k].size(); ++i) {
+                const float fwd = values[k][i];
+                switch (source) {  // a difference is NaN where either is
+                    case Source::kForward:
+                        to.push_back(fwd);
+                        break;
+                    case Source::kReverse:
+                        to.push_back(rc[k][i]);
+                        break;
+                    case Source::kReverseMinusForward:
+                        to.push_back(rc[k][i] - fwd);
+                        break;
+                    case Source::kAlt:
+                        to.push_back(alt[k][i]);
+                        break;
+                    case Source::kAltMinusRef:
+                        to.push_back(alt[k][i] - fwd);
+                        break;
+                }
+            }
+        }
+        if (calls_track >= 0) {
+            const std::string& name = names[static_cast<size_t>(calls_track)];
+            CallOptions o;
+            o.threshold = req.call_threshold;
+            o.probability = true;
+            CallFinder finder(o, [&](const Call& c) {
+                char mean[32];
+                std::snprintf(mean, sizeof mean, " mean %.3f", static_cast<double>(c.score) / 1000);
+                out.calls.push_back(
+                    {.contig = c.contig, .beg = c.beg, .end = c.end, .name = name + mean});
+            });
+            const auto& v = values[static_cast<size_t>(calls_track)];
+            finder.add_spans(in.locus.contig, in.locus.beg, 1, v.data(),
+                             static_cast<std::int64_t>(v.size()));
+            finder.finish();
+        }
+    }
+    if (calls_track >= 0) {
+        out.calls_track = names[static_cast<size_t>(calls_track)];
         out.calls_threshold = req.call_threshold;
-        CallOptions o;
-        o.threshold = req.call_threshold;
-        o.probability = true;
-        CallFinder finder(o, [&](const Call& c) {
-            char mean[32];
-            std::snprintf(mean, sizeof mean, " mean %.3f", static_cast<double>(c.score) / 1000);
-            out.calls.push_back(
-                {.contig = c.contig, .beg = c.beg, .end = c.end, .name = names[k] + mean});
-        });
-        finder.add_spans(req.locus.contig, req.locus.beg, 1, values[k].data(),
-                         static_cast<std::int64_t>(values[k].size()));
-        finder.finish();
-        break;
     }
     if (!req.embedding) return out;
 
-    for (std::int64_t b = 0; b < out.bins; ++b) {
-        const std::int64_t n = std::min(out.bin_size, L - b * out.bin_size);
-        for (std::int64_t d = 0; d < D; ++d)
-            binned[static_cast<size_t>(b * D + d)] /= static_cast<float>(n);
-    }
+    for (const RunPart& part : out.parts)
+        for (std::int64_t b = 0; b < part.bins; ++b) {
+            const std::int64_t n = std::min(out.bin_size, part.locus.width() - b * out.bin_size);
+            for (std::int64_t d = 0; d < D; ++d)
+                binned[static_cast<size_t>((part.bin_offset + b) * D + d)] /= static_cast<float>(n);
+        }
     if (!req.dims.empty()) {
         for (std::int64_t d : req.dims)
             DNASSM_CHECK(d >= 0 && d < D, ErrorKind::kUsage,
@@ -184,12 +281,17 @@ RunResult run_model(const RunRequest& req,
     }
 
     std::vector<float> windows(static_cast<size_t>(n_windows * D));
-    for (std::int64_t w = 0; w < n_windows; ++w) {
-        const std::int64_t beg = w * window, end = w + 1 == n_windows ? L : beg + window;
-        out.windows.push_back({req.locus.contig, req.locus.beg + beg, req.locus.beg + end});
-        for (std::int64_t d = 0; d < D; ++d)
-            windows[static_cast<size_t>(w * D + d)] = static_cast<float>(
-                pooled[static_cast<size_t>(w * D + d)] / static_cast<double>(end - beg));
+    for (size_t part = 0; part < out.parts.size(); ++part) {
+        const Locus& l = out.parts[part].locus;
+        const std::int64_t here = std::max<std::int64_t>(1, l.width() / window);
+        for (std::int64_t k = 0; k < here; ++k) {
+            const std::int64_t w = window_offsets[part] + k, beg = k * window,
+                               end = k + 1 == here ? l.width() : beg + window;
+            out.windows.push_back({l.contig, l.beg + beg, l.beg + end});
+            for (std::int64_t d = 0; d < D; ++d)
+                windows[static_cast<size_t>(w * D + d)] = static_cast<float>(
+                    pooled[static_cast<size_t>(w * D + d)] / static_cast<double>(end - beg));
+        }
     }
     const Pca wp = fit_pca(windows.data(), n_windows, D, 2);
     const std::vector<float> xy = project(wp, windows.data(), n_windows);

@@ -3,7 +3,9 @@
 // an embedding heatmap (top principal components of the per-base final hidden states), and a
 // PCA of mean-pooled windows for the scatter view; in variant mode, the tracks with a base
 // substituted and their difference from the reference's; comparing strands, the tracks read
-// from the reverse complement and their difference from the forward strand's.
+// from the reverse complement and their difference from the forward strand's. A split view's
+// loci run together: each is read on its own, and the embedding's principal components are
+// fitted over all of them, so panels side by side share one basis.
 #pragma once
 
 #include <atomic>
@@ -31,8 +33,9 @@ struct RunRequest {
     std::int64_t window = 0;         // pooled-window size for the scatter; 0 = width / 200, >= 50
     std::vector<std::int64_t> dims;  // ... or, when given, these embedding dimensions
     std::shared_ptr<const Model> loaded = nullptr;  // model_dir already loaded (else loaded here)
-    // Variant mode: the tracks are also computed with this base substituted (it must lie in the
-    // locus and its REF match the FASTA), each followed by "<name> alt" and "<name> alt-ref".
+    // Variant mode: the tracks are also computed with this base substituted (it must lie in a
+    // locus run and its REF match the FASTA), each followed by "<name> alt" and "<name> alt-ref"
+    // (a locus without the variant reads the same sequence: its alt is its reference's).
     Snv variant = {};
     // Strand comparison: each track is also read from the reverse-complement strand (mapped back
     // to forward positions, as --rc maps it), shown as "<name> rc" and "<name> rc-fwd"; for an
@@ -40,21 +43,31 @@ struct RunRequest {
     bool compare_strands = false;
     // A task head's calls (RunResult::calls) at this probability, as predict's default 0.5.
     float call_threshold = 0.5f;
+    std::vector<Locus> loci = {};  // a split view's loci, run together; empty: just `locus`
 };
 
 struct TrackValues {
     std::string name;
-    std::vector<float> values;  // per base of the locus, NaN = none
+    std::vector<float> values;  // per base of the parts, one after another; NaN = none
+};
+
+/// One locus of a run, and where its bases and heatmap bins lie in the run's arrays.
+struct RunPart {
+    Locus locus;
+    std::int64_t value_offset = 0;          // its first base in TrackValues::values
+    std::int64_t bin_offset = 0, bins = 0;  // its heatmap bins
 };
 
 struct RunResult {
-    Locus locus;
+    Locus locus;                 // the first part's: the locus run, outside a split view
+    std::vector<RunPart> parts;  // every locus run, in the request's order
     std::string model_dir;
     Snv variant;  // the request's, where it had one
     std::vector<TrackValues> tracks;
     // Heatmap: `components` rows (PC scores, or the requested dimensions) for each of `bins`
-    // consecutive bin_size-base bins ({components, bins}; bin_size 1 unless the locus is longer
-    // than kMaxHeatmapBins), with a label per row ("PC1 (25.2%)", "dim 17").
+    // bin_size-base bins, the parts' one after another ({components, bins}; bin_size 1 unless
+    // the loci are longer than kMaxHeatmapBins together), with a label per row ("PC1 (25.2%)",
+    // "dim 17").
     std::int64_t components = 0, bins = 0, bin_size = 1;
     std::vector<float> heatmap;
     std::vector<std::string> row_labels;
@@ -66,6 +79,11 @@ struct RunResult {
     std::string calls_track;
     float calls_threshold = 0.5f;
     std::vector<Region> calls;
+
+    /// Track k's values over `l`, NaN where no part has them.
+    [[nodiscard]] std::vector<float> values_over(size_t k, const Locus& l) const;
+    /// The part holding base `pos` of `contig` (the first, where parts overlap); nullptr: none.
+    [[nodiscard]] const RunPart* part_at(const std::string& contig, std::int64_t pos) const;
 };
 
 inline constexpr std::int64_t kMaxHeatmapBins = 200000;

@@ -19,6 +19,7 @@
 
 #include "genome_view.h"
 #include "main_window.h"
+#include "model/model_run.h"
 #include "model/sources.h"
 #include "pca_view.h"
 
@@ -843,6 +844,48 @@ class GuiExplorerTest : public QObject {
         QCOMPARE(count_color(zoomed, QRect(x, box_top, 1, 10), QColor(40, 40, 140), 30), 10);
         QCOMPARE(v->describeAt({x, box_top + 5}, size),
                  QString("f30100  NC_001416.1:30,101, 1 bp"));
+    }
+
+    // Run in a split view runs every panel: each panel's track is the model's over that locus,
+    // and each panel draws its part of the heatmap.
+    void splitViewRunsEveryPanel() {
+        MainWindow w;
+        w.openFasta(kLambda);
+        w.openModel(kModel);
+        GenomeView* v = w.genomeView();
+        QVERIFY(w.goTo("NC_001416.1:1,001-1,400 NC_001416.1:20,001-20,400"));
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->parts.size(), size_t{2});
+        const QSize size(GenomeView::kLabelWidth + 4 + 2 * 400 + GenomeView::kPanelGap, 600);
+        v->resize(size);
+        const int loglik = track_index(v, ViewTrack::Kind::kPrediction);
+        QCOMPARE(v->tracks()[static_cast<size_t>(loglik)].name, QString("loglik"));
+        // Focus the second panel (a click on its tracks) and read its values.
+        const QPoint in_second(GenomeView::kLabelWidth + 400 + GenomeView::kPanelGap + 100,
+                               v->trackRect(loglik, size).center().y());
+        QTest::mouseClick(v, Qt::LeftButton, {}, in_second);
+        QCOMPARE(v->locus(), (Locus{"NC_001416.1", 20'000, 20'400}));
+        RunRequest alone{kModel.toStdString(),
+                         kLambda.toStdString(),
+                         v->locus(),
+                         false,
+                         {"loglik"},
+                         false,
+                         8,
+                         0,
+                         {}};
+        const RunResult expected = run_model(alone);
+        const auto shown = v->trackValues(loglik);
+        QVERIFY(std::equal(shown.begin() + 1, shown.end(), expected.tracks[0].values.begin() + 1));
+        QImage img(size, QImage::Format_RGB32);
+        {
+            QPainter p(&img);
+            v->render(p, size);
+        }
+        const QRect heat = v->trackRect(track_index(v, ViewTrack::Kind::kHeatmap), size);
+        for (const int x : {GenomeView::kLabelWidth + 200, in_second.x()})
+            QVERIFY(count_color(img, QRect(x, heat.top(), 1, heat.height()), Qt::white, 3) <
+                    heat.height() / 2);
     }
 
     void regionsOfInterest() {

@@ -550,6 +550,90 @@ class GuiModelTest : public QObject {
         }
     }
 
+    // A split view's loci run together: each part's tracks and raw embedding dimensions are
+    // those of a run over that locus alone; its PCs are fitted over every part (centred over all
+    // of them, not each); a variant changes the part that holds it, and leaves the others' alt
+    // tracks equal to their reference's.
+    void splitViewLociRunTogether() {
+        const std::string c = "NC_001416.1";
+        const std::vector<Locus> loci{{c, 20'000, 20'300}, {c, 1'000, 1'500}, {c, 1'100, 1'200}};
+        const auto request = [&](const Locus& l) {
+            RunRequest req{kModel, kLambda, l, false, {"loglik", "entropy"}, true, 3, 0, {}};
+            req.window = 50;
+            return req;
+        };
+        RunRequest together = request(loci[0]);
+        together.loci = loci;
+        const RunResult all = run_model(together);
+        QCOMPARE(all.parts.size(), size_t{3});
+        QCOMPARE(all.locus, loci[0]);
+        QCOMPARE(all.tracks[0].values.size(), size_t{300 + 500 + 100});
+        QCOMPARE(all.parts[1].value_offset, std::int64_t{300});
+        QCOMPARE(all.parts[2].bin_offset, std::int64_t{800});
+        QCOMPARE(all.bins, std::int64_t{900});
+        QCOMPARE(all.windows.size(), size_t{6 + 10 + 2});
+        QCOMPARE(all.windows[6], (Locus{c, 1'000, 1'050}));
+        for (size_t k = 0; k < loci.size(); ++k) {
+            const RunResult alone = run_model(request(loci[k]));
+            for (size_t t = 0; t < 2; ++t) {
+                const float* part = all.tracks[t].values.data() + all.parts[k].value_offset;
+                const auto& expected = alone.tracks[t].values;
+                QVERIFY(std::isnan(part[0]) && std::isnan(expected[0]));  // no context
+                QVERIFY(std::equal(expected.begin() + 1, expected.end(), part + 1));
+            }
+            // Where parts overlap (the third lies in the second), the first is shown.
+            QCOMPARE(all.part_at(c, loci[k].beg + 50)->locus, loci[k == 2 ? 1 : k]);
+            if (k < 2) QVERIFY(all.values_over(0, loci[k])[7] == alone.tracks[0].values[7]);
+        }
+        QVERIFY(all.part_at(c, 30'000) == nullptr);
+        const auto gap = all.values_over(0, {c, 1'450, 1'550});  // a part, then none
+        QVERIFY(!std::isnan(gap[10]) && std::isnan(gap[60]));
+        // One PCA over every part: each PC sums to zero over all bins, not over each part.
+        for (std::int64_t pc = 0; pc < all.components; ++pc) {
+            double sum = 0, first = 0, scale = 0;
+            for (std::int64_t b = 0; b < all.bins; ++b) {
+                const double x = all.heatmap[static_cast<size_t>(pc * all.bins + b)];
+                sum += x;
+                scale += std::fabs(x);
+                if (b < 300) first += x;
+            }
+            QVERIFY2(std::fabs(sum) < 1e-3 * scale, qPrintable(QString::number(sum)));
+            if (pc == 0) QVERIFY(std::fabs(first) > 1e-2 * scale);
+        }
+        // Raw dimensions: each part's, as alone.
+        together.dims = {3, 17};
+        const RunResult dims = run_model(together);
+        RunRequest alone_dims = request(loci[1]);
+        alone_dims.dims = {3, 17};
+        const RunResult alone = run_model(alone_dims);
+        for (std::int64_t b = 0; b < 500; ++b)
+            QCOMPARE(dims.heatmap[static_cast<size_t>(dims.bins + 300 + b)],
+                     alone.heatmap[static_cast<size_t>(alone.bins + b)]);
+        // A variant in the second part only.
+        const std::int64_t pos = 1'250;
+        const char ref = FastaSource(kLambda).fetch({c, pos, pos + 1})[0];
+        together.dims.clear();
+        together.variant = {c, pos, ref, ref == 'A' ? 'C' : 'A'};
+        const RunResult v = run_model(together);
+        QCOMPARE(v.tracks[2].name, std::string("loglik alt-ref"));
+        const auto diff_first = v.values_over(2, loci[0]), diff_second = v.values_over(2, loci[1]);
+        QVERIFY(std::all_of(diff_first.begin() + 1, diff_first.end(),
+                            [](float x) { return x == 0.0f; }));
+        QVERIFY(std::any_of(diff_second.begin() + 251, diff_second.end(),
+                            [](float x) { return x != 0.0f; }));
+        together.variant.pos = 30'000;
+        together.variant.ref = FastaSource(kLambda).fetch({c, 30'000, 30'001})[0];
+        together.variant.alt = together.variant.ref == 'A' ? 'C' : 'A';
+        try {
+            (void)run_model(together);
+            QFAIL("a variant outside every locus was run");
+        } catch (const Error& e) {
+            QVERIFY2(
+                std::string(e.what()).find("outside the region run (3 loci)") != std::string::npos,
+                e.what());
+        }
+    }
+
     void variantModeTracksEqualPredictOnTheAlteredSequence() {
         // The alt tracks are `dnassm predict` over a FASTA with the base substituted; alt-ref
         // is their difference from the reference's.
