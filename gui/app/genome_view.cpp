@@ -888,7 +888,10 @@ void GenomeView::mousePressEvent(QMouseEvent* e) {
         return;
     }
     press_panel_ = k < 0 ? focus_ : k;  // a drag from the label column pans the focused panel
-    focus_ = press_panel_;
+    if (press_panel_ != focus_) {
+        focus_ = press_panel_;
+        emit locusChanged(locus());  // the focused panel is the one "the locus" means
+    }
     press_locus_ = locus();
     selecting_ = y < rulerHeight() && k >= 0;
     marking_ = selecting_ && (e->modifiers() & Qt::ShiftModifier);

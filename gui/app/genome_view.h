@@ -91,6 +91,7 @@ class GenomeView : public QWidget {
     [[nodiscard]] QString describeAt(QPoint pos, QSize size);
 
   signals:
+    /// The focused panel's locus, when it moves or another panel takes the focus.
     void locusChanged(const dnassm::gui::Locus& l);
     /// A range selected on the ruler with Shift held: to be marked as a region of interest.
     void regionSelected(const dnassm::gui::Locus& l);

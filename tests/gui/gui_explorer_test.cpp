@@ -863,8 +863,11 @@ class GuiExplorerTest : public QObject {
         // Focus the second panel (a click on its tracks) and read its values.
         const QPoint in_second(GenomeView::kLabelWidth + 400 + GenomeView::kPanelGap + 100,
                                v->trackRect(loglik, size).center().y());
+        QSignalSpy focused(v, &GenomeView::locusChanged);
         QTest::mouseClick(v, Qt::LeftButton, {}, in_second);
         QCOMPARE(v->locus(), (Locus{"NC_001416.1", 20'000, 20'400}));
+        QCOMPARE(focused.size(), 1);  // the window's locus is the focused panel's
+        QCOMPARE(focused[0][0].value<Locus>(), v->locus());
         RunRequest alone{kModel.toStdString(),
                          kLambda.toStdString(),
                          v->locus(),
