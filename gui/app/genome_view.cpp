@@ -200,7 +200,25 @@ int GenomeView::trackAt(int y, QSize size) const {
     return -1;
 }
 
+std::unique_ptr<QMenu> GenomeView::rulerMenu(int k) {
+    auto menu = std::make_unique<QMenu>(this);
+    const Locus l = panels_.at(static_cast<size_t>(k)).locus;
+    menu->addAction(QString("Copy %1").arg(QString::fromStdString(l.region())), this,
+                    [this, l] { emit copyLocusRequested(l); });
+    QAction* sequence = menu->addAction("Copy sequence (FASTA)", this,
+                                        [this, l] { emit copySequenceRequested(l); });
+    sequence->setEnabled(l.width() <= kMaxCopyBases);
+    menu->addAction("Mark as region of interest…", this, [this, l] { emit regionSelected(l); });
+    if (panels_.size() > 1)
+        menu->addAction("Show this locus alone", this, [this, l] { setLocus(l); });
+    return menu;
+}
+
 void GenomeView::contextMenuEvent(QContextMenuEvent* e) {
+    if (const int k = panelAt(e->pos().x(), size()); k >= 0 && e->pos().y() < rulerHeight()) {
+        rulerMenu(k)->exec(e->globalPos());
+        return;
+    }
     const int i = e->pos().x() < kLabelWidth ? trackAt(e->pos().y(), size()) : -1;
     if (i < 0 || tracks_[static_cast<size_t>(i)].kind == ViewTrack::Kind::kSequence) return;
     QMenu menu(this);

@@ -5,6 +5,7 @@
 // ruler and navigation; clicking a panel's name shows that locus alone.
 #pragma once
 
+#include <QMenu>
 #include <QWidget>
 #include <map>
 #include <memory>
@@ -58,6 +59,9 @@ class GenomeView : public QWidget {
     [[nodiscard]] QRect panelRect(int k, QSize size) const;
     /// The panel whose columns hold x; -1 for the label column and the gaps between panels.
     [[nodiscard]] int panelAt(int x, QSize size) const;
+    /// What right-clicking panel k's ruler offers (as JBrowse's rubber-band menu): copy its
+    /// locus or sequence, mark it as a region of interest, and in a split view show it alone.
+    [[nodiscard]] std::unique_ptr<QMenu> rulerMenu(int k);
     void zoomBy(double factor, double anchor = 0.5);
     void panBy(double fraction);
 
@@ -93,8 +97,12 @@ class GenomeView : public QWidget {
   signals:
     /// The focused panel's locus, when it moves or another panel takes the focus.
     void locusChanged(const dnassm::gui::Locus& l);
-    /// A range selected on the ruler with Shift held: to be marked as a region of interest.
+    /// A range selected on the ruler with Shift held (or a panel's "Mark as region of
+    /// interest"): to be marked as a region of interest.
     void regionSelected(const dnassm::gui::Locus& l);
+    /// A panel's ruler menu: "Copy chr:beg-end" and "Copy sequence (FASTA)".
+    void copyLocusRequested(const dnassm::gui::Locus& l);
+    void copySequenceRequested(const dnassm::gui::Locus& l);
     /// "Remove track" chosen in a track label's context menu.
     void removeRequested(int track);
 
@@ -106,7 +114,7 @@ class GenomeView : public QWidget {
     void mouseReleaseEvent(QMouseEvent* e) override;
     void wheelEvent(QWheelEvent* e) override;
     void keyPressEvent(QKeyEvent* e) override;
-    void contextMenuEvent(QContextMenuEvent* e) override;  // a track label: remove it
+    void contextMenuEvent(QContextMenuEvent* e) override;  // a track label, a panel's ruler
 
   private:
     using Columns = std::pair<int, int>;  // a panel's pixel columns [first, second)

@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -176,6 +177,15 @@ void MainWindow::buildMenus() {
     view->addAction("&Next feature", QKeySequence("Ctrl+F"), this, [this] { jumpToFeature(1); });
     view->addAction("&Previous feature", QKeySequence("Ctrl+B"), this,
                     [this] { jumpToFeature(-1); });
+    const auto panel_loci = [this] {
+        std::vector<Locus> loci;
+        for (const Panel& p : view_->panels()) loci.push_back(p.locus);
+        return loci;
+    };
+    view->addAction("&Copy locus", QKeySequence::Copy, this,
+                    [this, panel_loci] { guarded([&] { copyLoci(panel_loci()); }); });
+    view->addAction("Copy &sequence (FASTA)", this,
+                    [this, panel_loci] { guarded([&] { copySequences(panel_loci()); }); });
     view->addAction("&Locus box", QKeySequence("Ctrl+L"), this, [this] {
         locus_box_->setFocus();
         locus_box_->selectAll();
@@ -197,6 +207,10 @@ void MainWindow::buildMenus() {
         "&Import from BED…",
         open_with("Import regions", "BED (*.bed *.bed.gz);;All (*)", &MainWindow::importRegions));
     connect(view_, &GenomeView::regionSelected, this, [this](const Locus& l) { promptRegion(l); });
+    connect(view_, &GenomeView::copyLocusRequested, this,
+            [this](const Locus& l) { guarded([&] { copyLoci({l}); }); });
+    connect(view_, &GenomeView::copySequenceRequested, this,
+            [this](const Locus& l) { guarded([&] { copySequences({l}); }); });
     connect(view_, &GenomeView::removeRequested, this, [this](int i) { removeTrack(i); });
 
     QMenu* model = menuBar()->addMenu("&Model");
@@ -274,6 +288,9 @@ void MainWindow::showShortcuts() {
         "<tr><td>Ctrl+O, Ctrl+S, Ctrl+E</td><td>open FASTA, save session, export PNG/SVG</td></tr>"
         "<tr><td>click in the PCA panel</td><td>go to that window</td></tr>"
         "<tr><td>right-click a track's label</td><td>remove the track</td></tr>"
+        "<tr><td>Ctrl+C</td><td>copy the view's loci (samtools regions)</td></tr>"
+        "<tr><td>right-click a ruler</td><td>copy its locus or sequence (FASTA), mark it as a "
+        "region, show it alone</td></tr>"
         "</table>");
 }
 
@@ -525,6 +542,32 @@ int MainWindow::removeRegionsInView() {
     const int n = remove_regions(session_.regions, l.contig, l.beg, l.end);
     showRegions();
     return n;
+}
+
+void MainWindow::showReverseStrand(bool on) { rc_action_->setChecked(on); }
+
+QString MainWindow::copyLoci(const std::vector<Locus>& loci) {
+    QStringList regions;
+    for (const Locus& l : loci) regions << QString::fromStdString(l.region());
+    const QString text = regions.join(' ');
+    QGuiApplication::clipboard()->setText(text);
+    statusBar()->showMessage("copied " + text, 5000);
+    return text;
+}
+
+QString MainWindow::copySequences(const std::vector<Locus>& loci) {
+    DNASSM_CHECK(view_->genome(), ErrorKind::kUsage, "open a FASTA first");
+    const QString text = QString::fromStdString(
+        fasta_of(*view_->genome(), loci, session_.display.reverse_complement));
+    QGuiApplication::clipboard()->setText(text);
+    std::int64_t bases = 0;
+    for (const Locus& l : loci) bases += l.width();
+    statusBar()->showMessage(
+        QString("copied %1 bases as FASTA%2")
+            .arg(QString::fromStdString(with_commas(bases)))
+            .arg(session_.display.reverse_complement ? " (reverse strand)" : ""),
+        5000);
+    return text;
 }
 
 void MainWindow::showRegionsSideBySide() {

@@ -50,6 +50,15 @@ class MainWindow : public QMainWindow {
     /// a bad label, interval or file.
     void addRegion(const Locus& l, const QString& label);
     [[nodiscard]] const std::vector<Region>& regions() const { return session_.regions; }
+    /// View > Reverse-complement sequence: the sequence track (and copied sequence) shows the
+    /// reverse strand.
+    void showReverseStrand(bool on);
+    /// Puts loci on the clipboard as samtools regions ("chr:1001-2000", space-separated) and
+    /// returns the text.
+    QString copyLoci(const std::vector<Locus>& loci);
+    /// Puts loci's sequence on the clipboard as FASTA (the strand the sequence track shows) and
+    /// returns it; Error beyond kMaxCopyBases.
+    QString copySequences(const std::vector<Locus>& loci);
     /// The regions of interest side by side, as IGV's Region Navigator "View" (a split view, named
     /// by their labels); Error when there are none or more than kMaxPanels.
     void showRegionsSideBySide();

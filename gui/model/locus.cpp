@@ -29,6 +29,14 @@ std::string span_label(const std::string& contig, std::int64_t beg, std::int64_t
     return end - beg == 1 ? contig + ":" + with_commas(end) : Locus{contig, beg, end}.label();
 }
 
+std::string Locus::region() const {
+    Region r;
+    r.contig = contig;
+    r.beg = beg;
+    r.end = end;
+    return r.label();
+}
+
 std::vector<RulerTick> ruler_ticks(const Locus& l) {
     const double w = static_cast<double>(std::max<std::int64_t>(l.width(), 1));
     auto step =

@@ -19,6 +19,8 @@ struct Locus {
     [[nodiscard]] std::int64_t width() const { return end - beg; }
     /// samtools form, 1-based inclusive, with thousands separators: "chr:1,001-2,000".
     [[nodiscard]] std::string label() const;
+    /// samtools form without separators, as Region::label writes it: "chr:1001-2000".
+    [[nodiscard]] std::string region() const;
     bool operator==(const Locus&) const = default;
 };
 

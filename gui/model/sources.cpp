@@ -15,6 +15,7 @@
 #include "dnassm/io/input_file.h"
 #include "dnassm/io/text_lines.h"
 #include "dnassm/text.h"
+#include "dnassm/tokenizer.h"
 
 #include "variant_track.h"
 
@@ -75,6 +76,29 @@ std::int64_t FastaSource::length(const std::string& contig) const {
         if (c.name == contig) return c.length;
     throw Error(ErrorKind::kInput,
                 path_ + ": no contig '" + contig + "'" + unknown_contig_hint_for(contig, contigs_));
+}
+
+std::string fasta_of(const FastaSource& fasta,
+                     const std::vector<Locus>& loci,
+                     bool reverse_complement) {
+    std::int64_t bases = 0;
+    for (const Locus& l : loci) bases += l.width();
+    DNASSM_CHECK(bases <= kMaxCopyBases, ErrorKind::kUsage,
+                 with_commas(bases) + " bases in view: copy at most " + with_commas(kMaxCopyBases) +
+                     " of sequence (zoom in)");
+    std::string out;
+    for (const Locus& l : loci) {
+        std::string seq = fasta.fetch(l);
+        if (reverse_complement) reverse_complement_bases(seq);
+        out += '>';
+        out += l.region();
+        out += reverse_complement ? " reverse complement\n" : "\n";
+        for (size_t i = 0; i < seq.size(); i += 60) {
+            out.append(seq, i, 60);
+            out += '\n';
+        }
+    }
+    return out;
 }
 
 std::string FastaSource::fetch(const Locus& l) const {

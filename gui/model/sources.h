@@ -44,6 +44,16 @@ class FastaSource {
     EmptyRecords empty_;
 };
 
+/// The most bases "Copy sequence" puts on the clipboard.
+inline constexpr std::int64_t kMaxCopyBases = 1'000'000;
+
+/// Loci as FASTA records for the clipboard (JBrowse's "Get sequence"): each named by its samtools
+/// region, lines of 60 bases; with `reverse_complement`, the reverse strand, its name saying so.
+/// More than kMaxCopyBases together is Error(kUsage).
+[[nodiscard]] std::string fasta_of(const FastaSource& fasta,
+                                   const std::vector<Locus>& loci,
+                                   bool reverse_complement);
+
 /// Per-base read depth over a locus from an indexed BAM/CRAM, counting aligned bases (M, =, X)
 /// of reads that are mapped and not secondary, QC-failed, duplicate or supplementary (samtools
 /// depth's default filter). `reference` is needed for CRAM.

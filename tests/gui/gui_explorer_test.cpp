@@ -2,6 +2,7 @@
 // the locus box, run the model in the background and compare the drawn track with `dnassm
 // predict`, cancel a long run, save/load a session, and snapshot to PNG/SVG with the tracks
 // where they should be.
+#include <QClipboard>
 #include <QImage>
 #include <QPainter>
 #include <QProcess>
@@ -889,6 +890,72 @@ class GuiExplorerTest : public QObject {
         for (const int x : {GenomeView::kLabelWidth + 200, in_second.x()})
             QVERIFY(count_color(img, QRect(x, heat.top(), 1, heat.height()), Qt::white, 3) <
                     heat.height() / 2);
+    }
+
+    // Copying the view's locus as samtools regions and its sequence as FASTA (the strand the
+    // sequence track shows), from the View menu and a panel's ruler menu; too much is refused.
+    void copyLocusAndSequence() {
+        const QString dir = temp_dir("explorer_copy");
+        const QString fa = write_file(dir, "g.fa",
+                                      ">a\n" + QByteArray("ACGTTGCA").repeated(10) + "\n>b\n" +
+                                          QByteArray("GATTACA").repeated(30) + "\n");
+        MainWindow w;
+        w.openFasta(fa);
+        GenomeView* v = w.genomeView();
+        QVERIFY(w.goTo("a:3-24 b:1-20"));
+        std::vector<Locus> loci;
+        for (const Panel& p : v->panels()) loci.push_back(p.locus);
+        QCOMPARE(w.copyLoci(loci), QString("a:3-24 b:1-20"));
+        QCOMPARE(QGuiApplication::clipboard()->text(), QString("a:3-24 b:1-20"));
+        const QString fasta = w.copySequences(loci);
+        QCOMPARE(fasta,
+                 QString(">a:3-24\nGTTGCAACGTTGCAACGTTGCA\n>b:1-20\nGATTACAGATTACAGATTAC\n"));
+        QCOMPARE(QGuiApplication::clipboard()->text(), fasta);
+        w.showReverseStrand(true);
+        QCOMPARE(w.copySequences({loci[1]}),
+                 QString(">b:1-20 reverse complement\nGTAATCTGTAATCTGTAATC\n"));
+        // Lines of 60 bases.
+        v->setLocus({"b", 0, 130});
+        QList<qsizetype> lines;
+        for (const QString& line : w.copySequences({v->locus()}).split('\n')) lines << line.size();
+        QCOMPARE(lines, (QList<qsizetype>{27, 60, 60, 10, 0}));  // ">b:1-130 reverse complement"
+        // A panel's ruler menu copies that panel's locus and sequence.
+        QVERIFY(w.goTo("a:3-24 b:1-20"));
+        QSignalSpy locus(v, &GenomeView::copyLocusRequested),
+            sequence(v, &GenomeView::copySequenceRequested);
+        const auto menu = v->rulerMenu(1);
+        QStringList texts;
+        for (QAction* a : menu->actions()) texts << a->text();
+        QCOMPARE(texts, (QStringList{"Copy b:1-20", "Copy sequence (FASTA)",
+                                     "Mark as region of interest…", "Show this locus alone"}));
+        menu->actions()[0]->trigger();
+        menu->actions()[1]->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->text(),
+                 QString(">b:1-20 reverse complement\nGTAATCTGTAATCTGTAATC\n"));
+        QCOMPARE(locus.size(), 1);
+        QCOMPARE(sequence[0][0].value<Locus>(), (Locus{"b", 0, 20}));
+        menu->actions()[3]->trigger();
+        QCOMPARE(v->panels().size(), size_t{1});
+        QCOMPARE(v->locus(), (Locus{"b", 0, 20}));
+        // More than kMaxCopyBases of sequence is refused in one line, and the clipboard kept.
+        QString big = ">big\n";
+        big += QString("ACGT").repeated(static_cast<int>(kMaxCopyBases / 4) + 1) + "\n";
+        const QString big_fa = write_file(dir, "big.fa", big.toUtf8());
+        MainWindow w2;
+        w2.openFasta(big_fa);
+        try {
+            (void)w2.copySequences({{"big", 0, kMaxCopyBases + 4}});
+            QFAIL("copied more than kMaxCopyBases");
+        } catch (const Error& e) {
+            QCOMPARE(
+                QString(e.what()),
+                QString("1,000,004 bases in view: copy at most 1,000,000 of sequence (zoom in)"));
+        }
+        QCOMPARE(QGuiApplication::clipboard()->text(),
+                 QString(">b:1-20 reverse complement\nGTAATCTGTAATCTGTAATC\n"));
+        QVERIFY(w2.genomeView()->rulerMenu(0)->actions()[1]->isEnabled());  // 10 kb in view
+        w2.genomeView()->setLocus({"big", 0, kMaxCopyBases + 4});
+        QVERIFY(!w2.genomeView()->rulerMenu(0)->actions()[1]->isEnabled());
     }
 
     void regionsOfInterest() {
