@@ -945,12 +945,28 @@ void GenomeView::mouseReleaseEvent(QMouseEvent* e) {
                            static_cast<std::int64_t>(std::ceil(b))};
         if (marking_ && chosen.width() >= 1)
             emit regionSelected(chosen);
+        else if (!marking_ && std::abs(release_x - press_x_) < 3)  // a click: centre there
+            movePanel(press_panel_,
+                      pan(l, static_cast<std::int64_t>(std::floor(a)) - (l.beg + l.width() / 2),
+                          fasta_->length(l.contig)));
         else if (!marking_ && b - a >= 2)
             movePanel(press_panel_, chosen);
         marking_ = false;
         update();
     }
     dragging_ = false;
+}
+
+void GenomeView::mouseDoubleClickEvent(QMouseEvent* e) {
+    // As IGV: a double click on the tracks centres the view there and zooms in twofold.
+    const int k = panelAt(static_cast<int>(e->position().x()), size());
+    if (e->button() != Qt::LeftButton || !fasta_ || k < 0 || e->position().y() < rulerHeight())
+        return;
+    const Locus& l = panels_[static_cast<size_t>(k)].locus;
+    const auto base = static_cast<std::int64_t>(
+        std::floor(baseAt(e->position().x(), columns(size())[static_cast<size_t>(k)], l)));
+    const std::int64_t len = fasta_->length(l.contig);
+    movePanel(k, zoom(pan(l, base - (l.beg + l.width() / 2), len), 0.5, 0.5, len));
 }
 
 void GenomeView::wheelEvent(QWheelEvent* e) {

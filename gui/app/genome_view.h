@@ -1,6 +1,7 @@
 // The locus view: ruler and stacked tracks (sequence, BAM coverage, BED features, bigWig
 // signals, model predictions, embedding heatmap) with IGV-style navigation: drag to pan,
-// Ctrl+wheel to zoom at the cursor, rubber-band on the ruler to zoom to a range, arrow keys.
+// Ctrl+wheel to zoom at the cursor, rubber-band on the ruler to zoom to a range, a click on the
+// ruler to centre there, a double click on the tracks to centre and zoom in, arrow keys.
 // As IGV's multi-locus view it can show several loci side by side, each panel with its own
 // ruler and navigation; clicking a panel's name shows that locus alone.
 #pragma once
@@ -112,6 +113,7 @@ class GenomeView : public QWidget {
     void mousePressEvent(QMouseEvent* e) override;
     void mouseMoveEvent(QMouseEvent* e) override;
     void mouseReleaseEvent(QMouseEvent* e) override;
+    void mouseDoubleClickEvent(QMouseEvent* e) override;
     void wheelEvent(QWheelEvent* e) override;
     void keyPressEvent(QKeyEvent* e) override;
     void contextMenuEvent(QContextMenuEvent* e) override;  // a track label, a panel's ruler

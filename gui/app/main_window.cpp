@@ -275,6 +275,8 @@ void MainWindow::showShortcuts() {
         "<tr><td>+ / −, Ctrl+↑ / Ctrl+↓, Ctrl+wheel</td><td>zoom in / out</td></tr>"
         "<tr><td>drag on the tracks</td><td>pan</td></tr>"
         "<tr><td>drag on the ruler</td><td>zoom to the selected range</td></tr>"
+        "<tr><td>click on the ruler, double-click</td><td>centre there; centre and zoom "
+        "in</td></tr>"
         "<tr><td>Home / End</td><td>start / end of the contig</td></tr>"
         "<tr><td>Ctrl+0</td><td>whole contig</td></tr>"
         "<tr><td>Ctrl+F / Ctrl+B</td><td>next / previous feature (BED, GFF3, GTF)</td></tr>"

@@ -108,6 +108,14 @@ class GuiExplorerTest : public QObject {
         QTest::mouseRelease(v, Qt::LeftButton, {}, QPoint(500, 100));
         QVERIFY(v->locus().beg > z.beg);
         QCOMPARE(v->locus().width(), z.width());
+        // A click on the ruler centres the view on that base; a double click on the tracks
+        // centres and zooms in twofold (IGV). A pixel a base.
+        v->resize(GenomeView::kLabelWidth + 4 + 1000, 400);
+        v->setLocus({"NC_001416.1", 20'000, 21'000});
+        QTest::mouseClick(v, Qt::LeftButton, {}, QPoint(GenomeView::kLabelWidth + 750, 10));
+        QCOMPARE(v->locus(), (Locus{"NC_001416.1", 20'250, 21'250}));  // base 20,750 centred
+        QTest::mouseDClick(v, Qt::LeftButton, {}, QPoint(GenomeView::kLabelWidth + 250, 100));
+        QCOMPARE(v->locus(), (Locus{"NC_001416.1", 20'250, 20'750}));  // 20,500, half as wide
     }
 
     void realBamCoverageBedAndSignalTracks() {
