@@ -880,19 +880,39 @@ void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t, const Loc
 }
 
 void GenomeView::drawHeatmapLabels(QPainter& p, QRect r, const ViewTrack& t) {
-    // A row's label (its PC or dimension) instead of the track's name.
+    // A row's label (its PC or dimension) instead of the track's name; clustered rows have their
+    // dendrogram on the left, leaves at the rows, a merge as far right as its rows are alike.
     const RunResult& run = *t.run;
     const int rows = static_cast<int>(run.components);
+    const bool tree = !run.row_merges.empty();
+    constexpr int kTreeLeft = 4, kTreeWidth = 44;
     QFont f = p.font();
     f.setPixelSize(8);
     p.setFont(f);
     p.setPen(QColor(60, 60, 60));
     for (int c = 0; c < rows; ++c)
-        p.drawText(
-            QRect(4, r.top() + c * kHeatRowHeight, kLabelWidth - 8, kHeatRowHeight),
-            Qt::AlignRight | Qt::AlignVCenter,
-            QString("embedding ") + QString::fromStdString(run.row_labels[static_cast<size_t>(c)]));
+        p.drawText(QRect(tree ? kTreeLeft + kTreeWidth + 2 : 4, r.top() + c * kHeatRowHeight,
+                         tree ? kLabelWidth - kTreeWidth - 10 : kLabelWidth - 8, kHeatRowHeight),
+                   Qt::AlignRight | Qt::AlignVCenter,
+                   (tree ? QString() : QString("embedding ")) +
+                       QString::fromStdString(run.row_labels[static_cast<size_t>(c)]));
     p.setFont(QFont());
+    if (!tree) return;
+    double top = 0;
+    for (const RowMerge& m : run.row_merges) top = std::max(top, m.height);
+    // Each node's point: a leaf at its row's middle, at the right; a merge between its two.
+    std::vector<QPointF> at;
+    for (int c = 0; c < rows; ++c)
+        at.emplace_back(kTreeLeft + kTreeWidth, r.top() + (c + 0.5) * kHeatRowHeight);
+    p.setPen(QPen(QColor(90, 90, 90), 1));
+    for (const RowMerge& m : run.row_merges) {
+        const QPointF a = at[static_cast<size_t>(m.a)], b = at[static_cast<size_t>(m.b)];
+        const double x = kTreeLeft + kTreeWidth * (1.0 - (top > 0 ? m.height / top : 0.0));
+        p.drawLine(QPointF(a.x(), a.y()), QPointF(x, a.y()));
+        p.drawLine(QPointF(b.x(), b.y()), QPointF(x, b.y()));
+        p.drawLine(QPointF(x, a.y()), QPointF(x, b.y()));
+        at.emplace_back(x, (a.y() + b.y()) / 2);
+    }
 }
 
 void GenomeView::mousePressEvent(QMouseEvent* e) {

@@ -255,9 +255,22 @@ void MainWindow::buildMenus() {
         bool ok = false;
         const QString text = QInputDialog::getText(
             this, "Embedding heatmap",
-            "Top principal components (a number, e.g. 8) or embedding dimensions (e.g. 0,5,17):",
+            "Top principal components (a number, e.g. 8) or embedding dimensions (e.g. 0,5,17 "
+            "or 0-63):",
             QLineEdit::Normal, QString::number(session_.display.heatmap_rows), &ok);
         if (ok) guarded([&] { setHeatmapRows(text); });
+    });
+    cluster_rows_ = model->addAction("Cluster heatmap dimensions");
+    cluster_rows_->setCheckable(true);
+    connect(cluster_rows_, &QAction::toggled, this, [this](bool on) {
+        session_.display.cluster_rows = on;
+        view_->setDisplay(session_.display);
+        statusBar()->showMessage(
+            session_.display.heatmap_dims.empty()
+                ? QString("clustering orders embedding dimensions (Model > Embedding heatmap "
+                          "rows: e.g. 0-63); principal components keep their order")
+                : QString("the heatmap's dimensions are clustered from the next model run"),
+            5000);
     });
 
     QMenu* help = menuBar()->addMenu("&Help");
@@ -316,16 +329,21 @@ void MainWindow::setCallThreshold(double p) {
 void MainWindow::setHeatmapRows(const QString& text) {
     const QStringList parts = text.split(',', Qt::SkipEmptyParts);
     std::vector<std::int64_t> dims;
-    for (const QString& p : parts) {
-        bool ok = false;
-        const long long v = p.trimmed().toLongLong(&ok);
-        DNASSM_CHECK(ok && v >= 0, ErrorKind::kUsage,
+    for (const QString& p : parts) {  // a dimension, or a range of them ("0-63")
+        const QStringList ends = p.trimmed().split('-');
+        bool ok = ends.size() <= 2, ok_last = true;
+        const long long first = ok ? ends[0].toLongLong(&ok) : -1;
+        const long long last = ends.size() == 2 ? ends[1].toLongLong(&ok_last) : first;
+        DNASSM_CHECK(ok && ok_last && first >= 0 && last >= first, ErrorKind::kUsage,
                      "heatmap rows: '" + text.toStdString() +
                          "' is neither a count nor a list of dimensions");
-        dims.push_back(v);
+        for (long long v = first; v <= last && std::ssize(dims) <= kMaxHeatmapDims; ++v)
+            dims.push_back(v);
     }
     DNASSM_CHECK(!dims.empty(), ErrorKind::kUsage, "heatmap rows: give a count or dimensions");
-    if (parts.size() == 1 && !text.contains(',')) {
+    DNASSM_CHECK(std::ssize(dims) <= kMaxHeatmapDims, ErrorKind::kUsage,
+                 "heatmap rows: at most " + std::to_string(kMaxHeatmapDims) + " dimensions");
+    if (parts.size() == 1 && !text.contains(',') && !text.contains('-')) {
         DNASSM_CHECK(dims[0] >= 1 && dims[0] <= 64, ErrorKind::kUsage,
                      "heatmap rows: 1 to 64 components");
         session_.display.heatmap_rows = static_cast<int>(dims[0]);
@@ -546,6 +564,8 @@ int MainWindow::removeRegionsInView() {
     return n;
 }
 
+void MainWindow::setClusterRows(bool on) { cluster_rows_->setChecked(on); }
+
 void MainWindow::showReverseStrand(bool on) { rc_action_->setChecked(on); }
 
 QString MainWindow::copyLoci(const std::vector<Locus>& loci) {
@@ -702,6 +722,7 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
     r.embedding = session_.embedding;
     r.components = std::max(1, session_.display.heatmap_rows);
     r.dims = session_.display.heatmap_dims;
+    r.cluster_rows = session_.display.cluster_rows;
     r.call_threshold = session_.call_threshold;
     return r;
 }
@@ -837,6 +858,7 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     rc_action_->setChecked(s.display.reverse_complement);
     rc_average_->setChecked(s.rc_average);
     compare_strands_->setChecked(s.compare_strands);
+    cluster_rows_->setChecked(s.display.cluster_rows);
     try {
         if (s.panels.size() > 1)
             view_->setPanels(s.panels);
@@ -868,14 +890,18 @@ void MainWindow::composeView(QPainter& p, QSize size) {
     QString info =
         QString(
             "model: %1\nrun on %2\nwindows of %3 bases (pooled final hidden states)\n"
-            "heatmap: top %4 PCs of per-base embeddings")
+            "heatmap: %4")
             .arg(
                 QString::fromStdString(std::filesystem::path(run_->model_dir).filename().string()),
                 QString::fromStdString(run_->parts.size() > 1 ? std::to_string(run_->parts.size()) +
                                                                     " loci side by side"
                                                               : run_->locus.label()))
             .arg(run_->windows.front().width())
-            .arg(run_->components);
+            .arg(!run_->row_labels.empty() && run_->row_labels[0].starts_with("dim ")
+                     ? QString("%1 embedding dimensions%2")
+                           .arg(run_->components)
+                           .arg(run_->row_merges.empty() ? "" : ", clustered")
+                     : QString("top %1 PCs of per-base embeddings").arg(run_->components));
     if (std::any_of(run_->tracks.begin(), run_->tracks.end(),
                     [](const TrackValues& t) { return t.name.ends_with(" rc-fwd"); }))
         info += "\nstrands: each track also read from the reverse complement (rc, rc-fwd)";

@@ -83,8 +83,12 @@ class MainWindow : public QMainWindow {
     /// The probability a task head's calls need, from the next run on; Error(kUsage) outside
     /// [0, 1].
     void setCallThreshold(double p);
-    /// "8" (top principal components) or "0,5,17" (embedding dimensions), from the next run on.
+    /// "8" (top principal components) or "0,5,17" or "0-63" (embedding dimensions, at most
+    /// kMaxHeatmapDims), from the next run on.
     void setHeatmapRows(const QString& text);
+    /// Model > Cluster heatmap dimensions: rows of chosen dimensions in their hierarchical
+    /// clustering's order, with its dendrogram, from the next run on.
+    void setClusterRows(bool on);
     /// Variant mode from the next run on: "chr:pos REF>ALT" (parse_snv; Error(kUsage) when it
     /// does not read as one), or empty for off.
     void setVariant(const QString& text);
@@ -135,6 +139,7 @@ class MainWindow : public QMainWindow {
     QAction* rc_action_ = nullptr;        // View > Reverse-complement sequence
     QAction* rc_average_ = nullptr;       // Model > Average with reverse complement
     QAction* compare_strands_ = nullptr;  // Model > Compare strands
+    QAction* cluster_rows_ = nullptr;     // Model > Cluster heatmap dimensions
 
     SessionData session_;  // what is open (paths) and the display settings
     std::vector<Region> features_;

@@ -260,6 +260,26 @@ RunResult run_model(const RunRequest& req,
                 out.heatmap[static_cast<size_t>(c * out.bins + b)] =
                     binned[static_cast<size_t>(b * D + req.dims[static_cast<size_t>(c)])];
         }
+        if (req.cluster_rows && out.components > 1) {
+            const RowClustering tree = cluster_rows(out.heatmap, out.components, out.bins);
+            std::vector<float> heatmap(out.heatmap.size());
+            std::vector<std::string> labels;
+            std::vector<int> row_of(tree.order.size());  // a row's place as drawn
+            for (size_t r = 0; r < tree.order.size(); ++r) {
+                const auto from = static_cast<std::int64_t>(tree.order[r]);
+                std::copy_n(out.heatmap.begin() + from * out.bins, out.bins,
+                            heatmap.begin() + static_cast<std::int64_t>(r) * out.bins);
+                labels.push_back(out.row_labels[static_cast<size_t>(from)]);
+                row_of[static_cast<size_t>(from)] = static_cast<int>(r);
+            }
+            out.heatmap = std::move(heatmap);
+            out.row_labels = std::move(labels);
+            const auto drawn = [&](int v) {
+                return v < out.components ? row_of[static_cast<size_t>(v)] : v;
+            };
+            for (const RowMerge& m : tree.merges)
+                out.row_merges.push_back({drawn(m.a), drawn(m.b), m.height});
+        }
     } else {
         const Pca pca = fit_pca(binned.data(), out.bins, D, req.components);
         out.components = pca.k;

@@ -19,6 +19,7 @@
 #include "dnassm/model.h"
 
 #include "locus.h"
+#include "row_clustering.h"
 #include "variant.h"
 
 namespace dnassm::gui {
@@ -44,6 +45,8 @@ struct RunRequest {
     // A task head's calls (RunResult::calls) at this probability, as predict's default 0.5.
     float call_threshold = 0.5f;
     std::vector<Locus> loci = {};  // a split view's loci, run together; empty: just `locus`
+    // With dims: the rows in the order of their hierarchical clustering (row_clustering.h).
+    bool cluster_rows = false;
 };
 
 struct TrackValues {
@@ -71,6 +74,8 @@ struct RunResult {
     std::int64_t components = 0, bins = 0, bin_size = 1;
     std::vector<float> heatmap;
     std::vector<std::string> row_labels;
+    // Clustered rows: the dendrogram, its leaves numbered by the rows as drawn; else empty.
+    std::vector<RowMerge> row_merges;
     std::vector<Locus> windows;
     std::vector<float> window_xy;  // {windows, 2}: PC1, PC2 of the pooled windows
     // A task head's calls from its default track (the last class's p_<class>, as `dnassm
@@ -87,6 +92,8 @@ struct RunResult {
 };
 
 inline constexpr std::int64_t kMaxHeatmapBins = 200000;
+/// The most embedding dimensions a heatmap draws as rows.
+inline constexpr std::int64_t kMaxHeatmapDims = 256;
 
 struct RunCancelled : std::runtime_error {
     RunCancelled() : std::runtime_error("cancelled") {}

@@ -95,6 +95,7 @@ SessionData load_session(const std::string& path) {
             s.display.heatmap_rows = d.value("heatmap_rows", 8);
             s.display.heatmap_dims = d.value("heatmap_dims", std::vector<std::int64_t>{});
             s.display.autoscale = d.value("autoscale", true);
+            s.display.cluster_rows = d.value("cluster_rows", false);
         }
     } catch (const nlohmann::json::exception& e) {
         throw Error(ErrorKind::kInput, path + ": bad session: " + json_message(e.what()));
@@ -122,7 +123,8 @@ void save_session(const SessionData& s, const std::string& path) {
           {"track_height", s.display.track_height},
           {"heatmap_rows", s.display.heatmap_rows},
           {"heatmap_dims", s.display.heatmap_dims},
-          {"autoscale", s.display.autoscale}}}};
+          {"autoscale", s.display.autoscale},
+          {"cluster_rows", s.display.cluster_rows}}}};
     if (!s.model.empty())
         j["model"] = {{"path", rel(s.model)},
                       {"run", s.run_model},

@@ -16,6 +16,7 @@ struct DisplaySettings {
     int heatmap_rows = 8;                    // principal components computed and drawn
     std::vector<std::int64_t> heatmap_dims;  // embedding dimensions instead of PCs, when given
     bool autoscale = true;                   // robust (1-99 %) range per line track
+    bool cluster_rows = false;               // heatmap_dims in their clustering's order
 };
 
 struct SessionData {

@@ -442,12 +442,41 @@ class GuiExplorerTest : public QObject {
         w.runModelBlocking();
         QCOMPARE(w.lastRun()->components, std::int64_t{4});
         QCOMPARE(w.sessionData().display.heatmap_rows, 4);
-        try {
-            w.setHeatmapRows("pcs");
-            QFAIL("a bad heatmap row spec was accepted");
-        } catch (const Error& e) {
-            QVERIFY(QString(e.what()).contains("pcs"));
+        for (const char* bad : {"pcs", "5-2", "1-2-3", "0-999"}) {
+            try {
+                w.setHeatmapRows(bad);
+                QFAIL(bad);
+            } catch (const Error& e) {
+                QVERIFY2(
+                    QString(e.what()).contains(bad) || QString(e.what()).contains("at most 256"),
+                    e.what());
+            }
         }
+        // Ranges, and clustered rows with their dendrogram drawn left of the labels; sessions
+        // keep the choice.
+        w.setHeatmapRows("0-5,17");
+        QCOMPARE(w.sessionData().display.heatmap_dims,
+                 (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 17}));
+        w.setClusterRows(true);
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->row_merges.size(), size_t{6});
+        GenomeView* v = w.genomeView();
+        const QSize size(1000, v->preferredHeight());
+        QImage img(size, QImage::Format_RGB32);
+        {
+            QPainter p(&img);
+            v->render(p, size);
+        }
+        const QRect heat = v->trackRect(track_index(v, ViewTrack::Kind::kHeatmap), size);
+        QVERIFY(count_color(img, QRect(4, heat.top(), 44, heat.height()), QColor(90, 90, 90), 40) >
+                40);
+        const QString dir = temp_dir("explorer_cluster");
+        w.saveSession(dir + "/s.json");
+        MainWindow again;
+        again.loadSession(dir + "/s.json");
+        QVERIFY(again.sessionData().display.cluster_rows);
+        again.runModelBlocking();
+        QCOMPARE(again.lastRun()->row_labels, w.lastRun()->row_labels);
     }
 
     void variantModeShowsAltTracksAndMarksTheBase() {

@@ -3,10 +3,12 @@
 // `dnassm predict` (QtTest; run by ctest with QT_QPA_PLATFORM=offscreen).
 #include <QProcess>
 #include <QtTest>
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <tuple>
 
 #include "dnassm/error.h"
@@ -17,6 +19,7 @@
 #include "model/model_run.h"
 #include "model/pca.h"
 #include "model/regions_of_interest.h"
+#include "model/row_clustering.h"
 #include "model/session.h"
 #include "model/sources.h"
 #include "model/track_summary.h"
@@ -746,6 +749,90 @@ class GuiModelTest : public QObject {
         }
     }
 
+    // Average-linkage clustering on correlation distance, checked against its definition: every
+    // merge joins the two current clusters whose rows are, on average, least correlated apart
+    // (distances computed here from Pearson's formula), at that average; alike rows end up
+    // side by side in the leaf order.
+    void rowClusteringIsAverageLinkage() {
+        const std::int64_t rows = 7, cols = 300;
+        std::vector<float> v(static_cast<size_t>(rows * cols));
+        std::uint32_t seed = 7;
+        const auto noise = [&] {
+            seed = seed * 1664525u + 1013904223u;
+            return static_cast<float>(seed >> 8) / 16777216.0f - 0.5f;
+        };
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t c = 0; c < cols; ++c) {
+                const float x = static_cast<float>(c) / 20.0f;
+                const float base = r == 6 ? 0.0f : r % 2 == 0 ? std::sin(x) : std::cos(x);
+                v[static_cast<size_t>(r * cols + c)] =
+                    r == 6 ? 3.0f : static_cast<float>(r + 1) * base + 0.3f * noise();
+            }
+        const auto pearson = [&](std::int64_t a, std::int64_t b) {
+            double ma = 0, mb = 0;
+            for (std::int64_t c = 0; c < cols; ++c) {
+                ma += v[static_cast<size_t>(a * cols + c)];
+                mb += v[static_cast<size_t>(b * cols + c)];
+            }
+            ma /= cols;
+            mb /= cols;
+            double sab = 0, saa = 0, sbb = 0;
+            for (std::int64_t c = 0; c < cols; ++c) {
+                const double da = v[static_cast<size_t>(a * cols + c)] - ma,
+                             db = v[static_cast<size_t>(b * cols + c)] - mb;
+                sab += da * db;
+                saa += da * da;
+                sbb += db * db;
+            }
+            return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
+        };
+        const RowClustering tree = cluster_rows(v, rows, cols);
+        QCOMPARE(tree.merges.size(), size_t{6});
+        std::vector<std::vector<std::int64_t>> members;  // node -> rows
+        for (std::int64_t r = 0; r < rows; ++r) members.push_back({r});
+        std::vector<int> current(static_cast<size_t>(rows));
+        std::iota(current.begin(), current.end(), 0);
+        const auto average = [&](int a, int b) {
+            double s = 0;
+            for (auto i : members[static_cast<size_t>(a)])
+                for (auto j : members[static_cast<size_t>(b)]) s += 1.0 - pearson(i, j);
+            return s / static_cast<double>(members[static_cast<size_t>(a)].size() *
+                                           members[static_cast<size_t>(b)].size());
+        };
+        double last = -1;
+        for (const RowMerge& m : tree.merges) {
+            double best = 1e9;
+            for (size_t i = 0; i < current.size(); ++i)
+                for (size_t j = i + 1; j < current.size(); ++j)
+                    best = std::min(best, average(current[i], current[j]));
+            QVERIFY(std::fabs(average(m.a, m.b) - best) < 1e-9);
+            QVERIFY(std::fabs(m.height - best) < 1e-9);
+            QVERIFY(m.height >= last - 1e-12);  // average linkage never inverts
+            last = m.height;
+            std::vector<std::int64_t> joined = members[static_cast<size_t>(m.a)];
+            for (auto r : members[static_cast<size_t>(m.b)]) joined.push_back(r);
+            members.push_back(joined);
+            std::erase_if(current, [&](int n) { return n == m.a || n == m.b; });
+            current.push_back(static_cast<int>(members.size() - 1));
+        }
+        QCOMPARE(tree.merges.back().height, 1.0);  // the flat row: uncorrelated with all
+        // Leaves: the sine rows together, the cosine rows together, the flat row at an end.
+        std::vector<int> order = tree.order;
+        QCOMPARE(order.size(), size_t{7});
+        const auto pos = [&](int r) {
+            return std::find(order.begin(), order.end(), r) - order.begin();
+        };
+        QVERIFY(pos(6) == 0 || pos(6) == 6);
+        for (const auto& group : {std::vector<int>{0, 2, 4}, std::vector<int>{1, 3, 5}}) {
+            std::vector<std::ptrdiff_t> at;
+            for (int r : group) at.push_back(pos(r));
+            QCOMPARE(
+                *std::max_element(at.begin(), at.end()) - *std::min_element(at.begin(), at.end()),
+                std::ptrdiff_t{2});
+        }
+        QCOMPARE(cluster_rows({1.0f, 2.0f}, 1, 2).order, std::vector<int>{0});
+    }
+
     void heatmapOfChosenDimensionsEqualsEmbed() {
         const Locus l{"NC_001416.1", 20'000, 20'500};
         const RunResult r =
@@ -765,6 +852,24 @@ class GuiModelTest : public QObject {
             QCOMPARE(r.heatmap[static_cast<size_t>(t)], e.f32()[t * 128 + 3]);
             QCOMPARE(r.heatmap[static_cast<size_t>(500 + t)], e.f32()[t * 128 + 100]);
         }
+        // Clustered: the same rows, reordered with their labels, and a dendrogram over them.
+        RunRequest clustered{kModel, kLambda, l, false, {"loglik"}, true, 8, 0, {3, 100, 7, 40}};
+        clustered.cluster_rows = true;
+        const RunResult c = run_model(clustered);
+        clustered.cluster_rows = false;
+        const RunResult plain = run_model(clustered);
+        QCOMPARE(c.row_merges.size(), size_t{3});
+        QVERIFY(c.row_labels != plain.row_labels);
+        for (size_t row = 0; row < 4; ++row) {
+            const auto from =
+                std::find(plain.row_labels.begin(), plain.row_labels.end(), c.row_labels[row]) -
+                plain.row_labels.begin();
+            QVERIFY(std::equal(c.heatmap.begin() + static_cast<std::ptrdiff_t>(row) * 500,
+                               c.heatmap.begin() + static_cast<std::ptrdiff_t>(row + 1) * 500,
+                               plain.heatmap.begin() + from * 500));
+        }
+        // The leaves are numbered by the rows as drawn: the first merge joins neighbours.
+        QCOMPARE(std::abs(c.row_merges[0].a - c.row_merges[0].b), 1);
         try {
             (void)run_model({kModel, kLambda, l, false, {"loglik"}, true, 8, 0, {128}});
             QFAIL("dimension 128 of a 128-wide model was accepted");
