@@ -197,26 +197,15 @@ RunResult run_model(const RunRequest& req,
         for (size_t t = 0; t < shown.size(); ++t) {
             const auto [k, source] = shown[t];
             std::vector<float>& to = out.tracks[t].values;
-            for (size_t i = 0; i < values[k].size(); ++i) {
-                const float fwd = values[k][i];
-                switch (source) {  // a difference is NaN where either is
-                    case Source::kForward:
-                        to.push_back(fwd);
-                        break;
-                    case Source::kReverse:
-                        to.push_back(rc[k][i]);
-                        break;
-                    case Source::kReverseMinusForward:
-                        to.push_back(rc[k][i] - fwd);
-                        break;
-                    case Source::kAlt:
-                        to.push_back(alt[k][i]);
-                        break;
-                    case Source::kAltMinusRef:
-                        to.push_back(alt[k][i] - fwd);
-                        break;
-                }
-            }
+            const std::vector<float>& from =
+                source == Source::kForward                                             ? values[k]
+                : source == Source::kReverse || source == Source::kReverseMinusForward ? rc[k]
+                                                                                       : alt[k];
+            // A difference from the forward track is NaN where either is.
+            const bool minus_forward =
+                source == Source::kReverseMinusForward || source == Source::kAltMinusRef;
+            for (size_t i = 0; i < from.size(); ++i)
+                to.push_back(minus_forward ? from[i] - values[k][i] : from[i]);
         }
         if (calls_track >= 0) {
             const std::string& name = names[static_cast<size_t>(calls_track)];

@@ -50,6 +50,14 @@ QString write_file(const QString& dir, const char* name, const QByteArray& text)
     return dir + "/" + name;
 }
 
+// A FASTA of two contigs, a and b, each a repeated unit, written to dir/g.fa.
+QString two_contig_fasta(
+    const QString& dir, const char* a_unit, int a_times, const char* b_unit, int b_times) {
+    return write_file(dir, "g.fa",
+                      ">a\n" + QByteArray(a_unit).repeated(a_times) + "\n>b\n" +
+                          QByteArray(b_unit).repeated(b_times) + "\n");
+}
+
 int track_index(const GenomeView* v, ViewTrack::Kind kind) {
     for (int i = 0; i < static_cast<int>(v->tracks().size()); ++i)
         if (v->tracks()[static_cast<size_t>(i)].kind == kind) return i;
@@ -605,9 +613,7 @@ class GuiExplorerTest : public QObject {
     void nextAndPreviousFeature() {
         MainWindow w;
         const QString dir = temp_dir("explorer_features_step");
-        w.openFasta(write_file(dir, "g.fa",
-                               ">a\n" + QByteArray("ACGT").repeated(250) + "\n>b\n" +
-                                   QByteArray("TTGCA").repeated(100) + "\n"));
+        w.openFasta(two_contig_fasta(dir, "ACGT", 250, "TTGCA", 100));
         QVERIFY(!w.jumpToFeature(1));  // none open
         w.openFeatures(write_file(dir, "one.bed", "a\t950\t1000\tedge\nb\t10\t50\tb1\n"));
         w.openFeatures(write_file(dir, "two.bed", "a\t100\t200\tone\na\t300\t340\ttwo\n"));
@@ -744,9 +750,7 @@ class GuiExplorerTest : public QObject {
     // open as panels.
     void splitView() {
         const QString dir = temp_dir("explorer_split");
-        const QString fa = write_file(dir, "g.fa",
-                                      ">a\n" + QByteArray("ACGT").repeated(250) + "\n>b\n" +
-                                          QByteArray("TTGCA").repeated(100) + "\n");
+        const QString fa = two_contig_fasta(dir, "ACGT", 250, "TTGCA", 100);
         const QString bed = write_file(dir, "f.bed", "a\t100\t200\tf1\nb\t20\t40\tf2\n");
         MainWindow w;
         w.openFasta(fa);
@@ -933,9 +937,7 @@ class GuiExplorerTest : public QObject {
     // sequence track shows), from the View menu and a panel's ruler menu; too much is refused.
     void copyLocusAndSequence() {
         const QString dir = temp_dir("explorer_copy");
-        const QString fa = write_file(dir, "g.fa",
-                                      ">a\n" + QByteArray("ACGTTGCA").repeated(10) + "\n>b\n" +
-                                          QByteArray("GATTACA").repeated(30) + "\n");
+        const QString fa = two_contig_fasta(dir, "ACGTTGCA", 10, "GATTACA", 30);
         MainWindow w;
         w.openFasta(fa);
         GenomeView* v = w.genomeView();
@@ -997,9 +999,7 @@ class GuiExplorerTest : public QObject {
 
     void regionsOfInterest() {
         const QString dir = temp_dir("explorer_regions");
-        const QString fa = write_file(dir, "g.fa",
-                                      ">a\n" + QByteArray("ACGT").repeated(250) + "\n>b\n" +
-                                          QByteArray("TTGCA").repeated(100) + "\n");
+        const QString fa = two_contig_fasta(dir, "ACGT", 250, "TTGCA", 100);
         {
             GenomeView v;
             v.setGenome(std::make_shared<const FastaSource>(fa.toStdString()));
