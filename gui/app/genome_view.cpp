@@ -521,13 +521,27 @@ void GenomeView::render(QPainter& p, QSize size) {
                        p.fontMetrics().elidedText(name, Qt::ElideMiddle, kLabelWidth - 8));
         p.setPen(QColor(225, 225, 225));
         p.drawLine(0, r.bottom() + 3, size.width(), r.bottom() + 3);
+        // A heatmap's colours: one scale over every panel, the 98th percentile of |score| of
+        // all cells drawn (robust to outliers), so panels side by side compare.
+        std::vector<std::vector<float>> heat;
+        std::vector<float> mags;
+        if (t.kind == ViewTrack::Kind::kHeatmap)
+            for (size_t k = 0; k < panels_.size(); ++k) {
+                heat.push_back(heatmapCells(t, panels_[k].locus, cols[k].second - cols[k].first));
+                for (float v : heat.back())
+                    if (!std::isnan(v)) mags.push_back(std::fabs(v));
+            }
+        const float scale = std::max(robust_range(mags, 0.0, 0.98).hi, 1e-6f);
         for (size_t k = 0; k < panels_.size(); ++k) {
             QRect in = r;
             in.setLeft(cols[k].first);
             in.setRight(cols[k].second - 1);
             p.save();
             if (split) p.setClipRect(in.adjusted(0, 0, 0, 3));  // a feature's name stays in
-            drawTrack(p, i, in, panels_[k].locus);
+            if (t.kind == ViewTrack::Kind::kHeatmap)
+                drawHeatmap(p, in, heat[k], scale);
+            else
+                drawTrack(p, i, in, panels_[k].locus);
             p.restore();
         }
     }
@@ -552,8 +566,7 @@ void GenomeView::drawTrack(QPainter& p, int i, QRect r, const Locus& l) {
             case ViewTrack::Kind::kFeatures:
                 drawFeatures(p, r, t, l);
                 break;
-            case ViewTrack::Kind::kHeatmap:
-                drawHeatmap(p, r, t, l);
+            case ViewTrack::Kind::kHeatmap:  // render draws it, on one scale across panels
                 break;
             case ViewTrack::Kind::kCoverage:
                 if (l.width() > kMaxCoverageWidth) {
@@ -833,17 +846,17 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t, const Lo
     }
 }
 
-void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t, const Locus& l) {
+std::vector<float> GenomeView::heatmapCells(const ViewTrack& t, const Locus& l, int width) {
+    // Column averages (several bases share a pixel when zoomed out), {rows, width}, NaN where
+    // the run has no part.
     const RunResult& run = *t.run;
-    const int rows = static_cast<int>(run.components);
-    // Column averages first (several bases share a pixel when zoomed out), then one shared colour
-    // scale over everything drawn: the 98th percentile of |score| (robust to outliers).
+    const auto rows = static_cast<size_t>(run.components);
     const double w = static_cast<double>(l.width());
-    const auto nan = std::numeric_limits<float>::quiet_NaN();
-    std::vector<float> cells(static_cast<size_t>(rows) * static_cast<size_t>(r.width()), nan), mags;
-    for (int x = 0; x < r.width(); ++x) {
-        const double b0 = static_cast<double>(l.beg) + x * w / r.width();
-        const double b1 = static_cast<double>(l.beg) + (x + 1) * w / r.width();
+    std::vector<float> cells(rows * static_cast<size_t>(width),
+                             std::numeric_limits<float>::quiet_NaN());
+    for (int x = 0; x < width; ++x) {
+        const double b0 = static_cast<double>(l.beg) + x * w / width;
+        const double b1 = static_cast<double>(l.beg) + (x + 1) * w / width;
         // The run's part under the pixel (a split view's run has one per panel).
         const auto part = std::find_if(run.parts.begin(), run.parts.end(), [&](const RunPart& rp) {
             return rp.locus.contig == l.contig && static_cast<double>(rp.locus.beg) < b1 &&
@@ -858,23 +871,25 @@ void GenomeView::drawHeatmap(QPainter& p, QRect r, const ViewTrack& t, const Loc
         const std::int64_t from = part->bin_offset + std::max<std::int64_t>(lo, 0),
                            to = part->bin_offset + std::min(hi, part->bins);
         if (to <= from) continue;
-        for (int c = 0; c < rows; ++c) {
+        for (size_t c = 0; c < rows; ++c) {
             double s = 0;
             for (std::int64_t b = from; b < to; ++b)
-                s += run.heatmap[static_cast<size_t>(c * run.bins + b)];
-            const auto v = static_cast<float>(s / static_cast<double>(to - from));
-            cells[static_cast<size_t>(c) * static_cast<size_t>(r.width()) +
-                  static_cast<size_t>(x)] = v;
-            mags.push_back(std::fabs(v));
+                s += run.heatmap[c * static_cast<size_t>(run.bins) + static_cast<size_t>(b)];
+            cells[c * static_cast<size_t>(width) + static_cast<size_t>(x)] =
+                static_cast<float>(s / static_cast<double>(to - from));
         }
     }
-    const float scale = std::max(robust_range(mags, 0.0, 0.98).hi, 1e-6f);
-    for (int c = 0; c < rows; ++c)
-        for (int x = 0; x < r.width(); ++x) {
-            const float v = cells[static_cast<size_t>(c) * static_cast<size_t>(r.width()) +
-                                  static_cast<size_t>(x)];
+    return cells;
+}
+
+void GenomeView::drawHeatmap(QPainter& p, QRect r, const std::vector<float>& cells, float scale) {
+    const auto width = static_cast<size_t>(r.width());
+    for (size_t c = 0; width > 0 && c < cells.size() / width; ++c)
+        for (size_t x = 0; x < width; ++x) {
+            const float v = cells[c * width + x];
             if (!std::isnan(v))
-                p.fillRect(QRect(r.left() + x, r.top() + c * kHeatRowHeight, 1, kHeatRowHeight),
+                p.fillRect(QRect(r.left() + static_cast<int>(x),
+                                 r.top() + static_cast<int>(c) * kHeatRowHeight, 1, kHeatRowHeight),
                            diverging(v / scale));
         }
 }

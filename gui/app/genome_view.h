@@ -144,7 +144,11 @@ class GenomeView : public QWidget {
     void drawFeatures(QPainter& p, QRect r, const ViewTrack& t, const Locus& l);
     /// Features per pixel column as bars, where there are more features in view than pixels.
     void drawFeatureDensity(QPainter& p, QRect r, const ViewTrack& t, const Locus& l);
-    void drawHeatmap(QPainter& p, QRect r, const ViewTrack& t, const Locus& l);
+    /// A heatmap track's cells over `l` at `width` pixels: {rows, width}, NaN where none.
+    [[nodiscard]] static std::vector<float> heatmapCells(const ViewTrack& t,
+                                                         const Locus& l,
+                                                         int width);
+    static void drawHeatmap(QPainter& p, QRect r, const std::vector<float>& cells, float scale);
     void drawHeatmapLabels(QPainter& p, QRect r, const ViewTrack& t);
     /// Marks a variant-mode run's variant across the tracks of a panel.
     void drawVariant(QPainter& p, QRect panel, const Locus& l);

@@ -931,6 +931,26 @@ class GuiExplorerTest : public QObject {
         for (const int x : {GenomeView::kLabelWidth + 200, in_second.x()})
             QVERIFY(count_color(img, QRect(x, heat.top(), 1, heat.height()), Qt::white, 3) <
                     heat.height() / 2);
+        // One colour scale across the panels: a base's PC1 over the fraction of full colour its
+        // cell has (1 - min(red, green) / 255) is the same in both panels (a pixel a base).
+        const RunResult& run = *w.lastRun();
+        const auto implied_scales = [&](int panel) {
+            std::vector<double> out;
+            for (int x = 0; x < 400; ++x) {
+                const QColor c = img.pixelColor(
+                    GenomeView::kLabelWidth + panel * (400 + GenomeView::kPanelGap) + x,
+                    heat.top() + 5);
+                const double f = 1.0 - std::min(c.red(), c.green()) / 255.0;
+                const float value = run.heatmap[static_cast<size_t>(
+                    run.parts[static_cast<size_t>(panel)].bin_offset + x)];
+                if (f > 0.2 && f < 0.9) out.push_back(std::fabs(value) / f);
+            }
+            std::sort(out.begin(), out.end());
+            return out.at(out.size() / 2);
+        };
+        const double first = implied_scales(0), second = implied_scales(1);
+        QVERIFY2(std::fabs(first - second) < 0.03 * first,
+                 qPrintable(QString("%1 vs %2").arg(first).arg(second)));
     }
 
     // Copying the view's locus as samtools regions and its sequence as FASTA (the strand the
