@@ -115,9 +115,7 @@ void GenomeView::setLocus(const Locus& l) { setPanels({Panel{l, {}}}); }
 
 void GenomeView::setPanels(std::vector<Panel> panels) {
     if (!fasta_ || panels.empty()) return;
-    DNASSM_CHECK(std::ssize(panels) <= kMaxPanels, ErrorKind::kInput,
-                 std::to_string(panels.size()) + " loci: at most " + std::to_string(kMaxPanels) +
-                     " can be shown side by side");
+    check_panel_count(panels.size());
     for (Panel& p : panels) p.locus = clamped(p.locus);
     if (panels == panels_) return;
     panels_ = std::move(panels);

@@ -597,10 +597,7 @@ void MainWindow::showRegionsSideBySide() {
     DNASSM_CHECK(
         !regions.empty(), ErrorKind::kUsage,
         "no regions of interest to show (Regions > Mark view, or Shift+drag on the ruler)");
-    DNASSM_CHECK(std::ssize(regions) <= kMaxPanels, ErrorKind::kUsage,
-                 std::to_string(regions.size()) + " regions of interest: at most " +
-                     std::to_string(kMaxPanels) +
-                     " can be shown side by side (Regions > Remove regions in view)");
+    check_panel_count(regions.size(), "regions of interest");
     std::vector<Panel> panels;
     for (const Region& r : regions) panels.push_back({{r.contig, r.beg, r.end}, r.name});
     if (panels.size() == 1)

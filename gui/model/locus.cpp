@@ -108,6 +108,12 @@ Locus parse_locus(const std::string& raw,
     return {r.at(0).contig, r[0].beg, r[0].end};
 }
 
+void check_panel_count(std::size_t count, const std::string& what, const std::string& where) {
+    DNASSM_CHECK(count <= static_cast<std::size_t>(kMaxPanels), ErrorKind::kInput,
+                 (where.empty() ? "" : where + ": ") + std::to_string(count) + " " + what +
+                     ": at most " + std::to_string(kMaxPanels) + " can be shown side by side");
+}
+
 std::vector<Panel> parse_loci(const std::string& text,
                               const std::vector<Contig>& contigs,
                               const std::vector<Region>& features) {
@@ -118,9 +124,7 @@ std::vector<Panel> parse_loci(const std::string& text,
         i = text.find_first_not_of(" \t", j);
     }
     DNASSM_CHECK(!parts.empty(), ErrorKind::kInput, "empty locus");
-    DNASSM_CHECK(std::ssize(parts) <= kMaxPanels, ErrorKind::kInput,
-                 std::to_string(parts.size()) + " loci: at most " + std::to_string(kMaxPanels) +
-                     " can be shown side by side");
+    check_panel_count(parts.size());
     std::vector<Panel> panels;
     for (const std::string& part : parts) {
         const bool named = std::any_of(features.begin(), features.end(),

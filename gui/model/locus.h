@@ -66,6 +66,12 @@ struct Panel {
 /// The most panels a split view shows side by side; more would be slivers.
 inline constexpr int kMaxPanels = 16;
 
+/// Error(kInput) naming `count` and the limit when `count` loci (of `what`: "loci", "regions of
+/// interest") are more than kMaxPanels; `where` (a file) prefixes the message.
+void check_panel_count(std::size_t count,
+                       const std::string& what = "loci",
+                       const std::string& where = "");
+
 /// What the locus box accepts for a split view: loci separated by spaces, each as parse_locus
 /// reads it (one is a plain single view). More than kMaxPanels, or a bad part, is Error(kInput)
 /// naming it.

@@ -77,9 +77,7 @@ SessionData load_session(const std::string& path) {
                 {{l.at("contig").get<std::string>(), l.at("start").get<std::int64_t>() - 1,
                   l.at("end").get<std::int64_t>()},
                  l.value("name", std::string())});
-        DNASSM_CHECK(std::ssize(s.panels) <= kMaxPanels, ErrorKind::kInput,
-                     path + ": " + std::to_string(s.panels.size()) + " panels: at most " +
-                         std::to_string(kMaxPanels) + " can be shown side by side");
+        check_panel_count(s.panels.size(), "panels", path);
         for (const auto& r : j.value("regions", nlohmann::json::array())) {
             Region region;
             region.contig = r.at("contig").get<std::string>();
