@@ -815,6 +815,21 @@ class GuiExplorerTest : public QObject {
             MainWindow again;
             again.loadSession(dir + "/s.json");
             QCOMPARE(again.genomeView()->panels(), v->panels());
+            // A panel on a contig the FASTA lacks: one line naming the session and the contig.
+            QFile f(dir + "/s.json");
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QByteArray text =
+                f.readAll().replace("\"contig\": \"b\"", "\"contig\": \"chrQ\"");
+            f.close();
+            write_file(dir, "bad.json", text);
+            try {
+                again.loadSession(dir + "/bad.json");
+                QFAIL("a panel on an unknown contig was loaded");
+            } catch (const Error& e) {
+                QVERIFY2(QString(e.what()).startsWith(dir + "/bad.json: ") &&
+                             QString(e.what()).contains("chrQ"),
+                         e.what());
+            }
         }
         // The locus box's text is the panels' loci, and reads back to them.
         const std::vector<Panel> before = v->panels();
