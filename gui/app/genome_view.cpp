@@ -819,14 +819,22 @@ void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t, const Lo
         }
         if (f.strand == '+' || f.strand == '-') {  // chevrons pointing along the strand
             const int dir = f.strand == '+' ? 1 : -1;
-            for (int x = box.left() + 6; x + 3 < box.right(); x += 14) {
-                // White on a coding box, the feature's colour on an intron's line, none on a
-                // thin box (too low to hold one).
-                const auto base = l.beg + static_cast<std::int64_t>((x - r.left()) * w / r.width());
-                const auto on = std::find_if(pieces.begin(), pieces.end(), [&](const auto& piece) {
+            // The piece under pixel column px; pieces.end() on an intron's line.
+            const auto piece_at = [&](int px) {
+                const auto base =
+                    l.beg + static_cast<std::int64_t>((px - r.left()) * w / r.width());
+                return std::find_if(pieces.begin(), pieces.end(), [&](const auto& piece) {
                     return piece.beg <= base && base < piece.end;
                 });
-                if (on != pieces.end() && !on->thick) continue;
+            };
+            for (int x = box.left() + 6; x + 3 < box.right(); x += 14) {
+                // White on a coding box, the feature's colour on an intron's line, none on a
+                // thin box (too low to hold one), nor where the chevron would straddle an
+                // exon's edge (it would notch a small exon).
+                const auto on = piece_at(x);
+                if ((on != pieces.end() && !on->thick) || piece_at(x - 3) != on ||
+                    piece_at(x + 3) != on)
+                    continue;
                 p.setPen(QPen(on != pieces.end() ? QColor(Qt::white) : color, 1));
                 const int tip = x + 2 * dir;
                 p.drawLine(x - 2 * dir, top + 2, tip, top + 5);

@@ -190,9 +190,6 @@ class GuiExplorerTest : public QObject {
         }
     }
 
-    // A file whose name does not say what it is opens by its content; what the explorer does not
-    // draw (reads as FASTQ), or cannot yet (reads before a reference, a SAM without an
-    // index), is one message naming the file and what to do.
     // A BED12 gene: exons as boxes on a line through the intron, the coding part full height
     // and the UTRs half, as IGV and the UCSC browser draw genes; the tooltip counts the exons.
     void genesAreDrawnWithExonsIntronsAndCodingParts() {
@@ -273,6 +270,48 @@ class GuiExplorerTest : public QObject {
         QCOMPARE(depth[10], 0.0f);  // past its 10 bases
     }
 
+    // Strand chevrons are drawn on introns' lines and inside coding boxes, never across an exon's
+    // edge: a gene of small exons keeps them whole (no white notch in any exon).
+    void chevronsDoNotNotchSmallExons() {
+        const QString dir = temp_dir("chevrons");
+        MainWindow w;
+        w.openFasta(write_file(dir, "ref.fa", ">ref\n" + QByteArray("ACGT").repeated(250) + "\n"));
+        QByteArray sizes, starts;
+        std::vector<int> exon_starts;
+        for (int s = 0; s <= 950; s += 25) exon_starts.push_back(s);
+        exon_starts.push_back(996);
+        for (int s : exon_starts) {
+            sizes += "4,";
+            starts += QByteArray::number(s) + ",";
+        }
+        w.openFeatures(write_file(dir, "small.bed",
+                                  "ref\t0\t1000\tsmall\t0\t+\t0\t1000\t0\t" +
+                                      QByteArray::number(static_cast<int>(exon_starts.size())) +
+                                      "\t" + sizes + "\t" + starts + "\n"));
+        GenomeView* v = w.genomeView();
+        v->setLocus({"ref", 0, 1000});
+        const QSize size(GenomeView::kLabelWidth + 4 + 1000, v->preferredHeight());  // a px a base
+        QImage img(size, QImage::Format_RGB32);
+        {
+            QPainter p(&img);
+            v->render(p, size);
+        }
+        const QRect r = v->trackRect(track_index(v, ViewTrack::Kind::kFeatures), size);
+        const int top = r.top() + 4;
+        for (int s : exon_starts)
+            QVERIFY2(count_color(img, QRect(r.left() + s, top, 4, 10), Qt::white, 30) == 0,
+                     qPrintable(QString("exon at %1 notched").arg(s)));
+        // Chevrons are still drawn on the introns: dark pixels above the line.
+        int above_line = 0;
+        for (int s : exon_starts)
+            above_line +=
+                count_color(img, QRect(r.left() + s + 6, top + 2, 16, 2), QColor(40, 40, 140), 60);
+        QVERIFY(above_line > 10);
+    }
+
+    // A file whose name does not say what it is opens by its content; what the explorer does not
+    // draw (reads as FASTQ), or cannot yet (reads before a reference, a SAM without an
+    // index), is one message naming the file and what to do.
     void filesOpenByContentAndWrongKindsAreNamed() {
         const QString dir = temp_dir("by_content");
         auto write = [&](const char* name, const QByteArray& text) {
