@@ -31,6 +31,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/contig_hint.h"
+#include "dnassm/io/score_fields.h"
 #include "dnassm/io/variant_spec.h"
 #include "dnassm/io/vcf_reader.h"
 #include "dnassm/messages.h"
@@ -55,20 +56,15 @@ void extend_output_header(bcf_hdr_t* hdr, const faidx_t* fai, const std::string&
         line << "##contig=<ID=" << name << ",length=" << faidx_seq_len(fai, name) << '>';
         bcf_hdr_append(hdr, line.str().c_str());
     }
-    bcf_hdr_append(hdr,
-                   "##INFO=<ID=DNASSM_LLR,Number=A,Type=Float,Description=\"dnassm: log-likelihood "
-                   "ratio ALT vs REF\">");
-    bcf_hdr_append(hdr,
-                   "##INFO=<ID=DNASSM_EMB_L2,Number=A,Type=Float,Description=\"dnassm: L2 distance "
-                   "of mean embeddings, ALT vs REF window\">");
+    for (const ScoreField& f : kScoreFields)
+        bcf_hdr_append(hdr, (std::string("##INFO=<ID=") + f.info_id +
+                             ",Number=A,Type=Float,Description=\"" + f.description + "\">")
+                                .c_str());
     // Provenance, as bcftools records its own version and command line.
     if (!command.empty()) {
         bcf_hdr_append(hdr, ("##dnassmVersion=" DNASSM_VERSION));
         bcf_hdr_append(hdr, ("##dnassmCommand=" + command).c_str());
     }
-    bcf_hdr_append(hdr,
-                   "##INFO=<ID=DNASSM_EMB_COS,Number=A,Type=Float,Description=\"dnassm: cosine "
-                   "distance of mean embeddings\">");
     DNASSM_CHECK(bcf_hdr_sync(hdr) == 0, ErrorKind::kResource, "out of memory");
 }
 
@@ -317,7 +313,9 @@ int cmd_score(int argc, char** argv) {
                      o.output + ": write failed");
     } else {
         tsv = &file.stream();
-        *tsv << "CHROM\tPOS\tREF\tALT\tllr\temb_l2\temb_cos\n";
+        *tsv << "CHROM\tPOS\tREF\tALT";
+        for (const ScoreField& f : kScoreFields) *tsv << '\t' << f.column;
+        *tsv << '\n';
     }
     auto close_out = [&] {  // false: the VCF/BCF could not be finished (disk full?)
         const bool closed = !out || hts_close(out) == 0;
@@ -398,9 +396,9 @@ int cmd_score(int argc, char** argv) {
             if (!vcf_out) return;
             const int n = r->n_allele - 1;
             if (n > 0) {
-                bcf_update_info_float(hdr, r, "DNASSM_LLR", llr.data(), n);
-                bcf_update_info_float(hdr, r, "DNASSM_EMB_L2", l2.data(), n);
-                bcf_update_info_float(hdr, r, "DNASSM_EMB_COS", cs.data(), n);
+                bcf_update_info_float(hdr, r, kScoreFields[0].info_id, llr.data(), n);
+                bcf_update_info_float(hdr, r, kScoreFields[1].info_id, l2.data(), n);
+                bcf_update_info_float(hdr, r, kScoreFields[2].info_id, cs.data(), n);
             }
             DNASSM_CHECK(bcf_write(out, hdr, r) == 0, ErrorKind::kResource,
                          o.output + ": write failed");

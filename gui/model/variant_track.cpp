@@ -10,6 +10,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/contig_hint.h"
+#include "dnassm/io/score_fields.h"
 #include "dnassm/io/vcf_reader.h"
 
 namespace dnassm::gui {
@@ -26,11 +27,9 @@ std::vector<Region> read_vcf_variants(const std::string& path,
     std::map<std::string, std::string> renamed;
     // dnassm score's INFO fields, those the header declares, as they are shown.
     std::vector<std::pair<const char*, const char*>> scores;
-    for (const auto& [tag, shown] :
-         {std::pair{"DNASSM_LLR", "llr"}, std::pair{"DNASSM_EMB_L2", "emb_l2"},
-          std::pair{"DNASSM_EMB_COS", "emb_cos"}})
-        if (bcf_hdr_idinfo_exists(hdr, BCF_HL_INFO, bcf_hdr_id2int(hdr, BCF_DT_ID, tag)))
-            scores.emplace_back(tag, shown);
+    for (const ScoreField& f : kScoreFields)
+        if (bcf_hdr_idinfo_exists(hdr, BCF_HL_INFO, bcf_hdr_id2int(hdr, BCF_DT_ID, f.info_id)))
+            scores.emplace_back(f.info_id, f.column);
     std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> rec(bcf_init(), bcf_destroy);
     float* values = nullptr;
     int n_values = 0;

@@ -1,6 +1,7 @@
 // A VCF/BCF drawn as a feature track, as IGV draws variants: a record is a box over its REF
 // bases, named by its ID and alleles and, for the output of `dnassm score -o x.vcf.gz`, by its
-// scores (DNASSM_LLR, DNASSM_EMB_L2, DNASSM_EMB_COS), which the tooltip then shows.
+// scores (dnassm/io/score_fields.h: DNASSM_LLR, DNASSM_EMB_L2, DNASSM_EMB_COS), which the tooltip
+// then shows.
 #pragma once
 
 #include <map>
