@@ -109,16 +109,15 @@ RunResult run_model(const RunRequest& req,
     out.bin_size = std::max<std::int64_t>(1, (total + kMaxHeatmapBins - 1) / kMaxHeatmapBins);
     const std::int64_t window =
         req.window > 0 ? req.window : std::max<std::int64_t>(50, total / 200);
-    std::vector<std::int64_t> window_offsets;
     std::int64_t n_windows = 0, value_offset = 0;
     for (const PartInput& in : inputs) {
         const auto L = static_cast<std::int64_t>(in.ids.size());
-        out.parts.push_back(
-            {in.locus, value_offset, out.bins, (L + out.bin_size - 1) / out.bin_size});
+        out.parts.push_back({in.locus, value_offset, out.bins,
+                             (L + out.bin_size - 1) / out.bin_size, n_windows,
+                             std::max<std::int64_t>(1, L / window)});
         value_offset += L;
         out.bins += out.parts.back().bins;
-        window_offsets.push_back(n_windows);
-        n_windows += std::max<std::int64_t>(1, L / window);
+        n_windows += out.parts.back().windows;
     }
 
     const std::int64_t D = model->info().d_model;
@@ -166,12 +165,11 @@ RunResult run_model(const RunRequest& req,
     for (size_t part = 0; part < inputs.size(); ++part) {
         const PartInput& in = inputs[part];
         const RunPart& where = out.parts[part];
-        const std::int64_t part_windows = std::max<std::int64_t>(1, where.locus.width() / window);
         auto collect = [&](std::int64_t offset, const Tensor& h) {
             for (std::int64_t i = 0; i < h.dim(0); ++i) {
                 const std::int64_t pos = offset + i, bin = where.bin_offset + pos / out.bin_size,
-                                   win = window_offsets[part] +
-                                         std::min(pos / window, part_windows - 1);
+                                   win = where.window_offset +
+                                         std::min(pos / window, where.windows - 1);
                 const float* row = h.f32() + i * D;
                 for (std::int64_t d = 0; d < D; ++d) {
                     binned[static_cast<size_t>(bin * D + d)] += row[d];
@@ -190,17 +188,20 @@ RunResult run_model(const RunRequest& req,
             rc = per_base_tracks(*model, *backend, rc_ids, specs, &progress, {});
             for (auto& v : rc) std::reverse(v.begin(), v.end());  // base p of the forward strand
         }
-        // Variant mode: each track with the base substituted (a part without it reads the same).
-        const auto alt = in.alt_ids.empty()
-                             ? values
-                             : per_base_tracks(*model, *backend, in.alt_ids, specs, &progress, {});
+        // Variant mode: each track with the base substituted (a part without it reads the same:
+        // its alternate's tracks are its reference's).
+        std::vector<std::vector<float>> alt;
+        if (!in.alt_ids.empty())
+            alt = per_base_tracks(*model, *backend, in.alt_ids, specs, &progress, {});
         for (size_t t = 0; t < shown.size(); ++t) {
             const auto [k, source] = shown[t];
             std::vector<float>& to = out.tracks[t].values;
-            const std::vector<float>& from =
-                source == Source::kForward                                             ? values[k]
-                : source == Source::kReverse || source == Source::kReverseMinusForward ? rc[k]
-                                                                                       : alt[k];
+            const bool from_rc =
+                           source == Source::kReverse || source == Source::kReverseMinusForward,
+                       from_alt = source == Source::kAlt || source == Source::kAltMinusRef;
+            const std::vector<float>& from = from_rc                    ? rc[k]
+                                             : from_alt && !alt.empty() ? alt[k]
+                                                                        : values[k];
             // A difference from the forward track is NaN where either is.
             const bool minus_forward =
                 source == Source::kReverseMinusForward || source == Source::kAltMinusRef;
@@ -290,12 +291,11 @@ RunResult run_model(const RunRequest& req,
     }
 
     std::vector<float> windows(static_cast<size_t>(n_windows * D));
-    for (size_t part = 0; part < out.parts.size(); ++part) {
-        const Locus& l = out.parts[part].locus;
-        const std::int64_t here = std::max<std::int64_t>(1, l.width() / window);
-        for (std::int64_t k = 0; k < here; ++k) {
-            const std::int64_t w = window_offsets[part] + k, beg = k * window,
-                               end = k + 1 == here ? l.width() : beg + window;
+    for (const RunPart& part : out.parts) {
+        const Locus& l = part.locus;
+        for (std::int64_t k = 0; k < part.windows; ++k) {
+            const std::int64_t w = part.window_offset + k, beg = k * window,
+                               end = k + 1 == part.windows ? l.width() : beg + window;
             out.windows.push_back({l.contig, l.beg + beg, l.beg + end});
             for (std::int64_t d = 0; d < D; ++d)
                 windows[static_cast<size_t>(w * D + d)] = static_cast<float>(

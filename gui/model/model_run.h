@@ -57,8 +57,9 @@ struct TrackValues {
 /// One locus of a run, and where its bases and heatmap bins lie in the run's arrays.
 struct RunPart {
     Locus locus;
-    std::int64_t value_offset = 0;          // its first base in TrackValues::values
-    std::int64_t bin_offset = 0, bins = 0;  // its heatmap bins
+    std::int64_t value_offset = 0;                // its first base in TrackValues::values
+    std::int64_t bin_offset = 0, bins = 0;        // its heatmap bins
+    std::int64_t window_offset = 0, windows = 0;  // its pooled windows (with embedding)
 };
 
 struct RunResult {
