@@ -988,8 +988,7 @@ void GenomeView::mouseReleaseEvent(QMouseEvent* e) {
             emit regionSelected(chosen);
         else if (!marking_ && std::abs(release_x - press_x_) < 3)  // a click: centre there
             movePanel(press_panel_,
-                      pan(l, static_cast<std::int64_t>(std::floor(a)) - (l.beg + l.width() / 2),
-                          fasta_->length(l.contig)));
+                      centre_at(l.contig, chosen.beg, l.width(), fasta_->length(l.contig)));
         else if (!marking_ && b - a >= 2)
             movePanel(press_panel_, chosen);
         marking_ = false;
@@ -1007,7 +1006,7 @@ void GenomeView::mouseDoubleClickEvent(QMouseEvent* e) {
     const auto base = static_cast<std::int64_t>(
         std::floor(baseAt(e->position().x(), columns(size())[static_cast<size_t>(k)], l)));
     const std::int64_t len = fasta_->length(l.contig);
-    movePanel(k, zoom(pan(l, base - (l.beg + l.width() / 2), len), 0.5, 0.5, len));
+    movePanel(k, zoom(centre_at(l.contig, base, l.width(), len), 0.5, 0.5, len));
 }
 
 void GenomeView::wheelEvent(QWheelEvent* e) {

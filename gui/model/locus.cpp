@@ -205,11 +205,17 @@ std::int64_t step_feature(const std::vector<Region>& features,
     return best;
 }
 
-Locus centre_on(const Region& f, std::int64_t width, std::int64_t contig_len) {
+Locus centre_at(const std::string& contig,
+                std::int64_t pos,
+                std::int64_t width,
+                std::int64_t contig_len) {
     width = std::clamp<std::int64_t>(width, 1, contig_len);
-    const std::int64_t mid = f.beg + (f.end - f.beg) / 2;
-    const std::int64_t beg = std::clamp<std::int64_t>(mid - width / 2, 0, contig_len - width);
-    return {f.contig, beg, beg + width};
+    const std::int64_t beg = std::clamp<std::int64_t>(pos - width / 2, 0, contig_len - width);
+    return {contig, beg, beg + width};
+}
+
+Locus centre_on(const Region& f, std::int64_t width, std::int64_t contig_len) {
+    return centre_at(f.contig, f.beg + (f.end - f.beg) / 2, width, contig_len);
 }
 
 }  // namespace dnassm::gui

@@ -121,6 +121,12 @@ struct FeatureCursor {
                                         const FeatureCursor& from,
                                         int direction);
 
+/// A view `width` bases wide centred on base `pos` of `contig`, kept inside the contig.
+[[nodiscard]] Locus centre_at(const std::string& contig,
+                              std::int64_t pos,
+                              std::int64_t width,
+                              std::int64_t contig_len);
+
 /// A view `width` bases wide centred on `f`'s midpoint, kept inside its contig.
 [[nodiscard]] Locus centre_on(const Region& f, std::int64_t width, std::int64_t contig_len);
 
