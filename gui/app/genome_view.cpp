@@ -61,11 +61,12 @@ void draw_zoom_note(QPainter& p, QRect r, const QString& note) {
                p.fontMetrics().horizontalAdvance(note) <= r.width() ? note : QString("zoom in"));
 }
 
-// How many of `features` overlap `l`.
-std::int64_t count_in_view(const std::vector<Region>& features, const Locus& l) {
+// Whether a feature track over `l`, `width` pixels wide, is drawn as its density: more features
+// in view than pixels would merge into one bar (IGV's and JBrowse's tracks switch so zoomed out).
+bool drawn_as_density(const std::vector<Region>& features, const Locus& l, int width) {
     return std::count_if(features.begin(), features.end(), [&](const Region& f) {
-        return f.contig == l.contig && f.end > l.beg && f.beg < l.end;
-    });
+               return f.contig == l.contig && f.end > l.beg && f.beg < l.end;
+           }) > width;
 }
 
 // A split view panel's name: its feature's name, else its locus, without the contig where the
@@ -389,9 +390,8 @@ QString GenomeView::describeAt(QPoint pos, QSize size) {
                 return at + "  " + QString::fromStdString(fasta_->fetch({l.contig, b0, b1}));
             }
             case ViewTrack::Kind::kFeatures: {
-                // Drawn as a density, the features hit_count the pixel are counted, whatever the
-                // row.
-                const bool dense = count_in_view(t.features, l) > r.width();
+                // Drawn as a density, the features under the pixel are counted, whatever the row.
+                const bool dense = drawn_as_density(t.features, l, r.width());
                 const int row = (pos.y() - r.top() - 4) / kFeatureRowHeight;
                 QStringList hits;
                 std::int64_t hit_count = 0;
@@ -775,9 +775,7 @@ void GenomeView::drawFeatureDensity(QPainter& p, QRect r, const ViewTrack& t, co
 }
 
 void GenomeView::drawFeatures(QPainter& p, QRect r, const ViewTrack& t, const Locus& l) {
-    // More features than pixels would merge into one bar: their density says more, as IGV's
-    // and JBrowse's feature tracks switch to it zoomed out.
-    if (count_in_view(t.features, l) > r.width()) return drawFeatureDensity(p, r, t, l);
+    if (drawn_as_density(t.features, l, r.width())) return drawFeatureDensity(p, r, t, l);
     const double w = static_cast<double>(l.width());
     for (size_t i = 0; i < t.features.size(); ++i) {
         const Region& f = t.features[i];
