@@ -117,6 +117,7 @@ void GenomeView::setLocus(const Locus& l) { setPanels({Panel{l, {}}}); }
 void GenomeView::setPanels(std::vector<Panel> panels) {
     if (!fasta_ || panels.empty()) return;
     check_panel_count(panels.size());
+    if (panels.size() == 1) panels[0].name.clear();  // a single view names no panel
     for (Panel& p : panels) p.locus = clamped(p.locus);
     if (panels == panels_) return;
     panels_ = std::move(panels);

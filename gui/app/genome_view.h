@@ -47,7 +47,8 @@ class GenomeView : public QWidget {
     [[nodiscard]] const FastaSource* genome() const { return fasta_.get(); }
     /// One locus, clamped to its contig (ending a split view); emits locusChanged when it changes.
     void setLocus(const Locus& l);
-    /// Loci side by side (one: as setLocus), each clamped to its contig; the first has the focus.
+    /// Loci side by side (one: as setLocus, its name dropped), each clamped to its contig; the
+    /// first has the focus.
     void setPanels(std::vector<Panel> panels);
     [[nodiscard]] const std::vector<Panel>& panels() const { return panels_; }
     /// The focused panel's locus: the one keys, zoom buttons and "run on view" act on (the last

@@ -524,11 +524,7 @@ void MainWindow::openByContent(const QString& path) {
 bool MainWindow::goTo(const QString& text) {
     if (!view_->genome()) return false;
     try {
-        std::vector<Panel> panels = parse_loci(str(text), view_->genome()->contigs(), features_);
-        if (panels.size() == 1)
-            view_->setLocus(panels[0].locus);
-        else
-            view_->setPanels(std::move(panels));
+        view_->setPanels(parse_loci(str(text), view_->genome()->contigs(), features_));
         return true;
     } catch (const Error& e) {
         last_error_ = e.what();
@@ -600,10 +596,7 @@ void MainWindow::showRegionsSideBySide() {
     check_panel_count(regions.size(), "regions of interest");
     std::vector<Panel> panels;
     for (const Region& r : regions) panels.push_back({{r.contig, r.beg, r.end}, r.name});
-    if (panels.size() == 1)
-        view_->setLocus(panels[0].locus);
-    else
-        view_->setPanels(std::move(panels));
+    view_->setPanels(std::move(panels));
 }
 
 void MainWindow::exportRegions(const QString& path) const {
