@@ -3,7 +3,8 @@
 // on the variant is taken from the reference, and the same window with REF replaced by ALT:
 //   llr      causal LMs: Σ ln p(base | left context) over the ALT window minus the same over the
 //            REF window (ACGT-renormalised, as predict's loglik); masked LMs (Caduceus): the
-//            masked marginal at the variant, ln p(ALT) − ln p(REF) (SNVs; NA for indels)
+//            masked marginal, Σ ln p(ALT base) − Σ ln p(REF base) with the differing bases
+//            masked (SNVs: ln p(ALT) − ln p(REF) at the variant; see variant_scorer.cpp)
 //   emb_l2, emb_cos  L2 and cosine distance between the mean-pooled hidden states of the windows
 // --rc averages each score with the one computed on the reverse-complement windows. Records
 // whose REF does not match the FASTA or reaches past the window or the contig, symbolic/missing
@@ -149,8 +150,7 @@ struct Allele {
     size_t k;  // ALT index - 1
     std::string alt;
     std::vector<std::int32_t> ref_ids, alt_ids;
-    std::int64_t off;  // the variant's offset in both windows
-    bool snv;
+    Edit edit;  // where the windows differ
     Scores sc;
 };
 
@@ -204,11 +204,11 @@ std::vector<Allele> cut_alleles(const bcf1_t* rec,
             ref_win.resize(ref_win.size() - static_cast<size_t>(over));
             alt_win.resize(alt_win.size() - static_cast<size_t>(over));
         }
-        Allele al{static_cast<size_t>(a - 1), alt, {}, {}, w.off, false, {}};
+        Allele al{static_cast<size_t>(a - 1), alt, {}, {}, {}, {}};
         TokenizeStats st;
         tok.encode(ref_win, al.ref_ids, st, where);
         tok.encode(alt_win, al.alt_ids, st, where);
-        al.snv = ref.size() == 1 && alt.size() == 1;
+        al.edit = differing_span(al.ref_ids, al.alt_ids);
         longest =
             std::max(longest, static_cast<std::int64_t>(std::max(ref_win.size(), alt_win.size())));
         alleles.push_back(std::move(al));
@@ -355,13 +355,13 @@ int cmd_score(int argc, char** argv) {
         *s.backend, &progress,
         [&](Variant& v, Progress* p) {
             for (Allele& a : v.alleles) {
-                a.sc = scorer.score(a.ref_ids, a.alt_ids, a.off, a.snv);
+                a.sc = scorer.score(a.ref_ids, a.alt_ids, a.edit);
                 if (o.rc) {
                     reverse_complement(a.ref_ids);
                     reverse_complement(a.alt_ids);
-                    const std::int64_t rc_pos =
-                        static_cast<std::int64_t>(a.ref_ids.size()) - 1 - a.off;
-                    const Scores r = scorer.score(a.ref_ids, a.alt_ids, rc_pos, a.snv);
+                    const Scores r =
+                        scorer.score(a.ref_ids, a.alt_ids,
+                                     mirrored(a.edit, static_cast<std::int64_t>(a.ref_ids.size())));
                     a.sc.llr = 0.5 * (a.sc.llr + r.llr);
                     a.sc.l2 = 0.5 * (a.sc.l2 + r.l2);
                     a.sc.cos = 0.5 * (a.sc.cos + r.cos);

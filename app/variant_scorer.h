@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <span>
 #include <vector>
@@ -13,20 +14,30 @@
 namespace dnassm::app {
 
 struct Scores {
-    double llr = std::numeric_limits<double>::quiet_NaN();  // NaN: not defined (masked LM, indel)
+    double llr = std::numeric_limits<double>::quiet_NaN();
     double l2 = 0, cos = 0;
 };
+
+/// Where a variant's REF and ALT windows differ: from `begin` (in both), `ref_len` bases of the
+/// REF window and `alt_len` of the ALT window. Found from both ends of the windows, so it is the
+/// alleles less the bases they share (VCF's padding base), and an indel in a repeat is placed
+/// at the repeat's end whichever way the VCF writes it.
+struct Edit {
+    std::int64_t begin = 0, ref_len = 0, alt_len = 0;
+};
+[[nodiscard]] Edit differing_span(std::span<const std::int32_t> ref,
+                                  std::span<const std::int32_t> alt);
+/// The same edit in the reverse-complemented windows (`ref_size`: the REF window's length).
+[[nodiscard]] Edit mirrored(const Edit& e, std::int64_t ref_size);
 
 class Scorer {
   public:
     Scorer(const Model& model, Backend& backend) : model_(model), backend_(backend) {}
 
-    /// Scores ALT window `alt` against REF window `ref`; `pos` is the variant's first base in
-    /// `ref`, `snv` says whether it is a single-base substitution (a masked LM scores only those).
+    /// Scores ALT window `alt` against REF window `ref`, which differ by `edit`.
     [[nodiscard]] Scores score(const std::vector<std::int32_t>& ref,
                                const std::vector<std::int32_t>& alt,
-                               std::int64_t pos,
-                               bool snv) const;
+                               const Edit& edit) const;
 
   private:
     // What one run over a stretch of tokens contributes to a window's scores.
@@ -46,14 +57,19 @@ class Scorer {
     };
 
     Pass run(std::span<const std::int32_t> ids, ModelState* state) const;
-    static double next_base_ll(const float* logits_row, std::int32_t next);
+    static double base_ll(const float* logits_row, std::int32_t base);
     static std::vector<double> mean_of(const Pass& a, const Pass* b = nullptr);
     PairScores run_pair(const std::vector<std::int32_t>& ref,
-                        const std::vector<std::int32_t>& alt) const;
-    double masked_llr(std::vector<std::int32_t> ids,
-                      std::int64_t pos,
-                      std::int32_t ref,
-                      std::int32_t alt) const;
+                        const std::vector<std::int32_t>& alt,
+                        std::int64_t shared) const;
+    double masked_llr(const std::vector<std::int32_t>& ref,
+                      const std::vector<std::int32_t>& alt,
+                      const Edit& edit) const;
+    std::vector<double> masked_span_ll(
+        std::vector<std::int32_t> window,
+        std::int64_t begin,
+        std::int64_t len,
+        std::initializer_list<const std::vector<std::int32_t>*> truths) const;
 
     const Model& model_;
     Backend& backend_;

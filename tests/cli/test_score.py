@@ -29,6 +29,34 @@ class ScoreTests(Tmp):
         # Counted in ALT alleles, as scores are: the record skipped whole counts both of its ALTs.
         self.assertIn("1 alleles scored, 3 skipped (of 3 records)", err)
 
+    def test_an_indel_in_a_repeat_scores_the_same_however_written(self):
+        """VCF can write an indel in a repeat at either end of it. With the whole contig in both windows
+        (a contig shorter than --score-window) the two are the same pair of windows, and a masked LM masks
+        the same bases for both (found from the windows, not the alleles): the scores are equal. The
+        substitution of a masked LM (an SNV, or several bases) is its masked marginal, never NA."""
+        seq = "GCTTGACCGTAGCATGCCTGACTTAGCGATCCGTAGGCTCAAAACGGATCGTTAGCCATGGCATCGAATTCGGCTAG"
+        run_at = seq.index("CAAAAC") + 1  # 0-based start of the four As
+        with open(self.path("r.fa"), "w") as f:
+            f.write(">r\n" + seq + "\n")
+        before, last = run_at, run_at + 3  # 1-based POS of the base before the run, 0-based last A
+        variants = [f"r:{before}:{seq[before - 1]}>{seq[before - 1]}A", f"r:{last + 1}:A>AA",  # insertion
+                    f"r:{before}:{seq[before - 1]}A>{seq[before - 1]}", f"r:{last}:AA>A",      # deletion
+                    f"r:10:{seq[9]}>{'G' if seq[9] != 'G' else 'A'}",
+                    f"r:20:{seq[19:22]}>{seq[19:22].translate(str.maketrans('ACGT', 'CGTA'))}"]
+        for model in ("dnassm-caduceus-small", MODEL):
+            _, out, _ = run("score", "-m", model, "--score-window", "200", "-o", "-", self.path("r.fa"),
+                            *[a for v in variants for a in ("--variant", v)])
+            rows = [l.split("\t")[4:] for l in out.splitlines()[1:]]
+            self.assertEqual(len(rows), 6)
+            self.assertEqual(rows[0], rows[1], model)
+            self.assertEqual(rows[2], rows[3], model)
+            for r in rows:
+                self.assertNotIn("NA", r)
+                self.assertGreater(float(r[1]), 0)
+            # Inserting a base puts one more ln p(base) < 0 into the ALT window's sum; deleting one takes it out.
+            self.assertLess(float(rows[0][0]), 0, model)
+            self.assertGreater(float(rows[2][0]), 0, model)
+
     def test_tsv_vcf_split_skips_and_llr_equals_predict(self):
         seq = lambda_seq()
         other = {"A": "G", "C": "T", "G": "A", "T": "C"}

@@ -4,7 +4,10 @@ caduceus_torch.py):
 1. each reference reproduces the official golden files (so it is trustworthy);
 2. dnassm embed equals the reference on real lambda DNA: the bundled dnassm-format model, in one
    pass and streamed in chunks; a dnassm-format HyenaDNA; Caduceus models dnassm pretrained and
-   saved.
+   saved;
+3. dnassm score's llr and embedding distances equal the reference's for SNVs, substitutions of
+   several bases, insertions and deletions, causal (Mamba) and masked (Caduceus PS and Ph) LMs,
+   with and without --rc.
 Usage: torch_parity_test.py DNASSM_BINARY"""
 import os
 import subprocess
@@ -151,6 +154,126 @@ class TorchCaduceusReference(unittest.TestCase):
                 self.assertLess(rel(np.load(emb), ref), 1e-4, variant)
                 with torch.no_grad():
                     self.assertGreater(rel(TorchCaduceus(init).hidden(ids).numpy(), ref), 1e-3)  # it trained
+
+
+COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+
+
+def reverse_complement(seq):
+    return seq.translate(COMPLEMENT)[::-1]
+
+
+def acgt_log_probs(logits):
+    """{L, V} logits -> {L, 4} ln p over A, C, G, T (renormalised over the four, as dnassm)."""
+    return torch.log_softmax(logits[:, 7:11].double(), -1)
+
+
+@unittest.skipIf(torch is None, "skipped: python3-torch not installed (./setup.sh installs it)")
+class VariantScoreReference(unittest.TestCase):
+    """dnassm score against the definitions computed here on the reference models: REF and ALT
+    windows of --score-window bases centred on the variant; llr for a causal LM is Σ ln p(next
+    base) over the ALT window − over the REF window; for a masked LM Σ ln p(base) over the bases
+    where the windows differ, all masked at once, ALT window − REF window; emb_l2 and emb_cos
+    compare the windows' mean hidden states; --rc averages with the reverse-complement windows."""
+    W = 96
+    FASTA = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
+
+    def variants(self, seq):
+        swap = {"A": "C", "C": "G", "G": "T", "T": "A"}
+        run = next(i for i in range(9000, 20000) if seq[i:i + 4] == seq[i] * 4)  # a homopolymer
+        return [(20, seq[19], swap[seq[19]]),                                   # window clipped at the start
+                (5000, seq[4999], swap[seq[4999]]),                             # SNV
+                (6000, seq[5999:6002], "".join(swap[b] for b in seq[5999:6002])),  # 3 bases substituted
+                (7000, seq[6999:7004], seq[6999]),                              # deletion of 4
+                (8000, seq[7999], seq[7999] + "GAT"),                           # insertion of 3
+                (run, seq[run - 1], seq[run - 1] + seq[run])]                   # insertion into a repeat
+
+    def windows(self, seq, pos, ref, alt):
+        pos0 = pos - 1
+        beg = max(0, pos0 - self.W // 2)
+        ref_win = seq[beg:min(len(seq), beg + self.W)]
+        off = pos0 - beg
+        return ref_win, ref_win[:off] + alt + ref_win[off + len(ref):]
+
+    @staticmethod
+    def causal_window(m, win):
+        ids = tokenize(win)
+        with torch.no_grad():
+            h, _ = m.forward(ids)
+            lp = acgt_log_probs(h @ m.lm_head.T)
+        ll = sum(float(lp[t, "ACGT".index(win[t + 1])]) for t in range(len(win) - 1) if win[t + 1] in "ACGT")
+        return ll, h.double().mean(0)
+
+    @staticmethod
+    def shared_ends(ref_win, alt_win):
+        """How many bases the windows share at their start, then at their end."""
+        n, b, e = min(len(ref_win), len(alt_win)), 0, 0
+        while b < n and ref_win[b] == alt_win[b]:
+            b += 1
+        while e < n - b and ref_win[-1 - e] == alt_win[-1 - e]:
+            e += 1
+        return b, e
+
+    @staticmethod
+    def masked_llr(m, ref_win, alt_win, b, e):
+        def span_ll(win):
+            length = len(win) - b - e
+            if length == 0:
+                return 0.0
+            ids = tokenize(win)
+            ids[b:b + length] = 3  # [MASK]
+            with torch.no_grad():
+                lp = acgt_log_probs(m.logits(m.hidden(ids)))
+            return sum(float(lp[b + i, "ACGT".index(win[b + i])]) for i in range(length) if win[b + i] in "ACGT")
+
+        return span_ll(alt_win) - span_ll(ref_win)
+
+    def scores(self, m, causal, ref_win, alt_win, ends):
+        if causal:
+            (ll_ref, mr), (ll_alt, ma) = self.causal_window(m, ref_win), self.causal_window(m, alt_win)
+            llr = ll_alt - ll_ref
+        else:
+            with torch.no_grad():
+                mr, ma = (m.hidden(tokenize(w)).double().mean(0) for w in (ref_win, alt_win))
+            llr = self.masked_llr(m, ref_win, alt_win, *ends)
+        cos = 1 - float(mr @ ma) / float(mr.norm() * ma.norm())
+        return np.array([llr, float((mr - ma).norm()), cos])
+
+    def check(self, model_dir, m, causal, rc):
+        seq = read_fasta_region(self.FASTA, 0, None)
+        variants = self.variants(seq)
+        args = [a for pos, ref, alt in variants for a in ("--variant", f"NC_001416.1:{pos}:{ref}>{alt}")]
+        out = subprocess.run([DNASSM, "score", "-m", model_dir, "--score-window", str(self.W), "-o", "-",
+                              *(["--rc"] if rc else []), *args, self.FASTA],
+                             check=True, capture_output=True, text=True).stdout.splitlines()
+        self.assertEqual(out[0].split("\t"), ["CHROM", "POS", "REF", "ALT", "llr", "emb_l2", "emb_cos"])
+        self.assertEqual(len(out), 1 + len(variants))
+        for (pos, ref, alt), line in zip(variants, out[1:]):
+            f = line.split("\t")
+            self.assertEqual(f[:4], ["NC_001416.1", str(pos), ref, alt])
+            ref_win, alt_win = self.windows(seq, pos, ref, alt)
+            b, e = self.shared_ends(ref_win, alt_win)
+            want = self.scores(m, causal, ref_win, alt_win, (b, e))
+            if rc:  # the same bases masked on the other strand (an indel in a repeat is not moved)
+                want = 0.5 * (want + self.scores(m, causal, reverse_complement(ref_win),
+                                                 reverse_complement(alt_win), (e, b)))
+            got = np.array([float(x) for x in f[4:]])
+            what = f"{os.path.basename(model_dir)} {'--rc ' if rc else ''}{pos} {ref}>{alt}: {got} vs {want}"
+            self.assertLess(abs(got[0] - want[0]), 1e-4 + 1e-5 * abs(want[0]), what)
+            np.testing.assert_allclose(got[1:], want[1:], rtol=1e-4, atol=1e-8, err_msg=what)
+
+    def test_causal_lm(self):
+        model = os.path.join(ROOT, "data", "models", "dnassm-mamba-small")
+        m = TorchMamba(model)
+        for rc in (False, True):
+            self.check(model, m, True, rc)
+
+    def test_masked_lm(self):
+        for model, rcs in ((os.path.join(ROOT, "data", "models", "dnassm-caduceus-small"), (False,)),
+                           (os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1"), (False, True))):
+            m = TorchCaduceus(model)
+            for rc in rcs:
+                self.check(model, m, False, rc)
 
 
 if __name__ == "__main__":
