@@ -5,7 +5,9 @@ caduceus_torch.py):
 2. dnassm embed equals the reference on real lambda DNA: the bundled dnassm-format model, in one
    pass and streamed in chunks; a dnassm-format HyenaDNA; Caduceus models dnassm pretrained and
    saved;
-3. dnassm score's llr and embedding distances equal the reference's for SNVs, substitutions of
+3. dnassm predict's masked-LM tracks (loglik, entropy; --rc) equal each base's masked marginal
+   computed here on the Caduceus reference;
+4. dnassm score's llr and embedding distances equal the reference's for SNVs, substitutions of
    several bases, insertions and deletions, causal (Mamba) and masked (Caduceus PS and Ph) LMs,
    with and without --rc.
 Usage: torch_parity_test.py DNASSM_BINARY"""
@@ -157,6 +159,51 @@ class TorchCaduceusReference(unittest.TestCase):
 
 
 COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+
+
+@unittest.skipIf(torch is None, "skipped: python3-torch not installed (./setup.sh installs it)")
+class MaskedTrackReference(unittest.TestCase):
+    """predict on a masked LM: base t's value comes from the window of --mlm-context bases on each
+    side of it (clipped at the sequence's ends) with base t masked: ln p(base) over ACGT, and the
+    entropy of that distribution; --rc averages with the same on the reverse complement."""
+    C = 12
+
+    def reference(self, m, seq):
+        ll, ent = [], []
+        for t in range(len(seq)):
+            b, e = max(0, t - self.C), min(len(seq), t + self.C + 1)
+            ids = tokenize(seq[b:e])
+            ids[t - b] = 3  # [MASK]
+            with torch.no_grad():
+                lp = acgt_log_probs(m.logits(m.hidden(ids)))[t - b]
+            ll.append(float(lp["ACGT".index(seq[t])]))
+            ent.append(float(-(lp.exp() * lp).sum()))
+        return np.array(ll), np.array(ent)
+
+    def test_masked_marginal_tracks(self):
+        seq = read_fasta_region(os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz"), 30000, 30050)
+        with tempfile.TemporaryDirectory() as tmp:
+            fa = os.path.join(tmp, "s.fa")
+            with open(fa, "w") as f:
+                f.write(">s\n" + seq + "\n")
+            for model, rc in ((os.path.join(ROOT, "data", "models", "dnassm-caduceus-small"), False),
+                              (os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1"), True)):
+                m = TorchCaduceus(model)
+                want_ll, want_ent = self.reference(m, seq)
+                if rc:
+                    rc_ll, rc_ent = self.reference(m, reverse_complement(seq))
+                    want_ll, want_ent = 0.5 * (want_ll + rc_ll[::-1]), 0.5 * (want_ent + rc_ent[::-1])
+                for track, want in (("loglik", want_ll), ("entropy", want_ent)):
+                    out = os.path.join(tmp, track + ".bedgraph")
+                    subprocess.run([DNASSM, "predict", "-m", model, "--mlm-context", str(self.C), "--track", track,
+                                    *(["--rc"] if rc else []), "--no-provenance", "-o", out, fa], check=True)
+                    got = np.zeros(len(seq))
+                    with open(out) as f:
+                        for line in f:
+                            _, beg, end, v = line.split()
+                            got[int(beg):int(end)] = float(v)
+                    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5,
+                                               err_msg=f"{os.path.basename(model)} {track} rc={rc}")
 
 
 def reverse_complement(seq):
