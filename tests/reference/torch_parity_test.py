@@ -7,10 +7,14 @@ caduceus_torch.py):
    saved;
 3. dnassm predict's masked-LM tracks (loglik, entropy; --rc) equal each base's masked marginal
    computed here on the Caduceus reference;
-4. dnassm score's llr and embedding distances equal the reference's for SNVs, substitutions of
+4. dnassm pretrain's weights after a few AdamW steps equal PyTorch autograd and torch.optim.AdamW
+   training the reference model on the same windows (the sampler replayed here from its seed);
+5. dnassm score's llr and embedding distances equal the reference's for SNVs, substitutions of
    several bases, insertions and deletions, causal (Mamba) and masked (Caduceus PS and Ph) LMs,
    with and without --rc.
 Usage: torch_parity_test.py DNASSM_BINARY"""
+import json
+import math
 import os
 import subprocess
 import sys
@@ -26,7 +30,7 @@ try:
     import torch
     from caduceus_torch import TorchCaduceus, mask_for_mlm
     from hyena_torch import TorchHyena
-    from mamba_torch import TorchMamba, read_fasta_region, tokenize
+    from mamba_torch import TorchMamba, read_fasta_region, read_safetensors, tokenize
 except ImportError as e:  # python3-torch missing: say so visibly
     torch = None
     IMPORT_ERROR = str(e)
@@ -321,6 +325,206 @@ class VariantScoreReference(unittest.TestCase):
             m = TorchCaduceus(model)
             for rc in rcs:
                 self.check(model, m, False, rc)
+
+
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64(z):
+    """train/splitmix.h: what pretrain draws is a pure function of (seed, step)."""
+    z = (z + 0x9E3779B97F4A7C15) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+@unittest.skipIf(torch is None, "skipped: python3-torch not installed (./setup.sh installs it)")
+class PretrainReference(unittest.TestCase):
+    """A few steps of dnassm pretrain against PyTorch training the reference model: the same windows
+    (pretrain's sampler replayed from its seed: a contig's first 90 %, either strand; a masked LM's
+    masks too), the mean cross-entropy per window (next base, or masked bases), gradients summed
+    over the batch and their mean clipped to norm 1, torch.optim.AdamW (decoupled decay on matrices
+    but A_log, norms and HyenaDNA's implicit filter) with pretrain's learning rate (linear warmup,
+    then cosine to a tenth). The logged losses and gradient norms must agree step by step, and the
+    weights to well within the steps' own size."""
+    FASTA = os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz")
+    WINDOW, BATCH, STEPS, WARMUP, LR, SEED = 64, 2, 3, 1, 3e-3, 5
+
+    def windows(self, ids, step):
+        """The step's windows and, for each, the draw its strand and masks come from."""
+        train_len = int(len(ids) * (1.0 - 0.1))
+        out = []
+        for b in range(self.BATCH):
+            r = splitmix64((self.SEED * 0x100000001B3 + step * self.BATCH + b) & MASK64)
+            beg = splitmix64(r) % (train_len - self.WINDOW)  # one contig: the pick is always it
+            w = ids[beg:beg + self.WINDOW].clone()
+            if splitmix64(r + 1) & 1:
+                w = torch.tensor([{7: 10, 8: 9, 9: 8, 10: 7}.get(int(t), int(t)) for t in w.flip(0)])
+            out.append((w, r))
+        return out
+
+    @staticmethod
+    def masked(ids, seed, prob=0.15):
+        """train/masked_lm.cpp's mask_window: input and targets (-1 where not chosen)."""
+        uniform = lambda z: (splitmix64(z) >> 11) * 2.0 ** -53
+        inp, targets = ids.clone(), torch.full_like(ids, -1)
+        for t, base in enumerate(ids.tolist()):
+            if not 7 <= base <= 10:
+                continue
+            key = splitmix64(seed ^ splitmix64(t))
+            if uniform(key) >= prob:
+                continue
+            targets[t] = base
+            how = uniform(key + 1)
+            if how < 0.8:
+                inp[t] = 3
+            elif how < 0.9:
+                inp[t] = 7 + splitmix64(key + 2) % 4
+        return inp, targets
+
+    def learning_rate(self, step):
+        if step < self.WARMUP:
+            return self.LR * (step + 1) / self.WARMUP
+        p = min(1.0, (step - self.WARMUP) / max(1, self.STEPS - self.WARMUP))
+        return 0.1 * self.LR + 0.9 * self.LR * 0.5 * (1 + math.cos(math.pi * p))
+
+    def train(self, named, loss_of):
+        """named: {safetensors name: leaf tensor}; loss_of(window ids, draw) -> mean loss."""
+        for t in named.values():
+            t.requires_grad_(True)
+        decay = [t for n, t in named.items()
+                 if t.dim() >= 2 and not n.endswith("A_log") and "norm" not in n and "filter_fn." not in n]
+        rest = [t for t in named.values() if all(t is not d for d in decay)]
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0}],
+                                lr=self.LR, betas=(0.9, 0.95), eps=1e-8)
+        ids = tokenize(read_fasta_region(self.FASTA, 0, None))
+        log = []  # per step: the batch's mean loss, the norm of the mean gradient, the learning rate
+        for step in range(self.STEPS):
+            opt.zero_grad(set_to_none=True)
+            loss = 0.0
+            for w, r in self.windows(ids, step):
+                window_loss = loss_of(w, r)
+                window_loss.backward()
+                loss += float(window_loss) / self.BATCH
+            grads = [t.grad for t in named.values() if t.grad is not None]
+            norm = math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads)) / self.BATCH
+            scale = (1.0 / (norm + 1e-12) if norm > 1.0 else 1.0) / self.BATCH
+            for g in grads:
+                g.mul_(scale)
+            for group in opt.param_groups:
+                group["lr"] = self.learning_rate(step)
+            opt.step()
+            log.append((loss, norm, self.learning_rate(step)))
+        return log
+
+    def check(self, model_dir, named, loss_of, buffers=None):
+        """Trains `named` (the reference model's tensors by their safetensors names) with loss_of
+        here and model_dir with dnassm pretrain, and compares what each logs and the weights.
+        `buffers`: what else the saved model may hold (untrained), by name."""
+        self.assertEqual(len({id(t) for t in named.values()}), len(named))  # each tensor once
+        want_log = self.train(named, loss_of)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            subprocess.run([DNASSM, "pretrain", "-m", model_dir, "-o", out, "--fasta", self.FASTA,
+                            "--window", str(self.WINDOW), "--batch", str(self.BATCH), "--steps", str(self.STEPS),
+                            "--warmup", str(self.WARMUP), "--lr", str(self.LR), "--seed", str(self.SEED),
+                            "--eval-every", "1", "--save-every", "1000", "--val-bases", "64", "-@", "1",
+                            "--progress", "none"], check=True, capture_output=True)
+            got = read_safetensors(os.path.join(out, "model.safetensors"))
+            with open(os.path.join(out, "train_log.jsonl")) as f:
+                got_log = [json.loads(line) for line in f]
+        # The loss and the gradient's norm (which Adam's updates are blind to) step by step.
+        self.assertEqual(len(got_log), self.STEPS)
+        for k, (loss, norm, lr) in enumerate(want_log):
+            self.assertAlmostEqual(got_log[k]["train_loss"], loss, delta=1e-5 * loss, msg=k)
+            self.assertAlmostEqual(got_log[k]["grad_norm"], norm, delta=1e-4 * norm, msg=k)
+            self.assertAlmostEqual(got_log[k]["lr"], lr, delta=1e-12, msg=k)
+        # The weights, against the size of the steps taken. Adam divides each gradient by its own
+        # size, so an element whose gradients are near eps (1e-8) moves by float rounding: one
+        # tensor of a model may be off by a few 1e-3 of its step, the whole model far less.
+        init = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+        off = steps = worst = 0.0
+        for name, t in named.items():
+            step = float((t.detach().double() - init[name].double().reshape(t.shape)).norm())
+            self.assertGreater(step, 0, name)  # every parameter trained
+            diff = float((got[name].double().reshape(t.shape) - t.detach().double()).norm())
+            off, steps, worst = off + diff, steps + step, max(worst, diff / step)
+        for name in set(got) - set(named):  # what is not trained: as it was, or the model's buffers
+            want = init[name] if name in init else buffers[name]
+            np.testing.assert_allclose(got[name].reshape(want.shape), want, rtol=1e-6, atol=1e-7, err_msg=name)
+        self.assertLess(worst, 2e-2)
+        self.assertLess(off / steps, 1e-3)
+
+    def test_mamba(self):
+        model = os.path.join(ROOT, "data", "models", "dnassm-mamba-small")
+        m = TorchMamba(model)
+        keys = ("in_proj.weight", "conv1d.weight", "conv1d.bias", "x_proj.weight", "dt_proj.weight",
+                "dt_proj.bias", "A_log", "D", "out_proj.weight")
+        named = {"embedding.weight": m.emb, "norm_f.weight": m.norm_f[0]}
+        for i, layer in enumerate(m.layers):
+            named[f"layers.{i}.norm.weight"] = layer["norm.weight"]
+            named.update({f"layers.{i}.mixer.{k}": layer[k] for k in keys})
+        m.scan = "chunked"
+
+        def loss_of(ids, _):
+            x = m.emb[ids]
+            for layer, state in zip(m.layers, m.new_state()):
+                x = x + m.mixer(layer, m.norm(x, layer["norm.weight"], layer["norm.bias"]), state)[0]
+            logits = m.norm(x, *m.norm_f) @ m.lm_head.T
+            return torch.nn.functional.cross_entropy(logits[:-1], ids[1:])
+
+        self.check(model, named, loss_of)
+
+    def test_caduceus_masked_lm(self):
+        model = os.path.join(ROOT, "data", "models", "dnassm-caduceus-small")
+        m = TorchCaduceus(model)
+        m.mamba.scan_chunk = 16
+        self.assertTrue(m.rcps)
+        keys = ("in_proj.weight", "conv1d.weight", "conv1d.bias", "x_proj.weight", "dt_proj.weight",
+                "dt_proj.bias", "A_log", "D", "out_proj.weight")
+        named = {"embeddings.word_embeddings.embedding.weight": m.emb, "norm_f.weight": m.norm_f}
+        for i, layer in enumerate(m.layers):
+            p = f"layers.{i}.mixer.submodule."
+            named[f"layers.{i}.norm.weight"] = layer["norm"]
+            named.update({p + "mamba_fwd." + k: layer["fwd"][k] for k in keys})
+            # The reverse direction's projections are the forward one's (weight tying): one tensor.
+            named.update({p + "mamba_rev." + k: layer["rev"][k] for k in keys if "_proj.weight" not in k
+                          or k.startswith(("x_", "dt_"))})
+            self.assertIs(layer["rev"]["in_proj.weight"], layer["fwd"]["in_proj.weight"])
+
+        def loss_of(ids, r):
+            inp, targets = self.masked(ids, splitmix64(r + 2))
+            logits = m.logits(m.hidden(inp))
+            return torch.nn.functional.cross_entropy(logits, targets, ignore_index=-1)
+
+        self.check(model, named, loss_of)
+
+    def test_hyena(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            model = os.path.join(tmp, "hyena")
+            subprocess.run([sys.executable, os.path.join(ROOT, "data", "models", "make_random_hyena.py"), model,
+                            "--d-model", "32", "--n-layer", "2", "--l-max", "130"], check=True, capture_output=True)
+            m = TorchHyena(model)
+            f = "mixer.filter_fn."
+            per_layer = ("norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias", "mixer.in_proj.weight",
+                         "mixer.in_proj.bias", "mixer.short_filter.weight", "mixer.short_filter.bias",
+                         "mixer.filter_fn.bias", "mixer.out_proj.weight", "mixer.out_proj.bias", "mlp.fc1.weight",
+                         "mlp.fc1.bias", "mlp.fc2.weight", "mlp.fc2.bias")
+            named = {"embeddings.word_embeddings.weight": m.emb, "ln_f.weight": m.ln_f[0], "ln_f.bias": m.ln_f[1]}
+            for i, layer in enumerate(m.layers):
+                p = f"layers.{i}."
+                named.update({p + k: layer[k] for k in per_layer})
+                named.update({p + f + "implicit_filter." + k[4:]: v for k, v in layer.items()
+                              if k.startswith("mlp.") and k[4].isdigit()})  # the filter's MLP, not the block's
+                named[p + f + "implicit_filter.1.freq"] = layer["freq"]
+            forward = TorchHyena.forward.__wrapped__  # the same forward, without its no_grad
+
+            def loss_of(ids, _):
+                return torch.nn.functional.cross_entropy((forward(m, ids) @ m.lm_head.T)[:-1], ids[1:])
+
+            # The saved model also holds each filter's modulation rates (not trained), as released.
+            deltas = {f"layers.{i}.{f}modulation.deltas": layer["deltas"] for i, layer in enumerate(m.layers)}
+            self.check(model, named, loss_of, deltas)
 
 
 if __name__ == "__main__":
