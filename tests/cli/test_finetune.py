@@ -66,6 +66,12 @@ class FinetuneTests(Tmp):
         self.assertEqual([l.split("\t")[0] for l in lines[1:4]], ["1", "2", "3"])
         acc = np.mean(p.argmax(1) == np.array([y for _, y in val_rows]))
         self.assertAlmostEqual(acc, metrics["accuracy"], places=6)
+        # The head by hand: softmax(W · mean of the tuned backbone's hidden states + b).
+        run("embed", "-m", out, "--pool", "mean", "-o", self.path("pooled.npy"), val)
+        z = np.load(self.path("pooled.npy")).astype(np.float64) @ head["head.weight"].T.astype(np.float64)
+        z += head["head.bias"]
+        want = np.exp(z - z.max(1, keepdims=True))
+        np.testing.assert_allclose(p, want / want.sum(1, keepdims=True), atol=2e-6)
         _, stdout, _ = run("predict", "-m", out, "-o", "-", val)
         self.assertEqual(stdout, read_text(self.path("p.tsv")))
         _, stdout, _ = run("predict", "-m", out, "-@", "2", "-o", "-", val)  # rows side by side
