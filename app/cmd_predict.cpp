@@ -117,8 +117,11 @@ void write_tracks(Session& s,
     if (spans.empty()) return;  // (an empty list would read every contig)
     // Only the core of a span (the region, without its --context) is written; a masked LM runs
     // its passes for those bases alone.
-    auto wanted = [](const Region& span, const Region& core) {
-        return WantedBases{core.beg - span.beg, core.end - span.beg};
+    const std::vector<Contig>& contigs = s.input->contigs();
+    auto wanted = [&](const Region& span, const Region& core) {
+        const std::int64_t length =
+            span.tid >= 0 ? contigs[static_cast<size_t>(span.tid)].length : span.end;
+        return WantedBases{core.beg - span.beg, core.end - span.beg, span.beg, length - span.end};
     };
     std::int64_t work = 0;
     for (size_t k = 0; k < spans.size(); ++k)
@@ -182,7 +185,7 @@ std::string track_output(const std::string& pattern, const std::string& track) {
 int cmd_predict(int argc, char** argv) {
     CommonOptions o;
     std::string track_name = "loglik";
-    std::int64_t mlm_context = 512, context = 0, bin = 1;
+    std::int64_t mlm_context = 512, mlm_spacing = 0, context = 0, bin = 1;
     CallOptions calls;
     bool write_index = false, no_provenance = false;
     po::options_description desc("dnassm predict options");
@@ -213,6 +216,11 @@ int cmd_predict(int argc, char** argv) {
                        "of N (--shard aligns its own) gather to the one-pass track");
     desc.add_options()("mlm-context", po::value(&mlm_context)->default_value(512),
                        "masked LMs (Caduceus): bases of context on each side of the masked base");
+    desc.add_options()("mlm-spacing", po::value(&mlm_spacing)->default_value(0),
+                       "masked LMs: 0 runs a pass per base (exact masked marginals); K >= 2 masks "
+                       "bases K apart together, K passes per 8 x --mlm-context bases (a pass per "
+                       "base costs 2 x --mlm-context + 1 bases of compute; 16 is ~50x less), each "
+                       "base then predicted with the bases K, 2K, ... away masked too");
     desc.add_options()("track", po::value(&track_name)->default_value("loglik"),
                        "loglik (ln p of the observed base given its left context; masked LMs: "
                        "with it masked), prob (that p itself), entropy (of the base's "
@@ -276,6 +284,13 @@ int cmd_predict(int argc, char** argv) {
     if (head && !head->per_sequence() && !on_command_line("track"))
         track_name = head->output_names().back();  // the last class, or a track head's value
     DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
+    DNASSM_CHECK(mlm_spacing == 0 || mlm_spacing >= 2, ErrorKind::kUsage,
+                 "--mlm-spacing must be 0 (a pass per base) or at least 2");
+    if (s.model->causal() && (on_command_line("mlm-context") || on_command_line("mlm-spacing")))
+        note(
+            "dnassm predict: note: --mlm-context and --mlm-spacing apply to masked LMs; %s is a "
+            "causal LM, which predicts each base from the bases before it\n",
+            o.model_dir.c_str());
     DNASSM_CHECK(bin >= 1 && bin <= (std::int64_t{1} << 30), ErrorKind::kUsage,
                  "--bin-size must be 1 to 2^30 bases");
     DNASSM_CHECK(context >= -1, ErrorKind::kUsage, "--context must be >= 0, or -1 (whole contig)");
@@ -285,6 +300,7 @@ int cmd_predict(int argc, char** argv) {
         specs.push_back(track_spec(*s.model, name));
         specs.back().rc = o.rc;
         specs.back().mlm_context = mlm_context;
+        specs.back().mlm_spacing = mlm_spacing;
         specs.back().run = run_options(s, o);
     }
     if (type == ".tsv" || table) {  // a row per sequence: each track summed over it

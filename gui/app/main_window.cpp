@@ -230,6 +230,11 @@ void MainWindow::buildMenus() {
         session_.compare_strands = on;
         if (on) rc_average_->setChecked(false);
     });
+    exact_masked_ = model->addAction("Exact masked marginals (a pass per base; slow)");
+    exact_masked_->setCheckable(true);
+    connect(exact_masked_, &QAction::toggled, this, [this](bool on) {
+        session_.mlm_spacing = on ? 0 : (session_.mlm_spacing > 0 ? session_.mlm_spacing : 16);
+    });
     model->addAction("Cancel run", QKeySequence("Esc"), this, [this] { cancelRun(); });
     model->addAction("&Variant (reference vs alternate)…", this, [this] {
         bool ok = false;
@@ -562,6 +567,8 @@ int MainWindow::removeRegionsInView() {
 
 void MainWindow::setClusterRows(bool on) { cluster_rows_->setChecked(on); }
 
+void MainWindow::setExactMaskedMarginals(bool on) { exact_masked_->setChecked(on); }
+
 void MainWindow::showReverseStrand(bool on) { rc_action_->setChecked(on); }
 
 QString MainWindow::copyLoci(const std::vector<Locus>& loci) {
@@ -714,6 +721,7 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
     r.dims = session_.display.heatmap_dims;
     r.cluster_rows = session_.display.cluster_rows;
     r.call_threshold = session_.call_threshold;
+    r.mlm_spacing = session_.mlm_spacing;
     return r;
 }
 
@@ -849,6 +857,8 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     rc_average_->setChecked(s.rc_average);
     compare_strands_->setChecked(s.compare_strands);
     cluster_rows_->setChecked(s.display.cluster_rows);
+    exact_masked_->setChecked(s.mlm_spacing == 0);
+    session_.mlm_spacing = s.mlm_spacing;  // the toggle above may have reset it
     try {
         if (s.panels.size() > 1)
             view_->setPanels(s.panels);
@@ -895,6 +905,8 @@ void MainWindow::composeView(QPainter& p, QSize size) {
     if (std::any_of(run_->tracks.begin(), run_->tracks.end(),
                     [](const TrackValues& t) { return t.name.ends_with(" rc-fwd"); }))
         info += "\nstrands: each track also read from the reverse complement (rc, rc-fwd)";
+    if (!run_->masked.empty())
+        info += QString("\nmasked LM: %1").arg(QString::fromStdString(run_->masked));
     if (!run_->variant.empty())
         info += QString("\nvariant: %1 (tracks: reference, alt, alt-ref)")
                     .arg(QString::fromStdString(run_->variant.label()));

@@ -89,6 +89,9 @@ class MainWindow : public QMainWindow {
     /// Model > Cluster heatmap dimensions: rows of chosen dimensions in their hierarchical
     /// clustering's order, with its dendrogram, from the next run on.
     void setClusterRows(bool on);
+    /// Model > Exact masked marginals: a masked LM's tracks from a pass per base, or (off, the
+    /// default) with bases 16 apart masked together (RunRequest::mlm_spacing).
+    void setExactMaskedMarginals(bool on);
     /// Variant mode from the next run on: "chr:pos REF>ALT" (parse_snv; Error(kUsage) when it
     /// does not read as one), or empty for off.
     void setVariant(const QString& text);
@@ -140,6 +143,7 @@ class MainWindow : public QMainWindow {
     QAction* rc_average_ = nullptr;       // Model > Average with reverse complement
     QAction* compare_strands_ = nullptr;  // Model > Compare strands
     QAction* cluster_rows_ = nullptr;     // Model > Cluster heatmap dimensions
+    QAction* exact_masked_ = nullptr;     // Model > Exact masked marginals
 
     SessionData session_;  // what is open (paths) and the display settings
     std::vector<Region> features_;

@@ -44,13 +44,14 @@ namespace {
 struct PartInput {
     Locus locus;
     std::vector<std::int32_t> ids, alt_ids;
+    std::int64_t after = 0;  // the contig's bases after the locus
 };
 
 PartInput read_part(const FastaSource& fasta, const RunRequest& req, const Locus& l) {
     const std::int64_t contig_len = fasta.length(l.contig);
     DNASSM_CHECK(l.beg >= 0 && l.end <= contig_len && l.width() >= 2, ErrorKind::kInput,
                  l.label() + ": outside the contig or shorter than 2 bases");
-    PartInput in{l, {}, {}};
+    PartInput in{l, {}, {}, contig_len - l.end};
     TokenizeStats stats;
     std::string bases = fasta.fetch(l);
     CharTokenizer(true).encode(bases, in.ids, stats, req.fasta + ": " + l.label());
@@ -100,7 +101,13 @@ RunResult run_model(const RunRequest& req,
     for (const auto& name : names) {
         specs.push_back(track_spec(*model, name));
         specs.back().rc = req.rc;
+        specs.back().mlm_spacing = req.mlm_spacing;
+        specs.back().mlm_context = req.mlm_context;
     }
+    if (!model->causal())
+        out.masked = req.mlm_spacing > 0
+                         ? "bases " + std::to_string(req.mlm_spacing) + " apart masked together"
+                         : "a masked pass per base";
 
     // The parts' places in the run's arrays: bases, heatmap bins (one base each unless the loci
     // are very long together) and pooled windows.
@@ -177,22 +184,26 @@ RunResult run_model(const RunRequest& req,
                 }
             }
         };
+        // The locus's place on its contig: where --mlm-spacing's cores fall, as for predict -r.
+        const WantedBases on_contig{0, -1, in.locus.beg, in.after};
         auto values = per_base_tracks(
             *model, *backend, in.ids, specs, &progress,
             req.embedding ? std::function<void(std::int64_t, const Tensor&)>(collect)
-                          : std::function<void(std::int64_t, const Tensor&)>());
+                          : std::function<void(std::int64_t, const Tensor&)>(),
+            on_contig);
         std::vector<std::vector<float>> rc;  // compare_strands: each track from the other strand
         if (req.compare_strands) {
             std::vector<std::int32_t> rc_ids = in.ids;
             reverse_complement(rc_ids);
-            rc = per_base_tracks(*model, *backend, rc_ids, specs, &progress, {});
+            rc = per_base_tracks(*model, *backend, rc_ids, specs, &progress, {},
+                                 {0, -1, in.after, in.locus.beg});
             for (auto& v : rc) std::reverse(v.begin(), v.end());  // base p of the forward strand
         }
         // Variant mode: each track with the base substituted (a part without it reads the same:
         // its alternate's tracks are its reference's).
         std::vector<std::vector<float>> alt;
         if (!in.alt_ids.empty())
-            alt = per_base_tracks(*model, *backend, in.alt_ids, specs, &progress, {});
+            alt = per_base_tracks(*model, *backend, in.alt_ids, specs, &progress, {}, on_contig);
         for (size_t t = 0; t < shown.size(); ++t) {
             const auto [k, source] = shown[t];
             std::vector<float>& to = out.tracks[t].values;

@@ -47,6 +47,10 @@ struct RunRequest {
     std::vector<Locus> loci = {};  // a split view's loci, run together; empty: just `locus`
     // With dims: the rows in the order of their hierarchical clustering (row_clustering.h).
     bool cluster_rows = false;
+    // A masked LM's tracks: bases this far apart masked together (`predict --mlm-spacing`,
+    // per_base_track.h), or 0: a pass per base (exact, and ~50x the work of 16).
+    std::int64_t mlm_spacing = 0;
+    std::int64_t mlm_context = 512;  // ... predicted from this many bases either side
 };
 
 struct TrackValues {
@@ -85,6 +89,9 @@ struct RunResult {
     std::string calls_track;
     float calls_threshold = 0.5f;
     std::vector<Region> calls;
+    // A masked LM's tracks: how they were computed, for the figure's caption; empty for a causal
+    // model's.
+    std::string masked;
 
     /// Track k's values over `l`, NaN where no part has them.
     [[nodiscard]] std::vector<float> values_over(size_t k, const Locus& l) const;

@@ -61,6 +61,9 @@ SessionData load_session(const std::string& path) {
             s.call_threshold = m.value("call_threshold", 0.5f);
             DNASSM_CHECK(s.call_threshold >= 0 && s.call_threshold <= 1, ErrorKind::kInput,
                          path + ": model.call_threshold must lie in [0, 1]");
+            s.mlm_spacing = m.value("mlm_spacing", std::int64_t{16});
+            DNASSM_CHECK(s.mlm_spacing == 0 || s.mlm_spacing >= 2, ErrorKind::kInput,
+                         path + ": model.mlm_spacing must be 0 (a pass per base) or at least 2");
             try {
                 if (!s.variant.empty()) (void)parse_snv(s.variant);
             } catch (const Error& e) {
@@ -130,7 +133,8 @@ void save_session(const SessionData& s, const std::string& path) {
                       {"embedding", s.embedding},
                       {"rc", s.rc_average},
                       {"compare_strands", s.compare_strands},
-                      {"call_threshold", s.call_threshold}};
+                      {"call_threshold", s.call_threshold},
+                      {"mlm_spacing", s.mlm_spacing}};
     if (!s.model.empty() && !s.variant.empty()) j["model"]["variant"] = s.variant;
     if (s.panels.size() > 1) {
         j["panels"] = nlohmann::json::array();

@@ -578,6 +578,37 @@ class GuiExplorerTest : public QObject {
         QVERIFY(s.sessionData().compare_strands && !s.sessionData().rc_average);
     }
 
+    // A masked LM runs with bases 16 apart masked together unless Model > Exact masked
+    // marginals asks for a pass per base; sessions keep the choice.
+    void maskedLmRunsSpacedUnlessExactIsAsked() {
+        const QString dir = temp_dir("explorer_masked");
+        QFile f(dir + "/s.json");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(
+            QString(
+                R"({"fasta": "%1", "locus": {"contig": "NC_001416.1", "start": 2001, "end": 2060},
+                           "model": {"path": "%2", "tracks": ["loglik"], "embedding": false}})")
+                .arg(kLambda, kRoot + "/data/models/dnassm-caduceus-small")
+                .toUtf8());
+        f.close();
+        MainWindow w;
+        w.loadSession(dir + "/s.json", true);
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->masked, std::string("bases 16 apart masked together"));
+        const std::vector<float> spaced = w.lastRun()->tracks[0].values;
+        w.setExactMaskedMarginals(true);
+        QCOMPARE(w.sessionData().mlm_spacing, std::int64_t{0});
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->masked, std::string("a masked pass per base"));
+        QVERIFY(w.lastRun()->tracks[0].values != spaced);
+        w.saveSession(dir + "/exact.json");
+        MainWindow again;
+        again.loadSession(dir + "/exact.json", false);
+        QCOMPARE(again.sessionData().mlm_spacing, std::int64_t{0});
+        again.setExactMaskedMarginals(false);
+        QCOMPARE(again.sessionData().mlm_spacing, std::int64_t{16});
+    }
+
     void sessionSaveAndLoad() {
         MainWindow w;
         w.loadSession(kExample, /*blocking_run=*/true);

@@ -48,7 +48,8 @@ std::vector<float> predict(const std::string& track,
                            const Locus& l,
                            bool rc = false,
                            const std::string& model = kModel,
-                           const std::string& fasta = kLambda) {
+                           const std::string& fasta = kLambda,
+                           const QStringList& extra = {}) {
     const std::string out = temp_dir("predict") + "/p.bw";
     QStringList args{"predict",
                      "-m",
@@ -64,6 +65,7 @@ std::vector<float> predict(const std::string& track,
                      "none",
                      QString::fromStdString(fasta)};
     if (rc) args << "--rc";
+    args << extra;
     QProcess p;
     p.start(DNASSM_BIN, args);
     if (!p.waitForFinished(120000) || p.exitCode() != 0)
@@ -381,6 +383,7 @@ class GuiModelTest : public QObject {
         s.display.reverse_complement = true;
         s.variant = "NC_001416.1:150 A>G";
         s.compare_strands = true;
+        s.mlm_spacing = 0;
         s.regions = {{.contig = "NC_001416.1", .beg = 10, .end = 20, .name = "cos site"}};
         save_session(s, dir + "/sub/s.json");
         std::ifstream in(dir + "/sub/s.json");
@@ -395,6 +398,9 @@ class GuiModelTest : public QObject {
         QVERIFY(back.display.reverse_complement && back.run_model);
         QCOMPARE(back.variant, s.variant);
         QVERIFY(back.compare_strands);
+        QCOMPARE(back.mlm_spacing, std::int64_t{0});
+        std::ofstream(dir + "/old.json") << R"({"model": {"path": "m"}})";  // before mlm_spacing
+        QCOMPARE(load_session(dir + "/old.json").mlm_spacing, std::int64_t{16});
         QCOMPARE(back.regions.size(), size_t{1});
         QCOMPARE(back.regions[0].label() + " " + back.regions[0].name,
                  std::string("NC_001416.1:11-20 cos site"));
@@ -406,6 +412,14 @@ class GuiModelTest : public QObject {
         } catch (const Error& e) {
             QVERIFY2(std::string(e.what()).rfind(dir + "/variant.json: variant 'x:5 A>AT': only",
                                                  0) == 0,
+                     e.what());
+        }
+        std::ofstream(dir + "/spacing.json") << R"({"model": {"path": "m", "mlm_spacing": 1}})";
+        try {
+            (void)load_session(dir + "/spacing.json");
+            QFAIL("a session's mlm_spacing of 1 loaded");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("model.mlm_spacing must be 0") != std::string::npos,
                      e.what());
         }
         std::ofstream(dir + "/bad.json") << "{\"fasta\": ";
@@ -747,6 +761,50 @@ class GuiModelTest : public QObject {
             QVERIFY2(std::string(err.what()).find("turn off averaging") != std::string::npos,
                      err.what());
         }
+    }
+
+    // A masked LM's tracks: with bases masked 16 apart (the explorer's default) those of `dnassm
+    // predict -r LOCUS --mlm-spacing 16`, cores placed on the contig as predict places them; with
+    // 0, a pass per base; and the caption says which.
+    void maskedTracksEqualPredict() {
+        const std::string cad = kRoot + "/data/models/dnassm-caduceus-small";
+        // 24 bases of context: cores of 192 bases, at multiples of 192 on the contig (8,064, 8,256,
+        // ...), so the locus holds three. A pass per base on fewer bases.
+        for (const auto& [spacing, l] :
+             {std::pair<std::int64_t, Locus>{16, {"NC_001416.1", 8'005, 8'405}},
+              {0, {"NC_001416.1", 8'150, 8'230}}}) {
+            RunRequest req{cad, kLambda, l, false, {"loglik"}, false, 8, 0, {}};
+            req.mlm_spacing = spacing;
+            req.mlm_context = 24;
+            req.compare_strands = spacing > 0;
+            const RunResult r = run_model(req);
+            QCOMPARE(r.masked, std::string(spacing ? "bases 16 apart masked together"
+                                                   : "a masked pass per base"));
+            const QStringList args{"--mlm-spacing", QString::number(spacing), "--mlm-context",
+                                   "24"};
+            const auto expected = predict("loglik", l, false, cad, kLambda, args);
+            QCOMPARE(r.tracks[0].values.size(), expected.size());
+            for (size_t i = 0; i < expected.size(); ++i)
+                QVERIFY2(std::fabs(r.tracks[0].values[i] - expected[i]) <=
+                             1e-6f * (1 + std::fabs(expected[i])),
+                         qPrintable(QString("spacing %1, base %2: %3 vs %4")
+                                        .arg(spacing)
+                                        .arg(i)
+                                        .arg(r.tracks[0].values[i])
+                                        .arg(expected[i])));
+            if (!spacing) continue;
+            // The other strand, its cores placed from the contig's other end: --rc's mean.
+            const auto averaged = predict("loglik", l, true, cad, kLambda, args);
+            for (size_t i = 0; i < averaged.size(); ++i) {
+                const float both = 0.5f * (r.tracks[0].values[i] + r.tracks[1].values[i]);
+                QVERIFY2(
+                    std::fabs(both - averaged[i]) <= 1e-6f * (1 + std::fabs(averaged[i])),
+                    qPrintable(QString("rc, base %1: %2 vs %3").arg(i).arg(both).arg(averaged[i])));
+            }
+        }
+        const Locus causal{"NC_001416.1", 8'000, 8'400};
+        QVERIFY(run_model({kModel, kLambda, causal, false, {"loglik"}, false, 8, 0, {}})
+                    .masked.empty());
     }
 
     // Average-linkage clustering on correlation distance, checked against its definition: every

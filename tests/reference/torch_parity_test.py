@@ -31,6 +31,8 @@ try:
     from caduceus_torch import TorchCaduceus, mask_for_mlm
     from hyena_torch import TorchHyena
     from mamba_torch import TorchMamba, read_fasta_region, read_safetensors, tokenize
+
+    torch.set_num_threads(1)  # small models: more threads only spin (ctest runs tests side by side)
 except ImportError as e:  # python3-torch missing: say so visibly
     torch = None
     IMPORT_ERROR = str(e)
@@ -208,6 +210,59 @@ class MaskedTrackReference(unittest.TestCase):
                             got[int(beg):int(end)] = float(v)
                     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5,
                                                err_msg=f"{os.path.basename(model)} {track} rc={rc}")
+
+    K = 4
+    CORE = 8 * C  # masked_core_bases
+
+    def spaced_reference(self, m, seq, lo, hi, targets):
+        """--mlm-spacing K on seq[lo:hi] (a run of a region with its context, on a contig that is
+        seq): base t is predicted in the window of its core (multiples of CORE on the contig) and C
+        bases either side, clipped to [lo, hi), with every base at a position ≡ t (mod K) masked."""
+        ll, passes = [], {}
+        for t in targets:
+            k = t // self.CORE
+            b, e = max(lo, k * self.CORE - self.C), min(hi, (k + 1) * self.CORE + self.C)
+            key = (b, e, t % self.K)
+            if key not in passes:
+                ids = tokenize(seq[b:e])
+                ids[[p - b for p in range(b, e) if p % self.K == t % self.K]] = 3
+                with torch.no_grad():
+                    passes[key] = (b, acgt_log_probs(m.logits(m.hidden(ids))))
+            b, lp = passes[key]
+            ll.append(float(lp[t - b, "ACGT".index(seq[t])]))
+        return np.array(ll)
+
+    def test_spaced_masked_marginals(self):
+        """--mlm-spacing: cores and masks placed on the contig, so a region read with --context
+        is computed on the same windows as far as its context reaches."""
+        seq = read_fasta_region(os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz"), 30000, 30300)
+        n = len(seq)
+        with tempfile.TemporaryDirectory() as tmp:
+            fa = os.path.join(tmp, "s.fa")
+            with open(fa, "w") as f:
+                f.write(">s\n" + seq + "\n")
+            for model, rc in ((os.path.join(ROOT, "data", "models", "dnassm-caduceus-small"), False),
+                              (os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1"), True)):
+                m = TorchCaduceus(model)
+                for region, context in (([], 0), (["s:101-220"], 30)):
+                    beg, end = (100, 220) if region else (0, n)
+                    lo, hi = max(0, beg - context), min(n, end + context)
+                    want = self.spaced_reference(m, seq, lo, hi, range(beg, end))
+                    if rc:
+                        back = self.spaced_reference(m, reverse_complement(seq), n - hi, n - lo,
+                                                     range(n - end, n - beg))
+                        want = 0.5 * (want + back[::-1])
+                    out = os.path.join(tmp, "s.bedgraph")
+                    subprocess.run([DNASSM, "predict", "-m", model, "--mlm-context", str(self.C), "--mlm-spacing",
+                                    str(self.K), "--context", str(context), *(["--rc"] if rc else []),
+                                    "--no-provenance", "-o", out, fa, *region], check=True)
+                    got = np.full(n, np.nan)
+                    with open(out) as f:
+                        for line in f:
+                            _, b, e, v = line.split()
+                            got[int(b):int(e)] = float(v)
+                    np.testing.assert_allclose(got[beg:end], want, rtol=1e-4, atol=1e-5,
+                                               err_msg=f"{os.path.basename(model)} {region} rc={rc}")
 
 
 def reverse_complement(seq):

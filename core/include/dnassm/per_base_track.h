@@ -7,9 +7,12 @@
 // Causal LMs predict base t from the hidden state at t−1, so the first base has no value;
 // loglik and prob are undefined where the observed base is not A/C/G/T. Masked (bidirectional) LMs
 // give masked marginals: base t is replaced by [MASK] and predicted from mlm_context bases on each
-// side (one forward pass per base). With rc the reverse-complement strand gives a second value
-// per base (predicted from the bases to its right); the track is the mean of the two where both
-// exist, else the one that does.
+// side (one forward pass per base). mlm_spacing K > 0 approximates them in K passes per core of
+// bases (masked_core_bases, cores at multiples of it on the contig, run with mlm_context bases
+// on either side): pass o masks every base at a contig position ≡ o (mod K) and predicts those of
+// the core together. With rc the reverse-complement
+// strand gives a second value per base (predicted from the bases to its right); the track is the
+// mean of the two where both exist, else the one that does.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +34,16 @@ struct TrackSpec {
     std::int64_t head_class = -1;  // kHeadClass: index into the task head's outputs
     bool rc = false;
     std::int64_t mlm_context = 512;
+    std::int64_t mlm_spacing =
+        0;  // 0: a masked pass per base; K >= 2: bases K apart masked together
     RunOptions run;
 };
+
+/// The bases of a core of spaced masked passes (mlm_spacing > 0): a run whose sequence has at
+/// least this + mlm_context bases of context either side of a base has the contig's value there.
+[[nodiscard]] constexpr std::int64_t masked_core_bases(std::int64_t mlm_context) {
+    return 8 * mlm_context;
+}
 
 /// The tracks a model offers, by name: loglik, entropy and prob for LMs, and first p_<class> for
 /// every class of a segmentation head, or a track head's value.
@@ -43,9 +54,12 @@ struct TrackSpec {
 
 /// The bases [beg, end) of a sequence whose values are wanted (end < 0: to its end), as when
 /// predict runs a region with --context around it. Others may be left NaN: a masked LM runs its
-/// one pass per base only for these (the context still feeds every pass).
+/// one pass per base only for these (the context still feeds every pass). `before` and `after`:
+/// the bases of its contig before and after the sequence, which place mlm_spacing's cores and
+/// masks on the contig, so that a chunk run with enough context gets the whole contig's values.
 struct WantedBases {
     std::int64_t beg = 0, end = -1;
+    std::int64_t before = 0, after = 0;
 };
 
 /// Several tracks at once (sharing rc and mlm_context): one streamed/tiled pass per strand serves

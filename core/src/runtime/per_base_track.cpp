@@ -72,6 +72,71 @@ void masked_values(const Model& model,
     passes.finish();
 }
 
+// The first position from x on that is ≡ residue (mod K).
+std::int64_t first_from(std::int64_t x, std::int64_t residue, std::int64_t K) {
+    return x + ((residue - x) % K + K) % K;
+}
+
+// Masked LM tracks, approximated: the contig in cores of masked_core_bases(context), each run
+// with `context` bases on either side, `spacing` times: pass o masks every base of the window at a
+// contig position ≡ o (mod spacing) and predicts the core's wanted bases among them together.
+// Each base is predicted with at least `context` bases either side (as far as the sequence
+// goes), and the bases spacing, 2·spacing, ... away from it masked too.
+void spaced_masked_values(const Model& model,
+                          Backend& backend,
+                          const std::vector<std::int32_t>& tok,
+                          const std::vector<const TrackSpec*>& specs,
+                          std::vector<std::vector<float>*>& out,
+                          Progress* progress,
+                          WantedBases wanted) {
+    const auto L = static_cast<std::int64_t>(tok.size());
+    const std::int64_t context = specs.front()->mlm_context, K = specs.front()->mlm_spacing,
+                       core = masked_core_bases(context), at = wanted.before;  // ids[0]'s place
+    struct Pass {
+        std::int64_t beg, end, residue;   // the core's wanted bases, in the sequence
+        std::int64_t core_beg, core_end;  // the core, as far as the sequence goes
+        std::int64_t win_beg, win_end;    // its window
+    };
+    RecordBatches<Pass> passes(
+        backend, progress,
+        [&](Pass& pass, Progress* p) {
+            std::vector<std::int32_t> win(tok.begin() + pass.win_beg, tok.begin() + pass.win_end);
+            for (std::int64_t t = first_from(at + pass.win_beg, pass.residue, K) - at;
+                 t < pass.win_end; t += K)
+                win[static_cast<size_t>(t - pass.win_beg)] = token::kMask;
+            const Tensor h = model.forward_activation(backend, win, nullptr);
+            // The core's rows (all of them, so that its logits are those of any run of it).
+            const Tensor logits = model.logits(
+                backend, h.slice_rows(pass.core_beg - pass.win_beg, pass.core_end - pass.win_beg));
+            const std::int64_t V = logits.dim(1);
+            std::int64_t done = 0;
+            for (std::int64_t t = first_from(at + pass.beg, pass.residue, K) - at; t < pass.end;
+                 t += K, ++done)
+                for (size_t k = 0; k < specs.size(); ++k) {
+                    float v = 0;
+                    if (lm_value(logits.f32() + (t - pass.core_beg) * V,
+                                 tok[static_cast<size_t>(t)], specs[k]->kind, v))
+                        (*out[k])[static_cast<size_t>(t)] = v;
+                }
+            if (p) p->advance(done);
+        },
+        [](Pass&) {});
+    // Cores at multiples of `core` on the contig, clipped to the wanted bases.
+    for (std::int64_t c = (at + wanted.beg) / core * core - at; c < wanted.end; c += core) {
+        const std::int64_t beg = std::max(c, wanted.beg), end = std::min(wanted.end, c + core);
+        const std::int64_t win_beg = std::max<std::int64_t>(0, c - context),
+                           win_end = std::min(L, c + core + context);
+        for (std::int64_t o = 0; o < K; ++o) {
+            const std::int64_t first = first_from(at + beg, o, K) - at;
+            if (first < end)
+                passes.add({beg, end, o, std::max<std::int64_t>(0, c), std::min(L, c + core),
+                            win_beg, win_end},
+                           win_end - win_beg, (end - 1 - first) / K + 1);
+        }
+    }
+    passes.finish();
+}
+
 // One strand: the masked-LM tracks by masked_values, all others from one streamed/tiled pass.
 std::vector<std::vector<float>> strand_values(
     const Model& model,
@@ -93,7 +158,9 @@ std::vector<std::vector<float>> strand_values(
         (is_masked ? masked : streamed).push_back(&specs[k]);
         (is_masked ? masked_out : streamed_out).push_back(&vals[k]);
     }
-    if (!masked.empty()) masked_values(model, backend, tok, masked, masked_out, progress, wanted);
+    if (!masked.empty())
+        (masked.front()->mlm_spacing > 0 ? spaced_masked_values : masked_values)(
+            model, backend, tok, masked, masked_out, progress, wanted);
     if (streamed.empty() && !on_hidden) return vals;
     const TaskHead* head = model.task_head();
     const RunOptions& run = specs.empty() ? RunOptions{} : specs.front().run;
@@ -201,9 +268,12 @@ std::vector<std::vector<float>> per_base_tracks(
                          (model.task_head() && spec.head_class >= 0 &&
                           spec.head_class < model.task_head()->n_classes()),
                      ErrorKind::kUsage, model.info().path + ": no segmentation head class to draw");
-        DNASSM_CHECK(spec.rc == specs.front().rc && spec.mlm_context == specs.front().mlm_context,
+        DNASSM_CHECK(spec.rc == specs.front().rc && spec.mlm_context == specs.front().mlm_context &&
+                         spec.mlm_spacing == specs.front().mlm_spacing,
                      ErrorKind::kInternal,
                      "per_base_tracks: tracks of one call share rc and context");
+        DNASSM_CHECK(spec.mlm_spacing == 0 || spec.mlm_spacing >= 2, ErrorKind::kUsage,
+                     "--mlm-spacing must be 0 (a pass per base) or at least 2");
     }
     const bool rc = !specs.empty() && specs.front().rc;
     DNASSM_CHECK(!rc || (specs.front().run.resume == nullptr && specs.front().run.save_at < 0),
@@ -216,8 +286,8 @@ std::vector<std::vector<float>> per_base_tracks(
     std::vector<std::int32_t> rc_ids = ids;
     reverse_complement(rc_ids);
     // The same bases, counted from the other end.
-    const auto r =
-        strand_values(model, backend, rc_ids, specs, progress, {}, {L - w.end, L - w.beg});
+    const auto r = strand_values(model, backend, rc_ids, specs, progress, {},
+                                 {L - w.end, L - w.beg, w.after, w.before});
     for (size_t k = 0; k < vals.size(); ++k)
         for (std::int64_t p = 0; p < L; ++p) {
             const float a = vals[k][static_cast<size_t>(p)],
