@@ -138,6 +138,18 @@ def parity_checks(exe, fa, dev, models, tmp):
         check("predict -o TSV (a row per region), bundled Mamba", rel(cols[dev], cols["cpu"]), 1e-4)
     attempt("predict table", table)
 
+    def masked():  # the bundled Caduceus masked LM: bases 16 apart masked together, and exact marginals
+        cad = os.path.join(ROOT, "data", "models", "dnassm-caduceus-small")
+        for spacing, reg in (("16", f"{CONTIG}:200001-204000"), ("0", f"{CONTIG}:200001-200300")):
+            for d in (dev, "cpu"):
+                run([exe, "predict", "-m", cad, "-r", reg, "--track", "loglik,entropy", "--mlm-spacing", spacing,
+                     "--device", d, "-o", os.path.join(tmp, f"mlm{spacing}_{d}.{{track}}.bedgraph"), fa])
+            for track in ("loglik", "entropy"):
+                check(f"predict masked-LM {track}, bundled Caduceus, --mlm-spacing {spacing}, {reg}",
+                      rel(bedgraph_values(os.path.join(tmp, f"mlm{spacing}_{dev}.{track}.bedgraph")),
+                          bedgraph_values(os.path.join(tmp, f"mlm{spacing}_cpu.{track}.bedgraph"))), 1e-4)
+    attempt("predict masked LM", masked)
+
     def auto():
         p = run([exe, "embed", "-m", m, "-r", f"{CONTIG}:1-1000", "-o", os.path.join(tmp, "auto.npy"), fa])
         picked = [l for l in p.stderr.splitlines() if "using" in l]

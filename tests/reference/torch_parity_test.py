@@ -186,14 +186,23 @@ class MaskedTrackReference(unittest.TestCase):
             ent.append(float(-(lp.exp() * lp).sum()))
         return np.array(ll), np.array(ent)
 
+    # The bundled PS model (RC-equivariant: --rc changes nothing) and a Ph one, with --rc.
+    MODELS = ((os.path.join(ROOT, "data", "models", "dnassm-caduceus-small"), False),
+              (os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1"), True))
+
+    @staticmethod
+    def lambda_fasta(tmp, beg, end):
+        """Lambda's bases [beg, end) as the FASTA record 's', and the bases."""
+        seq = read_fasta_region(os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz"), beg, end)
+        fa = os.path.join(tmp, "s.fa")
+        with open(fa, "w") as f:
+            f.write(">s\n" + seq + "\n")
+        return fa, seq
+
     def test_masked_marginal_tracks(self):
-        seq = read_fasta_region(os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz"), 30000, 30050)
         with tempfile.TemporaryDirectory() as tmp:
-            fa = os.path.join(tmp, "s.fa")
-            with open(fa, "w") as f:
-                f.write(">s\n" + seq + "\n")
-            for model, rc in ((os.path.join(ROOT, "data", "models", "dnassm-caduceus-small"), False),
-                              (os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1"), True)):
+            fa, seq = self.lambda_fasta(tmp, 30000, 30050)
+            for model, rc in self.MODELS:
                 m = TorchCaduceus(model)
                 want_ll, want_ent = self.reference(m, seq)
                 if rc:
@@ -235,14 +244,10 @@ class MaskedTrackReference(unittest.TestCase):
     def test_spaced_masked_marginals(self):
         """--mlm-spacing: cores and masks placed on the contig, so a region read with --context
         is computed on the same windows as far as its context reaches."""
-        seq = read_fasta_region(os.path.join(ROOT, "data", "lambda", "lambda_virus.fa.gz"), 30000, 30300)
-        n = len(seq)
         with tempfile.TemporaryDirectory() as tmp:
-            fa = os.path.join(tmp, "s.fa")
-            with open(fa, "w") as f:
-                f.write(">s\n" + seq + "\n")
-            for model, rc in ((os.path.join(ROOT, "data", "models", "dnassm-caduceus-small"), False),
-                              (os.path.join(ROOT, "tests", "data", "golden", "caduceus_ph_L1024_B1"), True)):
+            fa, seq = self.lambda_fasta(tmp, 30000, 30300)
+            n = len(seq)
+            for model, rc in self.MODELS:
                 m = TorchCaduceus(model)
                 for region, context in (([], 0), (["s:101-220"], 30)):
                     beg, end = (100, 220) if region else (0, n)

@@ -36,6 +36,19 @@ bool lm_value(const float* logits_row, std::int32_t next_id, TrackKind kind, flo
     return true;
 }
 
+// Base t's value of each masked-LM track, from the logits row that predicts it with it masked.
+void put_values(const float* logits_row,
+                const std::vector<std::int32_t>& tok,
+                std::int64_t t,
+                const std::vector<const TrackSpec*>& specs,
+                std::vector<std::vector<float>*>& out) {
+    for (size_t k = 0; k < specs.size(); ++k) {
+        float v = 0;
+        if (lm_value(logits_row, tok[static_cast<size_t>(t)], specs[k]->kind, v))
+            (*out[k])[static_cast<size_t>(t)] = v;
+    }
+}
+
 // Masked LM tracks: each base predicted with itself masked (one forward pass per base, shared by
 // all the tracks asked for). The passes are short records: on the CPU they run side by side, a
 // pass per thread (dnassm/record_batches.h), each value that of a run by itself, for any -@.
@@ -59,11 +72,7 @@ void masked_values(const Model& model,
             // Only the masked position's logits come back to the host.
             const Tensor h = model.forward_activation(backend, win, nullptr);
             const Tensor logits = model.logits(backend, h.slice_rows(t - b, t - b + 1));
-            for (size_t k = 0; k < specs.size(); ++k) {
-                float v = 0;
-                if (lm_value(logits.f32(), tok[static_cast<size_t>(t)], specs[k]->kind, v))
-                    (*out[k])[static_cast<size_t>(t)] = v;
-            }
+            put_values(logits.f32(), tok, t, specs, out);
             if (p) p->advance(1);
         },
         [](std::int64_t&) {});
@@ -112,12 +121,7 @@ void spaced_masked_values(const Model& model,
             std::int64_t done = 0;
             for (std::int64_t t = first_from(at + pass.beg, pass.residue, K) - at; t < pass.end;
                  t += K, ++done)
-                for (size_t k = 0; k < specs.size(); ++k) {
-                    float v = 0;
-                    if (lm_value(logits.f32() + (t - pass.core_beg) * V,
-                                 tok[static_cast<size_t>(t)], specs[k]->kind, v))
-                        (*out[k])[static_cast<size_t>(t)] = v;
-                }
+                put_values(logits.f32() + (t - pass.core_beg) * V, tok, t, specs, out);
             if (p) p->advance(done);
         },
         [](Pass&) {});
