@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "dnassm/model.h"
+
 #include "fuzz_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
