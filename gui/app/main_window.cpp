@@ -3,8 +3,11 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QImage>
 #include <QInputDialog>
@@ -17,6 +20,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QSvgGenerator>
@@ -235,6 +239,7 @@ void MainWindow::buildMenus() {
     connect(exact_masked_, &QAction::toggled, this, [this](bool on) {
         session_.mlm_spacing = on ? 0 : (session_.mlm_spacing > 0 ? session_.mlm_spacing : 16);
     });
+    model->addAction("Masked-LM context and spacing…", this, [this] { promptMaskedLm(); });
     model->addAction("Cancel run", QKeySequence("Esc"), this, [this] { cancelRun(); });
     model->addAction("&Variant (reference vs alternate)…", this, [this] {
         bool ok = false;
@@ -569,6 +574,41 @@ void MainWindow::setClusterRows(bool on) { cluster_rows_->setChecked(on); }
 
 void MainWindow::setExactMaskedMarginals(bool on) { exact_masked_->setChecked(on); }
 
+void MainWindow::setMaskedLm(std::int64_t context, std::int64_t spacing) {
+    DNASSM_CHECK(context >= 1, ErrorKind::kUsage,
+                 "a masked LM's context must be at least 1 base either side");
+    DNASSM_CHECK(spacing == 0 || spacing >= 2, ErrorKind::kUsage,
+                 "masked bases' spacing must be 0 (a pass per base) or at least 2");
+    session_.mlm_context = context;
+    exact_masked_->setChecked(spacing == 0);
+    session_.mlm_spacing = spacing;  // the toggle above may have set another
+}
+
+void MainWindow::promptMaskedLm() {
+    QDialog d(this);
+    d.setWindowTitle("Masked-LM tracks");
+    auto* form = new QFormLayout(&d);
+    form->addRow(
+        new QLabel("How a masked LM's per-base tracks are computed (dnassm predict\n"
+                   "--mlm-context and --mlm-spacing); from the next run on."));
+    auto* context = new QSpinBox(&d);
+    context->setRange(1, 1 << 20);
+    context->setValue(static_cast<int>(session_.mlm_context));
+    context->setSuffix(" bases");
+    form->addRow("Context on either side of a masked base:", context);
+    auto* spacing = new QSpinBox(&d);
+    spacing->setRange(0, 4096);
+    spacing->setSpecialValueText("0: exact, a pass per base (slow)");
+    spacing->setValue(static_cast<int>(session_.mlm_spacing));
+    form->addRow("Bases this far apart masked together:", spacing);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &d);
+    connect(buttons, &QDialogButtonBox::accepted, &d, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    form->addRow(buttons);
+    if (d.exec() == QDialog::Accepted)
+        guarded([&] { setMaskedLm(context->value(), spacing->value()); });
+}
+
 void MainWindow::showReverseStrand(bool on) { rc_action_->setChecked(on); }
 
 QString MainWindow::copyLoci(const std::vector<Locus>& loci) {
@@ -722,6 +762,7 @@ RunRequest MainWindow::makeRequest(bool whole_contig) const {
     r.cluster_rows = session_.display.cluster_rows;
     r.call_threshold = session_.call_threshold;
     r.mlm_spacing = session_.mlm_spacing;
+    r.mlm_context = session_.mlm_context;
     return r;
 }
 
@@ -857,8 +898,7 @@ void MainWindow::loadSession(const QString& path, bool blocking_run) {
     rc_average_->setChecked(s.rc_average);
     compare_strands_->setChecked(s.compare_strands);
     cluster_rows_->setChecked(s.display.cluster_rows);
-    exact_masked_->setChecked(s.mlm_spacing == 0);
-    session_.mlm_spacing = s.mlm_spacing;  // the toggle above may have reset it
+    setMaskedLm(s.mlm_context, s.mlm_spacing);
     try {
         if (s.panels.size() > 1)
             view_->setPanels(s.panels);

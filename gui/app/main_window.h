@@ -92,6 +92,9 @@ class MainWindow : public QMainWindow {
     /// Model > Exact masked marginals: a masked LM's tracks from a pass per base, or (off, the
     /// default) with bases 16 apart masked together (RunRequest::mlm_spacing).
     void setExactMaskedMarginals(bool on);
+    /// Model > Masked-LM context and spacing: bases either side of a masked base (at least 1)
+    /// and masked bases' spacing (0: exact, else at least 2; Error(kUsage) otherwise).
+    void setMaskedLm(std::int64_t context, std::int64_t spacing);
     /// Variant mode from the next run on: "chr:pos REF>ALT" (parse_snv; Error(kUsage) when it
     /// does not read as one), or empty for off.
     void setVariant(const QString& text);
@@ -122,6 +125,7 @@ class MainWindow : public QMainWindow {
     void showShortcuts();
     /// Asks for a label (the last one given, to start with) and marks `l`.
     void promptRegion(const Locus& l);
+    void promptMaskedLm();
     void showRegions();  // hands them to the view and says how many there are
     /// Closes what belongs to the open genome: its tracks (files' and the run's), regions,
     /// variant and the features the locus box searches; the model and display settings stay.

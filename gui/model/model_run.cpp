@@ -105,9 +105,10 @@ RunResult run_model(const RunRequest& req,
         specs.back().mlm_context = req.mlm_context;
     }
     if (!model->causal())
-        out.masked = req.mlm_spacing > 0
-                         ? "bases " + std::to_string(req.mlm_spacing) + " apart masked together"
-                         : "a masked pass per base";
+        out.masked = (req.mlm_spacing > 0
+                          ? "bases " + std::to_string(req.mlm_spacing) + " apart masked together"
+                          : std::string("a masked pass per base")) +
+                     ", " + std::to_string(req.mlm_context) + " bases of context either side";
 
     // The parts' places in the run's arrays: bases, heatmap bins (one base each unless the loci
     // are very long together) and pooled windows.

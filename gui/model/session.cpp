@@ -64,6 +64,9 @@ SessionData load_session(const std::string& path) {
             s.mlm_spacing = m.value("mlm_spacing", std::int64_t{16});
             DNASSM_CHECK(s.mlm_spacing == 0 || s.mlm_spacing >= 2, ErrorKind::kInput,
                          path + ": model.mlm_spacing must be 0 (a pass per base) or at least 2");
+            s.mlm_context = m.value("mlm_context", std::int64_t{512});
+            DNASSM_CHECK(s.mlm_context >= 1, ErrorKind::kInput,
+                         path + ": model.mlm_context must be at least 1 (bases either side)");
             try {
                 if (!s.variant.empty()) (void)parse_snv(s.variant);
             } catch (const Error& e) {
@@ -134,7 +137,8 @@ void save_session(const SessionData& s, const std::string& path) {
                       {"rc", s.rc_average},
                       {"compare_strands", s.compare_strands},
                       {"call_threshold", s.call_threshold},
-                      {"mlm_spacing", s.mlm_spacing}};
+                      {"mlm_spacing", s.mlm_spacing},
+                      {"mlm_context", s.mlm_context}};
     if (!s.model.empty() && !s.variant.empty()) j["model"]["variant"] = s.variant;
     if (s.panels.size() > 1) {
         j["panels"] = nlohmann::json::array();

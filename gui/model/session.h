@@ -31,6 +31,7 @@ struct SessionData {
     bool compare_strands = false;     // tracks of the reverse strand too, and the difference
     float call_threshold = 0.5f;      // a task head's calls: probability at least this
     std::int64_t mlm_spacing = 16;    // a masked LM's tracks (RunRequest::mlm_spacing); 0: exact
+    std::int64_t mlm_context = 512;   // ... each base predicted from this many either side
     Locus locus;
     std::vector<Panel> panels;  // a split view's loci (two or more); empty for one locus
     DisplaySettings display;

@@ -3,11 +3,13 @@
 // predict`, cancel a long run, save/load a session, and snapshot to PNG/SVG with the tracks
 // where they should be.
 #include <QClipboard>
+#include <QDialog>
 #include <QImage>
 #include <QPainter>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QtTest>
@@ -594,12 +596,14 @@ class GuiExplorerTest : public QObject {
         MainWindow w;
         w.loadSession(dir + "/s.json", true);
         w.runModelBlocking();
-        QCOMPARE(w.lastRun()->masked, std::string("bases 16 apart masked together"));
+        QCOMPARE(w.lastRun()->masked,
+                 std::string("bases 16 apart masked together, 512 bases of context either side"));
         const std::vector<float> spaced = w.lastRun()->tracks[0].values;
         w.setExactMaskedMarginals(true);
         QCOMPARE(w.sessionData().mlm_spacing, std::int64_t{0});
         w.runModelBlocking();
-        QCOMPARE(w.lastRun()->masked, std::string("a masked pass per base"));
+        QCOMPARE(w.lastRun()->masked,
+                 std::string("a masked pass per base, 512 bases of context either side"));
         QVERIFY(w.lastRun()->tracks[0].values != spaced);
         w.saveSession(dir + "/exact.json");
         MainWindow again;
@@ -607,6 +611,70 @@ class GuiExplorerTest : public QObject {
         QCOMPARE(again.sessionData().mlm_spacing, std::int64_t{0});
         again.setExactMaskedMarginals(false);
         QCOMPARE(again.sessionData().mlm_spacing, std::int64_t{16});
+    }
+
+    // Model > Masked-LM context and spacing: the run takes both (as predict's --mlm-context and
+    // --mlm-spacing), sessions keep them, and values predict refuses are refused.
+    void maskedLmContextAndSpacingAreChosen() {
+        const QString dir = temp_dir("explorer_masked_context");
+        QFile f(dir + "/s.json");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(
+            QString(
+                R"({"fasta": "%1", "locus": {"contig": "NC_001416.1", "start": 2001, "end": 2060},
+                           "model": {"path": "%2", "tracks": ["loglik"], "embedding": false}})")
+                .arg(kLambda, kRoot + "/data/models/dnassm-caduceus-small")
+                .toUtf8());
+        f.close();
+        MainWindow w;
+        w.loadSession(dir + "/s.json", true);
+        w.runModelBlocking();
+        const std::vector<float> wide = w.lastRun()->tracks[0].values;
+        w.setMaskedLm(24, 8);
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->masked,
+                 std::string("bases 8 apart masked together, 24 bases of context either side"));
+        QVERIFY(w.lastRun()->tracks[0].values != wide);
+        w.setMaskedLm(24, 0);
+        QVERIFY(w.sessionData().mlm_spacing == 0);
+        w.runModelBlocking();
+        QCOMPARE(w.lastRun()->masked,
+                 std::string("a masked pass per base, 24 bases of context either side"));
+        w.saveSession(dir + "/narrow.json");
+        MainWindow again;
+        again.loadSession(dir + "/narrow.json", false);
+        QCOMPARE(again.sessionData().mlm_context, std::int64_t{24});
+        QCOMPARE(again.sessionData().mlm_spacing, std::int64_t{0});
+        for (const auto& [context, spacing] : {std::pair{0, 16}, std::pair{24, 1}}) {
+            try {
+                again.setMaskedLm(context, spacing);
+                QFAIL("an invalid masked-LM setting was taken");
+            } catch (const Error& e) {
+                QVERIFY(e.kind() == ErrorKind::kUsage);
+            }
+        }
+        QCOMPARE(again.sessionData().mlm_context, std::int64_t{24});
+        // The menu's dialog shows the current settings and applies what is entered.
+        QAction* menu = nullptr;
+        for (QAction* a : again.findChildren<QAction*>())
+            if (a->text().startsWith("Masked-LM context")) menu = a;
+        QVERIFY(menu != nullptr);
+        std::vector<int> shown;
+        QTimer::singleShot(0, [&] {
+            auto* d = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+            if (!d) return;
+            const auto boxes = d->findChildren<QSpinBox*>();
+            for (QSpinBox* b : boxes) shown.push_back(b->value());
+            if (boxes.size() == 2) {
+                boxes[0]->setValue(100);
+                boxes[1]->setValue(4);
+            }
+            d->accept();
+        });
+        menu->trigger();
+        QCOMPARE(shown, (std::vector<int>{24, 0}));
+        QCOMPARE(again.sessionData().mlm_context, std::int64_t{100});
+        QCOMPARE(again.sessionData().mlm_spacing, std::int64_t{4});
     }
 
     void sessionSaveAndLoad() {

@@ -384,6 +384,7 @@ class GuiModelTest : public QObject {
         s.variant = "NC_001416.1:150 A>G";
         s.compare_strands = true;
         s.mlm_spacing = 0;
+        s.mlm_context = 96;
         s.regions = {{.contig = "NC_001416.1", .beg = 10, .end = 20, .name = "cos site"}};
         save_session(s, dir + "/sub/s.json");
         std::ifstream in(dir + "/sub/s.json");
@@ -399,8 +400,10 @@ class GuiModelTest : public QObject {
         QCOMPARE(back.variant, s.variant);
         QVERIFY(back.compare_strands);
         QCOMPARE(back.mlm_spacing, std::int64_t{0});
+        QCOMPARE(back.mlm_context, std::int64_t{96});
         std::ofstream(dir + "/old.json") << R"({"model": {"path": "m"}})";  // before mlm_spacing
         QCOMPARE(load_session(dir + "/old.json").mlm_spacing, std::int64_t{16});
+        QCOMPARE(load_session(dir + "/old.json").mlm_context, std::int64_t{512});
         QCOMPARE(back.regions.size(), size_t{1});
         QCOMPARE(back.regions[0].label() + " " + back.regions[0].name,
                  std::string("NC_001416.1:11-20 cos site"));
@@ -420,6 +423,15 @@ class GuiModelTest : public QObject {
             QFAIL("a session's mlm_spacing of 1 loaded");
         } catch (const Error& e) {
             QVERIFY2(std::string(e.what()).find("model.mlm_spacing must be 0") != std::string::npos,
+                     e.what());
+        }
+        std::ofstream(dir + "/context.json") << R"({"model": {"path": "m", "mlm_context": 0}})";
+        try {
+            (void)load_session(dir + "/context.json");
+            QFAIL("a session's mlm_context of 0 loaded");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).rfind(dir + "/context.json: model.mlm_context must be",
+                                                 0) == 0,
                      e.what());
         }
         std::ofstream(dir + "/bad.json") << "{\"fasta\": ";
@@ -779,7 +791,8 @@ class GuiModelTest : public QObject {
             req.compare_strands = spacing > 0;
             const RunResult r = run_model(req);
             QCOMPARE(r.masked, std::string(spacing ? "bases 16 apart masked together"
-                                                   : "a masked pass per base"));
+                                                   : "a masked pass per base") +
+                                   ", 24 bases of context either side");
             const QStringList args{"--mlm-spacing", QString::number(spacing), "--mlm-context",
                                    "24"};
             const auto expected = predict("loglik", l, false, cad, kLambda, args);
