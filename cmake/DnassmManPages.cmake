@@ -31,7 +31,15 @@ function(dnassm_man_page page program include)
     set(man_pages ${man_pages} ${out}.gz PARENT_SCOPE)
 endfunction()
 
-dnassm_man_page(dnassm $<TARGET_FILE:dnassm> ${PROJECT_SOURCE_DIR}/docs/man/dnassm.h2m dnassm)
+set(dnassm_h2m ${PROJECT_SOURCE_DIR}/docs/man/dnassm.h2m)
+if(NOT DNASSM_HAVE_GUI)  # no explorer built: dnassm(1) does not send readers to its page
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${dnassm_h2m})
+    file(READ ${dnassm_h2m} text)
+    string(REPLACE ".BR dnassm\\-gui (1),\n" "" text "${text}")
+    file(WRITE ${man_dir}/dnassm.h2m "${text}")
+    set(dnassm_h2m ${man_dir}/dnassm.h2m)
+endif()
+dnassm_man_page(dnassm $<TARGET_FILE:dnassm> ${dnassm_h2m} dnassm)
 foreach(cmd ${DNASSM_MAN_COMMANDS})
     set(script ${man_dir}/bin/dnassm-${cmd})
     file(GENERATE OUTPUT ${script}

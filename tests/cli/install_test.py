@@ -160,6 +160,14 @@ class InstallTests(unittest.TestCase):
             self.assertIn(lib, field(debs["dnassm"], "Depends"))
         for extra in expected - {"dnassm"}:
             self.assertIn("dnassm (= ", field(debs[extra], "Depends"))
+        # Debian policy 5.6.13: a synopsis of the package's own, then an extended description.
+        synopses = {"dnassm": "(command line)", "dnassm-gui": "explorer", "dnassm-cuda": "CUDA"}
+        for name, deb in debs.items():
+            lines = field(deb, "Description").splitlines()
+            self.assertIn(synopses[name], lines[0], name)
+            self.assertLess(len(lines[0]), 80, name)
+            self.assertGreater(len(lines), 1, name)
+            self.assertTrue(all(line.startswith(" ") and ";" not in line for line in lines[1:]), lines)
         # Unpacked (as dpkg would, under a root of our own) the binary finds its model and plugin.
         root = os.path.join(self.tmp, "root")
         for deb in debs.values():
