@@ -465,6 +465,19 @@ class PredictTests(Tmp):
         self.assertEqual(data_lines(out), [])
         self.assertIn("the inputs hold no values", err)
 
+    def test_merge_and_call_refuse_files_that_are_not_tracks(self):
+        """A FASTA or a BED handed to merge or call (a mistyped glob) is named and refused, with no output left."""
+        bed = self.path("regions.bed")
+        with open(bed, "w") as f:
+            f.write("NC_001416.1\t0\t100\n")
+        for args in (("merge", "-o", self.path("m.bw")), ("call", "--threshold", "0.5", "-o", self.path("c.bed"))):
+            for wrong in (LAMBDA, bed):
+                _, _, err = run(*args, wrong, expect=2)
+                self.assertEqual(err.strip().splitlines(),
+                                 [f"dnassm {args[0]}: {wrong}: tracks are .bw/.bigwig or .bedgraph/.bg "
+                                  "(.bedgraph.gz compressed), or - for bedGraph on standard input"])
+        self.assert_only_files("regions.bed")
+
     def test_call_option_errors(self):
         bed, bw = self.path("c.bed"), self.path("c.bw")
         _, _, err = run("predict", "-m", MODEL, "-o", bed, LAMBDA, expect=2)

@@ -81,11 +81,4 @@ struct WantedBases {
                                          bool with_hidden,
                                          WantedBases wanted = {});
 
-/// Per-base values over ids (NaN where undefined). progress advances by the bases processed.
-[[nodiscard]] std::vector<float> per_base_track(const Model& model,
-                                                Backend& backend,
-                                                const std::vector<std::int32_t>& ids,
-                                                const TrackSpec& spec,
-                                                Progress* progress);
-
 }  // namespace dnassm

@@ -303,12 +303,4 @@ std::vector<std::vector<float>> per_base_tracks(
     return vals;
 }
 
-std::vector<float> per_base_track(const Model& model,
-                                  Backend& backend,
-                                  const std::vector<std::int32_t>& ids,
-                                  const TrackSpec& spec,
-                                  Progress* progress) {
-    return std::move(per_base_tracks(model, backend, ids, {&spec, 1}, progress).front());
-}
-
 }  // namespace dnassm
