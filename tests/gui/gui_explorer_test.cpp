@@ -52,6 +52,16 @@ QString write_file(const QString& dir, const char* name, const QByteArray& text)
     return dir + "/" + name;
 }
 
+// A session of the bundled masked LM's loglik over 60 bases of lambda, written to dir/s.json.
+QString masked_lm_session(const QString& dir) {
+    return write_file(
+        dir, "s.json",
+        QString(R"({"fasta": "%1", "locus": {"contig": "NC_001416.1", "start": 2001, "end": 2060},
+                    "model": {"path": "%2", "tracks": ["loglik"], "embedding": false}})")
+            .arg(kLambda, kRoot + "/data/models/dnassm-caduceus-small")
+            .toUtf8());
+}
+
 // A FASTA of two contigs, a and b, each a repeated unit, written to dir/g.fa.
 QString two_contig_fasta(
     const QString& dir, const char* a_unit, int a_times, const char* b_unit, int b_times) {
@@ -584,17 +594,8 @@ class GuiExplorerTest : public QObject {
     // marginals asks for a pass per base; sessions keep the choice.
     void maskedLmRunsSpacedUnlessExactIsAsked() {
         const QString dir = temp_dir("explorer_masked");
-        QFile f(dir + "/s.json");
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(
-            QString(
-                R"({"fasta": "%1", "locus": {"contig": "NC_001416.1", "start": 2001, "end": 2060},
-                           "model": {"path": "%2", "tracks": ["loglik"], "embedding": false}})")
-                .arg(kLambda, kRoot + "/data/models/dnassm-caduceus-small")
-                .toUtf8());
-        f.close();
         MainWindow w;
-        w.loadSession(dir + "/s.json", true);
+        w.loadSession(masked_lm_session(dir), true);
         w.runModelBlocking();
         QCOMPARE(w.lastRun()->masked,
                  std::string("bases 16 apart masked together, 512 bases of context either side"));
@@ -617,17 +618,8 @@ class GuiExplorerTest : public QObject {
     // --mlm-spacing), sessions keep them, and values predict refuses are refused.
     void maskedLmContextAndSpacingAreChosen() {
         const QString dir = temp_dir("explorer_masked_context");
-        QFile f(dir + "/s.json");
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(
-            QString(
-                R"({"fasta": "%1", "locus": {"contig": "NC_001416.1", "start": 2001, "end": 2060},
-                           "model": {"path": "%2", "tracks": ["loglik"], "embedding": false}})")
-                .arg(kLambda, kRoot + "/data/models/dnassm-caduceus-small")
-                .toUtf8());
-        f.close();
         MainWindow w;
-        w.loadSession(dir + "/s.json", true);
+        w.loadSession(masked_lm_session(dir), true);
         w.runModelBlocking();
         const std::vector<float> wide = w.lastRun()->tracks[0].values;
         w.setMaskedLm(24, 8);
