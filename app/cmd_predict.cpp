@@ -283,9 +283,8 @@ int cmd_predict(int argc, char** argv) {
                      o.model_dir + " has no such head");
     if (head && !head->per_sequence() && !on_command_line("track"))
         track_name = head->output_names().back();  // the last class, or a track head's value
-    DNASSM_CHECK(mlm_context >= 1, ErrorKind::kUsage, "--mlm-context must be >= 1");
-    DNASSM_CHECK(mlm_spacing == 0 || mlm_spacing >= 2, ErrorKind::kUsage,
-                 "--mlm-spacing must be 0 (a pass per base) or at least 2");
+    check_masked_lm_settings(mlm_context, mlm_spacing, ErrorKind::kUsage, "", "--mlm-context",
+                             "--mlm-spacing");
     if (s.model->causal() && (on_command_line("mlm-context") || on_command_line("mlm-spacing")))
         note(
             "dnassm predict: note: --mlm-context and --mlm-spacing apply to masked LMs; %s is a "

@@ -575,10 +575,8 @@ void MainWindow::setClusterRows(bool on) { cluster_rows_->setChecked(on); }
 void MainWindow::setExactMaskedMarginals(bool on) { exact_masked_->setChecked(on); }
 
 void MainWindow::setMaskedLm(std::int64_t context, std::int64_t spacing) {
-    DNASSM_CHECK(context >= 1, ErrorKind::kUsage,
-                 "a masked LM's context must be at least 1 base either side");
-    DNASSM_CHECK(spacing == 0 || spacing >= 2, ErrorKind::kUsage,
-                 "masked bases' spacing must be 0 (a pass per base) or at least 2");
+    check_masked_lm_settings(context, spacing, ErrorKind::kUsage, "", "the masked-LM context",
+                             "the masked bases' spacing");
     session_.mlm_context = context;
     exact_masked_->setChecked(spacing == 0);
     session_.mlm_spacing = spacing;  // the toggle above may have set another

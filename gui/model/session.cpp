@@ -8,6 +8,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/input_file.h"
+#include "dnassm/per_base_track.h"
 #include "dnassm/text.h"
 
 #include "variant.h"
@@ -61,12 +62,10 @@ SessionData load_session(const std::string& path) {
             s.call_threshold = m.value("call_threshold", 0.5f);
             DNASSM_CHECK(s.call_threshold >= 0 && s.call_threshold <= 1, ErrorKind::kInput,
                          path + ": model.call_threshold must lie in [0, 1]");
-            s.mlm_spacing = m.value("mlm_spacing", std::int64_t{16});
-            DNASSM_CHECK(s.mlm_spacing == 0 || s.mlm_spacing >= 2, ErrorKind::kInput,
-                         path + ": model.mlm_spacing must be 0 (a pass per base) or at least 2");
-            s.mlm_context = m.value("mlm_context", std::int64_t{512});
-            DNASSM_CHECK(s.mlm_context >= 1, ErrorKind::kInput,
-                         path + ": model.mlm_context must be at least 1 (bases either side)");
+            s.mlm_spacing = m.value("mlm_spacing", s.mlm_spacing);
+            s.mlm_context = m.value("mlm_context", s.mlm_context);
+            check_masked_lm_settings(s.mlm_context, s.mlm_spacing, ErrorKind::kInput, path + ": ",
+                                     "model.mlm_context", "model.mlm_spacing");
             try {
                 if (!s.variant.empty()) (void)parse_snv(s.variant);
             } catch (const Error& e) {

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "dnassm/error.h"
 #include "dnassm/model.h"
 #include "dnassm/progress.h"
 #include "dnassm/sequence_runner.h"
@@ -44,6 +45,16 @@ struct TrackSpec {
 [[nodiscard]] constexpr std::int64_t masked_core_bases(std::int64_t mlm_context) {
     return 8 * mlm_context;
 }
+
+/// A masked LM's settings as its callers name them (`--mlm-context` on the command line,
+/// `model.mlm_context` in a session): Error(kind) "<where><context_name> must be at least 1" or
+/// "<where><spacing_name> must be 0 (a pass per base) or at least 2" unless they can be used.
+void check_masked_lm_settings(std::int64_t mlm_context,
+                              std::int64_t mlm_spacing,
+                              ErrorKind kind,
+                              const std::string& where,
+                              const char* context_name,
+                              const char* spacing_name);
 
 /// The tracks a model offers, by name: loglik, entropy and prob for LMs, and first p_<class> for
 /// every class of a segmentation head, or a track head's value.

@@ -36,6 +36,22 @@ bool lm_value(const float* logits_row, std::int32_t next_id, TrackKind kind, flo
     return true;
 }
 
+}  // namespace
+
+void check_masked_lm_settings(std::int64_t mlm_context,
+                              std::int64_t mlm_spacing,
+                              ErrorKind kind,
+                              const std::string& where,
+                              const char* context_name,
+                              const char* spacing_name) {
+    DNASSM_CHECK(mlm_context >= 1, kind, where + context_name + " must be at least 1");
+    // Spacing 1 would mask every base of the window.
+    DNASSM_CHECK(mlm_spacing == 0 || mlm_spacing >= 2, kind,
+                 where + spacing_name + " must be 0 (a pass per base) or at least 2");
+}
+
+namespace {
+
 // Base t's value of each masked-LM track, from the logits row that predicts it with it masked.
 void put_values(const float* logits_row,
                 const std::vector<std::int32_t>& tok,
