@@ -382,6 +382,21 @@ int cmd_predict(int argc, char** argv) {
     if (chain.active()) chain.resume(*s.model, cores.front(), spans.front(), run);
     if (context != 0) add_context(spans, s, o.rc || !s.model->causal(), context);
     if (chain.active()) chain.save_at_end(cores.front(), spans.front(), run);
+    // Exact masked marginals take a pass of 2 x --mlm-context + 1 bases per base written (~30x
+    // the work of --mlm-spacing 16), so where the user did not choose them the note says so.
+    const bool exact_masked = !s.model->causal() && mlm_spacing == 0 &&
+                              std::any_of(specs.begin(), specs.end(), [](const TrackSpec& t) {
+                                  return t.kind != TrackKind::kHeadClass;
+                              });
+    if (exact_masked && !on_command_line("mlm-spacing")) {
+        std::int64_t bases = 0;
+        for (const Region& r : cores) bases += r.length();
+        note(
+            "dnassm predict: note: %s is a masked LM: each of the %lld bases written gets a pass "
+            "of its own (exact masked marginals%s); --mlm-spacing 16 masks bases 16 apart "
+            "together, about 30x faster (bench/RESULTS.md compares the two)\n",
+            o.model_dir.c_str(), static_cast<long long>(bases), o.rc ? ", per strand" : "");
+    }
     write_tracks(s, o, specs, spans, cores, writer_ptrs, bin);
     const auto commit_outputs = [&] {
         for (const auto& w : writers) w->commit();

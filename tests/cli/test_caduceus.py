@@ -136,9 +136,16 @@ class CaduceusTests(Tmp):
         the bundled model the values follow the exact ones closely; a chunk read with --context of at least
         9 x --mlm-context has the whole run's values (cores and masks sit on the contig); -@ changes nothing."""
         args = ["-m", "dnassm-caduceus-small", "--mlm-context", "64", "--no-provenance", "--progress", "none"]
-        run("predict", *args, "-r", "NC_001416.1:44001-44600", "-o", self.path("exact.bedgraph"), LAMBDA)
-        run("predict", *args, "--mlm-spacing", "16", "-r", "NC_001416.1:44001-44600", "-o", self.path("s.bedgraph"),
-            LAMBDA)
+        _, _, err = run("predict", *args, "-r", "NC_001416.1:44001-44600", "-o", self.path("exact.bedgraph"), LAMBDA)
+        # Exact by default, and the note says what that costs and what is faster.
+        self.assertIn("is a masked LM: each of the 600 bases written gets a pass of its own", err)
+        self.assertIn("--mlm-spacing 16 masks bases 16 apart together", err)
+        _, _, err = run("predict", *args, "--mlm-spacing", "16", "-r", "NC_001416.1:44001-44600", "-o",
+                        self.path("s.bedgraph"), LAMBDA)
+        self.assertNotIn("gets a pass of its own", err)
+        _, _, err = run("predict", *args, "--mlm-spacing", "0", "-r", "NC_001416.1:44001-44010", "-o",
+                        self.path("e0.bedgraph"), LAMBDA)
+        self.assertNotIn("gets a pass of its own", err)  # chosen, so not noted
         exact = np.loadtxt(self.path("exact.bedgraph"), usecols=3)
         spaced = np.loadtxt(self.path("s.bedgraph"), usecols=3)
         self.assertEqual(len(spaced), 600)
