@@ -153,7 +153,12 @@ std::vector<float> bam_coverage(const std::string& path, const Locus& l, const s
             (BAM_FUNMAP | BAM_FSECONDARY | BAM_FQCFAIL | BAM_FDUP | BAM_FSUPPLEMENTARY))
             continue;
         hts_pos_t pos = b->core.pos;
+        // HTSlib pads the read name so that the CIGAR is 4-byte aligned; clang's -Wcast-align
+        // cannot see that through bam_get_cigar's cast.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-align"
         const uint32_t* cig = bam_get_cigar(b);
+#pragma GCC diagnostic pop
         for (uint32_t k = 0; k < b->core.n_cigar; ++k) {
             const int op = bam_cigar_op(cig[k]);
             const hts_pos_t len = bam_cigar_oplen(cig[k]);
