@@ -6,6 +6,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/io/writers.h"
+#include "dnassm/messages.h"
 #include "dnassm/record_batches.h"
 
 #include "chunk_chain.h"
@@ -13,6 +14,13 @@
 #include "common.h"
 
 namespace dnassm::app {
+
+namespace {
+
+// Per-base embeddings this large (bytes) get a note with their size and how to shrink them.
+constexpr double kEmbeddingSizeNoted = 1e9;
+
+}  // namespace
 
 int cmd_embed(int argc, char** argv) {
     CommonOptions o;
@@ -114,6 +122,19 @@ int cmd_embed(int argc, char** argv) {
             if (drop < n) on_rows(off + drop - skip, raw + drop * width, n - drop);
         };
     };
+    if (writer) {  // a genome's per-base rows run to hundreds of GB: say the size up front
+        const std::int64_t rows = (s.total_bases + stride - 1) / stride;
+        const double bytes =
+            static_cast<double>(rows) * static_cast<double>(D) * (dtype == "f16" ? 2.0 : 4.0);
+        std::string smaller = dtype == "f16" ? "" : "--dtype f16 halves it, ";
+        if (stride == 1) smaller += "--stride K divides it by K, ";
+        if (bytes >= kEmbeddingSizeNoted)
+            note(
+                "dnassm embed: note: %s will hold about %.1f GB (%lld rows of %lld values); %s"
+                "--pool mean writes a vector per region instead\n",
+                o.output.c_str(), bytes / 1e9, static_cast<long long>(rows),
+                static_cast<long long>(D), smaller.c_str());
+    }
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "embed");
     // --pool mean: one vector per record; short records run side by side (record_batches.h).
     struct Pooled {
