@@ -84,6 +84,20 @@ int cmd_embed(int argc, char** argv) {
                  "-o -: per-base embeddings are binary (.npy, .h5) and need a file name; "
                  "--pool mean writes a TSV to standard output");
     const std::string type = output_type(o, pool == "mean" ? ".tsv" : "");
+    // A genome's per-base rows run to hundreds of GB: the size is said before the file is made.
+    if (pool != "mean" && type != ".tsv") {
+        const std::int64_t rows = (s.total_bases + stride - 1) / stride;
+        const double bytes =
+            static_cast<double>(rows) * static_cast<double>(D) * (dtype == "f16" ? 2.0 : 4.0);
+        std::string smaller = dtype == "f16" ? "" : "--dtype f16 halves it, ";
+        if (stride == 1) smaller += "--stride K divides it by K, ";
+        if (bytes >= kEmbeddingSizeNoted)
+            note(
+                "dnassm embed: note: %s will hold about %.1f GB (%lld rows of %lld values); %s"
+                "--pool mean writes a vector per region instead\n",
+                o.output.c_str(), bytes / 1e9, static_cast<long long>(rows),
+                static_cast<long long>(D), smaller.c_str());
+    }
     if (pool == "mean")
         vectors = VectorWriter::create(o.output, D, dtype == "f16", type);
     else if (type == ".tsv")
@@ -122,19 +136,6 @@ int cmd_embed(int argc, char** argv) {
             if (drop < n) on_rows(off + drop - skip, raw + drop * width, n - drop);
         };
     };
-    if (writer) {  // a genome's per-base rows run to hundreds of GB: say the size up front
-        const std::int64_t rows = (s.total_bases + stride - 1) / stride;
-        const double bytes =
-            static_cast<double>(rows) * static_cast<double>(D) * (dtype == "f16" ? 2.0 : 4.0);
-        std::string smaller = dtype == "f16" ? "" : "--dtype f16 halves it, ";
-        if (stride == 1) smaller += "--stride K divides it by K, ";
-        if (bytes >= kEmbeddingSizeNoted)
-            note(
-                "dnassm embed: note: %s will hold about %.1f GB (%lld rows of %lld values); %s"
-                "--pool mean writes a vector per region instead\n",
-                o.output.c_str(), bytes / 1e9, static_cast<long long>(rows),
-                static_cast<long long>(D), smaller.c_str());
-    }
     Progress progress(s.progress_mode, s.total_bases * (o.rc ? 2 : 1), "embed");
     // --pool mean: one vector per record; short records run side by side (record_batches.h).
     struct Pooled {

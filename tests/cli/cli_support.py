@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import numpy as np
@@ -43,6 +44,27 @@ def run(*args, stdin=None, expect=0):
     if expect is not None and p.returncode != expect:
         raise AssertionError(f"dnassm {' '.join(args)}: exit {p.returncode}, expected {expect}\n{err}")
     return p.returncode, p.stdout.decode(), err
+
+
+def stopped_run(folder, args, sig):
+    """Runs dnassm until a temp file of its output shows in `folder`, then sends it `sig`; returns its exit
+    code (-sig when the signal ended it) and standard error."""
+    p = subprocess.Popen([DNASSM, *args], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120  # a bound on a hang, not a timing
+        while not any(".tmp." in f for f in os.listdir(folder)):
+            if p.poll() is not None:
+                raise AssertionError(f"dnassm {' '.join(args)} ended (exit {p.returncode}) before it could be stopped")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"dnassm {' '.join(args)}: no temp file in {folder} after 120 s")
+            time.sleep(0.02)
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=120)
+        return p.returncode, err.decode()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def expected_calls(chrom, beg, values, threshold, below=False, merge_gap=0, min_length=1, name="call",

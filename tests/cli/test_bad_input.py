@@ -2,8 +2,9 @@
 import json
 import os
 import shutil
+import signal
 
-from cli_support import LAMBDA, MODEL, Tmp, run
+from cli_support import LAMBDA, MODEL, Tmp, run, stopped_run
 
 
 class BadInputTests(Tmp):
@@ -132,3 +133,15 @@ class BadInputTests(Tmp):
         self.expect_error(["embed", "-m", MODEL, "-o", self.path("d.npy"), LAMBDA], "is a folder")
         self.expect_error(["predict", "-m", MODEL, "-o", self.path("x.wig"), LAMBDA], "unknown track type", code=2)
         self.assert_only_files("d.npy")
+
+    def test_stopped_runs_remove_their_temp_files(self):
+        """A run stopped by Ctrl+C (SIGINT), a scheduler (SIGTERM) or a closed terminal (SIGHUP) removes the temp
+        file it was writing and dies of that signal, so nothing is left that a pipeline could take for output."""
+        # Exact masked marginals over 3 kb: long enough to be stopped while writing.
+        args = ["predict", "-m", "dnassm-caduceus-small", "-r", "NC_001416.1:1-3000", "-o", self.path("t.bedgraph"),
+                LAMBDA]
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            with self.subTest(sig.name):
+                rc, err = stopped_run(self.tmp, args, sig)
+                self.assertEqual(rc, -sig, err)
+                self.assert_only_files()

@@ -2,6 +2,7 @@
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -10,7 +11,7 @@ import h5py
 import numpy as np
 
 from cli_support import (ECOLI, EX1_BAM, HYENA, LAMBDA, MODEL, ROOT, SHARED, Tmp, lambda_seq,
-                         read_safetensors, read_text, revcomp, run, track_lines)
+                         read_safetensors, read_text, revcomp, run, stopped_run, track_lines)
 
 
 class EmbedTests(Tmp):
@@ -396,6 +397,27 @@ class EmbedTests(Tmp):
         self.assertIn("chrX", err)
         self.assertEqual(len(err.strip().splitlines()), 1)
         self.assertFalse(os.path.exists(self.path("x.tsv")))
+
+    @unittest.skipUnless(os.path.exists(ECOLI), f"skipped: {ECOLI} absent (../shared/data)")
+    def test_large_per_base_outputs_are_sized_first(self):
+        """Per-base embeddings of 1 GB and more: a note gives the size and what shrinks it, before any row is
+        written (the run is stopped there; its temp file goes with it)."""
+        for fmt, extra in (("npy", []), ("h5", ["--stride", "2"])):
+            with self.subTest(fmt):
+                rc, err = stopped_run(self.tmp, ["embed", "-m", MODEL, *extra, "-o", self.path("g." + fmt), ECOLI],
+                                      signal.SIGTERM)
+                self.assertEqual(rc, -signal.SIGTERM, err)
+                rows = 4641652 // (2 if extra else 1)
+                gb = rows * 128 * 4 / 1e9
+                self.assertIn(f"g.{fmt} will hold about {gb:.1f} GB ({rows} rows of 128 values); --dtype f16 "
+                              "halves it, ", err)
+                self.assertEqual("--stride K divides it by K" in err, not extra)
+                self.assert_only_files()
+        # 0.6 GB: no note (it would come before the file is made, as above).
+        rc, err = stopped_run(self.tmp, ["embed", "-m", MODEL, "--dtype", "f16", "--stride", "2", "-o",
+                                         self.path("s.npy"), ECOLI], signal.SIGTERM)
+        self.assertEqual(rc, -signal.SIGTERM, err)
+        self.assertNotIn("will hold", err)
 
     @unittest.skipUnless(os.path.exists(ECOLI), f"skipped: {ECOLI} absent (../shared/data)")
     def test_ecoli_genes_bed(self):

@@ -1,11 +1,14 @@
 #include "dnassm/io/atomic_file.h"
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <vector>
 
@@ -21,6 +24,66 @@
 namespace dnassm {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The temp files being written, so that a run stopped by SIGINT, SIGTERM or SIGHUP (Ctrl+C, a
+// scheduler cancelling a job) removes them before it dies, as it does when it fails. The handler
+// may only call async-signal-safe functions, so the paths sit in fixed slots it reads without a
+// lock; a slot is kFree, kBusy (being filled) or kLive.
+class TempFiles {
+  public:
+    static constexpr int kFree = 0, kBusy = 1, kLive = 2;
+
+    /// The slot now holding `path`, or -1 when every slot is taken or the path is too long
+    /// (that file is then only removed on failures the process survives).
+    static int add(const std::string& path) {
+        static std::once_flag handlers;
+        std::call_once(handlers, install_handlers);
+        if (path.size() >= kPathMax) return -1;
+        for (int i = 0; i < kSlots; ++i) {
+            int expected = kFree;
+            if (!state_[i].compare_exchange_strong(expected, kBusy)) continue;
+            std::memcpy(paths_[i], path.c_str(), path.size() + 1);
+            state_[i].store(kLive);
+            return i;
+        }
+        return -1;
+    }
+    static void remove(int slot) {
+        if (slot >= 0) state_[slot].store(kFree);
+    }
+
+  private:
+    static constexpr int kSlots = 64;
+    static constexpr size_t kPathMax = 4096;
+
+    static void install_handlers() {
+        for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+            struct sigaction old {};
+            // A signal the parent set to be ignored (nohup) stays ignored.
+            if (sigaction(sig, nullptr, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+            struct sigaction on {};
+            on.sa_handler = on_signal;
+            sigemptyset(&on.sa_mask);
+            sigaction(sig, &on, nullptr);
+        }
+    }
+    static void on_signal(int sig) {
+        for (int i = 0; i < kSlots; ++i)
+            if (state_[i].load() == kLive) unlink(paths_[i]);
+        // Then die of the signal as if there were no handler (the exit status says which).
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+
+    static inline std::atomic<int> state_[kSlots] = {};
+    static inline char paths_[kSlots][kPathMax] = {};
+};
+
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler reads the slots");
+
+}  // namespace
 
 AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
     DNASSM_CHECK(!path_.empty(), ErrorKind::kUsage, "empty output path");
@@ -39,6 +102,7 @@ AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
     DNASSM_CHECK(!fs::is_directory(path_, ec), ErrorKind::kResource,
                  path_ + ": is a folder, expected a file name");
     temp_ = path_ + ".tmp." + std::to_string(getpid());
+    temp_slot_ = TempFiles::add(temp_);
 }
 
 // A stream buffer that hands what is written to HTSlib's BGZF writer (threaded when the run is).
@@ -89,6 +153,7 @@ class AtomicFile::BgzfBuffer final : public std::streambuf {
 AtomicFile::~AtomicFile() {
     (void)close_stream();
     if (!committed_ && !is_stdout()) std::remove(temp_.c_str());
+    TempFiles::remove(temp_slot_);
 }
 
 std::ostream& AtomicFile::stream(std::ios::openmode mode) {
@@ -136,6 +201,8 @@ void AtomicFile::commit() {
         throw Error(ErrorKind::kResource,
                     path_ + ": cannot rename temp file into place: " + std::strerror(errno));
     committed_ = true;
+    TempFiles::remove(temp_slot_);
+    temp_slot_ = -1;
 }
 
 void write_file(const std::string& path, const std::string& text) {

@@ -2,7 +2,8 @@
 // failed run never leaves a half-written output. A text output whose name ends in ".gz" is
 // compressed with BGZF (bgzip) as it is written, so tabix and IGV can index it and no plain copy
 // ever takes the disk. The path "-" is standard output, written in place (what a pipe has read
-// cannot be taken back; the exit code says whether the run succeeded).
+// cannot be taken back; the exit code says whether the run succeeded). A run stopped by SIGINT,
+// SIGTERM or SIGHUP removes its temp files before it dies of the signal.
 #pragma once
 
 #include <memory>
@@ -41,6 +42,7 @@ class AtomicFile {
     std::string path_, temp_;
     bool bgzip_ = false;
     bool committed_ = false;
+    int temp_slot_ = -1;                    // where a signal's handler finds temp_ to remove it
     std::unique_ptr<BgzfBuffer> bgzf_;      // a ".gz" text's compressor, under stream_
     std::unique_ptr<std::ostream> stream_;  // destroyed before bgzf_
 };
