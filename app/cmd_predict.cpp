@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <vector>
 
 #include "dnassm/error.h"
@@ -102,6 +103,36 @@ void write_values(TrackWriter& writer,
         lo = hi;
     }
     flush();
+}
+
+// libBigWig's writer holds each file's zoom levels until it closes (~2.7 bytes per base written)
+// and then reads one contig back whole (~12 bytes per base), measured in bench/RESULTS.md ("E —
+// merge and call stream their inputs"): a human genome's per-base bigWig needs ~12 GB. Runs that
+// large are told so before they start, with the output that needs none.
+void note_bigwig_memory(const std::vector<std::string>& outputs,
+                        const std::string& type,
+                        const std::vector<Region>& regions) {
+    std::int64_t bigwigs = 0;
+    for (const std::string& out : outputs) {
+        const std::string ext = type.empty() ? text_extension(out) : type;
+        bigwigs += ext == ".bw" || ext == ".bigwig";
+    }
+    if (bigwigs == 0) return;
+    std::map<std::string, std::int64_t> per_contig;
+    std::int64_t bases = 0, largest = 0;
+    for (const Region& r : regions) {
+        bases += r.length();
+        largest = std::max(largest, per_contig[r.contig] += r.length());
+    }
+    const double bytes = 2.7 * static_cast<double>(bases) * static_cast<double>(bigwigs) +
+                         12.0 * static_cast<double>(largest);
+    if (bytes < 2e9) return;
+    note(
+        "dnassm predict: note: %s of %lld bases will need about %.0f GB of memory as %s "
+        "written (libBigWig holds a bigWig's zoom levels until it closes); a bedGraph "
+        "(-o OUT.bedgraph.gz) holds nothing back, and --bin-size needs less\n",
+        bigwigs == 1 ? "a per-base bigWig" : "per-base bigWigs", static_cast<long long>(bases),
+        bytes / 1e9, bigwigs == 1 ? "it is" : "they are");
 }
 
 // Runs the tracks over each span, in one pass per strand, and writes each track's values inside
@@ -358,6 +389,7 @@ int cmd_predict(int argc, char** argv) {
         call_writer = w.get();
         writers.push_back(std::move(w));
     } else {
+        if (bin == 1) note_bigwig_memory(outputs, type, regions);
         for (const std::string& out : outputs)
             writers.push_back(TrackWriter::create(out, s.input->contigs(), type));
     }

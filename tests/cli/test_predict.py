@@ -1,14 +1,16 @@
 """`dnassm predict`, `merge` and `call`: per-base tracks and thresholded calls."""
+import gzip
 import json
 import os
 import shlex
+import signal
 import subprocess
 
 import numpy as np
 import pyBigWig
 
 from cli_support import (GOLDEN_MODEL, HYENA, LAMBDA, MODEL, Tmp, data_lines, dnassm_binary, expected_calls,
-                         lambda_seq, read_safetensors, read_text, run, track_lines)
+                         lambda_seq, read_safetensors, read_text, run, stopped_run, track_lines)
 
 
 class PredictTests(Tmp):
@@ -464,6 +466,27 @@ class PredictTests(Tmp):
         _, out, err = run("call", "--threshold", "0", "-o", "-", self.path("gap.bw"))
         self.assertEqual(data_lines(out), [])
         self.assertIn("the inputs hold no values", err)
+
+    def test_large_per_base_bigwigs_say_what_memory_they_need(self):
+        """libBigWig holds a bigWig's zoom levels until it closes: a genome-sized per-base bigWig is told its memory
+        (~2.7 bytes per base and track, and 12 per base of the largest contig) before the run starts."""
+        fa = self.path("big.fa.gz")
+        with gzip.open(fa, "wb", compresslevel=1) as f:  # one 140 Mb contig, ~0.5 MB compressed
+            f.write(b">big\n")
+            line = b"ACGTTGCA" * 10 + b"\n"
+            f.write(line * (140_000_000 // 80))
+        rc, err = stopped_run(self.tmp, ["predict", "-m", MODEL, "-o", self.path("b.bw"), fa], signal.SIGTERM)
+        self.assertEqual(rc, -signal.SIGTERM, err)
+        self.assertIn("a per-base bigWig of 140000000 bases will need about 2 GB of memory as it is written", err)
+        self.assertIn("a bedGraph (-o OUT.bedgraph.gz) holds nothing back", err)
+        rc, err = stopped_run(self.tmp, ["predict", "-m", MODEL, "--track", "loglik,entropy", "-o",
+                                         self.path("b.{track}.bw"), fa], signal.SIGTERM)
+        self.assertIn("per-base bigWigs of 140000000 bases will need about 2 GB", err)  # 2.7 x 2 + 12 bytes
+        for args in (["-o", self.path("b.bedgraph.gz")], ["--bin-size", "10", "-o", self.path("b.bw")]):
+            rc, err = stopped_run(self.tmp, ["predict", "-m", MODEL, *args, fa], signal.SIGTERM)
+            self.assertEqual(rc, -signal.SIGTERM, err)
+            self.assertNotIn("of memory", err)
+        self.assert_only_files("big.fa.gz")
 
     def test_merge_and_call_refuse_files_that_are_not_tracks(self):
         """A FASTA or a BED handed to merge or call (a mistyped glob) is named and refused, with no output left."""
