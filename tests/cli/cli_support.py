@@ -5,6 +5,7 @@ AUROC). cli_test.py names the binary (set_binary) before any test runs."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -49,7 +50,11 @@ def run(*args, stdin=None, expect=0):
 def stopped_run(folder, args, sig):
     """Runs dnassm until a temp file of its output shows in `folder`, then sends it `sig`; returns its exit
     code (-sig when the signal ended it) and standard error."""
-    p = subprocess.Popen([DNASSM, *args], stderr=subprocess.PIPE)
+    def default_signals():  # a test runner started in the background has SIGINT ignored, which dnassm keeps
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_DFL)
+
+    p = subprocess.Popen([DNASSM, *args], stderr=subprocess.PIPE, preexec_fn=default_signals)
     try:
         deadline = time.monotonic() + 120  # a bound on a hang, not a timing
         while not any(".tmp." in f for f in os.listdir(folder)):

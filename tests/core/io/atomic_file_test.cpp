@@ -1,8 +1,11 @@
 #include "dnassm/io/atomic_file.h"
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <htslib/bgzf.h>
@@ -140,6 +143,36 @@ TEST(AtomicFile, TextNamedGzIsCompressedAsItIsWrittenNeverAsAPlainCopy) {
     EXPECT_EQ(bgzf_read(in.get(), back.data(), back.size()), static_cast<ssize_t>(text.size()));
     back.resize(text.size());
     EXPECT_EQ(back, text);  // many BGZF blocks
+}
+
+// A run stopped by SIGINT, SIGTERM or SIGHUP removes the temp files it was writing (of files made
+// by HTSlib-style writers too: any still-open AtomicFile), keeps what it committed, and dies of the
+// signal.
+TEST(AtomicFileDeathTest, ASignalRemovesTheTempFilesAndStillKills) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");  // a fresh process: handlers installed anew
+    const std::string dir = testing::TempDir() + "/atomic_signal";
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        auto write_then_stop = [&] {
+            // As a scheduler would find it: the signal not ignored (a test runner started in the
+            // background has SIGINT ignored, and an ignored signal stays ignored).
+            std::signal(sig, SIG_DFL);
+            AtomicFile kept(dir + "/kept.txt");
+            kept.stream() << "done";
+            kept.commit();
+            AtomicFile text(dir + "/a.txt");
+            AtomicFile other(dir + "/b.bin");
+            text.stream() << "draft" << std::flush;
+            std::ofstream(other.temp_path()) << "written by a library";
+            std::raise(sig);
+        };
+        EXPECT_EXIT(write_then_stop(), testing::KilledBySignal(sig), "");
+        std::vector<std::string> left;
+        for (const auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename());
+        EXPECT_EQ(left, std::vector<std::string>{"kept.txt"}) << "signal " << sig;
+    }
+    fs::remove_all(dir);
 }
 
 TEST(AtomicFile, AFullDiskIsAnErrorNamingTheFileAndLeavesNothing) {
