@@ -84,8 +84,12 @@ int cmd_embed(int argc, char** argv) {
                  "-o -: per-base embeddings are binary (.npy, .h5) and need a file name; "
                  "--pool mean writes a TSV to standard output");
     const std::string type = output_type(o, pool == "mean" ? ".tsv" : "");
+    DNASSM_CHECK(pool == "mean" || type != ".tsv", ErrorKind::kUsage,
+                 o.output +
+                     ": per-base embeddings go to .npy or .h5; .tsv holds pooled "
+                     "vectors (--pool mean)");
     // A genome's per-base rows run to hundreds of GB: the size is said before the file is made.
-    if (pool != "mean" && type != ".tsv") {
+    if (pool != "mean") {
         const std::int64_t rows = (s.total_bases + stride - 1) / stride;
         const double bytes =
             static_cast<double>(rows) * static_cast<double>(D) * (dtype == "f16" ? 2.0 : 4.0);
@@ -100,10 +104,6 @@ int cmd_embed(int argc, char** argv) {
     }
     if (pool == "mean")
         vectors = VectorWriter::create(o.output, D, dtype == "f16", type);
-    else if (type == ".tsv")
-        throw Error(ErrorKind::kUsage, o.output +
-                                           ": per-base embeddings go to .npy or .h5; .tsv holds "
-                                           "pooled vectors (--pool mean)");
     else
         writer = ArrayWriter::create(o.output, dtype == "f16", type);
     auto flag = [](bool on) { return std::string(on ? "true" : "false"); };

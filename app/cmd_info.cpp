@@ -49,7 +49,7 @@ std::string track_format(const std::string& path) {
     const std::string ext = text_extension(path);
     if (ext == ".bedgraph" || ext == ".bg") return "bedGraph";
     if (ext == ".bed") return "BED";
-    if (!gz_name(path) && (ext == ".bw" || ext == ".bigwig")) return "bigWig";
+    if (!gz_name(path) && is_bigwig_extension(ext)) return "bigWig";
     return {};
 }
 

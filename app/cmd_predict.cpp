@@ -109,21 +109,12 @@ void write_values(TrackWriter& writer,
 // and then reads one contig back whole (~12 bytes per base), measured in bench/RESULTS.md ("E —
 // merge and call stream their inputs"): a human genome's per-base bigWig needs ~12 GB. Runs that
 // large are told so before they start, with the output that needs none.
-void note_bigwig_memory(const std::vector<std::string>& outputs,
-                        const std::string& type,
+void note_bigwig_memory(std::int64_t bigwigs,
+                        std::int64_t bases,
                         const std::vector<Region>& regions) {
-    std::int64_t bigwigs = 0;
-    for (const std::string& out : outputs) {
-        const std::string ext = type.empty() ? text_extension(out) : type;
-        bigwigs += ext == ".bw" || ext == ".bigwig";
-    }
-    if (bigwigs == 0) return;
     std::map<std::string, std::int64_t> per_contig;
-    std::int64_t bases = 0, largest = 0;
-    for (const Region& r : regions) {
-        bases += r.length();
-        largest = std::max(largest, per_contig[r.contig] += r.length());
-    }
+    std::int64_t largest = 0;
+    for (const Region& r : regions) largest = std::max(largest, per_contig[r.contig] += r.length());
     const double bytes = 2.7 * static_cast<double>(bases) * static_cast<double>(bigwigs) +
                          12.0 * static_cast<double>(largest);
     if (bytes < 2e9) return;
@@ -366,11 +357,10 @@ int cmd_predict(int argc, char** argv) {
                       "table: -o OUT.tsv)");
     std::vector<Region> regions = track_regions(s);
     chain.check(s, o, on_command_line("context"), regions.size());
-    if (!s.shard.whole()) {
-        regions = shard_bases(regions, s.shard, bin);
-        s.total_bases = 0;
-        for (const Region& r : regions) s.total_bases += r.length();
-    }
+    if (!s.shard.whole()) regions = shard_bases(regions, s.shard, bin);
+    std::int64_t bases_written = 0;  // (the regions are merged: none counted twice)
+    for (const Region& r : regions) bases_written += r.length();
+    if (!s.shard.whole()) s.total_bases = bases_written;
     std::vector<std::string> outputs;
     for (const std::string& name : bed ? std::vector{track_name} : track_names)
         outputs.push_back(track_output(o.output, name));
@@ -389,7 +379,8 @@ int cmd_predict(int argc, char** argv) {
         call_writer = w.get();
         writers.push_back(std::move(w));
     } else {
-        if (bin == 1) note_bigwig_memory(outputs, type, regions);
+        if (bin == 1 && is_bigwig_extension(type))  // every output is of `type`
+            note_bigwig_memory(static_cast<std::int64_t>(outputs.size()), bases_written, regions);
         for (const std::string& out : outputs)
             writers.push_back(TrackWriter::create(out, s.input->contigs(), type));
     }
@@ -420,15 +411,12 @@ int cmd_predict(int argc, char** argv) {
                               std::any_of(specs.begin(), specs.end(), [](const TrackSpec& t) {
                                   return t.kind != TrackKind::kHeadClass;
                               });
-    if (exact_masked && !on_command_line("mlm-spacing")) {
-        std::int64_t bases = 0;
-        for (const Region& r : cores) bases += r.length();
+    if (exact_masked && !on_command_line("mlm-spacing"))
         note(
             "dnassm predict: note: %s is a masked LM: each of the %lld bases written gets a pass "
             "of its own (exact masked marginals%s); --mlm-spacing 16 masks bases 16 apart "
             "together, about 30x faster (bench/RESULTS.md compares the two)\n",
-            o.model_dir.c_str(), static_cast<long long>(bases), o.rc ? ", per strand" : "");
-    }
+            o.model_dir.c_str(), static_cast<long long>(bases_written), o.rc ? ", per strand" : "");
     write_tracks(s, o, specs, spans, cores, writer_ptrs, bin);
     const auto commit_outputs = [&] {
         for (const auto& w : writers) w->commit();

@@ -29,6 +29,8 @@ std::string text_extension(const std::string& path) {
     return file_extension(gz_name(path) ? path.substr(0, path.size() - 3) : path);
 }
 
+bool is_bigwig_extension(const std::string& ext) { return ext == ".bw" || ext == ".bigwig"; }
+
 std::uint16_t float_to_half(float x) {
     std::uint32_t f;
     std::memcpy(&f, &x, 4);

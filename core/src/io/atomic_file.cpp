@@ -33,8 +33,6 @@ namespace {
 // lock; a slot is kFree, kBusy (being filled) or kLive.
 class TempFiles {
   public:
-    static constexpr int kFree = 0, kBusy = 1, kLive = 2;
-
     /// The slot now holding `path`, or -1 when every slot is taken or the path is too long
     /// (that file is then only removed on failures the process survives).
     static int add(const std::string& path) {
@@ -55,6 +53,7 @@ class TempFiles {
     }
 
   private:
+    static constexpr int kFree = 0, kBusy = 1, kLive = 2;
     static constexpr int kSlots = 64;
     static constexpr size_t kPathMax = 4096;
 

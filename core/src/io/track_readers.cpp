@@ -40,8 +40,7 @@ BigWigHandle open_bigwig(const std::string& path) {
 }
 
 bool is_bigwig(const std::string& path) {
-    const std::string ext = text_extension(path);
-    return path != "-" && !gz_name(path) && (ext == ".bw" || ext == ".bigwig");
+    return path != "-" && !gz_name(path) && is_bigwig_extension(text_extension(path));
 }
 
 // "-": bedGraph on standard input (dnassm predict -o - ... | dnassm call ... -).

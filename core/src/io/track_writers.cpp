@@ -171,7 +171,7 @@ std::unique_ptr<TrackWriter> TrackWriter::create(const std::string& path,
     DNASSM_CHECK(
         !gz_name(path), ErrorKind::kUsage,
         path + ": a .gz name compresses text output (.bedgraph.gz); " + ext + " is not text");
-    if (ext == ".bw" || ext == ".bigwig") return std::make_unique<BigWigWriter>(path, contigs);
+    if (is_bigwig_extension(ext)) return std::make_unique<BigWigWriter>(path, contigs);
     throw Error(ErrorKind::kUsage, path + ": unknown track type '" + ext +
                                        "' (use .bw/.bigwig or .bedgraph/.bg, or .bedgraph.gz)");
 }

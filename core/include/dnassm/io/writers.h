@@ -197,6 +197,9 @@ class TrackFile {
 /// "calls.bed.gz": BED, compressed with BGZF as it is written; see AtomicFile).
 [[nodiscard]] std::string text_extension(const std::string& path);
 
+/// Whether an extension (file_extension, text_extension) is a bigWig's: ".bw" or ".bigwig".
+[[nodiscard]] bool is_bigwig_extension(const std::string& ext);
+
 /// Whether the name ends in ".gz" (any case).
 [[nodiscard]] bool gz_name(const std::string& path);
 
