@@ -333,11 +333,18 @@ int cmd_score(int argc, char** argv) {
     const bool restricted = !s.regions.empty();
     const RegionIndex regions(s.regions);
     // Counted in ALT alleles, as scores are: a record skipped whole counts each of its ALTs.
+    // The first reason is kept for the error when nothing could be scored: with --quiet (or a
+    // log that keeps only the last line) the notes are not there to read.
+    constexpr std::int64_t kSkipsListed = 20;
     std::int64_t n_skip_lines = 0;
+    std::string first_skip;
     const std::function<void(const std::string&, int)> skip = [&](const std::string& why,
                                                                   int alleles) {
         n_skipped += std::max(alleles, 1);
-        if (++n_skip_lines <= 20) note("dnassm score: skipped %s\n", why.c_str());
+        if (first_skip.empty()) first_skip = why;
+        if (++n_skip_lines <= kSkipsListed) note("dnassm score: skipped %s\n", why.c_str());
+        if (n_skip_lines == kSkipsListed + 1)
+            note("dnassm score: further skipped records are counted, not listed\n");
     };
     // One VCF record: read and checked in order, its ALTs scored (side by side with other
     // records' on the CPU: dnassm/record_batches.h), then written in order.
@@ -484,12 +491,20 @@ int cmd_score(int argc, char** argv) {
     DNASSM_CHECK(close_out(), ErrorKind::kResource, o.output + ": write failed (disk full?)");
     // Nothing scored out of records that were there is a mismatch (contig names, reference,
     // allele kinds), not a result: an empty table would pass down a pipeline unnoticed.
-    DNASSM_CHECK(
-        n_taken == 0 || n_scored > 0, ErrorKind::kInput,
-        vcf_name + ": none of its " + std::to_string(n_taken) +
-            (n_taken == 1 ? " record" : " records") + (restricted ? " in the regions" : "") +
-            " could be scored" +
-            (n_no_alt == n_taken ? " (no ALT allele: ALT is '.' throughout)" : " (reasons above)"));
+    if (n_taken > 0 && n_scored == 0) {
+        std::string why = " (no ALT allele: ALT is '.' throughout)";
+        if (n_no_alt < n_taken && !first_skip.empty()) {
+            // The reason names the VCF again, which this line already begins with.
+            if (first_skip.rfind(vcf_name + ": ", 0) == 0) first_skip.erase(0, vcf_name.size() + 2);
+            why = (n_skip_lines > 1 ? " (the first skipped: " : " (skipped: ") + first_skip + ")";
+        } else if (n_no_alt < n_taken) {
+            why = " (reasons above)";
+        }
+        throw Error(ErrorKind::kInput, vcf_name + ": none of its " + std::to_string(n_taken) +
+                                           (n_taken == 1 ? " record" : " records") +
+                                           (restricted ? " in the regions" : "") +
+                                           " could be scored" + why);
+    }
     file.commit();
     write_indexes(write_index, {o.output});
     std::string of = restricted ? " in the regions; " + std::to_string(n_outside) + " outside" : "";

@@ -346,9 +346,21 @@ class ScoreTests(Tmp):
             _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path(out),
                             LAMBDA, expect=1)
             self.assertIn(why, err)
-            self.assertEqual(err.strip().splitlines()[-1],
-                             f"dnassm score: {vcf}: none of its 3 records could be scored (reasons above)")
+            last = f"dnassm score: {vcf}: none of its 3 records could be scored (the first skipped: {contig}:{where[0]} "
+            self.assertTrue(err.strip().splitlines()[-1].startswith(last), err)
             self.assertFalse(os.path.exists(self.path(out)))
+            # The one line says why by itself: --quiet drops the skip notes, a pipeline log may keep only it.
+            _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path(out),
+                            LAMBDA, "--quiet", expect=1)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertTrue(err.startswith(last) and why in err, err)
+        # Past 20 skips they are counted, and it says so.
+        vcf = self.write_vcf([("lambda", p, seq[p - 1], other[seq[p - 1]]) for p in range(1000, 1025)])
+        _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "100", "-o", self.path("s.tsv"), LAMBDA,
+                        expect=1)
+        self.assertEqual(err.count("dnassm score: skipped "), 20)
+        self.assertIn("dnassm score: further skipped records are counted, not listed\n", err)
+        self.assertIn("none of its 25 records could be scored (the first skipped: lambda:1000 ", err)
         # One scored allele is a result; no record in the regions is an empty result, not an error.
         vcf = self.write_vcf([("NC_001416.1", 9000, seq[8999], "<DEL>"),
                               ("NC_001416.1", 9500, seq[9499], other[seq[9499]])])
