@@ -46,6 +46,7 @@ class CompressedOutputTests(Tmp):
         self.assertEqual(data_lines(self.gz_text("k.bed.gz")), track_lines(self.path("c.bed")))
         run("merge", "-o", self.path("g.bedgraph.gz"), "--write-index", self.path("t.bedgraph.gz"))
         self.assertEqual(data_lines(self.gz_text("g.bedgraph.gz")), track_lines(self.path("t.bedgraph")))
+        self.assertEqual([f for f in os.listdir(self.tmp) if ".tmp." in f], [], "indexes are renamed into place")
         run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("p.tsv"), LAMBDA, region)
         run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("p.tsv.gz"), LAMBDA, region)
         self.assertEqual(self.gz_text("p.tsv.gz"), read_text(self.path("p.tsv")))

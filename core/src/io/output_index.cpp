@@ -1,15 +1,10 @@
 #include "dnassm/io/output_index.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-
-#include <unistd.h>
-
 #include <htslib/tbx.h>
 #include <htslib/vcf.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/thread_pool.h"
 
@@ -34,23 +29,17 @@ void write_output_index(const std::string& path) {
     const IndexKind kind = index_kind(path);
     DNASSM_CHECK(kind != IndexKind::kNone, ErrorKind::kUsage,
                  path + ": --write-index indexes .bed.gz, .bedgraph.gz, .vcf.gz and .bcf outputs");
-    const std::string index = path + (kind == IndexKind::kBcf ? ".csi" : ".tbi");
-    const std::string temp = index + ".tmp." + std::to_string(getpid());
-    const int built =
-        kind == IndexKind::kBed
-            ? tbx_index_build2(path.c_str(), temp.c_str(), 0, &tbx_conf_bed)
-            : bcf_index_build3(path.c_str(), temp.c_str(), kind == IndexKind::kBcf ? 14 : 0,
-                               num_threads() > 1 ? num_threads() : 0);
-    if (built != 0) {
-        std::remove(temp.c_str());
-        throw Error(ErrorKind::kResource,
-                    path + ": cannot build its index (" + std::to_string(built) + ")");
-    }
-    if (std::rename(temp.c_str(), index.c_str()) != 0) {
-        std::remove(temp.c_str());
-        throw Error(ErrorKind::kResource,
-                    index + ": cannot rename temp file into place: " + std::strerror(errno));
-    }
+    // Built beside the index's name and renamed into place, as outputs are: a failed or stopped
+    // run leaves no partial index.
+    AtomicFile index(path + (kind == IndexKind::kBcf ? ".csi" : ".tbi"));
+    const char* temp = index.temp_path().c_str();
+    const int built = kind == IndexKind::kBed
+                          ? tbx_index_build2(path.c_str(), temp, 0, &tbx_conf_bed)
+                          : bcf_index_build3(path.c_str(), temp, kind == IndexKind::kBcf ? 14 : 0,
+                                             num_threads() > 1 ? num_threads() : 0);
+    DNASSM_CHECK(built == 0, ErrorKind::kResource,
+                 path + ": cannot build its index (" + std::to_string(built) + ")");
+    index.commit();
 }
 
 }  // namespace dnassm

@@ -117,6 +117,10 @@ TEST(AtomicFile, TextNamedGzIsCompressedWithBgzfOnCommit) {
     }
     EXPECT_THROW(write_output_index(dir + "/u.bed.gz"), Error);
     EXPECT_FALSE(fs::exists(dir + "/u.bed.gz.tbi"));
+    // Nor its temp file: the folder holds the outputs and the one index built.
+    for (const auto& entry : fs::directory_iterator(dir))
+        EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos)
+            << entry.path();
 }
 
 TEST(AtomicFile, TextNamedGzIsCompressedAsItIsWrittenNeverAsAPlainCopy) {
