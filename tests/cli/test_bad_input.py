@@ -69,6 +69,15 @@ class BadInputTests(Tmp):
         with open(junk, "w") as f:
             f.write("hello world\nthis is not sequence\n")
         self.expect_error(["embed", "-m", MODEL, "-o", out, junk], "junk.fa")
+        # A record without a name: every output would name it "" (no bedGraph/bigWig contig, a blank id).
+        for name, text, needle in (("unnamed.fa", ">a\nACGT\n>\nACGTAC\n", "a '>' line with nothing after it, after 'a'"),
+                                   ("unnamed.fq", "@\nACGT\n+\nIIII\n", "a '@' line with nothing after it, the first")):
+            with open(self.path(name), "w") as f:
+                f.write(text)
+            self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("p.tsv"), self.path(name)],
+                              f"{name}: a record has no name ({needle}")
+        self.expect_error(["predict", "-m", MODEL, "-o", self.path("t.bw"), self.path("unnamed.fa")],
+                          "unnamed.fa: a record has no name")
         empty = self.path("empty.fa")
         open(empty, "w").close()
         self.expect_error(["embed", "-m", MODEL, "-o", out, empty], "empty.fa: empty file")
@@ -109,7 +118,9 @@ class BadInputTests(Tmp):
             self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), self.path(name)],
                               needle)
             os.remove(self.path(name))
-        self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed")  # faidx index, as samtools builds it
+        # (and the faidx indexes, as samtools builds them)
+        self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed", "unnamed.fa",
+                               "unnamed.fa.fai", "unnamed.fq")
 
     def test_missing_and_folder_inputs_say_so(self):
         missing = self.path("none")

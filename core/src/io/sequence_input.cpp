@@ -1,9 +1,11 @@
 #include "dnassm/io/sequence_input.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string_view>
@@ -71,6 +73,15 @@ class FastaInput final : public SequenceInput {
         } else if (seqs_.empty()) {
             load_all();
         }
+        // A record every output would name "" (an invalid bedGraph/bigWig contig, a blank id).
+        const auto unnamed = std::find_if(contigs_.begin(), contigs_.end(),
+                                          [](const Contig& c) { return c.name.empty(); });
+        DNASSM_CHECK(
+            unnamed == contigs_.end(), ErrorKind::kInput,
+            path_ + ": a record has no name (a '" + (fmt_ == InputFormat::kFasta ? ">" : "@") +
+                "' line with nothing after it" +
+                (unnamed == contigs_.begin() ? std::string(", the first record)")
+                                             : ", after '" + std::prev(unnamed)->name + "')"));
         DNASSM_CHECK(!contigs_.empty(), ErrorKind::kInput,
                      path_ + (empty_.count > 0 ? ": no sequences (" + std::to_string(empty_.count) +
                                                      " records, none with bases)"
