@@ -7,7 +7,7 @@ import unittest
 import h5py
 import numpy as np
 
-from cli_support import EX1_BAM, LAMBDA, MODEL, SHARED, Tmp, run
+from cli_support import EX1_BAM, LAMBDA, MODEL, SHARED, Tmp, read_text, run
 
 
 class ReadsTests(Tmp):
@@ -100,6 +100,26 @@ class ReadsTests(Tmp):
         self.assertIn("'p1' names more than one record, so a region cannot say which", err)
         _, out, _ = run("predict", "-m", MODEL, "-o", "-", "-O", "tsv", fa)  # a row per read
         self.assertEqual(len(out.splitlines()), 4)
+
+    @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
+    def test_alignments_on_standard_input(self):
+        """`samtools view -h ... | dnassm embed ... -`: BAM, SAM and CRAM piped in are detected as
+        files are and read as the file is."""
+        ref = self.path("ex1.fa")
+        shutil.copy(os.path.join(SHARED, "bam", "pysam_ex1", "ex1.fa"), ref)
+        run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("file.tsv"), EX1_BAM)
+        want = [l for l in read_text(self.path("file.tsv")).splitlines() if not l.startswith("#")]
+        self.assertEqual(len(want), 3271)
+        sam = subprocess.run(["samtools", "view", "-h", EX1_BAM], capture_output=True, check=True).stdout
+        cram = subprocess.run(["samtools", "view", "-C", "-T", ref, EX1_BAM], capture_output=True,
+                              check=True).stdout
+        with open(EX1_BAM, "rb") as f:
+            bam = f.read()
+        for name, data, extra in (("bam", bam, []), ("sam", sam, []), ("cram", cram, ["-T", ref])):
+            _, out, _ = run("embed", "-m", MODEL, "--pool", "mean", *extra, "-o", "-", "-", stdin=data)
+            self.assertEqual([l for l in out.splitlines() if not l.startswith("#")], want, name)
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-", "chr1:100-200", stdin=bam, expect=2)
+        self.assertIn("-: regions need the reads' index, which standard input has none of", err)
 
     @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
     def test_sam_and_cram_equal_bam(self):

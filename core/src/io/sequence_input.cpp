@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include <htslib/bgzf.h>
 #include <htslib/faidx.h>
@@ -46,8 +47,9 @@ namespace fs = std::filesystem;
 // otherwise every record is read into memory once.
 class FastaInput final : public SequenceInput {
   public:
-    FastaInput(const std::string& path, InputFormat fmt, bool stranded = false)
-        : fmt_(fmt), stranded_(stranded) {
+    /// `in`: standard input, already opened to detect its format (path "-"); taken over.
+    FastaInput(const std::string& path, InputFormat fmt, bool stranded = false, hFILE* in = nullptr)
+        : fmt_(fmt), stranded_(stranded), stdin_(in) {
         path_ = path;
         if (path != "-" && fmt == InputFormat::kFasta) {
             fai_ = fai_load3(path.c_str(), nullptr, nullptr, FAI_CREATE);
@@ -89,6 +91,7 @@ class FastaInput final : public SequenceInput {
     }
     ~FastaInput() override {
         if (fai_) fai_destroy(fai_);
+        if (stdin_) hclose_abruptly(stdin_);
     }
     InputFormat format() const override { return fmt_; }
     const std::vector<Contig>& contigs() const override { return contigs_; }
@@ -153,7 +156,9 @@ class FastaInput final : public SequenceInput {
     }
 
     void load_all() {
-        BGZF* fp = path_ == "-" ? bgzf_dopen(STDIN_FILENO, "r") : bgzf_open(path_.c_str(), "r");
+        BGZF* fp = stdin_         ? bgzf_hopen(std::exchange(stdin_, nullptr), "r")
+                   : path_ == "-" ? bgzf_dopen(STDIN_FILENO, "r")
+                                  : bgzf_open(path_.c_str(), "r");
         DNASSM_CHECK(fp, ErrorKind::kResource, path_ + ": cannot open");
         kseq_t* ks = kseq_init(fp);
         int ret;
@@ -189,6 +194,7 @@ class FastaInput final : public SequenceInput {
 
     InputFormat fmt_;
     bool stranded_;
+    hFILE* stdin_ = nullptr;  // until load_all reads it
     faidx_t* fai_ = nullptr;
     std::vector<Contig> contigs_;
     std::vector<std::string> seqs_;   // in-memory fallback only
@@ -197,11 +203,15 @@ class FastaInput final : public SequenceInput {
 
 class AlignmentInput final : public SequenceInput {
   public:
-    AlignmentInput(const std::string& path, const DetectedFormat& format, const InputOptions& opts)
+    /// `in`: standard input, already opened to detect its format (path "-"); taken over.
+    AlignmentInput(const std::string& path,
+                   const DetectedFormat& format,
+                   const InputOptions& opts,
+                   hFILE* in = nullptr)
         : filter_(opts.filter), format_(format), reference_(opts.reference) {
         path_ = path;
         keep_cram_references_local();
-        fp_ = sam_open(path.c_str(), "r");
+        fp_ = in ? hts_hopen(in, path.c_str(), "r") : sam_open(path.c_str(), "r");
         DNASSM_CHECK(fp_, ErrorKind::kResource, path_ + ": cannot open");
         if (!opts.reference.empty()) hts_set_fai_filename(fp_, opts.reference.c_str());
         hdr_ = sam_hdr_read(fp_);
@@ -236,8 +246,9 @@ class AlignmentInput final : public SequenceInput {
             return;
         }
         if (!idx_) {
-            DNASSM_CHECK(path_ != "-", ErrorKind::kInput,
-                         "regions cannot be used with stdin input");
+            DNASSM_CHECK(path_ != "-", ErrorKind::kUsage,
+                         "-: regions need the reads' index, which standard input has none of "
+                         "(save the reads to a file and 'samtools index' it)");
             idx_ = sam_index_load(fp_, path_.c_str());
             DNASSM_CHECK(idx_, ErrorKind::kInput,
                          path_ + ": no index (.bai/.csi/.crai), which regions need; " +
@@ -335,9 +346,26 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
         DNASSM_CHECK(fs::file_size(data, ec) > 0, ErrorKind::kInput, data + ": empty file");
     }
     if (path == "-") {
-        // Peek is impossible on a pipe without consuming it; stdin is FASTA/FASTQ via kseq, or
-        // SAM/BAM via "-" handled by htslib when asked explicitly through a .bam/.sam name.
-        return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded);
+        // HTSlib peeks at a pipe's first bytes through its buffer without consuming them, so
+        // standard input is detected as files are, then read from that same buffered stream.
+        hFILE* in = hdopen(STDIN_FILENO, "r");
+        DNASSM_CHECK(in, ErrorKind::kResource, "standard input: cannot open");
+        htsFormat f{};
+        if (hts_detect_format2(in, "-", &f) == 0 &&
+            (f.format == sam || f.format == bam || f.format == cram)) {
+            const DetectedFormat fmt{f.format == sam   ? FileFormat::kSam
+                                     : f.format == bam ? FileFormat::kBam
+                                                       : FileFormat::kCram,
+                                     f.compression == gzip || f.compression == bgzf,
+                                     f.compression == bgzf, ""};
+            DNASSM_CHECK(!opts.stranded, ErrorKind::kUsage,
+                         "--stranded reverse-complements the '-' strand BED intervals of a FASTA; "
+                         "reads keep the orientation stored in the file");
+            return std::make_unique<AlignmentInput>(path, fmt, opts, in);
+        }
+        return std::make_unique<FastaInput>(
+            path, f.format == fastq_format ? InputFormat::kFastq : InputFormat::kFasta,
+            opts.stranded, in);
     }
     const DetectedFormat fmt = detect_file_format(data);
     DNASSM_CHECK(delim == std::string::npos || fmt.alignments(), ErrorKind::kUsage,
