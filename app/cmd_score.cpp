@@ -254,6 +254,9 @@ int cmd_score(int argc, char** argv) {
     if (!variant_specs.empty()) given = std::make_unique<VariantsAsVcf>(variant_specs);
     const std::string vcf_name = given ? std::string("--variant") : vcf_path;
     if (given) vcf_path = given->path();
+    DNASSM_CHECK(o.input != "-", ErrorKind::kUsage,
+                 "score reads the reference at each variant through its index: give REF.fa as a "
+                 "file, not standard input");
     Session s = open_session(o);
     DNASSM_CHECK(s.input->format() == InputFormat::kFasta, ErrorKind::kUsage,
                  o.input + ": score needs the reference FASTA");

@@ -414,6 +414,11 @@ class ScoreTests(Tmp):
         self.assertFalse(os.path.exists(self.path("x.vcf")))
         _, out, _ = run(*args, "--vcf", "-", "-o", "-", LAMBDA, stdin=data)
         self.assertEqual(out, tsv)
+        # The reference is read through its index, which a pipe cannot have: refused before reading it.
+        with gzip.open(LAMBDA, "rb") as f:
+            fasta = f.read()
+        _, _, err = run(*args, "--vcf", self.path("v.vcf"), "-o", "-", "-", stdin=fasta, expect=2)
+        self.assertIn("give REF.fa as a file, not standard input", err)
 
     def test_bad_vcf(self):
         with open(self.path("bad.vcf"), "w") as f:
