@@ -25,14 +25,10 @@ int first_non_space(const std::string& path) {
 
 }  // namespace
 
-DetectedFormat detect_file_format(const std::string& path) {
-    hFILE* hf = hopen(path.c_str(), "r");
-    DNASSM_CHECK(hf, ErrorKind::kResource, path + ": cannot open");
+DetectedFormat detect_stream_format(hFILE* in, const std::string& name) {
     htsFormat fmt{};
-    const int det = hts_detect_format2(hf, path.c_str(), &fmt);
-    hclose_abruptly(hf);
     DetectedFormat out;
-    if (det != 0) return out;
+    if (hts_detect_format2(in, name.c_str(), &fmt) != 0) return out;
     out.compressed = fmt.compression == gzip || fmt.compression == bgzf;
     out.bgzf = fmt.compression == bgzf;
     char* desc = hts_format_description(&fmt);
@@ -46,12 +42,17 @@ DetectedFormat detect_file_format(const std::string& path) {
         {cram, FileFormat::kCram},
         {vcf, FileFormat::kVcf},
         {bcf, FileFormat::kBcf}};
-    for (const auto& [hts, ours] : kKnown) {
-        if (fmt.format == hts) {
-            out.format = ours;
-            return out;
-        }
-    }
+    for (const auto& [hts, ours] : kKnown)
+        if (fmt.format == hts) out.format = ours;
+    return out;
+}
+
+DetectedFormat detect_file_format(const std::string& path) {
+    hFILE* hf = hopen(path.c_str(), "r");
+    DNASSM_CHECK(hf, ErrorKind::kResource, path + ": cannot open");
+    DetectedFormat out = detect_stream_format(hf, path);
+    hclose_abruptly(hf);
+    if (out.format != FileFormat::kOther || out.description.empty()) return out;
     const int first = first_non_space(path);
     if (first == '>') out.format = FileFormat::kFasta;
     if (first == '@') out.format = FileFormat::kFastq;

@@ -348,24 +348,18 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
     if (path == "-") {
         // HTSlib peeks at a pipe's first bytes through its buffer without consuming them, so
         // standard input is detected as files are, then read from that same buffered stream.
-        hFILE* in = hdopen(STDIN_FILENO, "r");
+        std::unique_ptr<hFILE, int (*)(hFILE*)> in(hdopen(STDIN_FILENO, "r"), hclose);
         DNASSM_CHECK(in, ErrorKind::kResource, "standard input: cannot open");
-        htsFormat f{};
-        if (hts_detect_format2(in, "-", &f) == 0 &&
-            (f.format == sam || f.format == bam || f.format == cram)) {
-            const DetectedFormat fmt{f.format == sam   ? FileFormat::kSam
-                                     : f.format == bam ? FileFormat::kBam
-                                                       : FileFormat::kCram,
-                                     f.compression == gzip || f.compression == bgzf,
-                                     f.compression == bgzf, ""};
+        const DetectedFormat fmt = detect_stream_format(in.get(), path);
+        if (fmt.alignments()) {
             DNASSM_CHECK(!opts.stranded, ErrorKind::kUsage,
                          "--stranded reverse-complements the '-' strand BED intervals of a FASTA; "
                          "reads keep the orientation stored in the file");
-            return std::make_unique<AlignmentInput>(path, fmt, opts, in);
+            return std::make_unique<AlignmentInput>(path, fmt, opts, in.release());
         }
         return std::make_unique<FastaInput>(
-            path, f.format == fastq_format ? InputFormat::kFastq : InputFormat::kFasta,
-            opts.stranded, in);
+            path, fmt.format == FileFormat::kFastq ? InputFormat::kFastq : InputFormat::kFasta,
+            opts.stranded, in.release());
     }
     const DetectedFormat fmt = detect_file_format(data);
     DNASSM_CHECK(delim == std::string::npos || fmt.alignments(), ErrorKind::kUsage,

@@ -4,6 +4,8 @@
 
 #include <string>
 
+struct hFILE;  // HTSlib's buffered stream
+
 namespace dnassm {
 
 enum class FileFormat { kFasta, kFastq, kSam, kBam, kCram, kVcf, kBcf, kOther };
@@ -25,6 +27,10 @@ struct DetectedFormat {
 /// one here, so its reader names the offending line. Throws Error(kResource) when the file cannot
 /// be opened.
 [[nodiscard]] DetectedFormat detect_file_format(const std::string& path);
+
+/// HTSlib's detection alone, of a stream already open (standard input): it peeks at the first
+/// bytes through the stream's buffer and consumes none. `name` is for HTSlib's hints only.
+[[nodiscard]] DetectedFormat detect_stream_format(hFILE* in, const std::string& name);
 
 /// How to give the alignment file at `path` the index that regions need: "run 'samtools index'",
 /// or for a SAM that is not BGZF-compressed (which cannot be indexed) how to sort it to a BAM.
