@@ -336,6 +336,8 @@ Session open_session(const CommonOptions& o) {
                  "use -r (or regions after the input) or -R, not both");
     DNASSM_CHECK(!o.stranded || !o.bed.empty(), ErrorKind::kUsage,
                  "--stranded reads the strand of -R BED intervals; give -R regions.bed");
+    DNASSM_CHECK(o.bed != "-" || o.input != "-", ErrorKind::kUsage,
+                 "-R - and the input - cannot both be standard input; give one of them as a file");
     set_num_threads(o.threads);
     Session s;
     if (!o.shard.empty()) s.shard = parse_shard(o.shard);

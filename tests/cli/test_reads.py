@@ -120,6 +120,8 @@ class ReadsTests(Tmp):
             self.assertEqual([l for l in out.splitlines() if not l.startswith("#")], want, name)
         _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-", "chr1:100-200", stdin=bam, expect=2)
         self.assertIn("-: regions need the reads' index, which standard input has none of", err)
+        _, _, err = run("embed", "-m", MODEL, "--pool", "mean", "-R", "-", "-o", "-", "-", stdin=bam, expect=2)
+        self.assertIn("-R - and the input - cannot both be standard input", err)
 
     @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
     def test_sam_and_cram_equal_bam(self):
