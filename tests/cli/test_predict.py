@@ -239,6 +239,9 @@ class PredictTests(Tmp):
                           LAMBDA)
         _, out, _ = run("call", *opts, "--name", "loglik", "-o", "-", "-", stdin=graph.encode())
         self.assertEqual(data_lines(out), whole)
+        for cmd in (["call", *opts], ["merge"]):
+            _, _, err = run(*cmd, "-o", "-", "-", "-", stdin=graph.encode(), expect=2)
+            self.assertIn("- (standard input) is given more than once; it can be read once", err)
         _, _, err = run("call", "-o", self.path("x.bed"), self.path("a.bw"), expect=2)
         self.assertIn("--threshold is required", err)
         _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("a.bw"), self.path("a.bw"),
