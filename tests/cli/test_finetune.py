@@ -421,7 +421,7 @@ class FinetuneTests(Tmp):
             self.assertTrue(load_json(self.path(tag + "aug/config.json"))["provenance"]["rc_aug"])
         _, _, err = run("finetune", "-m", MODEL, "--task", "segment", "--rc-aug", "--train", self.path("x.bed"),
                         "--fasta", LAMBDA, "--val-region", "NC_001416.1", "-o", self.path("x"), expect=2)
-        self.assertIn("finetune --task segment: --rc-aug is what it always does", err)
+        self.assertIn("dnassm finetune: --task segment: --rc-aug is what it always does", err)
 
     def test_balanced_class_weights(self):
         rng = np.random.default_rng(12)

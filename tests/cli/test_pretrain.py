@@ -85,6 +85,13 @@ class PretrainTests(Tmp):
         code, _, err = run("pretrain", "-m", init, "--fasta", LAMBDA, "--window", "1000", "-o", self.path("c"),
                            expect=2)
         self.assertIn("--window 1000 is longer than the model's 258 bases", err)
+        self.assertNotIn("pretrain: pretrain", err)
+        with open(self.path("short.fa"), "w") as f:
+            f.write(">s\n" + "ACGT" * 50 + "\n")
+        _, _, err = run("pretrain", "-m", init, "--fasta", self.path("short.fa"), "--window", "256", "-o",
+                        self.path("d"), expect=1)
+        self.assertIn("no contig's training part (all but the last 10 %) is longer than --window 256 (the longest is "
+                      "180 bases)", err)
 
     def test_caduceus_masked_pretrain_resumes_bit_for_bit(self):
         for variant in ([], ["--ph"]):

@@ -164,9 +164,9 @@ namespace {
 // Checks the options that need no data and returns the metric that picks the kept head.
 std::string checked_select(const FinetuneOptions& o) {
     DNASSM_CHECK(o.batch >= 1 && o.epochs >= 1 && o.patience >= 1, ErrorKind::kUsage,
-                 "finetune: --batch, --epochs and --patience must be >= 1");
+                 "--batch, --epochs and --patience must be >= 1");
     DNASSM_CHECK(!(o.recompute && o.freeze_backbone), ErrorKind::kUsage,
-                 "finetune: --recompute has nothing to recompute with --freeze-backbone (no "
+                 "--recompute has nothing to recompute with --freeze-backbone (no "
                  "backward pass runs through the backbone)");
     const bool regress = o.task == HeadTask::kRegress;
     const bool valued = regress || o.task == HeadTask::kTrack;  // values, not classes
@@ -403,7 +403,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
         }
         if (!track) return classification_metrics(probs, labels, C);
         DNASSM_CHECK(!target.empty(), ErrorKind::kInput,
-                     "finetune --task track: no values inside the validation regions");
+                     "--task track: no values inside the validation regions");
         return regression_metrics(predicted, target);
     };
 

@@ -197,7 +197,7 @@ SegmentData gene_structure_segments(const FinetuneOptions& o,
 
 SegmentData load_segments(const FinetuneOptions& o) {
     const bool track = o.task == HeadTask::kTrack;
-    const std::string task = track ? "finetune --task track" : "finetune --task segment";
+    const std::string task = track ? "--task track" : "--task segment";
     DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, task + " needs --fasta REF.fa");
     DNASSM_CHECK(!is_csv_path(o.train), ErrorKind::kUsage,
                  o.train + (track ? ": --task track takes a bigWig or bedGraph of per-base values"
@@ -309,7 +309,7 @@ LabeledSplit labeled_examples(const FinetuneOptions& o, int col) {
                          ": --val-region/--train-region need a BED of labeled intervals "
                          "(a CSV's sequences have no coordinates)");
         DNASSM_CHECK(o.val.empty() && !o.val_regions.empty(), ErrorKind::kUsage,
-                     "finetune: --val-region picks the validation examples "
+                     "--val-region picks the validation examples "
                      "out of --train (give it, and no --val; --train-region alone has nothing "
                      "to validate on)");
     }

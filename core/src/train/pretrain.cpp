@@ -77,26 +77,27 @@ double bits_per_base(const Model& model, const std::vector<std::int32_t>& ids, B
 }
 
 double pretrain(const PretrainOptions& o) {
-    DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, "pretrain: give at least one --fasta");
+    DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, "give at least one --fasta");
     DNASSM_CHECK(o.window >= 2 && o.batch >= 1 && o.steps >= 1, ErrorKind::kUsage,
-                 "pretrain: --window >= 2, --batch >= 1, --steps >= 1");
+                 "--window >= 2, --batch >= 1, --steps >= 1");
     auto be = make_backend(o.device);
     auto model = Model::load(o.init_model);
     auto trainable = make_trainable(*model);
     const bool causal = trainable->causal_lm();
     DNASSM_CHECK(!causal || o.mask_prob == 0, ErrorKind::kUsage,
-                 "pretrain: --mask-prob applies to masked LMs (Caduceus); " + o.init_model +
+                 "--mask-prob applies to masked LMs (Caduceus); " + o.init_model +
                      " is a causal LM, trained on next-base prediction");
     DNASSM_CHECK(o.mask_prob >= 0 && o.mask_prob < 1, ErrorKind::kUsage,
-                 "pretrain: --mask-prob must be in (0, 1)");
+                 "--mask-prob must be in (0, 1)");
     const double mask_prob = causal ? 0.0 : (o.mask_prob > 0 ? o.mask_prob : 0.15);
     retain_freed_memory();
     DNASSM_CHECK(model->max_length() == 0 || o.window <= model->max_length(), ErrorKind::kUsage,
-                 "pretrain: --window " + std::to_string(o.window) + " is longer than the model's " +
+                 "--window " + std::to_string(o.window) + " is longer than the model's " +
                      std::to_string(model->max_length()) + " bases");
 
     // Data: every contig of every FASTA; the tail (val_fraction) is held out.
     std::vector<TrainContig> contigs;
+    std::int64_t longest = 0;  // training part of the longest contig
     CharTokenizer tok(true);
     for (const auto& path : o.fasta) {
         auto in = SequenceInput::open(path);
@@ -109,11 +110,14 @@ double pretrain(const PretrainOptions& o) {
             tok.encode(r.seq, c.ids, st, c.name);
             c.train_len = static_cast<std::int64_t>(static_cast<double>(c.ids.size()) *
                                                     (1.0 - o.val_fraction));
+            longest = std::max(longest, c.train_len);
             if (c.train_len >= o.window + 1) contigs.push_back(std::move(c));
         });
     }
     DNASSM_CHECK(!contigs.empty(), ErrorKind::kInput,
-                 "pretrain: no contig is longer than the window");
+                 "no contig's training part (all but the last " + percent(o.val_fraction) +
+                     ") is longer than --window " + std::to_string(o.window) + " (the longest is " +
+                     std::to_string(longest) + " bases)");
     std::int64_t total_train = 0;
     for (const auto& c : contigs) total_train += c.train_len;
 
