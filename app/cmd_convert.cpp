@@ -27,10 +27,12 @@ namespace {
 
 std::string tools_dir() {
     std::error_code ec;
-    for (const fs::path& p :
-         {fs::path(executable_dir()) / "../share/dnassm/tools", fs::path(DNASSM_TOOLS_DIR)})
+    const fs::path installed = fs::path(executable_dir()) / "../share/dnassm/tools";
+    for (const fs::path& p : {installed, fs::path(DNASSM_TOOLS_DIR)})
         if (fs::exists(p / "convert_checkpoint.py", ec)) return p.string();
-    throw Error(ErrorKind::kResource, "convert: tools/convert_checkpoint.py not found");
+    throw Error(ErrorKind::kResource, "the checkpoint reader convert_checkpoint.py is not in " +
+                                          installed.lexically_normal().string() + " or " +
+                                          DNASSM_TOOLS_DIR + " (an incomplete install?)");
 }
 
 // Runs argv[0] with argv (no shell); returns its exit status and puts the last line it wrote
@@ -40,9 +42,9 @@ int run_program(const std::vector<std::string>& args, std::string& message) {
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     int fds[2];
-    DNASSM_CHECK(pipe(fds) == 0, ErrorKind::kResource, "convert: pipe failed");
+    DNASSM_CHECK(pipe(fds) == 0, ErrorKind::kResource, "pipe failed");
     const pid_t pid = fork();
-    DNASSM_CHECK(pid >= 0, ErrorKind::kResource, "convert: fork failed");
+    DNASSM_CHECK(pid >= 0, ErrorKind::kResource, "fork failed");
     if (pid == 0) {
         close(fds[0]);
         dup2(fds[1], 2);
