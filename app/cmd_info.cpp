@@ -1,7 +1,7 @@
 // dnassm info: what a model is and where its weights came from; or what a saved stream state
-// (predict --state-out) holds; or what a track, BED calls or embeddings (.h5) say produced
-// them (a bigWig: its contigs); without an argument, the models -m finds by name. --json says the
-// same as one JSON value, for scripts.
+// (predict --state-out) holds; or what a track, BED calls or embeddings (.h5; an .npy, its shape)
+// say produced them (a bigWig: its contigs); without an argument, the models -m finds by name.
+// --json says the same as one JSON value, for scripts.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +11,7 @@
 #include "dnassm/error.h"
 #include "dnassm/install_paths.h"
 #include "dnassm/io/embedding_file.h"
+#include "dnassm/io/npy.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/per_base_track.h"
 #include "dnassm/stream_state.h"
@@ -114,6 +115,30 @@ int describe_embeddings(const std::string& path, bool json) {
     return 0;
 }
 
+// The array an .npy file holds (embed's per-base or pooled rows); the format keeps no provenance.
+int describe_npy(const std::string& path, bool json) {
+    const NpyHeader h = read_npy_header(path);
+    const std::string dtype = h.descr == "<f4"   ? "float32"
+                              : h.descr == "<f2" ? "float16"
+                              : h.descr == "<i8" ? "int64"
+                              : h.descr == "<i4" ? "int32"
+                                                 : h.descr;
+    if (json) {
+        const nlohmann::ordered_json j = {
+            {"file", path}, {"format", "NPY"}, {"dtype", dtype}, {"shape", h.shape}};
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::string shape;
+    for (const std::int64_t d : h.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+    std::cout << "file:        " << path << "\n"
+              << "format:      NPY, " << dtype << ", shape " << (shape.empty() ? "()" : shape)
+              << "\n"
+              << "produced by: (an .npy file holds no provenance; embed writes it into .h5 "
+                 "outputs)\n";
+    return 0;
+}
+
 }  // namespace
 
 int cmd_info(int argc, char** argv) {
@@ -127,7 +152,7 @@ int cmd_info(int argc, char** argv) {
         "scripts");
     if (!parse_options(
             argc, argv,
-            "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE | EMBEDDINGS.h5 | "
+            "dnassm info [--json] [MODEL_DIR | MODEL_NAME | STATE_FILE | EMBEDDINGS.{h5,npy} | "
             "TRACK.{bw,bedgraph[.gz]} | CALLS.bed[.gz]]",
             desc, &dirs, 1))
         return 0;
@@ -153,6 +178,7 @@ int cmd_info(int argc, char** argv) {
         ext == ".h5" || ext == ".hdf5" ||
         (std::filesystem::is_regular_file(dir, ec) && is_hdf5_file(dir)))
         return describe_embeddings(dir, json);
+    if (file_extension(dir) == ".npy") return describe_npy(dir, json);
     if (is_stream_state(dir)) {  // a state saved by predict --state-out
         const StreamStateInfo s = read_stream_state_info(dir);
         if (json) {
@@ -180,7 +206,7 @@ int cmd_info(int argc, char** argv) {
         ErrorKind::kUsage,
         dir +
             ": not a model, stream state, track (.bw, .bedgraph[.gz]), BED calls (.bed[.gz]) "
-            "or embeddings (.h5), which info describes");
+            "or embeddings (.h5, .npy), which info describes");
     const auto model = Model::load(dir);
     const ModelInfo& i = model->info();
     const TaskHead* head = model->task_head();

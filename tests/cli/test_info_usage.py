@@ -92,6 +92,18 @@ class InfoAndUsageTests(Tmp):
             f.write("not HDF5")
         _, _, err = run("info", self.path("junk.h5"), expect=1)
         self.assertEqual(err.strip(), f"dnassm info: {self.path('junk.h5')}: not an HDF5 file")
+        # An .npy keeps no provenance: info says what array it holds (read from its header alone).
+        run("embed", "-m", MODEL, "--dtype", "f16", "-o", self.path("e.npy"), LAMBDA, "NC_001416.1:1-300")
+        _, text, _ = run("info", self.path("e.npy"))
+        self.assertIn("format:      NPY, float16, shape 300 x 128\nproduced by: (an .npy file holds no provenance",
+                      text)
+        np.save(self.path("ids.npy"), np.arange(6, dtype=np.int64).reshape(2, 3))
+        j = json.loads(run("info", "--json", self.path("ids.npy"))[1])
+        self.assertEqual((j["format"], j["dtype"], j["shape"]), ("NPY", "int64", [2, 3]))
+        with open(self.path("junk.npy"), "w") as f:
+            f.write("not NPY")
+        _, _, err = run("info", self.path("junk.npy"), expect=1)
+        self.assertEqual(err.strip(), f"dnassm info: {self.path('junk.npy')}: not a supported .npy file: missing magic")
 
     def test_version_help_and_usage_errors(self):
         _, out, _ = run("--version")

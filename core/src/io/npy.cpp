@@ -6,6 +6,7 @@
 #include <fstream>
 #include <limits>
 #include <regex>
+#include <string_view>
 
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
@@ -54,30 +55,34 @@ void write_npy(const std::string& path, const Tensor& t) {
     file.commit();
 }
 
-Tensor read_npy(const std::string& path) {
-    const std::string bytes = read_file(path);
-    auto bad = [&](const std::string& what) {
-        throw Error(ErrorKind::kInput, path + ": not a supported .npy file: " + what);
-    };
-    if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) bad("missing magic");
+namespace {
+
+[[noreturn]] void not_npy(const std::string& path, const std::string& what) {
+    throw Error(ErrorKind::kInput, path + ": not a supported .npy file: " + what);
+}
+
+/// The header of the .npy file whose first bytes are `head` (of a file of `file_size` bytes).
+NpyHeader parse_npy_header(const std::string& path, std::string_view head, std::size_t file_size) {
+    auto bad = [&](const std::string& what) { not_npy(path, what); };
+    if (head.size() < 10 || head.compare(0, 6, "\x93NUMPY") != 0) bad("missing magic");
     std::size_t hlen = 0, hstart = 0;
-    if (bytes[6] == 1) {
-        hlen = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    if (head[6] == 1) {
+        hlen = static_cast<unsigned char>(head[8]) | (static_cast<unsigned char>(head[9]) << 8);
         hstart = 10;
-    } else if (bytes.size() >= 12) {
+    } else if (head.size() >= 12) {
         std::uint32_t l;
-        std::memcpy(&l, bytes.data() + 8, 4);
+        std::memcpy(&l, head.data() + 8, 4);
         hlen = l;
         hstart = 12;
     }
-    if (hstart == 0 || hstart + hlen > bytes.size()) bad("truncated header");
-    const std::string header = bytes.substr(hstart, hlen);
+    if (hstart == 0 || hstart + hlen > head.size()) bad("truncated header");
+    const std::string header(head.substr(hstart, hlen));
     std::smatch m;
-    if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<|][fi][48])'"))) bad("dtype");
-    const std::string descr = m[1];
+    NpyHeader h;
+    if (!std::regex_search(header, m, std::regex("'descr':\\s*'([<|][fi][248])'"))) bad("dtype");
+    h.descr = m[1];
     if (header.find("'fortran_order': False") == std::string::npos) bad("Fortran order");
     if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([0-9, ]*)\\)"))) bad("shape");
-    std::vector<std::int64_t> shape;
     const std::string dims = m[1];
     std::regex num("[0-9]+");
     for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num);
@@ -86,24 +91,49 @@ Tensor read_npy(const std::string& path) {
         const std::string digits = it->str();
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), d);
         if (ec != std::errc() || end != digits.data() + digits.size()) bad("shape");
-        shape.push_back(d);
+        h.shape.push_back(d);
     }
     std::int64_t numel = 1;
-    for (auto d : shape) {
+    for (auto d : h.shape) {
         if (d > 0 && numel > std::numeric_limits<std::int64_t>::max() / d) bad("shape");
         numel *= d;
     }
-    const std::size_t elem = descr[2] == '8' ? 8 : 4;
-    const char* data = bytes.data() + hstart + hlen;
-    if (bytes.size() - hstart - hlen < static_cast<std::size_t>(numel) * elem)
+    h.data_offset = hstart + hlen;
+    const auto elem = static_cast<std::size_t>(h.descr[2] - '0');
+    if (numel > 0 && (file_size - h.data_offset) / elem < static_cast<std::size_t>(numel))
         bad("truncated data");
-    if (descr[1] == 'f') {
-        if (elem != 4) bad("only float32 is supported");
-        Tensor t(shape, DType::kF32);
+    return h;
+}
+
+}  // namespace
+
+NpyHeader read_npy_header(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    DNASSM_CHECK(in, ErrorKind::kResource, path + ": cannot open");
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::size_t>(in.tellg());
+    in.seekg(0);
+    // A version 1.0 header is at most 65,535 bytes; later versions' are as small in practice.
+    std::string head(std::min<std::size_t>(size, 12 + 65535 + 1), '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    return parse_npy_header(path, head, size);
+}
+
+Tensor read_npy(const std::string& path) {
+    const std::string bytes = read_file(path);
+    const NpyHeader h = parse_npy_header(path, bytes, bytes.size());
+    std::int64_t numel = 1;
+    for (auto d : h.shape) numel *= d;
+    const char* data = bytes.data() + h.data_offset;
+    const std::size_t elem = h.descr[2] == '8' ? 8 : 4;
+    if (h.descr[1] == 'f') {
+        if (h.descr != "<f4") not_npy(path, "only float32 is supported");
+        Tensor t(h.shape, DType::kF32);
         std::memcpy(t.f32(), data, static_cast<std::size_t>(numel) * 4);
         return t;
     }
-    Tensor t(shape, DType::kI32);
+    if (h.descr[2] == '2') not_npy(path, "dtype");
+    Tensor t(h.shape, DType::kI32);
     auto* out = t.data<std::int32_t>();
     for (std::int64_t i = 0; i < numel; ++i) {
         std::int64_t v = 0;
@@ -116,7 +146,7 @@ Tensor read_npy(const std::string& path) {
         }
         if (v < std::numeric_limits<std::int32_t>::min() ||
             v > std::numeric_limits<std::int32_t>::max())
-            bad("integer out of int32 range");
+            not_npy(path, "integer out of int32 range");
         out[i] = static_cast<std::int32_t>(v);
     }
     return t;

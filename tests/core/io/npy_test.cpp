@@ -1,5 +1,8 @@
 #include "dnassm/io/npy.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "dnassm/error.h"
@@ -44,9 +47,27 @@ TEST(Npy, ReadsGoldenInt64Ids) {
     }
 }
 
+TEST(Npy, HeaderAloneSaysDtypeShapeAndWhereTheDataBegins) {
+    const std::string path = testing::TempDir() + "/half.npy";
+    const std::string preamble = npy_preamble("<f2", {4, 3});
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << preamble << std::string(4 * 3 * 2, '\0');
+    }
+    const NpyHeader h = read_npy_header(path);
+    EXPECT_EQ(h.descr, "<f2");
+    EXPECT_EQ(h.shape, (std::vector<std::int64_t>{4, 3}));
+    EXPECT_EQ(h.data_offset, preamble.size());
+    EXPECT_THROW((void)read_npy(path), Error);  // float16 is described, not read
+    // A file cut short of its shape's bytes is refused, header alone or whole.
+    std::filesystem::resize_file(path, preamble.size() + 4 * 3 * 2 - 1);
+    EXPECT_THROW((void)read_npy_header(path), Error);
+}
+
 TEST(Npy, RejectsNonNpy) {
     const std::string path = test::data_dir() + "/golden/mamba1_rmsnorm_L2048_B2/config.json";
     EXPECT_THROW((void)read_npy(path), Error);
+    EXPECT_THROW((void)read_npy_header(path), Error);
 }
 
 }  // namespace dnassm

@@ -24,6 +24,18 @@ void write_npy_values(std::ostream& out, const float* values, std::int64_t n, bo
 /// Writes a float32 tensor atomically (temp file + rename).
 void write_npy(const std::string& path, const Tensor& t);
 
+/// What a .npy file's header says: its dtype ('<f4', '<f2', '<i8', ...), its shape (C order), and
+/// where its data begins.
+struct NpyHeader {
+    std::string descr;
+    std::vector<std::int64_t> shape;
+    std::size_t data_offset = 0;
+};
+
+/// Reads the header alone; Error(kInput) naming the file when it is not a .npy of a float or
+/// integer dtype in C order, or holds fewer bytes than its shape needs.
+[[nodiscard]] NpyHeader read_npy_header(const std::string& path);
+
 /// Reads '<f4' as float32 and '<i8'/'<i4' as int32 (values must fit); Error(kInput) otherwise.
 [[nodiscard]] Tensor read_npy(const std::string& path);
 
