@@ -125,6 +125,15 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
                 name = spec.substr(0, colon);
                 coords = spec.substr(colon + 1);
             }
+            // samtools' two special regions, when no contig is so named.
+            if (spec == "*")
+                throw Error(ErrorKind::kUsage,
+                            where +
+                                ": samtools' unplaced reads; here select them with -f 4 (the "
+                                "unmapped flag) and no region");
+            if (spec == ".")
+                throw Error(ErrorKind::kUsage,
+                            where + ": samtools' 'everything'; here that is giving no region");
             if (lookup_contig(&index, name.c_str()) < 0)
                 throw Error(ErrorKind::kInput, where + ": unknown contig '" + name + "'" +
                                                    unknown_contig_hint_for(name, contigs));

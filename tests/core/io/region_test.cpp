@@ -70,6 +70,11 @@ TEST(Regions, ClearErrorsNamingTheRegion) {
     EXPECT_EQ(error_of("chr1:1001-"),
               "region 'chr1:1001-': starts beyond the end of chr1 (length 1000)");
     EXPECT_NE(error_of("chr1:0-100").find("positions are 1-based"), std::string::npos);  // fuzz
+    // samtools' special regions say what stands for them here.
+    EXPECT_EQ(error_of("*"),
+              "region '*': samtools' unplaced reads; here select them with -f 4 (the unmapped "
+              "flag) and no region");
+    EXPECT_EQ(error_of("."), "region '.': samtools' 'everything'; here that is giving no region");
 }
 
 TEST(Regions, BedParsingAndErrors) {
