@@ -127,12 +127,12 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
             }
             // samtools' two special regions, when no contig is so named.
             if (spec == "*")
-                throw Error(ErrorKind::kUsage,
+                throw Error(ErrorKind::kInput,
                             where +
                                 ": samtools' unplaced reads; here select them with -f 4 (the "
                                 "unmapped flag) and no region");
             if (spec == ".")
-                throw Error(ErrorKind::kUsage,
+                throw Error(ErrorKind::kInput,
                             where + ": samtools' 'everything'; here that is giving no region");
             if (lookup_contig(&index, name.c_str()) < 0)
                 throw Error(ErrorKind::kInput, where + ": unknown contig '" + name + "'" +
