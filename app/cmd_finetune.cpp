@@ -107,6 +107,14 @@ int cmd_finetune(int argc, char** argv) {
                  ErrorKind::kUsage,
                  "--task: '" + task + "' is not one of classify, regress, segment, track");
     DNASSM_CHECK(threads >= 1, ErrorKind::kUsage, "-@/--threads must be >= 1");
+    for (const auto& [option, path] : {std::pair{"--train", o.train},
+                                       {"--val", o.val},
+                                       {"--test", o.test},
+                                       {"--fasta", o.fasta}})
+        DNASSM_CHECK(path != "-", ErrorKind::kUsage,
+                     std::string(option) +
+                         " -: labeled data and its reference are read from files (each is read "
+                         "more than once), not standard input");
     o.task = task == "classify"  ? HeadTask::kClassify
              : task == "segment" ? HeadTask::kSegment
              : task == "regress" ? HeadTask::kRegress

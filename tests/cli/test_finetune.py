@@ -245,6 +245,13 @@ class FinetuneTests(Tmp):
                         "--fasta", LAMBDA, "--val-region", "NC_001416.1:40001-48502", "-o", self.path("bad"),
                         expect=2)
         self.assertIn("--task segment: --stranded does not apply", err)
+        # Training data is read more than once: standard input is refused for it, whichever option.
+        for option in ("--train", "--val", "--fasta"):
+            args = {"--train": self.path("s.bed"), "--val": self.path("s.bed"), "--fasta": LAMBDA}
+            args[option] = "-"
+            _, _, err = run("finetune", "-m", MODEL, *[x for kv in args.items() for x in kv], "-o", self.path("bad"),
+                            stdin=b"x", expect=2)
+            self.assertIn(f"{option} -: labeled data and its reference are read from files", err)
 
     def test_test_set_scored_once_by_the_kept_head(self):
         rng = np.random.default_rng(8)
