@@ -47,7 +47,8 @@ int cmd_embed(int argc, char** argv) {
             "dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o OUT.{npy,h5} IN [REGION]...\n"
             "   or: dnassm embed -m MODEL_DIR --pool mean ... -o OUT.{npy,h5,tsv} IN [REGION]...\n"
             "  IN: FASTA, FASTQ, SAM/BAM/CRAM, a sequence[,label] CSV or a GenomicBenchmarks "
-            "folder (a record per row)",
+            "folder (a record per row);\n      - reads FASTA, FASTQ, SAM/BAM/CRAM from standard "
+            "input",
             desc, o))
         return 0;
     DNASSM_CHECK(pool == "none" || pool == "mean", ErrorKind::kUsage,
