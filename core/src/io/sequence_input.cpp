@@ -345,32 +345,29 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
         require_readable_file(data, "a sequence file");
         DNASSM_CHECK(fs::file_size(data, ec) > 0, ErrorKind::kInput, data + ": empty file");
     }
+    // Standard input: HTSlib peeks at a pipe's first bytes through its buffer without consuming
+    // them, so it is detected as a file is, then read from that same buffered stream. What is not
+    // reads goes to the FASTA/FASTQ reader, which says when it holds no sequences.
+    std::unique_ptr<hFILE, int (*)(hFILE*)> in(nullptr, hclose);
+    DetectedFormat fmt;
     if (path == "-") {
-        // HTSlib peeks at a pipe's first bytes through its buffer without consuming them, so
-        // standard input is detected as files are, then read from that same buffered stream.
-        std::unique_ptr<hFILE, int (*)(hFILE*)> in(hdopen(STDIN_FILENO, "r"), hclose);
+        in.reset(hdopen(STDIN_FILENO, "r"));
         DNASSM_CHECK(in, ErrorKind::kResource, "standard input: cannot open");
-        const DetectedFormat fmt = detect_stream_format(in.get(), path);
-        if (fmt.alignments()) {
-            DNASSM_CHECK(!opts.stranded, ErrorKind::kUsage,
-                         "--stranded reverse-complements the '-' strand BED intervals of a FASTA; "
-                         "reads keep the orientation stored in the file");
-            return std::make_unique<AlignmentInput>(path, fmt, opts, in.release());
-        }
-        return std::make_unique<FastaInput>(
-            path, fmt.format == FileFormat::kFastq ? InputFormat::kFastq : InputFormat::kFasta,
-            opts.stranded, in.release());
+        fmt = detect_stream_format(in.get(), path);
+        if (!fmt.alignments() && fmt.format != FileFormat::kFastq) fmt.format = FileFormat::kFasta;
+    } else {
+        fmt = detect_file_format(data);
     }
-    const DetectedFormat fmt = detect_file_format(data);
     DNASSM_CHECK(delim == std::string::npos || fmt.alignments(), ErrorKind::kUsage,
                  path +
                      ": ##idx## names the index of a SAM/BAM/CRAM file (a FASTA's .fai and .gzi "
                      "sit beside it)");
     switch (fmt.format) {
         case FileFormat::kFasta:
-            return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded);
+            return std::make_unique<FastaInput>(path, InputFormat::kFasta, opts.stranded,
+                                                in.release());
         case FileFormat::kFastq:
-            return std::make_unique<FastaInput>(path, InputFormat::kFastq);
+            return std::make_unique<FastaInput>(path, InputFormat::kFastq, false, in.release());
         case FileFormat::kSam:
         case FileFormat::kBam:
         case FileFormat::kCram:
@@ -378,7 +375,7 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
                          path +
                              ": --stranded reverse-complements the '-' strand BED intervals of "
                              "a FASTA; reads keep the orientation stored in the file");
-            return std::make_unique<AlignmentInput>(path, fmt, opts);
+            return std::make_unique<AlignmentInput>(path, fmt, opts, in.release());
         default:
             DNASSM_CHECK(!fmt.description.empty(), ErrorKind::kInput,
                          data + ": cannot detect the file format");
