@@ -99,8 +99,7 @@ NpyHeader parse_npy_header(const std::string& path, std::string_view head, std::
         numel *= d;
     }
     h.data_offset = hstart + hlen;
-    const auto elem = static_cast<std::size_t>(h.descr[2] - '0');
-    if (numel > 0 && (file_size - h.data_offset) / elem < static_cast<std::size_t>(numel))
+    if (numel > 0 && (file_size - h.data_offset) / h.item_size() < static_cast<std::size_t>(numel))
         bad("truncated data");
     return h;
 }
@@ -122,17 +121,16 @@ NpyHeader read_npy_header(const std::string& path) {
 Tensor read_npy(const std::string& path) {
     const std::string bytes = read_file(path);
     const NpyHeader h = parse_npy_header(path, bytes, bytes.size());
-    std::int64_t numel = 1;
-    for (auto d : h.shape) numel *= d;
+    const std::int64_t numel = h.numel();
+    const std::size_t elem = h.item_size();
     const char* data = bytes.data() + h.data_offset;
-    const std::size_t elem = h.descr[2] == '8' ? 8 : 4;
     if (h.descr[1] == 'f') {
         if (h.descr != "<f4") not_npy(path, "only float32 is supported");
         Tensor t(h.shape, DType::kF32);
         std::memcpy(t.f32(), data, static_cast<std::size_t>(numel) * 4);
         return t;
     }
-    if (h.descr[2] == '2') not_npy(path, "dtype");
+    if (elem == 2) not_npy(path, "dtype");
     Tensor t(h.shape, DType::kI32);
     auto* out = t.data<std::int32_t>();
     for (std::int64_t i = 0; i < numel; ++i) {

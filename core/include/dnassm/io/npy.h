@@ -30,6 +30,15 @@ struct NpyHeader {
     std::string descr;
     std::vector<std::int64_t> shape;
     std::size_t data_offset = 0;
+
+    /// Bytes per value (the dtype's last digit: 2, 4 or 8).
+    [[nodiscard]] std::size_t item_size() const { return static_cast<std::size_t>(descr[2] - '0'); }
+    /// Values in the array (the header checks that this does not overflow).
+    [[nodiscard]] std::int64_t numel() const {
+        std::int64_t n = 1;
+        for (const std::int64_t d : shape) n *= d;
+        return n;
+    }
 };
 
 /// Reads the header alone; Error(kInput) naming the file when it is not a .npy of a float or
