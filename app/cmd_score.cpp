@@ -495,13 +495,15 @@ int cmd_score(int argc, char** argv) {
     // Nothing scored out of records that were there is a mismatch (contig names, reference,
     // allele kinds), not a result: an empty table would pass down a pipeline unnoticed.
     if (n_taken > 0 && n_scored == 0) {
-        std::string why = " (no ALT allele: ALT is '.' throughout)";
-        if (n_no_alt < n_taken && !first_skip.empty()) {
+        std::string why;
+        if (n_no_alt == n_taken) {
+            why = " (no ALT allele: ALT is '.' throughout)";
+        } else if (first_skip.empty()) {
+            why = " (reasons above)";
+        } else {
             // The reason names the VCF again, which this line already begins with.
             if (first_skip.rfind(vcf_name + ": ", 0) == 0) first_skip.erase(0, vcf_name.size() + 2);
             why = (n_skip_lines > 1 ? " (the first skipped: " : " (skipped: ") + first_skip + ")";
-        } else if (n_no_alt < n_taken) {
-            why = " (reasons above)";
         }
         throw Error(ErrorKind::kInput, vcf_name + ": none of its " + std::to_string(n_taken) +
                                            (n_taken == 1 ? " record" : " records") +
