@@ -26,7 +26,8 @@ void add_common_options(po::options_description& desc, CommonOptions& o, Options
          "output format when the file name does not say it, e.g. with -o -: bedgraph, bed, tsv, vcf "
          "(also bw, npy, h5, vcf.gz, bcf for files)")
         ("region,r", po::value(&o.regions)->composing(),
-         "region chr, chr:beg or chr:beg-end (1-based, samtools syntax); repeatable")
+         "region chr, chr:beg or chr:beg-end (1-based, samtools syntax), or * (the unplaced "
+         "reads of a BAM/CRAM); repeatable")
         ("regions-file,R", po::value(&o.bed),
          "BED file of regions (0-based half-open), or a GFF3/GTF annotation: one region per gene, "
          "named by it")
@@ -374,7 +375,12 @@ Session open_session(const CommonOptions& o) {
         }
     };
     if (!o.regions.empty())
-        s.regions = with_file(o.input, [&] { return parse_regions(o.regions, contigs); });
+        s.regions = with_file(o.input, [&] {
+            return parse_regions(o.regions, contigs,
+                                 s.input->format() == InputFormat::kAlignments
+                                     ? RegionsOf::kReads
+                                     : RegionsOf::kReference);
+        });
     if (!o.bed.empty()) s.regions = read_region_file(o.bed, contigs);
     if (s.input->format() != InputFormat::kAlignments) {
         for (const auto& r : asked_regions(s)) s.total_bases += r.length();

@@ -172,6 +172,32 @@ class ReadsTests(Tmp):
         self.assertIn("no read passed the filters: -q 0, -f 0, -F 0xF04, and the regions)", err)
         self.assertFalse(os.path.exists(self.path("none.tsv")))
 
+    def test_star_region_is_the_unplaced_reads(self):
+        """`dnassm embed ... in.bam '*'` embeds the reads without a position, as `samtools view in.bam '*'`
+        lists them; a FASTA has none, and says so."""
+        sam = self.path("reads.sam")
+        with open(sam, "w") as f:
+            f.write("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:ref\tLN:100\n"
+                    "placed\t0\tref\t5\t60\t8M\t*\t0\t0\tACGTACGT\t*\n"
+                    "u1\t4\t*\t0\t0\t*\t*\t0\t0\tTTAAGGCC\t*\n"
+                    "u2\t4\t*\t0\t0\t*\t*\t0\t0\tGATTACAG\t*\n")
+        bam = self.path("reads.bam")
+        subprocess.run(["samtools", "view", "-b", "-o", bam, sam], check=True)
+        subprocess.run(["samtools", "index", bam], check=True)
+        args = ["embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-O", "tsv"]
+        _, out, _ = run(*args, bam, "*")
+        rows = [l.split("\t") for l in out.splitlines() if not l.startswith("#")][1:]
+        self.assertEqual([r[:4] for r in rows], [["u1", "", "", ""], ["u2", "", "", ""]])
+        _, both, _ = run(*args, "-r", "ref", "-r", "*", bam)
+        self.assertEqual([l.split("\t")[0] for l in both.splitlines() if not l.startswith("#")][1:],
+                         ["placed", "u1", "u2"])
+        fa = self.path("ref.fa")
+        with open(fa, "w") as f:
+            f.write(">ref\n" + "ACGT" * 25 + "\n")
+        _, _, err = run(*args, fa, "*", expect=1)
+        self.assertEqual(err, f"dnassm embed: {fa}: region '*': samtools' unplaced reads, which only a "
+                              "SAM/BAM/CRAM input has\n")
+
     @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
     def test_index_elsewhere_as_samtools_idx(self):
         """IN.bam##idx##OTHER.bai: the index at another place, as samtools and HTSlib take it."""

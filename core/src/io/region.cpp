@@ -15,6 +15,7 @@
 namespace dnassm {
 
 std::string Region::label() const {
+    if (unplaced()) return "*";
     return contig + ":" + std::to_string(beg + 1) + "-" + std::to_string(end);
 }
 
@@ -102,12 +103,21 @@ void resolve_region(Region& r, const std::vector<Contig>& contigs, const std::st
 }
 
 std::vector<Region> parse_regions(const std::vector<std::string>& specs,
-                                  const std::vector<Contig>& contigs) {
+                                  const std::vector<Contig>& contigs,
+                                  RegionsOf of) {
     ContigIndex index = make_index(contigs);
     std::vector<Region> out;
     for (const auto& spec : specs) {
         const std::string where = "region '" + spec + "'";
         DNASSM_CHECK(!spec.empty(), ErrorKind::kUsage, "empty region string");
+        // The SAM spec keeps '*' out of contig names (it is RNAME's "no contig").
+        if (spec == "*" && of == RegionsOf::kReads) {
+            Region r;
+            r.contig = "*";
+            r.tid = Region::kUnplacedTid;
+            out.push_back(r);
+            continue;
+        }
         int tid = -1;
         hts_pos_t beg = 0, end = 0;
         const char* rest = hts_parse_region(spec.c_str(), &tid, &beg, &end, lookup_contig, &index,
@@ -129,8 +139,8 @@ std::vector<Region> parse_regions(const std::vector<std::string>& specs,
             if (spec == "*")
                 throw Error(ErrorKind::kInput,
                             where +
-                                ": samtools' unplaced reads; here select them with -f 4 (the "
-                                "unmapped flag) and no region");
+                                ": samtools' unplaced reads, which only a SAM/BAM/CRAM "
+                                "input has");
             if (spec == ".")
                 throw Error(ErrorKind::kInput,
                             where + ": samtools' 'everything'; here that is giving no region");

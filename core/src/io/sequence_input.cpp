@@ -108,10 +108,13 @@ class FastaInput final : public SequenceInput {
         const std::vector<Region> todo = whole ? whole_contigs(contigs_) : regions;
         DNASSM_CHECK(whole || fmt_ == InputFormat::kFasta, ErrorKind::kInput,
                      path_ + ": regions need a FASTA or BAM/CRAM input, not FASTQ");
-        for (const Region& r : regions)
+        for (const Region& r : regions) {
+            DNASSM_CHECK(!r.unplaced(), ErrorKind::kUsage,
+                         path_ + ": region '*' selects unplaced reads, which a FASTA has none of");
             DNASSM_CHECK(!repeated_.count(r.contig), ErrorKind::kInput,
                          path_ + ": region " + r.label() + ": '" + r.contig +
                              "' names more than one record, so a region cannot say which");
+        }
         for (const Region& r : todo) {
             SequenceRecord rec;
             if (fmt_ == InputFormat::kFasta) rec.region = r;  // a read has no reference interval
@@ -235,6 +238,7 @@ class AlignmentInput final : public SequenceInput {
         bam1_t* b = bam_init1();
         auto guard = std::unique_ptr<bam1_t, void (*)(bam1_t*)>(b, bam_destroy1);
         if (regions.empty()) {
+            from_the_first_record();
             int ret;
             std::int64_t n = 0;
             while ((ret = sam_read1(fp_, hdr_, b)) >= 0) {
@@ -254,6 +258,8 @@ class AlignmentInput final : public SequenceInput {
                          path_ + ": no index (.bai/.csi/.crai), which regions need; " +
                              alignment_index_advice(path_, format_));
         }
+        passes_ = true;  // the queries move the file
+        static_assert(Region::kUnplacedTid == HTS_IDX_NOCOOR);
         for (const Region& r : regions) {
             // fn may throw (a writer refusing a second record): the iterator is freed then too.
             const std::unique_ptr<hts_itr_t, void (*)(hts_itr_t*)> itr(
@@ -266,6 +272,25 @@ class AlignmentInput final : public SequenceInput {
     }
 
   private:
+    // A whole-file pass reads from the first record: after an earlier pass, or region queries
+    // (which move the file), the file is opened again. Standard input can be read once.
+    void from_the_first_record() {
+        if (!std::exchange(passes_, true)) return;
+        DNASSM_CHECK(path_ != "-", ErrorKind::kUsage, "-: standard input can be read only once");
+        samFile* fp = sam_open(path_.c_str(), "r");
+        DNASSM_CHECK(fp, ErrorKind::kResource, path_ + ": cannot open again");
+        if (!reference_.empty()) hts_set_fai_filename(fp, reference_.c_str());
+        sam_hdr_t* hdr = sam_hdr_read(fp);
+        if (!hdr) {
+            sam_close(fp);
+            throw Error(ErrorKind::kInput, path_ + ": cannot read the SAM/BAM/CRAM header");
+        }
+        sam_close(fp_);
+        sam_hdr_destroy(hdr_);
+        fp_ = fp;
+        hdr_ = hdr;
+    }
+
     // Why `what` could not be read. A CRAM record is decoded against its reference, which is
     // the likelier cause than a corrupt file.
     std::string unreadable(const std::string& what) const {
@@ -315,6 +340,7 @@ class AlignmentInput final : public SequenceInput {
     samFile* fp_ = nullptr;
     sam_hdr_t* hdr_ = nullptr;
     hts_idx_t* idx_ = nullptr;
+    bool passes_ = false;  // whether the file has been read (or queried) before
     std::vector<Contig> contigs_;
 };
 

@@ -72,9 +72,20 @@ TEST(Regions, ClearErrorsNamingTheRegion) {
     EXPECT_NE(error_of("chr1:0-100").find("positions are 1-based"), std::string::npos);  // fuzz
     // samtools' special regions say what stands for them here.
     EXPECT_EQ(error_of("*"),
-              "region '*': samtools' unplaced reads; here select them with -f 4 (the unmapped "
-              "flag) and no region");
+              "region '*': samtools' unplaced reads, which only a SAM/BAM/CRAM input has");
     EXPECT_EQ(error_of("."), "region '.': samtools' 'everything'; here that is giving no region");
+}
+
+TEST(Regions, StarIsTheUnplacedReadsOfAlignments) {
+    const auto rs = parse_regions({"chr2:1-10", "*"}, kContigs, RegionsOf::kReads);
+    ASSERT_EQ(rs.size(), 2u);
+    EXPECT_FALSE(rs[0].unplaced());
+    EXPECT_TRUE(rs[1].unplaced());
+    EXPECT_EQ(rs[1].label(), "*");
+    EXPECT_EQ(rs[1].length(), 0);
+    // Only "*" alone: it is no contig's name, nor a pattern.
+    EXPECT_THROW((void)parse_regions({"*:1-10"}, kContigs, RegionsOf::kReads), Error);
+    EXPECT_THROW((void)parse_regions({"chr*"}, kContigs, RegionsOf::kReads), Error);
 }
 
 TEST(Regions, BedParsingAndErrors) {

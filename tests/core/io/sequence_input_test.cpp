@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <htslib/bgzf.h>
+#include <htslib/sam.h>
 
 #include "dnassm/error.h"
 
@@ -348,6 +349,61 @@ TEST(SequenceInput, BamReadsWithRegionAndMapqFilter) {
     opts.filter.min_mapq = 60;
     auto strict = SequenceInput::open(bam, opts);
     EXPECT_LT(all(*strict, region).size(), in_region.size());
+}
+
+// An indexed BAM written from SAM text through HTSlib (as 'samtools view -b' and 'samtools index').
+std::string indexed_bam(const std::string& name, const std::string& sam_text) {
+    const std::string sam = testing::TempDir() + "/" + name + ".sam",
+                      bam = testing::TempDir() + "/" + name + ".bam";
+    std::ofstream(sam) << sam_text;
+    samFile* in = sam_open(sam.c_str(), "r");
+    samFile* out = sam_open(bam.c_str(), "wb");
+    sam_hdr_t* hdr = sam_hdr_read(in);
+    EXPECT_EQ(sam_hdr_write(out, hdr), 0);
+    bam1_t* b = bam_init1();
+    while (sam_read1(in, hdr, b) >= 0) EXPECT_GE(sam_write1(out, hdr, b), 0);
+    bam_destroy1(b);
+    sam_hdr_destroy(hdr);
+    sam_close(in);
+    sam_close(out);
+    EXPECT_EQ(sam_index_build(bam.c_str(), 0), 0);
+    return bam;
+}
+
+// samtools' region "*": the reads without a position, which sort to the end of a BAM; an
+// unmapped mate placed at its mate's position is in its contig's region, not in "*".
+TEST(SequenceInput, StarRegionIsTheUnplacedReads) {
+    const std::string bam = indexed_bam("unplaced",
+                                        "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:ref\tLN:100\n"
+                                        "placed\t0\tref\t5\t60\t4M\t*\t0\t0\tACGT\t*\n"
+                                        "mate\t4\tref\t5\t0\t*\t=\t5\t0\tGGCC\t*\n"
+                                        "nowhere\t4\t*\t0\t0\t*\t*\t0\t0\tTTAA\t*\n");
+    auto in = SequenceInput::open(bam, InputOptions{});
+    auto names = [&](const std::vector<std::string>& specs) {
+        std::string out;
+        for (const auto& r : all(*in, parse_regions(specs, in->contigs(), RegionsOf::kReads)))
+            out += r.name + (r.region.tid < 0 ? "(unplaced) " : " ");
+        return out;
+    };
+    EXPECT_EQ(names({"*"}), "nowhere(unplaced) ");
+    EXPECT_EQ(names({"ref"}), "placed mate(unplaced) ");
+    EXPECT_EQ(names({"ref:1-3", "*"}), "nowhere(unplaced) ");
+    EXPECT_EQ(all(*in).size(), 3u);  // from the first record, after the queries
+    EXPECT_EQ(all(*in).size(), 3u);  // and again
+
+    // A FASTA's regions are parsed as a reference's; a "*" made for reads is refused there.
+    const std::string fa = testing::TempDir() + "/star.fa";
+    std::ofstream(fa) << ">ref\nACGTACGT\n";
+    auto fasta = SequenceInput::open(fa, InputOptions{});
+    EXPECT_THROW((void)parse_regions({"*"}, fasta->contigs()), Error);
+    try {
+        (void)all(*fasta, parse_regions({"*"}, fasta->contigs(), RegionsOf::kReads));
+        ADD_FAILURE() << "a FASTA took region '*'";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+        EXPECT_EQ(std::string(e.what()),
+                  fa + ": region '*' selects unplaced reads, which a FASTA has none of");
+    }
 }
 
 // A caller may stop a region query by throwing (a writer that takes one record refuses the

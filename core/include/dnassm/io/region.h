@@ -23,8 +23,13 @@ struct Region {
     std::string name;               // BED column 4, when present
     char strand = '.';              // BED column 6 when it is '+' or '-'
 
+    /// samtools' region "*": the reads of a SAM/BAM/CRAM that have no position (RNAME '*'), which
+    /// an index query reaches at the file's end. The tid is HTSlib's HTS_IDX_NOCOOR.
+    static constexpr int kUnplacedTid = -2;
+    [[nodiscard]] bool unplaced() const { return tid == kUnplacedTid; }
+
     [[nodiscard]] std::int64_t length() const { return end - beg; }
-    /// samtools form, 1-based inclusive: "chr:beg+1-end".
+    /// samtools form, 1-based inclusive: "chr:beg+1-end"; "*" for the unplaced reads.
     [[nodiscard]] std::string label() const;
 };
 
@@ -51,9 +56,12 @@ struct FeaturePiece {
 
 /// Parses samtools region strings ("chr", "chr:beg", "chr:beg-end", "{odd:name}:beg-end",
 /// thousands separators allowed) against `contigs`. An unknown contig, reversed or empty range,
-/// or coordinates past the contig end are Error(kInput) naming the region.
+/// or coordinates past the contig end are Error(kInput) naming the region. Regions of reads
+/// (a SAM/BAM/CRAM input) may also be samtools' "*", the unplaced reads.
+enum class RegionsOf { kReference, kReads };
 [[nodiscard]] std::vector<Region> parse_regions(const std::vector<std::string>& specs,
-                                                const std::vector<Contig>& contigs);
+                                                const std::vector<Contig>& contigs,
+                                                RegionsOf of = RegionsOf::kReference);
 
 /// Reads BED (plain or bgzip; '#', "track" and "browser" lines skipped; columns 1-3 required,
 /// column 4 kept as the name, column 6 as the strand when it is '+' or '-'). Bad lines are
