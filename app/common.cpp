@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "dnassm/error.h"
+#include "dnassm/io/atomic_file.h"
 #include "dnassm/io/gff.h"
 #include "dnassm/io/output_index.h"
 #include "dnassm/io/writers.h"
@@ -117,6 +118,10 @@ void check_indexable(bool write_index, const std::vector<std::string>& outputs) 
     for (const std::string& out : outputs) {
         DNASSM_CHECK(out != "-", ErrorKind::kUsage,
                      "--write-index: standard output cannot be indexed; give a file name");
+        DNASSM_CHECK(!AtomicFile::written_in_place(out), ErrorKind::kUsage,
+                     "--write-index: " + out +
+                         " is not a file (a device or pipe) and cannot be indexed; give a file "
+                         "name");
         DNASSM_CHECK(indexable_output(out), ErrorKind::kUsage,
                      out +
                          ": --write-index indexes .bed.gz, .bedgraph.gz, .vcf.gz and .bcf "

@@ -16,6 +16,7 @@
 #include "dnassm/allocator.h"
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/library_versions.h"
 
 #include "commands.h"
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
         argv = help_args.data();
         cmd = argv[1];
     }
+    dnassm::protect_input_files();  // a run never writes an output over its own input
     try {
         if (cmd == "embed") return dnassm::app::cmd_embed(argc - 1, argv + 1);
         if (cmd == "predict") return dnassm::app::cmd_predict(argc - 1, argv + 1);

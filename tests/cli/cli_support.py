@@ -39,12 +39,13 @@ ECOLI = os.path.join(SHARED, "ecoli_k12_mg1655", "ecoli_k12_mg1655.bgzf.fa.gz")
 EX1_BAM = os.path.join(SHARED, "bam", "pysam_ex1", "ex1.bam")
 
 
-def run(*args, stdin=None, expect=0):
+def run(*args, stdin=None, expect=0, binary=False):
+    """binary: standard output as bytes (a bigWig written to /dev/stdout)."""
     p = subprocess.run([DNASSM, *args], input=stdin, capture_output=True, timeout=600)
     err = p.stderr.decode()
     if expect is not None and p.returncode != expect:
         raise AssertionError(f"dnassm {' '.join(args)}: exit {p.returncode}, expected {expect}\n{err}")
-    return p.returncode, p.stdout.decode(), err
+    return p.returncode, p.stdout if binary else p.stdout.decode(), err
 
 
 def stopped_run(folder, args, sig):

@@ -145,6 +145,53 @@ class BadInputTests(Tmp):
         self.expect_error(["predict", "-m", MODEL, "-o", self.path("x.wig"), LAMBDA], "unknown track type", code=2)
         self.assert_only_files("d.npy")
 
+    def test_an_output_never_replaces_an_input(self):
+        """`-o` naming one of the run's own inputs (the FASTA, the -R BED, through a link too), or finetune's
+        `-o` naming the base model's folder, is refused before anything is written; the inputs stay as they were."""
+        fa, bed = self.path("in.fa"), self.path("r.bed")
+        shutil.copy(LAMBDA, fa)
+        with open(bed, "w") as f:
+            f.write("NC_001416.1\t0\t500\n")
+        os.symlink("in.fa", self.path("link.fa"))
+        with open(fa, "rb") as f:
+            before = f.read()
+        self.expect_error(["embed", "-m", MODEL, "-O", "h5", "-o", fa, fa],
+                          f"{fa}: is an input of this run; write the output to another file", code=2)
+        self.expect_error(["predict", "-m", MODEL, "-O", "bedgraph", "-R", bed, "-o", bed, fa],
+                          f"{bed}: is an input of this run", code=2)
+        self.expect_error(["predict", "-m", MODEL, "-O", "bedgraph", "-o", self.path("link.fa"), fa, "NC_001416.1:1-99"],
+                          f"link.fa: is the same file as an input of this run ({fa})", code=2)
+        model = self.path("base")
+        shutil.copytree(MODEL, model)
+        self.expect_error(["finetune", "-m", model, "-o", model + "/", "--task", "classify", "--train", bed,
+                           "--fasta", fa, "--steps", "1"],
+                          f"{model}/: is the base model's folder (-m {model}); write the tuned model to another folder",
+                          code=2)
+        with open(fa, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(sorted(os.listdir(model)), ["config.json", "model.safetensors"])
+        self.assertTrue(os.path.islink(self.path("link.fa")))
+        self.assert_only_files("in.fa", "in.fa.fai", "in.fa.gzi", "r.bed", "link.fa", "base")
+
+    def test_devices_and_pipes_are_written_in_place(self):
+        """`-o /dev/null` (timing a run) or `-o /dev/stdout` writes to the device; a temp file renamed onto it
+        would replace the device itself when run as root, as containers do."""
+        for args in (["predict", "-m", MODEL, "-O", "bigwig"], ["embed", "-m", MODEL, "-O", "h5"],
+                     ["predict", "-m", MODEL, "-O", "bedgraph"]):
+            run(*args, "-o", "/dev/null", LAMBDA, "NC_001416.1:1-300")
+            self.assertTrue(os.path.exists("/dev/null") and not os.path.isfile("/dev/null"))
+        run("predict", "-m", MODEL, "-o", self.path("file.bw"), LAMBDA, "NC_001416.1:1-300")
+        _, piped, _ = run("predict", "-m", MODEL, "-O", "bigwig", "-o", "/dev/stdout", LAMBDA, "NC_001416.1:1-300",
+                          binary=True)
+        with open(self.path("file.bw"), "rb") as f:
+            self.assertEqual(piped, f.read())
+        self.expect_error(["predict", "-m", MODEL, "-o", "/dev/null", "-O", "bedgraph.gz", "--write-index", LAMBDA],
+                          "--write-index: /dev/null is not a file (a device or pipe) and cannot be indexed", code=2)
+        if os.path.exists("/dev/full"):
+            self.expect_error(["predict", "-m", MODEL, "-O", "bedgraph", "-o", "/dev/full", LAMBDA,
+                               "NC_001416.1:1-300"], "/dev/full: write failed (disk full?)")
+        self.assert_only_files("file.bw")
+
     def test_stopped_runs_remove_their_temp_files(self):
         """A run stopped by Ctrl+C (SIGINT), a scheduler (SIGTERM) or a closed terminal (SIGHUP) removes the temp
         file it was writing and dies of that signal, so nothing is left that a pipeline could take for output."""

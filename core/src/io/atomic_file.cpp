@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <htslib/bgzf.h>
@@ -91,17 +92,50 @@ AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
         return;
     }
     bgzip_ = text && gz_name(path_);
-    fs::path dir = fs::path(path_).parent_path();
-    if (dir.empty()) dir = ".";
     std::error_code ec;
+    if (written_in_place(path_)) {
+        // A library that writes files itself seeks in them (libBigWig reads its data back for
+        // the zoom levels, HDF5 writes at offsets): it writes a spool file, copied at commit.
+        static std::atomic<int> spools{0};
+        direct_ = true;
+        target_ = path_;
+        temp_ = (fs::temp_directory_path(ec) /
+                 ("dnassm." + std::to_string(getpid()) + "." + std::to_string(spools++) + ".spool"))
+                    .string();
+        temp_slot_ = TempFiles::add(temp_);
+        return;
+    }
+    DNASSM_CHECK(!fs::is_directory(path_, ec), ErrorKind::kResource,
+                 path_ + ": is a folder, expected a file name");
+    target_ = fs::exists(path_, ec) && fs::is_symlink(path_, ec) ? fs::canonical(path_, ec).string()
+                                                                 : path_;
+    if (ec || target_.empty()) target_ = path_;
+    refuse_replacing_an_input();
+    fs::path dir = fs::path(target_).parent_path();
+    if (dir.empty()) dir = ".";
     DNASSM_CHECK(fs::is_directory(dir, ec), ErrorKind::kResource,
                  path_ + ": output folder '" + dir.string() + "' does not exist");
     DNASSM_CHECK(access(dir.c_str(), W_OK) == 0, ErrorKind::kResource,
                  path_ + ": output folder '" + dir.string() + "' is not writable");
-    DNASSM_CHECK(!fs::is_directory(path_, ec), ErrorKind::kResource,
-                 path_ + ": is a folder, expected a file name");
-    temp_ = path_ + ".tmp." + std::to_string(getpid());
+    temp_ = target_ + ".tmp." + std::to_string(getpid());
     temp_slot_ = TempFiles::add(temp_);
+}
+
+bool AtomicFile::written_in_place(const std::string& path) {
+    struct stat st {};
+    if (path == "-" || stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return false;
+    // The process's own streams are opened again for appending, as "-" is, whatever they are.
+    const bool own_stream = path == "/dev/stdout" || path == "/dev/stderr" ||
+                            path.rfind("/dev/fd/", 0) == 0 || path.rfind("/proc/self/fd/", 0) == 0;
+    return own_stream || !S_ISREG(st.st_mode);
+}
+
+void AtomicFile::refuse_replacing_an_input() const {
+    const std::string input = input_file_same_as(target_);
+    DNASSM_CHECK(input.empty(), ErrorKind::kUsage,
+                 path_ + ": " + (input == path_ ? "is" : "is the same file as") +
+                     " an input of this run" + (input == path_ ? "" : " (" + input + ")") +
+                     "; write the output to another file");
 }
 
 // A stream buffer that hands what is written to HTSlib's BGZF writer (threaded when the run is).
@@ -151,22 +185,23 @@ class AtomicFile::BgzfBuffer final : public std::streambuf {
 
 AtomicFile::~AtomicFile() {
     (void)close_stream();
-    if (!committed_ && !is_stdout()) std::remove(temp_.c_str());
+    if ((!committed_ || direct_) && !is_stdout()) std::remove(temp_.c_str());
     TempFiles::remove(temp_slot_);
 }
 
 std::ostream& AtomicFile::stream(std::ios::openmode mode) {
     if (stream_) return *stream_;
     const std::string name = is_stdout() ? std::string("standard output") : path_;
+    const std::string& file = direct_ ? path_ : temp_;
     if (bgzip_) {
-        bgzf_ = std::make_unique<BgzfBuffer>(temp_);
+        bgzf_ = std::make_unique<BgzfBuffer>(file);
         DNASSM_CHECK(bgzf_->is_open(), ErrorKind::kResource, name + ": cannot open for writing");
         stream_ = std::make_unique<std::ostream>(bgzf_.get());
     } else {
-        auto file =
-            std::make_unique<std::ofstream>(temp_, is_stdout() ? mode | std::ios::app : mode);
-        DNASSM_CHECK(file->good(), ErrorKind::kResource, name + ": cannot open for writing");
-        stream_ = std::move(file);
+        auto out = std::make_unique<std::ofstream>(
+            file, is_stdout() || direct_ ? mode | std::ios::app : mode);
+        DNASSM_CHECK(out->good(), ErrorKind::kResource, name + ": cannot open for writing");
+        stream_ = std::move(out);
     }
     return *stream_;
 }
@@ -192,14 +227,21 @@ void AtomicFile::commit() {
     DNASSM_CHECK(
         close_stream(), ErrorKind::kResource,
         (is_stdout() ? std::string("standard output") : path_) + ": write failed (disk full?)");
-    if (is_stdout()) {
+    if (direct_ && fs::exists(temp_)) {  // a library's spool file
+        std::ifstream spool(temp_, std::ios::binary);
+        stream(std::ios::binary) << spool.rdbuf();
+        DNASSM_CHECK(close_stream(), ErrorKind::kResource, path_ + ": write failed (disk full?)");
+    }
+    if (is_stdout() || direct_) {
         committed_ = true;
         return;
     }
-    if (std::rename(temp_.c_str(), path_.c_str()) != 0)
+    refuse_replacing_an_input();
+    if (std::rename(temp_.c_str(), target_.c_str()) != 0)
         throw Error(ErrorKind::kResource,
                     path_ + ": cannot rename temp file into place: " + std::strerror(errno));
     committed_ = true;
+    note_written_file(target_);
     TempFiles::remove(temp_slot_);
     temp_slot_ = -1;
 }

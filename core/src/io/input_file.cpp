@@ -1,12 +1,43 @@
 #include "dnassm/io/input_file.h"
 
 #include <filesystem>
+#include <mutex>
+#include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dnassm/error.h"
 
 namespace dnassm {
+
+namespace {
+
+struct InputFile {
+    dev_t dev;
+    ino_t ino;
+    std::string path;
+};
+
+struct ProtectedInputs {
+    std::mutex mutex;
+    bool on = false;
+    std::vector<InputFile> files;
+    std::vector<InputFile> written;
+};
+
+bool holds(const std::vector<InputFile>& files, const struct stat& st) {
+    for (const InputFile& f : files)
+        if (f.dev == st.st_dev && f.ino == st.st_ino) return true;
+    return false;
+}
+
+ProtectedInputs& protected_inputs() {
+    static ProtectedInputs inputs;
+    return inputs;
+}
+
+}  // namespace
 
 void require_readable_file(const std::string& path, const std::string& expected) {
     if (path == "-") return;
@@ -17,6 +48,36 @@ void require_readable_file(const std::string& path, const std::string& expected)
                  path + ": is a folder, expected " + expected);
     DNASSM_CHECK(access(path.c_str(), R_OK) == 0, ErrorKind::kResource,
                  path + ": permission denied");
+    ProtectedInputs& inputs = protected_inputs();
+    struct stat st {};
+    const std::lock_guard lock(inputs.mutex);
+    if (inputs.on && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        !holds(inputs.written, st))
+        inputs.files.push_back({st.st_dev, st.st_ino, path});
+}
+
+void note_written_file(const std::string& path) {
+    ProtectedInputs& inputs = protected_inputs();
+    struct stat st {};
+    const std::lock_guard lock(inputs.mutex);
+    if (inputs.on && stat(path.c_str(), &st) == 0)
+        inputs.written.push_back({st.st_dev, st.st_ino, path});
+}
+
+void protect_input_files() {
+    ProtectedInputs& inputs = protected_inputs();
+    const std::lock_guard lock(inputs.mutex);
+    inputs.on = true;
+}
+
+std::string input_file_same_as(const std::string& path) {
+    ProtectedInputs& inputs = protected_inputs();
+    struct stat st {};
+    const std::lock_guard lock(inputs.mutex);
+    if (inputs.files.empty() || stat(path.c_str(), &st) != 0) return "";
+    for (const InputFile& f : inputs.files)
+        if (f.dev == st.st_dev && f.ino == st.st_ino) return f.path;
+    return "";
 }
 
 }  // namespace dnassm

@@ -3,9 +3,13 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include <gtest/gtest.h>
 #include <htslib/bgzf.h>
@@ -15,6 +19,7 @@
 #include <htslib/tbx.h>
 
 #include "dnassm/error.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/io/output_index.h"
 #include "dnassm/io/writers.h"
 
@@ -219,6 +224,120 @@ TEST(TrackFiles, CompressedBedGraphReadsBack) {
     EXPECT_EQ(t.intervals[1].beg, 12);
     EXPECT_EQ(t.intervals[1].value, 2.5f);
     EXPECT_THROW(TrackWriter::create(testing::TempDir() + "/track.bw.gz", {{"chr1", 100}}), Error);
+}
+
+bool is_char_device(const std::string& path) {
+    struct stat st {};
+    return lstat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+// A temp file renamed onto /dev/null would replace the device itself (as root); a device or a
+// FIFO is written in place, and what a library writes itself is spooled and copied at commit.
+TEST(AtomicFile, DevicesAndFifosAreWrittenInPlace) {
+    ASSERT_TRUE(is_char_device("/dev/null"));
+    EXPECT_TRUE(AtomicFile::written_in_place("/dev/null"));
+    EXPECT_TRUE(AtomicFile::written_in_place("/dev/stdout"));
+    EXPECT_FALSE(AtomicFile::written_in_place(testing::TempDir()));
+    EXPECT_FALSE(AtomicFile::written_in_place(testing::TempDir() + "/not_there.txt"));
+    {
+        AtomicFile file("/dev/null", true);
+        file.stream() << "text";
+        file.commit();
+    }
+    std::string spool;
+    {
+        AtomicFile file("/dev/null");
+        spool = file.temp_path();
+        EXPECT_NE(spool, "/dev/null");
+        std::ofstream(spool) << "what libBigWig or HDF5 wrote";
+        file.commit();
+    }
+    EXPECT_FALSE(fs::exists(spool));
+    {
+        AtomicFile file("/dev/null");  // not committed: nothing is removed
+        file.stream() << "x";
+    }
+    EXPECT_TRUE(is_char_device("/dev/null"));
+
+    const std::string fifo = testing::TempDir() + "/atomic.fifo";
+    fs::remove(fifo);
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    std::string got;
+    std::thread reader([&] {
+        std::ifstream in(fifo);
+        std::getline(in, got, '\0');
+    });
+    {
+        AtomicFile file(fifo, true);
+        file.stream() << "chr1\t0\t1\t0.5\n";
+        file.commit();
+    }
+    reader.join();
+    EXPECT_EQ(got, "chr1\t0\t1\t0.5\n");
+    EXPECT_EQ(fs::status(fifo).type(), fs::file_type::fifo);
+
+    if (!is_char_device("/dev/full")) GTEST_SKIP() << "skipped the full-device part: no /dev/full";
+    AtomicFile full("/dev/full", true);
+    full.stream() << std::string(1 << 18, 'A');
+    try {
+        full.commit();
+        ADD_FAILURE() << "committed to /dev/full";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()), "/dev/full: write failed (disk full?)");
+    }
+    EXPECT_TRUE(is_char_device("/dev/full"));
+}
+
+TEST(AtomicFile, ALinkToAFileStaysALink) {
+    const std::string dir = testing::TempDir() + "/atomic_link";
+    fs::remove_all(dir);
+    fs::create_directories(dir + "/data");
+    std::ofstream(dir + "/data/real.txt") << "old";
+    fs::create_symlink("data/real.txt", dir + "/link.txt");
+    AtomicFile file(dir + "/link.txt");
+    EXPECT_EQ(fs::path(file.temp_path()).parent_path(), fs::canonical(dir + "/data"));
+    file.stream() << "new";
+    file.commit();
+    EXPECT_TRUE(fs::is_symlink(dir + "/link.txt"));
+    EXPECT_EQ(read_file(dir + "/data/real.txt"), "new");
+}
+
+// `dnassm predict -o in.fa in.fa`: the run's inputs are not replaced, whether the output is
+// made before or after the input is read, or names it through a link.
+// (Protection stays on for the rest of this process: ctest runs each test in its own.)
+TEST(AtomicFile, AnInputOfTheRunIsNotReplaced) {
+    const std::string dir = testing::TempDir() + "/atomic_inputs";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string in = dir + "/in.fa", late = dir + "/late.txt";
+    std::ofstream(in) << ">a\nACGT\n";
+    std::ofstream(late) << "kept";
+    require_readable_file(in);  // before protection: not remembered
+    EXPECT_NO_THROW(AtomicFile{in});
+    protect_input_files();
+    require_readable_file(in);
+    auto error_of = [](const std::function<void()>& f) -> std::string {
+        try {
+            f();
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+            return e.what();
+        }
+        return "no error";
+    };
+    EXPECT_EQ(error_of([&] { AtomicFile file(in); }),
+              in + ": is an input of this run; write the output to another file");
+    fs::create_symlink(in, dir + "/link.fa");
+    EXPECT_EQ(error_of([&] { AtomicFile file(dir + "/link.fa"); }),
+              dir + "/link.fa: is the same file as an input of this run (" + in +
+                  "); write the output to another file");
+    AtomicFile out(late);
+    out.stream() << "replaced";
+    require_readable_file(late);  // read after the output was opened
+    EXPECT_EQ(error_of([&] { out.commit(); }),
+              late + ": is an input of this run; write the output to another file");
+    EXPECT_EQ(read_file(late), "kept");
+    EXPECT_EQ(read_file(in), ">a\nACGT\n");
 }
 
 TEST(AtomicFile, MissingFolderIsAnError) {

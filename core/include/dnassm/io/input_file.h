@@ -11,4 +11,18 @@ namespace dnassm {
 /// "<path>: permission denied", unless `path` is a readable file or "-" (standard input).
 void require_readable_file(const std::string& path, const std::string& expected = "a file");
 
+/// From now on, remembers the regular files require_readable_file passes, so that an output
+/// about to replace one of them is refused (AtomicFile) instead of destroying the input:
+/// `dnassm predict -o in.fa in.fa`. The batch CLI turns it on; the explorer, which saves over
+/// the session file it opened, does not.
+void protect_input_files();
+
+/// A file this run wrote (AtomicFile::commit): reading it back later (finetune reads the config
+/// it saved) does not make it an input.
+void note_written_file(const std::string& path);
+
+/// The input path (as given) that is the same file as `path`, following links; "" when none is
+/// or protection is off.
+[[nodiscard]] std::string input_file_same_as(const std::string& path);
+
 }  // namespace dnassm
