@@ -4,16 +4,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include <unistd.h>
-
 #include "dnassm/model.h"
 
 #include "fuzz_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     static const std::string dir = [] {
-        const auto d = std::filesystem::temp_directory_path() /
-                       ("dnassm_fuzz_model_" + std::to_string(getpid()));
+        const auto d = std::filesystem::path(dnassm::fuzz::scratch_dir()) / "model";
         std::filesystem::create_directories(d);
         std::ofstream w(d / "model.safetensors", std::ios::binary);
         const char empty[] = "\x08\x00\x00\x00\x00\x00\x00\x00{}      ";

@@ -4,22 +4,20 @@
 #include <filesystem>
 #include <fstream>
 
-#include <unistd.h>
-
 #include "fuzz_target.h"
 #include "train/class_folders.h"
 #include "train/label_tables.h"
 
 namespace {
 
-// A per-process folder for the class file, and the reference its intervals are read from.
+// The folder temp_file(..., "_gb/cls.csv") writes the class file into; the reference its
+// intervals are read from is ref.fa beside it.
 const std::string& class_folder() {
     static const std::string dir = [] {
-        const auto base =
-            std::filesystem::temp_directory_path() / ("dnassm_fuzz_" + std::to_string(getpid()));
-        std::filesystem::create_directories(base.string() + "_gb");
-        std::ofstream(base.string() + "_ref.fa") << ">chr1\nACGTACGTACGGATTACA\n>chr2\nNNNNACGT\n";
-        return base.string() + "_gb";
+        const std::string& scratch = dnassm::fuzz::scratch_dir();
+        std::filesystem::create_directories(scratch + "/input_gb");
+        std::ofstream(scratch + "/ref.fa") << ">chr1\nACGTACGTACGGATTACA\n>chr2\nNNNNACGT\n";
+        return scratch + "/input_gb";
     }();
     return dir;
 }
@@ -42,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
     const std::string folder = class_folder();
     (void)dnassm::fuzz::temp_file(data, size, "_gb/cls.csv");
     return dnassm::fuzz::guarded([&] {
-        const std::string ref = folder.substr(0, folder.size() - 3) + "_ref.fa";
+        const std::string ref = dnassm::fuzz::scratch_dir() + "/ref.fa";
         for (const auto& row : dnassm::read_class_folders(folder, ref))
             if (row.seq.empty() || row.label != "cls") std::abort();
     });

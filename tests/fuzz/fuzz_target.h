@@ -27,7 +27,11 @@ int guarded(Fn&& fn) {
     return 0;
 }
 
-/// Writes bytes to a per-process temp file (for parsers that take a path); returns its path.
+/// A per-process folder under the temp dir for the files targets write (replay_main removes it
+/// when the replay ends).
+const std::string& scratch_dir();
+
+/// Writes bytes to scratch_dir()/input<suffix> (for parsers that take a path); returns its path.
 std::string temp_file(const std::uint8_t* data, size_t size, const char* suffix);
 
 }  // namespace dnassm::fuzz

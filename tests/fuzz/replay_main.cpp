@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_target.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size);
 
 namespace {
@@ -81,5 +83,7 @@ int main(int argc, char** argv) {
     }
     std::printf("replay: %zu seeds, %ld mutations each: no crash, every refusal a dnassm::Error\n",
                 seeds.size(), mutations);
+    std::error_code ec;
+    std::filesystem::remove_all(dnassm::fuzz::scratch_dir(), ec);
     return 0;
 }
