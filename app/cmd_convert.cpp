@@ -98,6 +98,16 @@ int cmd_convert(int argc, char** argv) {
     DNASSM_CHECK(fs::exists(src, ec), ErrorKind::kInput, src + ": does not exist");
     DNASSM_CHECK(force || !fs::exists(out, ec), ErrorKind::kUsage,
                  out + ": already exists (use --force to replace it)");
+    // --force replaces the whole folder: never one holding what is being converted.
+    const auto within_out = [&](const std::string& path) {
+        const fs::path o = fs::weakly_canonical(out, ec), p = fs::weakly_canonical(path, ec);
+        const auto rel = p.lexically_relative(o);
+        return !rel.empty() && *rel.begin() != "..";
+    };
+    for (const std::string& input : {src, config})
+        DNASSM_CHECK(input.empty() || !within_out(input), ErrorKind::kUsage,
+                     "-o " + out + ": --force would replace " + input +
+                         ", which is being converted; write the model to another folder");
     const fs::path tmp = fs::path(out).string() + ".converting";
     fs::remove_all(tmp, ec);
     fs::create_directories(tmp);

@@ -58,6 +58,12 @@ class ConvertTests(Tmp):
         self.assertTrue(os.path.exists(self.path("m_out/model.safetensors")))
         _, _, err = run("convert", m, "-o", self.path("m_out"), expect=2)
         self.assertIn("already exists", err)
+        # --force replaces the folder, but never one holding what is converted (nor the folder itself).
+        for src, extra in ((self.path("m_out"), []), (self.path("m_out/model.safetensors"), []),
+                           (m, ["--config", self.path("m_out/config.json")])):
+            _, _, err = run("convert", src, *extra, "-o", self.path("m_out"), "--force", expect=2)
+            self.assertIn(f"-o {self.path('m_out')}: --force would replace ", err)
+            self.assertEqual(sorted(os.listdir(self.path("m_out"))), ["config.json", "model.safetensors"])
 
     def test_bad_checkpoints(self):
         with open(self.path("junk.bin"), "wb") as f:
