@@ -177,6 +177,10 @@ std::string output_type(const CommonOptions& o, const std::string& stdout_defaul
         std::transform(type.begin(), type.end(), type.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (type.front() != '.') type.insert(type.begin(), '.');
+        DNASSM_CHECK(type == ".vcf.gz" || !gz_name(type), ErrorKind::kUsage,
+                     "-O " + o.output_fmt +
+                         ": a text output is compressed by its file name (-o OUT" + type +
+                         "); to standard output, pipe it through bgzip");
     } else if (o.output == "-") {
         DNASSM_CHECK(!stdout_default.empty(), ErrorKind::kUsage,
                      "-o -: give the format of standard output with -O");

@@ -56,7 +56,10 @@ class CompressedOutputTests(Tmp):
                           (["predict", "-o", self.path("x.bw"), "--write-index"],
                            "x.bw: --write-index indexes .bed.gz, .bedgraph.gz, .vcf.gz and .bcf"),
                           (["predict", "-o", self.path("x.bedgraph"), "--write-index"], "x.bedgraph: --write-index"),
-                          (["predict", "-o", "-", "--write-index"], "--write-index: standard output cannot be indexed")]:
+                          (["predict", "-o", "-", "--write-index"], "--write-index: standard output cannot be indexed"),
+                          (["predict", "-o", "-", "-O", "bedgraph.gz"],
+                           "-O bedgraph.gz: a text output is compressed by its file name (-o OUT.bedgraph.gz); to "
+                           "standard output, pipe it through bgzip")]:
             _, _, err = run(args[0], "-m", MODEL, *args[1:], LAMBDA, region, expect=2)
             self.assertIn(msg, err)
         self.assertFalse([f for f in os.listdir(self.tmp) if f.startswith("x.")])
