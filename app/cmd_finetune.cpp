@@ -92,6 +92,7 @@ int cmd_finetune(int argc, char** argv) {
         ("select", po::value(&o.select)->default_value("auto"),
          "validation metric that picks the kept head: auroc (auto for classes), mcc, accuracy or "
          "loss; regress: pearson (auto), spearman or loss")
+        ("force", po::bool_switch(&o.force), "replace a model already in OUT_DIR")
         ("seed", po::value(&o.seed)->default_value(1), "seed (head initialisation, shuffling, held-out and --max-train draws)")
         ("threads,@", po::value(&threads)->default_value(1), "worker threads")
         ("device", po::value(&o.device)->default_value("cpu"),

@@ -41,6 +41,8 @@ int cmd_pretrain(int argc, char** argv) {
          "held-out bases scored per contig (from its last 10 %)")
         ("seed", po::value(&o.seed)->default_value(1), "seed of the window sampler")
         ("resume", po::bool_switch(&o.resume), "continue from OUT/checkpoint.safetensors")
+        ("force", po::bool_switch(&o.force),
+         "start over in an OUT_DIR that holds a model or checkpoint (replaced at the first save)")
         ("mask-prob", po::value(&o.mask_prob),
          "masked LMs (Caduceus): fraction of the A/C/G/T bases of each window chosen for "
          "prediction; of those 80 % become [MASK], 10 % a random base, 10 % stay [0.15]")

@@ -146,8 +146,9 @@ class BadInputTests(Tmp):
         self.assert_only_files("d.npy")
 
     def test_an_output_never_replaces_an_input(self):
-        """`-o` naming one of the run's own inputs (the FASTA, the -R BED, through a link too), or finetune's
-        `-o` naming the base model's folder, is refused before anything is written; the inputs stay as they were."""
+        """`-o` naming one of the run's own inputs (the FASTA, the -R BED, through a link too) is refused before
+        anything is written; the inputs stay as they were. Training refuses an -o folder that would lose a model:
+        the one trained from, one holding a model (--force replaces it) or a checkpoint (--resume, --force)."""
         fa, bed = self.path("in.fa"), self.path("r.bed")
         shutil.copy(LAMBDA, fa)
         with open(bed, "w") as f:
@@ -163,10 +164,21 @@ class BadInputTests(Tmp):
                           f"link.fa: is the same file as an input of this run ({fa})", code=2)
         model = self.path("base")
         shutil.copytree(MODEL, model)
-        self.expect_error(["finetune", "-m", model, "-o", model + "/", "--task", "classify", "--train", bed,
-                           "--fasta", fa, "--steps", "1"],
-                          f"{model}/: is the base model's folder (-m {model}); write the tuned model to another folder",
+        finetune = ["finetune", "-m", model, "--task", "classify", "--train", bed, "--fasta", fa, "--steps", "1"]
+        self.expect_error([*finetune, "-o", model + "/"],
+                          f"-o {model}/: is the folder of the model trained from (-m {model}); write the trained "
+                          "model to another folder", code=2)
+        self.expect_error([*finetune, "-o", model + "/", "--force"], "is the folder of the model trained from", code=2)
+        other = self.path("other")
+        shutil.copytree(MODEL, other)
+        self.expect_error([*finetune, "-o", other], f"-o {other}: already holds a model (use --force to replace it)",
                           code=2)
+        with open(os.path.join(other, "checkpoint.safetensors"), "wb") as f:
+            f.write(b"earlier run")
+        self.expect_error(["pretrain", "-m", model, "--fasta", fa, "--steps", "1", "-o", other],
+                          f"-o {other}: holds the checkpoint of an earlier run: --resume continues it, --force starts "
+                          "over", code=2)
+        shutil.rmtree(other)
         with open(fa, "rb") as f:
             self.assertEqual(f.read(), before)
         self.assertEqual(sorted(os.listdir(model)), ["config.json", "model.safetensors"])

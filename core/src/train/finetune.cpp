@@ -29,6 +29,7 @@
 
 #include "model/window_activations.h"
 #include "train/finetune_data.h"
+#include "train/output_folder.h"
 #include "train/trainable.h"
 
 namespace dnassm {
@@ -295,10 +296,7 @@ TaskMetrics finetune(const FinetuneOptions& o) {
     const bool regress = o.task == HeadTask::kRegress, track = o.task == HeadTask::kTrack;
     const bool valued = regress || track;  // the head predicts values, not classes
     auto base = Model::load(o.base_model);
-    std::error_code ec;
-    DNASSM_CHECK(!fs::equivalent(o.out_dir, base->info().path, ec), ErrorKind::kUsage,
-                 o.out_dir + ": is the base model's folder (-m " + o.base_model +
-                     "); write the tuned model to another folder");
+    check_output_folder(o.out_dir, base->info().path, o.base_model, o.force, false);
     std::unique_ptr<Trainable> backbone;  // null: frozen
     retain_freed_memory();
     if (!o.freeze_backbone) {

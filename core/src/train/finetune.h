@@ -19,6 +19,7 @@ namespace dnassm {
 
 struct FinetuneOptions {
     std::string base_model, out_dir;
+    bool force = false;  // replace a model already in out_dir
     HeadTask task = HeadTask::kClassify;
     std::string train, val;  // CSV or BED (then `fasta` is needed); val may be empty
     std::string test;        // classify: scored once by the kept head (metrics.json "test")

@@ -20,6 +20,7 @@
 #include "dnassm/tokenizer.h"
 
 #include "train/masked_lm.h"
+#include "train/output_folder.h"
 #include "train/splitmix.h"
 #include "train/trainable.h"
 
@@ -82,6 +83,7 @@ double pretrain(const PretrainOptions& o) {
                  "--window >= 2, --batch >= 1, --steps >= 1");
     auto be = make_backend(o.device);
     auto model = Model::load(o.init_model);
+    check_output_folder(o.out_dir, model->info().path, o.init_model, o.force, o.resume);
     auto trainable = make_trainable(*model);
     const bool causal = trainable->causal_lm();
     DNASSM_CHECK(!causal || o.mask_prob == 0, ErrorKind::kUsage,

@@ -21,6 +21,7 @@ struct PretrainOptions {
     double val_fraction = 0.1;        // the last 10 % of every contig is never trained on
     std::uint64_t seed = 1;
     bool resume = false;
+    bool force = false;      // replace a model or checkpoint already in out_dir
     bool recompute = false;  // activation checkpointing per block (long windows in little memory)
     bool bf16 = false;       // autocast: bfloat16 GEMMs in training steps (Bf16Autocast)
     double mask_prob = 0;    // masked LMs: fraction of bases chosen per window (0: 0.15)
