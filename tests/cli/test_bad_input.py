@@ -69,6 +69,16 @@ class BadInputTests(Tmp):
         with open(junk, "w") as f:
             f.write("hello world\nthis is not sequence\n")
         self.expect_error(["embed", "-m", MODEL, "-o", out, junk], "junk.fa")
+        # A UTF-8 byte-order mark (Notepad's) before '>' or '##fileformat': HTSlib reads neither; the message
+        # says so and how to remove it (the BED and CSV readers skip it).
+        for name, text, args in (("bom.fa", ">a\nACGTACGT\n", ["embed", "-m", MODEL, "-o", out]),
+                                 ("bom.vcf", "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n",
+                                  ["score", "-m", MODEL, "-o", self.path("s.tsv"), "--vcf"])):
+            with open(self.path(name), "wb") as f:
+                f.write(b"\xef\xbb\xbf" + text.encode())
+            self.expect_error([*args, self.path(name)] + ([LAMBDA] if name.endswith("vcf") else []),
+                              f"{name}: starts with a UTF-8 byte-order mark (as some Windows editors save text), which "
+                              f"HTSlib does not read; remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' {self.path(name)}")
         # A record without a name: every output would name it "" (no bedGraph/bigWig contig, a blank id).
         for name, text, needle in (("unnamed.fa", ">a\nACGT\n>\nACGTAC\n", "a '>' line with nothing after it, after 'a'"),
                                    ("unnamed.fq", "@\nACGT\n+\nIIII\n", "a '@' line with nothing after it, the first")):
@@ -120,7 +130,7 @@ class BadInputTests(Tmp):
             os.remove(self.path(name))
         # (and the faidx indexes, as samtools builds them)
         self.assert_only_files("bad.fa", "bad.fa.fai", "junk.fa", "empty.fa", "empty_region.bed", "unnamed.fa",
-                               "unnamed.fa.fai", "unnamed.fq")
+                               "unnamed.fa.fai", "unnamed.fq", "bom.fa", "bom.vcf")
 
     def test_missing_and_folder_inputs_say_so(self):
         missing = self.path("none")
@@ -197,7 +207,7 @@ class BadInputTests(Tmp):
                           binary=True)
         with open(self.path("file.bw"), "rb") as f:
             self.assertEqual(piped, f.read())
-        self.expect_error(["predict", "-m", MODEL, "-o", "/dev/null", "-O", "bedgraph.gz", "--write-index", LAMBDA],
+        self.expect_error(["predict", "-m", MODEL, "-o", "/dev/null", "-O", "bedgraph", "--write-index", LAMBDA],
                           "--write-index: /dev/null is not a file (a device or pipe) and cannot be indexed", code=2)
         if os.path.exists("/dev/full"):
             self.expect_error(["predict", "-m", MODEL, "-O", "bedgraph", "-o", "/dev/full", LAMBDA,

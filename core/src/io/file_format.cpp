@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <string_view>
 #include <utility>
 
 #include <htslib/bgzf.h>
@@ -31,6 +32,9 @@ DetectedFormat detect_stream_format(hFILE* in, const std::string& name) {
     if (hts_detect_format2(in, name.c_str(), &fmt) != 0) return out;
     out.compressed = fmt.compression == gzip || fmt.compression == bgzf;
     out.bgzf = fmt.compression == bgzf;
+    char head[3];
+    out.byte_order_mark =
+        !out.compressed && hpeek(in, head, 3) == 3 && std::string_view(head, 3) == "\xEF\xBB\xBF";
     char* desc = hts_format_description(&fmt);
     out.description = desc ? desc : "unknown";
     std::free(desc);
@@ -57,6 +61,12 @@ DetectedFormat detect_file_format(const std::string& path) {
     if (first == '>') out.format = FileFormat::kFasta;
     if (first == '@') out.format = FileFormat::kFastq;
     return out;
+}
+
+std::string byte_order_mark_problem(const std::string& path) {
+    return "starts with a UTF-8 byte-order mark (as some Windows editors save text), which "
+           "HTSlib does not read; remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' " +
+           path;
 }
 
 std::string alignment_index_advice(const std::string& path, const DetectedFormat& format) {

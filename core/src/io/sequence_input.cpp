@@ -405,6 +405,8 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
         default:
             DNASSM_CHECK(!fmt.description.empty(), ErrorKind::kInput,
                          data + ": cannot detect the file format");
+            DNASSM_CHECK(!fmt.byte_order_mark, ErrorKind::kInput,
+                         data + ": " + byte_order_mark_problem(data));
             throw Error(
                 ErrorKind::kInput,
                 path + ": not FASTA, FASTQ, SAM, BAM or CRAM (detected: " + fmt.description + ")");

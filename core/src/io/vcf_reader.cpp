@@ -21,6 +21,7 @@ std::string header_problem(const std::string& path) {
     if (std::filesystem::file_size(path, ec) == 0 && !ec) return "empty file";
     const DetectedFormat fmt = detect_file_format(path);
     if (fmt.format == FileFormat::kBcf) return "its BCF header is malformed";
+    if (fmt.byte_order_mark) return byte_order_mark_problem(path);
     const bool text = fmt.format == FileFormat::kVcf ||
                       (fmt.format == FileFormat::kOther &&
                        (fmt.description.find("text") != std::string::npos ||

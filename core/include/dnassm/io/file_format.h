@@ -12,9 +12,10 @@ enum class FileFormat { kFasta, kFastq, kSam, kBam, kCram, kVcf, kBcf, kOther };
 
 struct DetectedFormat {
     FileFormat format = FileFormat::kOther;
-    bool compressed = false;  // gzip or BGZF
-    bool bgzf = false;        // BGZF, which an index can seek in
-    std::string description;  // HTSlib's words, e.g. "BAM version 1 compressed sequence data"
+    bool compressed = false;       // gzip or BGZF
+    bool bgzf = false;             // BGZF, which an index can seek in
+    bool byte_order_mark = false;  // plain text after a UTF-8 BOM, which HTSlib cannot read
+    std::string description;       // HTSlib's words, e.g. "BAM version 1 compressed sequence data"
 
     [[nodiscard]] bool alignments() const {
         return format == FileFormat::kSam || format == FileFormat::kBam ||
@@ -36,5 +37,8 @@ struct DetectedFormat {
 /// or for a SAM that is not BGZF-compressed (which cannot be indexed) how to sort it to a BAM.
 [[nodiscard]] std::string alignment_index_advice(const std::string& path,
                                                  const DetectedFormat& format);
+
+/// Why a text file that starts with a UTF-8 byte-order mark cannot be read, and how to remove it.
+[[nodiscard]] std::string byte_order_mark_problem(const std::string& path);
 
 }  // namespace dnassm
