@@ -3,6 +3,7 @@
 // (predict_rows.h): the tracks summed over it, or a fine-tuned classification head's outputs.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -271,6 +272,12 @@ int cmd_predict(int argc, char** argv) {
     };
     DNASSM_CHECK(metrics.label_column < 0 || !metrics.path.empty(), ErrorKind::kUsage,
                  "--label-column names the labels --metrics scores against; give --metrics too");
+    // Written after the table is committed, so it would replace it.
+    DNASSM_CHECK(metrics.path.empty() || o.output == "-" ||
+                     std::filesystem::weakly_canonical(std::filesystem::absolute(metrics.path)) !=
+                         std::filesystem::weakly_canonical(std::filesystem::absolute(o.output)),
+                 ErrorKind::kUsage,
+                 "--metrics " + metrics.path + ": names the -o output too; give each its own file");
     const std::string type = output_type(o, ".bedgraph");  // a classifier's TSV when -o -
     const bool bed = type == ".bed";
     for (const char* name : {"threshold", "below", "merge-gap", "min-length"})

@@ -195,6 +195,20 @@ class BadInputTests(Tmp):
         self.assertTrue(os.path.islink(self.path("link.fa")))
         self.assert_only_files("in.fa", "in.fa.fai", "in.fa.gzi", "r.bed", "link.fa", "base")
 
+    def test_two_outputs_of_a_run_name_one_file(self):
+        """-o and --state-out (or --metrics) naming one file: a usage error, not one output left in place of the
+        other."""
+        region = "NC_001416.1:1-300"
+        self.expect_error(["predict", "-m", MODEL, "-O", "bedgraph", "-o", self.path("x"), "--state-out",
+                           self.path("./x"), "-r", region, LAMBDA],
+                          "x: named as two outputs of this run; give each its own file", code=2)
+        csv = self.path("t.csv")
+        with open(csv, "w") as f:
+            f.write("sequence,label\nACGTACGT,a\n")
+        self.expect_error(["predict", "-m", MODEL, "-o", self.path("m.tsv"), "--metrics", self.path("m.tsv"), csv],
+                          "--metrics " + self.path("m.tsv") + ": names the -o output too", code=2)
+        self.assert_only_files("t.csv")
+
     def test_devices_and_pipes_are_written_in_place(self):
         """`-o /dev/null` (timing a run) or `-o /dev/stdout` writes to the device; a temp file renamed onto it
         would replace the device itself when run as root, as containers do."""

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -83,6 +84,30 @@ class TempFiles {
 
 static_assert(std::atomic<int>::is_always_lock_free, "the signal handler reads the slots");
 
+// The files the live AtomicFiles of this process write: two outputs of one run naming the same
+// file (-o x --state-out x) would share a temp file and leave one in place of the other.
+class LiveTargets {
+  public:
+    static bool add(const std::string& key) {
+        const std::lock_guard lock(mutex());
+        return keys().insert(key).second;
+    }
+    static void remove(const std::string& key) {
+        const std::lock_guard lock(mutex());
+        keys().erase(key);
+    }
+
+  private:
+    static std::mutex& mutex() {
+        static std::mutex m;
+        return m;
+    }
+    static std::set<std::string>& keys() {
+        static std::set<std::string> k;
+        return k;
+    }
+};
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
@@ -117,6 +142,10 @@ AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
                  path_ + ": output folder '" + dir.string() + "' does not exist");
     DNASSM_CHECK(access(dir.c_str(), W_OK) == 0, ErrorKind::kResource,
                  path_ + ": output folder '" + dir.string() + "' is not writable");
+    const std::string key = fs::weakly_canonical(fs::absolute(target_, ec), ec).string();
+    DNASSM_CHECK(LiveTargets::add(ec || key.empty() ? target_ : key), ErrorKind::kUsage,
+                 path_ + ": named as two outputs of this run; give each its own file");
+    live_key_ = ec || key.empty() ? target_ : key;
     temp_ = target_ + ".tmp." + std::to_string(getpid());
     temp_slot_ = TempFiles::add(temp_);
 }
@@ -187,6 +216,7 @@ AtomicFile::~AtomicFile() {
     (void)close_stream();
     if ((!committed_ || direct_) && !is_stdout()) std::remove(temp_.c_str());
     TempFiles::remove(temp_slot_);
+    if (!live_key_.empty()) LiveTargets::remove(live_key_);
 }
 
 std::ostream& AtomicFile::stream(std::ios::openmode mode) {

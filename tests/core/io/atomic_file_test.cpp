@@ -340,6 +340,36 @@ TEST(AtomicFile, AnInputOfTheRunIsNotReplaced) {
     EXPECT_EQ(read_file(in), ">a\nACGT\n");
 }
 
+// Two outputs of one run naming one file (-o x --state-out ./x) would share a temp file.
+TEST(AtomicFile, OneFileIsWrittenByOneAtATime) {
+    const std::string dir = testing::TempDir() + "/atomic_twice";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path cwd = fs::current_path();
+    fs::current_path(dir);
+    {
+        AtomicFile first("out.txt");
+        try {
+            AtomicFile second("./out.txt");
+            ADD_FAILURE() << "a second writer of out.txt";
+        } catch (const Error& e) {
+            EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+            EXPECT_EQ(std::string(e.what()),
+                      "./out.txt: named as two outputs of this run; give each its own file");
+        }
+        EXPECT_THROW(AtomicFile(dir + "/out.txt"), Error);
+        first.stream() << "first";
+        first.commit();
+    }
+    {
+        AtomicFile again("out.txt");  // once the first is done, the file may be written again
+        again.stream() << "again";
+        again.commit();
+    }
+    fs::current_path(cwd);
+    EXPECT_EQ(read_file(dir + "/out.txt"), "again");
+}
+
 TEST(AtomicFile, MissingFolderIsAnError) {
     EXPECT_THROW(AtomicFile(testing::TempDir() + "/no/such/folder/x.txt"), Error);
 }

@@ -50,8 +50,9 @@ class AtomicFile {
     void refuse_replacing_an_input() const;
 
     std::string path_, temp_;
-    std::string target_;   // path_ with its links followed: what the temp file is renamed onto
-    bool direct_ = false;  // written_in_place: temp_ is then a spool file for libraries
+    std::string target_;    // path_ with its links followed: what the temp file is renamed onto
+    std::string live_key_;  // target_ as an absolute path, while this object writes it
+    bool direct_ = false;   // written_in_place: temp_ is then a spool file for libraries
     bool bgzip_ = false;
     bool committed_ = false;
     int temp_slot_ = -1;                    // where a signal's handler finds temp_ to remove it
