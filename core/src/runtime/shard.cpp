@@ -21,7 +21,9 @@ Shard parse_shard(const std::string& spec) {
     DNASSM_CHECK(slash != std::string::npos && number(spec.substr(0, slash), i) &&
                      number(spec.substr(slash + 1), n),
                  ErrorKind::kUsage, "--shard: '" + spec + "' is not I/N (e.g. 2/8)");
-    DNASSM_CHECK(n >= 1 && i >= 1 && i <= n, ErrorKind::kUsage,
+    DNASSM_CHECK(n >= 1, ErrorKind::kUsage,
+                 "--shard " + spec + ": N, the number of shards, must be at least 1");
+    DNASSM_CHECK(i >= 1 && i <= n, ErrorKind::kUsage,
                  "--shard " + spec + ": shards are numbered 1 to " + std::to_string(n));
     return {i - 1, n};
 }

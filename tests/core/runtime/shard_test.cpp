@@ -32,6 +32,12 @@ TEST(Shard, ParsesOneBasedIndexOfCount) {
             EXPECT_NE(std::string(e.what()).find("--shard"), std::string::npos) << e.what();
         }
     }
+    try {
+        (void)parse_shard("1/0");
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "--shard 1/0: N, the number of shards, must be at least 1");
+    }
 }
 
 TEST(Shard, RecordBlocksFollowEachOtherAndDifferByAtMostOne) {
