@@ -182,8 +182,14 @@ std::vector<Allele> cut_alleles(const bcf1_t* rec,
     for (int a = 1; a < rec->n_allele; ++a) {
         const std::string alt = upper(rec->d.allele[a]);
         if (alt.empty() || alt[0] == '<' || alt == "*" || alt == "." ||
-            alt.find_first_not_of("ACGTN") != std::string::npos) {
+            alt.find_first_of("[]") != std::string::npos) {
             skip(where + " " + shown(alt) + ": symbolic or missing ALT", 1);
+            continue;
+        }
+        if (const auto bad = alt.find_first_not_of("ACGTN"); bad != std::string::npos) {
+            skip(where + " " + shown(alt) + ": ALT holds '" + alt.substr(bad, 1) +
+                     "', not a base (A, C, G, T or N)",
+                 1);
             continue;
         }
         std::string ref_win = w.bases;

@@ -66,14 +66,16 @@ class ScoreTests(Tmp):
             ("NC_001416.1", 7000, seq[6999:7002], seq[6999]),
             ("NC_001416.1", 8000, other[seq[7999]], seq[7999]),       # REF mismatch
             ("NC_001416.1", 9000, seq[8999], "<DEL>"),               # symbolic
+            ("NC_001416.1", 9200, seq[9199], "R"),                   # an IUPAC code, not a base
             ("NC_001416", 9500, seq[9499], other[seq[9499]]),         # the FASTA's contig, unversioned
         ])
         _, _, err = run("score", "-m", MODEL, "--vcf", vcf, "--score-window", "200", "-o", self.path("s.tsv"), LAMBDA)
         self.assertIn("NC_001416.1:8000 " + other[seq[7999]] + ": REF does not match the FASTA", err)
         self.assertIn("symbolic or missing ALT", err)
+        self.assertIn(f"NC_001416.1:9200 {seq[9199]} R: ALT holds 'R', not a base (A, C, G, T or N)", err)
         self.assertIn("NC_001416:9500 " + seq[9499] + ": contig not in " + LAMBDA +
                       " (the input has 'NC_001416.1': contig names must match exactly)", err)
-        self.assertIn("4 alleles scored, 3 skipped (of 6 records)", err)
+        self.assertIn("4 alleles scored, 4 skipped (of 7 records)", err)
         rows = [l.split("\t") for l in read_text(self.path("s.tsv")).splitlines()]
         self.assertEqual(rows[0], ["CHROM", "POS", "REF", "ALT", "llr", "emb_l2", "emb_cos"])
         self.assertEqual([(r[1], r[3]) for r in rows[1:]],
@@ -94,7 +96,7 @@ class ScoreTests(Tmp):
         import gzip
         with gzip.open(self.path("s.vcf.gz"), "rt") as f:
             body = [l.split("\t") for l in f if not l.startswith("#")]
-        self.assertEqual(len(body), 6)  # every record kept; skipped ones without scores
+        self.assertEqual(len(body), 7)  # every record kept; skipped ones without scores
         self.assertIn("DNASSM_LLR=", body[1][7])
         self.assertEqual(len(body[1][7].split(";")[0].split("=")[1].split(",")), 2)  # Number=A
         self.assertIn("DNASSM_LLR=.", body[3][7])
