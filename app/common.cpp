@@ -265,6 +265,14 @@ bool parse_options(int argc,
         all.add_options()("positional", po::value(positional));
         pos.add("positional", max_positional);
     }
+    // A command alone ("dnassm embed"), as samtools answers it: how it is used, not the first
+    // missing option (info alone lists the models).
+    const bool needs_arguments =
+        std::any_of(desc.options().begin(), desc.options().end(),
+                    [](const auto& option) { return option->semantic()->is_required(); });
+    if (argc <= 1 && needs_arguments)
+        throw Error(ErrorKind::kUsage, "usage: " + usage.substr(0, usage.find('\n')) +
+                                           " (all options: 'dnassm " + argv[0] + " --help')");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
@@ -376,6 +384,15 @@ Session open_session(const CommonOptions& o) {
     DNASSM_CHECK(!s.table() || (o.regions.empty() && o.bed.empty()), ErrorKind::kUsage,
                  o.input + ": -r/-R select regions of a sequence file, not rows of a table");
     const auto& contigs = s.input->contigs();
+    if (const std::string& why = s.input->unindexed_reason(); !why.empty()) {
+        // Every run (every shard of a pipeline) reads such a file whole; a genome's worth is
+        // worth a word.
+        std::int64_t bases = 0;
+        for (const Contig& c : contigs) bases += c.length;
+        if (bases >= 10'000'000)
+            note("dnassm: note: %s was read whole into memory (%.1f Mb): %s\n", o.input.c_str(),
+                 static_cast<double>(bases) / 1e6, why.c_str());
+    }
     auto with_file = [&](const std::string& spec_src, auto&& parse) {
         try {
             return parse();

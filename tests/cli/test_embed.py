@@ -330,6 +330,26 @@ class EmbedTests(Tmp):
         run("embed", "-m", MODEL, "-o", self.path("f.npy"), LAMBDA)
         np.testing.assert_array_equal(np.load(self.path("s.npy")), np.load(self.path("f.npy")))
 
+    def test_a_genome_read_whole_says_why(self):
+        """A gzip (not bgzip) FASTA cannot be indexed, so every run reads it whole (UCSC's hg38.fa.gz is one): past
+        10 Mb the run says so and how to recompress it. A bgzip copy is indexed and says nothing."""
+        rng = np.random.default_rng(3)
+        seq = "".join(np.array(list("ACGT"))[rng.integers(0, 4, 10_500_000)])
+        plain = self.path("big.fa.gz")
+        with gzip.open(plain, "wt", compresslevel=1) as f:
+            f.write(">big\n" + "\n".join(seq[i:i + 1000] for i in range(0, len(seq), 1000)) + "\n")
+        args = ["embed", "-m", MODEL, "--pool", "mean", "-o", "-", "-O", "tsv"]
+        _, out, err = run(*args, plain, "big:1-100")
+        self.assertEqual(err, f"dnassm: note: {plain} was read whole into memory (10.5 Mb): it is gzip-compressed, not "
+                              f"bgzip, so it cannot be indexed (recompress it: zcat {plain} | bgzip > OUT.fa.gz)\n")
+        bgz = self.path("big.bgz.fa.gz")
+        subprocess.run(f"zcat {plain} | bgzip > {bgz}", shell=True, check=True)
+        _, out_bgz, err = run(*args, bgz, "big:1-100")
+        self.assertEqual(err, "")
+        rows = lambda text: [line for line in text.splitlines() if not line.startswith("#")]
+        self.assertEqual(rows(out_bgz), rows(out))
+        self.assertEqual(len(rows(out)), 2)
+
     def test_lowercase_and_iupac_reported_once(self):
         fa = self.path("m.fa")
         with open(fa, "w") as f:

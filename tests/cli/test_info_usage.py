@@ -133,6 +133,14 @@ class InfoAndUsageTests(Tmp):
         _, _, err = run("help", "frobnicate", expect=2)
         self.assertIn("unknown command 'frobnicate'", err)
         run("frobnicate", expect=2)
+        # A command alone says how it is used, as samtools does (info alone lists the models).
+        _, _, err = run("embed", expect=2)
+        self.assertEqual(err, "dnassm embed: usage: dnassm embed -m MODEL_DIR [-r REGION]... [-R BED] -o "
+                              "OUT.{npy,h5} IN [REGION]... (all options: 'dnassm embed --help')\n")
+        for cmd in ("predict", "score", "merge", "call", "pretrain", "finetune", "convert"):
+            _, _, err = run(cmd, expect=2)
+            self.assertTrue(err.startswith(f"dnassm {cmd}: usage: dnassm {cmd} "), err)
+            self.assertEqual(len(err.splitlines()), 1, err)
         _, _, err = run("embed", "-m", MODEL, LAMBDA, expect=2)  # no -o
         self.assertIn("output", err)
         run("embed", "-m", MODEL, "--bogus", "-o", self.path("x.npy"), LAMBDA, expect=2)

@@ -74,6 +74,8 @@ class FastaInput final : public SequenceInput {
             }
         } else if (seqs_.empty()) {
             load_all();
+            if (path != "-" && fmt == InputFormat::kFasta && repeated_.empty())
+                unindexed_ = unindexed_reason_of(path);
         }
         // A record every output would name "" (an invalid bedGraph/bigWig contig, a blank id).
         const auto unnamed = std::find_if(contigs_.begin(), contigs_.end(),
@@ -141,6 +143,16 @@ class FastaInput final : public SequenceInput {
     }
 
   private:
+    static std::string unindexed_reason_of(const std::string& path) {
+        const DetectedFormat f = detect_file_format(path);
+        if (f.compressed && !f.bgzf)
+            return "it is gzip-compressed, not bgzip, so it cannot be indexed (recompress it: "
+                   "zcat " +
+                   path + " | bgzip > OUT.fa.gz)";
+        return "it has no .fai index and none could be written beside it ('samtools faidx' it "
+               "where it can be written)";
+    }
+
     // Whether two header lines of the FASTA at `path` (plain, gzip or BGZF) name one record.
     static bool has_repeated_name(const std::string& path) {
         BGZF* fp = bgzf_open(path.c_str(), "r");

@@ -67,10 +67,15 @@ class SequenceInput {
     /// when it can. A FASTA whose records share a name (reads, as `samtools fasta -n` writes
     /// mates) is read record by record, as a FASTQ is, and says so here.
     [[nodiscard]] virtual std::string reference_problem() const { return {}; }
+    /// Why a FASTA file was read whole into memory rather than through a .fai index (gzip, not
+    /// bgzip; or no index and none can be written beside it); empty when it is indexed, or not
+    /// a FASTA file.
+    [[nodiscard]] const std::string& unindexed_reason() const { return unindexed_; }
 
   protected:
     std::string path_;
     EmptyRecords empty_;
+    std::string unindexed_;
 };
 
 /// Error(kUsage) naming the input, its problem and `why` (what needs a reference, and what to do
