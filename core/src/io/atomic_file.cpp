@@ -142,10 +142,11 @@ AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
                  path_ + ": output folder '" + dir.string() + "' does not exist");
     DNASSM_CHECK(access(dir.c_str(), W_OK) == 0, ErrorKind::kResource,
                  path_ + ": output folder '" + dir.string() + "' is not writable");
-    const std::string key = fs::weakly_canonical(fs::absolute(target_, ec), ec).string();
-    DNASSM_CHECK(LiveTargets::add(ec || key.empty() ? target_ : key), ErrorKind::kUsage,
+    std::string key = fs::weakly_canonical(fs::absolute(target_, ec), ec).string();
+    if (ec || key.empty()) key = target_;
+    DNASSM_CHECK(LiveTargets::add(key), ErrorKind::kUsage,
                  path_ + ": named as two outputs of this run; give each its own file");
-    live_key_ = ec || key.empty() ? target_ : key;
+    live_key_ = key;
     temp_ = target_ + ".tmp." + std::to_string(getpid());
     temp_slot_ = TempFiles::add(temp_);
 }
@@ -257,7 +258,8 @@ void AtomicFile::commit() {
     DNASSM_CHECK(
         close_stream(), ErrorKind::kResource,
         (is_stdout() ? std::string("standard output") : path_) + ": write failed (disk full?)");
-    if (direct_ && fs::exists(temp_)) {  // a library's spool file
+    std::error_code ec;
+    if (direct_ && fs::file_size(temp_, ec) > 0 && !ec) {  // a library's spool file
         std::ifstream spool(temp_, std::ios::binary);
         stream(std::ios::binary) << spool.rdbuf();
         DNASSM_CHECK(close_stream(), ErrorKind::kResource, path_ + ": write failed (disk full?)");

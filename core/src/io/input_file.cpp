@@ -26,10 +26,10 @@ struct ProtectedInputs {
     std::vector<InputFile> written;
 };
 
-bool holds(const std::vector<InputFile>& files, const struct stat& st) {
+const InputFile* find(const std::vector<InputFile>& files, const struct stat& st) {
     for (const InputFile& f : files)
-        if (f.dev == st.st_dev && f.ino == st.st_ino) return true;
-    return false;
+        if (f.dev == st.st_dev && f.ino == st.st_ino) return &f;
+    return nullptr;
 }
 
 ProtectedInputs& protected_inputs() {
@@ -52,7 +52,7 @@ void require_readable_file(const std::string& path, const std::string& expected)
     struct stat st {};
     const std::lock_guard lock(inputs.mutex);
     if (inputs.on && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        !holds(inputs.written, st))
+        !find(inputs.written, st))
         inputs.files.push_back({st.st_dev, st.st_ino, path});
 }
 
@@ -75,9 +75,8 @@ std::string input_file_same_as(const std::string& path) {
     struct stat st {};
     const std::lock_guard lock(inputs.mutex);
     if (inputs.files.empty() || stat(path.c_str(), &st) != 0) return "";
-    for (const InputFile& f : inputs.files)
-        if (f.dev == st.st_dev && f.ino == st.st_ino) return f.path;
-    return "";
+    const InputFile* input = find(inputs.files, st);
+    return input ? input->path : "";
 }
 
 }  // namespace dnassm

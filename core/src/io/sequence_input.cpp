@@ -226,14 +226,7 @@ class AlignmentInput final : public SequenceInput {
         : filter_(opts.filter), format_(format), reference_(opts.reference) {
         path_ = path;
         keep_cram_references_local();
-        fp_ = in ? hts_hopen(in, path.c_str(), "r") : sam_open(path.c_str(), "r");
-        DNASSM_CHECK(fp_, ErrorKind::kResource, path_ + ": cannot open");
-        if (!opts.reference.empty()) hts_set_fai_filename(fp_, opts.reference.c_str());
-        hdr_ = sam_hdr_read(fp_);
-        if (!hdr_) {
-            sam_close(fp_);
-            throw Error(ErrorKind::kInput, path_ + ": cannot read the SAM/BAM/CRAM header");
-        }
+        open(in);
         for (int i = 0; i < sam_hdr_nref(hdr_); ++i)
             contigs_.push_back(Contig{sam_hdr_tid2name(hdr_, i), sam_hdr_tid2len(hdr_, i)});
     }
@@ -270,7 +263,7 @@ class AlignmentInput final : public SequenceInput {
                          path_ + ": no index (.bai/.csi/.crai), which regions need; " +
                              alignment_index_advice(path_, format_));
         }
-        passes_ = true;  // the queries move the file
+        read_before_ = true;  // the queries move the file
         static_assert(Region::kUnplacedTid == HTS_IDX_NOCOOR);
         for (const Region& r : regions) {
             // fn may throw (a writer refusing a second record): the iterator is freed then too.
@@ -284,23 +277,29 @@ class AlignmentInput final : public SequenceInput {
     }
 
   private:
-    // A whole-file pass reads from the first record: after an earlier pass, or region queries
-    // (which move the file), the file is opened again. Standard input can be read once.
-    void from_the_first_record() {
-        if (!std::exchange(passes_, true)) return;
-        DNASSM_CHECK(path_ != "-", ErrorKind::kUsage, "-: standard input can be read only once");
-        samFile* fp = sam_open(path_.c_str(), "r");
-        DNASSM_CHECK(fp, ErrorKind::kResource, path_ + ": cannot open again");
+    // Opens the file (or takes `in`, standard input) and reads its header, closing what was
+    // open before.
+    void open(hFILE* in) {
+        samFile* fp = in ? hts_hopen(in, path_.c_str(), "r") : sam_open(path_.c_str(), "r");
+        DNASSM_CHECK(fp, ErrorKind::kResource, path_ + ": cannot open");
         if (!reference_.empty()) hts_set_fai_filename(fp, reference_.c_str());
         sam_hdr_t* hdr = sam_hdr_read(fp);
         if (!hdr) {
             sam_close(fp);
             throw Error(ErrorKind::kInput, path_ + ": cannot read the SAM/BAM/CRAM header");
         }
-        sam_close(fp_);
-        sam_hdr_destroy(hdr_);
+        if (fp_) sam_close(fp_);
+        if (hdr_) sam_hdr_destroy(hdr_);
         fp_ = fp;
         hdr_ = hdr;
+    }
+
+    // A whole-file pass reads from the first record: after an earlier pass, or region queries
+    // (which move the file), the file is opened again. Standard input can be read once.
+    void from_the_first_record() {
+        if (!std::exchange(read_before_, true)) return;
+        DNASSM_CHECK(path_ != "-", ErrorKind::kUsage, "-: standard input can be read only once");
+        open(nullptr);
     }
 
     // Why `what` could not be read. A CRAM record is decoded against its reference, which is
@@ -352,7 +351,7 @@ class AlignmentInput final : public SequenceInput {
     samFile* fp_ = nullptr;
     sam_hdr_t* hdr_ = nullptr;
     hts_idx_t* idx_ = nullptr;
-    bool passes_ = false;  // whether the file has been read (or queried) before
+    bool read_before_ = false;  // whether the file has been read (or queried) before
     std::vector<Contig> contigs_;
 };
 

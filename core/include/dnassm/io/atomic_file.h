@@ -24,7 +24,7 @@ class AtomicFile {
     /// Whether an output at `path` is written in place rather than replaced: an existing device,
     /// FIFO or socket, or the process's own /dev/stdout, /dev/stderr, /dev/fd/N.
     [[nodiscard]] static bool written_in_place(const std::string& path);
-    ~AtomicFile();  // removes the temp file unless commit() succeeded
+    ~AtomicFile();  // removes the temp file unless commit() succeeded (a spool file always)
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
 
@@ -34,8 +34,8 @@ class AtomicFile {
     [[nodiscard]] const std::string& path() const { return path_; }
     /// The stream to write through instead, opened on the first call: on temp_path() (on the
     /// target itself when it is written in place), compressing as it goes for a ".gz" text;
-    /// standard output is opened for appending, so a
-    /// `>>` redirect keeps what it held. Error(kResource) naming the file when it cannot be opened.
+    /// standard output is opened for appending, so a `>>` redirect keeps what it held.
+    /// Error(kResource) naming the file when it cannot be opened.
     [[nodiscard]] std::ostream& stream(std::ios::openmode mode = std::ios::out);
     /// Closes the stream, if one was opened, and checks that all of it was written
     /// (Error(kResource) naming the file otherwise: a full disk), then renames the temp file onto
