@@ -11,6 +11,8 @@
 #include "dnassm/io/npy.h"
 #include "dnassm/io/writers.h"
 
+#include "hdf5_file_access.h"
+
 namespace dnassm {
 
 std::string file_extension(const std::string& path) {
@@ -99,7 +101,8 @@ class Hdf5Writer final : public ArrayWriter {
     Hdf5Writer(const std::string& path, bool half) : file_(path), half_(half) {
         H5Eset_auto2(H5E_DEFAULT, nullptr,
                      nullptr);  // errors become our exceptions, not stderr dumps
-        fid_ = H5Fcreate(file_.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        fid_ =
+            H5Fcreate(file_.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, Hdf5FileAccess().id());
         DNASSM_CHECK(fid_ >= 0, ErrorKind::kResource, file_.path() + ": cannot create HDF5 file");
     }
     ~Hdf5Writer() override {

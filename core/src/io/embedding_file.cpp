@@ -9,6 +9,8 @@
 #include "dnassm/error.h"
 #include "dnassm/io/input_file.h"
 
+#include "hdf5_file_access.h"
+
 namespace dnassm {
 
 namespace {
@@ -79,7 +81,7 @@ EmbeddingFileInfo read_embedding_file_info(const std::string& path) {
     require_readable_file(path, "embeddings (.h5)");
     const QuietHdf5 quiet;
     DNASSM_CHECK(H5Fis_hdf5(path.c_str()) > 0, ErrorKind::kInput, path + ": not an HDF5 file");
-    const hid_t fid = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t fid = H5Fopen(path.c_str(), H5F_ACC_RDONLY, Hdf5FileAccess().id());
     DNASSM_CHECK(fid >= 0, ErrorKind::kInput, path + ": cannot open HDF5 file");
     EmbeddingFileInfo info;
     const hid_t root = H5Gopen2(fid, "/", H5P_DEFAULT);
