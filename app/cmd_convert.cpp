@@ -98,6 +98,8 @@ int cmd_convert(int argc, char** argv) {
     DNASSM_CHECK(fs::exists(src, ec), ErrorKind::kInput, src + ": does not exist");
     DNASSM_CHECK(force || !fs::exists(out, ec), ErrorKind::kUsage,
                  out + ": already exists (use --force to replace it)");
+    DNASSM_CHECK(!fs::exists(out, ec) || fs::is_directory(out, ec), ErrorKind::kUsage,
+                 "-o " + out + ": is a file; --force replaces a model folder, not a file");
     // --force replaces the whole folder: never one holding what is being converted.
     const auto within_out = [&](const std::string& path) {
         const fs::path o = fs::weakly_canonical(out, ec), p = fs::weakly_canonical(path, ec);

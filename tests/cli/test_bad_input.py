@@ -189,6 +189,14 @@ class BadInputTests(Tmp):
                           f"-o {other}: holds the checkpoint of an earlier run: --resume continues it, --force starts "
                           "over", code=2)
         shutil.rmtree(other)
+        # A file where the model folder would go: refused before any step (it failed at the end, after training).
+        with open(other, "w") as f:
+            f.write("notes")
+        self.expect_error([*finetune, "-o", other], f"-o {other}: is a file; the trained model is written to a folder",
+                          code=2)
+        self.expect_error(["convert", model, "-o", other, "--force"],
+                          f"-o {other}: is a file; --force replaces a model folder, not a file", code=2)
+        os.remove(other)
         with open(fa, "rb") as f:
             self.assertEqual(f.read(), before)
         self.assertEqual(sorted(os.listdir(model)), ["config.json", "model.safetensors"])

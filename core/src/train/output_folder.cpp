@@ -14,6 +14,8 @@ void check_output_folder(const std::string& out_dir,
     namespace fs = std::filesystem;
     std::error_code ec;
     const std::string where = "-o " + out_dir + ": ";
+    DNASSM_CHECK(!fs::exists(out_dir, ec) || fs::is_directory(out_dir, ec), ErrorKind::kUsage,
+                 where + "is a file; the trained model is written to a folder");
     DNASSM_CHECK(!fs::equivalent(out_dir, from_dir, ec), ErrorKind::kUsage,
                  where + "is the folder of the model trained from (-m " + from_name +
                      "); write the trained model to another folder");
