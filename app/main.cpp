@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -158,6 +159,16 @@ int main(int argc, char** argv) {
                             e.kind() == dnassm::ErrorKind::kUsage ? 2 : 1);
     } catch (const std::bad_alloc&) {
         return report_error(argc, argv, "resource", "out of memory", 1);
+    } catch (const std::filesystem::filesystem_error& e) {
+        // A folder or file the system refused (permissions, a full disk, a file in the way):
+        // the run's surroundings, not a bug; said as "<path>: <reason>" like our own errors.
+        // libstdc++ says "filesystem error: <what it did>: <reason> [<path>]".
+        std::string what = e.what();
+        if (what.rfind("filesystem error: ", 0) == 0) what.erase(0, 18);
+        if (const auto bracket = what.rfind(" ["); bracket != std::string::npos)
+            what.erase(bracket);
+        const std::string where = e.path1().empty() ? std::string() : e.path1().string() + ": ";
+        return report_error(argc, argv, "resource", where + what, 1);
     } catch (const std::exception& e) {
         return report_error(argc, argv, "internal", std::string("internal error: ") + e.what(), 1);
     }

@@ -153,6 +153,11 @@ class BadInputTests(Tmp):
         os.makedirs(self.path("d.npy"))
         self.expect_error(["embed", "-m", MODEL, "-o", self.path("d.npy"), LAMBDA], "is a folder")
         self.expect_error(["predict", "-m", MODEL, "-o", self.path("x.wig"), LAMBDA], "unknown track type", code=2)
+        # A folder the system will not create: the system's reason, as a resource error (not "internal error").
+        _, _, err = run("pretrain", "-m", MODEL, "-o", "/proc/dnassm_model", "--fasta", LAMBDA, "--steps", "1",
+                        "--window", "64", "--batch", "1", expect=1)
+        self.assertEqual(err, "dnassm pretrain: /proc/dnassm_model: cannot create directories: No such file or "
+                              "directory\n")
         self.assert_only_files("d.npy")
 
     def test_an_output_never_replaces_an_input(self):
