@@ -122,7 +122,9 @@ class BadInputTests(Tmp):
                 ("cut.sam", "@SQ\tSN:c\tLN:100\nr1\t0\tc\t1\t60\t4M\t*\t0\t0\tACGT\t*\nr2\t0\tc\t5\t60\t4M\n",
                  "cut.sam: record 2 is truncated or corrupt"),
                 ("cut.fq", "@r1\nACGT\n+\nIIII\n@r2\nACGTACGT\n+\nIII\n",
-                 "cut.fq: record 2 ('r2'): quality string and sequence differ in length")]:
+                 "cut.fq: record 2 ('r2'): quality string and sequence differ in length"),
+                ("cut2.fq", "@r1\nACGT\n+\nIIII\n@r2\nACGTACGT\n",
+                 "cut2.fq: record 2 ('r2'): no '+' line and qualities (truncated or malformed FASTQ)")]:
             with open(self.path(name), "w") as f:
                 f.write(text)
             self.expect_error(["embed", "-m", MODEL, "--pool", "mean", "-o", self.path("e.tsv"), self.path(name)],

@@ -187,6 +187,11 @@ class FastaInput final : public SequenceInput {
                 empty_.add(std::move(name));
                 continue;
             }
+            // kseq takes an '@' record that stops after its bases for a FASTA record: in a FASTQ
+            // that is a file cut short, or a record without its '+' line.
+            DNASSM_CHECK(fmt_ != InputFormat::kFastq || ks->qual.l > 0, ErrorKind::kInput,
+                         path_ + ": record " + std::to_string(contigs_.size() + 1) + " ('" + name +
+                             "'): no '+' line and qualities (truncated or malformed FASTQ)");
             // Reads may share a name, as an interleaved pair's mates do, and are taken one by
             // one, as a BAM's reads are; a FASTA with such names is a set of reads, not a
             // reference (reference_problem).
