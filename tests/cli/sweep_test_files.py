@@ -67,7 +67,8 @@ def main():
                 continue
             failed += 1
             lines = [l for l in p.stderr.splitlines()
-                     if l.strip() and ": note: " not in l and ": skipped " not in l and "alleles scored" not in l]
+                     if l.strip() and ": note: " not in l and ": skipped " not in l and "alleles scored" not in l
+                     and "further skipped records" not in l]
             if p.returncode not in (1, 2):
                 broken.append((args, f"exit {p.returncode}: " + " | ".join(lines[-3:])))
             elif len(lines) != 1:
