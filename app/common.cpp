@@ -9,6 +9,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/gff.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/io/output_index.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/messages.h"
@@ -380,6 +381,8 @@ Session open_session(const CommonOptions& o) {
             "%lld bases before it (of --overlap %lld)\n",
             static_cast<long long>(field), static_cast<long long>(context));
     }
+    // HTSlib would fall back on a CRAM's own reference path (its header's UR:) without a word.
+    if (!o.reference.empty()) require_readable_file(o.reference, "a reference FASTA (-T)");
     s.input = SequenceInput::open(o.input, input_options(o));
     DNASSM_CHECK(!s.table() || (o.regions.empty() && o.bed.empty()), ErrorKind::kUsage,
                  o.input + ": -r/-R select regions of a sequence file, not rows of a table");

@@ -141,6 +141,7 @@ class BadInputTests(Tmp):
                      ["score", "-m", MODEL, "--vcf", missing + ".vcf", "-o", self.path("s.tsv"), LAMBDA],
                      ["call", "--threshold", "0", "-o", self.path("c.bed"), missing + ".bw"],
                      ["merge", "-o", self.path("m.bedgraph"), missing + ".bedgraph"],
+                     ["embed", "-m", MODEL, "-T", missing + ".fa", "-o", self.path("e.h5"), LAMBDA],
                      ["finetune", "-m", MODEL, "--task", "classify", "--train", missing + ".csv",
                       "-o", self.path("ft")]):
             with self.subTest(args[0]):
