@@ -197,6 +197,14 @@ class BadInputTests(Tmp):
                           f"-o {other}: holds the checkpoint of an earlier run: --resume continues it, --force starts "
                           "over", code=2)
         shutil.rmtree(other)
+        # A stream state is the one input a run may replace: a chunk continues it in place (read whole first).
+        state = self.path("s.state")
+        run("predict", "-m", MODEL, "-r", "NC_001416.1:1-100", "--state-out", state, "-o", self.path("a.bedgraph"), fa)
+        run("predict", "-m", MODEL, "-r", "NC_001416.1:101-200", "--state-in", state, "--state-out", state, "-o",
+            self.path("b.bedgraph"), fa)
+        self.assertIn("continues:    NC_001416.1 at base 200", run("info", state)[1])
+        for name in ("s.state", "a.bedgraph", "b.bedgraph"):
+            os.remove(self.path(name))
         # A file where the model folder would go: refused before any step (it failed at the end, after training).
         with open(other, "w") as f:
             f.write("notes")
