@@ -56,6 +56,10 @@ class PretrainTests(Tmp):
             self.assertTrue(json.load(f)["provenance"]["bf16_autocast"])
         code, _, err = run(*args, "-o", self.path("x"), "--device", "tpu", expect=2)
         self.assertIn("tpu", err)
+        # One genome given twice would be sampled twice as often: refused, also through a link.
+        os.symlink(LAMBDA, self.path("again.fa.gz"))
+        _, _, err = run(*args, "--fasta", self.path("again.fa.gz"), "-o", self.path("x"), expect=2)
+        self.assertEqual(err, f"dnassm pretrain: --fasta {self.path('again.fa.gz')}: given twice (as {LAMBDA})\n")
         _, version, _ = run("--version")
         backends = next(l for l in version.splitlines() if l.startswith("backends:"))
         if "cuda" not in backends:  # no GPU here: a clear one-line refusal, nothing written
