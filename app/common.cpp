@@ -96,9 +96,10 @@ void note_if_no_calls(const std::string& command,
                       const CallOptions& calls,
                       const std::string& track) {
     if (writer.calls() > 0) return;
-    note("dnassm %s: %s: no base passed the threshold (%s%s%g); the BED file is empty\n",
-         command.c_str(), output.c_str(), track.empty() ? "" : (track + " ").c_str(),
-         calls.below ? "<= " : ">= ", calls.threshold);
+    note("dnassm %s: %s: no base passed the threshold (%s%s%g); the BED %s empty\n",
+         command.c_str(), output == "-" ? "standard output" : output.c_str(),
+         track.empty() ? "" : (track + " ").c_str(), calls.below ? "<= " : ">= ", calls.threshold,
+         output == "-" ? "output is" : "file is");
 }
 
 void add_write_index_option(po::options_description& desc, bool& write_index) {
