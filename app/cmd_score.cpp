@@ -238,7 +238,8 @@ int cmd_score(int argc, char** argv) {
     desc.add_options()
         ("vcf", po::value(&vcf_path), "variants (VCF, VCF.gz or BCF; HTSlib)")
         ("variant", po::value(&variant_specs)->composing(),
-         "a variant to score instead of --vcf's: chr:pos:REF>ALT (or 'chr:pos REF>ALT'; "
+         "a variant to score instead of --vcf's: chr:pos:REF>ALT (or chr:pos:REF:ALT, 'chr:pos "
+         "REF>ALT'; "
          "1-based; ALT may be several, A>C,G); repeatable")
         ("score-window", po::value(&window)->default_value(1024),
          "bases of reference around each variant (centred)");

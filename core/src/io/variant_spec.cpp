@@ -27,8 +27,16 @@ std::string bases(std::string allele) {
 }  // namespace
 
 VariantSpec parse_variant_spec(const std::string& text) {
-    const std::string s = trimmed(text), named = "variant '" + text + "': ";
-    const std::string form = named + "expected chr:pos:REF>ALT or chr:pos REF>ALT";
+    std::string s = trimmed(text);
+    const std::string named = "variant '" + text + "': ";
+    const std::string form = named + "expected chr:pos:REF>ALT, chr:pos:REF:ALT or chr:pos REF>ALT";
+    // chr:pos:REF:ALT, as many variant lists write it, is chr:pos:REF>ALT.
+    if (s.find('>') == std::string::npos) {
+        const auto c2 = s.rfind(':');
+        const auto c1 = c2 == std::string::npos || c2 == 0 ? c2 : s.rfind(':', c2 - 1);
+        if (c1 != std::string::npos && c1 < c2 && !bases(s.substr(c1 + 1, c2 - c1 - 1)).empty())
+            s[c2] = '>';
+    }
     const auto gt = s.find('>');
     DNASSM_CHECK(gt != std::string::npos && gt >= 1, ErrorKind::kUsage,
                  form + " (e.g. chr1:1000:A>G)");

@@ -29,11 +29,17 @@ TEST(VariantSpec, ReadsAsAgtAndVcfWriteThem) {
     EXPECT_EQ(parse_variant_spec("chr1:5:A>ATT,C"),
               (VariantSpec{"chr1", 5, "A", Alts{"ATT", "C"}}));
     EXPECT_EQ(parse_variant_spec("HLA-A*01:01:7 N>A").contig, "HLA-A*01:01");
+    // chr:pos:REF:ALT, as many variant lists write it.
+    EXPECT_EQ(parse_variant_spec("chr22:36201698:A:C"),
+              (VariantSpec{"chr22", 36201698, "A", {"C"}}));
+    EXPECT_EQ(parse_variant_spec("chr1:5:AT:A,G"), (VariantSpec{"chr1", 5, "AT", Alts{"A", "G"}}));
 }
 
 TEST(VariantSpec, ErrorsNameTheTextAndWhatWasExpected) {
     const std::pair<const char*, const char*> bad[] = {
-        {"chr1:5", "expected chr:pos:REF>ALT or chr:pos REF>ALT"},
+        {"chr1:5", "expected chr:pos:REF>ALT, chr:pos:REF:ALT or chr:pos REF>ALT"},
+        {"chr1:5:A:", "must be bases"},
+        {"chr1:5:A:X", "must be bases"},
         {"A>G", "expected chr:pos:REF>ALT"},
         {"chr1 A>G", "expected chr:pos:REF>ALT"},
         {"chr1:5:A>", "must be bases"},
