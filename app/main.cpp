@@ -1,4 +1,5 @@
 // dnassm: samtools-style subcommand dispatch. Exit codes: 0 success, 1 error, 2 usage error.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -93,9 +95,25 @@ const char* kind_name(dnassm::ErrorKind kind) {
     return "internal";
 }
 
+// A standard stream the caller closed (`dnassm ... >&-`) would be the descriptor the next open
+// gets, and what dnassm then writes to standard output (or /dev/stdout) would land in that file
+// (an input opened for reading, appended to). Closed ones are reopened first: standard output on
+// /dev/full, so writing there fails and the run says so; the others on /dev/null.
+void reopen_closed_standard_streams() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        const int got = open(fd == 1 ? "/dev/full" : "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (got >= 0 && got != fd) {  // (another was closed too and took a lower number)
+            dup2(got, fd);
+            close(got);
+        }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    reopen_closed_standard_streams();
     // OpenBLAS starts its worker threads when it is loaded, before main; they spin in
     // sched_yield and cost a core even after openblas_set_num_threads(1). Our pool does the
     // threading, so restart once with OPENBLAS_NUM_THREADS=1 (the serial OpenBLAS build would

@@ -4,7 +4,9 @@ import os
 import shutil
 import signal
 
-from cli_support import LAMBDA, MODEL, Tmp, run, stopped_run
+import subprocess
+
+from cli_support import LAMBDA, MODEL, Tmp, dnassm_binary, run, stopped_run
 
 
 class BadInputTests(Tmp):
@@ -250,7 +252,21 @@ class BadInputTests(Tmp):
         if os.path.exists("/dev/full"):
             self.expect_error(["predict", "-m", MODEL, "-O", "bedgraph", "-o", "/dev/full", LAMBDA,
                                "NC_001416.1:1-300"], "/dev/full: write failed (disk full?)")
-        self.assert_only_files("file.bw")
+        # Standard output closed by the caller (>&-): the input opened next took its descriptor, and the output
+        # was appended to the input. Now writing there fails and says so; the input is as it was.
+        fa = self.path("in.fa")
+        shutil.copy(LAMBDA, fa)
+        with open(fa, "rb") as f:
+            before = f.read()
+        for out in ("-", "/dev/stdout"):
+            p = subprocess.run([dnassm_binary(), "embed", "-m", MODEL, "--pool", "mean", "-O", "tsv", "-o", out, fa,
+                                "NC_001416.1:1-100"], preexec_fn=lambda: os.close(1), stderr=subprocess.PIPE,
+                               timeout=600)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("write failed", p.stderr.decode())
+            with open(fa, "rb") as f:
+                self.assertEqual(f.read(), before)
+        self.assert_only_files("file.bw", "in.fa", "in.fa.fai", "in.fa.gzi")
 
     def test_stopped_runs_remove_their_temp_files(self):
         """A run stopped by Ctrl+C (SIGINT), a scheduler (SIGTERM) or a closed terminal (SIGHUP) removes the temp

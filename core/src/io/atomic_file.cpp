@@ -152,12 +152,14 @@ AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
 }
 
 bool AtomicFile::written_in_place(const std::string& path) {
+    // The process's own streams are opened again for appending, as "-" is, whatever they are
+    // (even closed: opening then fails, where a temp file would have replaced /dev/stdout).
+    if (path == "/dev/stdout" || path == "/dev/stderr" || path.rfind("/dev/fd/", 0) == 0 ||
+        path.rfind("/proc/self/fd/", 0) == 0)
+        return true;
     struct stat st {};
-    if (path == "-" || stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return false;
-    // The process's own streams are opened again for appending, as "-" is, whatever they are.
-    const bool own_stream = path == "/dev/stdout" || path == "/dev/stderr" ||
-                            path.rfind("/dev/fd/", 0) == 0 || path.rfind("/proc/self/fd/", 0) == 0;
-    return own_stream || !S_ISREG(st.st_mode);
+    return path != "-" && stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode) &&
+           !S_ISREG(st.st_mode);
 }
 
 void AtomicFile::refuse_replacing_an_input() const {
