@@ -1,5 +1,7 @@
 #include "train/label_tables.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <string_view>
@@ -46,14 +48,22 @@ std::vector<LabeledSequence> read_labeled_csv(const std::string& path, bool need
     const auto header = split_csv(text, path + ": line 1");
     int seq_col = -1, label_col = -1, id_col = -1;
     for (size_t i = 0; i < header.size(); ++i) {
-        const std::string& h = header[i];
+        // "Sequence, Label" as a spreadsheet may write it.
+        std::string h = header[i];
+        std::erase_if(h, [](unsigned char c) { return std::isspace(c); });
+        std::transform(h.begin(), h.end(), h.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         if (h == "sequence") seq_col = static_cast<int>(i);
         if (h == "label") label_col = static_cast<int>(i);
         if (h == "id" || h == "name") id_col = static_cast<int>(i);
     }
     DNASSM_CHECK(seq_col >= 0 && (label_col >= 0 || !need_label), ErrorKind::kInput,
                  path + ": line 1: expected a header with 'sequence'" +
-                     (need_label ? std::string(" and 'label' columns") : std::string(" column")));
+                     (need_label ? std::string(" and 'label' columns") : std::string(" column")) +
+                     (header.size() == 1 && text.find('\t') != std::string_view::npos
+                          ? " (this one is tab-separated; a CSV table's fields are separated by "
+                            "commas)"
+                          : ""));
     std::vector<LabeledSequence> out;
     while (lines.next(text)) {
         const std::int64_t line_no = lines.line_no();

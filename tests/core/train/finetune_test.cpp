@@ -186,6 +186,19 @@ TEST(LabeledCsv, ReadsQuotedFieldsAByteOrderMarkAndCrlf) {
                   std::string::npos)
             << e.what();
     }
+    // Header names as people type them; a tab-separated file named .csv says what it is.
+    std::ofstream(dir + "/caps.csv") << "Sequence, Label\nACGT,1\n";
+    EXPECT_EQ(read_labeled_csv(dir + "/caps.csv").at(0).label, "1");
+    std::ofstream(dir + "/tabs.csv") << "sequence\tlabel\nACGT\t1\n";
+    try {
+        (void)read_labeled_csv(dir + "/tabs.csv");
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("(this one is tab-separated; a CSV table's fields are "
+                                             "separated by commas)"),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 }  // namespace
