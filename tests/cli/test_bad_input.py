@@ -182,6 +182,13 @@ class BadInputTests(Tmp):
                           f"{bed}: is an input of this run", code=2)
         self.expect_error(["predict", "-m", MODEL, "-O", "bedgraph", "-o", self.path("link.fa"), fa, "NC_001416.1:1-99"],
                           f"link.fa: is the same file as an input of this run ({fa})", code=2)
+        # Standard input redirected from the file the output names (dnassm ... -o r.bed -R - < r.bed).
+        with open(bed) as stdin:
+            p = subprocess.run([dnassm_binary(), "embed", "-m", MODEL, "--pool", "mean", "-O", "tsv", "-o", bed, "-R",
+                                "-", fa], stdin=stdin, capture_output=True, text=True, timeout=600)
+        self.assertEqual((p.returncode, p.stderr),
+                         (2, f"dnassm embed: {bed}: is the same file as an input of this run (standard input); write "
+                             "the output to another file\n"))
         model = self.path("base")
         shutil.copytree(MODEL, model)
         finetune = ["finetune", "-m", model, "--task", "classify", "--train", bed, "--fasta", fa, "--steps", "1"]

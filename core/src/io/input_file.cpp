@@ -40,7 +40,14 @@ ProtectedInputs& protected_inputs() {
 }  // namespace
 
 void require_readable_file(const std::string& path, const std::string& expected) {
-    if (path == "-") return;
+    ProtectedInputs& inputs = protected_inputs();
+    struct stat st {};
+    if (path == "-") {  // standard input redirected from a file (< in.fa) is that file
+        const std::lock_guard lock(inputs.mutex);
+        if (inputs.on && fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+            inputs.files.push_back({st.st_dev, st.st_ino, "standard input"});
+        return;
+    }
     namespace fs = std::filesystem;
     std::error_code ec;
     DNASSM_CHECK(fs::exists(path, ec), ErrorKind::kResource, path + ": no such file");
@@ -48,8 +55,6 @@ void require_readable_file(const std::string& path, const std::string& expected)
                  path + ": is a folder, expected " + expected);
     DNASSM_CHECK(access(path.c_str(), R_OK) == 0, ErrorKind::kResource,
                  path + ": permission denied");
-    ProtectedInputs& inputs = protected_inputs();
-    struct stat st {};
     const std::lock_guard lock(inputs.mutex);
     if (inputs.on && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         !find(inputs.written, st))

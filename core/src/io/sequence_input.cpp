@@ -393,6 +393,7 @@ std::unique_ptr<SequenceInput> SequenceInput::open(const std::string& path,
     std::unique_ptr<hFILE, int (*)(hFILE*)> in(nullptr, hclose);
     DetectedFormat fmt;
     if (path == "-") {
+        require_readable_file(path);
         in.reset(hdopen(STDIN_FILENO, "r"));
         DNASSM_CHECK(in, ErrorKind::kResource, "standard input: cannot open");
         fmt = detect_stream_format(in.get(), path);

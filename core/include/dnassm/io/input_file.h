@@ -8,7 +8,8 @@
 namespace dnassm {
 
 /// Throws Error(kResource) "<path>: no such file", "<path>: is a folder, expected <expected>" or
-/// "<path>: permission denied", unless `path` is a readable file or "-" (standard input).
+/// "<path>: permission denied", unless `path` is a readable file or "-" (standard input, which
+/// every reader of "-" passes here too).
 void require_readable_file(const std::string& path, const std::string& expected = "a file");
 
 /// From now on, remembers the regular files require_readable_file passes, so that an output
