@@ -5,6 +5,7 @@
 #include <queue>
 
 #include "dnassm/error.h"
+#include "dnassm/io/input_file.h"
 
 #include "common.h"
 
@@ -13,6 +14,7 @@ namespace dnassm::app {
 GatheredTrack::GatheredTrack(const std::vector<std::string>& inputs) : inputs_(inputs) {
     DNASSM_CHECK(std::count(inputs.begin(), inputs.end(), "-") <= 1, ErrorKind::kUsage,
                  "- (standard input) is given more than once; it can be read once");
+    require_distinct_files(inputs, "");
     std::map<std::string, size_t> index;  // contig -> its place in header_
     for (size_t f = 0; f < inputs.size(); ++f) {
         auto file = std::make_unique<TrackFile>(inputs[f]);

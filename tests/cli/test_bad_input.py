@@ -242,6 +242,17 @@ class BadInputTests(Tmp):
                           "--metrics " + self.path("m.tsv") + ": names the -o output too", code=2)
         self.assert_only_files("t.csv")
 
+    def test_a_track_given_twice(self):
+        """merge and call name a chunk given twice (also through a link) instead of saying two chunks overlap."""
+        track = self.path("c.bedgraph")
+        with open(track, "w") as f:
+            f.write("chr1\t0\t10\t1.5\n")
+        os.symlink("c.bedgraph", self.path("same.bedgraph"))
+        self.expect_error(["merge", "-o", self.path("m.bedgraph"), track, track], f"{track}: given twice", code=2)
+        self.expect_error(["call", "--threshold", "1", "-o", self.path("c.bed"), track, self.path("same.bedgraph")],
+                          f"{self.path('same.bedgraph')}: given twice (as {track})", code=2)
+        self.assert_only_files("c.bedgraph", "same.bedgraph")
+
     def test_devices_and_pipes_are_written_in_place(self):
         """`-o /dev/null` (timing a run) or `-o /dev/stdout` writes to the device; a temp file renamed onto it
         would replace the device itself when run as root, as containers do."""

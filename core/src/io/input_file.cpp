@@ -61,6 +61,18 @@ void require_readable_file(const std::string& path, const std::string& expected)
         inputs.files.push_back({st.st_dev, st.st_ino, path});
 }
 
+void require_distinct_files(const std::vector<std::string>& paths, const std::string& prefix) {
+    namespace fs = std::filesystem;
+    for (size_t i = 0; i < paths.size(); ++i)
+        for (size_t j = 0; j < i; ++j) {
+            std::error_code ec;
+            DNASSM_CHECK(paths[i] != paths[j] && !fs::equivalent(paths[i], paths[j], ec),
+                         ErrorKind::kUsage,
+                         prefix + paths[i] + ": given twice" +
+                             (paths[i] == paths[j] ? "" : " (as " + paths[j] + ")"));
+        }
+}
+
 void note_written_file(const std::string& path) {
     ProtectedInputs& inputs = protected_inputs();
     struct stat st {};

@@ -14,6 +14,7 @@
 
 #include "dnassm/backend.h"
 #include "dnassm/error.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/io/sequence_input.h"
 #include "dnassm/messages.h"
 #include "dnassm/safetensors.h"
@@ -79,16 +80,8 @@ double bits_per_base(const Model& model, const std::vector<std::int32_t>& ids, B
 
 double pretrain(const PretrainOptions& o) {
     DNASSM_CHECK(!o.fasta.empty(), ErrorKind::kUsage, "give at least one --fasta");
-    for (size_t i = 0; i < o.fasta.size(); ++i)
-        for (size_t j = 0; j < i; ++j) {
-            std::error_code ec;
-            // Its contigs would be sampled (and validated) twice as often as the others'.
-            DNASSM_CHECK(o.fasta[i] != o.fasta[j] &&
-                             !std::filesystem::equivalent(o.fasta[i], o.fasta[j], ec),
-                         ErrorKind::kUsage,
-                         "--fasta " + o.fasta[i] + ": given twice" +
-                             (o.fasta[i] == o.fasta[j] ? "" : " (as " + o.fasta[j] + ")"));
-        }
+    // A genome given twice would be sampled (and validated) twice as often as the others.
+    require_distinct_files(o.fasta, "--fasta ");
     DNASSM_CHECK(o.window >= 2 && o.batch >= 1 && o.steps >= 1, ErrorKind::kUsage,
                  "--window >= 2, --batch >= 1, --steps >= 1");
     auto be = make_backend(o.device);

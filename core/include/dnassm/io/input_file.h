@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace dnassm {
 
@@ -11,6 +12,10 @@ namespace dnassm {
 /// "<path>: permission denied", unless `path` is a readable file or "-" (standard input, which
 /// every reader of "-" passes here too).
 void require_readable_file(const std::string& path, const std::string& expected = "a file");
+
+/// Error(kUsage) "<prefix><path>: given twice (as <other>)" when two of `paths` name one file
+/// (the same name, or another through a link).
+void require_distinct_files(const std::vector<std::string>& paths, const std::string& prefix);
 
 /// From now on, remembers the regular files require_readable_file passes, so that an output
 /// about to replace one of them is refused (AtomicFile) instead of destroying the input:
