@@ -6,8 +6,8 @@
 
 namespace dnassm {
 
-/// Error(kUsage) when `out_dir` is a file, is the folder of the model trained from (`from_dir`, given on the
-/// command line as `from_name`), holds a checkpoint of an earlier run (unless `resume`
+/// Error(kUsage) when `out_dir` is a file, is the folder of the model trained from (`from_dir`,
+/// given on the command line as `from_name`), holds a checkpoint of an earlier run (unless `resume`
 /// continues it or `force` starts over), or already holds a model (unless `resume` or `force`).
 void check_output_folder(const std::string& out_dir,
                          const std::string& from_dir,
