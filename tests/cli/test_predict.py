@@ -3,6 +3,7 @@ import gzip
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 
@@ -245,8 +246,13 @@ class PredictTests(Tmp):
         _, _, err = run("call", "-o", self.path("x.bed"), self.path("a.bw"), expect=2)
         self.assertIn("--threshold is required", err)
         _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("a.bw"), self.path("a.bw"),
+                        expect=2)
+        self.assertIn("a.bw: given twice", err)
+        shutil.copy(self.path("a.bw"), self.path("copy.bw"))
+        _, _, err = run("call", "--threshold", "0", "-o", self.path("x.bed"), self.path("a.bw"), self.path("copy.bw"),
                         expect=1)
-        self.assertIn("a.bw both cover NC_001416.1:1001 (chunks must not overlap)", err)
+        self.assertIn("copy.bw both cover NC_001416.1:1001 (chunks must not overlap)", err)
+        os.remove(self.path("copy.bw"))
         with open(self.path("o.bedgraph"), "w") as f:
             f.write("NC_001416.1\t0\t100\t1\nNC_001416.1\t50\t150\t2\n")
         for cmd, out in ((["call", "--threshold", "0"], "x.bed"), (["merge"], "x.bedgraph")):
