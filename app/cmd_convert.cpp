@@ -13,6 +13,7 @@
 
 #include "dnassm/error.h"
 #include "dnassm/install_paths.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/messages.h"
 #include "dnassm/model.h"
 
@@ -102,8 +103,7 @@ int cmd_convert(int argc, char** argv) {
                  "-o " + out + ": is a file; --force replaces a model folder, not a file");
     // --force replaces the whole folder: never one holding what is being converted.
     const auto within_out = [&](const std::string& path) {
-        const fs::path o = fs::weakly_canonical(out, ec), p = fs::weakly_canonical(path, ec);
-        const auto rel = p.lexically_relative(o);
+        const auto rel = resolved_path(path).lexically_relative(resolved_path(out));
         return !rel.empty() && *rel.begin() != "..";
     };
     for (const std::string& input : {src, config})

@@ -3,7 +3,6 @@
 // (predict_rows.h): the tracks summed over it, or a fine-tuned classification head's outputs.
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -12,6 +11,7 @@
 #include "dnassm/error.h"
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/call_writer.h"
+#include "dnassm/io/input_file.h"
 #include "dnassm/io/writers.h"
 #include "dnassm/messages.h"
 #include "dnassm/per_base_track.h"
@@ -274,8 +274,7 @@ int cmd_predict(int argc, char** argv) {
                  "--label-column names the labels --metrics scores against; give --metrics too");
     // Written after the table is committed, so it would replace it.
     DNASSM_CHECK(metrics.path.empty() || o.output == "-" ||
-                     std::filesystem::weakly_canonical(std::filesystem::absolute(metrics.path)) !=
-                         std::filesystem::weakly_canonical(std::filesystem::absolute(o.output)),
+                     resolved_path(metrics.path) != resolved_path(o.output),
                  ErrorKind::kUsage,
                  "--metrics " + metrics.path + ": names the -o output too; give each its own file");
     const std::string type = output_type(o, ".bedgraph");  // a classifier's TSV when -o -

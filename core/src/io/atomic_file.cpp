@@ -132,8 +132,8 @@ AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
     }
     DNASSM_CHECK(!fs::is_directory(path_, ec), ErrorKind::kResource,
                  path_ + ": is a folder, expected a file name");
-    target_ = fs::exists(path_, ec) && fs::is_symlink(path_, ec) ? fs::canonical(path_, ec).string()
-                                                                 : path_;
+    target_ =
+        fs::exists(path_, ec) && fs::is_symlink(path_, ec) ? resolved_path(path_).string() : path_;
     if (ec || target_.empty()) target_ = path_;
     refuse_replacing_an_input();
     fs::path dir = fs::path(target_).parent_path();
@@ -142,8 +142,7 @@ AtomicFile::AtomicFile(std::string path, bool text) : path_(std::move(path)) {
                  path_ + ": output folder '" + dir.string() + "' does not exist");
     DNASSM_CHECK(access(dir.c_str(), W_OK) == 0, ErrorKind::kResource,
                  path_ + ": output folder '" + dir.string() + "' is not writable");
-    std::string key = fs::weakly_canonical(fs::absolute(target_, ec), ec).string();
-    if (ec || key.empty()) key = target_;
+    const std::string key = resolved_path(target_).string();
     DNASSM_CHECK(LiveTargets::add(key), ErrorKind::kUsage,
                  path_ + ": named as two outputs of this run; give each its own file");
     live_key_ = key;

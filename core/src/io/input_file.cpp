@@ -73,6 +73,15 @@ void require_distinct_files(const std::vector<std::string>& paths, const std::st
         }
 }
 
+std::filesystem::path resolved_path(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(path, ec);
+    if (ec) return fs::path(path).lexically_normal();
+    fs::path resolved = fs::weakly_canonical(absolute, ec);
+    return ec ? absolute.lexically_normal() : resolved;
+}
+
 void note_written_file(const std::string& path) {
     ProtectedInputs& inputs = protected_inputs();
     struct stat st {};

@@ -3,6 +3,7 @@
 // (and HTSlib's own log line) with no reason.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ void require_readable_file(const std::string& path, const std::string& expected 
 /// Error(kUsage) "<prefix><path>: given twice (as <other>)" when two of `paths` name one file
 /// (the same name, or another through a link).
 void require_distinct_files(const std::vector<std::string>& paths, const std::string& prefix);
+
+/// `path` made absolute, with its links, "." and ".." resolved as far as it exists: two names of
+/// one file (or of one file yet to be written) give one value.
+[[nodiscard]] std::filesystem::path resolved_path(const std::string& path);
 
 /// From now on, remembers the regular files require_readable_file passes, so that an output
 /// about to replace one of them is refused (AtomicFile) instead of destroying the input:
