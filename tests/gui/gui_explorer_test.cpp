@@ -25,6 +25,7 @@
 #include "model/model_run.h"
 #include "model/sources.h"
 #include "pca_view.h"
+#include "test_folder.h"
 
 using namespace dnassm;
 using namespace dnassm::gui;
@@ -37,12 +38,7 @@ const QString kModel = kRoot + "/data/models/dnassm-mamba-small";
 const QString kExample = kRoot + "/data/example.session.json";
 const QString kEx1 = QString(DNASSM_SHARED_DATA_DIR) + "/bam/pysam_ex1";
 
-QString temp_dir(const char* name) {
-    const auto d = std::filesystem::temp_directory_path() / ("dnassm_gui_" + std::string(name));
-    std::filesystem::remove_all(d);
-    std::filesystem::create_directories(d);
-    return QString::fromStdString(d.string());
-}
+QString temp_dir(const char* name) { return QString::fromStdString(test_folder(name).string()); }
 
 // Writes `text` to dir/name and returns the path.
 QString write_file(const QString& dir, const char* name, const QByteArray& text) {

@@ -25,6 +25,7 @@
 #include "model/track_summary.h"
 #include "model/variant.h"
 #include "model/variant_track.h"
+#include "test_folder.h"
 
 using namespace dnassm;
 using namespace dnassm::gui;
@@ -36,12 +37,7 @@ const std::string kLambda = kRoot + "/data/lambda/lambda_virus.fa.gz";
 const std::string kModel = kRoot + "/data/models/dnassm-mamba-small";
 const std::string kShared = DNASSM_SHARED_DATA_DIR;
 
-std::string temp_dir(const char* name) {
-    const auto d = std::filesystem::temp_directory_path() / ("dnassm_gui_" + std::string(name));
-    std::filesystem::remove_all(d);
-    std::filesystem::create_directories(d);
-    return d.string();
-}
+std::string temp_dir(const char* name) { return test_folder(name).string(); }
 
 // `dnassm predict` of one track over a region, read back through the explorer's own reader.
 std::vector<float> predict(const std::string& track,
