@@ -48,7 +48,11 @@ def main():
     rows = windows(os.path.join(DATA, "ecoli_k12_mg1655.cds.bed"), "cds", True)
     rows += windows(os.path.join(DATA, "ecoli_k12_mg1655.intergenic.bed"), "intergenic", False)
     rows.sort(key=lambda r: (r[0], r[1]))
-    tmp = tempfile.mkdtemp(prefix="dnassm_ft_")
+    with tempfile.TemporaryDirectory(prefix="dnassm_ft_") as tmp:
+        run_all(a, rows, tmp)
+
+
+def run_all(a, rows, tmp):
     bed = os.path.join(tmp, "windows.bed")
     with open(bed, "w") as f:
         for chrom, beg, end, label, strand in rows:

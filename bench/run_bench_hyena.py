@@ -68,8 +68,12 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--scaling", default="", help="only measure dnassm time vs these lengths, e.g. 1024,...,4000000")
     a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="hyena_bench_") as model:
+        bench(a, model)
+
+
+def bench(a, model):
     T = a.threads
-    model = tempfile.mkdtemp(prefix="hyena_bench_")
     # One window for every length: l_max covers the longest (the scaling run goes past 1 Mb).
     l_max = max([1000000] + [int(x) for x in a.scaling.split(",") if x]) + 2
     subprocess.run([sys.executable, os.path.join(ROOT, "data", "models", "make_random_hyena.py"), model,
