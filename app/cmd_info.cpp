@@ -91,20 +91,27 @@ int describe_track(const std::string& path, const std::string& format, bool json
     return 0;
 }
 
-// What produced embeddings written to HDF5 (embed's root attributes) and how many datasets.
+// What produced embeddings written to HDF5 (embed's root attributes), and how many datasets or
+// pooled vectors it holds.
 int describe_embeddings(const std::string& path, bool json) {
     const EmbeddingFileInfo info = read_embedding_file_info(path);
     if (json) {
-        nlohmann::ordered_json j = {
-            {"file", path}, {"format", "HDF5"}, {"datasets", info.datasets}};
+        nlohmann::ordered_json j = {{"file", path}, {"format", "HDF5"}};
+        if (info.vectors >= 0)
+            j["vectors"] = {info.vectors, info.dims};
+        else
+            j["datasets"] = info.datasets;
         j["description"] = nlohmann::ordered_json::object();
         for (const auto& [key, value] : info.description) j["description"][key] = value;
         std::cout << j.dump(2) << "\n";
         return 0;
     }
     std::cout << "file:        " << path << "\n"
-              << "format:      HDF5 (embeddings)\n"
-              << "datasets:    " << info.datasets << "\n";
+              << "format:      HDF5 (embeddings)\n";
+    if (info.vectors >= 0)
+        std::cout << "vectors:     " << info.vectors << " of " << info.dims << " values (pooled)\n";
+    else
+        std::cout << "datasets:    " << info.datasets << "\n";
     if (info.description.empty()) {
         std::cout << "produced by: (the file does not say)\n";
         return 0;

@@ -105,17 +105,25 @@ class EmbedTests(Tmp):
             self.assertEqual(int(d.attrs["start"]), 40000)
             self.assertEqual(int(d.attrs["end"]), 41000)
             np.testing.assert_array_equal(d[:], np.load(self.path("one.npy")))
-            for r in regions:
-                self.assertEqual(p[r].shape, (128,))
-                np.testing.assert_allclose(p[r][:], f[r][:].mean(axis=0), rtol=1e-5, atol=1e-6)
+            # Pooled: one [N, D] matrix in input order, with a column per row attribute.
+            self.assertEqual(sorted(p.keys()), ["chrom", "embeddings", "end", "id", "start"])
+            self.assertEqual(p["embeddings"].shape, (2, 128))
+            self.assertEqual(list(p["id"].asstr()[:]), regions)
+            self.assertEqual(list(p["chrom"].asstr()[:]), ["NC_001416.1"] * 2)
+            self.assertEqual((list(p["start"][:]), list(p["end"][:])), ([0, 40000], [3000, 41000]))
+            for i, r in enumerate(regions):
+                np.testing.assert_allclose(p["embeddings"][i], f[r][:].mean(axis=0), rtol=1e-5, atol=1e-6)
         # h5py lists datasets by name; each one's "index" attribute keeps the input's order.
         with open(self.path("z.fa"), "w") as f:
             f.write(">zeta\nACGTACGTAC\n>alpha\nGGGCCCAATT\n>mid\nACGTTTTT\n")
-        for pool in ("none", "mean"):
-            run("embed", "-m", MODEL, "--pool", pool, "-o", self.path("z.h5"), self.path("z.fa"))
-            with h5py.File(self.path("z.h5")) as f:
-                self.assertEqual(list(f), ["alpha", "mid", "zeta"])
-                self.assertEqual(sorted(f, key=lambda k: f[k].attrs["index"]), ["zeta", "alpha", "mid"])
+        run("embed", "-m", MODEL, "-o", self.path("z.h5"), self.path("z.fa"))
+        with h5py.File(self.path("z.h5")) as f:
+            self.assertEqual(list(f), ["alpha", "mid", "zeta"])
+            self.assertEqual(sorted(f, key=lambda k: f[k].attrs["index"]), ["zeta", "alpha", "mid"])
+        run("embed", "-m", MODEL, "--pool", "mean", "-o", self.path("z.h5"), self.path("z.fa"))
+        with h5py.File(self.path("z.h5")) as f:
+            self.assertEqual(list(f["id"].asstr()[:]), ["zeta", "alpha", "mid"])
+            self.assertEqual((list(f["start"][:]), list(f["end"][:])), ([0, 0, 0], [10, 10, 8]))
 
     def test_regions_after_the_input_as_samtools(self):
         """`dnassm embed ... IN REGION...` is `-r REGION...`, as `samtools view IN REGION...`."""
@@ -150,13 +158,18 @@ class EmbedTests(Tmp):
         args = ["embed", "-m", MODEL, "--pool", "mean", *sum([["-r", r] for r in regions], [])]
         run(*args, "-o", self.path("p.h5"), LAMBDA)
         with h5py.File(self.path("p.h5")) as p:
-            want = np.stack([p[r][:] for r in regions])  # input order, not sorted
+            want = p["embeddings"][:]
+            self.assertEqual(list(p["id"].asstr()[:]), regions)  # input order, not sorted
         run(*args, "-o", self.path("p.npy"), LAMBDA)
         got = np.load(self.path("p.npy"))
         self.assertEqual(got.shape, (3, 128))
         np.testing.assert_array_equal(got, want)
         run(*args, "--dtype", "f16", "-o", self.path("h.npy"), LAMBDA)
         np.testing.assert_array_equal(np.load(self.path("h.npy")), want.astype(np.float16))
+        run(*args, "--dtype", "f16", "-o", self.path("h.h5"), LAMBDA)
+        with h5py.File(self.path("h.h5")) as h:
+            self.assertEqual(h["embeddings"].dtype, np.float16)
+            np.testing.assert_array_equal(h["embeddings"][:], want.astype(np.float16))
         # TSV: id, chrom, start, end (0-based, as BED) and the values, which read back exactly.
         with open(self.path("r.bed"), "w") as f:
             f.write("NC_001416.1\t40000\t41000\tlate\nNC_001416.1\t0\t3000\n")
@@ -171,7 +184,7 @@ class EmbedTests(Tmp):
         self.assertIn("x.tsv: --dtype f16 applies to .npy/.h5 output", err)
         _, _, err = run("embed", "-m", MODEL, "-r", regions[0], "-o", self.path("x.tsv"), LAMBDA, expect=2)
         self.assertIn("x.tsv: per-base embeddings go to .npy or .h5; .tsv holds pooled vectors (--pool mean)", err)
-        self.assert_only_files("p.h5", "p.npy", "h.npy", "r.bed", "p.tsv")
+        self.assert_only_files("p.h5", "p.npy", "h.npy", "h.h5", "r.bed", "p.tsv")
 
     def test_tables_of_sequences_are_records_without_coordinates(self):
         """A sequence[,label] CSV and a GenomicBenchmarks folder: a record per row, as a FASTA of the rows."""
@@ -446,20 +459,22 @@ class EmbedTests(Tmp):
             o.writelines(f.readlines()[:20])
         run("embed", "-m", MODEL, "-R", bed, "--pool", "mean", "-@", "2", "-o", self.path("g.h5"), ECOLI)
         with h5py.File(self.path("g.h5")) as f:
-            self.assertEqual(len(f.keys()), 20)
-            for k in f:
-                self.assertEqual(f[k].shape, (128,))
-                self.assertTrue(np.isfinite(f[k][:]).all())
+            self.assertEqual(f["embeddings"].shape, (20, 128))
+            self.assertTrue(np.isfinite(f["embeddings"][:]).all())
+            self.assertEqual((f["id"].asstr()[0], int(f["start"][0]), int(f["end"][0])),
+                             ("thrL|protein_coding", 189, 255))
 
     @unittest.skipUnless(os.path.exists(EX1_BAM), f"skipped: {EX1_BAM} absent (../shared/data)")
     def test_bam_reads_region_and_filters_match_samtools(self):
         region = "chr1:100-300"
         out = self.path("reads.h5")
         run("embed", "-m", MODEL, "-q", "30", "-r", region, "--pool", "mean", "-o", out, EX1_BAM)
-        count = subprocess.run(["samtools", "view", "-c", "-q", "30", "-F", "0x900", EX1_BAM, region],
-                               capture_output=True, check=True).stdout.decode().strip()
+        sam = subprocess.run(["samtools", "view", "-q", "30", "-F", "0x900", EX1_BAM, region],
+                             capture_output=True, check=True).stdout.decode().splitlines()
         with h5py.File(out) as f:
-            self.assertEqual(len(f.keys()), int(count))
+            self.assertEqual(f["embeddings"].shape, (len(sam), 128))
+            # In the file's order, named as samtools names them (a pair's mates get /1 and /2).
+            self.assertEqual([i.rsplit("/", 1)[0] for i in f["id"].asstr()[:]], [r.split("\t")[0] for r in sam])
 
 
 class HyenaAndOutputOptionsTests(Tmp):

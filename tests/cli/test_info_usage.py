@@ -69,15 +69,20 @@ class InfoAndUsageTests(Tmp):
         out = self.path("e.h5")
         run("embed", "-m", MODEL, "--pool", "mean", "-o", out, LAMBDA, "NC_001416.1:1-300", "NC_001416.1:301-500")
         _, text, _ = run("info", out)
-        self.assertIn("format:      HDF5 (embeddings)\ndatasets:    2\nproduced by:\n  dnassm_version: ", text)
+        self.assertIn("format:      HDF5 (embeddings)\nvectors:     2 of 128 values (pooled)\nproduced by:\n"
+                      "  dnassm_version: ", text)
         self.assertIn(f"\n  command: dnassm embed -m {MODEL} --pool mean -o {out} {LAMBDA} NC_001416.1:1-300 "
                       "NC_001416.1:301-500\n  model: ", text)
         j = json.loads(run("info", "--json", out)[1])
         with h5py.File(out) as f:  # every root attribute, as h5py reads it
             self.assertEqual(j["description"], dict(f.attrs))
-            self.assertEqual(j["datasets"], len(f.keys()))
+            self.assertEqual(j["vectors"], list(f["embeddings"].shape))
         self.assertEqual(list(j["description"])[:6], ["dnassm_version", "command", "model", "model_family",
                                                       "model_fingerprint", "device"])
+        # Per-base embeddings: a dataset per region.
+        run("embed", "-m", MODEL, "-o", out, LAMBDA, "NC_001416.1:1-300", "NC_001416.1:301-500")
+        self.assertIn("format:      HDF5 (embeddings)\ndatasets:    2\nproduced by:\n", run("info", out)[1])
+        self.assertEqual(json.loads(run("info", "--json", out)[1])["datasets"], 2)
         # Not dnassm's: what it has (h5py's fixed-length and integer attributes), or that it says nothing.
         with h5py.File(self.path("other.h5"), "w") as f:
             f["x"] = [1.0, 2.0]

@@ -92,6 +92,18 @@ EmbeddingFileInfo read_embedding_file_info(const std::string& path) {
     H5G_info_t group{};
     const herr_t read_group = root < 0 ? -1 : H5Gget_info(root, &group);
     if (root >= 0) H5Gclose(root);
+    if (H5Lexists(fid, "embeddings", H5P_DEFAULT) > 0) {  // pooled: one [N, D] matrix
+        const hid_t ds = H5Dopen2(fid, "embeddings", H5P_DEFAULT);
+        const hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
+        hsize_t dims[2] = {0, 0};
+        if (space >= 0 && H5Sget_simple_extent_ndims(space) == 2 &&
+            H5Sget_simple_extent_dims(space, dims, nullptr) == 2) {
+            info.vectors = static_cast<std::int64_t>(dims[0]);
+            info.dims = static_cast<std::int64_t>(dims[1]);
+        }
+        if (space >= 0) H5Sclose(space);
+        if (ds >= 0) H5Dclose(ds);
+    }
     H5Fclose(fid);
     DNASSM_CHECK(read_attrs >= 0 && read_group >= 0, ErrorKind::kInput,
                  path + ": cannot read the HDF5 file's root");

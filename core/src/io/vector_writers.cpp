@@ -1,5 +1,6 @@
 // Pooled-vector writers: an [N, cols] NPY matrix streamed with its row count patched in at the
-// end, HDF5 datasets through ArrayWriter, and TSV rows.
+// end, the same matrix in HDF5 with a column per row attribute, and TSV rows.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -9,6 +10,8 @@
 #include "dnassm/io/atomic_file.h"
 #include "dnassm/io/npy.h"
 #include "dnassm/io/writers.h"
+
+#include "hdf5_output.h"
 
 namespace dnassm {
 
@@ -49,21 +52,95 @@ class NpyVectors final : public VectorWriter {
     std::size_t size_ = 0;
 };
 
+// One [N, cols] dataset "embeddings", its rows appended a block at a time, and beside it one
+// column per row attribute (id, chrom, start, end; strand when a region has one), written at
+// commit: h5py or pandas read the whole table in one call each, and a million reads' vectors
+// stay one dataset rather than a million.
 class Hdf5Vectors final : public VectorWriter {
   public:
     Hdf5Vectors(const std::string& path, std::int64_t cols, bool half)
-        : arrays_(ArrayWriter::create(path, half)), cols_(cols) {}
-    void add(const std::string& name, const Region& region, const float* values) override {
-        arrays_->begin(name, region, 0, cols_);
-        arrays_->write_rows(values, 1);
-        arrays_->end();
+        : out_(path, half),
+          cols_(cols),
+          block_rows_(std::max<std::int64_t>(1, kChunkBytes / (cols * 4))) {
+        const hsize_t dims[2] = {0, static_cast<hsize_t>(cols)},
+                      max_dims[2] = {H5S_UNLIMITED, static_cast<hsize_t>(cols)},
+                      chunk[2] = {static_cast<hsize_t>(block_rows_), static_cast<hsize_t>(cols)};
+        const hid_t space = H5Screate_simple(2, dims, max_dims);
+        const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(dcpl, 2, chunk);
+        ds_ = H5Dcreate2(out_.file(), "embeddings", out_.value_type(), space, H5P_DEFAULT, dcpl,
+                         H5P_DEFAULT);
+        H5Pclose(dcpl);
+        H5Sclose(space);
+        DNASSM_CHECK(ds_ >= 0, ErrorKind::kResource,
+                     out_.path() + ": cannot create dataset 'embeddings'");
     }
-    void commit() override { arrays_->commit(); }
-    void describe(const FileAttributes& attributes) override { arrays_->describe(attributes); }
+    ~Hdf5Vectors() override {
+        if (ds_ >= 0) H5Dclose(ds_);
+    }
+    void add(const std::string& name, const Region& region, const float* values) override {
+        id_.push_back(region.name.empty() ? name : region.name);
+        const bool placed = !region.contig.empty();
+        chrom_.push_back(region.contig);
+        start_.push_back(placed ? region.beg : -1);
+        end_.push_back(placed ? region.end : -1);
+        strand_.emplace_back(1, region.strand);
+        stranded_ = stranded_ || region.strand != '.';
+        block_.insert(block_.end(), values, values + cols_);
+        if (static_cast<std::int64_t>(block_.size()) == block_rows_ * cols_) flush();
+    }
+    void commit() override {
+        DNASSM_CHECK(!id_.empty(), ErrorKind::kInput,
+                     out_.path() + ": nothing to write (no input records)");
+        flush();
+        H5Dclose(ds_);
+        ds_ = -1;
+        out_.write_column("id", id_);
+        out_.write_column("chrom", chrom_);
+        out_.write_column("start", start_);
+        out_.write_column("end", end_);
+        if (stranded_) out_.write_column("strand", strand_);
+        out_.commit();
+    }
+    void describe(const FileAttributes& attributes) override {
+        for (const auto& [key, value] : attributes)
+            out_.write_attr(out_.file(), key.c_str(), value);
+    }
 
   private:
-    std::unique_ptr<ArrayWriter> arrays_;
-    std::int64_t cols_;
+    static constexpr std::int64_t kChunkBytes = 256 * 1024;
+
+    // Appends the buffered rows to "embeddings".
+    void flush() {
+        const auto n = static_cast<std::int64_t>(block_.size()) / cols_;
+        if (n == 0) return;
+        const hsize_t start[2] = {static_cast<hsize_t>(written_), 0},
+                      count[2] = {static_cast<hsize_t>(n), static_cast<hsize_t>(cols_)},
+                      dims[2] = {static_cast<hsize_t>(written_ + n), static_cast<hsize_t>(cols_)};
+        DNASSM_CHECK(H5Dset_extent(ds_, dims) >= 0, ErrorKind::kResource,
+                     out_.path() + ": HDF5 write failed (disk full?)");
+        const hid_t space = H5Dget_space(ds_), mem = H5Screate_simple(2, count, nullptr);
+        H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr);
+        try {
+            out_.write_values(ds_, mem, space, block_.data(), n * cols_);
+        } catch (...) {
+            H5Sclose(mem);
+            H5Sclose(space);
+            throw;
+        }
+        H5Sclose(mem);
+        H5Sclose(space);
+        written_ += n;
+        block_.clear();
+    }
+
+    Hdf5Output out_;
+    std::int64_t cols_, block_rows_, written_ = 0;
+    hid_t ds_ = -1;
+    std::vector<float> block_;
+    std::vector<std::string> id_, chrom_, strand_;
+    std::vector<std::int64_t> start_, end_;
+    bool stranded_ = false;
 };
 
 class TsvVectors final : public VectorWriter {

@@ -12,7 +12,9 @@ struct EmbeddingFileInfo {
     /// The root's attributes (what embed writes there: dnassm_version, command, model, ...),
     /// those in the order embed writes them first, then any others by name.
     FileAttributes description;
-    std::int64_t datasets = 0;  // one per sequence, region or pooled vector
+    std::int64_t datasets = 0;  // per-base: one per sequence or region
+    /// Pooled vectors (a root dataset "embeddings" of [vectors, dims]); vectors -1 when none.
+    std::int64_t vectors = -1, dims = 0;
 };
 
 /// Whether `path` is an HDF5 file (by its signature, not its name).

@@ -47,16 +47,18 @@ class VectorWriter {
   public:
     virtual ~VectorWriter() = default;
     /// `name` is the record's label (region "chr:beg-end", contig or read name); region.name, when
-    /// set, is the id a TSV row carries instead.
+    /// set, is the id a row carries instead.
     virtual void add(const std::string& name, const Region& region, const float* values) = 0;
     virtual void commit() = 0;
     /// File-level attributes: HDF5 root attributes; NPY and TSV have no place for them.
     virtual void describe(const FileAttributes& attributes) { (void)attributes; }
 
-    /// ".npy" (one [N, cols] matrix, float32 or float16), ".h5"/".hdf5" (one [cols] dataset per
-    /// vector, named and attributed as ArrayWriter's) or ".tsv" (a header line, then id, chrom,
-    /// start, end and the values per row; chrom/start/end empty where the record has no reference
-    /// interval; float32 text only). `type` is that extension, when the path's own does not say it.
+    /// ".npy" (one [N, cols] matrix, float32 or float16), ".h5"/".hdf5" (that matrix as dataset
+    /// "embeddings", with [N] datasets "id", "chrom", "start", "end", and "strand" when a region
+    /// has one; chrom "" and start/end -1 where the record has no reference interval) or ".tsv"
+    /// (a header line, then id, chrom, start, end and the values per row; chrom/start/end empty
+    /// where the record has no reference interval; float32 text only). `type` is that extension,
+    /// when the path's own does not say it.
     static std::unique_ptr<VectorWriter> create(const std::string& path,
                                                 std::int64_t cols,
                                                 bool half = false,
