@@ -248,6 +248,7 @@ int cmd_info(int argc, char** argv) {
     if (head && head->per_sequence()) {
         outputs = "a row per sequence (-o OUT.tsv):";
         for (const auto& name : head->output_names()) outputs += " " + name;
+        if (head->task == HeadTask::kClassify) outputs += " class";
     } else {
         for (const auto& name : track_names(*model))
             outputs += (outputs.empty() ? "" : ", ") + name;

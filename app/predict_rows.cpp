@@ -138,8 +138,12 @@ std::string number(double x) {
 
 int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics) {
     const TaskHead& head = *s.model->task_head();
-    std::string header = "id";
+    // The row's interval as embed's TSV and the summaries give it, the head's outputs, and for a
+    // classifier the most probable class.
+    std::string header = "id\tchrom\tstart\tend\tlength";
     for (const auto& name : head.output_names()) header += "\t" + name;
+    const bool classify = head.task == HeadTask::kClassify;
+    if (classify) header += "\tclass";
     // --metrics: the outputs against the labels of a table (a CSV, a GenomicBenchmarks folder) or
     // of the -R BED's intervals, as finetune reports them.
     const bool regress = head.task == HeadTask::kRegress;
@@ -188,11 +192,15 @@ int predict_head_rows(Session& s, const CommonOptions& o, const Metrics& metrics
         };
     }
     const int status = predict_rows(
-        s, o, header, false, [&](std::int64_t L) { return L * (o.rc ? 2 : 1); },
+        s, o, header, true, [&](std::int64_t L) { return L * (o.rc ? 2 : 1); },
         [&](const std::vector<std::int32_t>& ids, Progress* p, std::vector<float>& out) {
             std::ostringstream cells;
             out = head_outputs(s, o, head, ids, p);
             for (size_t c = 0; c < out.size(); ++c) cells << (c ? "\t" : "") << out[c];
+            if (classify)
+                cells << '\t'
+                      << head.classes[static_cast<size_t>(
+                             std::max_element(out.begin(), out.end()) - out.begin())];
             return cells.str();
         },
         collect, region_labels);

@@ -47,7 +47,7 @@ class FinetuneTests(Tmp):
         cfg = load_json(os.path.join(out, "config.json"))
         self.assertEqual(cfg["task_head"]["task"], "classify")
         _, info, _ = run("info", out)
-        self.assertIn("task head:   classify, 2 classes\npredicts:    a row per sequence (-o OUT.tsv): p_0 p_1\n", info)
+        self.assertIn("task head:   classify, 2 classes\npredicts:    a row per sequence (-o OUT.tsv): p_0 p_1 class\n", info)
         self.assertEqual(cfg["task_head"]["classes"], ["0", "1"])
         head = read_safetensors(os.path.join(out, "head.safetensors"))
         self.assertEqual(head["head.weight"].shape, (2, 128))
@@ -59,11 +59,14 @@ class FinetuneTests(Tmp):
 
         run("predict", "-m", out, "-o", self.path("p.tsv"), val)
         lines = read_text(self.path("p.tsv")).splitlines()
-        self.assertEqual(lines[0].split("\t"), ["id", "p_0", "p_1"])
+        self.assertEqual(lines[0].split("\t"), ["id", "chrom", "start", "end", "length", "p_0", "p_1", "class"])
         self.assertEqual(len(lines), 61)
-        p = np.array([[float(x) for x in l.split("\t")[1:]] for l in lines[1:]])
+        p = np.array([[float(x) for x in l.split("\t")[5:7]] for l in lines[1:]])
         np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
-        self.assertEqual([l.split("\t")[0] for l in lines[1:4]], ["1", "2", "3"])
+        # A table row has no interval; its id is its row number, its class the most probable one.
+        self.assertEqual([l.split("\t")[:5] for l in lines[1:3]],
+                         [[str(i), "", "", "", str(len(val_rows[i - 1][0]))] for i in (1, 2)])
+        self.assertEqual([l.split("\t")[7] for l in lines[1:]], [str(c) for c in p.argmax(1)])
         acc = np.mean(p.argmax(1) == np.array([y for _, y in val_rows]))
         self.assertAlmostEqual(acc, metrics["accuracy"], places=6)
         # The head by hand: softmax(W · mean of the tuned backbone's hidden states + b).
@@ -108,7 +111,7 @@ class FinetuneTests(Tmp):
         self.assertFalse(cfg["provenance"]["freeze_backbone"])
         run("predict", "-m", self.path("ft"), "-o", self.path("p.tsv"), val)
         rows = read_text(self.path("p.tsv")).splitlines()
-        self.assertEqual(rows[0].split("\t"), ["id", "p_0", "p_1"])
+        self.assertEqual(rows[0].split("\t"), ["id", "chrom", "start", "end", "length", "p_0", "p_1", "class"])
         self.assertEqual(len(rows), 41)
 
     def test_frozen_backbone_bed_input_and_region_predictions(self):
@@ -144,7 +147,8 @@ class FinetuneTests(Tmp):
         run("predict", "-m", out, "-R", val, "-o", self.path("p.tsv"), LAMBDA)
         rows = read_text(self.path("p.tsv")).splitlines()
         self.assertEqual(len(rows), 1 + len(lines) - 180)
-        self.assertEqual(rows[1].split("\t")[0], lines[180][2])  # ids are the BED names
+        # ids are the BED names, with the intervals beside them.
+        self.assertEqual(rows[1].split("\t")[:5], [lines[180][2], "NC_001416.1", *map(str, lines[180][:2]), "200"])
 
     def test_held_out_examples_of_a_sorted_bed(self):
         # A BED sorted by class: the held-out part, and a --max-train sample, still have both classes.
@@ -216,7 +220,10 @@ class FinetuneTests(Tmp):
                 f.write(f"x{beg},{oriented},{y}\n")
         _, by_bed, _ = run("predict", "-m", out, "--stranded", "-R", self.path("s.bed"), "-o", "-", LAMBDA)
         _, by_csv, _ = run("predict", "-m", out, "-o", "-", self.path("oriented.csv"))
-        self.assertEqual(by_bed, by_csv)
+        # The same rows but for the intervals, which a CSV row has not.
+        cells = lambda table, cols: [[c for k, c in enumerate(l.split("\t")) if k not in cols] for l in table.splitlines()]
+        self.assertEqual(cells(by_bed, (1, 2, 3)), cells(by_csv, (1, 2, 3)))
+        self.assertEqual(by_bed.splitlines()[2].split("\t")[:4], ["x300", "NC_001416.1", "300", "450"])
         _, unstranded, _ = run("predict", "-m", out, "-R", self.path("s.bed"), "-o", "-", LAMBDA)
         self.assertNotEqual(unstranded, by_csv)
         # --metrics reads the labels from the BED's column, as finetune did: the CSV's numbers.
@@ -267,7 +274,7 @@ class FinetuneTests(Tmp):
         self.assertEqual(load_json(os.path.join(out, "config.json"))["provenance"]["test_metrics"], metrics["test"])
         # The same numbers as the saved model's predictions on the test set.
         run("predict", "-m", out, "-o", self.path("p.tsv"), test)
-        p = np.array([[float(x) for x in l.split("\t")[1:]] for l in read_text(self.path("p.tsv")).splitlines()[1:]])
+        p = np.array([[float(x) for x in l.split("\t")[5:7]] for l in read_text(self.path("p.tsv")).splitlines()[1:]])
         y = np.array([y for _, y in test_rows])
         self.assertAlmostEqual(np.mean(p.argmax(1) == y), metrics["test"]["accuracy"], places=6)
         self.assertAlmostEqual(auroc(p[:, 1], y == 1), metrics["test"]["auroc"], places=5)
@@ -324,8 +331,8 @@ class FinetuneTests(Tmp):
         # and the test metrics are those of the saved model's predictions.
         run("predict", "-m", out, "-o", self.path("p.tsv"), test)
         lines = read_text(self.path("p.tsv")).splitlines()
-        self.assertEqual(lines[0], "id\tvalue")
-        p = np.array([float(l.split("\t")[1]) for l in lines[1:]])
+        self.assertEqual(lines[0], "id\tchrom\tstart\tend\tlength\tvalue")
+        p = np.array([float(l.split("\t")[5]) for l in lines[1:]])
         y = np.array([t for _, t in test_rows])
         self.assertAlmostEqual(float(np.mean((p - y) ** 2)), metrics["test"]["mse"], delta=1e-3 * metrics["test"]["mse"])
         self.assertAlmostEqual(float(np.corrcoef(p, y)[0, 1]), metrics["test"]["pearson"], places=4)
@@ -345,7 +352,7 @@ class FinetuneTests(Tmp):
         # predict --metrics on the BED: its column 5 against the predicted values.
         _, table, _ = run("predict", "-m", self.path("bed"), "-R", self.path("r.bed"), "--metrics",
                           self.path("b.json"), "-o", "-", LAMBDA)
-        p = np.array([float(l.split("\t")[1]) for l in table.splitlines()[1:]])
+        p = np.array([float(l.split("\t")[5]) for l in table.splitlines()[1:]])
         y = np.loadtxt(self.path("r.bed"), usecols=4)
         got = load_json(self.path("b.json"))
         self.assertEqual(got["n"], len(y))
@@ -403,7 +410,7 @@ class FinetuneTests(Tmp):
             _, table, _ = run("predict", "-m", self.path("lists"), *ref, "--metrics", self.path("m.json"), "-o", "-",
                               self.path(folder))
             self.assertEqual(len(table.splitlines()), 1 + metrics["test"]["n"])
-            self.assertEqual(table.splitlines()[0], "id\tp_gc_high\tp_gc_low")
+            self.assertEqual(table.splitlines()[0], "id\tchrom\tstart\tend\tlength\tp_gc_high\tp_gc_low\tclass")
             again = load_json(self.path("m.json"))
             for k in ("n", "accuracy", "mcc"):
                 self.assertAlmostEqual(again[k], metrics["test"][k], places=6, msg=(folder, k))
