@@ -147,6 +147,25 @@ class SnakemakeWorkflow(unittest.TestCase):
         lint = self.snakemake(config, "--lint")
         self.assertIn("Congratulations, your workflow is in a good condition!", lint.stdout + lint.stderr)
 
+    def test_merge_asks_for_the_memory_of_a_genome_sized_bigwig(self):
+        """A dry run reads only the .fai: a human-sized one makes the merge ask for libBigWig's ~12 GB."""
+        fasta = os.path.join(self.tmp, "human.fa")
+        open(fasta, "w").close()
+        contigs = [("chr1", 248956422)] + [(f"chr{i}", 2_860_000_000 // 22) for i in range(2, 24)]
+        with open(fasta + ".fai", "w") as f:
+            f.writelines(f"{name}\t{length}\t0\t60\t61\n" for name, length in contigs)
+        total = sum(length for _, length in contigs)
+
+        def merge_mem_mb(predict_args):
+            config = {"dnassm": DNASSM, "model": MODEL, "samples": {"human": fasta}, "tracks": ["loglik"],
+                      "embed_window": 0, "predict_args": predict_args}
+            out = self.snakemake(config, "-n", "--until", "merge_track").stdout
+            block = out[out.index("rule merge_track:"):]
+            return int(block[block.index("mem_mb=") + len("mem_mb="):].split(",")[0].split()[0])
+
+        self.assertEqual(merge_mem_mb('""'), int((2.7 * total + 12.0 * 248956422) / 1e6) + 500)
+        self.assertEqual(merge_mem_mb('"--bin-size 100"'), int((2.7 * total / 100 + 12.0 * 248956422) / 1e6) + 500)
+
     def test_failed_chunk_leaves_no_gathered_output(self):
         seq = lambda_seq()
         bad = os.path.join(self.tmp, "bad.fa")

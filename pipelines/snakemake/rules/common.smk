@@ -31,3 +31,16 @@ def previous_state(wildcards):
 def chunk_files(wildcards):
     n = len(chunks_of(wildcards.sample))
     return [f"chunks/{wildcards.sample}/{wildcards.track}/{i:05d}.bw" for i in range(n)]
+
+
+def merge_mem_mb(wildcards):
+    """What merging a sample's chunks into one bigWig needs: libBigWig's writer keeps ~2.7 bytes per
+    value written and ~12 per base of the largest contig (pipelines/README.md), ~12 GB for a human
+    genome's per-base track; a --bin-size in predict_args divides the values by the bin."""
+    import re
+
+    lengths = [length for _, length in read_fai(config["samples"][wildcards.sample])]
+    found = re.search(r"--bin-size[= ]+(\d+)", str(config.get("predict_args", "")))
+    bin_size = max(1, int(found.group(1))) if found else 1
+    need = 2.7 * sum(lengths) / bin_size + 12.0 * max(lengths, default=0)
+    return max(1000, int(need / 1e6) + 500)
