@@ -165,8 +165,61 @@ int cmd_embed(int argc, char** argv) {
                     static_cast<float>(sum[static_cast<size_t>(d)] / rows);
         },
         [&](Pooled& r) { vectors->add(r.name, r.region, r.mean.data()); });
+    // A record's rows as written (folded; binned by --stride, the last bin maybe shorter), handed
+    // to `emit` a block at a time.
+    using OnWritten = std::function<void(const float*, std::int64_t)>;
+    auto record_rows = [&](const std::vector<std::int32_t>& rec_ids, std::int64_t skip, Progress* p,
+                           const OnWritten& emit) {
+        std::vector<float> bin(static_cast<size_t>(D), 0.0f), folded;
+        std::int64_t in_bin = 0;
+        auto flush_bin = [&] {
+            for (auto& v : bin) v /= static_cast<float>(in_bin);
+            emit(bin.data(), 1);
+            std::fill(bin.begin(), bin.end(), 0.0f);
+            in_bin = 0;
+        };
+        const OnRows write = [&](std::int64_t, const float* raw, std::int64_t n) {
+            const float* h = rows_of(raw, n, folded);
+            if (stride == 1) {
+                emit(h, n);
+                return;
+            }
+            for (std::int64_t t = 0; t < n; ++t) {
+                for (std::int64_t d = 0; d < D; ++d) bin[static_cast<size_t>(d)] += h[t * D + d];
+                if (++in_bin == stride) flush_bin();
+            }
+        };
+        run_per_base(s, o, rec_ids, p, from_row(skip, write), &run);
+        if (in_bin > 0) flush_bin();
+    };
+    auto rows_written = [&](std::int64_t L, std::int64_t skip) {
+        return (L - skip + stride - 1) / stride;
+    };
+    // Per-base rows of short records (reads, table rows, small regions) run side by side too,
+    // each kept until its turn to be written (batches of ~64 MB of rows); a long record streams
+    // its rows to the file as they come.
+    struct Rows {
+        std::string name;
+        Region region;
+        std::vector<std::int32_t> ids;
+        std::vector<float> rows;
+    };
+    RecordBatches<Rows> short_rows(
+        *s.backend, &progress,
+        [&](Rows& r, Progress* p) {
+            r.rows.reserve(static_cast<size_t>(rows_written(std::ssize(r.ids), 0) * D));
+            record_rows(r.ids, 0, p, [&](const float* h, std::int64_t n) {
+                r.rows.insert(r.rows.end(), h, h + n * D);
+            });
+        },
+        [&](Rows& r) {
+            writer->begin(r.name, r.region, rows_written(std::ssize(r.ids), 0), D);
+            writer->write_rows(r.rows.data(), std::ssize(r.rows) / D);
+            writer->end();
+        },
+        std::max<std::int64_t>(RecordBatches<Rows>::kShortRecord,
+                               (std::int64_t{64} << 20) / (D * 4)));
     std::vector<std::int32_t> ids;
-    std::vector<float> folded;
     std::int64_t records = 0, seen = 0;
     s.input->for_each(reads, [&](SequenceRecord& rec) {
         if (!s.records.contains(seen++)) return;
@@ -183,31 +236,17 @@ int cmd_embed(int argc, char** argv) {
             pooled.add({rec.name, rec.region, ids, skip, {}}, L, L * (o.rc ? 2 : 1));
             return;
         }
-        // Rows are binned by --stride (the last bin may be shorter); stride 1 writes through.
-        writer->begin(rec.name, rec.region, (L - skip + stride - 1) / stride, D);
-        std::vector<float> bin(static_cast<size_t>(D), 0.0f);
-        std::int64_t in_bin = 0;
-        auto flush_bin = [&] {
-            for (auto& v : bin) v /= static_cast<float>(in_bin);
-            writer->write_rows(bin.data(), 1);
-            std::fill(bin.begin(), bin.end(), 0.0f);
-            in_bin = 0;
-        };
-        const OnRows write = [&](std::int64_t, const float* raw, std::int64_t n) {
-            const float* h = rows_of(raw, n, folded);
-            if (stride == 1) {
-                writer->write_rows(h, n);
-                return;
-            }
-            for (std::int64_t t = 0; t < n; ++t) {
-                for (std::int64_t d = 0; d < D; ++d) bin[static_cast<size_t>(d)] += h[t * D + d];
-                if (++in_bin == stride) flush_bin();
-            }
-        };
-        run_per_base(s, o, ids, &progress, from_row(skip, write), &run);
-        if (in_bin > 0) flush_bin();
+        if (skip == 0 && L <= RecordBatches<Rows>::kShortRecord) {
+            short_rows.add({rec.name, rec.region, ids, {}}, L, L * (o.rc ? 2 : 1));
+            return;
+        }
+        short_rows.finish();  // the records before it are written first
+        writer->begin(rec.name, rec.region, rows_written(L, skip), D);
+        record_rows(ids, skip, &progress,
+                    [&](const float* h, std::int64_t n) { writer->write_rows(h, n); });
         writer->end();
     });
+    short_rows.finish();
     pooled.finish();
     require_records(s, o, records);
     progress.finish();

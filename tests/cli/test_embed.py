@@ -335,6 +335,17 @@ class EmbedTests(Tmp):
             np.testing.assert_array_equal(np.load(self.path(f"m{t}.npy")), one)
         run("embed", "-m", MODEL, "--rc", "-r", "r7", "-o", self.path("r7.npy"), self.path("m.fa"))
         np.testing.assert_allclose(one[7], np.load(self.path("r7.npy")).mean(axis=0), rtol=1e-5, atol=1e-6)
+        # Per-base rows too, written in input order around the long record.
+        for t in ("1", "3"):
+            run("embed", "-m", MODEL, "--stride", "3", "-@", t, "-o", self.path(f"b{t}.h5"), self.path("m.fa"))
+        with h5py.File(self.path("b1.h5")) as a, h5py.File(self.path("b3.h5")) as b:
+            self.assertEqual(sorted(a, key=lambda k: a[k].attrs["index"]), [f"r{i}" for i in range(60)])
+            for k in a:
+                self.assertEqual(a[k].attrs["index"], b[k].attrs["index"])
+                np.testing.assert_array_equal(a[k][:], b[k][:])
+            self.assertEqual((a["r7"].shape, a["r30"].shape), ((16, 128), (6667, 128)))
+            run("embed", "-m", MODEL, "--stride", "3", "-r", "r7", "-o", self.path("b7.npy"), self.path("m.fa"))
+            np.testing.assert_array_equal(a["r7"][:], np.load(self.path("b7.npy")))
 
     def test_stdin_equals_file(self):
         with gzip.open(LAMBDA, "rb") as f:

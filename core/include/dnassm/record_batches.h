@@ -21,12 +21,15 @@ template <typename Item>
 class RecordBatches {
   public:
     /// compute(item, progress) does a record's work, reporting to `progress` when it is not
-    /// null; emit(item) then hands its result on, in input order.
+    /// null; emit(item) then hands its result on, in input order. A batch runs once it holds
+    /// `batch_bases` bases (less for results that are large per base).
     RecordBatches(const Backend& backend,
                   Progress* progress,
                   std::function<void(Item&, Progress*)> compute,
-                  std::function<void(Item&)> emit)
+                  std::function<void(Item&)> emit,
+                  std::int64_t batch_bases = kBatchBases)
         : side_by_side_(backend.concurrent_calls() && num_threads() > 1),
+          batch_bases_(batch_bases),
           progress_(progress),
           compute_(std::move(compute)),
           emit_(std::move(emit)) {}
@@ -42,7 +45,7 @@ class RecordBatches {
         queued_.push_back(std::move(item));
         queued_work_ += work;
         queued_bases_ += length;
-        if (queued_bases_ >= kBatchBases) flush();
+        if (queued_bases_ >= batch_bases_) flush();
     }
 
     /// Runs and hands on what is queued.
@@ -65,6 +68,7 @@ class RecordBatches {
     }
 
     bool side_by_side_;
+    std::int64_t batch_bases_;
     Progress* progress_;
     std::function<void(Item&, Progress*)> compute_;
     std::function<void(Item&)> emit_;
